@@ -1,0 +1,61 @@
+"""Shared fixtures: tiny checkpoints built once per session, images drawn on demand."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from PIL import Image, ImageDraw
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch a hub
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def tiny_dsvl_dir(tmp_path_factory) -> Path:
+    from mme_core.tiny import build_tiny
+
+    return build_tiny("deepseek_vl", tmp_path_factory.mktemp("tiny-dsvl"))
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2vl_dir(tmp_path_factory) -> Path:
+    from mme_core.tiny import build_tiny
+
+    return build_tiny("qwen2_vl", tmp_path_factory.mktemp("tiny-qwen2vl"))
+
+
+@pytest.fixture(scope="session")
+def tiny_dsvl(tiny_dsvl_dir):
+    from mme_core import MMEEncoder
+
+    return MMEEncoder.from_pretrained(str(tiny_dsvl_dir), device="cpu", dtype="float32")
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen2vl(tiny_qwen2vl_dir):
+    from mme_core import MMEEncoder
+
+    return MMEEncoder.from_pretrained(str(tiny_qwen2vl_dir), device="cpu", dtype="float32")
+
+
+def draw_image(path: Path, color: str = "red", shape: str = "circle", size: tuple[int, int] = (96, 80)) -> Path:
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    box = (size[0] // 5, size[1] // 5, size[0] * 4 // 5, size[1] * 4 // 5)
+    {"circle": draw.ellipse, "square": draw.rectangle}.get(shape, draw.ellipse)(box, fill=color)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return path
+
+
+@pytest.fixture
+def image_factory(tmp_path):
+    """image_factory("red", "circle") -> path of a small PNG drawn in the test's tmp dir."""
+    counter = iter(range(10_000))
+
+    def make(color: str = "red", shape: str = "circle", size: tuple[int, int] = (96, 80)) -> str:
+        return str(draw_image(tmp_path / f"img{next(counter)}_{color}_{shape}.png", color, shape, size))
+
+    return make
