@@ -487,3 +487,25 @@ def test_read_then_split_a_real_collection(tmp_path):
     assert len(parts) == 3 and all(words_and_images(p) <= 90 for p in parts)
     assert [len(p.images) for p in parts] == [2, 2, 2]
     assert [p.segments[1].text.split()[0] for p in parts[1:]] == ["3.", "5."]
+
+
+def test_split_with_the_real_tiny_encoder_then_every_part_encodes(tmp_path, tiny_dsvl):
+    for i in range(64):
+        png(tmp_path / f"img/{i:02d}.png", (i * 4, 90, 0), size=(48, 32))
+    steps = "\n".join(f"{i + 1}. Turn screw {i} a quarter. ![](img/{i:02d}.png)" for i in range(64))
+    prose = "\n\n".join(f"## Section {s}\n\n" + "Loosen the nut and wipe the thread. " * 40 for s in range(8))
+    write(tmp_path / "big.md", "# Assemble the shelf\n\n" + steps + "\n\n" + prose)
+    docs = read_collection(tmp_path)
+
+    def full_cost(doc: InterleavedDoc) -> int:
+        return tiny_dsvl.count_tokens(doc, "full")
+
+    assert full_cost(docs[0]) > 64 * tiny_dsvl.tokens_per_image("full")
+    parts = split_to_budget(docs, full_cost, budget=4096)
+
+    assert len(parts) >= 10 and all(full_cost(p) <= 4096 for p in parts)
+    assert [im.path for p in parts for im in p.images] == [im.path for im in docs[0].images]
+    assert rebuilt(parts, "Assemble the shelf") == rebuilt(docs, "Assemble the shelf")
+    first_and_last = [parts[0], parts[-1]]  # images-heavy and prose-only; all 64 images would take ~13 s
+    vectors = tiny_dsvl.encode(first_and_last, n=1)
+    assert vectors.shape == (2, tiny_dsvl.dim)
