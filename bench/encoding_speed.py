@@ -209,7 +209,8 @@ def run(encoder: MMEEncoder, docs: list[InterleavedDoc], rounds: int) -> tuple[s
         )
     slowest = max(med[n]["total"] for n in ENCODE_ALL_NS)
     encode_all = (
-        f"encode_all over N ∈ {{{', '.join(map(str, ENCODE_ALL_NS))}}}: median {statistics.median(together):.2f} s "
+        f"encode_all over N ∈ {{{', '.join(map(str, ENCODE_ALL_NS))}}}: "
+        f"median {statistics.median(together):.2f} s "
         f"vs {statistics.median(separate):.2f} s for one encode per N "
         f"({statistics.median(separate) / statistics.median(together):.2f}× faster); "
         f"{statistics.median(together) / slowest:.2f}× the single most expensive N ({slowest:.2f} s)."
@@ -231,11 +232,13 @@ def main() -> None:
         start = time.perf_counter()
         encoder = build_encoder(QUICK_SHAPE if args.quick else REAL_SHAPE, workdir)
         init = time.perf_counter() - start
+        shape = "quick test shape" if args.quick else "DeepSeek-VL-1.3B shape: SigLIP-L/16-384 + 1.3B LM"
+        billions = sum(p.numel() for p in encoder.backbone.model.parameters()) / 1e9
         parts = [
-            f"Random weights ({'quick test shape' if args.quick else 'DeepSeek-VL-1.3B shape: SigLIP-L/16-384 + 1.3B LLaMA-style LM'}, "
-            f"{sum(p.numel() for p in encoder.backbone.model.parameters()) / 1e9:.2f} B parameters, init {init:.0f} s); "
-            f"{args.docs} document(s) of 5 images (320×240) + ~100 text tokens per call; medians of {args.rounds} "
-            "round-robin rounds; torch threads = " + str(torch.get_num_threads()) + "."
+            f"Random weights ({shape}, {billions:.2f} B parameters, init {init:.0f} s); "
+            f"{args.docs} document(s) of 5 images (320×240) + ~100 text tokens per call; "
+            f"medians of {args.rounds} round-robin rounds; "
+            f"torch threads = {torch.get_num_threads()}."
         ]
         for dtype in args.dtypes.split(","):
             encoder.backbone.model.to(getattr(torch, dtype))
