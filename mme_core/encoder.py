@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cached_property
@@ -19,7 +20,7 @@ from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
 
 from .backbones import BACKBONES, Backbone
-from .documents import ImageSegment, InterleavedDoc, TextSegment
+from .documents import MAX_IMAGE_PIXELS, ImageSegment, InterleavedDoc, TextSegment, decode_image
 from .loading import pick_device, pick_dtype, resolve_source
 from .pooling import (
     FULL,
@@ -246,11 +247,17 @@ def _load(path: str, docs: Sequence[InterleavedDoc]) -> Image.Image:
 
 
 def _image_size(segment: ImageSegment) -> tuple[int, int]:
+    """(width, height) from the header alone; any problem is re-raised by a full, named decode."""
     try:
-        with Image.open(segment.path) as image:
-            return image.size
-    except FileNotFoundError as err:
-        raise ValueError(f"image not found: {segment.path}") from err
-    except OSError as err:
-        segment.read_bytes()  # raises the clearer 'not found' / '0 bytes' message when that is the cause
-        raise ValueError(f"unreadable image: {segment.path} ({err})") from err
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(segment.path) as image:
+                size = image.size
+    except Exception:  # noqa: BLE001 - decode_image turns each failure into a ValueError naming the file
+        decode_image(segment.read_bytes(), name=segment.path)
+        raise
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise ValueError(
+            f"image too large: {segment.path} is {size[0]}x{size[1]} (limit {MAX_IMAGE_PIXELS:,} pixels)"
+        )
+    return size
