@@ -154,6 +154,17 @@ class MMEEncoder:
                 items.append(pooled_shape(*self.backbone.grid_shape(size), n))
         return self.backbone.count_tokens(items, is_query)
 
+    def default_batch_size(self, tokens_per_doc: int) -> int:
+        """8 on CPU (larger batches only add padding there); on a GPU, as many documents as half the
+        free memory holds, at ~24 live activations of hidden size per token (hidden states, q/k/v,
+        MLP intermediate; SDPA keeps attention memory linear)."""
+        if self.device.type != "cuda":
+            return 8
+        free_bytes, _ = torch.cuda.mem_get_info(self.device)
+        element = torch.finfo(self.dtype).bits // 8
+        per_doc = max(tokens_per_doc, 1) * self.dim * 24 * element
+        return int(min(256, max(1, free_bytes // 2 // per_doc)))
+
     # --- differentiable path (training) ---------------------------------------------------------
 
     def visual_grids(self, images: list[Image.Image]) -> list[torch.Tensor]:
@@ -185,7 +196,7 @@ class MMEEncoder:
         self,
         docs: Sequence[InterleavedDoc],
         n: Granularity = 3,
-        batch_size: int = 8,
+        batch_size: int | None = None,
         is_query: bool = False,
         progress: bool = False,
     ) -> np.ndarray:
@@ -196,15 +207,18 @@ class MMEEncoder:
         self,
         docs: Sequence[InterleavedDoc],
         ns: Iterable[Granularity] = (1, 2, 3, 4, 6),
-        batch_size: int = 8,
+        batch_size: int | None = None,
         is_query: bool = False,
         progress: bool = False,
     ) -> dict[Granularity, np.ndarray]:
-        """{n: (B, dim) float32} for every n, from a single vision pass per distinct image."""
+        """{n: (B, dim) float32} for every n, from a single vision pass per distinct image.
+
+        `batch_size=None` picks one: 8 on CPU, from free memory on a GPU.
+        """
         ns = list(dict.fromkeys(check_granularity(n) for n in ns))
         if not ns:
             raise ValueError("encode_all needs at least one granularity N")
-        if batch_size < 1:
+        if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         docs = list(docs)
         for position, doc in enumerate(docs):
@@ -217,6 +231,7 @@ class MMEEncoder:
         widest = FULL if FULL in ns else max(n for n in ns if n != FULL)
         lengths = [self.count_tokens(doc, widest, is_query) for doc in docs]
         order = sorted(range(len(docs)), key=lambda i: -lengths[i])
+        batch_size = batch_size or self.default_batch_size(max(lengths))
         chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         remaining_uses = Counter(seg.path for doc in docs for seg in doc.images)
         grids: dict[str, torch.Tensor] = {}
