@@ -62,6 +62,28 @@ def markdown_report(results: dict) -> str:
     baselines = [run for run in results["runs"] if run["system"] != "MME"]
     if baselines:
         lines += ["## Baselines", "", table(baselines, metrics, [("system", "system"), ("view", "view")]), ""]
+    with_top1 = [run for run in results["runs"] if "top1" in run]
+    if with_top1:
+        lines += [
+            "## Where the first hit lands (generated split)",
+            "",
+            "Percent of queries whose top document is the answer, a text twin (same text, pictures "
+            "reordered or edited), a picture twin (same pictures, other text), another member of the "
+            "answer's cluster, or a document of another cluster.",
+            "",
+            top1_table(with_top1),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def top1_table(runs: list[dict]) -> str:
+    relations = list(runs[0]["top1"])
+    lines = ["| system | view | shuffle | N | " + " | ".join(relations) + " |"]
+    lines.append("|" + "|".join(["---"] * (4 + len(relations))) + "|")
+    for run in runs:
+        lead = [run["system"], run["view"], run["shuffle"], "–" if run["n"] is None else str(run["n"])]
+        lines.append("| " + " | ".join(lead + [percent(run["top1"][r]) for r in relations]) + " |")
     return "\n".join(lines)
 
 

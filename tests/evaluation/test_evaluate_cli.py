@@ -40,12 +40,15 @@ def test_writes_every_metric_for_every_condition(tiny_dsvl_dir, tiny_dsvl, tiny_
     for run in results["runs"]:
         assert list(run["metrics"]) == list(DEFAULT_METRICS)
         assert all(0.0 <= value <= 1.0 for value in run["metrics"].values())
+        assert sum(run["top1"].values()) == pytest.approx(1.0)  # a generated split: first-hit analysis
+        assert run["top1"]["answer"] == run["metrics"]["R@1"]
     assert results["model"]["fingerprint"] == tiny_dsvl.fingerprint
     assert {r["tokens_per_image"] for r in results["runs"] if r["n"] == 1} == {1}
     markdown = (out / "results.md").read_text()
     for metric in DEFAULT_METRICS:
         assert f"| {metric} " in markdown
     assert "image positions shuffled" in markdown and "## Baselines" in markdown
+    assert "## Where the first hit lands" in markdown
     assert (out / "nsweep.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "R@1" in capsys.readouterr().out
 
