@@ -1,0 +1,121 @@
+"""HTML for result cards, full documents, the model banner and index stats.
+
+Every piece of collection text is escaped here: a Markdown note may contain `<script>`. Images are
+inline thumbnails (see media.py), documents are referenced by token, never by path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+from mme_core.documents import InterleavedDoc, TextSegment
+
+from .media import FULL_VIEW_SIDE, MediaRegistry, thumbnail_uri
+
+PREVIEW_SEGMENTS = 8
+PREVIEW_TEXT_CHARS = 240
+
+
+def granularity_label(n: object, tokens_per_image: int) -> str:
+    return f"{n} → {tokens_per_image} tokens/image"
+
+
+def results_html(hits: Sequence, media: MediaRegistry, *, n: object, tokens_per_image: int, elapsed_ms: float) -> str:
+    """Ranked cards; each shows its document interleaved (text and thumbnails in order)."""
+    if not hits:
+        return _notice("No documents matched. Is the collection indexed? See the Collection tab.")
+    summary = (
+        f"{len(hits)} result{'s' if len(hits) != 1 else ''} · N = {escape(str(n))} "
+        f"({tokens_per_image} tokens/image) · {elapsed_ms:.0f} ms"
+    )
+    cards = "".join(_card(hit, media) for hit in hits)
+    return f'<div class="mme-results" data-n="{escape(str(n))}"><div class="mme-summary">{summary}</div>{cards}</div>'
+
+
+def _card(hit, media: MediaRegistry) -> str:
+    doc: InterleavedDoc = hit.doc
+    token = media.doc_token(doc)
+    title = escape(doc.title or doc.id or "untitled")
+    source = escape(_short_source(doc.source))
+    part = f" · part {doc.part + 1}" if doc.part else ""
+    return (
+        f'<article class="mme-card" data-rank="{int(hit.rank)}" data-id="{escape(hit.id)}" '
+        f'data-score="{hit.score:.6f}" data-doc="{token}">'
+        f'<header class="mme-card-head"><span class="mme-rank">{int(hit.rank)}</span>'
+        f'<div class="mme-heading"><h3 class="mme-title">{title}</h3>'
+        f'<div class="mme-source" title="{escape(doc.source)}">{source}{part}</div></div>'
+        f'<span class="mme-score" title="cosine similarity">{hit.score:.3f}</span></header>'
+        f'<div class="mme-doc">{document_body(doc, preview=True)}</div>'
+        '<footer class="mme-card-foot">'
+        '<button type="button" class="mme-expand">Show full document</button>'
+        '<button type="button" class="mme-more">More like this</button></footer>'
+        '<div class="mme-full" hidden></div></article>'
+    )
+
+
+def document_body(doc: InterleavedDoc, preview: bool) -> str:
+    """The segments in order: paragraphs of text and images (thumbnails in a preview, larger in full)."""
+    segments = doc.segments[:PREVIEW_SEGMENTS] if preview else doc.segments
+    parts: list[str] = []
+    for segment in segments:
+        if isinstance(segment, TextSegment):
+            text = segment.text.strip()
+            if preview and len(text) > PREVIEW_TEXT_CHARS:
+                text = text[:PREVIEW_TEXT_CHARS].rsplit(" ", 1)[0] + " …"
+            parts.append(f'<p class="mme-text">{escape(text)}</p>')
+        else:
+            side = FULL_VIEW_SIDE if not preview else None
+            uri = thumbnail_uri(segment.path) if side is None else thumbnail_uri(segment.path, side)
+            name = escape(Path(segment.path).name)
+            parts.append(f'<img class="mme-image" src="{uri}" alt="{name}" title="{name}" loading="lazy">')
+    hidden = len(doc.segments) - len(segments)
+    if hidden > 0:
+        parts.append(f'<p class="mme-more-segments">… {hidden} more segment{"s" if hidden > 1 else ""}</p>')
+    return "".join(parts)
+
+
+def full_document_html(doc: InterleavedDoc) -> str:
+    return f'<div class="mme-full-doc">{document_body(doc, preview=False)}</div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="mme-error" role="alert">{escape(message)}</div>'
+
+
+def _notice(message: str) -> str:
+    return f'<div class="mme-notice">{escape(message)}</div>'
+
+
+def placeholder_html() -> str:
+    return _notice("Compose a query above (text boxes and images, in any order) and press Search.")
+
+
+def banner_html(model: str, detail: str, warning: str = "") -> str:
+    warn = f'<span class="mme-banner-warn">{escape(warning)}</span>' if warning else ""
+    return (
+        '<div class="mme-banner"><span class="mme-banner-label">Model in use</span>'
+        f'<code class="mme-banner-model">{escape(model)}</code>'
+        f'<span class="mme-banner-detail">{escape(detail)}</span>{warn}</div>'
+    )
+
+
+def stats_html(stats: dict) -> str:
+    rows = "".join(
+        f"<tr><th>{escape(str(key))}</th><td>{escape(_format_stat(value))}</td></tr>" for key, value in stats.items()
+    )
+    return f'<table class="mme-stats">{rows}</table>'
+
+
+def _format_stat(value: object) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _short_source(source: str, keep: int = 3) -> str:
+    parts = Path(source).parts
+    return "/".join(parts[-keep:]) if len(parts) > keep else source
