@@ -83,3 +83,17 @@ def test_measure_dominance_bad_input():
     assert measure_dominance(AxisEncoder(), []) == []
     with pytest.raises(ValueError, match=r"docs\[0\] must be an InterleavedDoc"):
         measure_dominance(AxisEncoder(), ["not a doc"])
+
+
+@pytest.mark.parametrize("encoder_fixture", ["tiny_dsvl", "tiny_qwen2vl"])
+def test_measure_dominance_with_a_real_tiny_encoder(request, encoder_fixture, image_factory):
+    encoder = request.getfixturevalue(encoder_fixture)
+    doc = InterleavedDoc(
+        (TextSegment("Fold the red paper"), ImageSegment(image_factory("red")), TextSegment("then press it")),
+        id="d",
+    )
+    [result] = measure_dominance(encoder, [doc], n=2)
+    full, text, image = (encoder.encode([view], n=2) for view in (doc, doc.text_only(), doc.images_only()))
+    assert result.modality == "interleaved"
+    assert result.score == pytest.approx(float(dominance_scores(full, text, image)[0]), abs=1e-5)
+    assert -2.0 <= result.score <= 2.0
