@@ -32,6 +32,9 @@ class ZipLimits:
     max_ratio: float = 200.0  # uncompressed / compressed, per member; text compresses ~10x, bombs ~1000x
 
 
+DEFAULT_ZIP_LIMITS = ZipLimits()
+
+
 def resolve_folder(path: str, allowed_roots: tuple[Path, ...]) -> Path:
     """The folder to index, if it exists and lies under an allowed root."""
     if not isinstance(path, str) or not path.strip():
@@ -50,14 +53,16 @@ def resolve_folder(path: str, allowed_roots: tuple[Path, ...]) -> Path:
     return folder
 
 
-def extract_zip(zip_path: str | Path, destination_root: Path, limits: ZipLimits = ZipLimits()) -> Path:
+def extract_zip(zip_path: str | Path, destination_root: Path, limits: ZipLimits = DEFAULT_ZIP_LIMITS) -> Path:
     """Check and unpack a collection zip into a new folder under destination_root; return that folder."""
     zip_path = Path(zip_path)
     if not zip_path.is_file():
         raise ValueError(f"zip not found: {zip_path.name}")
     size = zip_path.stat().st_size
     if size > limits.max_zip_bytes:
-        raise ValueError(f"zip is {size / 1024**2:.0f} MB; the limit is {limits.max_zip_bytes / 1024**2:.0f} MB")
+        raise ValueError(
+            f"zip is {size / 1024**2:.0f} MB; the limit is {limits.max_zip_bytes / 1024**2:.0f} MB"
+        )
     if not zipfile.is_zipfile(zip_path):
         raise ValueError(f"not a zip file: {zip_path.name}")
     with zipfile.ZipFile(zip_path) as archive:
@@ -79,7 +84,9 @@ def extract_zip(zip_path: str | Path, destination_root: Path, limits: ZipLimits 
     return final
 
 
-def _checked_members(archive: zipfile.ZipFile, limits: ZipLimits) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
+def _checked_members(
+    archive: zipfile.ZipFile, limits: ZipLimits
+) -> list[tuple[zipfile.ZipInfo, PurePosixPath]]:
     infos = archive.infolist()
     files = [info for info in infos if not info.is_dir()]
     if len(files) > limits.max_files:
@@ -87,7 +94,8 @@ def _checked_members(archive: zipfile.ZipFile, limits: ZipLimits) -> list[tuple[
     declared = sum(info.file_size for info in files)
     if declared > limits.max_total_bytes:
         raise ValueError(
-            f"zip unpacks to {declared / 1024**2:,.0f} MB; the limit is {limits.max_total_bytes / 1024**2:,.0f} MB"
+            f"zip unpacks to {declared / 1024**2:,.0f} MB; "
+            f"the limit is {limits.max_total_bytes / 1024**2:,.0f} MB"
         )
     members = []
     for info in files:
@@ -126,7 +134,9 @@ def _extract_member(
         while chunk := source.read(1024 * 1024):
             written += len(chunk)
             if written > info.file_size or written > budget:
-                raise ValueError(f"zip member {info.filename!r} is larger than it claims: refusing a zip bomb")
+                raise ValueError(
+                    f"zip member {info.filename!r} is larger than it claims: refusing a zip bomb"
+                )
             sink.write(chunk)
     return budget - written
 

@@ -14,9 +14,18 @@ from PIL import Image, ImageDraw
 COLOURS = {"red": "#dc2626", "blue": "#2563eb", "green": "#16a34a", "orange": "#ea580c", "purple": "#7c3aed"}
 SHAPES = ("circle", "square", "triangle")
 TASKS = (
-    ("Fold a paper {colour} {shape}", ["Cut the {colour} paper.", "Fold it along the diagonal.", "Press the crease flat."]),
-    ("Paint a {colour} {shape} sign", ["Sketch the {shape} outline.", "Fill it with {colour} paint.", "Let it dry."]),
-    ("Sort the {colour} {shape} blocks", ["Gather every {shape}.", "Keep only the {colour} ones.", "Stack them."]),
+    (
+        "Fold a paper {colour} {shape}",
+        ["Cut the {colour} paper.", "Fold it along the diagonal.", "Press the crease flat."],
+    ),
+    (
+        "Paint a {colour} {shape} sign",
+        ["Sketch the {shape} outline.", "Fill it with {colour} paint.", "Let it dry."],
+    ),
+    (
+        "Sort the {colour} {shape} blocks",
+        ["Gather every {shape}.", "Keep only the {colour} ones.", "Stack them."],
+    ),
 )
 
 
@@ -52,9 +61,14 @@ def write_fallback_collection(root: Path) -> Path:
                     lines.append(f"{number}. {step.format(**words)}")
                     if number == 2:
                         lines += ["", f"![{colour} {shape}](images/{image.name})", ""]
-                (root / f"{colour}-{shape}-{task_index}.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
+                (root / f"{colour}-{shape}-{task_index}.md").write_text(
+                    "\n".join(lines) + "\n", encoding="utf-8"
+                )
     examples = [
-        {"label": "red circle + text", "items": [{"text": "How do I fold this?"}, {"image": "images/red_circle.png"}]},
+        {
+            "label": "red circle + text",
+            "items": [{"text": "How do I fold this?"}, {"image": "images/red_circle.png"}],
+        },
         {
             "label": "two pictures between text",
             "items": [

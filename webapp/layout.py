@@ -86,12 +86,18 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         except ValueError as err:
             return error_html(str(err)), None
         html = results_html(
-            outcome.hits, media, n=outcome.n, tokens_per_image=outcome.tokens_per_image, elapsed_ms=outcome.elapsed_ms
+            outcome.hits,
+            media,
+            n=outcome.n,
+            tokens_per_image=outcome.tokens_per_image,
+            elapsed_ms=outcome.elapsed_ms,
         )
         return html, {"query": query, "hits": outcome.hits, "n": outcome.n}
 
     def rerun_if_composed(value, n, k):
-        if not value or all(item.get("type") == "text" and not item.get("text", "").strip() for item in value):
+        if not value or all(
+            item.get("type") == "text" and not item.get("text", "").strip() for item in value
+        ):
             return gr.skip(), gr.skip()
         return run_search(value, n, k)
 
@@ -124,10 +130,10 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         except ValueError as err:
             return error_html(str(err))
 
-    def index_folder(path, progress=gr.Progress(track_tqdm=True)):
+    def index_folder(path, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's idiom)
         return _index_with(lambda: service.index_folder(path), service)
 
-    def index_zip(file, progress=gr.Progress(track_tqdm=True)):
+    def index_zip(file, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's idiom)
         if not file:
             return error_html("choose a .zip file first"), stats_html(service.stats())
         return _index_with(lambda: service.index_zip(file), service)
@@ -143,8 +149,11 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
 
     with gr.Blocks(title=options.title, analytics_enabled=False) as demo:
         gr.HTML(
-            banner_html(options.model_label or getattr(service.encoder, "model_id", "?"), options.model_note,
-                        options.model_warning),
+            banner_html(
+                options.model_label or getattr(service.encoder, "model_id", "?"),
+                options.model_note,
+                options.model_warning,
+            ),
             css_template=asset("banner.css"),
             js_on_load=None,
             elem_id="mme-banner",
@@ -177,9 +186,18 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
                             elem_id="mme-granularity",
                         )
                         with gr.Row():
-                            k = gr.Number(DEFAULT_K, label="Results", minimum=1, maximum=50, precision=0,
-                                          min_width=90, scale=1)
-                            search_button = gr.Button("Search", variant="primary", elem_id="mme-search", scale=2)
+                            k = gr.Number(
+                                DEFAULT_K,
+                                label="Results",
+                                minimum=1,
+                                maximum=50,
+                                precision=0,
+                                min_width=90,
+                                scale=1,
+                            )
+                            search_button = gr.Button(
+                                "Search", variant="primary", elem_id="mme-search", scale=2
+                            )
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=420):
                         results = gr.HTML(
@@ -196,12 +214,20 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
                 stats = gr.HTML(stats_html(service.stats()), css_template=asset("stats.css"), js_on_load=None)
                 with gr.Row(equal_height=False):
                     with gr.Column():
-                        folder = gr.Textbox(label="Folder on this machine", placeholder="/path/to/notes",
-                                            info=_folder_info(options.collections_roots))
-                        index_folder_button = gr.Button("Index folder", interactive=bool(options.collections_roots))
+                        folder = gr.Textbox(
+                            label="Folder on this machine",
+                            placeholder="/path/to/notes",
+                            info=_folder_info(options.collections_roots),
+                        )
+                        index_folder_button = gr.Button(
+                            "Index folder", interactive=bool(options.collections_roots)
+                        )
                     with gr.Column():
-                        zip_file = gr.File(label="Or upload a .zip of Markdown/HTML notes with their images",
-                                           file_types=[".zip"], type="filepath")
+                        zip_file = gr.File(
+                            label="Or upload a .zip of Markdown/HTML notes with their images",
+                            file_types=[".zip"],
+                            type="filepath",
+                        )
                         index_zip_button = gr.Button("Index zip")
                 index_status = gr.HTML("", js_on_load=None, elem_id="mme-index-status")
 
@@ -209,7 +235,9 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         search_inputs = [composer, granularity, k]
         private = {"api_visibility": "private"}
         for event in (search_button.click, composer.submit):
-            event(run_search, search_inputs, [results, state], **private).then(draw_plot, state, plot, **private)
+            event(run_search, search_inputs, [results, state], **private).then(
+                draw_plot, state, plot, **private
+            )
         granularity.change(rerun_if_composed, search_inputs, [results, state], **private).then(
             draw_plot, state, plot, **private
         )
@@ -220,10 +248,22 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         results.more_like_this(more_like_this, None, composer, **private).then(
             run_search, search_inputs, [results, state], **private
         ).then(draw_plot, state, plot, **private)
-        index_folder_button.click(index_folder, folder, [index_status, stats], concurrency_id="indexing",
-                                  concurrency_limit=1, **private)
-        index_zip_button.click(index_zip, zip_file, [index_status, stats], concurrency_id="indexing",
-                               concurrency_limit=1, **private)
+        index_folder_button.click(
+            index_folder,
+            folder,
+            [index_status, stats],
+            concurrency_id="indexing",
+            concurrency_limit=1,
+            **private,
+        )
+        index_zip_button.click(
+            index_zip,
+            zip_file,
+            [index_status, stats],
+            concurrency_id="indexing",
+            concurrency_limit=1,
+            **private,
+        )
         gr.api(search_api, api_name="search", concurrency_id="search")
     demo.mme_service = service  # for tests and the launcher; not part of the page
     return demo
@@ -243,8 +283,14 @@ def _example_items(example: ExampleQuery, media: MediaRegistry) -> list[dict]:
         if kind == "text":
             items.append({"type": "text", "text": content})
         else:
-            items.append({"type": "image", "ref": media.image_token(content), "name": Path(content).name,
-                          "url": thumbnail_uri(content)})
+            items.append(
+                {
+                    "type": "image",
+                    "ref": media.image_token(content),
+                    "name": Path(content).name,
+                    "url": thumbnail_uri(content),
+                }
+            )
     return items
 
 

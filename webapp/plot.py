@@ -27,7 +27,9 @@ def dominance_figure(rows: Sequence[tuple[str, Dominance]], n: object, tokens_pe
     for y, (_, dominance) in zip(positions, rows, strict=True):
         score = dominance.score
         if score is None:
-            axes.text(0, y, f"{dominance.modality} only", ha="center", va="center", fontsize=9, color="#6b7280")
+            axes.text(
+                0, y, f"{dominance.modality} only", ha="center", va="center", fontsize=9, color="#6b7280"
+            )
             continue
         limit = max(limit, abs(score))
         axes.barh(y, score, color=TEXT_COLOUR if score >= 0 else IMAGE_COLOUR, height=0.6)
@@ -36,7 +38,9 @@ def dominance_figure(rows: Sequence[tuple[str, Dominance]], n: object, tokens_pe
     axes.set_xlim(-limit, limit)
     axes.set_yticks(positions, labels, fontsize=9)
     axes.axvline(0, color="#111827", linewidth=0.8)
-    axes.set_xlabel("← image-dominant        cos(e, e_text) − cos(e, e_image)        text-dominant →", fontsize=9)
+    axes.set_xlabel(
+        "← image-dominant        cos(e, e_text) − cos(e, e_image)        text-dominant →", fontsize=9
+    )
     axes.set_title(f"Text vs image dominance at N = {n} ({tokens_per_image} tokens/image)", fontsize=10)
     axes.spines[["top", "right"]].set_visible(False)
     figure.tight_layout()

@@ -46,7 +46,9 @@ def doc_from_composer(value: object, media: MediaRegistry) -> InterleavedDoc:
             names[path] = str(item.get("name") or Path(path).name)
             segments.append(ImageSegment(path))
         else:
-            raise ValueError(f"query item {position + 1} has unknown type {kind!r}; valid types are {ITEM_TYPES}")
+            raise ValueError(
+                f"query item {position + 1} has unknown type {kind!r}; valid types are {ITEM_TYPES}"
+            )
     return _checked(segments, names)
 
 
@@ -112,10 +114,14 @@ def _checked(segments: list[TextSegment | ImageSegment], names: dict[str, str]) 
         raise ValueError(f"the query has {len(images)} images; at most {MAX_IMAGES} are allowed")
     text_chars = sum(len(s.text) for s in segments if isinstance(s, TextSegment))
     if text_chars > MAX_TEXT_CHARS:
-        raise ValueError(f"the query text is {text_chars:,} characters; at most {MAX_TEXT_CHARS:,} are allowed")
+        raise ValueError(
+            f"the query text is {text_chars:,} characters; at most {MAX_TEXT_CHARS:,} are allowed"
+        )
     for image in images:
         try:
             image.load()
         except ValueError as err:
-            raise ValueError(f"image {names.get(image.path, Path(image.path).name)!r} cannot be used: {err}") from err
+            raise ValueError(
+                f"image {names.get(image.path, Path(image.path).name)!r} cannot be used: {err}"
+            ) from err
     return InterleavedDoc(tuple(segments), id="query", title="query")

@@ -22,7 +22,9 @@ def granularity_label(n: object, tokens_per_image: int) -> str:
     return f"{n} → {tokens_per_image} tokens/image"
 
 
-def results_html(hits: Sequence, media: MediaRegistry, *, n: object, tokens_per_image: int, elapsed_ms: float) -> str:
+def results_html(
+    hits: Sequence, media: MediaRegistry, *, n: object, tokens_per_image: int, elapsed_ms: float
+) -> str:
     """Ranked cards; each shows its document interleaved (text and thumbnails in order)."""
     if not hits:
         return _notice("No documents matched. Is the collection indexed? See the Collection tab.")
@@ -31,7 +33,8 @@ def results_html(hits: Sequence, media: MediaRegistry, *, n: object, tokens_per_
         f"({tokens_per_image} tokens/image) · {elapsed_ms:.0f} ms"
     )
     cards = "".join(_card(hit, media) for hit in hits)
-    return f'<div class="mme-results" data-n="{escape(str(n))}"><div class="mme-summary">{summary}</div>{cards}</div>'
+    head = f'<div class="mme-summary">{summary}</div>'
+    return f'<div class="mme-results" data-n="{escape(str(n))}">{head}{cards}</div>'
 
 
 def _card(hit, media: MediaRegistry) -> str:
@@ -103,7 +106,8 @@ def banner_html(model: str, detail: str, warning: str = "") -> str:
 
 def stats_html(stats: dict) -> str:
     rows = "".join(
-        f"<tr><th>{escape(str(key))}</th><td>{escape(_format_stat(value))}</td></tr>" for key, value in stats.items()
+        f"<tr><th>{escape(str(key))}</th><td>{escape(_format_stat(value))}</td></tr>"
+        for key, value in stats.items()
     )
     return f'<table class="mme-stats">{rows}</table>'
 

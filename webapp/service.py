@@ -16,7 +16,7 @@ from pathlib import Path
 from mme_core.diagnostics import Dominance, measure_dominance
 from mme_core.documents import InterleavedDoc
 
-from .collection import ZipLimits, extract_zip, resolve_folder
+from .collection import DEFAULT_ZIP_LIMITS, ZipLimits, extract_zip, resolve_folder
 from .media import MediaRegistry
 
 MAX_K = 50
@@ -42,7 +42,7 @@ class SearchService:
         build_index: Callable | None = None,
         collections_roots: tuple[Path, ...] = (),
         uploads_dir: Path | None = None,
-        zip_limits: ZipLimits = ZipLimits(),
+        zip_limits: ZipLimits = DEFAULT_ZIP_LIMITS,
     ):
         self._searcher = searcher
         self.encoder = encoder if encoder is not None else getattr(searcher, "encoder", None)
@@ -73,7 +73,9 @@ class SearchService:
     def stored_n(self, n: object) -> object:
         """The stored granularity matching `n` (the page sends numbers; "full" stays a string)."""
         for stored in self.ns:
-            if str(stored) == str(n).strip() or (isinstance(n, float) and n.is_integer() and stored == int(n)):
+            if str(stored) == str(n).strip() or (
+                isinstance(n, float) and n.is_integer() and stored == int(n)
+            ):
                 return stored
         raise ValueError(f"N = {n!r} is not stored in this index; valid values are {list(self.ns)}")
 
@@ -86,14 +88,18 @@ class SearchService:
         elapsed_ms = (time.perf_counter() - started) * 1000
         return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms)
 
-    def dominance(self, query: InterleavedDoc, hits: Sequence, n: object, top: int = 5) -> list[tuple[str, Dominance]]:
+    def dominance(
+        self, query: InterleavedDoc, hits: Sequence, n: object, top: int = 5
+    ) -> list[tuple[str, Dominance]]:
         """(label, Dominance) for the query and the first `top` hits, all at granularity n."""
         n = self.stored_n(n)
         shown = list(hits)[:top]
         rows = [("Query", measure_dominance(self.encoder, [query], n=n, is_query=True)[0])]
         if shown:
             measured = measure_dominance(self.encoder, [hit.doc for hit in shown], n=n)
-            rows += [(f"#{hit.rank} {hit.doc.title or hit.id}", m) for hit, m in zip(shown, measured, strict=True)]
+            rows += [
+                (f"#{hit.rank} {hit.doc.title or hit.id}", m) for hit, m in zip(shown, measured, strict=True)
+            ]
         return rows
 
     def stats(self) -> dict:
