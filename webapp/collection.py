@@ -14,6 +14,7 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -78,6 +79,9 @@ def extract_zip(zip_path: str | Path, destination_root: Path, limits: ZipLimits 
             for info, relative in members:
                 budget = _extract_member(archive, info, staging / relative, budget, limits)
             staging.rename(final)
+        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as err:
+            shutil.rmtree(staging, ignore_errors=True)  # encrypted, corrupt or unsupported members
+            raise ValueError(f"cannot unpack {zip_path.name}: {err}") from err
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
