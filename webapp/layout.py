@@ -1,29 +1,23 @@
-"""The page: `build_demo(searcher) -> gr.Blocks`. Handlers only call the service and format."""
+"""The page: `build_demo(searcher) -> gr.Blocks`. Components and wiring only; see handlers.py."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from html import escape
 from pathlib import Path
 
 import gradio as gr
 
 from .assets import ExampleQuery, asset
 from .collection import ZipLimits
+from .handlers import Handlers
 from .media import MediaRegistry, thumbnail_uri
-from .plot import EXPLANATION, dominance_figure
-from .query import composer_from_doc, doc_from_api, doc_from_composer
-from .render import (
-    banner_html,
-    error_html,
-    full_document_html,
-    placeholder_html,
-    results_html,
-    stats_html,
-)
+from .plot import EXPLANATION
+from .render import banner_html, placeholder_html
 from .service import SearchService
 
 DEFAULT_K = 10
-PLOTTED_RESULTS = 5
+SEARCH_CONCURRENCY = 2
 
 
 @dataclass(frozen=True)
@@ -73,230 +67,143 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         uploads_dir=options.uploads_dir,
         zip_limits=options.zip_limits,
     )
+    handlers = Handlers(service, options.examples)
     ns = service.ns
     default_n = 3 if 3 in ns else ns[0]
     choices = [{"n": n, "tokens": service.tokens_per_image(n)} for n in ns]
-    example_items = [_example_items(example, media) for example in options.examples]
+    model_label = options.model_label or getattr(service.encoder, "model_id", "unknown model")
 
-    def run_search(value, n, k):
-        """Composer items + N -> (result cards, state for the plot)."""
-        try:
-            query = doc_from_composer(value, media)
-            outcome = service.search(query, n, int(k))
-        except ValueError as err:
-            return error_html(str(err)), None
-        html = results_html(
-            outcome.hits,
-            media,
-            n=outcome.n,
-            tokens_per_image=outcome.tokens_per_image,
-            elapsed_ms=outcome.elapsed_ms,
-        )
-        return html, {"query": query, "hits": outcome.hits, "n": outcome.n}
-
-    def rerun_if_composed(value, n, k):
-        if not value or all(
-            item.get("type") == "text" and not item.get("text", "").strip() for item in value
-        ):
-            return gr.skip(), gr.skip()
-        return run_search(value, n, k)
-
-    def draw_plot(state):
-        if not state:
-            return None
-        try:
-            rows = service.dominance(state["query"], state["hits"], state["n"], top=PLOTTED_RESULTS)
-        except ValueError as err:
-            gr.Warning(f"Dominance plot unavailable: {err}")
-            return None
-        return dominance_figure(rows, state["n"], service.tokens_per_image(state["n"]))
-
+    # Event adapters: Gradio passes event payloads through a parameter typed gr.EventData.
     def load_example(evt: gr.EventData):
-        index = int(evt.index)
-        if not 0 <= index < len(example_items):
-            raise gr.Error(f"no example number {index + 1}")
-        return example_items[index]
+        return handlers.example(evt.index)
 
     def more_like_this(evt: gr.EventData):
-        try:
-            doc = media.document(evt.doc)
-        except ValueError as err:
-            raise gr.Error(str(err)) from err
-        return composer_from_doc(doc, media)
+        return handlers.more_like_this(evt.doc)
 
     def full_document(token: str) -> str:
-        try:
-            return full_document_html(media.document(token))
-        except ValueError as err:
-            return error_html(str(err))
+        return handlers.full_document(token)
 
     def index_folder(path, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's idiom)
-        return _index_with(lambda: service.index_folder(path), service)
+        return handlers.index_folder(path)
 
-    def index_zip(file, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's idiom)
-        if not file:
-            return error_html("choose a .zip file first"), stats_html(service.stats())
-        return _index_with(lambda: service.index_zip(file), service)
+    def index_zip(file, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+        return handlers.index_zip(file)
 
-    def search_api(query: list[str | dict], n: int | str = default_n, k: int = DEFAULT_K) -> list[dict]:
+    def search(query: list[str | dict], n: int | str = default_n, k: int = DEFAULT_K) -> list[dict]:
         """Search with an interleaved query: a list whose strings are text and whose
-        gradio_client.handle_file(...) items are images, in order. Returns ranked hits."""
-        try:
-            outcome = service.search(doc_from_api(query, media), n, int(k))
-        except ValueError as err:
-            raise gr.Error(str(err)) from err
-        return [_hit_record(hit) for hit in outcome.hits]
+        gradio_client.handle_file(...) items are images, in order. Returns the ranked hits."""
+        return handlers.api_search(query, n, k)
 
     with gr.Blocks(title=options.title, analytics_enabled=False) as demo:
         gr.HTML(
-            banner_html(
-                options.model_label or getattr(service.encoder, "model_id", "?"),
-                options.model_note,
-                options.model_warning,
-            ),
+            banner_html(model_label, options.model_note, options.model_warning),
             css_template=asset("banner.css"),
             js_on_load=None,
             elem_id="mme-banner",
         )
         with gr.Tabs():
             with gr.Tab("Search", id="search"):
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
-                        composer = gr.HTML(
-                            value=[],
-                            html_template=asset("composer.html"),
-                            css_template=asset("composer.css"),
-                            js_on_load=asset("composer.js"),
-                            elem_id="mme-composer",
-                        )
-                        if example_items:
-                            examples = gr.HTML(
-                                _examples_html(options.examples, media),
-                                css_template=asset("examples.css"),
-                                js_on_load=asset("examples.js"),
-                                elem_id="mme-examples",
-                            )
-                    with gr.Column(scale=2, min_width=300):
-                        granularity = gr.HTML(
-                            value=default_n,
-                            choices=choices,
-                            html_template=asset("granularity.html"),
-                            css_template=asset("granularity.css"),
-                            js_on_load=asset("granularity.js"),
-                            elem_id="mme-granularity",
-                        )
-                        with gr.Row():
-                            k = gr.Number(
-                                DEFAULT_K,
-                                label="Results",
-                                minimum=1,
-                                maximum=50,
-                                precision=0,
-                                min_width=90,
-                                scale=1,
-                            )
-                            search_button = gr.Button(
-                                "Search", variant="primary", elem_id="mme-search", scale=2
-                            )
-                with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
-                        results = gr.HTML(
-                            placeholder_html(),
-                            css_template=asset("results.css"),
-                            js_on_load=asset("results.js"),
-                            server_functions=[full_document],
-                            elem_id="mme-results",
-                        )
-                    with gr.Column(scale=2, min_width=300, elem_id="mme-diagnostic"):
-                        plot = gr.Plot(label="Text or image dominance", elem_id="mme-plot", format="png")
-                        gr.Markdown(EXPLANATION, elem_classes=["mme-explanation"])
+                page = _search_tab(handlers, choices, default_n, full_document)
             with gr.Tab("Collection", id="collection"):
-                stats = gr.HTML(stats_html(service.stats()), css_template=asset("stats.css"), js_on_load=None)
-                with gr.Row(equal_height=False):
-                    with gr.Column():
-                        folder = gr.Textbox(
-                            label="Folder on this machine",
-                            placeholder="/path/to/notes",
-                            info=_folder_info(options.collections_roots),
-                        )
-                        index_folder_button = gr.Button(
-                            "Index folder", interactive=bool(options.collections_roots)
-                        )
-                    with gr.Column():
-                        zip_file = gr.File(
-                            label="Or upload a .zip of Markdown/HTML notes with their images",
-                            file_types=[".zip"],
-                            type="filepath",
-                        )
-                        index_zip_button = gr.Button("Index zip")
-                index_status = gr.HTML("", js_on_load=None, elem_id="mme-index-status")
+                shelf = _collection_tab(handlers, options.collections_roots)
 
+        # Registered first so that it owns the name "/search" (page events are private but named too).
+        gr.api(search, api_name="search", concurrency_id="search", concurrency_limit=SEARCH_CONCURRENCY)
         state = gr.State(None)
-        search_inputs = [composer, granularity, k]
-        private = {"api_visibility": "private"}
-        for event in (search_button.click, composer.submit):
-            event(run_search, search_inputs, [results, state], **private).then(
-                draw_plot, state, plot, **private
+        inputs = [page["composer"], page["granularity"], page["k"]]
+        outputs = [page["results"], state]
+        plot = page["plot"]
+        quiet = {"api_visibility": "private", "concurrency_id": "search"}
+        quiet["concurrency_limit"] = SEARCH_CONCURRENCY
+        for trigger in (page["search"].click, page["composer"].submit):
+            trigger(handlers.search, inputs, outputs, **quiet).then(handlers.plot, state, plot, **quiet)
+        page["granularity"].change(handlers.search_if_composed, inputs, outputs, **quiet).then(
+            handlers.plot, state, plot, **quiet
+        )
+        loaders = [(page["results"].more_like_this, more_like_this)]
+        if "examples" in page:
+            loaders.append((page["examples"].select_example, load_example))
+        for event, load in loaders:
+            event(load, None, page["composer"], **quiet).then(handlers.search, inputs, outputs, **quiet).then(
+                handlers.plot, state, plot, **quiet
             )
-        granularity.change(rerun_if_composed, search_inputs, [results, state], **private).then(
-            draw_plot, state, plot, **private
-        )
-        if example_items:
-            examples.select_example(load_example, None, composer, **private).then(
-                run_search, search_inputs, [results, state], **private
-            ).then(draw_plot, state, plot, **private)
-        results.more_like_this(more_like_this, None, composer, **private).then(
-            run_search, search_inputs, [results, state], **private
-        ).then(draw_plot, state, plot, **private)
-        index_folder_button.click(
-            index_folder,
-            folder,
-            [index_status, stats],
-            concurrency_id="indexing",
-            concurrency_limit=1,
-            **private,
-        )
-        index_zip_button.click(
-            index_zip,
-            zip_file,
-            [index_status, stats],
-            concurrency_id="indexing",
-            concurrency_limit=1,
-            **private,
-        )
-        gr.api(search_api, api_name="search", concurrency_id="search")
-    demo.mme_service = service  # for tests and the launcher; not part of the page
+        indexing = {"api_visibility": "private", "concurrency_id": "indexing", "concurrency_limit": 1}
+        reports = [shelf["status"], shelf["stats"]]
+        shelf["folder_button"].click(index_folder, shelf["folder"], reports, **indexing)
+        shelf["zip_button"].click(index_zip, shelf["zip"], reports, **indexing)
+    demo.mme_handlers = handlers  # for tests and tools; not part of the page
     return demo
 
 
-def _index_with(run, service: SearchService):
-    try:
-        report = run()
-    except ValueError as err:
-        return error_html(str(err)), stats_html(service.stats())
-    return f'<div class="mme-notice">Indexed: {report}</div>', stats_html(service.stats())
-
-
-def _example_items(example: ExampleQuery, media: MediaRegistry) -> list[dict]:
-    items = []
-    for kind, content in example.items:
-        if kind == "text":
-            items.append({"type": "text", "text": content})
-        else:
-            items.append(
-                {
-                    "type": "image",
-                    "ref": media.image_token(content),
-                    "name": Path(content).name,
-                    "url": thumbnail_uri(content),
-                }
+def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_document) -> dict:
+    page = {}
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            page["composer"] = gr.HTML(
+                value=[],
+                html_template=asset("composer.html"),
+                css_template=asset("composer.css"),
+                js_on_load=asset("composer.js"),
+                elem_id="mme-composer",
             )
-    return items
+            if handlers.examples:
+                page["examples"] = gr.HTML(
+                    _examples_html(handlers.example_queries),
+                    css_template=asset("examples.css"),
+                    js_on_load=asset("examples.js"),
+                    elem_id="mme-examples",
+                )
+        with gr.Column(scale=2, min_width=300):
+            page["granularity"] = gr.HTML(
+                value=default_n,
+                choices=choices,
+                html_template=asset("granularity.html"),
+                css_template=asset("granularity.css"),
+                js_on_load=asset("granularity.js"),
+                elem_id="mme-granularity",
+            )
+            with gr.Row(equal_height=True):
+                page["k"] = gr.Number(
+                    DEFAULT_K, label="Results", minimum=1, maximum=50, precision=0, min_width=90
+                )
+                page["search"] = gr.Button("Search", variant="primary", elem_id="mme-search", scale=2)
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            page["results"] = gr.HTML(
+                placeholder_html(),
+                css_template=asset("results.css"),
+                js_on_load=asset("results.js"),
+                server_functions=[full_document],
+                elem_id="mme-results",
+            )
+        with gr.Column(scale=2, min_width=300, elem_id="mme-diagnostic"):
+            page["plot"] = gr.Plot(show_label=False, elem_id="mme-plot", format="png")
+            gr.Markdown(EXPLANATION, elem_classes=["mme-explanation"])
+    return page
 
 
-def _examples_html(examples: tuple[ExampleQuery, ...], media: MediaRegistry) -> str:
-    from html import escape
+def _collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
+    shelf = {"stats": gr.HTML(handlers.stats(), css_template=asset("stats.css"), js_on_load=None)}
+    with gr.Row(equal_height=False):
+        with gr.Column():
+            shelf["folder"] = gr.Textbox(
+                label="Folder on this machine", placeholder="/path/to/notes", info=_folder_info(roots)
+            )
+            shelf["folder_button"] = gr.Button("Index folder", interactive=bool(roots))
+        with gr.Column():
+            shelf["zip"] = gr.File(
+                label="Or upload a .zip of Markdown/HTML notes with their images",
+                file_types=[".zip"],
+                type="filepath",
+            )
+            shelf["zip_button"] = gr.Button("Index zip")
+    shelf["status"] = gr.HTML(
+        "", css_template=asset("results.css"), js_on_load=None, elem_id="mme-index-status"
+    )
+    return shelf
 
+
+def _examples_html(examples: tuple[ExampleQuery, ...]) -> str:
     chips = []
     for index, example in enumerate(examples):
         parts = []
@@ -310,21 +217,6 @@ def _examples_html(examples: tuple[ExampleQuery, ...], media: MediaRegistry) -> 
             f"{''.join(parts)}</button>"
         )
     return f'<div class="mme-examples"><span class="mme-examples-label">Try:</span>{"".join(chips)}</div>'
-
-
-def _hit_record(hit) -> dict:
-    doc = hit.doc
-    return {
-        "rank": int(hit.rank),
-        "id": hit.id,
-        "score": float(hit.score),
-        "title": doc.title,
-        "source": doc.source,
-        "part": doc.part,
-        "segments": [
-            {"text": s.text} if hasattr(s, "text") else {"image": Path(s.path).name} for s in doc.segments
-        ],
-    }
 
 
 def _folder_info(roots: tuple[Path, ...]) -> str:

@@ -27,7 +27,7 @@ def results_html(
 ) -> str:
     """Ranked cards; each shows its document interleaved (text and thumbnails in order)."""
     if not hits:
-        return _notice("No documents matched. Is the collection indexed? See the Collection tab.")
+        return notice_html("No documents matched. Is the collection indexed? See the Collection tab.")
     summary = (
         f"{len(hits)} result{'s' if len(hits) != 1 else ''} · N = {escape(str(n))} "
         f"({tokens_per_image} tokens/image) · {elapsed_ms:.0f} ms"
@@ -87,12 +87,12 @@ def error_html(message: str) -> str:
     return f'<div class="mme-error" role="alert">{escape(message)}</div>'
 
 
-def _notice(message: str) -> str:
+def notice_html(message: str) -> str:
     return f'<div class="mme-notice">{escape(message)}</div>'
 
 
 def placeholder_html() -> str:
-    return _notice("Compose a query above (text boxes and images, in any order) and press Search.")
+    return notice_html("Compose a query above (text boxes and images, in any order) and press Search.")
 
 
 def banner_html(model: str, detail: str, warning: str = "") -> str:
@@ -104,7 +104,29 @@ def banner_html(model: str, detail: str, warning: str = "") -> str:
     )
 
 
+STATS_SHOWN = {
+    "documents": "Documents",
+    "parts": "Parts (split to the token budget)",
+    "images": "Images",
+    "ns": "Stored N",
+    "model": "Model",
+    "adapter": "Adapter",
+    "dim": "Dimensions",
+    "search": "Search method per N",
+    "collections": "Collections",
+    "updated": "Last updated",
+    "uri": "Index",
+}
+
+
 def stats_html(stats: dict) -> str:
+    """The index facts a person cares about, in a fixed order, labelled in words."""
+    present = [key for key in STATS_SHOWN if stats.get(key) not in (None, "", [], {})]
+    shown = {STATS_SHOWN[key]: stats[key] for key in present}
+    return _table(shown)
+
+
+def _table(stats: dict) -> str:
     rows = "".join(
         f"<tr><th>{escape(str(key))}</th><td>{escape(_format_stat(value))}</td></tr>"
         for key, value in stats.items()
@@ -113,6 +135,8 @@ def stats_html(stats: dict) -> str:
 
 
 def _format_stat(value: object) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"N={key}: {item}" for key, item in value.items())
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value)
     if isinstance(value, int):

@@ -18,11 +18,14 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer import Index, Searcher, build_index
+from mme_core import MMEEncoder
 from mme_core.documents import InterleavedDoc
 from mme_core.tiny import build_tiny
 
 from .assets import ExampleQuery, load_examples
 from .fallback import write_fallback_collection
+from .layout import AppOptions
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEMO_MODEL = REPO_DIR / "demo" / "model"
@@ -170,17 +173,11 @@ def examples_for(collection: Path) -> tuple[ExampleQuery, ...]:
 class LoadedApp:
     searcher: object
     encoder: object
-    options: object  # layout.AppOptions
+    options: AppOptions
 
 
 def load_app(config: AppConfig, log: Callable[[str], None] = print) -> LoadedApp:
     """The heavy part, done once per process: load the encoder, open (or first build) the index."""
-    from indexer import Searcher, build_index
-
-    from mme_core import MMEEncoder
-
-    from .layout import AppOptions
-
     choice = choose_model(config)
     log(f"MME app: loading {choice.label} ...")
     encoder = MMEEncoder.from_pretrained(choice.model, adapter=choice.adapter, device=config.device)
@@ -204,6 +201,4 @@ def load_app(config: AppConfig, log: Callable[[str], None] = print) -> LoadedApp
 
 
 def index_exists(uri: str) -> bool:
-    from indexer import Index
-
     return Index.exists(uri)
