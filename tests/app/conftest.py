@@ -15,11 +15,11 @@ from webapp.media import MediaRegistry
 APP_NS = (1, 2, 3, 4, 6)
 NOTES = {
     "fold-red-circle": ("Fold a red circle", "red", "circle", "Cut the red paper.", "Fold it in half."),
-    "paint-blue-square": ("Paint a blue square", "blue", "square", "Sketch the square.", "Fill it with blue."),
-    "sort-green-triangle": ("Sort green triangles", "green", "triangle", "Gather the triangles.", "Keep green."),
-    "stack-orange-square": ("Stack orange squares", "orange", "square", "Find the squares.", "Stack them up."),
+    "paint-blue-square": ("Paint a blue square", "blue", "square", "Sketch it.", "Fill it with blue."),
+    "sort-green-triangle": ("Sort green triangles", "green", "triangle", "Gather them.", "Keep green."),
+    "stack-orange-square": ("Stack orange squares", "orange", "square", "Find them.", "Stack them up."),
     "trace-purple-circle": ("Trace a purple circle", "purple", "circle", "Take a cup.", "Trace around it."),
-    "glue-red-triangle": ("Glue a red triangle", "red", "triangle", "Spread the glue.", "Press the triangle."),
+    "glue-red-triangle": ("Glue a red triangle", "red", "triangle", "Spread glue.", "Press it."),
 }
 
 

@@ -33,7 +33,8 @@ def handlers(app_searcher, tiny_dsvl, app_index, upload_root, tmp_path, app_coll
         collections_roots=(tmp_path,),
         uploads_dir=tmp_path / "zips",
     )
-    example = ExampleQuery("red", (("text", "fold it"), ("image", str(app_collection / "images/red_circle.png"))))
+    red_circle = str(app_collection / "images/red_circle.png")
+    example = ExampleQuery("red", (("text", "fold it"), ("image", red_circle)))
     return Handlers(service, (example,))
 
 
@@ -122,7 +123,9 @@ def test_examples_more_like_this_and_full_document(handlers, app_searcher):
         handlers.more_like_this("forged")
 
 
-def test_api_search_matches_library_and_refuses_foreign_paths(handlers, app_searcher, app_collection, upload_root):
+def test_api_search_matches_library_refuses_foreign_paths(
+    handlers, app_searcher, app_collection, upload_root
+):
     image = upload(app_collection / "images/green_triangle.png", upload_root)
     records = handlers.api_search(["Sort green triangles", {"path": image}], 2, 3)
     library = app_searcher.search(
@@ -163,5 +166,6 @@ def test_build_demo_wires_a_named_search_api(app_searcher, tiny_dsvl):
     demo = build_demo(app_searcher, tiny_dsvl, AppOptions(model_label="tiny"))
     api = demo.get_api_info()
     assert "/search" in api["named_endpoints"]
-    assert [p["parameter_name"] for p in api["named_endpoints"]["/search"]["parameters"]] == ["query", "n", "k"]
+    parameters = api["named_endpoints"]["/search"]["parameters"]
+    assert [p["parameter_name"] for p in parameters] == ["query", "n", "k"]
     assert set(api["named_endpoints"]) == {"/search"}  # page events are private
