@@ -96,7 +96,7 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
 
     with gr.Blocks(title=options.title, analytics_enabled=False) as demo:
         gr.HTML(
-            banner_html(model_label, options.model_note, options.model_warning),
+            banner_html(options.title, model_label, options.model_note, options.model_warning),
             css_template=asset("banner.css"),
             js_on_load=None,
             elem_id="mme-banner",
@@ -154,6 +154,7 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
                     elem_id="mme-examples",
                 )
         with gr.Column(scale=2, min_width=300):
+            page["search"] = gr.Button("Search", variant="primary", elem_id="mme-search", size="lg")
             page["granularity"] = gr.HTML(
                 value=default_n,
                 choices=choices,
@@ -162,11 +163,7 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
                 js_on_load=asset("granularity.js"),
                 elem_id="mme-granularity",
             )
-            with gr.Row(equal_height=True):
-                page["k"] = gr.Number(
-                    DEFAULT_K, label="Results", minimum=1, maximum=50, precision=0, min_width=90
-                )
-                page["search"] = gr.Button("Search", variant="primary", elem_id="mme-search", scale=2)
+            page["k"] = gr.Slider(1, 50, value=DEFAULT_K, step=1, label="Results to show", elem_id="mme-k")
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             page["results"] = gr.HTML(

@@ -60,23 +60,35 @@ def _card(hit, media: MediaRegistry) -> str:
 
 def document_body(doc: InterleavedDoc, preview: bool) -> str:
     """The segments in order: paragraphs of text and images (thumbnails in a preview, larger in full)."""
-    segments = doc.segments[:PREVIEW_SEGMENTS] if preview else doc.segments
+    segments = doc.segments
+    if preview and len(segments) > 1 and _is_title(segments[0], doc.title):
+        segments = segments[1:]  # the card already shows the title
+    hidden = len(segments) - PREVIEW_SEGMENTS if preview else 0
+    segments = segments[:PREVIEW_SEGMENTS] if preview else segments
     parts: list[str] = []
     for segment in segments:
         if isinstance(segment, TextSegment):
             text = segment.text.strip()
             if preview and len(text) > PREVIEW_TEXT_CHARS:
                 text = text[:PREVIEW_TEXT_CHARS].rsplit(" ", 1)[0] + " …"
-            parts.append(f'<p class="mme-text">{escape(text)}</p>')
+            if text.startswith("#"):  # a Markdown heading kept as text by the reader
+                parts.append(f'<p class="mme-text mme-heading-text">{escape(text.lstrip("#").strip())}</p>')
+            else:
+                parts.append(f'<p class="mme-text">{escape(text)}</p>')
         else:
             side = FULL_VIEW_SIDE if not preview else None
             uri = thumbnail_uri(segment.path) if side is None else thumbnail_uri(segment.path, side)
             name = escape(Path(segment.path).name)
             parts.append(f'<img class="mme-image" src="{uri}" alt="{name}" title="{name}" loading="lazy">')
-    hidden = len(doc.segments) - len(segments)
     if hidden > 0:
         parts.append(f'<p class="mme-more-segments">… {hidden} more segment{"s" if hidden > 1 else ""}</p>')
     return "".join(parts)
+
+
+def _is_title(segment, title: str) -> bool:
+    return (
+        isinstance(segment, TextSegment) and bool(title) and segment.text.strip().lstrip("#").strip() == title
+    )
 
 
 def full_document_html(doc: InterleavedDoc) -> str:
@@ -95,12 +107,14 @@ def placeholder_html() -> str:
     return notice_html("Compose a query above (text boxes and images, in any order) and press Search.")
 
 
-def banner_html(model: str, detail: str, warning: str = "") -> str:
-    warn = f'<span class="mme-banner-warn">{escape(warning)}</span>' if warning else ""
+def banner_html(title: str, model: str, detail: str, warning: str = "") -> str:
+    warn = f'<div class="mme-banner-warn">{escape(warning)}</div>' if warning else ""
     return (
-        '<div class="mme-banner"><span class="mme-banner-label">Model in use</span>'
+        f'<div class="mme-banner"><div class="mme-banner-title"><h1>{escape(title)}</h1>'
+        "<span>Search with text and pictures in any order; results come back interleaved.</span></div>"
+        '<div class="mme-banner-model-line"><span class="mme-banner-label">Model in use</span>'
         f'<code class="mme-banner-model">{escape(model)}</code>'
-        f'<span class="mme-banner-detail">{escape(detail)}</span>{warn}</div>'
+        f'<span class="mme-banner-detail">{escape(detail)}</span></div>{warn}</div>'
     )
 
 

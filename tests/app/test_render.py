@@ -55,7 +55,9 @@ def test_collection_text_is_escaped(media):
     assert "<script>" not in html and "<i>t</i>" not in html and "<img src=x>" not in html
     assert "&lt;script&gt;" in html
     assert "<script>" not in full_document_html(doc)
-    assert "<b>" not in banner_html("<b>m</b>", "<i>", "<u>")
+    assert "<b>" not in banner_html("<s>", "<b>m</b>", "<i>", "<u>") and "&lt;b&gt;m" in banner_html(
+        "t", "<b>m</b>", ""
+    )
     assert "&lt;x&gt;" in stats_html({"model": "<x>"})
 
 
