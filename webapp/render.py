@@ -59,36 +59,45 @@ def _card(hit, media: MediaRegistry) -> str:
 
 
 def document_body(doc: InterleavedDoc, preview: bool) -> str:
-    """The segments in order: paragraphs of text and images (thumbnails in a preview, larger in full)."""
-    segments = doc.segments
-    if preview and len(segments) > 1 and _is_title(segments[0], doc.title):
-        segments = segments[1:]  # the card already shows the title
-    hidden = len(segments) - PREVIEW_SEGMENTS if preview else 0
-    segments = segments[:PREVIEW_SEGMENTS] if preview else segments
+    """The segments in order: text and images (thumbnails in a preview, larger in full)."""
     parts: list[str] = []
-    for segment in segments:
+    shown = 0
+    for position, segment in enumerate(doc.segments):
+        if preview and shown == PREVIEW_SEGMENTS:
+            hidden = len(doc.segments) - position
+            parts.append(
+                f'<p class="mme-more-segments">… {hidden} more segment{"s" if hidden > 1 else ""}</p>'
+            )
+            break
         if isinstance(segment, TextSegment):
-            text = segment.text.strip()
-            if preview and len(text) > PREVIEW_TEXT_CHARS:
-                text = text[:PREVIEW_TEXT_CHARS].rsplit(" ", 1)[0] + " …"
-            if text.startswith("#"):  # a Markdown heading kept as text by the reader
-                parts.append(f'<p class="mme-text mme-heading-text">{escape(text.lstrip("#").strip())}</p>')
-            else:
-                parts.append(f'<p class="mme-text">{escape(text)}</p>')
+            html = _text_html(segment.text, doc.title if preview and position == 0 else "", preview)
+            if not html:
+                continue
+            parts.append(f'<p class="mme-text">{html}</p>')
         else:
-            side = FULL_VIEW_SIDE if not preview else None
-            uri = thumbnail_uri(segment.path) if side is None else thumbnail_uri(segment.path, side)
+            uri = thumbnail_uri(segment.path) if preview else thumbnail_uri(segment.path, FULL_VIEW_SIDE)
             name = escape(Path(segment.path).name)
             parts.append(f'<img class="mme-image" src="{uri}" alt="{name}" title="{name}" loading="lazy">')
-    if hidden > 0:
-        parts.append(f'<p class="mme-more-segments">… {hidden} more segment{"s" if hidden > 1 else ""}</p>')
+        shown += 1
     return "".join(parts)
 
 
-def _is_title(segment, title: str) -> bool:
-    return (
-        isinstance(segment, TextSegment) and bool(title) and segment.text.strip().lstrip("#").strip() == title
-    )
+def _text_html(text: str, title_to_drop: str, preview: bool) -> str:
+    """Escaped text; Markdown heading lines kept by the readers become bold lines; the card's own
+    title is not repeated in its preview."""
+    lines = text.strip().splitlines()
+    if title_to_drop and lines and lines[0].lstrip("#").strip() == title_to_drop.strip():
+        lines = lines[1:]
+    text = "\n".join(lines).strip()
+    if preview and len(text) > PREVIEW_TEXT_CHARS:
+        text = text[:PREVIEW_TEXT_CHARS].rsplit(" ", 1)[0] + " …"
+    html = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            html.append(f'<span class="mme-heading-text">{escape(line.lstrip("#").strip())}</span>')
+        else:
+            html.append(escape(line))
+    return "\n".join(html).strip()
 
 
 def full_document_html(doc: InterleavedDoc) -> str:

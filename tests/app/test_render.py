@@ -72,3 +72,12 @@ def test_long_documents_are_previewed_and_shown_in_full_on_demand(media):
 
 def test_no_hits_says_what_to_do(media):
     assert "Collection tab" in results_html([], media, n=3, tokens_per_image=9, elapsed_ms=1)
+
+
+def test_preview_does_not_repeat_the_title_and_bolds_headings(media):
+    text = TextSegment("# Fix a tap\n\n## Tools\n1. Close the valve.")
+    doc = InterleavedDoc((text,), id="t", title="Fix a tap")
+    card = results_html([Hit("t", 0.4, doc, 1)], media, n=1, tokens_per_image=1, elapsed_ms=1)
+    body = card.split('class="mme-doc">')[1]
+    assert "Fix a tap" not in body and '<span class="mme-heading-text">Tools</span>' in body
+    assert "Fix a tap" in full_document_html(doc)  # the full view keeps everything
