@@ -108,7 +108,7 @@ class Handlers:
         except ValueError as err:
             return error_html(str(err)), self.stats()
         summary = report.summary() if hasattr(report, "summary") else str(report)
-        return notice_html(f"Indexed: {summary}"), self.stats()
+        return notice_html(f"Indexed: {summary}", kind="success"), self.stats()
 
     def _example_items(self, example: ExampleQuery) -> list[dict]:
         items = []

@@ -128,6 +128,8 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
                 handlers.plot, state, plot, **quiet
             )
         indexing = {"api_visibility": "private", "concurrency_id": "indexing", "concurrency_limit": 1}
+        # Re-read on every page load, so a reload shows what indexing has added since start-up.
+        demo.load(handlers.stats, None, shelf["stats"], api_visibility="private", show_progress="hidden")
         reports = [shelf["status"], shelf["stats"]]
         shelf["folder_button"].click(index_folder, shelf["folder"], reports, **indexing)
         shelf["zip_button"].click(index_zip, shelf["zip"], reports, **indexing)

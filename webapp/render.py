@@ -108,8 +108,8 @@ def error_html(message: str) -> str:
     return f'<div class="mme-error" role="alert">{escape(message)}</div>'
 
 
-def notice_html(message: str) -> str:
-    return f'<div class="mme-notice">{escape(message)}</div>'
+def notice_html(message: str, kind: str = "notice") -> str:
+    return f'<div class="mme-{kind}">{escape(message)}</div>'
 
 
 def placeholder_html() -> str:
@@ -127,15 +127,13 @@ def banner_html(title: str, model: str, detail: str, warning: str = "") -> str:
     )
 
 
-STATS_SHOWN = {
-    "documents": "Documents",
-    "parts": "Parts (split to the token budget)",
-    "images": "Images",
+STATS_TILES = {"documents": "documents", "parts": "parts", "images": "images"}
+STATS_FACTS = {
     "ns": "Stored N",
     "model": "Model",
     "adapter": "Adapter",
     "dim": "Dimensions",
-    "search": "Search method per N",
+    "search": "Search per N",
     "collections": "Collections",
     "updated": "Last updated",
     "uri": "Index",
@@ -143,18 +141,20 @@ STATS_SHOWN = {
 
 
 def stats_html(stats: dict) -> str:
-    """The index facts a person cares about, in a fixed order, labelled in words."""
-    present = [key for key in STATS_SHOWN if stats.get(key) not in (None, "", [], {})]
-    shown = {STATS_SHOWN[key]: stats[key] for key in present}
-    return _table(shown)
-
-
-def _table(stats: dict) -> str:
-    rows = "".join(
-        f"<tr><th>{escape(str(key))}</th><td>{escape(_format_stat(value))}</td></tr>"
-        for key, value in stats.items()
+    """The index facts a person cares about: counts as tiles, then labelled facts in a fixed order."""
+    tiles = "".join(
+        f'<div class="mme-tile"><b>{escape(_format_stat(stats[key]))}</b><span>{label}</span></div>'
+        for key, label in STATS_TILES.items()
+        if key in stats
     )
-    return f'<table class="mme-stats">{rows}</table>'
+    facts = "".join(
+        f"<dt>{label}</dt><dd>{escape(_format_stat(stats[key]))}</dd>"
+        for key, label in STATS_FACTS.items()
+        if stats.get(key) not in (None, "", [], {})
+    )
+    return (
+        f'<div class="mme-stats"><div class="mme-tiles">{tiles}</div><dl class="mme-facts">{facts}</dl></div>'
+    )
 
 
 def _format_stat(value: object) -> str:

@@ -137,14 +137,29 @@ def test_api_search_matches_library_refuses_foreign_paths(
         handlers.api_search([{"path": str(app_collection / "images/green_triangle.png")}], 2, 3)
 
 
-def test_index_a_folder_and_a_zip_then_find_them(handlers, tmp_path, app_collection):
-    from tests.app.conftest import write_notes
+def test_index_a_folder_and_a_zip_then_find_them(tiny_dsvl, upload_root, tmp_path, app_collection):
+    from indexer import Searcher, build_index
+    from tests.app.conftest import APP_NS, write_notes
+
+    uri = str(tmp_path / "own-index")  # its own index: the session one stays as the other tests expect
+    build_index(str(app_collection), uri, tiny_dsvl, ns=APP_NS, progress=False)
+    service = SearchService(
+        Searcher.open(uri, tiny_dsvl),
+        tiny_dsvl,
+        media=MediaRegistry(upload_root),
+        index_uri=uri,
+        open_searcher=Searcher.open,
+        build_index=build_index,
+        collections_roots=(tmp_path,),
+        uploads_dir=tmp_path / "zips",
+    )
+    handlers = Handlers(service)
 
     extra = tmp_path / "more"
     extra.mkdir()
     (extra / "weave.md").write_text("# Weave a basket\n\nSoak the reeds, then weave them over and under.\n")
     status, stats = handlers.index_folder(str(extra))
-    assert "Indexed: 1 added" in status and "Documents" in stats
+    assert "Indexed: 1 added" in status and "<b>7</b><span>documents</span>" in stats
     html, _ = handlers.search([{"type": "text", "text": "Weave a basket"}], 3, 1)
     assert card_ids(html) == ["weave.md"]
 
@@ -153,8 +168,8 @@ def test_index_a_folder_and_a_zip_then_find_them(handlers, tmp_path, app_collect
     with zipfile.ZipFile(zipped, "w") as archive:
         for path in notes.rglob("*"):
             archive.write(path, path.relative_to(notes))
-    status, _ = handlers.index_zip(str(zipped))
-    assert "Indexed: 6 added" in status
+    status, stats = handlers.index_zip(str(zipped))
+    assert "Indexed: 6 added" in status and "<b>13</b><span>parts</span>" in stats
 
     status, _ = handlers.index_folder("/etc")
     assert "only folders under" in status

@@ -58,7 +58,7 @@ def test_collection_text_is_escaped(media):
     assert "<b>" not in banner_html("<s>", "<b>m</b>", "<i>", "<u>") and "&lt;b&gt;m" in banner_html(
         "t", "<b>m</b>", ""
     )
-    assert "&lt;x&gt;" in stats_html({"model": "<x>"})
+    assert "&lt;x&gt;" in stats_html({"model": "<x>", "documents": 3})
 
 
 def test_long_documents_are_previewed_and_shown_in_full_on_demand(media):
