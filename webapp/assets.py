@@ -26,9 +26,9 @@ class ExampleQuery:
     items: tuple[tuple[str, str], ...]
 
 
-def load_examples(path: str | Path | None = None) -> tuple[ExampleQuery, ...]:
+def load_examples(path: str | Path) -> tuple[ExampleQuery, ...]:
     """Read an examples file: [{"label": ..., "items": [{"text": ...} | {"image": "relative/path.png"}]}]."""
-    path = Path(path) if path else ASSETS_DIR / "examples.json"
+    path = Path(path)
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, json.JSONDecodeError) as err:

@@ -129,7 +129,7 @@ def choose_model(config: AppConfig) -> ModelChoice:
         None,
         collection,
         "tiny random-weight fallback (no demo model in this checkout)",
-        f"built in {fallback_dir}",
+        "built offline",
         warning="This model is untrained: rankings are not meaningful. Pass --model, or add demo/model.",
     )
 

@@ -109,3 +109,32 @@ def test_client_errors_name_the_problem(app_process):
 def test_page_and_banner_name_the_model(app_process, tiny_dsvl_dir):
     html = httpx.get(app_process[0], timeout=10).text
     assert str(tiny_dsvl_dir) in html  # the banner text is part of the page config
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/passwd",
+        "../../../../etc/passwd",
+        "%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/tmp/gradio/../../etc/passwd",
+        "app.py",  # the app's own source
+        "COLLECTION_IMAGE",  # collection images reach the page inline, never by path
+        "INDEX_DIR",
+    ],
+)
+def test_file_route_serves_no_arbitrary_paths(app_process, app_collection, path):
+    url, index_uri, _ = app_process
+    path = path.replace("COLLECTION_IMAGE", str(app_collection / "images" / "red_circle.png"))
+    path = path.replace("INDEX_DIR", index_uri)
+    response = httpx.get(f"{url}gradio_api/file={path}", timeout=10)
+    assert response.status_code in (400, 403, 404), (path, response.status_code)
+    assert b"root:" not in response.content
+
+
+def test_uploads_over_the_size_limit_are_refused(app_process, tmp_path):
+    big = tmp_path / "huge.png"
+    big.write_bytes(b"\0" * (26 * 1024 * 1024))  # the app allows 25 MB per file
+    with big.open("rb") as handle:
+        response = httpx.post(f"{app_process[0]}gradio_api/upload", files={"files": handle}, timeout=60)
+    assert response.status_code == 413, response.text[:200]
