@@ -25,7 +25,7 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report_section import machine_line, write_section  # noqa: E402
+from bench.report import write_section  # noqa: E402
 from indexer.ann import AnnConfig, indexed_columns, refresh_ann, vector_query  # noqa: E402
 from indexer.search import Searcher  # noqa: E402
 from indexer.store import Index, IndexMeta, document_schema, vector_column  # noqa: E402
@@ -161,11 +161,9 @@ def run_size(rows: int, dim: int, n_queries: int, n_exact: int, workdir: Path, k
     return results
 
 
-def table(results: list[dict], command: str, dim: int, n_queries: int) -> str:
+def table(results: list[dict], dim: int, n_queries: int) -> str:
     lines = [
-        f"Command: `{command}`",
-        "",
-        machine_line() + " (shared with other jobs while measured).",
+        "The 2 cores were shared with other jobs while this ran; latencies are from a busy machine.",
         "",
         f"Clustered random unit vectors, D = {dim}, {CLUSTERS:,} clusters; one query at a time, k = 10; "
         f"{n_queries} queries for ANN, fewer for the slow exact scan (its recall is 1 by definition; "
@@ -204,10 +202,10 @@ def main(argv: list[str] | None = None) -> int:
             n_exact = args.exact_queries or max(5, min(n_queries, 2_000_000 // rows))
             results += run_size(rows, args.dim, n_queries, n_exact, Path(workdir))
     command = "python bench/search_latency.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    body = table(results, command.strip(), args.dim, n_queries)
+    body = table(results, args.dim, n_queries)
     print(body)
     if not (args.quick or args.no_write):
-        write_section("Search latency", body)
+        write_section("Search latency", body, command.strip())
     return 0
 
 
