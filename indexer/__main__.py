@@ -113,10 +113,10 @@ def main(argv: list[str] | None = None) -> int:
 
 # --- commands ------------------------------------------------------------------------------------
 def cmd_add(args) -> int:
-    from indexer.build import build_index
-
     if not Path(args.path).expanduser().exists():
         raise FileNotFoundError(f"no such file or folder: {args.path}")
+    from indexer.build import build_index
+
     ns = parse_ns_option(args.ns)
     encoder = load_encoder(args, existing_index(args.index, required=False))
     with warnings.catch_warnings(record=True) as caught:
@@ -136,13 +136,13 @@ def cmd_add(args) -> int:
 
 
 def cmd_search(args) -> int:
-    from indexer.search import Searcher, parse_granularity
-    from mme_core import ImageSegment, InterleavedDoc, TextSegment
-
     if not args.segments:
         raise UsageError("empty query: give at least one --text or --image (in the order they should appear)")
     if args.k < 1:
         raise UsageError(f"-k must be at least 1, got {args.k}")
+    from indexer.search import Searcher, parse_granularity
+    from mme_core import ImageSegment, InterleavedDoc, TextSegment
+
     segments = []
     for kind, value in args.segments:
         if kind == "text":
@@ -250,6 +250,10 @@ def load_encoder(args, index):
     if not model:
         raise UsageError("no model: pass --model (hub id or local dir) or set MME_MODEL")
     model, adapter = absolute_if_local(model), adapter and absolute_if_local(adapter)
+    if getattr(args, "quiet", True):  # `search` is always quiet: results on stdout, nothing else
+        from transformers.utils import logging
+
+        logging.disable_progress_bar()
     return MMEEncoder.from_pretrained(model, adapter=adapter, device=args.device, dtype=args.dtype)
 
 
