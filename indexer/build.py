@@ -140,6 +140,7 @@ def build_index(
     another encoder or N set is refused (`IndexMismatchError`, which says how to rebuild) before
     anything is read or written.
     """
+    started = time.perf_counter()
     index_uri = str(index_uri)
     exists = Index.exists(index_uri)
     if ns is None:
@@ -149,7 +150,9 @@ def build_index(
         Index.open(index_uri).check_compatible(meta)
     docs, collection, failed = prepare_docs(docs_or_path, encoder, meta.ns, budget)
     index = Index.open_or_create(index_uri, meta)
-    return build_into(index, docs, collection, encoder, progress, batch_size, write_batch, ann, failed)
+    return build_into(
+        index, docs, collection, encoder, progress, batch_size, write_batch, ann, failed, started
+    )
 
 
 def build_into(
@@ -162,11 +165,12 @@ def build_into(
     write_batch: int = 64,
     ann: AnnConfig | None = None,
     failed: list | None = None,
+    started: float | None = None,
 ) -> BuildReport:
     """The incremental build proper, on an open index (the active one, or a rebuild's staging one)."""
     if write_batch < 1 or batch_size < 1:
         raise ValueError(f"batch sizes must be positive: batch_size={batch_size}, write_batch={write_batch}")
-    started = time.perf_counter()
+    started = started if started is not None else time.perf_counter()  # from reading, when given
     ns = index.meta.ns
     if collection and collection not in index.meta.collections:  # remembered first, for `rebuild`
         index.update_meta(collections=(*index.meta.collections, collection))

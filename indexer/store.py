@@ -192,8 +192,14 @@ class Index:
         return cls(uri, db, meta)
 
     def check_compatible(self, wanted: IndexMeta) -> None:
-        have = self.meta
+        have, pending = self.meta, self.pending
         if (have.fingerprint, have.dim) != (wanted.fingerprint, wanted.dim):
+            if pending is not None and (pending.fingerprint, pending.dim) == (wanted.fingerprint, wanted.dim):
+                raise IndexMismatchError(
+                    f"index {self.uri} is still being rebuilt for {wanted.describe()} and serves "
+                    f"{have.describe()} until then; finish the rebuild with: python -m indexer rebuild "
+                    f"--index {self.uri} --model {wanted.model_id}"
+                )
             raise IndexMismatchError(
                 f"index {self.uri} was built with {have.describe()}, but the loaded encoder is "
                 f"{wanted.describe()}. Load the index's model (--model {have.model_id}"

@@ -58,7 +58,9 @@ def test_an_interrupted_rebuild_leaves_the_old_index_searchable_and_resumes(
     index = Index.open(uri)
     assert index.meta.fingerprint == tiny_dsvl.fingerprint and index.pending is not None
     assert found_first(Searcher.open(uri, tiny_dsvl)) == len(NOTES)  # still fully usable
-    with pytest.raises(IndexMismatchError):  # the half-built table is never searched
+    with pytest.raises(
+        IndexMismatchError, match="still being rebuilt"
+    ):  # the half-built table is never searched
         Searcher.open(uri, tiny_qwen2vl)
 
     counting = CountingEncoder(tiny_qwen2vl)
