@@ -185,6 +185,8 @@ def test_long_documents_are_stored_as_parts_and_text_or_image_only_queries_work(
     assert (hit.id, hit.doc.part) == ("long", 1)
     filtered = searcher.search(InterleavedDoc(docs[1].segments), n=3, k=10, title_contains="long g")
     assert filtered and {h.id for h in filtered} == {"long"}
+    with pytest.raises(ValueError, match="image not found: .*nope.png"):
+        searcher.search(InterleavedDoc((ImageSegment(str(tmp_path / "nope.png")),)), n=3)
 
 
 def test_two_collections_share_an_index_without_clashing(tiny_dsvl, tmp_path):

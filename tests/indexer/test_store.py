@@ -163,5 +163,7 @@ def test_search_vector_bad_input(tmp_path):
         searcher.search_vector(np.ones(DIM), n=3, k=0)
     with pytest.raises(ValueError, match=r"shape \(8,\), index dim is 16"):
         searcher.search_vector(np.ones(8), n=3)
+    with pytest.raises(ValueError, match="query must be an InterleavedDoc, got str"):
+        searcher.search("how to fix a sink", n=3)
     with pytest.raises(ValueError, match="opened without an encoder"):
         searcher.search(InterleavedDoc((TextSegment("q"),)), n=3)
