@@ -114,3 +114,12 @@ def test_bad_input_names_the_cause(tiny_dsvl, tmp_path, image_factory):
 
 def test_empty_input_gives_empty_arrays(tiny_dsvl):
     assert tiny_dsvl.encode([], n=3).shape == (0, tiny_dsvl.dim)
+
+
+def test_default_batch_size_cpu_and_from_free_gpu_memory(tiny_dsvl, monkeypatch):
+    assert tiny_dsvl.default_batch_size(1000) == 8
+    monkeypatch.setattr(type(tiny_dsvl), "device", property(lambda self: __import__("torch").device("cuda")))
+    monkeypatch.setattr("torch.cuda.mem_get_info", lambda device=None: (8 * 2**30, 16 * 2**30))
+    # 4 GiB usable / (1000 tokens * 64 dims * 24 * 4 bytes) = 699 -> capped at 256
+    assert tiny_dsvl.default_batch_size(1000) == 256
+    assert tiny_dsvl.default_batch_size(200_000) == 3

@@ -157,26 +157,48 @@ def test_html_visible_text_and_local_images_in_dom_order(tmp_path):
         "T:2. Slide it back",
     ]
     assert not any(word in doc.text for word in ("NO SCRIPT", "MENU", "HIDDEN", "color"))
-    assert warned == ["page.html: remote image not fetched, skipped: https://cdn.example.com/ad.png"]
+    assert warned == ["page.html: image URL not fetched, skipped: https://cdn.example.com/ad.png"]
 
 
-def test_html_declared_charset_is_honoured(tmp_path):
-    page = '<meta charset="shift_jis"><title>台所</title><p>シンクの掃除</p>'
-    write(tmp_path / "jp.html", page.encode("shift_jis"))
+@pytest.mark.parametrize(
+    ("declared", "title", "body", "used"),
+    [
+        ("shift_jis", "台所", "シンクの掃除", "shift_jis"),
+        ("iso-8859-1", "“Quoted” café", "Ça marche", "cp1252"),  # browsers read latin-1 labels as cp1252
+    ],
+)
+def test_html_declared_charset_is_honoured(tmp_path, declared, title, body, used):
+    page = f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={declared}">'
+    page += f"<title>{title}</title></head><p>{body}</p>"
+    write(tmp_path / "page.html", page.encode(used))
     docs, warned = read_with_warnings(tmp_path)
-    assert docs[0].title == "台所" and docs[0].text == "シンクの掃除"
-    assert warned == ["jp.html: not valid UTF-8, decoded as shift_jis"]
+    assert (docs[0].title, docs[0].text) == (title, body)
+    assert warned == [f"page.html: not valid UTF-8, decoded as {used}"]
 
 
 # --- bad input -----------------------------------------------------------------------------------
 
 
 def test_broken_link_skips_the_image_and_keeps_the_text(tmp_path):
-    png(tmp_path / "ok.png")
-    write(tmp_path / "n.md", "before ![gone](missing/photo.png) middle ![ok](ok.png) after")
+    png(tmp_path / "pics/ok.png")
+    write(
+        tmp_path / "n.md", "before ![gone](missing/photo.png) middle ![ok](pics\\ok.png) after ![dir](pics)"
+    )
     docs, warned = read_with_warnings(tmp_path)
-    assert shape(docs[0], tmp_path) == ["T:before middle", "I:ok.png", "T:after"]
-    assert warned == ["n.md: image skipped, file not found: missing/photo.png"]
+    assert shape(docs[0], tmp_path) == ["T:before middle", "I:pics/ok.png", "T:after"]  # Windows \\ works
+    assert warned == [
+        "n.md: image skipped, file not found: missing/photo.png",
+        "n.md: image skipped, not a file: pics",
+    ]
+
+
+def test_oversized_text_file_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.setattr("indexer.sources.base.MAX_TEXT_BYTES", 100)
+    write(tmp_path / "big.md", "word " * 30)
+    write(tmp_path / "small.md", "word")
+    docs, warned = read_with_warnings(tmp_path)
+    assert [d.id for d in docs] == ["small.md"]
+    assert warned == ["big.md: 150 bytes is over the 100-byte limit, file skipped"]
 
 
 def test_empty_corrupt_and_unsupported_images_are_skipped_with_a_warning(tmp_path):
@@ -274,16 +296,17 @@ def test_remote_urls_are_never_fetched(tmp_path, monkeypatch):
     write(
         tmp_path / "n.md",
         "![](http://example.com/a.png) ![](https://example.com/b.jpg) ![](//cdn.example.com/c.png) "
-        "![](data:image/png;base64,iVBORw0KGgo=) ![](ftp://example.com/d.png) ![](local.png) done",
+        "![](data:image/png;base64,iVBORw0KGgo=) ![](ftp://example.com/d.png) ![](local.png) done "
+        "![](file:///etc/passwd.png)",
     )
     write(tmp_path / "p.html", '<p>page</p><img src="https://example.com/e.png"><img srcset="x">')
 
     docs, warned = read_with_warnings(tmp_path)
 
     assert [shape(d, tmp_path) for d in docs] == [["I:local.png", "T:done"], ["T:page"]]
-    remote = [w for w in warned if "remote image not fetched" in w]
-    assert len(remote) == 6
-    assert remote[3].startswith("n.md: remote image not fetched, skipped: data:image/png")
+    remote = [w for w in warned if "image URL not fetched" in w]
+    assert len(remote) == 7
+    assert remote[3].startswith("n.md: image URL not fetched, skipped: data:image/png")
     assert "p.html: image with an empty link skipped" in warned
 
 
