@@ -73,7 +73,7 @@ def make_collection(folder: Path, count: int, seed: int = 0) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=300)
-    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--batch-size", type=int, help="encoder batch (default: the encoder's choice)")
     parser.add_argument("--quick", action="store_true", help="40 notes, nothing written")
     args = parser.parse_args(argv)
     count = 40 if args.quick else args.docs
@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"Tiny random-weight DeepSeek-VL (hidden 64, 24x24 visual grid), float32 on CPU; {count} Markdown "
         f"notes of ~100 words and two 320x240 PNGs; N = {', '.join(map(str, DEFAULT_NS))} from one "
-        f"`encode_all` pass; encoder batch {args.batch_size}, 64 documents per LanceDB commit. "
+        f"`encode_all` pass; encoder batch {args.batch_size or 'automatic (8 on CPU)'}, 64 documents per LanceDB commit. "
         "The 2 cores were shared with other jobs.",
         "",
         "| run | embedded | unchanged | wall s | in `encode_all` s | docs/s (all) | docs/s (embedded) |",

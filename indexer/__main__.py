@@ -46,6 +46,12 @@ class AppendSegment(argparse.Action):
         setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), (self.const, values)])
 
 
+def positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return int(text)
+
+
 def make_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m indexer", description="Interleaved text-image search.")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -62,8 +68,10 @@ def make_parser() -> argparse.ArgumentParser:
         sub.add_argument("--adapter", help="LoRA adapter dir or hub id")
         sub.add_argument("--device", default=os.environ.get("MME_DEVICE", "auto"), help="auto|cpu|cuda|mps")
         sub.add_argument("--dtype", default=os.environ.get("MME_DTYPE", "auto"), help="auto|float32|bfloat16")
-        sub.add_argument("--batch-size", type=int, default=8, help="documents per encoder batch")
-        sub.add_argument("--write-batch", type=int, default=64, help="documents per index commit")
+        sub.add_argument(
+            "--batch-size", type=positive_int, help="documents per encoder batch (default: automatic)"
+        )
+        sub.add_argument("--write-batch", type=positive_int, default=64, help="documents per index commit")
 
     add = command("add", "index (or update) a folder of Markdown/HTML notes or a wikiHow-TIIR folder")
     add.add_argument("path")
@@ -75,7 +83,7 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("--text", dest="segments", action=AppendSegment, const="text", metavar="TEXT")
     search.add_argument("--image", dest="segments", action=AppendSegment, const="image", metavar="PATH")
     search.add_argument("--n", default="3", help="granularity N to search at (one the index stores)")
-    search.add_argument("-k", type=int, default=10, help="number of results")
+    search.add_argument("-k", type=positive_int, default=10, help="number of results")
     search.add_argument("--source", help="only documents whose source path starts with this")
     search.add_argument("--title", help="only documents whose title contains this (case-insensitive)")
     search.add_argument("--json", action="store_true")
@@ -138,8 +146,6 @@ def cmd_add(args) -> int:
 def cmd_search(args) -> int:
     if not args.segments:
         raise UsageError("empty query: give at least one --text or --image (in the order they should appear)")
-    if args.k < 1:
-        raise UsageError(f"-k must be at least 1, got {args.k}")
     from indexer.search import Searcher, parse_granularity
     from mme_core import ImageSegment, InterleavedDoc, TextSegment
 

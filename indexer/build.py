@@ -129,7 +129,7 @@ def build_index(
     ns=None,
     progress: bool = True,
     *,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     write_batch: int = 64,
     budget: int = DEFAULT_BUDGET,
     ann: AnnConfig | None = None,
@@ -161,14 +161,14 @@ def build_into(
     collection: str,
     encoder,
     progress: bool = True,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     write_batch: int = 64,
     ann: AnnConfig | None = None,
     failed: list | None = None,
     started: float | None = None,
 ) -> BuildReport:
     """The incremental build proper, on an open index (the active one, or a rebuild's staging one)."""
-    if write_batch < 1 or batch_size < 1:
+    if write_batch < 1 or batch_size is not None and batch_size < 1:
         raise ValueError(f"batch sizes must be positive: batch_size={batch_size}, write_batch={write_batch}")
     started = started if started is not None else time.perf_counter()  # from reading, when given
     ns = index.meta.ns

@@ -22,7 +22,7 @@ def rebuild_index(
     ns=None,
     progress: bool = True,
     *,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     write_batch: int = 64,
     budget: int = DEFAULT_BUDGET,
     ann: AnnConfig | None = None,

@@ -83,7 +83,9 @@ def test_usage_errors_exit_2(cli, notes):
     code, _, err = cli("search", "--text", "   ")
     assert code == 2 and "all text is blank" in err
     code, _, err = cli("search", "--text", "x", "-k", "0")
-    assert code == 2 and "-k must be at least 1" in err
+    assert code == 2 and "argument -k: must be a positive integer, got '0'" in err
+    code, _, err = cli("add", notes, "--write-batch", "-3")
+    assert code == 2 and "argument --write-batch: must be a positive integer" in err
     assert cli("add", notes, "--model", cli.model, "--ns", "3", "--quiet")[0] == 0
     code, _, err = cli("search", "--text", "x", "--n", "4")
     assert code == 2 and "N=4 is not stored in" in err and "stored N: 3" in err
