@@ -101,7 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     lines = [
         f"Tiny random-weight DeepSeek-VL (hidden 64, 24x24 visual grid), float32 on CPU; {count} Markdown "
         f"notes of ~100 words and two 320x240 PNGs; N = {', '.join(map(str, DEFAULT_NS))} from one "
-        f"`encode_all` pass; encoder batch {args.batch_size or 'automatic (8 on CPU)'}, 64 documents per LanceDB commit. "
+        f"`encode_all` pass; encoder batch {args.batch_size or 'automatic (8 on CPU)'}, "
+        "64 documents per LanceDB commit. "
         "The 2 cores were shared with other jobs.",
         "",
         "| run | embedded | unchanged | wall s | in `encode_all` s | docs/s (all) | docs/s (embedded) |",
