@@ -172,9 +172,10 @@ def cmd_search(args) -> int:
         print(json.dumps([hit_dict(hit) for hit in hits], ensure_ascii=False, indent=1))
     elif not hits:
         print("no results", file=sys.stderr)
-    for hit in [] if args.json else hits:
-        part = f" (part {hit.doc.part})" if hit.doc.part else ""
-        print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}")
+    else:
+        for hit in hits:
+            part = f" (part {hit.doc.part})" if hit.doc.part else ""
+            print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}")
     return 0
 
 
