@@ -167,3 +167,10 @@ def test_search_vector_bad_input(tmp_path):
         searcher.search("how to fix a sink", n=3)
     with pytest.raises(ValueError, match="opened without an encoder"):
         searcher.search(InterleavedDoc((TextSegment("q"),)), n=3)
+
+
+def test_any_lancedb_uri_is_accepted(tmp_path):
+    uri = f"file://{tmp_path / 'via-uri'}"
+    assert not Index.exists(uri)
+    fill(Index.open_or_create(uri, meta()), unit_rows(np.random.default_rng(7), 3, DIM))
+    assert Index.open(uri).count() == 3 and (tmp_path / "via-uri").is_dir()
