@@ -14,6 +14,8 @@ the rows are generated; recall@10 = |ANN top-10 ∩ true top-10| / 10.
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
 import sys
 import tempfile
@@ -25,10 +27,10 @@ import pyarrow as pa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.report_section import machine_line, write_section  # noqa: E402
+from bench.report import write_section  # noqa: E402
 from indexer.ann import AnnConfig, indexed_columns, refresh_ann, vector_query  # noqa: E402
 from indexer.search import Searcher  # noqa: E402
-from indexer.store import Index, IndexMeta, document_schema, vector_column  # noqa: E402
+from indexer.store import Index, IndexMeta, vector_column  # noqa: E402
 
 CLUSTERS = 1_000
 NOISE = 1.0  # norm of the noise added to a unit centre
@@ -100,16 +102,20 @@ def time_queries(search, queries: np.ndarray, truth: np.ndarray) -> tuple[float,
 
 
 def run_size(rows: int, dim: int, n_queries: int, n_exact: int, workdir: Path, k: int = 10) -> list[dict]:
+    """Fill (or reuse, with --keep) a table of `rows` vectors, index it, time exact and ANN search."""
     rng = np.random.default_rng(0)
     centres = unit(rng.standard_normal((CLUSTERS, dim), dtype=np.float32))  # (C, D)
     queries = clustered(np.random.default_rng(2), centres, n_queries)  # (Q, D)
     meta = IndexMeta(model_id="synthetic", fingerprint="synthetic-clustered", dim=dim, ns=(N,))
-    uri = workdir / f"rows{rows}"
-    index = Index.open_or_create(uri, meta)
-    assert document_schema(dim, (N,)).names == index.table.schema.names
-    started = time.perf_counter()
-    truth = fill(index, rows, dim, queries, centres, k)
-    fill_s = time.perf_counter() - started
+    uri, saved = workdir / f"rows{rows}", workdir / f"rows{rows}.json"
+    done = json.loads(saved.read_text()) if saved.exists() else {}
+    if Index.exists(uri) and done.get("queries") == n_queries and Index.open(uri).count() == rows:
+        index, truth = Index.open(uri), np.asarray(done["truth"])
+    else:
+        index = Index.open_or_create(uri, meta)
+        truth = fill(index, rows, dim, queries, centres, k)
+        done = {"queries": n_queries, "truth": truth.tolist()}
+        saved.write_text(json.dumps(done))
     column, config = vector_column(N), AnnConfig()
     results = []
 
@@ -122,50 +128,40 @@ def run_size(rows: int, dim: int, n_queries: int, n_exact: int, workdir: Path, k
     results.append(dict(rows=rows, method="exact (flat scan)", p50=p50, p95=p95, recall=recall, build=0.0))
     print(f"  exact: p50 {p50:.1f} ms p95 {p95:.1f} ms recall {recall:.3f} ({n_exact} queries)")
 
-    started = time.perf_counter()
-    index.update_meta(ann_indices=refresh_ann(index.table, [column], dim, {}, config))
-    build_s = time.perf_counter() - started
+    if "build_s" not in done:
+        started = time.perf_counter()
+        index.update_meta(ann_indices=refresh_ann(index.table, [column], dim, {}, config))
+        done["build_s"] = time.perf_counter() - started
+        saved.write_text(json.dumps(done))
+    build_s = done["build_s"]
     if column not in indexed_columns(index.table):
         print(f"  {rows:,} rows is below the ANN threshold: the product searches it exactly")
         return results
     started = time.perf_counter()
     searcher = Searcher(Index.open(uri), encoder=None, ann=config, warm=True)
     warm_s = time.perf_counter() - started
-    p50, p95, recall = time_queries(
-        lambda q: [h.id for h in searcher.search_vector(q, n=N, k=k)], queries, truth
-    )
+    ann = lambda q: [h.id for h in searcher.search_vector(q, n=N, k=k)]  # noqa: E731
+    p50, p95, recall = time_queries(ann, queries, truth)
     probes = searcher._nprobes[column]
     label = f"IVF_HNSW_SQ, nprobes {probes}, refine {config.refine_factor}"
     results.append(dict(rows=rows, method=label, p50=p50, p95=p95, recall=recall, build=build_s, warm=warm_s))
-    print(
-        f"  ann: p50 {p50:.1f} ms p95 {p95:.1f} ms recall {recall:.3f}; "
-        f"build {build_s:.0f} s, warm {warm_s:.1f} s"
-    )
+    print(f"  ann: p50 {p50:.1f} ms p95 {p95:.1f} ms recall {recall:.3f}; build {build_s:.0f} s")
 
     def ann_no_refine(query):
         hits = vector_query(searcher.index.table, query, column, k, config, probes).refine_factor(None)
         return hits.select(["id", "_distance"]).to_arrow()["id"].to_pylist()
 
     p50, p95, recall = time_queries(ann_no_refine, queries, truth)
-    results.append(
-        dict(
-            rows=rows,
-            method=f"IVF_HNSW_SQ, nprobes {probes}, no refine",
-            p50=p50,
-            p95=p95,
-            recall=recall,
-            build=build_s,
-        )
-    )
-    print(f"  ann without refine: p50 {p50:.1f} ms p95 {p95:.1f} ms recall {recall:.3f}; fill {fill_s:.0f} s")
+    label = f"IVF_HNSW_SQ, nprobes {probes}, no refine"
+    results.append(dict(rows=rows, method=label, p50=p50, p95=p95, recall=recall, build=build_s))
+    print(f"  ann without refine: p50 {p50:.1f} ms p95 {p95:.1f} ms recall {recall:.3f}")
+    print(f"  load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     return results
 
 
-def table(results: list[dict], command: str, dim: int, n_queries: int) -> str:
+def table(results: list[dict], dim: int, n_queries: int) -> str:
     lines = [
-        f"Command: `{command}`",
-        "",
-        machine_line() + " (shared with other jobs while measured).",
+        "The 2 cores were shared with other jobs while this ran; latencies are from a busy machine.",
         "",
         f"Clustered random unit vectors, D = {dim}, {CLUSTERS:,} clusters; one query at a time, k = 10; "
         f"{n_queries} queries for ANN, fewer for the slow exact scan (its recall is 1 by definition; "
@@ -193,21 +189,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--exact-queries", type=int, default=0, help="default: fewer as tables grow")
     parser.add_argument("--quick", action="store_true", help="5k and 20k rows, 50 queries, nothing written")
     parser.add_argument("--workdir", help="where the LanceDB tables go (default: a temporary directory)")
+    parser.add_argument("--keep", help="keep tables and ground truth here, reused by later runs")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/BENCHMARKS.md alone")
     args = parser.parse_args(argv)
     sizes = [5_000, 20_000] if args.quick else [int(s) for s in args.sizes.split(",")]
     n_queries = 50 if args.quick else args.queries
     results = []
-    with tempfile.TemporaryDirectory(dir=args.workdir) as workdir:
+    with tempfile.TemporaryDirectory(dir=args.workdir) as scratch:
+        workdir = Path(args.keep or scratch)
+        workdir.mkdir(parents=True, exist_ok=True)
         for rows in sizes:
-            print(f"{rows:,} rows, D = {args.dim}")
+            print(f"{rows:,} rows, D = {args.dim}; load average {os.getloadavg()[0]:.1f}")
             n_exact = args.exact_queries or max(5, min(n_queries, 2_000_000 // rows))
-            results += run_size(rows, args.dim, n_queries, n_exact, Path(workdir))
+            results += run_size(rows, args.dim, n_queries, n_exact, workdir)
     command = "python bench/search_latency.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    body = table(results, command.strip(), args.dim, n_queries)
+    body = table(results, args.dim, n_queries)
     print(body)
     if not (args.quick or args.no_write):
-        write_section("Search latency", body)
+        write_section("Search latency", body, command.strip())
     return 0
 
 

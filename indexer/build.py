@@ -57,8 +57,8 @@ class BuildReport:
         )
 
 
-def parse_ns(ns, encoder=None) -> tuple:
-    """(1, 2, "full") from an iterable or a "1,2,full" string, checked against the encoder."""
+def parse_ns(ns, valid: tuple = ()) -> tuple:
+    """(1, 2, "full") from an iterable or a "1,2,full" string, checked against `valid` if given."""
     items = ns.split(",") if isinstance(ns, str) else list(ns)
     parsed = []
     for item in items:
@@ -73,24 +73,25 @@ def parse_ns(ns, encoder=None) -> tuple:
         raise ValueError("no N given; e.g. 1,2,3,4,6")
     if len(set(parsed)) != len(parsed):
         raise ValueError(f"N listed twice in {', '.join(map(granularity_label, parsed))}")
-    valid = tuple(getattr(encoder, "granularities", ()))
     unknown = [n for n in parsed if valid and n not in valid]
     if unknown:
         raise ValueError(
-            f"unknown N {', '.join(map(granularity_label, unknown))} for this encoder; "
+            f"unknown N {', '.join(map(granularity_label, unknown))}; "
             f"valid N: {', '.join(map(granularity_label, valid))}"
         )
     return tuple(parsed)
 
 
-def prepare_docs(docs_or_path, encoder, ns: tuple, budget: int) -> tuple[list[InterleavedDoc], str]:
-    """Read a collection (or take documents), split them to the token budget at the largest N."""
+def prepare_docs(docs_or_path, encoder, ns: tuple, budget: int) -> tuple[list[InterleavedDoc], str, list]:
+    """Read a collection (or take documents) and split them to the token budget at the largest N.
+
+    Returns (document parts, collection, failed) where `failed` lists (id, reason) of documents
+    whose images cannot even be measured; they are left as they are in the index.
+    """
     from indexer.sources import read_collection, split_to_budget
 
     if isinstance(docs_or_path, (str, Path)):
         root = Path(docs_or_path).expanduser().resolve()
-        if not root.exists():
-            raise ValueError(f"no such file or folder: {docs_or_path}")
         docs, collection = read_collection(root), str(root)
     else:
         docs, collection = list(docs_or_path), ""
@@ -100,14 +101,25 @@ def prepare_docs(docs_or_path, encoder, ns: tuple, budget: int) -> tuple[list[In
             if not doc.id:
                 raise ValueError(f"document {position} has no id; ids make incremental builds possible")
     largest = max(ns, key=encoder.tokens_per_image)
-    docs = split_to_budget(docs, lambda doc: encoder.count_tokens(doc, largest), budget)
-    seen: dict[str, InterleavedDoc] = {}
+    tokens: dict[int, int] = {}  # id(doc) -> tokens, so split_to_budget does not count twice
+    failed, countable = [], []
     for doc in docs:
-        key = row_key(collection, doc.id, doc.part)
-        if key in seen:
-            raise ValueError(f"two documents share id {doc.id!r} part {doc.part}; ids must be unique")
-        seen[key] = doc
-    return docs, collection
+        try:
+            tokens[id(doc)] = encoder.count_tokens(doc, largest)
+            countable.append(doc)
+        except ValueError as err:
+            failed.append((doc.id, str(err)))
+
+    def count(doc: InterleavedDoc) -> int:
+        known = tokens.get(id(doc))
+        return known if known is not None else encoder.count_tokens(doc, largest)
+
+    parts = split_to_budget(countable, count, budget)
+    keys = [row_key(collection, doc.id, doc.part) for doc in parts]
+    if len(set(keys)) != len(keys):
+        twice = sorted({doc.id for doc, key in zip(parts, keys, strict=True) if keys.count(key) > 1})
+        raise ValueError(f"document ids must be unique; listed more than once: {', '.join(twice[:5])}")
+    return parts, collection, failed
 
 
 def build_index(
@@ -117,7 +129,7 @@ def build_index(
     ns=None,
     progress: bool = True,
     *,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     write_batch: int = 64,
     budget: int = DEFAULT_BUDGET,
     ann: AnnConfig | None = None,
@@ -125,15 +137,22 @@ def build_index(
     """Add a collection folder (or documents with ids) to the index at `index_uri`, incrementally.
 
     `ns` defaults to the index's N set, or `DEFAULT_NS` for a new index; an index built with
-    another encoder or N set is refused (`IndexMismatchError`, which says how to rebuild).
+    another encoder or N set is refused (`IndexMismatchError`, which says how to rebuild) before
+    anything is read or written.
     """
+    started = time.perf_counter()
     index_uri = str(index_uri)
+    exists = Index.exists(index_uri)
     if ns is None:
-        ns = Index.open(index_uri).meta.ns if Index.exists(index_uri) else DEFAULT_NS
-    ns = parse_ns(ns, encoder)
-    docs, collection = prepare_docs(docs_or_path, encoder, ns, budget)
-    index = Index.open_or_create(index_uri, IndexMeta.for_encoder(encoder, ns))
-    return build_into(index, docs, collection, encoder, progress, batch_size, write_batch, ann or AnnConfig())
+        ns = Index.open(index_uri).meta.ns if exists else DEFAULT_NS
+    meta = IndexMeta.for_encoder(encoder, parse_ns(ns, encoder.granularities))
+    if exists:
+        Index.open(index_uri).check_compatible(meta)
+    docs, collection, failed = prepare_docs(docs_or_path, encoder, meta.ns, budget)
+    index = Index.open_or_create(index_uri, meta)
+    return build_into(
+        index, docs, collection, encoder, progress, batch_size, write_batch, ann, failed, started
+    )
 
 
 def build_into(
@@ -142,19 +161,21 @@ def build_into(
     collection: str,
     encoder,
     progress: bool = True,
-    batch_size: int = 8,
+    batch_size: int | None = None,
     write_batch: int = 64,
     ann: AnnConfig | None = None,
+    failed: list | None = None,
+    started: float | None = None,
 ) -> BuildReport:
     """The incremental build proper, on an open index (the active one, or a rebuild's staging one)."""
-    if write_batch < 1 or batch_size < 1:
+    if write_batch < 1 or batch_size is not None and batch_size < 1:
         raise ValueError(f"batch sizes must be positive: batch_size={batch_size}, write_batch={write_batch}")
-    started = time.perf_counter()
+    started = started if started is not None else time.perf_counter()  # from reading, when given
     ns = index.meta.ns
     if collection and collection not in index.meta.collections:  # remembered first, for `rebuild`
         index.update_meta(collections=(*index.meta.collections, collection))
     stored = index.content_hashes(collection)
-    failed: list[tuple[str, str]] = []
+    failed = list(failed or [])
     todo: list[tuple[InterleavedDoc, str]] = []
     current: set[str] = set()
     unchanged = 0
@@ -170,7 +191,9 @@ def build_into(
             unchanged += 1
         else:
             todo.append((doc, digest))
-    vanished = sorted(set(stored) - current)
+    broken = {doc_id for doc_id, _ in failed}  # kept as indexed until they can be read again
+    prefix = len(collection) + 1  # keys are f"{collection}|{id}#{part}"
+    vanished = sorted(k for k in set(stored) - current if k[prefix:].rpartition("#")[0] not in broken)
     index.delete_keys(vanished)
 
     added = updated = 0
@@ -180,13 +203,11 @@ def build_into(
             chunk = todo[start : start + write_batch]
             good, vectors = encode_batch([doc for doc, _ in chunk], encoder, ns, batch_size, failed)
             if good:
-                chunk = [chunk[i] for i in good]
-                rows = docs_to_rows(
-                    [doc for doc, _ in chunk], [h for _, h in chunk], vectors, collection, index.table.schema
-                )
+                docs_ok, hashes = [chunk[i][0] for i in good], [chunk[i][1] for i in good]
+                rows = docs_to_rows(docs_ok, hashes, vectors, collection, index.table.schema)
                 index.upsert(rows)
                 new = sum(key not in stored for key in rows["key"].to_pylist())
-                added, updated = added + new, updated + len(chunk) - new
+                added, updated = added + new, updated + len(good) - new
             bar.update(len(chunk))
     embed_seconds = time.perf_counter() - embed_started
 

@@ -133,7 +133,7 @@ def _is_local(uri: str) -> bool:
     return "://" not in uri
 
 
-def _table_names(db) -> set[str]:
+def table_names(db) -> set[str]:
     names: set[str] = set()
     token = None
     while True:
@@ -165,7 +165,7 @@ class Index:
         uri = str(uri)
         if _is_local(uri) and not Path(uri).is_dir():
             return False
-        return META_TABLE in _table_names(lancedb.connect(uri))
+        return META_TABLE in table_names(lancedb.connect(uri))
 
     @classmethod
     def open(cls, uri: str | Path) -> Index:
@@ -192,8 +192,14 @@ class Index:
         return cls(uri, db, meta)
 
     def check_compatible(self, wanted: IndexMeta) -> None:
-        have = self.meta
+        have, pending = self.meta, self.pending
         if (have.fingerprint, have.dim) != (wanted.fingerprint, wanted.dim):
+            if pending is not None and (pending.fingerprint, pending.dim) == (wanted.fingerprint, wanted.dim):
+                raise IndexMismatchError(
+                    f"index {self.uri} is still being rebuilt for {wanted.describe()} and serves "
+                    f"{have.describe()} until then; finish the rebuild with: python -m indexer rebuild "
+                    f"--index {self.uri} --model {wanted.model_id}"
+                )
             raise IndexMismatchError(
                 f"index {self.uri} was built with {have.describe()}, but the loaded encoder is "
                 f"{wanted.describe()}. Load the index's model (--model {have.model_id}"
@@ -321,7 +327,7 @@ def write_meta(db, active: IndexMeta, pending: IndexMeta | None) -> None:
     """Overwrite the single metadata row; a LanceDB overwrite is one atomic commit."""
     row = {"active": json.dumps(active.to_dict()), "pending": pending and json.dumps(pending.to_dict())}
     data = pa.Table.from_pylist([row], schema=_META_SCHEMA)
-    if META_TABLE in _table_names(db):
+    if META_TABLE in table_names(db):
         db.open_table(META_TABLE).add(data, mode="overwrite")
     else:
         db.create_table(META_TABLE, data=data)
