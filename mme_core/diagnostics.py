@@ -20,7 +20,7 @@ Modality = Literal["interleaved", "text", "image"]
 
 
 class Encodes(Protocol):
-    def encode(self, docs: list[InterleavedDoc], n=3, batch_size: int = 8, is_query: bool = False): ...
+    def encode(self, docs: list[InterleavedDoc], n=3, batch_size: int | None = None, is_query: bool = False): ...
 
 
 @dataclass(frozen=True)
@@ -67,11 +67,12 @@ def measure_dominance(
     docs: list[InterleavedDoc],
     n=3,
     is_query: bool = False,
-    batch_size: int = 8,
+    batch_size: int | None = None,
 ) -> list[Dominance]:
     """Encode each doc with its text-only and image-only views at granularity `n` (three encoder calls).
 
-    `is_query` is passed through so a query is compared with views embedded the way queries are.
+    `is_query` is passed through so a query is compared with views embedded the way queries are;
+    `batch_size=None` lets the encoder choose.
     """
     if not docs:
         return []

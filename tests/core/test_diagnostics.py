@@ -45,7 +45,7 @@ class AxisEncoder:
     def __init__(self):
         self.calls = []
 
-    def encode(self, docs, n=3, batch_size=8, is_query=False):
+    def encode(self, docs, n=3, batch_size=None, is_query=False):
         self.calls.append((len(docs), n, is_query))
         rows = []
         for doc in docs:
