@@ -20,7 +20,7 @@ Modality = Literal["interleaved", "text", "image"]
 
 
 class Encodes(Protocol):
-    def encode(self, docs: list[InterleavedDoc], n=3, batch_size: int | None = None, is_query: bool = False): ...
+    def encode(self, docs: list[InterleavedDoc], n=3, batch_size=None, is_query: bool = False): ...
 
 
 @dataclass(frozen=True)
