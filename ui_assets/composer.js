@@ -150,16 +150,14 @@ async function addImages(files, at) {
   }
 }
 
-// Where would a drop at (x, y) land? Images sit side by side (compare x), text boxes stack (compare y).
+// Where would a drop at x land? Items flow left to right and wrap, like words: the left half of an
+// item means "before it", the right half "after it".
 function dropIndex(event) {
   const target = event.target.closest(".mme-item");
   if (!target || !list.contains(target)) return items.length;
   const box = target.getBoundingClientRect();
   const index = Number(target.dataset.index);
-  const after = target.dataset.type === "image"
-    ? event.clientX > box.left + box.width / 2
-    : event.clientY > box.top + box.height / 2;
-  return after ? index + 1 : index;
+  return event.clientX > box.left + box.width / 2 ? index + 1 : index;
 }
 
 function clearMarks() {

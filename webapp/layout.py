@@ -205,17 +205,19 @@ def _collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
 def _examples_html(examples: tuple[ExampleQuery, ...]) -> str:
     chips = []
     for index, example in enumerate(examples):
-        parts = []
-        for kind, content in example.items:
-            if kind == "text":
-                parts.append(f"<span>{escape(content[:60])}</span>")
-            else:
-                parts.append(f'<img src="{thumbnail_uri(content, 64)}" alt="">')
+        texts = [content for kind, content in example.items if kind == "text"]
+        images = [content for kind, content in example.items if kind == "image"]
+        parts = [f"<span>{escape(_clip(texts[0], 44))}</span>"] if texts else []
+        parts += [f'<img src="{thumbnail_uri(path, 64)}" alt="">' for path in images[:4]]
         chips.append(
             f'<button type="button" class="mme-example" data-index="{index}" title="{escape(example.label)}">'
             f"{''.join(parts)}</button>"
         )
     return f'<div class="mme-examples"><span class="mme-examples-label">Try:</span>{"".join(chips)}</div>'
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 def _folder_info(roots: tuple[Path, ...]) -> str:

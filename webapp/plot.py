@@ -20,7 +20,7 @@ EXPLANATION = (
 def dominance_figure(rows: Sequence[tuple[str, Dominance]], n: object, tokens_per_image: int) -> Figure:
     """rows: (label, Dominance) pairs, drawn top to bottom in the order given."""
     labels = [_shorten(label) for label, _ in rows]
-    figure = Figure(figsize=(7.2, 0.5 * max(len(rows), 2) + 1.1), dpi=100)
+    figure = Figure(figsize=(7.2, 0.5 * max(len(rows), 2) + 1.1), dpi=144)
     axes = figure.subplots()
     positions = list(range(len(rows)))[::-1]  # first row on top
     limit = 0.05

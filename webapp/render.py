@@ -41,7 +41,10 @@ def _card(hit, media: MediaRegistry) -> str:
     doc: InterleavedDoc = hit.doc
     token = media.doc_token(doc)
     title = escape(doc.title or doc.id or "untitled")
-    source = escape(_short_source(doc.source))
+    source = _short_source(doc.source)
+    if doc.id and doc.source.endswith(".jsonl"):  # one file holds many documents: name which
+        source = f"{source} · {doc.id}"
+    source = escape(source)
     part = f" · part {doc.part + 1}" if doc.part else ""
     return (
         f'<article class="mme-card" data-rank="{int(hit.rank)}" data-id="{escape(hit.id)}" '
@@ -51,10 +54,10 @@ def _card(hit, media: MediaRegistry) -> str:
         f'<div class="mme-source" title="{escape(doc.source)}">{source}{part}</div></div>'
         f'<span class="mme-score" title="cosine similarity">{hit.score:.3f}</span></header>'
         f'<div class="mme-doc">{document_body(doc, preview=True)}</div>'
+        '<div class="mme-full" hidden></div>'
         '<footer class="mme-card-foot">'
         '<button type="button" class="mme-expand">Show full document</button>'
-        '<button type="button" class="mme-more">More like this</button></footer>'
-        '<div class="mme-full" hidden></div></article>'
+        '<button type="button" class="mme-more">More like this</button></footer></article>'
     )
 
 

@@ -31,7 +31,7 @@ REPO_DIR = Path(__file__).resolve().parent.parent
 DEMO_MODEL = REPO_DIR / "demo" / "model"
 DEMO_COLLECTION = REPO_DIR / "demo" / "collection"
 DEFAULT_NS = (1, 2, 3, 4, 6)
-MAX_EXAMPLES = 6
+MAX_EXAMPLES = 4
 
 
 @dataclass(frozen=True)
