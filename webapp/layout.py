@@ -133,7 +133,6 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         reports = [shelf["status"], shelf["stats"]]
         shelf["folder_button"].click(index_folder, shelf["folder"], reports, **indexing)
         shelf["zip_button"].click(index_zip, shelf["zip"], reports, **indexing)
-    demo.mme_handlers = handlers  # for tests and tools; not part of the page
     return demo
 
 
