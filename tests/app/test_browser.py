@@ -14,8 +14,9 @@ from pathlib import Path
 import pytest
 
 from mme_core.documents import ImageSegment, TextSegment
-from tests.app.conftest import serving
 from webapp.layout import AppOptions, build_demo
+
+from .helpers import serving
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,8 @@ import httpx
 import pytest
 
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
-from tests.app.conftest import free_port
+
+from .helpers import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 180

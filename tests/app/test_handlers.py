@@ -139,7 +139,8 @@ def test_api_search_matches_library_refuses_foreign_paths(
 
 def test_index_a_folder_and_a_zip_then_find_them(tiny_dsvl, upload_root, tmp_path, app_collection):
     from indexer import Searcher, build_index
-    from tests.app.conftest import APP_NS, write_notes
+
+    from .helpers import APP_NS, write_notes
 
     uri = str(tmp_path / "own-index")  # its own index: the session one stays as the other tests expect
     build_index(str(app_collection), uri, tiny_dsvl, ns=APP_NS, progress=False)
