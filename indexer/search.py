@@ -16,7 +16,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.ann import AnnConfig, indexed_columns, vector_query
-from indexer.store import Index, granularity_label, row_to_doc, sql_string, vector_column
+from indexer.schema import granularity_label, row_to_doc, sql_string, vector_column
+from indexer.store import Index
 from mme_core.documents import InterleavedDoc
 
 _RESULT_COLUMNS = ["id", "title", "source", "part", "collection", "segments", "_distance"]
