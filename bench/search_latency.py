@@ -29,8 +29,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.report import write_section  # noqa: E402
 from indexer.ann import AnnConfig, indexed_columns, refresh_ann, vector_query  # noqa: E402
+from indexer.schema import vector_column  # noqa: E402
 from indexer.search import Searcher  # noqa: E402
-from indexer.store import Index, IndexMeta, vector_column  # noqa: E402
+from indexer.store import Index, IndexMeta  # noqa: E402
 
 CLUSTERS = 1_000
 NOISE = 1.0  # norm of the noise added to a unit centre

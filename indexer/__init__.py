@@ -18,9 +18,9 @@ _EXPORTS = {
     "Hit": "indexer.search",
     "Searcher": "indexer.search",
     "Index": "indexer.store",
-    "IndexMeta": "indexer.store",
-    "IndexMismatchError": "indexer.store",
-    "IndexNotFoundError": "indexer.store",
+    "IndexMeta": "indexer.meta",
+    "IndexMismatchError": "indexer.meta",
+    "IndexNotFoundError": "indexer.meta",
 }
 
 __all__ = sorted(_EXPORTS)

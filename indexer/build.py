@@ -19,7 +19,9 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
-from indexer.store import Index, IndexMeta, docs_to_rows, granularity_label, row_key, vector_column
+from indexer.meta import IndexMeta
+from indexer.schema import docs_to_rows, granularity_label, row_key, vector_column
+from indexer.store import Index
 from mme_core.documents import InterleavedDoc
 
 DEFAULT_NS = (1, 2, 3, 4, 6)

@@ -13,7 +13,9 @@ from pathlib import Path
 
 from indexer.ann import AnnConfig
 from indexer.build import DEFAULT_BUDGET, BuildReport, build_into, parse_ns, prepare_docs
-from indexer.store import META_TABLE, Index, IndexMeta, create_table, sql_string, table_names, write_meta
+from indexer.meta import META_TABLE, IndexMeta, table_names, write_meta
+from indexer.schema import sql_string
+from indexer.store import Index, create_table
 
 
 def rebuild_index(

@@ -7,6 +7,9 @@ Queries are embedded with `is_query=True` at the requested stored N and matched 
 similarity (`Hit.score`, higher is better). Exact below the ANN threshold, IVF_HNSW_SQ above it
 (see `indexer.ann`). The index is warmed on open because the first ANN queries after opening
 otherwise pay for loading partitions from disk.
+
+A Searcher reads the index as it was when opened: after `build_index` or a rebuild (in this
+process or another), call `refresh()` to see the new rows (a rebuild drops the old table).
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.ann import AnnConfig, indexed_columns, vector_query
-from indexer.store import Index, granularity_label, row_to_doc, sql_string, vector_column
+from indexer.schema import granularity_label, row_to_doc, sql_string, vector_column
+from indexer.store import Index
 from mme_core.documents import InterleavedDoc
 
 _RESULT_COLUMNS = ["id", "title", "source", "part", "collection", "segments", "_distance"]

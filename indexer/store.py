@@ -1,147 +1,46 @@
-"""The LanceDB store: one row per document part, one vector column per stored granularity N.
+"""The LanceDB store: an index is a LanceDB database (a local directory or any LanceDB URI)
+holding the documents table (`indexer.schema`) and its metadata (`indexer.meta`).
 
-An index is a LanceDB database (a local directory or any LanceDB URI) holding two tables:
-
-- the documents table (named in the metadata, `documents` at first), declared once in
-  `document_schema`: key (`collection|id#part`, the upsert key), id, title, source (relative to
-  its collection, as readers give it), part, collection (the folder it was read from),
-  segments (JSON: text, image paths and their content hashes), content_hash, n_images and one
-  fixed-size-list float32 column per N (`vec_n3`, `vec_full`, ...);
-- `index_meta`, a single row of JSON: the active `IndexMeta` (model, adapter, encoder fingerprint,
-  dim, N set, created/updated, collections) and, while a rebuild is under way, the pending one.
-
-Only the fingerprint and dim decide whether an encoder may write to or search an index: vectors of
-another model live in another space, so mixing them would silently return garbage.
+`Index` opens or creates one, refuses an encoder other than the one it was built with, and reads,
+upserts and removes rows. Every write is one LanceDB commit, so a reader never sees half of one.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass, field, replace
-from datetime import UTC, datetime
+from dataclasses import replace
 from pathlib import Path
 
 import lancedb
 import numpy as np
 import pyarrow as pa
 
-from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
+from indexer.meta import (
+    META_TABLE,
+    IndexMeta,
+    IndexMismatchError,
+    IndexNotFoundError,
+    now_iso,
+    read_meta,
+    table_names,
+    write_meta,
+)
+from indexer.schema import (
+    document_schema,
+    granularity_label,
+    keys_filter,
+    row_to_doc,
+    sql_string,
+    vector_column,
+)
+from mme_core.documents import InterleavedDoc
 
-META_TABLE = "index_meta"
-DEFAULT_TABLE = "documents"
-SCHEMA_VERSION = 1
+__all__ = ["Index", "IndexMeta", "IndexMismatchError", "IndexNotFoundError", "create_table"]
+
 _IN_CHUNK = 500  # keys per `IN (...)` clause
-
-
-def vector_column(n: int | str) -> str:
-    return "vec_full" if n == "full" else f"vec_n{int(n)}"
-
-
-def granularity_label(n: int | str) -> str:
-    return "full" if n == "full" else str(int(n))
-
-
-def sql_string(value: str) -> str:
-    """A SQL string literal for LanceDB filters (single quotes doubled)."""
-    return "'" + value.replace("'", "''") + "'"
-
-
-def row_key(collection: str, doc_id: str, part: int) -> str:
-    """Unique per row: readers' ids are paths relative to their collection, so two collections may
-    both hold `index.md`."""
-    return f"{collection}|{doc_id}#{part}"
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def document_schema(dim: int, ns: tuple) -> pa.Schema:
-    """The documents table, declared once. `key` is unique per row and is the merge_insert key."""
-    fields = [
-        pa.field("key", pa.string(), nullable=False),
-        pa.field("id", pa.string(), nullable=False),
-        pa.field("title", pa.string()),
-        pa.field("source", pa.string()),
-        pa.field("part", pa.int32()),
-        pa.field("collection", pa.string()),
-        pa.field("segments", pa.string()),
-        pa.field("content_hash", pa.string()),
-        pa.field("n_images", pa.int32()),
-    ]
-    fields += [pa.field(vector_column(n), pa.list_(pa.float32(), dim)) for n in ns]
-    return pa.schema(fields, metadata={"mme.schema_version": str(SCHEMA_VERSION)})
-
-
-class IndexMismatchError(ValueError):
-    """The index was built with another encoder (or N set) than the one offered."""
-
-
-class IndexNotFoundError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class IndexMeta:
-    """What an index was built with. `fingerprint` + `dim` decide compatibility."""
-
-    model_id: str
-    fingerprint: str
-    dim: int
-    ns: tuple
-    adapter: str | None = None
-    family: str = ""
-    table: str = DEFAULT_TABLE
-    created: str = field(default_factory=now_iso)
-    updated: str = field(default_factory=now_iso)
-    collections: tuple[str, ...] = ()
-    ann_indices: dict = field(default_factory=dict)  # vector column -> {"trained_rows", "partitions"}
-
-    @classmethod
-    def for_encoder(cls, encoder, ns, **extra) -> IndexMeta:
-        adapter = getattr(encoder, "adapter", None)
-        return cls(
-            model_id=str(encoder.model_id),
-            fingerprint=str(encoder.fingerprint),
-            dim=int(encoder.dim),
-            ns=tuple(ns),
-            adapter=str(adapter) if adapter else None,
-            family=str(getattr(encoder, "family", "")),
-            **extra,
-        )
-
-    def describe(self) -> str:
-        adapter = f" + adapter {self.adapter}" if self.adapter else ""
-        return f"{self.model_id}{adapter} (fingerprint {self.fingerprint}, dim {self.dim})"
-
-    def to_dict(self) -> dict:
-        return asdict(self) | {"ns": list(self.ns), "collections": list(self.collections)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> IndexMeta:
-        ns = tuple(n if n == "full" else int(n) for n in data["ns"])
-        return cls(**(data | {"ns": ns, "collections": tuple(data.get("collections", ()))}))
-
-
-def describe_encoder(encoder) -> str:
-    adapter = getattr(encoder, "adapter", None)
-    adapter = f" + adapter {adapter}" if adapter else ""
-    return f"{encoder.model_id}{adapter} (fingerprint {encoder.fingerprint}, dim {encoder.dim})"
 
 
 def _is_local(uri: str) -> bool:
     return "://" not in uri
-
-
-def table_names(db) -> set[str]:
-    names: set[str] = set()
-    token = None
-    while True:
-        response = db.list_tables(page_token=token)
-        names.update(response.tables)
-        token = response.page_token
-        if not token:
-            return names
 
 
 class Index:
@@ -308,84 +207,7 @@ class Index:
         }
 
 
-# --- metadata table ----------------------------------------------------------------------------
-_META_SCHEMA = pa.schema([pa.field("active", pa.string()), pa.field("pending", pa.string())])
-
-
-def read_meta(db) -> tuple[IndexMeta, IndexMeta | None]:
-    rows = db.open_table(META_TABLE).to_arrow().to_pylist()
-    if len(rows) != 1:
-        raise ValueError(f"corrupt index metadata: expected one row in {META_TABLE}, found {len(rows)}")
-    pending = rows[0]["pending"]
-    return (
-        IndexMeta.from_dict(json.loads(rows[0]["active"])),
-        IndexMeta.from_dict(json.loads(pending)) if pending else None,
-    )
-
-
-def write_meta(db, active: IndexMeta, pending: IndexMeta | None) -> None:
-    """Overwrite the single metadata row; a LanceDB overwrite is one atomic commit."""
-    row = {"active": json.dumps(active.to_dict()), "pending": pending and json.dumps(pending.to_dict())}
-    data = pa.Table.from_pylist([row], schema=_META_SCHEMA)
-    if META_TABLE in table_names(db):
-        db.open_table(META_TABLE).add(data, mode="overwrite")
-    else:
-        db.create_table(META_TABLE, data=data)
-
-
 def create_table(db, meta: IndexMeta):
     schema = document_schema(meta.dim, meta.ns)
     schema = schema.with_metadata(schema.metadata | {"mme.fingerprint": meta.fingerprint})
     return db.create_table(meta.table, schema=schema, exist_ok=True)
-
-
-# --- rows <-> documents ------------------------------------------------------------------------
-def keys_filter(keys: list[str]) -> str:
-    return f"key IN ({', '.join(sql_string(k) for k in keys)})" if keys else "false"
-
-
-def segments_json(doc: InterleavedDoc) -> str:
-    items = [
-        {"text": s.text} if isinstance(s, TextSegment) else {"image": s.path, "sha256": s.content_hash()}
-        for s in doc.segments
-    ]
-    return json.dumps(items, ensure_ascii=False)
-
-
-def row_to_doc(row: dict) -> InterleavedDoc:
-    segments = tuple(
-        TextSegment(item["text"]) if "text" in item else ImageSegment(item["image"])
-        for item in json.loads(row["segments"])
-    )
-    return InterleavedDoc(
-        segments,
-        id=row["id"],
-        title=row["title"] or "",
-        source=row["source"] or "",
-        part=int(row["part"] or 0),
-        meta={"collection": row.get("collection") or ""},
-    )
-
-
-def docs_to_rows(
-    docs: list[InterleavedDoc], hashes: list[str], vectors: dict, collection: str, schema: pa.Schema
-) -> pa.Table:
-    """Rows for `docs`; `vectors[n]` is (len(docs), dim) float32 from one `encode_all` pass."""
-    columns: dict[str, list | pa.Array] = {
-        "key": [row_key(collection, d.id, d.part) for d in docs],
-        "id": [d.id for d in docs],
-        "title": [d.title for d in docs],
-        "source": [d.source for d in docs],
-        "part": [d.part for d in docs],
-        "collection": [collection] * len(docs),
-        "segments": [segments_json(d) for d in docs],
-        "content_hash": hashes,
-        "n_images": [len(d.images) for d in docs],
-    }
-    for n, matrix in vectors.items():
-        matrix = np.ascontiguousarray(matrix, dtype=np.float32)  # (B, dim)
-        if matrix.shape[0] != len(docs):
-            raise ValueError(f"encoder gave {matrix.shape[0]} vectors at N={n} for {len(docs)} documents")
-        flat = pa.array(matrix.ravel())  # (B * dim,)
-        columns[vector_column(n)] = pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1])
-    return pa.table({name: columns[name] for name in schema.names}, schema=schema)

@@ -8,8 +8,8 @@ import pytest
 from index_helpers import NOTES, CountingEncoder, FailingEncoder
 
 from indexer import Index, IndexMismatchError, Searcher, build_index
+from indexer.meta import table_names
 from indexer.rebuild import rebuild_index
-from indexer.store import table_names
 from mme_core.documents import InterleavedDoc, TextSegment
 
 FAST = {"progress": False, "write_batch": 2}

@@ -10,7 +10,7 @@ from index_helpers import unit_rows
 
 from indexer import AnnConfig, Index, IndexMeta, IndexMismatchError, IndexNotFoundError, Searcher
 from indexer.ann import indexed_columns, refresh_ann
-from indexer.store import docs_to_rows, vector_column
+from indexer.schema import docs_to_rows, vector_column
 from mme_core.documents import InterleavedDoc, TextSegment
 
 DIM = 16
