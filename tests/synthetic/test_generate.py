@@ -143,6 +143,24 @@ def test_cli_writes_and_reports_bad_arguments(tmp_path, capsys):
     assert cli_main([str(tmp_path / "bad"), "--docs", "3", "--queries", "9"]) == 2
     assert "cannot exceed docs" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
-    assert cli_main([str(tmp_path / "cli"), "--docs", "6", "--queries", "1"]) == 2  # exists, no --overwrite
+    assert (
+        cli_main([str(tmp_path / "cli"), "--docs", "6", "--queries", "1", "--train", "0", "--dev", "0"]) == 2
+    )  # exists, no --overwrite
     assert "not empty" in capsys.readouterr().err
-    assert cli_main([str(tmp_path / "cli"), "--docs", "6", "--queries", "1", "--overwrite"]) == 0
+    assert (
+        cli_main(
+            [
+                str(tmp_path / "cli"),
+                "--docs",
+                "6",
+                "--queries",
+                "1",
+                "--train",
+                "0",
+                "--dev",
+                "0",
+                "--overwrite",
+            ]
+        )
+        == 0
+    )
