@@ -70,8 +70,7 @@ def decode_image(data: bytes, name: str = "<bytes>") -> Image.Image:
             width, height = image.size
             if width * height > MAX_IMAGE_PIXELS:
                 raise ValueError(
-                    f"image too large: {name} is {width}x{height} "
-                    f"(limit {MAX_IMAGE_PIXELS:,} pixels)"
+                    f"image too large: {name} is {width}x{height} (limit {MAX_IMAGE_PIXELS:,} pixels)"
                 )
             image.load()
     except ValueError:

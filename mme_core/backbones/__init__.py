@@ -1,0 +1,14 @@
+"""Backbone families behind one interface; `BACKBONES` maps a config `model_type` to its wrapper."""
+
+from __future__ import annotations
+
+from .base import Backbone, SequenceItem, TokenizedBatch
+from .deepseek_vl import DeepseekVLBackbone
+from .qwen2_vl import Qwen2VLBackbone
+
+BACKBONES: dict[str, type[Backbone]] = {
+    "deepseek_vl": DeepseekVLBackbone,
+    "qwen2_vl": Qwen2VLBackbone,
+}
+
+__all__ = ["BACKBONES", "Backbone", "DeepseekVLBackbone", "Qwen2VLBackbone", "SequenceItem", "TokenizedBatch"]

@@ -1,0 +1,124 @@
+"""What every backbone family provides to the MME encoder.
+
+A backbone wraps a Hugging Face vision-language model without forking it: it turns images into
+post-projector visual token *grids*, and embeds a batch of interleaved sequences whose images arrive
+as (pooled) grids, using the model's own `mm_encoder_outputs` hook to splice them in place of the
+image placeholder tokens. Families differ only in their prompt template and position ids.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+import torch
+from PIL import Image
+
+# A sequence item: text, or an image's (pooled) visual tokens laid on their grid (h, w, H).
+SequenceItem = str | torch.Tensor
+
+
+@dataclass
+class TokenizedBatch:
+    """Left-padded batch plus the flat visual features in placeholder order."""
+
+    input_ids: torch.Tensor  # (B, L)
+    attention_mask: torch.Tensor  # (B, L)
+    token_types: torch.Tensor  # (B, L): 0 text, 1 image
+    image_features: list[torch.Tensor]  # per image (h*w, H), batch-major order
+    image_grids: list[tuple[int, int]]  # per image (h, w) as fed to the LM
+
+
+class Backbone(ABC):
+    family: str = ""
+
+    def __init__(self, model, tokenizer, image_processor) -> None:
+        self.model = model  # the *ForConditionalGeneration; LoRA layers are injected in place
+        self.tokenizer = tokenizer
+        self.image_processor = image_processor
+        self.image_token_id = int(model.config.image_token_id)
+        pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
+        self.pad_token_id = int(pad)
+
+    @property
+    def hidden_size(self) -> int:
+        return int(self.model.config.get_text_config().hidden_size)
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.model.parameters()).device
+
+    # --- images ---------------------------------------------------------------------------------
+
+    @abstractmethod
+    def visual_grids(self, images: list[Image.Image]) -> list[torch.Tensor]:
+        """Post-projector visual tokens of each image laid on their grid, each (h, w, H)."""
+
+    @abstractmethod
+    def grid_shape(self, image_size: tuple[int, int]) -> tuple[int, int]:
+        """(h, w) of the visual token grid for an image of (width, height), without running the model."""
+
+    # --- text template --------------------------------------------------------------------------
+
+    @abstractmethod
+    def prefix(self, is_query: bool) -> list[int]:
+        """Token ids before the content (BOS, system prompt, instruction…)."""
+
+    @abstractmethod
+    def suffix(self) -> list[int]:
+        """Token ids after the content; the last one is the token whose state is the embedding."""
+
+    def image_wrapper(self) -> tuple[list[int], list[int]]:
+        """Token ids around each image's placeholders (e.g. vision start / end)."""
+        return [], []
+
+    def text_ids(self, text: str) -> list[int]:
+        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+
+    # --- batching -------------------------------------------------------------------------------
+
+    def tokenize(self, sequences: list[list[SequenceItem]], is_query: bool) -> TokenizedBatch:
+        rows: list[tuple[list[int], list[int]]] = []
+        features: list[torch.Tensor] = []
+        grids: list[tuple[int, int]] = []
+        before, after = self.image_wrapper()
+        for sequence in sequences:
+            ids, types = list(self.prefix(is_query)), [0] * len(self.prefix(is_query))
+            for item in sequence:
+                if isinstance(item, str):
+                    piece = self.text_ids(item)
+                    ids += piece
+                    types += [0] * len(piece)
+                else:
+                    height, width, hidden = item.shape
+                    ids += before + [self.image_token_id] * (height * width) + after
+                    types += [0] * len(before) + [1] * (height * width) + [0] * len(after)
+                    features.append(item.reshape(height * width, hidden))  # (h*w, H)
+                    grids.append((height, width))
+            ids += self.suffix()
+            types += [0] * len(self.suffix())
+            rows.append((ids, types))
+        length = max(len(ids) for ids, _ in rows)
+        input_ids = torch.full((len(rows), length), self.pad_token_id, dtype=torch.long)
+        attention_mask = torch.zeros((len(rows), length), dtype=torch.long)
+        token_types = torch.zeros((len(rows), length), dtype=torch.long)
+        for row, (ids, types) in enumerate(rows):  # left padding: real tokens end at column -1
+            input_ids[row, length - len(ids) :] = torch.tensor(ids)
+            attention_mask[row, length - len(ids) :] = 1
+            token_types[row, length - len(ids) :] = torch.tensor(types)
+        return TokenizedBatch(input_ids, attention_mask, token_types, features, grids)
+
+    def count_tokens(self, sequence: list[str | tuple[int, int]], is_query: bool = False) -> int:
+        """LM tokens of a sequence whose images are given by their (h, w) grid after pooling."""
+        before, after = self.image_wrapper()
+        total = len(self.prefix(is_query)) + len(self.suffix())
+        for item in sequence:
+            if isinstance(item, str):
+                total += len(self.text_ids(item))
+            else:
+                total += len(before) + item[0] * item[1] + len(after)
+        return total
+
+    @abstractmethod
+    def hidden_states(self, batch: TokenizedBatch) -> torch.Tensor:
+        """Final-layer hidden states (B, L, H) of the language model for a tokenized batch."""

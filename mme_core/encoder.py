@@ -1,0 +1,256 @@
+"""MMEEncoder: backbone → N×N visual pooling → last token → normalise.
+
+One vision pass per image serves every granularity N: images are decoded once, their
+post-projector token grids computed once per call, and pooled per N right before the language model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+
+import numpy as np
+import torch
+from PIL import Image
+from tqdm.auto import tqdm
+from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
+
+from .backbones import BACKBONES, Backbone
+from .documents import ImageSegment, InterleavedDoc, TextSegment
+from .loading import pick_device, pick_dtype, resolve_source
+from .pooling import (
+    FULL,
+    GRANULARITIES,
+    Granularity,
+    check_granularity,
+    last_token,
+    normalise,
+    pool_grids,
+    pooled_shape,
+)
+
+# Bump when pooling or prompt construction changes: stored vectors are then stale.
+EMBEDDING_VERSION = "mme-1"
+
+
+class MMEEncoder:
+    """Embeds interleaved documents into unit vectors at any Matryoshka granularity N."""
+
+    granularities: tuple[Granularity, ...] = GRANULARITIES
+
+    def __init__(self, backbone: Backbone, model_id: str, adapter: str | None = None, peft_model=None):
+        self.backbone = backbone
+        self.model_id = model_id
+        self.adapter = adapter
+        self._peft_model = peft_model
+
+    # --- loading --------------------------------------------------------------------------------
+
+    @classmethod
+    def from_pretrained(
+        cls,
+        model: str,
+        adapter: str | None = None,
+        device: str = "auto",
+        dtype: str = "auto",
+        query_instruction: str | None = None,
+        trust_remote_code: bool = False,
+    ) -> MMEEncoder:
+        """Load a hub id or local directory (+ optional peft LoRA adapter directory or hub id)."""
+        source, local_only = resolve_source(model, "model")
+        hub = {"local_files_only": local_only, "trust_remote_code": trust_remote_code}
+        config = AutoConfig.from_pretrained(source, **hub)
+        if config.model_type not in BACKBONES:
+            raise ValueError(
+                f"model {model!r} is a {config.model_type!r} checkpoint; supported families are "
+                f"{', '.join(BACKBONES)}"
+            )
+        torch_device = pick_device(device)
+        torch_dtype = pick_dtype(dtype, torch_device)
+        hf_model = AutoModelForImageTextToText.from_pretrained(
+            source, dtype=torch_dtype, attn_implementation="sdpa", **hub
+        )
+        hf_model.to(torch_device).eval()
+        tokenizer = AutoTokenizer.from_pretrained(source, **hub)
+        tokenizer.padding_side = "left"
+        image_processor = AutoImageProcessor.from_pretrained(source, **hub)
+        if image_processor is None or not callable(image_processor):
+            raise ValueError(f"model {model!r} ships no image processor (preprocessor_config.json)")
+        extra = {"query_instruction": query_instruction} if config.model_type == "qwen2_vl" else {}
+        backbone = BACKBONES[config.model_type](hf_model, tokenizer, image_processor, **extra)
+        peft_model = None
+        if adapter is not None:
+            from peft import PeftModel
+
+            adapter_source, adapter_local = resolve_source(adapter, "adapter")
+            peft_model = PeftModel.from_pretrained(hf_model, adapter_source, local_files_only=adapter_local)
+            peft_model.eval()  # LoRA layers now live inside hf_model, which the backbone calls
+        return cls(backbone, model_id=model, adapter=adapter, peft_model=peft_model)
+
+    # --- facts ----------------------------------------------------------------------------------
+
+    @property
+    def model(self):
+        """The Hugging Face model (peft-wrapped when an adapter is loaded)."""
+        return self._peft_model if self._peft_model is not None else self.backbone.model
+
+    @property
+    def family(self) -> str:
+        return self.backbone.family
+
+    @property
+    def dim(self) -> int:
+        return self.backbone.hidden_size
+
+    @property
+    def device(self) -> torch.device:
+        return self.backbone.device
+
+    @property
+    def dtype(self) -> torch.dtype:
+        return self.backbone.model.dtype
+
+    @cached_property
+    def fingerprint(self) -> str:
+        """Identifies weights, adapter and embedding recipe, so an index can refuse a different encoder.
+
+        Hashes the config, the templates, and a strided sample of every parameter (cheap even for
+        2B models, yet changes whenever training touched the weights).
+        """
+        digest = hashlib.sha256()
+        digest.update(f"{EMBEDDING_VERSION}|{self.family}|{self.dim}".encode())
+        digest.update(self.backbone.model.config.to_json_string(use_diff=False).encode())
+        digest.update(json.dumps([self.backbone.prefix(False), self.backbone.prefix(True)]).encode())
+        digest.update(json.dumps(self.backbone.suffix()).encode())
+        with torch.no_grad():
+            for name, parameter in sorted(self.backbone.model.named_parameters()):
+                flat = parameter.detach().reshape(-1)
+                sample = flat[:: max(1, flat.numel() // 64)][:64].float().cpu().numpy()
+                digest.update(name.encode() + sample.tobytes())
+        return digest.hexdigest()[:16]
+
+    def describe(self) -> str:
+        adapter = f" + adapter {self.adapter}" if self.adapter else ""
+        dtype = str(self.dtype).removeprefix("torch.")
+        return f"{self.model_id}{adapter} ({self.family}, {self.dim}-d, {self.device.type}/{dtype})"
+
+    def tokens_per_image(self, n: Granularity, image_size: tuple[int, int] = (448, 448)) -> int:
+        height, width = pooled_shape(*self.backbone.grid_shape(image_size), check_granularity(n))
+        return height * width
+
+    def count_tokens(self, doc: InterleavedDoc, n: Granularity, is_query: bool = False) -> int:
+        """Language-model tokens `doc` costs at granularity `n` (reads image headers only)."""
+        n = check_granularity(n)
+        items: list[str | tuple[int, int]] = []
+        for segment in doc.segments:
+            if isinstance(segment, TextSegment):
+                items.append(segment.text)
+            else:
+                size = _image_size(segment)
+                items.append(pooled_shape(*self.backbone.grid_shape(size), n))
+        return self.backbone.count_tokens(items, is_query)
+
+    # --- differentiable path (training) ---------------------------------------------------------
+
+    def visual_grids(self, images: list[Image.Image]) -> list[torch.Tensor]:
+        """Post-projector visual tokens per image, each (h, w, H); gradients flow when enabled."""
+        return self.backbone.visual_grids(images)
+
+    def embed_batch(
+        self,
+        docs: Sequence[InterleavedDoc],
+        n: Granularity,
+        grids_by_path: dict[str, torch.Tensor],
+        is_query: bool = False,
+    ) -> torch.Tensor:
+        """(B, dim) unit embeddings of `docs` whose images' grids are given; pools them to N×N."""
+        n = check_granularity(n)
+        order = [seg.path for doc in docs for seg in doc.segments if isinstance(seg, ImageSegment)]
+        pooled = iter(pool_grids([grids_by_path[path] for path in order], n))
+        sequences = [
+            [seg.text if isinstance(seg, TextSegment) else next(pooled) for seg in doc.segments]
+            for doc in docs
+        ]
+        batch = self.backbone.tokenize(sequences, is_query)
+        hidden = self.backbone.hidden_states(batch)  # (B, L, H)
+        return normalise(last_token(hidden, batch.attention_mask.to(hidden.device)))  # (B, H)
+
+    # --- inference ------------------------------------------------------------------------------
+
+    def encode(
+        self,
+        docs: Sequence[InterleavedDoc],
+        n: Granularity = 3,
+        batch_size: int = 8,
+        is_query: bool = False,
+        progress: bool = False,
+    ) -> np.ndarray:
+        """(B, dim) float32 unit vectors at granularity `n`."""
+        return self.encode_all(docs, [n], batch_size, is_query, progress)[check_granularity(n)]
+
+    def encode_all(
+        self,
+        docs: Sequence[InterleavedDoc],
+        ns: Iterable[Granularity] = (1, 2, 3, 4, 6),
+        batch_size: int = 8,
+        is_query: bool = False,
+        progress: bool = False,
+    ) -> dict[Granularity, np.ndarray]:
+        """{n: (B, dim) float32} for every n, from a single vision pass per distinct image."""
+        ns = list(dict.fromkeys(check_granularity(n) for n in ns))
+        if not ns:
+            raise ValueError("encode_all needs at least one granularity N")
+        if batch_size < 1:
+            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        docs = list(docs)
+        for position, doc in enumerate(docs):
+            if not isinstance(doc, InterleavedDoc):
+                raise ValueError(f"item {position} is a {type(doc).__name__}, not an InterleavedDoc")
+        out = {n: np.zeros((len(docs), self.dim), dtype=np.float32) for n in ns}
+        if not docs:
+            return out
+        # Longest first, so batches hold similar lengths (little padding) and OOM shows up at once.
+        widest = FULL if FULL in ns else max(n for n in ns if n != FULL)
+        lengths = [self.count_tokens(doc, widest, is_query) for doc in docs]
+        order = sorted(range(len(docs)), key=lambda i: -lengths[i])
+        chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        remaining_uses = Counter(seg.path for doc in docs for seg in doc.images)
+        grids: dict[str, torch.Tensor] = {}
+        with torch.inference_mode():
+            for chunk in tqdm(chunks, desc="encoding", unit="batch", disable=not progress):
+                chunk_docs = [docs[i] for i in chunk]
+                missing = list(
+                    dict.fromkeys(s.path for d in chunk_docs for s in d.images if s.path not in grids)
+                )
+                images = [_load(path, chunk_docs) for path in missing]
+                grids.update(zip(missing, self.backbone.visual_grids(images), strict=True))
+                for n in ns:
+                    out[n][chunk] = self.embed_batch(chunk_docs, n, grids, is_query).cpu().numpy()
+                for doc in chunk_docs:  # free grids no later batch needs
+                    for segment in doc.images:
+                        remaining_uses[segment.path] -= 1
+                        if remaining_uses[segment.path] == 0:
+                            grids.pop(segment.path, None)
+        return out
+
+
+def _load(path: str, docs: Sequence[InterleavedDoc]) -> Image.Image:
+    try:
+        return ImageSegment(path).load()
+    except ValueError as err:
+        owner = next((d.id for d in docs if any(s.path == path for s in d.images) and d.id), None)
+        raise ValueError(f"{err}{f' (in document {owner!r})' if owner else ''}") from err
+
+
+def _image_size(segment: ImageSegment) -> tuple[int, int]:
+    try:
+        with Image.open(segment.path) as image:
+            return image.size
+    except FileNotFoundError as err:
+        raise ValueError(f"image not found: {segment.path}") from err
+    except OSError as err:
+        segment.read_bytes()  # raises the clearer 'not found' / '0 bytes' message when that is the cause
+        raise ValueError(f"unreadable image: {segment.path} ({err})") from err
