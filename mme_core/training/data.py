@@ -2,13 +2,14 @@
 
 `train.jsonl`, one object per line:
 
-    {"qid": "q1", "query": [<data>], "pos": <doc>, "neg": [<doc>, ...]}
+    {"qid": "q1", "query": <doc>, "pos": <doc>, "neg": [<doc>, ...]}     ("qid" optional)
 
-`<data>` is a wikiHow-TIIR `data` list (text strings and image paths, in order). A `<doc>` is either
-such a list (inline) or a document id looked up in `docs.jsonl` (`{"id", "data"}`) next to the
-file. Relative image paths resolve against the file's directory. A directory in the plain
-wikiHow-TIIR layout (`docs.jsonl`, `queries.jsonl`, `qrels.jsonl`, no `train.jsonl`) also works:
-one triple per qrel, with in-batch negatives only.
+A `<doc>` is a wikiHow-TIIR `data` list (text strings and image paths, in order), an object
+`{"data": [...], "id": ...}` holding one (what `python -m mme_core.synthetic` writes), or -- for
+"pos"/"neg" -- a document id looked up in `docs.jsonl` (`{"id", "data"}`) next to the file.
+Relative image paths resolve against the file's directory. A directory in the plain wikiHow-TIIR
+layout (`docs.jsonl`, `queries.jsonl`, `qrels.jsonl`, no `train.jsonl`) also works: one triple per
+qrel, with in-batch negatives only.
 
 Every problem is found at load time and reported with file and line, before a long run starts.
 """
@@ -80,6 +81,15 @@ def _make_doc(data, root: Path, where: str, **provenance) -> InterleavedDoc:
     return doc
 
 
+def _inline_doc(value, root: Path, where: str, fallback_id: str) -> InterleavedDoc:
+    """A data list, or an object {"data": [...], "id"?: ...}."""
+    if isinstance(value, dict):
+        if "data" not in value:
+            raise ValueError(f"{where}: a document object needs a 'data' list")
+        return _make_doc(value["data"], root, where, id=str(value.get("id", fallback_id)))
+    return _make_doc(value, root, where, id=fallback_id)
+
+
 class _DocResolver:
     """Turns a `<doc>` (inline data list or id) into an InterleavedDoc, loading docs.jsonl once."""
 
@@ -88,6 +98,8 @@ class _DocResolver:
         self._corpus: dict[str, InterleavedDoc] | None = None
 
     def __call__(self, value, where: str, fallback_id: str) -> InterleavedDoc:
+        if isinstance(value, dict):
+            return _inline_doc(value, self.root, where, fallback_id)
         if isinstance(value, list):
             return _make_doc(value, self.root, where, id=fallback_id)
         if isinstance(value, str):
@@ -96,7 +108,9 @@ class _DocResolver:
                 raise ValueError(f"{where}: document id {value!r} is not in {self.root / 'docs.jsonl'}")
             return corpus[value]
         kind = type(value).__name__
-        raise ValueError(f"{where}: a document must be a data list or a document id, got {kind}")
+        raise ValueError(
+            f"{where}: a document must be a data list, a {{'data': [...]}} object or an id, got {kind}"
+        )
 
     def corpus(self, where: str) -> dict[str, InterleavedDoc]:
         if self._corpus is None:
@@ -141,7 +155,7 @@ def load_triples(path: str | Path, min_negatives: int = 0) -> list[TrainingTripl
         triples.append(
             TrainingTriple(
                 qid=qid,
-                query=_make_doc(row["query"], path.parent, where, id=qid),
+                query=_inline_doc(row["query"], path.parent, where, qid),
                 positive=resolve(row["pos"], where, f"{qid}/pos"),
                 negatives=tuple(resolve(neg, where, f"{qid}/neg{i}") for i, neg in enumerate(negatives)),
             )

@@ -95,7 +95,7 @@ def test_sample_negatives(collection):
         (json.dumps({"qid": "q", "pos": "d1"}), "missing query; a triple has keys qid, query, pos, neg"),
         (json.dumps({"query": ["a"], "pos": "nope"}), "document id 'nope' is not in"),
         (json.dumps({"query": ["a"], "pos": "d1", "neg": "d2"}), "'neg' must be a list"),
-        (json.dumps({"query": ["a"], "pos": 7}), "data list or a document id, got int"),
+        (json.dumps({"query": ["a"], "pos": 7}), "a data list, .* or an id, got int"),
         (json.dumps({"query": ["a", "images/zz.png"], "pos": "d1"}), "image not found: .*zz.png"),
         (json.dumps({"query": [], "pos": "d1"}), "empty document"),
     ],
@@ -123,4 +123,20 @@ def test_duplicate_corpus_ids(collection):
     write_jsonl(collection / "docs.jsonl", [{"id": "d1", "data": ["a"]}, {"id": "d1", "data": ["b"]}])
     write_jsonl(collection / "train.jsonl", [{"query": ["a"], "pos": "d1"}])
     with pytest.raises(ValueError, match="duplicate document id 'd1'"):
+        load_triples(collection)
+
+
+def test_triples_as_data_objects_like_the_synthetic_generator_writes(collection):
+    row = {
+        "query": {"data": ["x", "images/a.png"]},
+        "pos": {"data": ["images/a.png", "y"]},
+        "neg": [{"data": ["z", "images/c.png"]}, {"id": "named", "data": ["w"]}],
+    }
+    write_jsonl(collection / "train.jsonl", [row, {**row, "qid": "mine"}])
+    first, second = load_triples(collection)
+    assert first.qid == "line1" and second.qid == "mine"
+    assert first.query.segments[1] == ImageSegment(str(collection / "images/a.png"))
+    assert first.positive.text == "y" and [n.id for n in first.negatives] == ["line1/neg0", "named"]
+    write_jsonl(collection / "train.jsonl", [{**row, "pos": {"id": "d1"}}])
+    with pytest.raises(ValueError, match="needs a 'data' list"):
         load_triples(collection)
