@@ -117,19 +117,19 @@ class MMEEncoder:
     def fingerprint(self) -> str:
         """Identifies weights, adapter and embedding recipe, so an index can refuse a different encoder.
 
-        Hashes the config, the templates, and a strided sample of every parameter (cheap even for
-        2B models, yet changes whenever training touched the weights).
+        Hashes the templates and every parameter's name, shape and a strided sample of its values
+        (cheap even for 2B models, yet changes whenever training touched the weights). The config
+        file is left out: re-saving a checkpoint rewrites volatile keys without changing the model.
         """
         digest = hashlib.sha256()
         digest.update(f"{EMBEDDING_VERSION}|{self.family}|{self.dim}".encode())
-        digest.update(self.backbone.model.config.to_json_string(use_diff=False).encode())
         digest.update(json.dumps([self.backbone.prefix(False), self.backbone.prefix(True)]).encode())
         digest.update(json.dumps(self.backbone.suffix()).encode())
         with torch.no_grad():
             for name, parameter in sorted(self.backbone.model.named_parameters()):
                 flat = parameter.detach().reshape(-1)
                 sample = flat[:: max(1, flat.numel() // 64)][:64].float().cpu().numpy()
-                digest.update(name.encode() + sample.tobytes())
+                digest.update(f"{name}{tuple(parameter.shape)}".encode() + sample.tobytes())
         return digest.hexdigest()[:16]
 
     def describe(self) -> str:
