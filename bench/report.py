@@ -6,7 +6,7 @@ import os
 import platform
 import re
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 BENCHMARKS = Path(__file__).resolve().parents[1] / "docs" / "BENCHMARKS.md"
@@ -28,7 +28,7 @@ def machine_line() -> str:
     gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "no GPU"
     return (
         f"{os.cpu_count()} cores ({cpu}), {memory:.0f} GiB RAM, {gpu}; Python {platform.python_version()}, "
-        f"torch {torch.__version__}; {datetime.now(timezone.utc):%Y-%m-%d}"
+        f"torch {torch.__version__}; {datetime.now(UTC):%Y-%m-%d}"
     )
 
 

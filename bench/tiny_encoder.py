@@ -1,6 +1,6 @@
 """Encoder figures on the tiny offline checkpoints: time per document and cos(N, full).
 
-    python bench/tiny_encoder.py   # prints a markdown table; numbers quoted in the issue note
+python bench/tiny_encoder.py   # prints a markdown table; numbers quoted in the issue note
 """
 
 from __future__ import annotations
@@ -30,8 +30,10 @@ def make_docs(root: Path, count: int = 16) -> list[InterleavedDoc]:
             ImageDraw.Draw(image).ellipse((10 + step * 5, 10, 70, 60), fill=colour)
             path = root / f"d{index}_{step}.png"
             image.save(path)
-            segments += [TextSegment(f"Step {step + 1}: place the object number {index} on the shelf."),
-                         ImageSegment(str(path))]
+            segments += [
+                TextSegment(f"Step {step + 1}: place the object number {index} on the shelf."),
+                ImageSegment(str(path)),
+            ]
         docs.append(InterleavedDoc(tuple(segments), id=f"d{index}"))
     return docs
 
@@ -44,7 +46,9 @@ def main() -> None:
         print("|---|---|---|")
         encoders = {}
         for family in ("deepseek_vl", "qwen2_vl"):
-            enc = MMEEncoder.from_pretrained(str(build_tiny(family, root / family)), device="cpu", dtype="float32")
+            enc = MMEEncoder.from_pretrained(
+                str(build_tiny(family, root / family)), device="cpu", dtype="float32"
+            )
             encoders[family] = enc
             for n in (3, "full"):
                 enc.encode(docs[:2], n=n)  # warm-up

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import cached_property
@@ -19,7 +20,7 @@ from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
 
 from .backbones import BACKBONES, Backbone
-from .documents import ImageSegment, InterleavedDoc, TextSegment
+from .documents import MAX_IMAGE_PIXELS, ImageSegment, InterleavedDoc, TextSegment, decode_image
 from .loading import pick_device, pick_dtype, resolve_source
 from .pooling import (
     FULL,
@@ -153,6 +154,17 @@ class MMEEncoder:
                 items.append(pooled_shape(*self.backbone.grid_shape(size), n))
         return self.backbone.count_tokens(items, is_query)
 
+    def default_batch_size(self, tokens_per_doc: int) -> int:
+        """8 on CPU (larger batches only add padding there); on a GPU, as many documents as half the
+        free memory holds, at ~24 live activations of hidden size per token (hidden states, q/k/v,
+        MLP intermediate; SDPA keeps attention memory linear)."""
+        if self.device.type != "cuda":
+            return 8
+        free_bytes, _ = torch.cuda.mem_get_info(self.device)
+        element = torch.finfo(self.dtype).bits // 8
+        per_doc = max(tokens_per_doc, 1) * self.dim * 24 * element
+        return int(min(256, max(1, free_bytes // 2 // per_doc)))
+
     # --- differentiable path (training) ---------------------------------------------------------
 
     def visual_grids(self, images: list[Image.Image]) -> list[torch.Tensor]:
@@ -184,7 +196,7 @@ class MMEEncoder:
         self,
         docs: Sequence[InterleavedDoc],
         n: Granularity = 3,
-        batch_size: int = 8,
+        batch_size: int | None = None,
         is_query: bool = False,
         progress: bool = False,
     ) -> np.ndarray:
@@ -195,15 +207,18 @@ class MMEEncoder:
         self,
         docs: Sequence[InterleavedDoc],
         ns: Iterable[Granularity] = (1, 2, 3, 4, 6),
-        batch_size: int = 8,
+        batch_size: int | None = None,
         is_query: bool = False,
         progress: bool = False,
     ) -> dict[Granularity, np.ndarray]:
-        """{n: (B, dim) float32} for every n, from a single vision pass per distinct image."""
+        """{n: (B, dim) float32} for every n, from a single vision pass per distinct image.
+
+        `batch_size=None` picks one: 8 on CPU, from free memory on a GPU.
+        """
         ns = list(dict.fromkeys(check_granularity(n) for n in ns))
         if not ns:
             raise ValueError("encode_all needs at least one granularity N")
-        if batch_size < 1:
+        if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
         docs = list(docs)
         for position, doc in enumerate(docs):
@@ -216,6 +231,7 @@ class MMEEncoder:
         widest = FULL if FULL in ns else max(n for n in ns if n != FULL)
         lengths = [self.count_tokens(doc, widest, is_query) for doc in docs]
         order = sorted(range(len(docs)), key=lambda i: -lengths[i])
+        batch_size = batch_size or self.default_batch_size(max(lengths))
         chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         remaining_uses = Counter(seg.path for doc in docs for seg in doc.images)
         grids: dict[str, torch.Tensor] = {}
@@ -246,11 +262,17 @@ def _load(path: str, docs: Sequence[InterleavedDoc]) -> Image.Image:
 
 
 def _image_size(segment: ImageSegment) -> tuple[int, int]:
+    """(width, height) from the header alone; any problem is re-raised by a full, named decode."""
     try:
-        with Image.open(segment.path) as image:
-            return image.size
-    except FileNotFoundError as err:
-        raise ValueError(f"image not found: {segment.path}") from err
-    except OSError as err:
-        segment.read_bytes()  # raises the clearer 'not found' / '0 bytes' message when that is the cause
-        raise ValueError(f"unreadable image: {segment.path} ({err})") from err
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(segment.path) as image:
+                size = image.size
+    except Exception:  # noqa: BLE001 - decode_image turns each failure into a ValueError naming the file
+        decode_image(segment.read_bytes(), name=segment.path)
+        raise
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise ValueError(
+            f"image too large: {segment.path} is {size[0]}x{size[1]} (limit {MAX_IMAGE_PIXELS:,} pixels)"
+        )
+    return size

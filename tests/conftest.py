@@ -40,7 +40,9 @@ def tiny_qwen2vl(tiny_qwen2vl_dir):
     return MMEEncoder.from_pretrained(str(tiny_qwen2vl_dir), device="cpu", dtype="float32")
 
 
-def draw_image(path: Path, color: str = "red", shape: str = "circle", size: tuple[int, int] = (96, 80)) -> Path:
+def draw_image(
+    path: Path, color: str = "red", shape: str = "circle", size: tuple[int, int] = (96, 80)
+) -> Path:
     image = Image.new("RGB", size, "white")
     draw = ImageDraw.Draw(image)
     box = (size[0] // 5, size[1] // 5, size[0] * 4 // 5, size[1] * 4 // 5)

@@ -11,7 +11,12 @@ def test_from_data_resolves_images_against_root_and_round_trips(tmp_path, image_
     image = Path(image_factory("red"))
     data = ["How to fold", image.name, "Step 2", "   ", image.name]
     doc = InterleavedDoc.from_data(data, root=image.parent, id="d1")
-    assert [type(s).__name__ for s in doc.segments] == ["TextSegment", "ImageSegment", "TextSegment", "ImageSegment"]
+    assert [type(s).__name__ for s in doc.segments] == [
+        "TextSegment",
+        "ImageSegment",
+        "TextSegment",
+        "ImageSegment",
+    ]
     assert doc.segments[1].path == str(image)
     assert doc.to_data(root=image.parent) == ["How to fold", image.name, "Step 2", image.name]
 

@@ -12,7 +12,11 @@ def _docs(image_factory):
         InterleavedDoc((TextSegment("Cut the red paper."), ImageSegment(red), TextSegment("Fold it."))),
         InterleavedDoc((TextSegment("Short."),)),
         InterleavedDoc(
-            (ImageSegment(blue), TextSegment("Place the blue bowl to the left of the green cup."), ImageSegment(green))
+            (
+                ImageSegment(blue),
+                TextSegment("Place the blue bowl to the left of the green cup."),
+                ImageSegment(green),
+            )
         ),
         InterleavedDoc((ImageSegment(red), ImageSegment(red))),  # the same image twice
     ]
@@ -23,7 +27,9 @@ def test_placeholders_per_image_reach_the_language_model(tiny_dsvl, image_factor
     seen = []
     original = tiny_dsvl.backbone.hidden_states
     monkeypatch.setattr(tiny_dsvl.backbone, "hidden_states", lambda b: seen.append(b) or original(b))
-    doc = InterleavedDoc((TextSegment("a"), ImageSegment(image_factory()), TextSegment("b"), ImageSegment(image_factory())))
+    doc = InterleavedDoc(
+        (TextSegment("a"), ImageSegment(image_factory()), TextSegment("b"), ImageSegment(image_factory()))
+    )
     tiny_dsvl.encode([doc], n=n)
     per_image = 576 if n == "full" else n * n
     assert int((seen[0].input_ids == tiny_dsvl.backbone.image_token_id).sum()) == 2 * per_image
@@ -57,7 +63,9 @@ def test_order_matters(fixture, request, image_factory):
 
 
 @pytest.mark.parametrize("fixture", ["tiny_dsvl", "tiny_qwen2vl"])
-def test_encode_all_equals_encode_and_runs_vision_once_per_image(fixture, request, image_factory, monkeypatch):
+def test_encode_all_equals_encode_and_runs_vision_once_per_image(
+    fixture, request, image_factory, monkeypatch
+):
     enc = request.getfixturevalue(fixture)
     docs = _docs(image_factory)
     ns = (1, 2, 3, 4, 6)
@@ -106,3 +114,12 @@ def test_bad_input_names_the_cause(tiny_dsvl, tmp_path, image_factory):
 
 def test_empty_input_gives_empty_arrays(tiny_dsvl):
     assert tiny_dsvl.encode([], n=3).shape == (0, tiny_dsvl.dim)
+
+
+def test_default_batch_size_cpu_and_from_free_gpu_memory(tiny_dsvl, monkeypatch):
+    assert tiny_dsvl.default_batch_size(1000) == 8
+    monkeypatch.setattr(type(tiny_dsvl), "device", property(lambda self: __import__("torch").device("cuda")))
+    monkeypatch.setattr("torch.cuda.mem_get_info", lambda device=None: (8 * 2**30, 16 * 2**30))
+    # 4 GiB usable / (1000 tokens * 64 dims * 24 * 4 bytes) = 699 -> capped at 256
+    assert tiny_dsvl.default_batch_size(1000) == 256
+    assert tiny_dsvl.default_batch_size(200_000) == 3

@@ -23,9 +23,11 @@ def _doc(layout, images):
 def _stock_deepseek(enc, doc):
     backbone, tokenizer = enc.backbone, enc.backbone.tokenizer
     placeholder = tokenizer.image_token * 576  # what the stock DeepseekVLProcessor inserts
-    text = tokenizer.bos_token + "".join(
-        s.text if isinstance(s, TextSegment) else placeholder for s in doc.segments
-    ) + tokenizer.eos_token
+    text = (
+        tokenizer.bos_token
+        + "".join(s.text if isinstance(s, TextSegment) else placeholder for s in doc.segments)
+        + tokenizer.eos_token
+    )
     input_ids = tokenizer(text, add_special_tokens=False, return_tensors="pt").input_ids
     images = [s.load() for s in doc.images]
     pixels = backbone.image_processor(images=images, return_tensors="pt").pixel_values
@@ -40,7 +42,9 @@ def _stock_qwen2vl(enc, doc):
     inputs = backbone.image_processor(images=images, return_tensors="pt")
     counts = iter((inputs.image_grid_thw.prod(-1) // 4).tolist())
     content = "".join(
-        s.text if isinstance(s, TextSegment) else "<|vision_start|>" + "<|image_pad|>" * next(counts) + "<|vision_end|>"
+        s.text
+        if isinstance(s, TextSegment)
+        else "<|vision_start|>" + "<|image_pad|>" * next(counts) + "<|vision_end|>"
         for s in doc.segments
     )
     text = (

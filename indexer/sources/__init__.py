@@ -1,0 +1,30 @@
+"""Collection readers: a folder of Markdown / HTML pages or a wikiHow-TIIR directory → InterleavedDoc.
+
+    docs = read_collection(path)                     # ValueError if `path` is unusable as a whole
+    parts = split_to_budget(docs, lambda d: encoder.count_tokens(d, n=max_n), budget=4096)
+
+Problems inside a collection (broken, remote, escaping or corrupt image links, undecodable text)
+are `CollectionWarning`s naming file and link; record them with `warnings.catch_warnings(record=True)`
+and `warnings.simplefilter("always", CollectionWarning)` to print them (see `base.py`).
+"""
+
+from indexer.sources.base import CollectionReader, CollectionWarning, FolderReader
+from indexer.sources.collection import NotesFolderReader, read_collection
+from indexer.sources.html import HtmlFolderReader
+from indexer.sources.markdown import MarkdownFolderReader
+from indexer.sources.split import split_to_budget
+from indexer.sources.tiir import TiirEvalSet, TiirReader, read_tiir_eval_set
+
+__all__ = [
+    "CollectionReader",
+    "CollectionWarning",
+    "FolderReader",
+    "HtmlFolderReader",
+    "MarkdownFolderReader",
+    "NotesFolderReader",
+    "TiirEvalSet",
+    "TiirReader",
+    "read_collection",
+    "read_tiir_eval_set",
+    "split_to_budget",
+]

@@ -1,0 +1,37 @@
+"""One entry point that recognises what kind of collection a path is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from indexer.sources.base import FolderReader
+from indexer.sources.html import HtmlFolderReader
+from indexer.sources.markdown import MarkdownFolderReader
+from indexer.sources.tiir import TiirReader, is_tiir_dir
+from mme_core.documents import InterleavedDoc
+
+
+class NotesFolderReader(FolderReader):
+    """Markdown notes and saved HTML pages side by side, as personal collections mix them."""
+
+    parsers = {**MarkdownFolderReader.parsers, **HtmlFolderReader.parsers}
+
+
+def read_collection(path: str | Path) -> list[InterleavedDoc]:
+    """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of .md/.markdown/.html/.htm.
+
+    Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
+    TIIR documents by their dataset id. Problems inside the collection are CollectionWarnings (see
+    `indexer.sources.base`); an unusable path is a ValueError.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise ValueError(f"collection not found: {path}")
+    if not path.is_dir():
+        raise ValueError(
+            f"not a folder: {path} (a collection is a folder of Markdown/HTML files, "
+            "or a TIIR folder holding docs.jsonl)"
+        )
+    if is_tiir_dir(path):
+        return TiirReader().read(path)
+    return NotesFolderReader().read(path)

@@ -1,0 +1,165 @@
+"""Saved web pages: visible text and local `<img>` in DOM order, with the stdlib `html.parser`.
+
+The stdlib parser is tolerant of the broken markup saved pages are full of, and a page's visible
+text needs no DOM tree, only a walk with a little state. Headings become `## Heading` and ordered
+list items `1. Step` (the same plain-Markdown shape as the Markdown reader produces). Scripts,
+styles, navigation, forms' option lists and elements marked `hidden` are not visible text.
+"""
+
+from __future__ import annotations
+
+import re
+from html.parser import HTMLParser
+
+from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text, decode_text
+
+_INVISIBLE = {"script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "select", "object"}
+_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+_BLOCKS = {
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure",
+    "footer", "form", "header", "hr", "main", "ol", "p", "pre", "section", "table", "ul",
+}  # fmt: skip
+_HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
+
+
+def parse_html(data: bytes, name: str) -> ParsedPage:
+    declared = _CHARSET.search(data[:4096])
+    text = decode_text(data, name, declared.group(1).decode("ascii") if declared else None)
+    walker = _VisibleContent()
+    walker.feed(clean_text(text, name))
+    walker.close()
+    return ParsedPage(tuple(walker.items), title=walker.title or walker.first_heading)
+
+
+def parse_html_fragment(html: str, inline: bool = False) -> list[str | ImageLink]:
+    """Text and images of an HTML snippet embedded in Markdown (`inline`: no block breaks added)."""
+    walker = _VisibleContent(inline=inline)
+    walker.feed(html)
+    walker.close()
+    return walker.items
+
+
+class _VisibleContent(HTMLParser):
+    def __init__(self, inline: bool = False) -> None:
+        super().__init__(convert_charrefs=True)
+        self.items: list[str | ImageLink] = []
+        self.title = ""
+        self.first_heading = ""
+        self._inline = inline
+        self._hidden: list[str] = []  # open elements of an invisible subtree
+        self._in_title = False
+        self._pre = 0
+        self._heading: list[str] = []  # text of the heading being read, if any
+        self._lists: list[int | None] = []  # next number for <ol>, None for <ul>
+        self._row_has_cell = False
+        self._pending_marker = ""
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        if tag == "title":  # inside <head>, which is otherwise invisible
+            self._in_title = True
+        if self._hidden or tag in _INVISIBLE or "hidden" in attributes:
+            if tag not in _VOID:
+                self._hidden.append(tag)
+            return
+        if tag == "img":
+            source = attributes.get("src") or attributes.get("data-src") or ""
+            marker, self._pending_marker = self._pending_marker, ""
+            self._text(marker)
+            self.items.append(ImageLink(source))
+        elif tag == "br":
+            self._text("\n")
+        elif tag in _HEADINGS:
+            self._break()
+            self._text("#" * int(tag[1]) + " ")
+            self._heading.append("")
+        elif tag == "pre":
+            self._break()
+            self._pre += 1
+        elif tag in ("ol", "ul"):
+            start = attributes.get("start") or "1"
+            self._lists.append((int(start) if start.isdigit() else 1) if tag == "ol" else None)
+            self._break()
+        elif tag == "li":
+            self._text("\n")
+            self._pending_marker = self._list_marker()  # written before the item's first text
+        elif tag in ("td", "th"):
+            self._text(" | " if self._row_has_cell else "")
+            self._row_has_cell = True
+        elif tag == "tr":
+            self._text("\n")
+            self._row_has_cell = False
+        elif tag in _BLOCKS:
+            self._break()
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self._in_title = False
+        if self._hidden:
+            if tag in self._hidden:  # close up to the matching element (tolerates unclosed children)
+                while self._hidden.pop() != tag:
+                    pass
+            return
+        if tag in _HEADINGS and self._heading:
+            heading = self._heading.pop()
+            self.first_heading = self.first_heading or " ".join(heading.split())
+            self._break()
+        elif tag == "pre":
+            self._pre = max(0, self._pre - 1)
+            self._break()
+        elif tag in ("ol", "ul") and self._lists:
+            self._lists.pop()
+            self._break()
+        elif tag == "li":
+            self._text("\n")
+        elif tag in _BLOCKS:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        if self._in_title:
+            self.title += " ".join(data.split())
+            return
+        if self._hidden:
+            return
+        if not self._pre:
+            data = re.sub(r"\s+", " ", data)
+        if self._heading:
+            self._heading[-1] += data
+        self._text(data)
+
+    def _list_marker(self) -> str:
+        if not self._lists:
+            return "- "
+        indent = "  " * (len(self._lists) - 1)
+        number = self._lists[-1]
+        if number is None:
+            return indent + "- "
+        self._lists[-1] = number + 1
+        return f"{indent}{number}. "
+
+    def _break(self) -> None:
+        if not self._inline:
+            self._text("\n\n")
+
+    def _text(self, text: str) -> None:
+        if self._pending_marker and text.strip():
+            text, self._pending_marker = self._pending_marker + text.lstrip(" "), ""
+        if self.items and isinstance(self.items[-1], str):
+            previous = self.items[-1]
+            if text.startswith(" ") and not self._pre and (not previous or previous[-1] in " \n"):
+                text = text.lstrip(" ")  # collapsed whitespace never doubles at element edges
+            self.items[-1] = previous + text
+        elif text.strip() or "\n" in text:
+            self.items.append(text.lstrip(" "))
+
+
+class HtmlFolderReader(FolderReader):
+    """A folder of saved `.html` / `.htm` pages; `<img src>` resolves relative to the page."""
+
+    parsers = {".html": parse_html, ".htm": parse_html}

@@ -1,0 +1,121 @@
+"""Markdown notes with pictures, parsed by markdown-it-py (CommonMark + tables).
+
+The text keeps its structure in plain Markdown form: headings as `## Heading`, numbered steps as
+`1. Step`, so a reader sees the same words and `split_to_budget` finds the section boundaries.
+Emphasis markers and link URLs are dropped; code is kept verbatim. Images come from `![alt](path)`,
+`![alt](<path with spaces>)`, reference-style `![alt][ref]`, and HTML `<img src>` inside the Markdown.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+
+from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text, decode_text
+from indexer.sources.html import parse_html_fragment
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+_MARKDOWN = MarkdownIt("commonmark").enable("table")
+# markdown-it leaves file:/javascript: links as literal text; parse them so that the one safety gate,
+# ImageResolver, refuses them with a warning instead of their syntax landing in the document text.
+_MARKDOWN.validateLink = lambda url: True
+
+
+def parse_markdown(data: bytes, name: str) -> ParsedPage:
+    text = clean_text(decode_text(data, name), name)
+    title = ""
+    front_matter = _FRONT_MATTER.match(text)
+    if front_matter:
+        text = text[front_matter.end() :]
+        declared = _FRONT_MATTER_TITLE.search(front_matter.group(1))
+        title = declared.group(1).strip("'\"") if declared else ""
+    renderer = _Renderer()
+    renderer.render(_MARKDOWN.parse(text))
+    return ParsedPage(tuple(renderer.items), title=title or renderer.first_heading)
+
+
+class _Renderer:
+    """Walks markdown-it block tokens, emitting text and image links in reading order."""
+
+    def __init__(self) -> None:
+        self.items: list[str | ImageLink] = []
+        self.first_heading = ""
+        self._lists: list[str] = []  # "-" for bullet lists, "." / ")" for ordered ones
+        self._pending_marker = ""  # the "3. " of a list item, written before its first text
+        self._in_heading = False
+
+    def render(self, tokens: list[Token]) -> None:
+        for token in tokens:
+            kind = token.type
+            if kind == "heading_open":
+                self._in_heading = True
+                self._text("#" * int(token.tag[1]) + " ")
+            elif kind == "heading_close":
+                self._in_heading = False
+                self._text("\n\n")
+            elif kind in ("hr", "table_close", "blockquote_close"):
+                self._text("\n\n")
+            elif kind == "paragraph_close":
+                self._text("\n" if token.hidden else "\n\n")  # tight list items sit on adjacent lines
+            elif kind in ("bullet_list_open", "ordered_list_open"):
+                self._lists.append("-" if kind == "bullet_list_open" else token.markup)
+            elif kind in ("bullet_list_close", "ordered_list_close"):
+                self._lists.pop()
+                self._end_line()
+                if not self._lists:
+                    self._text("\n")
+            elif kind == "list_item_open":
+                marker = "-" if self._lists[-1] == "-" else f"{token.info}{self._lists[-1]}"
+                self._pending_marker = "  " * (len(self._lists) - 1) + marker + " "
+            elif kind in ("tr_close", "list_item_close"):
+                self._end_line()
+            elif kind in ("th_close", "td_close"):
+                self._text(" | ")
+            elif kind in ("fence", "code_block"):
+                self._text(token.content + "\n")
+            elif kind == "html_block":
+                self.items.extend(parse_html_fragment(token.content))
+                self._text("\n\n")
+            elif kind == "inline":
+                self._inline(token)
+
+    def _inline(self, token: Token) -> None:
+        if self._in_heading and not self.first_heading:
+            words = (c.content for c in token.children or [] if c.type in ("text", "code_inline"))
+            self.first_heading = " ".join("".join(words).split())
+        for child in token.children or []:
+            if child.type in ("text", "code_inline"):
+                self._text(child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                self._text("\n")
+            elif child.type == "image":
+                self._flush_marker()
+                self.items.append(ImageLink(str(child.attrs.get("src", ""))))
+            elif child.type == "html_inline":
+                self.items.extend(parse_html_fragment(child.content, inline=True))
+
+    def _flush_marker(self) -> None:
+        if self._pending_marker:
+            marker, self._pending_marker = self._pending_marker, ""
+            self._text(marker)
+
+    def _end_line(self) -> None:
+        if not (self.items and isinstance(self.items[-1], str) and self.items[-1].endswith("\n")):
+            self._text("\n")
+
+    def _text(self, text: str) -> None:
+        if text.strip():
+            self._flush_marker()
+        if self.items and isinstance(self.items[-1], str):
+            self.items[-1] += text
+        else:
+            self.items.append(text)
+
+
+class MarkdownFolderReader(FolderReader):
+    """A folder of `.md` / `.markdown` notes; images resolve relative to the note that links them."""
+
+    parsers = {".md": parse_markdown, ".markdown": parse_markdown}

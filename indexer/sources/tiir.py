@@ -1,0 +1,138 @@
+"""The wikiHow-TIIR triplet: `docs.jsonl`, `queries.jsonl`, `qrels.jsonl` plus an image root.
+
+Lines are `{"id": ..., "data": [...]}` (docs), `{"qid": ..., "data": [...]}` (queries) and
+`{"qid": ..., "did": ...}` (qrels); a `data` string ending in an image extension is an image path,
+relative to the image root. A dataset is machine-written, so a malformed line is an error (ValueError
+naming file and line), while missing pictures are warned about once per file with a count: at 155k
+documents and ~770k images a warning per image would bury the message.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from indexer.sources.base import CollectionReader, ImageResolver, clean_text, first_line, warn
+from mme_core.documents import ImageSegment, InterleavedDoc, Segment, TextSegment, is_image_reference
+
+DOCS_FILE, QUERIES_FILE, QRELS_FILE = "docs.jsonl", "queries.jsonl", "qrels.jsonl"
+
+
+@dataclass(frozen=True)
+class TiirEvalSet:
+    """Queries by qid and the relevant document ids of each (evaluation works on plain dicts)."""
+
+    queries: dict[str, InterleavedDoc]
+    relevant: dict[str, set[str]]
+
+
+class TiirReader(CollectionReader):
+    """Documents of a TIIR directory. `images_root` defaults to the directory holding docs.jsonl.
+
+    Images are checked for existence and size, not decoded (`verify_images=True` decodes each:
+    minutes for the full corpus); the encoder names any corrupt file it meets.
+    """
+
+    def __init__(self, images_root: str | Path | None = None, verify_images: bool = False) -> None:
+        self.images_root = images_root
+        self.verify_images = verify_images
+
+    def read(self, root: str | Path) -> list[InterleavedDoc]:
+        path = _required(Path(root), DOCS_FILE)
+        images = self._resolver(Path(root))
+        return sorted(_read_records(path, "id", images, source=DOCS_FILE), key=lambda doc: doc.id)
+
+    def read_eval_set(self, root: str | Path) -> TiirEvalSet:
+        """Queries and qrels for evaluation; qrels naming an unknown query are an error."""
+        root = Path(root)
+        queries_path, qrels_path = _required(root, QUERIES_FILE), _required(root, QRELS_FILE)
+        queries = {q.id: q for q in _read_records(queries_path, "qid", self._resolver(root), QUERIES_FILE)}
+        relevant: dict[str, set[str]] = {}
+        for line_number, record in _json_lines(qrels_path):
+            qid, did = (_identifier(record, key, qrels_path, line_number) for key in ("qid", "did"))
+            if qid not in queries:
+                raise ValueError(f"{qrels_path}:{line_number}: qid {qid!r} is not in {QUERIES_FILE}")
+            relevant.setdefault(qid, set()).add(did)
+        unjudged = len(queries) - len(relevant)
+        if unjudged:
+            warn(f"{qrels_path}: {unjudged} of {len(queries)} queries have no relevant document")
+        return TiirEvalSet(queries=queries, relevant=relevant)
+
+    def _resolver(self, root: Path) -> ImageResolver:
+        images_root = Path(self.images_root) if self.images_root is not None else root
+        if not images_root.is_dir():
+            raise ValueError(f"image root not found: {images_root}")
+        return ImageResolver(images_root, verify=self.verify_images)
+
+
+def read_tiir_eval_set(root: str | Path, images_root: str | Path | None = None) -> TiirEvalSet:
+    return TiirReader(images_root).read_eval_set(root)
+
+
+def is_tiir_dir(path: str | Path) -> bool:
+    return (Path(path) / DOCS_FILE).is_file()
+
+
+def _required(root: Path, file_name: str) -> Path:
+    path = root / file_name
+    if not path.is_file():
+        raise ValueError(
+            f"{file_name} not found in {root} "
+            f"(a TIIR directory holds {DOCS_FILE}, {QUERIES_FILE}, {QRELS_FILE})"
+        )
+    return path
+
+
+def _read_records(path: Path, id_key: str, images: ImageResolver, source: str) -> list[InterleavedDoc]:
+    problems: list[str] = []
+    images = replace(images, report=problems.append)
+    docs, seen = [], set()
+    for line_number, record in _json_lines(path):
+        doc_id = _identifier(record, id_key, path, line_number)
+        if doc_id in seen:
+            raise ValueError(f"{path}:{line_number}: duplicate {id_key} {doc_id!r}")
+        seen.add(doc_id)
+        data = record.get("data")
+        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
+            raise ValueError(f"{path}:{line_number}: 'data' must be a list of strings")
+        where = f"{path.name}:{line_number}"
+        segments: list[Segment] = []
+        for item in data:
+            if is_image_reference(item):
+                image = images.resolve(item, images.root, where)
+                segments += [image] if image is not None else []
+            elif item.strip():
+                segments.append(TextSegment(clean_text(item, where, report=problems.append)))
+        if not any(isinstance(s, ImageSegment) or s.text.strip() for s in segments):
+            problems.append(f"{where}: no text and no readable image, {doc_id!r} skipped")
+            continue
+        title = first_line(next((s.text for s in segments if isinstance(s, TextSegment)), ""))
+        docs.append(InterleavedDoc(tuple(segments), id=doc_id, title=title, source=source))
+    if problems:
+        warn(f"{path}: {len(problems)} problem(s), first: {problems[0]}")
+    return docs
+
+
+def _json_lines(path: Path) -> Iterator[tuple[int, dict]]:
+    with path.open("rb") as lines:
+        for line_number, raw in enumerate(lines, start=1):
+            if not raw.strip():
+                continue
+            try:
+                record = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError) as err:
+                raise ValueError(f"{path}:{line_number}: not a JSON line ({err})") from err
+            if not isinstance(record, dict):
+                raise ValueError(f"{path}:{line_number}: expected a JSON object, got {type(record).__name__}")
+            yield line_number, record
+
+
+def _identifier(record: dict, key: str, path: Path, line_number: int) -> str:
+    value = record.get(key)
+    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
+        raise ValueError(
+            f"{path}:{line_number}: {key!r} must be a non-empty string or integer, got {value!r}"
+        )
+    return str(value)

@@ -1,0 +1,534 @@
+"""Collection readers on real files made in tmp dirs (real PNG/JPEG through PIL), and splitting."""
+
+from __future__ import annotations
+
+import json
+import os
+import pathlib
+import socket
+import urllib.request
+import warnings
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from indexer.sources import (
+    CollectionWarning,
+    TiirReader,
+    read_collection,
+    read_tiir_eval_set,
+    split_to_budget,
+)
+from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
+
+
+def png(path: Path, color: str = "red", size: tuple[int, int] = (32, 24)) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", size, color).save(path)
+    return path
+
+
+def jpeg(path: Path, color: str = "blue") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.new("RGB", (40, 30), color).save(path, format="JPEG")
+    return path
+
+
+def write(path: Path, text: str | bytes) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
+    return path
+
+
+def read_with_warnings(root: Path) -> tuple[list[InterleavedDoc], list[str]]:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CollectionWarning)
+        docs = read_collection(root)
+    return docs, [str(w.message) for w in caught if issubclass(w.category, CollectionWarning)]
+
+
+def shape(doc: InterleavedDoc, root: Path) -> list[str]:
+    """Segments as 'T:<text>' / 'I:<path relative to root>' for exact comparisons."""
+    return [
+        f"T:{s.text}" if isinstance(s, TextSegment) else f"I:{Path(s.path).relative_to(root.resolve())}"
+        for s in doc.segments
+    ]
+
+
+# --- Markdown ------------------------------------------------------------------------------------
+
+MARKDOWN_NOTE = """\
+![cover](img/cover.png)
+
+# Unclog a sink
+
+Before you start, look at the trap: <img src="img/trap one.jpg" alt="trap">
+
+## Steps
+
+1. Put a bucket under the pipe. ![bucket](<img/trap one.jpg>)
+2. Unscrew the trap.
+   ![ref style][trap]
+3. Clean it and screw it back.
+
+<p align="center"><img src="../shared/done.png"></p>
+
+Last words.
+
+![end](img/cover.png)
+
+[trap]: img/cover.png
+"""
+
+
+def test_markdown_images_in_every_position_and_structure_kept(tmp_path):
+    root = tmp_path / "notes"
+    png(root / "kitchen/img/cover.png")
+    jpeg(root / "kitchen/img/trap one.jpg")
+    png(root / "shared/done.png", "green")
+    write(root / "kitchen/sink.md", MARKDOWN_NOTE)
+
+    docs, warned = read_with_warnings(root)
+
+    assert warned == []
+    [doc] = docs
+    assert (doc.id, doc.title, doc.source) == ("kitchen/sink.md", "Unclog a sink", "kitchen/sink.md")
+    assert shape(doc, root) == [
+        "I:kitchen/img/cover.png",
+        "T:# Unclog a sink\n\nBefore you start, look at the trap:",
+        "I:kitchen/img/trap one.jpg",
+        "T:## Steps\n\n1. Put a bucket under the pipe.",
+        "I:kitchen/img/trap one.jpg",
+        "T:2. Unscrew the trap.",
+        "I:kitchen/img/cover.png",
+        "T:3. Clean it and screw it back.",
+        "I:shared/done.png",
+        "T:Last words.",
+        "I:kitchen/img/cover.png",
+    ]
+    doc.validate()  # every image the reader emits decodes
+
+
+def test_folder_order_ids_and_titles_are_stable(tmp_path):
+    root = tmp_path / "c"
+    write(root / "b.md", "no heading here\nsecond line")
+    write(root / "a/z.markdown", "---\ntitle: 'From front matter'\n---\n# Heading\ntext")
+    write(root / "a/page.htm", "<title>Saved page</title><p>hello</p>")
+    write(root / ".obsidian/hidden.md", "# hidden")
+    write(root / "notes.txt", "not a page")
+
+    first, _ = read_with_warnings(root)
+    second, _ = read_with_warnings(root)
+
+    assert [d.id for d in first] == ["a/page.htm", "a/z.markdown", "b.md"]
+    assert [d.title for d in first] == ["Saved page", "From front matter", "no heading here"]
+    assert first == second
+
+
+# --- HTML ----------------------------------------------------------------------------------------
+
+
+def test_html_visible_text_and_local_images_in_dom_order(tmp_path):
+    root = tmp_path / "saved"
+    png(root / "Page_files/one.png")
+    jpeg(root / "Page_files/two.jpg")
+    write(
+        root / "page.html",
+        """<!doctype html><html><head><title>Fix a &amp; b</title>
+        <script>document.write("NO SCRIPT TEXT")</script><style>p { color: red }</style></head>
+        <body><nav><a href="/">MENU LINK</a></nav>
+        <h1>Fix a drawer</h1><p>Take the drawer <b>out</b>.</p>
+        <img src="Page_files/one.png">
+        <ol><li>Loosen the screws <img src="./Page_files/two.jpg"></li><li>Slide it back</li></ol>
+        <div hidden>HIDDEN TEXT</div><img src="https://cdn.example.com/ad.png">
+        </body></html>""",
+    )
+
+    docs, warned = read_with_warnings(root)
+
+    [doc] = docs
+    assert doc.title == "Fix a & b"
+    assert shape(doc, root) == [
+        "T:# Fix a drawer\n\nTake the drawer out.",
+        "I:Page_files/one.png",
+        "T:1. Loosen the screws",
+        "I:Page_files/two.jpg",
+        "T:2. Slide it back",
+    ]
+    assert not any(word in doc.text for word in ("NO SCRIPT", "MENU", "HIDDEN", "color"))
+    assert warned == ["page.html: image URL not fetched, skipped: https://cdn.example.com/ad.png"]
+
+
+@pytest.mark.parametrize(
+    ("declared", "title", "body", "used"),
+    [
+        ("shift_jis", "台所", "シンクの掃除", "shift_jis"),
+        ("iso-8859-1", "“Quoted” café", "Ça marche", "cp1252"),  # browsers read latin-1 labels as cp1252
+    ],
+)
+def test_html_declared_charset_is_honoured(tmp_path, declared, title, body, used):
+    page = f'<html><head><meta http-equiv="Content-Type" content="text/html; charset={declared}">'
+    page += f"<title>{title}</title></head><p>{body}</p>"
+    write(tmp_path / "page.html", page.encode(used))
+    docs, warned = read_with_warnings(tmp_path)
+    assert (docs[0].title, docs[0].text) == (title, body)
+    assert warned == [f"page.html: not valid UTF-8, decoded as {used}"]
+
+
+# --- bad input -----------------------------------------------------------------------------------
+
+
+def test_broken_link_skips_the_image_and_keeps_the_text(tmp_path):
+    png(tmp_path / "pics/ok.png")
+    write(
+        tmp_path / "n.md", "before ![gone](missing/photo.png) middle ![ok](pics\\ok.png) after ![dir](pics)"
+    )
+    docs, warned = read_with_warnings(tmp_path)
+    assert shape(docs[0], tmp_path) == ["T:before middle", "I:pics/ok.png", "T:after"]  # Windows \\ works
+    assert warned == [
+        "n.md: image skipped, file not found: missing/photo.png",
+        "n.md: image skipped, not a file: pics",
+    ]
+
+
+def test_oversized_text_file_is_skipped(tmp_path, monkeypatch):
+    monkeypatch.setattr("indexer.sources.base.MAX_TEXT_BYTES", 100)
+    write(tmp_path / "big.md", "word " * 30)
+    write(tmp_path / "small.md", "word")
+    docs, warned = read_with_warnings(tmp_path)
+    assert [d.id for d in docs] == ["small.md"]
+    assert warned == ["big.md: 150 bytes is over the 100-byte limit, file skipped"]
+
+
+def test_empty_corrupt_and_unsupported_images_are_skipped_with_a_warning(tmp_path):
+    write(tmp_path / "empty.png", b"")
+    full = png(tmp_path / "full.png", size=(64, 64)).read_bytes()
+    write(tmp_path / "truncated.png", full[: len(full) // 2])
+    write(tmp_path / "doc.jpg", b"%PDF-1.4\n1 0 obj << >> endobj\n")
+    write(tmp_path / "vector.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>')
+    links = "![](empty.png) ![](truncated.png) ![](doc.jpg) ![](vector.svg) ![](full.png)"
+    write(tmp_path / "n.md", "text " + links)
+
+    docs, warned = read_with_warnings(tmp_path)
+
+    assert shape(docs[0], tmp_path) == ["T:text", "I:full.png"]
+    assert warned[0] == "n.md: image skipped, file is empty (0 bytes): empty.png"
+    assert warned[1].startswith("n.md: image skipped, corrupt or truncated image: truncated.png")
+    assert warned[2] == "n.md: image skipped, unreadable image: doc.jpg"
+    assert warned[3] == "n.md: image skipped, unreadable image: vector.svg"
+
+
+def test_a_document_left_empty_is_skipped_not_fatal(tmp_path):
+    write(tmp_path / "only-broken.md", "![x](nope.png)\n\n   \n")
+    write(tmp_path / "fine.md", "fine")
+    docs, warned = read_with_warnings(tmp_path)
+    assert [d.id for d in docs] == ["fine.md"]
+    assert "only-broken.md: no text and no readable image, document skipped" in warned
+
+
+def test_non_utf8_text_is_decoded_with_a_fallback_and_control_characters_are_stripped(tmp_path):
+    write(tmp_path / "legacy.md", "# Crème brûlée\r\nTorch the sugar\x07 – evenly\x1b.".encode("cp1252"))
+    write(tmp_path / "latin.md", b"caf\xe9 \x81\x8d")  # bytes cp1252 leaves undefined: latin-1
+    write(tmp_path / "bom16.md", "# Ünïcode\r\nline two".encode("utf-16"))
+    write(tmp_path / "controls.md", "a\x00b\tc\x0cd\x7fe\u009bf\rg".encode())
+    write(tmp_path / "binary.md", bytes(range(256)) * 4)
+
+    docs, warned = read_with_warnings(tmp_path)
+
+    by_id = {d.id: d for d in docs}
+    assert by_id["legacy.md"].text == "# Crème brûlée\n\nTorch the sugar – evenly."
+    assert by_id["latin.md"].text == "café \x81\x8d".replace("\x81", "").replace("\x8d", "").strip()
+    assert by_id["bom16.md"].text == "# Ünïcode\n\nline two"
+    assert by_id["controls.md"].text == "ab\tcdef\ng"
+    assert "binary.md" not in by_id
+    assert sorted(warned) == [
+        "binary.md: looks like a binary file, skipped",
+        "controls.md: removed 4 control character(s)",
+        "latin.md: not valid UTF-8, decoded as latin-1",
+        "latin.md: removed 2 control character(s)",
+        "legacy.md: not valid UTF-8, decoded as cp1252",
+        "legacy.md: removed 2 control character(s)",
+    ]
+
+
+def test_links_escaping_the_collection_are_refused_and_never_read(tmp_path, monkeypatch):
+    root = tmp_path / "collection"
+    outside = png(tmp_path / "secret.png")
+    inside = png(root / "pics/in.png")
+    os.symlink(outside, root / "pics/sneaky.png")
+    write(tmp_path / "elsewhere.md", "# outside note")
+    os.symlink(tmp_path / "elsewhere.md", root / "linked-note.md")
+    write(
+        root / "n.md",
+        f"a ![](../secret.png) b ![](pics/../../secret.png) c ![]({outside}) d ![](pics/sneaky.png) "
+        f"e ![]({inside}) f <img src='../secret.png'>",
+    )
+    touched: list[str] = []
+    real_read_bytes, real_open = pathlib.Path.read_bytes, Image.open
+    monkeypatch.setattr(pathlib.Path, "read_bytes", lambda p: touched.append(str(p)) or real_read_bytes(p))
+    monkeypatch.setattr(Image, "open", lambda fp, *a, **k: touched.append(str(fp)) or real_open(fp, *a, **k))
+
+    docs, warned = read_with_warnings(root)
+
+    assert [d.id for d in docs] == ["n.md"]
+    assert shape(docs[0], root) == ["T:a b c d e", "I:pics/in.png", "T:f"]  # absolute inside: allowed
+    refused = [w for w in warned if "outside the collection" in w]
+    assert refused == [
+        "linked-note.md: symlink points outside the collection, refused",
+        "n.md: image link points outside the collection, refused: ../secret.png",
+        "n.md: image link points outside the collection, refused: pics/../../secret.png",
+        f"n.md: image link points outside the collection, refused: {outside}",
+        "n.md: image link points outside the collection, refused: pics/sneaky.png",
+        "n.md: image link points outside the collection, refused: ../secret.png",
+    ]
+    assert not any("secret" in path or "elsewhere" in path for path in touched)
+
+
+def test_remote_urls_are_never_fetched(tmp_path, monkeypatch):
+    def no_network(*args, **kwargs):
+        raise AssertionError("the reader tried to use the network")
+
+    monkeypatch.setattr(socket.socket, "connect", no_network)
+    monkeypatch.setattr(socket, "create_connection", no_network)
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    png(tmp_path / "local.png")
+    write(
+        tmp_path / "n.md",
+        "![](http://example.com/a.png) ![](https://example.com/b.jpg) ![](//cdn.example.com/c.png) "
+        "![](data:image/png;base64,iVBORw0KGgo=) ![](ftp://example.com/d.png) ![](local.png) done "
+        "![](file:///etc/passwd.png)",
+    )
+    write(tmp_path / "p.html", '<p>page</p><img src="https://example.com/e.png"><img srcset="x">')
+
+    docs, warned = read_with_warnings(tmp_path)
+
+    assert [shape(d, tmp_path) for d in docs] == [["I:local.png", "T:done"], ["T:page"]]
+    remote = [w for w in warned if "image URL not fetched" in w]
+    assert len(remote) == 7
+    assert remote[3].startswith("n.md: image URL not fetched, skipped: data:image/png")
+    assert "p.html: image with an empty link skipped" in warned
+
+
+def test_unusable_collection_paths_raise_value_errors(tmp_path):
+    with pytest.raises(ValueError, match="collection not found: .*nowhere"):
+        read_collection(tmp_path / "nowhere")
+    write(tmp_path / "a.md", "x")
+    with pytest.raises(ValueError, match="not a folder: .*a.md"):
+        read_collection(tmp_path / "a.md")
+
+
+def test_sixty_four_image_document_is_read_in_order(tmp_path):
+    for i in range(64):
+        png(tmp_path / f"img/{i:02d}.png", (i * 4, 0, 0))
+    steps = "\n\n".join(f"Step {i}: ![](img/{i:02d}.png)" for i in range(64))
+    write(tmp_path / "many.md", "# Many\n\n" + steps)
+    [doc] = read_collection(tmp_path)
+    assert [Path(im.path).name for im in doc.images] == [f"{i:02d}.png" for i in range(64)]
+    assert doc.segments[0] == TextSegment("# Many\n\nStep 0:")
+
+
+# --- wikiHow-TIIR --------------------------------------------------------------------------------
+
+
+def make_tiir(root: Path, docs: list | None = None) -> Path:
+    png(root / "doc_images/a.png")
+    jpeg(root / "doc_images/b.jpg")
+    png(root / "query_images/q.png", "green")
+    docs = docs or [
+        {
+            "id": "d2",
+            "data": ["How to wash a car", "Rinse it.", "doc_images/a.png", "Dry.", "doc_images/b.jpg"],
+        },
+        {"id": 1, "data": ["doc_images/b.jpg", "How to dry a cat\nCarefully."]},
+    ]
+    lines = [json.dumps(d) for d in docs]
+    write(root / "docs.jsonl", "\n".join(lines) + "\n\n")
+    write(root / "queries.jsonl", json.dumps({"qid": "q1", "data": ["my car", "query_images/q.png"]}) + "\n")
+    write(root / "qrels.jsonl", json.dumps({"qid": "q1", "did": "d2"}) + "\n")
+    return root
+
+
+def test_tiir_documents_queries_and_qrels(tmp_path):
+    root = make_tiir(tmp_path / "tiir")
+    docs, warned = read_with_warnings(root)
+    assert warned == []
+    assert [(d.id, d.title, d.source) for d in docs] == [
+        ("1", "How to dry a cat", "docs.jsonl"),
+        ("d2", "How to wash a car", "docs.jsonl"),
+    ]
+    assert shape(docs[1], root) == [
+        "T:How to wash a car",
+        "T:Rinse it.",
+        "I:doc_images/a.png",
+        "T:Dry.",
+        "I:doc_images/b.jpg",
+    ]
+    evaluation = read_tiir_eval_set(root)
+    assert evaluation.relevant == {"q1": {"d2"}}
+    assert shape(evaluation.queries["q1"], root) == ["T:my car", "I:query_images/q.png"]
+
+
+def test_tiir_missing_images_are_counted_in_one_warning(tmp_path):
+    docs = [{"id": f"d{i}", "data": [f"text {i}", f"doc_images/missing{i}.png"]} for i in range(50)]
+    root = make_tiir(tmp_path, docs + [{"id": "x", "data": ["doc_images/gone.png"]}])
+    found, warned = read_with_warnings(root)
+    assert len(found) == 50 and all(not d.images for d in found)
+    assert len(warned) == 1 and "52 problem(s)" in warned[0] and "missing0.png" in warned[0]
+
+
+@pytest.mark.parametrize(
+    ("bad_line", "message"),
+    [
+        ('{"id": "x", "data": ["a"]', "docs.jsonl:2: not a JSON line"),
+        ('["id", "data"]', "docs.jsonl:2: expected a JSON object, got list"),
+        ('{"data": ["a"]}', "docs.jsonl:2: 'id' must be a non-empty string or integer, got None"),
+        ('{"id": "x", "data": "a"}', "docs.jsonl:2: 'data' must be a list of strings"),
+        ('{"id": "x", "data": ["a", 3]}', "docs.jsonl:2: 'data' must be a list of strings"),
+        ('{"id": "ok", "data": ["dup"]}', "docs.jsonl:2: duplicate id 'ok'"),
+    ],
+)
+def test_tiir_malformed_lines_name_file_and_line(tmp_path, bad_line, message):
+    write(tmp_path / "docs.jsonl", '{"id": "ok", "data": ["fine"]}\n' + bad_line + "\n")
+    with pytest.raises(ValueError, match=message.replace("[", r"\[").replace("(", r"\(")):
+        read_collection(tmp_path)
+
+
+def test_tiir_bad_qrels_and_missing_files(tmp_path):
+    root = make_tiir(tmp_path)
+    write(root / "qrels.jsonl", '{"qid": "q1", "did": "d2"}\n{"qid": "q9", "did": "d2"}\n')
+    with pytest.raises(ValueError, match=r"qrels.jsonl:2: qid 'q9' is not in queries.jsonl"):
+        read_tiir_eval_set(root)
+    (root / "queries.jsonl").unlink()
+    with pytest.raises(ValueError, match="queries.jsonl not found"):
+        read_tiir_eval_set(root)
+    with pytest.raises(ValueError, match="image root not found"):
+        TiirReader(images_root=tmp_path / "no-images").read(root)
+
+
+def test_tiir_image_paths_escaping_the_image_root_are_refused(tmp_path):
+    png(tmp_path / "outside.png")
+    root = make_tiir(tmp_path / "t", [{"id": "a", "data": ["text", "../outside.png", "/etc/x.png"]}])
+    docs, warned = read_with_warnings(root)
+    assert shape(docs[0], root) == ["T:text"]
+    assert "2 problem(s)" in warned[0] and "outside the collection" in warned[0]
+
+
+# --- splitting -----------------------------------------------------------------------------------
+
+
+def words_and_images(doc: InterleavedDoc) -> int:
+    return sum(len(s.text.split()) if isinstance(s, TextSegment) else 9 for s in doc.segments)
+
+
+def rebuilt(parts: list[InterleavedDoc], title: str) -> tuple[list[str], list[str]]:
+    """Words and image paths of all parts in order, with the repeated title taken off."""
+    words, images = [], []
+    for part in parts:
+        segments = part.segments
+        if part.part > 0 and segments[0] == TextSegment(title):
+            segments = segments[1:]
+        for s in segments:
+            (words.extend(s.text.split()) if isinstance(s, TextSegment) else images.append(s.path))
+    return words, images
+
+
+def test_documents_within_budget_are_returned_unchanged():
+    doc = InterleavedDoc((TextSegment("short"),), id="a", title="t")
+    assert split_to_budget([doc], words_and_images, budget=10) == [doc]
+    with pytest.raises(ValueError, match="budget must be a positive number"):
+        split_to_budget([doc], words_and_images, budget=0)
+
+
+def test_split_at_steps_keeps_images_with_their_step(tmp_path):
+    a, b, c = (str(png(tmp_path / f"{n}.png")) for n in "abc")
+    doc = InterleavedDoc(
+        (
+            TextSegment("# Fix a tap\n\nYou need a wrench and patience."),  # 10 words
+            TextSegment("## Step 1\nClose the valve under the sink."),  # 9
+            ImageSegment(a),  # 9
+            TextSegment("## Step 2\nOpen the tap to drain it.\n3. Unscrew the handle slowly"),  # 9 + 5
+            ImageSegment(b),
+            TextSegment("4. Replace the washer with a new one\n## Done\nTest it."),  # 8 + 4
+            ImageSegment(c),
+        ),
+        id="tap.md",
+        title="Fix a tap",
+        source="tap.md",
+    )
+    parts = split_to_budget([doc], words_and_images, budget=24)
+
+    title = TextSegment("Fix a tap")
+    assert [p.segments for p in parts] == [
+        (TextSegment("# Fix a tap\n\nYou need a wrench and patience."),),
+        (title, TextSegment("## Step 1\nClose the valve under the sink."), ImageSegment(a)),
+        (title, TextSegment("## Step 2\nOpen the tap to drain it.")),
+        (title, TextSegment("3. Unscrew the handle slowly"), ImageSegment(b)),
+        (title, TextSegment("4. Replace the washer with a new one\n## Done\nTest it."), ImageSegment(c)),
+    ]
+    assert [p.part for p in parts] == [0, 1, 2, 3, 4]
+    assert all((p.id, p.title, p.source) == ("tap.md", "Fix a tap", "tap.md") for p in parts)
+    assert max(words_and_images(p) for p in parts) == 24
+    assert rebuilt(parts, "Fix a tap") == rebuilt([doc], "Fix a tap")
+
+
+def test_hard_split_of_over_long_text_and_of_a_single_huge_word():
+    paragraph = " ".join(f"w{i}" for i in range(1000))
+    huge_word = "x" * 5000
+    doc = InterleavedDoc((TextSegment(paragraph + "\n\n" + huge_word),), id="long", title="Long")
+
+    def chars_and_words(d: InterleavedDoc) -> int:
+        return sum(len(s.text.split()) + len(s.text) // 100 for s in d.segments if isinstance(s, TextSegment))
+
+    parts = split_to_budget([doc], chars_and_words, budget=50)
+
+    assert all(chars_and_words(p) <= 50 for p in parts)
+    words, _ = rebuilt(parts, "Long")
+    assert words[:1000] == paragraph.split() and "".join(words[1000:]) == huge_word
+
+
+def test_images_are_never_split_and_an_oversized_one_gets_its_own_part(tmp_path):
+    images = [str(png(tmp_path / f"{i}.png")) for i in range(64)]
+    doc = InterleavedDoc(tuple(ImageSegment(p) for p in images), id="many", title="Many")
+    parts = split_to_budget([doc], words_and_images, budget=100)  # title (1) + 11 images (99) per part
+    assert [len(p.images) for p in parts] == [11] * 5 + [9]
+    assert [im.path for p in parts for im in p.images] == images
+
+    with pytest.warns(CollectionWarning, match=r"a document: an image alone costs 9 tokens \(budget 5\)"):
+        hi_and_image = InterleavedDoc((TextSegment("hi"), ImageSegment(images[0])))
+        solo = split_to_budget([hi_and_image], words_and_images, budget=5)
+    assert [s for p in solo for s in p.segments] == [TextSegment("hi"), ImageSegment(images[0])]
+
+
+def test_read_then_split_a_real_collection(tmp_path):
+    for i in range(6):
+        png(tmp_path / f"img/{i}.png")
+    steps = "\n".join(f"{i + 1}. " + "word " * 30 + f"![](img/{i}.png)" for i in range(6))
+    write(tmp_path / "guide.md", "# Guide\n\nIntro.\n\n" + steps)
+    docs = read_collection(tmp_path)
+    parts = split_to_budget(docs, words_and_images, budget=90)
+    assert len(parts) == 3 and all(words_and_images(p) <= 90 for p in parts)
+    assert [len(p.images) for p in parts] == [2, 2, 2]
+    assert [p.segments[1].text.split()[0] for p in parts[1:]] == ["3.", "5."]
+
+
+def test_split_with_the_real_tiny_encoder_then_every_part_encodes(tmp_path, tiny_dsvl):
+    for i in range(64):
+        png(tmp_path / f"img/{i:02d}.png", (i * 4, 90, 0), size=(48, 32))
+    steps = "\n".join(f"{i + 1}. Turn screw {i} a quarter. ![](img/{i:02d}.png)" for i in range(64))
+    prose = "\n\n".join(f"## Section {s}\n\n" + "Loosen the nut and wipe the thread. " * 40 for s in range(8))
+    write(tmp_path / "big.md", "# Assemble the shelf\n\n" + steps + "\n\n" + prose)
+    docs = read_collection(tmp_path)
+
+    def full_cost(doc: InterleavedDoc) -> int:
+        return tiny_dsvl.count_tokens(doc, "full")
+
+    assert full_cost(docs[0]) > 64 * tiny_dsvl.tokens_per_image("full")
+    parts = split_to_budget(docs, full_cost, budget=4096)
+
+    assert len(parts) >= 10 and all(full_cost(p) <= 4096 for p in parts)
+    assert [im.path for p in parts for im in p.images] == [im.path for im in docs[0].images]
+    assert rebuilt(parts, "Assemble the shelf") == rebuilt(docs, "Assemble the shelf")
+    first_and_last = [parts[0], parts[-1]]  # images-heavy and prose-only; all 64 images would take ~13 s
+    vectors = tiny_dsvl.encode(first_and_last, n=1)
+    assert vectors.shape == (2, tiny_dsvl.dim)
