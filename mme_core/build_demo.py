@@ -40,12 +40,12 @@ class DemoRecipe:
     """Sizes of the demo build; the defaults are what demo/ holds."""
 
     seed: int = 0
-    train_triples: int = 3000  # synthetic training triples (query, positive, 3 hard negatives)
-    test_docs: int = 1000  # test split used for the before/after report
-    test_queries: int = 200
+    train_triples: int = 1200  # synthetic training triples (query, positive, 3 hard negatives): one epoch
+    test_docs: int = 500  # test split used for the before/after report
+    test_queries: int = 100
     collection_docs: int = 300  # the demo collection the app indexes
     collection_queries: int = 30  # example queries shipped beside it
-    vocab_size: int = 1024
+    vocab_size: int = 2048  # BPE stops at ~1,160: the generator's words are few
     text_hidden: int = 128
     text_layers: int = 2
     vision_hidden: int = 32
@@ -53,21 +53,31 @@ class DemoRecipe:
     ns: tuple = (1, 2, 3, 4, 6)
     batch_size: int = 8
     num_negatives: int = 1
-    max_steps: int = 300
+    max_steps: int = 150
     learning_rate: float = 1e-3
-    warmup_steps: int = 20
+    warmup_steps: int = 15
+
+    def __post_init__(self) -> None:
+        for name in (
+            "train_triples",
+            "test_docs",
+            "test_queries",
+            "collection_docs",
+            "max_steps",
+            "batch_size",
+        ):
+            value = getattr(self, name)
+            if not isinstance(value, int) or value < 1:
+                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
+        if self.test_queries > self.test_docs or self.collection_queries > self.collection_docs:
+            raise ValueError("a split cannot have more queries than documents")
 
 
 PILOT = DemoRecipe(train_triples=600, test_docs=300, test_queries=100, max_steps=40)
 
 
-def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work: str | Path | None = None,
-               write: bool = True, progress: bool = True) -> dict:  # fmt: skip
-    """Run every step; returns the report (also written to <out>/model/training_report.json)."""
-    started = time.perf_counter()
-    work = Path(work or tempfile.mkdtemp(prefix="mme-demo-"))
-    work.mkdir(parents=True, exist_ok=True)
-    say = print if progress else (lambda *a, **k: None)
+def prepare(work: Path, recipe: DemoRecipe) -> tuple[Path, Path]:
+    """Generate the benchmark (train triples + test split) and the random-weight model; -> (data, model)."""
     bench = work / "bench"
     generate(
         bench, _synthetic(recipe, recipe.test_docs, recipe.test_queries, recipe.train_triples), overwrite=True
@@ -77,20 +87,37 @@ def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work
         text_hidden=recipe.text_hidden, text_layers=recipe.text_layers,
         vision_hidden=recipe.vision_hidden, vision_layers=recipe.vision_layers,
     )  # fmt: skip
-    say(f"[{_clock(started)}] generated data and the random-weight model in {work}")
-    untrained = retrieval_metrics(_load(init), bench, recipe.ns)
-    say(f"[{_clock(started)}] untrained: {_summary(untrained)}")
-    config = TrainConfig(
-        model=str(init), data=str(bench), out=str(work / "run"), strategy="mean", ns=recipe.ns,
+    return bench, init
+
+
+def train_config(
+    init: Path, bench: Path, out: Path, recipe: DemoRecipe, strategy: str = "mean"
+) -> TrainConfig:
+    return TrainConfig(
+        model=str(init), data=str(bench), out=str(out), strategy=strategy, ns=recipe.ns,
         finetune="full", freeze_vision=True, batch_size=recipe.batch_size, num_negatives=recipe.num_negatives,
         learning_rate=recipe.learning_rate, warmup_steps=recipe.warmup_steps, max_steps=recipe.max_steps,
         seed=recipe.seed, log_every=5,
     )  # fmt: skip
+
+
+def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work: str | Path | None = None,
+               write: bool = True, progress: bool = True) -> dict:  # fmt: skip
+    """Run every step; returns the report (also written to <out>/model/training_report.json)."""
+    started = time.perf_counter()
+    work = Path(work or tempfile.mkdtemp(prefix="mme-demo-"))
+    work.mkdir(parents=True, exist_ok=True)
+    say = print if progress else (lambda *a, **k: None)
+    bench, init = prepare(work, recipe)
+    say(f"[{_clock(started)}] generated data and the random-weight model in {work}")
+    untrained = retrieval_metrics(load_encoder(init), bench, recipe.ns)
+    say(f"[{_clock(started)}] untrained: {summary(untrained)}")
+    config = train_config(init, bench, work / "run", recipe)
     training_started = time.perf_counter()
     result = train(config, progress=progress)
     training_seconds = time.perf_counter() - training_started
-    trained = retrieval_metrics(_load(result.final_dir), bench, recipe.ns)
-    say(f"[{_clock(started)}] trained:   {_summary(trained)}")
+    trained = retrieval_metrics(load_encoder(result.final_dir), bench, recipe.ns)
+    say(f"[{_clock(started)}] trained:   {summary(trained)}")
     report = {
         "recipe": {**asdict(recipe), "ns": list(recipe.ns)},
         "train_config": config.to_dict(),
@@ -111,7 +138,7 @@ def _synthetic(recipe: DemoRecipe, docs: int, queries: int, train_triples: int) 
     return SyntheticConfig(docs=docs, queries=queries, train=train_triples, dev=0, seed=recipe.seed)
 
 
-def _load(path) -> MMEEncoder:
+def load_encoder(path) -> MMEEncoder:
     return MMEEncoder.from_pretrained(str(path), device="cpu", dtype="float32")
 
 
@@ -143,7 +170,7 @@ def _install(out: Path, model_dir: Path, recipe: DemoRecipe, report: dict) -> No
         shutil.rmtree(staging, ignore_errors=True)
 
 
-def _summary(metrics: dict) -> str:
+def summary(metrics: dict) -> str:
     return "  ".join(
         f"N={n}: MRR@10 {m['MRR@10'] * 100:.1f} R@5 {m['R@5'] * 100:.1f}" for n, m in metrics.items()
     )
@@ -164,7 +191,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--train-triples", type=int, help="override the recipe's training triples")
     args = parser.parse_args(argv)
     recipe = PILOT if args.pilot else DemoRecipe()
-    overrides = {k: v for k, v in (("max_steps", args.max_steps), ("train_triples", args.train_triples)) if v}
+    overrides = {
+        k: v
+        for k, v in (("max_steps", args.max_steps), ("train_triples", args.train_triples))
+        if v is not None
+    }
     try:
         report = build_demo(args.out, replace(recipe, **overrides), work=args.work, write=not args.pilot)
     except ValueError as err:
