@@ -74,13 +74,26 @@ def batch_loss(
     query_emb = {n: encoder.embed_batch(queries, n, pooled[n], is_query=True) for n in plan.query_ns}
     doc_emb = {n: encoder.embed_batch(docs, n, pooled[n]) for n in plan.doc_ns}  # (B + B*K, D)
     batch = len(triples)
+    ignore = same_as_positive(positives, docs)
     losses = {}
     for q_n, d_n in plan.pairs:
         candidates = doc_emb[d_n]
         hard = candidates[batch:].reshape(batch, num_negatives, -1) if num_negatives else None  # (B, K, D)
-        losses[f"{q_n}/{d_n}"] = info_nce_loss(query_emb[q_n], candidates[:batch], hard, temperature)
+        losses[f"{q_n}/{d_n}"] = info_nce_loss(query_emb[q_n], candidates[:batch], hard, temperature, ignore)
     loss = torch.stack(list(losses.values())).mean()
     return StepLoss(loss, {key: round(value.item(), 5) for key, value in losses.items()})
+
+
+def same_as_positive(positives: list, candidates: list) -> torch.Tensor | None:
+    """(B, C) True where candidate j has the same content as query i's positive but is not column i.
+
+    Two queries of a batch may share a relevant document (wikiHow-TIIR has several queries per
+    tutorial): its other copies must not count as negatives. None when nothing needs masking.
+    """
+    keys = [doc.segments for doc in candidates]
+    mask = torch.tensor([[j != i and keys[j] == positive.segments for j in range(len(keys))]
+                         for i, positive in enumerate(positives)])  # fmt: skip
+    return mask if bool(mask.any()) else None
 
 
 def micro_batch(

@@ -26,6 +26,7 @@ def info_nce_loss(
     positives: torch.Tensor,
     negatives: torch.Tensor | None = None,
     temperature: float = DEFAULT_TEMPERATURE,
+    ignore: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Mean cross-entropy of each query against every document in the batch.
 
@@ -33,6 +34,9 @@ def info_nce_loss(
     in-batch negative. `negatives` (B, K, D) are hard negatives; all B*K of them are candidates for
     every query (as in DPR/Tevatron), so the candidate pool has B + B*K documents and the target of
     query i is column i. With all scores equal the loss is log(B + B*K).
+
+    `ignore` (B, B + B*K) bool marks candidates that are not negatives for a query (e.g. another
+    query's positive that is the same document as its own); they are left out of its softmax.
     """
     temperature = check_temperature(temperature)
     if queries.ndim != 2 or positives.ndim != 2:
@@ -53,9 +57,17 @@ def info_nce_loss(
                 f"negatives must be (B, K, D) = ({batch}, K, {dim}); got {tuple(negatives.shape)}"
             )
         candidates = torch.cat([positives, negatives.reshape(-1, dim)], dim=0)  # (B + B*K, D)
-    scores = queries @ candidates.T / temperature  # (B, B + B*K)
+    scores = (queries @ candidates.T / temperature).float()  # (B, B + B*K)
     targets = torch.arange(batch, device=queries.device)  # (B,)
-    return F.cross_entropy(scores.float(), targets)
+    if ignore is not None:
+        if ignore.shape != scores.shape:
+            raise ValueError(
+                f"ignore must be (B, B + B*K) = {tuple(scores.shape)}, got {tuple(ignore.shape)}"
+            )
+        if ignore[targets, targets].any():
+            raise ValueError("ignore must not mask a query's own positive")
+        scores = scores.masked_fill(ignore.to(scores.device), float("-inf"))
+    return F.cross_entropy(scores, targets)
 
 
 class InfoNCELoss(torch.nn.Module):

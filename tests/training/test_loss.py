@@ -103,3 +103,14 @@ def test_gradient_pulls_query_towards_its_positive():
     with torch.no_grad():
         stepped = queries - 1e-3 * queries.grad
         assert info_nce_loss(stepped, positives).item() < loss.item()
+
+
+def test_ignored_candidates_leave_the_softmax():
+    queries, positives = torch.zeros(2, 4), torch.zeros(2, 4)
+    ignore = torch.tensor([[False, True], [False, False]])  # query 0's only negative is a duplicate
+    loss = info_nce_loss(queries, positives, ignore=ignore)
+    assert loss.item() == pytest.approx((0.0 + math.log(2)) / 2)
+    with pytest.raises(ValueError, match="own positive"):
+        info_nce_loss(queries, positives, ignore=torch.tensor([[True, False], [False, False]]))
+    with pytest.raises(ValueError, match=r"ignore must be \(B, B \+ B\*K\)"):
+        info_nce_loss(queries, positives, ignore=torch.zeros(2, 3, dtype=torch.bool))
