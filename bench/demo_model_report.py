@@ -38,8 +38,12 @@ def main(argv: list[str] | None = None) -> int:
         f"Test split: {split['docs']} documents, {split['queries']} queries (seed {split['seed']}), exact "
         f"ranking, official wikiHow-TIIR metric definitions, percent. Training took "
         f"{report['training_seconds'] / 60:.1f} min, the whole build {report['total_seconds'] / 60:.1f} min "
-        "wall clock on 2 cores shared with other jobs (load average 6-12)."
+        "wall clock on 2 cores shared with other jobs"
     )
+    if "cpu_seconds" in report:
+        load = ", ".join(map(str, report["load_average_at_end"]))
+        note += f" ({report['cpu_seconds'] / 60:.1f} CPU-minutes; load average {load} at the end)"
+    note += "."
     write_section("Demo model: untrained vs trained at each N", note + "\n\n" + table(report),
                   command="python -m mme_core.build_demo && python bench/demo_model_report.py")  # fmt: skip
     return 0

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import sys
 import tempfile
@@ -127,6 +128,8 @@ def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work
         "losses": {"first": result.losses[:5], "last": result.losses[-5:]},
         "training_seconds": round(training_seconds, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
+        "cpu_seconds": round(time.process_time(), 1),  # this process, all threads
+        "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
     }
     if write:
         _install(Path(out), result.final_dir, recipe, report)

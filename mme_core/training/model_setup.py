@@ -56,5 +56,9 @@ def make_trainable(encoder: MMEEncoder, config: TrainConfig) -> TrainableEncoder
         module, trained = hf_model, encoder
         vision_needs_grad = True  # the projector (and maybe the tower) learns
     if config.gradient_checkpointing:
-        hf_model.gradient_checkpointing_enable(gradient_checkpointing_kwargs={"use_reentrant": False})
+        kwargs = {"use_reentrant": False}
+        if hasattr(hf_model, "activation_checkpointing_enable"):  # the transformers 5 name
+            hf_model.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+        else:
+            hf_model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
     return TrainableEncoder(trained, module, vision_needs_grad)

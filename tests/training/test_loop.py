@@ -105,3 +105,28 @@ def test_bad_data_fails_before_the_model_loads(tmp_path, tiny_dsvl_dir):
     with pytest.raises(ValueError, match="at least 2 training triples"):
         train(config, progress=False)
     assert not (tmp_path / "o").exists()
+
+
+def run_two_steps(mini_tiir, tiny_dsvl_dir, out, **options):
+    config = TrainConfig(
+        model=str(tiny_dsvl_dir), data=str(mini_tiir), out=str(out), strategy="mrl", ns=(1, 2),
+        batch_size=4, grad_accum=2, max_steps=2, **options,
+    )  # fmt: skip
+    result = train(config, progress=False)
+    assert result.steps == 2 and all(np.isfinite(result.losses))
+    return result
+
+
+def test_gradient_checkpointing_accumulation_and_projector(mini_tiir, tiny_dsvl_dir, tmp_path):
+    from safetensors.torch import load_file
+
+    result = run_two_steps(
+        mini_tiir, tiny_dsvl_dir, tmp_path, gradient_checkpointing=True, train_projector=True
+    )
+    saved = load_file(result.final_dir / "adapter_model.safetensors")
+    assert any("aligner" in key for key in saved) and any("lora_A" in key for key in saved)
+
+
+@pytest.mark.slow
+def test_bf16_autocast_runs(mini_tiir, tiny_dsvl_dir, tmp_path):  # emulated bf16 is slow on most CPUs
+    run_two_steps(mini_tiir, tiny_dsvl_dir, tmp_path, mixed_precision="bf16")
