@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -13,6 +11,7 @@ import pytest
 import mme_core.synthetic.writing as writing
 from mme_core.documents import InterleavedDoc
 from mme_core.synthetic import SyntheticConfig, generate
+from mme_core.synthetic.__main__ import main as cli_main
 
 
 def read_jsonl(path: Path) -> list[dict]:
@@ -137,35 +136,31 @@ def test_failure_midway_leaves_nothing_behind(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_cli_writes_and_reports_bad_arguments(tmp_path):
-    ok = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "mme_core.synthetic",
-            str(tmp_path / "cli"),
-            "--docs",
-            "12",
-            "--queries",
-            "3",
-            "--train",
-            "6",
-            "--dev",
-            "0",
-            "--seed",
-            "5",
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert ok.returncode == 0, ok.stderr
-    assert "wrote 12 docs, 3 queries" in ok.stdout
-    bad = subprocess.run(
-        [sys.executable, "-m", "mme_core.synthetic", str(tmp_path / "bad"), "--docs", "3", "--queries", "9"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert bad.returncode == 2 and "cannot exceed docs" in bad.stderr
+def test_cli_writes_and_reports_bad_arguments(tmp_path, capsys):
+    args = ["--docs", "12", "--queries", "3", "--train", "6", "--dev", "0", "--seed", "5"]
+    assert cli_main([str(tmp_path / "cli"), *args]) == 0
+    assert "wrote 12 docs, 3 queries, 6 train and 0 dev triples" in capsys.readouterr().out
+    assert cli_main([str(tmp_path / "bad"), "--docs", "3", "--queries", "9"]) == 2
+    assert "cannot exceed docs" in capsys.readouterr().err
     assert not (tmp_path / "bad").exists()
+    assert (
+        cli_main([str(tmp_path / "cli"), "--docs", "6", "--queries", "1", "--train", "0", "--dev", "0"]) == 2
+    )  # exists, no --overwrite
+    assert "not empty" in capsys.readouterr().err
+    assert (
+        cli_main(
+            [
+                str(tmp_path / "cli"),
+                "--docs",
+                "6",
+                "--queries",
+                "1",
+                "--train",
+                "0",
+                "--dev",
+                "0",
+                "--overwrite",
+            ]
+        )
+        == 0
+    )

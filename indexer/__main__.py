@@ -1,0 +1,303 @@
+"""Command line: index a collection, search it with an interleaved query, inspect and maintain it.
+
+    python -m indexer add PATH [--index DIR] [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
+    python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
+    python -m indexer stats [--json]
+    python -m indexer remove ID|PATH
+    python -m indexer rebuild [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
+
+Query segments keep the order given on the command line. `--index` takes a directory or any
+LanceDB URI (e.g. s3://bucket/index).
+
+Environment variables (flags win over them):
+    MME_INDEX    index location; default ./mme-index
+    MME_MODEL    model (hub id or local dir) for a new index; an existing index remembers its own
+                 model, which `search`, `add` and `rebuild` then use unless --model is given
+    MME_ADAPTER  LoRA adapter (dir or hub id) to go with MME_MODEL
+    MME_DEVICE   auto | cpu | cuda | mps (default auto)
+    MME_DTYPE    auto | float32 | bfloat16 (default auto)
+
+Exit codes: 0 success; 2 usage error (bad option, unknown N, empty query); 1 anything else
+(missing path, unreadable image, no index, index built with another model, documents that could
+not be indexed), with a one-line message on stderr. Ctrl-C exits 130; re-running resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import warnings
+from pathlib import Path
+
+DEFAULT_INDEX = "./mme-index"
+DEFAULT_MODEL: str | None = None  # the demo model, once it ships
+
+
+class UsageError(Exception):
+    pass
+
+
+class AppendSegment(argparse.Action):
+    """--text / --image append (kind, value) to one shared list, preserving command-line order."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, [*(getattr(namespace, self.dest) or []), (self.const, values)])
+
+
+def positive_int(text: str) -> int:
+    if not text.strip().isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {text!r}")
+    return int(text)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m indexer", description="Interleaved text-image search.")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help, description=help)
+        sub.add_argument(
+            "--index", default=os.environ.get("MME_INDEX", DEFAULT_INDEX), help="index dir or URI"
+        )
+        return sub
+
+    def model_options(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--model", help="hub id or local dir (default: the index's own, then $MME_MODEL)")
+        sub.add_argument("--adapter", help="LoRA adapter dir or hub id")
+        sub.add_argument("--device", default=os.environ.get("MME_DEVICE", "auto"), help="auto|cpu|cuda|mps")
+        sub.add_argument("--dtype", default=os.environ.get("MME_DTYPE", "auto"), help="auto|float32|bfloat16")
+        sub.add_argument(
+            "--batch-size", type=positive_int, help="documents per encoder batch (default: automatic)"
+        )
+        sub.add_argument("--write-batch", type=positive_int, default=64, help="documents per index commit")
+
+    add = command("add", "index (or update) a folder of Markdown/HTML notes or a wikiHow-TIIR folder")
+    add.add_argument("path")
+    model_options(add)
+    add.add_argument("--ns", help="granularities to store, e.g. 1,2,3,4,6 or 3,full (new index only)")
+    add.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    search = command("search", "search with an interleaved query")
+    search.add_argument("--text", dest="segments", action=AppendSegment, const="text", metavar="TEXT")
+    search.add_argument("--image", dest="segments", action=AppendSegment, const="image", metavar="PATH")
+    search.add_argument("--n", default="3", help="granularity N to search at (one the index stores)")
+    search.add_argument("-k", type=positive_int, default=10, help="number of results")
+    search.add_argument("--source", help="only documents whose source path starts with this")
+    search.add_argument("--title", help="only documents whose title contains this (case-insensitive)")
+    search.add_argument("--json", action="store_true")
+    model_options(search)
+
+    stats = command("stats", "describe the index")
+    stats.add_argument("--json", action="store_true")
+
+    remove = command("remove", "remove a document id, or a file / folder (a whole collection too)")
+    remove.add_argument("target", metavar="ID|PATH")
+
+    rebuild = command("rebuild", "re-embed everything (e.g. with another model or N set)")
+    model_options(rebuild)
+    rebuild.add_argument("--ns", help="granularities to store (default: the index's)")
+    rebuild.add_argument("--quiet", action="store_true")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        commands = {"add": cmd_add, "search": cmd_search, "stats": cmd_stats, "remove": cmd_remove}
+        return (commands | {"rebuild": cmd_rebuild})[args.command](args)
+    except UsageError as err:
+        parser.error(str(err))  # exits 2 with the usage line
+    except KeyboardInterrupt:
+        print("interrupted; run the same command again to resume", file=sys.stderr)
+        return 130
+    except (ValueError, OSError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+# --- commands ------------------------------------------------------------------------------------
+def cmd_add(args) -> int:
+    if not Path(args.path).expanduser().exists():
+        raise FileNotFoundError(f"no such file or folder: {args.path}")
+    from indexer.build import build_index
+
+    ns = parse_ns_option(args.ns)
+    encoder = load_encoder(args, existing_index(args.index, required=False))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        report = build_index(
+            args.path,
+            args.index,
+            encoder,
+            ns,
+            not args.quiet,
+            batch_size=args.batch_size,
+            write_batch=args.write_batch,
+        )
+    print_warnings(caught)
+    print(report.summary())
+    return report_failures([report])
+
+
+def cmd_search(args) -> int:
+    if not args.segments:
+        raise UsageError("empty query: give at least one --text or --image (in the order they should appear)")
+    from indexer.search import Searcher, parse_granularity
+    from mme_core import ImageSegment, InterleavedDoc, TextSegment
+
+    segments = []
+    for kind, value in args.segments:
+        if kind == "text":
+            segments.append(TextSegment(value))
+        elif not Path(value).expanduser().is_file():
+            raise FileNotFoundError(f"image not found: {value}")
+        else:
+            segments.append(ImageSegment(str(Path(value).expanduser().resolve())))
+    try:
+        query = InterleavedDoc(tuple(segments))
+        n = parse_granularity(args.n)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+    index = existing_index(args.index)
+    if n not in index.meta.ns:
+        stored = ", ".join(map(str, index.meta.ns))
+        raise UsageError(f"N={n} is not stored in {args.index}; stored N: {stored}")
+    searcher = Searcher.open(args.index, load_encoder(args, index), warm=False)
+    hits = searcher.search(query, n=n, k=args.k, source_prefix=args.source, title_contains=args.title)
+    if args.json:
+        print(json.dumps([hit_dict(hit) for hit in hits], ensure_ascii=False, indent=1))
+    elif not hits:
+        print("no results", file=sys.stderr)
+    else:
+        for hit in hits:
+            part = f" (part {hit.doc.part})" if hit.doc.part else ""
+            print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}")
+    return 0
+
+
+def cmd_stats(args) -> int:
+    from indexer.search import Searcher
+
+    stats = Searcher(existing_index(args.index), encoder=None, warm=False).stats()
+    if args.json:
+        print(json.dumps(stats, indent=1))
+    else:
+        for key, value in stats.items():
+            print(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+    return 0
+
+
+def cmd_remove(args) -> int:
+    removed = existing_index(args.index).remove(args.target)
+    if not removed:
+        raise ValueError(f"nothing in {args.index} matches {args.target!r} (a document id, file or folder)")
+    print(f"removed {removed} row{'s' * (removed != 1)} matching {args.target}")
+    return 0
+
+
+def cmd_rebuild(args) -> int:
+    from indexer.rebuild import rebuild_index
+
+    ns = parse_ns_option(args.ns)
+    index = existing_index(args.index)
+    encoder = load_encoder(args, index)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        reports = rebuild_index(
+            args.index, encoder, ns, not args.quiet, batch_size=args.batch_size, write_batch=args.write_batch
+        )
+    print_warnings(caught)
+    for report in reports:
+        print(f"{report.collection or '(documents added directly)'}: {report.summary()}")
+    return report_failures(reports)
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def parse_ns_option(text: str | None):
+    if text is None:
+        return None
+    from indexer.build import parse_ns
+    from mme_core import GRANULARITIES
+
+    try:
+        return parse_ns(text, GRANULARITIES)
+    except ValueError as err:
+        raise UsageError(str(err)) from err
+
+
+def existing_index(uri: str, required: bool = True):
+    from indexer.store import Index
+
+    if not Index.exists(uri):
+        if required:
+            raise FileNotFoundError(
+                f"no index at {uri}; create one with: python -m indexer add PATH --index {uri}"
+            )
+        return None
+    return Index.open(uri)
+
+
+def load_encoder(args, index):
+    """--model, else the index's own model (with its adapter), else $MME_MODEL, else the default."""
+    from mme_core import MMEEncoder
+
+    if args.model:
+        model, adapter = args.model, args.adapter
+    elif index is not None:
+        model, adapter = index.meta.model_id, args.adapter or index.meta.adapter
+    else:
+        model, adapter = (
+            os.environ.get("MME_MODEL") or DEFAULT_MODEL,
+            args.adapter or os.environ.get("MME_ADAPTER"),
+        )
+    if not model:
+        raise UsageError("no model: pass --model (hub id or local dir) or set MME_MODEL")
+    model, adapter = absolute_if_local(model), adapter and absolute_if_local(adapter)
+    if getattr(args, "quiet", True):  # `search` is always quiet: results on stdout, nothing else
+        from transformers.utils import logging
+
+        logging.disable_progress_bar()
+    return MMEEncoder.from_pretrained(model, adapter=adapter, device=args.device, dtype=args.dtype)
+
+
+def absolute_if_local(name: str) -> str:
+    """A local directory is recorded by absolute path, so the index works from any directory."""
+    path = Path(name).expanduser()
+    return str(path.resolve()) if path.is_dir() else name
+
+
+def hit_dict(hit) -> dict:
+    doc = hit.doc
+    return {
+        "rank": hit.rank,
+        "score": round(hit.score, 6),
+        "id": hit.id,
+        "part": doc.part,
+        "title": doc.title,
+        "source": doc.source,
+        "collection": doc.meta.get("collection", ""),
+        "data": doc.to_data(),
+    }
+
+
+def print_warnings(caught) -> None:
+    for warning in caught:
+        print(f"warning: {warning.message}", file=sys.stderr)
+
+
+def report_failures(reports) -> int:
+    failed = [item for report in reports for item in report.failed]
+    for doc_id, reason in failed:
+        print(f"failed: {doc_id}: {reason}", file=sys.stderr)
+    if failed:
+        print(f"error: {len(failed)} document(s) could not be indexed (listed above)", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""Re-embed a whole index with another encoder or N set, without ever leaving it unusable.
+
+The new vectors go into a fresh staging table recorded as `pending` in the index metadata; the old
+table keeps serving searches (with the old encoder) until the last document is embedded, then one
+metadata commit makes the new table active and the old one is dropped. A killed rebuild is resumed
+by running it again with the same encoder and N set: the staging build is incremental like any other.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from indexer.ann import AnnConfig
+from indexer.build import DEFAULT_BUDGET, BuildReport, build_into, parse_ns, prepare_docs
+from indexer.meta import META_TABLE, IndexMeta, table_names, write_meta
+from indexer.schema import sql_string
+from indexer.store import Index, create_table
+
+
+def rebuild_index(
+    index_uri,
+    encoder,
+    ns=None,
+    progress: bool = True,
+    *,
+    batch_size: int | None = None,
+    write_batch: int = 64,
+    budget: int = DEFAULT_BUDGET,
+    ann: AnnConfig | None = None,
+) -> list[BuildReport]:
+    """Re-read every collection recorded in the index (documents added as objects are re-embedded
+    from their stored segments) and embed everything with `encoder` at `ns` (default: the index's)."""
+    active = Index.open(index_uri)
+    ns = parse_ns(ns if ns is not None else active.meta.ns, encoder.granularities)
+    missing = [c for c in active.meta.collections if not Path(c).is_dir()]
+    if missing:
+        raise ValueError(
+            f"cannot rebuild: collection folder(s) not found: {', '.join(missing)}; restore them, or "
+            f"drop them from the index first with: python -m indexer remove FOLDER --index {active.uri}"
+        )
+    wanted = IndexMeta.for_encoder(encoder, ns, collections=active.meta.collections)
+    pending = active.pending
+    resumable = pending is not None and (pending.fingerprint, pending.dim, set(pending.ns)) == (
+        wanted.fingerprint,
+        wanted.dim,
+        set(ns),
+    )
+    if not resumable:
+        pending = IndexMeta.for_encoder(
+            encoder, ns, collections=active.meta.collections, table=f"documents_{time.time_ns()}"
+        )
+    for stale in table_names(active.db) - {META_TABLE, active.meta.table, pending.table}:
+        active.db.drop_table(stale)  # staging tables of abandoned rebuilds
+    create_table(active.db, pending)
+    write_meta(active.db, active.meta, pending)
+    staged = Index(active.uri, active.db, pending, staged_for=active.meta)
+
+    reports = []
+    direct = active.documents(f"collection = {sql_string('')}")
+    if direct:
+        reports.append(build_into(staged, direct, "", encoder, progress, batch_size, write_batch, ann))
+    for collection in active.meta.collections:
+        docs, _, failed = prepare_docs(collection, encoder, ns, budget)
+        reports.append(
+            build_into(staged, docs, collection, encoder, progress, batch_size, write_batch, ann, failed)
+        )
+    write_meta(active.db, staged.meta, None)  # the switch: one atomic commit
+    active.db.drop_table(active.meta.table)
+    return reports

@@ -1,0 +1,106 @@
+"""The documents table, declared once: one row per document part, one vector column per N.
+
+Columns: key (`collection|id#part`, the upsert key), id, title, source (relative to its
+collection, as readers give it), part, collection (the folder it was read from), segments (JSON:
+text, image paths and their content hashes), content_hash, n_images, and one fixed-size-list
+float32 column per stored N (`vec_n3`, `vec_full`, ...). Conversion between rows and
+`InterleavedDoc`s lives here too, so the layout is known in one place.
+"""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pyarrow as pa
+
+from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
+
+SCHEMA_VERSION = 1
+
+
+def vector_column(n: int | str) -> str:
+    return "vec_full" if n == "full" else f"vec_n{int(n)}"
+
+
+def granularity_label(n: int | str) -> str:
+    return "full" if n == "full" else str(int(n))
+
+
+def sql_string(value: str) -> str:
+    """A SQL string literal for LanceDB filters (single quotes doubled)."""
+    return "'" + value.replace("'", "''") + "'"
+
+
+def row_key(collection: str, doc_id: str, part: int) -> str:
+    """Unique per row: readers' ids are paths relative to their collection, so two collections may
+    both hold `index.md`."""
+    return f"{collection}|{doc_id}#{part}"
+
+
+def document_schema(dim: int, ns: tuple) -> pa.Schema:
+    """The documents table, declared once. `key` is unique per row and is the merge_insert key."""
+    fields = [
+        pa.field("key", pa.string(), nullable=False),
+        pa.field("id", pa.string(), nullable=False),
+        pa.field("title", pa.string()),
+        pa.field("source", pa.string()),
+        pa.field("part", pa.int32()),
+        pa.field("collection", pa.string()),
+        pa.field("segments", pa.string()),
+        pa.field("content_hash", pa.string()),
+        pa.field("n_images", pa.int32()),
+    ]
+    fields += [pa.field(vector_column(n), pa.list_(pa.float32(), dim)) for n in ns]
+    return pa.schema(fields, metadata={"mme.schema_version": str(SCHEMA_VERSION)})
+
+
+def keys_filter(keys: list[str]) -> str:
+    return f"key IN ({', '.join(sql_string(k) for k in keys)})" if keys else "false"
+
+
+def segments_json(doc: InterleavedDoc) -> str:
+    items = [
+        {"text": s.text} if isinstance(s, TextSegment) else {"image": s.path, "sha256": s.content_hash()}
+        for s in doc.segments
+    ]
+    return json.dumps(items, ensure_ascii=False)
+
+
+def row_to_doc(row: dict) -> InterleavedDoc:
+    segments = tuple(
+        TextSegment(item["text"]) if "text" in item else ImageSegment(item["image"])
+        for item in json.loads(row["segments"])
+    )
+    return InterleavedDoc(
+        segments,
+        id=row["id"],
+        title=row["title"] or "",
+        source=row["source"] or "",
+        part=int(row["part"] or 0),
+        meta={"collection": row.get("collection") or ""},
+    )
+
+
+def docs_to_rows(
+    docs: list[InterleavedDoc], hashes: list[str], vectors: dict, collection: str, schema: pa.Schema
+) -> pa.Table:
+    """Rows for `docs`; `vectors[n]` is (len(docs), dim) float32 from one `encode_all` pass."""
+    columns: dict[str, list | pa.Array] = {
+        "key": [row_key(collection, d.id, d.part) for d in docs],
+        "id": [d.id for d in docs],
+        "title": [d.title for d in docs],
+        "source": [d.source for d in docs],
+        "part": [d.part for d in docs],
+        "collection": [collection] * len(docs),
+        "segments": [segments_json(d) for d in docs],
+        "content_hash": hashes,
+        "n_images": [len(d.images) for d in docs],
+    }
+    for n, matrix in vectors.items():
+        matrix = np.ascontiguousarray(matrix, dtype=np.float32)  # (B, dim)
+        if matrix.shape[0] != len(docs):
+            raise ValueError(f"encoder gave {matrix.shape[0]} vectors at N={n} for {len(docs)} documents")
+        flat = pa.array(matrix.ravel())  # (B * dim,)
+        columns[vector_column(n)] = pa.FixedSizeListArray.from_arrays(flat, matrix.shape[1])
+    return pa.table({name: columns[name] for name in schema.names}, schema=schema)

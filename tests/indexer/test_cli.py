@@ -1,0 +1,167 @@
+"""`python -m indexer`: commands, segment order, exit codes (0 ok, 2 usage, 1 error) and messages."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from index_helpers import NOTES
+
+from indexer import Index, build_index
+from indexer.__main__ import main, make_parser
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def cli(tiny_dsvl_dir, tmp_path, monkeypatch, capsys):
+    """run(*args) -> (exit code, stdout, stderr) of the CLI in-process, index and model preset."""
+    monkeypatch.delenv("MME_MODEL", raising=False)
+    monkeypatch.setenv("MME_INDEX", str(tmp_path / "idx"))
+    monkeypatch.setenv("MME_DTYPE", "float32")
+
+    def run(*args: str) -> tuple[int, str, str]:
+        try:
+            code = main([str(a) for a in args])
+        except SystemExit as exit_:  # argparse usage errors
+            code = exit_.code
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    run.model = str(tiny_dsvl_dir)
+    return run
+
+
+def test_search_segments_keep_command_line_order():
+    args = make_parser().parse_args(["search", "--text", "a", "--image", "x.png", "--text", "b", "--n", "4"])
+    assert args.segments == [("text", "a"), ("image", "x.png"), ("text", "b")]
+
+
+def test_add_search_stats_remove(cli, notes, tmp_path):
+    code, out, err = cli("add", notes, "--model", cli.model, "--ns", "1,3", "--quiet", "--write-batch", "2")
+    assert (code, err) == (0, "")
+    assert out.startswith("5 added, 0 updated, 0 unchanged, 0 removed, 0 failed; 5 rows in")
+
+    picture = notes / "img" / "fix-sink.png"
+    code, out, _ = cli("search", "--text", "How to fix sink", "--image", picture, "--text", "Done", "-k", "2")
+    assert code == 0 and len(out.splitlines()) == 2
+    code, out, _ = cli("search", "--image", picture, "--text", "Done.", "--n", "1", "-k", "3", "--json")
+    hits = json.loads(out)
+    assert code == 0 and [h["rank"] for h in hits] == [1, 2, 3]
+    assert all(set(h) >= {"id", "score", "title", "source", "collection", "data"} for h in hits)
+    code, out, _ = cli("search", "--text", NOTES["bake-bread"][2], "--title", "BREAD", "--json")
+    assert code == 0 and [h["id"] for h in json.loads(out)] == ["bake-bread.md"]
+
+    code, out, _ = cli("stats", "--json")
+    stats = json.loads(out)
+    assert code == 0 and (stats["documents"], stats["ns"]) == (5, [1, 3])
+    assert stats["search"] == {"1": "exact", "3": "exact"}
+
+    code, out, _ = cli("add", notes, "--quiet")  # the index remembers its model and N set
+    assert code == 0 and out.startswith("0 added, 0 updated, 5 unchanged")
+    assert cli("remove", "fix-sink.md")[:2] == (0, "removed 1 row matching fix-sink.md\n")
+    assert cli("remove", notes / "img")[0] == 1  # no document lives there
+    assert cli("remove", notes)[:2] == (0, f"removed 4 rows matching {notes}\n")
+    assert cli("stats")[1].splitlines()[1] == "documents: 0"
+
+
+def test_usage_errors_exit_2(cli, notes):
+    assert cli()[0] == 2
+    code, _, err = cli("add", notes, "--model", cli.model, "--ns", "1,5")
+    assert code == 2 and "unknown N 5; valid N: 1, 2, 3, 4, 6, 8, 12, 24, full" in err
+    code, _, err = cli("add", notes, "--ns", "3")  # new index, no --model, no $MME_MODEL
+    assert code == 2 and "no model: pass --model" in err
+    code, _, err = cli("search", "--n", "3")
+    assert code == 2 and "empty query: give at least one --text or --image" in err
+    code, _, err = cli("search", "--text", "   ")
+    assert code == 2 and "all text is blank" in err
+    code, _, err = cli("search", "--text", "x", "-k", "0")
+    assert code == 2 and "argument -k: must be a positive integer, got '0'" in err
+    code, _, err = cli("add", notes, "--write-batch", "-3")
+    assert code == 2 and "argument --write-batch: must be a positive integer" in err
+    assert cli("add", notes, "--model", cli.model, "--ns", "3", "--quiet")[0] == 0
+    code, _, err = cli("search", "--text", "x", "--n", "4")
+    assert code == 2 and "N=4 is not stored in" in err and "stored N: 3" in err
+    code, _, err = cli("search", "--text", "x", "--n", "huge")
+    assert code == 2 and "N must be a positive integer or 'full'" in err
+
+
+def test_errors_exit_1_with_one_line(cli, notes, tmp_path, tiny_qwen2vl_dir):
+    def one_line_error(result, *expected):
+        code, _, err = result
+        assert code == 1 and err.startswith("error: ") and err.count("\n") == 1, err
+        for text in expected:
+            assert text in err
+
+    one_line_error(cli("add", tmp_path / "missing", "--model", cli.model), "no such file or folder")
+    one_line_error(cli("search", "--text", "x"), "no index at", "python -m indexer add PATH")
+    one_line_error(cli("stats", "--index", tmp_path / "other"), "no index at")
+    assert cli("add", notes, "--model", cli.model, "--ns", "3", "--quiet")[0] == 0
+    one_line_error(cli("search", "--image", tmp_path / "nope.jpg"), "image not found: ")
+    one_line_error(cli("remove", "nothing-like-this"), "nothing in", "matches 'nothing-like-this'")
+    one_line_error(
+        cli("search", "--text", "x", "--model", tiny_qwen2vl_dir),
+        "was built with",
+        "python -m indexer rebuild",
+    )
+    one_line_error(cli("add", notes, "--model", tmp_path), "holds no config.json")
+
+
+def test_cli_in_a_real_process_exit_codes_and_no_traceback(tmp_path):
+    env = os.environ | {"PYTHONPATH": str(ROOT), "MME_INDEX": str(tmp_path / "idx")}
+
+    def run(*args):
+        command = [sys.executable, "-m", "indexer", *map(str, args)]
+        return subprocess.run(command, env=env, capture_output=True, text=True)
+
+    usage = run("search", "--n", "3")
+    assert usage.returncode == 2 and "empty query" in usage.stderr
+    missing = tmp_path / "missing"
+    error = run("add", missing)
+    assert error.returncode == 1 and error.stderr == f"error: no such file or folder: {missing}\n"
+    assert "Traceback" not in usage.stderr + error.stderr
+
+
+@pytest.mark.slow  # two real processes loading torch: ~1 min on 2 shared cores
+def test_sigkill_mid_build_then_resume_equals_a_clean_build(tiny_dsvl, tiny_dsvl_dir, notes, tmp_path):
+    """A real process killed with SIGKILL once some batches are committed, then run again."""
+    for i in range(7):  # more notes, so the kill lands mid-build
+        (notes / f"extra-{i}.md").write_text(f"# Extra {i}\n\nStep {i}: turn the valve {i} times.\n")
+    uri = tmp_path / "killed"
+    command = [sys.executable, "-m", "indexer", "add", str(notes), "--index", str(uri), "--model"]
+    command += [str(tiny_dsvl_dir), "--dtype", "float32", "--quiet", "--write-batch", "1"]
+    env = os.environ | {"PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 300
+    rows = 0
+    while time.monotonic() < deadline and process.poll() is None:
+        rows = Index.open(uri).count() if Index.exists(uri) else 0
+        if rows >= 2:
+            break
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    process.stderr.close()
+    total = len(NOTES) + 7
+    assert 2 <= rows < total, f"the build was not caught mid-way ({rows} rows)"
+
+    resumed = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert resumed.returncode == 0, resumed.stderr
+    assert " 0 removed, 0 failed; 12 rows" in resumed.stdout
+
+    build_index(notes, tmp_path / "clean", tiny_dsvl, progress=False)
+    killed, clean = Index.open(uri), Index.open(tmp_path / "clean")
+    assert killed.count() == clean.count() == total
+    assert killed.content_hashes() == clean.content_hashes()
+    for n in clean.meta.ns:
+        a, b = killed.vectors(n), clean.vectors(n)
+        assert sorted(a) == sorted(b)
+        for key in b:
+            np.testing.assert_allclose(a[key], b[key], atol=2e-5)
