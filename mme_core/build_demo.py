@@ -97,6 +97,7 @@ def train_config(
     return TrainConfig(
         model=str(init), data=str(bench), out=str(out), strategy=strategy, ns=recipe.ns,
         finetune="full", freeze_vision=True, batch_size=recipe.batch_size, num_negatives=recipe.num_negatives,
+        drop_short=True,  # a cluster cut short at the end of the split has fewer siblings
         learning_rate=recipe.learning_rate, warmup_steps=recipe.warmup_steps, max_steps=recipe.max_steps,
         seed=recipe.seed, log_every=5,
     )  # fmt: skip

@@ -43,6 +43,7 @@ class TrainConfig:
     freeze_vision: bool = True  # keep the vision tower frozen (in "full" mode too, unless False)
     batch_size: int = 8  # queries per micro-batch (each brings 1 positive + num_negatives)
     num_negatives: int = 1  # hard negatives per query taken from the data (0 = in-batch only)
+    drop_short: bool = False  # skip triples with fewer hard negatives than num_negatives (else: error)
     learning_rate: float = 1e-4
     weight_decay: float = 0.0
     warmup_steps: int = 0  # linear warm-up, then linear decay to 0

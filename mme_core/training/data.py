@@ -121,11 +121,12 @@ class _DocResolver:
         return self._corpus
 
 
-def load_triples(path: str | Path, min_negatives: int = 0) -> list[TrainingTriple]:
+def load_triples(path: str | Path, min_negatives: int = 0, drop_short: bool = False) -> list[TrainingTriple]:
     """Read triples from a train.jsonl file, a directory holding one, or a TIIR qrels directory.
 
     `min_negatives`: every triple must carry at least this many hard negatives (the batch shape
-    needs the same count for each query), otherwise ValueError naming the first short one.
+    needs the same count for each query), otherwise ValueError naming the first short one -- or,
+    with `drop_short`, such triples are left out (ValueError if none remains).
     """
     path = Path(path)
     if path.is_dir():
@@ -133,7 +134,7 @@ def load_triples(path: str | Path, min_negatives: int = 0) -> list[TrainingTripl
             path = path / TRIPLES_FILE
         elif all((path / name).is_file() for name in ("docs.jsonl", "queries.jsonl", "qrels.jsonl")):
             triples = _triples_from_qrels(path)
-            return _check(triples, min_negatives, path)
+            return _check(triples, min_negatives, path, drop_short)
         else:
             raise ValueError(
                 f"{path} holds neither {TRIPLES_FILE} nor docs.jsonl + queries.jsonl + qrels.jsonl"
@@ -160,7 +161,7 @@ def load_triples(path: str | Path, min_negatives: int = 0) -> list[TrainingTripl
                 negatives=tuple(resolve(neg, where, f"{qid}/neg{i}") for i, neg in enumerate(negatives)),
             )
         )
-    return _check(triples, min_negatives, path)
+    return _check(triples, min_negatives, path, drop_short)
 
 
 def _triples_from_qrels(root: Path) -> list[TrainingTriple]:
@@ -183,9 +184,15 @@ def _triples_from_qrels(root: Path) -> list[TrainingTriple]:
     return triples
 
 
-def _check(triples: list[TrainingTriple], min_negatives: int, source: Path) -> list[TrainingTriple]:
+def _check(
+    triples: list[TrainingTriple], min_negatives: int, source: Path, drop_short: bool = False
+) -> list[TrainingTriple]:
     if not triples:
         raise ValueError(f"no training triples in {source}")
+    if drop_short:
+        triples = [t for t in triples if len(t.negatives) >= min_negatives]
+        if not triples:
+            raise ValueError(f"no triple in {source} has {min_negatives} hard negatives")
     for triple in triples:
         if len(triple.negatives) < min_negatives:
             raise ValueError(

@@ -111,7 +111,7 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
     """Run training as configured. `resume`: a checkpoint dir, or "auto" for the latest in `out`."""
     out_dir = Path(config.out)
     set_seed(config.seed)
-    triples = load_triples(config.data, min_negatives=config.num_negatives)
+    triples = load_triples(config.data, min_negatives=config.num_negatives, drop_short=config.drop_short)
     if len(triples) < 2 and config.num_negatives == 0:
         raise ValueError(
             "need at least 2 training triples (or hard negatives): one alone has nothing to contrast"

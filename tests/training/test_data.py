@@ -140,3 +140,16 @@ def test_triples_as_data_objects_like_the_synthetic_generator_writes(collection)
     write_jsonl(collection / "train.jsonl", [{**row, "pos": {"id": "d1"}}])
     with pytest.raises(ValueError, match="needs a 'data' list"):
         load_triples(collection)
+
+
+def test_drop_short_leaves_out_triples_without_enough_negatives(collection):
+    rows = [
+        {"qid": "full", "query": ["a"], "pos": "d1", "neg": ["d2", "d3"]},
+        {"qid": "short", "query": ["b"], "pos": "d2", "neg": ["d1"]},
+    ]
+    write_jsonl(collection / "train.jsonl", rows)
+    with pytest.raises(ValueError, match="'short' has 1 hard negatives but 2 are needed"):
+        load_triples(collection, min_negatives=2)
+    assert [t.qid for t in load_triples(collection, min_negatives=2, drop_short=True)] == ["full"]
+    with pytest.raises(ValueError, match="no triple .* has 3 hard negatives"):
+        load_triples(collection, min_negatives=3, drop_short=True)
