@@ -6,6 +6,8 @@ The composer (ui_assets/composer.js) sends a JSON list of items:
     {"type": "image", "ref": "<token of an image the app has shown>", "url": "data:..."}
 The API endpoint takes a plainer list: strings are text, gradio_client `handle_file(...)` dicts are
 images. Both are checked here, so a client cannot make the app open a file it did not upload.
+Text loses its control characters and must be valid Unicode (`indexer.query.clean_query_text`);
+the token budget is checked by the Searcher, which refuses an over-long query rather than cut it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from indexer.query import clean_query_text
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
 from .media import MediaRegistry, thumbnail_uri
@@ -36,6 +39,7 @@ def doc_from_composer(value: object, media: MediaRegistry) -> InterleavedDoc:
             text = item.get("text", "")
             if not isinstance(text, str):
                 raise ValueError(f"query item {position + 1}: text must be a string")
+            text, _ = clean_query_text(text, f"query item {position + 1}")
             if text.strip():
                 segments.append(TextSegment(text))
         elif kind == "image":
@@ -59,8 +63,9 @@ def doc_from_api(query: object, media: MediaRegistry) -> InterleavedDoc:
     names: dict[str, str] = {}
     for position, item in enumerate(items):
         if isinstance(item, str):
-            if item.strip():
-                segments.append(TextSegment(item))
+            text, _ = clean_query_text(item, f"query item {position + 1}")
+            if text.strip():
+                segments.append(TextSegment(text))
         elif isinstance(item, dict) and isinstance(item.get("path"), str):
             path = media.uploaded_path(item["path"])
             names[path] = str(item.get("orig_name") or Path(path).name)
