@@ -76,7 +76,8 @@ def _table(results: dict, recipe: DemoRecipe, args) -> str:
         f"model {recipe.text_hidden}-d x {recipe.text_layers} layers, frozen random SigLIP tower "
         f"({recipe.vision_hidden}-d x {recipe.vision_layers}). Same steps for every strategy: `random` "
         "embeds at one N per step, `mrl` and `mean` at all five (`mean` adds the cross "
-        "pairs at no extra forward cost). Scores x100. Smaller than the demo run; single seed."
+        "pairs at no extra forward cost). Scores x100. Smaller than the demo run; single seed. `train s` is "
+        "wall clock on a machine shared with other jobs: not a cost comparison when the load changed."
     )
     return note + "\n\n" + "\n".join(rows)
 
