@@ -21,6 +21,9 @@ _EXPORTS = {
     "IndexMeta": "indexer.meta",
     "IndexMismatchError": "indexer.meta",
     "IndexNotFoundError": "indexer.meta",
+    "QUERY_BUDGET": "indexer.query",
+    "QueryTooLongError": "indexer.query",
+    "clean_query_text": "indexer.query",
 }
 
 __all__ = sorted(_EXPORTS)

@@ -17,9 +17,13 @@ Environment variables (flags win over them):
     MME_DEVICE   auto | cpu | cuda | mps (default auto)
     MME_DTYPE    auto | float32 | bfloat16 (default auto)
 
-Exit codes: 0 success; 2 usage error (bad option, unknown N, empty query); 1 anything else
-(missing path, unreadable image, no index, index built with another model, documents that could
-not be indexed), with a one-line message on stderr. Ctrl-C exits 130; re-running resumes.
+Query text: control characters are removed (with a warning), text the terminal could not decode as
+UTF-8 is refused, and a query over the token budget is refused, never truncated (`indexer.query`).
+
+Exit codes: 0 success; 2 usage error (bad option, unknown N, empty, undecodable or over-long
+query); 1 anything else (missing path, unreadable image, no index, index built with another model,
+documents that could not be indexed), with a one-line message on stderr. Ctrl-C exits 130;
+re-running resumes.
 """
 
 from __future__ import annotations
@@ -146,13 +150,20 @@ def cmd_add(args) -> int:
 def cmd_search(args) -> int:
     if not args.segments:
         raise UsageError("empty query: give at least one --text or --image (in the order they should appear)")
+    from indexer.query import QueryTooLongError, clean_query_text
     from indexer.search import Searcher, parse_granularity
     from mme_core import ImageSegment, InterleavedDoc, TextSegment
 
-    segments = []
+    segments, removed = [], 0
     for kind, value in args.segments:
         if kind == "text":
-            segments.append(TextSegment(value))
+            texts = sum(isinstance(s, TextSegment) for s in segments) + 1
+            try:
+                text, dropped = clean_query_text(value, f"--text number {texts}")
+            except ValueError as err:
+                raise UsageError(str(err)) from err
+            removed += dropped
+            segments.append(TextSegment(text))
         elif not Path(value).expanduser().is_file():
             raise FileNotFoundError(f"image not found: {value}")
         else:
@@ -166,8 +177,13 @@ def cmd_search(args) -> int:
     if n not in index.meta.ns:
         stored = ", ".join(map(str, index.meta.ns))
         raise UsageError(f"N={n} is not stored in {args.index}; stored N: {stored}")
+    if removed:
+        print(f"warning: removed {removed} control character(s) from the query text", file=sys.stderr)
     searcher = Searcher.open(args.index, load_encoder(args, index), warm=False)
-    hits = searcher.search(query, n=n, k=args.k, source_prefix=args.source, title_contains=args.title)
+    try:
+        hits = searcher.search(query, n=n, k=args.k, source_prefix=args.source, title_contains=args.title)
+    except QueryTooLongError as err:
+        raise UsageError(str(err)) from err
     if args.json:
         print(json.dumps([hit_dict(hit) for hit in hits], ensure_ascii=False, indent=1))
     elif not hits:

@@ -4,7 +4,8 @@
     hits = searcher.search(InterleavedDoc((TextSegment("fix a sink"), ImageSegment("a.jpg"))), n=3)
 
 Queries are embedded with `is_query=True` at the requested stored N and matched by cosine
-similarity (`Hit.score`, higher is better). Exact below the ANN threshold, IVF_HNSW_SQ above it
+similarity (`Hit.score`, higher is better); a query over the token budget is refused, never
+truncated (`indexer.query`). Exact below the ANN threshold, IVF_HNSW_SQ above it
 (see `indexer.ann`). The index is warmed on open because the first ANN queries after opening
 otherwise pay for loading partitions from disk.
 
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from indexer.ann import AnnConfig, indexed_columns, vector_query
+from indexer.query import check_query_tokens
 from indexer.schema import granularity_label, row_to_doc, sql_string, vector_column
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc
@@ -135,6 +137,7 @@ class Searcher:
         if self.encoder is None:
             raise ValueError("this Searcher was opened without an encoder; use search_vector")
         n = self.check_n(n)
+        check_query_tokens(self.encoder, query, n)  # refuses, never truncates (see indexer.query)
         vector = self.encoder.encode([query], n=n, is_query=True)[0]  # (dim,)
         return self.search_vector(vector, n, k, source_prefix, title_contains)
 

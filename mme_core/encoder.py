@@ -23,7 +23,6 @@ from .backbones import BACKBONES, Backbone
 from .documents import MAX_IMAGE_PIXELS, ImageSegment, InterleavedDoc, TextSegment, decode_image
 from .loading import pick_device, pick_dtype, resolve_source
 from .pooling import (
-    FULL,
     GRANULARITIES,
     Granularity,
     check_granularity,
@@ -144,15 +143,19 @@ class MMEEncoder:
 
     def count_tokens(self, doc: InterleavedDoc, n: Granularity, is_query: bool = False) -> int:
         """Language-model tokens `doc` costs at granularity `n` (reads image headers only)."""
-        n = check_granularity(n)
-        items: list[str | tuple[int, int]] = []
-        for segment in doc.segments:
-            if isinstance(segment, TextSegment):
-                items.append(segment.text)
-            else:
-                size = _image_size(segment)
-                items.append(pooled_shape(*self.backbone.grid_shape(size), n))
-        return self.backbone.count_tokens(items, is_query)
+        return dict(self._counts(doc, [check_granularity(n)], is_query))[check_granularity(n)]
+
+    def _counts(self, doc: InterleavedDoc, ns: Iterable[Granularity], is_query: bool):
+        """(n, tokens) for each n, reading each image header once."""
+        grids = [
+            segment.text
+            if isinstance(segment, TextSegment)
+            else self.backbone.grid_shape(_image_size(segment))
+            for segment in doc.segments
+        ]
+        for n in ns:
+            items = [item if isinstance(item, str) else pooled_shape(*item, n) for item in grids]
+            yield n, self.backbone.count_tokens(items, is_query)
 
     def default_batch_size(self, tokens_per_doc: int) -> int:
         """8 on CPU (larger batches only add padding there); on a GPU, as many documents as half the
@@ -180,11 +183,26 @@ class MMEEncoder:
     ) -> torch.Tensor:
         """(B, dim) unit embeddings of `docs` whose images' grids are given; pools them to N×N."""
         n = check_granularity(n)
-        order = [seg.path for doc in docs for seg in doc.segments if isinstance(seg, ImageSegment)]
-        pooled = iter(pool_grids([grids_by_path[path] for path in order], n))
+        return self.embed_pairs([(doc, n) for doc in docs], grids_by_path, is_query)
+
+    def embed_pairs(
+        self,
+        pairs: Sequence[tuple[InterleavedDoc, Granularity]],
+        grids_by_path: dict[str, torch.Tensor],
+        is_query: bool = False,
+    ) -> torch.Tensor:
+        """(B, dim) for (document, N) pairs that may mix granularities, in one LM forward.
+
+        Mixing N lets `encode_all` send every granularity of a document through the language model
+        together: a few large matrix products instead of many thin ones.
+        """
+        pooled = {}
+        for n in dict.fromkeys(n for _, n in pairs):
+            paths = [seg.path for doc, m in pairs if m == n for seg in doc.images]
+            pooled[n] = iter(pool_grids([grids_by_path[path] for path in paths], n))
         sequences = [
-            [seg.text if isinstance(seg, TextSegment) else next(pooled) for seg in doc.segments]
-            for doc in docs
+            [seg.text if isinstance(seg, TextSegment) else next(pooled[n]) for seg in doc.segments]
+            for doc, n in pairs
         ]
         batch = self.backbone.tokenize(sequences, is_query)
         hidden = self.backbone.hidden_states(batch)  # (B, L, H)
@@ -228,10 +246,12 @@ class MMEEncoder:
         if not docs:
             return out
         # Longest first, so batches hold similar lengths (little padding) and OOM shows up at once.
-        widest = FULL if FULL in ns else max(n for n in ns if n != FULL)
-        lengths = [self.count_tokens(doc, widest, is_query) for doc in docs]
-        order = sorted(range(len(docs)), key=lambda i: -lengths[i])
-        batch_size = batch_size or self.default_batch_size(max(lengths))
+        lengths = {
+            (i, n): count for i, doc in enumerate(docs) for n, count in self._counts(doc, ns, is_query)
+        }
+        widest = [max(lengths[i, n] for n in ns) for i in range(len(docs))]
+        order = sorted(range(len(docs)), key=lambda i: -widest[i])
+        batch_size = batch_size or self.default_batch_size(max(widest))
         chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
         remaining_uses = Counter(seg.path for doc in docs for seg in doc.images)
         grids: dict[str, torch.Tensor] = {}
@@ -243,8 +263,13 @@ class MMEEncoder:
                 )
                 images = [_load(path, chunk_docs) for path in missing]
                 grids.update(zip(missing, self.backbone.visual_grids(images), strict=True))
-                for n in ns:
-                    out[n][chunk] = self.embed_batch(chunk_docs, n, grids, is_query).cpu().numpy()
+                # Every (document, N) pair of the chunk, longest first, batch_size pairs per forward.
+                pairs = sorted(((i, n) for i in chunk for n in ns), key=lambda pair: -lengths[pair])
+                for start in range(0, len(pairs), batch_size):
+                    group = pairs[start : start + batch_size]
+                    vectors = self.embed_pairs([(docs[i], n) for i, n in group], grids, is_query)
+                    for (i, n), vector in zip(group, vectors.cpu().numpy(), strict=True):
+                        out[n][i] = vector
                 for doc in chunk_docs:  # free grids no later batch needs
                     for segment in doc.images:
                         remaining_uses[segment.path] -= 1

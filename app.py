@@ -1,0 +1,41 @@
+"""Interleaved text-image search: the Gradio app (locally, or as a Hugging Face Space).
+
+    python app.py                                   # offline: shipped demo model + demo collection
+    python app.py --model Alibaba-NLP/gme-Qwen2-VL-2B-Instruct --collection ~/notes
+    MME_MODEL=... MME_ADAPTER=... MME_INDEX=... python app.py
+    gradio app.py                                   # reload mode: the model loads once, not per edit
+
+Search is also an API endpoint:
+    from gradio_client import Client, handle_file
+    Client("http://127.0.0.1:7860/").predict(["my sink after", handle_file("sink.jpg"), "what next?"],
+                                             3, 10, api_name="/search")
+"""
+
+from __future__ import annotations
+
+import sys
+
+import gradio as gr
+
+from webapp import build_demo, launch_options, load_app, parse_config
+
+__all__ = ["build_demo", "demo"]
+
+MAX_UPLOAD = "25mb"  # per file: query images and collection zips (zips are checked again when unpacked)
+
+if gr.NO_RELOAD:  # skipped when Gradio's reload mode re-executes this file after an edit
+    # `gradio app.py -- --model X` hands the app its own arguments after `--`.
+    APP_ARGS = sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else sys.argv[1:]
+    CONFIG = parse_config(APP_ARGS)
+    LOADED = load_app(CONFIG)
+
+demo = build_demo(LOADED.searcher, LOADED.encoder, LOADED.options)
+
+if __name__ == "__main__":
+    demo.queue(default_concurrency_limit=2).launch(
+        server_name=CONFIG.host,
+        server_port=CONFIG.port,
+        max_file_size=MAX_UPLOAD,
+        show_error=True,
+        **launch_options(),
+    )

@@ -1,0 +1,99 @@
+"""Single-modality baselines for the interleaved benchmark.
+
+- Text only: BM25 over all the text of each document, by LanceDB's full-text search (an in-memory
+  table in a temporary directory, dropped afterwards; the product's own index lives in `indexer`).
+- Image only, model-free: each picture becomes a spatial colour histogram (2x2 cells x 4^3 RGB bins,
+  square-rooted so the cosine is the Bhattacharyya coefficient); a query scores a document by the
+  mean over its pictures of the best-matching document picture (MaxSim). It ignores text and order
+  by construction, which is what an image-only baseline should show; it needs no trained model,
+  so it means the same thing for every checkpoint. (`evaluate --views images` gives the other
+  image-only baseline: the encoder itself on the documents' images-only views.)
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+
+import numpy as np
+
+from mme_core.documents import InterleavedDoc
+
+HISTOGRAM_BINS = 4  # per channel
+HISTOGRAM_GRID = 2  # cells per side
+HISTOGRAM_SIDE = 64  # pictures are resized to this square first
+
+
+def bm25_rankings(docs: Sequence[InterleavedDoc], queries: Sequence[InterleavedDoc], k: int = 100) -> dict:
+    """qid -> up to k doc ids by BM25 (queries or documents without text rank nothing / are never found)."""
+    import lancedb
+    import pyarrow as pa
+    from lancedb.index import FTS
+
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    rankings: dict[str, list[str]] = {}
+    with tempfile.TemporaryDirectory(prefix="bm25-") as tmp:
+        table = lancedb.connect(tmp).create_table(
+            "docs", pa.table({"id": [d.id for d in docs], "text": [d.text for d in docs]})
+        )
+        table.create_index("text", config=FTS())
+        for query in queries:
+            text = " ".join(query.text.split())
+            if not text:
+                rankings[query.id] = []
+                continue
+            hits = table.search(text, query_type="fts").limit(k).to_list()
+            rankings[query.id] = [hit["id"] for hit in hits]
+    return rankings
+
+
+def colour_histogram(image) -> np.ndarray:
+    """(GRID*GRID*BINS^3,) unit vector: square-rooted, per-cell-normalised spatial RGB histogram."""
+    pixels = np.asarray(image.convert("RGB").resize((HISTOGRAM_SIDE, HISTOGRAM_SIDE)))  # (S, S, 3)
+    levels = pixels // (256 // HISTOGRAM_BINS)  # (S, S, 3) in [0, BINS)
+    codes = (levels[..., 0] * HISTOGRAM_BINS + levels[..., 1]) * HISTOGRAM_BINS + levels[..., 2]  # (S, S)
+    cell = HISTOGRAM_SIDE // HISTOGRAM_GRID
+    parts = []
+    for gy in range(HISTOGRAM_GRID):
+        for gx in range(HISTOGRAM_GRID):
+            block = codes[gy * cell : (gy + 1) * cell, gx * cell : (gx + 1) * cell]
+            counts = np.bincount(block.ravel(), minlength=HISTOGRAM_BINS**3)  # (BINS^3,)
+            parts.append(np.sqrt(counts / counts.sum()))
+    vector = np.concatenate(parts).astype(np.float32)  # (GRID*GRID*BINS^3,)
+    return vector / np.linalg.norm(vector)
+
+
+def histogram_rankings(
+    docs: Sequence[InterleavedDoc], queries: Sequence[InterleavedDoc], k: int = 100
+) -> dict[str, list[str]]:
+    """qid -> up to k doc ids by colour-histogram MaxSim (documents without pictures score 0)."""
+    if k < 1:
+        raise ValueError(f"k must be >= 1, got {k}")
+    features: dict[str, np.ndarray] = {}
+
+    def feature(path: str) -> np.ndarray:
+        if path not in features:
+            from mme_core.documents import ImageSegment
+
+            features[path] = colour_histogram(ImageSegment(path).load())
+        return features[path]
+
+    # Document pictures laid out contiguously so one reduceat takes each document's maximum.
+    owners = [d for d in docs if d.images]
+    starts = np.cumsum([0] + [len(d.images) for d in owners[:-1]])
+    if owners:
+        doc_pictures = np.stack([feature(s.path) for d in owners for s in d.images])  # (P, F)
+    position = {d.id: i for i, d in enumerate(docs)}
+    owner_columns = np.array([position[d.id] for d in owners], dtype=int)
+    ids = np.asarray([d.id for d in docs], dtype=object)
+    rankings: dict[str, list[str]] = {}
+    for query in queries:
+        scores = np.zeros(len(docs), dtype=np.float32)  # (D,)
+        if query.images and owners:
+            sims = np.stack([feature(s.path) for s in query.images]) @ doc_pictures.T  # (Q, P)
+            best = np.maximum.reduceat(sims, starts, axis=1)  # (Q, D_with_pictures)
+            scores[owner_columns] = best.mean(axis=0)
+        top = np.argsort(-scores, kind="stable")[: min(k, len(docs))]
+        rankings[query.id] = ids[top].tolist()
+    return rankings

@@ -1,0 +1,257 @@
+"""Evaluate an MME encoder (and/or single-modality baselines) on a TIIR-format split.
+
+    python -m mme_core.evaluate --model M [--adapter A] --data DIR --ns 1,2,3,4,6,full \
+        [--shuffle none,images,positions] [--views interleaved,text,images] \
+        [--baselines bm25,histogram] --out results/
+
+For each shuffle condition the corpus and the queries are encoded once at every N (`encode_all`:
+one vision pass serves all N; queries with is_query=True), ranked exactly by a matrix product and
+scored with the official wikiHow-TIIR metrics. Writes results.json, results.md and nsweep.png.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mme_core.ablations import SHUFFLES, apply_shuffle
+from mme_core.documents import InterleavedDoc
+from mme_core.evaluation import DEFAULT_METRICS, evaluate_rankings
+from mme_core.loading import ModelNotAvailableError
+from mme_core.ranking import rank_exact
+from mme_core.synthetic.analysis import load_roles, top1_relations
+from mme_core.tiir_data import TIIRSplit, load_tiir
+
+VIEWS = ("interleaved", "text", "images")
+BASELINES = ("bm25", "histogram")
+RANK_DEPTH = 100  # the deepest cut of DEFAULT_METRICS (R@100)
+
+
+@dataclass(frozen=True)
+class EvalConfig:
+    """One evaluation run; every choice is validated here, before any model loads."""
+
+    data: Path
+    out: Path
+    model: str | None = None
+    adapter: str | None = None
+    ns: tuple = (1, 2, 3, 4, 6, "full")
+    shuffles: tuple[str, ...] = ("none",)
+    views: tuple[str, ...] = ("interleaved",)
+    baselines: tuple[str, ...] = ()
+    batch_size: int = 8
+    device: str = "auto"
+    dtype: str = "auto"
+    seed: int = 0
+    max_queries: int | None = None
+    progress: bool = False
+    metrics: tuple[str, ...] = field(default=DEFAULT_METRICS)
+
+    def __post_init__(self) -> None:
+        for name, chosen, valid in (
+            ("shuffle", self.shuffles, SHUFFLES),
+            ("view", self.views, VIEWS),
+            ("baseline", self.baselines, BASELINES),
+        ):
+            for item in chosen:
+                if item not in valid:
+                    raise ValueError(f"unknown {name} {item!r}; valid choices are {', '.join(valid)}")
+        if self.model is None and not self.baselines:
+            raise ValueError("nothing to evaluate: give --model, --baselines, or both")
+        if self.adapter is not None and self.model is None:
+            raise ValueError("--adapter needs --model (the base the adapter was trained on)")
+        if self.batch_size < 1:
+            raise ValueError(f"batch size must be >= 1, got {self.batch_size}")
+        if self.max_queries is not None and self.max_queries < 1:
+            raise ValueError(f"max queries must be >= 1, got {self.max_queries}")
+        if self.model is not None and (not self.ns or not self.views or not self.shuffles):
+            raise ValueError("a model run needs at least one N, one view and one shuffle condition")
+
+
+def parse_list(text: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in text.split(",") if item.strip())
+
+
+def parse_ns(text: str) -> tuple:
+    from mme_core.pooling import check_granularity
+
+    return tuple(dict.fromkeys(check_granularity(item) for item in parse_list(text)))
+
+
+def view_of(doc: InterleavedDoc, view: str) -> InterleavedDoc | None:
+    if view == "interleaved":
+        return doc
+    return doc.text_only() if view == "text" else doc.images_only()
+
+
+def encode_view(encoder, docs: list[InterleavedDoc], view: str, config: EvalConfig, is_query: bool) -> dict:
+    """{n: (len(docs), dim)}; a document with nothing in this view keeps a zero vector."""
+    import numpy as np
+
+    present = [(i, v) for i, d in enumerate(docs) if (v := view_of(d, view)) is not None]
+    ns = config.ns[:1] if view == "text" else config.ns  # without images every N gives the same vector
+    encoded = encoder.encode_all(
+        [v for _, v in present], ns, config.batch_size, is_query=is_query, progress=config.progress
+    )
+    if view == "text":
+        encoded = {n: encoded[ns[0]] for n in config.ns}
+    rows = [i for i, _ in present]
+    full = {}
+    for n, vectors in encoded.items():
+        full[n] = np.zeros((len(docs), encoder.dim), dtype=np.float32)  # (D, dim)
+        full[n][rows] = vectors
+    return full
+
+
+def scored(rankings: dict, split: TIIRSplit, config: EvalConfig, roles: dict | None) -> dict:
+    """The metrics, plus where the first hit lands on a generated split."""
+    out = {"metrics": evaluate_rankings(rankings, split.qrels, config.metrics)}
+    if roles is not None:
+        out["top1"] = top1_relations(rankings, split.qrels, roles)
+    return out
+
+
+def model_runs(encoder, split: TIIRSplit, config: EvalConfig, roles: dict | None = None) -> list[dict]:
+    runs = []
+    doc_ids, query_ids = [d.id for d in split.docs], [q.id for q in split.queries]
+    conditions = [(view, shuffle) for shuffle in config.shuffles for view in config.views]
+    for view, shuffle in conditions:
+        if view != "interleaved" and shuffle != "none":
+            continue  # a single-modality view has no interleaving to shuffle
+        start = time.perf_counter()
+        docs = apply_shuffle(split.docs, shuffle, config.seed)
+        queries = apply_shuffle(split.queries, shuffle, config.seed)
+        doc_vectors = encode_view(encoder, docs, view, config, is_query=False)
+        query_vectors = encode_view(encoder, queries, view, config, is_query=True)
+        seconds = time.perf_counter() - start
+        for n in config.ns:
+            rankings = rank_exact(query_vectors[n], doc_vectors[n], query_ids, doc_ids, k=RANK_DEPTH)
+            runs.append(
+                {
+                    "system": "MME",
+                    "view": view,
+                    "shuffle": shuffle,
+                    "n": n,
+                    "tokens_per_image": encoder.tokens_per_image(n),
+                    **scored(rankings, split, config, roles),
+                    "encode_seconds": round(seconds, 2),
+                }
+            )
+    return runs
+
+
+def baseline_runs(split: TIIRSplit, config: EvalConfig, roles: dict | None = None) -> list[dict]:
+    from mme_core.baselines import bm25_rankings, histogram_rankings
+
+    systems = {
+        "bm25": ("BM25 (LanceDB full-text search)", "text", bm25_rankings),
+        "histogram": ("colour-histogram MaxSim", "images", histogram_rankings),
+    }
+    runs = []
+    for name in config.baselines:
+        label, view, rank = systems[name]
+        start = time.perf_counter()
+        rankings = rank(split.docs, split.queries, k=RANK_DEPTH)
+        runs.append(
+            {
+                "system": label,
+                "view": view,
+                "shuffle": "none",
+                "n": None,
+                "tokens_per_image": None,
+                **scored(rankings, split, config, roles),
+                "encode_seconds": round(time.perf_counter() - start, 2),
+            }
+        )
+    return runs
+
+
+def limit_queries(split: TIIRSplit, max_queries: int | None) -> TIIRSplit:
+    if max_queries is None or max_queries >= len(split.queries):
+        return split
+    queries = split.queries[:max_queries]
+    return TIIRSplit(split.docs, queries, {q.id: split.qrels[q.id] for q in queries})
+
+
+def evaluate(config: EvalConfig) -> dict:
+    """Run everything `config` asks for and write the reports; returns the results dict."""
+    from mme_core.eval_report import write_reports
+
+    split = limit_queries(load_tiir(config.data), config.max_queries)
+    roles = load_roles(config.data)  # only generated splits carry docs_meta.jsonl
+    results: dict = {
+        "data": {"dir": str(config.data), "docs": len(split.docs), "queries": len(split.queries)},
+        "metrics": list(config.metrics),
+        "model": None,
+        "runs": [],
+    }
+    if config.model is not None:
+        from mme_core.encoder import MMEEncoder
+
+        encoder = MMEEncoder.from_pretrained(
+            config.model, adapter=config.adapter, device=config.device, dtype=config.dtype
+        )
+        results["model"] = {
+            "id": config.model,
+            "adapter": config.adapter,
+            "family": encoder.family,
+            "dim": encoder.dim,
+            "fingerprint": encoder.fingerprint,
+        }
+        results["runs"] += model_runs(encoder, split, config, roles)
+    results["runs"] += baseline_runs(split, config, roles)
+    write_reports(results, config.out)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m mme_core.evaluate", description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data", required=True, type=Path, help="directory with docs/queries/qrels.jsonl")
+    parser.add_argument("--out", default=Path("results"), type=Path, help="where results.* and nsweep.png go")
+    parser.add_argument("--model", help="hub id or local directory of an MME-capable checkpoint")
+    parser.add_argument("--adapter", help="LoRA adapter directory or hub id")
+    parser.add_argument("--ns", default="1,2,3,4,6,full", help="granularities, e.g. 1,2,3,4,6,full")
+    parser.add_argument("--shuffle", default="none", help=f"comma list of {', '.join(SHUFFLES)}")
+    parser.add_argument("--views", default="interleaved", help=f"comma list of {', '.join(VIEWS)}")
+    parser.add_argument("--baselines", default="", help=f"comma list of {', '.join(BASELINES)}")
+    parser.add_argument("--batch-size", type=int, default=8)
+    parser.add_argument("--device", default="auto")
+    parser.add_argument("--dtype", default="auto")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the shuffle ablations")
+    parser.add_argument("--max-queries", type=int, help="evaluate only the first N queries")
+    parser.add_argument("--progress", action="store_true", help="show encoding progress bars")
+    args = parser.parse_args(argv)
+    try:
+        config = EvalConfig(
+            data=args.data,
+            out=args.out,
+            model=args.model,
+            adapter=args.adapter,
+            ns=parse_ns(args.ns),
+            shuffles=parse_list(args.shuffle),
+            views=parse_list(args.views),
+            baselines=parse_list(args.baselines),
+            batch_size=args.batch_size,
+            device=args.device,
+            dtype=args.dtype,
+            seed=args.seed,
+            max_queries=args.max_queries,
+            progress=args.progress,
+        )
+        results = evaluate(config)
+    except (ValueError, ModelNotAvailableError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    from mme_core.eval_report import markdown_report
+
+    print(markdown_report(results))
+    written = ", ".join(str(config.out / name) for name in results["files"])
+    print(f"wrote {written}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,194 @@
+"""The training loop: InfoNCE over the strategy's (query N, document N) pairs, with accelerate.
+
+Per micro-batch, every distinct image is decoded and run through the vision tower + projector once
+(`enc.visual_grids`); each granularity N then pools those grids inside `enc.embed_batch`. Queries
+are embedded once per query N and documents (positives + hard negatives) once per document N;
+the strategy's pairs only recombine those embeddings, so `mean` costs M forward passes per side,
+not M*M.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from accelerate import Accelerator
+from accelerate.utils import set_seed
+from tqdm.auto import tqdm
+from transformers import get_linear_schedule_with_warmup
+
+from mme_core.documents import ImageSegment
+from mme_core.encoder import MMEEncoder
+from mme_core.pooling import pool_grids
+
+from .checkpoints import ResumePoint, latest_checkpoint, load_checkpoint, save_checkpoint, save_weights
+from .config import TrainConfig
+from .data import TrainingTriple, load_triples
+from .loss import info_nce_loss
+from .model_setup import TrainableEncoder, make_trainable
+from .strategies import GranularityPlan, make_strategy
+
+LOSS_LOG = "loss_log.jsonl"
+CONFIG_FILE = "train_config.json"
+
+
+@dataclass(frozen=True)
+class TrainResult:
+    out_dir: Path
+    final_dir: Path  # adapter dir (LoRA) or full checkpoint dir
+    steps: int
+    log_path: Path
+    losses: tuple[float, ...]  # per optimiser step, this run only
+
+
+@dataclass(frozen=True)
+class StepLoss:
+    loss: torch.Tensor  # mean over the plan's pairs
+    by_pair: dict[str, float]  # "q_n/d_n" -> loss, for the log
+
+
+def batch_loss(
+    trainable: TrainableEncoder,
+    triples: list[TrainingTriple],
+    plan: GranularityPlan,
+    num_negatives: int,
+    temperature: float,
+    rng: random.Random,
+) -> StepLoss:
+    """Loss of one micro-batch; differentiable w.r.t. whatever the trainable encoder trains."""
+    encoder = trainable.encoder
+    queries = [t.query for t in triples]
+    positives = [t.positive for t in triples]
+    negatives = [doc for t in triples for doc in t.sample_negatives(num_negatives, rng)]
+    docs = positives + negatives
+    paths = list(dict.fromkeys(seg.path for doc in queries + docs for seg in doc.images))
+    with torch.set_grad_enabled(trainable.vision_needs_grad):
+        grids = encoder.visual_grids([ImageSegment(path).load() for path in paths])
+    # Pool each N once for both sides; embed_batch then finds grids already N x N and keeps them.
+    pooled = {n: dict(zip(paths, pool_grids(grids, n), strict=True)) for n in {*plan.query_ns, *plan.doc_ns}}
+    query_emb = {n: encoder.embed_batch(queries, n, pooled[n], is_query=True) for n in plan.query_ns}
+    doc_emb = {n: encoder.embed_batch(docs, n, pooled[n]) for n in plan.doc_ns}  # (B + B*K, D)
+    batch = len(triples)
+    ignore = same_as_positive(positives, docs)
+    losses = {}
+    for q_n, d_n in plan.pairs:
+        candidates = doc_emb[d_n]
+        hard = candidates[batch:].reshape(batch, num_negatives, -1) if num_negatives else None  # (B, K, D)
+        losses[f"{q_n}/{d_n}"] = info_nce_loss(query_emb[q_n], candidates[:batch], hard, temperature, ignore)
+    loss = torch.stack(list(losses.values())).mean()
+    return StepLoss(loss, {key: round(value.item(), 5) for key, value in losses.items()})
+
+
+def same_as_positive(positives: list, candidates: list) -> torch.Tensor | None:
+    """(B, C) True where candidate j has the same content as query i's positive but is not column i.
+
+    Two queries of a batch may share a relevant document (wikiHow-TIIR has several queries per
+    tutorial): its other copies must not count as negatives. None when nothing needs masking.
+    """
+    keys = [doc.segments for doc in candidates]
+    mask = torch.tensor([[j != i and keys[j] == positive.segments for j in range(len(keys))]
+                         for i, positive in enumerate(positives)])  # fmt: skip
+    return mask if bool(mask.any()) else None
+
+
+def micro_batch(
+    triples: list[TrainingTriple], batch_size: int, seed: int, index: int
+) -> list[TrainingTriple]:
+    """The `index`-th micro-batch of the run: epochs are seeded shuffles, so resuming lands exactly."""
+    per_epoch = math.ceil(len(triples) / batch_size)
+    epoch, position = divmod(index, per_epoch)
+    order = list(range(len(triples)))
+    random.Random(f"{seed}:epoch{epoch}").shuffle(order)
+    return [triples[i] for i in order[position * batch_size : (position + 1) * batch_size]]
+
+
+def train(config: TrainConfig, resume: str | None = None, progress: bool = True) -> TrainResult:
+    """Run training as configured. `resume`: a checkpoint dir, or "auto" for the latest in `out`."""
+    out_dir = Path(config.out)
+    set_seed(config.seed)
+    triples = load_triples(config.data, min_negatives=config.num_negatives, drop_short=config.drop_short)
+    if len(triples) < 2 and config.num_negatives == 0:
+        raise ValueError(
+            "need at least 2 training triples (or hard negatives): one alone has nothing to contrast"
+        )
+    accelerator = Accelerator(
+        mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum, cpu=config.cpu
+    )
+    if accelerator.num_processes > 1:
+        raise ValueError("multi-process training is not supported yet; run on one device")
+    encoder = MMEEncoder.from_pretrained(config.model, device=str(accelerator.device), dtype="float32")
+    trainable = make_trainable(encoder, config)
+    optimizer = torch.optim.AdamW(
+        trainable.trainable_parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+    )
+    steps_per_epoch = math.ceil(math.ceil(len(triples) / config.batch_size) / config.grad_accum)
+    total_steps = config.max_steps or steps_per_epoch * config.epochs
+    scheduler = get_linear_schedule_with_warmup(optimizer, config.warmup_steps, total_steps)
+    module, optimizer, scheduler = accelerator.prepare(trainable.module, optimizer, scheduler)
+
+    point = ResumePoint(0, 0)
+    config_dict = config.to_dict()
+    if resume is not None:
+        source = latest_checkpoint(out_dir) if resume == "auto" else Path(resume)
+        if source is not None:
+            point = load_checkpoint(source, trainable, optimizer, scheduler, config_dict)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / CONFIG_FILE).write_text(json.dumps(config_dict, indent=2) + "\n")
+    log_path = out_dir / LOSS_LOG
+    if point.step == 0:
+        log_path.unlink(missing_ok=True)
+
+    strategy = make_strategy(config.strategy, config.ns, seed=config.seed)
+    trained, total = trainable.parameter_counts()
+    bar = tqdm(total=total_steps, initial=point.step, desc=f"train {config.strategy}", disable=not progress)
+    bar.write(f"training {trained:,} of {total:,} parameters on {len(triples)} triples, {total_steps} steps")
+    step, micro, losses, window = point.step, point.micro_batches, [], []
+    started = time.perf_counter()
+    module.train()
+    while step < total_steps:
+        plan = strategy.plan(step)
+        rng = random.Random(f"{config.seed}:negatives:{micro}")
+        batch = micro_batch(triples, config.batch_size, config.seed, micro)
+        with accelerator.accumulate(module):
+            with accelerator.autocast():
+                result = batch_loss(trainable, batch, plan, config.num_negatives, config.temperature, rng)
+            accelerator.backward(result.loss)
+            if accelerator.sync_gradients and config.max_grad_norm > 0:
+                accelerator.clip_grad_norm_(trainable.trainable_parameters(), config.max_grad_norm)
+            optimizer.step()
+            scheduler.step()
+            optimizer.zero_grad()
+        micro += 1
+        window.append((result.loss.item(), result.by_pair))
+        if not accelerator.sync_gradients:
+            continue
+        step += 1
+        step_loss = sum(loss for loss, _ in window) / len(window)
+        losses.append(step_loss)
+        if step % config.log_every == 0 or step == total_steps:
+            row = {
+                "step": step,
+                "epoch": round(micro * config.batch_size / len(triples), 3),
+                "loss": round(step_loss, 5),
+                "lr": scheduler.get_last_lr()[0],
+                "pairs": window[-1][1],
+                "elapsed_s": round(time.perf_counter() - started, 2),
+            }
+            with log_path.open("a", encoding="utf-8") as handle:
+                handle.write(json.dumps(row) + "\n")
+        window = []
+        bar.update(1)
+        bar.set_postfix(loss=f"{step_loss:.4f}")
+        if config.save_every and step % config.save_every == 0 and step < total_steps:
+            target = out_dir / f"checkpoint-{step:06d}"
+            save_checkpoint(target, trainable, optimizer, scheduler, ResumePoint(step, micro), config_dict)
+    bar.close()
+    module.eval()
+    final_dir = out_dir / ("adapter" if config.finetune == "lora" else "model")
+    save_weights(final_dir, trainable)
+    return TrainResult(out_dir, final_dir, step, log_path, tuple(losses))

@@ -1,0 +1,64 @@
+"""Turn a loaded MMEEncoder into a trainable one: LoRA adapter or full fine-tuning.
+
+LoRA (default): peft injects adapters into the language model's attention projections in place, so
+the encoder's backbone, which calls the HF model directly, runs through them. Full fine-tuning is
+meant for small from-scratch models (the demo model); the vision tower stays frozen unless
+`freeze_vision=False`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+
+from mme_core.encoder import MMEEncoder
+
+from .config import PROJECTOR_MODULES, TrainConfig
+
+# Parameter-name prefixes of each family's vision tower, excluding the projector.
+VISION_TOWER = {"deepseek_vl": ("model.vision_model.",), "qwen2_vl": ("model.visual.",)}
+
+
+def is_vision_tower(name: str, family: str) -> bool:
+    projector = f".{PROJECTOR_MODULES[family]}."
+    return name.startswith(VISION_TOWER[family]) and projector not in f".{name}"
+
+
+@dataclass
+class TrainableEncoder:
+    encoder: MMEEncoder
+    module: torch.nn.Module  # what the optimiser trains (peft model or the HF model itself)
+    vision_needs_grad: bool  # whether visual_grids must run with autograd on
+
+    def trainable_parameters(self) -> list[torch.nn.Parameter]:
+        return [p for p in self.module.parameters() if p.requires_grad]
+
+    def parameter_counts(self) -> tuple[int, int]:
+        params = list(self.module.parameters())
+        return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
+
+def make_trainable(encoder: MMEEncoder, config: TrainConfig) -> TrainableEncoder:
+    if encoder.adapter is not None:
+        raise ValueError("train from a base model, not from an encoder that already carries an adapter")
+    family = encoder.family
+    hf_model = encoder.backbone.model
+    if config.finetune == "lora":
+        from peft import get_peft_model
+
+        module = get_peft_model(hf_model, config.lora_config(family))
+        trained = MMEEncoder(encoder.backbone, encoder.model_id, peft_model=module)
+        vision_needs_grad = config.train_projector
+    else:
+        for name, parameter in hf_model.named_parameters():
+            parameter.requires_grad_(not (config.freeze_vision and is_vision_tower(name, family)))
+        module, trained = hf_model, encoder
+        vision_needs_grad = True  # the projector (and maybe the tower) learns
+    if config.gradient_checkpointing:
+        kwargs = {"use_reentrant": False}
+        if hasattr(hf_model, "activation_checkpointing_enable"):  # the transformers 5 name
+            hf_model.activation_checkpointing_enable(activation_checkpointing_kwargs=kwargs)
+        else:
+            hf_model.gradient_checkpointing_enable(gradient_checkpointing_kwargs=kwargs)
+    return TrainableEncoder(trained, module, vision_needs_grad)

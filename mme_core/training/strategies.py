@@ -1,0 +1,96 @@
+"""Granularity strategies: which (query N, document N) pairs a training step optimises.
+
+Following the MME paper (arXiv 2502.12799, Sec. 4), with M candidate granularities:
+- `random`: one N per step, drawn uniformly; query and document both at that N.
+- `mrl`:    every N in the step, query and document at the same N; the M losses are averaged.
+- `mean`:   all M x M (query N, document N) pairs; the M*M losses are averaged (the paper's best).
+
+Each strategy answers one question, `plan(step)`, with a `GranularityPlan`. `random` draws from a
+generator seeded by (seed, step), so a resumed run sees the same granularities as an unbroken one.
+"""
+
+from __future__ import annotations
+
+import random
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+from itertools import product
+
+Granularity = int | str  # an int N (N x N pooled tokens per image) or "full" (no pooling)
+
+
+@dataclass(frozen=True)
+class GranularityPlan:
+    """The (query_n, doc_n) pairs whose losses are averaged in one step."""
+
+    pairs: tuple[tuple[Granularity, Granularity], ...]
+
+    @property
+    def query_ns(self) -> tuple[Granularity, ...]:
+        """Distinct query granularities, in first-use order: one query forward pass each."""
+        return tuple(dict.fromkeys(q for q, _ in self.pairs))
+
+    @property
+    def doc_ns(self) -> tuple[Granularity, ...]:
+        return tuple(dict.fromkeys(d for _, d in self.pairs))
+
+
+def check_granularities(ns) -> tuple[Granularity, ...]:
+    ns = tuple(ns)
+    if not ns:
+        raise ValueError("granularities must not be empty; give e.g. ns=(1, 2, 3, 4, 6)")
+    for n in ns:
+        valid_int = isinstance(n, int) and not isinstance(n, bool) and n >= 1
+        if not (valid_int or n == "full"):
+            raise ValueError(f"invalid granularity {n!r}: each must be a positive int N or 'full'")
+    if len(set(ns)) != len(ns):
+        raise ValueError(f"granularities must be distinct, got {ns}")
+    return ns
+
+
+class GranularityStrategy(ABC):
+    name: str = ""
+
+    def __init__(self, ns, seed: int = 0) -> None:
+        self.ns = check_granularities(ns)
+        self.seed = seed
+
+    @abstractmethod
+    def plan(self, step: int) -> GranularityPlan:
+        """The pairs to optimise at optimisation step `step` (0-based)."""
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(ns={self.ns})"
+
+
+class RandomStrategy(GranularityStrategy):
+    name = "random"
+
+    def plan(self, step: int) -> GranularityPlan:
+        n = random.Random(f"{self.seed}:{step}").choice(self.ns)
+        return GranularityPlan(((n, n),))
+
+
+class MRLStrategy(GranularityStrategy):
+    name = "mrl"
+
+    def plan(self, step: int) -> GranularityPlan:
+        return GranularityPlan(tuple((n, n) for n in self.ns))
+
+
+class MeanStrategy(GranularityStrategy):
+    name = "mean"
+
+    def plan(self, step: int) -> GranularityPlan:
+        return GranularityPlan(tuple(product(self.ns, self.ns)))
+
+
+STRATEGIES: dict[str, type[GranularityStrategy]] = {
+    cls.name: cls for cls in (RandomStrategy, MRLStrategy, MeanStrategy)
+}
+
+
+def make_strategy(name: str, ns, seed: int = 0) -> GranularityStrategy:
+    if name not in STRATEGIES:
+        raise ValueError(f"unknown strategy {name!r}; valid strategies are {', '.join(STRATEGIES)}")
+    return STRATEGIES[name](ns, seed=seed)

@@ -1,0 +1,248 @@
+"""A real browser (Debian chromium driven by pip playwright) against the page on 127.0.0.1.
+
+Under CI=true a missing browser or playwright FAILS these tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from mme_core.documents import ImageSegment, TextSegment
+from webapp.layout import AppOptions, build_demo
+
+from .helpers import serving
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = os.environ.get("MME_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--headless",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def _missing(reason: str):
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"browser test cannot run under CI: {reason}")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("pip package playwright is not installed")
+    if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
+        _missing(f"no chromium at {CHROMIUM} (apt install chromium)")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+class RecordingSearcher:
+    """The real Searcher, plus a record of every query the page sent (to check Python's view of order)."""
+
+    def __init__(self, searcher):
+        self._searcher = searcher
+        self.queries = []
+
+    def __getattr__(self, name):
+        return getattr(self._searcher, name)
+
+    def search(self, query, **kwargs):
+        self.queries.append((query, kwargs))
+        return self._searcher.search(query, **kwargs)
+
+
+@pytest.fixture(scope="module")
+def page_app(app_searcher, tiny_dsvl, app_collection):
+    from webapp.assets import ExampleQuery
+
+    recording = RecordingSearcher(app_searcher)
+    example = ExampleQuery(
+        "glue", (("text", "Glue a red triangle"), ("image", str(app_collection / "images/red_triangle.png")))
+    )
+    demo = build_demo(recording, tiny_dsvl, AppOptions(model_label="tiny-dsvl (test)", examples=(example,)))
+    with serving(demo) as url:
+        yield url, recording
+
+
+@pytest.fixture
+def page(browser, page_app):
+    context = browser.new_context(viewport={"width": 1280, "height": 1000})
+    tab = context.new_page()
+    errors = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.goto(page_app[0])
+    tab.wait_for_selector(".mme-composer .mme-item-text textarea")
+    yield tab
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def item_kinds(page) -> list[str]:
+    return page.eval_on_selector_all(".mme-items .mme-item", "nodes => nodes.map(n => n.dataset.type)")
+
+
+def cards(page) -> list[tuple[int, float, str]]:
+    rows = page.eval_on_selector_all(
+        ".mme-card",
+        "cards => cards.map(c => [Number(c.dataset.rank), Number(c.dataset.score), c.dataset.id])",
+    )
+    return [tuple(row) for row in rows]
+
+
+def plot_source(page) -> str:
+    return page.get_attribute("#mme-plot img", "src") or ""
+
+
+def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, app_collection, tmp_path):
+    _, recording = page_app
+    images = app_collection / "images"
+    page.fill(".mme-item-text textarea", "Paint a blue square")
+    page.click(".mme-add-text")
+    page.locator(".mme-item-text textarea").nth(1).fill("then glue a red triangle")
+    page.set_input_files(".mme-file", [str(images / "blue_square.png"), str(images / "red_triangle.png")])
+    page.wait_for_function("document.querySelectorAll('.mme-item-image:not(.mme-pending)').length === 2")
+    assert item_kinds(page) == ["text", "text", "image", "image"]
+
+    # Drag the first image (after the second text box) to between the two text boxes.
+    page.drag_and_drop(
+        ".mme-item-image >> nth=0", ".mme-item-text >> nth=1", target_position={"x": 60, "y": 4}
+    )
+    assert item_kinds(page) == ["text", "image", "text", "image"]
+    assert page.locator(".mme-item-image .mme-name").all_inner_texts() == [
+        "blue_square.png",
+        "red_triangle.png",
+    ]
+
+    page.click("#mme-search")
+    page.wait_for_selector(".mme-card")
+    page.wait_for_selector("#mme-plot img")
+    query, kwargs = recording.queries[-1]
+    assert [type(s).__name__ for s in query.segments] == [
+        "TextSegment",
+        "ImageSegment",
+        "TextSegment",
+        "ImageSegment",
+    ]
+    assert query.segments[0] == TextSegment("Paint a blue square")
+    assert [Path(s.path).name for s in query.segments if isinstance(s, ImageSegment)] == [
+        "blue_square.png",
+        "red_triangle.png",
+    ]
+    shown = cards(page)
+    assert [rank for rank, _, _ in shown] == list(range(1, len(shown) + 1))
+    assert [score for _, score, _ in shown] == sorted((score for _, score, _ in shown), reverse=True)
+    expected = app_searcher.search(query, n=3, k=10)
+    assert [doc_id for _, _, doc_id in shown] == [hit.id for hit in expected]
+    assert page.inner_text(".mme-summary").startswith(f"{len(expected)} results · N = 3 (9 tokens/image)")
+    page.screenshot(path=str(tmp_path / "search-n3.png"), full_page=True)
+    first_plot = plot_source(page)
+
+    # Move the slider one step right: N = 3 -> 4 re-runs the search and redraws the plot.
+    page.focus(".mme-g-range")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('.mme-summary').innerText.includes('N = 4')")
+    page.wait_for_function(f"(document.querySelector('#mme-plot img') || {{}}).src !== {first_plot!r}")
+    assert page.inner_text(".mme-g-current") == "4 → 16 tokens/image"
+    assert recording.queries[-1][1]["n"] == 4
+    at_four = cards(page)
+    assert [doc_id for _, _, doc_id in at_four] == [hit.id for hit in app_searcher.search(query, n=4, k=10)]
+    assert [score for _, score, _ in at_four] != [score for _, score, _ in shown]
+    screenshot = tmp_path / "search-n4.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    assert screenshot.stat().st_size > 20_000
+    if os.environ.get("MME_SCREENSHOT_DIR"):  # keep a copy to look at
+        shutil.copy(screenshot, Path(os.environ["MME_SCREENSHOT_DIR"]) / "search.png")
+
+
+def test_expand_more_like_this_and_examples(page, page_app):
+    _, recording = page_app
+    page.click(".mme-example")
+    page.wait_for_selector(".mme-card")
+    assert item_kinds(page) == ["text", "image"]
+    first = page.locator(".mme-card").first
+    first_id = first.get_attribute("data-id")
+    first.locator(".mme-expand").click()
+    first.locator(".mme-full .mme-full-doc").wait_for()
+    assert first.locator(".mme-full .mme-image").count() >= 1
+    assert first.locator(".mme-expand").inner_text() == "Show less"
+
+    second = page.locator(".mme-card").nth(1)
+    second_id = second.get_attribute("data-id")
+    second.locator(".mme-more").click()
+    page.wait_for_function(
+        f"(document.querySelector('.mme-card') || {{dataset: {{}}}}).dataset.id === {second_id!r}"
+    )
+    assert recording.queries[-1][0].segments[0].text.startswith("#")  # the result's own text became the query
+    assert first_id != second_id
+
+
+EVENT_OPTIONS = "{bubbles: true, cancelable: true}"
+
+
+def deliver_file(page, path: Path, name: str, how: str, mime: str = "image/png") -> None:
+    """Drop a file on the composer (as from the desktop) or paste it into the first text box."""
+    data = base64.b64encode(path.read_bytes()).decode()
+    event = (
+        "new DragEvent('drop', {...options, dataTransfer: transfer})"
+        if how == "drop"
+        else "new ClipboardEvent('paste', {...options, clipboardData: transfer})"
+    )
+    target = ".mme-composer" if how == "drop" else "textarea"
+    page.evaluate(
+        f"""() => {{
+            const bytes = Uint8Array.from(atob('{data}'), c => c.charCodeAt(0));
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([bytes], '{name}', {{type: '{mime}'}}));
+            const options = {EVENT_OPTIONS};
+            document.querySelector('{target}').dispatchEvent({event});
+        }}"""
+    )
+
+
+def test_drop_paste_reorder_remove_and_clear(page, app_collection):
+    image = app_collection / "images" / "green_triangle.png"
+    page.fill(".mme-item-text textarea", "first words")
+    deliver_file(page, image, "dropped.png", "drop")
+    page.wait_for_function("document.querySelectorAll('.mme-item-image:not(.mme-pending)').length === 1")
+    deliver_file(page, image, "pasted.png", "paste")
+    page.wait_for_function("document.querySelectorAll('.mme-item-image:not(.mme-pending)').length === 2")
+    names = page.locator(".mme-item-image .mme-name").all_inner_texts()
+    assert item_kinds(page) == ["text", "image", "image"] and names == ["pasted.png", "dropped.png"]
+
+    page.locator(".mme-item-image").nth(1).hover()
+    page.locator(".mme-item-image").nth(1).locator(".mme-up").click()
+    assert page.locator(".mme-item-image .mme-name").all_inner_texts() == ["dropped.png", "pasted.png"]
+    page.locator(".mme-item-text .mme-up").click()  # already first: stays
+    page.locator(".mme-item").nth(0).locator(".mme-down").click()
+    assert item_kinds(page) == ["image", "text", "image"]
+    page.locator(".mme-item-image").nth(0).hover()
+    page.locator(".mme-item-image").nth(0).locator(".mme-remove").click()
+    assert item_kinds(page) == ["text", "image"]
+
+    deliver_file(page, image, "notes.pdf", "drop", mime="application/pdf")
+    assert "not a PNG, JPEG, WebP, GIF or BMP" in page.inner_text(".mme-composer-error")
+    page.click(".mme-clear")
+    assert item_kinds(page) == ["text"] and page.input_value(".mme-item-text textarea") == ""
+
+    page.click("#mme-search")  # an empty query gets a message, not a crash
+    page.wait_for_selector(".mme-error")
+    assert "the query is empty" in page.inner_text(".mme-error")
+    page.fill(".mme-item-text textarea", "Stack orange squares")
+    page.press(".mme-item-text textarea", "Enter")  # Enter searches
+    page.wait_for_selector(".mme-card")
+    assert re.match(r"\d+ results", page.inner_text(".mme-summary"))

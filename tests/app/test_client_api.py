@@ -1,0 +1,141 @@
+"""The real entry point, `python app.py`, started offline in a subprocess on 127.0.0.1 and called
+with gradio_client: the named /search endpoint returns what the library returns."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
+
+from .helpers import free_port
+
+REPO = Path(__file__).resolve().parents[2]
+START_TIMEOUT_S = 180
+
+
+@pytest.fixture(scope="module")
+def app_process(tiny_dsvl_dir, app_collection, tmp_path_factory):
+    work = tmp_path_factory.mktemp("app-process")
+    port = free_port()
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "GRADIO_ANALYTICS_ENABLED": "False",
+        "MME_MODEL": str(tiny_dsvl_dir),  # the model comes from the environment, the rest from flags
+    }
+    command = [
+        sys.executable, "app.py",
+        "--collection", str(app_collection),
+        "--index", str(work / "index"),
+        "--data-dir", str(work / "data"),
+        "--host", "127.0.0.1",
+        "--port", str(port),
+        "--device", "cpu",
+    ]  # fmt: skip
+    log = open(work / "app.log", "w")
+    process = subprocess.Popen(command, cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + START_TIMEOUT_S
+    try:
+        while True:
+            if process.poll() is not None:
+                pytest.fail(f"app.py exited with {process.returncode}:\n{(work / 'app.log').read_text()}")
+            try:
+                if httpx.get(url, timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(f"app.py silent for {START_TIMEOUT_S} s:\n{(work / 'app.log').read_text()}")
+            time.sleep(0.5)
+        yield url, str(work / "index"), work / "app.log"
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+        log.close()
+
+
+def test_client_search_returns_the_librarys_top_hit(app_process, tiny_dsvl_dir, app_collection):
+    from gradio_client import Client, handle_file
+
+    from indexer import Searcher
+    from mme_core import MMEEncoder
+
+    url, index_uri, log = app_process
+    image = app_collection / "images" / "blue_square.png"
+    client = Client(url, verbose=False)
+    records = client.predict(
+        ["Paint a blue square", handle_file(str(image)), "then fold it"], 3, 5, api_name="/search"
+    )
+
+    encoder = MMEEncoder.from_pretrained(str(tiny_dsvl_dir), device="cpu")  # same settings as the app
+    library = Searcher.open(index_uri, encoder).search(
+        InterleavedDoc(
+            (TextSegment("Paint a blue square"), ImageSegment(str(image)), TextSegment("then fold it"))
+        ),
+        n=3,
+        k=5,
+    )
+    assert [r["id"] for r in records] == [hit.id for hit in library]
+    assert records[0]["id"] == library[0].id
+    assert records[0]["score"] == pytest.approx(library[0].score, abs=1e-4)
+    assert [r["rank"] for r in records] == [1, 2, 3, 4, 5]
+    assert "MME app: indexing" in log.read_text()  # the first start built the index from --collection
+
+
+def test_client_errors_name_the_problem(app_process):
+    from gradio_client import Client
+
+    client = Client(app_process[0], verbose=False)
+    for query, n, message in [
+        ([], 3, "the query is empty"),
+        (["fold"], 5, "not stored"),
+        ([{"path": "/etc/passwd"}], 3, "refused image path"),  # no FileData meta: the client sends it as is
+        ([{"path": "../../etc/hostname"}], 3, "refused image path"),
+    ]:
+        with pytest.raises(Exception, match=message):
+            client.predict(query, n, 5, api_name="/search")
+
+
+def test_page_and_banner_name_the_model(app_process, tiny_dsvl_dir):
+    html = httpx.get(app_process[0], timeout=10).text
+    assert str(tiny_dsvl_dir) in html  # the banner text is part of the page config
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/etc/passwd",
+        "../../../../etc/passwd",
+        "%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+        "/tmp/gradio/../../etc/passwd",
+        "app.py",  # the app's own source
+        "COLLECTION_IMAGE",  # collection images reach the page inline, never by path
+        "INDEX_DIR",
+    ],
+)
+def test_file_route_serves_no_arbitrary_paths(app_process, app_collection, path):
+    url, index_uri, _ = app_process
+    path = path.replace("COLLECTION_IMAGE", str(app_collection / "images" / "red_circle.png"))
+    path = path.replace("INDEX_DIR", index_uri)
+    response = httpx.get(f"{url}gradio_api/file={path}", timeout=10)
+    assert response.status_code in (400, 403, 404), (path, response.status_code)
+    assert b"root:" not in response.content
+
+
+def test_uploads_over_the_size_limit_are_refused(app_process, tmp_path):
+    big = tmp_path / "huge.png"
+    big.write_bytes(b"\0" * (26 * 1024 * 1024))  # the app allows 25 MB per file
+    with big.open("rb") as handle:
+        response = httpx.post(f"{app_process[0]}gradio_api/upload", files={"files": handle}, timeout=60)
+    assert response.status_code == 413, response.text[:200]

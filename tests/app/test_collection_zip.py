@@ -1,0 +1,123 @@
+"""Collection uploads: zips are checked for traversal, links and bombs; folders must be under a root."""
+
+from __future__ import annotations
+
+import stat
+import zipfile
+
+import pytest
+
+from webapp.collection import ZipLimits, extract_zip, resolve_folder
+
+
+def make_zip(path, members: dict[str, bytes], compression=zipfile.ZIP_DEFLATED):
+    with zipfile.ZipFile(path, "w", compression) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def test_a_good_zip_unpacks_into_a_new_folder(tmp_path, image_factory):
+    image = open(image_factory("red"), "rb").read()
+    archive = make_zip(
+        tmp_path / "notes.zip",
+        {"notes/a.md": b"# A\n\n![x](img/a.png)\n", "notes/img/a.png": image, "notes/run.sh": b"rm -rf /"},
+    )
+    folder = extract_zip(archive, tmp_path / "out")
+    assert (folder / "notes" / "a.md").read_bytes().startswith(b"# A")
+    assert (folder / "notes" / "img" / "a.png").read_bytes() == image
+    assert not (folder / "notes" / "run.sh").exists()  # not a collection file type
+    assert extract_zip(archive, tmp_path / "out") == folder  # same zip again: reused, not duplicated
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [folder.name]
+
+
+TRAVERSAL_NAMES = ["../evil.md", "a/../../evil.md", "/etc/evil.md", "C:/evil.md", "..\\evil.md"]
+
+
+@pytest.mark.parametrize("name", TRAVERSAL_NAMES)
+def test_traversal_names_are_refused_and_nothing_is_written(tmp_path, name):
+    archive = make_zip(tmp_path / "bad.zip", {"ok.md": b"# ok", name: b"# evil"})
+    with pytest.raises(ValueError, match="points outside the collection folder"):
+        extract_zip(archive, tmp_path / "out")
+    assert not (tmp_path / "evil.md").exists()
+    assert not any((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
+
+
+def test_symlink_members_are_refused(tmp_path):
+    archive = tmp_path / "link.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.writestr("ok.md", b"# ok")
+        info = zipfile.ZipInfo("notes/link.md")
+        info.external_attr = (stat.S_IFLNK | 0o777) << 16
+        zf.writestr(info, "/etc/passwd")
+    with pytest.raises(ValueError, match="symbolic link"):
+        extract_zip(archive, tmp_path / "out")
+
+
+def test_a_zip_bomb_is_refused_by_ratio(tmp_path):
+    archive = make_zip(tmp_path / "bomb.zip", {"a.md": b"# a", "big.md": b"\0" * (20 * 1024 * 1024)})
+    with pytest.raises(ValueError, match="zip bomb"):
+        extract_zip(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+
+
+def test_total_size_file_count_and_zip_size_limits(tmp_path):
+    archive = make_zip(tmp_path / "many.zip", {f"n{i}.md": b"# note %d" % i for i in range(30)})
+    with pytest.raises(ValueError, match="30 files; the limit is 10"):
+        extract_zip(archive, tmp_path / "out", ZipLimits(max_files=10))
+    with pytest.raises(ValueError, match="unpacks to"):
+        extract_zip(archive, tmp_path / "out", ZipLimits(max_total_bytes=100))
+    with pytest.raises(ValueError, match="the limit is 0 MB"):
+        extract_zip(archive, tmp_path / "out", ZipLimits(max_zip_bytes=10))
+
+
+def test_a_member_larger_than_it_claims_is_stopped_while_extracting(tmp_path):
+    archive = make_zip(tmp_path / "liar.zip", {"a.md": b"# a " * 1000}, compression=zipfile.ZIP_STORED)
+    data = bytearray(archive.read_bytes())
+    # Shrink the declared uncompressed size in the central directory (offset 24 of the entry).
+    central = data.rfind(b"PK\x01\x02")
+    data[central + 24 : central + 28] = (10).to_bytes(4, "little")
+    archive.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="cannot unpack liar.zip: Bad CRC-32|larger than it claims"):
+        extract_zip(archive, tmp_path / "out")
+    leftovers = list((tmp_path / "out").rglob("*.md")) if (tmp_path / "out").exists() else []
+    assert leftovers == []
+
+
+def test_an_encrypted_member_is_refused_with_a_message(tmp_path):
+    archive = make_zip(tmp_path / "locked.zip", {"a.md": b"# a"}, compression=zipfile.ZIP_STORED)
+    data = bytearray(archive.read_bytes())
+    for header in (b"PK\x03\x04", b"PK\x01\x02"):  # set the "encrypted" flag bit in both headers
+        at = data.find(header)
+        flag_offset = at + (6 if header == b"PK\x03\x04" else 8)
+        data[flag_offset] |= 0x01
+    archive.write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="cannot unpack locked.zip"):
+        extract_zip(archive, tmp_path / "out")
+
+
+def test_not_a_zip_and_nothing_to_index(tmp_path, image_factory):
+    fake = tmp_path / "fake.zip"
+    fake.write_bytes(b"%PDF-1.4")
+    with pytest.raises(ValueError, match="not a zip file"):
+        extract_zip(fake, tmp_path / "out")
+    only_images = make_zip(tmp_path / "pics.zip", {"a.png": open(image_factory(), "rb").read()})
+    with pytest.raises(ValueError, match="nothing to index"):
+        extract_zip(only_images, tmp_path / "out")
+    with pytest.raises(ValueError, match="zip not found"):
+        extract_zip(tmp_path / "missing.zip", tmp_path / "out")
+
+
+def test_folders_must_lie_under_an_allowed_root(tmp_path):
+    root = tmp_path / "allowed"
+    (root / "notes").mkdir(parents=True)
+    assert resolve_folder(str(root / "notes"), (root,)) == (root / "notes").resolve()
+    for outside in ("/etc", str(root / ".."), str(root / "notes" / ".." / "..")):
+        with pytest.raises(ValueError, match="only folders under"):
+            resolve_folder(outside, (root,))
+    with pytest.raises(ValueError, match="disabled in this app"):
+        resolve_folder(str(root / "notes"), ())
+    with pytest.raises(ValueError, match="not a folder"):
+        resolve_folder(str(root / "missing"), (root,))
+    with pytest.raises(ValueError, match="enter the path"):
+        resolve_folder("  ", (root,))

@@ -1,0 +1,187 @@
+"""Page handlers over a real tmp index built with the tiny DeepSeek-VL (no fakes)."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import zipfile
+
+import gradio as gr
+import pytest
+from matplotlib.figure import Figure
+
+from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
+from webapp.assets import ExampleQuery
+from webapp.handlers import Handlers
+from webapp.layout import AppOptions, build_demo
+from webapp.media import MediaRegistry
+from webapp.service import SearchService
+
+
+@pytest.fixture
+def handlers(app_searcher, tiny_dsvl, app_index, upload_root, tmp_path, app_collection):
+    from indexer import Searcher, build_index
+
+    service = SearchService(
+        app_searcher,
+        tiny_dsvl,
+        media=MediaRegistry(upload_root),
+        index_uri=app_index,
+        open_searcher=Searcher.open,
+        build_index=build_index,
+        collections_roots=(tmp_path,),
+        uploads_dir=tmp_path / "zips",
+    )
+    red_circle = str(app_collection / "images/red_circle.png")
+    example = ExampleQuery("red", (("text", "fold it"), ("image", red_circle)))
+    return Handlers(service, (example,))
+
+
+def upload(path, upload_root) -> str:
+    target = upload_root / "u1" / os.path.basename(path)
+    target.parent.mkdir(exist_ok=True)
+    shutil.copy(path, target)
+    return str(target)
+
+
+def card_ids(html: str) -> list[str]:
+    return re.findall(r'data-id="([^"]+)"', html)
+
+
+def test_search_returns_the_librarys_ranking_as_cards(handlers, app_searcher, app_collection, upload_root):
+    image = upload(app_collection / "images/blue_square.png", upload_root)
+    value = [{"type": "text", "text": "Paint a blue square"}, {"type": "image", "path": image}]
+    html, state = handlers.search(value, 3, 4)
+    library = app_searcher.search(
+        InterleavedDoc((TextSegment("Paint a blue square"), ImageSegment(os.path.realpath(image)))), n=3, k=4
+    )
+    assert card_ids(html) == [hit.id for hit in library]
+    scores = [float(s) for s in re.findall(r'data-score="([^"]+)"', html)]
+    assert scores == sorted(scores, reverse=True) and len(scores) == 4
+    assert state["n"] == 3 and [h.id for h in state["hits"]] == card_ids(html)
+
+
+def test_each_stored_n_gives_its_own_ranking_and_labels(handlers, app_searcher, app_collection):
+    doc = app_searcher.search(InterleavedDoc((TextSegment("glue"),)), n=1, k=1)[0].doc
+    value = handlers.more_like_this(handlers.media.doc_token(doc))
+    for n in app_searcher.ns:
+        html, state = handlers.search(value, n, 6)
+        assert f"N = {n} ({n * n} tokens/image)" in html
+        assert card_ids(html)[0] == doc.id  # a document is its own best match at every N
+
+
+def test_bad_queries_come_back_as_inline_messages(handlers, upload_root):
+    for value, message in [
+        ([], "the query is empty"),
+        ([{"type": "image", "path": "/etc/passwd"}], "refused image path"),
+        ([{"type": "text", "text": "x"}], "not stored"),
+    ]:
+        html, state = handlers.search(value, 5 if message == "not stored" else 3, 10)
+        assert 'class="mme-error"' in html and message in html and state is None
+    html, _ = handlers.search([{"type": "text", "text": "x"}], 3, 0)
+    assert "k must be an integer from 1 to 50" in html
+    html, _ = handlers.search([{"type": "text", "text": "x"}], 3, "ten")
+    assert "whole number" in html
+
+
+def test_slider_does_nothing_until_something_is_composed(handlers):
+    assert handlers.search_if_composed([{"type": "text", "text": "  "}], 2, 10) == (gr.skip(), gr.skip())
+    html, state = handlers.search_if_composed([{"type": "text", "text": "fold"}], 2, 10)
+    assert state["n"] == 2
+
+
+def test_plot_has_the_query_and_top_results_at_the_chosen_n(handlers, app_collection):
+    value = handlers.example(0)
+    _, state = handlers.search(value, 4, 10)
+    figure = handlers.plot(state)
+    assert isinstance(figure, Figure)
+    axes = figure.axes[0]
+    labels = [tick.get_text() for tick in axes.get_yticklabels()]
+    assert labels[0] == "Query" and [label[:2] for label in labels[1:]] == ["#1", "#2", "#3", "#4", "#5"]
+    positions = list(axes.get_yticks())
+    assert positions == sorted(positions, reverse=True)  # query drawn on top, then ranks downwards
+    assert "N = 4 (16 tokens/image)" in axes.get_title()
+    assert handlers.plot(None) is None
+
+
+def test_examples_more_like_this_and_full_document(handlers, app_searcher):
+    items = handlers.example(0)
+    assert [item["type"] for item in items] == ["text", "image"] and "path" not in items[1]
+    with pytest.raises(gr.Error):
+        handlers.example(5)
+    html, state = handlers.search(items, 3, 3)
+    top = state["hits"][0]
+    token = re.search(r'data-doc="([^"]+)"', html).group(1)
+    again = handlers.more_like_this(token)
+    assert [item.get("text") for item in again if item["type"] == "text"] == [
+        s.text for s in top.doc.segments if isinstance(s, TextSegment)
+    ]
+    assert top.doc.segments[-1].text.strip() in handlers.full_document(token)
+    assert "unknown document reference" in handlers.full_document("forged")
+    with pytest.raises(gr.Error, match="unknown document reference"):
+        handlers.more_like_this("forged")
+
+
+def test_api_search_matches_library_refuses_foreign_paths(
+    handlers, app_searcher, app_collection, upload_root
+):
+    image = upload(app_collection / "images/green_triangle.png", upload_root)
+    records = handlers.api_search(["Sort green triangles", {"path": image}], 2, 3)
+    library = app_searcher.search(
+        InterleavedDoc((TextSegment("Sort green triangles"), ImageSegment(os.path.realpath(image)))), n=2, k=3
+    )
+    assert [r["id"] for r in records] == [h.id for h in library]
+    assert records[0]["segments"][1] == {"image": "green_triangle.png"}  # names only, no server paths
+    with pytest.raises(gr.Error, match="refused image path"):
+        handlers.api_search([{"path": str(app_collection / "images/green_triangle.png")}], 2, 3)
+
+
+def test_index_a_folder_and_a_zip_then_find_them(tiny_dsvl, upload_root, tmp_path, app_collection):
+    from indexer import Searcher, build_index
+
+    from .helpers import APP_NS, write_notes
+
+    uri = str(tmp_path / "own-index")  # its own index: the session one stays as the other tests expect
+    build_index(str(app_collection), uri, tiny_dsvl, ns=APP_NS, progress=False)
+    service = SearchService(
+        Searcher.open(uri, tiny_dsvl),
+        tiny_dsvl,
+        media=MediaRegistry(upload_root),
+        index_uri=uri,
+        open_searcher=Searcher.open,
+        build_index=build_index,
+        collections_roots=(tmp_path,),
+        uploads_dir=tmp_path / "zips",
+    )
+    handlers = Handlers(service)
+
+    extra = tmp_path / "more"
+    extra.mkdir()
+    (extra / "weave.md").write_text("# Weave a basket\n\nSoak the reeds, then weave them over and under.\n")
+    status, stats = handlers.index_folder(str(extra))
+    assert "Indexed: 1 added" in status and "<b>7</b><span>documents</span>" in stats
+    html, _ = handlers.search([{"type": "text", "text": "Weave a basket"}], 3, 1)
+    assert card_ids(html) == ["weave.md"]
+
+    zipped = tmp_path / "notes.zip"
+    notes = write_notes(tmp_path / "zipped")
+    with zipfile.ZipFile(zipped, "w") as archive:
+        for path in notes.rglob("*"):
+            archive.write(path, path.relative_to(notes))
+    status, stats = handlers.index_zip(str(zipped))
+    assert "Indexed: 6 added" in status and "<b>13</b><span>parts</span>" in stats
+
+    status, _ = handlers.index_folder("/etc")
+    assert "only folders under" in status
+    status, _ = handlers.index_zip(None)
+    assert "choose a .zip file" in status
+
+
+def test_build_demo_wires_a_named_search_api(app_searcher, tiny_dsvl):
+    demo = build_demo(app_searcher, tiny_dsvl, AppOptions(model_label="tiny"))
+    api = demo.get_api_info()
+    assert "/search" in api["named_endpoints"]
+    parameters = api["named_endpoints"]["/search"]["parameters"]
+    assert [p["parameter_name"] for p in parameters] == ["query", "n", "k"]
+    assert set(api["named_endpoints"]) == {"/search"}  # page events are private

@@ -1,0 +1,190 @@
+"""Every way into the running app that takes a path or a file, tried with `../` and absolute paths:
+the named API (as gradio_client's view_api lists it), every page event (called through the queue as
+a browser or curl would, private or not), every gr.HTML server function, and the file routes.
+Nothing outside what the app may read is read, served or indexed."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from pathlib import Path
+
+import httpx
+import pytest
+
+from bench.appclient import QueueCaller
+
+from .conftest import SERVED_NOTES
+
+PASSWD_MARK = "root:x:0:0"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def hostile_paths(served: Path, work: Path, root: Path) -> list[str]:
+    return [
+        "/etc/passwd",
+        "../../../../../../etc/passwd",
+        "/tmp/gradio/../../etc/passwd",
+        "..%2f..%2f..%2fetc%2fpasswd",
+        "~/.bashrc",
+        str(REPO / "app.py"),
+        str(served / "img" / "0-0.png"),  # a collection picture: shown inline only, never by path
+        str(work / "index"),
+        str(work / "app.log"),
+        str(root / ".."),  # the parent of the allowed root
+        str(root / "later" / ".." / ".." / "etc"),
+        "/",
+    ]
+
+
+def refused(outcome) -> bool:
+    """An event either failed, or answered with the page's inline error notice."""
+    if not outcome.success:
+        return True
+    first = (outcome.data or [None])[0]
+    return isinstance(first, str) and "mme-error" in first
+
+
+def leaked(outcome) -> bool:
+    return PASSWD_MARK in json.dumps(outcome.data) + str(outcome.error)
+
+
+def payloads(input_types: list[str], path: str) -> list[tuple[list, dict | None]]:
+    """(data, event_data) attacks on an event, by the kinds of inputs it takes."""
+    if input_types == ["api", "api", "api"]:  # the named /search: query list, n, k
+        file_data = {"path": path, "meta": {"_type": "gradio.FileData"}}
+        return [([["text", {"path": path}], 3, 5], None), ([[file_data], 3, 5], None)]
+    if input_types == ["html", "html", "slider"]:  # composer, granularity, k
+        items = [[{"type": "image", "path": path}], [{"type": "image", "ref": path}], [{"type": "image"}]]
+        return [([json.dumps(item), 3, 5], None) for item in items] + [([items[0], 3, 5], None)]
+    if input_types == ["textbox"]:  # index a folder
+        return [([path], None)]
+    if input_types == ["file"]:  # index an uploaded zip
+        return [([{"path": path, "meta": {"_type": "gradio.FileData"}}], None), ([path], None)]
+    if input_types == []:  # loaders driven by the page's event payload
+        return [([], {"doc": path}), ([], {"index": path}), ([], {"doc": path, "index": 0})]
+    if input_types == ["state"]:  # server-side state: a client can only send null
+        return [([path], None)]
+    raise AssertionError(f"an event with inputs {input_types} has no attack written for it yet")
+
+
+def test_the_only_named_api_is_search(live_app):
+    from gradio_client import Client
+
+    info = Client(live_app[0], verbose=False).view_api(return_format="dict", print_info=False)
+    assert set(info["named_endpoints"]) == {"/search"}
+    assert info["unnamed_endpoints"] == {}
+
+
+def test_every_event_refuses_paths_outside_what_it_may_read(live_app, served_collection, collections_root):
+    url, work = live_app
+    caller = QueueCaller(url)
+    stats = caller.event("stats")
+    before = caller.call(stats, []).data[0]
+    tried = set()
+    for event in caller.events():
+        types = caller.input_types(event)
+        for path in hostile_paths(served_collection, work, collections_root):
+            for data, event_data in payloads(types, path):
+                outcome = caller.call(event, data, event_data)
+                assert not leaked(outcome), (event.api_name, path)
+                if event.api_name.startswith(("stats", "plot")):
+                    continue  # stats takes no input, plot only server-side state: checked for leaks
+                assert refused(outcome), (event.api_name, path, data, outcome)
+        tried.add(event.api_name)
+    assert tried == {e.api_name for e in caller.events()}
+    after = caller.call(stats, []).data[0]
+    assert after == before  # nothing was indexed from anywhere
+    assert f"<b>{SERVED_NOTES}</b>" in after or "documents" in after
+
+
+def test_server_functions_take_only_tokens_the_page_was_given(live_app, served_collection, collections_root):
+    url, work = live_app
+    caller = QueueCaller(url)
+    functions = caller.server_functions()
+    assert functions, "the results component exposes full_document"
+    for component_id, name in functions:
+        for path in hostile_paths(served_collection, work, collections_root):
+            response = caller.component_server(component_id, name, path)
+            assert PASSWD_MARK not in response.text
+            assert response.status_code != 200 or "mme-error" in response.text, (name, path)
+    for component_id, _ in functions:  # only declared server functions are callable at all
+        for name in ("__init__", "preprocess", "postprocess", "as_example", "api_info"):
+            assert caller.component_server(component_id, name, "/etc/passwd").status_code == 404
+
+
+@pytest.mark.parametrize(
+    "route",
+    [
+        "gradio_api/file=/etc/passwd",
+        "gradio_api/file=..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "gradio_api/file=%252e%252e/%252e%252e/etc/passwd",
+        "gradio_api/file=/tmp/gradio/%2e%2e/%2e%2e/etc/passwd",
+        "gradio_api/file=APP_LOG",
+        "gradio_api/file=REPO/webapp/service.py",
+        "gradio_api/file=ROOT/secret.txt",
+        "gradio_api/proxy=http://127.0.0.1:1/",
+        "file=/etc/passwd",
+        "static/../../../../etc/passwd",
+        "assets/..%2f..%2f..%2f..%2fetc%2fpasswd",
+        "gradio_api/file=~/.bashrc",
+    ],
+)
+def test_file_routes_serve_nothing_outside_the_upload_folder(live_app, collections_root, route):
+    url, work = live_app
+    route = route.replace("APP_LOG", str(work / "app.log")).replace("REPO", str(REPO))
+    route = route.replace("ROOT", str(collections_root))
+    response = httpx.get(url + route, timeout=10)
+    assert response.status_code in (400, 403, 404, 405), (route, response.status_code)
+    assert PASSWD_MARK not in response.text and "not a collection" not in response.text
+
+
+def test_a_file_this_client_uploaded_is_served_back_and_nothing_else(live_app, served_collection):
+    """The upload folder is the one place the file route serves from."""
+    url, _ = live_app
+    picture = served_collection / "img" / "1-0.png"
+    with picture.open("rb") as handle:
+        uploaded = httpx.post(f"{url}gradio_api/upload", files={"files": handle}, timeout=30).json()[0]
+    assert httpx.get(f"{url}gradio_api/file={uploaded}", timeout=10).content == picture.read_bytes()
+    sibling = str(Path(uploaded).parent / ".." / ".." / "etc" / "passwd")
+    assert httpx.get(f"{url}gradio_api/file={sibling}", timeout=10).status_code in (403, 404)
+
+
+def upload(url: str, path: Path) -> dict:
+    with path.open("rb") as handle:
+        server_path = httpx.post(f"{url}gradio_api/upload", files={"files": handle}, timeout=60).json()[0]
+    return {"path": server_path, "orig_name": path.name, "meta": {"_type": "gradio.FileData"}}
+
+
+def test_hostile_zips_uploaded_through_the_page_are_refused_and_leave_nothing(live_app, tmp_path):
+    url, work = live_app
+    caller = QueueCaller(url)
+    zips = {
+        "traversal.zip": [("../../escape.md", b"# escaped\n")],
+        "absolute.zip": [("/tmp/escape-absolute.md", b"# escaped\n")],
+        "bomb.zip": [("bomb.md", b"\0" * (40 * 1024 * 1024))],  # ~1000x compression
+        "binary.zip": [("run.sh", b"#!/bin/sh\necho hi\n")],
+    }
+    for name, members in zips.items():
+        with zipfile.ZipFile(tmp_path / name, "w", zipfile.ZIP_DEFLATED) as archive:
+            for member, data in members:
+                archive.writestr(member, data)
+    stats = caller.event("stats")
+    before = caller.call(stats, []).data[0]
+    unpacked = work / "data" / "uploaded-collections"
+    existing = set(unpacked.iterdir()) if unpacked.is_dir() else set()
+    index_zip = caller.event("index_zip")
+    messages = {}
+    for name in zips:
+        outcome = caller.call(index_zip, [upload(url, tmp_path / name)])
+        assert refused(outcome), (name, outcome)
+        messages[name] = outcome.data[0]
+    assert "points outside the collection folder" in messages["traversal.zip"]
+    assert "points outside the collection folder" in messages["absolute.zip"]
+    assert "zip bomb" in messages["bomb.zip"]
+    assert "nothing to index" in messages["binary.zip"]
+    after = set(unpacked.iterdir()) if unpacked.is_dir() else set()
+    assert {p.name for p in after - existing if not p.name.startswith(".")} == set()
+    assert not any(p.name.startswith(".unpacking-") for p in after)  # no half-unpacked staging left
+    assert not (work / "data" / "escape.md").exists() and not Path("/tmp/escape-absolute.md").exists()
+    assert caller.call(stats, []).data[0] == before

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from mme_core.build_demo import DemoRecipe, build_demo
+from mme_core.encoder import MMEEncoder
+
+MICRO = DemoRecipe(
+    train_triples=24, test_docs=18, test_queries=6, collection_docs=12, collection_queries=3,
+    text_hidden=64, vision_hidden=32, vision_layers=1, batch_size=4, max_steps=2, warmup_steps=0, ns=(1, 2),
+)  # fmt: skip
+
+
+@pytest.mark.slow
+def test_build_demo_end_to_end_writes_model_collection_and_report(tmp_path):
+    report = build_demo(tmp_path / "demo", MICRO, work=tmp_path / "work", progress=False)
+    model, collection = tmp_path / "demo" / "model", tmp_path / "demo" / "collection"
+    saved = json.loads((model / "training_report.json").read_text())
+    assert saved["trained"].keys() == saved["untrained"].keys() == {"1", "2"}
+    assert set(saved["trained"]["2"]) >= {"MRR@10", "R@5"}
+    assert saved["model_bytes"] < 20_000_000 and report["train_config"]["strategy"] == "mean"
+    assert len((collection / "docs.jsonl").read_text().splitlines()) == 12
+    encoder = MMEEncoder.from_pretrained(str(model), device="cpu", dtype="float32")
+    assert encoder.family == "deepseek_vl" and encoder.backbone.grid_shape((64, 64)) == (24, 24)
+    assert not list((tmp_path / "demo").glob(".demo-partial-*"))
+
+
+def test_pilot_flag_parses_and_bad_overrides_fail(capsys):
+    from mme_core.build_demo import main
+
+    assert main(["--pilot", "--max-steps", "-3", "--out", "/nonexistent/never"]) == 2
+    assert "max_steps must be an int >= 1" in capsys.readouterr().err

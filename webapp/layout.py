@@ -1,0 +1,225 @@
+"""The page: `build_demo(searcher) -> gr.Blocks`. Components and wiring only; see handlers.py."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from html import escape
+from pathlib import Path
+
+import gradio as gr
+
+from .assets import ExampleQuery, asset
+from .collection import ZipLimits
+from .handlers import Handlers
+from .media import MediaRegistry, thumbnail_uri
+from .plot import EXPLANATION
+from .render import banner_html, placeholder_html
+from .service import SearchService
+
+DEFAULT_K = 10
+SEARCH_CONCURRENCY = 2
+
+
+@dataclass(frozen=True)
+class AppOptions:
+    """What the page says about itself and what it may do; building it has no side effects.
+
+    model_label/model_note/model_warning fill the banner; `examples` are one-click queries;
+    `index_uri` with `open_searcher` and `build_index` enables the Collection tab's indexing;
+    folders may only be indexed under `collections_roots`; zips are unpacked under `uploads_dir`.
+    """
+
+    model_label: str = ""
+    model_note: str = ""
+    model_warning: str = ""
+    examples: tuple[ExampleQuery, ...] = ()
+    index_uri: str | None = None
+    open_searcher: object = None
+    build_index: object = None
+    collections_roots: tuple[Path, ...] = ()
+    uploads_dir: Path | None = None
+    zip_limits: ZipLimits = field(default_factory=ZipLimits)
+    title: str = "Interleaved how-to search"
+
+
+def launch_options() -> dict:
+    """Page-wide theme and CSS (Gradio 6 takes these in launch(), not in Blocks())."""
+    system_fonts = ("ui-sans-serif", "system-ui", "-apple-system", "Segoe UI", "Roboto", "sans-serif")
+    theme = gr.themes.Soft(
+        primary_hue="indigo",
+        neutral_hue="slate",
+        font=system_fonts,  # no web fonts: the page must work offline
+        font_mono=("ui-monospace", "SFMono-Regular", "Menlo", "monospace"),
+    )
+    return {"theme": theme, "css": asset("app.css")}
+
+
+def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr.Blocks:
+    media = MediaRegistry(gr.utils.get_upload_folder())
+    service = SearchService(
+        searcher,
+        encoder,
+        media=media,
+        index_uri=options.index_uri,
+        open_searcher=options.open_searcher,
+        build_index=options.build_index,
+        collections_roots=options.collections_roots,
+        uploads_dir=options.uploads_dir,
+        zip_limits=options.zip_limits,
+    )
+    handlers = Handlers(service, options.examples)
+    ns = service.ns
+    default_n = 3 if 3 in ns else ns[0]
+    choices = [{"n": n, "tokens": service.tokens_per_image(n)} for n in ns]
+    model_label = options.model_label or getattr(service.encoder, "model_id", "unknown model")
+
+    # Event adapters: Gradio passes event payloads through a parameter typed gr.EventData.
+    def load_example(evt: gr.EventData):
+        return handlers.example(evt.index)
+
+    def more_like_this(evt: gr.EventData):
+        return handlers.more_like_this(evt.doc)
+
+    def full_document(token: str) -> str:
+        return handlers.full_document(token)
+
+    def index_folder(path, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's idiom)
+        return handlers.index_folder(path)
+
+    def index_zip(file, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
+        return handlers.index_zip(file)
+
+    def search(query: list[str | dict], n: int | str = default_n, k: int = DEFAULT_K) -> list[dict]:
+        """Search with an interleaved query: a list whose strings are text and whose
+        gradio_client.handle_file(...) items are images, in order. Returns the ranked hits."""
+        return handlers.api_search(query, n, k)
+
+    with gr.Blocks(title=options.title, analytics_enabled=False) as demo:
+        gr.HTML(
+            banner_html(options.title, model_label, options.model_note, options.model_warning),
+            css_template=asset("banner.css"),
+            js_on_load=None,
+            elem_id="mme-banner",
+        )
+        with gr.Tabs():
+            with gr.Tab("Search", id="search"):
+                page = _search_tab(handlers, choices, default_n, full_document)
+            with gr.Tab("Collection", id="collection"):
+                shelf = _collection_tab(handlers, options.collections_roots)
+
+        # Registered first so that it owns the name "/search" (page events are private but named too).
+        gr.api(search, api_name="search", concurrency_id="search", concurrency_limit=SEARCH_CONCURRENCY)
+        state = gr.State(None)
+        inputs = [page["composer"], page["granularity"], page["k"]]
+        outputs = [page["results"], state]
+        plot = page["plot"]
+        quiet = {"api_visibility": "private", "concurrency_id": "search"}
+        quiet["concurrency_limit"] = SEARCH_CONCURRENCY
+        for trigger in (page["search"].click, page["composer"].submit):
+            trigger(handlers.search, inputs, outputs, **quiet).then(handlers.plot, state, plot, **quiet)
+        page["granularity"].change(handlers.search_if_composed, inputs, outputs, **quiet).then(
+            handlers.plot, state, plot, **quiet
+        )
+        loaders = [(page["results"].more_like_this, more_like_this)]
+        if "examples" in page:
+            loaders.append((page["examples"].select_example, load_example))
+        for event, load in loaders:
+            event(load, None, page["composer"], **quiet).then(handlers.search, inputs, outputs, **quiet).then(
+                handlers.plot, state, plot, **quiet
+            )
+        indexing = {"api_visibility": "private", "concurrency_id": "indexing", "concurrency_limit": 1}
+        # Re-read on every page load, so a reload shows what indexing has added since start-up.
+        demo.load(handlers.stats, None, shelf["stats"], api_visibility="private", show_progress="hidden")
+        reports = [shelf["status"], shelf["stats"]]
+        shelf["folder_button"].click(index_folder, shelf["folder"], reports, **indexing)
+        shelf["zip_button"].click(index_zip, shelf["zip"], reports, **indexing)
+    return demo
+
+
+def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_document) -> dict:
+    page = {}
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            page["composer"] = gr.HTML(
+                value=[],
+                html_template=asset("composer.html"),
+                css_template=asset("composer.css"),
+                js_on_load=asset("composer.js"),
+                elem_id="mme-composer",
+            )
+            if handlers.examples:
+                page["examples"] = gr.HTML(
+                    _examples_html(handlers.example_queries),
+                    css_template=asset("examples.css"),
+                    js_on_load=asset("examples.js"),
+                    elem_id="mme-examples",
+                )
+        with gr.Column(scale=2, min_width=300):
+            page["search"] = gr.Button("Search", variant="primary", elem_id="mme-search", size="lg")
+            page["granularity"] = gr.HTML(
+                value=default_n,
+                choices=choices,
+                html_template=asset("granularity.html"),
+                css_template=asset("granularity.css"),
+                js_on_load=asset("granularity.js"),
+                elem_id="mme-granularity",
+            )
+            page["k"] = gr.Slider(1, 50, value=DEFAULT_K, step=1, label="Results to show", elem_id="mme-k")
+    with gr.Row(equal_height=False):
+        with gr.Column(scale=3, min_width=420):
+            page["results"] = gr.HTML(
+                placeholder_html(),
+                css_template=asset("results.css"),
+                js_on_load=asset("results.js"),
+                server_functions=[full_document],
+                elem_id="mme-results",
+            )
+        with gr.Column(scale=2, min_width=300, elem_id="mme-diagnostic"):
+            page["plot"] = gr.Plot(show_label=False, elem_id="mme-plot", format="png")
+            gr.Markdown(EXPLANATION, elem_classes=["mme-explanation"])
+    return page
+
+
+def _collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
+    shelf = {"stats": gr.HTML(handlers.stats(), css_template=asset("stats.css"), js_on_load=None)}
+    with gr.Row(equal_height=False):
+        with gr.Column():
+            shelf["folder"] = gr.Textbox(
+                label="Folder on this machine", placeholder="/path/to/notes", info=_folder_info(roots)
+            )
+            shelf["folder_button"] = gr.Button("Index folder", interactive=bool(roots))
+        with gr.Column():
+            shelf["zip"] = gr.File(
+                label="Or upload a .zip of Markdown/HTML notes with their images",
+                file_types=[".zip"],
+                type="filepath",
+            )
+            shelf["zip_button"] = gr.Button("Index zip")
+    shelf["status"] = gr.HTML(
+        "", css_template=asset("results.css"), js_on_load=None, elem_id="mme-index-status"
+    )
+    return shelf
+
+
+def _examples_html(examples: tuple[ExampleQuery, ...]) -> str:
+    chips = []
+    for index, example in enumerate(examples):
+        texts = [content for kind, content in example.items if kind == "text"]
+        images = [content for kind, content in example.items if kind == "image"]
+        parts = [f"<span>{escape(_clip(texts[0], 44))}</span>"] if texts else []
+        parts += [f'<img src="{thumbnail_uri(path, 64)}" alt="">' for path in images[:4]]
+        chips.append(
+            f'<button type="button" class="mme-example" data-index="{index}" title="{escape(example.label)}">'
+            f"{''.join(parts)}</button>"
+        )
+    return f'<div class="mme-examples"><span class="mme-examples-label">Try:</span>{"".join(chips)}</div>'
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _folder_info(roots: tuple[Path, ...]) -> str:
+    if not roots:
+        return "Disabled here: start the app with --collections-root DIR to index folders under DIR."
+    return "Folders under " + ", ".join(str(r) for r in roots) + " can be indexed."

@@ -1,0 +1,175 @@
+"""HTML for result cards, full documents, the model banner and index stats.
+
+Every piece of collection text is escaped here: a Markdown note may contain `<script>`. Images are
+inline thumbnails (see media.py), documents are referenced by token, never by path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from html import escape
+from pathlib import Path
+
+from mme_core.documents import InterleavedDoc, TextSegment
+
+from .media import FULL_VIEW_SIDE, MediaRegistry, thumbnail_uri
+
+PREVIEW_SEGMENTS = 8
+PREVIEW_TEXT_CHARS = 240
+
+
+def granularity_label(n: object, tokens_per_image: int) -> str:
+    return f"{n} → {tokens_per_image} tokens/image"
+
+
+def results_html(
+    hits: Sequence, media: MediaRegistry, *, n: object, tokens_per_image: int, elapsed_ms: float
+) -> str:
+    """Ranked cards; each shows its document interleaved (text and thumbnails in order)."""
+    if not hits:
+        return notice_html("No documents matched. Is the collection indexed? See the Collection tab.")
+    summary = (
+        f"{len(hits)} result{'s' if len(hits) != 1 else ''} · N = {escape(str(n))} "
+        f"({tokens_per_image} tokens/image) · {elapsed_ms:.0f} ms"
+    )
+    cards = "".join(_card(hit, media) for hit in hits)
+    head = f'<div class="mme-summary">{summary}</div>'
+    return f'<div class="mme-results" data-n="{escape(str(n))}">{head}{cards}</div>'
+
+
+def _card(hit, media: MediaRegistry) -> str:
+    doc: InterleavedDoc = hit.doc
+    token = media.doc_token(doc)
+    title = escape(doc.title or doc.id or "untitled")
+    source = _short_source(doc.source)
+    if doc.id and doc.source.endswith(".jsonl"):  # one file holds many documents: name which
+        source = f"{source} · {doc.id}"
+    source = escape(source)
+    part = f" · part {doc.part + 1}" if doc.part else ""
+    return (
+        f'<article class="mme-card" data-rank="{int(hit.rank)}" data-id="{escape(hit.id)}" '
+        f'data-score="{hit.score:.6f}" data-doc="{token}">'
+        f'<header class="mme-card-head"><span class="mme-rank">{int(hit.rank)}</span>'
+        f'<div class="mme-heading"><h3 class="mme-title">{title}</h3>'
+        f'<div class="mme-source" title="{escape(doc.source)}">{source}{part}</div></div>'
+        f'<span class="mme-score" title="cosine similarity">{hit.score:.3f}</span></header>'
+        f'<div class="mme-doc">{document_body(doc, preview=True)}</div>'
+        '<div class="mme-full" hidden></div>'
+        '<footer class="mme-card-foot">'
+        '<button type="button" class="mme-expand">Show full document</button>'
+        '<button type="button" class="mme-more">More like this</button></footer></article>'
+    )
+
+
+def document_body(doc: InterleavedDoc, preview: bool) -> str:
+    """The segments in order: text and images (thumbnails in a preview, larger in full)."""
+    parts: list[str] = []
+    shown = 0
+    for position, segment in enumerate(doc.segments):
+        if preview and shown == PREVIEW_SEGMENTS:
+            hidden = len(doc.segments) - position
+            parts.append(
+                f'<p class="mme-more-segments">… {hidden} more segment{"s" if hidden > 1 else ""}</p>'
+            )
+            break
+        if isinstance(segment, TextSegment):
+            html = _text_html(segment.text, doc.title if preview and position == 0 else "", preview)
+            if not html:
+                continue
+            parts.append(f'<p class="mme-text">{html}</p>')
+        else:
+            uri = thumbnail_uri(segment.path) if preview else thumbnail_uri(segment.path, FULL_VIEW_SIDE)
+            name = escape(Path(segment.path).name)
+            parts.append(f'<img class="mme-image" src="{uri}" alt="{name}" title="{name}" loading="lazy">')
+        shown += 1
+    return "".join(parts)
+
+
+def _text_html(text: str, title_to_drop: str, preview: bool) -> str:
+    """Escaped text; Markdown heading lines kept by the readers become bold lines; the card's own
+    title is not repeated in its preview."""
+    lines = text.strip().splitlines()
+    if title_to_drop and lines and lines[0].lstrip("#").strip() == title_to_drop.strip():
+        lines = lines[1:]
+    text = "\n".join(lines).strip()
+    if preview and len(text) > PREVIEW_TEXT_CHARS:
+        text = text[:PREVIEW_TEXT_CHARS].rsplit(" ", 1)[0] + " …"
+    html = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            html.append(f'<span class="mme-heading-text">{escape(line.lstrip("#").strip())}</span>')
+        else:
+            html.append(escape(line))
+    return "\n".join(html).strip()
+
+
+def full_document_html(doc: InterleavedDoc) -> str:
+    return f'<div class="mme-full-doc">{document_body(doc, preview=False)}</div>'
+
+
+def error_html(message: str) -> str:
+    return f'<div class="mme-error" role="alert">{escape(message)}</div>'
+
+
+def notice_html(message: str, kind: str = "notice") -> str:
+    return f'<div class="mme-{kind}">{escape(message)}</div>'
+
+
+def placeholder_html() -> str:
+    return notice_html("Compose a query above (text boxes and images, in any order) and press Search.")
+
+
+def banner_html(title: str, model: str, detail: str, warning: str = "") -> str:
+    warn = f'<div class="mme-banner-warn">{escape(warning)}</div>' if warning else ""
+    return (
+        f'<div class="mme-banner"><div class="mme-banner-title"><h1>{escape(title)}</h1>'
+        "<span>Search with text and pictures in any order; results come back interleaved.</span></div>"
+        '<div class="mme-banner-model-line"><span class="mme-banner-label">Model in use</span>'
+        f'<code class="mme-banner-model">{escape(model)}</code>'
+        f'<span class="mme-banner-detail">{escape(detail)}</span></div>{warn}</div>'
+    )
+
+
+STATS_TILES = {"documents": "documents", "parts": "parts", "images": "images"}
+STATS_FACTS = {
+    "ns": "Stored N",
+    "model": "Model",
+    "adapter": "Adapter",
+    "dim": "Dimensions",
+    "search": "Search per N",
+    "collections": "Collections",
+    "updated": "Last updated",
+    "uri": "Index",
+}
+
+
+def stats_html(stats: dict) -> str:
+    """The index facts a person cares about: counts as tiles, then labelled facts in a fixed order."""
+    tiles = "".join(
+        f'<div class="mme-tile"><b>{escape(_format_stat(stats[key]))}</b><span>{label}</span></div>'
+        for key, label in STATS_TILES.items()
+        if key in stats
+    )
+    facts = "".join(
+        f"<dt>{label}</dt><dd>{escape(_format_stat(stats[key]))}</dd>"
+        for key, label in STATS_FACTS.items()
+        if stats.get(key) not in (None, "", [], {})
+    )
+    return (
+        f'<div class="mme-stats"><div class="mme-tiles">{tiles}</div><dl class="mme-facts">{facts}</dl></div>'
+    )
+
+
+def _format_stat(value: object) -> str:
+    if isinstance(value, dict):
+        return "; ".join(f"N={key}: {item}" for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _short_source(source: str, keep: int = 3) -> str:
+    parts = Path(source).parts
+    return "/".join(parts[-keep:]) if len(parts) > keep else source
