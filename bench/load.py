@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
         make_collection(tmp / "served", args.docs, seed=1)
         make_collection(tmp / "roots" / "more", args.index_docs, seed=2)
         images = sorted((tmp / "served" / "img").glob("*.png"))[:8]
-        with running_app(model, tmp / "served", tmp / "app", roots=[tmp / "roots"]) as url:
+        with running_app(model, tmp / "served", tmp / "app", roots=[tmp / "roots"], timeout_s=1200) as url:
             burst(url, images, clients=1)  # warm-up
             quiet = one_at_a_time(url, images, count=20)
             loaded = burst(url, images, clients=args.clients)

@@ -50,18 +50,22 @@ def rows_in(uri: Path) -> int:
     return Index.open(uri).count() if Index.exists(uri) else 0
 
 
-def run_and_kill(command: list[str], uri: Path, rows_before: int, total: int, rng: random.Random) -> dict:
-    """Start `command`; once it has committed a random number of new rows, wait a random fraction of
-    a commit and SIGKILL it. Returns what happened (killed or finished, rows before and after)."""
-    target = rows_before + rng.randrange(0, max(1, total - rows_before))
-    extra_delay = rng.uniform(0.0, 0.25)
+def table_version(uri: Path) -> int:
+    return Index.open(uri).table.version if Index.exists(uri) else 0
+
+
+def version_reached(uri: Path, goal: int):
+    return lambda: table_version(uri) >= goal
+
+
+def run_and_kill(command: list[str], ready, extra_delay: float) -> bool:
+    """Start `command`, wait until `ready()` (it has committed what the caller wants), then a little
+    longer (`extra_delay` s, a random fraction of a commit), and SIGKILL it. True if it was killed."""
     env = os.environ | {"PYTHONPATH": str(REPO)}
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 300
+    deadline = time.monotonic() + 600
     try:
-        while process.poll() is None and time.monotonic() < deadline:
-            if rows_in(uri) >= target and Index.exists(uri):
-                break
+        while process.poll() is None and time.monotonic() < deadline and not ready():
             time.sleep(0.02)
         time.sleep(extra_delay)
         killed = process.poll() is None
@@ -69,24 +73,31 @@ def run_and_kill(command: list[str], uri: Path, rows_before: int, total: int, rn
             process.send_signal(signal.SIGKILL)
     finally:
         process.wait(timeout=60)
-    return {"target": target, "delay": extra_delay, "killed": killed, "rows": rows_in(uri)}
+    return killed
 
 
-def assert_rows_are_final(uri: Path, clean: Index) -> None:
-    """Whatever a killed run left is a subset of the clean build, row for row, without duplicates."""
+def row_states(index: Index) -> dict:
+    """{key: (content hash, {n: vector})} of every row."""
+    hashes = index.content_hashes()
+    vectors = {n: index.vectors(n) for n in index.meta.ns}
+    return {key: (content, {n: vectors[n][key] for n in vectors}) for key, content in hashes.items()}
+
+
+def same_row(a, b) -> bool:
+    return a[0] == b[0] and all(np.allclose(a[1][n], b[1][n], atol=VECTOR_ATOL, rtol=0) for n in b[1])
+
+
+def assert_rows_are_final(uri: Path, *builds: Index) -> None:
+    """Whatever a killed run left opens, holds no duplicate, and each of its rows is exactly the row
+    of one of the clean `builds` (before or after the change being indexed): nothing half-written."""
     if not Index.exists(uri):
         return
-    index = Index.open(uri)  # opens: metadata and table readable
+    index = Index.open(uri)  # metadata and table readable
     keys = index.scan(["key"])["key"].to_pylist()
     assert len(keys) == len(set(keys)), "duplicate rows after a kill"
-    clean_hashes = clean.content_hashes()
-    hashes = index.content_hashes()
-    assert set(hashes) <= set(clean_hashes)
-    assert all(hashes[key] == clean_hashes[key] for key in hashes)
-    for n in clean.meta.ns:
-        got, want = index.vectors(n), clean.vectors(n, keys=list(hashes)) if hashes else {}
-        for key, vector in got.items():
-            np.testing.assert_allclose(vector, want[key], atol=VECTOR_ATOL, rtol=0)
+    wanted = [row_states(build) for build in builds]
+    for key, row in row_states(index).items():
+        assert any(key in rows and same_row(row, rows[key]) for rows in wanted), f"row {key} is not final"
 
 
 def assert_equals_clean_build(uri: Path, clean: Index) -> None:
@@ -103,21 +114,28 @@ def assert_equals_clean_build(uri: Path, clean: Index) -> None:
             np.testing.assert_allclose(got[key], want[key], atol=VECTOR_ATOL, rtol=0)
 
 
-def kill_and_resume(notes, uri, model_dir, clean, kills: int, seed: int) -> list[dict]:
-    """`kills` killed runs in a row, each resuming the last, then one run to the end."""
+def kill_and_resume(notes, uri, model_dir, clean, kills: int, seed: int, before=None) -> list[dict]:
+    """`kills` killed runs in a row, each resuming the last, then one run to the end; the kills
+    land after a seeded random number of this run's commits plus a random fraction of one."""
     rng = random.Random(seed)
-    total = clean.count()
     command = add_command(notes, uri, model_dir)
     history = []
     for _ in range(kills):
-        event = run_and_kill(command, uri, rows_in(uri), total, rng)
-        history.append(event)
-        assert_rows_are_final(uri, clean)
+        start_version, rows_before = table_version(uri), rows_in(uri)
+        commits = rng.randint(
+            1, max(1, (clean.count() - rows_before) // WRITE_BATCH if before is None else 6)
+        )
+        delay = rng.uniform(0.0, 0.25)
+        killed = run_and_kill(command, version_reached(uri, start_version + commits), delay)
+        history.append(
+            {"after_commits": commits, "delay": round(delay, 3), "killed": killed, "rows": rows_in(uri)}
+        )
+        assert_rows_are_final(uri, clean, *([before] if before is not None else []))
     finished = subprocess.run(
-        command, env=os.environ | {"PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=600
+        command, env=os.environ | {"PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=900
     )
     assert finished.returncode == 0, finished.stderr
-    assert f"0 failed; {total} rows" in finished.stdout
+    assert f"0 failed; {clean.count()} rows" in finished.stdout
     assert_equals_clean_build(uri, clean)
     return history
 
@@ -163,18 +181,8 @@ def test_sigkill_at_many_random_points_through_a_build_and_an_update(
         (notes / f"extra{i}.md").write_text(text)
     clean_update = clean_build(notes, tmp_path / "clean-update", tiny_dsvl)
     assert clean_update.count() == NOTES - 4 + 3
-    rng = random.Random(seed + 100)
-    command = add_command(notes, uri, tiny_dsvl_dir)
-    for _ in range(3):
-        run_and_kill(command, uri, 0, 11, rng)  # target counts rows, already all there: kill by delay
-        index = Index.open(uri)
-        keys = index.scan(["key"])["key"].to_pylist()
-        assert len(keys) == len(set(keys))
-    finished = subprocess.run(
-        command, env=os.environ | {"PYTHONPATH": str(REPO)}, capture_output=True, text=True, timeout=600
-    )
-    assert finished.returncode == 0, finished.stderr
-    assert_equals_clean_build(uri, clean_update)
+    history = kill_and_resume(notes, uri, tiny_dsvl_dir, clean_update, kills=3, seed=seed + 100, before=clean)
+    assert sum(e["killed"] for e in history) >= 2, history
 
 
 # --- an interrupted LanceDB write ------------------------------------------------------------------

@@ -6,6 +6,7 @@ Nothing outside what the app may read is read, served or indexed."""
 from __future__ import annotations
 
 import json
+import os
 import zipfile
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import httpx
 import pytest
 
 from bench.appclient import QueueCaller
+from bench.indexing_throughput import make_collection
 
 from .conftest import SERVED_NOTES
 
@@ -188,3 +190,41 @@ def test_hostile_zips_uploaded_through_the_page_are_refused_and_leave_nothing(li
     assert not any(p.name.startswith(".unpacking-") for p in after)  # no half-unpacked staging left
     assert not (work / "data" / "escape.md").exists() and not Path("/tmp/escape-absolute.md").exists()
     assert caller.call(stats, []).data[0] == before
+
+
+@pytest.fixture(scope="module")
+def cli_index(tiny_dsvl, tmp_path_factory) -> tuple[Path, Path]:
+    """(collection folder, index) for the CLI."""
+    from indexer import build_index
+
+    folder = tmp_path_factory.mktemp("cli-notes")
+    make_collection(folder, 3, seed=5)
+    uri = tmp_path_factory.mktemp("cli-index") / "idx"
+    build_index(str(folder), str(uri), tiny_dsvl, ns=(3,), progress=False)
+    return folder, uri
+
+
+def test_cli_image_paths_are_only_ever_decoded_as_images(cli_index, tmp_path, monkeypatch, capsys):
+    """The CLI runs as its user and may read what they can, but a path given to --image is only
+    ever opened as a regular file and decoded as a picture: nothing else is read or echoed."""
+    from indexer.__main__ import main
+
+    folder, index = cli_index
+    os.mkfifo(tmp_path / "fifo.png")
+    monkeypatch.chdir(tmp_path)
+    depth = "../" * len(tmp_path.parts)
+
+    def search(image: str) -> tuple[int, str]:
+        code = main(["search", "--index", str(index), "--dtype", "float32", "--text", "x", "--image", image])
+        out, err = capsys.readouterr()
+        assert PASSWD_MARK not in out + err and "Traceback" not in err
+        return code, err
+
+    for path in (f"{depth}etc/passwd", "/proc/self/environ"):  # ../ and absolute
+        code, err = search(path)
+        assert code == 1 and err.startswith("error: unreadable image: ") and err.count("\n") == 1, err
+    for path in ("/etc", f"{depth}etc", str(tmp_path / "fifo.png"), "/dev/zero", "nope.png"):
+        code, err = search(path)
+        assert (code, err) == (1, f"error: image not found: {path}\n")
+    picture = next((folder / "img").glob("*.png"))
+    assert search(os.path.relpath(picture, tmp_path))[0] == 0  # a real picture, by a ../ path: fine
