@@ -54,6 +54,16 @@ def table_version(uri: Path) -> int:
     return Index.open(uri).table.version if Index.exists(uri) else 0
 
 
+def remaining_commits(uri: Path, target: Index) -> int:
+    """Commits a run still has to make to reach `target`: one per write batch of rows missing or
+    stale, plus one for deleting rows that should be gone."""
+    if not Index.exists(uri):
+        return -(-target.count() // WRITE_BATCH)
+    have, want = Index.open(uri).content_hashes(), target.content_hashes()
+    stale = sum(have.get(key) != content for key, content in want.items())
+    return -(-stale // WRITE_BATCH) + (1 if set(have) - set(want) else 0)
+
+
 def version_reached(uri: Path, goal: int):
     return lambda: table_version(uri) >= goal
 
@@ -115,16 +125,17 @@ def assert_equals_clean_build(uri: Path, clean: Index) -> None:
 
 
 def kill_and_resume(notes, uri, model_dir, clean, kills: int, seed: int, before=None) -> list[dict]:
-    """`kills` killed runs in a row, each resuming the last, then one run to the end; the kills
-    land after a seeded random number of this run's commits plus a random fraction of one."""
+    """`kills` killed runs in a row, each resuming the last, then one run to the end; each kill lands
+    after a seeded random number of that run's commits plus a random fraction of one."""
     rng = random.Random(seed)
     command = add_command(notes, uri, model_dir)
     history = []
     for _ in range(kills):
-        start_version, rows_before = table_version(uri), rows_in(uri)
-        commits = rng.randint(
-            1, max(1, (clean.count() - rows_before) // WRITE_BATCH if before is None else 6)
-        )
+        remaining = remaining_commits(uri, clean)
+        if remaining == 0:
+            break
+        start_version = table_version(uri)
+        commits = rng.randint(1, max(1, remaining // 2))  # leave work for the kills after this one
         delay = rng.uniform(0.0, 0.25)
         killed = run_and_kill(command, version_reached(uri, start_version + commits), delay)
         history.append(
@@ -165,12 +176,13 @@ def test_sigkill_at_many_random_points_through_a_build_and_an_update(
     clean = clean_build(notes, tmp_path / "clean", tiny_dsvl)
     history = kill_and_resume(notes, uri, tiny_dsvl_dir, clean, kills=5, seed=seed)
     assert sum(e["killed"] and 0 < e["rows"] < NOTES for e in history) >= 3, history
+    print("build kill points:", history)
 
-    # Update under fire: 8 notes edited, 4 deleted, 3 added; killed 3 times, resumed.
-    for i in range(0, 16, 2):
+    # Update under fire: 16 notes edited, 4 deleted, 3 added; killed 3 times, resumed.
+    for i in range(0, 32, 2):
         note = notes / f"note{i:05d}.md"
         note.write_text(note.read_text() + f"\n3. Edited step {i}.\n")
-    for i in range(30, 34):
+    for i in range(33, 37):
         (notes / f"note{i:05d}.md").unlink()
     make_collection(tmp_path / "more", 3, seed=12)
     for i in range(3):
@@ -183,6 +195,7 @@ def test_sigkill_at_many_random_points_through_a_build_and_an_update(
     assert clean_update.count() == NOTES - 4 + 3
     history = kill_and_resume(notes, uri, tiny_dsvl_dir, clean_update, kills=3, seed=seed + 100, before=clean)
     assert sum(e["killed"] for e in history) >= 2, history
+    print("update kill points:", history)
 
 
 # --- an interrupted LanceDB write ------------------------------------------------------------------

@@ -16,8 +16,6 @@ import pytest
 from bench.appclient import QueueCaller
 from bench.indexing_throughput import make_collection
 
-from .conftest import SERVED_NOTES
-
 PASSWD_MARK = "root:x:0:0"
 REPO = Path(__file__).resolve().parents[2]
 
@@ -97,7 +95,6 @@ def test_every_event_refuses_paths_outside_what_it_may_read(live_app, served_col
     assert tried == {e.api_name for e in caller.events()}
     after = caller.call(stats, []).data[0]
     assert after == before  # nothing was indexed from anywhere
-    assert f"<b>{SERVED_NOTES}</b>" in after or "documents" in after
 
 
 def test_server_functions_take_only_tokens_the_page_was_given(live_app, served_collection, collections_root):
