@@ -35,7 +35,7 @@ from transformers import (  # noqa: E402
 from bench.report import write_section  # noqa: E402
 from mme_core import ImageSegment, InterleavedDoc, MMEEncoder, TextSegment  # noqa: E402
 from mme_core.backbones import DeepseekVLBackbone  # noqa: E402
-from mme_core.tiny import build_tiny  # noqa: E402
+from mme_data.tiny import build_tiny  # noqa: E402
 
 NS = (1, 2, 3, 4, 6, 12, "full")
 ENCODE_ALL_NS = (1, 2, 3, 4, 6)

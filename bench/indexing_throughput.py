@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.report import write_section  # noqa: E402
 from indexer.build import DEFAULT_NS, build_index  # noqa: E402
 from mme_core import MMEEncoder  # noqa: E402
-from mme_core.tiny import build_tiny  # noqa: E402
+from mme_data.tiny import build_tiny  # noqa: E402
 
 WORDS = "sand paint fold cut water knead bake screw bolt valve pipe sink dough paper glue rinse dry".split()
 

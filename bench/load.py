@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.quick:
         args.clients, args.docs, args.index_docs = 20, 40, 60
-    from mme_core.tiny import build_tiny
+    from mme_data.tiny import build_tiny
 
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)

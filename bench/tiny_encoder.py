@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from mme_core import GRANULARITIES, ImageSegment, InterleavedDoc, MMEEncoder, TextSegment  # noqa: E402
-from mme_core.tiny import build_tiny  # noqa: E402
+from mme_data.tiny import build_tiny  # noqa: E402
 
 
 def make_docs(root: Path, count: int = 16) -> list[InterleavedDoc]:

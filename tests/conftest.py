@@ -14,14 +14,14 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 @pytest.fixture(scope="session")
 def tiny_dsvl_dir(tmp_path_factory) -> Path:
-    from mme_core.tiny import build_tiny
+    from mme_data.tiny import build_tiny
 
     return build_tiny("deepseek_vl", tmp_path_factory.mktemp("tiny-dsvl"))
 
 
 @pytest.fixture(scope="session")
 def tiny_qwen2vl_dir(tmp_path_factory) -> Path:
-    from mme_core.tiny import build_tiny
+    from mme_data.tiny import build_tiny
 
     return build_tiny("qwen2_vl", tmp_path_factory.mktemp("tiny-qwen2vl"))
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from indexer import Index, Searcher, build_index
 from mme_core import MMEEncoder
 from mme_core.documents import InterleavedDoc
-from mme_core.tiny import build_tiny
+from mme_data.tiny import build_tiny
 
 from .assets import ExampleQuery, load_examples
 from .fallback import write_fallback_collection

@@ -5,7 +5,7 @@
     {"qid": "q1", "query": <doc>, "pos": <doc>, "neg": [<doc>, ...]}     ("qid" optional)
 
 A `<doc>` is a wikiHow-TIIR `data` list (text strings and image paths, in order), an object
-`{"data": [...], "id": ...}` holding one (what `python -m mme_core.synthetic` writes), or -- for
+`{"data": [...], "id": ...}` holding one (what `python -m mme_data.synthetic` writes), or -- for
 "pos"/"neg" -- a document id looked up in `docs.jsonl` (`{"id", "data"}`) next to the file.
 Relative image paths resolve against the file's directory. A directory in the plain wikiHow-TIIR
 layout (`docs.jsonl`, `queries.jsonl`, `qrels.jsonl`, no `train.jsonl`) also works: one triple per

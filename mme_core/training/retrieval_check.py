@@ -12,7 +12,7 @@ import numpy as np
 
 from mme_core.documents import InterleavedDoc
 from mme_core.encoder import MMEEncoder
-from mme_core.evaluation import evaluate_rankings
+from mme_core.evaluation.metrics import evaluate_rankings
 
 from .data import load_corpus, read_jsonl
 

@@ -7,7 +7,7 @@ import pytest
 from peft import LoraConfig, get_peft_model
 
 from mme_core import ImageSegment, InterleavedDoc, MMEEncoder, ModelNotAvailableError, TextSegment
-from mme_core.tiny import build_tiny
+from mme_data.tiny import build_tiny
 
 LM_ATTENTION = r".*language_model.*\.(q_proj|k_proj|v_proj|o_proj)"
 

@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from mme_core.ablations import apply_shuffle, shuffle_image_order, shuffle_image_positions
+from mme_core.evaluation.ablations import apply_shuffle, shuffle_image_order, shuffle_image_positions
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
 

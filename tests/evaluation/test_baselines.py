@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mme_core.baselines import bm25_rankings, colour_histogram, histogram_rankings
+from mme_core.evaluation.baselines import bm25_rankings, colour_histogram, histogram_rankings
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
 

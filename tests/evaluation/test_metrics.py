@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from mme_core.evaluation import (
+from mme_core.evaluation.metrics import (
     DEFAULT_METRICS,
     evaluate_rankings,
     ndcg_at_k,

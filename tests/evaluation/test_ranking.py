@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mme_core.ranking import rank_exact
+from mme_core.evaluation.ranking import rank_exact
 
 DOCS = np.array([[1.0, 0.0], [0.0, 1.0], [0.6, 0.8], [0.6, 0.8]], dtype=np.float32)
 DOC_IDS = ["x", "y", "tie1", "tie2"]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from mme_core.tiir_data import load_tiir
+from mme_core.tiir import load_tiir
 
 
 def write_split(root: Path, docs=None, queries=None, qrels=None, image: str | None = None) -> Path:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from mme_core.synthetic import SyntheticConfig, generate
+from mme_data.synthetic import SyntheticConfig, generate
 
 
 @pytest.fixture(scope="session")

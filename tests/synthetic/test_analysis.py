@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from mme_core.synthetic.analysis import RELATIONS, load_roles, relation, top1_relations
+from mme_core.evaluation.first_hits import RELATIONS, load_roles, relation, top1_relations
 
 ROLES = {
     "ans": (0, "A", "original"),

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
-from mme_core.synthetic import ImageSpec, render
-from mme_core.synthetic.drawing import random_spec
+from mme_data.synthetic import ImageSpec, render
+from mme_data.synthetic.drawing import random_spec
 
 
 def read_jsonl(path: Path) -> list[dict]:

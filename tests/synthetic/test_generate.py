@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-import mme_core.synthetic.writing as writing
+import mme_data.synthetic.writing as writing
 from mme_core.documents import InterleavedDoc
-from mme_core.synthetic import SyntheticConfig, generate
-from mme_core.synthetic.__main__ import main as cli_main
+from mme_data.synthetic import SyntheticConfig, generate
+from mme_data.synthetic.__main__ import main as cli_main
 
 
 def read_jsonl(path: Path) -> list[dict]:

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from mme_core.synthetic import SyntheticConfig, generate
+from mme_data.synthetic import SyntheticConfig, generate
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mme_core.build_demo import DemoRecipe, build_demo
+from mme_data.build_demo import DemoRecipe, build_demo
 from mme_core.encoder import MMEEncoder
 
 MICRO = DemoRecipe(
@@ -28,7 +28,7 @@ def test_build_demo_end_to_end_writes_model_collection_and_report(tmp_path):
 
 
 def test_pilot_flag_parses_and_bad_overrides_fail(capsys):
-    from mme_core.build_demo import main
+    from mme_data.build_demo import main
 
     assert main(["--pilot", "--max-steps", "-3", "--out", "/nonexistent/never"]) == 2
     assert "max_steps must be an int >= 1" in capsys.readouterr().err

@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from mme_core.train import build_parser, config_from_args, main
+from mme_core.training.cli import build_parser, config_from_args, main
 
 
 def parse(*argv):

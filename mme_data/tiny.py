@@ -5,8 +5,8 @@ through the very same `MMEEncoder.from_pretrained` path as hub models, so tests 
 users run. The DeepSeek-VL one keeps the real 384 px / patch 16 = 24x24 visual grid so that every
 Matryoshka N divides it.
 
-    python -m mme_core.tiny deepseek_vl ./tiny-dsvl
-    python -m mme_core.tiny qwen2_vl ./tiny-qwen2vl
+    python -m mme_data.tiny deepseek_vl ./tiny-dsvl
+    python -m mme_data.tiny qwen2_vl ./tiny-qwen2vl
 """
 
 from __future__ import annotations

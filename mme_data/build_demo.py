@@ -1,7 +1,7 @@
 """Rebuild the shipped demo: a small DeepSeek-VL-family model trained from scratch, plus a collection.
 
-    python -m mme_core.build_demo                 # writes demo/model and demo/collection (~25 min, 2 cores)
-    python -m mme_core.build_demo --pilot         # a few minutes: same path, small sizes, no demo/ write
+    python -m mme_data.build_demo                 # writes demo/model and demo/collection (~25 min, 2 cores)
+    python -m mme_data.build_demo --pilot         # a few minutes: same path, small sizes, no demo/ write
 
 Steps: generate the synthetic benchmark (train triples + a test split); build a random-weight
 DeepSeek-VL backbone (real SigLIP-384/16 tower, so the grid is 24x24 and every N in 1,2,3,4,6 applies;
@@ -27,8 +27,8 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from mme_core.encoder import MMEEncoder
-from mme_core.synthetic import SyntheticConfig, corpus_lines, generate
-from mme_core.tiny import build_tiny
+from mme_data.synthetic import SyntheticConfig, corpus_lines, generate
+from mme_data.tiny import build_tiny
 from mme_core.training.config import TrainConfig
 from mme_core.training.loop import train
 from mme_core.training.retrieval_check import retrieval_metrics
@@ -186,7 +186,7 @@ def _clock(started: float) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m mme_core.build_demo", description=__doc__.split("\n\n")[0]
+        prog="python -m mme_data.build_demo", description=__doc__.split("\n\n")[0]
     )
     parser.add_argument("--out", default="demo", help="demo directory to (re)write (default: demo)")
     parser.add_argument("--work", help="keep intermediate files here (default: a temporary directory)")

@@ -53,7 +53,7 @@ def markdown_report(results: dict) -> str:
         lines += [
             f"Model: `{model['id']}`{adapter} ({model['family']}, {model['dim']}-d, "
             f"fingerprint {model['fingerprint']}). Scores in percent; metrics as the official wikiHow-TIIR "
-            "scripts define them (see mme_core/evaluation.py).",
+            "scripts define them (see mme_core/evaluation/metrics.py).",
             "",
         ]
     for (view, shuffle), rows in groups(results["runs"]).items():

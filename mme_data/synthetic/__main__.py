@@ -1,6 +1,6 @@
-"""CLI: python -m mme_core.synthetic OUT_DIR [--docs 5000] [--queries 1000] [--seed 0] ...
+"""CLI: python -m mme_data.synthetic OUT_DIR [--docs 5000] [--queries 1000] [--seed 0] ...
 
-See `python -m mme_core.synthetic --help` for every option.
+See `python -m mme_data.synthetic --help` for every option.
 """
 
 from __future__ import annotations
@@ -9,13 +9,13 @@ import argparse
 import sys
 from dataclasses import fields
 
-from mme_core.synthetic.generate import SyntheticConfig, generate
+from mme_data.synthetic.generate import SyntheticConfig, generate
 
 
 def main(argv: list[str] | None = None) -> int:
     defaults = SyntheticConfig()
     parser = argparse.ArgumentParser(
-        prog="python -m mme_core.synthetic",
+        prog="python -m mme_data.synthetic",
         description="Generate the synthetic interleaved how-to benchmark.",
     )
     parser.add_argument("out_dir", help="directory to create (must be empty or absent unless --overwrite)")

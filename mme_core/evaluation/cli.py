@@ -1,6 +1,6 @@
 """Evaluate an MME encoder (and/or single-modality baselines) on a TIIR-format split.
 
-    python -m mme_core.evaluate --model M [--adapter A] --data DIR --ns 1,2,3,4,6,full \
+    python -m mme_core.evaluation --model M [--adapter A] --data DIR --ns 1,2,3,4,6,full \
         [--shuffle none,images,positions] [--views interleaved,text,images] \
         [--baselines bm25,histogram] --out results/
 
@@ -17,13 +17,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mme_core.ablations import SHUFFLES, apply_shuffle
+from mme_core.evaluation.ablations import SHUFFLES, apply_shuffle
 from mme_core.documents import InterleavedDoc
-from mme_core.evaluation import DEFAULT_METRICS, evaluate_rankings
+from mme_core.evaluation.metrics import DEFAULT_METRICS, evaluate_rankings
 from mme_core.loading import ModelNotAvailableError
-from mme_core.ranking import rank_exact
-from mme_core.synthetic.analysis import load_roles, top1_relations
-from mme_core.tiir_data import TIIRSplit, load_tiir
+from mme_core.evaluation.ranking import rank_exact
+from mme_core.evaluation.first_hits import load_roles, top1_relations
+from mme_core.tiir import TIIRSplit, load_tiir
 
 VIEWS = ("interleaved", "text", "images")
 BASELINES = ("bm25", "histogram")
@@ -144,7 +144,7 @@ def model_runs(encoder, split: TIIRSplit, config: EvalConfig, roles: dict | None
 
 
 def baseline_runs(split: TIIRSplit, config: EvalConfig, roles: dict | None = None) -> list[dict]:
-    from mme_core.baselines import bm25_rankings, histogram_rankings
+    from mme_core.evaluation.baselines import bm25_rankings, histogram_rankings
 
     systems = {
         "bm25": ("BM25 (LanceDB full-text search)", "text", bm25_rankings),
@@ -178,7 +178,7 @@ def limit_queries(split: TIIRSplit, max_queries: int | None) -> TIIRSplit:
 
 def evaluate(config: EvalConfig) -> dict:
     """Run everything `config` asks for and write the reports; returns the results dict."""
-    from mme_core.eval_report import write_reports
+    from mme_core.evaluation.report import write_reports
 
     split = limit_queries(load_tiir(config.data), config.max_queries)
     roles = load_roles(config.data)  # only generated splits carry docs_meta.jsonl
@@ -208,7 +208,7 @@ def evaluate(config: EvalConfig) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mme_core.evaluate", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m mme_core.evaluation", description=__doc__.split("\n\n")[0])
     parser.add_argument("--data", required=True, type=Path, help="directory with docs/queries/qrels.jsonl")
     parser.add_argument("--out", default=Path("results"), type=Path, help="where results.* and nsweep.png go")
     parser.add_argument("--model", help="hub id or local directory of an MME-capable checkpoint")
@@ -245,13 +245,10 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, ModelNotAvailableError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    from mme_core.eval_report import markdown_report
+    from mme_core.evaluation.report import markdown_report
 
     print(markdown_report(results))
     written = ", ".join(str(config.out / name) for name in results["files"])
     print(f"wrote {written}")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageDraw
 
-from mme_core.synthetic.vocabulary import COLOURS, COUNTS, PLACES, SHAPES, TOOLS
+from mme_data.synthetic.vocabulary import COLOURS, COUNTS, PLACES, SHAPES, TOOLS
 
 CANVAS_BACKGROUND = (248, 248, 248)
 TOOL_GREY = (70, 70, 70)

@@ -1,9 +1,9 @@
 """CLI: train an MME adapter (or a small model in full) on TIIR-style triples.
 
-    python -m mme_core.train --model deepseek-community/deepseek-vl-1.3b-chat --data DIR --out runs/mme \\
+    python -m mme_core.training --model deepseek-community/deepseek-vl-1.3b-chat --data DIR --out runs/mme \\
         [--strategy mean] [--ns 1,2,3,4,6] [--batch-size 8] [--mixed-precision bf16] ...
-    python -m mme_core.train --config train.yaml [--max-steps 100]      # flags override the file
-    python -m mme_core.train --config train.yaml --resume auto          # continue the latest checkpoint
+    python -m mme_core.training --config train.yaml [--max-steps 100]      # flags override the file
+    python -m mme_core.training --config train.yaml --resume auto          # continue the latest checkpoint
 
 Every option of `TrainConfig` is a flag (`lora_r` -> `--lora-r`); booleans take `--x/--no-x`.
 Exit code 2 with a message on bad options or data; nothing is written before they are checked.
@@ -26,7 +26,7 @@ def parse_ns(text: str) -> tuple:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m mme_core.train", description="Train MME with InfoNCE over granularity pairs."
+        prog="python -m mme_core.training", description="Train MME with InfoNCE over granularity pairs."
     )
     parser.add_argument("--config", help="JSON or YAML file of TrainConfig options (flags override it)")
     parser.add_argument(
@@ -79,6 +79,3 @@ def main(argv: list[str] | None = None) -> int:
     print(f"trained {result.steps} steps{last}; weights in {result.final_dir}, loss log {result.log_path}")
     return 0
 
-
-if __name__ == "__main__":
-    sys.exit(main())

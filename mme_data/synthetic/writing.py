@@ -22,8 +22,8 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from mme_core.synthetic.drawing import ImageSpec, render
-from mme_core.synthetic.tutorials import Query, Tutorial
+from mme_data.synthetic.drawing import ImageSpec, render
+from mme_data.synthetic.tutorials import Query, Tutorial
 
 JSONL_FILES = ("docs", "queries", "qrels", "train", "dev", "docs_meta", "queries_meta")
 

@@ -17,8 +17,8 @@ import random
 from collections import defaultdict
 from dataclasses import dataclass
 
-from mme_core.synthetic.drawing import ImageSpec, random_spec
-from mme_core.synthetic.vocabulary import (
+from mme_data.synthetic.drawing import ImageSpec, random_spec
+from mme_data.synthetic.vocabulary import (
     COLOURS,
     COUNTS,
     QUERY_CLOSERS,

@@ -13,7 +13,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from mme_core.synthetic.tutorials import (
+from mme_data.synthetic.tutorials import (
     CLUSTER_SIZE,
     Query,
     TitleIndex,
@@ -22,7 +22,7 @@ from mme_core.synthetic.tutorials import (
     make_cluster,
     make_query,
 )
-from mme_core.synthetic.writing import DatasetWriter
+from mme_data.synthetic.writing import DatasetWriter
 
 GENERATOR_VERSION = 1
 
