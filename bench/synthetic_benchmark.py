@@ -22,11 +22,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import write_section  # noqa: E402
 from mme_core.evaluation.baselines import bm25_rankings, histogram_rankings  # noqa: E402
-from mme_core.evaluation.report import table, top1_table  # noqa: E402
-from mme_core.evaluation.metrics import DEFAULT_METRICS, evaluate_rankings  # noqa: E402
-from mme_data.synthetic import SyntheticConfig, generate  # noqa: E402
 from mme_core.evaluation.first_hits import load_roles, top1_relations  # noqa: E402
+from mme_core.evaluation.metrics import DEFAULT_METRICS, evaluate_rankings  # noqa: E402
+from mme_core.evaluation.report import table, top1_table  # noqa: E402
 from mme_core.tiir import load_tiir  # noqa: E402
+from mme_data.synthetic import SyntheticConfig, generate  # noqa: E402
 
 REPEATS = 3
 

@@ -19,9 +19,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import write_section  # noqa: E402
-from mme_data.build_demo import DemoRecipe, load_encoder, prepare, train_config  # noqa: E402
 from mme_core.training.loop import train  # noqa: E402
 from mme_core.training.retrieval_check import retrieval_metrics  # noqa: E402
+from mme_data.build_demo import DemoRecipe, load_encoder, prepare, train_config  # noqa: E402
 
 STRATEGY_NAMES = ("random", "mrl", "mean")
 

@@ -27,11 +27,11 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from mme_core.encoder import MMEEncoder
-from mme_data.synthetic import SyntheticConfig, corpus_lines, generate
-from mme_data.tiny import build_tiny
 from mme_core.training.config import TrainConfig
 from mme_core.training.loop import train
 from mme_core.training.retrieval_check import retrieval_metrics
+from mme_data.synthetic import SyntheticConfig, corpus_lines, generate
+from mme_data.tiny import build_tiny
 
 MAX_MODEL_BYTES = 20_000_000
 

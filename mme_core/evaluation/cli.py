@@ -17,12 +17,12 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from mme_core.evaluation.ablations import SHUFFLES, apply_shuffle
 from mme_core.documents import InterleavedDoc
-from mme_core.evaluation.metrics import DEFAULT_METRICS, evaluate_rankings
-from mme_core.loading import ModelNotAvailableError
-from mme_core.evaluation.ranking import rank_exact
+from mme_core.evaluation.ablations import SHUFFLES, apply_shuffle
 from mme_core.evaluation.first_hits import load_roles, top1_relations
+from mme_core.evaluation.metrics import DEFAULT_METRICS, evaluate_rankings
+from mme_core.evaluation.ranking import rank_exact
+from mme_core.loading import ModelNotAvailableError
 from mme_core.tiir import TIIRSplit, load_tiir
 
 VIEWS = ("interleaved", "text", "images")
@@ -208,7 +208,9 @@ def evaluate(config: EvalConfig) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mme_core.evaluation", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m mme_core.evaluation", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--data", required=True, type=Path, help="directory with docs/queries/qrels.jsonl")
     parser.add_argument("--out", default=Path("results"), type=Path, help="where results.* and nsweep.png go")
     parser.add_argument("--model", help="hub id or local directory of an MME-capable checkpoint")
@@ -251,4 +253,3 @@ def main(argv: list[str] | None = None) -> int:
     written = ", ".join(str(config.out / name) for name in results["files"])
     print(f"wrote {written}")
     return 0
-

@@ -78,4 +78,3 @@ def main(argv: list[str] | None = None) -> int:
     last = f", last loss {result.losses[-1]:.4f}" if result.losses else ""
     print(f"trained {result.steps} steps{last}; weights in {result.final_dir}, loss log {result.log_path}")
     return 0
-

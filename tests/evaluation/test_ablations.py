@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from mme_core.evaluation.ablations import apply_shuffle, shuffle_image_order, shuffle_image_positions
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
+from mme_core.evaluation.ablations import apply_shuffle, shuffle_image_order, shuffle_image_positions
 
 
 def doc(*items: str, id: str = "d") -> InterleavedDoc:

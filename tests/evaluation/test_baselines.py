@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mme_core.evaluation.baselines import bm25_rankings, colour_histogram, histogram_rankings
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
+from mme_core.evaluation.baselines import bm25_rankings, colour_histogram, histogram_rankings
 
 
 def make(id: str, *items: str) -> InterleavedDoc:

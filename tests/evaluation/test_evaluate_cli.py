@@ -1,4 +1,4 @@
-"""`python -m mme_core.evaluation` end to end on a tiny synthetic split with the tiny DeepSeek-VL checkpoint."""
+"""`python -m mme_core.evaluation` end to end on a tiny synthetic split (tiny DeepSeek-VL checkpoint)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from mme_core.evaluation.cli import main
 from mme_core.evaluation.metrics import DEFAULT_METRICS, evaluate_rankings
 from mme_core.evaluation.ranking import rank_exact
-from mme_data.synthetic import SyntheticConfig, generate
 from mme_core.tiir import load_tiir
+from mme_data.synthetic import SyntheticConfig, generate
 
 
 @pytest.fixture(scope="module")

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from mme_data.build_demo import DemoRecipe, build_demo
 from mme_core.encoder import MMEEncoder
+from mme_data.build_demo import DemoRecipe, build_demo
 
 MICRO = DemoRecipe(
     train_triples=24, test_docs=18, test_queries=6, collection_docs=12, collection_queries=3,

@@ -44,8 +44,8 @@ def test_shipped_report_shows_training_helped_at_every_n():
 def test_demo_model_beats_its_untrained_twin_on_the_demo_collection(tmp_path):
     """Recomputed here, on the collection (another seed than the training data), at N=3."""
     from mme_core import MMEEncoder
-    from mme_data.build_demo import DemoRecipe, prepare
     from mme_core.training.retrieval_check import retrieval_metrics
+    from mme_data.build_demo import DemoRecipe, prepare
 
     report = json.loads((MODEL / "training_report.json").read_text())
     recipe = DemoRecipe(**{**report["recipe"], "ns": tuple(report["recipe"]["ns"]), "train_triples": 1,
