@@ -3,6 +3,7 @@
     python -m indexer add PATH [--name NAME] [--index DIR] [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
                                [--report skipped.json]
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
+                             [--mode keyword|semantic|hybrid]
                              [--collection NAME] [--folder PREFIX] [--tag TAG]   (each repeatable)
     python -m indexer collections [--json]
     python -m indexer stats [--json]
@@ -103,6 +104,12 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("--text", dest="segments", action=AppendSegment, const="text", metavar="TEXT")
     search.add_argument("--image", dest="segments", action=AppendSegment, const="image", metavar="PATH")
     search.add_argument("--n", default="3", help="granularity N to search at (one the index stores)")
+    search.add_argument(
+        "--mode",
+        choices=("keyword", "semantic", "hybrid"),
+        help="keyword (words), semantic (MME vectors at N), hybrid (both, fused); default: chosen for the "
+        "model and collections (see docs/BENCHMARKS.md)",
+    )
     search.add_argument("-k", type=positive_int, default=10, help="number of results")
     search.add_argument("--source", help="only documents whose source path starts with this")
     search.add_argument("--title", help="only documents whose title contains this (case-insensitive)")
@@ -206,7 +213,9 @@ def cmd_search(args) -> int:
         raise UsageError(f"N={n} is not stored in {args.index}; stored N: {stored}")
     if removed:
         print(f"warning: removed {removed} control character(s) from the query text", file=sys.stderr)
-    searcher = Searcher.open(args.index, load_encoder(args, index), warm=False)
+    words_only = args.mode == "keyword" and all(kind == "text" for kind, _ in args.segments)
+    encoder = None if words_only else load_encoder(args, index)  # keyword search needs no model
+    searcher = Searcher.open(args.index, encoder, warm=False)
     try:
         filters = Filters(
             collections=tuple(args.collection),
@@ -219,7 +228,7 @@ def cmd_search(args) -> int:
         if unknown:
             known = ", ".join(index.meta.collections) or "none yet"
             raise UsageError(f"no collection named {unknown[0]!r} in {args.index}; collections: {known}")
-        hits = searcher.search(query, n=n, k=args.k, filters=filters)
+        hits = searcher.search(query, n=n, k=args.k, filters=filters, mode=args.mode)
     except QueryTooLongError as err:
         raise UsageError(str(err)) from err
     if args.json:
@@ -229,7 +238,7 @@ def cmd_search(args) -> int:
     else:
         for hit in hits:
             part = f" (part {hit.doc.part})" if hit.doc.part else ""
-            print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}")
+            print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}  [{hit.mode}]")
     return 0
 
 
@@ -355,6 +364,7 @@ def hit_dict(hit) -> dict:
     return {
         "rank": hit.rank,
         "score": round(hit.score, 6),
+        "mode": hit.mode,
         "id": hit.id,
         "part": doc.part,
         "title": doc.title,

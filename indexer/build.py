@@ -20,6 +20,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
+from indexer.keyword import ensure_keyword_index
 from indexer.meta import IndexMeta, now_iso
 from indexer.schema import docs_to_rows, granularity_label, qualified_id, row_key, vector_column
 from indexer.skipped import Skipped
@@ -314,6 +315,8 @@ def build_into(
     if collection:
         index.record_skipped(collection, skipped)
 
+    if todo or vanished:
+        ensure_keyword_index(index.table)  # built once; later rows are searched until optimize()
     columns = [vector_column(n) for n in ns]
     config = ann or AnnConfig()
     if todo or vanished or ann_is_stale(index.table, columns, index.meta.dim, config):

@@ -91,8 +91,8 @@ def test_usage_errors_exit_2(cli, notes):
     assert code == 2 and "N=4 is not stored in" in err and "stored N: 3" in err
     code, _, err = cli("search", "--text", "x", "--n", "huge")
     assert code == 2 and "N must be a positive integer or 'full'" in err
-    code, _, err = cli("search", "--text", "x", "--mode", "keyword")  # never an abbreviation of --model
-    assert code == 2 and "unrecognized arguments: --mode keyword" in err
+    code, _, err = cli("search", "--text", "x", "--mod", "keyword")  # no abbreviations of --mode/--model
+    assert code == 2 and "unrecognized arguments: --mod keyword" in err
     code, _, err = cli("search", "--text", "x", "--collection", "nope")
     assert code == 2 and "no collection named 'nope'" in err and "collections: notes" in err
 
@@ -125,6 +125,14 @@ def test_collections_report_and_filters(cli, notes, tmp_path):
 
     code, out, _ = cli("search", "--text", "roses", "--folder", "garden", "--collection", "copy", "--json")
     assert code == 0 and [h["id"] for h in json.loads(out)] == ["copy/garden/roses.md"]
+    code, out, _ = cli(
+        "search", "--text", "outward bud", "--mode", "keyword", "--collection", "notes", "--json"
+    )
+    assert code == 0 and [(h["id"], h["mode"]) for h in json.loads(out)][:1] == [
+        ("notes/garden/roses.md", "keyword")
+    ]
+    code, _, err = cli("search", "--text", "x", "--mode", "fuzzy")
+    assert code == 2 and "invalid choice: 'fuzzy'" in err
     code, out, _ = cli("remove", "copy")
     assert code == 0 and out == "removed collection 'copy' (6 rows)\n"
     assert [c["name"] for c in json.loads(cli("collections", "--json")[1])] == ["notes"]
