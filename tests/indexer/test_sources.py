@@ -216,7 +216,7 @@ def test_empty_corrupt_and_unsupported_images_are_skipped_with_a_warning(tmp_pat
     assert warned[0] == "n.md: image skipped, file is empty (0 bytes): empty.png"
     assert warned[1].startswith("n.md: image skipped, corrupt or truncated image: truncated.png")
     assert warned[2] == "n.md: image skipped, unreadable image: doc.jpg"
-    assert warned[3] == "n.md: image skipped, unreadable image: vector.svg"
+    assert warned[3] == "n.md: .svg files are not indexed as images, skipped: vector.svg"
 
 
 def test_a_document_left_empty_is_skipped_not_fatal(tmp_path):
@@ -305,8 +305,8 @@ def test_remote_urls_are_never_fetched(tmp_path, monkeypatch):
 
     assert [shape(d, tmp_path) for d in docs] == [["I:local.png", "T:done"], ["T:page"]]
     remote = [w for w in warned if "image URL not fetched" in w]
-    assert len(remote) == 7
-    assert remote[3].startswith("n.md: image URL not fetched, skipped: data:image/png")
+    assert len(remote) == 6
+    assert "n.md: inline data: image not read, skipped: data:image/png;base64,iVBORw0KGgo=" in warned
     assert "p.html: image with an empty link skipped" in warned
 
 
