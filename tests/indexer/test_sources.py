@@ -7,11 +7,11 @@ import os
 import pathlib
 import socket
 import urllib.request
-import warnings
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from source_helpers import jpeg, png, read_with_warnings, shape, write
 
 from indexer.sources import (
     CollectionWarning,
@@ -21,40 +21,6 @@ from indexer.sources import (
     split_to_budget,
 )
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
-
-
-def png(path: Path, color: str = "red", size: tuple[int, int] = (32, 24)) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", size, color).save(path)
-    return path
-
-
-def jpeg(path: Path, color: str = "blue") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (40, 30), color).save(path, format="JPEG")
-    return path
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
-
-
-def read_with_warnings(root: Path) -> tuple[list[InterleavedDoc], list[str]]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CollectionWarning)
-        docs = read_collection(root)
-    return docs, [str(w.message) for w in caught if issubclass(w.category, CollectionWarning)]
-
-
-def shape(doc: InterleavedDoc, root: Path) -> list[str]:
-    """Segments as 'T:<text>' / 'I:<path relative to root>' for exact comparisons."""
-    return [
-        f"T:{s.text}" if isinstance(s, TextSegment) else f"I:{Path(s.path).relative_to(root.resolve())}"
-        for s in doc.segments
-    ]
-
 
 # --- Markdown ------------------------------------------------------------------------------------
 
