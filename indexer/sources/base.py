@@ -93,7 +93,8 @@ def build_doc(
     title = page.title.strip()[:TITLE_MAX_CHARS] or first_line(
         next((s.text for s in segments if isinstance(s, TextSegment)), "")
     )
-    return InterleavedDoc(tuple(segments), title=title, meta=dict(page.meta), **provenance)
+    meta = {"tags": [], "aliases": [], "properties": {}, **page.meta}
+    return InterleavedDoc(tuple(segments), title=title, meta=meta, **provenance)
 
 
 def _tidy(segment: Segment) -> Segment:

@@ -1,8 +1,9 @@
 """Image links → image files inside the collection, never anything outside it or remote.
 
 Two link kinds: Markdown/HTML links (`![alt](path)`, `<img src>`) resolve relative to the note, as
-every Markdown renderer does; inside an Obsidian vault a link that does not resolve there falls back
-to Obsidian's rule. Wiki embeds (`![[name.png]]`, in any folder) resolve the way Obsidian does: the
+every Markdown renderer does (a `/rooted/path` that is not a file inside the collection is read from
+the collection root, as GitHub does); inside an Obsidian vault a link that does not resolve there
+falls back to Obsidian's rule. Wiki embeds (`![[name.png]]`, in any folder) resolve the way Obsidian does: the
 exact path from the collection root, then relative to the note, then the file name anywhere (see
 `vault.py`); an ambiguous name takes the nearest file and warns "ambiguous".
 
@@ -105,11 +106,12 @@ class ImageResolver:
 
     def _locate(self, path: str, base_dir: str, wiki: bool) -> tuple[str | None, bool, list[str]]:
         """(real path or None, whether a candidate escaped the collection, name matches nearest first)."""
-        candidates = (
-            [os.path.join(self.root, path), os.path.join(base_dir, path)]
-            if wiki
-            else [os.path.join(base_dir, path)]
-        )
+        if wiki:
+            path = path.lstrip("/")
+            candidates = [os.path.join(self.root, path), os.path.join(base_dir, path)]
+        else:  # `/img/a.png`: an absolute path inside the collection, else from its root (as GitHub reads it)
+            candidates = [os.path.join(base_dir, path)]
+            candidates += [os.path.join(self.root, path.lstrip("/"))] if path.startswith("/") else []
         outside = False
         for candidate in candidates:
             real = os.path.realpath(candidate)  # follows symlinks before the check

@@ -266,3 +266,21 @@ def test_malformed_front_matter_is_warned_and_the_note_indexed_without_it(tmp_pa
     assert str(warned[0]).startswith("bad.md: front matter is not valid YAML (")
     assert "line 3" in str(warned[0])
     assert str(warned[1]) == "list.md: front matter is not a list of `key: value` properties, ignored"
+
+
+def test_rooted_links_read_from_the_collection_root_and_never_escape(tmp_path):
+    root = tmp_path / "notes"
+    png(root / "Image/pic.png")
+    png(tmp_path / "secret.png")
+    write(root / "sub/n.md", "a ![](/Image/pic.png) b ![[/Image/pic.png]] c ![](/secret.png) d")
+
+    docs, warned = read_warnings(root)
+
+    assert shape(docs[0], root) == ["T:a", "I:Image/pic.png", "T:b", "I:Image/pic.png", "T:c d"]
+    assert [(w.reference, w.reason) for w in warned] == [("/secret.png", "outside the collection")]
+
+
+def test_html_pages_carry_the_same_meta_keys(tmp_path):
+    write(tmp_path / "page.html", "<title>T</title><p>hello #nottag</p>")
+    [doc], _ = read_warnings(tmp_path)
+    assert doc.meta == {"tags": [], "aliases": [], "properties": {}}
