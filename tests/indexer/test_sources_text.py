@@ -19,6 +19,17 @@ JAPANESE = (
     "# 肉じゃがの作り方\n\n肉じゃがは日本の家庭料理の定番です。\n\n"
     "1. じゃがいもと人参を一口大に切ります。\n2. 鍋に油を熱し、牛肉を炒めます。\n"
 )
+# Inline code and ★ beside CJK: charset-normalizer alone finds no encoding for these (too "messy").
+CHINESE_CODE = (
+    "# 番茄炒蛋\n\n预估烹饪难度：★★\n\n1. 将`番茄`洗净，切成`小块`，`鸡蛋`打散备用。\n"
+    "2. 热锅加入份数 * 10ml`油`，倒入`蛋液`，等待 20s 后翻炒成`蛋块`盛出。\n"
+    "3. 加入`番茄块`翻炒 2 分钟，加入`盐`和`糖`。\n4. 倒回`蛋块`，继续翻炒 30s，出锅。\n"
+)
+JAPANESE_CODE = (
+    "# 肉じゃが\n\n難易度：★★\n\n1. `じゃがいも`と`人参`を一口大に切り、`玉ねぎ`はくし形に切ります。\n"
+    "2. 鍋に`油`を熱し、`牛肉`を炒めて色が変わったら野菜を加えます。\n"
+    "3. `出汁` 400ml、`醤油`、`みりん`、`砂糖`を加えて 20 分煮込みます。\n"
+)
 FRENCH = (
     "# Crème brûlée à la vanille\n\nPréchauffez le four à 150 °C. Fouettez les jaunes d'œufs avec le "
     "sucre.\n\n1. Versez la crème chaude sur les œufs.\n2. Faites cuire au bain-marie.\n"
@@ -27,15 +38,23 @@ FRENCH = (
 
 @pytest.mark.parametrize(
     ("text", "encoding", "reported"),
-    [(CHINESE, "gbk", "gb18030"), (JAPANESE, "shift_jis", "cp932"), (FRENCH, "cp1252", "cp1252")],
+    [
+        (CHINESE, "gbk", "gb18030"),
+        (JAPANESE, "shift_jis", "cp932"),
+        (FRENCH, "cp1252", "cp1252"),
+        (CHINESE_CODE, "gbk", "gb18030"),
+        (JAPANESE_CODE, "shift_jis", "cp932"),
+    ],
 )
 def test_legacy_encodings_are_detected_and_named(tmp_path, text, encoding, reported):
-    write(tmp_path / "食谱/note.md", text.encode(encoding))
+    write(tmp_path / "legacy/食谱/note.md", text.encode(encoding))
+    write(tmp_path / "utf8/食谱/note.md", text.encode("utf-8"))
+    [as_utf8], _ = read_warnings(tmp_path / "utf8")
 
-    [doc], warned = read_warnings(tmp_path)
+    [doc], warned = read_warnings(tmp_path / "legacy")
 
-    assert doc.text == text.replace("\n\n\n", "\n\n").strip()
-    assert doc.title == text.splitlines()[0].lstrip("# ")
+    assert (doc.text, doc.title) == (as_utf8.text, text.splitlines()[0].lstrip("# "))
+    assert text.splitlines()[2].strip("`") in doc.text
     [warning] = warned
     assert (warning.file, warning.reference, warning.reason) == ("食谱/note.md", "", "encoding")
     assert str(warning) == f"食谱/note.md: not valid UTF-8, decoded as {reported}"
