@@ -3,12 +3,14 @@
     docs = read_collection(path)                     # ValueError if `path` is unusable as a whole
     parts = split_to_budget(docs, lambda d: encoder.count_tokens(d, n=max_n), budget=4096)
 
-Problems inside a collection (broken, remote, escaping or corrupt image links, undecodable text)
-are `CollectionWarning`s naming file and link; record them with `warnings.catch_warnings(record=True)`
-and `warnings.simplefilter("always", CollectionWarning)` to print them (see `base.py`).
+Problems inside a collection (broken, remote, escaping, unsupported or corrupt image links, notes
+that cannot be read, guessed encodings) are `CollectionWarning`s with `.file`, `.reference` and
+`.reason`; record them with `warnings.catch_warnings(record=True)` and
+`warnings.simplefilter("always", CollectionWarning)` (see `warning.py`). Markdown readers put
+`tags`, `aliases` and `properties` on `InterleavedDoc.meta` (see `markdown.py` for the syntax read).
 """
 
-from indexer.sources.base import CollectionReader, CollectionWarning, FolderReader
+from indexer.sources.base import REASONS, CollectionReader, CollectionWarning, FolderReader
 from indexer.sources.collection import NotesFolderReader, read_collection
 from indexer.sources.html import HtmlFolderReader
 from indexer.sources.markdown import MarkdownFolderReader
@@ -16,6 +18,7 @@ from indexer.sources.split import split_to_budget
 from indexer.sources.tiir import TiirEvalSet, TiirReader, read_tiir_eval_set
 
 __all__ = [
+    "REASONS",
     "CollectionReader",
     "CollectionWarning",
     "FolderReader",

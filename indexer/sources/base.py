@@ -1,50 +1,44 @@
-"""What every collection reader shares: the reader interface, lenient text decoding, safe image links.
+"""What every collection reader shares: the reader interface, building a document, walking a folder.
 
-Warnings, not exceptions, for problems *inside* a collection: one bad picture or one odd file must
-not stop a personal collection from being indexed. Each is a `CollectionWarning` (python `warnings`)
-whose message names the file and the offending link, so the CLI can print them all with::
-
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CollectionWarning)
-        docs = read_collection(path)
-    for w in caught: print(w.message)
-
-Errors that make the whole input unusable (no such folder, malformed jsonl) raise ValueError.
+Problems *inside* a collection are `CollectionWarning`s (see `warning.py`) with a file, the reference
+as written and a reason; errors that make the whole input unusable (no such folder, malformed jsonl)
+raise ValueError. Text decoding lives in `text.py`, image links in `images.py`.
 """
 
 from __future__ import annotations
 
-import codecs
 import os
 import re
-import warnings
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
 
+from indexer.sources.images import ImageLink, ImageResolver, shorten
+from indexer.sources.text import clean_text, decode_text, looks_binary
+from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
 from mme_core.documents import ImageSegment, InterleavedDoc, Segment, TextSegment
+
+__all__ = [  # the helpers readers import from here
+    "REASONS",
+    "CollectionReader",
+    "CollectionWarning",
+    "FolderReader",
+    "ImageLink",
+    "ImageResolver",
+    "ParsedPage",
+    "build_doc",
+    "clean_text",
+    "decode_text",
+    "emit",
+    "first_line",
+    "looks_binary",
+    "shorten",
+    "warn",
+]
 
 MAX_TEXT_BYTES = 20_000_000  # a 20 MB note is not a note; refuse rather than stall the index
 TITLE_MAX_CHARS = 200
-
-_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps \t and \n (\r normalised first)
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: the UTF-32 LE BOM starts with the UTF-16 LE one
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-class CollectionWarning(UserWarning):
-    """Something in a collection was skipped or repaired; the message names the file and why."""
-
-
-def warn(message: str) -> None:
-    warnings.warn(message, CollectionWarning, stacklevel=3)
 
 
 class CollectionReader(ABC):
@@ -55,66 +49,6 @@ class CollectionReader(ABC):
         """Every readable document under `root`, sorted by id; problems inside are warned about."""
 
 
-# --- text ----------------------------------------------------------------------------------------
-
-
-def decode_text(data: bytes, name: str, declared: str | None = None) -> str:
-    """Decode without ever failing: BOM, then UTF-8, then a declared charset, cp1252, latin-1.
-
-    Anything but UTF-8 is warned about, because a wrong guess garbles accents (never structure:
-    Markdown and HTML syntax is ASCII in all of these encodings).
-    """
-    for bom, encoding in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(encoding)
-            except UnicodeDecodeError:
-                break
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    for encoding in [*_known_codec(declared), "cp1252"]:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        warn(f"{name}: not valid UTF-8, decoded as {encoding}")
-        return text
-    warn(f"{name}: not valid UTF-8, decoded as latin-1")
-    return data.decode("latin-1")  # never fails: every byte is a code point
-
-
-def _known_codec(label: str | None) -> list[str]:
-    """The declared charset as Python knows it; latin-1/ascii labels mean windows-1252 (WHATWG)."""
-    try:
-        name = codecs.lookup(label).name if label else None
-    except LookupError:
-        return []
-    return [] if name is None else ["cp1252" if name in ("iso8859-1", "latin-1", "ascii") else name]
-
-
-def looks_binary(data: bytes) -> bool:
-    """Git's rule (a NUL byte early on), but only for data that is not Unicode text: UTF-8 with a
-    stray NUL is a text file with a control character, UTF-16 is mostly NULs."""
-    if b"\0" not in data[:8192] or data.startswith(tuple(bom for bom, _ in _BOMS)):
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return True
-    return False
-
-
-def clean_text(text: str, name: str, report: Callable[[str], None] = warn) -> str:
-    """Normalise newlines and strip control characters other than newline and tab."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    cleaned, removed = _CONTROL_CHARS.subn("", text)
-    if removed:
-        report(f"{name}: removed {removed} control character(s)")
-    return cleaned
-
-
 def first_line(text: str) -> str:
     for line in text.splitlines():
         line = line.strip().lstrip("#").strip()
@@ -123,98 +57,17 @@ def first_line(text: str) -> str:
     return ""
 
 
-# --- image links ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ImageLink:
-    """An image reference as written in a page, before it is resolved against the collection."""
-
-    target: str
+# --- documents -----------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class ParsedPage:
-    """A page as its parser saw it: an optional title and text / image links in reading order."""
+    """A page as its parser saw it: an optional title, text / image links in reading order, and the
+    reader metadata for `InterleavedDoc.meta` ("tags", "aliases", "properties")."""
 
     items: tuple[str | ImageLink, ...]
     title: str = ""
-
-
-@dataclass
-class ImageResolver:
-    """Resolves image links to files inside `root`, never touching anything outside it or remote.
-
-    Policy: a link that is remote (any URL scheme, `//host`), resolves outside the collection root
-    (`..`, absolute, or a symlink pointing out), does not exist, or does not decode (0-byte, corrupt,
-    unsupported, too large) is skipped with a warning naming the file and the link; the surrounding
-    text is kept. Verdicts are cached per resolved path so a picture reused on many pages is decoded
-    once. `verify=False` checks existence and size only (for datasets with hundreds of thousands of
-    images, where the encoder's own decode reports the rare corrupt file).
-    """
-
-    root: Path
-    verify: bool = True
-    report: Callable[[str], None] = warn
-    _verdicts: dict[str, str | None] = field(default_factory=dict, init=False)
-
-    def __post_init__(self) -> None:
-        self.root = Path(self.root).resolve()
-        self._root_prefix = os.path.join(str(self.root), "")  # string ops: 3x faster than pathlib
-
-    def resolve(self, target: str, base_dir: Path | str, name: str) -> ImageSegment | None:
-        """The image segment for `target` as written in file `name` (relative to `base_dir`)."""
-        target = target.strip()
-        if not target:
-            self.report(f"{name}: image with an empty link skipped")
-            return None
-        parts = urlsplit(target)
-        if parts.netloc or len(parts.scheme) > 1:  # one letter is a Windows drive, not a scheme
-            self.report(f"{name}: image URL not fetched, skipped: {shorten(target)}")
-            return None
-        path = unquote(parts.path).replace("\\", "/")  # notes written on Windows use backslashes
-        real = self._site_root_relative(path) or os.path.realpath(os.path.join(base_dir, path))
-        if not real.startswith(self._root_prefix):
-            self.report(f"{name}: image link points outside the collection, refused: {target}")
-            return None
-        if real not in self._verdicts:
-            self._verdicts[real] = self._check(real)
-        problem = self._verdicts[real]
-        if problem:
-            self.report(f"{name}: image skipped, {problem}: {target}")
-            return None
-        return ImageSegment(real)
-
-    def _site_root_relative(self, path: str) -> str | None:
-        """`/pix/a.webp` in a static-site note (Hugo, Jekyll, Docusaurus) means the site's root: the
-        collection folder, or its `static/` folder where those generators keep pictures."""
-        if not path.startswith("/") or path.startswith("//"):
-            return None
-        for base in (self.root, self.root / "static"):
-            real = os.path.realpath(os.path.join(base, path.lstrip("/")))
-            if real.startswith(self._root_prefix) and os.path.isfile(real):
-                return real
-        return None
-
-    def _check(self, real: str) -> str | None:
-        try:
-            size = os.stat(real).st_size
-        except OSError:
-            return "file not found"
-        if not os.path.isfile(real):
-            return "not a file"
-        if size == 0:
-            return "file is empty (0 bytes)"
-        if self.verify:
-            try:
-                ImageSegment(real).load()
-            except ValueError as err:
-                return str(err).split(":")[0]  # "corrupt or truncated image", "image too large", ...
-        return None
-
-
-def shorten(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    meta: dict = field(default_factory=dict, compare=False)
 
 
 def build_doc(
@@ -224,7 +77,7 @@ def build_doc(
     segments: list[Segment] = []
     for item in page.items:
         if isinstance(item, ImageLink):
-            image = images.resolve(item.target, base_dir, name)
+            image = images.resolve(item, base_dir, name)
             if image is not None:
                 segments.append(image)
         elif segments and isinstance(segments[-1], TextSegment):
@@ -235,12 +88,13 @@ def build_doc(
     segments = [_tidy(s) for s in segments]
     segments = [s for s in segments if isinstance(s, ImageSegment) or s.text]
     if not segments:
-        warn(f"{name}: no text and no readable image, document skipped")
+        warn(f"{name}: no text and no readable image, document skipped", file=name)
         return None
     title = page.title.strip()[:TITLE_MAX_CHARS] or first_line(
         next((s.text for s in segments if isinstance(s, TextSegment)), "")
     )
-    return InterleavedDoc(tuple(segments), title=title, **provenance)
+    meta = {"tags": [], "aliases": [], "properties": {}, **page.meta}
+    return InterleavedDoc(tuple(segments), title=title, meta=meta, **provenance)
 
 
 def _tidy(segment: Segment) -> Segment:
@@ -286,20 +140,32 @@ class FolderReader(CollectionReader):
                 if file_name.startswith(".") or path.suffix.lower() not in self.parsers:
                     continue
                 if not path.resolve().is_relative_to(root):
+                    name = path.relative_to(root).as_posix()
                     warn(
-                        f"{path.relative_to(root).as_posix()}: symlink points outside the collection, refused"
+                        f"{name}: symlink points outside the collection, refused",
+                        file=name,
+                        reason="outside the collection",
                     )
                     continue
                 yield path
 
     def _read_file(self, path: Path, name: str, images: ImageResolver) -> InterleavedDoc | None:
-        size = path.stat().st_size
-        if size > MAX_TEXT_BYTES:
-            warn(f"{name}: {size:,} bytes is over the {MAX_TEXT_BYTES:,}-byte limit, file skipped")
+        try:
+            size = path.stat().st_size
+            if size > MAX_TEXT_BYTES:
+                warn(
+                    f"{name}: {size:,} bytes is over the {MAX_TEXT_BYTES:,}-byte limit, file skipped",
+                    file=name,
+                    reason="too large",
+                )
+                return None
+            data = path.read_bytes()
+        except OSError as err:  # a dangling symlink, no permission, a file vanishing mid-walk
+            reason = "missing" if isinstance(err, FileNotFoundError) else "unreadable"
+            warn(f"{name}: cannot be read ({err.strerror or err}), skipped", file=name, reason=reason)
             return None
-        data = path.read_bytes()
         if looks_binary(data):
-            warn(f"{name}: looks like a binary file, skipped")
+            warn(f"{name}: looks like a binary file, skipped", file=name, reason="unsupported type")
             return None
         page = self.parsers[path.suffix.lower()](data, name)
         return build_doc(page, images, path.parent, name, id=name, source=name)

@@ -11,7 +11,8 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text, decode_text
+from indexer.sources.base import FolderReader, ImageLink, ParsedPage
+from indexer.sources.text import clean_text, decode_text
 
 _INVISIBLE = {"script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "select", "object"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}

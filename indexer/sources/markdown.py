@@ -1,40 +1,51 @@
-"""Markdown notes with pictures, parsed by markdown-it-py (CommonMark + tables).
+"""Markdown notes with pictures, parsed by markdown-it-py (CommonMark + tables + Obsidian syntax).
 
 The text keeps its structure in plain Markdown form: headings as `## Heading`, numbered steps as
 `1. Step`, so a reader sees the same words and `split_to_budget` finds the section boundaries.
-Emphasis markers and link URLs are dropped; code is kept verbatim. Images come from `![alt](path)`,
-`![alt](<path with spaces>)`, reference-style `![alt][ref]`, and HTML `<img src>` inside the Markdown.
+Emphasis markers and link URLs are dropped; code is kept verbatim (and images or tags inside code
+are not read). Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style
+`![alt][ref]`, HTML `<img src>`, and Obsidian embeds `![[name.png]]` / `![[name.png|300]]` /
+`![[sub/name.jpg#anchor]]` in any folder (resolved as Obsidian does, see `images.py`).
+
+Obsidian notes (`obsidian.py`, `frontmatter.py`): `[[Note]]` reads "Note", `[[Note|alias]]` "alias",
+`[[Note#Heading]]` "Note > Heading". A transclusion `![[Other note]]` is **not inlined**: it becomes
+the other note's name as a short textual reference (the other note is indexed as itself). Embeds
+of SVG, PDF, audio and video are reported by name ("unsupported type"). Callout markers
+(`> [!tip]- Title`) are dropped, their title and body kept. YAML front matter gives the title, tags
+and aliases; other keys become `meta["properties"]`; inline `#tags` join the front-matter tags in
+`meta["tags"]`.
 """
 
 from __future__ import annotations
-
-import re
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text, decode_text
+from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
+from indexer.sources.images import UNSUPPORTED_EMBEDS
+from indexer.sources.obsidian import link_text, obsidian_plugin
+from mme_core.documents import IMAGE_EXTENSIONS
 
-_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?)\n(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
-_FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
-_MARKDOWN = MarkdownIt("commonmark").enable("table")
+_MARKDOWN = MarkdownIt("commonmark").enable("table").use(obsidian_plugin)
+_ATTACHMENTS = (*IMAGE_EXTENSIONS, *UNSUPPORTED_EMBEDS)  # an embed of anything else is a note
 # markdown-it leaves file:/javascript: links as literal text; parse them so that the one safety gate,
 # ImageResolver, refuses them with a warning instead of their syntax landing in the document text.
 _MARKDOWN.validateLink = lambda url: True
 
 
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
-    text = clean_text(decode_text(data, name), name)
-    title = ""
-    front_matter = _FRONT_MATTER.match(text)
-    if front_matter:
-        text = text[front_matter.end() :]
-        declared = _FRONT_MATTER_TITLE.search(front_matter.group(1))
-        title = declared.group(1).strip("'\"") if declared else ""
+    text, front = split_front_matter(clean_text(decode_text(data, name), name), name)
+    env: dict = {}
     renderer = _Renderer()
-    renderer.render(_MARKDOWN.parse(text))
-    return ParsedPage(tuple(renderer.items), title=title or renderer.first_heading)
+    renderer.render(_MARKDOWN.parse(text, env))
+    meta = {
+        "tags": unique([*front.tags, *env.get("tags", [])]),
+        "aliases": list(front.aliases),
+        "properties": front.properties,
+    }
+    return ParsedPage(tuple(renderer.items), title=front.title or renderer.first_heading, meta=meta)
 
 
 class _Renderer:
@@ -84,7 +95,7 @@ class _Renderer:
 
     def _inline(self, token: Token) -> None:
         if self._in_heading and not self.first_heading:
-            words = (c.content for c in token.children or [] if c.type in ("text", "code_inline"))
+            words = (_words(c) for c in token.children or [] if c.type in ("text", "code_inline", "wikilink"))
             self.first_heading = " ".join("".join(words).split())
         for child in token.children or []:
             if child.type in ("text", "code_inline"):
@@ -96,6 +107,11 @@ class _Renderer:
                 self.items.append(ImageLink(str(child.attrs.get("src", ""))))
             elif child.type == "html_inline":
                 self.items.extend(parse_html_fragment(child.content, inline=True))
+            elif child.type == "wikilink" and child.meta["embed"] and _is_attachment(child.meta["path"]):
+                self._flush_marker()
+                self.items.append(ImageLink(child.meta["path"], written=child.markup, wiki=True))
+            elif child.type == "wikilink":  # a link, or a transclusion of a note: its name, not its text
+                self._text(_words(child))
 
     def _flush_marker(self) -> None:
         if self._pending_marker:
@@ -113,6 +129,16 @@ class _Renderer:
             self.items[-1] += text
         else:
             self.items.append(text)
+
+
+def _is_attachment(path: str) -> bool:
+    return path.lower().endswith(_ATTACHMENTS)
+
+
+def _words(token: Token) -> str:
+    if token.type == "wikilink":
+        return link_text(token.meta["path"], token.meta["anchor"], token.meta["label"])
+    return token.content
 
 
 class MarkdownFolderReader(FolderReader):

@@ -139,12 +139,11 @@ class _Splitter:
     def _warn_over_budget(self, unit: list[Piece]) -> None:
         tokens = self.count_tokens(self._as_doc(self._assemble(unit, with_title=True)))
         what = "an image" if isinstance(unit[0][1], ImageSegment) else "a single character with the title"
-        warnings.warn(
+        message = (
             f"{self.doc.id or self.doc.title or 'a document'}: {what} alone costs {tokens} tokens (budget "
-            f"{self.budget}); kept whole in its own part, over budget. Lower N or raise the budget",
-            CollectionWarning,
-            stacklevel=4,
+            f"{self.budget}); kept whole in its own part, over budget. Lower N or raise the budget"
         )
+        warnings.warn(CollectionWarning(message, file=self.doc.source, reason="too large"), stacklevel=4)
 
 
 def _sections(pieces: list[Piece]) -> list[list[Piece]]:

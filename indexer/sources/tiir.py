@@ -10,11 +10,19 @@ documents and ~770k images a warning per image would bury the message.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from indexer.sources.base import CollectionReader, ImageResolver, clean_text, first_line, warn
+from indexer.sources.base import (
+    CollectionReader,
+    CollectionWarning,
+    ImageResolver,
+    clean_text,
+    first_line,
+    warn,
+)
 from mme_core.documents import ImageSegment, InterleavedDoc, Segment, TextSegment, is_image_reference
 
 DOCS_FILE, QUERIES_FILE, QRELS_FILE = "docs.jsonl", "queries.jsonl", "qrels.jsonl"
@@ -57,7 +65,10 @@ class TiirReader(CollectionReader):
             relevant.setdefault(qid, set()).add(did)
         unjudged = len(queries) - len(relevant)
         if unjudged:
-            warn(f"{qrels_path}: {unjudged} of {len(queries)} queries have no relevant document")
+            warn(
+                f"{qrels_path}: {unjudged} of {len(queries)} queries have no relevant document",
+                file=QRELS_FILE,
+            )
         return TiirEvalSet(queries=queries, relevant=relevant)
 
     def _resolver(self, root: Path) -> ImageResolver:
@@ -86,7 +97,7 @@ def _required(root: Path, file_name: str) -> Path:
 
 
 def _read_records(path: Path, id_key: str, images: ImageResolver, source: str) -> list[InterleavedDoc]:
-    problems: list[str] = []
+    problems: list[CollectionWarning] = []
     images = replace(images, report=problems.append)
     docs, seen = [], set()
     for line_number, record in _json_lines(path):
@@ -106,12 +117,21 @@ def _read_records(path: Path, id_key: str, images: ImageResolver, source: str) -
             elif item.strip():
                 segments.append(TextSegment(clean_text(item, where, report=problems.append)))
         if not any(isinstance(s, ImageSegment) or s.text.strip() for s in segments):
-            problems.append(f"{where}: no text and no readable image, {doc_id!r} skipped")
+            problems.append(
+                CollectionWarning(f"{where}: no text and no readable image, {doc_id!r} skipped", file=source)
+            )
             continue
         title = first_line(next((s.text for s in segments if isinstance(s, TextSegment)), ""))
         docs.append(InterleavedDoc(tuple(segments), id=doc_id, title=title, source=source))
     if problems:
-        warn(f"{path}: {len(problems)} problem(s), first: {problems[0]}")
+        reasons = Counter(problem.reason for problem in problems)
+        counts = ", ".join(f"{count} {reason}" for reason, count in reasons.most_common())
+        warn(
+            f"{path}: {len(problems)} problem(s) ({counts}), first: {problems[0]}",
+            file=source,
+            reference=problems[0].reference,
+            reason=next(iter(reasons)) if len(reasons) == 1 else "other",
+        )
     return docs
 
 

@@ -121,7 +121,9 @@ def test_collections_report_and_filters(cli, notes, tmp_path):
         ("copy", 6, 1),
     ]
     code, out, _ = cli("stats", "--json")
-    assert ["garden/roses.md" in s["message"] for s in json.loads(out)["skipped"]] == [True, True]
+    assert [(s["source"], s["reason"]) for s in json.loads(out)["skipped"]] == [
+        ("garden/roses.md", "missing")
+    ] * 2
 
     code, out, _ = cli("search", "--text", "roses", "--folder", "garden", "--collection", "copy", "--json")
     assert code == 0 and [h["id"] for h in json.loads(out)] == ["copy/garden/roses.md"]

@@ -125,6 +125,10 @@ def test_what_is_not_indexed_is_kept_with_its_reason(tiny_dsvl, notes, tmp_path)
     assert "broken-link.md" in messages[0] and "img/nowhere.png" in messages[0]
     assert "fix-sink.md" in messages[1] and "img/fix-sink.png" in messages[1]
     assert all(item.reason in REASONS for item in report.skipped)
+    assert sorted((i.source, i.reference, i.reason) for i in report.skipped) == [
+        ("broken-link.md", "img/nowhere.png", "missing"),
+        ("fix-sink.md", "img/fix-sink.png", "unreadable"),
+    ]
     index = Index.open(uri)
     assert sorted(row["message"] for row in index.skipped("notes")) == messages
     assert index.collections()[0]["skipped"] == 2

@@ -7,11 +7,11 @@ import os
 import pathlib
 import socket
 import urllib.request
-import warnings
 from pathlib import Path
 
 import pytest
 from PIL import Image
+from source_helpers import jpeg, png, read_with_warnings, shape, write
 
 from indexer.sources import (
     CollectionWarning,
@@ -21,40 +21,6 @@ from indexer.sources import (
     split_to_budget,
 )
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
-
-
-def png(path: Path, color: str = "red", size: tuple[int, int] = (32, 24)) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", size, color).save(path)
-    return path
-
-
-def jpeg(path: Path, color: str = "blue") -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    Image.new("RGB", (40, 30), color).save(path, format="JPEG")
-    return path
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text if isinstance(text, bytes) else text.encode("utf-8"))
-    return path
-
-
-def read_with_warnings(root: Path) -> tuple[list[InterleavedDoc], list[str]]:
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", CollectionWarning)
-        docs = read_collection(root)
-    return docs, [str(w.message) for w in caught if issubclass(w.category, CollectionWarning)]
-
-
-def shape(doc: InterleavedDoc, root: Path) -> list[str]:
-    """Segments as 'T:<text>' / 'I:<path relative to root>' for exact comparisons."""
-    return [
-        f"T:{s.text}" if isinstance(s, TextSegment) else f"I:{Path(s.path).relative_to(root.resolve())}"
-        for s in doc.segments
-    ]
-
 
 # --- Markdown ------------------------------------------------------------------------------------
 
@@ -216,7 +182,7 @@ def test_empty_corrupt_and_unsupported_images_are_skipped_with_a_warning(tmp_pat
     assert warned[0] == "n.md: image skipped, file is empty (0 bytes): empty.png"
     assert warned[1].startswith("n.md: image skipped, corrupt or truncated image: truncated.png")
     assert warned[2] == "n.md: image skipped, unreadable image: doc.jpg"
-    assert warned[3] == "n.md: image skipped, unreadable image: vector.svg"
+    assert warned[3] == "n.md: .svg files are not indexed as images, skipped: vector.svg"
 
 
 def test_a_document_left_empty_is_skipped_not_fatal(tmp_path):
@@ -305,8 +271,8 @@ def test_remote_urls_are_never_fetched(tmp_path, monkeypatch):
 
     assert [shape(d, tmp_path) for d in docs] == [["I:local.png", "T:done"], ["T:page"]]
     remote = [w for w in warned if "image URL not fetched" in w]
-    assert len(remote) == 7
-    assert remote[3].startswith("n.md: image URL not fetched, skipped: data:image/png")
+    assert len(remote) == 6
+    assert "n.md: inline data: image not read, skipped: data:image/png;base64,iVBORw0KGgo=" in warned
     assert "p.html: image with an empty link skipped" in warned
 
 

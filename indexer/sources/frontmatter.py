@@ -1,0 +1,103 @@
+"""YAML front matter (Obsidian "properties", Jekyll/Hugo headers), parsed with PyYAML's safe loader.
+
+`title`, `tags` (a list, or one string of comma/space separated tags, `#` optional) and `aliases`
+(also the singular `tag` / `alias` older notes use) are lifted out; every other key is kept as a
+JSON-safe `properties` dict (dates as ISO strings). The YAML text itself never reaches the document.
+Malformed YAML is a CollectionWarning (reason "other") and the note is indexed without it.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+import re
+from dataclasses import dataclass, field
+
+import yaml
+
+from indexer.sources.warning import warn
+
+_FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_TAG_SEPARATORS = re.compile(r"[,\s]+")
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    title: str = ""
+    tags: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    properties: dict = field(default_factory=dict, compare=False)
+
+
+def split_front_matter(text: str, name: str) -> tuple[str, FrontMatter]:
+    """(the note without its front matter block, what the block declares)."""
+    block = _FRONT_MATTER.match(text)
+    if not block:
+        return text, FrontMatter()
+    body = text[block.end() :]
+    try:
+        data = yaml.safe_load(block.group(1) or "")
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 2}" if mark is not None else ""  # +1: 1-based, +1: the `---` line
+        problem = getattr(err, "problem", None) or type(err).__name__
+        warn(f"{name}: front matter is not valid YAML ({problem}{where}), ignored", file=name)
+        return body, FrontMatter()
+    if data is None:
+        return body, FrontMatter()
+    if not isinstance(data, dict):
+        warn(f"{name}: front matter is not a list of `key: value` properties, ignored", file=name)
+        return body, FrontMatter()
+    properties = {str(key): json_safe(value) for key, value in data.items()}
+    title = properties.pop("title", None)
+    tags = [*_strings(properties.pop("tags", None), split=True), *_strings(properties.pop("tag", None), True)]
+    aliases = [*_strings(properties.pop("aliases", None)), *_strings(properties.pop("alias", None))]
+    return body, FrontMatter(
+        title=" ".join(str(title).split()) if title is not None else "",
+        tags=tuple(unique(tag.lstrip("#") for tag in tags)),
+        aliases=tuple(unique(aliases)),
+        properties=properties,
+    )
+
+
+def _strings(value: object, split: bool = False) -> list[str]:
+    """A YAML scalar or list as strings; `split` separates a "a, b c" string (how tags are written)."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list) else [value]
+    out = []
+    for item in items:
+        if item is None:
+            continue
+        text = item if isinstance(item, str) else str(item)
+        out.extend(_TAG_SEPARATORS.split(text) if split else [text.strip()])
+    return [item for item in out if item.strip("# ")]
+
+
+def unique(values) -> list[str]:
+    """First spelling of each value, compared case-insensitively (Obsidian's #Tag is #tag)."""
+    seen, out = set(), []
+    for value in values:
+        if value.casefold() not in seen:
+            seen.add(value.casefold())
+            out.append(value)
+    return out
+
+
+def json_safe(value: object) -> object:
+    """YAML values as JSON can store them: dates/times as ISO strings, other odd types as strings."""
+    if value is None or isinstance(value, (bool, int, str)):
+        return value
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    if isinstance(value, (datetime.date, datetime.time)):  # datetime is a date
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {str(key): json_safe(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [json_safe(item) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return sorted((json_safe(item) for item in value), key=str)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)

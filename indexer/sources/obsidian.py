@@ -1,0 +1,97 @@
+"""Obsidian's Markdown additions as a markdown-it-py plugin: wiki links and embeds, callouts, #tags.
+
+Rules run inside markdown-it, so code spans and fenced/indented code blocks are excluded for free:
+an `![[x.png]]` or a `#tag` inside code is code, not a picture or a tag.
+(mdit-py-plugins 0.7 has no wiki-link plugin, and markdown-it-py's built-in `alerts` know only
+GitHub's five callout types without titles, so both are ours.)
+
+- `[[Note]]`, `[[Note|alias]]`, `[[Note#Heading]]`, `![[name.png|300]]`, `![[sub/name.jpg#anchor]]`
+  become one `wikilink` token (meta: embed, path, anchor, label; markup: as written); `link_text` the
+  words a reader sees ("alias", or "Note > Heading").
+- `> [!tip]- Title` callouts: the `[!type]` marker and its fold sign go, the title and body stay.
+- Inline tags (`#tag`, `#a/b`, `#菜谱`) after whitespace or at a line start, with at least one
+  non-digit, are collected into `env["tags"]`; not in code, links, URLs (`/page#part`) or escapes.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from markdown_it.rules_inline import StateInline
+
+_CALLOUT = re.compile(r"\[![^\]\n]+\][+-]?[ \t]*")
+_TAG = re.compile(r"(?<!\S)#([\w/-]+)")
+
+
+def obsidian_plugin(md: MarkdownIt) -> None:
+    md.inline.ruler.before("link", "wikilink", _wikilink)
+    md.core.ruler.after("block", "callouts", _strip_callout_markers)
+    md.core.ruler.before("text_join", "tags", _collect_tags)  # before escapes (`\#x`) join the text
+
+
+def link_text(path: str, anchor: str, label: str) -> str:
+    """What Obsidian shows for a link: the alias, else `Note > Heading` (block ids `^abc` dropped)."""
+    if label:
+        return label
+    headings = [h.strip() for h in anchor.split("#") if h.strip() and not h.strip().startswith("^")]
+    shown = path[:-3] if path.lower().endswith(".md") else path
+    return " > ".join(part for part in (shown, *headings) if part)
+
+
+def _wikilink(state: StateInline, silent: bool) -> bool:
+    start = state.pos
+    embed = state.src.startswith("!", start)
+    opening = start + 1 if embed else start
+    if not state.src.startswith("[[", opening):
+        return False
+    end = state.src.find("]]", opening + 2)
+    if end < 0:
+        return False
+    inner = state.src[opening + 2 : end]
+    if not inner.strip() or "\n" in inner or "[[" in inner:
+        return False
+    if not silent:
+        target, _, label = inner.partition("|")
+        path, _, anchor = target.rstrip("\\").partition("#")  # `\|` escapes the pipe inside tables
+        token = state.push("wikilink", "", 0)
+        token.markup = state.src[start : end + 2]
+        token.meta = {
+            "embed": embed,
+            "path": path.strip(),
+            "anchor": anchor.strip(),
+            "label": label.strip(),
+        }
+    state.pos = end + 2
+    return True
+
+
+def _strip_callout_markers(state: StateCore) -> None:
+    tokens = state.tokens
+    for position, token in enumerate(tokens[:-2]):
+        if token.type != "blockquote_open" or tokens[position + 1].type != "paragraph_open":
+            continue
+        inline = tokens[position + 2]
+        marker = _CALLOUT.match(inline.content)
+        if inline.type == "inline" and marker:
+            rest = inline.content[marker.end() :]
+            inline.content = rest[1:] if rest.startswith("\n") else rest  # no title: body starts the text
+
+
+def _collect_tags(state: StateCore) -> None:
+    tags: list[str] = state.env.setdefault("tags", [])
+    for token in state.tokens:
+        if token.type != "inline":
+            continue
+        in_link = 0
+        for child in token.children or []:
+            if child.type == "link_open":
+                in_link += 1
+            elif child.type == "link_close":
+                in_link -= 1
+            elif child.type == "text" and not in_link:
+                for match in _TAG.finditer(child.content):
+                    tag = match.group(1).strip("/")
+                    if re.search(r"[^\d/-]", tag):  # `#2024` is a number, not a tag
+                        tags.append(tag)

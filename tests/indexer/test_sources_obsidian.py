@@ -1,0 +1,286 @@
+"""Obsidian notes: wiki embeds resolved as Obsidian does, links as words, callouts, tags, front matter."""
+
+from __future__ import annotations
+
+import json
+
+from source_helpers import jpeg, png, read_warnings, shape, write
+
+VAULT_NOTE = """\
+---
+title: Repot a fern
+tags: [plants, "#indoor"]
+aliases:
+  - Fern repotting
+created: 2024-03-05
+rating: 4.5
+---
+# Repotting
+
+Look at the roots first: ![[roots.png]]
+
+> [!tip]- Water the day before
+> Moist soil holds the root ball together. ![[attachments/soil.jpg|300]]
+
+1. Lift the fern out. ![[Fern lifted.png|200x150]]
+2. Trim dead roots, see [[Pruning|how to prune]] and [[Tools#Scissors]].
+3. Put it in the new pot. ![[sub/pot.jpg#half]]
+
+> [!note]
+> Plain callout body.
+
+Embedded note: ![[Fern care]]
+Done for today #garden/ferns #菜谱 #2024
+"""
+
+
+def make_vault(root):
+    (root / ".obsidian").mkdir(parents=True)
+    write(root / ".obsidian/app.json", "{}")
+    png(root / "Plants/roots.png")  # next to the note
+    jpeg(root / "attachments/soil.jpg")  # exact vault path
+    png(root / "attachments/Fern lifted.png", "green")  # name only, found anywhere
+    jpeg(root / "Plants/sub/pot.jpg", "yellow")  # relative to the note
+    write(root / "Plants/Repot.md", VAULT_NOTE)
+    return root
+
+
+def test_vault_note_reads_embeds_in_place_and_links_as_words(tmp_path):
+    root = make_vault(tmp_path / "vault")
+
+    docs, warned = read_warnings(root)
+
+    assert [str(w) for w in warned] == []
+    [doc] = docs
+    assert doc.title == "Repot a fern"
+    assert shape(doc, root) == [
+        "T:# Repotting\n\nLook at the roots first:",
+        "I:Plants/roots.png",
+        "T:Water the day before\nMoist soil holds the root ball together.",
+        "I:attachments/soil.jpg",
+        "T:1. Lift the fern out.",
+        "I:attachments/Fern lifted.png",
+        "T:2. Trim dead roots, see how to prune and Tools > Scissors.\n3. Put it in the new pot.",
+        "I:Plants/sub/pot.jpg",
+        "T:Plain callout body.\n\nEmbedded note: Fern care\nDone for today #garden/ferns #菜谱 #2024",
+    ]
+    assert not any(mark in doc.text for mark in ("[[", "]]", "[!", "---", "created:", "rating"))
+    assert doc.meta["tags"] == ["plants", "indoor", "garden/ferns", "菜谱"]  # #2024 is a number
+    assert doc.meta["aliases"] == ["Fern repotting"]
+    assert doc.meta["properties"] == {"created": "2024-03-05", "rating": 4.5}
+    json.dumps(doc.meta)  # JSON-safe, for the index's properties column
+    doc.validate()
+
+
+def test_exact_vault_path_wins_over_note_relative_then_name_anywhere(tmp_path):
+    root = tmp_path / "v"
+    (root / ".obsidian").mkdir(parents=True)
+    png(root / "img/a.png", "red")  # exact path from the vault root
+    png(root / "notes/img/a.png", "blue")  # the same link path relative to the note
+    png(root / "notes/img/b.png", "green")  # only relative to the note
+    png(root / "deep/er/c.png")  # only by name
+    write(root / "notes/n.md", "x ![[img/a.png]] y ![[img/b.png]] z ![[c.png]] w ![[er/c.png]]")
+
+    docs, warned = read_warnings(root)
+
+    assert warned == []
+    assert shape(docs[0], root) == [
+        "T:x",
+        "I:img/a.png",
+        "T:y",
+        "I:notes/img/b.png",
+        "T:z",
+        "I:deep/er/c.png",
+        "T:w",
+        "I:deep/er/c.png",
+    ]
+
+
+def test_ambiguous_name_takes_the_nearest_file_and_warns(tmp_path):
+    root = tmp_path / "v"
+    png(root / "a/photo.png", "red")
+    png(root / "b/c/photo.png", "blue")
+    png(root / "b/photo.PNG", "green")  # names compare case-insensitively
+    write(root / "b/c/d/note.md", "see ![[Photo.png|100]]")
+
+    docs, warned = read_warnings(root)
+
+    assert shape(docs[0], root) == ["T:see", "I:b/c/photo.png"]  # one step up beats two
+    [warning] = warned
+    assert (warning.file, warning.reference, warning.reason) == (
+        "b/c/d/note.md",
+        "![[Photo.png|100]]",
+        "ambiguous",
+    )
+    assert str(warning) == (
+        "b/c/d/note.md: 3 files match ![[Photo.png|100]]; used the nearest, b/c/photo.png "
+        "(not b/photo.PNG, a/photo.png)"
+    )
+
+
+def test_cjk_names_subfolders_and_an_attachments_folder_without_a_vault(tmp_path):
+    root = tmp_path / "菜谱"  # no .obsidian: the wiki syntax works in any Markdown folder
+    jpeg(root / "附件/红烧肉 成品.jpg")
+    png(root / "荤菜/步骤1.png")
+    write(root / "荤菜/红烧肉.md", "# 红烧肉\n\n![[步骤1.png]]\n焯水后下锅。\n\n![[红烧肉 成品.jpg]]")
+
+    docs, warned = read_warnings(root)
+
+    assert warned == []
+    assert (docs[0].id, docs[0].title) == ("荤菜/红烧肉.md", "红烧肉")
+    assert shape(docs[0], root) == [
+        "T:# 红烧肉",
+        "I:荤菜/步骤1.png",
+        "T:焯水后下锅。",
+        "I:附件/红烧肉 成品.jpg",
+    ]
+
+
+def test_unsupported_missing_and_escaping_embeds_are_reported_by_name(tmp_path):
+    root = tmp_path / "v"
+    write(root / "drawing.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>')
+    write(root / "manual.pdf", b"%PDF-1.4\n")
+    png(tmp_path / "secret.png")
+    write(root / "n.md", "a ![[drawing.svg]] b ![[manual.pdf#page=3]] c ![[gone.png]] d ![[../secret.png]] e")
+
+    docs, warned = read_warnings(root)
+
+    assert shape(docs[0], root) == ["T:a b c d e"]
+    assert [(w.file, w.reference, w.reason) for w in warned] == [
+        ("n.md", "![[drawing.svg]]", "unsupported type"),
+        ("n.md", "![[manual.pdf#page=3]]", "unsupported type"),
+        ("n.md", "![[gone.png]]", "missing"),
+        ("n.md", "![[../secret.png]]", "outside the collection"),
+    ]
+    assert str(warned[0]) == "n.md: .svg files are not indexed as images, skipped: ![[drawing.svg]]"
+    assert str(warned[2]) == "n.md: image skipped, file not found: ![[gone.png]]"
+
+
+def test_code_spans_and_code_blocks_keep_their_embeds_and_tags_as_code(tmp_path):
+    png(tmp_path / "real.png")
+    png(tmp_path / "in-code.png")
+    note = (
+        "Use `![[in-code.png]]` and `#notatag` inline.\n\n"
+        "```md\n![[in-code.png]]\n![md](in-code.png)\n#fenced\n```\n\n"
+        "    ![[in-code.png]] #indented\n\n"
+        "Real one: ![[real.png]] #real"
+    )
+    write(tmp_path / "code.md", note)
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert warned == []
+    [doc] = docs
+    assert [im.path.rsplit("/", 1)[1] for im in doc.images] == ["real.png"]
+    assert "![[in-code.png]]\n![md](in-code.png)\n#fenced" in doc.text  # code stays verbatim
+    assert doc.meta["tags"] == ["real"]
+
+
+def test_inline_tags_skip_headings_urls_links_and_escapes(tmp_path):
+    write(
+        tmp_path / "t.md",
+        "# Heading not a tag\n\n## Sub #draft\n\n"
+        "See https://example.com/page#section and <https://example.com/#auto> and [x](y#z).\n"
+        "Escaped \\#nope, glued word#nope, #Draft again, #a/b/c, #under_score, #1984, #2024/q1.\n",
+    )
+    [doc], _ = read_warnings(tmp_path)
+    assert doc.meta["tags"] == ["draft", "a/b/c", "under_score", "2024/q1"]
+
+
+def test_links_aliases_headings_and_transclusions_read_as_text(tmp_path):
+    write(
+        tmp_path / "links.md",
+        "[[Note]], [[Folder/Other note.md]], [[Note|shown words]], [[Note#Part one#Step 2]], "
+        "[[Note#^block1]], [[#Local heading]], ![[Other note]], ![[Other note#Section|Alias]].\n\n"
+        "| Table | Cell |\n|---|---|\n| [[Note\\|piped alias]] | x |\n",
+    )
+    [doc], warned = read_warnings(tmp_path)
+    assert warned == []
+    assert doc.text == (
+        "Note, Folder/Other note, shown words, Note > Part one > Step 2, Note, Local heading, "
+        "Other note, Alias.\n\nTable | Cell |\npiped alias | x |"
+    )
+
+
+def test_callouts_lose_their_markers_and_keep_title_and_body(tmp_path):
+    write(
+        tmp_path / "c.md",
+        "> [!warning] Hot oil\n> Keep the lid near.\n\n> [!info]+\n> Folded open.\n\n"
+        "> [!QUOTE]-Title glued\n> body\n\n> A plain quote [!not a callout]\n",
+    )
+    [doc], _ = read_warnings(tmp_path)
+    assert doc.text == (
+        "Hot oil\nKeep the lid near.\n\nFolded open.\n\nTitle glued\nbody\n\nA plain quote [!not a callout]"
+    )
+
+
+def test_markdown_links_fall_back_to_obsidian_lookup_only_inside_a_vault(tmp_path):
+    for root, vault in ((tmp_path / "vault", True), (tmp_path / "plain", False)):
+        if vault:
+            (root / ".obsidian").mkdir(parents=True)
+        png(root / "attachments/Pasted image 1.png")
+        write(root / "notes/n.md", "text ![](Pasted%20image%201.png)")
+        docs, warned = read_warnings(root)
+        if vault:
+            assert (shape(docs[0], root), warned) == (["T:text", "I:attachments/Pasted image 1.png"], [])
+        else:
+            assert shape(docs[0], root) == ["T:text"]
+            assert [(w.reason, w.reference) for w in warned] == [("missing", "Pasted%20image%201.png")]
+
+
+def test_front_matter_tag_and_alias_spellings(tmp_path):
+    write(tmp_path / "a.md", "---\ntags: cooking, quick  dinner\nalias: Single alias\n---\nbody #Cooking")
+    write(
+        tmp_path / "b.md", "---\ntitle: 42\ntag: '#one'\naliases: [x, 3]\nwhen: 2024-01-02 10:30:00\n---\nb"
+    )
+    write(tmp_path / "c.md", "---\n---\nempty front matter")
+    docs, warned = read_warnings(tmp_path)
+    by_id = {d.id: d for d in docs}
+    assert warned == []
+    assert by_id["a.md"].meta == {
+        "tags": ["cooking", "quick", "dinner"],  # #Cooking is the same tag
+        "aliases": ["Single alias"],
+        "properties": {},
+    }
+    assert by_id["b.md"].title == "42"
+    assert by_id["b.md"].meta == {
+        "tags": ["one"],
+        "aliases": ["x", "3"],
+        "properties": {"when": "2024-01-02T10:30:00"},
+    }
+    assert (by_id["c.md"].text, by_id["c.md"].title) == ("empty front matter", "empty front matter")
+
+
+def test_malformed_front_matter_is_warned_and_the_note_indexed_without_it(tmp_path):
+    write(tmp_path / "bad.md", "---\ntitle: [unclosed\ntags: x\n---\n# Still here\n\nBody text.")
+    write(tmp_path / "list.md", "---\n- just\n- a list\n---\nList body.")
+
+    docs, warned = read_warnings(tmp_path)
+
+    by_id = {d.id: d for d in docs}
+    assert by_id["bad.md"].title == "Still here"
+    assert by_id["bad.md"].text == "# Still here\n\nBody text."
+    assert by_id["bad.md"].meta == {"tags": [], "aliases": [], "properties": {}}
+    assert by_id["list.md"].text == "List body."
+    assert [(w.file, w.reason) for w in warned] == [("bad.md", "other"), ("list.md", "other")]
+    assert str(warned[0]).startswith("bad.md: front matter is not valid YAML (")
+    assert "line 3" in str(warned[0])
+    assert str(warned[1]) == "list.md: front matter is not a list of `key: value` properties, ignored"
+
+
+def test_rooted_links_read_from_the_collection_root_and_never_escape(tmp_path):
+    root = tmp_path / "notes"
+    png(root / "Image/pic.png")
+    png(tmp_path / "secret.png")
+    write(root / "sub/n.md", "a ![](/Image/pic.png) b ![[/Image/pic.png]] c ![](/secret.png) d")
+
+    docs, warned = read_warnings(root)
+
+    assert shape(docs[0], root) == ["T:a", "I:Image/pic.png", "T:b", "I:Image/pic.png", "T:c d"]
+    assert [(w.reference, w.reason) for w in warned] == [("/secret.png", "outside the collection")]
+
+
+def test_html_pages_carry_the_same_meta_keys(tmp_path):
+    write(tmp_path / "page.html", "<title>T</title><p>hello #nottag</p>")
+    [doc], _ = read_warnings(tmp_path)
+    assert doc.meta == {"tags": [], "aliases": [], "properties": {}}

@@ -1,0 +1,140 @@
+"""Notes in the encodings people have them in, and notes that cannot be read: each warned with a reason."""
+
+from __future__ import annotations
+
+import os
+import pickle
+
+import pytest
+from source_helpers import png, read_warnings, write
+
+from indexer.sources import CollectionWarning
+from indexer.sources.base import warn
+
+CHINESE = (
+    "# 红烧肉的做法\n\n红烧肉是一道著名的大众菜肴，各大菜系都有自己特色的红烧肉。\n\n"
+    "1. 五花肉切成两厘米见方的块，冷水下锅焯水。\n2. 锅中放少许油，加入冰糖小火炒出糖色。\n"
+)
+JAPANESE = (
+    "# 肉じゃがの作り方\n\n肉じゃがは日本の家庭料理の定番です。\n\n"
+    "1. じゃがいもと人参を一口大に切ります。\n2. 鍋に油を熱し、牛肉を炒めます。\n"
+)
+# Inline code and ★ beside CJK: charset-normalizer alone finds no encoding for these (too "messy").
+CHINESE_CODE = (
+    "# 番茄炒蛋\n\n预估烹饪难度：★★\n\n1. 将`番茄`洗净，切成`小块`，`鸡蛋`打散备用。\n"
+    "2. 热锅加入份数 * 10ml`油`，倒入`蛋液`，等待 20s 后翻炒成`蛋块`盛出。\n"
+    "3. 加入`番茄块`翻炒 2 分钟，加入`盐`和`糖`。\n4. 倒回`蛋块`，继续翻炒 30s，出锅。\n"
+)
+JAPANESE_CODE = (
+    "# 肉じゃが\n\n難易度：★★\n\n1. `じゃがいも`と`人参`を一口大に切り、`玉ねぎ`はくし形に切ります。\n"
+    "2. 鍋に`油`を熱し、`牛肉`を炒めて色が変わったら野菜を加えます。\n"
+    "3. `出汁` 400ml、`醤油`、`みりん`、`砂糖`を加えて 20 分煮込みます。\n"
+)
+FRENCH = (
+    "# Crème brûlée à la vanille\n\nPréchauffez le four à 150 °C. Fouettez les jaunes d'œufs avec le "
+    "sucre.\n\n1. Versez la crème chaude sur les œufs.\n2. Faites cuire au bain-marie.\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "encoding", "reported"),
+    [
+        (CHINESE, "gbk", "gb18030"),
+        (JAPANESE, "shift_jis", "cp932"),
+        (FRENCH, "cp1252", "cp1252"),
+        (CHINESE_CODE, "gbk", "gb18030"),
+        (JAPANESE_CODE, "shift_jis", "cp932"),
+    ],
+)
+def test_legacy_encodings_are_detected_and_named(tmp_path, text, encoding, reported):
+    write(tmp_path / "legacy/食谱/note.md", text.encode(encoding))
+    write(tmp_path / "utf8/食谱/note.md", text.encode("utf-8"))
+    [as_utf8], _ = read_warnings(tmp_path / "utf8")
+
+    [doc], warned = read_warnings(tmp_path / "legacy")
+
+    assert (doc.text, doc.title) == (as_utf8.text, text.splitlines()[0].lstrip("# "))
+    assert text.splitlines()[2].strip("`") in doc.text
+    [warning] = warned
+    assert (warning.file, warning.reference, warning.reason) == ("食谱/note.md", "", "encoding")
+    assert str(warning) == f"食谱/note.md: not valid UTF-8, decoded as {reported}"
+
+
+@pytest.mark.parametrize("bad", [b"\xff", b"\xe7\xba", b"\x80"])  # stray, truncated, lone continuation
+def test_one_bad_byte_in_utf8_costs_only_that_byte(tmp_path, bad):
+    good = CHINESE.encode("utf-8")
+    cut = good.index("冰糖".encode())
+    write(tmp_path / "n.md", good[:cut] + bad + good[cut:])
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert doc.text == CHINESE.replace("冰糖", "\ufffd冰糖").strip()
+    [warning] = warned
+    assert (warning.file, warning.reason) == ("n.md", "encoding")
+    assert str(warning) == f"n.md: {len(bad)} invalid byte(s) in UTF-8 text replaced with \ufffd"
+
+
+def test_notes_that_cannot_be_read_are_warned_with_a_reason(tmp_path, monkeypatch):
+    monkeypatch.setattr("indexer.sources.base.MAX_TEXT_BYTES", 2000)
+    write(tmp_path / "big.md", "word " * 500)
+    write(tmp_path / "binary.md", bytes(range(256)) * 4)
+    os.symlink(tmp_path / "nowhere.md", tmp_path / "dangling.md")
+    write(tmp_path / "empty.md", "   \n")
+    write(tmp_path / "fine.md", "fine")
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert [d.id for d in docs] == ["fine.md"]
+    assert sorted((w.file, w.reason) for w in warned) == [
+        ("big.md", "too large"),
+        ("binary.md", "unsupported type"),
+        ("dangling.md", "missing"),
+        ("empty.md", "other"),
+    ]
+    assert "dangling.md: cannot be read (No such file or directory), skipped" in [str(w) for w in warned]
+
+
+def test_every_image_reason_is_on_the_warning(tmp_path, monkeypatch):
+    monkeypatch.setattr("mme_core.documents.MAX_IMAGE_PIXELS", 100)
+    png(tmp_path / "big.png", size=(20, 20))
+    write(tmp_path / "empty.png", b"")
+    write(tmp_path / "text.xyz", "not an image")
+    write(
+        tmp_path / "n.md",
+        "t ![](https://x.org/a.png) ![](big.png) ![](empty.png) ![](text.xyz) ![](../out.png) ![](no.png)",
+    )
+
+    _, warned = read_warnings(tmp_path)
+
+    assert [(w.reference, w.reason) for w in warned] == [
+        ("https://x.org/a.png", "remote"),
+        ("big.png", "too large"),
+        ("empty.png", "unreadable"),
+        ("text.xyz", "unsupported type"),
+        ("../out.png", "outside the collection"),
+        ("no.png", "missing"),
+    ]
+    assert all(w.file == "n.md" and str(w).startswith("n.md: ") for w in warned)
+    assert str(warned[1]) == "n.md: image skipped, image too large: big.png is 20x20 (limit 100 pixels)"
+    assert "BytesIO" not in str(warned[3]) and str(warned[3]).endswith("text.xyz")
+
+
+def test_collection_warning_keeps_its_fields_and_rejects_unknown_reasons():
+    with pytest.warns(CollectionWarning) as caught:
+        warn("a.md: something", file="a.md", reference="x.png", reason="missing")
+    warning = caught[0].message
+    assert (str(warning), warning.file, warning.reference, warning.reason) == (
+        "a.md: something",
+        "a.md",
+        "x.png",
+        "missing",
+    )
+    copy = pickle.loads(pickle.dumps(warning))
+    assert (str(copy), copy.file, copy.reference, copy.reason) == (
+        "a.md: something",
+        "a.md",
+        "x.png",
+        "missing",
+    )
+    with pytest.raises(ValueError, match="unknown reason 'gone'; valid reasons are: missing, remote"):
+        CollectionWarning("x", reason="gone")
