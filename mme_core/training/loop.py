@@ -26,7 +26,14 @@ from mme_core.documents import ImageSegment
 from mme_core.encoder import MMEEncoder
 from mme_core.pooling import pool_grids
 
-from .checkpoints import ResumePoint, latest_checkpoint, load_checkpoint, save_checkpoint, save_weights
+from .checkpoints import (
+    ResumePoint,
+    attach_weight_hooks,
+    latest_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    save_weights,
+)
 from .config import TrainConfig
 from .data import TrainingTriple, load_triples
 from .loss import info_nce_loss
@@ -107,6 +114,25 @@ def micro_batch(
     return [triples[i] for i in order[position * batch_size : (position + 1) * batch_size]]
 
 
+def truncate_log(log_path: Path, step: int) -> None:
+    """Keep the loss-log rows of steps <= `step`: a run resumed from an earlier checkpoint redoes the
+    later steps and must not log them twice. Unreadable rows (a line cut by a crash) go too."""
+    if step == 0 or not log_path.is_file():
+        log_path.unlink(missing_ok=True)
+        return
+    kept = []
+    for line in log_path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("step"), int) and row["step"] <= step:
+            kept.append(line + "\n")
+    partial = log_path.with_name(log_path.name + ".partial")
+    partial.write_text("".join(kept), encoding="utf-8")
+    partial.replace(log_path)
+
+
 def train(config: TrainConfig, resume: str | None = None, progress: bool = True) -> TrainResult:
     """Run training as configured. `resume`: a checkpoint dir, or "auto" for the latest in `out`."""
     out_dir = Path(config.out)
@@ -121,6 +147,9 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
     )
     if accelerator.num_processes > 1:
         raise ValueError("multi-process training is not supported yet; run on one device")
+    if config.mixed_precision == "fp16" and accelerator.device.type == "cpu":
+        # accelerate would silently train in fp32 (no fp16 autocast or grad scaler on a CPU)
+        raise ValueError("mixed_precision='fp16' needs a CUDA device; use 'bf16' (or 'no') on a CPU")
     encoder = MMEEncoder.from_pretrained(config.model, device=str(accelerator.device), dtype="float32")
     trainable = make_trainable(encoder, config)
     optimizer = torch.optim.AdamW(
@@ -130,18 +159,18 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
     total_steps = config.max_steps or steps_per_epoch * config.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, config.warmup_steps, total_steps)
     module, optimizer, scheduler = accelerator.prepare(trainable.module, optimizer, scheduler)
+    attach_weight_hooks(accelerator, trainable)
 
     point = ResumePoint(0, 0)
     config_dict = config.to_dict()
     if resume is not None:
         source = latest_checkpoint(out_dir) if resume == "auto" else Path(resume)
         if source is not None:
-            point = load_checkpoint(source, trainable, optimizer, scheduler, config_dict)
+            point = load_checkpoint(source, accelerator, config_dict)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / CONFIG_FILE).write_text(json.dumps(config_dict, indent=2) + "\n")
     log_path = out_dir / LOSS_LOG
-    if point.step == 0:
-        log_path.unlink(missing_ok=True)
+    truncate_log(log_path, point.step)
 
     strategy = make_strategy(config.strategy, config.ns, seed=config.seed)
     trained, total = trainable.parameter_counts()
@@ -186,7 +215,7 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
         bar.set_postfix(loss=f"{step_loss:.4f}")
         if config.save_every and step % config.save_every == 0 and step < total_steps:
             target = out_dir / f"checkpoint-{step:06d}"
-            save_checkpoint(target, trainable, optimizer, scheduler, ResumePoint(step, micro), config_dict)
+            save_checkpoint(target, accelerator, ResumePoint(step, micro), config_dict)
     bar.close()
     module.eval()
     final_dir = out_dir / ("adapter" if config.finetune == "lora" else "model")

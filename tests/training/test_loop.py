@@ -61,7 +61,7 @@ def test_full_finetune_checkpoints_resume_exactly_and_save_a_loadable_model(
     )  # fmt: skip
     whole = train(TrainConfig(**base, out=str(tmp_path / "whole"), save_every=2), progress=False)
     checkpoint = tmp_path / "whole" / "checkpoint-000002"
-    assert (checkpoint / "trainer_state.pt").is_file() and (checkpoint / "config.json").is_file()
+    assert (checkpoint / "trainer_state.json").is_file() and (checkpoint / "config.json").is_file()
     assert not list((tmp_path / "whole").glob("*.partial"))
 
     resumed = train(
