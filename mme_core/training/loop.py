@@ -1,7 +1,8 @@
 """The training loop: InfoNCE over the strategy's (query N, document N) pairs, with accelerate.
 
 Per micro-batch, every distinct image is decoded and run through the vision tower + projector once
-(`enc.visual_grids`); each granularity N then pools those grids inside `enc.embed_batch`. Queries
+(`enc.visual_grids`) - or, when the tower is frozen, once per run (`VisualFeatureCache`); each
+granularity N pools those grids once for both sides. Queries
 are embedded once per query N and documents (positives + hard negatives) once per document N;
 the strategy's pairs only recombine those embeddings, so `mean` costs M forward passes per side,
 not M*M.
@@ -22,9 +23,7 @@ from accelerate.utils import set_seed
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
-from mme_core.documents import ImageSegment
 from mme_core.encoder import MMEEncoder
-from mme_core.pooling import pool_grids
 
 from .checkpoints import (
     ResumePoint,
@@ -39,6 +38,7 @@ from .data import TrainingTriple, load_triples
 from .loss import info_nce_loss
 from .model_setup import TrainableEncoder, make_trainable
 from .strategies import GranularityPlan, make_strategy
+from .visual_cache import VisualFeatureCache
 
 LOSS_LOG = "loss_log.jsonl"
 CONFIG_FILE = "train_config.json"
@@ -66,6 +66,7 @@ def batch_loss(
     num_negatives: int,
     temperature: float,
     rng: random.Random,
+    features: VisualFeatureCache,
 ) -> StepLoss:
     """Loss of one micro-batch; differentiable w.r.t. whatever the trainable encoder trains."""
     encoder = trainable.encoder
@@ -74,10 +75,9 @@ def batch_loss(
     negatives = [doc for t in triples for doc in t.sample_negatives(num_negatives, rng)]
     docs = positives + negatives
     paths = list(dict.fromkeys(seg.path for doc in queries + docs for seg in doc.images))
-    with torch.set_grad_enabled(trainable.vision_needs_grad):
-        grids = encoder.visual_grids([ImageSegment(path).load() for path in paths])
-    # Pool each N once for both sides; embed_batch then finds grids already N x N and keeps them.
-    pooled = {n: dict(zip(paths, pool_grids(grids, n), strict=True)) for n in {*plan.query_ns, *plan.doc_ns}}
+    # Each N pooled once for both sides (embed_batch then finds grids already N x N and keeps them),
+    # from features computed once per distinct image of the run when the visual path is frozen.
+    pooled = features.pooled_grids(paths, list(dict.fromkeys([*plan.query_ns, *plan.doc_ns])))
     query_emb = {n: encoder.embed_batch(queries, n, pooled[n], is_query=True) for n in plan.query_ns}
     doc_emb = {n: encoder.embed_batch(docs, n, pooled[n]) for n in plan.doc_ns}  # (B + B*K, D)
     batch = len(triples)
@@ -173,6 +173,7 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
     truncate_log(log_path, point.step)
 
     strategy = make_strategy(config.strategy, config.ns, seed=config.seed)
+    features = VisualFeatureCache(trainable, config.ns, config.feature_cache_mb * 2**20)
     trained, total = trainable.parameter_counts()
     bar = tqdm(total=total_steps, initial=point.step, desc=f"train {config.strategy}", disable=not progress)
     bar.write(f"training {trained:,} of {total:,} parameters on {len(triples)} triples, {total_steps} steps")
@@ -185,7 +186,9 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
         batch = micro_batch(triples, config.batch_size, config.seed, micro)
         with accelerator.accumulate(module):
             with accelerator.autocast():
-                result = batch_loss(trainable, batch, plan, config.num_negatives, config.temperature, rng)
+                result = batch_loss(
+                    trainable, batch, plan, config.num_negatives, config.temperature, rng, features
+                )
             accelerator.backward(result.loss)
             if accelerator.sync_gradients and config.max_grad_norm > 0:
                 accelerator.clip_grad_norm_(trainable.trainable_parameters(), config.max_grad_norm)
