@@ -53,7 +53,7 @@ class TrainConfig:
     max_grad_norm: float = 1.0  # 0 disables clipping
     mixed_precision: str = "no"  # no | bf16 | fp16 (accelerate)
     gradient_checkpointing: bool = False
-    feature_cache_mb: int = 2048  # frozen visual features kept across steps, in MB (0 = recompute each step)
+    feature_cache_mb: int = 2048  # MB of frozen visual features kept across steps, on the device; 0 = off
     cpu: bool = False  # force CPU even when an accelerator is present
     save_every: int = 0  # optimiser steps between checkpoints; 0 = only the final one
     log_every: int = 1  # optimiser steps between loss-log rows

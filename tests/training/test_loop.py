@@ -130,3 +130,14 @@ def test_gradient_checkpointing_accumulation_and_projector(mini_tiir, tiny_dsvl_
 @pytest.mark.slow
 def test_bf16_autocast_runs(mini_tiir, tiny_dsvl_dir, tmp_path):  # emulated bf16 is slow on most CPUs
     run_two_steps(mini_tiir, tiny_dsvl_dir, tmp_path, mixed_precision="bf16")
+
+
+def test_fp16_on_a_cpu_is_refused_before_the_model_loads(mini_tiir, tmp_path):
+    # accelerate has no fp16 autocast or grad scaler on a CPU and would quietly train in fp32
+    config = TrainConfig(
+        model=str(tmp_path / "no-such-model"), data=str(mini_tiir), out=str(tmp_path / "o"),
+        mixed_precision="fp16", cpu=True,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="'fp16' needs a CUDA device; use 'bf16'"):
+        train(config, progress=False)
+    assert not (tmp_path / "o").exists()
