@@ -1,94 +1,140 @@
-"""Training step time with the frozen-feature cache on and off, side by side.
+"""What the frozen-feature cache saves per training micro-batch, side by side.
 
-    python bench/train_feature_cache.py [--epochs 2] [--train-triples 24] [--rounds 1]
+    python bench/train_feature_cache.py [--batches 4] [--repeats 3] [--steps 2]
 
-The demo recipe's from-scratch DeepSeek-VL-family model (real SigLIP-384/16 grid, random weights)
-trains for `--epochs` passes over the same triples twice per round: `feature_cache_mb=0` (every
-step decodes its images and runs the vision tower) and the default cache (each distinct image once
-per run). Both modes of the cache are measured: full fine-tuning (the demo: frozen tower, the
-aligner learns, so tower outputs are kept) and LoRA (tower and aligner frozen, pooled grids kept).
-Step times come from the loss log's `elapsed_s`; the figure compared is the median step after the
-first epoch, when every image has been seen once. Rounds alternate the order of the two sides.
-Writes a section of docs/BENCHMARKS.md.
+On the demo recipe's from-scratch DeepSeek-VL-family model (real SigLIP-384/16 grid: 576 tokens per
+picture, random weights) and its synthetic triples, for the first `--batches` micro-batches of a run:
+
+- visual features of a micro-batch (decode, resize, tower, projector, pool to every N) with the
+  cache off, against the same batch with the cache warm - full fine-tuning (tower outputs kept, the
+  aligner re-run with autograd) and LoRA (pooled grids kept);
+- for scale, a whole optimiser step (forward at every N, InfoNCE, backward) with the cache off.
+
+Each feature measurement alternates off/on `--repeats` times; medians are reported. (A whole step
+cold vs warm is not compared: on a shared 2-core machine its noise exceeds the saving.) Writes a section of
+docs/BENCHMARKS.md.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import random
 import statistics
 import sys
 import tempfile
+import time
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import write_section  # noqa: E402
-from mme_core.training.loop import train  # noqa: E402
-from mme_data.build_demo import DemoRecipe, prepare, train_config  # noqa: E402
+from mme_core.training.data import load_triples  # noqa: E402
+from mme_core.training.loop import batch_loss, micro_batch  # noqa: E402
+from mme_core.training.model_setup import make_trainable  # noqa: E402
+from mme_core.training.strategies import make_strategy  # noqa: E402
+from mme_core.training.visual_cache import VisualFeatureCache  # noqa: E402
+from mme_data.build_demo import DemoRecipe, load_encoder, prepare, train_config  # noqa: E402
 
-CACHE_ON_MB = 2048
+BUDGET = 2048 * 2**20
 
 
-def step_seconds(log_path: Path, skip: int) -> list[float]:
-    elapsed = [json.loads(line)["elapsed_s"] for line in log_path.read_text().splitlines()]
-    return [b - a for a, b in zip(elapsed, elapsed[1:], strict=False)][skip:]
+def batch_paths(triples, recipe: DemoRecipe, index: int) -> tuple[list, list[str]]:
+    """The loop's `index`-th micro-batch and its distinct picture paths (same negatives as the loop)."""
+    batch = micro_batch(triples, recipe.batch_size, recipe.seed, index)
+    rng = negatives_rng(recipe, index)
+    negatives = [doc for t in batch for doc in t.sample_negatives(recipe.num_negatives, rng)]
+    docs = [t.query for t in batch] + [t.positive for t in batch] + negatives
+    return batch, list(dict.fromkeys(s.path for d in docs for s in d.images))
+
+
+def negatives_rng(recipe: DemoRecipe, index: int) -> random.Random:
+    return random.Random(f"{recipe.seed}:negatives:{index}")
+
+
+def timed(action, *args) -> float:
+    started = time.perf_counter()
+    action(*args)
+    return time.perf_counter() - started
+
+
+def features(trainable, cache, paths, ns) -> None:
+    (cache or VisualFeatureCache(trainable, ns, 0)).pooled_grids(paths, ns)
+
+
+def step(trainable, cache, batch, plan, recipe: DemoRecipe, index: int) -> None:
+    rng = negatives_rng(recipe, index)
+    batch_loss(trainable, batch, plan, recipe.num_negatives, 0.05, rng, cache).loss.backward()
+    trainable.module.zero_grad(set_to_none=True)
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--epochs", type=int, default=2)
-    parser.add_argument("--train-triples", type=int, default=24)
-    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--batches", type=int, default=4)
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--steps", type=int, default=2, help="whole steps timed for scale (0 skips)")
     parser.add_argument("--work", help="keep intermediate files here")
     args = parser.parse_args(argv)
-    recipe = replace(
-        DemoRecipe(), train_triples=args.train_triples, test_docs=60, test_queries=10, warmup_steps=0
-    )
+    recipe = replace(DemoRecipe(), train_triples=64, test_docs=60, test_queries=10)
     work = Path(args.work or tempfile.mkdtemp(prefix="mme-feature-cache-"))
     bench, init = prepare(work, recipe)
-    seconds: dict[tuple[str, int], list[float]] = {}
-    steps_per_epoch = 0
-    for round_index in range(args.rounds):
-        for finetune in ("full", "lora"):
-            sides = (0, CACHE_ON_MB) if round_index % 2 == 0 else (CACHE_ON_MB, 0)
-            for cache_mb in sides:
-                base = train_config(init, bench, work / f"{finetune}-{cache_mb}-{round_index}", recipe)
-                config = replace(
-                    base, finetune=finetune, feature_cache_mb=cache_mb, max_steps=0, epochs=args.epochs,
-                    log_every=1, drop_short=True,
-                )  # fmt: skip
-                result = train(config, progress=False)
-                steps_per_epoch = result.steps // args.epochs
-                # step k's elapsed minus step k-1's: skip the first epoch (and its first step's load)
-                later = step_seconds(result.log_path, skip=steps_per_epoch - 1)
-                seconds.setdefault((finetune, cache_mb), []).extend(later)
-                print(
-                    f"{finetune} cache {cache_mb} MB: median {statistics.median(later):.3f} s/step",
-                    flush=True,
+    triples = load_triples(bench, min_negatives=recipe.num_negatives, drop_short=True)
+    ns = recipe.ns
+    rows, images, whole_steps = [], [], []
+    for finetune in ("full", "lora"):
+        config = replace(train_config(init, bench, work / "unused", recipe), finetune=finetune)
+        trainable = make_trainable(load_encoder(init), config)
+        trainable.module.train()
+        warm = VisualFeatureCache(trainable, ns, BUDGET)
+        cold, hot = [], []
+        for index in range(args.batches):
+            _, paths = batch_paths(triples, recipe, index)
+            images.append(len(paths))
+            warm.pooled_grids(paths, ns)  # fill
+            for _ in range(args.repeats):
+                cold.append(timed(features, trainable, None, paths, ns))
+                hot.append(timed(features, trainable, warm, paths, ns))
+        name = f"visual features of a micro-batch, {finetune} ({warm.mode} kept)"
+        rows.append((name, statistics.median(cold), statistics.median(hot)))
+        if finetune == "full" and args.steps:  # the scale: what a whole step costs here
+            plan = make_strategy("mean", ns).plan(0)
+            for index in range(args.steps):
+                batch, _ = batch_paths(triples, recipe, index)
+                whole_steps.append(
+                    timed(step, trainable, VisualFeatureCache(trainable, ns, 0), batch, plan, recipe, index)
                 )
-    write_section("Training: frozen-feature cache", _table(seconds, recipe, args, steps_per_epoch))
+    step_median = statistics.median(whole_steps) if whole_steps else float("nan")
+    table = _table(rows, recipe, args, statistics.mean(images), step_median)
+    write_section("Training: frozen-feature cache", table)
+    for name, off, on in rows:
+        print(f"{name}: {off:.3f} s -> {seconds(on)} s ({ratio(off, on)})")
     return 0
 
 
-def _table(seconds: dict, recipe: DemoRecipe, args, steps_per_epoch: int) -> str:
-    head = "| fine-tuning | s/step, no cache | s/step, cache | speed-up |"
-    rows = [head, "|---|---|---|---|"]
-    for finetune, kept in (("full", "SigLIP outputs"), ("lora", "pooled grids")):
-        off = statistics.median(seconds[finetune, 0])
-        on = statistics.median(seconds[finetune, CACHE_ON_MB])
-        rows.append(f"| {finetune} ({kept} kept) | {off:.3f} | {on:.3f} | {off / on:.2f}x |")
+def seconds(value: float) -> str:
+    return "< 0.001" if value < 0.001 else f"{value:.3f}"
+
+
+def ratio(off: float, on: float) -> str:
+    return "> 1000x" if on < off / 1000 else f"{off / on:.1f}x"
+
+
+def _table(rows, recipe: DemoRecipe, args, images: float, step_median: float) -> str:
+    lines = ["| what | cache off (s) | cache warm (s) | ratio |", "|---|---|---|---|"]
+    lines += [f"| {name} | {off:.3f} | {seconds(on)} | {ratio(off, on)} |" for name, off, on in rows]
     note = (
-        f"Median optimiser-step time after the first epoch ({args.epochs} epochs of {steps_per_epoch} "
-        f"steps over {args.train_triples} synthetic triples, {args.rounds} round(s) of the two sides run "
-        f"back to back), batch {recipe.batch_size} + {recipe.num_negatives} hard negative each, `mean` "
-        f"over N = {', '.join(map(str, recipe.ns))}. Model: the demo recipe ({recipe.text_hidden}-d x "
+        f"Medians over the first {args.batches} micro-batches x {args.repeats} alternating repeats "
+        f"({images:.0f} distinct pictures per micro-batch on average: batch "
+        f"{recipe.batch_size} queries + positives + {recipe.num_negatives} hard negative each). For scale, "
+        f"a whole optimiser step (forward at every N, InfoNCE, backward; full fine-tuning, cache off) took "
+        f"a median {step_median:.1f} s here ({args.steps} steps). Model: the demo recipe "
+        f"({recipe.text_hidden}-d x "
         f"{recipe.text_layers} LM layers; random SigLIP-384/16 tower {recipe.vision_hidden}-d x "
-        f"{recipe.vision_layers} layers, 576 tokens per picture). This tower is tiny, so most of what the "
-        "cache saves here is decoding and resizing pictures; on the real DeepSeek-VL the vision pass is "
-        "~1.6 s of a 3.3 s CPU forward (DESIGN.md). Wall clock on a machine shared with other jobs."
+        f"{recipe.vision_layers} layers), fp32, N = {', '.join(map(str, recipe.ns))}. This tower is "
+        "tiny, so most of what the cache saves here is decoding and resizing pictures; on the real "
+        "DeepSeek-VL the vision pass is ~1.6 s of a 3.3 s CPU forward (DESIGN.md). A warm cache is "
+        "what every step after an image's first appearance sees. Wall clock on a shared machine."
     )
-    return note + "\n\n" + "\n".join(rows)
+    return note + "\n\n" + "\n".join(lines)
 
 
 if __name__ == "__main__":
