@@ -19,6 +19,7 @@ from pathlib import Path
 
 import torch
 from accelerate import Accelerator
+from accelerate.state import AcceleratorState
 from accelerate.utils import set_seed
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
@@ -142,14 +143,17 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
         raise ValueError(
             "need at least 2 training triples (or hard negatives): one alone has nothing to contrast"
         )
+    if config.mixed_precision == "fp16" and (config.cpu or not torch.cuda.is_available()):
+        # accelerate would silently train in fp32 (no fp16 autocast or grad scaler on a CPU)
+        raise ValueError("mixed_precision='fp16' needs a CUDA device; use 'bf16' (or 'no') on a CPU")
+    # accelerate keeps one process-wide state and refuses a second Accelerator with another
+    # mixed_precision; a single-process run owns it, so a later train() in the same process may differ.
+    AcceleratorState._reset_state()
     accelerator = Accelerator(
         mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum, cpu=config.cpu
     )
     if accelerator.num_processes > 1:
         raise ValueError("multi-process training is not supported yet; run on one device")
-    if config.mixed_precision == "fp16" and accelerator.device.type == "cpu":
-        # accelerate would silently train in fp32 (no fp16 autocast or grad scaler on a CPU)
-        raise ValueError("mixed_precision='fp16' needs a CUDA device; use 'bf16' (or 'no') on a CPU")
     encoder = MMEEncoder.from_pretrained(config.model, device=str(accelerator.device), dtype="float32")
     trainable = make_trainable(encoder, config)
     optimizer = torch.optim.AdamW(

@@ -141,3 +141,12 @@ def test_fp16_on_a_cpu_is_refused_before_the_model_loads(mini_tiir, tmp_path):
     with pytest.raises(ValueError, match="'fp16' needs a CUDA device; use 'bf16'"):
         train(config, progress=False)
     assert not (tmp_path / "o").exists()
+
+
+def test_runs_with_different_mixed_precision_in_one_process(mini_tiir, tiny_dsvl_dir, tmp_path):
+    # accelerate's process-wide state would refuse the second Accelerator without the reset
+    base = dict(model=str(tiny_dsvl_dir), data=str(mini_tiir), ns=(1,), batch_size=2, max_steps=1)
+    train(TrainConfig(**base, out=str(tmp_path / "a")), progress=False)
+    assert (
+        train(TrainConfig(**base, out=str(tmp_path / "b"), mixed_precision="bf16"), progress=False).steps == 1
+    )
