@@ -5,14 +5,16 @@
 - `positions`: keep the images in their order but move them to random places in the text (between
   text segments, or at either end); the text keeps its order.
 
-Both are seeded per document (seed and id), so a run is reproducible and a document shuffles the
-same way in every N of a sweep. When a different arrangement exists, the result differs from the input.
+Both are seeded per document (seed and id, not where its files live), so a run is reproducible
+and a document shuffles the same way in every N of a sweep. When a different arrangement exists,
+the result differs from the input.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
+from pathlib import PurePath
 
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
@@ -21,8 +23,16 @@ MAX_DRAWS = 20
 
 
 def document_rng(doc: InterleavedDoc, seed: int, kind: str) -> random.Random:
-    key = hashlib.sha256(f"{seed}:{kind}:{doc.id}:{doc.to_data()}".encode()).hexdigest()
+    """Seeded by the document's id (and part), never by resolved image paths, so the same
+    collection read from another folder or machine shuffles the same way. A document without an
+    id falls back to its text and image file names, which are just as location-free."""
+    identity = f"{doc.id}#{doc.part}" if doc.id else shape_key(doc)
+    key = hashlib.sha256(f"{seed}:{kind}:{identity}".encode()).hexdigest()
     return random.Random(key)
+
+
+def shape_key(doc: InterleavedDoc) -> str:
+    return "|".join(s.text if isinstance(s, TextSegment) else PurePath(s.path).name for s in doc.segments)
 
 
 def shuffle_image_order(doc: InterleavedDoc, rng: random.Random) -> InterleavedDoc:

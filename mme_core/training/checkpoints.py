@@ -1,27 +1,33 @@
-"""Checkpoints a run can resume from, and that load with `MMEEncoder.from_pretrained`.
+"""Checkpoints a run resumes from exactly, and that load with `MMEEncoder.from_pretrained`.
 
 A checkpoint directory `checkpoint-<step>/` holds
-- LoRA runs: the peft adapter (`adapter_config.json`, `adapter_model.safetensors`), loadable as
-  `MMEEncoder.from_pretrained(base, adapter=dir)`;
-- full fine-tuning: a complete checkpoint (weights, tokenizer, image processor), loadable as
-  `MMEEncoder.from_pretrained(dir)`;
-- `trainer_state.pt`: optimiser and scheduler state, step and epoch position, and the run config.
-It is written to a temporary name and renamed, so a crash never leaves a half-written checkpoint.
+- the weights. LoRA runs: the peft adapter (`adapter_config.json`, `adapter_model.safetensors`),
+  loadable as `MMEEncoder.from_pretrained(base, adapter=dir)`; full fine-tuning: a complete
+  checkpoint (weights, tokenizer, image processor), loadable as `MMEEncoder.from_pretrained(dir)`;
+- what `accelerator.save_state` writes: optimiser and scheduler state, the grad scaler (fp16 on a
+  GPU), and the Python / NumPy / torch / CUDA RNG states (`random_states_0.pkl`) that LoRA dropout
+  draws from. Without those a resumed run drops other units than the unbroken one would;
+- `trainer_state.json`: optimiser steps and micro-batches done (the data position: batches and
+  negatives are pure functions of the micro-batch index), and the run config.
+accelerate saves the weights through our hooks, so a LoRA checkpoint holds the adapter and not the
+full model. It is written to a temporary name and renamed: a crash never leaves half a checkpoint.
 """
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import torch
-
 from .model_setup import TrainableEncoder
 
-STATE_FILE = "trainer_state.pt"
+STATE_FILE = "trainer_state.json"
+RNG_FILE = "random_states_0.pkl"  # accelerate's name for process 0
+OLD_STATE_FILE = "trainer_state.pt"  # before resume went through accelerate: weights only, no RNG
 CHECKPOINT_PATTERN = re.compile(r"checkpoint-(\d+)")
+RUN_KIND_KEYS = ("model", "finetune", "lora_r", "train_projector", "freeze_vision")
 
 
 @dataclass(frozen=True)
@@ -30,23 +36,27 @@ class ResumePoint:
     micro_batches: int  # micro-batches consumed in total (fixes the data position)
 
 
-def save_checkpoint(
-    target: Path, trainable: TrainableEncoder, optimizer, scheduler, point: ResumePoint, config_dict: dict
-) -> Path:
+def attach_weight_hooks(accelerator, trainable: TrainableEncoder) -> None:
+    """Route the model part of `save_state` / `load_state` through our own weight format."""
+
+    def save_hook(models, weights, output_dir) -> None:
+        save_weights(Path(output_dir), trainable)
+        weights.clear()  # accelerate would otherwise also write the full state dict
+
+    def load_hook(models, input_dir) -> None:
+        load_weights(Path(input_dir), trainable)
+        models.clear()
+
+    accelerator.register_save_state_pre_hook(save_hook)
+    accelerator.register_load_state_pre_hook(load_hook)
+
+
+def save_checkpoint(target: Path, accelerator, point: ResumePoint, config_dict: dict) -> Path:
     partial = target.with_name(target.name + ".partial")
     shutil.rmtree(partial, ignore_errors=True)
-    partial.mkdir(parents=True)
-    save_weights(partial, trainable)
-    torch.save(
-        {
-            "step": point.step,
-            "micro_batches": point.micro_batches,
-            "optimizer": optimizer.state_dict(),
-            "scheduler": scheduler.state_dict(),
-            "config": config_dict,
-        },
-        partial / STATE_FILE,
-    )
+    accelerator.save_state(str(partial))
+    state = {"step": point.step, "micro_batches": point.micro_batches, "config": config_dict}
+    (partial / STATE_FILE).write_text(json.dumps(state, indent=2) + "\n", encoding="utf-8")
     shutil.rmtree(target, ignore_errors=True)
     partial.rename(target)
     return target
@@ -71,25 +81,38 @@ def latest_checkpoint(out_dir: Path) -> Path | None:
     return max(found)[1] if found else None
 
 
-def load_checkpoint(
-    source: Path, trainable: TrainableEncoder, optimizer, scheduler, config_dict: dict
-) -> ResumePoint:
-    """Restore weights, optimiser and scheduler in place; refuse a checkpoint of another kind of run."""
+def read_resume_point(source: Path, config_dict: dict) -> ResumePoint:
+    """Where `source` stands; refuses a checkpoint of another kind of run before anything loads."""
     state_path = source / STATE_FILE
     if not state_path.is_file():
+        if (source / OLD_STATE_FILE).is_file():
+            raise ValueError(
+                f"{source} was written by an older trainer without RNG states, so it cannot resume "
+                "exactly; start a new run (its weights still load as an adapter or model)"
+            )
         raise ValueError(f"{source} is not a training checkpoint (no {STATE_FILE})")
-    state = torch.load(state_path, map_location="cpu", weights_only=False)
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        point = ResumePoint(step=int(state["step"]), micro_batches=int(state["micro_batches"]))
+    except (json.JSONDecodeError, KeyError, TypeError, ValueError) as err:
+        raise ValueError(f"{state_path} is damaged ({err}); resume from another checkpoint") from err
     saved = state.get("config", {})
-    for key in ("model", "finetune", "lora_r", "train_projector", "freeze_vision"):
+    for key in RUN_KIND_KEYS:
         if saved.get(key) != config_dict.get(key):
             raise ValueError(
                 f"cannot resume from {source}: it was trained with {key}={saved.get(key)!r}, "
                 f"this run has {key}={config_dict.get(key)!r}"
             )
-    load_weights(source, trainable)
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    return ResumePoint(step=int(state["step"]), micro_batches=int(state["micro_batches"]))
+    if not (source / RNG_FILE).is_file():
+        raise ValueError(f"{source} holds no {RNG_FILE}: the RNG states an exact resume needs")
+    return point
+
+
+def load_checkpoint(source: Path, accelerator, config_dict: dict) -> ResumePoint:
+    """Restore weights, optimiser, scheduler, grad scaler and RNG states in place."""
+    point = read_resume_point(source, config_dict)
+    accelerator.load_state(str(source))
+    return point
 
 
 def load_weights(source: Path, trainable: TrainableEncoder) -> None:

@@ -53,6 +53,7 @@ class TrainConfig:
     max_grad_norm: float = 1.0  # 0 disables clipping
     mixed_precision: str = "no"  # no | bf16 | fp16 (accelerate)
     gradient_checkpointing: bool = False
+    feature_cache_mb: int = 2048  # MB of frozen visual features kept across steps, on the device; 0 = off
     cpu: bool = False  # force CPU even when an accelerator is present
     save_every: int = 0  # optimiser steps between checkpoints; 0 = only the final one
     log_every: int = 1  # optimiser steps between loss-log rows
@@ -75,7 +76,7 @@ class TrainConfig:
             valid = ", ".join(MIXED_PRECISION)
             raise ValueError(f"unknown mixed_precision {self.mixed_precision!r}; valid values are {valid}")
         positive = ("lora_r", "batch_size", "epochs", "grad_accum", "log_every")
-        non_negative = ("num_negatives", "warmup_steps", "max_steps", "save_every")
+        non_negative = ("num_negatives", "warmup_steps", "max_steps", "save_every", "feature_cache_mb")
         for name in positive + non_negative:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):

@@ -1,7 +1,8 @@
 """The training loop: InfoNCE over the strategy's (query N, document N) pairs, with accelerate.
 
 Per micro-batch, every distinct image is decoded and run through the vision tower + projector once
-(`enc.visual_grids`); each granularity N then pools those grids inside `enc.embed_batch`. Queries
+(`enc.visual_grids`) - or, when the tower is frozen, once per run (`VisualFeatureCache`); each
+granularity N pools those grids once for both sides. Queries
 are embedded once per query N and documents (positives + hard negatives) once per document N;
 the strategy's pairs only recombine those embeddings, so `mean` costs M forward passes per side,
 not M*M.
@@ -18,20 +19,27 @@ from pathlib import Path
 
 import torch
 from accelerate import Accelerator
+from accelerate.state import AcceleratorState
 from accelerate.utils import set_seed
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
-from mme_core.documents import ImageSegment
 from mme_core.encoder import MMEEncoder
-from mme_core.pooling import pool_grids
 
-from .checkpoints import ResumePoint, latest_checkpoint, load_checkpoint, save_checkpoint, save_weights
+from .checkpoints import (
+    ResumePoint,
+    attach_weight_hooks,
+    latest_checkpoint,
+    load_checkpoint,
+    save_checkpoint,
+    save_weights,
+)
 from .config import TrainConfig
 from .data import TrainingTriple, load_triples
 from .loss import info_nce_loss
 from .model_setup import TrainableEncoder, make_trainable
 from .strategies import GranularityPlan, make_strategy
+from .visual_cache import VisualFeatureCache
 
 LOSS_LOG = "loss_log.jsonl"
 CONFIG_FILE = "train_config.json"
@@ -59,6 +67,7 @@ def batch_loss(
     num_negatives: int,
     temperature: float,
     rng: random.Random,
+    features: VisualFeatureCache,
 ) -> StepLoss:
     """Loss of one micro-batch; differentiable w.r.t. whatever the trainable encoder trains."""
     encoder = trainable.encoder
@@ -67,10 +76,9 @@ def batch_loss(
     negatives = [doc for t in triples for doc in t.sample_negatives(num_negatives, rng)]
     docs = positives + negatives
     paths = list(dict.fromkeys(seg.path for doc in queries + docs for seg in doc.images))
-    with torch.set_grad_enabled(trainable.vision_needs_grad):
-        grids = encoder.visual_grids([ImageSegment(path).load() for path in paths])
-    # Pool each N once for both sides; embed_batch then finds grids already N x N and keeps them.
-    pooled = {n: dict(zip(paths, pool_grids(grids, n), strict=True)) for n in {*plan.query_ns, *plan.doc_ns}}
+    # Each N pooled once for both sides (embed_batch then finds grids already N x N and keeps them),
+    # from features computed once per distinct image of the run when the visual path is frozen.
+    pooled = features.pooled_grids(paths, list(dict.fromkeys([*plan.query_ns, *plan.doc_ns])))
     query_emb = {n: encoder.embed_batch(queries, n, pooled[n], is_query=True) for n in plan.query_ns}
     doc_emb = {n: encoder.embed_batch(docs, n, pooled[n]) for n in plan.doc_ns}  # (B + B*K, D)
     batch = len(triples)
@@ -107,6 +115,25 @@ def micro_batch(
     return [triples[i] for i in order[position * batch_size : (position + 1) * batch_size]]
 
 
+def truncate_log(log_path: Path, step: int) -> None:
+    """Keep the loss-log rows of steps <= `step`: a run resumed from an earlier checkpoint redoes the
+    later steps and must not log them twice. Unreadable rows (a line cut by a crash) go too."""
+    if step == 0 or not log_path.is_file():
+        log_path.unlink(missing_ok=True)
+        return
+    kept = []
+    for line in log_path.read_text(encoding="utf-8").splitlines():
+        try:
+            row = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(row, dict) and isinstance(row.get("step"), int) and row["step"] <= step:
+            kept.append(line + "\n")
+    partial = log_path.with_name(log_path.name + ".partial")
+    partial.write_text("".join(kept), encoding="utf-8")
+    partial.replace(log_path)
+
+
 def train(config: TrainConfig, resume: str | None = None, progress: bool = True) -> TrainResult:
     """Run training as configured. `resume`: a checkpoint dir, or "auto" for the latest in `out`."""
     out_dir = Path(config.out)
@@ -116,6 +143,12 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
         raise ValueError(
             "need at least 2 training triples (or hard negatives): one alone has nothing to contrast"
         )
+    if config.mixed_precision == "fp16" and (config.cpu or not torch.cuda.is_available()):
+        # accelerate would silently train in fp32 (no fp16 autocast or grad scaler on a CPU)
+        raise ValueError("mixed_precision='fp16' needs a CUDA device; use 'bf16' (or 'no') on a CPU")
+    # accelerate keeps one process-wide state and refuses a second Accelerator with another
+    # mixed_precision; a single-process run owns it, so a later train() in the same process may differ.
+    AcceleratorState._reset_state()
     accelerator = Accelerator(
         mixed_precision=config.mixed_precision, gradient_accumulation_steps=config.grad_accum, cpu=config.cpu
     )
@@ -130,20 +163,21 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
     total_steps = config.max_steps or steps_per_epoch * config.epochs
     scheduler = get_linear_schedule_with_warmup(optimizer, config.warmup_steps, total_steps)
     module, optimizer, scheduler = accelerator.prepare(trainable.module, optimizer, scheduler)
+    attach_weight_hooks(accelerator, trainable)
 
     point = ResumePoint(0, 0)
     config_dict = config.to_dict()
     if resume is not None:
         source = latest_checkpoint(out_dir) if resume == "auto" else Path(resume)
         if source is not None:
-            point = load_checkpoint(source, trainable, optimizer, scheduler, config_dict)
+            point = load_checkpoint(source, accelerator, config_dict)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / CONFIG_FILE).write_text(json.dumps(config_dict, indent=2) + "\n")
     log_path = out_dir / LOSS_LOG
-    if point.step == 0:
-        log_path.unlink(missing_ok=True)
+    truncate_log(log_path, point.step)
 
     strategy = make_strategy(config.strategy, config.ns, seed=config.seed)
+    features = VisualFeatureCache(trainable, config.ns, config.feature_cache_mb * 2**20)
     trained, total = trainable.parameter_counts()
     bar = tqdm(total=total_steps, initial=point.step, desc=f"train {config.strategy}", disable=not progress)
     bar.write(f"training {trained:,} of {total:,} parameters on {len(triples)} triples, {total_steps} steps")
@@ -156,7 +190,9 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
         batch = micro_batch(triples, config.batch_size, config.seed, micro)
         with accelerator.accumulate(module):
             with accelerator.autocast():
-                result = batch_loss(trainable, batch, plan, config.num_negatives, config.temperature, rng)
+                result = batch_loss(
+                    trainable, batch, plan, config.num_negatives, config.temperature, rng, features
+                )
             accelerator.backward(result.loss)
             if accelerator.sync_gradients and config.max_grad_norm > 0:
                 accelerator.clip_grad_norm_(trainable.trainable_parameters(), config.max_grad_norm)
@@ -186,7 +222,7 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
         bar.set_postfix(loss=f"{step_loss:.4f}")
         if config.save_every and step % config.save_every == 0 and step < total_steps:
             target = out_dir / f"checkpoint-{step:06d}"
-            save_checkpoint(target, trainable, optimizer, scheduler, ResumePoint(step, micro), config_dict)
+            save_checkpoint(target, accelerator, ResumePoint(step, micro), config_dict)
     bar.close()
     module.eval()
     final_dir = out_dir / ("adapter" if config.finetune == "lora" else "model")

@@ -2,7 +2,8 @@
 
 The loss knows nothing of models or granularities, so it is checked against hand-computed values
 (tests/training/test_loss.py). Embeddings are used as given: the encoder already L2-normalises them,
-and renormalising here would hide an all-zero embedding instead of scoring it.
+and renormalising here would hide an all-zero embedding instead of scoring it. Scores are always
+computed in fp32, outside any autocast region the caller is in.
 """
 
 from __future__ import annotations
@@ -57,7 +58,11 @@ def info_nce_loss(
                 f"negatives must be (B, K, D) = ({batch}, K, {dim}); got {tuple(negatives.shape)}"
             )
         candidates = torch.cat([positives, negatives.reshape(-1, dim)], dim=0)  # (B + B*K, D)
-    scores = (queries @ candidates.T / temperature).float()  # (B, B + B*K)
+    # Similarities in fp32 even inside a bf16/fp16 autocast region: at temperature 0.05 a bf16
+    # cosine (8 mantissa bits, steps of ~0.004 near 1) moves a logit by up to ~0.08, as much as the
+    # margins training is trying to learn. Casting the product after the fact would be too late.
+    with torch.autocast(device_type=queries.device.type, enabled=False):
+        scores = queries.float() @ candidates.float().T / temperature  # (B, B + B*K)
     targets = torch.arange(batch, device=queries.device)  # (B,)
     if ignore is not None:
         if ignore.shape != scores.shape:

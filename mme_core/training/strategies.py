@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from itertools import product
 
-Granularity = int | str  # an int N (N x N pooled tokens per image) or "full" (no pooling)
+from mme_core.pooling import Granularity, check_granularity
 
 
 @dataclass(frozen=True)
@@ -36,13 +36,13 @@ class GranularityPlan:
 
 
 def check_granularities(ns) -> tuple[Granularity, ...]:
-    ns = tuple(ns)
+    """Each N through the encoder's own checker, so a run refuses what `embed_batch` would refuse
+    later, before any model file is read."""
+    if isinstance(ns, (str, int)):
+        ns = (ns,)
+    ns = tuple(check_granularity(n) for n in ns)
     if not ns:
         raise ValueError("granularities must not be empty; give e.g. ns=(1, 2, 3, 4, 6)")
-    for n in ns:
-        valid_int = isinstance(n, int) and not isinstance(n, bool) and n >= 1
-        if not (valid_int or n == "full"):
-            raise ValueError(f"invalid granularity {n!r}: each must be a positive int N or 'full'")
     if len(set(ns)) != len(ns):
         raise ValueError(f"granularities must be distinct, got {ns}")
     return ns

@@ -74,3 +74,24 @@ def test_apply_shuffle_is_deterministic_per_seed_and_document():
 def test_unknown_shuffle_lists_choices():
     with pytest.raises(ValueError, match="none, images, positions"):
         apply_shuffle([ORIGINAL], "text")
+
+
+@pytest.mark.parametrize("kind", ["images", "positions"])
+def test_shuffle_depends_on_document_id_not_on_the_folder(kind):
+    def collection(folder: str, ids: bool = True) -> list[InterleavedDoc]:
+        return [
+            doc("x", f"{folder}/a.png", "y", f"{folder}/b.png", "z", f"{folder}/c.png", "w",
+                f"{folder}/e.png", id=f"d{i}" if ids else "")
+            for i in range(12)
+        ]  # fmt: skip
+
+    def names(docs: list[InterleavedDoc]) -> list[list[str]]:
+        return [[s.path.rsplit("/", 1)[-1] if isinstance(s, ImageSegment) else s.text for s in d.segments]
+                for d in docs]  # fmt: skip
+
+    here = apply_shuffle(collection("/home/ann/notes"), kind, seed=3)
+    there = apply_shuffle(collection("/mnt/copy/of/notes"), kind, seed=3)
+    assert names(here) == names(there)
+    assert len({tuple(row) for row in names(here)}) > 1  # still one draw per document id
+    no_ids = apply_shuffle(collection("/home/ann/notes", ids=False), kind, seed=3)
+    assert names(no_ids) == names(apply_shuffle(collection("/elsewhere", ids=False), kind, seed=3))

@@ -61,7 +61,7 @@ def test_full_finetune_checkpoints_resume_exactly_and_save_a_loadable_model(
     )  # fmt: skip
     whole = train(TrainConfig(**base, out=str(tmp_path / "whole"), save_every=2), progress=False)
     checkpoint = tmp_path / "whole" / "checkpoint-000002"
-    assert (checkpoint / "trainer_state.pt").is_file() and (checkpoint / "config.json").is_file()
+    assert (checkpoint / "trainer_state.json").is_file() and (checkpoint / "config.json").is_file()
     assert not list((tmp_path / "whole").glob("*.partial"))
 
     resumed = train(
@@ -130,3 +130,23 @@ def test_gradient_checkpointing_accumulation_and_projector(mini_tiir, tiny_dsvl_
 @pytest.mark.slow
 def test_bf16_autocast_runs(mini_tiir, tiny_dsvl_dir, tmp_path):  # emulated bf16 is slow on most CPUs
     run_two_steps(mini_tiir, tiny_dsvl_dir, tmp_path, mixed_precision="bf16")
+
+
+def test_fp16_on_a_cpu_is_refused_before_the_model_loads(mini_tiir, tmp_path):
+    # accelerate has no fp16 autocast or grad scaler on a CPU and would quietly train in fp32
+    config = TrainConfig(
+        model=str(tmp_path / "no-such-model"), data=str(mini_tiir), out=str(tmp_path / "o"),
+        mixed_precision="fp16", cpu=True,
+    )  # fmt: skip
+    with pytest.raises(ValueError, match="'fp16' needs a CUDA device; use 'bf16'"):
+        train(config, progress=False)
+    assert not (tmp_path / "o").exists()
+
+
+def test_runs_with_different_mixed_precision_in_one_process(mini_tiir, tiny_dsvl_dir, tmp_path):
+    # accelerate's process-wide state would refuse the second Accelerator without the reset
+    base = dict(model=str(tiny_dsvl_dir), data=str(mini_tiir), ns=(1,), batch_size=2, max_steps=1)
+    train(TrainConfig(**base, out=str(tmp_path / "a")), progress=False)
+    assert (
+        train(TrainConfig(**base, out=str(tmp_path / "b"), mixed_precision="bf16"), progress=False).steps == 1
+    )

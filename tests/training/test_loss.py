@@ -114,3 +114,22 @@ def test_ignored_candidates_leave_the_softmax():
         info_nce_loss(queries, positives, ignore=torch.tensor([[True, False], [False, False]]))
     with pytest.raises(ValueError, match=r"ignore must be \(B, B \+ B\*K\)"):
         info_nce_loss(queries, positives, ignore=torch.zeros(2, 3, dtype=torch.bool))
+
+
+def test_similarities_stay_fp32_inside_bf16_autocast():
+    # Near-parallel unit vectors: their cosines differ in the 3rd-4th decimal, below bf16's
+    # resolution near 1, so bf16 logits at T=0.05 would shift the loss by ~1e-2.
+    generator = torch.Generator().manual_seed(0)
+    base = torch.nn.functional.normalize(torch.randn(1, 64, generator=generator), dim=1)
+    noise = 0.03 * torch.randn(6, 64, generator=generator)
+    queries = torch.nn.functional.normalize(base + noise[:3], dim=1)
+    positives = torch.nn.functional.normalize(base + noise[3:], dim=1)
+    exact = info_nce_loss(queries.double(), positives.double()).item()
+    bf16_logits = torch.nn.functional.cross_entropy(
+        (queries.bfloat16() @ positives.bfloat16().T).float() / 0.05, torch.arange(3)
+    ).item()
+    assert abs(bf16_logits - exact) > 1e-3  # the case really is sensitive to bf16 rounding
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        loss = info_nce_loss(queries, positives)
+    assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(exact, abs=1e-5)

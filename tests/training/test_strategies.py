@@ -64,7 +64,15 @@ def test_make_strategy_by_name_and_unknown_name_lists_choices():
         make_strategy("matryoshka", NS)
 
 
-@pytest.mark.parametrize("ns", [(), (0, 1), (1, 1), (1.5,), ("all",), (True,)])
+@pytest.mark.parametrize("ns", [(), (0, 1), (1, 1), (1.5,), ("all",), (True,), (1, 5), (48,)])
 def test_bad_granularities_are_refused(ns):
     with pytest.raises(ValueError, match="granularit"):
         MeanStrategy(ns)
+
+
+def test_granularities_go_through_the_encoders_checker():
+    # 5 is a positive int but no pooling size the encoder accepts: refused here, with the valid list
+    with pytest.raises(ValueError, match="valid values are 1, 2, 3, 4, 6, 8, 12, 24, full"):
+        MeanStrategy((1, 5))
+    assert MeanStrategy(("1", "full")).ns == (1, "full")
+    assert MeanStrategy(3).ns == (3,)

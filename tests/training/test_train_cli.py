@@ -30,7 +30,10 @@ def test_flags_override_a_config_file(tmp_path):
     ("argv", "message"),
     [
         (["--data", "d", "--out", "o"], "missing --model"),
-        (["--model", "m", "--data", "d", "--out", "o", "--ns", "1,two"], "--ns must be comma-separated"),
+        (
+            ["--model", "m", "--data", "d", "--out", "o", "--ns", "1,two"],
+            "--ns '1,two': unsupported granularity",
+        ),
         (
             ["--model", "m", "--data", "d", "--out", "o", "--strategy", "best"],
             "valid strategies are random, mrl, mean",
@@ -64,3 +67,36 @@ def test_cli_trains_and_reports(mini_tiir, tiny_dsvl_dir, tmp_path, capsys):
     assert (out / "adapter" / "adapter_config.json").is_file()
     assert json.loads((out / "train_config.json").read_text())["max_steps"] == 1
     assert len((out / "loss_log.jsonl").read_text().splitlines()) == 1
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--ns", "1,5"], "unsupported granularity N=5; valid values are 1, 2, 3, 4, 6, 8, 12, 24, full"),
+        (["--strategy", "avg"], "unknown strategy 'avg'; valid strategies are random, mrl, mean"),
+    ],
+)
+def test_bad_granularity_or_strategy_is_refused_before_any_model_file_is_read(
+    option, message, mini_tiir, tiny_dsvl_dir, tmp_path, monkeypatch, capsys
+):
+    import builtins
+    import io
+
+    touched = []
+    real_open, real_io_open = builtins.open, io.open
+
+    def watch(opener):
+        def watched(file, *args, **kwargs):
+            if str(tiny_dsvl_dir) in str(file):
+                touched.append(str(file))
+            return opener(file, *args, **kwargs)
+
+        return watched
+
+    monkeypatch.setattr(builtins, "open", watch(real_open))
+    monkeypatch.setattr(io, "open", watch(real_io_open))
+    out = tmp_path / "run"
+    argv = ["--model", str(tiny_dsvl_dir), "--data", str(mini_tiir), "--out", str(out), "--no-progress"]
+    assert main(argv + option) == 2
+    assert message in capsys.readouterr().err
+    assert touched == [] and not out.exists()
