@@ -32,16 +32,25 @@ from mme_core import ImageSegment, InterleavedDoc, MMEEncoder, TextSegment
 _SENTENCE = re.compile(r"[^。！？!?\n.]+[。！？!?.]?")
 
 
-def step_sentence(text: str) -> str:
-    """The longest sentence of a text segment (markup stripped), at most 200 characters."""
+def sentences(text: str) -> list[str]:
     plain = re.sub(r"[#*`>|_\[\]]|^\s*(?:[-+]|\d+[.)])\s+", " ", text, flags=re.MULTILINE)
-    sentences = [" ".join(s.split()) for s in _SENTENCE.findall(plain)]
-    return max(sentences, key=len, default="")[:200]
+    return [" ".join(s.split())[:200] for s in _SENTENCE.findall(plain)]
 
 
 def known_item_queries(docs: list[InterleavedDoc]) -> dict[str, list[tuple[InterleavedDoc, str]]]:
-    """kind -> [(query, answer doc id)], one per note (and per kind) where the note allows it."""
+    """kind -> [(query, answer doc id)], one per note (and per kind) where the note allows it.
+
+    The step sentence is the longest sentence beside the picture that no other note also has: a
+    collection's boilerplate (a footer every recipe ends with) names no note, so it makes no
+    known-item query.
+    """
     queries: dict[str, list] = defaultdict(list)
+    notes_with: dict[str, set[str]] = defaultdict(set)
+    for doc in docs:
+        for segment in doc.segments:
+            if isinstance(segment, TextSegment):
+                for sentence in sentences(segment.text):
+                    notes_with[sentence].add(doc.id)
     for doc in docs:
         if doc.part:  # one query per note: its first part carries the title and the first pictures
             continue
@@ -52,14 +61,14 @@ def known_item_queries(docs: list[InterleavedDoc]) -> dict[str, list[tuple[Inter
             if not isinstance(segment, ImageSegment):
                 continue
             around = [segments[i] for i in (position - 1, position + 1) if 0 <= i < len(segments)]
-            sentence = next(
-                (
-                    s
-                    for s in (step_sentence(t.text) for t in around if isinstance(t, TextSegment))
-                    if len(s) >= 8
-                ),
-                "",
-            )
+            candidates = [
+                sentence
+                for text in around
+                if isinstance(text, TextSegment)
+                for sentence in sentences(text.text)
+                if len(sentence) >= 8 and len(notes_with[sentence]) == 1
+            ]
+            sentence = max(candidates, key=len, default="")
             if sentence:
                 queries["step + picture"].append((InterleavedDoc((TextSegment(sentence), segment)), doc.id))
             queries["picture"].append((InterleavedDoc((segment,)), doc.id))
