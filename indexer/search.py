@@ -3,7 +3,7 @@
     searcher = Searcher.open("./mme-index", encoder)     # refuses another encoder's index
     hits = searcher.search(InterleavedDoc((TextSegment("fix a sink"), ImageSegment("a.jpg"))), n=3)
 
-Queries are embedded with `is_query=True` at the requested stored N and matched by cosine
+Queries are embedded with `prompt_name="query"` at the requested stored N and matched by cosine
 similarity (`Hit.score`, higher is better); a query over the token budget is refused, never
 truncated (`indexer.query`). Exact below the ANN threshold, IVF_HNSW_SQ above it
 (see `indexer.ann`). The index is warmed on open because the first ANN queries after opening
@@ -138,7 +138,7 @@ class Searcher:
             raise ValueError("this Searcher was opened without an encoder; use search_vector")
         n = self.check_n(n)
         check_query_tokens(self.encoder, query, n)  # refuses, never truncates (see indexer.query)
-        vector = self.encoder.encode([query], n=n, is_query=True)[0]  # (dim,)
+        vector = self.encoder.encode([query], n=n, prompt_name="query")[0]  # (dim,)
         return self.search_vector(vector, n, k, source_prefix, title_contains)
 
     def search_vector(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .base import Backbone, SequenceItem, TokenizedBatch
+from .base import DOCUMENT_PROMPT, QUERY_PROMPT, Backbone, SequenceItem, TokenizedBatch
 from .deepseek_vl import DeepseekVLBackbone
 from .qwen2_vl import Qwen2VLBackbone
 
@@ -11,4 +11,13 @@ BACKBONES: dict[str, type[Backbone]] = {
     "qwen2_vl": Qwen2VLBackbone,
 }
 
-__all__ = ["BACKBONES", "Backbone", "DeepseekVLBackbone", "Qwen2VLBackbone", "SequenceItem", "TokenizedBatch"]
+__all__ = [
+    "BACKBONES",
+    "DOCUMENT_PROMPT",
+    "QUERY_PROMPT",
+    "Backbone",
+    "DeepseekVLBackbone",
+    "Qwen2VLBackbone",
+    "SequenceItem",
+    "TokenizedBatch",
+]

@@ -7,30 +7,25 @@ from PIL import Image
 from transformers.modeling_outputs import BaseModelOutputWithPooling
 from transformers.models.qwen2_vl.image_processing_pil_qwen2_vl import smart_resize
 
-from .base import Backbone, TokenizedBatch
+from .base import DOCUMENT_PROMPT, QUERY_PROMPT, Backbone, TokenizedBatch
 
 # GME's documented input format (gme_inference.py on the model card): a chat turn whose system
 # message is the instruction, the content in the user turn, and an `<|endoftext|>` after the
 # assistant header whose last hidden state is the embedding.
-DEFAULT_INSTRUCTION = "You are a helpful assistant."
-QUERY_INSTRUCTION = "Find a how-to tutorial whose text and images answer the given interleaved query."
 PROMPT_PREFIX = "<|im_start|>system\n{instruction}<|im_end|>\n<|im_start|>user\n"
 PROMPT_SUFFIX = "<|im_end|>\n<|im_start|>assistant\n<|endoftext|>"
 
 
 class Qwen2VLBackbone(Backbone):
     family = "qwen2_vl"
+    default_prompts = {
+        DOCUMENT_PROMPT: "You are a helpful assistant.",  # GME's default for candidates
+        QUERY_PROMPT: "Find a how-to tutorial whose text and images answer the given interleaved query.",
+    }
 
-    def __init__(self, model, tokenizer, image_processor, query_instruction: str | None = None) -> None:
-        super().__init__(model, tokenizer, image_processor)
+    def __init__(self, model, tokenizer, image_processor, prompts: dict[str, str] | None = None) -> None:
+        super().__init__(model, tokenizer, image_processor, prompts)
         self.merge = int(model.config.vision_config.spatial_merge_size)
-        self.query_instruction = query_instruction or QUERY_INSTRUCTION
-        self._prefix = {
-            flag: self.text_ids(
-                PROMPT_PREFIX.format(instruction=self.query_instruction if flag else DEFAULT_INSTRUCTION)
-            )
-            for flag in (False, True)
-        }
         self._suffix = self.text_ids(PROMPT_SUFFIX)
         ids = tokenizer.convert_tokens_to_ids
         self._wrapper = ([ids("<|vision_start|>")], [ids("<|vision_end|>")])
@@ -57,8 +52,8 @@ class Qwen2VLBackbone(Backbone):
         )  # fmt: skip
         return resized_h // factor, resized_w // factor
 
-    def prefix(self, is_query: bool) -> list[int]:
-        return self._prefix[is_query]
+    def build_prefix(self, instruction: str) -> list[int]:
+        return self.text_ids(PROMPT_PREFIX.format(instruction=instruction))
 
     def suffix(self) -> list[int]:
         return self._suffix

@@ -5,7 +5,7 @@
         [--baselines bm25,histogram] --out results/
 
 For each shuffle condition the corpus and the queries are encoded once at every N (`encode_all`:
-one vision pass serves all N; queries with is_query=True), ranked exactly by a matrix product and
+one vision pass serves all N; queries with prompt_name="query"), ranked exactly by a matrix product and
 scored with the official wikiHow-TIIR metrics. Writes results.json, results.md and nsweep.png.
 """
 
@@ -87,14 +87,14 @@ def view_of(doc: InterleavedDoc, view: str) -> InterleavedDoc | None:
     return doc.text_only() if view == "text" else doc.images_only()
 
 
-def encode_view(encoder, docs: list[InterleavedDoc], view: str, config: EvalConfig, is_query: bool) -> dict:
+def encode_view(encoder, docs: list[InterleavedDoc], view: str, config: EvalConfig, prompt_name: str) -> dict:
     """{n: (len(docs), dim)}; a document with nothing in this view keeps a zero vector."""
     import numpy as np
 
     present = [(i, v) for i, d in enumerate(docs) if (v := view_of(d, view)) is not None]
     ns = config.ns[:1] if view == "text" else config.ns  # without images every N gives the same vector
     encoded = encoder.encode_all(
-        [v for _, v in present], ns, config.batch_size, is_query=is_query, progress=config.progress
+        [v for _, v in present], ns, config.batch_size, prompt_name=prompt_name, progress=config.progress
     )
     if view == "text":
         encoded = {n: encoded[ns[0]] for n in config.ns}
@@ -124,8 +124,8 @@ def model_runs(encoder, split: TIIRSplit, config: EvalConfig, roles: dict | None
         start = time.perf_counter()
         docs = apply_shuffle(split.docs, shuffle, config.seed)
         queries = apply_shuffle(split.queries, shuffle, config.seed)
-        doc_vectors = encode_view(encoder, docs, view, config, is_query=False)
-        query_vectors = encode_view(encoder, queries, view, config, is_query=True)
+        doc_vectors = encode_view(encoder, docs, view, config, prompt_name="document")
+        query_vectors = encode_view(encoder, queries, view, config, prompt_name="query")
         seconds = time.perf_counter() - start
         for n in config.ns:
             rankings = rank_exact(query_vectors[n], doc_vectors[n], query_ids, doc_ids, k=RANK_DEPTH)

@@ -71,7 +71,7 @@ def batch_loss(
         grids = encoder.visual_grids([ImageSegment(path).load() for path in paths])
     # Pool each N once for both sides; embed_batch then finds grids already N x N and keeps them.
     pooled = {n: dict(zip(paths, pool_grids(grids, n), strict=True)) for n in {*plan.query_ns, *plan.doc_ns}}
-    query_emb = {n: encoder.embed_batch(queries, n, pooled[n], is_query=True) for n in plan.query_ns}
+    query_emb = {n: encoder.embed_batch(queries, n, pooled[n], prompt_name="query") for n in plan.query_ns}
     doc_emb = {n: encoder.embed_batch(docs, n, pooled[n]) for n in plan.doc_ns}  # (B + B*K, D)
     batch = len(triples)
     ignore = same_as_positive(positives, docs)
