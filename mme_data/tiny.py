@@ -7,6 +7,7 @@ Matryoshka N divides it.
 
     python -m mme_data.tiny deepseek_vl ./tiny-dsvl
     python -m mme_data.tiny qwen2_vl ./tiny-qwen2vl
+    python -m mme_data.tiny qwen3_vl ./tiny-qwen3vl   # with two DeepStack layers
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from transformers import (
     Qwen2VLConfig,
     Qwen2VLForConditionalGeneration,
     Qwen2VLImageProcessorPil,
+    Qwen3VLConfig,
+    Qwen3VLForConditionalGeneration,
 )
 
-FAMILIES = ("deepseek_vl", "qwen2_vl")
+FAMILIES = ("deepseek_vl", "qwen2_vl", "qwen3_vl")
 
 # A small built-in corpus so the tokenizer has real sub-words; callers may pass their own text.
 _DEFAULT_CORPUS = """
@@ -125,6 +128,17 @@ def build_tiny_deepseek_vl(
     return out
 
 
+def _qwen_tokenizer(corpus: Iterable[str] | None, vocab_size: int) -> PreTrainedTokenizerFast:
+    raw = train_tokenizer(QWEN2_SPECIALS, corpus, vocab_size)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=raw,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        extra_special_tokens={"image_token": "<|image_pad|>", "video_token": "<|video_pad|>"},
+        padding_side="left",
+    )
+
+
 def build_tiny_qwen2_vl(
     out_dir: str | Path,
     corpus: Iterable[str] | None = None,
@@ -137,14 +151,7 @@ def build_tiny_qwen2_vl(
 ) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    raw = train_tokenizer(QWEN2_SPECIALS, corpus, vocab_size)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=raw,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-        extra_special_tokens={"image_token": "<|image_pad|>", "video_token": "<|video_pad|>"},
-        padding_side="left",
-    )
+    tokenizer = _qwen_tokenizer(corpus, vocab_size)
     ids = tokenizer.convert_tokens_to_ids
     head_dim = text_hidden // 4
     config = Qwen2VLConfig(
@@ -190,7 +197,74 @@ def build_tiny_qwen2_vl(
     return out
 
 
-BUILDERS = {"deepseek_vl": build_tiny_deepseek_vl, "qwen2_vl": build_tiny_qwen2_vl}
+def build_tiny_qwen3_vl(
+    out_dir: str | Path,
+    corpus: Iterable[str] | None = None,
+    vocab_size: int = 512,
+    text_hidden: int = 64,
+    text_layers: int = 2,
+    vision_hidden: int = 32,
+    vision_layers: int = 3,
+    seed: int = 0,
+) -> Path:
+    """Qwen3-VL shape in miniature: 16 px patches, 2x2 merge, DeepStack from ViT layers 0 and 1 into
+    LM layers 0 and 1, interleaved M-RoPE."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer = _qwen_tokenizer(corpus, vocab_size)
+    ids = tokenizer.convert_tokens_to_ids
+    head_dim = text_hidden // 4
+    config = Qwen3VLConfig(
+        text_config={
+            "vocab_size": len(tokenizer),
+            "hidden_size": text_hidden,
+            "intermediate_size": text_hidden * 2,
+            "num_hidden_layers": text_layers,
+            "num_attention_heads": 4,
+            "num_key_value_heads": 2,
+            "head_dim": head_dim,
+            "max_position_embeddings": 4096,
+            "rope_parameters": {
+                "rope_type": "default",
+                "rope_theta": 10000.0,
+                "mrope_section": [head_dim // 4, head_dim // 8, head_dim // 8],  # sums to head_dim / 2
+                "mrope_interleaved": True,
+            },
+            "pad_token_id": ids("<|endoftext|>"),
+        },
+        vision_config={
+            "depth": vision_layers,
+            "hidden_size": vision_hidden,
+            "intermediate_size": vision_hidden * 2,
+            "num_heads": 2,
+            "out_hidden_size": text_hidden,
+            "patch_size": 16,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "num_position_embeddings": 256,  # a 16 x 16 learned table, interpolated per image
+            "deepstack_visual_indexes": [0, 1],
+        },
+        image_token_id=ids("<|image_pad|>"),
+        video_token_id=ids("<|video_pad|>"),
+        vision_start_token_id=ids("<|vision_start|>"),
+        vision_end_token_id=ids("<|vision_end|>"),
+    )
+    torch.manual_seed(seed)
+    model = Qwen3VLForConditionalGeneration(config).eval()
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    # 64..256 px -> 2x2..8x8 merged tokens per image; Qwen3-VL normalises with mean = std = 0.5.
+    Qwen2VLImageProcessorPil(
+        patch_size=16, min_pixels=64 * 64, max_pixels=256 * 256, image_mean=[0.5] * 3, image_std=[0.5] * 3
+    ).save_pretrained(out)
+    return out
+
+
+BUILDERS = {
+    "deepseek_vl": build_tiny_deepseek_vl,
+    "qwen2_vl": build_tiny_qwen2_vl,
+    "qwen3_vl": build_tiny_qwen3_vl,
+}
 
 
 def build_tiny(family: str, out_dir: str | Path, **kwargs) -> Path:

@@ -5,10 +5,12 @@ from __future__ import annotations
 from .base import DOCUMENT_PROMPT, QUERY_PROMPT, Backbone, SequenceItem, TokenizedBatch
 from .deepseek_vl import DeepseekVLBackbone
 from .qwen2_vl import Qwen2VLBackbone
+from .qwen3_vl import Qwen3VLBackbone
 
 BACKBONES: dict[str, type[Backbone]] = {
     "deepseek_vl": DeepseekVLBackbone,
     "qwen2_vl": Qwen2VLBackbone,
+    "qwen3_vl": Qwen3VLBackbone,
 }
 
 __all__ = [
@@ -18,6 +20,7 @@ __all__ = [
     "Backbone",
     "DeepseekVLBackbone",
     "Qwen2VLBackbone",
+    "Qwen3VLBackbone",
     "SequenceItem",
     "TokenizedBatch",
 ]
