@@ -41,11 +41,19 @@ class MMEEncoder:
 
     granularities: tuple[Granularity, ...] = GRANULARITIES
 
-    def __init__(self, backbone: Backbone, model_id: str, adapter: str | None = None, peft_model=None):
+    def __init__(
+        self,
+        backbone: Backbone,
+        model_id: str,
+        adapter: str | None = None,
+        peft_model=None,
+        dim: int | None = None,
+    ):
         self.backbone = backbone
         self.model_id = model_id
         self.adapter = adapter
         self._peft_model = peft_model
+        self._output_dim = check_output_dim(backbone, model_id, dim)
 
     # --- loading --------------------------------------------------------------------------------
 
@@ -58,10 +66,13 @@ class MMEEncoder:
         dtype: str = "auto",
         prompts: dict[str, str] | None = None,
         trust_remote_code: bool = False,
+        dim: int | None = None,
     ) -> MMEEncoder:
         """Load a hub id or local directory (+ optional peft LoRA adapter directory or hub id).
 
         `prompts` overrides the family's named instructions, e.g. {"query": "Find recipes for..."}.
+        `dim` truncates embeddings to their first `dim` coordinates and re-normalises them, for models
+        trained with Matryoshka output dims (Qwen3-VL-Embedding: 64 up to the hidden size).
         """
         source, local_only = resolve_source(model, "model")
         hub = {"local_files_only": local_only, "trust_remote_code": trust_remote_code}
@@ -90,7 +101,7 @@ class MMEEncoder:
             adapter_source, adapter_local = resolve_source(adapter, "adapter")
             peft_model = PeftModel.from_pretrained(hf_model, adapter_source, local_files_only=adapter_local)
             peft_model.eval()  # LoRA layers now live inside hf_model, which the backbone calls
-        return cls(backbone, model_id=model, adapter=adapter, peft_model=peft_model)
+        return cls(backbone, model_id=model, adapter=adapter, peft_model=peft_model, dim=dim)
 
     # --- facts ----------------------------------------------------------------------------------
 
@@ -105,7 +116,8 @@ class MMEEncoder:
 
     @property
     def dim(self) -> int:
-        return self.backbone.hidden_size
+        """Output dim: the hidden size, or the Matryoshka dim asked for at load time."""
+        return self._output_dim
 
     @property
     def device(self) -> torch.device:
@@ -177,7 +189,7 @@ class MMEEncoder:
             return 8
         free_bytes, _ = torch.cuda.mem_get_info(self.device)
         element = torch.finfo(self.dtype).bits // 8
-        per_doc = max(tokens_per_doc, 1) * self.dim * 24 * element
+        per_doc = max(tokens_per_doc, 1) * self.backbone.hidden_size * 24 * element
         return int(min(256, max(1, free_bytes // 2 // per_doc)))
 
     # --- differentiable path (training) ---------------------------------------------------------
@@ -218,7 +230,8 @@ class MMEEncoder:
         ]
         batch = self.backbone.tokenize(sequences, prompt_name)
         hidden = self.backbone.hidden_states(batch)  # (B, L, H)
-        return normalise(last_token(hidden, batch.attention_mask.to(hidden.device)))  # (B, H)
+        final = last_token(hidden, batch.attention_mask.to(hidden.device))  # (B, H)
+        return normalise(final[:, : self.dim])  # (B, dim): Matryoshka truncation, then unit length
 
     # --- inference ------------------------------------------------------------------------------
 
@@ -289,6 +302,27 @@ class MMEEncoder:
                         if remaining_uses[segment.path] == 0:
                             grids.pop(segment.path, None)
         return out
+
+
+def check_output_dim(backbone: Backbone, model_id: str, dim: int | None) -> int:
+    """The output dim for `dim` (None: the hidden size); refuses one the model was not trained for."""
+    hidden = backbone.hidden_size
+    if dim is None or (dim == hidden and not isinstance(dim, bool)):
+        return hidden
+    supported = backbone.matryoshka_dims()
+    if supported is None:
+        raise ValueError(
+            f"model {model_id!r} ({backbone.family}) has no Matryoshka output dims: its embeddings are "
+            f"{hidden}-d only; valid dims are {hidden} (or leave dim unset)"
+        )
+    low, high = supported
+    if isinstance(dim, bool) or not isinstance(dim, int) or not low <= dim <= high:
+        examples = ", ".join(str(d) for d in (4096, 2048, 1024, 512, 256, 128, 64) if low <= d <= high)
+        raise ValueError(
+            f"unsupported dim {dim!r} for model {model_id!r}; valid dims are integers from {low} to {high} "
+            f"(e.g. {examples})"
+        )
+    return dim
 
 
 def _load(path: str, docs: Sequence[InterleavedDoc]) -> Image.Image:

@@ -201,14 +201,14 @@ def build_tiny_qwen3_vl(
     out_dir: str | Path,
     corpus: Iterable[str] | None = None,
     vocab_size: int = 512,
-    text_hidden: int = 64,
+    text_hidden: int = 128,
     text_layers: int = 2,
     vision_hidden: int = 32,
     vision_layers: int = 3,
     seed: int = 0,
 ) -> Path:
     """Qwen3-VL shape in miniature: 16 px patches, 2x2 merge, DeepStack from ViT layers 0 and 1 into
-    LM layers 0 and 1, interleaved M-RoPE."""
+    LM layers 0 and 1, interleaved M-RoPE. Hidden 128 leaves room for a Matryoshka dim (64..128)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = _qwen_tokenizer(corpus, vocab_size)

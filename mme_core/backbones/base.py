@@ -57,6 +57,10 @@ class Backbone(ABC):
     def hidden_size(self) -> int:
         return int(self.model.config.get_text_config().hidden_size)
 
+    def matryoshka_dims(self) -> tuple[int, int] | None:
+        """(smallest, largest) output dim the model was trained to be truncated to; None: not trained so."""
+        return None
+
     @property
     def device(self) -> torch.device:
         return next(self.model.parameters()).device
