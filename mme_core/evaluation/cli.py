@@ -38,6 +38,7 @@ class EvalConfig:
     out: Path
     model: str | None = None
     adapter: str | None = None
+    dim: int | None = None  # Matryoshka output dim, for models trained for it
     ns: tuple = (1, 2, 3, 4, 6, "full")
     shuffles: tuple[str, ...] = ("none",)
     views: tuple[str, ...] = ("interleaved",)
@@ -192,7 +193,7 @@ def evaluate(config: EvalConfig) -> dict:
         from mme_core.encoder import MMEEncoder
 
         encoder = MMEEncoder.from_pretrained(
-            config.model, adapter=config.adapter, device=config.device, dtype=config.dtype
+            config.model, adapter=config.adapter, device=config.device, dtype=config.dtype, dim=config.dim
         )
         results["model"] = {
             "id": config.model,
@@ -215,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=Path("results"), type=Path, help="where results.* and nsweep.png go")
     parser.add_argument("--model", help="hub id or local directory of an MME-capable checkpoint")
     parser.add_argument("--adapter", help="LoRA adapter directory or hub id")
+    parser.add_argument("--dim", type=int, help="Matryoshka output dim (models trained for it)")
     parser.add_argument("--ns", default="1,2,3,4,6,full", help="granularities, e.g. 1,2,3,4,6,full")
     parser.add_argument("--shuffle", default="none", help=f"comma list of {', '.join(SHUFFLES)}")
     parser.add_argument("--views", default="interleaved", help=f"comma list of {', '.join(VIEWS)}")
@@ -232,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             out=args.out,
             model=args.model,
             adapter=args.adapter,
+            dim=args.dim,
             ns=parse_ns(args.ns),
             shuffles=parse_list(args.shuffle),
             views=parse_list(args.views),
