@@ -3,11 +3,13 @@
     searcher = Searcher.open("./mme-index", encoder)     # refuses another encoder's index
     hits = searcher.search(InterleavedDoc((TextSegment("fix a sink"), ImageSegment("a.jpg"))), n=3)
 
-Queries are embedded with `prompt_name="query"` at the requested stored N and matched by cosine
-similarity (`Hit.score`, higher is better); a query over the token budget is refused, never
-truncated (`indexer.query`). Exact below the ANN threshold, IVF_HNSW_SQ above it
-(see `indexer.ann`). The index is warmed on open because the first ANN queries after opening
-otherwise pay for loading partitions from disk.
+Three modes: `semantic` embeds the query (`prompt_name="query"`) at the requested stored N and ranks by
+cosine similarity; `keyword` ranks the query's words by BM25 over the full-text index of each
+part's text (`indexer.keyword`); `hybrid` fuses the two rankings by reciprocal rank (LanceDB's
+`RRFReranker`, K = 60). Filters (collection, folder, tag) apply to every mode. A query over the
+token budget is refused, never truncated (`indexer.query`). Vectors are searched exactly below
+the ANN threshold, by IVF_HNSW_SQ above it (see `indexer.ann`). The index is warmed on open
+because the first ANN queries after opening otherwise pay for loading partitions from disk.
 
 A Searcher reads the index as it was when opened: after `build_index` or a rebuild (in this
 process or another), call `refresh()` to see the new rows (a rebuild drops the old table).
@@ -15,25 +17,45 @@ process or another), call `refresh()` to see the new rows (a rebuild drops the o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import dataclass, replace
+from pathlib import Path
 
 import numpy as np
+from lancedb.rerankers import RRFReranker
 
 from indexer.ann import AnnConfig, indexed_columns, vector_query
+from indexer.keyword import FTS_COLUMN, ensure_keyword_index, has_keyword_index, keyword_text, query_terms
 from indexer.query import check_query_tokens
-from indexer.schema import granularity_label, row_to_doc, sql_string, vector_column
+from indexer.schema import granularity_label, normal_tag, row_to_doc, sql_string, vector_column
 from indexer.store import Index
-from mme_core.documents import InterleavedDoc
+from mme_core.documents import InterleavedDoc, TextSegment
 
-_RESULT_COLUMNS = ["id", "title", "source", "part", "collection", "segments", "_distance"]
+_RESULT_COLUMNS = [
+    "id",
+    "title",
+    "source",
+    "part",
+    "collection",
+    "segments",
+    "tags",
+    "properties",
+    "_distance",
+]
+
+
+MODES = ("keyword", "semantic", "hybrid")
+HYBRID_DEPTH = 50  # each ranking fused by RRF contributes its top max(k, HYBRID_DEPTH)
 
 
 @dataclass(frozen=True)
 class Hit:
     id: str
-    score: float  # cosine similarity in [-1, 1]
+    score: float  # semantic: cosine in [-1, 1]; keyword: BM25; hybrid: reciprocal-rank fusion score
     doc: InterleavedDoc
     rank: int  # 1-based
+    mode: str = "semantic"  # how this hit was found
+    terms: tuple[str, ...] = ()  # the query's words, for highlighting what matched
 
 
 def parse_granularity(value) -> int | str:
@@ -45,13 +67,66 @@ def parse_granularity(value) -> int | str:
     raise ValueError(f"N must be a positive integer or 'full', got {value!r}")
 
 
-def filter_sql(source_prefix: str | None = None, title_contains: str | None = None) -> str | None:
-    clauses = []
-    if source_prefix:
-        clauses.append(f"starts_with(source, {sql_string(source_prefix)})")
-    if title_contains:
-        clauses.append(f"strpos(lower(title), lower({sql_string(title_contains)})) > 0")
-    return " AND ".join(clauses) or None
+@dataclass(frozen=True)
+class Filters:
+    """Which rows a search may return. Empty fields filter nothing; several values of one field are
+    alternatives (any collection listed, any folder, any tag), different fields must all hold."""
+
+    collections: tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()  # path prefixes inside a collection, e.g. "garden" or "garden/roses"
+    tags: tuple[str, ...] = ()  # without '#', matched case-insensitively
+    source_prefix: str | None = None
+    title_contains: str | None = None
+
+    def sql(self) -> str | None:
+        clauses = []
+        if self.collections:
+            clauses.append(f"collection IN ({', '.join(map(sql_string, self.collections))})")
+        if self.folders:
+            prefixes = [sql_string(folder.strip("/") + "/") for folder in self.folders if folder.strip("/")]
+            if prefixes:
+                clauses.append("(" + " OR ".join(f"starts_with(source, {p})" for p in prefixes) + ")")
+        if self.tags:
+            clauses.append(
+                f"array_has_any(tags, [{', '.join(sql_string(normal_tag(t)) for t in self.tags)}])"
+            )
+        if self.source_prefix:
+            clauses.append(f"starts_with(source, {sql_string(self.source_prefix)})")
+        if self.title_contains:
+            clauses.append(f"strpos(lower(title), lower({sql_string(self.title_contains)})) > 0")
+        return " AND ".join(clauses) or None
+
+
+def as_filters(filters: Filters | None, fields: dict) -> Filters:
+    """`filters`, or one made from keyword fields (`collections=("notes",)`, `title_contains=...`)."""
+    if filters is not None and fields:
+        raise ValueError("pass either filters=Filters(...) or filter keywords, not both")
+    unknown = set(fields) - set(Filters.__dataclass_fields__)
+    if unknown:
+        raise ValueError(
+            f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(Filters.__dataclass_fields__)}"
+        )
+    tuples = {
+        k: tuple([v] if isinstance(v, str) else v)
+        for k, v in fields.items()
+        if k in ("collections", "folders", "tags") and v
+    }
+    return filters or Filters(**(fields | tuples))
+
+
+def check_k(k) -> None:
+    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
+        raise ValueError(f"k must be a positive integer, got {k!r}")
+
+
+def synthetic_world_model(model_id: str) -> bool:
+    """True for a model built by `python -m mme_data.build_demo`: it knows only the generated
+    how-to world (its folder holds the build's training_report.json with the recipe)."""
+    report = Path(model_id) / "training_report.json"
+    try:
+        return report.is_file() and "recipe" in json.loads(report.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
 
 
 class Searcher:
@@ -62,6 +137,21 @@ class Searcher:
         self._plan_queries()
         if warm:
             self.warm()
+
+    def _ensure_keyword_index(self) -> None:
+        """Indexes built before keyword search existed get their full-text index on first use."""
+        if not self._keyword_ready:
+            ensure_keyword_index(self.index.table)
+            self._keyword_ready = True
+
+    @property
+    def default_mode(self) -> str:
+        """Hybrid, unless the model knows only the synthetic demo world and the search covers a
+        person's notes: there its vectors rank their words worse than keyword search alone does
+        (measured: docs/BENCHMARKS.md, "Relevance on real notes"), so words decide."""
+        scope = self.default_scope(Filters()).collections or tuple(self.index.meta.collections)
+        own = [c for c in scope if c and not self.index.meta.collections.get(c, {}).get("demo")]
+        return "keyword" if own and synthetic_world_model(self.index.meta.model_id) else "hybrid"
 
     @classmethod
     def open(cls, index_uri, encoder, ann: AnnConfig | None = None, warm: bool = True) -> Searcher:
@@ -95,6 +185,7 @@ class Searcher:
     def _plan_queries(self) -> None:
         """Which columns have an ANN index, and how many partitions to probe in each."""
         self._indexed = indexed_columns(self.index.table)
+        self._keyword_ready = has_keyword_index(self.index.table)
         rows = self.index.count()
         self._nprobes: dict[str, int | None] = {}
         for n in self.ns:
@@ -116,6 +207,17 @@ class Searcher:
         for n in self.ns:
             self.search_vector(probe, n=n, k=10)
 
+    def default_scope(self, filters: Filters) -> Filters:
+        """With no collection chosen, search everything except the synthetic demo collection once
+        the person has collections of their own: their notes are never mixed with generated ones."""
+        if filters.collections:
+            return filters
+        collections = self.index.meta.collections
+        mine = tuple(name for name, entry in collections.items() if not entry.get("demo"))
+        if not mine or len(mine) == len(collections):
+            return filters
+        return replace(filters, collections=(*mine, ""))  # "" = documents added directly
+
     # --- queries ---------------------------------------------------------------------------------
     def check_n(self, n) -> int | str:
         n = parse_granularity(n)
@@ -129,36 +231,83 @@ class Searcher:
         query: InterleavedDoc,
         n=3,
         k: int = 10,
-        source_prefix: str | None = None,
-        title_contains: str | None = None,
+        filters: Filters | None = None,
+        mode: str | None = None,
+        **filter_fields,
     ) -> list[Hit]:
+        """Top-k hits for an interleaved query at granularity n.
+
+        `mode`: "keyword" (full-text over the query's words), "semantic" (the MME vectors at N),
+        "hybrid" (both rankings fused by reciprocal rank), or None for `default_mode`. A query
+        without words runs semantic whatever the mode. `filters` (or keywords such as
+        `collections=("notes",)`, `folders=`, `tags=`, `source_prefix=`, `title_contains=`) narrow it.
+        """
         if not isinstance(query, InterleavedDoc):
             raise ValueError(f"query must be an InterleavedDoc, got {type(query).__name__}")
+        mode = self.check_mode(mode)
+        n = self.check_n(n)
+        check_k(k)
+        filters = as_filters(filters, filter_fields)
+        words = keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])
+        terms = tuple(query_terms(words))
+        if mode == "keyword" and words:
+            return self._hits(self._keyword_rows(words, k, filters), "keyword", terms)
         if self.encoder is None:
             raise ValueError("this Searcher was opened without an encoder; use search_vector")
-        n = self.check_n(n)
         check_query_tokens(self.encoder, query, n)  # refuses, never truncates (see indexer.query)
         vector = self.encoder.encode([query], n=n, prompt_name="query")[0]  # (dim,)
-        return self.search_vector(vector, n, k, source_prefix, title_contains)
+        if mode == "semantic" or not words:
+            return [replace(hit, terms=terms) for hit in self.search_vector(vector, n, k, filters)]
+        depth = max(k, HYBRID_DEPTH)
+        semantic = self._vector_rows(vector, n, depth, filters)
+        keyword = self._keyword_rows(words, depth, filters)
+        fused = RRFReranker(return_score="relevance").rerank_hybrid(words, semantic, keyword)
+        return self._hits(fused.slice(0, k), "hybrid", terms)
+
+    def check_mode(self, mode: str | None) -> str:
+        if mode is None:
+            return self.default_mode
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r}; valid modes are {', '.join(MODES)}")
+        return mode
+
+    def _keyword_rows(self, words: str, k: int, filters: Filters):
+        """Full-text ranking of the words (BM25 over the n-gram index), best first, with row ids."""
+        self._ensure_keyword_index()
+        query = self.index.table.search(words, query_type="fts", fts_columns=FTS_COLUMN).limit(k)
+        where = self.default_scope(filters).sql()
+        if where:
+            query = query.where(where, prefilter=True)
+        return query.with_row_id(True).select([*_RESULT_COLUMNS[:-1], "_score"]).to_arrow()
+
+    def _vector_rows(self, vector: np.ndarray, n, k: int, filters: Filters):
+        column = vector_column(n)
+        where = self.default_scope(filters).sql()
+        query = vector_query(self.index.table, vector, column, k, self.ann, self._nprobes[column], where)
+        return query.with_row_id(True).select(_RESULT_COLUMNS).to_arrow()
+
+    @staticmethod
+    def _hits(rows, mode: str, terms: tuple[str, ...]) -> list[Hit]:
+        score = {"keyword": "_score", "hybrid": "_relevance_score"}[mode]
+        return [
+            Hit(row["id"], float(row[score]), row_to_doc(row), rank, mode, terms)
+            for rank, row in enumerate(rows.to_pylist(), start=1)
+        ]
 
     def search_vector(
         self,
         vector: np.ndarray,
         n=3,
         k: int = 10,
-        source_prefix: str | None = None,
-        title_contains: str | None = None,
+        filters: Filters | None = None,
+        **filter_fields,
     ) -> list[Hit]:
         n = self.check_n(n)
-        if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-            raise ValueError(f"k must be a positive integer, got {k!r}")
+        check_k(k)
         vector = np.asarray(vector, dtype=np.float32)
         if vector.shape != (self.index.meta.dim,):
             raise ValueError(f"query vector has shape {vector.shape}, index dim is {self.index.meta.dim}")
-        column = vector_column(n)
-        where = filter_sql(source_prefix, title_contains)
-        query = vector_query(self.index.table, vector, column, k, self.ann, self._nprobes[column], where)
-        rows = query.select(_RESULT_COLUMNS).to_arrow().to_pylist()
+        rows = self._vector_rows(vector, n, k, as_filters(filters, filter_fields)).to_pylist()
         return [
             Hit(id=row["id"], score=1.0 - float(row["_distance"]), doc=row_to_doc(row), rank=rank)
             for rank, row in enumerate(rows, start=1)

@@ -173,7 +173,7 @@ class ImageResolver:
             self.report(f"{name}: image URL not fetched, skipped: {shorten(target)}")
             return None
         path = unquote(parts.path).replace("\\", "/")  # notes written on Windows use backslashes
-        real = os.path.realpath(os.path.join(base_dir, path))  # follows symlinks before the check
+        real = self._site_root_relative(path) or os.path.realpath(os.path.join(base_dir, path))
         if not real.startswith(self._root_prefix):
             self.report(f"{name}: image link points outside the collection, refused: {target}")
             return None
@@ -184,6 +184,17 @@ class ImageResolver:
             self.report(f"{name}: image skipped, {problem}: {target}")
             return None
         return ImageSegment(real)
+
+    def _site_root_relative(self, path: str) -> str | None:
+        """`/pix/a.webp` in a static-site note (Hugo, Jekyll, Docusaurus) means the site's root: the
+        collection folder, or its `static/` folder where those generators keep pictures."""
+        if not path.startswith("/") or path.startswith("//"):
+            return None
+        for base in (self.root, self.root / "static"):
+            real = os.path.realpath(os.path.join(base, path.lstrip("/")))
+            if real.startswith(self._root_prefix) and os.path.isfile(real):
+                return real
+        return None
 
     def _check(self, real: str) -> str | None:
         try:

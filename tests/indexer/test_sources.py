@@ -532,3 +532,15 @@ def test_split_with_the_real_tiny_encoder_then_every_part_encodes(tmp_path, tiny
     first_and_last = [parts[0], parts[-1]]  # images-heavy and prose-only; all 64 images would take ~13 s
     vectors = tiny_dsvl.encode(first_and_last, n=1)
     assert vectors.shape == (2, tiny_dsvl.dim)
+
+
+def test_site_root_links_resolve_inside_the_collection_or_its_static_folder(tmp_path):
+    root = tmp_path / "site"
+    png(root / "static" / "pix" / "pie.png", "red")  # Hugo / Docusaurus keep pictures in static/
+    png(root / "img" / "cake.png", "blue")  # Jekyll-style: the site root is the folder itself
+    write(root / "content" / "pie.md", "# Pie\n\nBake it. ![pie](/pix/pie.png) ![cake](/img/cake.png)\n")
+    write(root / "content" / "gone.md", "# Gone\n\nText. ![x](/pix/nowhere.png)\n")
+    docs, warned = read_with_warnings(root)
+    pie = next(d for d in docs if d.id == "content/pie.md")
+    assert shape(pie, root) == ["T:# Pie\n\nBake it.", "I:static/pix/pie.png", "I:img/cake.png"]
+    assert any("gone.md" in w and "/pix/nowhere.png" in w for w in warned)

@@ -1,0 +1,155 @@
+"""Relevance on real notes: known-item queries built from any Markdown folder, per search mode.
+
+    python bench/notes_relevance.py FOLDER [--model demo/model] [--index DIR] [--ns 1,2,3,4,6]
+        [--tokenizers ngram,icu] [--json out.json]
+
+For every note the folder's own reader yields, three kinds of query, each with that note as the one
+right answer:
+  (i)   title          the note's title, as a person would type it;
+  (ii)  step + picture one sentence of the text next to a picture, then that picture;
+  (iii) picture        the picture alone.
+Each is searched in every mode (keyword, semantic at every stored N, hybrid at --hybrid-n, and the
+Searcher's default), and top-1 / top-3 hit rates are printed as a Markdown table. A picture that
+appears in several notes is counted as found when any note holding the identical picture (same
+bytes) is returned. Nothing is written to the folder; the index goes to --index (default: a temp dir).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from indexer import Searcher, build_index
+from indexer.keyword import KeywordConfig, ensure_keyword_index
+from mme_core import ImageSegment, InterleavedDoc, MMEEncoder, TextSegment
+
+_SENTENCE = re.compile(r"[^。！？!?\n.]+[。！？!?.]?")
+
+
+def step_sentence(text: str) -> str:
+    """The longest sentence of a text segment (markup stripped), at most 200 characters."""
+    plain = re.sub(r"[#*`>|_\[\]]|^\s*(?:[-+]|\d+[.)])\s+", " ", text, flags=re.MULTILINE)
+    sentences = [" ".join(s.split()) for s in _SENTENCE.findall(plain)]
+    return max(sentences, key=len, default="")[:200]
+
+
+def known_item_queries(docs: list[InterleavedDoc]) -> dict[str, list[tuple[InterleavedDoc, str]]]:
+    """kind -> [(query, answer doc id)], one per note (and per kind) where the note allows it."""
+    queries: dict[str, list] = defaultdict(list)
+    for doc in docs:
+        if doc.part:  # one query per note: its first part carries the title and the first pictures
+            continue
+        if doc.title.strip():
+            queries["title"].append((InterleavedDoc((TextSegment(doc.title),)), doc.id))
+        segments = list(doc.segments)
+        for position, segment in enumerate(segments):
+            if not isinstance(segment, ImageSegment):
+                continue
+            around = [segments[i] for i in (position - 1, position + 1) if 0 <= i < len(segments)]
+            sentence = next(
+                (
+                    s
+                    for s in (step_sentence(t.text) for t in around if isinstance(t, TextSegment))
+                    if len(s) >= 8
+                ),
+                "",
+            )
+            if sentence:
+                queries["step + picture"].append((InterleavedDoc((TextSegment(sentence), segment)), doc.id))
+            queries["picture"].append((InterleavedDoc((segment,)), doc.id))
+            break  # the first picture with text beside it (or the first picture) per note
+    return queries
+
+
+def answers_by_picture(docs: list[InterleavedDoc]) -> dict[str, set[str]]:
+    """picture content hash -> ids of every note holding that exact picture."""
+    holders: dict[str, set[str]] = defaultdict(set)
+    for doc in docs:
+        for image in doc.images:
+            holders[image.content_hash()].add(doc.id)
+    return holders
+
+
+def evaluate(searcher: Searcher, queries, holders, modes) -> dict:
+    """{kind: {mode label: (top1 %, top3 %, count)}}."""
+    results: dict = {}
+    for kind, items in queries.items():
+        results[kind] = {}
+        for label, mode, n in modes:
+            top1 = top3 = 0
+            for query, answer in items:
+                right = {answer}
+                if kind != "title":
+                    right |= holders.get(query.images[0].content_hash(), set())
+                hits = [h.id for h in searcher.search(query, n=n, k=3, mode=mode)]
+                top1 += bool(hits[:1] and hits[0] in right)
+                top3 += bool(right & set(hits))
+            results[kind][label] = (100 * top1 / len(items), 100 * top3 / len(items), len(items))
+    return results
+
+
+def table(results: dict, title: str) -> str:
+    labels = list(next(iter(results.values())))
+    lines = [f"**{title}** (top-1 / top-3, %)", "", "| query | " + " | ".join(labels) + " |"]
+    lines.append("|---|" + "---|" * len(labels))
+    for kind, by_mode in results.items():
+        count = next(iter(by_mode.values()))[2]
+        cells = [f"{t1:.0f} / {t3:.0f}" for t1, t3, _ in by_mode.values()]
+        lines.append(f"| {kind} ({count}) | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
+    parser.add_argument("folder", type=Path)
+    parser.add_argument("--model", default="demo/model")
+    parser.add_argument("--index", type=Path, help="index directory (default: a temporary one)")
+    parser.add_argument("--ns", default="1,2,3,4,6")
+    parser.add_argument("--hybrid-n", default="3")
+    parser.add_argument("--tokenizers", default="ngram,icu", help="full-text tokenizers to compare")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
+    args = parser.parse_args(argv)
+    if not args.folder.is_dir():
+        parser.error(f"not a folder: {args.folder}")
+
+    encoder = MMEEncoder.from_pretrained(args.model, device="cpu")
+    index_dir = args.index or Path(tempfile.mkdtemp(prefix="notes-relevance-"))
+    started = time.perf_counter()
+    report = build_index(args.folder, index_dir, encoder, ns=args.ns, progress=True)
+    print(f"indexed: {report.summary()} [{time.perf_counter() - started:.0f} s]", file=sys.stderr)
+    searcher = Searcher.open(index_dir, encoder)
+    docs = searcher.index.documents()
+    queries = known_item_queries(docs)
+    holders = answers_by_picture(docs)
+    hybrid_n = int(args.hybrid_n) if args.hybrid_n.isdigit() else args.hybrid_n
+    modes = [("keyword", "keyword", hybrid_n)]
+    modes += [(f"semantic N={n}", "semantic", n) for n in searcher.ns]
+    modes += [
+        (f"hybrid N={args.hybrid_n}", "hybrid", hybrid_n),
+        (f"default ({searcher.default_mode})", None, hybrid_n),
+    ]
+
+    figures = {"folder": str(args.folder), "model": args.model, "notes": len({d.id for d in docs})}
+    for tokenizer in args.tokenizers.split(","):
+        ensure_keyword_index(searcher.index.table, KeywordConfig(tokenizer=tokenizer), replace=True)
+        searcher.refresh()
+        started = time.perf_counter()
+        results = evaluate(searcher, queries, holders, modes)
+        seconds = time.perf_counter() - started
+        figures[tokenizer] = results
+        print(table(results, f"{args.folder.name}, full-text tokenizer {tokenizer} ({seconds:.0f} s)"))
+        print()
+    ensure_keyword_index(searcher.index.table, KeywordConfig(), replace=True)  # leave the shipped one
+    if args.json:
+        args.json.write_text(json.dumps(figures, ensure_ascii=False, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

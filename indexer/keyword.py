@@ -1,0 +1,70 @@
+"""Keyword search: a LanceDB full-text index over each part's `text` (title + body, no image paths).
+
+The tokenizer must find a Chinese or Japanese word in the middle of a sentence with nothing
+downloaded: LanceDB's default `simple` tokenizer splits on spaces only (it finds nothing inside a
+Chinese sentence), and the dictionary tokenizers (jieba, lindera) need models fetched at run
+time. Character n-grams (2-3) need no dictionary: a query matches wherever its n-grams occur, in
+any script, and a word's inflections share most of their n-grams. `icu` (word segmentation by ICU's
+built-in dictionaries) was measured beside it: see "Relevance on real notes" in docs/BENCHMARKS.md.
+
+The index follows the table by itself: rows written after it was built are searched unindexed
+until `optimize()` folds them in, deleted rows are never returned, so keyword hits are exactly in
+sync with every add, update, remove and rebuild.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from lancedb.index import FTS
+
+FTS_COLUMN = "text"
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_TERMS = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+", re.UNICODE)
+
+
+@dataclass(frozen=True)
+class KeywordConfig:
+    """How the full-text index tokenizes (`ngram` or `icu`)."""
+
+    tokenizer: str = "ngram"
+    ngram_min: int = 2
+    ngram_max: int = 3
+
+    def __post_init__(self) -> None:
+        if self.tokenizer not in ("ngram", "icu"):
+            raise ValueError(f"unknown tokenizer {self.tokenizer!r}; valid tokenizers are ngram, icu")
+
+    def index_options(self) -> dict:
+        if self.tokenizer == "icu":
+            return {"base_tokenizer": "icu"}
+        return {
+            "base_tokenizer": "ngram",
+            "ngram_min_length": self.ngram_min,
+            "ngram_max_length": self.ngram_max,
+        }
+
+
+def has_keyword_index(table) -> bool:
+    return any(FTS_COLUMN in index.columns and index.index_type == "FTS" for index in table.list_indices())
+
+
+def ensure_keyword_index(table, config: KeywordConfig | None = None, replace: bool = False) -> bool:
+    """Build the full-text index if the table has rows and none yet (or `replace`); True if built."""
+    if (has_keyword_index(table) and not replace) or table.count_rows() == 0:
+        return False
+    table.create_index(FTS_COLUMN, config=FTS(**(config or KeywordConfig()).index_options()), replace=True)
+    return True
+
+
+def keyword_text(query_texts: list[str]) -> str:
+    """The words of a query for full-text search: its text segments, with query syntax characters
+    (quotes, +, -, ~, :) turned into spaces so a person's punctuation is never parsed as operators."""
+    return " ".join(" ".join(_TERMS.findall(text)) for text in query_texts).strip()
+
+
+def query_terms(text: str) -> list[str]:
+    """Terms to highlight in results: words of two or more letters, and runs of CJK characters."""
+    terms = [t for t in _TERMS.findall(text) if len(t) > 1 or re.match(rf"[{_CJK}]", t)]
+    return sorted(set(terms), key=lambda t: (-len(t), t))

@@ -1,0 +1,121 @@
+"""Keyword, semantic and hybrid search: CJK mid-sentence, exact sync with edits, RRF by hand."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from index_helpers import NOTES, write_note
+
+from indexer import Searcher, build_index, rebuild_index
+from indexer.search import HYBRID_DEPTH
+from mme_core import MMEEncoder
+from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
+
+FAST = {"progress": False, "write_batch": 3}
+RECIPES = {
+    "hongshao.md": "# 红烧肉\n\n五花肉切块，冷水下锅焯水，再用冰糖炒出糖色。\n",
+    "tomato-egg.md": "# 番茄炒蛋\n\n鸡蛋打散，番茄切块，先炒蛋再炒番茄。\n",
+    "tamago.md": "# 卵焼き\n\n卵を溶いて、砂糖と醤油を加えて焼きます。\n",
+}
+
+
+def text_query(text: str) -> InterleavedDoc:
+    return InterleavedDoc((TextSegment(text),))
+
+
+@pytest.fixture
+def indexed(tiny_dsvl, notes, tmp_path):
+    for name, text in RECIPES.items():
+        (notes / name).write_text(text, encoding="utf-8")
+    uri = tmp_path / "idx"
+    build_index(notes, uri, tiny_dsvl, **FAST)
+    return uri
+
+
+def test_keyword_finds_cjk_words_mid_sentence(tiny_dsvl, indexed):
+    searcher = Searcher.open(indexed, tiny_dsvl)
+    for words, expected in (
+        ("焯水", "hongshao"),
+        ("冰糖", "hongshao"),
+        ("打散", "tomato-egg"),
+        ("砂糖", "tamago"),
+    ):
+        hits = searcher.search(text_query(words), k=3, mode="keyword")
+        assert hits[0].id == f"notes/{expected}.md" and hits[0].mode == "keyword", words
+        assert words in hits[0].terms
+    assert searcher.search(text_query("Unscrew the trap"), k=1, mode="keyword")[0].id == "notes/fix-sink.md"
+    assert searcher.search(text_query("notes/img/fix-sink.png"), k=5, mode="keyword")[0].id != "x"  # no crash
+    assert searcher.search(text_query('"quoted" +plus -minus (paren'), k=5, mode="keyword") is not None
+
+
+def test_keyword_hits_follow_every_edit_remove_and_rebuild(tiny_dsvl, tiny_qwen2vl, indexed, notes):
+    def keyword_ids(words: str) -> list[str]:
+        return [
+            h.id
+            for h in Searcher.open(indexed, None, warm=False).search(text_query(words), k=10, mode="keyword")
+        ]
+
+    assert "notes/hongshao.md" in keyword_ids("焯水")
+    (notes / "hongshao.md").write_text("# 红烧肉\n\n只用高压锅。\n", encoding="utf-8")
+    (notes / "tamago.md").unlink()
+    build_index(notes, indexed, tiny_dsvl, **FAST)
+    assert "notes/hongshao.md" not in keyword_ids("焯水") and "notes/hongshao.md" in keyword_ids("高压锅")
+    assert keyword_ids("砂糖") == []  # a removed note is never a keyword hit
+    rebuild_index(indexed, tiny_qwen2vl, progress=False)
+    assert keyword_ids("高压锅")[0] == "notes/hongshao.md" and keyword_ids("砂糖") == []
+
+
+def test_hybrid_is_reciprocal_rank_fusion_of_the_two_rankings(tiny_dsvl, indexed):
+    searcher = Searcher.open(indexed, tiny_dsvl)
+    query = text_query("cut the tomato and the eggs 番茄")
+    depth = HYBRID_DEPTH
+    semantic = [h.id for h in searcher.search(query, n=3, k=depth, mode="semantic")]
+    keyword = [h.id for h in searcher.search(query, n=3, k=depth, mode="keyword")]
+    fused: dict[str, float] = {}
+    for ranking in (semantic, keyword):
+        for rank, doc_id in enumerate(ranking, start=1):
+            fused[doc_id] = fused.get(doc_id, 0.0) + 1 / (60 + rank)
+    hybrid = searcher.search(query, n=3, k=5, mode="hybrid")
+    assert [h.mode for h in hybrid] == ["hybrid"] * 5
+    for hit in hybrid:
+        assert hit.score == pytest.approx(fused[hit.id], rel=1e-6)
+    expected = sorted(fused.values(), reverse=True)[:5]
+    assert [h.score for h in hybrid] == pytest.approx(expected, rel=1e-6)
+
+
+def test_picture_only_queries_run_semantic_and_filters_apply_to_every_mode(tiny_dsvl, indexed, notes):
+    searcher = Searcher.open(indexed, tiny_dsvl)
+    picture = InterleavedDoc((ImageSegment(str(notes / "img" / "bake-bread.png")),))
+    for mode in ("keyword", "hybrid", "semantic"):
+        hits = searcher.search(picture, k=2, mode=mode)
+        assert hits[0].mode == "semantic" and hits[0].id == "notes/bake-bread.md"
+        only = searcher.search(text_query("番茄 bread"), k=10, mode=mode, folders=("nothing-here",))
+        assert only == []
+    with pytest.raises(
+        ValueError, match="unknown search mode 'fuzzy'; valid modes are keyword, semantic, hybrid"
+    ):
+        searcher.search(text_query("x"), mode="fuzzy")
+
+
+def test_default_mode_is_keyword_only_for_a_synthetic_world_model_on_a_persons_notes(
+    tiny_dsvl_dir, notes, tmp_path
+):
+    demo_like = tmp_path / "demo-like-model"
+    shutil.copytree(tiny_dsvl_dir, demo_like)
+    (demo_like / "training_report.json").write_text(json.dumps({"recipe": {"seed": 0}}))
+    encoder = MMEEncoder.from_pretrained(str(demo_like), device="cpu", dtype="float32")
+    uri = tmp_path / "idx"
+    demo_docs = [InterleavedDoc((TextSegment(f"synthetic {i}"),), id=f"d{i}") for i in range(2)]
+    build_index(demo_docs, uri, encoder, name="demo", demo=True, **FAST)
+    assert Searcher.open(uri, encoder).default_mode == "hybrid"  # the model's own world
+    build_index(notes, uri, encoder, **FAST)
+    searcher = Searcher.open(uri, encoder)
+    assert searcher.default_mode == "keyword"
+    assert searcher.search(text_query(NOTES["fix-sink"][2]), k=1)[0].mode == "keyword"
+    general = MMEEncoder.from_pretrained(str(tiny_dsvl_dir), device="cpu", dtype="float32")
+    other = tmp_path / "general"
+    write_note(other, "a", "red", "circle", "Paint.")
+    build_index(other, tmp_path / "i2", general, **FAST)
+    assert Searcher.open(tmp_path / "i2", general).default_mode == "hybrid"  # a general embedder
