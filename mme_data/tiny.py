@@ -139,6 +139,40 @@ def _qwen_tokenizer(corpus: Iterable[str] | None, vocab_size: int) -> PreTrained
     )
 
 
+def _qwen_text_config(tokenizer, hidden: int, layers: int, interleaved: bool = False, **extra) -> dict:
+    """A small Qwen-family LM: 4 heads (2 KV heads), M-RoPE sections adding up to head_dim / 2
+    (Qwen3-VL interleaves them over the rotary frequencies)."""
+    head_dim = hidden // 4
+    rope = {"mrope_interleaved": True} if interleaved else {}
+    return {
+        "vocab_size": len(tokenizer),
+        "hidden_size": hidden,
+        "intermediate_size": hidden * 2,
+        "num_hidden_layers": layers,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 4096,
+        "rope_parameters": {
+            "rope_type": "default",
+            "rope_theta": 10000.0,
+            "mrope_section": [head_dim // 4, head_dim // 8, head_dim // 8],
+            **rope,
+        },
+        "pad_token_id": tokenizer.convert_tokens_to_ids("<|endoftext|>"),
+        **extra,
+    }
+
+
+def _qwen_special_token_ids(tokenizer) -> dict[str, int]:
+    ids = tokenizer.convert_tokens_to_ids
+    return {
+        "image_token_id": ids("<|image_pad|>"),
+        "video_token_id": ids("<|video_pad|>"),
+        "vision_start_token_id": ids("<|vision_start|>"),
+        "vision_end_token_id": ids("<|vision_end|>"),
+    }
+
+
 def build_tiny_qwen2_vl(
     out_dir: str | Path,
     corpus: Iterable[str] | None = None,
@@ -153,26 +187,10 @@ def build_tiny_qwen2_vl(
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = _qwen_tokenizer(corpus, vocab_size)
     ids = tokenizer.convert_tokens_to_ids
-    head_dim = text_hidden // 4
     config = Qwen2VLConfig(
-        text_config={
-            "vocab_size": len(tokenizer),
-            "hidden_size": text_hidden,
-            "intermediate_size": text_hidden * 2,
-            "num_hidden_layers": text_layers,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 2,
-            "max_position_embeddings": 4096,
-            # M-RoPE sections must add up to head_dim / 2.
-            "rope_parameters": {
-                "rope_type": "default",
-                "rope_theta": 10000.0,
-                "mrope_section": [head_dim // 4, head_dim // 8, head_dim // 8],
-            },
-            "bos_token_id": None,
-            "eos_token_id": ids("<|im_end|>"),
-            "pad_token_id": ids("<|endoftext|>"),
-        },
+        text_config=_qwen_text_config(
+            tokenizer, text_hidden, text_layers, bos_token_id=None, eos_token_id=ids("<|im_end|>")
+        ),
         vision_config={
             "depth": vision_layers,
             "embed_dim": vision_embed,
@@ -183,10 +201,7 @@ def build_tiny_qwen2_vl(
             "spatial_merge_size": 2,
             "temporal_patch_size": 2,
         },
-        image_token_id=ids("<|image_pad|>"),
-        video_token_id=ids("<|video_pad|>"),
-        vision_start_token_id=ids("<|vision_start|>"),
-        vision_end_token_id=ids("<|vision_end|>"),
+        **_qwen_special_token_ids(tokenizer),
     )
     torch.manual_seed(seed)
     model = Qwen2VLForConditionalGeneration(config).eval()
@@ -212,26 +227,10 @@ def build_tiny_qwen3_vl(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     tokenizer = _qwen_tokenizer(corpus, vocab_size)
-    ids = tokenizer.convert_tokens_to_ids
-    head_dim = text_hidden // 4
     config = Qwen3VLConfig(
-        text_config={
-            "vocab_size": len(tokenizer),
-            "hidden_size": text_hidden,
-            "intermediate_size": text_hidden * 2,
-            "num_hidden_layers": text_layers,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 2,
-            "head_dim": head_dim,
-            "max_position_embeddings": 4096,
-            "rope_parameters": {
-                "rope_type": "default",
-                "rope_theta": 10000.0,
-                "mrope_section": [head_dim // 4, head_dim // 8, head_dim // 8],  # sums to head_dim / 2
-                "mrope_interleaved": True,
-            },
-            "pad_token_id": ids("<|endoftext|>"),
-        },
+        text_config=_qwen_text_config(
+            tokenizer, text_hidden, text_layers, interleaved=True, head_dim=text_hidden // 4
+        ),
         vision_config={
             "depth": vision_layers,
             "hidden_size": vision_hidden,
@@ -244,10 +243,7 @@ def build_tiny_qwen3_vl(
             "num_position_embeddings": 256,  # a 16 x 16 learned table, interpolated per image
             "deepstack_visual_indexes": [0, 1],
         },
-        image_token_id=ids("<|image_pad|>"),
-        video_token_id=ids("<|video_pad|>"),
-        vision_start_token_id=ids("<|vision_start|>"),
-        vision_end_token_id=ids("<|vision_end|>"),
+        **_qwen_special_token_ids(tokenizer),
     )
     torch.manual_seed(seed)
     model = Qwen3VLForConditionalGeneration(config).eval()
