@@ -2,6 +2,7 @@
 
     python app.py                                   # offline: shipped demo model + demo collection
     python app.py --model Alibaba-NLP/gme-Qwen2-VL-2B-Instruct --collection ~/notes
+    python app.py --model Qwen/Qwen3-VL-Embedding-2B --collection ~/notes    # GPU recommended
     MME_MODEL=... MME_ADAPTER=... MME_INDEX=... python app.py
     gradio app.py                                   # reload mode: the model loads once, not per edit
 
@@ -15,9 +16,14 @@ from __future__ import annotations
 
 import sys
 
-import gradio as gr
+try:  # a ZeroGPU Space needs `spaces` imported before torch touches CUDA; elsewhere it does nothing
+    import spaces  # noqa: F401
+except ImportError:
+    pass
 
-from webapp import build_demo, launch_options, load_app, parse_config
+import gradio as gr  # noqa: E402
+
+from webapp import build_demo, launch_options, load_app, parse_config  # noqa: E402
 
 __all__ = ["build_demo", "demo"]
 

@@ -91,7 +91,7 @@ class QueryVectors:
 
     def __init__(self, encoder, queries: list[InterleavedDoc], ns) -> None:
         self.encoder = encoder
-        vectors = encoder.encode_all(queries, ns=ns, is_query=True, progress=True)
+        vectors = encoder.encode_all(queries, ns=ns, prompt_name="query", progress=True)
         self.cache = {(id(q), n): vectors[n][i] for n in ns for i, q in enumerate(queries)}
 
     def __getattr__(self, name):

@@ -52,7 +52,7 @@ def main() -> None:
         for query in queries:
             for n in ns:
                 start = time.perf_counter()
-                vector = encoder.encode([query], n=n, is_query=True)[0]
+                vector = encoder.encode([query], n=n, prompt_name="query")[0]
                 encoded = time.perf_counter()
                 searcher.search_vector(vector, n=n, k=10)
                 done = time.perf_counter()

@@ -32,14 +32,15 @@ def machine_line() -> str:
     )
 
 
-def write_section(title: str, body: str, command: str | None = None) -> None:
+def write_section(title: str, body: str, command: str | None = None, path: Path | None = None) -> None:
     command = command or "python " + " ".join(sys.argv)
+    target = path or BENCHMARKS
     section = f"## {title}\n\nCommand: `{command}`  \nMachine: {machine_line()}\n\n{body.strip()}\n"
-    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else HEADER
+    text = target.read_text() if target.exists() else HEADER
     pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
     if pattern.search(text):
         text = pattern.sub(lambda _: section + "\n", text)
     else:
         text = text.rstrip("\n") + "\n\n" + section
-    BENCHMARKS.parent.mkdir(parents=True, exist_ok=True)
-    BENCHMARKS.write_text(text)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text)

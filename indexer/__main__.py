@@ -1,7 +1,7 @@
 """Command line: index a collection, search it with an interleaved query, inspect and maintain it.
 
     python -m indexer add PATH [--name NAME] [--index DIR] [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
-                               [--report skipped.json]
+                               [--dim 512] [--report skipped.json]
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
                              [--mode keyword|semantic|hybrid]
                              [--collection NAME] [--folder PREFIX] [--tag TAG]   (each repeatable)
@@ -83,6 +83,12 @@ def make_parser() -> argparse.ArgumentParser:
     def model_options(sub: argparse.ArgumentParser) -> None:
         sub.add_argument("--model", help="hub id or local dir (default: the index's own, then $MME_MODEL)")
         sub.add_argument("--adapter", help="LoRA adapter dir or hub id")
+        sub.add_argument(
+            "--dim",
+            type=positive_int,
+            help="Matryoshka output dim, for models trained for it (Qwen3-VL-Embedding: 64 up to its "
+            "full dim); default: the index's, else the model's full dim",
+        )
         sub.add_argument("--device", default=os.environ.get("MME_DEVICE", "auto"), help="auto|cpu|cuda|mps")
         sub.add_argument("--dtype", default=os.environ.get("MME_DTYPE", "auto"), help="auto|float32|bfloat16")
         sub.add_argument(
@@ -334,10 +340,12 @@ def load_encoder(args, index):
     """--model, else the index's own model (with its adapter), else $MME_MODEL, else the default."""
     from mme_core import MMEEncoder
 
+    dim = getattr(args, "dim", None)
     if args.model:
         model, adapter = args.model, args.adapter
     elif index is not None:
         model, adapter = index.meta.model_id, args.adapter or index.meta.adapter
+        dim = dim or index.meta.dim  # a truncated index is searched and updated at its own dim
     else:
         model, adapter = (
             os.environ.get("MME_MODEL") or DEFAULT_MODEL,
@@ -350,7 +358,7 @@ def load_encoder(args, index):
         from transformers.utils import logging
 
         logging.disable_progress_bar()
-    return MMEEncoder.from_pretrained(model, adapter=adapter, device=args.device, dtype=args.dtype)
+    return MMEEncoder.from_pretrained(model, adapter=adapter, device=args.device, dtype=args.dtype, dim=dim)
 
 
 def absolute_if_local(name: str) -> str:

@@ -69,7 +69,7 @@ def query_token_limit(encoder, budget: int = QUERY_BUDGET) -> int:
 
 def check_query_tokens(encoder, query: InterleavedDoc, n, budget: int = QUERY_BUDGET) -> int:
     """Tokens `query` costs at granularity `n`; QueryTooLongError if over the limit."""
-    tokens = encoder.count_tokens(query, n, is_query=True)
+    tokens = encoder.count_tokens(query, n, prompt_name="query")
     limit = query_token_limit(encoder, budget)
     if tokens > limit:
         images = len(query.images)

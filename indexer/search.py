@@ -3,7 +3,7 @@
     searcher = Searcher.open("./mme-index", encoder)     # refuses another encoder's index
     hits = searcher.search(InterleavedDoc((TextSegment("fix a sink"), ImageSegment("a.jpg"))), n=3)
 
-Three modes: `semantic` embeds the query (`is_query=True`) at the requested stored N and ranks by
+Three modes: `semantic` embeds the query (`prompt_name="query"`) at the requested stored N and ranks by
 cosine similarity; `keyword` ranks the query's words by BM25 over the full-text index of each
 part's text (`indexer.keyword`); `hybrid` fuses the two rankings by reciprocal rank (LanceDB's
 `RRFReranker`, K = 60). Filters (collection, folder, tag) apply to every mode. A query over the
@@ -255,7 +255,7 @@ class Searcher:
         if self.encoder is None:
             raise ValueError("this Searcher was opened without an encoder; use search_vector")
         check_query_tokens(self.encoder, query, n)  # refuses, never truncates (see indexer.query)
-        vector = self.encoder.encode([query], n=n, is_query=True)[0]  # (dim,)
+        vector = self.encoder.encode([query], n=n, prompt_name="query")[0]  # (dim,)
         if mode == "semantic" or not words:
             return [replace(hit, terms=terms) for hit in self.search_vector(vector, n, k, filters)]
         depth = max(k, HYBRID_DEPTH)

@@ -20,7 +20,7 @@ Modality = Literal["interleaved", "text", "image"]
 
 
 class Encodes(Protocol):
-    def encode(self, docs: list[InterleavedDoc], n=3, batch_size=None, is_query: bool = False): ...
+    def encode(self, docs: list[InterleavedDoc], n=3, batch_size=None, prompt_name: str = "document"): ...
 
 
 @dataclass(frozen=True)
@@ -66,12 +66,12 @@ def measure_dominance(
     encoder: Encodes,
     docs: list[InterleavedDoc],
     n=3,
-    is_query: bool = False,
+    prompt_name: str = "document",
     batch_size: int | None = None,
 ) -> list[Dominance]:
     """Encode each doc with its text-only and image-only views at granularity `n` (three encoder calls).
 
-    `is_query` is passed through so a query is compared with views embedded the way queries are;
+    `prompt_name` is passed through so a query is compared with views embedded the way queries are;
     `batch_size=None` lets the encoder choose.
     """
     if not docs:
@@ -89,7 +89,7 @@ def measure_dominance(
         return results
 
     def encode(batch: list[InterleavedDoc]) -> np.ndarray:
-        return np.asarray(encoder.encode(batch, n=n, batch_size=batch_size, is_query=is_query))
+        return np.asarray(encoder.encode(batch, n=n, batch_size=batch_size, prompt_name=prompt_name))
 
     full = encode([docs[i] for i in mixed])  # (M, D)
     text = encode([text_views[i] for i in mixed])  # (M, D)

@@ -19,7 +19,7 @@ from PIL import Image
 from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
 
-from .backbones import BACKBONES, Backbone
+from .backbones import BACKBONES, DOCUMENT_PROMPT, Backbone
 from .documents import MAX_IMAGE_PIXELS, ImageSegment, InterleavedDoc, TextSegment, decode_image
 from .loading import pick_device, pick_dtype, resolve_source
 from .pooling import (
@@ -41,11 +41,19 @@ class MMEEncoder:
 
     granularities: tuple[Granularity, ...] = GRANULARITIES
 
-    def __init__(self, backbone: Backbone, model_id: str, adapter: str | None = None, peft_model=None):
+    def __init__(
+        self,
+        backbone: Backbone,
+        model_id: str,
+        adapter: str | None = None,
+        peft_model=None,
+        dim: int | None = None,
+    ):
         self.backbone = backbone
         self.model_id = model_id
         self.adapter = adapter
         self._peft_model = peft_model
+        self._output_dim = check_output_dim(backbone, model_id, dim)
 
     # --- loading --------------------------------------------------------------------------------
 
@@ -56,10 +64,16 @@ class MMEEncoder:
         adapter: str | None = None,
         device: str = "auto",
         dtype: str = "auto",
-        query_instruction: str | None = None,
+        prompts: dict[str, str] | None = None,
         trust_remote_code: bool = False,
+        dim: int | None = None,
     ) -> MMEEncoder:
-        """Load a hub id or local directory (+ optional peft LoRA adapter directory or hub id)."""
+        """Load a hub id or local directory (+ optional peft LoRA adapter directory or hub id).
+
+        `prompts` overrides the family's named instructions, e.g. {"query": "Find recipes for..."}.
+        `dim` truncates embeddings to their first `dim` coordinates and re-normalises them, for models
+        trained with Matryoshka output dims (Qwen3-VL-Embedding: 64 up to the hidden size).
+        """
         source, local_only = resolve_source(model, "model")
         hub = {"local_files_only": local_only, "trust_remote_code": trust_remote_code}
         config = AutoConfig.from_pretrained(source, **hub)
@@ -79,8 +93,7 @@ class MMEEncoder:
         image_processor = AutoImageProcessor.from_pretrained(source, **hub)
         if image_processor is None or not callable(image_processor):
             raise ValueError(f"model {model!r} ships no image processor (preprocessor_config.json)")
-        extra = {"query_instruction": query_instruction} if config.model_type == "qwen2_vl" else {}
-        backbone = BACKBONES[config.model_type](hf_model, tokenizer, image_processor, **extra)
+        backbone = BACKBONES[config.model_type](hf_model, tokenizer, image_processor, prompts=prompts)
         peft_model = None
         if adapter is not None:
             from peft import PeftModel
@@ -88,7 +101,7 @@ class MMEEncoder:
             adapter_source, adapter_local = resolve_source(adapter, "adapter")
             peft_model = PeftModel.from_pretrained(hf_model, adapter_source, local_files_only=adapter_local)
             peft_model.eval()  # LoRA layers now live inside hf_model, which the backbone calls
-        return cls(backbone, model_id=model, adapter=adapter, peft_model=peft_model)
+        return cls(backbone, model_id=model, adapter=adapter, peft_model=peft_model, dim=dim)
 
     # --- facts ----------------------------------------------------------------------------------
 
@@ -103,7 +116,8 @@ class MMEEncoder:
 
     @property
     def dim(self) -> int:
-        return self.backbone.hidden_size
+        """Output dim: the hidden size, or the Matryoshka dim asked for at load time."""
+        return self._output_dim
 
     @property
     def device(self) -> torch.device:
@@ -113,18 +127,28 @@ class MMEEncoder:
     def dtype(self) -> torch.dtype:
         return self.backbone.model.dtype
 
+    @property
+    def prompts(self) -> dict[str, str]:
+        """Prompt name -> instruction; pass a name as `prompt_name` to encode."""
+        return dict(self.backbone.prompts)
+
     @cached_property
     def fingerprint(self) -> str:
-        """Identifies weights, adapter and embedding recipe, so an index can refuse a different encoder.
+        """Identifies what stored vectors depend on, so an index can refuse a different encoder.
 
-        Hashes the templates and every parameter's name, shape and a strided sample of its values
-        (cheap even for 2B models, yet changes whenever training touched the weights). The config
+        Covers: weights (every parameter's name, shape and a strided sample of its values: cheap even
+        for 2B models, yet changes whenever training touched them; an adapter is merged in place, so
+        it is covered too), the effective image-processor settings (resize limits decide the visual
+        tokens), the tokenizer's vocabulary, the output dim and the *document* prompt. Deliberately
+        not the query prompt: changing how queries are phrased must not force re-indexing. The config
         file is left out: re-saving a checkpoint rewrites volatile keys without changing the model.
         """
         digest = hashlib.sha256()
         digest.update(f"{EMBEDDING_VERSION}|{self.family}|{self.dim}".encode())
-        digest.update(json.dumps([self.backbone.prefix(False), self.backbone.prefix(True)]).encode())
-        digest.update(json.dumps(self.backbone.suffix()).encode())
+        digest.update(json.dumps([self.backbone.prefix(DOCUMENT_PROMPT), self.backbone.suffix()]).encode())
+        digest.update(_image_processor_settings(self.backbone.image_processor).encode())
+        vocab = self.backbone.tokenizer.get_vocab()
+        digest.update(json.dumps(sorted(vocab.items()), ensure_ascii=False).encode())
         with torch.no_grad():
             for name, parameter in sorted(self.backbone.model.named_parameters()):
                 flat = parameter.detach().reshape(-1)
@@ -141,11 +165,11 @@ class MMEEncoder:
         height, width = pooled_shape(*self.backbone.grid_shape(image_size), check_granularity(n))
         return height * width
 
-    def count_tokens(self, doc: InterleavedDoc, n: Granularity, is_query: bool = False) -> int:
+    def count_tokens(self, doc: InterleavedDoc, n: Granularity, prompt_name: str = DOCUMENT_PROMPT) -> int:
         """Language-model tokens `doc` costs at granularity `n` (reads image headers only)."""
-        return dict(self._counts(doc, [check_granularity(n)], is_query))[check_granularity(n)]
+        return dict(self._counts(doc, [check_granularity(n)], prompt_name))[check_granularity(n)]
 
-    def _counts(self, doc: InterleavedDoc, ns: Iterable[Granularity], is_query: bool):
+    def _counts(self, doc: InterleavedDoc, ns: Iterable[Granularity], prompt_name: str):
         """(n, tokens) for each n, reading each image header once."""
         grids = [
             segment.text
@@ -155,7 +179,7 @@ class MMEEncoder:
         ]
         for n in ns:
             items = [item if isinstance(item, str) else pooled_shape(*item, n) for item in grids]
-            yield n, self.backbone.count_tokens(items, is_query)
+            yield n, self.backbone.count_tokens(items, prompt_name)
 
     def default_batch_size(self, tokens_per_doc: int) -> int:
         """8 on CPU (larger batches only add padding there); on a GPU, as many documents as half the
@@ -165,7 +189,7 @@ class MMEEncoder:
             return 8
         free_bytes, _ = torch.cuda.mem_get_info(self.device)
         element = torch.finfo(self.dtype).bits // 8
-        per_doc = max(tokens_per_doc, 1) * self.dim * 24 * element
+        per_doc = max(tokens_per_doc, 1) * self.backbone.hidden_size * 24 * element
         return int(min(256, max(1, free_bytes // 2 // per_doc)))
 
     # --- differentiable path (training) ---------------------------------------------------------
@@ -179,17 +203,17 @@ class MMEEncoder:
         docs: Sequence[InterleavedDoc],
         n: Granularity,
         grids_by_path: dict[str, torch.Tensor],
-        is_query: bool = False,
+        prompt_name: str = DOCUMENT_PROMPT,
     ) -> torch.Tensor:
         """(B, dim) unit embeddings of `docs` whose images' grids are given; pools them to N×N."""
         n = check_granularity(n)
-        return self.embed_pairs([(doc, n) for doc in docs], grids_by_path, is_query)
+        return self.embed_pairs([(doc, n) for doc in docs], grids_by_path, prompt_name)
 
     def embed_pairs(
         self,
         pairs: Sequence[tuple[InterleavedDoc, Granularity]],
         grids_by_path: dict[str, torch.Tensor],
-        is_query: bool = False,
+        prompt_name: str = DOCUMENT_PROMPT,
     ) -> torch.Tensor:
         """(B, dim) for (document, N) pairs that may mix granularities, in one LM forward.
 
@@ -204,9 +228,10 @@ class MMEEncoder:
             [seg.text if isinstance(seg, TextSegment) else next(pooled[n]) for seg in doc.segments]
             for doc, n in pairs
         ]
-        batch = self.backbone.tokenize(sequences, is_query)
+        batch = self.backbone.tokenize(sequences, prompt_name)
         hidden = self.backbone.hidden_states(batch)  # (B, L, H)
-        return normalise(last_token(hidden, batch.attention_mask.to(hidden.device)))  # (B, H)
+        final = last_token(hidden, batch.attention_mask.to(hidden.device))  # (B, H)
+        return normalise(final[:, : self.dim])  # (B, dim): Matryoshka truncation, then unit length
 
     # --- inference ------------------------------------------------------------------------------
 
@@ -215,18 +240,18 @@ class MMEEncoder:
         docs: Sequence[InterleavedDoc],
         n: Granularity = 3,
         batch_size: int | None = None,
-        is_query: bool = False,
+        prompt_name: str = DOCUMENT_PROMPT,
         progress: bool = False,
     ) -> np.ndarray:
-        """(B, dim) float32 unit vectors at granularity `n`."""
-        return self.encode_all(docs, [n], batch_size, is_query, progress)[check_granularity(n)]
+        """(B, dim) float32 unit vectors at granularity `n`; `prompt_name="query"` for search queries."""
+        return self.encode_all(docs, [n], batch_size, prompt_name, progress)[check_granularity(n)]
 
     def encode_all(
         self,
         docs: Sequence[InterleavedDoc],
         ns: Iterable[Granularity] = (1, 2, 3, 4, 6),
         batch_size: int | None = None,
-        is_query: bool = False,
+        prompt_name: str = DOCUMENT_PROMPT,
         progress: bool = False,
     ) -> dict[Granularity, np.ndarray]:
         """{n: (B, dim) float32} for every n, from a single vision pass per distinct image.
@@ -238,6 +263,7 @@ class MMEEncoder:
             raise ValueError("encode_all needs at least one granularity N")
         if batch_size is not None and batch_size < 1:
             raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+        self.backbone.check_prompt_name(prompt_name)
         docs = list(docs)
         for position, doc in enumerate(docs):
             if not isinstance(doc, InterleavedDoc):
@@ -247,7 +273,7 @@ class MMEEncoder:
             return out
         # Longest first, so batches hold similar lengths (little padding) and OOM shows up at once.
         lengths = {
-            (i, n): count for i, doc in enumerate(docs) for n, count in self._counts(doc, ns, is_query)
+            (i, n): count for i, doc in enumerate(docs) for n, count in self._counts(doc, ns, prompt_name)
         }
         widest = [max(lengths[i, n] for n in ns) for i in range(len(docs))]
         order = sorted(range(len(docs)), key=lambda i: -widest[i])
@@ -267,7 +293,7 @@ class MMEEncoder:
                 pairs = sorted(((i, n) for i in chunk for n in ns), key=lambda pair: -lengths[pair])
                 for start in range(0, len(pairs), batch_size):
                     group = pairs[start : start + batch_size]
-                    vectors = self.embed_pairs([(docs[i], n) for i, n in group], grids, is_query)
+                    vectors = self.embed_pairs([(docs[i], n) for i, n in group], grids, prompt_name)
                     for (i, n), vector in zip(group, vectors.cpu().numpy(), strict=True):
                         out[n][i] = vector
                 for doc in chunk_docs:  # free grids no later batch needs
@@ -278,12 +304,43 @@ class MMEEncoder:
         return out
 
 
+def check_output_dim(backbone: Backbone, model_id: str, dim: int | None) -> int:
+    """The output dim for `dim` (None: the hidden size); refuses one the model was not trained for."""
+    hidden = backbone.hidden_size
+    if dim is None or (dim == hidden and not isinstance(dim, bool)):
+        return hidden
+    supported = backbone.matryoshka_dims()
+    if supported is None:
+        raise ValueError(
+            f"model {model_id!r} ({backbone.family}) has no Matryoshka output dims: its embeddings are "
+            f"{hidden}-d only; valid dims are {hidden} (or leave dim unset)"
+        )
+    low, high = supported
+    if isinstance(dim, bool) or not isinstance(dim, int) or not low <= dim <= high:
+        examples = ", ".join(str(d) for d in (4096, 2048, 1024, 512, 256, 128, 64) if low <= d <= high)
+        raise ValueError(
+            f"unsupported dim {dim!r} for model {model_id!r}; valid dims are integers from {low} to {high} "
+            f"(e.g. {examples})"
+        )
+    return dim
+
+
 def _load(path: str, docs: Sequence[InterleavedDoc]) -> Image.Image:
     try:
         return ImageSegment(path).load()
     except ValueError as err:
         owner = next((d.id for d in docs if any(s.path == path for s in d.images) and d.id), None)
         raise ValueError(f"{err}{f' (in document {owner!r})' if owner else ''}") from err
+
+
+def _image_processor_settings(processor) -> str:
+    """The image processor's effective settings as stable JSON (class names and paths left out)."""
+    settings = {
+        key: value
+        for key, value in processor.to_dict().items()
+        if key not in {"image_processor_type", "processor_class", "_processor_class"}
+    }
+    return json.dumps(settings, sort_keys=True, default=str)
 
 
 def _image_size(segment: ImageSegment) -> tuple[int, int]:

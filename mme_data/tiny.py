@@ -7,6 +7,7 @@ Matryoshka N divides it.
 
     python -m mme_data.tiny deepseek_vl ./tiny-dsvl
     python -m mme_data.tiny qwen2_vl ./tiny-qwen2vl
+    python -m mme_data.tiny qwen3_vl ./tiny-qwen3vl   # with two DeepStack layers
 """
 
 from __future__ import annotations
@@ -25,9 +26,11 @@ from transformers import (
     Qwen2VLConfig,
     Qwen2VLForConditionalGeneration,
     Qwen2VLImageProcessorPil,
+    Qwen3VLConfig,
+    Qwen3VLForConditionalGeneration,
 )
 
-FAMILIES = ("deepseek_vl", "qwen2_vl")
+FAMILIES = ("deepseek_vl", "qwen2_vl", "qwen3_vl")
 
 # A small built-in corpus so the tokenizer has real sub-words; callers may pass their own text.
 _DEFAULT_CORPUS = """
@@ -125,6 +128,51 @@ def build_tiny_deepseek_vl(
     return out
 
 
+def _qwen_tokenizer(corpus: Iterable[str] | None, vocab_size: int) -> PreTrainedTokenizerFast:
+    raw = train_tokenizer(QWEN2_SPECIALS, corpus, vocab_size)
+    return PreTrainedTokenizerFast(
+        tokenizer_object=raw,
+        eos_token="<|im_end|>",
+        pad_token="<|endoftext|>",
+        extra_special_tokens={"image_token": "<|image_pad|>", "video_token": "<|video_pad|>"},
+        padding_side="left",
+    )
+
+
+def _qwen_text_config(tokenizer, hidden: int, layers: int, interleaved: bool = False, **extra) -> dict:
+    """A small Qwen-family LM: 4 heads (2 KV heads), M-RoPE sections adding up to head_dim / 2
+    (Qwen3-VL interleaves them over the rotary frequencies)."""
+    head_dim = hidden // 4
+    rope = {"mrope_interleaved": True} if interleaved else {}
+    return {
+        "vocab_size": len(tokenizer),
+        "hidden_size": hidden,
+        "intermediate_size": hidden * 2,
+        "num_hidden_layers": layers,
+        "num_attention_heads": 4,
+        "num_key_value_heads": 2,
+        "max_position_embeddings": 4096,
+        "rope_parameters": {
+            "rope_type": "default",
+            "rope_theta": 10000.0,
+            "mrope_section": [head_dim // 4, head_dim // 8, head_dim // 8],
+            **rope,
+        },
+        "pad_token_id": tokenizer.convert_tokens_to_ids("<|endoftext|>"),
+        **extra,
+    }
+
+
+def _qwen_special_token_ids(tokenizer) -> dict[str, int]:
+    ids = tokenizer.convert_tokens_to_ids
+    return {
+        "image_token_id": ids("<|image_pad|>"),
+        "video_token_id": ids("<|video_pad|>"),
+        "vision_start_token_id": ids("<|vision_start|>"),
+        "vision_end_token_id": ids("<|vision_end|>"),
+    }
+
+
 def build_tiny_qwen2_vl(
     out_dir: str | Path,
     corpus: Iterable[str] | None = None,
@@ -137,35 +185,12 @@ def build_tiny_qwen2_vl(
 ) -> Path:
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    raw = train_tokenizer(QWEN2_SPECIALS, corpus, vocab_size)
-    tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=raw,
-        eos_token="<|im_end|>",
-        pad_token="<|endoftext|>",
-        extra_special_tokens={"image_token": "<|image_pad|>", "video_token": "<|video_pad|>"},
-        padding_side="left",
-    )
+    tokenizer = _qwen_tokenizer(corpus, vocab_size)
     ids = tokenizer.convert_tokens_to_ids
-    head_dim = text_hidden // 4
     config = Qwen2VLConfig(
-        text_config={
-            "vocab_size": len(tokenizer),
-            "hidden_size": text_hidden,
-            "intermediate_size": text_hidden * 2,
-            "num_hidden_layers": text_layers,
-            "num_attention_heads": 4,
-            "num_key_value_heads": 2,
-            "max_position_embeddings": 4096,
-            # M-RoPE sections must add up to head_dim / 2.
-            "rope_parameters": {
-                "rope_type": "default",
-                "rope_theta": 10000.0,
-                "mrope_section": [head_dim // 4, head_dim // 8, head_dim // 8],
-            },
-            "bos_token_id": None,
-            "eos_token_id": ids("<|im_end|>"),
-            "pad_token_id": ids("<|endoftext|>"),
-        },
+        text_config=_qwen_text_config(
+            tokenizer, text_hidden, text_layers, bos_token_id=None, eos_token_id=ids("<|im_end|>")
+        ),
         vision_config={
             "depth": vision_layers,
             "embed_dim": vision_embed,
@@ -176,10 +201,7 @@ def build_tiny_qwen2_vl(
             "spatial_merge_size": 2,
             "temporal_patch_size": 2,
         },
-        image_token_id=ids("<|image_pad|>"),
-        video_token_id=ids("<|video_pad|>"),
-        vision_start_token_id=ids("<|vision_start|>"),
-        vision_end_token_id=ids("<|vision_end|>"),
+        **_qwen_special_token_ids(tokenizer),
     )
     torch.manual_seed(seed)
     model = Qwen2VLForConditionalGeneration(config).eval()
@@ -190,7 +212,55 @@ def build_tiny_qwen2_vl(
     return out
 
 
-BUILDERS = {"deepseek_vl": build_tiny_deepseek_vl, "qwen2_vl": build_tiny_qwen2_vl}
+def build_tiny_qwen3_vl(
+    out_dir: str | Path,
+    corpus: Iterable[str] | None = None,
+    vocab_size: int = 512,
+    text_hidden: int = 128,
+    text_layers: int = 2,
+    vision_hidden: int = 32,
+    vision_layers: int = 3,
+    seed: int = 0,
+) -> Path:
+    """Qwen3-VL shape in miniature: 16 px patches, 2x2 merge, DeepStack from ViT layers 0 and 1 into
+    LM layers 0 and 1, interleaved M-RoPE. Hidden 128 leaves room for a Matryoshka dim (64..128)."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    tokenizer = _qwen_tokenizer(corpus, vocab_size)
+    config = Qwen3VLConfig(
+        text_config=_qwen_text_config(
+            tokenizer, text_hidden, text_layers, interleaved=True, head_dim=text_hidden // 4
+        ),
+        vision_config={
+            "depth": vision_layers,
+            "hidden_size": vision_hidden,
+            "intermediate_size": vision_hidden * 2,
+            "num_heads": 2,
+            "out_hidden_size": text_hidden,
+            "patch_size": 16,
+            "spatial_merge_size": 2,
+            "temporal_patch_size": 2,
+            "num_position_embeddings": 256,  # a 16 x 16 learned table, interpolated per image
+            "deepstack_visual_indexes": [0, 1],
+        },
+        **_qwen_special_token_ids(tokenizer),
+    )
+    torch.manual_seed(seed)
+    model = Qwen3VLForConditionalGeneration(config).eval()
+    model.save_pretrained(out)
+    tokenizer.save_pretrained(out)
+    # 64..256 px -> 2x2..8x8 merged tokens per image; Qwen3-VL normalises with mean = std = 0.5.
+    Qwen2VLImageProcessorPil(
+        patch_size=16, min_pixels=64 * 64, max_pixels=256 * 256, image_mean=[0.5] * 3, image_std=[0.5] * 3
+    ).save_pretrained(out)
+    return out
+
+
+BUILDERS = {
+    "deepseek_vl": build_tiny_deepseek_vl,
+    "qwen2_vl": build_tiny_qwen2_vl,
+    "qwen3_vl": build_tiny_qwen3_vl,
+}
 
 
 def build_tiny(family: str, out_dir: str | Path, **kwargs) -> Path:

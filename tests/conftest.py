@@ -27,6 +27,13 @@ def tiny_qwen2vl_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def tiny_qwen3vl_dir(tmp_path_factory) -> Path:
+    from mme_data.tiny import build_tiny
+
+    return build_tiny("qwen3_vl", tmp_path_factory.mktemp("tiny-qwen3vl"))
+
+
+@pytest.fixture(scope="session")
 def tiny_dsvl(tiny_dsvl_dir):
     from mme_core import MMEEncoder
 
@@ -38,6 +45,13 @@ def tiny_qwen2vl(tiny_qwen2vl_dir):
     from mme_core import MMEEncoder
 
     return MMEEncoder.from_pretrained(str(tiny_qwen2vl_dir), device="cpu", dtype="float32")
+
+
+@pytest.fixture(scope="session")
+def tiny_qwen3vl(tiny_qwen3vl_dir):
+    from mme_core import MMEEncoder
+
+    return MMEEncoder.from_pretrained(str(tiny_qwen3vl_dir), device="cpu", dtype="float32")
 
 
 def draw_image(

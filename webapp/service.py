@@ -94,7 +94,7 @@ class SearchService:
         """(label, Dominance) for the query and the first `top` hits, all at granularity n."""
         n = self.stored_n(n)
         shown = list(hits)[:top]
-        rows = [("Query", measure_dominance(self.encoder, [query], n=n, is_query=True)[0])]
+        rows = [("Query", measure_dominance(self.encoder, [query], n=n, prompt_name="query")[0])]
         if shown:
             measured = measure_dominance(self.encoder, [hit.doc for hit in shown], n=n)
             rows += [

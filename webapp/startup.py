@@ -6,7 +6,9 @@ Order of choice for the model (the banner always names what was picked):
   3. last resort, no demo model in this checkout: a tiny random-weight checkpoint built into the
      data folder, with a warning that its results mean nothing.
 The index is --index / MME_INDEX, else one per encoder fingerprint in the data folder; an index that
-does not exist yet is built from --collection / MME_COLLECTION, else the demo collection.
+does not exist yet is built from --collection / MME_COLLECTION, else the demo collection. The data
+folder is --data-dir / MME_DATA_DIR, else /data/mme-search on a Space with persistent storage, else
+~/.cache/mme-search.
 """
 
 from __future__ import annotations
@@ -26,12 +28,14 @@ from mme_data.tiny import build_tiny
 
 from .assets import ExampleQuery, load_examples
 from .fallback import write_fallback_collection
+from .gpu import lend_gpu_to
 from .layout import AppOptions
 
 REPO_DIR = Path(__file__).resolve().parent.parent
 DEMO_MODEL = REPO_DIR / "demo" / "model"
 DEMO_COLLECTION = REPO_DIR / "demo" / "collection"
 DEFAULT_NS = (1, 2, 3, 4, 6)
+SPACE_STORAGE = Path("/data")  # a Space's persistent storage, when the Space has it
 MAX_EXAMPLES = 4
 
 
@@ -46,6 +50,7 @@ class AppConfig:
     data_dir: Path = Path("~/.cache/mme-search").expanduser()
     collections_roots: tuple[Path, ...] = ()
     device: str = "auto"
+    dim: int | None = None
     host: str | None = None
     port: int | None = None
 
@@ -68,6 +73,7 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
         "MME_COLLECTIONS_ROOT, os.pathsep-separated; default: your home folder, none on a Space)",
     )
     add("--device", default=env.get("MME_DEVICE", "auto"), help="auto | cpu | cuda | cuda:1 (env MME_DEVICE)")
+    add("--dim", type=int, default=env.get("MME_DIM"), help="Matryoshka output dim (env MME_DIM)")
     add("--host", default=None, help="address to listen on (Gradio's default otherwise)")
     add("--port", type=int, default=None)
     args = parser.parse_args(list(argv) if argv is not None else None)
@@ -79,7 +85,12 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
         roots = tuple(Path(r).expanduser().resolve() for r in listed if r)
     else:
         roots = () if on_space else (Path.home().resolve(),)
-    data_dir = Path(args.data_dir).expanduser() if args.data_dir else AppConfig.data_dir
+    if args.data_dir:
+        data_dir = Path(args.data_dir).expanduser()
+    elif on_space and SPACE_STORAGE.is_dir():  # survives restarts: no re-indexing, no re-download
+        data_dir = SPACE_STORAGE / "mme-search"
+    else:
+        data_dir = AppConfig.data_dir
     return AppConfig(
         model=args.model or None,
         adapter=args.adapter or None,
@@ -88,6 +99,7 @@ def parse_config(argv: Sequence[str] | None = None, env: Mapping[str, str] | Non
         data_dir=data_dir,
         collections_roots=roots,
         device=args.device,
+        dim=int(args.dim) if args.dim else None,
         host=args.host,
         port=args.port,
     )
@@ -181,7 +193,10 @@ def load_app(config: AppConfig, log: Callable[[str], None] = print) -> LoadedApp
     """The heavy part, done once per process: load the encoder, open (or first build) the index."""
     choice = choose_model(config)
     log(f"MME app: loading {choice.label} ...")
-    encoder = MMEEncoder.from_pretrained(choice.model, adapter=choice.adapter, device=config.device)
+    encoder = MMEEncoder.from_pretrained(
+        choice.model, adapter=choice.adapter, device=config.device, dim=config.dim
+    )
+    lend_gpu_to(encoder)  # ZeroGPU: all GPU work goes through encode_all
     uri = index_uri_for(config, encoder)
     generated = not config.collection  # the shipped demo (or fallback) collection, not the person's
     if not index_exists(uri):

@@ -4,6 +4,11 @@ A backbone wraps a Hugging Face vision-language model without forking it: it tur
 post-projector visual token *grids*, and embeds a batch of interleaved sequences whose images arrive
 as (pooled) grids, using the model's own `mm_encoder_outputs` hook to splice them in place of the
 image placeholder tokens. Families differ only in their prompt template and position ids.
+
+Prompts are named, as in sentence-transformers: each family declares `default_prompts`, a dict of
+prompt name -> instruction that its template wraps around the content. "document" is the default
+(stored vectors use it); "query" is what searches use. Only the document prompt shapes stored
+vectors, so only it enters the encoder fingerprint.
 """
 
 from __future__ import annotations
@@ -29,13 +34,21 @@ class TokenizedBatch:
     image_grids: list[tuple[int, int]]  # per image (h, w) as fed to the LM
 
 
+DOCUMENT_PROMPT = "document"
+QUERY_PROMPT = "query"
+
+
 class Backbone(ABC):
     family: str = ""
+    # prompt name -> instruction; families override. An empty instruction means "no instruction".
+    default_prompts: dict[str, str] = {DOCUMENT_PROMPT: "", QUERY_PROMPT: ""}
 
-    def __init__(self, model, tokenizer, image_processor) -> None:
+    def __init__(self, model, tokenizer, image_processor, prompts: dict[str, str] | None = None) -> None:
         self.model = model  # the *ForConditionalGeneration; LoRA layers are injected in place
         self.tokenizer = tokenizer
         self.image_processor = image_processor
+        self.prompts = {**self.default_prompts, **(prompts or {})}
+        self._prefixes: dict[str, list[int]] = {}
         self.image_token_id = int(model.config.image_token_id)
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.pad_token_id = int(pad)
@@ -43,6 +56,10 @@ class Backbone(ABC):
     @property
     def hidden_size(self) -> int:
         return int(self.model.config.get_text_config().hidden_size)
+
+    def matryoshka_dims(self) -> tuple[int, int] | None:
+        """(smallest, largest) output dim the model was trained to be truncated to; None: not trained so."""
+        return None
 
     @property
     def device(self) -> torch.device:
@@ -60,9 +77,22 @@ class Backbone(ABC):
 
     # --- text template --------------------------------------------------------------------------
 
+    def check_prompt_name(self, prompt_name: str) -> str:
+        if prompt_name not in self.prompts:
+            valid = ", ".join(repr(name) for name in self.prompts)
+            raise ValueError(f"unknown prompt_name {prompt_name!r}; valid prompt names are {valid}")
+        return prompt_name
+
+    def prefix(self, prompt_name: str = DOCUMENT_PROMPT) -> list[int]:
+        """Token ids before the content for the named prompt (cached: the template is fixed)."""
+        name = self.check_prompt_name(prompt_name)
+        if name not in self._prefixes:
+            self._prefixes[name] = self.build_prefix(self.prompts[name])
+        return self._prefixes[name]
+
     @abstractmethod
-    def prefix(self, is_query: bool) -> list[int]:
-        """Token ids before the content (BOS, system prompt, instruction…)."""
+    def build_prefix(self, instruction: str) -> list[int]:
+        """Token ids before the content (BOS, system prompt carrying `instruction`…)."""
 
     @abstractmethod
     def suffix(self) -> list[int]:
@@ -77,13 +107,15 @@ class Backbone(ABC):
 
     # --- batching -------------------------------------------------------------------------------
 
-    def tokenize(self, sequences: list[list[SequenceItem]], is_query: bool) -> TokenizedBatch:
+    def tokenize(
+        self, sequences: list[list[SequenceItem]], prompt_name: str = DOCUMENT_PROMPT
+    ) -> TokenizedBatch:
         rows: list[tuple[list[int], list[int]]] = []
         features: list[torch.Tensor] = []
         grids: list[tuple[int, int]] = []
         before, after = self.image_wrapper()
         for sequence in sequences:
-            ids, types = list(self.prefix(is_query)), [0] * len(self.prefix(is_query))
+            ids, types = list(self.prefix(prompt_name)), [0] * len(self.prefix(prompt_name))
             for item in sequence:
                 if isinstance(item, str):
                     piece = self.text_ids(item)
@@ -108,10 +140,10 @@ class Backbone(ABC):
             token_types[row, length - len(ids) :] = torch.tensor(types)
         return TokenizedBatch(input_ids, attention_mask, token_types, features, grids)
 
-    def count_tokens(self, sequence: list[str | tuple[int, int]], is_query: bool = False) -> int:
+    def count_tokens(self, sequence: list[str | tuple[int, int]], prompt_name: str = DOCUMENT_PROMPT) -> int:
         """LM tokens of a sequence whose images are given by their (h, w) grid after pooling."""
         before, after = self.image_wrapper()
-        total = len(self.prefix(is_query)) + len(self.suffix())
+        total = len(self.prefix(prompt_name)) + len(self.suffix())
         for item in sequence:
             if isinstance(item, str):
                 total += len(self.text_ids(item))

@@ -35,9 +35,10 @@ class DeepseekVLBackbone(Backbone):
         side = vision.image_size // vision.patch_size  # images are padded to a square first
         return side, side
 
-    def prefix(self, is_query: bool) -> list[int]:
+    def build_prefix(self, instruction: str) -> list[int]:
+        # The paper's MME uses no instruction (both prompts empty); a user-given one follows BOS.
         bos = self.tokenizer.bos_token_id
-        return [bos] if bos is not None else []
+        return ([bos] if bos is not None else []) + (self.text_ids(instruction) if instruction else [])
 
     def suffix(self) -> list[int]:
         return [self.tokenizer.eos_token_id]

@@ -5,7 +5,7 @@
         [--baselines bm25,histogram] --out results/
 
 For each shuffle condition the corpus and the queries are encoded once at every N (`encode_all`:
-one vision pass serves all N; queries with is_query=True), ranked exactly by a matrix product and
+one vision pass serves all N; queries with prompt_name="query"), ranked exactly by a matrix product and
 scored with the official wikiHow-TIIR metrics. Writes results.json, results.md and nsweep.png.
 """
 
@@ -38,6 +38,7 @@ class EvalConfig:
     out: Path
     model: str | None = None
     adapter: str | None = None
+    dim: int | None = None  # Matryoshka output dim, for models trained for it
     ns: tuple = (1, 2, 3, 4, 6, "full")
     shuffles: tuple[str, ...] = ("none",)
     views: tuple[str, ...] = ("interleaved",)
@@ -87,14 +88,14 @@ def view_of(doc: InterleavedDoc, view: str) -> InterleavedDoc | None:
     return doc.text_only() if view == "text" else doc.images_only()
 
 
-def encode_view(encoder, docs: list[InterleavedDoc], view: str, config: EvalConfig, is_query: bool) -> dict:
+def encode_view(encoder, docs: list[InterleavedDoc], view: str, config: EvalConfig, prompt_name: str) -> dict:
     """{n: (len(docs), dim)}; a document with nothing in this view keeps a zero vector."""
     import numpy as np
 
     present = [(i, v) for i, d in enumerate(docs) if (v := view_of(d, view)) is not None]
     ns = config.ns[:1] if view == "text" else config.ns  # without images every N gives the same vector
     encoded = encoder.encode_all(
-        [v for _, v in present], ns, config.batch_size, is_query=is_query, progress=config.progress
+        [v for _, v in present], ns, config.batch_size, prompt_name=prompt_name, progress=config.progress
     )
     if view == "text":
         encoded = {n: encoded[ns[0]] for n in config.ns}
@@ -124,8 +125,8 @@ def model_runs(encoder, split: TIIRSplit, config: EvalConfig, roles: dict | None
         start = time.perf_counter()
         docs = apply_shuffle(split.docs, shuffle, config.seed)
         queries = apply_shuffle(split.queries, shuffle, config.seed)
-        doc_vectors = encode_view(encoder, docs, view, config, is_query=False)
-        query_vectors = encode_view(encoder, queries, view, config, is_query=True)
+        doc_vectors = encode_view(encoder, docs, view, config, prompt_name="document")
+        query_vectors = encode_view(encoder, queries, view, config, prompt_name="query")
         seconds = time.perf_counter() - start
         for n in config.ns:
             rankings = rank_exact(query_vectors[n], doc_vectors[n], query_ids, doc_ids, k=RANK_DEPTH)
@@ -192,7 +193,7 @@ def evaluate(config: EvalConfig) -> dict:
         from mme_core.encoder import MMEEncoder
 
         encoder = MMEEncoder.from_pretrained(
-            config.model, adapter=config.adapter, device=config.device, dtype=config.dtype
+            config.model, adapter=config.adapter, device=config.device, dtype=config.dtype, dim=config.dim
         )
         results["model"] = {
             "id": config.model,
@@ -215,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=Path("results"), type=Path, help="where results.* and nsweep.png go")
     parser.add_argument("--model", help="hub id or local directory of an MME-capable checkpoint")
     parser.add_argument("--adapter", help="LoRA adapter directory or hub id")
+    parser.add_argument("--dim", type=int, help="Matryoshka output dim (models trained for it)")
     parser.add_argument("--ns", default="1,2,3,4,6,full", help="granularities, e.g. 1,2,3,4,6,full")
     parser.add_argument("--shuffle", default="none", help=f"comma list of {', '.join(SHUFFLES)}")
     parser.add_argument("--views", default="interleaved", help=f"comma list of {', '.join(VIEWS)}")
@@ -232,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
             out=args.out,
             model=args.model,
             adapter=args.adapter,
+            dim=args.dim,
             ns=parse_ns(args.ns),
             shuffles=parse_list(args.shuffle),
             views=parse_list(args.views),

@@ -22,7 +22,7 @@ MIXED_PRECISION = ("no", "bf16", "fp16")
 LANGUAGE_ATTENTION_REGEX = r"(.*\.)?language_model\.layers\.\d+\.self_attn\.(q_proj|k_proj|v_proj|o_proj)"
 
 # The vision-to-language projector of each family (trained fully when `train_projector` is set).
-PROJECTOR_MODULES = {"deepseek_vl": "aligner", "qwen2_vl": "merger"}
+PROJECTOR_MODULES = {"deepseek_vl": "aligner", "qwen2_vl": "merger", "qwen3_vl": "merger"}
 
 
 @dataclass(frozen=True)

@@ -79,7 +79,7 @@ def batch_loss(
     # Each N pooled once for both sides (embed_batch then finds grids already N x N and keeps them),
     # from features computed once per distinct image of the run when the visual path is frozen.
     pooled = features.pooled_grids(paths, list(dict.fromkeys([*plan.query_ns, *plan.doc_ns])))
-    query_emb = {n: encoder.embed_batch(queries, n, pooled[n], is_query=True) for n in plan.query_ns}
+    query_emb = {n: encoder.embed_batch(queries, n, pooled[n], prompt_name="query") for n in plan.query_ns}
     doc_emb = {n: encoder.embed_batch(docs, n, pooled[n]) for n in plan.doc_ns}  # (B + B*K, D)
     batch = len(triples)
     ignore = same_as_positive(positives, docs)

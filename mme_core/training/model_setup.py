@@ -17,7 +17,11 @@ from mme_core.encoder import MMEEncoder
 from .config import PROJECTOR_MODULES, TrainConfig
 
 # Parameter-name prefixes of each family's vision tower, excluding the projector.
-VISION_TOWER = {"deepseek_vl": ("model.vision_model.",), "qwen2_vl": ("model.visual.",)}
+VISION_TOWER = {
+    "deepseek_vl": ("model.vision_model.",),
+    "qwen2_vl": ("model.visual.",),
+    "qwen3_vl": ("model.visual.",),
+}
 
 
 def is_vision_tower(name: str, family: str) -> bool:
@@ -48,7 +52,7 @@ def make_trainable(encoder: MMEEncoder, config: TrainConfig) -> TrainableEncoder
         from peft import get_peft_model
 
         module = get_peft_model(hf_model, config.lora_config(family))
-        trained = MMEEncoder(encoder.backbone, encoder.model_id, peft_model=module)
+        trained = MMEEncoder(encoder.backbone, encoder.model_id, peft_model=module, dim=encoder.dim)
         vision_needs_grad = config.train_projector
     else:
         for name, parameter in hf_model.named_parameters():

@@ -42,7 +42,7 @@ def retrieval_metrics(
     corpus, queries, qrels = load_test_split(root)
     doc_ids, qids = list(corpus), [q for q in queries if q in qrels]
     doc_vectors = encoder.encode_all([corpus[d] for d in doc_ids], ns, batch_size, progress=progress)
-    query_vectors = encoder.encode_all([queries[q] for q in qids], ns, batch_size, is_query=True)
+    query_vectors = encoder.encode_all([queries[q] for q in qids], ns, batch_size, prompt_name="query")
     depth = min(100, len(doc_ids))
     results = {}
     for n in ns:

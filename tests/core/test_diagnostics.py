@@ -45,8 +45,8 @@ class AxisEncoder:
     def __init__(self):
         self.calls = []
 
-    def encode(self, docs, n=3, batch_size=None, is_query=False):
-        self.calls.append((len(docs), n, is_query))
+    def encode(self, docs, n=3, batch_size=None, prompt_name="document"):
+        self.calls.append((len(docs), n, prompt_name))
         rows = []
         for doc in docs:
             texts = sum(isinstance(s, TextSegment) for s in doc.segments)
@@ -62,7 +62,7 @@ def test_measure_dominance_uses_the_three_views_and_keeps_order(tmp_path):
     image_only = InterleavedDoc((ImageSegment("b.png"),), id="image")
     encoder = AxisEncoder()
 
-    results = measure_dominance(encoder, [text_only, mixed, image_only], n=2, is_query=True)
+    results = measure_dominance(encoder, [text_only, mixed, image_only], n=2, prompt_name="query")
 
     assert [r.doc_id for r in results] == ["text", "mixed", "image"]
     assert results[0] == Dominance("text", "text", None, None) and results[0].score is None
@@ -70,7 +70,7 @@ def test_measure_dominance_uses_the_three_views_and_keeps_order(tmp_path):
     # mixed doc embeds as (1, 2)/sqrt(5): cos to text axis 1/sqrt5, to image axis 2/sqrt5
     assert results[1].modality == "interleaved"
     assert results[1].score == pytest.approx(1 / math.sqrt(5) - 2 / math.sqrt(5), abs=1e-6)
-    assert encoder.calls == [(1, 2, True)] * 3  # only the mixed doc is encoded, once per view
+    assert encoder.calls == [(1, 2, "query")] * 3  # only the mixed doc is encoded, once per view
 
 
 def test_measure_dominance_score_falls_as_images_get_more_weight():

@@ -37,7 +37,7 @@ def test_placeholders_per_image_reach_the_language_model(tiny_dsvl, image_factor
     assert tiny_dsvl.count_tokens(doc, n) == int(seen[0].attention_mask.sum())
 
 
-@pytest.mark.parametrize("fixture", ["tiny_dsvl", "tiny_qwen2vl"])
+@pytest.mark.parametrize("fixture", ["tiny_dsvl", "tiny_qwen2vl", "tiny_qwen3vl"])
 def test_mixed_batch_equals_one_at_a_time_and_is_deterministic(fixture, request, image_factory):
     enc = request.getfixturevalue(fixture)
     docs = _docs(image_factory)
@@ -49,7 +49,7 @@ def test_mixed_batch_equals_one_at_a_time_and_is_deterministic(fixture, request,
     assert np.array_equal(enc.encode(docs, n=2, batch_size=4), batched)
 
 
-@pytest.mark.parametrize("fixture", ["tiny_dsvl", "tiny_qwen2vl"])
+@pytest.mark.parametrize("fixture", ["tiny_dsvl", "tiny_qwen2vl", "tiny_qwen3vl"])
 def test_order_matters(fixture, request, image_factory):
     enc = request.getfixturevalue(fixture)
     red, blue = ImageSegment(image_factory("red")), ImageSegment(image_factory("blue", "square"))
@@ -62,7 +62,7 @@ def test_order_matters(fixture, request, image_factory):
     assert vectors[0] @ vectors[2] < 1 - 1e-4
 
 
-@pytest.mark.parametrize("fixture", ["tiny_dsvl", "tiny_qwen2vl"])
+@pytest.mark.parametrize("fixture", ["tiny_dsvl", "tiny_qwen2vl", "tiny_qwen3vl"])
 def test_encode_all_equals_encode_and_runs_vision_once_per_image(
     fixture, request, image_factory, monkeypatch
 ):

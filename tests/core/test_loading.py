@@ -17,7 +17,7 @@ def doc(image_factory):
     return InterleavedDoc((TextSegment("Tighten the screws."), ImageSegment(image_factory("red"))))
 
 
-@pytest.mark.parametrize("family", ["deepseek_vl", "qwen2_vl"])
+@pytest.mark.parametrize("family", ["deepseek_vl", "qwen2_vl", "qwen3_vl"])
 def test_saved_checkpoint_reloads_to_the_same_embeddings(family, tmp_path, doc):
     path = build_tiny(family, tmp_path / family, seed=3)
     first = MMEEncoder.from_pretrained(str(path), device="cpu", dtype="float32")

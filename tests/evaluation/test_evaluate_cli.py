@@ -56,7 +56,7 @@ def test_writes_every_metric_for_every_condition(tiny_dsvl_dir, tiny_dsvl, tiny_
     # The reported numbers are what the encoder, exact ranking and the metrics give directly.
     split = load_tiir(tiny_split)
     docs = tiny_dsvl.encode(split.docs, n=2)
-    queries = tiny_dsvl.encode(split.queries, n=2, is_query=True)
+    queries = tiny_dsvl.encode(split.queries, n=2, prompt_name="query")
     rankings = rank_exact(queries, docs, [q.id for q in split.queries], [d.id for d in split.docs])
     direct = evaluate_rankings(rankings, split.qrels)
     reported = next(

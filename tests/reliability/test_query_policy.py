@@ -83,7 +83,7 @@ def test_the_limit_is_the_budget_or_the_models_positions_whichever_is_smaller(ti
 
 def test_a_query_at_the_limit_passes_one_token_more_is_refused(tiny_dsvl, image_factory):
     query = InterleavedDoc((TextSegment("fix the sink"), ImageSegment(image_factory()), TextSegment("next?")))
-    tokens = tiny_dsvl.count_tokens(query, 3, is_query=True)
+    tokens = tiny_dsvl.count_tokens(query, 3, prompt_name="query")
     assert check_query_tokens(tiny_dsvl, query, 3, budget=tokens) == tokens
     with pytest.raises(QueryTooLongError) as info:
         check_query_tokens(tiny_dsvl, query, 3, budget=tokens - 1)

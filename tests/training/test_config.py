@@ -95,16 +95,18 @@ def _lora_targets(model):
     return sorted(name for name, module in model.named_modules() if isinstance(module, LoraLayer))
 
 
-@pytest.mark.parametrize("family", ["deepseek_vl", "qwen2_vl"])
-def test_lora_targets_only_language_model_attention(family, tiny_dsvl_dir, tiny_qwen2vl_dir):
+@pytest.mark.parametrize("family", ["deepseek_vl", "qwen2_vl", "qwen3_vl"])
+def test_lora_targets_only_language_model_attention(family, request):
     import transformers
     from peft import get_peft_model
 
     cls = {
         "deepseek_vl": transformers.DeepseekVLForConditionalGeneration,
         "qwen2_vl": transformers.Qwen2VLForConditionalGeneration,
+        "qwen3_vl": transformers.Qwen3VLForConditionalGeneration,
     }[family]
-    path = tiny_dsvl_dir if family == "deepseek_vl" else tiny_qwen2vl_dir
+    fixture = {"deepseek_vl": "tiny_dsvl_dir", "qwen2_vl": "tiny_qwen2vl_dir", "qwen3_vl": "tiny_qwen3vl_dir"}
+    path = request.getfixturevalue(fixture[family])
     base = cls.from_pretrained(path)
     layers = base.config.text_config.num_hidden_layers
     model = get_peft_model(base, TrainConfig(**BASE).lora_config(family))
@@ -125,5 +127,5 @@ def test_projector_optionally_trainable(tiny_dsvl_dir):
     trainable = [name for name, p in model.named_parameters() if p.requires_grad]
     assert any("aligner" in name for name in trainable)
     assert not any("vision_model" in name for name in trainable)
-    with pytest.raises(ValueError, match="deepseek_vl, qwen2_vl"):
+    with pytest.raises(ValueError, match="deepseek_vl, qwen2_vl, qwen3_vl"):
         TrainConfig(**BASE).lora_config("llava")

@@ -20,7 +20,7 @@ def mrr_at_10(encoder: MMEEncoder, root, n: int) -> float:
     relevant = {row["qid"]: row["did"] for _, row in read_jsonl(root / "qrels.jsonl")}
     doc_ids = list(corpus)
     doc_vectors = encoder.encode([corpus[d] for d in doc_ids], n=n)
-    query_vectors = encoder.encode(list(queries.values()), n=n, is_query=True)
+    query_vectors = encoder.encode(list(queries.values()), n=n, prompt_name="query")
     ranks = np.argsort(-(query_vectors @ doc_vectors.T), axis=1)[:, :10]
     total = 0.0
     for qid, row in zip(queries, ranks, strict=True):
