@@ -5,9 +5,10 @@
     python -m indexer stats [--json]
     python -m indexer remove ID|PATH
     python -m indexer rebuild [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
+    python -m indexer compact [--keep-for 10m] [--keep-versions 1]
 
 Query segments keep the order given on the command line. `--index` takes a directory or any
-LanceDB URI (e.g. s3://bucket/index).
+LanceDB URI (e.g. s3://bucket/index; see `indexer.uri` for credentials and MME_STORAGE_OPTIONS).
 
 Environment variables (flags win over them):
     MME_INDEX    index location; default ./mme-index
@@ -103,6 +104,12 @@ def make_parser() -> argparse.ArgumentParser:
     model_options(rebuild)
     rebuild.add_argument("--ns", help="granularities to store (default: the index's)")
     rebuild.add_argument("--quiet", action="store_true")
+
+    compact = command("compact", "merge small files and delete old table versions (done after every add)")
+    compact.add_argument(
+        "--keep-for", default="10m", help="keep versions that were current this recently: 0, 90s, 10m, 2h, 7d"
+    )
+    compact.add_argument("--keep-versions", type=positive_int, default=1, help="newest versions kept")
     return parser
 
 
@@ -111,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         commands = {"add": cmd_add, "search": cmd_search, "stats": cmd_stats, "remove": cmd_remove}
-        return (commands | {"rebuild": cmd_rebuild})[args.command](args)
+        return (commands | {"rebuild": cmd_rebuild, "compact": cmd_compact})[args.command](args)
     except UsageError as err:
         parser.error(str(err))  # exits 2 with the usage line
     except KeyboardInterrupt:
@@ -230,6 +237,18 @@ def cmd_rebuild(args) -> int:
     for report in reports:
         print(f"{report.collection or '(documents added directly)'}: {report.summary()}")
     return report_failures(reports)
+
+
+def cmd_compact(args) -> int:
+    from indexer.maintenance import CompactionPolicy, compact_index, parse_duration
+
+    try:
+        policy = CompactionPolicy(keep_for=parse_duration(args.keep_for), keep_versions=args.keep_versions)
+    except ValueError as err:
+        raise UsageError(f"--keep-for: {err}") from err
+    report = compact_index(existing_index(args.index), policy)
+    print(f"compacted {args.index}: {report.summary()}")
+    return 0
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
+from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta
 from indexer.schema import docs_to_rows, granularity_label, row_key, vector_column
 from indexer.store import Index
@@ -26,6 +27,7 @@ from mme_core.documents import InterleavedDoc
 
 DEFAULT_NS = (1, 2, 3, 4, 6)
 DEFAULT_BUDGET = 4096
+DEFAULT_COMPACTION = CompactionPolicy()
 
 
 @dataclass(frozen=True)
@@ -135,12 +137,13 @@ def build_index(
     write_batch: int = 64,
     budget: int = DEFAULT_BUDGET,
     ann: AnnConfig | None = None,
+    compaction: CompactionPolicy | None = DEFAULT_COMPACTION,
 ) -> BuildReport:
     """Add a collection folder (or documents with ids) to the index at `index_uri`, incrementally.
 
     `ns` defaults to the index's N set, or `DEFAULT_NS` for a new index; an index built with
     another encoder or N set is refused (`IndexMismatchError`, which says how to rebuild) before
-    anything is read or written.
+    anything is read or written. The run ends with `compact_index` (`compaction=None`: no compaction).
     """
     started = time.perf_counter()
     index_uri = str(index_uri)
@@ -153,7 +156,7 @@ def build_index(
     docs, collection, failed = prepare_docs(docs_or_path, encoder, meta.ns, budget)
     index = Index.open_or_create(index_uri, meta)
     return build_into(
-        index, docs, collection, encoder, progress, batch_size, write_batch, ann, failed, started
+        index, docs, collection, encoder, progress, batch_size, write_batch, ann, failed, started, compaction
     )
 
 
@@ -168,6 +171,7 @@ def build_into(
     ann: AnnConfig | None = None,
     failed: list | None = None,
     started: float | None = None,
+    compaction: CompactionPolicy | None = DEFAULT_COMPACTION,
 ) -> BuildReport:
     """The incremental build proper, on an open index (the active one, or a rebuild's staging one)."""
     if write_batch < 1 or batch_size is not None and batch_size < 1:
@@ -218,6 +222,8 @@ def build_into(
     if todo or vanished or ann_is_stale(index.table, columns, index.meta.dim, config):
         indices = refresh_ann(index.table, columns, index.meta.dim, index.meta.ann_indices, config)
         index.update_meta(ann_indices=indices)
+    if compaction is not None:
+        compact_index(index, compaction)
     return BuildReport(
         index_uri=index.uri,
         collection=collection,

@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import lancedb
 import numpy as np
 import pyarrow as pa
 
@@ -32,15 +31,12 @@ from indexer.schema import (
     sql_string,
     vector_column,
 )
+from indexer.uri import connect, is_local
 from mme_core.documents import InterleavedDoc
 
 __all__ = ["Index", "IndexMeta", "IndexMismatchError", "IndexNotFoundError", "create_table"]
 
 _IN_CHUNK = 500  # keys per `IN (...)` clause
-
-
-def _is_local(uri: str) -> bool:
-    return "://" not in uri
 
 
 class Index:
@@ -62,9 +58,9 @@ class Index:
     @staticmethod
     def exists(uri: str | Path) -> bool:
         uri = str(uri)
-        if _is_local(uri) and not Path(uri).is_dir():
+        if is_local(uri) and not Path(uri.removeprefix("file://")).is_dir():
             return False
-        return META_TABLE in table_names(lancedb.connect(uri))
+        return META_TABLE in table_names(connect(uri))
 
     @classmethod
     def open(cls, uri: str | Path) -> Index:
@@ -73,7 +69,7 @@ class Index:
             raise IndexNotFoundError(
                 f"no index at {uri}; create one with: python -m indexer add PATH --index {uri}"
             )
-        db = lancedb.connect(uri)
+        db = connect(uri)
         active, pending = read_meta(db)
         return cls(uri, db, active, pending)
 
@@ -85,7 +81,7 @@ class Index:
             index = cls.open(uri)
             index.check_compatible(meta)
             return index
-        db = lancedb.connect(uri)
+        db = connect(uri)
         create_table(db, meta)
         write_meta(db, meta, None)
         return cls(uri, db, meta)
