@@ -94,11 +94,18 @@ def cleanup_cutoff(versions: list[dict], policy: CompactionPolicy, now: datetime
 
 def compact_index(index, policy: CompactionPolicy | None = None) -> CompactionReport:
     """Optimize every table of `index` (an `indexer.store.Index`) and prune versions per `policy`."""
+    report = compact_database(index.db, index.uri, policy)
+    index.table.checkout_latest()
+    return report
+
+
+def compact_database(db, uri: str, policy: CompactionPolicy | None = None) -> CompactionReport:
+    """`compact_index` on a LanceDB connection (`indexer.uri.connect`), for tools that need no Index."""
     policy = policy or CompactionPolicy()
-    before = _directory_bytes(index.uri)
+    before = _directory_bytes(uri)
     versions_before = versions_after = 0
-    for name in sorted(table_names(index.db)):
-        table = index.db.open_table(name)
+    for name in sorted(table_names(db)):
+        table = db.open_table(name)
         versions_before += len(table.list_versions())
         table.optimize(cleanup_older_than=_FOREVER)  # compact and extend indices; delete nothing yet
         cutoff = cleanup_cutoff(table.list_versions(), policy, datetime.now(UTC))
@@ -107,8 +114,7 @@ def compact_index(index, policy: CompactionPolicy | None = None) -> CompactionRe
                 warnings.simplefilter("ignore", UserWarning)
                 table.optimize(cleanup_older_than=cutoff)
         versions_after += len(table.list_versions())
-    index.table.checkout_latest()
-    return CompactionReport(versions_before, versions_after, before, _directory_bytes(index.uri))
+    return CompactionReport(versions_before, versions_after, before, _directory_bytes(uri))
 
 
 def _utc(stamp: datetime) -> datetime:
