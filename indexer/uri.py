@@ -58,15 +58,14 @@ def connect(uri: str, options: dict | None = None):
     """The LanceDB connection for `uri`; an object store is contacted at once, so that a wrong
     endpoint, bucket or credentials fail here with a `StorageUnreachableError` naming the index."""
     uri = str(uri)
+    options = storage_options(uri, options)
     try:
-        db = lancedb.connect(
-            uri, read_consistency_interval=READ_CONSISTENCY, storage_options=storage_options(uri, options)
-        )
+        db = lancedb.connect(uri, read_consistency_interval=READ_CONSISTENCY, storage_options=options)
         if not is_local(uri):
             db.list_tables()
         return db
     except (ValueError, OSError, RuntimeError) as err:
-        if is_local(uri) or isinstance(err, StorageUnreachableError):
+        if is_local(uri):
             raise
         raise StorageUnreachableError(explain_storage_error(uri, str(err))) from None
 
@@ -90,6 +89,11 @@ def explain_storage_error(uri: str, detail: str) -> str:
         )
     endpoint = re.search(r"uri: Some\((https?://[^/?)\s]+)", detail)
     where = f"endpoint {endpoint.group(1)}" if endpoint else "the object store"
+    if "BadScheme" in detail:
+        return (
+            f"cannot open index {uri}: {where} is plain http; allow it with AWS_ALLOW_HTTP=true "
+            f'(or "allow_http": "true" in ${STORAGE_OPTIONS_ENV})'
+        )
     if "Connect" in detail or "dns error" in detail or "timed out" in detail.lower():
         hint = (
             "; a plain-http endpoint also needs AWS_ALLOW_HTTP=true"
@@ -97,5 +101,5 @@ def explain_storage_error(uri: str, detail: str) -> str:
             else ""
         )
         return f"cannot open index {uri}: {where} is unreachable (is AWS_ENDPOINT_URL right?){hint}"
-    first = detail.splitlines()[0][:200] if detail else "unknown error"
-    return f"cannot open index {uri}: the object store refused the request ({first})"
+    status_text = f"HTTP {status.group(1)}" if status else detail.split("{")[0].strip(" ,:")[:120]
+    return f"cannot open index {uri}: the object store refused the request ({status_text or 'no detail'})"
