@@ -1,6 +1,7 @@
 """Command line: index a collection, search it with an interleaved query, inspect and maintain it.
 
     python -m indexer add PATH [--index DIR] [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
+        [--engine local|ray] [--ray-address ADDR] [--workers K] [--gpus-per-worker G]
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
     python -m indexer stats [--json]
     python -m indexer remove ID|PATH
@@ -83,6 +84,10 @@ def make_parser() -> argparse.ArgumentParser:
     model_options(add)
     add.add_argument("--ns", help="granularities to store, e.g. 1,2,3,4,6 or 3,full (new index only)")
     add.add_argument("--quiet", action="store_true", help="no progress bar")
+    add.add_argument("--engine", choices=("local", "ray"), default="local", help="where to embed")
+    add.add_argument("--ray-address", help="Ray cluster to use (default: start Ray on this machine)")
+    add.add_argument("--workers", type=positive_int, help="Ray embedding actors (default 2)")
+    add.add_argument("--gpus-per-worker", type=float, help="GPUs per Ray actor (default 0)")
 
     search = command("search", "search with an interleaved query")
     search.add_argument("--text", dest="segments", action=AppendSegment, const="text", metavar="TEXT")
@@ -137,10 +142,23 @@ def cmd_add(args) -> int:
     from indexer.build import build_index
 
     ns = parse_ns_option(args.ns)
+    build = build_index
+    ray_options = {"--ray-address": args.ray_address, "--workers": args.workers}
+    ray_options["--gpus-per-worker"] = gpus = args.gpus_per_worker
+    if args.engine == "ray":
+        from indexer.ray_build import RayConfig, ray_builder
+
+        try:
+            config = RayConfig.from_options(args.ray_address, args.workers, gpus, args.batch_size)
+        except ValueError as err:
+            raise UsageError(str(err)) from err
+        build = ray_builder(config, args.device, args.dtype)  # starts Ray (or fails) before loading a model
+    elif given := [name for name, value in ray_options.items() if value is not None]:
+        raise UsageError(f"{', '.join(given)} only apply with --engine ray")
     encoder = load_encoder(args, existing_index(args.index, required=False))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = build_index(
+        report = build(
             args.path,
             args.index,
             encoder,

@@ -138,6 +138,7 @@ def build_index(
     budget: int = DEFAULT_BUDGET,
     ann: AnnConfig | None = None,
     compaction: CompactionPolicy | None = DEFAULT_COMPACTION,
+    embed_chunks=None,
 ) -> BuildReport:
     """Add a collection folder (or documents with ids) to the index at `index_uri`, incrementally.
 
@@ -156,8 +157,9 @@ def build_index(
     docs, collection, failed = prepare_docs(docs_or_path, encoder, meta.ns, budget)
     index = Index.open_or_create(index_uri, meta)
     return build_into(
-        index, docs, collection, encoder, progress, batch_size, write_batch, ann, failed, started, compaction
-    )
+        index, docs, collection, encoder, progress, batch_size, write_batch, ann, failed, started, compaction,
+        embed_chunks,
+    )  # fmt: skip
 
 
 def build_into(
@@ -172,8 +174,12 @@ def build_into(
     failed: list | None = None,
     started: float | None = None,
     compaction: CompactionPolicy | None = DEFAULT_COMPACTION,
+    embed_chunks=None,
 ) -> BuildReport:
-    """The incremental build proper, on an open index (the active one, or a rebuild's staging one)."""
+    """The incremental build proper, on an open index (the active one, or a rebuild's staging one).
+
+    `embed_chunks` (default `embed_locally`) yields (chunk, positions embedded, vectors) per commit;
+    the Ray engine (`indexer.ray_build`) passes its own."""
     if write_batch < 1 or batch_size is not None and batch_size < 1:
         raise ValueError(f"batch sizes must be positive: batch_size={batch_size}, write_batch={write_batch}")
     started = started if started is not None else time.perf_counter()  # from reading, when given
@@ -204,10 +210,9 @@ def build_into(
 
     added = updated = 0
     embed_started = time.perf_counter()
+    embed = embed_chunks or embed_locally
     with tqdm(total=len(todo), unit="doc", desc="embedding", disable=not progress or not todo) as bar:
-        for start in range(0, len(todo), write_batch):
-            chunk = todo[start : start + write_batch]
-            good, vectors = encode_batch([doc for doc, _ in chunk], encoder, ns, batch_size, failed)
+        for chunk, good, vectors in embed(todo, encoder, ns, batch_size, write_batch, failed):
             if good:
                 docs_ok, hashes = [chunk[i][0] for i in good], [chunk[i][1] for i in good]
                 rows = docs_to_rows(docs_ok, hashes, vectors, collection, index.table.schema)
@@ -237,6 +242,14 @@ def build_into(
         seconds=time.perf_counter() - started,
         embed_seconds=embed_seconds,
     )
+
+
+def embed_locally(todo, encoder, ns, batch_size, write_batch, failed):
+    """(chunk of (doc, hash), positions embedded, {n: vectors}) per `write_batch` documents."""
+    for start in range(0, len(todo), write_batch):
+        chunk = todo[start : start + write_batch]
+        good, vectors = encode_batch([doc for doc, _ in chunk], encoder, ns, batch_size, failed)
+        yield chunk, good, vectors
 
 
 def encode_batch(docs, encoder, ns, batch_size, failed) -> tuple[list[int], dict]:
