@@ -149,7 +149,8 @@ def ray_embed_chunks(spec: EncoderSpec, config: RayConfig):
             num_gpus=config.gpus_per_worker or None,
             num_cpus=None if config.gpus_per_worker else 1,
         )
-        for batch in dataset.iter_batches(batch_size=write_batch, batch_format="numpy"):
+        batches = dataset.iter_batches(batch_size=write_batch, batch_format="numpy")
+        while (batch := next_batch(ray, batches)) is not None:
             positions = [int(p) for p in batch["position"]]
             chunk = [todo[p] for p in positions]
             good = [i for i, error in enumerate(batch["error"]) if not error]
@@ -158,6 +159,18 @@ def ray_embed_chunks(spec: EncoderSpec, config: RayConfig):
             yield chunk, good, vectors
 
     return embed
+
+
+def next_batch(ray, batches) -> dict | None:
+    """The next embedded batch, None at the end; a worker's failure as one RuntimeError line."""
+    try:
+        return next(batches)
+    except StopIteration:
+        return None
+    except ray.exceptions.RayError as err:
+        cause = getattr(err, "cause", None) or err
+        lines = [line for line in str(cause).splitlines() if line.strip()]
+        raise RuntimeError(f"the Ray workers failed: {lines[-1] if lines else type(cause).__name__}") from err
 
 
 def start_ray(config: RayConfig):
