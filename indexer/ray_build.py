@@ -131,11 +131,16 @@ class EmbedActor:
 def ray_embed_chunks(spec: EncoderSpec, config: RayConfig):
     """An `embed_chunks` for `indexer.build.build_into` that embeds on Ray (see the module doc)."""
 
-    def embed(todo, encoder, ns, batch_size, write_batch, failed):
-        if not todo:
+    def embed(todo, known, encoder, ns, batch_size, write_batch, failed):
+        reuse = [item for item in todo if item[1] in known]  # identical content: vectors already stored
+        nothing = {n: np.zeros((0, encoder.dim), np.float32) for n in ns}  # (0, dim): none embedded
+        for start in range(0, len(reuse), write_batch):
+            yield reuse[start : start + write_batch], [], nothing
+        fresh = [item for item in todo if item[1] not in known]
+        if not fresh:
             return
         ray = start_ray(config)
-        rows = [{"position": i, "doc": pack(doc)} for i, (doc, _) in enumerate(todo)]
+        rows = [{"position": i, "doc": pack(doc)} for i, (doc, _) in enumerate(fresh)]
         dataset = ray.data.from_items(rows).map_batches(
             EmbedActor,
             fn_constructor_kwargs={
@@ -151,8 +156,7 @@ def ray_embed_chunks(spec: EncoderSpec, config: RayConfig):
         )
         batches = dataset.iter_batches(batch_size=write_batch, batch_format="numpy")
         while (batch := next_batch(ray, batches)) is not None:
-            positions = [int(p) for p in batch["position"]]
-            chunk = [todo[p] for p in positions]
+            chunk = [fresh[int(p)] for p in batch["position"]]
             good = [i for i, error in enumerate(batch["error"]) if not error]
             failed.extend((chunk[i][0].id, str(error)) for i, error in enumerate(batch["error"]) if error)
             vectors = {n: np.asarray(batch[f"vec_{n}"], dtype=np.float32)[good] for n in ns}
