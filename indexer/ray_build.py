@@ -154,7 +154,7 @@ def ray_embed_chunks(spec: EncoderSpec, config: RayConfig):
             num_gpus=config.gpus_per_worker or None,
             num_cpus=None if config.gpus_per_worker else 1,
         )
-        batches = dataset.iter_batches(batch_size=write_batch, batch_format="numpy")
+        batches = iter(dataset.iter_batches(batch_size=write_batch, batch_format="numpy"))
         while (batch := next_batch(ray, batches)) is not None:
             chunk = [fresh[int(p)] for p in batch["position"]]
             good = [i for i, error in enumerate(batch["error"]) if not error]
