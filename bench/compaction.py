@@ -1,6 +1,6 @@
 """Index size over incremental runs, with and without compaction (demo model).
 
-    nice -n 10 python bench/compaction.py --notes 100   # 4 runs editing 10 % each, ~5 min on busy cores
+    python bench/compaction.py --notes 30    # 4 runs editing 10 % each; ~12 min on 2 very busy cores
     python bench/compaction.py --notes 40 --no-write   # quick look, nothing written
 
 A generated Markdown collection (bench/indexing_throughput.make_collection: ~100 words and two
