@@ -2,6 +2,7 @@
 
     python -m indexer add PATH [--name NAME] [--index DIR] [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
                                [--dim 512] [--report skipped.json]
+                               [--engine local|ray] [--ray-address ADDR] [--workers K] [--gpus-per-worker G]
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
                              [--mode keyword|semantic|hybrid]
                              [--collection NAME] [--folder PREFIX] [--tag TAG]   (each repeatable)
@@ -9,6 +10,7 @@
     python -m indexer stats [--json]
     python -m indexer remove NAME|ID|FOLDER|PATH
     python -m indexer rebuild [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
+    python -m indexer compact [--keep-for 10m] [--keep-versions 1]
 
 Each folder given to `add` is a named collection (default name: the folder's); a document's id is
 `NAME/relative/path.md`. `add NEWFOLDER --name NAME` re-points a moved collection without
@@ -17,7 +19,7 @@ indexed (missing or unsupported pictures, unreadable notes) is summarised by `ad
 with `--report`, and kept in the index (`stats --json`).
 
 Query segments keep the order given on the command line. `--index` takes a directory or any
-LanceDB URI (e.g. s3://bucket/index).
+LanceDB URI (e.g. s3://bucket/index; see `indexer.uri` for credentials and MME_STORAGE_OPTIONS).
 
 Environment variables (flags win over them):
     MME_INDEX    index location; default ./mme-index
@@ -105,6 +107,10 @@ def make_parser() -> argparse.ArgumentParser:
     model_options(add)
     add.add_argument("--ns", help="granularities to store, e.g. 1,2,3,4,6 or 3,full (new index only)")
     add.add_argument("--quiet", action="store_true", help="no progress bar")
+    add.add_argument("--engine", choices=("local", "ray"), default="local", help="where to embed")
+    add.add_argument("--ray-address", help="Ray cluster to use (default: start Ray on this machine)")
+    add.add_argument("--workers", type=positive_int, help="Ray embedding actors (default 2)")
+    add.add_argument("--gpus-per-worker", type=float, help="GPUs per Ray actor (default 0)")
 
     search = command("search", "search with an interleaved query")
     search.add_argument("--text", dest="segments", action=AppendSegment, const="text", metavar="TEXT")
@@ -140,6 +146,12 @@ def make_parser() -> argparse.ArgumentParser:
     model_options(rebuild)
     rebuild.add_argument("--ns", help="granularities to store (default: the index's)")
     rebuild.add_argument("--quiet", action="store_true")
+
+    compact = command("compact", "merge small files and delete old table versions (done after every add)")
+    compact.add_argument(
+        "--keep-for", default="10m", help="keep versions that were current this recently: 0, 90s, 10m, 2h, 7d"
+    )
+    compact.add_argument("--keep-versions", type=positive_int, default=1, help="newest versions kept")
     return parser
 
 
@@ -148,7 +160,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         commands = {"add": cmd_add, "search": cmd_search, "stats": cmd_stats, "remove": cmd_remove}
-        commands |= {"rebuild": cmd_rebuild, "collections": cmd_collections}
+        commands |= {"rebuild": cmd_rebuild, "collections": cmd_collections, "compact": cmd_compact}
         return commands[args.command](args)
     except UsageError as err:
         parser.error(str(err))  # exits 2 with the usage line
@@ -168,10 +180,23 @@ def cmd_add(args) -> int:
     from indexer.build import build_index
 
     ns = parse_ns_option(args.ns)
+    build = build_index
+    ray_options = {"--ray-address": args.ray_address, "--workers": args.workers}
+    ray_options["--gpus-per-worker"] = gpus = args.gpus_per_worker
+    if args.engine == "ray":
+        from indexer.ray_build import RayConfig, ray_builder
+
+        try:
+            config = RayConfig.from_options(args.ray_address, args.workers, gpus, args.batch_size)
+        except ValueError as err:
+            raise UsageError(str(err)) from err
+        build = ray_builder(config, args.device, args.dtype)  # starts Ray (or fails) before loading a model
+    elif given := [name for name, value in ray_options.items() if value is not None]:
+        raise UsageError(f"{', '.join(given)} only apply with --engine ray")
     encoder = load_encoder(args, existing_index(args.index, required=False))
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        report = build_index(
+        report = build(
             args.path,
             args.index,
             encoder,
@@ -309,6 +334,18 @@ def cmd_rebuild(args) -> int:
         print(f"{report.collection or '(documents added directly)'}: {report.summary()}")
         print_skipped(report, None)
     return report_failures(reports)
+
+
+def cmd_compact(args) -> int:
+    from indexer.maintenance import CompactionPolicy, compact_index, parse_duration
+
+    try:
+        policy = CompactionPolicy(keep_for=parse_duration(args.keep_for), keep_versions=args.keep_versions)
+    except ValueError as err:
+        raise UsageError(f"--keep-for: {err}") from err
+    report = compact_index(existing_index(args.index), policy)
+    print(f"compacted {args.index}: {report.summary()}")
+    return 0
 
 
 # --- helpers -------------------------------------------------------------------------------------

@@ -21,6 +21,7 @@ from tqdm.auto import tqdm
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
 from indexer.keyword import ensure_keyword_index
+from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
 from indexer.schema import docs_to_rows, granularity_label, qualified_id, row_key, vector_column
 from indexer.skipped import Skipped
@@ -29,6 +30,7 @@ from mme_core.documents import InterleavedDoc
 
 DEFAULT_NS = (1, 2, 3, 4, 6)
 DEFAULT_BUDGET = 4096
+DEFAULT_COMPACTION = CompactionPolicy()
 
 
 @dataclass(frozen=True)
@@ -224,12 +226,15 @@ def build_index(
     budget: int = DEFAULT_BUDGET,
     ann: AnnConfig | None = None,
     demo: bool = False,
+    compaction: CompactionPolicy | None = DEFAULT_COMPACTION,
+    embed_chunks=None,
 ) -> BuildReport:
     """Add a collection folder (or documents with ids) to the index at `index_uri`, incrementally.
 
     A folder becomes the collection `name` (default: the folder's name). `ns` defaults to the
     index's N set, or `DEFAULT_NS` for a new index; an index built with another encoder or N set is
     refused (`IndexMismatchError`, which says how to rebuild) before anything is read or written.
+    The run ends with `compact_index` (`compaction=None`: no compaction); `embed_chunks`: see build_into.
     """
     started = time.perf_counter()
     index_uri = str(index_uri)
@@ -242,7 +247,10 @@ def build_index(
     moved_from = place_collection(prepared, existing.meta.collections if existing else {}, name is not None)
     split_docs(prepared, encoder, meta.ns, budget)
     index = existing or Index.open_or_create(index_uri, meta)
-    report = build_into(index, prepared, encoder, progress, batch_size, write_batch, ann, started, demo=demo)
+    report = build_into(
+        index, prepared, encoder, progress, batch_size, write_batch, ann, started, demo=demo,
+        compaction=compaction, embed_chunks=embed_chunks,
+    )  # fmt: skip
     return replace(report, moved_from=moved_from)
 
 
@@ -256,8 +264,13 @@ def build_into(
     ann: AnnConfig | None = None,
     started: float | None = None,
     demo: bool = False,
+    compaction: CompactionPolicy | None = DEFAULT_COMPACTION,
+    embed_chunks=None,
 ) -> BuildReport:
-    """The incremental build proper, on an open index (the active one, or a rebuild's staging one)."""
+    """The incremental build proper, on an open index (the active one, or a rebuild's staging one).
+
+    `embed_chunks` (default `embed_locally`) yields, per write batch, the chunk of (doc, hash), the
+    chunk positions it embedded and their vectors; the Ray engine (`indexer.ray_build`) passes its own."""
     if write_batch < 1 or batch_size is not None and batch_size < 1:
         raise ValueError(f"batch sizes must be positive: batch_size={batch_size}, write_batch={write_batch}")
     started = started if started is not None else time.perf_counter()  # from reading, when given
@@ -291,15 +304,14 @@ def build_into(
 
     added = updated = reused = 0
     embed_started = time.perf_counter()
+    embed = embed_chunks or embed_locally
+    before = len(failed)
     with tqdm(total=len(todo), unit="doc", desc="embedding", disable=not progress or not todo) as bar:
-        for start in range(0, len(todo), write_batch):
-            chunk = todo[start : start + write_batch]
-            fresh = [i for i, (_, digest) in enumerate(chunk) if digest not in known]
-            before = len(failed)
-            good, vectors = encode_batch([chunk[i][0] for i in fresh], encoder, ns, batch_size, failed)
+        for chunk, good, vectors in embed(todo, known, encoder, ns, batch_size, write_batch, failed):
             sources = {doc.id: doc.source or doc.id for doc, _ in chunk}
             skipped += [Skipped.from_failure(sources[doc_id], reason) for doc_id, reason in failed[before:]]
-            by_position = {fresh[g]: {n: vectors[n][row] for n in ns} for row, g in enumerate(good)}
+            before = len(failed)
+            by_position = {g: {n: vectors[n][row] for n in ns} for row, g in enumerate(good)}
             by_position |= {i: known[digest] for i, (_, digest) in enumerate(chunk) if digest in known}
             positions = sorted(by_position)
             if positions:
@@ -322,6 +334,8 @@ def build_into(
     if todo or vanished or ann_is_stale(index.table, columns, index.meta.dim, config):
         indices = refresh_ann(index.table, columns, index.meta.dim, index.meta.ann_indices, config)
         index.update_meta(ann_indices=indices)
+    if compaction is not None:
+        compact_index(index, compaction)
     return BuildReport(
         index_uri=index.uri,
         collection=collection,
@@ -338,6 +352,16 @@ def build_into(
         skipped=tuple(skipped),
         root=prepared.root,
     )
+
+
+def embed_locally(todo, known, encoder, ns, batch_size, write_batch, failed):
+    """Per `write_batch` of `todo`: (chunk, positions embedded, {n: (len(positions), dim)}); documents
+    whose content hash is in `known` are left for the caller to reuse."""
+    for start in range(0, len(todo), write_batch):
+        chunk = todo[start : start + write_batch]
+        fresh = [i for i, (_, digest) in enumerate(chunk) if digest not in known]
+        good, vectors = encode_batch([chunk[i][0] for i in fresh], encoder, ns, batch_size, failed)
+        yield chunk, [fresh[g] for g in good], vectors
 
 
 def _with_collection(meta: IndexMeta, name: str, root: str, sources: list[str], demo: bool) -> dict:

@@ -11,8 +11,9 @@ token budget is refused, never truncated (`indexer.query`). Vectors are searched
 the ANN threshold, by IVF_HNSW_SQ above it (see `indexer.ann`). The index is warmed on open
 because the first ANN queries after opening otherwise pay for loading partitions from disk.
 
-A Searcher reads the index as it was when opened: after `build_index` or a rebuild (in this
-process or another), call `refresh()` to see the new rows (a rebuild drops the old table).
+A Searcher sees rows written by other processes within `indexer.uri.READ_CONSISTENCY` (5 s), so
+compaction never pulls a version from under it; after a rebuild (which drops the old table), or to
+re-plan its ANN probes after a build, call `refresh()`.
 """
 
 from __future__ import annotations

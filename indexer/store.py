@@ -10,7 +10,6 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-import lancedb
 import numpy as np
 import pyarrow as pa
 
@@ -34,15 +33,12 @@ from indexer.schema import (
     vector_column,
 )
 from indexer.skipped import drop_skipped, read_skipped, replace_skipped
+from indexer.uri import connect, is_local
 from mme_core.documents import InterleavedDoc
 
 __all__ = ["Index", "IndexMeta", "IndexMismatchError", "IndexNotFoundError", "create_table"]
 
 _IN_CHUNK = 500  # keys per `IN (...)` clause
-
-
-def _is_local(uri: str) -> bool:
-    return "://" not in uri
 
 
 class Index:
@@ -64,9 +60,9 @@ class Index:
     @staticmethod
     def exists(uri: str | Path) -> bool:
         uri = str(uri)
-        if _is_local(uri) and not Path(uri).is_dir():
+        if is_local(uri) and not Path(uri.removeprefix("file://")).is_dir():
             return False
-        return META_TABLE in table_names(lancedb.connect(uri))
+        return META_TABLE in table_names(connect(uri))
 
     @classmethod
     def open(cls, uri: str | Path, *, any_version: bool = False) -> Index:
@@ -76,7 +72,7 @@ class Index:
             raise IndexNotFoundError(
                 f"no index at {uri}; create one with: python -m indexer add PATH --index {uri}"
             )
-        db = lancedb.connect(uri)
+        db = connect(uri)
         active, pending = read_meta(db)
         index = cls(uri, db, active, pending)
         if not any_version and index.schema_version < SCHEMA_VERSION:
@@ -100,7 +96,7 @@ class Index:
             index = cls.open(uri)
             index.check_compatible(meta)
             return index
-        db = lancedb.connect(uri)
+        db = connect(uri)
         create_table(db, meta)
         write_meta(db, meta, None)
         return cls(uri, db, meta)
@@ -212,12 +208,12 @@ class Index:
         collections = self.meta.collections
         if target in collections:
             return f"collection = {sql_string(target)}", target
-        path = Path(target).expanduser().resolve() if _is_local(target) else None
+        path = Path(target).expanduser().resolve() if is_local(target) else None
         for name, entry in collections.items():
             root = entry.get("root", "")
-            if path is not None and root and _is_local(root) and path == Path(root):
+            if path is not None and root and is_local(root) and path == Path(root):
                 return f"collection = {sql_string(name)}", name
-            if path is not None and root and _is_local(root) and path.is_relative_to(root):
+            if path is not None and root and is_local(root) and path.is_relative_to(root):
                 return _inside(name, path.relative_to(root).as_posix()), None
         target = target.rstrip("/")
         name, _, relative = target.partition("/")
