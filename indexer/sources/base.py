@@ -25,6 +25,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from mme_core.documents import ImageSegment, InterleavedDoc, Segment, TextSegment
+from mme_core.images import check_image
 
 MAX_TEXT_BYTES = 20_000_000  # a 20 MB note is not a note; refuse rather than stall the index
 TITLE_MAX_CHARS = 200
@@ -196,7 +197,7 @@ class ImageResolver:
             return "file is empty (0 bytes)"
         if self.verify:
             try:
-                ImageSegment(real).load()
+                check_image(real, name=real)  # reads the data through without a full-size decode
             except ValueError as err:
                 return str(err).split(":")[0]  # "corrupt or truncated image", "image too large", ...
         return None
