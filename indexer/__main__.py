@@ -1,10 +1,19 @@
 """Command line: index a collection, search it with an interleaved query, inspect and maintain it.
 
-    python -m indexer add PATH [--index DIR] [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
+    python -m indexer add PATH [--name NAME] [--index DIR] [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
+                               [--report skipped.json]
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
+                             [--collection NAME] [--folder PREFIX] [--tag TAG]   (each repeatable)
+    python -m indexer collections [--json]
     python -m indexer stats [--json]
-    python -m indexer remove ID|PATH
+    python -m indexer remove NAME|ID|FOLDER|PATH
     python -m indexer rebuild [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
+
+Each folder given to `add` is a named collection (default name: the folder's); a document's id is
+`NAME/relative/path.md`. `add NEWFOLDER --name NAME` re-points a moved collection without
+re-embedding; so does adding a renamed folder whose old location is gone. What could not be
+indexed (missing or unsupported pictures, unreadable notes) is summarised by `add`, listed in full
+with `--report`, and kept in the index (`stats --json`).
 
 Query segments keep the order given on the command line. `--index` takes a directory or any
 LanceDB URI (e.g. s3://bucket/index).
@@ -57,11 +66,14 @@ def positive_int(text: str) -> int:
 
 
 def make_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m indexer", description="Interleaved text-image search.")
+    parser = argparse.ArgumentParser(
+        prog="python -m indexer", description="Interleaved text-image search.", allow_abbrev=False
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
-        sub = commands.add_parser(name, help=help, description=help)
+        # allow_abbrev=False: an unknown --mode must not be read as an abbreviation of --model
+        sub = commands.add_parser(name, help=help, description=help, allow_abbrev=False)
         sub.add_argument(
             "--index", default=os.environ.get("MME_INDEX", DEFAULT_INDEX), help="index dir or URI"
         )
@@ -79,6 +91,10 @@ def make_parser() -> argparse.ArgumentParser:
 
     add = command("add", "index (or update) a folder of Markdown/HTML notes or a wikiHow-TIIR folder")
     add.add_argument("path")
+    add.add_argument("--name", help="collection name (default: the folder's name)")
+    add.add_argument(
+        "--report", metavar="FILE.json", help="write every skipped reference and its reason here"
+    )
     model_options(add)
     add.add_argument("--ns", help="granularities to store, e.g. 1,2,3,4,6 or 3,full (new index only)")
     add.add_argument("--quiet", action="store_true", help="no progress bar")
@@ -90,14 +106,22 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("-k", type=positive_int, default=10, help="number of results")
     search.add_argument("--source", help="only documents whose source path starts with this")
     search.add_argument("--title", help="only documents whose title contains this (case-insensitive)")
+    search.add_argument("--collection", action="append", default=[], help="only this collection (repeatable)")
+    search.add_argument("--folder", action="append", default=[], help="only under this folder (repeatable)")
+    search.add_argument("--tag", action="append", default=[], help="only notes with this tag (repeatable)")
     search.add_argument("--json", action="store_true")
     model_options(search)
+
+    collections = command("collections", "list the collections: name, folder, documents, parts, images")
+    collections.add_argument("--json", action="store_true")
 
     stats = command("stats", "describe the index")
     stats.add_argument("--json", action="store_true")
 
-    remove = command("remove", "remove a document id, or a file / folder (a whole collection too)")
-    remove.add_argument("target", metavar="ID|PATH")
+    remove = command(
+        "remove", "remove a collection (by name), a document id, or a folder inside a collection"
+    )
+    remove.add_argument("target", metavar="NAME|ID|FOLDER|PATH")
 
     rebuild = command("rebuild", "re-embed everything (e.g. with another model or N set)")
     model_options(rebuild)
@@ -111,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         commands = {"add": cmd_add, "search": cmd_search, "stats": cmd_stats, "remove": cmd_remove}
-        return (commands | {"rebuild": cmd_rebuild})[args.command](args)
+        commands |= {"rebuild": cmd_rebuild, "collections": cmd_collections}
+        return commands[args.command](args)
     except UsageError as err:
         parser.error(str(err))  # exits 2 with the usage line
     except KeyboardInterrupt:
@@ -139,11 +164,13 @@ def cmd_add(args) -> int:
             encoder,
             ns,
             not args.quiet,
+            name=args.name,
             batch_size=args.batch_size,
             write_batch=args.write_batch,
         )
     print_warnings(caught)
     print(report.summary())
+    print_skipped(report, args.report)
     return report_failures([report])
 
 
@@ -151,7 +178,7 @@ def cmd_search(args) -> int:
     if not args.segments:
         raise UsageError("empty query: give at least one --text or --image (in the order they should appear)")
     from indexer.query import QueryTooLongError, clean_query_text
-    from indexer.search import Searcher, parse_granularity
+    from indexer.search import Filters, Searcher, parse_granularity
     from mme_core import ImageSegment, InterleavedDoc, TextSegment
 
     segments, removed = [], 0
@@ -181,7 +208,18 @@ def cmd_search(args) -> int:
         print(f"warning: removed {removed} control character(s) from the query text", file=sys.stderr)
     searcher = Searcher.open(args.index, load_encoder(args, index), warm=False)
     try:
-        hits = searcher.search(query, n=n, k=args.k, source_prefix=args.source, title_contains=args.title)
+        filters = Filters(
+            collections=tuple(args.collection),
+            folders=tuple(args.folder),
+            tags=tuple(args.tag),
+            source_prefix=args.source,
+            title_contains=args.title,
+        )
+        unknown = [name for name in filters.collections if name not in index.meta.collections]
+        if unknown:
+            known = ", ".join(index.meta.collections) or "none yet"
+            raise UsageError(f"no collection named {unknown[0]!r} in {args.index}; collections: {known}")
+        hits = searcher.search(query, n=n, k=args.k, filters=filters)
     except QueryTooLongError as err:
         raise UsageError(str(err)) from err
     if args.json:
@@ -207,10 +245,35 @@ def cmd_stats(args) -> int:
     return 0
 
 
+def cmd_collections(args) -> int:
+    collections = existing_index(args.index).collections()
+    if args.json:
+        print(json.dumps(collections, ensure_ascii=False, indent=1))
+    elif not collections:
+        print(f"no collections in {args.index} yet; add one with: python -m indexer add FOLDER")
+    for c in [] if args.json else collections:
+        demo = " (demo)" if c["demo"] else ""
+        skipped = f", {c['skipped']} skipped" if c["skipped"] else ""
+        print(
+            f"{c['name']}{demo}: {c['root']} - {c['documents']} documents, {c['parts']} parts, "
+            f"{c['images']} images{skipped}; updated {c['updated']}"
+        )
+    return 0
+
+
 def cmd_remove(args) -> int:
-    removed = existing_index(args.index).remove(args.target)
+    index = existing_index(args.index)
+    whole = index.target_filter(args.target)[1]
+    removed = index.remove(args.target)
+    if whole is not None:
+        print(f"removed collection {whole!r} ({removed} row{'s' * (removed != 1)})")
+        return 0
     if not removed:
-        raise ValueError(f"nothing in {args.index} matches {args.target!r} (a document id, file or folder)")
+        names = ", ".join(index.meta.collections) or "none"
+        raise ValueError(
+            f"nothing in {args.index} matches {args.target!r} (a collection name, a document id such as "
+            f"NAME/notes.md, a folder inside a collection, or a path on disk); collections: {names}"
+        )
     print(f"removed {removed} row{'s' * (removed != 1)} matching {args.target}")
     return 0
 
@@ -229,6 +292,7 @@ def cmd_rebuild(args) -> int:
     print_warnings(caught)
     for report in reports:
         print(f"{report.collection or '(documents added directly)'}: {report.summary()}")
+        print_skipped(report, None)
     return report_failures(reports)
 
 
@@ -296,6 +360,7 @@ def hit_dict(hit) -> dict:
         "title": doc.title,
         "source": doc.source,
         "collection": doc.meta.get("collection", ""),
+        "tags": doc.meta.get("tags", []),
         "data": doc.to_data(),
     }
 
@@ -305,12 +370,23 @@ def print_warnings(caught) -> None:
         print(f"warning: {warning.message}", file=sys.stderr)
 
 
+def print_skipped(report, path: str | None) -> None:
+    """A summary on stderr (one line per reason); every item in `path` as JSON when asked."""
+    from indexer.skipped import summarise
+
+    for line in summarise(list(report.skipped)):
+        print(line, file=sys.stderr)
+    if report.skipped and not path:
+        print("(the full list: --report FILE.json, or python -m indexer stats --json)", file=sys.stderr)
+    if path:
+        items = [{"collection": report.collection} | item.to_dict() for item in report.skipped]
+        Path(path).write_text(json.dumps(items, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def report_failures(reports) -> int:
     failed = [item for report in reports for item in report.failed]
-    for doc_id, reason in failed:
-        print(f"failed: {doc_id}: {reason}", file=sys.stderr)
     if failed:
-        print(f"error: {len(failed)} document(s) could not be indexed (listed above)", file=sys.stderr)
+        print(f"error: {len(failed)} document(s) could not be indexed (see above)", file=sys.stderr)
         return 1
     return 0
 

@@ -12,15 +12,17 @@ behind and the next run picks up where it stopped, with no duplicates and nothin
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+import warnings
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
-from indexer.meta import IndexMeta
-from indexer.schema import docs_to_rows, granularity_label, row_key, vector_column
+from indexer.meta import IndexMeta, now_iso
+from indexer.schema import docs_to_rows, granularity_label, qualified_id, row_key, vector_column
+from indexer.skipped import Skipped
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc
 
@@ -31,7 +33,7 @@ DEFAULT_BUDGET = 4096
 @dataclass(frozen=True)
 class BuildReport:
     index_uri: str
-    collection: str  # resolved folder, or "" for documents passed directly
+    collection: str  # the collection's name, or "" for documents passed directly
     parts: int  # document parts in the collection this run
     added: int
     updated: int
@@ -41,22 +43,38 @@ class BuildReport:
     rows: int  # rows in the whole index afterwards
     seconds: float
     embed_seconds: float
+    reused: int = 0  # parts whose vectors were copied from identical content already in the index
+    skipped: tuple[Skipped, ...] = ()  # references and documents not indexed, with their reasons
+    root: str = ""  # the collection's folder
+    moved_from: str = ""  # the folder the collection was at before, when this run re-pointed it
 
     @property
     def embedded(self) -> int:
-        return self.added + self.updated
+        return self.added + self.updated - self.reused
 
     @property
     def docs_per_second(self) -> float:
         return self.embedded / self.embed_seconds if self.embed_seconds > 0 else 0.0
 
     def summary(self) -> str:
+        reused = f" ({self.reused} reused known vectors)" if self.reused else ""
+        moved = f"; collection '{self.collection}' moved from {self.moved_from}" if self.moved_from else ""
         return (
             f"{self.added} added, {self.updated} updated, {self.unchanged} unchanged, "
-            f"{self.removed} removed, "
-            f"{len(self.failed)} failed; {self.rows} rows in {self.index_uri} "
-            f"({self.seconds:.1f} s, {self.docs_per_second:.1f} docs/s embedding)"
+            f"{self.removed} removed, {len(self.failed)} failed{reused}; {self.rows} rows in "
+            f"{self.index_uri} ({self.seconds:.1f} s, {self.docs_per_second:.1f} docs/s embedding){moved}"
         )
+
+
+@dataclass
+class Prepared:
+    """A collection read and split, ready to build: what `prepare_docs` returns."""
+
+    docs: list[InterleavedDoc]
+    collection: str
+    root: str = ""
+    failed: list = field(default_factory=list)  # (id, reason) of documents that cannot be measured
+    skipped: list[Skipped] = field(default_factory=list)
 
 
 def parse_ns(ns, valid: tuple = ()) -> tuple:
@@ -84,44 +102,112 @@ def parse_ns(ns, valid: tuple = ()) -> tuple:
     return tuple(parsed)
 
 
-def prepare_docs(docs_or_path, encoder, ns: tuple, budget: int) -> tuple[list[InterleavedDoc], str, list]:
-    """Read a collection (or take documents) and split them to the token budget at the largest N.
+def check_collection_name(name: str) -> str:
+    name = name.strip()
+    if not name or "/" in name or "#" in name or name in (".", ".."):
+        raise ValueError(f"invalid collection name {name!r}: use a non-empty name without '/' or '#'")
+    return name
 
-    Returns (document parts, collection, failed) where `failed` lists (id, reason) of documents
-    whose images cannot even be measured; they are left as they are in the index.
+
+def read_docs(docs_or_path, name: str | None) -> Prepared:
+    """Read a collection folder (recording what its readers skip) or check documents given directly.
+
+    Ids become `name/relative path`. Documents given directly keep their ids unless a name is given.
     """
-    from indexer.sources import read_collection, split_to_budget
+    from indexer.sources import CollectionWarning, read_collection
 
     if isinstance(docs_or_path, (str, Path)):
         root = Path(docs_or_path).expanduser().resolve()
-        docs, collection = read_collection(root), str(root)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", CollectionWarning)
+            docs = read_collection(root)
+        skipped = [Skipped.from_warning(w) for w in caught if issubclass(w.category, CollectionWarning)]
+        for other in (w for w in caught if not issubclass(w.category, CollectionWarning)):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
+        collection = check_collection_name(name if name is not None else root.name or "notes")
+        prepared = Prepared(docs, collection, str(root), skipped=skipped)
     else:
-        docs, collection = list(docs_or_path), ""
+        docs = list(docs_or_path)
         for position, doc in enumerate(docs):
             if not isinstance(doc, InterleavedDoc):
                 raise ValueError(f"document {position} is a {type(doc).__name__}, not an InterleavedDoc")
             if not doc.id:
                 raise ValueError(f"document {position} has no id; ids make incremental builds possible")
+        prepared = Prepared(docs, check_collection_name(name) if name is not None else "")
+    prepared.docs = [replace(doc, id=qualified_id(prepared.collection, doc.id)) for doc in prepared.docs]
+    return prepared
+
+
+def split_docs(prepared: Prepared, encoder, ns: tuple, budget: int) -> Prepared:
+    """Split to the token budget at the largest N; documents whose images cannot even be measured
+    are recorded as failed (left as they are in the index) and skipped."""
+    from indexer.sources import split_to_budget
+
     largest = max(ns, key=encoder.tokens_per_image)
     tokens: dict[int, int] = {}  # id(doc) -> tokens, so split_to_budget does not count twice
-    failed, countable = [], []
-    for doc in docs:
+    countable = []
+    for doc in prepared.docs:
         try:
             tokens[id(doc)] = encoder.count_tokens(doc, largest)
             countable.append(doc)
         except ValueError as err:
-            failed.append((doc.id, str(err)))
+            prepared.failed.append((doc.id, str(err)))
+            prepared.skipped.append(Skipped.from_failure(doc.source or doc.id, str(err)))
 
     def count(doc: InterleavedDoc) -> int:
         known = tokens.get(id(doc))
         return known if known is not None else encoder.count_tokens(doc, largest)
 
-    parts = split_to_budget(countable, count, budget)
-    keys = [row_key(collection, doc.id, doc.part) for doc in parts]
+    prepared.docs = split_to_budget(countable, count, budget)
+    keys = [row_key(doc.id, doc.part) for doc in prepared.docs]
     if len(set(keys)) != len(keys):
-        twice = sorted({doc.id for doc, key in zip(parts, keys, strict=True) if keys.count(key) > 1})
+        twice = sorted({doc.id for doc, key in zip(prepared.docs, keys, strict=True) if keys.count(key) > 1})
         raise ValueError(f"document ids must be unique; listed more than once: {', '.join(twice[:5])}")
-    return parts, collection, failed
+    return prepared
+
+
+def prepare_docs(docs_or_path, encoder, ns: tuple, budget: int, name: str | None = None) -> Prepared:
+    """Read (or take) documents and split them to the token budget at the largest N."""
+    return split_docs(read_docs(docs_or_path, name), encoder, ns, budget)
+
+
+def place_collection(prepared: Prepared, collections: dict, name_given: bool) -> str:
+    """Decide where a folder's documents go; returns the old root when this re-points a collection.
+
+    - a name that exists with another root: re-pointed when the person named it, or when its old
+      root is gone (the folder moved); refused otherwise (two different folders, one name);
+    - a new name whose documents are mostly those of a collection whose root is gone (the folder
+      was renamed): that collection is re-pointed and keeps its name.
+    Re-pointing keeps every row and vector: nothing is embedded again.
+    """
+    if not prepared.root:
+        return ""
+    entry = collections.get(prepared.collection)
+    if entry is not None:
+        old = entry.get("root", "")
+        if old == prepared.root:
+            return ""
+        if name_given or not Path(old).exists():
+            return old
+        raise ValueError(
+            f"a collection named '{prepared.collection}' already holds {old}; add {prepared.root} under "
+            f"another name with --name NAME, or re-point '{prepared.collection}' to it with "
+            f"--name {prepared.collection}"
+        )
+    if name_given:
+        return ""
+    sources = {doc.source for doc in prepared.docs}
+    for name, entry in collections.items():
+        old = entry.get("root", "")
+        if old and not Path(old).exists() and entry.get("sources") and sources:
+            shared = len(sources & set(entry["sources"]))
+            if shared * 2 >= len(entry["sources"]):
+                prepared.collection = name
+                prepared.docs = [
+                    replace(doc, id=qualified_id(name, doc.id.partition("/")[2])) for doc in prepared.docs
+                ]
+                return old
+    return ""
 
 
 def build_index(
@@ -131,87 +217,102 @@ def build_index(
     ns=None,
     progress: bool = True,
     *,
+    name: str | None = None,
     batch_size: int | None = None,
     write_batch: int = 64,
     budget: int = DEFAULT_BUDGET,
     ann: AnnConfig | None = None,
+    demo: bool = False,
 ) -> BuildReport:
     """Add a collection folder (or documents with ids) to the index at `index_uri`, incrementally.
 
-    `ns` defaults to the index's N set, or `DEFAULT_NS` for a new index; an index built with
-    another encoder or N set is refused (`IndexMismatchError`, which says how to rebuild) before
-    anything is read or written.
+    A folder becomes the collection `name` (default: the folder's name). `ns` defaults to the
+    index's N set, or `DEFAULT_NS` for a new index; an index built with another encoder or N set is
+    refused (`IndexMismatchError`, which says how to rebuild) before anything is read or written.
     """
     started = time.perf_counter()
     index_uri = str(index_uri)
-    exists = Index.exists(index_uri)
-    if ns is None:
-        ns = Index.open(index_uri).meta.ns if exists else DEFAULT_NS
+    existing = Index.open(index_uri) if Index.exists(index_uri) else None
+    ns = ns if ns is not None else existing.meta.ns if existing else DEFAULT_NS
     meta = IndexMeta.for_encoder(encoder, parse_ns(ns, encoder.granularities))
-    if exists:
-        Index.open(index_uri).check_compatible(meta)
-    docs, collection, failed = prepare_docs(docs_or_path, encoder, meta.ns, budget)
-    index = Index.open_or_create(index_uri, meta)
-    return build_into(
-        index, docs, collection, encoder, progress, batch_size, write_batch, ann, failed, started
-    )
+    if existing is not None:
+        existing.check_compatible(meta)
+    prepared = read_docs(docs_or_path, name)
+    moved_from = place_collection(prepared, existing.meta.collections if existing else {}, name is not None)
+    split_docs(prepared, encoder, meta.ns, budget)
+    index = existing or Index.open_or_create(index_uri, meta)
+    report = build_into(index, prepared, encoder, progress, batch_size, write_batch, ann, started, demo=demo)
+    return replace(report, moved_from=moved_from)
 
 
 def build_into(
     index: Index,
-    docs: list[InterleavedDoc],
-    collection: str,
+    prepared: Prepared,
     encoder,
     progress: bool = True,
     batch_size: int | None = None,
     write_batch: int = 64,
     ann: AnnConfig | None = None,
-    failed: list | None = None,
     started: float | None = None,
+    demo: bool = False,
 ) -> BuildReport:
     """The incremental build proper, on an open index (the active one, or a rebuild's staging one)."""
     if write_batch < 1 or batch_size is not None and batch_size < 1:
         raise ValueError(f"batch sizes must be positive: batch_size={batch_size}, write_batch={write_batch}")
     started = started if started is not None else time.perf_counter()  # from reading, when given
-    ns = index.meta.ns
-    if collection and collection not in index.meta.collections:  # remembered first, for `rebuild`
-        index.update_meta(collections=(*index.meta.collections, collection))
+    ns, collection, docs = index.meta.ns, prepared.collection, prepared.docs
+    if collection:  # remembered first, so `rebuild` can read the folder again after a crash
+        sources = sorted({doc.source for doc in docs})
+        index.update_meta(**_with_collection(index.meta, collection, prepared.root, sources, demo))
     stored = index.content_hashes(collection)
-    failed = list(failed or [])
+    failed = list(prepared.failed)
+    skipped = list(prepared.skipped)
     todo: list[tuple[InterleavedDoc, str]] = []
     current: set[str] = set()
     unchanged = 0
     for doc in docs:
-        key = row_key(collection, doc.id, doc.part)
+        key = row_key(doc.id, doc.part)
         current.add(key)
         try:
             digest = doc.content_hash()
         except ValueError as err:
             failed.append((doc.id, str(err)))
+            skipped.append(Skipped.from_failure(doc.source or doc.id, str(err)))
             continue
         if stored.get(key) == digest:
             unchanged += 1
         else:
             todo.append((doc, digest))
     broken = {doc_id for doc_id, _ in failed}  # kept as indexed until they can be read again
-    prefix = len(collection) + 1  # keys are f"{collection}|{id}#{part}"
-    vanished = sorted(k for k in set(stored) - current if k[prefix:].rpartition("#")[0] not in broken)
+    vanished = sorted(k for k in set(stored) - current if k.rpartition("#")[0] not in broken)
     index.delete_keys(vanished)
+    known = index.vectors_by_hash({digest for _, digest in todo})
 
-    added = updated = 0
+    added = updated = reused = 0
     embed_started = time.perf_counter()
     with tqdm(total=len(todo), unit="doc", desc="embedding", disable=not progress or not todo) as bar:
         for start in range(0, len(todo), write_batch):
             chunk = todo[start : start + write_batch]
-            good, vectors = encode_batch([doc for doc, _ in chunk], encoder, ns, batch_size, failed)
-            if good:
-                docs_ok, hashes = [chunk[i][0] for i in good], [chunk[i][1] for i in good]
-                rows = docs_to_rows(docs_ok, hashes, vectors, collection, index.table.schema)
+            fresh = [i for i, (_, digest) in enumerate(chunk) if digest not in known]
+            before = len(failed)
+            good, vectors = encode_batch([chunk[i][0] for i in fresh], encoder, ns, batch_size, failed)
+            sources = {doc.id: doc.source or doc.id for doc, _ in chunk}
+            skipped += [Skipped.from_failure(sources[doc_id], reason) for doc_id, reason in failed[before:]]
+            by_position = {fresh[g]: {n: vectors[n][row] for n in ns} for row, g in enumerate(good)}
+            by_position |= {i: known[digest] for i, (_, digest) in enumerate(chunk) if digest in known}
+            positions = sorted(by_position)
+            if positions:
+                docs_ok, hashes = [chunk[i][0] for i in positions], [chunk[i][1] for i in positions]
+                matrices = {n: np.stack([by_position[i][n] for i in positions]) for n in ns}
+                rows = docs_to_rows(docs_ok, hashes, matrices, collection, index.table.schema)
                 index.upsert(rows)
                 new = sum(key not in stored for key in rows["key"].to_pylist())
-                added, updated = added + new, updated + len(good) - new
+                added, updated = added + new, updated + len(positions) - new
+                reused += len(positions) - len(good)
             bar.update(len(chunk))
     embed_seconds = time.perf_counter() - embed_started
+    if collection:
+        index.record_skipped(collection, skipped)
 
     columns = [vector_column(n) for n in ns]
     config = ann or AnnConfig()
@@ -230,7 +331,18 @@ def build_into(
         rows=index.count(),
         seconds=time.perf_counter() - started,
         embed_seconds=embed_seconds,
+        reused=reused,
+        skipped=tuple(skipped),
+        root=prepared.root,
     )
+
+
+def _with_collection(meta: IndexMeta, name: str, root: str, sources: list[str], demo: bool) -> dict:
+    """The `collections` change for update_meta: root, time, the sources (to recognise a renamed
+    folder later) and whether it is the synthetic demo (searches leave it out once a person has
+    collections of their own)."""
+    entry = {"root": root, "updated": now_iso(), "sources": sources} | ({"demo": True} if demo else {})
+    return {"collections": meta.collections | {name: dict(meta.collections.get(name, {})) | entry}}
 
 
 def encode_batch(docs, encoder, ns, batch_size, failed) -> tuple[list[int], dict]:

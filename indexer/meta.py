@@ -1,9 +1,10 @@
 """Index metadata: what an index was built with, kept in a one-row `index_meta` table beside it.
 
 The row holds the active `IndexMeta` (model, adapter, encoder fingerprint, dim, N set,
-created/updated, collections, ANN state) and, while a rebuild is under way, the pending one. Only
-the fingerprint and dim decide whether an encoder may write to or search an index: vectors of
-another model live in another space, and mixing them would silently return garbage.
+created/updated, collections by name with their root folders, ANN state) and, while a rebuild is
+under way, the pending one. Only the fingerprint and dim decide whether an encoder may write to
+or search an index: vectors of another model live in another space, and mixing them would
+silently return garbage.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pyarrow as pa
 
@@ -43,7 +45,7 @@ class IndexMeta:
     table: str = DEFAULT_TABLE
     created: str = field(default_factory=now_iso)
     updated: str = field(default_factory=now_iso)
-    collections: tuple[str, ...] = ()
+    collections: dict = field(default_factory=dict)  # name -> {"root", "updated", "demo"?}
     ann_indices: dict = field(default_factory=dict)  # vector column -> {"trained_rows", "partitions"}
 
     @classmethod
@@ -64,12 +66,15 @@ class IndexMeta:
         return f"{self.model_id}{adapter} (fingerprint {self.fingerprint}, dim {self.dim})"
 
     def to_dict(self) -> dict:
-        return asdict(self) | {"ns": list(self.ns), "collections": list(self.collections)}
+        return asdict(self) | {"ns": list(self.ns)}
 
     @classmethod
     def from_dict(cls, data: dict) -> IndexMeta:
         ns = tuple(n if n == "full" else int(n) for n in data["ns"])
-        return cls(**(data | {"ns": ns, "collections": tuple(data.get("collections", ()))}))
+        collections = data.get("collections") or {}
+        if isinstance(collections, list):  # schema 1 listed root folders; name them by their folder
+            collections = {Path(root).name: {"root": root} for root in collections}
+        return cls(**(data | {"ns": ns, "collections": collections}))
 
 
 def table_names(db) -> set[str]:

@@ -12,8 +12,8 @@ import time
 from pathlib import Path
 
 from indexer.ann import AnnConfig
-from indexer.build import DEFAULT_BUDGET, BuildReport, build_into, parse_ns, prepare_docs
-from indexer.meta import META_TABLE, IndexMeta, table_names, write_meta
+from indexer.build import DEFAULT_BUDGET, BuildReport, Prepared, build_into, parse_ns, prepare_docs
+from indexer.meta import DEFAULT_TABLE, IndexMeta, table_names, write_meta
 from indexer.schema import sql_string
 from indexer.store import Index, create_table
 
@@ -31,13 +31,15 @@ def rebuild_index(
 ) -> list[BuildReport]:
     """Re-read every collection recorded in the index (documents added as objects are re-embedded
     from their stored segments) and embed everything with `encoder` at `ns` (default: the index's)."""
-    active = Index.open(index_uri)
+    active = Index.open(index_uri, any_version=True)  # an older schema is re-read into the new one
     ns = parse_ns(ns if ns is not None else active.meta.ns, encoder.granularities)
-    missing = [c for c in active.meta.collections if not Path(c).is_dir()]
+    roots = {name: entry["root"] for name, entry in active.meta.collections.items() if entry.get("root")}
+    given = ["", *(name for name in active.meta.collections if name not in roots)]  # documents given directly
+    missing = [f"{name} ({root})" for name, root in roots.items() if not Path(root).is_dir()]
     if missing:
         raise ValueError(
             f"cannot rebuild: collection folder(s) not found: {', '.join(missing)}; restore them, or "
-            f"drop them from the index first with: python -m indexer remove FOLDER --index {active.uri}"
+            f"drop them from the index first with: python -m indexer remove NAME --index {active.uri}"
         )
     wanted = IndexMeta.for_encoder(encoder, ns, collections=active.meta.collections)
     pending = active.pending
@@ -48,22 +50,29 @@ def rebuild_index(
     )
     if not resumable:
         pending = IndexMeta.for_encoder(
-            encoder, ns, collections=active.meta.collections, table=f"documents_{time.time_ns()}"
+            encoder, ns, collections=active.meta.collections, table=f"{DEFAULT_TABLE}_{time.time_ns()}"
         )
-    for stale in table_names(active.db) - {META_TABLE, active.meta.table, pending.table}:
-        active.db.drop_table(stale)  # staging tables of abandoned rebuilds
+    for stale in table_names(active.db) - {active.meta.table, pending.table}:
+        if stale.startswith(f"{DEFAULT_TABLE}_"):
+            active.db.drop_table(stale)  # staging tables of abandoned rebuilds
     create_table(active.db, pending)
     write_meta(active.db, active.meta, pending)
     staged = Index(active.uri, active.db, pending, staged_for=active.meta)
 
     reports = []
-    direct = active.documents(f"collection = {sql_string('')}")
-    if direct:
-        reports.append(build_into(staged, direct, "", encoder, progress, batch_size, write_batch, ann))
-    for collection in active.meta.collections:
-        docs, _, failed = prepare_docs(collection, encoder, ns, budget)
+    for name in given:  # re-embedded from their stored segments
+        direct = active.documents(f"collection = {sql_string(name)}")
+        demo = bool(active.meta.collections.get(name, {}).get("demo"))
+        if direct:
+            prepared = Prepared(direct, name)
+            reports.append(
+                build_into(staged, prepared, encoder, progress, batch_size, write_batch, ann, demo=demo)
+            )
+    for name, root in roots.items():
+        prepared = prepare_docs(root, encoder, ns, budget, name=name)
+        demo = bool(active.meta.collections[name].get("demo"))
         reports.append(
-            build_into(staged, docs, collection, encoder, progress, batch_size, write_batch, ann, failed)
+            build_into(staged, prepared, encoder, progress, batch_size, write_batch, ann, demo=demo)
         )
     write_meta(active.db, staged.meta, None)  # the switch: one atomic commit
     active.db.drop_table(active.meta.table)

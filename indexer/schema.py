@@ -1,10 +1,14 @@
 """The documents table, declared once: one row per document part, one vector column per N.
 
-Columns: key (`collection|id#part`, the upsert key), id, title, source (relative to its
-collection, as readers give it), part, collection (the folder it was read from), segments (JSON:
-text, image paths and their content hashes), content_hash, n_images, and one fixed-size-list
-float32 column per stored N (`vec_n3`, `vec_full`, ...). Conversion between rows and
-`InterleavedDoc`s lives here too, so the layout is known in one place.
+Columns: key (`id#part`, the upsert key), id (`collection/source`: unique across the index, so two
+collections may both hold `index.md`), title, source (the path relative to its collection, as
+readers give it), part, collection (the collection's *name*; its root folder lives in the index
+metadata, so a moved folder is re-pointed, not re-embedded), segments (JSON: text, image paths and
+their content hashes), content_hash, n_images, text (what keyword search reads: title and body
+text, no image paths), tags (front matter and inline #tags), properties (JSON: other reader
+metadata such as aliases), and one fixed-size-list float32 column per stored N (`vec_n3`,
+`vec_full`, ...). Conversion between rows and `InterleavedDoc`s lives here too, so the layout is
+known in one place.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import pyarrow as pa
 
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: named collections, text / tags / properties columns
 
 
 def vector_column(n: int | str) -> str:
@@ -32,10 +36,20 @@ def sql_string(value: str) -> str:
     return "'" + value.replace("'", "''") + "'"
 
 
-def row_key(collection: str, doc_id: str, part: int) -> str:
-    """Unique per row: readers' ids are paths relative to their collection, so two collections may
-    both hold `index.md`."""
-    return f"{collection}|{doc_id}#{part}"
+def row_key(doc_id: str, part: int) -> str:
+    """Unique per row: ids already carry their collection's name."""
+    return f"{doc_id}#{part}"
+
+
+def qualified_id(collection: str, source_id: str) -> str:
+    """A reader's collection-relative id made unique across the index: `notes/sub/a.md`."""
+    return f"{collection}/{source_id}" if collection else source_id
+
+
+def searchable_text(doc: InterleavedDoc) -> str:
+    """What keyword search reads: the title (again, when the body repeats it as a heading: a title
+    word is worth more), then the text segments. Image paths never appear."""
+    return f"{doc.title}\n{doc.text}" if doc.title else doc.text
 
 
 def document_schema(dim: int, ns: tuple) -> pa.Schema:
@@ -50,9 +64,17 @@ def document_schema(dim: int, ns: tuple) -> pa.Schema:
         pa.field("segments", pa.string()),
         pa.field("content_hash", pa.string()),
         pa.field("n_images", pa.int32()),
+        pa.field("text", pa.string()),
+        pa.field("tags", pa.list_(pa.string())),
+        pa.field("properties", pa.string()),
     ]
     fields += [pa.field(vector_column(n), pa.list_(pa.float32(), dim)) for n in ns]
     return pa.schema(fields, metadata={"mme.schema_version": str(SCHEMA_VERSION)})
+
+
+def normal_tag(tag: str) -> str:
+    """Tags compare as Obsidian compares them: without the '#', case-insensitively."""
+    return str(tag).strip().lstrip("#").lower()
 
 
 def keys_filter(keys: list[str]) -> str:
@@ -78,16 +100,34 @@ def row_to_doc(row: dict) -> InterleavedDoc:
         title=row["title"] or "",
         source=row["source"] or "",
         part=int(row["part"] or 0),
-        meta={"collection": row.get("collection") or ""},
+        meta=row_meta(row),
     )
+
+
+def row_meta(row: dict) -> dict:
+    """Reader metadata back from a row (whatever columns the query selected)."""
+    meta = {"collection": row.get("collection") or ""}
+    if row.get("tags"):
+        meta["tags"] = list(row["tags"])
+    if row.get("properties"):
+        meta.update(json.loads(row["properties"]))
+    return meta
+
+
+def doc_properties(doc: InterleavedDoc) -> str:
+    """Reader metadata other than tags and the collection, as JSON (aliases, front-matter keys)."""
+    kept = {
+        k: v for k, v in doc.meta.items() if k not in ("tags", "collection") and v not in (None, "", [], {})
+    }
+    return json.dumps(kept, ensure_ascii=False, default=str)
 
 
 def docs_to_rows(
     docs: list[InterleavedDoc], hashes: list[str], vectors: dict, collection: str, schema: pa.Schema
 ) -> pa.Table:
-    """Rows for `docs`; `vectors[n]` is (len(docs), dim) float32 from one `encode_all` pass."""
+    """Rows for `docs` (ids already qualified); `vectors[n]` is (len(docs), dim) float32."""
     columns: dict[str, list | pa.Array] = {
-        "key": [row_key(collection, d.id, d.part) for d in docs],
+        "key": [row_key(d.id, d.part) for d in docs],
         "id": [d.id for d in docs],
         "title": [d.title for d in docs],
         "source": [d.source for d in docs],
@@ -96,6 +136,9 @@ def docs_to_rows(
         "segments": [segments_json(d) for d in docs],
         "content_hash": hashes,
         "n_images": [len(d.images) for d in docs],
+        "text": [searchable_text(d) for d in docs],
+        "tags": [sorted({normal_tag(t) for t in d.meta.get("tags") or ()} - {""}) for d in docs],
+        "properties": [doc_properties(d) for d in docs],
     }
     for n, matrix in vectors.items():
         matrix = np.ascontiguousarray(matrix, dtype=np.float32)  # (B, dim)

@@ -15,17 +15,27 @@ process or another), call `refresh()` to see the new rows (a rebuild drops the o
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from indexer.ann import AnnConfig, indexed_columns, vector_query
 from indexer.query import check_query_tokens
-from indexer.schema import granularity_label, row_to_doc, sql_string, vector_column
+from indexer.schema import granularity_label, normal_tag, row_to_doc, sql_string, vector_column
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc
 
-_RESULT_COLUMNS = ["id", "title", "source", "part", "collection", "segments", "_distance"]
+_RESULT_COLUMNS = [
+    "id",
+    "title",
+    "source",
+    "part",
+    "collection",
+    "segments",
+    "tags",
+    "properties",
+    "_distance",
+]
 
 
 @dataclass(frozen=True)
@@ -45,13 +55,51 @@ def parse_granularity(value) -> int | str:
     raise ValueError(f"N must be a positive integer or 'full', got {value!r}")
 
 
-def filter_sql(source_prefix: str | None = None, title_contains: str | None = None) -> str | None:
-    clauses = []
-    if source_prefix:
-        clauses.append(f"starts_with(source, {sql_string(source_prefix)})")
-    if title_contains:
-        clauses.append(f"strpos(lower(title), lower({sql_string(title_contains)})) > 0")
-    return " AND ".join(clauses) or None
+@dataclass(frozen=True)
+class Filters:
+    """Which rows a search may return. Empty fields filter nothing; several values of one field are
+    alternatives (any collection listed, any folder, any tag), different fields must all hold."""
+
+    collections: tuple[str, ...] = ()
+    folders: tuple[str, ...] = ()  # path prefixes inside a collection, e.g. "garden" or "garden/roses"
+    tags: tuple[str, ...] = ()  # without '#', matched case-insensitively
+    source_prefix: str | None = None
+    title_contains: str | None = None
+
+    def sql(self) -> str | None:
+        clauses = []
+        if self.collections:
+            clauses.append(f"collection IN ({', '.join(map(sql_string, self.collections))})")
+        if self.folders:
+            prefixes = [sql_string(folder.strip("/") + "/") for folder in self.folders if folder.strip("/")]
+            if prefixes:
+                clauses.append("(" + " OR ".join(f"starts_with(source, {p})" for p in prefixes) + ")")
+        if self.tags:
+            clauses.append(
+                f"array_has_any(tags, [{', '.join(sql_string(normal_tag(t)) for t in self.tags)}])"
+            )
+        if self.source_prefix:
+            clauses.append(f"starts_with(source, {sql_string(self.source_prefix)})")
+        if self.title_contains:
+            clauses.append(f"strpos(lower(title), lower({sql_string(self.title_contains)})) > 0")
+        return " AND ".join(clauses) or None
+
+
+def as_filters(filters: Filters | None, fields: dict) -> Filters:
+    """`filters`, or one made from keyword fields (`collections=("notes",)`, `title_contains=...`)."""
+    if filters is not None and fields:
+        raise ValueError("pass either filters=Filters(...) or filter keywords, not both")
+    unknown = set(fields) - set(Filters.__dataclass_fields__)
+    if unknown:
+        raise ValueError(
+            f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(Filters.__dataclass_fields__)}"
+        )
+    tuples = {
+        k: tuple([v] if isinstance(v, str) else v)
+        for k, v in fields.items()
+        if k in ("collections", "folders", "tags") and v
+    }
+    return filters or Filters(**(fields | tuples))
 
 
 class Searcher:
@@ -116,6 +164,17 @@ class Searcher:
         for n in self.ns:
             self.search_vector(probe, n=n, k=10)
 
+    def default_scope(self, filters: Filters) -> Filters:
+        """With no collection chosen, search everything except the synthetic demo collection once
+        the person has collections of their own: their notes are never mixed with generated ones."""
+        if filters.collections:
+            return filters
+        collections = self.index.meta.collections
+        mine = tuple(name for name, entry in collections.items() if not entry.get("demo"))
+        if not mine or len(mine) == len(collections):
+            return filters
+        return replace(filters, collections=(*mine, ""))  # "" = documents added directly
+
     # --- queries ---------------------------------------------------------------------------------
     def check_n(self, n) -> int | str:
         n = parse_granularity(n)
@@ -129,9 +188,11 @@ class Searcher:
         query: InterleavedDoc,
         n=3,
         k: int = 10,
-        source_prefix: str | None = None,
-        title_contains: str | None = None,
+        filters: Filters | None = None,
+        **filter_fields,
     ) -> list[Hit]:
+        """Top-k hits for an interleaved query at granularity n; `filters` (or keywords such as
+        `collections=("notes",)`, `folders=`, `tags=`, `source_prefix=`, `title_contains=`) narrow it."""
         if not isinstance(query, InterleavedDoc):
             raise ValueError(f"query must be an InterleavedDoc, got {type(query).__name__}")
         if self.encoder is None:
@@ -139,15 +200,15 @@ class Searcher:
         n = self.check_n(n)
         check_query_tokens(self.encoder, query, n)  # refuses, never truncates (see indexer.query)
         vector = self.encoder.encode([query], n=n, is_query=True)[0]  # (dim,)
-        return self.search_vector(vector, n, k, source_prefix, title_contains)
+        return self.search_vector(vector, n, k, as_filters(filters, filter_fields))
 
     def search_vector(
         self,
         vector: np.ndarray,
         n=3,
         k: int = 10,
-        source_prefix: str | None = None,
-        title_contains: str | None = None,
+        filters: Filters | None = None,
+        **filter_fields,
     ) -> list[Hit]:
         n = self.check_n(n)
         if not isinstance(k, int) or isinstance(k, bool) or k < 1:
@@ -156,7 +217,7 @@ class Searcher:
         if vector.shape != (self.index.meta.dim,):
             raise ValueError(f"query vector has shape {vector.shape}, index dim is {self.index.meta.dim}")
         column = vector_column(n)
-        where = filter_sql(source_prefix, title_contains)
+        where = self.default_scope(as_filters(filters, filter_fields)).sql()
         query = vector_query(self.index.table, vector, column, k, self.ann, self._nprobes[column], where)
         rows = query.select(_RESULT_COLUMNS).to_arrow().to_pylist()
         return [

@@ -25,6 +25,7 @@ from indexer.meta import (
     write_meta,
 )
 from indexer.schema import (
+    SCHEMA_VERSION,
     document_schema,
     granularity_label,
     keys_filter,
@@ -32,6 +33,7 @@ from indexer.schema import (
     sql_string,
     vector_column,
 )
+from indexer.skipped import drop_skipped, read_skipped, replace_skipped
 from mme_core.documents import InterleavedDoc
 
 __all__ = ["Index", "IndexMeta", "IndexMismatchError", "IndexNotFoundError", "create_table"]
@@ -67,7 +69,8 @@ class Index:
         return META_TABLE in table_names(lancedb.connect(uri))
 
     @classmethod
-    def open(cls, uri: str | Path) -> Index:
+    def open(cls, uri: str | Path, *, any_version: bool = False) -> Index:
+        """Open an existing index; one written by an older schema only for `rebuild` (`any_version`)."""
         uri = str(uri)
         if not cls.exists(uri):
             raise IndexNotFoundError(
@@ -75,7 +78,19 @@ class Index:
             )
         db = lancedb.connect(uri)
         active, pending = read_meta(db)
-        return cls(uri, db, active, pending)
+        index = cls(uri, db, active, pending)
+        if not any_version and index.schema_version < SCHEMA_VERSION:
+            raise IndexMismatchError(
+                f"index {uri} was written by an older version of this program (schema "
+                f"{index.schema_version}, now {SCHEMA_VERSION}); re-read its collections into the new "
+                f"layout with: python -m indexer rebuild --index {uri}"
+            )
+        return index
+
+    @property
+    def schema_version(self) -> int:
+        metadata = self.table.schema.metadata or {}
+        return int(metadata.get(b"mme.schema_version", b"1"))
 
     @classmethod
     def open_or_create(cls, uri: str | Path, meta: IndexMeta) -> Index:
@@ -130,9 +145,31 @@ class Index:
         rows = self.scan(["key", "content_hash"], where)
         return dict(zip(rows["key"].to_pylist(), rows["content_hash"].to_pylist(), strict=True))
 
+    def vectors_by_hash(self, hashes: set[str]) -> dict[str, dict]:
+        """content hash -> {n: vector} for rows already holding that content, anywhere in the index.
+
+        Identical content (text and image bytes) embeds identically, so a copied, moved or renamed
+        note reuses its vectors instead of running the encoder again.
+        """
+        if not hashes:
+            return {}
+        columns = [vector_column(n) for n in self.meta.ns]
+        found: dict[str, dict] = {}
+        wanted = sorted(hashes)
+        for start in range(0, len(wanted), _IN_CHUNK):
+            chunk = ", ".join(sql_string(h) for h in wanted[start : start + _IN_CHUNK])
+            rows = self.scan(["content_hash", *columns], f"content_hash IN ({chunk})")
+            for row in rows.to_pylist():
+                found.setdefault(
+                    row["content_hash"],
+                    {n: np.asarray(row[vector_column(n)], np.float32) for n in self.meta.ns},
+                )
+        return found
+
     def documents(self, where: str | None = None) -> list[InterleavedDoc]:
-        rows = self.scan(["id", "title", "source", "part", "collection", "segments"], where)
-        return [row_to_doc(row) for row in rows.to_pylist()]
+        wanted = ["id", "title", "source", "part", "collection", "segments", "tags", "properties"]
+        columns = [c for c in wanted if c in self.table.schema.names]  # an older schema lacks some
+        return [row_to_doc(row) for row in self.scan(columns, where).to_pylist()]
 
     def vectors(self, n, keys: list[str] | None = None) -> dict[str, np.ndarray]:
         column = vector_column(n)
@@ -159,23 +196,33 @@ class Index:
             self.table.delete(keys_filter(keys[start : start + _IN_CHUNK]))
 
     def remove(self, target: str) -> int:
-        """Remove a document id, a collection, or a file / folder inside one. Returns rows removed."""
-        where = f"id = {sql_string(target)}"
-        path = Path(target).expanduser().resolve()
-        for collection in self.meta.collections:
-            if path == Path(collection):
-                where += f" OR collection = {sql_string(collection)}"
-            elif path.is_relative_to(collection):
-                relative = path.relative_to(collection).as_posix()
-                folder = sql_string(relative + "/")
-                inside = f"source = {sql_string(relative)} OR starts_with(source, {folder})"
-                where += f" OR (collection = {sql_string(collection)} AND ({inside}))"
-        removed = self.count(where)
+        """Remove a collection (by name or root folder), a document id (`notes/a.md`), or a folder
+        inside a collection (`notes/sub`, or its path on disk). Returns the rows removed."""
+        where, collection = self.target_filter(target)
+        removed = self.count(where) if where else 0
         if removed:
             self.table.delete(where)
-        if str(path) in self.meta.collections:  # forget it, so `rebuild` does not read it back
-            self.update_meta(collections=tuple(c for c in self.meta.collections if c != str(path)))
+        if collection is not None:  # a whole collection: forget it, so `rebuild` does not read it back
+            drop_skipped(self.db, table_names(self.db), collection)
+            self.update_meta(collections={k: v for k, v in self.meta.collections.items() if k != collection})
         return removed
+
+    def target_filter(self, target: str) -> tuple[str | None, str | None]:
+        """(SQL filter, collection name if `target` is a whole collection) for `remove`."""
+        collections = self.meta.collections
+        if target in collections:
+            return f"collection = {sql_string(target)}", target
+        path = Path(target).expanduser().resolve() if _is_local(target) else None
+        for name, entry in collections.items():
+            root = entry.get("root", "")
+            if path is not None and root and _is_local(root) and path == Path(root):
+                return f"collection = {sql_string(name)}", name
+            if path is not None and root and _is_local(root) and path.is_relative_to(root):
+                return _inside(name, path.relative_to(root).as_posix()), None
+        target = target.rstrip("/")
+        name, _, relative = target.partition("/")
+        where = f"id = {sql_string(target)} OR starts_with(id, {sql_string(target + '/')})"
+        return (f"{where} OR {_inside(name, relative)}" if relative else where), None
 
     def update_meta(self, **changes) -> IndexMeta:
         self.meta = replace(self.meta, updated=now_iso(), **changes)
@@ -184,6 +231,33 @@ class Index:
         else:
             write_meta(self.db, self.meta, self.pending)
         return self.meta
+
+    def collections(self) -> list[dict]:
+        """Per collection: name, root, documents, parts, images, skipped references, last update."""
+        rows = self.scan(["id", "collection", "n_images"]).to_pylist()
+        skipped = read_skipped(self.db, table_names(self.db))
+        out = []
+        for name, entry in self.meta.collections.items():
+            mine = [row for row in rows if row["collection"] == name]
+            out.append(
+                {
+                    "name": name,
+                    "root": entry.get("root", ""),
+                    "documents": len({row["id"] for row in mine}),
+                    "parts": len(mine),
+                    "images": sum(row["n_images"] for row in mine),
+                    "skipped": sum(item["collection"] == name for item in skipped),
+                    "updated": entry.get("updated", ""),
+                    "demo": bool(entry.get("demo")),
+                }
+            )
+        return out
+
+    def skipped(self, collection: str | None = None) -> list[dict]:
+        return read_skipped(self.db, table_names(self.db), collection)
+
+    def record_skipped(self, collection: str, items: list) -> None:
+        replace_skipped(self.db, table_names(self.db), collection, items)
 
     def stats(self) -> dict:
         rows = self.scan(["id", "n_images"])
@@ -201,10 +275,17 @@ class Index:
             "dim": meta.dim,
             "created": meta.created,
             "updated": meta.updated,
-            "collections": list(meta.collections),
+            "collections": self.collections(),
+            "skipped": self.skipped(),
             "table_version": self.table.version,
             "rebuild_pending": self.pending is not None,
         }
+
+
+def _inside(collection: str, relative: str) -> str:
+    """Rows of a file, or of every file under a folder, inside one collection."""
+    file, folder = sql_string(relative), sql_string(relative + "/")
+    return f"(collection = {sql_string(collection)} AND (source = {file} OR starts_with(source, {folder})))"
 
 
 def create_table(db, meta: IndexMeta):

@@ -116,15 +116,20 @@ class SearchService:
     def index_zip(self, zip_path: str) -> object:
         if self.uploads_dir is None:
             raise ValueError("zip uploads are disabled: the app was started without a data folder")
-        return self._index(extract_zip(zip_path, self.uploads_dir, self.zip_limits))
+        name = (
+            "".join(c if c.isalnum() or c in "-_ ." else "-" for c in Path(zip_path).stem).strip() or "upload"
+        )
+        return self._index(extract_zip(zip_path, self.uploads_dir, self.zip_limits), name)
 
-    def _index(self, folder: Path) -> object:
+    def _index(self, folder: Path, name: str | None = None) -> object:
         if self._build_index is None or self._open_searcher is None or not self.index_uri:
             raise ValueError("this app was started read-only: it cannot add to its index")
         if not self._index_lock.acquire(blocking=False):
             raise ValueError("another collection is being indexed right now; try again when it finishes")
         try:
-            report = self._build_index(str(folder), self.index_uri, self.encoder, ns=self.ns, progress=True)
+            report = self._build_index(
+                str(folder), self.index_uri, self.encoder, ns=self.ns, progress=True, name=name
+            )
             fresh = self._open_searcher(self.index_uri, self.encoder)
             with self._swap_lock:
                 self._searcher = fresh

@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer import Index, Searcher, build_index
+from indexer import Index, Searcher, build_index, rebuild_index
+from indexer.schema import SCHEMA_VERSION
 from mme_core import MMEEncoder
 from mme_core.documents import InterleavedDoc
 from mme_data.tiny import build_tiny
@@ -182,9 +183,16 @@ def load_app(config: AppConfig, log: Callable[[str], None] = print) -> LoadedApp
     log(f"MME app: loading {choice.label} ...")
     encoder = MMEEncoder.from_pretrained(choice.model, adapter=choice.adapter, device=config.device)
     uri = index_uri_for(config, encoder)
+    generated = not config.collection  # the shipped demo (or fallback) collection, not the person's
     if not index_exists(uri):
         log(f"MME app: indexing {choice.collection} into {uri} (first start only) ...")
-        build_index(str(choice.collection), uri, encoder, ns=DEFAULT_NS, progress=True)
+        name = "demo" if generated else None
+        build_index(
+            str(choice.collection), uri, encoder, ns=DEFAULT_NS, progress=True, name=name, demo=generated
+        )
+    elif Index.open(uri, any_version=True).schema_version < SCHEMA_VERSION:
+        log(f"MME app: {uri} was written by an older version; re-reading its collections (once) ...")
+        rebuild_index(uri, encoder)
     searcher = Searcher.open(uri, encoder)
     options = AppOptions(
         model_label=choice.label,

@@ -162,7 +162,7 @@ def test_index_a_folder_and_a_zip_then_find_them(tiny_dsvl, upload_root, tmp_pat
     status, stats = handlers.index_folder(str(extra))
     assert "Indexed: 1 added" in status and "<b>7</b><span>documents</span>" in stats
     html, _ = handlers.search([{"type": "text", "text": "Weave a basket"}], 3, 1)
-    assert card_ids(html) == ["weave.md"]
+    assert card_ids(html) == ["more/weave.md"]
 
     zipped = tmp_path / "notes.zip"
     notes = write_notes(tmp_path / "zipped")

@@ -31,14 +31,15 @@ def assert_same_index(a: dict, b: dict) -> None:
 def test_every_document_is_found_first_by_its_own_content_at_every_stored_n(tiny_dsvl, notes, tmp_path):
     report = build_index(notes, tmp_path / "idx", tiny_dsvl, **FAST)
     assert (report.added, report.updated, report.unchanged, report.removed, report.failed) == (5, 0, 0, 0, ())
-    assert report.rows == 5 and report.collection == str(notes.resolve())
+    assert report.rows == 5 and (report.collection, report.root) == ("notes", str(notes.resolve()))
     searcher = Searcher.open(tmp_path / "idx", tiny_dsvl)
     assert searcher.ns == (1, 2, 3, 4, 6)
     stats = searcher.stats()
     assert (stats["documents"], stats["parts"], stats["images"]) == (5, 5, 5)
     assert stats["fingerprint"] == tiny_dsvl.fingerprint and stats["dim"] == tiny_dsvl.dim
     docs = searcher.index.documents()
-    assert sorted(d.id for d in docs) == sorted(f"{name}.md" for name in NOTES)
+    assert sorted(d.id for d in docs) == sorted(f"notes/{name}.md" for name in NOTES)
+    assert sorted(d.source for d in docs) == sorted(f"{name}.md" for name in NOTES)
     for n in searcher.ns:
         for doc in docs:
             hits = searcher.search(InterleavedDoc(doc.segments), n=n, k=3)
@@ -61,10 +62,10 @@ def test_rerun_embeds_nothing_edit_embeds_only_the_edited_and_delete_removes(tin
     draw(notes / "img" / "bake-bread.png", "black", "square")  # same file name, new picture
     counting = CountingEncoder(tiny_dsvl)
     report = build_index(notes, uri, counting, **FAST)
-    assert sorted(counting.embedded) == ["bake-bread.md", "fix-sink.md"]
+    assert sorted(counting.embedded) == ["notes/bake-bread.md", "notes/fix-sink.md"]
     assert (report.updated, report.added, report.unchanged) == (2, 0, 3)
     after = snapshot(uri)
-    prefix = f"{notes.resolve()}|"
+    prefix = "notes/"
     for name in ("paint-fence", "plant-tomato", "fold-paper"):  # untouched rows are not rewritten
         key = f"{prefix}{name}.md#0"
         assert after[key][0] == before[key][0]
@@ -79,7 +80,7 @@ def test_rerun_embeds_nothing_edit_embeds_only_the_edited_and_delete_removes(tin
     assert (report.removed, report.rows) == (1, 4)
     searcher = Searcher.open(uri, tiny_dsvl)
     query = InterleavedDoc((TextSegment(NOTES["plant-tomato"][2]),))
-    assert "plant-tomato.md" not in [h.id for h in searcher.search(query, n=3, k=10)]
+    assert "notes/plant-tomato.md" not in [h.id for h in searcher.search(query, n=3, k=10)]
 
 
 def test_build_interrupted_after_k_batches_resumes_to_exactly_a_clean_build(tiny_dsvl, notes, tmp_path):
@@ -198,5 +199,11 @@ def test_two_collections_share_an_index_without_clashing(tiny_dsvl, tmp_path):
     report = build_index(second, uri, tiny_dsvl, **FAST)
     assert (report.added, report.removed, report.rows) == (1, 0, 2)  # adding b does not prune a
     index = Index.open(uri)
-    assert index.meta.collections == (str(first.resolve()), str(second.resolve()))
-    assert sorted(d.meta["collection"] for d in index.documents()) == sorted(index.meta.collections)
+    assert {name: entry["root"] for name, entry in index.meta.collections.items()} == {
+        "a": str(first.resolve()),
+        "b": str(second.resolve()),
+    }
+    assert sorted(d.id for d in index.documents()) == ["a/index.md", "b/index.md"]
+    assert sorted(d.meta["collection"] for d in index.documents()) == ["a", "b"]
+    assert index.remove("a/index.md") == 1  # one document, not every index.md
+    assert [d.id for d in index.documents()] == ["b/index.md"]

@@ -57,7 +57,7 @@ def test_add_search_stats_remove(cli, notes, tmp_path):
     assert code == 0 and [h["rank"] for h in hits] == [1, 2, 3]
     assert all(set(h) >= {"id", "score", "title", "source", "collection", "data"} for h in hits)
     code, out, _ = cli("search", "--text", NOTES["bake-bread"][2], "--title", "BREAD", "--json")
-    assert code == 0 and [h["id"] for h in json.loads(out)] == ["bake-bread.md"]
+    assert code == 0 and [h["id"] for h in json.loads(out)] == ["notes/bake-bread.md"]
 
     code, out, _ = cli("stats", "--json")
     stats = json.loads(out)
@@ -66,9 +66,9 @@ def test_add_search_stats_remove(cli, notes, tmp_path):
 
     code, out, _ = cli("add", notes, "--quiet")  # the index remembers its model and N set
     assert code == 0 and out.startswith("0 added, 0 updated, 5 unchanged")
-    assert cli("remove", "fix-sink.md")[:2] == (0, "removed 1 row matching fix-sink.md\n")
+    assert cli("remove", "notes/fix-sink.md")[:2] == (0, "removed 1 row matching notes/fix-sink.md\n")
     assert cli("remove", notes / "img")[0] == 1  # no document lives there
-    assert cli("remove", notes)[:2] == (0, f"removed 4 rows matching {notes}\n")
+    assert cli("remove", notes)[:2] == (0, "removed collection 'notes' (4 rows)\n")
     assert cli("stats")[1].splitlines()[1] == "documents: 0"
 
 
@@ -91,6 +91,43 @@ def test_usage_errors_exit_2(cli, notes):
     assert code == 2 and "N=4 is not stored in" in err and "stored N: 3" in err
     code, _, err = cli("search", "--text", "x", "--n", "huge")
     assert code == 2 and "N must be a positive integer or 'full'" in err
+    code, _, err = cli("search", "--text", "x", "--mode", "keyword")  # never an abbreviation of --model
+    assert code == 2 and "unrecognized arguments: --mode keyword" in err
+    code, _, err = cli("search", "--text", "x", "--collection", "nope")
+    assert code == 2 and "no collection named 'nope'" in err and "collections: notes" in err
+
+
+def test_collections_report_and_filters(cli, notes, tmp_path):
+    (notes / "garden").mkdir()
+    (notes / "garden" / "roses.md").write_text("# Prune roses\n\nCut above an outward bud. ![x](gone.png)\n")
+    report = tmp_path / "skipped.json"
+    code, out, err = cli("add", notes, "--model", cli.model, "--ns", "3", "--quiet", "--report", report)
+    assert code == 0 and out.startswith("6 added")
+    assert "1 skipped (" in err and "garden/roses.md" in err
+    items = json.loads(report.read_text())
+    assert [(i["collection"], i["message"].count("gone.png")) for i in items] == [("notes", 1)]
+    code, out, err = cli(
+        "add", notes, "--quiet", "--name", "copy"
+    )  # same folder, second name: no re-embedding
+    assert code == 0 and "6 reused known vectors" in out
+
+    code, out, _ = cli("collections")
+    assert code == 0 and out.splitlines()[0].startswith(
+        f"notes: {notes.resolve()} - 6 documents, 6 parts, 5 images"
+    )
+    code, out, _ = cli("collections", "--json")
+    assert [(c["name"], c["documents"], c["skipped"]) for c in json.loads(out)] == [
+        ("notes", 6, 1),
+        ("copy", 6, 1),
+    ]
+    code, out, _ = cli("stats", "--json")
+    assert ["garden/roses.md" in s["message"] for s in json.loads(out)["skipped"]] == [True, True]
+
+    code, out, _ = cli("search", "--text", "roses", "--folder", "garden", "--collection", "copy", "--json")
+    assert code == 0 and [h["id"] for h in json.loads(out)] == ["copy/garden/roses.md"]
+    code, out, _ = cli("remove", "copy")
+    assert code == 0 and out == "removed collection 'copy' (6 rows)\n"
+    assert [c["name"] for c in json.loads(cli("collections", "--json")[1])] == ["notes"]
 
 
 def test_errors_exit_1_with_one_line(cli, notes, tmp_path, tiny_qwen2vl_dir):

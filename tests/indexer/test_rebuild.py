@@ -33,7 +33,7 @@ def test_rebuild_switches_encoder_and_n_set(tiny_dsvl, tiny_qwen2vl, notes, tmp_
     old_table = Index.open(uri).meta.table
 
     reports = rebuild_index(uri, tiny_qwen2vl, ns=(2, 3), **FAST)
-    assert [(r.collection, r.added) for r in reports] == [("", 1), (str(notes.resolve()), 5)]
+    assert [(r.collection, r.added) for r in reports] == [("", 1), ("notes", 5)]
     index = Index.open(uri)
     assert (index.meta.fingerprint, index.meta.dim, index.meta.ns) == (
         tiny_qwen2vl.fingerprint,
@@ -75,7 +75,9 @@ def test_rebuild_refuses_when_a_collection_folder_is_gone(tiny_dsvl, tiny_qwen2v
     build_index(notes, uri, tiny_dsvl, **FAST)
     moved = tmp_path / "elsewhere"
     shutil.move(notes, moved)
-    with pytest.raises(ValueError, match=f"collection folder\\(s\\) not found: {notes.resolve()}"):
+    with pytest.raises(
+        ValueError, match=f"collection folder\\(s\\) not found: notes \\({notes.resolve()}\\)"
+    ):
         rebuild_index(uri, tiny_qwen2vl, **FAST)
     index = Index.open(uri)
     assert index.pending is None and index.count() == len(NOTES)

@@ -20,11 +20,11 @@ def meta(**changes) -> IndexMeta:
     return IndexMeta(**({"model_id": "m", "fingerprint": "fp-a", "dim": DIM, "ns": (1, 3, "full")} | changes))
 
 
-def fill(index: Index, vectors: np.ndarray, collection: str = "/c", start: int = 0, **doc_fields) -> list:
+def fill(index: Index, vectors: np.ndarray, collection: str = "c", start: int = 0, **doc_fields) -> list:
     docs = [
         InterleavedDoc(
             (TextSegment(f"text {start + i}"),),
-            id=doc_fields.get("id", f"doc{start + i}"),
+            id=doc_fields.get("id", f"{collection}/doc{start + i}"),
             title=doc_fields.get("title", f"Title {start + i}"),
             source=doc_fields.get("source", f"folder{(start + i) % 3}/doc{start + i}.md"),
         )
@@ -50,7 +50,9 @@ def test_metadata_survives_reopening_and_open_never_creates(tmp_path):
     with pytest.raises(IndexNotFoundError, match="no index at .*nothing-here"):
         Index.open(missing)
     assert not missing.exists()
-    created = Index.open_or_create(tmp_path / "idx", meta(adapter="lora-dir", collections=("/c",)))
+    created = Index.open_or_create(
+        tmp_path / "idx", meta(adapter="lora-dir", collections={"c": {"root": "/c"}})
+    )
     reopened = Index.open(tmp_path / "idx")
     assert reopened.meta == created.meta
     assert reopened.meta.ns == (1, 3, "full") and reopened.meta.adapter == "lora-dir"
@@ -64,7 +66,7 @@ def test_upsert_by_key_never_duplicates(tmp_path):
     fill(index, second)  # the same ten keys again, e.g. a resumed run writing a batch twice
     assert index.count() == 10
     stored = index.vectors(3)
-    assert np.array_equal(stored["/c|doc4#0"], second[4])
+    assert np.array_equal(stored["c/doc4#0"], second[4])
 
 
 def test_a_different_encoder_or_n_set_is_refused_with_both_named(tmp_path):
@@ -81,17 +83,23 @@ def test_a_different_encoder_or_n_set_is_refused_with_both_named(tmp_path):
 
 def test_remove_by_id_file_folder_and_collection(tmp_path):
     collection = tmp_path / "notes"
-    index = Index.open_or_create(tmp_path / "idx", meta(collections=(str(collection),)))
-    fill(index, unit_rows(np.random.default_rng(1), 9, DIM), collection=str(collection))
-    fill(index, unit_rows(np.random.default_rng(2), 1, DIM), collection=str(collection), start=9, id="it's")
-    assert index.remove("it's") == 1  # quotes survive the SQL filter
-    assert index.remove("doc0") == 1
-    assert index.remove(str(collection / "folder1" / "doc1.md")) == 1
+    index = Index.open_or_create(tmp_path / "idx", meta(collections={"notes": {"root": str(collection)}}))
+    fill(index, unit_rows(np.random.default_rng(1), 9, DIM), collection="notes")
+    fill(index, unit_rows(np.random.default_rng(2), 1, DIM), collection="notes", start=9, id="notes/it's")
+    fill(index, unit_rows(np.random.default_rng(3), 2, DIM), collection="other")  # same sources elsewhere
+    assert index.remove("notes/it's") == 1  # quotes survive the SQL filter
+    assert index.remove("notes/doc0") == 1
+    assert index.remove(str(collection / "folder1" / "doc1.md")) == 1  # a path on disk
     assert index.remove(str(collection / "folder2")) == 3  # doc2, doc5, doc8
+    assert index.remove("notes/folder0") == 2  # a folder inside a collection, by name: doc3, doc6
     assert index.remove("no-such-thing") == 0
-    assert sorted(index.scan(["id"])["id"].to_pylist()) == ["doc3", "doc4", "doc6", "doc7"]
-    assert index.remove(str(collection)) == 4
-    assert index.count() == 0 and Index.open(tmp_path / "idx").meta.collections == ()
+    assert sorted(index.scan(["id"], "collection = 'notes'")["id"].to_pylist()) == [
+        "notes/doc4",
+        "notes/doc7",
+    ]
+    assert index.remove("notes") == 2  # the collection by name
+    assert Index.open(tmp_path / "idx").meta.collections == {}
+    assert sorted(index.scan(["id"])["id"].to_pylist()) == ["other/doc0", "other/doc1"]
 
 
 def test_small_tables_are_searched_exactly(tmp_path):
@@ -103,7 +111,7 @@ def test_small_tables_are_searched_exactly(tmp_path):
     searcher = Searcher(index)
     truth = np.argsort(-(vectors @ vectors[7]))[:5]
     hits = searcher.search_vector(vectors[7], n=3, k=5)
-    assert [h.id for h in hits] == [f"doc{i}" for i in truth]
+    assert [h.id for h in hits] == [f"c/doc{i}" for i in truth]
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
     assert hits[0].score == pytest.approx(1.0, abs=1e-5)
     assert hits[0].doc.text == "text 7" and hits[0].doc.source == "folder1/doc7.md"
@@ -121,7 +129,7 @@ def test_large_tables_get_an_ann_index_kept_fresh_and_retrained_as_they_grow(tmp
     index.update_meta(ann_indices=indices)
     searcher = Searcher(Index.open(tmp_path / "idx"), ann=config)
     assert searcher.stats()["search"]["3"].startswith("ann")
-    found = sum(searcher.search_vector(v, n=3, k=1)[0].id == f"doc{i}" for i, v in enumerate(first[:50]))
+    found = sum(searcher.search_vector(v, n=3, k=1)[0].id == f"c/doc{i}" for i, v in enumerate(first[:50]))
     assert found >= 48
 
     more = unit_rows(rng, 100, DIM)
@@ -129,7 +137,7 @@ def test_large_tables_get_an_ann_index_kept_fresh_and_retrained_as_they_grow(tmp
     assert refresh_ann(index.table, ["vec_n3"], DIM, indices, config) == indices  # extended, not retrained
     assert index.table.index_stats("vec_n3_idx").num_unindexed_rows == 0
     searcher.refresh()
-    assert searcher.search_vector(more[5], n=3, k=1)[0].id == "doc405"
+    assert searcher.search_vector(more[5], n=3, k=1)[0].id == "c/doc405"
 
     fill(index, unit_rows(rng, 1200, DIM), start=500)
     retrained = refresh_ann(index.table, ["vec_n3"], DIM, indices, config)
@@ -147,7 +155,7 @@ def test_filters_by_source_prefix_and_title(tmp_path, ann):
     hits = searcher.search_vector(vectors[0], n=3, k=20, source_prefix="folder2/")
     assert len(hits) == 20 and all(h.doc.source.startswith("folder2/") for h in hits)
     hits = searcher.search_vector(vectors[0], n=3, k=20, title_contains="TITLE 12")
-    assert sorted(h.id for h in hits) == sorted(["doc12"] + [f"doc{i}" for i in range(120, 130)])
+    assert sorted(h.id for h in hits) == sorted(["c/doc12"] + [f"c/doc{i}" for i in range(120, 130)])
     assert searcher.search_vector(vectors[0], n=3, k=5, title_contains="it's '%") == []
 
 

@@ -54,11 +54,11 @@ def run_step(index, round_: int, step: int) -> None:
     if step == 0:
         ids, hashes, vectors = upsert_batch(round_)
         docs = [InterleavedDoc((TextSegment(f"text of {i}"),), id=i, title=i, source=f"{i}.md") for i in ids]
-        index.upsert(docs_to_rows(docs, hashes, vectors, "/rounds", index.table.schema))
+        index.upsert(docs_to_rows(docs, hashes, vectors, "rounds", index.table.schema))
     elif step == 1:
-        index.delete_keys([row_key("/rounds", doc_id, 0) for doc_id in deleted_ids(round_)])
+        index.delete_keys([row_key(doc_id, 0) for doc_id in deleted_ids(round_)])
     else:
-        index.update_meta(collections=(f"/rounds/{round_}",))
+        index.update_meta(collections={"rounds": {"root": f"/rounds/{round_}"}})
 
 
 def digest(vector: np.ndarray) -> str:
@@ -75,10 +75,10 @@ def expected_states(last_step: int) -> list[dict]:
     for round_ in range(last_step // STEPS_PER_ROUND + 1):
         ids, hashes, vectors = upsert_batch(round_)
         for position, (doc_id, content) in enumerate(zip(ids, hashes, strict=True)):
-            state[row_key("/rounds", doc_id, 0)] = (content, {n: digest(vectors[n][position]) for n in NS})
+            state[row_key(doc_id, 0)] = (content, {n: digest(vectors[n][position]) for n in NS})
         states.append(dict(state))
         for doc_id in deleted_ids(round_):
-            state.pop(row_key("/rounds", doc_id, 0), None)
+            state.pop(row_key(doc_id, 0), None)
         states.append(dict(state))
         states.append(dict(state))  # metadata only
     return states[: last_step + 1]
