@@ -23,7 +23,8 @@ from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
 from indexer.meta import IndexMeta, now_iso
 from indexer.schema import docs_to_rows, granularity_label, qualified_id, row_key, vector_column
 from indexer.skipped import Skipped
-from indexer.store import Index
+from indexer.store import Index, prune_vision_cache
+from indexer.vision_cache import LanceVisionCache
 from mme_core.documents import InterleavedDoc
 
 DEFAULT_NS = (1, 2, 3, 4, 6)
@@ -287,6 +288,7 @@ def build_into(
     vanished = sorted(k for k in set(stored) - current if k.rpartition("#")[0] not in broken)
     index.delete_keys(vanished)
     known = index.vectors_by_hash({digest for _, digest in todo})
+    vision_cache = LanceVisionCache(index.db)
 
     added = updated = reused = 0
     embed_started = time.perf_counter()
@@ -295,7 +297,12 @@ def build_into(
             chunk = todo[start : start + write_batch]
             fresh = [i for i, (_, digest) in enumerate(chunk) if digest not in known]
             before = len(failed)
-            good, vectors = encode_batch([chunk[i][0] for i in fresh], encoder, ns, batch_size, failed)
+            images = {s.content_hash() for i in fresh for s in chunk[i][0].images}  # hashed already: no reads
+            vision_cache.prefetch(images, encoder.fingerprint, encoder.preprocessing_id)
+            good, vectors = encode_batch(
+                [chunk[i][0] for i in fresh], encoder, ns, batch_size, failed, vision_cache
+            )
+            vision_cache.flush()  # before the documents: a kill in between leaves only unused entries
             sources = {doc.id: doc.source or doc.id for doc, _ in chunk}
             skipped += [Skipped.from_failure(sources[doc_id], reason) for doc_id, reason in failed[before:]]
             by_position = {fresh[g]: {n: vectors[n][row] for n in ns} for row, g in enumerate(good)}
@@ -311,6 +318,8 @@ def build_into(
                 reused += len(positions) - len(good)
             bar.update(len(chunk))
     embed_seconds = time.perf_counter() - embed_started
+    if vanished or updated:  # pictures may have left with them
+        prune_vision_cache(index)
     if collection:
         index.record_skipped(collection, skipped)
 
@@ -345,14 +354,15 @@ def _with_collection(meta: IndexMeta, name: str, root: str, sources: list[str], 
     return {"collections": meta.collections | {name: dict(meta.collections.get(name, {})) | entry}}
 
 
-def encode_batch(docs, encoder, ns, batch_size, failed) -> tuple[list[int], dict]:
+def encode_batch(docs, encoder, ns, batch_size, failed, vision_cache=None) -> tuple[list[int], dict]:
     """All N for `docs` in one pass -> (positions embedded, {n: (len(positions), dim)}).
 
     If the batch fails on a bad document (a ValueError naming it), each document is retried alone
     so that one broken picture costs only its own document, which is recorded in `failed`.
     """
     try:
-        return list(range(len(docs))), encoder.encode_all(docs, ns=ns, batch_size=batch_size)
+        vectors = encoder.encode_all(docs, ns=ns, batch_size=batch_size, vision_cache=vision_cache)
+        return list(range(len(docs))), vectors
     except ValueError as err:
         if len(docs) == 1:
             failed.append((docs[0].id, str(err)))
@@ -360,7 +370,7 @@ def encode_batch(docs, encoder, ns, batch_size, failed) -> tuple[list[int], dict
     good, parts = [], []
     for position, doc in enumerate(docs):
         try:
-            parts.append(encoder.encode_all([doc], ns=ns, batch_size=1))
+            parts.append(encoder.encode_all([doc], ns=ns, batch_size=1, vision_cache=vision_cache))
             good.append(position)
         except ValueError as err:
             failed.append((doc.id, str(err)))

@@ -7,7 +7,9 @@ wikiHow-TIIR `data` list lives here so that the dataset format is read in exactl
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 from PIL import Image
@@ -62,10 +64,22 @@ class ImageSegment:
         return decode_image(self.read_bytes(), name=self.display_name, fit=fit)
 
     def content_hash(self) -> str:
-        return hashlib.sha256(self.read_bytes()).hexdigest()
+        """SHA-256 of the file's bytes, read once per (size, mtime) in this process."""
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            self.read_bytes()  # raises "image not found: NAME"
+            raise
+        return _digest(self.path, stat.st_size, stat.st_mtime_ns, self.display_name)
 
 
 Segment = TextSegment | ImageSegment
+
+
+@lru_cache(maxsize=65536)
+def _digest(path: str, size: int, mtime_ns: int, name: str) -> str:
+    """Keyed by the file's size and mtime, as build tools do: a re-run hashes only what changed."""
+    return hashlib.sha256(ImageSegment(path, name).read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,6 @@ image, kept only while a later document still needs them.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 
 import numpy as np
@@ -47,16 +46,15 @@ class VisionPass:
         for segment in dict.fromkeys(images):
             if segment.path in self.tokens or any(path == segment.path for path, *_ in self._queue):
                 continue
-            data, key = None, None
+            key = None
             if self.cache is not None:
-                data = _read(segment, docs)
-                key = VisionKey(hashlib.sha256(data).hexdigest(), *self.cache_ids)
+                key = VisionKey(_digest(segment, docs), *self.cache_ids)
                 cached = self.cache.get(key)
                 if covers(cached, self.ns):
                     self.tokens[segment.path] = {n: self._tensor(cached[n]) for n in self.ns}
                     self.stats.cache_hits += 1
                     continue
-            image = _decode(segment, data, self.backbone, docs)
+            image = _decode(segment, self.backbone, docs)
             self.stats.decoded_images += 1
             grid_h, grid_w = self.backbone.grid_shape(image.size)
             self._enqueue(segment.path, image, key, grid_h * grid_w)
@@ -102,17 +100,16 @@ class VisionPass:
         )
 
 
-def _read(segment: ImageSegment, docs: Sequence[InterleavedDoc]) -> bytes:
+def _digest(segment: ImageSegment, docs: Sequence[InterleavedDoc]) -> str:
     try:
-        return segment.read_bytes()
+        return segment.content_hash()  # memoised by size and mtime: no read if the build hashed it
     except ValueError as err:
         raise _owned(err, segment, docs) from err
 
 
-def _decode(segment: ImageSegment, data: bytes | None, backbone: Backbone, docs) -> Image.Image:
+def _decode(segment: ImageSegment, backbone: Backbone, docs) -> Image.Image:
     try:
-        data = data if data is not None else segment.read_bytes()
-        return decode_image(data, name=segment.display_name, fit=backbone.decode_size)
+        return decode_image(segment.read_bytes(), name=segment.display_name, fit=backbone.decode_size)
     except ValueError as err:
         raise _owned(err, segment, docs) from err
 
