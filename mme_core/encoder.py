@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -269,6 +269,7 @@ class MMEEncoder:
         *,
         vision_cache: VisionCache | None = None,
         budget: EncodeBudget | None = None,
+        on_documents: Callable[[int], None] | None = None,
     ) -> dict[Granularity, np.ndarray]:
         """{n: (B, dim) float32} for every n, from a single vision pass per distinct image.
 
@@ -277,7 +278,8 @@ class MMEEncoder:
         are taken longest first, `batch_size` (None: 8 on CPU, from free memory on a GPU) at most
         per forward. Each image is decoded once, at the size the model needs, and its pixels freed
         after its vision call. `vision_cache` (see `mme_core.vision_cache`) is asked before any
-        image is decoded; what the vision tower computes is put into it. Counts go to `self.stats`.
+        image is decoded; what the vision tower computes is put into it. Counts go to `self.stats`;
+        `on_documents(k)` is called as each batch of k documents is finished (for progress bars).
         """
         ns = list(dict.fromkeys(check_granularity(n) for n in ns))
         if not ns:
@@ -332,6 +334,8 @@ class MMEEncoder:
                         if remaining_uses[segment.path] == 0:
                             vision.release(segment.path)
                 bar.update(len(chunk))
+                if on_documents is not None:
+                    on_documents(len(chunk))
         return out
 
 
