@@ -65,6 +65,16 @@ def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -
     return image
 
 
+def fit_within(max_side: int) -> FitSize:
+    """A `fit` for thumbnails: the largest size with both sides <= max_side, aspect kept."""
+
+    def fit(size: tuple[int, int]) -> tuple[int, int] | None:
+        scale = max_side / max(size)
+        return None if scale >= 1 else (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
+
+    return fit
+
+
 def upright_size(data_or_path, name: str) -> tuple[int, int]:
     """(width, height) as displayed (EXIF orientation applied), from the header alone."""
     source = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path
