@@ -28,6 +28,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from PIL import Image, ImageDraw
+
 ROOT = Path(__file__).resolve().parent.parent
 if "--child" not in sys.argv:  # a child imports the code its PYTHONPATH names (this tree, or --compare's)
     sys.path.insert(0, str(ROOT))
@@ -65,6 +67,29 @@ def make_photo_notes(folder: Path, photos: list[Path], notes: int, per_note: int
             words = " ".join(rng.choice(WORDS) for _ in range(20))
             lines += [f"{j + 1}. {words}", "", f"![step](img/{photo.name})", ""]
         (folder / f"note{i:04d}.md").write_text("\n".join(lines))
+
+
+# The crash, load and security tests build their collections with this.
+def make_collection(folder: Path, count: int, seed: int = 0) -> None:
+    rng = random.Random(seed)
+    (folder / "img").mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        pictures = []
+        for j in range(2):
+            image = Image.new("RGB", (320, 240), "white")
+            color = tuple(rng.randrange(256) for _ in range(3))
+            box = [
+                rng.randrange(20, 140),
+                rng.randrange(20, 100),
+                rng.randrange(180, 300),
+                rng.randrange(140, 220),
+            ]
+            (ImageDraw.Draw(image).ellipse if j else ImageDraw.Draw(image).rectangle)(box, fill=color)
+            image.save(folder / "img" / f"{i}-{j}.png")
+            pictures.append(f"img/{i}-{j}.png")
+        steps = [" ".join(rng.choice(WORDS) for _ in range(50)) for _ in range(2)]
+        text = f"# Note {i}\n\n1. {steps[0]}\n\n![a]({pictures[0]})\n\n2. {steps[1]}\n\n![b]({pictures[1]})\n"
+        (folder / f"note{i:05d}.md").write_text(text)
 
 
 def make_small_notes(folder: Path, count: int, seed: int = 0) -> None:
