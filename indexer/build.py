@@ -17,15 +17,16 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
 from indexer.keyword import ensure_keyword_index
 from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
+from indexer.progress import PhaseProgress, ProgressCallback
 from indexer.schema import docs_to_rows, granularity_label, qualified_id, row_key, vector_column
 from indexer.skipped import Skipped
-from indexer.store import Index
+from indexer.store import Index, prune_vision_cache
+from indexer.vision_cache import LanceVisionCache
 from mme_core.documents import InterleavedDoc
 
 DEFAULT_NS = (1, 2, 3, 4, 6)
@@ -228,6 +229,7 @@ def build_index(
     demo: bool = False,
     compaction: CompactionPolicy | None = DEFAULT_COMPACTION,
     embed_chunks=None,
+    on_progress: ProgressCallback | None = None,
 ) -> BuildReport:
     """Add a collection folder (or documents with ids) to the index at `index_uri`, incrementally.
 
@@ -235,6 +237,7 @@ def build_index(
     index's N set, or `DEFAULT_NS` for a new index; an index built with another encoder or N set is
     refused (`IndexMismatchError`, which says how to rebuild) before anything is read or written.
     The run ends with `compact_index` (`compaction=None`: no compaction); `embed_chunks`: see build_into.
+    `on_progress` receives a `BuildProgress` (phase, documents done, total, rate, ETA) per document.
     """
     started = time.perf_counter()
     index_uri = str(index_uri)
@@ -243,13 +246,16 @@ def build_index(
     meta = IndexMeta.for_encoder(encoder, parse_ns(ns, encoder.granularities))
     if existing is not None:
         existing.check_compatible(meta)
-    prepared = read_docs(docs_or_path, name)
+    with PhaseProgress("read", 1, False, on_progress) as reading:
+        prepared = read_docs(docs_or_path, name)
+        reading.total = len(prepared.docs)
+        reading.advance(len(prepared.docs))
     moved_from = place_collection(prepared, existing.meta.collections if existing else {}, name is not None)
     split_docs(prepared, encoder, meta.ns, budget)
     index = existing or Index.open_or_create(index_uri, meta)
     report = build_into(
         index, prepared, encoder, progress, batch_size, write_batch, ann, started, demo=demo,
-        compaction=compaction, embed_chunks=embed_chunks,
+        compaction=compaction, embed_chunks=embed_chunks, on_progress=on_progress,
     )  # fmt: skip
     return replace(report, moved_from=moved_from)
 
@@ -266,6 +272,7 @@ def build_into(
     demo: bool = False,
     compaction: CompactionPolicy | None = DEFAULT_COMPACTION,
     embed_chunks=None,
+    on_progress: ProgressCallback | None = None,
 ) -> BuildReport:
     """The incremental build proper, on an open index (the active one, or a rebuild's staging one).
 
@@ -284,30 +291,38 @@ def build_into(
     todo: list[tuple[InterleavedDoc, str]] = []
     current: set[str] = set()
     unchanged = 0
-    for doc in docs:
-        key = row_key(doc.id, doc.part)
-        current.add(key)
-        try:
-            digest = doc.content_hash()
-        except ValueError as err:
-            failed.append((doc.id, str(err)))
-            skipped.append(Skipped.from_failure(doc.source or doc.id, str(err)))
-            continue
-        if stored.get(key) == digest:
-            unchanged += 1
-        else:
-            todo.append((doc, digest))
+    with PhaseProgress("hash", len(docs), progress, on_progress) as hashing:
+        for doc in docs:
+            key = row_key(doc.id, doc.part)
+            current.add(key)
+            hashing.advance()
+            try:
+                digest = doc.content_hash()
+            except ValueError as err:
+                failed.append((doc.id, str(err)))
+                skipped.append(Skipped.from_failure(doc.source or doc.id, str(err)))
+                continue
+            if stored.get(key) == digest:
+                unchanged += 1
+            else:
+                todo.append((doc, digest))
     broken = {doc_id for doc_id, _ in failed}  # kept as indexed until they can be read again
     vanished = sorted(k for k in set(stored) - current if k.rpartition("#")[0] not in broken)
     index.delete_keys(vanished)
     known = index.vectors_by_hash({digest for _, digest in todo})
+    vision_cache = LanceVisionCache(index.db)
 
     added = updated = reused = 0
     embed_started = time.perf_counter()
+    encoding = PhaseProgress("encode", len(todo), progress, on_progress)
+    writing = PhaseProgress("write", len(todo), False, on_progress)
     embed = embed_chunks or embed_locally
     before = len(failed)
-    with tqdm(total=len(todo), unit="doc", desc="embedding", disable=not progress or not todo) as bar:
-        for chunk, good, vectors in embed(todo, known, encoder, ns, batch_size, write_batch, failed):
+    with encoding, writing:
+        chunks = embed(
+            todo, known, encoder, ns, batch_size, write_batch, failed, vision_cache, encoding.advance
+        )
+        for chunk, good, vectors in chunks:
             sources = {doc.id: doc.source or doc.id for doc, _ in chunk}
             skipped += [Skipped.from_failure(sources[doc_id], reason) for doc_id, reason in failed[before:]]
             before = len(failed)
@@ -322,8 +337,10 @@ def build_into(
                 new = sum(key not in stored for key in rows["key"].to_pylist())
                 added, updated = added + new, updated + len(positions) - new
                 reused += len(positions) - len(good)
-            bar.update(len(chunk))
+            writing.advance(len(chunk))
     embed_seconds = time.perf_counter() - embed_started
+    if vanished or updated:  # pictures may have left with them
+        prune_vision_cache(index)
     if collection:
         index.record_skipped(collection, skipped)
 
@@ -354,13 +371,22 @@ def build_into(
     )
 
 
-def embed_locally(todo, known, encoder, ns, batch_size, write_batch, failed):
+def embed_locally(todo, known, encoder, ns, batch_size, write_batch, failed, vision_cache=None, advance=None):
     """Per `write_batch` of `todo`: (chunk, positions embedded, {n: (len(positions), dim)}); documents
-    whose content hash is in `known` are left for the caller to reuse."""
+    whose content hash is in `known` are left for the caller to reuse. Pictures already in the
+    `vision_cache` skip the vision tower; `advance(k)` is told of every k documents done."""
+    advance = advance or (lambda count: None)
     for start in range(0, len(todo), write_batch):
         chunk = todo[start : start + write_batch]
         fresh = [i for i, (_, digest) in enumerate(chunk) if digest not in known]
-        good, vectors = encode_batch([chunk[i][0] for i in fresh], encoder, ns, batch_size, failed)
+        if vision_cache is not None:
+            images = {s.content_hash() for i in fresh for s in chunk[i][0].images}  # hashed already: no reads
+            vision_cache.prefetch(images, encoder.fingerprint, encoder.preprocessing_id)
+        docs = [chunk[i][0] for i in fresh]
+        good, vectors = encode_batch(docs, encoder, ns, batch_size, failed, vision_cache, advance)
+        advance(len(chunk) - len(fresh))  # reused vectors: nothing to encode
+        if vision_cache is not None:
+            vision_cache.flush()  # before the documents: a kill in between leaves only unused entries
         yield chunk, [fresh[g] for g in good], vectors
 
 
@@ -372,22 +398,37 @@ def _with_collection(meta: IndexMeta, name: str, root: str, sources: list[str], 
     return {"collections": meta.collections | {name: dict(meta.collections.get(name, {})) | entry}}
 
 
-def encode_batch(docs, encoder, ns, batch_size, failed) -> tuple[list[int], dict]:
+def encode_batch(
+    docs, encoder, ns, batch_size, failed, vision_cache=None, on_documents=None
+) -> tuple[list[int], dict]:
     """All N for `docs` in one pass -> (positions embedded, {n: (len(positions), dim)}).
 
     If the batch fails on a bad document (a ValueError naming it), each document is retried alone
     so that one broken picture costs only its own document, which is recorded in `failed`.
     """
     try:
-        return list(range(len(docs))), encoder.encode_all(docs, ns=ns, batch_size=batch_size)
+        done = 0
+
+        def count(documents: int) -> None:  # a retry below must not count them twice
+            nonlocal done
+            done += documents
+            if on_documents is not None:
+                on_documents(documents)
+
+        vectors = encoder.encode_all(
+            docs, ns=ns, batch_size=batch_size, vision_cache=vision_cache, on_documents=count
+        )
+        return list(range(len(docs))), vectors
     except ValueError as err:
+        if on_documents is not None:
+            on_documents(len(docs) - done)  # the retry below is per document and not counted again
         if len(docs) == 1:
             failed.append((docs[0].id, str(err)))
             return [], {}
     good, parts = [], []
     for position, doc in enumerate(docs):
         try:
-            parts.append(encoder.encode_all([doc], ns=ns, batch_size=1))
+            parts.append(encoder.encode_all([doc], ns=ns, batch_size=1, vision_cache=vision_cache))
             good.append(position)
         except ValueError as err:
             failed.append((doc.id, str(err)))

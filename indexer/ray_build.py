@@ -132,10 +132,13 @@ class EmbedActor:
 def ray_embed_chunks(spec: EncoderSpec, config: RayConfig):
     """An `embed_chunks` for `indexer.build.build_into` that embeds on Ray (see the module doc)."""
 
-    def embed(todo, known, encoder, ns, batch_size, write_batch, failed):
+    def embed(todo, known, encoder, ns, batch_size, write_batch, failed, vision_cache=None, advance=None):
+        """The workers keep no vision cache of the index (each actor caches within its batches)."""
+        advance = advance or (lambda count: None)
         reuse = [item for item in todo if item[1] in known]  # identical content: vectors already stored
         nothing = {n: np.zeros((0, encoder.dim), np.float32) for n in ns}  # (0, dim): none embedded
         for start in range(0, len(reuse), write_batch):
+            advance(len(reuse[start : start + write_batch]))
             yield reuse[start : start + write_batch], [], nothing
         fresh = [item for item in todo if item[1] not in known]
         if not fresh:
@@ -161,6 +164,7 @@ def ray_embed_chunks(spec: EncoderSpec, config: RayConfig):
             good = [i for i, error in enumerate(batch["error"]) if not error]
             failed.extend((chunk[i][0].id, str(error)) for i, error in enumerate(batch["error"]) if error)
             vectors = {n: np.asarray(batch[f"vec_{n}"], dtype=np.float32)[good] for n in ns}
+            advance(len(chunk))
             yield chunk, good, vectors
 
     return embed

@@ -198,6 +198,7 @@ class Index:
         removed = self.count(where) if where else 0
         if removed:
             self.table.delete(where)
+            prune_vision_cache(self)
         if collection is not None:  # a whole collection: forget it, so `rebuild` does not read it back
             drop_skipped(self.db, table_names(self.db), collection)
             self.update_meta(collections={k: v for k, v in self.meta.collections.items() if k != collection})
@@ -276,6 +277,16 @@ class Index:
             "table_version": self.table.version,
             "rebuild_pending": self.pending is not None,
         }
+
+
+def prune_vision_cache(index: Index) -> int:
+    """Drop cached visual tokens of pictures no document of `index` references any more."""
+    from indexer.vision_cache import VISION_CACHE_TABLE, LanceVisionCache, referenced_images
+
+    if VISION_CACHE_TABLE not in table_names(index.db):
+        return 0
+    referenced = referenced_images(index.scan(["segments"])["segments"].to_pylist())
+    return LanceVisionCache(index.db).prune(referenced)
 
 
 def _inside(collection: str, relative: str) -> str:

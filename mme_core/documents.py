@@ -7,18 +7,18 @@ wikiHow-TIIR `data` list lives here so that the dataset format is read in exactl
 from __future__ import annotations
 
 import hashlib
-import io
-import warnings
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
+
+from .images import MAX_IMAGE_PIXELS, FitSize, decode_image
+
+__all__ = ["MAX_IMAGE_PIXELS", "ImageSegment", "InterleavedDoc", "TextSegment", "decode_image"]
 
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff")
-
-# PIL's own default (~89 Mpx) guards against decompression bombs; we keep a stricter, explicit cap
-# so that a 20000x20000 image is refused before any pixel is decoded.
-MAX_IMAGE_PIXELS = 64_000_000
 
 
 @dataclass(frozen=True)
@@ -32,54 +32,54 @@ class TextSegment:
 
 @dataclass(frozen=True)
 class ImageSegment:
-    """An image by path. Pixels are decoded lazily and at most once per encoder call."""
+    """An image by path. Pixels are decoded lazily and at most once per encoder call.
+
+    `name` is the file as the person gave it (a link as written, an upload's original name), for
+    messages; the path may be a resolved or temporary one. It takes no part in equality.
+    """
 
     path: str
+    name: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.path, str) or not self.path:
             raise ValueError(f"ImageSegment.path must be a non-empty str, got {self.path!r}")
 
+    @property
+    def display_name(self) -> str:
+        return self.name or self.path
+
     def read_bytes(self) -> bytes:
         path = Path(self.path)
         if not path.is_file():
-            raise ValueError(f"image not found: {self.path}")
+            raise ValueError(f"image not found: {self.display_name}")
         data = path.read_bytes()
         if not data:
-            raise ValueError(f"image is empty (0 bytes): {self.path}")
+            raise ValueError(f"image is empty (0 bytes): {self.display_name}")
         return data
 
-    def load(self) -> Image.Image:
-        """Decode to RGB, turning every decoder failure into a ValueError that names the file."""
-        return decode_image(self.read_bytes(), name=self.path)
+    def load(self, fit: FitSize | None = None) -> Image.Image:
+        """Decode to upright RGB (at `fit`'s size, see `mme_core.images`), turning every decoder
+        failure into a ValueError that names the file."""
+        return decode_image(self.read_bytes(), name=self.display_name, fit=fit)
 
     def content_hash(self) -> str:
-        return hashlib.sha256(self.read_bytes()).hexdigest()
+        """SHA-256 of the file's bytes, read once per (size, mtime) in this process."""
+        try:
+            stat = os.stat(self.path)
+        except OSError:
+            self.read_bytes()  # raises "image not found: NAME"
+            raise
+        return _digest(self.path, stat.st_size, stat.st_mtime_ns, self.display_name)
 
 
 Segment = TextSegment | ImageSegment
 
 
-def decode_image(data: bytes, name: str = "<bytes>") -> Image.Image:
-    if not data:
-        raise ValueError(f"image is empty (0 bytes): {name}")
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            width, height = image.size
-            if width * height > MAX_IMAGE_PIXELS:
-                raise ValueError(
-                    f"image too large: {name} is {width}x{height} (limit {MAX_IMAGE_PIXELS:,} pixels)"
-                )
-            image.load()
-    except ValueError:
-        raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        raise ValueError(f"unreadable image: {name} ({err})") from err
-    except (OSError, SyntaxError, EOFError) as err:  # truncated or corrupt data
-        raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
-    return image.convert("RGB")
+@lru_cache(maxsize=65536)
+def _digest(path: str, size: int, mtime_ns: int, name: str) -> str:
+    """Keyed by the file's size and mtime, as build tools do: a re-run hashes only what changed."""
+    return hashlib.sha256(ImageSegment(path, name).read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 
 import numpy as np
@@ -20,7 +19,9 @@ from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
 
 from .backbones import BACKBONES, DOCUMENT_PROMPT, Backbone
-from .documents import MAX_IMAGE_PIXELS, ImageSegment, InterleavedDoc, TextSegment, decode_image
+from .batching import EncodeBudget, EncodeStats, budget_for, forward_groups
+from .documents import ImageSegment, InterleavedDoc, TextSegment
+from .images import DECODE_RECIPE, decode_image, upright_size
 from .loading import pick_device, pick_dtype, resolve_source
 from .pooling import (
     GRANULARITIES,
@@ -31,6 +32,8 @@ from .pooling import (
     pool_grids,
     pooled_shape,
 )
+from .vision_cache import VisionCache
+from .vision_pass import VisionPass
 
 # Bump when pooling or prompt construction changes: stored vectors are then stale.
 EMBEDDING_VERSION = "mme-1"
@@ -54,6 +57,7 @@ class MMEEncoder:
         self.adapter = adapter
         self._peft_model = peft_model
         self._output_dim = check_output_dim(backbone, model_id, dim)
+        self.stats = EncodeStats()  # running counts: vision calls, decodes, cache hits, call sizes
 
     # --- loading --------------------------------------------------------------------------------
 
@@ -174,7 +178,7 @@ class MMEEncoder:
         grids = [
             segment.text
             if isinstance(segment, TextSegment)
-            else self.backbone.grid_shape(_image_size(segment))
+            else self.backbone.grid_shape(_image_size(segment, doc.id))
             for segment in doc.segments
         ]
         for n in ns:
@@ -191,6 +195,22 @@ class MMEEncoder:
         element = torch.finfo(self.dtype).bits // 8
         per_doc = max(tokens_per_doc, 1) * self.backbone.hidden_size * 24 * element
         return int(min(256, max(1, free_bytes // 2 // per_doc)))
+
+    def default_budget(self) -> EncodeBudget:
+        """Pixels and tokens one call may hold on this device (see `mme_core.batching`)."""
+        vision = getattr(self.backbone.model.config, "vision_config", None)
+        vision_hidden = int(getattr(vision, "hidden_size", self.backbone.hidden_size))
+        return budget_for(self.device, self.backbone.hidden_size, vision_hidden, self.dtype)
+
+    @cached_property
+    def preprocessing_id(self) -> str:
+        """Identifies how pixels reach the vision tower (decoder recipe and image processor settings),
+        the part of a vision cache key that the weights' fingerprint does not cover."""
+        digest = hashlib.sha256(f"{DECODE_RECIPE}|{type(self.backbone).__name__}".encode())
+        digest.update(
+            json.dumps(self.backbone.image_processor.to_dict(), sort_keys=True, default=str).encode()
+        )
+        return digest.hexdigest()[:16]
 
     # --- differentiable path (training) ---------------------------------------------------------
 
@@ -228,6 +248,26 @@ class MMEEncoder:
             [seg.text if isinstance(seg, TextSegment) else next(pooled[n]) for seg in doc.segments]
             for doc, n in pairs
         ]
+        return self._embed_sequences(sequences, prompt_name)
+
+    def embed_pooled(
+        self,
+        pairs: Sequence[tuple[InterleavedDoc, Granularity]],
+        tokens_by_path: dict[str, dict[Granularity, torch.Tensor]],
+        prompt_name: str = DOCUMENT_PROMPT,
+    ) -> torch.Tensor:
+        """`embed_pairs` for images already pooled: tokens_by_path[path][n] is (h, w, H)."""
+        sequences = [
+            [
+                seg.text if isinstance(seg, TextSegment) else tokens_by_path[seg.path][n]
+                for seg in doc.segments
+            ]
+            for doc, n in pairs
+        ]
+        return self._embed_sequences(sequences, prompt_name)
+
+    def _embed_sequences(self, sequences: list, prompt_name: str) -> torch.Tensor:
+        """(B, dim) unit embeddings of token sequences (text and pooled image grids)."""
         batch = self.backbone.tokenize(sequences, prompt_name)
         hidden = self.backbone.hidden_states(batch)  # (B, L, H)
         final = last_token(hidden, batch.attention_mask.to(hidden.device))  # (B, H)
@@ -253,10 +293,20 @@ class MMEEncoder:
         batch_size: int | None = None,
         prompt_name: str = DOCUMENT_PROMPT,
         progress: bool = False,
+        *,
+        vision_cache: VisionCache | None = None,
+        budget: EncodeBudget | None = None,
+        on_documents: Callable[[int], None] | None = None,
     ) -> dict[Granularity, np.ndarray]:
         """{n: (B, dim) float32} for every n, from a single vision pass per distinct image.
 
-        `batch_size=None` picks one: 8 on CPU, from free memory on a GPU.
+        Memory is bounded by `budget` (default `budget_for` the device; see `mme_core.batching`):
+        decoded pixels and visual tokens per vision call, padded tokens per LM forward; documents
+        are taken longest first, `batch_size` (None: 8 on CPU, from free memory on a GPU) at most
+        per forward. Each image is decoded once, at the size the model needs, and its pixels freed
+        after its vision call. `vision_cache` (see `mme_core.vision_cache`) is asked before any
+        image is decoded; what the vision tower computes is put into it. Counts go to `self.stats`;
+        `on_documents(k)` is called as each batch of k documents is finished (for progress bars).
         """
         ns = list(dict.fromkeys(check_granularity(n) for n in ns))
         if not ns:
@@ -278,29 +328,42 @@ class MMEEncoder:
         widest = [max(lengths[i, n] for n in ns) for i in range(len(docs))]
         order = sorted(range(len(docs)), key=lambda i: -widest[i])
         batch_size = batch_size or self.default_batch_size(max(widest))
-        chunks = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
+        budget = budget or self.default_budget()
+        # A chunk's documents share their pooled image tokens: bound its LM tokens (they include them).
+        per_doc = [sum(lengths[i, n] for n in ns) for i in order]
+        chunks = [
+            [order[k] for k in range(group.start, group.stop)]
+            for group in _chunks(per_doc, batch_size, budget)
+        ]
         remaining_uses = Counter(seg.path for doc in docs for seg in doc.images)
-        grids: dict[str, torch.Tensor] = {}
-        with torch.inference_mode():
-            for chunk in tqdm(chunks, desc="encoding", unit="batch", disable=not progress):
+        cache_ids = (self.fingerprint, self.preprocessing_id) if vision_cache is not None else ("", "")
+        vision = VisionPass(self.backbone, ns, budget, self.stats, vision_cache, cache_ids)
+        with (
+            torch.inference_mode(),
+            tqdm(total=len(docs), desc="encoding", unit="doc", disable=not progress) as bar,
+        ):
+            for chunk in chunks:
                 chunk_docs = [docs[i] for i in chunk]
-                missing = list(
-                    dict.fromkeys(s.path for d in chunk_docs for s in d.images if s.path not in grids)
-                )
-                images = [_load(path, chunk_docs) for path in missing]
-                grids.update(zip(missing, self.backbone.visual_grids(images), strict=True))
-                # Every (document, N) pair of the chunk, longest first, batch_size pairs per forward.
+                vision.fill([s for d in chunk_docs for s in d.images], chunk_docs)
+                # Every (document, N) pair of the chunk, longest first, within the forward bounds.
                 pairs = sorted(((i, n) for i in chunk for n in ns), key=lambda pair: -lengths[pair])
-                for start in range(0, len(pairs), batch_size):
-                    group = pairs[start : start + batch_size]
-                    vectors = self.embed_pairs([(docs[i], n) for i, n in group], grids, prompt_name)
-                    for (i, n), vector in zip(group, vectors.cpu().numpy(), strict=True):
+                for group in forward_groups([lengths[p] for p in pairs], batch_size, budget.lm_tokens):
+                    rows = pairs[group]
+                    self.stats.lm_forwards += 1
+                    self.stats.max_forward_tokens = max(
+                        self.stats.max_forward_tokens, len(rows) * lengths[rows[0]]
+                    )
+                    vectors = self.embed_pooled([(docs[i], n) for i, n in rows], vision.tokens, prompt_name)
+                    for (i, n), vector in zip(rows, vectors.cpu().numpy(), strict=True):
                         out[n][i] = vector
-                for doc in chunk_docs:  # free grids no later batch needs
+                for doc in chunk_docs:  # free pooled tokens no later batch needs
                     for segment in doc.images:
                         remaining_uses[segment.path] -= 1
                         if remaining_uses[segment.path] == 0:
-                            grids.pop(segment.path, None)
+                            vision.release(segment.path)
+                bar.update(len(chunk))
+                if on_documents is not None:
+                    on_documents(len(chunk))
         return out
 
 
@@ -325,11 +388,28 @@ def check_output_dim(backbone: Backbone, model_id: str, dim: int | None) -> int:
     return dim
 
 
-def _load(path: str, docs: Sequence[InterleavedDoc]) -> Image.Image:
+def _chunks(per_doc: list[int], batch_size: int, budget: EncodeBudget) -> list[slice]:
+    """Documents (LM tokens over all N, longest first) in chunks of at most `batch_size` documents
+    and `budget.lm_tokens` tokens; a document alone may exceed it."""
+    chunks, start, total = [], 0, 0
+    for position, tokens in enumerate(per_doc):
+        if position > start and (position - start >= batch_size or total + tokens > budget.lm_tokens):
+            chunks.append(slice(start, position))
+            start, total = position, 0
+        total += tokens
+    chunks.append(slice(start, len(per_doc)))
+    return chunks
+
+
+def _image_size(segment: ImageSegment, owner: str = "") -> tuple[int, int]:
+    """Upright (width, height) from the header alone; every problem a ValueError naming the file."""
     try:
-        return ImageSegment(path).load()
+        try:
+            return upright_size(segment.path, segment.display_name)
+        except ValueError:
+            decode_image(segment.read_bytes(), name=segment.display_name)  # the precise cause: missing, empty
+            raise
     except ValueError as err:
-        owner = next((d.id for d in docs if any(s.path == path for s in d.images) and d.id), None)
         raise ValueError(f"{err}{f' (in document {owner!r})' if owner else ''}") from err
 
 
@@ -341,20 +421,3 @@ def _image_processor_settings(processor) -> str:
         if key not in {"image_processor_type", "processor_class", "_processor_class"}
     }
     return json.dumps(settings, sort_keys=True, default=str)
-
-
-def _image_size(segment: ImageSegment) -> tuple[int, int]:
-    """(width, height) from the header alone; any problem is re-raised by a full, named decode."""
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(segment.path) as image:
-                size = image.size
-    except Exception:  # noqa: BLE001 - decode_image turns each failure into a ValueError naming the file
-        decode_image(segment.read_bytes(), name=segment.path)
-        raise
-    if size[0] * size[1] > MAX_IMAGE_PIXELS:
-        raise ValueError(
-            f"image too large: {segment.path} is {size[0]}x{size[1]} (limit {MAX_IMAGE_PIXELS:,} pixels)"
-        )
-    return size

@@ -94,13 +94,13 @@ class Handlers:
     def stats(self) -> str:
         return stats_html(self.service.stats())
 
-    def index_folder(self, path) -> tuple[str, str]:
-        return self._indexed(lambda: self.service.index_folder(path))
+    def index_folder(self, path, on_progress=None) -> tuple[str, str]:
+        return self._indexed(lambda: self.service.index_folder(path, on_progress))
 
-    def index_zip(self, file) -> tuple[str, str]:
+    def index_zip(self, file, on_progress=None) -> tuple[str, str]:
         if not file:
             return error_html("choose a .zip file first"), self.stats()
-        return self._indexed(lambda: self.service.index_zip(file))
+        return self._indexed(lambda: self.service.index_zip(file, on_progress))
 
     def _indexed(self, run) -> tuple[str, str]:
         try:

@@ -83,11 +83,11 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
     def full_document(token: str) -> str:
         return handlers.full_document(token)
 
-    def index_folder(path, progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's idiom)
-        return handlers.index_folder(path)
+    def index_folder(path, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+        return handlers.index_folder(path, lambda p: progress(p.fraction, desc=p.describe()))
 
-    def index_zip(file, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
-        return handlers.index_zip(file)
+    def index_zip(file, progress=gr.Progress()):  # noqa: B008
+        return handlers.index_zip(file, lambda p: progress(p.fraction, desc=p.describe()))
 
     def search(query: list[str | dict], n: int | str = default_n, k: int = DEFAULT_K) -> list[dict]:
         """Search with an interleaved query: a list whose strings are text and whose

@@ -24,6 +24,7 @@ from typing import cast
 from PIL import Image
 
 from mme_core.documents import InterleavedDoc, decode_image
+from mme_core.images import fit_within
 
 THUMBNAIL_SIDE = 168
 FULL_VIEW_SIDE = 560
@@ -117,7 +118,9 @@ def thumbnail_uri(path: str, max_side: int = THUMBNAIL_SIDE) -> str:
 @lru_cache(maxsize=4096)
 def _thumbnail_uri(real_path: str, mtime_ns: int, size: int, max_side: int) -> str:
     try:
-        image = decode_image(Path(real_path).read_bytes(), name=Path(real_path).name)
+        image = decode_image(
+            Path(real_path).read_bytes(), name=Path(real_path).name, fit=fit_within(max_side)
+        )
     except (ValueError, OSError):
         return UNREADABLE_IMAGE_URI
     image.thumbnail((max_side, max_side), Image.Resampling.LANCZOS)

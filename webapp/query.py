@@ -48,7 +48,7 @@ def doc_from_composer(value: object, media: MediaRegistry) -> InterleavedDoc:
             else:
                 path = media.uploaded_path(item.get("path"))
             names[path] = str(item.get("name") or Path(path).name)
-            segments.append(ImageSegment(path))
+            segments.append(ImageSegment(path, name=names[path]))
         else:
             raise ValueError(
                 f"query item {position + 1} has unknown type {kind!r}; valid types are {ITEM_TYPES}"
@@ -69,7 +69,7 @@ def doc_from_api(query: object, media: MediaRegistry) -> InterleavedDoc:
         elif isinstance(item, dict) and isinstance(item.get("path"), str):
             path = media.uploaded_path(item["path"])
             names[path] = str(item.get("orig_name") or Path(path).name)
-            segments.append(ImageSegment(path))
+            segments.append(ImageSegment(path, name=names[path]))
         else:
             raise ValueError(
                 f"query item {position + 1} must be a string (text) or a file from "

@@ -110,25 +110,26 @@ class SearchService:
 
     # --- indexing --------------------------------------------------------------------------------
 
-    def index_folder(self, path: str) -> object:
-        return self._index(resolve_folder(path, self.collections_roots))
+    def index_folder(self, path: str, on_progress=None) -> object:
+        return self._index(resolve_folder(path, self.collections_roots), on_progress=on_progress)
 
-    def index_zip(self, zip_path: str) -> object:
+    def index_zip(self, zip_path: str, on_progress=None) -> object:
         if self.uploads_dir is None:
             raise ValueError("zip uploads are disabled: the app was started without a data folder")
         name = (
             "".join(c if c.isalnum() or c in "-_ ." else "-" for c in Path(zip_path).stem).strip() or "upload"
         )
-        return self._index(extract_zip(zip_path, self.uploads_dir, self.zip_limits), name)
+        return self._index(extract_zip(zip_path, self.uploads_dir, self.zip_limits), name, on_progress)
 
-    def _index(self, folder: Path, name: str | None = None) -> object:
+    def _index(self, folder: Path, name: str | None = None, on_progress=None) -> object:
         if self._build_index is None or self._open_searcher is None or not self.index_uri:
             raise ValueError("this app was started read-only: it cannot add to its index")
         if not self._index_lock.acquire(blocking=False):
             raise ValueError("another collection is being indexed right now; try again when it finishes")
         try:
+            extra = {"on_progress": on_progress} if on_progress is not None else {}  # per-document phases
             report = self._build_index(
-                str(folder), self.index_uri, self.encoder, ns=self.ns, progress=True, name=name
+                str(folder), self.index_uri, self.encoder, ns=self.ns, progress=True, name=name, **extra
             )
             fresh = self._open_searcher(self.index_uri, self.encoder)
             with self._swap_lock:

@@ -26,7 +26,8 @@ from urllib.parse import unquote, urlsplit
 
 from indexer.sources.vault import AttachmentIndex, in_vault
 from indexer.sources.warning import CollectionWarning, emit
-from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment, decode_image
+from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment
+from mme_core.images import check_image
 
 # Embeds people put in notes that are not pictures the encoder can read; reported by name.
 UNSUPPORTED_EMBEDS = frozenset(
@@ -146,8 +147,7 @@ class ImageResolver:
             return "unreadable", "file is empty (0 bytes): \0"
         if self.verify:
             try:
-                with open(real, "rb") as file:
-                    decode_image(file.read(), name="\0")
+                check_image(real, name="\0")  # reads the data through without a full-size decode
             except OSError as err:
                 return "unreadable", f"cannot be read ({err.strerror}): \0"
             except ValueError as err:

@@ -75,6 +75,12 @@ class Backbone(ABC):
     def grid_shape(self, image_size: tuple[int, int]) -> tuple[int, int]:
         """(h, w) of the visual token grid for an image of (width, height), without running the model."""
 
+    def decode_size(self, image_size: tuple[int, int]) -> tuple[int, int] | None:
+        """(width, height) the image processor resizes an upright image of `image_size` to, so the
+        decoder can produce exactly that (the processor's resize is then a no-op). None: decode at
+        full size, the safe default for a family whose processor is not described here."""
+        return None
+
     # --- text template --------------------------------------------------------------------------
 
     def check_prompt_name(self, prompt_name: str) -> str:

@@ -35,6 +35,16 @@ class DeepseekVLBackbone(Backbone):
         side = vision.image_size // vision.patch_size  # images are padded to a square first
         return side, side
 
+    def decode_size(self, image_size: tuple[int, int]) -> tuple[int, int] | None:
+        """The processor scales the longest side to `size` (then pads to a square): the same sizes."""
+        width, height = image_size
+        side = int(self.image_processor.size.height)
+        if max(width, height) <= side:
+            return None  # the processor enlarges: nothing to save
+        scale = side / max(width, height)
+        floor = int(getattr(self.image_processor, "min_size", 1) or 1)
+        return max(round(width * scale), floor), max(round(height * scale), floor)
+
     def build_prefix(self, instruction: str) -> list[int]:
         # The paper's MME uses no instruction (both prompts empty); a user-given one follows BOS.
         bos = self.tokenizer.bos_token_id

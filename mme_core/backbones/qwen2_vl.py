@@ -108,6 +108,14 @@ class Qwen2VLBackbone(Backbone):
         )  # fmt: skip
         return resized_h // factor, resized_w // factor
 
+    def decode_size(self, image_size: tuple[int, int]) -> tuple[int, int] | None:
+        """smart_resize's size: the merged grid times the patch and merge factor. Decoding at exactly
+        this size keeps the grid `grid_shape` predicted (a smaller decode could round differently)."""
+        height, width = self.grid_shape(image_size)
+        factor = self.image_processor.patch_size * self.image_processor.merge_size
+        target = width * factor, height * factor
+        return target if target[0] < image_size[0] and target[1] < image_size[1] else None
+
     # --- text template --------------------------------------------------------------------------
 
     def build_prefix(self, instruction: str) -> list[int]:

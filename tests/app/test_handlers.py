@@ -169,8 +169,11 @@ def test_index_a_folder_and_a_zip_then_find_them(tiny_dsvl, upload_root, tmp_pat
     with zipfile.ZipFile(zipped, "w") as archive:
         for path in notes.rglob("*"):
             archive.write(path, path.relative_to(notes))
-    status, stats = handlers.index_zip(str(zipped))
+    seen = []  # what the page's gr.Progress is fed: per document, by phase
+    status, stats = handlers.index_zip(str(zipped), seen.append)
     assert "Indexed: 6 added" in status and "<b>13</b><span>parts</span>" in stats
+    encode = [p for p in seen if p.phase == "encode"]
+    assert encode[-1].done == encode[-1].total > 0 and "documents" in encode[-1].describe()
 
     status, _ = handlers.index_folder("/etc")
     assert "only folders under" in status

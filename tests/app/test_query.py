@@ -94,6 +94,15 @@ def test_an_uploaded_file_that_is_not_an_image_is_refused_by_name(media, upload_
         doc_from_composer([{"type": "image", "path": str(fake), "name": "holiday.jpg"}], media)
 
 
+def test_a_bad_upload_is_named_as_the_person_named_it_never_by_its_temporary_path(media, upload_root):
+    stored = upload_root / "3f9a0c1e" / "image.png"
+    stored.parent.mkdir(parents=True, exist_ok=True)
+    stored.write_bytes(b"\x89PNG\r\n\x1a\n truncated")
+    with pytest.raises(ValueError, match="my sink.png") as info:
+        doc_from_composer([{"type": "image", "path": str(stored), "name": "my sink.png"}], media)
+    assert "3f9a0c1e" not in str(info.value) and str(upload_root) not in str(info.value)
+
+
 def test_too_many_images(media, upload_root, image_factory):
     path = uploaded(image_factory, upload_root)
     with pytest.raises(ValueError, match=f"at most {MAX_IMAGES} are allowed"):

@@ -1,0 +1,169 @@
+"""Decoding pictures the way the model will see them: upright, and no larger than it needs.
+
+A 12-megapixel phone photo costs ~0.11 s and ~36 MB to decode at full size, yet a vision tower
+reads it at 384x384 (DeepSeek-VL) or at a few hundred thousand pixels (Qwen families). So the
+backbone tells the decoder the size its image processor will resize to (`fit`), and the decoder
+gets there cheaply: a JPEG is decoded in the DCT domain at 1/2, 1/4 or 1/8 scale (`Image.draft`),
+other formats are box-reduced by an integer factor (`Image.reduce`), both never below the target;
+one bicubic resize (the processors' own filter) then lands on the exact target, so the processor's
+resize is a no-op and the visual token grid is the one the header predicted.
+
+EXIF orientation is applied in this same path (phones store portrait photos sideways and flag
+them), so indexing and queries both see the photo upright. Every failure is a ValueError that
+names the file as the caller named it, never a buffer's repr or a temporary path.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+from collections.abc import Callable
+
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+# PIL's own default (~89 Mpx) guards against decompression bombs; we keep a stricter, explicit cap
+# so that a 20000x20000 image is refused before any pixel is decoded.
+MAX_IMAGE_PIXELS = 64_000_000
+DECODE_RECIPE = "upright|draft-or-reduce|bicubic-to-fit|v1"  # part of a vision cache key: bump on change
+RESAMPLE = Image.Resampling.BICUBIC  # DeepSeek-VL's and Qwen2-VL's image processors both use bicubic
+_SIDEWAYS = {5, 6, 7, 8}  # EXIF orientations that swap width and height
+
+# (width, height) upright -> (width, height) the model's processor resizes it to, or None: keep.
+FitSize = Callable[[tuple[int, int]], "tuple[int, int] | None"]
+
+
+def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -> Image.Image:
+    """Upright RGB image from encoded bytes, at `fit(upright size)` when given (see module doc)."""
+    if not data:
+        raise ValueError(f"image is empty (0 bytes): {name}")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            check_pixels(image.size, name)
+            sideways = _orientation(image) in _SIDEWAYS
+            upright = image.size[::-1] if sideways else image.size
+            target = fit(upright) if fit is not None else None
+            if target is not None and target[0] < upright[0] and target[1] < upright[1]:
+                image.draft("RGB", target[::-1] if sideways else target)  # JPEG only; a no-op otherwise
+            image.load()
+    except ValueError:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
+        size = header_size(data)
+        raise ValueError(_too_large(name, size) if size else f"image too large: {name}") from err
+    except UnidentifiedImageError as err:  # its text holds the buffer's repr: never shown
+        raise ValueError(f"unreadable image: {name} (not a picture format this app can read)") from err
+    except (OSError, SyntaxError, EOFError) as err:  # truncated or corrupt data
+        raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
+    image = _upright(image).convert("RGB")
+    if target is not None and image.size != tuple(target):
+        factor = min(image.width // target[0], image.height // target[1])
+        if factor >= 2:
+            image = image.reduce(factor)  # box filter, cheap: the resize below does the fine work
+        image = image.resize(target, RESAMPLE)
+    return image
+
+
+def fit_within(max_side: int) -> FitSize:
+    """A `fit` for thumbnails: the largest size with both sides <= max_side, aspect kept."""
+
+    def fit(size: tuple[int, int]) -> tuple[int, int] | None:
+        scale = max_side / max(size)
+        return None if scale >= 1 else (max(1, round(size[0] * scale)), max(1, round(size[1] * scale)))
+
+    return fit
+
+
+def upright_size(data_or_path, name: str) -> tuple[int, int]:
+    """(width, height) as displayed (EXIF orientation applied), from the header alone."""
+    source = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(source) as image:
+                size, sideways = image.size, _orientation(image) in _SIDEWAYS
+    except Image.DecompressionBombError as err:
+        found = header_size(data_or_path)
+        raise ValueError(_too_large(name, found) if found else f"image too large: {name}") from err
+    except UnidentifiedImageError as err:
+        raise ValueError(f"unreadable image: {name} (not a picture format this app can read)") from err
+    except (OSError, SyntaxError, EOFError) as err:
+        raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
+    check_pixels(size, name)
+    return (size[1], size[0]) if sideways else size
+
+
+def check_image(path: str, name: str) -> tuple[int, int]:
+    """Upright (width, height) of a picture whose data reads through, without a full-size decode.
+
+    For readers that vet a collection's pictures before indexing: a JPEG is decoded at 1/8 scale in
+    the DCT domain (every entropy-coded byte is still parsed, so truncation shows), a PNG's chunks
+    are checked against their CRCs (`verify`), other formats are decoded. Errors as `decode_image`.
+    """
+    size = upright_size(path, name)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                if image.format == "PNG":
+                    image.verify()
+                else:
+                    image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+                    image.load()
+    except (OSError, SyntaxError, EOFError, ValueError) as err:
+        raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
+    return size
+
+
+def check_pixels(size: tuple[int, int], name: str) -> None:
+    if size[0] * size[1] > MAX_IMAGE_PIXELS:
+        raise ValueError(_too_large(name, size))
+
+
+def header_size(data_or_path) -> tuple[int, int] | None:
+    """(width, height) of an image PIL refuses to open as a decompression bomb.
+
+    `Image.open` checks the pixel count before returning, so the size is read by the format's own
+    plugin, which parses the header and decodes nothing.
+    """
+    Image.init()
+    try:
+        if isinstance(data_or_path, bytes):
+            stream = io.BytesIO(data_or_path)
+        else:
+            stream = open(data_or_path, "rb")  # noqa: SIM115 - closed below
+    except OSError:
+        return None
+    with stream:
+        prefix = stream.read(16)
+        for format_id in Image.ID:
+            factory, accept = Image.OPEN[format_id]
+            if accept is not None and not accept(prefix):
+                continue
+            stream.seek(0)
+            try:
+                return tuple(factory(stream, "").size)
+            except Exception:  # noqa: BLE001, S112 - this plugin does not read it: try the next one
+                continue
+    return None
+
+
+def _too_large(name: str, size: tuple[int, int]) -> str:
+    return f"image too large ({size[0]}×{size[1]}): {name} (the limit is {MAX_IMAGE_PIXELS:,} pixels)"
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        return int(image.getexif().get(ExifTags.Base.Orientation, 1))
+    except Exception:  # noqa: BLE001 - a broken EXIF block is not a broken picture
+        return 1
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    if _orientation(image) == 1:
+        return image
+    try:
+        return ImageOps.exif_transpose(image)
+    except Exception:  # noqa: BLE001 - as above: keep the pixels as stored
+        return image

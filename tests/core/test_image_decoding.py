@@ -1,0 +1,167 @@
+"""Pictures decoded as the model needs them: small, upright, and failures named as the person named them."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image, ImageDraw
+
+from mme_core import ImageSegment, InterleavedDoc, TextSegment
+from mme_core.images import MAX_IMAGE_PIXELS, decode_image, upright_size
+
+
+def photo(size=(2400, 1800), seed=0) -> Image.Image:
+    """Photo-like content: smooth gradients, soft-edged shapes and sensor noise."""
+    rng = np.random.default_rng(seed)
+    width, height = size
+    ys, xs = np.mgrid[0:height, 0:width].astype(np.float32)
+    pixels = np.stack(
+        [xs / width * 200 + 30, ys / height * 180 + 40, (xs + ys) / (width + height) * 150 + 60], -1
+    )
+    image = Image.fromarray(pixels.astype(np.uint8))
+    draw = ImageDraw.Draw(image)
+    for _ in range(25):
+        side = int(rng.integers(width // 30, width // 4))
+        x, y = rng.integers(0, width - side), rng.integers(0, height - side)
+        draw.ellipse([x, y, x + side, y + side * 0.7], fill=tuple(int(v) for v in rng.integers(0, 256, 3)))
+    noisy = np.asarray(image).astype(np.int16) + rng.integers(-10, 11, (height, width, 3))
+    return Image.fromarray(noisy.clip(0, 255).astype(np.uint8))
+
+
+def jpeg(path, image: Image.Image, orientation: int = 1):
+    exif = Image.Exif()
+    if orientation != 1:
+        exif[0x0112] = orientation  # EXIF Orientation
+    image.save(path, quality=95, exif=exif)
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def big_photo(tmp_path_factory):
+    return jpeg(tmp_path_factory.mktemp("photo") / "photo.jpg", photo())
+
+
+def _embed(enc, image: Image.Image, n) -> np.ndarray:
+    """Embedding of a one-picture document whose picture is decoded already (bypasses the decoder)."""
+    doc = InterleavedDoc((TextSegment("Step 1. Knead the dough."), ImageSegment("photo")))
+    with torch.inference_mode():
+        grid = enc.visual_grids([image])[0]
+        return enc.embed_pairs([(doc, n)], {"photo": grid}).numpy()[0]
+
+
+def test_large_jpeg_is_decoded_small_in_the_dct_domain(tiny_dsvl, big_photo):
+    data = open(big_photo, "rb").read()
+    decoded = decode_image(data, "photo.jpg", fit=tiny_dsvl.backbone.decode_size)
+    assert decoded.size == (384, 288)  # the longest side at the processor's 384, aspect kept
+    with Image.open(io.BytesIO(data)) as lazy:
+        lazy.draft("RGB", (384, 288))
+        assert lazy.size == (600, 450)  # JPEG decoded at 1/4 scale: 1/16 of the pixels
+
+
+@pytest.mark.parametrize("fixture", ["tiny_dsvl", "tiny_qwen2vl"])
+def test_draft_decode_embeds_like_full_decode(fixture, request, big_photo):
+    """Decoding small changes only the resampling path (DCT scaling + bicubic vs bicubic alone), so
+    the processor's pixels differ by resampling noise (mean |diff| < 0.02 in normalised units, about
+    half a grey level) and the embedding by less: cosine >= 0.9999 at N <= 6, >= 0.999 unpooled
+    (576 unaveraged tokens keep more of that noise than N x N means of them)."""
+    enc = request.getfixturevalue(fixture)
+    data = open(big_photo, "rb").read()
+    full = decode_image(data, "photo.jpg")
+    small = decode_image(data, "photo.jpg", fit=enc.backbone.decode_size)
+    assert small.width * small.height < full.width * full.height / 10
+    processor = enc.backbone.image_processor
+    full_pixels = processor(images=[full], return_tensors="pt")["pixel_values"]
+    small_pixels = processor(images=[small], return_tensors="pt")["pixel_values"]
+    assert full_pixels.shape == small_pixels.shape  # same grid, same token count
+    assert (full_pixels - small_pixels).abs().mean() < 0.02
+    for n, floor in [(1, 0.9999), (3, 0.9999), (6, 0.9999), ("full", 0.999)]:
+        assert float(_embed(enc, full, n) @ _embed(enc, small, n)) >= floor
+
+
+@pytest.mark.parametrize("orientation", [3, 6, 8])
+@pytest.mark.parametrize("fixture", ["tiny_dsvl", "tiny_qwen2vl"])
+def test_exif_rotated_photo_embeds_like_the_upright_one(fixture, orientation, request, tmp_path):
+    enc = request.getfixturevalue(fixture)
+    upright = photo((320, 240), seed=1)
+    # What a phone stores for each orientation flag: the pixels turned so the flag turns them back.
+    stored = upright.transpose(
+        {3: Image.Transpose.ROTATE_180, 6: Image.Transpose.ROTATE_90, 8: Image.Transpose.ROTATE_270}[
+            orientation
+        ]
+    )
+    paths = {
+        "upright": jpeg(tmp_path / "upright.jpg", upright),
+        "flagged": jpeg(tmp_path / "flagged.jpg", stored, orientation),
+        "sideways": jpeg(tmp_path / "sideways.jpg", stored),  # same pixels, no flag
+    }
+    assert upright_size(paths["flagged"], "flagged.jpg") == (320, 240)
+    assert ImageSegment(paths["flagged"]).load().size == (320, 240)
+    docs = [InterleavedDoc((TextSegment("Fold the paper."), ImageSegment(p))) for p in paths.values()]
+    vectors = enc.encode(docs, n=3)
+    assert float(vectors[0] @ vectors[1]) > 0.9999
+    assert float(vectors[0] @ vectors[2]) < float(vectors[0] @ vectors[1]) - 1e-4
+    # the token count read from the header is the one the model sees (Qwen grids follow orientation)
+    assert enc.count_tokens(docs[1], 3) == enc.count_tokens(docs[0], 3)
+
+
+def test_decompression_bomb_reports_its_size_and_the_name_given(tmp_path):
+    buffer = io.BytesIO()
+    Image.new("1", (20000, 20000)).save(buffer, format="PNG")  # 400 Mpx in a few hundred KB
+    path = tmp_path / "f81a0c.tmp"
+    path.write_bytes(buffer.getvalue())
+    segment = ImageSegment(str(path), name="scans/huge.png")
+    with pytest.raises(ValueError, match=r"too large \(20000×20000\): scans/huge\.png") as info:
+        segment.load()
+    assert "f81a0c" not in str(info.value)
+    with pytest.raises(ValueError, match=r"too large \(20000×20000\)"):
+        upright_size(str(path), "scans/huge.png")
+
+
+def test_over_our_limit_but_under_pils_is_too_large_too(tmp_path):
+    side = int(MAX_IMAGE_PIXELS**0.5) + 100
+    buffer = io.BytesIO()
+    Image.new("1", (side, side)).save(buffer, format="PNG")
+    with pytest.raises(ValueError, match=rf"too large \({side}×{side}\): big\.png"):
+        decode_image(buffer.getvalue(), name="big.png")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [b"not an image at all", b"\x89PNG\r\n\x1a\n garbage", b"\xff\xd8\xff\xe0" + b"\x00garbage" * 50],
+)
+def test_messages_never_show_a_buffer_or_a_temporary_path(tmp_path, data):
+    path = tmp_path / "upload-3f9c2.bin"
+    path.write_bytes(data)
+    for call in (
+        lambda: ImageSegment(str(path), name="my photo.jpg").load(),
+        lambda: decode_image(data, name="my photo.jpg"),
+    ):
+        with pytest.raises(ValueError) as info:
+            call()
+        message = str(info.value)
+        assert "my photo.jpg" in message
+        assert "BytesIO" not in message and " at 0x" not in message and "upload-3f9c2" not in message
+
+
+def test_encoder_names_the_file_as_given(tiny_dsvl, tmp_path):
+    path = tmp_path / "tmpab12.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n garbage")
+    doc = InterleavedDoc(
+        (TextSegment("x"), ImageSegment(str(path), name="img/step 2.png")), id="notes/bread.md"
+    )
+    with pytest.raises(ValueError, match=r"img/step 2\.png.*notes/bread\.md") as info:
+        tiny_dsvl.encode([doc], n=3)
+    assert "tmpab12" not in str(info.value)
+
+
+def test_small_and_png_images_keep_their_pixels(tiny_dsvl, tmp_path):
+    """Nothing to save below the model's size: decoded as is. Large PNGs are box-reduced then fitted."""
+    small = tmp_path / "small.png"
+    Image.new("RGB", (200, 100), "red").save(small)
+    assert ImageSegment(str(small)).load(fit=tiny_dsvl.backbone.decode_size).size == (200, 100)
+    large = tmp_path / "large.png"
+    photo((1600, 1200), seed=2).save(large)
+    assert ImageSegment(str(large)).load(fit=tiny_dsvl.backbone.decode_size).size == (384, 288)
