@@ -183,5 +183,13 @@ def test_build_demo_wires_a_named_search_api(app_searcher, tiny_dsvl):
     api = demo.get_api_info()
     assert "/search" in api["named_endpoints"]
     parameters = api["named_endpoints"]["/search"]["parameters"]
-    assert [p["parameter_name"] for p in parameters] == ["query", "n", "k", "mode", "collections", "folders", "tags"]
+    assert [p["parameter_name"] for p in parameters] == [
+        "query",
+        "n",
+        "k",
+        "mode",
+        "collections",
+        "folders",
+        "tags",
+    ]
     assert set(api["named_endpoints"]) == {"/search"}  # page events are private
