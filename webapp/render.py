@@ -52,7 +52,7 @@ def results_html(
 def _card(hit, media: MediaRegistry) -> str:
     doc: InterleavedDoc = hit.doc
     token = media.doc_token(doc)
-    title = escape(doc.title or doc.id or "untitled")
+    title = highlight(doc.title or doc.id or "untitled", getattr(hit, "terms", ()))
     source = _short_source(doc.source)
     if doc.id and doc.source.endswith(".jsonl"):  # one file holds many documents: name which
         source = f"{source} · {doc.id}"
