@@ -128,10 +128,12 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
         "red_triangle.png",
     ]
 
+    page.locator("#mme-mode label", has_text="Meaning").click()  # cosine scores, which move with N
     page.click("#mme-search")
     page.wait_for_selector(".mme-card")
     page.wait_for_selector("#mme-plot img")
     query, kwargs = recording.queries[-1]
+    assert kwargs["mode"] == "semantic"
     assert [type(s).__name__ for s in query.segments] == [
         "TextSegment",
         "ImageSegment",
@@ -146,7 +148,7 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
     shown = cards(page)
     assert [rank for rank, _, _ in shown] == list(range(1, len(shown) + 1))
     assert [score for _, score, _ in shown] == sorted((score for _, score, _ in shown), reverse=True)
-    expected = app_searcher.search(query, n=3, k=10)
+    expected = app_searcher.search(query, n=3, k=10, mode="semantic")
     assert [doc_id for _, _, doc_id in shown] == [hit.id for hit in expected]
     assert page.inner_text(".mme-summary").startswith(f"{len(expected)} results · N = 3 (9 tokens/image)")
     page.screenshot(path=str(tmp_path / "search-n3.png"), full_page=True)
@@ -160,7 +162,9 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
     assert page.inner_text(".mme-g-current") == "4 → 16 tokens/image"
     assert recording.queries[-1][1]["n"] == 4
     at_four = cards(page)
-    assert [doc_id for _, _, doc_id in at_four] == [hit.id for hit in app_searcher.search(query, n=4, k=10)]
+    assert [doc_id for _, _, doc_id in at_four] == [
+        hit.id for hit in app_searcher.search(query, n=4, k=10, mode="semantic")
+    ]
     assert [score for _, score, _ in at_four] != [score for _, score, _ in shown]
     screenshot = tmp_path / "search-n4.png"
     page.screenshot(path=str(screenshot), full_page=True)
