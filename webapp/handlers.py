@@ -31,11 +31,12 @@ class Handlers:
 
     # --- search -----------------------------------------------------------------------------------
 
-    def search(self, value, n, k) -> tuple[str, dict | None]:
-        """Composer items + N + k -> (result cards HTML, state for the plot)."""
+    def search(self, value, n, k, mode=None, collections=(), folder="", tags=()) -> tuple[str, dict | None]:
+        """Composer items + N + k + mode and filters -> (result cards HTML, state for the plot)."""
         try:
             query = doc_from_composer(value, self.media)
-            outcome = self.service.search(query, n, _as_k(k))
+            folders = [part for part in str(folder or "").split(",") if part.strip()]
+            outcome = self.service.search(query, n, _as_k(k), mode, collections, folders, tags)
         except ValueError as err:
             return error_html(str(err)), None
         html = results_html(
@@ -44,14 +45,16 @@ class Handlers:
             n=outcome.n,
             tokens_per_image=outcome.tokens_per_image,
             elapsed_ms=outcome.elapsed_ms,
+            mode=outcome.mode,
         )
         return html, {"query": query, "hits": outcome.hits, "n": outcome.n}
 
-    def search_if_composed(self, value, n, k):
-        """Moving the slider re-runs the search, unless nothing has been composed yet."""
+    def search_if_composed(self, value, n, k, *choices):
+        """Moving the slider or changing the mode or a filter re-runs the search, unless nothing
+        has been composed yet."""
         if not _has_content(value):
             return gr.skip(), gr.skip()
-        return self.search(value, n, k)
+        return self.search(value, n, k, *choices)
 
     def plot(self, state):
         if not state:
@@ -63,9 +66,10 @@ class Handlers:
             return None
         return dominance_figure(rows, state["n"], self.service.tokens_per_image(state["n"]))
 
-    def api_search(self, query, n, k) -> list[dict]:
+    def api_search(self, query, n, k, mode=None, collections=None, folders=None, tags=None) -> list[dict]:
         try:
-            outcome = self.service.search(doc_from_api(query, self.media), n, _as_k(k))
+            query = doc_from_api(query, self.media)
+            outcome = self.service.search(query, n, _as_k(k), mode, collections, folders, tags)
         except ValueError as err:
             raise gr.Error(str(err)) from err
         return [hit_record(hit) for hit in outcome.hits]
@@ -94,21 +98,72 @@ class Handlers:
     def stats(self) -> str:
         return stats_html(self.service.stats())
 
-    def index_folder(self, path, on_progress=None) -> tuple[str, str]:
-        return self._indexed(lambda: self.service.index_folder(path, on_progress))
+    def index_folder(self, path, name="", on_progress=None) -> tuple:
+        """-> (status HTML, skipped table, stats HTML, collections table, chooser, tags, mode)."""
+        return self._indexed(lambda: self.service.index_folder(path, name, on_progress))
 
-    def index_zip(self, file, on_progress=None) -> tuple[str, str]:
+    def index_zip(self, file, on_progress=None) -> tuple:
         if not file:
-            return error_html("choose a .zip file first"), self.stats()
+            return self._changed(error_html("choose a .zip file first"))
         return self._indexed(lambda: self.service.index_zip(file, on_progress))
 
-    def _indexed(self, run) -> tuple[str, str]:
+    def remove_collection(self, name, confirmed) -> tuple:
+        """Removes only when the person confirmed; -> the same outputs as indexing."""
+        if not confirmed:
+            return self._changed(notice_html("Nothing removed."))
+        try:
+            rows = self.service.remove_collection(name)
+        except ValueError as err:
+            return self._changed(error_html(str(err)))
+        return self._changed(notice_html(f"Removed collection '{name}' ({rows} parts).", kind="success"))
+
+    def _indexed(self, run) -> tuple:
         try:
             report = run()
         except ValueError as err:
-            return error_html(str(err)), self.stats()
-        summary = report.summary() if hasattr(report, "summary") else str(report)
-        return notice_html(f"Indexed: {summary}", kind="success"), self.stats()
+            return self._changed(error_html(str(err)))
+        skipped = [[item.source, item.reference, item.reason, item.message] for item in report.skipped]
+        return self._changed(notice_html(index_summary(report), kind="success"), skipped)
+
+    def _changed(self, status: str, skipped: list | None = None) -> tuple:
+        """After the index changed (or failed to): refresh everything on the page that reads it."""
+        table = gr.update(value=skipped or [], visible=bool(skipped))
+        return (status, table, self.stats(), *self.controls())
+
+    def controls(self) -> tuple:
+        """(collections table, collection chooser, tag choices, mode, removal choices) as they are now."""
+        names = [entry["name"] for entry in self.service.collections()]
+        chooser = gr.update(choices=names, value=self.service.default_collections())
+        tags = gr.update(choices=self.service.tags(), value=[])
+        removal = gr.update(choices=names, value=None)
+        return self.collections_table(), chooser, tags, gr.update(value=self.service.default_mode()), removal
+
+    def collections_table(self) -> list[list]:
+        return [
+            [
+                entry["name"] + (" (demo)" if entry.get("demo") else ""),
+                entry["root"],
+                entry["documents"],
+                entry["parts"],
+                entry["images"],
+                entry["skipped"],
+                str(entry["updated"])[:19].replace("T", " "),
+            ]
+            for entry in self.service.collections()
+        ]
+
+    def confirm_removal(self, name) -> tuple:
+        """First step of removing: say what will go and show the confirm/cancel buttons."""
+        entry = next((e for e in self.service.collections() if e["name"] == name), None)
+        if entry is None:
+            return gr.update(value=error_html("choose a collection to remove"), visible=True), gr.update(
+                visible=False
+            )
+        message = (
+            f"Remove collection '{name}' ({entry['documents']} documents) from the index? "
+            "Its files on disk are not touched."
+        )
+        return gr.update(value=notice_html(message), visible=True), gr.update(visible=True)
 
     def _example_items(self, example: ExampleQuery) -> list[dict]:
         items = []
@@ -122,6 +177,20 @@ class Handlers:
         return items
 
 
+def index_summary(report) -> str:
+    """The line a person reads after indexing: what changed, what was reused, where it moved from."""
+    name = f"Collection '{report.collection}': " if report.collection else ""
+    reused = f", {report.reused} reused known vectors" if report.reused else ""
+    moved = f"; moved from {report.moved_from}" if report.moved_from else ""
+    failed = f", {len(report.failed)} failed" if report.failed else ""
+    skipped = len(report.skipped)
+    not_indexed = f"; {skipped} not indexed (see the table below)" if skipped else ""
+    return (
+        f"{name}{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
+        f"{report.removed} removed{failed}{reused}{moved}{not_indexed}."
+    )
+
+
 def hit_record(hit) -> dict:
     """A hit as plain JSON for API clients (image segments by file name, never by server path)."""
     doc = hit.doc
@@ -132,6 +201,7 @@ def hit_record(hit) -> dict:
         "title": doc.title,
         "source": doc.source,
         "part": doc.part,
+        "mode": getattr(hit, "mode", "semantic"),
         "segments": [_segment_record(segment) for segment in doc.segments],
     }
 

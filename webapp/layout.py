@@ -10,6 +10,7 @@ import gradio as gr
 
 from .assets import ExampleQuery, asset
 from .collection import ZipLimits
+from .collection_tab import collection_tab, search_filters, wire_removal
 from .handlers import Handlers
 from .media import MediaRegistry, thumbnail_uri
 from .plot import EXPLANATION
@@ -18,6 +19,7 @@ from .service import SearchService
 
 DEFAULT_K = 10
 SEARCH_CONCURRENCY = 2
+MODE_LABELS = {"keyword": "Words (keyword)", "semantic": "Meaning (semantic)", "hybrid": "Both (hybrid)"}
 
 
 @dataclass(frozen=True)
@@ -83,16 +85,27 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
     def full_document(token: str) -> str:
         return handlers.full_document(token)
 
-    def index_folder(path, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
-        return handlers.index_folder(path, lambda p: progress(p.fraction, desc=p.describe()))
+    def index_folder(path, name, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+        return handlers.index_folder(path, name, lambda p: progress(p.fraction, desc=p.describe()))
 
     def index_zip(file, progress=gr.Progress()):  # noqa: B008
         return handlers.index_zip(file, lambda p: progress(p.fraction, desc=p.describe()))
 
-    def search(query: list[str | dict], n: int | str = default_n, k: int = DEFAULT_K) -> list[dict]:
+    def search(
+        query: list[str | dict],
+        n: int | str = default_n,
+        k: int = DEFAULT_K,
+        mode: str = "",
+        collections: list[str] | None = None,
+        folders: list[str] | None = None,
+        tags: list[str] | None = None,
+    ) -> list[dict]:
         """Search with an interleaved query: a list whose strings are text and whose
-        gradio_client.handle_file(...) items are images, in order. Returns the ranked hits."""
-        return handlers.api_search(query, n, k)
+        gradio_client.handle_file(...) items are images, in order. mode is "keyword", "semantic",
+        "hybrid" or "" (the index's default); collections (default: your own, else the demo),
+        folders (path prefixes) and tags narrow the search. Returns the ranked hits, each with the
+        mode that found it."""
+        return handlers.api_search(query, n, k, mode, collections, folders, tags)
 
     with gr.Blocks(title=options.title, analytics_enabled=False) as demo:
         gr.HTML(
@@ -105,21 +118,25 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
             with gr.Tab("Search", id="search"):
                 page = _search_tab(handlers, choices, default_n, full_document)
             with gr.Tab("Collection", id="collection"):
-                shelf = _collection_tab(handlers, options.collections_roots)
+                shelf = collection_tab(handlers, options.collections_roots)
 
         # Registered first so that it owns the name "/search" (page events are private but named too).
         gr.api(search, api_name="search", concurrency_id="search", concurrency_limit=SEARCH_CONCURRENCY)
         state = gr.State(None)
-        inputs = [page["composer"], page["granularity"], page["k"]]
+        choosers = [page["mode"], page["collections"], page["folder"], page["tags"]]
+        inputs = [page["composer"], page["granularity"], page["k"], *choosers]
         outputs = [page["results"], state]
         plot = page["plot"]
         quiet = {"api_visibility": "private", "concurrency_id": "search"}
         quiet["concurrency_limit"] = SEARCH_CONCURRENCY
         for trigger in (page["search"].click, page["composer"].submit):
             trigger(handlers.search, inputs, outputs, **quiet).then(handlers.plot, state, plot, **quiet)
-        page["granularity"].change(handlers.search_if_composed, inputs, outputs, **quiet).then(
-            handlers.plot, state, plot, **quiet
-        )
+        rerun = [page["granularity"].change, page["folder"].submit]
+        rerun += [page[name].input for name in ("mode", "collections", "tags")]  # by the person, not by load
+        for trigger in rerun:
+            trigger(handlers.search_if_composed, inputs, outputs, **quiet).then(
+                handlers.plot, state, plot, **quiet
+            )
         loaders = [(page["results"].more_like_this, more_like_this)]
         if "examples" in page:
             loaders.append((page["examples"].select_example, load_example))
@@ -129,10 +146,16 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
             )
         indexing = {"api_visibility": "private", "concurrency_id": "indexing", "concurrency_limit": 1}
         # Re-read on every page load, so a reload shows what indexing has added since start-up.
-        demo.load(handlers.stats, None, shelf["stats"], api_visibility="private", show_progress="hidden")
-        reports = [shelf["status"], shelf["stats"]]
-        shelf["folder_button"].click(index_folder, shelf["folder"], reports, **indexing)
+        controls = [shelf["table"], page["collections"], page["tags"], page["mode"], shelf["remove_choice"]]
+        hidden = {"api_visibility": "private", "show_progress": "hidden"}
+        demo.load(handlers.stats, None, shelf["stats"], **hidden).then(
+            handlers.controls, None, controls, **hidden
+        )
+        reports = [shelf["status"], shelf["skipped"], shelf["stats"], *controls]
+        folder_inputs = [shelf["folder"], shelf["name"]]
+        shelf["folder_button"].click(index_folder, folder_inputs, reports, **indexing)
         shelf["zip_button"].click(index_zip, shelf["zip"], reports, **indexing)
+        wire_removal(handlers, shelf, reports, indexing)
     return demo
 
 
@@ -164,7 +187,15 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
                 js_on_load=asset("granularity.js"),
                 elem_id="mme-granularity",
             )
+            page["mode"] = gr.Radio(
+                [(label, mode) for mode, label in MODE_LABELS.items()],
+                value=handlers.service.default_mode(),
+                label="Match by",
+                info="words: the query's words in the text · meaning: the model's vectors · both: fused",
+                elem_id="mme-mode",
+            )
             page["k"] = gr.Slider(1, 50, value=DEFAULT_K, step=1, label="Results to show", elem_id="mme-k")
+            page.update(search_filters(handlers))
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             page["results"] = gr.HTML(
@@ -178,27 +209,6 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
             page["plot"] = gr.Plot(show_label=False, elem_id="mme-plot", format="png")
             gr.Markdown(EXPLANATION, elem_classes=["mme-explanation"])
     return page
-
-
-def _collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
-    shelf = {"stats": gr.HTML(handlers.stats(), css_template=asset("stats.css"), js_on_load=None)}
-    with gr.Row(equal_height=False):
-        with gr.Column():
-            shelf["folder"] = gr.Textbox(
-                label="Folder on this machine", placeholder="/path/to/notes", info=_folder_info(roots)
-            )
-            shelf["folder_button"] = gr.Button("Index folder", interactive=bool(roots))
-        with gr.Column():
-            shelf["zip"] = gr.File(
-                label="Or upload a .zip of Markdown/HTML notes with their images",
-                file_types=[".zip"],
-                type="filepath",
-            )
-            shelf["zip_button"] = gr.Button("Index zip")
-    shelf["status"] = gr.HTML(
-        "", css_template=asset("results.css"), js_on_load=None, elem_id="mme-index-status"
-    )
-    return shelf
 
 
 def _examples_html(examples: tuple[ExampleQuery, ...]) -> str:
@@ -217,9 +227,3 @@ def _examples_html(examples: tuple[ExampleQuery, ...]) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
-
-
-def _folder_info(roots: tuple[Path, ...]) -> str:
-    if not roots:
-        return "Disabled here: start the app with --collections-root DIR to index folders under DIR."
-    return "Folders under " + ", ".join(str(r) for r in roots) + " can be indexed."

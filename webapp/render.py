@@ -12,10 +12,16 @@ from pathlib import Path
 
 from mme_core.documents import InterleavedDoc, TextSegment
 
+from .highlight import highlight
 from .media import FULL_VIEW_SIDE, MediaRegistry, thumbnail_uri
 
 PREVIEW_SEGMENTS = 8
 PREVIEW_TEXT_CHARS = 240
+SCORE_TITLES = {
+    "semantic": "cosine similarity",
+    "keyword": "BM25 keyword score",
+    "hybrid": "reciprocal-rank fusion score",
+}
 
 
 def granularity_label(n: object, tokens_per_image: int) -> str:
@@ -23,7 +29,13 @@ def granularity_label(n: object, tokens_per_image: int) -> str:
 
 
 def results_html(
-    hits: Sequence, media: MediaRegistry, *, n: object, tokens_per_image: int, elapsed_ms: float
+    hits: Sequence,
+    media: MediaRegistry,
+    *,
+    n: object,
+    tokens_per_image: int,
+    elapsed_ms: float,
+    mode: str = "",
 ) -> str:
     """Ranked cards; each shows its document interleaved (text and thumbnails in order)."""
     if not hits:
@@ -31,7 +43,7 @@ def results_html(
     summary = (
         f"{len(hits)} result{'s' if len(hits) != 1 else ''} · N = {escape(str(n))} "
         f"({tokens_per_image} tokens/image) · {elapsed_ms:.0f} ms"
-    )
+    ) + (f" · {escape(mode)} search" if mode else "")
     cards = "".join(_card(hit, media) for hit in hits)
     head = f'<div class="mme-summary">{summary}</div>'
     return f'<div class="mme-results" data-n="{escape(str(n))}">{head}{cards}</div>'
@@ -40,7 +52,7 @@ def results_html(
 def _card(hit, media: MediaRegistry) -> str:
     doc: InterleavedDoc = hit.doc
     token = media.doc_token(doc)
-    title = escape(doc.title or doc.id or "untitled")
+    title = highlight(doc.title or doc.id or "untitled", getattr(hit, "terms", ()))
     source = _short_source(doc.source)
     if doc.id and doc.source.endswith(".jsonl"):  # one file holds many documents: name which
         source = f"{source} · {doc.id}"
@@ -52,8 +64,9 @@ def _card(hit, media: MediaRegistry) -> str:
         f'<header class="mme-card-head"><span class="mme-rank">{int(hit.rank)}</span>'
         f'<div class="mme-heading"><h3 class="mme-title">{title}</h3>'
         f'<div class="mme-source" title="{escape(doc.source)}">{source}{part}</div></div>'
-        f'<span class="mme-score" title="cosine similarity">{hit.score:.3f}</span></header>'
-        f'<div class="mme-doc">{document_body(doc, preview=True)}</div>'
+        f'<span class="mme-score" title="{SCORE_TITLES.get(getattr(hit, "mode", ""), "score")}">'
+        f"{hit.score:.3f}</span></header>"
+        f'<div class="mme-doc">{document_body(doc, preview=True, terms=getattr(hit, "terms", ()))}</div>'
         '<div class="mme-full" hidden></div>'
         '<footer class="mme-card-foot">'
         '<button type="button" class="mme-expand">Show full document</button>'
@@ -61,7 +74,7 @@ def _card(hit, media: MediaRegistry) -> str:
     )
 
 
-def document_body(doc: InterleavedDoc, preview: bool) -> str:
+def document_body(doc: InterleavedDoc, preview: bool, terms: Sequence[str] = ()) -> str:
     """The segments in order: text and images (thumbnails in a preview, larger in full)."""
     parts: list[str] = []
     shown = 0
@@ -73,7 +86,7 @@ def document_body(doc: InterleavedDoc, preview: bool) -> str:
             )
             break
         if isinstance(segment, TextSegment):
-            html = _text_html(segment.text, doc.title if preview and position == 0 else "", preview)
+            html = _text_html(segment.text, doc.title if preview and position == 0 else "", preview, terms)
             if not html:
                 continue
             parts.append(f'<p class="mme-text">{html}</p>')
@@ -85,7 +98,7 @@ def document_body(doc: InterleavedDoc, preview: bool) -> str:
     return "".join(parts)
 
 
-def _text_html(text: str, title_to_drop: str, preview: bool) -> str:
+def _text_html(text: str, title_to_drop: str, preview: bool, terms: Sequence[str] = ()) -> str:
     """Escaped text; Markdown heading lines kept by the readers become bold lines; the card's own
     title is not repeated in its preview."""
     lines = text.strip().splitlines()
@@ -97,9 +110,9 @@ def _text_html(text: str, title_to_drop: str, preview: bool) -> str:
     html = []
     for line in text.splitlines():
         if line.startswith("#"):
-            html.append(f'<span class="mme-heading-text">{escape(line.lstrip("#").strip())}</span>')
+            html.append(f'<span class="mme-heading-text">{highlight(line.lstrip("#").strip(), terms)}</span>')
         else:
-            html.append(escape(line))
+            html.append(highlight(line, terms))  # escaped, the query's words in <mark>
     return "\n".join(html).strip()
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.search import Filters
 from mme_core.diagnostics import Dominance, measure_dominance
 from mme_core.documents import InterleavedDoc
 
@@ -28,6 +30,7 @@ class SearchOutcome:
     n: object
     tokens_per_image: int
     elapsed_ms: float
+    mode: str = ""
 
 
 class SearchService:
@@ -79,14 +82,74 @@ class SearchService:
                 return stored
         raise ValueError(f"N = {n!r} is not stored in this index; valid values are {list(self.ns)}")
 
-    def search(self, query: InterleavedDoc, n: object, k: int = 10) -> SearchOutcome:
+    def search(
+        self,
+        query: InterleavedDoc,
+        n: object,
+        k: int = 10,
+        mode: str | None = None,
+        collections: Sequence[str] = (),
+        folders: Sequence[str] = (),
+        tags: Sequence[str] = (),
+    ) -> SearchOutcome:
+        """Ranked hits; `mode` None or "" means the searcher's default, empty filters filter nothing
+        (and no collection chosen means the searcher's default scope: never demo and own mixed)."""
         n = self.stored_n(n)
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise ValueError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
+        searcher = self.searcher
+        mode = searcher.check_mode(mode or None)
+        filters = Filters(
+            collections=self._known_collections(_strings(collections, "collections")),
+            folders=_strings(folders, "folders"),
+            tags=tuple(tag.lstrip("#") for tag in _strings(tags, "tags")),
+        )
         started = time.perf_counter()
-        hits = list(self.searcher.search(query, n=n, k=k))
+        hits = list(searcher.search(query, n=n, k=k, mode=mode, filters=filters))
         elapsed_ms = (time.perf_counter() - started) * 1000
-        return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms)
+        return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms, mode)
+
+    # --- collections -----------------------------------------------------------------------------
+
+    def collections(self) -> list[dict]:
+        """Each collection: name, root, documents, parts, images, skipped, updated, demo."""
+        return self.searcher.index.collections()
+
+    def default_collections(self) -> list[str]:
+        """What a search covers with no choice made: the person's own collections, else the demo."""
+        searcher = self.searcher
+        names = [entry["name"] for entry in self.collections()]
+        scope = searcher.default_scope(Filters()).collections
+        return [name for name in names if name in scope] if scope else names
+
+    def default_mode(self) -> str:
+        return self.searcher.default_mode
+
+    def tags(self) -> list[str]:
+        """Every tag in the index, sorted, for the page's tag filter."""
+        rows = self.searcher.index.scan(["tags"]).column("tags").to_pylist()
+        return sorted({tag for tags in rows for tag in tags or ()}, key=str.casefold)
+
+    def skipped(self, collection: str) -> list[dict]:
+        return self.searcher.index.skipped(collection)
+
+    def remove_collection(self, name: str) -> int:
+        """Remove a whole collection from the index (its files stay on disk); returns rows removed."""
+        if not isinstance(name, str) or not name.strip():
+            raise ValueError("choose a collection to remove")
+        self._known_collections((name,))
+        with self._indexing():
+            removed = self.searcher.index.remove(name)
+            self._swap_in(self._open_searcher(self.index_uri, self.encoder))
+        return removed
+
+    def _known_collections(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        known = {entry["name"] for entry in self.collections()}
+        for name in names:
+            if name not in known:
+                listed = ", ".join(sorted(known)) or "none yet"
+                raise ValueError(f"no collection named {name!r} in this index; collections: {listed}")
+        return names
 
     def dominance(
         self, query: InterleavedDoc, hits: Sequence, n: object, top: int = 5
@@ -110,8 +173,10 @@ class SearchService:
 
     # --- indexing --------------------------------------------------------------------------------
 
-    def index_folder(self, path: str, on_progress=None) -> object:
-        return self._index(resolve_folder(path, self.collections_roots), on_progress=on_progress)
+    def index_folder(self, path: str, name: str | None = None, on_progress=None) -> object:
+        """Index a folder under an allowed root as collection `name` (default: the folder's name)."""
+        name = name.strip() if isinstance(name, str) and name.strip() else None
+        return self._index(resolve_folder(path, self.collections_roots), name, on_progress)
 
     def index_zip(self, zip_path: str, on_progress=None) -> object:
         if self.uploads_dir is None:
@@ -122,18 +187,37 @@ class SearchService:
         return self._index(extract_zip(zip_path, self.uploads_dir, self.zip_limits), name, on_progress)
 
     def _index(self, folder: Path, name: str | None = None, on_progress=None) -> object:
-        if self._build_index is None or self._open_searcher is None or not self.index_uri:
-            raise ValueError("this app was started read-only: it cannot add to its index")
-        if not self._index_lock.acquire(blocking=False):
-            raise ValueError("another collection is being indexed right now; try again when it finishes")
-        try:
+        with self._indexing():
             extra = {"on_progress": on_progress} if on_progress is not None else {}  # per-document phases
             report = self._build_index(
                 str(folder), self.index_uri, self.encoder, ns=self.ns, progress=True, name=name, **extra
             )
-            fresh = self._open_searcher(self.index_uri, self.encoder)
-            with self._swap_lock:
-                self._searcher = fresh
+            self._swap_in(self._open_searcher(self.index_uri, self.encoder))
             return report
+
+    @contextmanager
+    def _indexing(self):
+        """One change to the index at a time; refused (not queued) while another runs."""
+        if self._build_index is None or self._open_searcher is None or not self.index_uri:
+            raise ValueError("this app was started read-only: it cannot change its index")
+        if not self._index_lock.acquire(blocking=False):
+            raise ValueError("another collection is being indexed right now; try again when it finishes")
+        try:
+            yield
         finally:
             self._index_lock.release()
+
+    def _swap_in(self, fresh) -> None:
+        with self._swap_lock:
+            self._searcher = fresh
+
+
+def _strings(values, what: str) -> tuple[str, ...]:
+    """A list of names from the page or the API (None or one string allowed), blanks dropped."""
+    if values is None:
+        return ()
+    if isinstance(values, str):
+        values = [values]
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        raise ValueError(f"{what} must be a list of strings, got {values!r}")
+    return tuple(v.strip() for v in values if v.strip())

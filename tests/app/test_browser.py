@@ -128,10 +128,12 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
         "red_triangle.png",
     ]
 
+    page.locator("#mme-mode label", has_text="Meaning").click()  # cosine scores, which move with N
     page.click("#mme-search")
     page.wait_for_selector(".mme-card")
     page.wait_for_selector("#mme-plot img")
     query, kwargs = recording.queries[-1]
+    assert kwargs["mode"] == "semantic"
     assert [type(s).__name__ for s in query.segments] == [
         "TextSegment",
         "ImageSegment",
@@ -146,7 +148,7 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
     shown = cards(page)
     assert [rank for rank, _, _ in shown] == list(range(1, len(shown) + 1))
     assert [score for _, score, _ in shown] == sorted((score for _, score, _ in shown), reverse=True)
-    expected = app_searcher.search(query, n=3, k=10)
+    expected = app_searcher.search(query, n=3, k=10, mode="semantic")
     assert [doc_id for _, _, doc_id in shown] == [hit.id for hit in expected]
     assert page.inner_text(".mme-summary").startswith(f"{len(expected)} results · N = 3 (9 tokens/image)")
     page.screenshot(path=str(tmp_path / "search-n3.png"), full_page=True)
@@ -160,7 +162,9 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
     assert page.inner_text(".mme-g-current") == "4 → 16 tokens/image"
     assert recording.queries[-1][1]["n"] == 4
     at_four = cards(page)
-    assert [doc_id for _, _, doc_id in at_four] == [hit.id for hit in app_searcher.search(query, n=4, k=10)]
+    assert [doc_id for _, _, doc_id in at_four] == [
+        hit.id for hit in app_searcher.search(query, n=4, k=10, mode="semantic")
+    ]
     assert [score for _, score, _ in at_four] != [score for _, score, _ in shown]
     screenshot = tmp_path / "search-n4.png"
     page.screenshot(path=str(screenshot), full_page=True)
@@ -246,3 +250,84 @@ def test_drop_paste_reorder_remove_and_clear(page, app_collection):
     page.press(".mme-item-text textarea", "Enter")  # Enter searches
     page.wait_for_selector(".mme-card")
     assert re.match(r"\d+ results", page.inner_text(".mme-summary"))
+
+
+@pytest.fixture(scope="module")
+def two_collection_app(tiny_dsvl, tmp_path_factory):
+    """A demo collection (the shapes notes) and the person's own notes, served on 127.0.0.1."""
+    from indexer import Searcher, build_index
+
+    from .helpers import write_notes
+
+    root = tmp_path_factory.mktemp("browser-two")
+    mine = root / "mine"
+    mine.mkdir()
+    (mine / "fold-towels.md").write_text("# Fold towels\n\nFold each towel in thirds, then roll it.\n")
+    (mine / "red-sauce.md").write_text("# Red sauce\n\nSimmer the tomatoes until the sauce is red.\n")
+    uri = str(root / "index")
+    build_index(
+        str(write_notes(root / "demo")), uri, tiny_dsvl, ns=(1, 3), progress=False, name="demo", demo=True
+    )
+    build_index(str(mine), uri, tiny_dsvl, ns=(1, 3), progress=False, name="mine")
+    searcher = Searcher.open(uri, tiny_dsvl)
+    with serving(build_demo(searcher, tiny_dsvl, AppOptions(model_label="tiny-dsvl (test)"))) as url:
+        yield url, searcher
+
+
+def test_switch_mode_and_collections_and_see_the_matched_words(browser, two_collection_app, tmp_path):
+    from indexer.search import Filters
+    from mme_core.documents import InterleavedDoc
+
+    url, searcher = two_collection_app
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(url)
+    page.wait_for_selector(".mme-composer .mme-item-text textarea")
+    query = InterleavedDoc((TextSegment("fold a red circle"),))
+
+    def expected(mode, collections):
+        hits = searcher.search(query, n=3, k=10, mode=mode, filters=Filters(collections=collections))
+        return [hit.id for hit in hits]
+
+    def shown_when(summary_part):
+        page.wait_for_function(
+            f"document.querySelector('.mme-summary')?.innerText.includes({summary_part!r})"
+        )
+        return [doc_id for _, _, doc_id in cards(page)]
+
+    # The person's own notes are searched by default: never the demo mixed in.
+    default = searcher.default_mode
+    checked = page.locator("#mme-mode input:checked").get_attribute("value")
+    assert checked == default
+    assert page.locator("#mme-collections").inner_text().count("mine") == 1
+    page.fill(".mme-item-text textarea", "fold a red circle")
+    page.click("#mme-search")
+    assert shown_when(f"{default} search") == expected(default, ("mine",))
+
+    # Words only: a different ranking, and the matched words are marked on the cards.
+    semantic = "semantic" if default != "semantic" else "hybrid"
+    page.locator("#mme-mode label", has_text="Meaning" if semantic == "semantic" else "Both").click()
+    assert shown_when(f"{semantic} search") == expected(semantic, ("mine",))
+    page.locator("#mme-mode label", has_text="Words").click()
+    in_keyword = shown_when("keyword search")
+    assert in_keyword == expected("keyword", ("mine",)) and in_keyword[0] == "mine/fold-towels.md"
+    first_mark = page.locator(".mme-card").first.locator("mark").first
+    assert first_mark.is_visible() and first_mark.inner_text().lower() == "fold"
+
+    # Add the demo collection: its note with every word of the query comes first.
+    page.locator("#mme-collections input").click()
+    page.get_by_role("option", name="demo", exact=True).click()
+    page.wait_for_function("document.querySelector('.mme-card')?.dataset.id === 'demo/fold-red-circle.md'")
+    both = [doc_id for _, _, doc_id in cards(page)]
+    assert both == expected("keyword", ("mine", "demo")) and both != in_keyword
+    marks = page.locator(".mme-card").first.locator("mark").all_inner_texts()
+    assert {m.lower() for m in marks} >= {"red", "circle"}
+    page.keyboard.press("Escape")
+    screenshot = tmp_path / "search-keyword.png"
+    page.screenshot(path=str(screenshot), full_page=True)
+    if os.environ.get("MME_SCREENSHOT_DIR"):  # keep a copy to look at
+        shutil.copy(screenshot, Path(os.environ["MME_SCREENSHOT_DIR"]) / "search-keyword.png")
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"

@@ -139,3 +139,25 @@ def test_uploads_over_the_size_limit_are_refused(app_process, tmp_path):
     with big.open("rb") as handle:
         response = httpx.post(f"{app_process[0]}gradio_api/upload", files={"files": handle}, timeout=60)
     assert response.status_code == 413, response.text[:200]
+
+
+def test_client_search_takes_mode_and_collections(app_process, tiny_dsvl_dir, app_collection):
+    from gradio_client import Client
+
+    from indexer import Searcher
+
+    url, index_uri, _ = app_process
+    name = app_collection.name  # app.py names the collection after its folder
+    client = Client(url, verbose=False)
+    records = client.predict(["glue a red triangle"], 3, 4, "keyword", [name], None, None, api_name="/search")
+    library = Searcher.open(index_uri, None, warm=False).search(
+        InterleavedDoc((TextSegment("glue a red triangle"),)), n=3, k=4, mode="keyword", collections=(name,)
+    )
+    assert [r["id"] for r in records] == [hit.id for hit in library]
+    assert records[0]["id"] == f"{name}/glue-red-triangle.md" and {r["mode"] for r in records} == {"keyword"}
+    for args, message in [
+        (("fuzzy", None), "unknown search mode 'fuzzy'"),
+        (("hybrid", ["not-there"]), "no collection named 'not-there'"),
+    ]:
+        with pytest.raises(Exception, match=message):
+            client.predict(["glue"], 3, 4, *args, api_name="/search")

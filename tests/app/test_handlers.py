@@ -159,8 +159,8 @@ def test_index_a_folder_and_a_zip_then_find_them(tiny_dsvl, upload_root, tmp_pat
     extra = tmp_path / "more"
     extra.mkdir()
     (extra / "weave.md").write_text("# Weave a basket\n\nSoak the reeds, then weave them over and under.\n")
-    status, stats = handlers.index_folder(str(extra))
-    assert "Indexed: 1 added" in status and "<b>7</b><span>documents</span>" in stats
+    status, _, stats, *_ = handlers.index_folder(str(extra))
+    assert "Collection &#x27;more&#x27;: 1 added" in status and "<b>7</b><span>documents</span>" in stats
     html, _ = handlers.search([{"type": "text", "text": "Weave a basket"}], 3, 1)
     assert card_ids(html) == ["more/weave.md"]
 
@@ -170,14 +170,14 @@ def test_index_a_folder_and_a_zip_then_find_them(tiny_dsvl, upload_root, tmp_pat
         for path in notes.rglob("*"):
             archive.write(path, path.relative_to(notes))
     seen = []  # what the page's gr.Progress is fed: per document, by phase
-    status, stats = handlers.index_zip(str(zipped), seen.append)
-    assert "Indexed: 6 added" in status and "<b>13</b><span>parts</span>" in stats
+    status, _, stats, *_ = handlers.index_zip(str(zipped), seen.append)
+    assert "6 added" in status and "<b>13</b><span>parts</span>" in stats
     encode = [p for p in seen if p.phase == "encode"]
     assert encode[-1].done == encode[-1].total > 0 and "documents" in encode[-1].describe()
 
-    status, _ = handlers.index_folder("/etc")
+    status, *_ = handlers.index_folder("/etc")
     assert "only folders under" in status
-    status, _ = handlers.index_zip(None)
+    status, *_ = handlers.index_zip(None)
     assert "choose a .zip file" in status
 
 
@@ -186,5 +186,13 @@ def test_build_demo_wires_a_named_search_api(app_searcher, tiny_dsvl):
     api = demo.get_api_info()
     assert "/search" in api["named_endpoints"]
     parameters = api["named_endpoints"]["/search"]["parameters"]
-    assert [p["parameter_name"] for p in parameters] == ["query", "n", "k"]
+    assert [p["parameter_name"] for p in parameters] == [
+        "query",
+        "n",
+        "k",
+        "mode",
+        "collections",
+        "folders",
+        "tags",
+    ]
     assert set(api["named_endpoints"]) == {"/search"}  # page events are private

@@ -166,7 +166,7 @@ def test_app_api_refuses_over_long_and_undecodable_queries_and_cleans_control_ch
         client.predict([LONG_TEXT], 3, 5, api_name="/search")
     # httpx (so gradio_client) cannot even encode a lone surrogate; raw JSON can carry one.
     undecodable = QueueCaller(live_app[0]).call(
-        QueueCaller(live_app[0]).event("search"), [["ok", "a\udcff"], 3, 5]
+        QueueCaller(live_app[0]).event("search"), [["ok", "a\udcff"], 3, 5, "", None, None, None]
     )
     assert not undecodable.success and "query item 2 is not valid UTF-8 text" in undecodable.error
     with pytest.raises(Exception, match="the query is empty"):
@@ -174,6 +174,9 @@ def test_app_api_refuses_over_long_and_undecodable_queries_and_cleans_control_ch
     clean = client.predict(["fold the paper in half"], 3, 5, api_name="/search")
     noisy = client.predict(["fold\x00 the paper\x1b in\x07 half"], 3, 5, api_name="/search")
     assert [(h["id"], h["score"]) for h in noisy] == [(h["id"], h["score"]) for h in clean]
+
+
+PAGE_CHOICES = ["hybrid", [], "", []]  # mode, collections, folder, tags (raw calls send every input)
 
 
 def test_app_page_shows_the_refusals_inline(live_app):
@@ -184,7 +187,7 @@ def test_app_page_shows_the_refusals_inline(live_app):
         ([{"type": "text", "text": "bad \udcff"}], "not valid UTF-8 text"),
         ([{"type": "text", "text": "\x00"}], "the query is empty"),
     ]:
-        outcome = caller.call(search, [items, 3, 5])
+        outcome = caller.call(search, [items, 3, 5, *PAGE_CHOICES])
         assert outcome.success and "mme-error" in outcome.data[0] and message in outcome.data[0], outcome
-    outcome = caller.call(search, [[{"type": "text", "text": "fold\x00 the paper"}], 3, 5])
+    outcome = caller.call(search, [[{"type": "text", "text": "fold\x00 the paper"}], 3, 5, *PAGE_CHOICES])
     assert outcome.success and "mme-error" not in outcome.data[0]

@@ -1,0 +1,119 @@
+"""The page's collection controls: what to search (collections, folder, tags) on the Search tab, and
+the Collection tab (the collections table, indexing a folder or zip, what was not indexed, removal).
+
+Components and wiring only; what the buttons do is in handlers.py. Choices are filled from the index
+on every page load (`Handlers.controls`), so a reload shows what indexing elsewhere has added.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import gradio as gr
+
+from .assets import asset
+from .handlers import Handlers
+
+COLLECTION_HEADERS = ["collection", "folder", "documents", "parts", "images", "skipped", "updated"]
+SKIPPED_HEADERS = ["file", "link", "reason", "message"]
+
+
+def search_filters(handlers: Handlers) -> dict:
+    """Which collections to search (default: the person's own, else the demo), folder prefix, tags."""
+    service = handlers.service
+    names = [entry["name"] for entry in service.collections()]
+    controls = {
+        "collections": gr.Dropdown(
+            names,
+            value=service.default_collections(),
+            multiselect=True,
+            label="Collections to search",
+            info="Empty: your own collections (the demo only while you have none).",
+            elem_id="mme-collections",
+        )
+    }
+    with gr.Row():
+        controls["folder"] = gr.Textbox(
+            label="Folder starts with",
+            placeholder="e.g. garden/roses (Enter to apply)",
+            elem_id="mme-folder",
+            scale=1,
+        )
+        controls["tags"] = gr.Dropdown(
+            service.tags(), value=[], multiselect=True, label="Tags", elem_id="mme-tags", scale=1
+        )
+    return controls
+
+
+def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
+    shelf = {"stats": gr.HTML(handlers.stats(), css_template=asset("stats.css"), js_on_load=None)}
+    shelf["table"] = gr.Dataframe(
+        handlers.collections_table(),
+        headers=COLLECTION_HEADERS,
+        label="Collections in the index",
+        interactive=False,
+        elem_id="mme-collections-table",
+    )
+    with gr.Row(equal_height=True):
+        names = [entry["name"] for entry in handlers.service.collections()]
+        shelf["remove_choice"] = gr.Dropdown(
+            names, value=None, label="Remove a collection", elem_id="mme-remove-choice", scale=3
+        )
+        shelf["remove_button"] = gr.Button("Remove…", variant="stop", elem_id="mme-remove", scale=1)
+    shelf["confirm_message"] = gr.HTML("", visible=False, elem_id="mme-remove-message")
+    with gr.Row(visible=False) as shelf["confirm_row"]:
+        shelf["confirm"] = gr.Button("Yes, remove it", variant="stop", elem_id="mme-remove-yes")
+        shelf["cancel"] = gr.Button("Cancel", elem_id="mme-remove-cancel")
+    with gr.Row(equal_height=False):
+        with gr.Column():
+            shelf["folder"] = gr.Textbox(
+                label="Folder on this machine", placeholder="/path/to/notes", info=_folder_info(roots)
+            )
+            shelf["name"] = gr.Textbox(
+                label="Collection name", placeholder="default: the folder's name", elem_id="mme-name"
+            )
+            shelf["folder_button"] = gr.Button("Index folder", interactive=bool(roots))
+        with gr.Column():
+            shelf["zip"] = gr.File(
+                label="Or upload a .zip of Markdown/HTML notes with their images",
+                file_types=[".zip"],
+                type="filepath",
+            )
+            shelf["zip_button"] = gr.Button("Index zip")
+    shelf["status"] = gr.HTML(
+        "", css_template=asset("results.css"), js_on_load=None, elem_id="mme-index-status"
+    )
+    shelf["skipped"] = gr.Dataframe(
+        [],
+        headers=SKIPPED_HEADERS,
+        label="Not indexed",
+        interactive=False,
+        visible=False,
+        wrap=True,
+        elem_id="mme-skipped",
+    )
+    return shelf
+
+
+def wire_removal(handlers: Handlers, shelf: dict, reports: list, indexing: dict) -> None:
+    """Remove in two steps: "Remove…" says what will go, "Yes, remove it" removes."""
+    quiet = {"api_visibility": "private"}
+    confirm = [shelf["confirm_message"], shelf["confirm_row"]]
+    shelf["remove_button"].click(handlers.confirm_removal, shelf["remove_choice"], confirm, **quiet)
+
+    def hide():
+        return gr.update(visible=False), gr.update(visible=False)
+
+    def remove(name):
+        return handlers.remove_collection(name, confirmed=True)
+
+    shelf["confirm"].click(hide, None, confirm, **quiet).then(
+        remove, shelf["remove_choice"], reports, **indexing
+    )
+    shelf["cancel"].click(hide, None, confirm, **quiet)
+
+
+def _folder_info(roots: tuple[Path, ...]) -> str:
+    if not roots:
+        return "Disabled here: start the app with --collections-root DIR to index folders under DIR."
+    return "Folders under " + ", ".join(str(r) for r in roots) + " can be indexed."
