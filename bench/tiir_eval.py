@@ -20,105 +20,15 @@ held at once, 155k x dim x 4 bytes per N (8.9 GB for 7 N at 2048-d; --dim 1024 h
 from __future__ import annotations
 
 import argparse
-import json
 import sys
-import tarfile
-import zipfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.report import write_section  # noqa: E402
-from mme_core.documents import is_image_reference  # noqa: E402
-from mme_core.loading import ModelNotAvailableError, offline_mode  # noqa: E402
+from mme_core.loading import ModelNotAvailableError  # noqa: E402
+from mme_data.tiir_hub import DATASET, download, prepare  # noqa: E402
 
-DATASET = "vec-ai/wikiHow-TIIR"
-SPLIT_FILES = ("docs.jsonl", "queries.jsonl", "qrels.jsonl")
 NS = "1,2,3,4,6,8,full"
-
-
-def download(repo_id: str) -> Path:
-    """The dataset snapshot in the huggingface_hub cache (downloaded once, resumable)."""
-    from huggingface_hub import snapshot_download
-
-    try:
-        return Path(snapshot_download(repo_id, repo_type="dataset", local_files_only=offline_mode()))
-    except Exception as err:  # noqa: BLE001 - hub errors vary by cause; all mean "cannot have it"
-        reason = f"{type(err).__name__}: {err}"
-        raise ModelNotAvailableError(
-            f"cannot download dataset {repo_id!r} ({reason}); pass --data with a local copy"
-        ) from err
-
-
-def find_split(root: Path) -> Path:
-    for candidate in (root / "test", root):
-        if all((candidate / name).is_file() for name in SPLIT_FILES):
-            return candidate
-    raise ValueError(
-        f"{root} holds no wikiHow-TIIR test split: expected {', '.join(SPLIT_FILES)} there or in test/"
-    )
-
-
-def unpack_archives(root: Path) -> list[Path]:
-    """Unpack each image archive once (a marker file records it); returns the unpacked folders."""
-    folders = []
-    for archive in sorted(p for p in root.rglob("*") if p.is_file() and _is_archive(p)):
-        target = archive.parent / (archive.name.split(".")[0] + "_unpacked")
-        marker = target / ".complete"
-        if not marker.exists():
-            if archive.suffix == ".zip":
-                with zipfile.ZipFile(archive) as bundle:
-                    bundle.extractall(target)
-            else:
-                with tarfile.open(archive) as bundle:
-                    bundle.extractall(target, filter="data")
-            marker.touch()
-        folders.append(target)
-    return folders
-
-
-def _is_archive(path: Path) -> bool:
-    return path.name.endswith((".zip", ".tar", ".tar.gz", ".tgz"))
-
-
-def prepare(root: Path, work: Path) -> Path:
-    """A split folder whose image references are absolute paths that exist (written to `work`)."""
-    split = find_split(root)
-    roots = [split, root, *unpack_archives(root), *(p for p in root.rglob("*images*") if p.is_dir())]
-    by_name: dict[str, Path] | None = None
-    work.mkdir(parents=True, exist_ok=True)
-    for name in SPLIT_FILES:
-        lines = []
-        for number, line in enumerate((split / name).read_text(encoding="utf-8").splitlines(), start=1):
-            record = json.loads(line) if line.strip() else None
-            if record is None:
-                continue
-            if isinstance(record.get("data"), list):
-                data = []
-                for item in record["data"]:
-                    if isinstance(item, str) and is_image_reference(item):
-                        found = next((r / item for r in roots if (r / item).is_file()), None)
-                        if found is None:
-                            by_name = by_name if by_name is not None else _index_by_name(roots)
-                            found = by_name.get(Path(item).name)
-                        if found is None:
-                            raise ValueError(
-                                f"{split / name}:{number}: image {item!r} not found under {root}"
-                            )
-                        item = str(found.resolve())
-                    data.append(item)
-                record["data"] = data
-            lines.append(json.dumps(record, ensure_ascii=False))
-        (work / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return work
-
-
-def _index_by_name(roots: list[Path]) -> dict[str, Path]:
-    index: dict[str, Path] = {}
-    for folder in roots:
-        for path in folder.rglob("*"):
-            if path.is_file() and is_image_reference(path.name):
-                index.setdefault(path.name, path)
-    return index
 
 
 def benchmark_section(results: dict) -> str:

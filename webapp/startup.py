@@ -24,6 +24,8 @@ from indexer import Index, Searcher, build_index, rebuild_index
 from indexer.schema import SCHEMA_VERSION
 from mme_core import MMEEncoder
 from mme_core.documents import InterleavedDoc
+from mme_data.tiir_hub import download as download_tiir
+from mme_data.tiir_hub import prepare as prepare_tiir
 from mme_data.tiny import build_tiny
 
 from .assets import ExampleQuery, load_examples
@@ -118,13 +120,13 @@ class ModelChoice:
 def choose_model(config: AppConfig) -> ModelChoice:
     """Decide what to load, without loading it (the fallback checkpoint is written if needed)."""
     if config.model:
-        collection = Path(config.collection) if config.collection else _default_collection(config)
+        collection = _collection(config)
         label = config.model + (f" + {config.adapter}" if config.adapter else "")
         return ModelChoice(config.model, config.adapter, collection, label, "chosen with --model / MME_MODEL")
     if (DEMO_MODEL / "config.json").is_file():
         shipped_adapter = DEMO_MODEL / "adapter"
         adapter = config.adapter or (str(shipped_adapter) if shipped_adapter.is_dir() else None)
-        collection = Path(config.collection) if config.collection else _default_collection(config)
+        collection = _collection(config)
         return ModelChoice(
             str(DEMO_MODEL),
             adapter,
@@ -136,7 +138,7 @@ def choose_model(config: AppConfig) -> ModelChoice:
     fallback_dir = config.data_dir / "fallback-model"
     if not (fallback_dir / "config.json").is_file():
         build_tiny("deepseek_vl", fallback_dir)
-    collection = Path(config.collection) if config.collection else _default_collection(config)
+    collection = _collection(config)
     return ModelChoice(
         str(fallback_dir),
         None,
@@ -145,6 +147,35 @@ def choose_model(config: AppConfig) -> ModelChoice:
         "built offline",
         warning="This model is untrained: rankings are not meaningful. Pass --model, or add demo/model.",
     )
+
+
+HUB_PREFIX = "hf:"  # MME_COLLECTION=hf:OWNER/NAME: a wikiHow-TIIR-format dataset on the hub
+HUB_COLLECTION_DOCS = 3000
+
+
+def _collection(config: AppConfig) -> Path:
+    """--collection / MME_COLLECTION: a folder, or `hf:OWNER/NAME[:DOCS]` (a dataset in wikiHow-TIIR
+    layout, downloaded once with huggingface_hub, its first DOCS documents (default 3,000) prepared
+    under the data folder), else the demo collection."""
+    if not config.collection:
+        return _default_collection(config)
+    if not config.collection.startswith(HUB_PREFIX):
+        return Path(config.collection)
+    repo, docs = _hub_repo(config.collection)
+    work = config.data_dir / "hub-collections" / f"{repo.replace('/', '--')}-{docs}"
+    if not (work / "docs.jsonl").is_file():
+        prepare_tiir(download_tiir(repo), work, max_docs=docs)
+    return work
+
+
+def _hub_repo(collection: str) -> tuple[str, int]:
+    """`hf:OWNER/NAME[:DOCS]` -> (repo id, documents to keep)."""
+    repo, _, docs = collection.removeprefix(HUB_PREFIX).partition(":")
+    if repo.count("/") != 1 or (docs and not docs.isdigit()) or docs == "0":
+        raise ValueError(
+            f"--collection {collection}: expected hf:OWNER/NAME or hf:OWNER/NAME:DOCS (a number of documents)"
+        )
+    return repo, int(docs or HUB_COLLECTION_DOCS)
 
 
 def _default_collection(config: AppConfig) -> Path:
@@ -198,10 +229,19 @@ def load_app(config: AppConfig, log: Callable[[str], None] = print) -> LoadedApp
     )
     lend_gpu_to(encoder)  # ZeroGPU: all GPU work goes through encode_all
     uri = index_uri_for(config, encoder)
-    generated = not config.collection  # the shipped demo (or fallback) collection, not the person's
+    # The shipped demo (or fallback) collection, or a Space's hub dataset: a showcase, not the person's
+    # notes, so searches leave it out once visitors index their own.
+    hub = bool(config.collection) and config.collection.startswith(HUB_PREFIX)
+    generated = not config.collection or hub
     if not index_exists(uri):
         log(f"MME app: indexing {choice.collection} into {uri} (first start only) ...")
-        name = "demo" if generated else None
+        name = (
+            "demo"
+            if not config.collection
+            else _hub_repo(config.collection)[0].split("/")[-1]
+            if hub
+            else None
+        )
         build_index(
             str(choice.collection), uri, encoder, ns=DEFAULT_NS, progress=True, name=name, demo=generated
         )
