@@ -4,7 +4,7 @@
 
 Generates the default split (5k docs, 1k queries, 6k train + 300 dev triples) three times and
 quotes the median time; measures the files (count, bytes, tar.gz); generates a demo-sized
-collection (300 docs) for the size the repo would carry; runs BM25 (LanceDB FTS) and the
+collection (300 docs) for the size the repo would carry; runs BM25 (bm25s) and the
 colour-histogram MaxSim baseline on the default test split.
 """
 
@@ -73,7 +73,7 @@ def main() -> None:
         roles = load_roles(default_dir)
         runs = []
         for label, view, rank in (
-            ("BM25 (LanceDB full-text search)", "text", bm25_rankings),
+            ("BM25 (bm25s)", "text", bm25_rankings),
             ("colour-histogram MaxSim", "images", histogram_rankings),
         ):
             start = time.perf_counter()

@@ -20,9 +20,10 @@ from tqdm.auto import tqdm
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
 from indexer.meta import IndexMeta
-from indexer.schema import docs_to_rows, granularity_label, row_key, vector_column
+from indexer.schema import docs_to_rows, row_key, vector_column
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc
+from mme_core.pooling import parse_granularities
 
 DEFAULT_NS = (1, 2, 3, 4, 6)
 DEFAULT_BUDGET = 4096
@@ -57,31 +58,6 @@ class BuildReport:
             f"{len(self.failed)} failed; {self.rows} rows in {self.index_uri} "
             f"({self.seconds:.1f} s, {self.docs_per_second:.1f} docs/s embedding)"
         )
-
-
-def parse_ns(ns, valid: tuple = ()) -> tuple:
-    """(1, 2, "full") from an iterable or a "1,2,full" string, checked against `valid` if given."""
-    items = ns.split(",") if isinstance(ns, str) else list(ns)
-    parsed = []
-    for item in items:
-        item = item.strip() if isinstance(item, str) else item
-        if item == "full" or isinstance(item, int) and not isinstance(item, bool) and item > 0:
-            parsed.append(item)
-        elif isinstance(item, str) and item.isdigit() and int(item) > 0:
-            parsed.append(int(item))
-        else:
-            raise ValueError(f"unknown N {item!r}: N is a positive integer or 'full'")
-    if not parsed:
-        raise ValueError("no N given; e.g. 1,2,3,4,6")
-    if len(set(parsed)) != len(parsed):
-        raise ValueError(f"N listed twice in {', '.join(map(granularity_label, parsed))}")
-    unknown = [n for n in parsed if valid and n not in valid]
-    if unknown:
-        raise ValueError(
-            f"unknown N {', '.join(map(granularity_label, unknown))}; "
-            f"valid N: {', '.join(map(granularity_label, valid))}"
-        )
-    return tuple(parsed)
 
 
 def prepare_docs(docs_or_path, encoder, ns: tuple, budget: int) -> tuple[list[InterleavedDoc], str, list]:
@@ -147,7 +123,7 @@ def build_index(
     exists = Index.exists(index_uri)
     if ns is None:
         ns = Index.open(index_uri).meta.ns if exists else DEFAULT_NS
-    meta = IndexMeta.for_encoder(encoder, parse_ns(ns, encoder.granularities))
+    meta = IndexMeta.for_encoder(encoder, parse_granularities(ns, encoder.granularities))
     if exists:
         Index.open(index_uri).check_compatible(meta)
     docs, collection, failed = prepare_docs(docs_or_path, encoder, meta.ns, budget)

@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 from indexer.ann import AnnConfig
-from indexer.build import DEFAULT_BUDGET, BuildReport, build_into, parse_ns, prepare_docs
+from indexer.build import DEFAULT_BUDGET, BuildReport, build_into, prepare_docs
 from indexer.meta import META_TABLE, IndexMeta, table_names, write_meta
 from indexer.schema import sql_string
 from indexer.store import Index, create_table
+from mme_core.pooling import parse_granularities
 
 
 def rebuild_index(
@@ -32,7 +33,7 @@ def rebuild_index(
     """Re-read every collection recorded in the index (documents added as objects are re-embedded
     from their stored segments) and embed everything with `encoder` at `ns` (default: the index's)."""
     active = Index.open(index_uri)
-    ns = parse_ns(ns if ns is not None else active.meta.ns, encoder.granularities)
+    ns = parse_granularities(ns if ns is not None else active.meta.ns, encoder.granularities)
     missing = [c for c in active.meta.collections if not Path(c).is_dir()]
     if missing:
         raise ValueError(

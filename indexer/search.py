@@ -24,6 +24,7 @@ from indexer.query import check_query_tokens
 from indexer.schema import granularity_label, row_to_doc, sql_string, vector_column
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc
+from mme_core.pooling import check_granularity
 
 _RESULT_COLUMNS = ["id", "title", "source", "part", "collection", "segments", "_distance"]
 
@@ -34,15 +35,6 @@ class Hit:
     score: float  # cosine similarity in [-1, 1]
     doc: InterleavedDoc
     rank: int  # 1-based
-
-
-def parse_granularity(value) -> int | str:
-    """1, "3" -> int; "full" -> "full"; anything else -> ValueError."""
-    if value == "full" or isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise ValueError(f"N must be a positive integer or 'full', got {value!r}")
 
 
 def filter_sql(source_prefix: str | None = None, title_contains: str | None = None) -> str | None:
@@ -118,7 +110,7 @@ class Searcher:
 
     # --- queries ---------------------------------------------------------------------------------
     def check_n(self, n) -> int | str:
-        n = parse_granularity(n)
+        n = check_granularity(n)
         if n not in self.ns:
             stored = ", ".join(map(granularity_label, self.ns))
             raise ValueError(f"N={granularity_label(n)} is not stored in this index; stored N: {stored}")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from .documents import ImageSegment, InterleavedDoc, TextSegment
 from .encoder import EMBEDDING_VERSION, MMEEncoder
 from .loading import ModelNotAvailableError
-from .pooling import FULL, GRANULARITIES, check_granularity, pool_grid, pool_grids
+from .pooling import FULL, GRANULARITIES, check_granularity, parse_granularities, pool_grid, pool_grids
 
 __all__ = [
     "EMBEDDING_VERSION",
@@ -17,6 +17,7 @@ __all__ = [
     "ModelNotAvailableError",
     "TextSegment",
     "check_granularity",
+    "parse_granularities",
     "pool_grid",
     "pool_grids",
 ]

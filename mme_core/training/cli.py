@@ -18,12 +18,6 @@ from dataclasses import MISSING, fields
 from mme_core.training.config import TrainConfig
 
 
-def parse_ns(text: str) -> tuple:
-    return tuple(
-        item.strip() if item.strip() == "full" else int(item) for item in text.split(",") if item.strip()
-    )
-
-
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m mme_core.training", description="Train MME with InfoNCE over granularity pairs."
@@ -52,11 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
-    if "ns" in given:
-        try:
-            given["ns"] = parse_ns(given["ns"])
-        except ValueError as err:
-            raise ValueError(f"--ns must be comma-separated integers or 'full', got {given['ns']!r}") from err
     if args.config:
         return TrainConfig.from_file(args.config, **given)
     missing = [f"--{name}" for name in ("model", "data", "out") if name not in given]

@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from itertools import product
 
-Granularity = int | str  # an int N (N x N pooled tokens per image) or "full" (no pooling)
+from ..pooling import Granularity, parse_granularities
 
 
 @dataclass(frozen=True)
@@ -35,24 +35,11 @@ class GranularityPlan:
         return tuple(dict.fromkeys(d for _, d in self.pairs))
 
 
-def check_granularities(ns) -> tuple[Granularity, ...]:
-    ns = tuple(ns)
-    if not ns:
-        raise ValueError("granularities must not be empty; give e.g. ns=(1, 2, 3, 4, 6)")
-    for n in ns:
-        valid_int = isinstance(n, int) and not isinstance(n, bool) and n >= 1
-        if not (valid_int or n == "full"):
-            raise ValueError(f"invalid granularity {n!r}: each must be a positive int N or 'full'")
-    if len(set(ns)) != len(ns):
-        raise ValueError(f"granularities must be distinct, got {ns}")
-    return ns
-
-
 class GranularityStrategy(ABC):
     name: str = ""
 
     def __init__(self, ns, seed: int = 0) -> None:
-        self.ns = check_granularities(ns)
+        self.ns = parse_granularities(ns)
         self.seed = seed
 
     @abstractmethod

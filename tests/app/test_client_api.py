@@ -99,7 +99,8 @@ def test_client_errors_name_the_problem(app_process):
     client = Client(app_process[0], verbose=False)
     for query, n, message in [
         ([], 3, "the query is empty"),
-        (["fold"], 5, "not stored"),
+        (["fold"], 8, "not stored"),
+        (["fold"], 2.0, "unsupported granularity N=2.0; valid values are"),
         ([{"path": "/etc/passwd"}], 3, "refused image path"),  # no FileData meta: the client sends it as is
         ([{"path": "../../etc/hostname"}], 3, "refused image path"),
     ]:

@@ -30,7 +30,7 @@ def test_flags_override_a_config_file(tmp_path):
     ("argv", "message"),
     [
         (["--data", "d", "--out", "o"], "missing --model"),
-        (["--model", "m", "--data", "d", "--out", "o", "--ns", "1,two"], "--ns must be comma-separated"),
+        (["--model", "m", "--data", "d", "--out", "o", "--ns", "1,two"], "unsupported granularity N='two'"),
         (
             ["--model", "m", "--data", "d", "--out", "o", "--strategy", "best"],
             "valid strategies are random, mrl, mean",
