@@ -49,7 +49,7 @@ def test_bad_data_exits_2_and_writes_nothing(tmp_path, capsys):
     data.write_text("{broken\n")
     out = tmp_path / "out"
     assert main(["--model", "m", "--data", str(data), "--out", str(out)]) == 2
-    assert "train.jsonl:1: invalid JSON" in capsys.readouterr().err
+    assert "train.jsonl:1: not valid JSON" in capsys.readouterr().err
     assert not out.exists()
 
 
