@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import typing
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -10,9 +12,10 @@ import gradio as gr
 
 from .assets import ExampleQuery, asset
 from .collection import ZipLimits
-from .handlers import Handlers
+from .handlers import ApiHit, Handlers
 from .media import MediaRegistry, thumbnail_uri
 from .plot import EXPLANATION
+from .query import MAX_IMAGE_BYTES
 from .render import banner_html, placeholder_html
 from .service import SearchService
 
@@ -89,10 +92,15 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
     def index_zip(file, progress=gr.Progress(track_tqdm=True)):  # noqa: B008
         return handlers.index_zip(file)
 
-    def search(query: list[str | dict], n: int | str = default_n, k: int = DEFAULT_K) -> list[dict]:
-        """Search with an interleaved query: a list whose strings are text and whose
-        gradio_client.handle_file(...) items are images, in order. Returns the ranked hits."""
+    def search(query: str | list[str | dict], n: int | str = default_n, k: int = DEFAULT_K) -> list[ApiHit]:
+        """Search with an interleaved query: a plain string, or a list whose strings are text and whose
+        gradio_client.handle_file(...) items are images, in order. n is a stored granularity, k the
+        number of hits (1-50). Returns the hits best first: rank, id, score (cosine), title, source,
+        part and the document's segments ({"text": ...} or {"image": file name}) in order."""
         return handlers.api_search(query, n, k)
+
+    # New arguments go after k, with defaults, so existing clients keep working.
+    _resolve_return_annotation(search)
 
     with gr.Blocks(title=options.title, analytics_enabled=False) as demo:
         gr.HTML(
@@ -142,6 +150,7 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
         with gr.Column(scale=3, min_width=420):
             page["composer"] = gr.HTML(
                 value=[],
+                max_image_bytes=MAX_IMAGE_BYTES,
                 html_template=asset("composer.html"),
                 css_template=asset("composer.css"),
                 js_on_load=asset("composer.js"),
@@ -223,3 +232,10 @@ def _folder_info(roots: tuple[Path, ...]) -> str:
     if not roots:
         return "Disabled here: start the app with --collections-root DIR to index folders under DIR."
     return "Folders under " + ", ".join(str(r) for r in roots) + " can be indexed."
+
+
+def _resolve_return_annotation(fn) -> None:
+    """gr.api reads the return type with inspect.signature, which leaves postponed (string) annotations
+    unresolved, so view_api() would show `Any`; give it the resolved type instead."""
+    hints = typing.get_type_hints(fn)
+    fn.__signature__ = inspect.signature(fn).replace(return_annotation=hints["return"])
