@@ -1,7 +1,7 @@
 """Indexing throughput (docs/s) with the tiny random-weight DeepSeek-VL, through `build_index`.
 
-    nice -n 10 python bench/indexing_throughput.py            # 300 notes, ~5 min on 2 busy cores
-    python bench/indexing_throughput.py --quick               # 40 notes, nothing written
+    nice -n 10 python -m bench.indexing_throughput            # 300 notes, ~5 min on 2 busy cores
+    python -m bench.indexing_throughput --quick               # 40 notes, nothing written
 
 A generated Markdown collection (each note ~100 words and two 320x240 pictures) is indexed at
 N = 1, 2, 3, 4, 6 from scratch, then re-run unchanged (hash check only), then re-run after editing
@@ -21,12 +21,10 @@ from pathlib import Path
 
 from PIL import Image, ImageDraw
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.report import write_section  # noqa: E402
-from indexer.build import DEFAULT_NS, build_index  # noqa: E402
-from mme_core import MMEEncoder  # noqa: E402
-from mme_data.tiny import build_tiny  # noqa: E402
+from bench.report import write_section
+from indexer.build import DEFAULT_NS, build_index
+from mme_core import MMEEncoder
+from mme_data.tiny import build_tiny
 
 WORDS = "sand paint fold cut water knead bake screw bolt valve pipe sink dough paper glue rinse dry".split()
 
@@ -126,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
         write_section(
             "Indexing throughput",
             body,
-            "nice -n 10 python bench/indexing_throughput.py "
+            "nice -n 10 python -m bench.indexing_throughput "
             + " ".join(argv if argv is not None else sys.argv[1:]),
         )
     return 0
