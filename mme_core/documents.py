@@ -76,7 +76,7 @@ def decode_image(data: bytes, name: str = "<bytes>") -> Image.Image:
     except ValueError:
         raise
     except UnidentifiedImageError as err:  # PIL's own message is the repr of our BytesIO buffer
-        raise ValueError(f"{name} is not an image (cannot identify image file)") from err
+        raise ValueError(f"unreadable image: {name} (cannot identify image file)") from err
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
         raise ValueError(f"unreadable image: {name} ({err})") from err
     except (OSError, SyntaxError, EOFError) as err:  # truncated or corrupt data

@@ -17,6 +17,8 @@ import json
 import os
 from pathlib import Path
 
+from PIL import UnidentifiedImageError
+
 from indexer.query import clean_query_text
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment, decode_image
 
@@ -139,4 +141,10 @@ def check_image(path: str, name: str) -> None:
         limit = MAX_IMAGE_BYTES // 1024**2
         raise ValueError(f"{name} is {size / 1024**2:.1f} MB; query images up to {limit} MB are accepted")
     with open(path, "rb") as handle:
-        decode_image(handle.read(), name=name)
+        data = handle.read()
+    try:
+        decode_image(data, name=name)
+    except ValueError as err:
+        if isinstance(err.__cause__, UnidentifiedImageError):  # say plainly what a person can act on
+            raise ValueError(f"{name} is not an image (cannot identify image file)") from err
+        raise
