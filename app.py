@@ -27,8 +27,6 @@ from webapp import build_demo, launch_options, load_app, parse_config  # noqa: E
 
 __all__ = ["build_demo", "demo"]
 
-MAX_UPLOAD = "25mb"  # per file: query images and collection zips (zips are checked again when unpacked)
-
 if gr.NO_RELOAD:  # skipped when Gradio's reload mode re-executes this file after an edit
     # `gradio app.py -- --model X` hands the app its own arguments after `--`.
     APP_ARGS = sys.argv[sys.argv.index("--") + 1 :] if "--" in sys.argv else sys.argv[1:]
@@ -41,7 +39,9 @@ if __name__ == "__main__":
     demo.queue(default_concurrency_limit=2).launch(
         server_name=CONFIG.host,
         server_port=CONFIG.port,
-        max_file_size=MAX_UPLOAD,
+        # The largest upload is a collection zip; query images are held to their own, smaller limit
+        # (webapp.query.MAX_IMAGE_BYTES) by the composer and again by the server.
+        max_file_size=LOADED.options.zip_limits.max_zip_bytes,
         show_error=True,
         **launch_options(),
     )

@@ -1,6 +1,6 @@
 """Write the demo model's before/after table into docs/BENCHMARKS.md from its training report.
 
-python -m mme_data.build_demo && python bench/demo_model_report.py [demo/model/training_report.json]
+python -m mme_data.build_demo && python -m bench.demo_model_report [demo/model/training_report.json]
 """
 
 from __future__ import annotations
@@ -9,8 +9,7 @@ import json
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.report import write_section  # noqa: E402
+from bench.report import write_section
 
 
 def table(report: dict) -> str:
@@ -45,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
         note += f" ({report['cpu_seconds'] / 60:.1f} CPU-minutes; load average {load} at the end)"
     note += "."
     write_section("Demo model: untrained vs trained at each N", note + "\n\n" + table(report),
-                  command="python -m mme_data.build_demo && python bench/demo_model_report.py")  # fmt: skip
+                  command="python -m mme_data.build_demo && python -m bench.demo_model_report")  # fmt: skip
     return 0
 
 

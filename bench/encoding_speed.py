@@ -1,7 +1,7 @@
 """Encoding throughput and memory per granularity N on a random-weight DeepSeek-VL-1.3B-shaped model.
 
-    python bench/encoding_speed.py                 # fp32 and bf16, 3 rounds, writes docs/BENCHMARKS.md
-    python bench/encoding_speed.py --quick         # a small shape, to check the script in seconds
+    python -m bench.encoding_speed                 # fp32 and bf16, 3 rounds, writes docs/BENCHMARKS.md
+    python -m bench.encoding_speed --quick         # a small shape, to check the script in seconds
 
 Documents have 5 images and ~100 text tokens. Each round times every N once, round-robin, so machine
 noise hits all N alike; we report medians. Time is split into the vision tower (+ aligner) and the
@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -23,19 +22,17 @@ from pathlib import Path
 import psutil
 import torch
 from PIL import Image, ImageDraw
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from transformers import (  # noqa: E402
+from transformers import (
     AutoImageProcessor,
     AutoTokenizer,
     DeepseekVLConfig,
-    DeepseekVLForConditionalGeneration,  # noqa: E402
+    DeepseekVLForConditionalGeneration,
 )
 
-from bench.report import write_section  # noqa: E402
-from mme_core import ImageSegment, InterleavedDoc, MMEEncoder, TextSegment  # noqa: E402
-from mme_core.backbones import DeepseekVLBackbone  # noqa: E402
-from mme_data.tiny import build_tiny  # noqa: E402
+from bench.report import write_section
+from mme_core import ImageSegment, InterleavedDoc, MMEEncoder, TextSegment
+from mme_core.backbones import DeepseekVLBackbone
+from mme_data.tiny import build_tiny
 
 NS = (1, 2, 3, 4, 6, 12, "full")
 ENCODE_ALL_NS = (1, 2, 3, 4, 6)

@@ -1,7 +1,7 @@
 """Load on the real app: concurrent searches through the Gradio API, and searches during indexing.
 
-    nice -n 10 python bench/load.py              # writes "## Load" in docs/BENCHMARKS.md (~3 min)
-    python bench/load.py --quick                 # smaller, prints only
+    nice -n 10 python -m bench.load              # writes "## Load" in docs/BENCHMARKS.md (~3 min)
+    python -m bench.load --quick                 # smaller, prints only
 
 `python app.py` runs in a subprocess on 127.0.0.1 with the tiny random-weight DeepSeek-VL (built
 offline) over a generated Markdown collection. Then:
@@ -26,11 +26,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.appclient import QueueCaller, running_app  # noqa: E402
-from bench.indexing_throughput import make_collection  # noqa: E402
-from bench.report import write_section  # noqa: E402
+from bench.appclient import QueueCaller, running_app
+from bench.indexing_throughput import make_collection
+from bench.report import write_section
 
 QUERY_TEXTS = ("how to paint a sign", "fold the paper in half", "rinse the pipe", "knead the dough")
 

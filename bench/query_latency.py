@@ -1,7 +1,7 @@
 """End-to-end query latency (encode the interleaved query + search the index) on the demo model.
 
-    python bench/query_latency.py                       # demo/model + demo/collection
-    python bench/query_latency.py --model DIR --collection DIR --queries 100
+    python -m bench.query_latency                       # demo/model + demo/collection
+    python -m bench.query_latency --model DIR --collection DIR --queries 100
 
 The collection is indexed once into a temporary LanceDB directory (all stored N from one pass);
 then each example query (text and images, as the app sends them) is run one at a time at every N,
@@ -12,18 +12,16 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench.report import write_section
+from indexer import Searcher, build_index
+from indexer.sources import read_tiir_eval_set
+from mme_core import MMEEncoder
 
-from bench.report import write_section  # noqa: E402
-from indexer import Searcher, build_index  # noqa: E402
-from indexer.sources import read_tiir_eval_set  # noqa: E402
-from mme_core import MMEEncoder  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def percentile(values: list[float], q: float) -> float:

@@ -1,7 +1,7 @@
 """Search latency and recall: exact (flat) vs IVF_HNSW_SQ at 10k / 100k / 1M rows, D = 2048.
 
-    nice -n 10 python bench/search_latency.py            # full run (~25 min, ~20 GB of disk at 1M)
-    python bench/search_latency.py --quick               # 5k / 20k rows, a minute, no file written
+    nice -n 10 python -m bench.search_latency            # full run (~25 min, ~20 GB of disk at 1M)
+    python -m bench.search_latency --quick               # 5k / 20k rows, a minute, no file written
 
 Clustered random unit vectors (1,000 clusters; a point is its cluster centre plus isotropic noise,
 cosine to its centre ~0.7) are written through the product's own store (`indexer.Index.upsert`),
@@ -26,13 +26,11 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.report import write_section  # noqa: E402
-from indexer.ann import AnnConfig, indexed_columns, refresh_ann, vector_query  # noqa: E402
-from indexer.schema import vector_column  # noqa: E402
-from indexer.search import Searcher  # noqa: E402
-from indexer.store import Index, IndexMeta  # noqa: E402
+from bench.report import write_section
+from indexer.ann import AnnConfig, indexed_columns, refresh_ann, vector_query
+from indexer.schema import vector_column
+from indexer.search import Searcher
+from indexer.store import Index, IndexMeta
 
 CLUSTERS = 1_000
 NOISE = 1.0  # norm of the noise added to a unit centre
@@ -232,7 +230,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{rows:,} rows, D = {args.dim}; load average {os.getloadavg()[0]:.1f}")
             n_exact = args.exact_queries or max(5, min(n_queries, 2_000_000 // rows))
             results += run_size(rows, args.dim, n_queries, n_exact, workdir)
-    command = "python bench/search_latency.py " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m bench.search_latency " + " ".join(argv if argv is not None else sys.argv[1:])
     body = table(results, args.dim, n_queries)
     print(body)
     if not (args.quick or args.no_write):

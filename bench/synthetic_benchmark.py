@@ -1,10 +1,10 @@
 """The synthetic benchmark: generation speed and size, and its single-modality baselines.
 
-    nice -n 10 python bench/synthetic_benchmark.py          # writes its section of docs/BENCHMARKS.md
+    nice -n 10 python -m bench.synthetic_benchmark          # writes its section of docs/BENCHMARKS.md
 
 Generates the default split (5k docs, 1k queries, 6k train + 300 dev triples) three times and
 quotes the median time; measures the files (count, bytes, tar.gz); generates a demo-sized
-collection (300 docs) for the size the repo would carry; runs BM25 (LanceDB FTS) and the
+collection (300 docs) for the size the repo would carry; runs BM25 (bm25s) and the
 colour-histogram MaxSim baseline on the default test split.
 """
 
@@ -13,20 +13,18 @@ from __future__ import annotations
 import io
 import os
 import statistics
-import sys
 import tarfile
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.report import write_section  # noqa: E402
-from mme_core.evaluation.baselines import bm25_rankings, histogram_rankings  # noqa: E402
-from mme_core.evaluation.first_hits import load_roles, top1_relations  # noqa: E402
-from mme_core.evaluation.metrics import DEFAULT_METRICS, evaluate_rankings  # noqa: E402
-from mme_core.evaluation.report import table, top1_table  # noqa: E402
-from mme_core.tiir import load_tiir  # noqa: E402
-from mme_data.synthetic import SyntheticConfig, generate  # noqa: E402
+from bench.report import write_section
+from mme_core.evaluation.baselines import bm25_rankings, histogram_rankings
+from mme_core.evaluation.first_hits import load_roles, top1_relations
+from mme_core.evaluation.metrics import DEFAULT_METRICS, evaluate_rankings
+from mme_core.evaluation.report import table, top1_table
+from mme_core.tiir import load_tiir
+from mme_data.synthetic import SyntheticConfig, generate
 
 REPEATS = 3
 
@@ -73,7 +71,7 @@ def main() -> None:
         roles = load_roles(default_dir)
         runs = []
         for label, view, rank in (
-            ("BM25 (LanceDB full-text search)", "text", bm25_rankings),
+            ("BM25 (bm25s)", "text", bm25_rankings),
             ("colour-histogram MaxSim", "images", histogram_rankings),
         ):
             start = time.perf_counter()
@@ -129,7 +127,7 @@ shares most pictures) and look-alike tutorials.
     write_section(
         "Synthetic benchmark: generation and single-modality baselines",
         body,
-        command="nice -n 10 python bench/synthetic_benchmark.py",
+        command="nice -n 10 python -m bench.synthetic_benchmark",
     )
 
 

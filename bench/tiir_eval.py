@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> int:
         "--benchmarks", type=Path, help="file to write the section to (default docs/BENCHMARKS.md)"
     )
     args = parser.parse_args(argv)
-    from mme_core.evaluation.cli import EvalConfig, evaluate, parse_ns
+    from mme_core.evaluation.cli import EvalConfig, evaluate
 
     try:
         root = args.data if args.data is not None else download(args.repo)
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             model=args.model,
             adapter=args.adapter,
             dim=args.dim,
-            ns=parse_ns(args.ns),
+            ns=args.ns,
             batch_size=args.batch_size,
             device=args.device,
             dtype=args.dtype,

@@ -1,12 +1,11 @@
 """Encoder figures on the tiny offline checkpoints: time per document and cos(N, full).
 
-python bench/tiny_encoder.py   # prints a markdown table; numbers quoted in the issue note
+python -m bench.tiny_encoder   # prints a markdown table; numbers quoted in the issue note
 """
 
 from __future__ import annotations
 
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -14,9 +13,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from mme_core import GRANULARITIES, ImageSegment, InterleavedDoc, MMEEncoder, TextSegment  # noqa: E402
-from mme_data.tiny import build_tiny  # noqa: E402
+from mme_core import GRANULARITIES, ImageSegment, InterleavedDoc, MMEEncoder, TextSegment
+from mme_data.tiny import build_tiny
 
 
 def make_docs(root: Path, count: int = 16) -> list[InterleavedDoc]:

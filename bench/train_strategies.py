@@ -1,6 +1,6 @@
 """Granularity strategies side by side: random vs mrl vs mean, from the same random-weight model.
 
-    python bench/train_strategies.py [--steps 60] [--train-triples 600] [--test-docs 300] [--test-queries 100]
+    python -m bench.train_strategies [--steps 60] [--train-triples 600] [--test-docs 300] [--test-queries 100]
 
 Each strategy trains the demo recipe's from-scratch DeepSeek-VL-family model (full fine-tuning, frozen
 random vision tower) for the same number of optimiser steps on the same triples, then is measured on
@@ -17,11 +17,10 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.report import write_section  # noqa: E402
-from mme_core.training.loop import train  # noqa: E402
-from mme_core.training.retrieval_check import retrieval_metrics  # noqa: E402
-from mme_data.build_demo import DemoRecipe, load_encoder, prepare, train_config  # noqa: E402
+from bench.report import write_section
+from mme_core.training.loop import train
+from mme_core.training.retrieval_check import retrieval_metrics
+from mme_data.build_demo import DemoRecipe, load_encoder, prepare, train_config
 
 STRATEGY_NAMES = ("random", "mrl", "mean")
 

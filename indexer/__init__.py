@@ -13,7 +13,6 @@ _EXPORTS = {
     "DEFAULT_NS": "indexer.build",
     "BuildReport": "indexer.build",
     "build_index": "indexer.build",
-    "parse_ns": "indexer.build",
     "rebuild_index": "indexer.rebuild",
     "Hit": "indexer.search",
     "Searcher": "indexer.search",

@@ -216,8 +216,8 @@ def cmd_search(args) -> int:
     if not args.segments:
         raise UsageError("empty query: give at least one --text or --image (in the order they should appear)")
     from indexer.query import QueryTooLongError, clean_query_text
-    from indexer.search import Filters, Searcher, parse_granularity
-    from mme_core import ImageSegment, InterleavedDoc, TextSegment
+    from indexer.search import Filters, Searcher
+    from mme_core import ImageSegment, InterleavedDoc, TextSegment, check_granularity
 
     segments, removed = [], 0
     for kind, value in args.segments:
@@ -235,7 +235,7 @@ def cmd_search(args) -> int:
             segments.append(ImageSegment(str(Path(value).expanduser().resolve())))
     try:
         query = InterleavedDoc(tuple(segments))
-        n = parse_granularity(args.n)
+        n = check_granularity(args.n)
     except ValueError as err:
         raise UsageError(str(err)) from err
     index = existing_index(args.index)
@@ -352,11 +352,10 @@ def cmd_compact(args) -> int:
 def parse_ns_option(text: str | None):
     if text is None:
         return None
-    from indexer.build import parse_ns
-    from mme_core import GRANULARITIES
+    from mme_core import parse_granularities
 
     try:
-        return parse_ns(text, GRANULARITIES)
+        return parse_granularities(text)
     except ValueError as err:
         raise UsageError(str(err)) from err
 

@@ -23,11 +23,12 @@ from indexer.keyword import ensure_keyword_index
 from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
 from indexer.progress import PhaseProgress, ProgressCallback
-from indexer.schema import docs_to_rows, granularity_label, qualified_id, row_key, vector_column
+from indexer.schema import docs_to_rows, qualified_id, row_key, vector_column
 from indexer.skipped import Skipped
 from indexer.store import Index, prune_vision_cache
 from indexer.vision_cache import LanceVisionCache
 from mme_core.documents import InterleavedDoc
+from mme_core.pooling import parse_granularities
 
 DEFAULT_NS = (1, 2, 3, 4, 6)
 DEFAULT_BUDGET = 4096
@@ -79,31 +80,6 @@ class Prepared:
     root: str = ""
     failed: list = field(default_factory=list)  # (id, reason) of documents that cannot be measured
     skipped: list[Skipped] = field(default_factory=list)
-
-
-def parse_ns(ns, valid: tuple = ()) -> tuple:
-    """(1, 2, "full") from an iterable or a "1,2,full" string, checked against `valid` if given."""
-    items = ns.split(",") if isinstance(ns, str) else list(ns)
-    parsed = []
-    for item in items:
-        item = item.strip() if isinstance(item, str) else item
-        if item == "full" or isinstance(item, int) and not isinstance(item, bool) and item > 0:
-            parsed.append(item)
-        elif isinstance(item, str) and item.isdigit() and int(item) > 0:
-            parsed.append(int(item))
-        else:
-            raise ValueError(f"unknown N {item!r}: N is a positive integer or 'full'")
-    if not parsed:
-        raise ValueError("no N given; e.g. 1,2,3,4,6")
-    if len(set(parsed)) != len(parsed):
-        raise ValueError(f"N listed twice in {', '.join(map(granularity_label, parsed))}")
-    unknown = [n for n in parsed if valid and n not in valid]
-    if unknown:
-        raise ValueError(
-            f"unknown N {', '.join(map(granularity_label, unknown))}; "
-            f"valid N: {', '.join(map(granularity_label, valid))}"
-        )
-    return tuple(parsed)
 
 
 def check_collection_name(name: str) -> str:
@@ -243,7 +219,7 @@ def build_index(
     index_uri = str(index_uri)
     existing = Index.open(index_uri) if Index.exists(index_uri) else None
     ns = ns if ns is not None else existing.meta.ns if existing else DEFAULT_NS
-    meta = IndexMeta.for_encoder(encoder, parse_ns(ns, encoder.granularities))
+    meta = IndexMeta.for_encoder(encoder, parse_granularities(ns, encoder.granularities))
     if existing is not None:
         existing.check_compatible(meta)
     with PhaseProgress("read", 1, False, on_progress) as reading:

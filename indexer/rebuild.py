@@ -12,10 +12,11 @@ import time
 from pathlib import Path
 
 from indexer.ann import AnnConfig
-from indexer.build import DEFAULT_BUDGET, BuildReport, Prepared, build_into, parse_ns, prepare_docs
+from indexer.build import DEFAULT_BUDGET, BuildReport, Prepared, build_into, prepare_docs
 from indexer.meta import DEFAULT_TABLE, IndexMeta, table_names, write_meta
 from indexer.schema import sql_string
 from indexer.store import Index, create_table
+from mme_core.pooling import parse_granularities
 
 
 def rebuild_index(
@@ -32,7 +33,7 @@ def rebuild_index(
     """Re-read every collection recorded in the index (documents added as objects are re-embedded
     from their stored segments) and embed everything with `encoder` at `ns` (default: the index's)."""
     active = Index.open(index_uri, any_version=True)  # an older schema is re-read into the new one
-    ns = parse_ns(ns if ns is not None else active.meta.ns, encoder.granularities)
+    ns = parse_granularities(ns if ns is not None else active.meta.ns, encoder.granularities)
     roots = {name: entry["root"] for name, entry in active.meta.collections.items() if entry.get("root")}
     given = ["", *(name for name in active.meta.collections if name not in roots)]  # documents given directly
     missing = [f"{name} ({root})" for name, root in roots.items() if not Path(root).is_dir()]

@@ -31,6 +31,7 @@ from indexer.query import check_query_tokens
 from indexer.schema import granularity_label, normal_tag, row_to_doc, sql_string, vector_column
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc, TextSegment
+from mme_core.pooling import check_granularity
 
 _RESULT_COLUMNS = [
     "id",
@@ -57,15 +58,6 @@ class Hit:
     rank: int  # 1-based
     mode: str = "semantic"  # how this hit was found
     terms: tuple[str, ...] = ()  # the query's words, for highlighting what matched
-
-
-def parse_granularity(value) -> int | str:
-    """1, "3" -> int; "full" -> "full"; anything else -> ValueError."""
-    if value == "full" or isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value)
-    raise ValueError(f"N must be a positive integer or 'full', got {value!r}")
 
 
 @dataclass(frozen=True)
@@ -221,7 +213,7 @@ class Searcher:
 
     # --- queries ---------------------------------------------------------------------------------
     def check_n(self, n) -> int | str:
-        n = parse_granularity(n)
+        n = check_granularity(n)
         if n not in self.ns:
             stored = ", ".join(map(granularity_label, self.ns))
             raise ValueError(f"N={granularity_label(n)} is not stored in this index; stored N: {stored}")

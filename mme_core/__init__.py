@@ -6,7 +6,7 @@ from .batching import EncodeBudget, EncodeStats
 from .documents import ImageSegment, InterleavedDoc, TextSegment
 from .encoder import EMBEDDING_VERSION, MMEEncoder
 from .loading import ModelNotAvailableError
-from .pooling import FULL, GRANULARITIES, check_granularity, pool_grid, pool_grids
+from .pooling import FULL, GRANULARITIES, check_granularity, parse_granularities, pool_grid, pool_grids
 from .vision_cache import MemoryVisionCache, VisionCache, VisionKey
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "VisionCache",
     "VisionKey",
     "check_granularity",
+    "parse_granularities",
     "pool_grid",
     "pool_grids",
 ]

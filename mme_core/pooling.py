@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numbers
+from collections.abc import Iterable, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -14,14 +15,53 @@ GRANULARITIES: tuple[int | str, ...] = (1, 2, 3, 4, 6, 8, 12, 24, FULL)
 Granularity = int | str
 
 
-def check_granularity(n: Granularity) -> Granularity:
-    """Accept 3, "3" or "full"; refuse anything else with the list of valid choices."""
-    if isinstance(n, str) and n.strip().isdigit():
-        n = int(n)
-    if n not in GRANULARITIES or isinstance(n, bool):
-        valid = ", ".join(str(g) for g in GRANULARITIES)
-        raise ValueError(f"unsupported granularity N={n!r}; valid values are {valid}")
-    return n
+def _valid_choices(valid: Sequence[Granularity] = GRANULARITIES) -> str:
+    return ", ".join(str(g) for g in valid)
+
+
+def check_granularity(value: object) -> Granularity:
+    """One N: an int from GRANULARITIES, its exact decimal string ("3"), or "full".
+
+    This is the only granularity check in the project (CLIs, API, page, training config all call it),
+    so every entry point refuses the same values the same way: 2.0, "3 ", 5, 48, True.
+    """
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    elif isinstance(value, numbers.Integral) and not isinstance(value, bool):
+        value = int(value)  # numpy integers from arrays and sliders
+    is_int_choice = isinstance(value, int) and not isinstance(value, bool) and value in GRANULARITIES
+    if not (is_int_choice or value == FULL):
+        raise ValueError(f"unsupported granularity N={value!r}; valid values are {_valid_choices()}")
+    return value  # type: ignore[return-value]
+
+
+def parse_granularities(
+    value: object, valid: Sequence[Granularity] = GRANULARITIES
+) -> tuple[Granularity, ...]:
+    """Several N, from "1,2,full" or an iterable, each checked by `check_granularity`, distinct, in order.
+
+    `valid` narrows the choice further (e.g. an encoder configured for fewer N).
+    """
+    if isinstance(value, str):
+        items: list = value.split(",") if value else []
+    elif isinstance(value, Iterable):
+        items = list(value)
+    else:
+        raise ValueError(
+            f"granularities must be a comma-separated string like '1,2,full' or a list, got {value!r}"
+        )
+    if not items:
+        raise ValueError(f"no granularity given; e.g. 1,2,3,4,6 (valid values are {_valid_choices()})")
+    ns = tuple(check_granularity(item) for item in items)
+    repeated = sorted({str(n) for n in ns if ns.count(n) > 1})
+    if repeated:
+        raise ValueError(f"granularity N={', '.join(repeated)} listed twice in {', '.join(map(str, ns))}")
+    outside = [str(n) for n in ns if n not in valid]
+    if outside:
+        raise ValueError(
+            f"unsupported granularity N={', '.join(outside)}; valid values are {_valid_choices(valid)}"
+        )
+    return ns
 
 
 def pooled_shape(height: int, width: int, n: Granularity) -> tuple[int, int]:

@@ -1,7 +1,13 @@
-"""Read a wikiHow-TIIR-format evaluation split: docs.jsonl, queries.jsonl, qrels.jsonl.
+"""The one reader of the wikiHow-TIIR format: `docs.jsonl`, `queries.jsonl`, `qrels.jsonl`.
 
-The indexer has its own collection readers; this one serves evaluation and training inside
-mme_core, which must not import the indexer. Image paths resolve against the split's directory.
+Lines are `{"id": ..., "data": [...]}` (docs), `{"qid": ..., "data": [...]}` (queries) and
+`{"qid": ..., "did": ...}` (qrels); a `data` string ending in an image extension is an image path
+relative to the split's directory. A dataset is machine-written, so every malformed line is a
+ValueError naming file and line, found before any model loads.
+
+Evaluation and training read splits with `load_tiir` / `read_docs`; the indexer's collection
+reader (`indexer.sources.tiir`) takes the raw `read_records` and resolves pictures its own, lenient
+way (a missing picture there is a warning, not an error).
 """
 
 from __future__ import annotations
@@ -12,6 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mme_core.documents import InterleavedDoc
+
+DOCS_FILE, QUERIES_FILE, QRELS_FILE = "docs.jsonl", "queries.jsonl", "qrels.jsonl"
 
 
 @dataclass(frozen=True)
@@ -25,25 +33,37 @@ class TIIRSplit:
         query_ids = {query.id for query in self.queries}
         for qid, relevant in self.qrels.items():
             if qid not in query_ids:
-                raise ValueError(f"qrels name query {qid!r}, which queries.jsonl does not have")
+                raise ValueError(f"qrels name query {qid!r}, which {QUERIES_FILE} does not have")
             unknown = sorted(relevant - doc_ids)
             if unknown:
-                raise ValueError(f"qrels of query {qid!r} name documents not in docs.jsonl: {unknown[:3]}")
+                raise ValueError(f"qrels of query {qid!r} name documents not in {DOCS_FILE}: {unknown[:3]}")
         unjudged = sorted(query_ids - set(self.qrels))
         if unjudged:
             raise ValueError(f"{len(unjudged)} queries have no qrels, e.g. {unjudged[:3]}")
 
 
+@dataclass(frozen=True)
+class TIIRRecord:
+    """One checked `docs.jsonl` / `queries.jsonl` line: its id and its `data` list of strings."""
+
+    line: int
+    id: str
+    data: list[str]
+
+
 def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
-    """(line number, record) for each non-blank line; a bad line raises ValueError naming file and line."""
+    """(line number, object) for each non-blank line; a bad line raises ValueError naming file and line."""
+    path = Path(path)
     if not path.is_file():
         raise ValueError(f"missing file: {path}")
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
+    with path.open("rb") as lines:
+        for number, raw in enumerate(lines, start=1):
+            if not raw.strip():
                 continue
             try:
-                record = json.loads(line)
+                record = json.loads(raw.decode("utf-8"))
+            except UnicodeDecodeError as err:
+                raise ValueError(f"{path}:{number}: not UTF-8 text ({err.reason})") from err
             except json.JSONDecodeError as err:
                 raise ValueError(f"{path}:{number}: not valid JSON ({err.msg})") from err
             if not isinstance(record, dict):
@@ -51,46 +71,80 @@ def read_jsonl(path: Path) -> Iterator[tuple[int, dict]]:
             yield number, record
 
 
-def field(record: dict, key: str, path: Path, number: int, kind: type = str):
+def record_id(record: dict, key: str, path: Path, number: int) -> str:
+    """An identifier field as a string: a non-empty string or an integer (not a boolean)."""
     if key not in record:
-        raise ValueError(
-            f"{path}:{number}: missing key {key!r} (found {', '.join(sorted(record)) or 'none'})"
-        )
+        found = ", ".join(sorted(record)) or "none"
+        raise ValueError(f"{path}:{number}: missing key {key!r} (found: {found})")
     value = record[key]
-    if kind is str and not isinstance(value, (str, int)) or kind is list and not isinstance(value, list):
-        raise ValueError(f"{path}:{number}: {key!r} must be a {kind.__name__}, got {type(value).__name__}")
-    return str(value) if kind is str else value
+    if isinstance(value, bool) or not isinstance(value, str | int) or str(value) == "":
+        raise ValueError(f"{path}:{number}: {key!r} must be a non-empty string or integer, got {value!r}")
+    return str(value)
 
 
-def read_items(path: Path, id_key: str, root: Path) -> list[InterleavedDoc]:
-    items: list[InterleavedDoc] = []
+def read_records(path: Path, id_key: str) -> Iterator[TIIRRecord]:
+    """Checked records of a docs/queries file: ids present and unique, `data` a list of strings."""
     seen: set[str] = set()
     for number, record in read_jsonl(path):
-        item_id = field(record, id_key, path, number)
+        item_id = record_id(record, id_key, path, number)
         if item_id in seen:
             raise ValueError(f"{path}:{number}: duplicate {id_key} {item_id!r}")
         seen.add(item_id)
-        try:
-            data = field(record, "data", path, number, list)
-            doc = InterleavedDoc.from_data(data, root=root, id=item_id, source=str(path))
-        except ValueError as err:
-            raise ValueError(f"{path}:{number}: {err}") from err
-        items.append(doc)
-    if not items:
+        data = record.get("data")
+        if not isinstance(data, list):
+            raise ValueError(f"{path}:{number}: 'data' must be a list of strings, got {type(data).__name__}")
+        for position, item in enumerate(data):
+            if not isinstance(item, str):
+                raise ValueError(
+                    f"{path}:{number}: 'data' must be a list of strings; "
+                    f"item {position} is a {type(item).__name__}"
+                )
+        yield TIIRRecord(number, item_id, data)
+
+
+def read_docs(path: Path, id_key: str = "id", root: Path | None = None) -> dict[str, InterleavedDoc]:
+    """id -> document, in file order; every picture must exist (checked here, not mid-run)."""
+    path = Path(path)
+    root = path.parent if root is None else Path(root)
+    docs: dict[str, InterleavedDoc] = {}
+    for record in read_records(path, id_key):
+        where = f"{path}:{record.line}"
+        docs[record.id] = document(record.data, root, where, id=record.id, source=str(path))
+    if not docs:
         raise ValueError(f"{path} has no records")
-    return items
+    return docs
+
+
+def document(data, root: Path, where: str, **provenance) -> InterleavedDoc:
+    """A `data` list as a document whose pictures exist; ValueError prefixed with `where` otherwise."""
+    try:
+        doc = InterleavedDoc.from_data(data, root=root, **provenance)
+    except ValueError as err:
+        raise ValueError(f"{where}: {err}") from err
+    for image in doc.images:
+        if not Path(image.path).is_file():
+            raise ValueError(f"{where}: image not found: {image.path}")
+    return doc
+
+
+def read_qrel_pairs(path: Path) -> list[tuple[str, str]]:
+    """(qid, did) judgements in file order (training keeps this order; evaluation groups them)."""
+    return [
+        (record_id(record, "qid", path, number), record_id(record, "did", path, number))
+        for number, record in read_jsonl(path)
+    ]
 
 
 def load_tiir(directory: str | Path) -> TIIRSplit:
     """Load a split; every problem (missing file, bad line, dangling id) is a ValueError naming it."""
     root = Path(directory)
     if not root.is_dir():
-        raise ValueError(f"not a directory: {root} (expected docs.jsonl, queries.jsonl, qrels.jsonl inside)")
-    docs = read_items(root / "docs.jsonl", "id", root)
-    queries = read_items(root / "queries.jsonl", "qid", root)
+        raise ValueError(
+            f"not a directory: {root} (expected {DOCS_FILE}, {QUERIES_FILE}, {QRELS_FILE} inside)"
+        )
+    docs = read_docs(root / DOCS_FILE)
+    queries = read_docs(root / QUERIES_FILE, id_key="qid")
     qrels: dict[str, set[str]] = {}
-    for number, record in read_jsonl(root / "qrels.jsonl"):
-        qid = field(record, "qid", root / "qrels.jsonl", number)
-        did = field(record, "did", root / "qrels.jsonl", number)
+    for qid, did in read_qrel_pairs(root / QRELS_FILE):
         qrels.setdefault(qid, set()).add(did)
-    return TIIRSplit(docs, queries, qrels)
+    return TIIRSplit(list(docs.values()), list(queries.values()), qrels)

@@ -1,7 +1,9 @@
 // Interleaved query composer: an ordered list of text boxes and images.
 // Runs as gr.HTML js_on_load with (element, trigger, props, server, upload, watch) in scope.
 // props.value is the list Python receives: {type:"text", text} | {type:"image", path|ref, name, url}.
-const MAX_BYTES = 10 * 1024 * 1024;
+// The server's limit (webapp.query.MAX_IMAGE_BYTES), handed over as a prop so both say the same.
+const MAX_BYTES = props.max_image_bytes;
+const MAX_MB = Math.round(MAX_BYTES / 1048576);
 const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp"];
 const list = element.querySelector(".mme-items");
 const empty = element.querySelector(".mme-empty");
@@ -130,7 +132,7 @@ async function addImages(files, at) {
       continue;
     }
     if (file.size > MAX_BYTES) {
-      showError(`${file.name} is ${(file.size / 1048576).toFixed(1)} MB; images up to 10 MB are accepted.`);
+      showError(`${file.name} is ${(file.size / 1048576).toFixed(1)} MB; query images up to ${MAX_MB} MB are accepted.`);
       continue;
     }
     const it = { type: "image", name: file.name || "pasted image", url: URL.createObjectURL(file), pending: true, uid: nextId++ };

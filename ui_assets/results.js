@@ -15,6 +15,8 @@ element.addEventListener("click", async (event) => {
     full.hidden = true;
     preview.hidden = false;
     expand.textContent = "Show full document";
+    // Collapsing a long document must not leave the reader far below the card it belonged to.
+    if (card.getBoundingClientRect().top < 0) card.scrollIntoView({ block: "start" });
     return;
   }
   expand.disabled = true;

@@ -7,6 +7,7 @@ message in the results area, not as a crash; the API endpoint raises them as gr.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypedDict
 
 import gradio as gr
 
@@ -20,6 +21,32 @@ from .render import error_html, full_document_html, notice_html, results_html, s
 from .service import SearchService
 
 PLOTTED_RESULTS = 5
+
+
+class ApiSegment(TypedDict, total=False):
+    """One segment of a hit, in document order: {"text": ...} or {"image": file name}."""
+
+    text: str
+    image: str
+
+
+class ApiHit(TypedDict):
+    """One ranked hit as `/search` returns it (shown typed by gradio_client's `view_api()`)."""
+
+    rank: int
+    id: str
+    score: float  # higher is better: cosine (semantic), BM25 (keyword) or rank fusion (hybrid)
+    mode: str  # how the hit was found: keyword, semantic or hybrid
+    title: str
+    source: str
+    part: int
+    segments: list[ApiSegment]
+
+
+def refusal(err: ValueError) -> gr.Error:
+    """A person's mistake answered to the client, without a traceback in the server log (Gradio
+    prints one for every other exception, which is what a real fault should get)."""
+    return gr.Error(str(err), print_exception=False)
 
 
 class Handlers:
@@ -66,26 +93,26 @@ class Handlers:
             return None
         return dominance_figure(rows, state["n"], self.service.tokens_per_image(state["n"]))
 
-    def api_search(self, query, n, k, mode=None, collections=None, folders=None, tags=None) -> list[dict]:
+    def api_search(self, query, n, k, mode=None, collections=None, folders=None, tags=None) -> list[ApiHit]:
         try:
             query = doc_from_api(query, self.media)
             outcome = self.service.search(query, n, _as_k(k), mode, collections, folders, tags)
         except ValueError as err:
-            raise gr.Error(str(err)) from err
+            raise refusal(err) from err
         return [hit_record(hit) for hit in outcome.hits]
 
     # --- composer loaders ---------------------------------------------------------------------------
 
     def example(self, index) -> list[dict]:
         if not isinstance(index, int) or not 0 <= index < len(self.examples):
-            raise gr.Error(f"no example number {index!r}; there are {len(self.examples)}")
+            raise refusal(ValueError(f"no example number {index!r}; there are {len(self.examples)}"))
         return self.examples[index]
 
     def more_like_this(self, token) -> list[dict]:
         try:
             return composer_from_doc(self.media.document(token), self.media)
         except ValueError as err:
-            raise gr.Error(str(err)) from err
+            raise refusal(err) from err
 
     def full_document(self, token) -> str:
         try:
@@ -191,7 +218,7 @@ def index_summary(report) -> str:
     )
 
 
-def hit_record(hit) -> dict:
+def hit_record(hit) -> ApiHit:
     """A hit as plain JSON for API clients (image segments by file name, never by server path)."""
     doc = hit.doc
     return {
@@ -206,7 +233,7 @@ def hit_record(hit) -> dict:
     }
 
 
-def _segment_record(segment) -> dict:
+def _segment_record(segment) -> ApiSegment:
     return {"text": segment.text} if isinstance(segment, TextSegment) else {"image": Path(segment.path).name}
 
 

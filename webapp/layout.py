@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+import typing
 from dataclasses import dataclass, field
 from html import escape
 from pathlib import Path
@@ -11,9 +13,10 @@ import gradio as gr
 from .assets import ExampleQuery, asset
 from .collection import ZipLimits
 from .collection_tab import collection_tab, search_filters, wire_removal
-from .handlers import Handlers
+from .handlers import ApiHit, Handlers
 from .media import MediaRegistry, thumbnail_uri
 from .plot import EXPLANATION
+from .query import MAX_IMAGE_BYTES
 from .render import banner_html, placeholder_html
 from .service import SearchService
 
@@ -92,20 +95,24 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         return handlers.index_zip(file, lambda p: progress(p.fraction, desc=p.describe()))
 
     def search(
-        query: list[str | dict],
+        query: str | list[str | dict],
         n: int | str = default_n,
         k: int = DEFAULT_K,
         mode: str = "",
         collections: list[str] | None = None,
         folders: list[str] | None = None,
         tags: list[str] | None = None,
-    ) -> list[dict]:
-        """Search with an interleaved query: a list whose strings are text and whose
-        gradio_client.handle_file(...) items are images, in order. mode is "keyword", "semantic",
-        "hybrid" or "" (the index's default); collections (default: your own, else the demo),
-        folders (path prefixes) and tags narrow the search. Returns the ranked hits, each with the
-        mode that found it."""
+    ) -> list[ApiHit]:
+        """Search with an interleaved query: a plain string, or a list whose strings are text and whose
+        gradio_client.handle_file(...) items are images, in order. n is a stored granularity, k the
+        number of hits (1-50). mode is "keyword", "semantic", "hybrid" or "" (the index's default);
+        collections (default: your own, else the demo), folders (path prefixes) and tags narrow the
+        search. Returns the hits best first: rank, id, score, the mode that found it, title, source,
+        part and the document's segments ({"text": ...} or {"image": file name}) in order."""
         return handlers.api_search(query, n, k, mode, collections, folders, tags)
+
+    # New arguments go after k, with defaults, so existing clients keep working.
+    _resolve_return_annotation(search)
 
     with gr.Blocks(title=options.title, analytics_enabled=False) as demo:
         gr.HTML(
@@ -165,6 +172,7 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
         with gr.Column(scale=3, min_width=420):
             page["composer"] = gr.HTML(
                 value=[],
+                max_image_bytes=MAX_IMAGE_BYTES,
                 html_template=asset("composer.html"),
                 css_template=asset("composer.css"),
                 js_on_load=asset("composer.js"),
@@ -227,3 +235,10 @@ def _examples_html(examples: tuple[ExampleQuery, ...]) -> str:
 
 def _clip(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
+def _resolve_return_annotation(fn) -> None:
+    """gr.api reads the return type with inspect.signature, which leaves postponed (string) annotations
+    unresolved, so view_api() would show `Any`; give it the resolved type instead."""
+    hints = typing.get_type_hints(fn)
+    fn.__signature__ = inspect.signature(fn).replace(return_annotation=hints["return"])

@@ -97,8 +97,8 @@ class MediaRegistry:
             raise ValueError(f"uploaded image path must be a non-empty string, got {path!r}")
         real = Path(os.path.realpath(path))
         if not real.is_relative_to(self.upload_root):
-            raise ValueError(
-                f"refused image path {path!r}: only files uploaded to this app ({self.upload_root}) "
+            raise ValueError(  # the server's upload folder is not named: it is no business of the client
+                f"refused image path {path!r}: only files uploaded to this app "
                 "or images it has shown can be used in a query"
             )
         if not real.is_file():

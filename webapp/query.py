@@ -5,7 +5,8 @@ The composer (ui_assets/composer.js) sends a JSON list of items:
     {"type": "image", "path": "<server path returned by upload()>", "name": "photo.jpg", "url": "..."}
     {"type": "image", "ref": "<token of an image the app has shown>", "url": "data:..."}
 The API endpoint takes a plainer list: strings are text, gradio_client `handle_file(...)` dicts are
-images. Both are checked here, so a client cannot make the app open a file it did not upload.
+images; a plain string is a one-text query. Both are checked here, so a client cannot make the app
+open a file it did not upload.
 Text loses its control characters and must be valid Unicode (`indexer.query.clean_query_text`);
 the token budget is checked by the Searcher, which refuses an over-long query rather than cut it.
 """
@@ -13,15 +14,19 @@ the token budget is checked by the Searcher, which refuses an over-long query ra
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
+from PIL import UnidentifiedImageError
+
 from indexer.query import clean_query_text
-from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
+from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment, decode_image
 
 from .media import MediaRegistry, thumbnail_uri
 
 MAX_ITEMS = 48
 MAX_IMAGES = 16
+MAX_IMAGE_BYTES = 10 * 1024**2  # per query image; the composer (props.max_image_bytes) refuses the same
 MAX_TEXT_CHARS = 20_000
 ITEM_TYPES = ("text", "image")
 
@@ -57,8 +62,9 @@ def doc_from_composer(value: object, media: MediaRegistry) -> InterleavedDoc:
 
 
 def doc_from_api(query: object, media: MediaRegistry) -> InterleavedDoc:
-    """The API form: a list whose strings are text and whose file dicts are images, in order."""
-    items = _as_list(query)
+    """The API form: a list whose strings are text and whose file dicts are images, in order;
+    a plain string is a query of that one text (never parsed as JSON)."""
+    items = _as_list([query] if isinstance(query, str) else query)
     segments: list[TextSegment | ImageSegment] = []
     names: dict[str, str] = {}
     for position, item in enumerate(items):
@@ -123,10 +129,22 @@ def _checked(segments: list[TextSegment | ImageSegment], names: dict[str, str]) 
             f"the query text is {text_chars:,} characters; at most {MAX_TEXT_CHARS:,} are allowed"
         )
     for image in images:
-        try:
-            image.load()
-        except ValueError as err:
-            raise ValueError(
-                f"image {names.get(image.path, Path(image.path).name)!r} cannot be used: {err}"
-            ) from err
+        check_image(image.path, names.get(image.path, Path(image.path).name))
     return InterleavedDoc(tuple(segments), id="query", title="query")
+
+
+def check_image(path: str, name: str) -> None:
+    """Size and decode check of one query image; messages name the file as the person gave it
+    (`name`), never the server's upload path."""
+    size = os.stat(path).st_size
+    if size > MAX_IMAGE_BYTES:
+        limit = MAX_IMAGE_BYTES // 1024**2
+        raise ValueError(f"{name} is {size / 1024**2:.1f} MB; query images up to {limit} MB are accepted")
+    with open(path, "rb") as handle:
+        data = handle.read()
+    try:
+        decode_image(data, name=name)
+    except ValueError as err:
+        if isinstance(err.__cause__, UnidentifiedImageError):  # say plainly what a person can act on
+            raise ValueError(f"{name} is not an image (cannot identify image file)") from err
+        raise

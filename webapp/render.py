@@ -13,9 +13,9 @@ from pathlib import Path
 from mme_core.documents import InterleavedDoc, TextSegment
 
 from .highlight import highlight
-from .media import FULL_VIEW_SIDE, MediaRegistry, thumbnail_uri
+from .media import FULL_VIEW_SIDE, THUMBNAIL_SIDE, MediaRegistry, thumbnail_uri
 
-PREVIEW_SEGMENTS = 8
+PREVIEW_STEPS = 3
 PREVIEW_TEXT_CHARS = 240
 SCORE_TITLES = {
     "semantic": "cosine similarity",
@@ -37,7 +37,7 @@ def results_html(
     elapsed_ms: float,
     mode: str = "",
 ) -> str:
-    """Ranked cards; each shows its document interleaved (text and thumbnails in order)."""
+    """Ranked cards; each shows its document step by step (each text with its own pictures, in order)."""
     if not hits:
         return notice_html("No documents matched. Is the collection indexed? See the Collection tab.")
     summary = (
@@ -74,28 +74,53 @@ def _card(hit, media: MediaRegistry) -> str:
     )
 
 
-def document_body(doc: InterleavedDoc, preview: bool, terms: Sequence[str] = ()) -> str:
-    """The segments in order: text and images (thumbnails in a preview, larger in full)."""
-    parts: list[str] = []
-    shown = 0
-    for position, segment in enumerate(doc.segments):
-        if preview and shown == PREVIEW_SEGMENTS:
-            hidden = len(doc.segments) - position
-            parts.append(
-                f'<p class="mme-more-segments">… {hidden} more segment{"s" if hidden > 1 else ""}</p>'
-            )
-            break
+def steps(doc: InterleavedDoc) -> list[tuple[str, list[str]]]:
+    """The document as (text, pictures after it) steps, in order. Pictures belong to the text before
+    them, as in a how-to ("Fold the paper." [photo]); pictures before any text form a step of their own."""
+    grouped: list[tuple[str, list[str]]] = []
+    for segment in doc.segments:
         if isinstance(segment, TextSegment):
-            html = _text_html(segment.text, doc.title if preview and position == 0 else "", preview, terms)
-            if not html:
-                continue
-            parts.append(f'<p class="mme-text">{html}</p>')
+            grouped.append((segment.text, []))
+        elif grouped:
+            grouped[-1][1].append(segment.path)
         else:
-            uri = thumbnail_uri(segment.path) if preview else thumbnail_uri(segment.path, FULL_VIEW_SIDE)
-            name = escape(Path(segment.path).name)
-            parts.append(f'<img class="mme-image" src="{uri}" alt="{name}" title="{name}" loading="lazy">')
-        shown += 1
-    return "".join(parts)
+            grouped.append(("", [segment.path]))
+    return grouped
+
+
+def document_body(doc: InterleavedDoc, preview: bool, terms: Sequence[str] = ()) -> str:
+    """One row per step: its text, and beside it (below it when the card is narrow) its own pictures.
+
+    A preview shows the first PREVIEW_STEPS steps with clipped text and thumbnails; the full view
+    shows every step at a larger picture size. Pictures are inline data URIs, never lazy-loaded:
+    a lazy image inside a collapsed card loads as an empty sliver.
+    """
+    all_steps = steps(doc)
+    shown = all_steps[:PREVIEW_STEPS] if preview else all_steps
+    side = THUMBNAIL_SIDE if preview else FULL_VIEW_SIDE
+    rows: list[str] = []
+    for position, (text, pictures) in enumerate(shown):
+        html = _text_html(text, doc.title if preview and position == 0 else "", preview, terms)
+        if not html and not pictures:
+            continue
+        text_html = f'<p class="mme-text">{html}</p>' if html else ""
+        figures = "".join(_picture(path, side) for path in pictures)
+        pictures_html = f'<div class="mme-step-pictures">{figures}</div>' if figures else ""
+        kind = "mme-step" + ("" if pictures else " mme-step-text-only")
+        rows.append(f'<li class="{kind}">{text_html}{pictures_html}</li>')
+    hidden = len(all_steps) - len(shown)
+    more = (
+        f'<p class="mme-more-steps">… {hidden} more step{"s" if hidden > 1 else ""}: '
+        "show the full document to read them</p>"
+        if hidden
+        else ""
+    )
+    return f'<ol class="mme-steps">{"".join(rows)}</ol>{more}'
+
+
+def _picture(path: str, side: int) -> str:
+    name = escape(Path(path).name)
+    return f'<img class="mme-image" src="{thumbnail_uri(path, side)}" alt="{name}" title="{name}">'
 
 
 def _text_html(text: str, title_to_drop: str, preview: bool, terms: Sequence[str] = ()) -> str:
@@ -107,12 +132,15 @@ def _text_html(text: str, title_to_drop: str, preview: bool, terms: Sequence[str
     text = "\n".join(lines).strip()
     if preview and len(text) > PREVIEW_TEXT_CHARS:
         text = text[:PREVIEW_TEXT_CHARS].rsplit(" ", 1)[0] + " …"
-    html = []
+    html: list[str] = []
+    after_heading = False
     for line in text.splitlines():
         if line.startswith("#"):
             html.append(f'<span class="mme-heading-text">{highlight(line.lstrip("#").strip(), terms)}</span>')
-        else:
+            after_heading = True
+        elif not (after_heading and not line.strip()):  # a heading is a block: no blank line under it
             html.append(highlight(line, terms))  # escaped, the query's words in <mark>
+            after_heading = False
     return "\n".join(html).strip()
 
 

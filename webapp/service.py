@@ -74,13 +74,8 @@ class SearchService:
         return int(self.encoder.tokens_per_image(n))
 
     def stored_n(self, n: object) -> object:
-        """The stored granularity matching `n` (the page sends numbers; "full" stays a string)."""
-        for stored in self.ns:
-            if str(stored) == str(n).strip() or (
-                isinstance(n, float) and n.is_integer() and stored == int(n)
-            ):
-                return stored
-        raise ValueError(f"N = {n!r} is not stored in this index; valid values are {list(self.ns)}")
+        """The stored granularity `n` (checked like everywhere else by `mme_core.check_granularity`)."""
+        return self.searcher.check_n(n)
 
     def search(
         self,

@@ -1,17 +1,12 @@
-"""The wikiHow-TIIR triplet: `docs.jsonl`, `queries.jsonl`, `qrels.jsonl` plus an image root.
-
-Lines are `{"id": ..., "data": [...]}` (docs), `{"qid": ..., "data": [...]}` (queries) and
-`{"qid": ..., "did": ...}` (qrels); a `data` string ending in an image extension is an image path,
-relative to the image root. A dataset is machine-written, so a malformed line is an error (ValueError
-naming file and line), while missing pictures are warned about once per file with a count: at 155k
+"""A wikiHow-TIIR directory as a collection: the format is read by `mme_core.tiir` (one reader,
+malformed lines are ValueErrors naming file and line); this adapter resolves pictures against an
+image root the collection way. Missing pictures are warned about once per file with a count: at 155k
 documents and ~770k images a warning per image would bury the message.
 """
 
 from __future__ import annotations
 
-import json
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -24,8 +19,7 @@ from indexer.sources.base import (
     warn,
 )
 from mme_core.documents import ImageSegment, InterleavedDoc, Segment, TextSegment, is_image_reference
-
-DOCS_FILE, QUERIES_FILE, QRELS_FILE = "docs.jsonl", "queries.jsonl", "qrels.jsonl"
+from mme_core.tiir import DOCS_FILE, QRELS_FILE, QUERIES_FILE, read_qrel_pairs, read_records
 
 
 @dataclass(frozen=True)
@@ -50,18 +44,17 @@ class TiirReader(CollectionReader):
     def read(self, root: str | Path) -> list[InterleavedDoc]:
         path = _required(Path(root), DOCS_FILE)
         images = self._resolver(Path(root))
-        return sorted(_read_records(path, "id", images, source=DOCS_FILE), key=lambda doc: doc.id)
+        return sorted(_documents(path, "id", images, source=DOCS_FILE), key=lambda doc: doc.id)
 
     def read_eval_set(self, root: str | Path) -> TiirEvalSet:
         """Queries and qrels for evaluation; qrels naming an unknown query are an error."""
         root = Path(root)
         queries_path, qrels_path = _required(root, QUERIES_FILE), _required(root, QRELS_FILE)
-        queries = {q.id: q for q in _read_records(queries_path, "qid", self._resolver(root), QUERIES_FILE)}
+        queries = {q.id: q for q in _documents(queries_path, "qid", self._resolver(root), QUERIES_FILE)}
         relevant: dict[str, set[str]] = {}
-        for line_number, record in _json_lines(qrels_path):
-            qid, did = (_identifier(record, key, qrels_path, line_number) for key in ("qid", "did"))
+        for qid, did in read_qrel_pairs(qrels_path):
             if qid not in queries:
-                raise ValueError(f"{qrels_path}:{line_number}: qid {qid!r} is not in {QUERIES_FILE}")
+                raise ValueError(f"{qrels_path}: qid {qid!r} is not in {QUERIES_FILE}")
             relevant.setdefault(qid, set()).add(did)
         unjudged = len(queries) - len(relevant)
         if unjudged:
@@ -96,18 +89,12 @@ def _required(root: Path, file_name: str) -> Path:
     return path
 
 
-def _read_records(path: Path, id_key: str, images: ImageResolver, source: str) -> list[InterleavedDoc]:
+def _documents(path: Path, id_key: str, images: ImageResolver, source: str) -> list[InterleavedDoc]:
     problems: list[CollectionWarning] = []
     images = replace(images, report=problems.append)
-    docs, seen = [], set()
-    for line_number, record in _json_lines(path):
-        doc_id = _identifier(record, id_key, path, line_number)
-        if doc_id in seen:
-            raise ValueError(f"{path}:{line_number}: duplicate {id_key} {doc_id!r}")
-        seen.add(doc_id)
-        data = record.get("data")
-        if not isinstance(data, list) or not all(isinstance(item, str) for item in data):
-            raise ValueError(f"{path}:{line_number}: 'data' must be a list of strings")
+    docs = []
+    for record in read_records(path, id_key):
+        doc_id, data, line_number = record.id, record.data, record.line
         where = f"{path.name}:{line_number}"
         segments: list[Segment] = []
         for item in data:
@@ -133,26 +120,3 @@ def _read_records(path: Path, id_key: str, images: ImageResolver, source: str) -
             reason=next(iter(reasons)) if len(reasons) == 1 else "other",
         )
     return docs
-
-
-def _json_lines(path: Path) -> Iterator[tuple[int, dict]]:
-    with path.open("rb") as lines:
-        for line_number, raw in enumerate(lines, start=1):
-            if not raw.strip():
-                continue
-            try:
-                record = json.loads(raw.decode("utf-8"))
-            except (UnicodeDecodeError, json.JSONDecodeError) as err:
-                raise ValueError(f"{path}:{line_number}: not a JSON line ({err})") from err
-            if not isinstance(record, dict):
-                raise ValueError(f"{path}:{line_number}: expected a JSON object, got {type(record).__name__}")
-            yield line_number, record
-
-
-def _identifier(record: dict, key: str, path: Path, line_number: int) -> str:
-    value = record.get(key)
-    if isinstance(value, bool) or not isinstance(value, (str, int)) or str(value) == "":
-        raise ValueError(
-            f"{path}:{line_number}: {key!r} must be a non-empty string or integer, got {value!r}"
-        )
-    return str(value)

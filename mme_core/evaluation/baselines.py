@@ -1,7 +1,7 @@
 """Single-modality baselines for the interleaved benchmark.
 
-- Text only: BM25 over all the text of each document, by LanceDB's full-text search (an in-memory
-  table in a temporary directory, dropped afterwards; the product's own index lives in `indexer`).
+- Text only: BM25 over all the text of each document with `bm25s` (Lucene's BM25 variant, English
+  stop words removed and Snowball-stemmed like a full-text index would; in memory, no storage).
 - Image only, model-free: each picture becomes a spatial colour histogram (2x2 cells x 4^3 RGB bins,
   square-rooted so the cosine is the Bhattacharyya coefficient); a query scores a document by the
   mean over its pictures of the best-matching document picture (MaxSim). It ignores text and order
@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Sequence
 
 import numpy as np
@@ -25,26 +24,34 @@ HISTOGRAM_SIDE = 64  # pictures are resized to this square first
 
 
 def bm25_rankings(docs: Sequence[InterleavedDoc], queries: Sequence[InterleavedDoc], k: int = 100) -> dict:
-    """qid -> up to k doc ids by BM25 (queries or documents without text rank nothing / are never found)."""
-    import lancedb
-    import pyarrow as pa
-    from lancedb.index import FTS
+    """qid -> up to k doc ids by BM25 (queries or documents without text rank nothing / are never found).
+
+    Only documents sharing at least one term with the query are ranked, as a full-text search would.
+    """
+    import bm25s
+    import Stemmer
 
     if k < 1:
         raise ValueError(f"k must be >= 1, got {k}")
-    rankings: dict[str, list[str]] = {}
-    with tempfile.TemporaryDirectory(prefix="bm25-") as tmp:
-        table = lancedb.connect(tmp).create_table(
-            "docs", pa.table({"id": [d.id for d in docs], "text": [d.text for d in docs]})
-        )
-        table.create_index("text", config=FTS())
-        for query in queries:
-            text = " ".join(query.text.split())
-            if not text:
-                rankings[query.id] = []
-                continue
-            hits = table.search(text, query_type="fts").limit(k).to_list()
-            rankings[query.id] = [hit["id"] for hit in hits]
+    stemmer = Stemmer.Stemmer("english")
+
+    def terms(texts: list[str]) -> list[list[str]]:
+        return bm25s.tokenize(texts, stopwords="en", stemmer=stemmer, return_ids=False, show_progress=False)
+
+    with_text = [d for d in docs if d.text.strip()]
+    rankings: dict[str, list[str]] = {query.id: [] for query in queries}
+    if not with_text:
+        return rankings
+    retriever = bm25s.BM25()
+    retriever.index(terms([d.text for d in with_text]), show_progress=False)
+    ids = np.asarray([d.id for d in with_text], dtype=object)
+    for query, query_terms in zip(queries, terms([q.text for q in queries]), strict=True):
+        known = [term for term in query_terms if term in retriever.vocab_dict]
+        if not known:
+            continue
+        scores = retriever.get_scores(known)  # (D_with_text,)
+        order = np.argsort(-scores, kind="stable")[:k]
+        rankings[query.id] = ids[order[scores[order] > 0]].tolist()
     return rankings
 
 

@@ -23,6 +23,7 @@ from mme_core.evaluation.first_hits import load_roles, top1_relations
 from mme_core.evaluation.metrics import DEFAULT_METRICS, evaluate_rankings
 from mme_core.evaluation.ranking import rank_exact
 from mme_core.loading import ModelNotAvailableError
+from mme_core.pooling import parse_granularities
 from mme_core.tiir import TIIRSplit, load_tiir
 
 VIEWS = ("interleaved", "text", "images")
@@ -39,7 +40,7 @@ class EvalConfig:
     model: str | None = None
     adapter: str | None = None
     dim: int | None = None  # Matryoshka output dim, for models trained for it
-    ns: tuple = (1, 2, 3, 4, 6, "full")
+    ns: tuple | str = (1, 2, 3, 4, 6, "full")
     shuffles: tuple[str, ...] = ("none",)
     views: tuple[str, ...] = ("interleaved",)
     baselines: tuple[str, ...] = ()
@@ -52,6 +53,7 @@ class EvalConfig:
     metrics: tuple[str, ...] = field(default=DEFAULT_METRICS)
 
     def __post_init__(self) -> None:
+        object.__setattr__(self, "ns", parse_granularities(self.ns))  # "1,2,full" or a list
         for name, chosen, valid in (
             ("shuffle", self.shuffles, SHUFFLES),
             ("view", self.views, VIEWS),
@@ -74,12 +76,6 @@ class EvalConfig:
 
 def parse_list(text: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in text.split(",") if item.strip())
-
-
-def parse_ns(text: str) -> tuple:
-    from mme_core.pooling import check_granularity
-
-    return tuple(dict.fromkeys(check_granularity(item) for item in parse_list(text)))
 
 
 def view_of(doc: InterleavedDoc, view: str) -> InterleavedDoc | None:
@@ -148,7 +144,7 @@ def baseline_runs(split: TIIRSplit, config: EvalConfig, roles: dict | None = Non
     from mme_core.evaluation.baselines import bm25_rankings, histogram_rankings
 
     systems = {
-        "bm25": ("BM25 (LanceDB full-text search)", "text", bm25_rankings),
+        "bm25": ("BM25 (bm25s)", "text", bm25_rankings),
         "histogram": ("colour-histogram MaxSim", "images", histogram_rankings),
     }
     runs = []
@@ -235,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
             model=args.model,
             adapter=args.adapter,
             dim=args.dim,
-            ns=parse_ns(args.ns),
+            ns=args.ns,
             shuffles=parse_list(args.shuffle),
             views=parse_list(args.views),
             baselines=parse_list(args.baselines),

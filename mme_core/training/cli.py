@@ -15,13 +15,7 @@ import argparse
 import sys
 from dataclasses import MISSING, fields
 
-from mme_core.pooling import check_granularity
 from mme_core.training.config import TrainConfig
-
-
-def parse_ns(text: str) -> tuple:
-    """Parse e.g. "1,3,full" into (1, 3, "full"), each item through the encoder's granularity checker."""
-    return tuple(check_granularity(item.strip()) for item in text.split(",") if item.strip())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,11 +46,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if getattr(args, f.name) is not None}
-    if "ns" in given:
-        try:
-            given["ns"] = parse_ns(given["ns"])
-        except ValueError as err:
-            raise ValueError(f"--ns {given['ns']!r}: {err}") from err
     if args.config:
         return TrainConfig.from_file(args.config, **given)
     missing = [f"--{name}" for name in ("model", "data", "out") if name not in given]

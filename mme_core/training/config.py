@@ -10,8 +10,9 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from ..pooling import parse_granularities
 from .loss import check_temperature
-from .strategies import STRATEGIES, check_granularities
+from .strategies import STRATEGIES
 
 FINETUNE_MODES = ("lora", "full")
 MIXED_PRECISION = ("no", "bf16", "fp16")
@@ -67,7 +68,7 @@ class TrainConfig:
         if self.strategy not in STRATEGIES:
             valid = ", ".join(STRATEGIES)
             raise ValueError(f"unknown strategy {self.strategy!r}; valid strategies are {valid}")
-        object.__setattr__(self, "ns", check_granularities(self.ns))
+        object.__setattr__(self, "ns", parse_granularities(self.ns))  # "1,2,full" or a list
         check_temperature(self.temperature)
         if self.finetune not in FINETUNE_MODES:
             valid = ", ".join(FINETUNE_MODES)
@@ -125,9 +126,6 @@ class TrainConfig:
             raise ValueError(
                 f"unknown config option(s) {', '.join(unknown)}; valid options are {', '.join(sorted(known))}"
             )
-        values = dict(values)
-        if isinstance(values.get("ns"), list):
-            values["ns"] = tuple(values["ns"])
         return cls(**values)
 
     def to_dict(self) -> dict:

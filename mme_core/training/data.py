@@ -16,12 +16,21 @@ Every problem is found at load time and reported with file and line, before a lo
 
 from __future__ import annotations
 
-import json
 import random
 from dataclasses import dataclass
 from pathlib import Path
 
 from mme_core.documents import InterleavedDoc
+from mme_core.tiir import (
+    DOCS_FILE,
+    QRELS_FILE,
+    QUERIES_FILE,
+    document,
+    load_tiir,
+    read_docs,
+    read_jsonl,
+    read_qrel_pairs,
+)
 
 TRIPLES_FILE = "train.jsonl"
 TRIPLE_KEYS = ("qid", "query", "pos", "neg")
@@ -41,44 +50,9 @@ class TrainingTriple:
         return tuple(rng.sample(self.negatives, k)) if k < len(self.negatives) else self.negatives
 
 
-def read_jsonl(path: Path) -> list[tuple[int, dict]]:
-    """(line number, object) for every non-blank line; ValueError naming file:line otherwise."""
-    rows = []
-    with path.open(encoding="utf-8") as handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as err:
-                raise ValueError(f"{path}:{number}: invalid JSON ({err.msg})") from err
-            if not isinstance(row, dict):
-                raise ValueError(f"{path}:{number}: expected a JSON object, got {type(row).__name__}")
-            rows.append((number, row))
-    return rows
-
-
 def load_corpus(path: Path) -> dict[str, InterleavedDoc]:
-    docs: dict[str, InterleavedDoc] = {}
-    for number, row in read_jsonl(path):
-        if "id" not in row or "data" not in row:
-            raise ValueError(f"{path}:{number}: a corpus line needs 'id' and 'data'")
-        did = str(row["id"])
-        if did in docs:
-            raise ValueError(f"{path}:{number}: duplicate document id {did!r}")
-        docs[did] = _make_doc(row["data"], path.parent, f"{path}:{number}", id=did)
-    return docs
-
-
-def _make_doc(data, root: Path, where: str, **provenance) -> InterleavedDoc:
-    try:
-        doc = InterleavedDoc.from_data(data, root=root, **provenance)
-    except ValueError as err:
-        raise ValueError(f"{where}: {err}") from err
-    for image in doc.images:
-        if not Path(image.path).is_file():
-            raise ValueError(f"{where}: image not found: {image.path}")
-    return doc
+    """id -> document of a `docs.jsonl` (the one TIIR reader; every picture must exist)."""
+    return read_docs(path)
 
 
 def _inline_doc(value, root: Path, where: str, fallback_id: str) -> InterleavedDoc:
@@ -86,8 +60,8 @@ def _inline_doc(value, root: Path, where: str, fallback_id: str) -> InterleavedD
     if isinstance(value, dict):
         if "data" not in value:
             raise ValueError(f"{where}: a document object needs a 'data' list")
-        return _make_doc(value["data"], root, where, id=str(value.get("id", fallback_id)))
-    return _make_doc(value, root, where, id=fallback_id)
+        return document(value["data"], root, where, id=str(value.get("id", fallback_id)))
+    return document(value, root, where, id=fallback_id)
 
 
 class _DocResolver:
@@ -101,7 +75,7 @@ class _DocResolver:
         if isinstance(value, dict):
             return _inline_doc(value, self.root, where, fallback_id)
         if isinstance(value, list):
-            return _make_doc(value, self.root, where, id=fallback_id)
+            return document(value, self.root, where, id=fallback_id)
         if isinstance(value, str):
             corpus = self.corpus(where)
             if value not in corpus:
@@ -132,7 +106,7 @@ def load_triples(path: str | Path, min_negatives: int = 0, drop_short: bool = Fa
     if path.is_dir():
         if (path / TRIPLES_FILE).is_file():
             path = path / TRIPLES_FILE
-        elif all((path / name).is_file() for name in ("docs.jsonl", "queries.jsonl", "qrels.jsonl")):
+        elif all((path / name).is_file() for name in (DOCS_FILE, QUERIES_FILE, QRELS_FILE)):
             triples = _triples_from_qrels(path)
             return _check(triples, min_negatives, path, drop_short)
         else:
@@ -165,23 +139,11 @@ def load_triples(path: str | Path, min_negatives: int = 0, drop_short: bool = Fa
 
 
 def _triples_from_qrels(root: Path) -> list[TrainingTriple]:
-    corpus = load_corpus(root / "docs.jsonl")
-    queries = {}
-    for number, row in read_jsonl(root / "queries.jsonl"):
-        if "qid" not in row or "data" not in row:
-            raise ValueError(f"{root / 'queries.jsonl'}:{number}: a query line needs 'qid' and 'data'")
-        qid = str(row["qid"])
-        queries[qid] = _make_doc(row["data"], root, f"{root / 'queries.jsonl'}:{number}", id=qid)
-    triples = []
-    for number, row in read_jsonl(root / "qrels.jsonl"):
-        where = f"{root / 'qrels.jsonl'}:{number}"
-        qid, did = str(row.get("qid")), str(row.get("did"))
-        if qid not in queries:
-            raise ValueError(f"{where}: query {qid!r} is not in queries.jsonl")
-        if did not in corpus:
-            raise ValueError(f"{where}: document {did!r} is not in docs.jsonl")
-        triples.append(TrainingTriple(qid, queries[qid], corpus[did]))
-    return triples
+    """One triple per judgement, in qrels file order (so a run is reproducible)."""
+    split = load_tiir(root)
+    docs = {doc.id: doc for doc in split.docs}
+    queries = {query.id: query for query in split.queries}
+    return [TrainingTriple(qid, queries[qid], docs[did]) for qid, did in read_qrel_pairs(root / QRELS_FILE)]
 
 
 def _check(

@@ -16,7 +16,7 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass
 from itertools import product
 
-from mme_core.pooling import Granularity, check_granularity
+from ..pooling import Granularity, parse_granularities
 
 
 @dataclass(frozen=True)
@@ -35,24 +35,11 @@ class GranularityPlan:
         return tuple(dict.fromkeys(d for _, d in self.pairs))
 
 
-def check_granularities(ns) -> tuple[Granularity, ...]:
-    """Each N through the encoder's own checker, so a run refuses what `embed_batch` would refuse
-    later, before any model file is read."""
-    if isinstance(ns, (str, int)):
-        ns = (ns,)
-    ns = tuple(check_granularity(n) for n in ns)
-    if not ns:
-        raise ValueError("granularities must not be empty; give e.g. ns=(1, 2, 3, 4, 6)")
-    if len(set(ns)) != len(ns):
-        raise ValueError(f"granularities must be distinct, got {ns}")
-    return ns
-
-
 class GranularityStrategy(ABC):
     name: str = ""
 
     def __init__(self, ns, seed: int = 0) -> None:
-        self.ns = check_granularities(ns)
+        self.ns = parse_granularities(ns)
         self.seed = seed
 
     @abstractmethod

@@ -180,10 +180,23 @@ def test_expand_more_like_this_and_examples(page, page_app):
     assert item_kinds(page) == ["text", "image"]
     first = page.locator(".mme-card").first
     first_id = first.get_attribute("data-id")
+    preview_pictures = step_pictures(first, ".mme-doc")
+    assert preview_pictures and all(p["beside_or_below_its_text"] for p in preview_pictures)
+    assert all(p["loaded"] and p["height"] >= 100 and p["width"] >= 60 for p in preview_pictures)  # legible
+
     first.locator(".mme-expand").click()
     first.locator(".mme-full .mme-full-doc").wait_for()
-    assert first.locator(".mme-full .mme-image").count() >= 1
+    full_pictures = step_pictures(first, ".mme-full")
+    assert len(full_pictures) >= len(preview_pictures) and all(p["loaded"] for p in full_pictures)
+    assert all(p["beside_or_below_its_text"] for p in full_pictures)
+    assert min(p["height"] for p in full_pictures) >= min(p["height"] for p in preview_pictures)
     assert first.locator(".mme-expand").inner_text() == "Show less"
+    assert not first.locator(".mme-doc").is_visible()
+    if os.environ.get("MME_SCREENSHOT_DIR"):
+        first.screenshot(path=str(Path(os.environ["MME_SCREENSHOT_DIR"]) / "card-full.png"))
+    first.locator(".mme-expand").click()  # collapses back to the preview
+    assert first.locator(".mme-doc").is_visible() and not first.locator(".mme-full").is_visible()
+    assert first.locator(".mme-expand").inner_text() == "Show full document"
 
     second = page.locator(".mme-card").nth(1)
     second_id = second.get_attribute("data-id")
@@ -193,6 +206,26 @@ def test_expand_more_like_this_and_examples(page, page_app):
     )
     assert recording.queries[-1][0].segments[0].text.startswith("#")  # the result's own text became the query
     assert first_id != second_id
+
+
+def step_pictures(card, within: str) -> list[dict]:
+    """Each picture of the card's steps: loaded, its rendered size, and whether it sits beside (to the
+    right of) or below its own step's text rather than flowing inside it."""
+    return card.evaluate(
+        """(card, within) => [...card.querySelectorAll(within + ' .mme-step')].flatMap(step => {
+            const text = step.querySelector('.mme-text');
+            const t = text ? text.getBoundingClientRect() : null;
+            return [...step.querySelectorAll('.mme-image')].map(img => {
+                const r = img.getBoundingClientRect();
+                return {
+                    loaded: img.complete && img.naturalWidth > 0,
+                    width: r.width, height: r.height,
+                    beside_or_below_its_text: !t || r.left >= t.right - 1 || r.top >= t.bottom - 1,
+                };
+            });
+        })""",
+        within,
+    )
 
 
 EVENT_OPTIONS = "{bubbles: true, cancelable: true}"

@@ -93,18 +93,43 @@ def test_client_search_returns_the_librarys_top_hit(app_process, tiny_dsvl_dir, 
     assert "MME app: indexing" in log.read_text()  # the first start built the index from --collection
 
 
-def test_client_errors_name_the_problem(app_process):
+def test_a_plain_string_is_a_one_text_query(app_process):
     from gradio_client import Client
 
     client = Client(app_process[0], verbose=False)
+    records = client.predict("Paint a blue square", 3, 5, api_name="/search")
+    assert len(records) == 5
+    assert records == client.predict(["Paint a blue square"], 3, 5, api_name="/search")
+
+
+def test_view_api_shows_the_typed_return_shape(app_process):
+    from gradio_client import Client
+
+    info = Client(app_process[0], verbose=False).view_api(return_format="dict", print_info=False)
+    endpoint = info["named_endpoints"]["/search"]
+    returned = endpoint["returns"][0]["python_type"]["type"]
+    assert returned.startswith("list[dict(rank: int, id: str, score: float, title: str")
+    assert "segments: list[dict(text: str, image: str)]" in returned
+    assert [p["parameter_name"] for p in endpoint["parameters"]] == ["query", "n", "k"]
+    assert endpoint["parameters"][0]["python_type"]["type"] == "str | list[str | dict(str, Any)]"
+
+
+def test_client_errors_name_the_problem_and_log_no_traceback(app_process):
+    from gradio_client import Client
+
+    url, _, log = app_process
+    logged_before = log.read_text()
+    client = Client(url, verbose=False)
     for query, n, message in [
         ([], 3, "the query is empty"),
-        (["fold"], 5, "not stored"),
+        (["fold"], 8, "not stored"),
+        (["fold"], 2.0, "unsupported granularity N=2.0; valid values are"),
         ([{"path": "/etc/passwd"}], 3, "refused image path"),  # no FileData meta: the client sends it as is
         ([{"path": "../../etc/hostname"}], 3, "refused image path"),
     ]:
         with pytest.raises(Exception, match=message):
             client.predict(query, n, 5, api_name="/search")
+    assert "Traceback" not in log.read_text()[len(logged_before) :]  # a person's mistake is no fault
 
 
 def test_page_and_banner_name_the_model(app_process, tiny_dsvl_dir):
@@ -134,8 +159,11 @@ def test_file_route_serves_no_arbitrary_paths(app_process, app_collection, path)
 
 
 def test_uploads_over_the_size_limit_are_refused(app_process, tmp_path):
-    big = tmp_path / "huge.png"
-    big.write_bytes(b"\0" * (26 * 1024 * 1024))  # the app allows 25 MB per file
+    from webapp.collection import DEFAULT_ZIP_LIMITS
+
+    big = tmp_path / "huge.zip"
+    with big.open("wb") as handle:  # sparse: one byte over the largest upload (a collection zip)
+        handle.truncate(DEFAULT_ZIP_LIMITS.max_zip_bytes + 1)
     with big.open("rb") as handle:
         response = httpx.post(f"{app_process[0]}gradio_api/upload", files={"files": handle}, timeout=60)
     assert response.status_code == 413, response.text[:200]

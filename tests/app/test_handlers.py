@@ -77,7 +77,7 @@ def test_bad_queries_come_back_as_inline_messages(handlers, upload_root):
         ([{"type": "image", "path": "/etc/passwd"}], "refused image path"),
         ([{"type": "text", "text": "x"}], "not stored"),
     ]:
-        html, state = handlers.search(value, 5 if message == "not stored" else 3, 10)
+        html, state = handlers.search(value, 8 if message == "not stored" else 3, 10)
         assert 'class="mme-error"' in html and message in html and state is None
     html, _ = handlers.search([{"type": "text", "text": "x"}], 3, 0)
     assert "k must be an integer from 1 to 50" in html

@@ -9,7 +9,14 @@ import shutil
 import pytest
 
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
-from webapp.query import MAX_IMAGES, MAX_ITEMS, composer_from_doc, doc_from_api, doc_from_composer
+from webapp.query import (
+    MAX_IMAGE_BYTES,
+    MAX_IMAGES,
+    MAX_ITEMS,
+    composer_from_doc,
+    doc_from_api,
+    doc_from_composer,
+)
 
 
 def uploaded(image_factory, upload_root, colour="red"):
@@ -74,8 +81,9 @@ def test_bad_composer_values_name_the_problem(media, value, message):
 )
 def test_paths_outside_the_upload_folder_are_refused(media, upload_root, image_factory, make_path):
     path = make_path(upload_root, image_factory("red"))
-    with pytest.raises(ValueError, match="refused image path"):
+    with pytest.raises(ValueError, match="refused image path") as refused:
         doc_from_composer([{"type": "image", "path": path}], media)
+    assert str(upload_root) not in str(refused.value).replace(path, "")  # the server's folder is not named
     with pytest.raises(ValueError, match="refused image path"):
         doc_from_api([{"path": path, "meta": {"_type": "gradio.FileData"}}], media)
 
@@ -87,11 +95,33 @@ def test_a_symlink_in_the_upload_folder_pointing_outside_is_refused(media, uploa
         doc_from_composer([{"type": "image", "path": str(link)}], media)
 
 
-def test_an_uploaded_file_that_is_not_an_image_is_refused_by_name(media, upload_root):
-    fake = upload_root / "holiday.jpg"
-    fake.write_bytes(b"%PDF-1.4 not an image")
-    with pytest.raises(ValueError, match="image 'holiday.jpg' cannot be used"):
-        doc_from_composer([{"type": "image", "path": str(fake), "name": "holiday.jpg"}], media)
+def test_an_uploaded_file_that_is_not_an_image_is_refused_by_the_name_the_person_gave(media, upload_root):
+    stored = upload_root / "3f9a0c" / "fake.jpg"  # Gradio keeps uploads under a hash folder
+    stored.parent.mkdir()
+    stored.write_text("just some text, renamed .jpg")
+    for query in (
+        lambda: doc_from_composer([{"type": "image", "path": str(stored), "name": "fake.jpg"}], media),
+        lambda: doc_from_api([{"path": str(stored), "orig_name": "fake.jpg"}], media),
+    ):
+        with pytest.raises(ValueError) as refused:
+            query()
+        assert str(refused.value) == "fake.jpg is not an image (cannot identify image file)"
+
+
+def test_query_images_over_the_size_limit_are_refused_by_name(media, upload_root, image_factory):
+    big = upload_root / "big.png"
+    shutil.copy(image_factory("red"), big)
+    with big.open("r+b") as handle:  # a real PNG header, then sparse padding past the limit
+        handle.truncate(MAX_IMAGE_BYTES + 1024**2)
+    with pytest.raises(ValueError, match=r"^holiday.png is 11.0 MB; query images up to 10 MB are accepted$"):
+        doc_from_composer([{"type": "image", "path": str(big), "name": "holiday.png"}], media)
+
+
+def test_a_plain_string_is_a_one_text_query_never_parsed_as_json(media):
+    assert doc_from_api("fix a tap", media).segments == (TextSegment("fix a tap"),)
+    assert doc_from_api('["not", "a list"]', media).segments == (TextSegment('["not", "a list"]'),)
+    with pytest.raises(ValueError, match="the query is empty"):
+        doc_from_api("   ", media)
 
 
 def test_a_bad_upload_is_named_as_the_person_named_it_never_by_its_temporary_path(media, upload_root):

@@ -36,12 +36,44 @@ def test_cards_in_rank_order_with_scores_and_interleaved_segments(media, image_f
     assert re.findall(r'data-rank="(\d+)"', html) == ["1", "2"]
     assert re.findall(r'class="mme-score"[^>]*>([\d.]+)<', html) == ["0.912", "0.500"]
     first_card = html.split('data-rank="2"')[0]
-    segment_pattern = r'<p class="mme-text">([^<]*)</p>|<img class="mme-image"[^>]*alt="([^"]*)"'
-    order = re.findall(segment_pattern, first_card)
-    assert [t or a for t, a in order] == ["cut", red.rsplit("/", 1)[1], "fold", blue.rsplit("/", 1)[1]]
+    red_name, blue_name = red.rsplit("/", 1)[1], blue.rsplit("/", 1)[1]
+    assert card_steps(first_card) == [
+        ("cut", [red_name]),
+        ("fold", [blue_name]),
+    ]  # each text with its picture
+    assert 'loading="lazy"' not in html
     assert "N = 3 (9 tokens/image)" in html and "2 results" in html
     assert "notes/crafts/fold.md" in html and "part 3" in html
     assert red not in html.replace(f'alt="{red.rsplit("/", 1)[1]}"', "")  # no server paths in the page
+
+
+def card_steps(html: str) -> list[tuple[str, list[str]]]:
+    """(text, picture names) of each step row, in order."""
+    rows = re.findall(r'<li class="mme-step[^"]*">(.*?)</li>', html)
+    return [
+        (
+            "".join(re.findall(r'<p class="mme-text">(.*?)</p>', row)),
+            re.findall(r'<img class="mme-image"[^>]*alt="([^"]*)"', row),
+        )
+        for row in rows
+    ]
+
+
+def test_pictures_stay_with_the_text_before_them_and_leading_pictures_form_their_own_step(
+    media, image_factory
+):
+    a, b, c = image_factory("red"), image_factory("blue"), image_factory("green")
+    doc = InterleavedDoc(
+        (ImageSegment(a), TextSegment("one"), ImageSegment(b), ImageSegment(c), TextSegment("two")),
+        id="d",
+        title="",
+    )
+    name = {p: p.rsplit("/", 1)[1] for p in (a, b, c)}
+    expected = [("", [name[a]]), ("one", [name[b], name[c]]), ("two", [])]
+    assert card_steps(full_document_html(doc)) == expected
+    card = results_html([Hit("d", 0.2, doc, 1)], media, n=1, tokens_per_image=1, elapsed_ms=1)
+    assert card_steps(card) == expected
+    assert 'class="mme-step mme-step-text-only"><p class="mme-text">two' in card
 
 
 def test_collection_text_is_escaped(media):
@@ -65,9 +97,10 @@ def test_long_documents_are_previewed_and_shown_in_full_on_demand(media):
     segments = tuple(TextSegment(f"step {i} " + "word " * 100) for i in range(12))
     doc = InterleavedDoc(segments, id="long", title="Long")
     card = results_html([Hit("long", 0.3, doc, 1)], media, n=1, tokens_per_image=1, elapsed_ms=1)
-    assert "4 more segments" in card and "step 11" not in card and " …" in card
+    assert "9 more steps" in card and "step 3 " not in card and " …" in card
+    assert [text.split()[:2] for text, _ in card_steps(card)] == [["step", "0"], ["step", "1"], ["step", "2"]]
     full = full_document_html(doc)
-    assert "step 11" in full and full.count('class="mme-text"') == 12
+    assert "step 11" in full and len(card_steps(full)) == 12 and "more steps" not in full
 
 
 def test_no_hits_says_what_to_do(media):

@@ -1,4 +1,4 @@
-"""Text-only BM25 (LanceDB full-text search) and the image-only colour-histogram baseline."""
+"""Text-only BM25 (bm25s) and the image-only colour-histogram baseline."""
 
 from __future__ import annotations
 
@@ -28,6 +28,19 @@ def test_bm25_ranks_the_document_sharing_rare_words_first(image_factory):
     assert "pictures-only" not in rankings["q1"]  # no text, never found by text search
     assert rankings["q2"] == []  # a picture-only query has no words to search with
     assert len(bm25_rankings(docs, queries, k=1)["q1"]) == 1
+
+
+def test_bm25_weighs_rare_terms_over_common_ones_and_matches_word_forms():
+    docs = [
+        make("common", "Tighten the screw, then tighten the other screw."),
+        make("rare", "Replace the washer under the screw."),
+        make("unrelated", "Water the tomatoes every morning."),
+    ]
+    # "screw" is in two documents, "washers" (stemmed to washer) in one: the rare term wins.
+    ranking = bm25_rankings(docs, [make("q", "Which washers and screw?")], k=10)["q"]
+    assert ranking == ["rare", "common"]  # the unrelated document shares no term, so it is not ranked
+    # Stop words alone match nothing.
+    assert bm25_rankings(docs, [make("q", "The, and the")], k=10)["q"] == []
 
 
 def test_histogram_maxsim_matches_colours_and_ignores_text(image_factory):

@@ -34,7 +34,7 @@ def test_writes_every_metric_for_every_condition(tiny_dsvl_dir, tiny_dsvl, tiny_
     expected |= {("MME", v, "none", n) for v in ("text", "images") for n in (1, 2)}
     assert {c for c in conditions if c[0] == "MME"} == expected
     assert {(c[0], c[1]) for c in conditions if c[0] != "MME"} == {
-        ("BM25 (LanceDB full-text search)", "text"),
+        ("BM25 (bm25s)", "text"),
         ("colour-histogram MaxSim", "images"),
     }
     for run in results["runs"]:

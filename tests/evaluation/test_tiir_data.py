@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from mme_core.tiir import load_tiir
 
@@ -22,7 +23,9 @@ def write_split(root: Path, docs=None, queries=None, qrels=None, image: str | No
     qrels = qrels if qrels is not None else [{"qid": "q1", "did": "d1"}]
     for name, records in (("docs", docs), ("queries", queries), ("qrels", qrels)):
         lines = [r if isinstance(r, str) else json.dumps(r) for r in records]
-        (root / f"{name}.jsonl").write_text("\n".join(lines) + "\n")
+        # surrogateescape lets a test write bytes that are not UTF-8
+        (root / f"{name}.jsonl").write_bytes(("\n".join(lines) + "\n").encode("utf-8", "surrogateescape"))
+    Image.new("RGB", (8, 8), "red").save(root / picture)
     return root
 
 
@@ -51,8 +54,13 @@ def test_integer_ids_become_strings(tmp_path):
         ({"docs": ['{"id": "d1", "data": ["x"]}', "{not json"]}, r"docs.jsonl:2: not valid JSON"),
         ({"docs": ['["a list"]']}, r"docs.jsonl:1: expected a JSON object"),
         ({"docs": [{"data": ["x"]}]}, r"docs.jsonl:1: missing key 'id'"),
+        ({"docs": [{"id": "d1", "data": ["x", "gone.png"]}]}, r"docs.jsonl:1: image not found: .*gone.png"),
+        ({"docs": ['{"id": "d1", "data": ["caf\udce9"]}']}, r"docs.jsonl:1: not UTF-8 text"),
         ({"docs": [{"id": "d1", "data": "text"}]}, r"docs.jsonl:1: 'data' must be a list"),
-        ({"docs": [{"id": "d1", "data": [1, 2]}]}, r"docs.jsonl:1: 'data'\[0\] must be a string"),
+        (
+            {"docs": [{"id": "d1", "data": [1, 2]}]},
+            r"docs.jsonl:1: 'data' must be a list of strings; item 0 is a int",
+        ),
         ({"docs": [{"id": "d1", "data": []}]}, r"docs.jsonl:1: empty document"),
         ({"docs": [{"id": "d1", "data": ["a"]}, {"id": "d1", "data": ["b"]}]}, "duplicate id 'd1'"),
         ({"docs": []}, "docs.jsonl has no records"),

@@ -75,7 +75,7 @@ def test_add_search_stats_remove(cli, notes, tmp_path):
 def test_usage_errors_exit_2(cli, notes):
     assert cli()[0] == 2
     code, _, err = cli("add", notes, "--model", cli.model, "--ns", "1,5")
-    assert code == 2 and "unknown N 5; valid N: 1, 2, 3, 4, 6, 8, 12, 24, full" in err
+    assert code == 2 and "unsupported granularity N=5; valid values are 1, 2, 3, 4, 6, 8, 12, 24, full" in err
     code, _, err = cli("add", notes, "--ns", "3")  # new index, no --model, no $MME_MODEL
     assert code == 2 and "no model: pass --model" in err
     code, _, err = cli("search", "--n", "3")
@@ -90,7 +90,7 @@ def test_usage_errors_exit_2(cli, notes):
     code, _, err = cli("search", "--text", "x", "--n", "4")
     assert code == 2 and "N=4 is not stored in" in err and "stored N: 3" in err
     code, _, err = cli("search", "--text", "x", "--n", "huge")
-    assert code == 2 and "N must be a positive integer or 'full'" in err
+    assert code == 2 and "unsupported granularity N='huge'; valid values are 1, 2, 3" in err
     code, _, err = cli("search", "--text", "x", "--mod", "keyword")  # no abbreviations of --mode/--model
     assert code == 2 and "unrecognized arguments: --mod keyword" in err
     code, _, err = cli("search", "--text", "x", "--collection", "nope")

@@ -346,11 +346,12 @@ def test_tiir_missing_images_are_counted_in_one_warning(tmp_path):
 @pytest.mark.parametrize(
     ("bad_line", "message"),
     [
-        ('{"id": "x", "data": ["a"]', "docs.jsonl:2: not a JSON line"),
+        ('{"id": "x", "data": ["a"]', "docs.jsonl:2: not valid JSON"),
         ('["id", "data"]', "docs.jsonl:2: expected a JSON object, got list"),
-        ('{"data": ["a"]}', "docs.jsonl:2: 'id' must be a non-empty string or integer, got None"),
+        ('{"data": ["a"]}', "docs.jsonl:2: missing key 'id'"),
+        ('{"id": true, "data": ["a"]}', "docs.jsonl:2: 'id' must be a non-empty string or integer, got True"),
         ('{"id": "x", "data": "a"}', "docs.jsonl:2: 'data' must be a list of strings"),
-        ('{"id": "x", "data": ["a", 3]}', "docs.jsonl:2: 'data' must be a list of strings"),
+        ('{"id": "x", "data": ["a", 3]}', "docs.jsonl:2: 'data' must be a list of strings; item 1 is a int"),
         ('{"id": "ok", "data": ["dup"]}', "docs.jsonl:2: duplicate id 'ok'"),
     ],
 )
@@ -363,7 +364,7 @@ def test_tiir_malformed_lines_name_file_and_line(tmp_path, bad_line, message):
 def test_tiir_bad_qrels_and_missing_files(tmp_path):
     root = make_tiir(tmp_path)
     write(root / "qrels.jsonl", '{"qid": "q1", "did": "d2"}\n{"qid": "q9", "did": "d2"}\n')
-    with pytest.raises(ValueError, match=r"qrels.jsonl:2: qid 'q9' is not in queries.jsonl"):
+    with pytest.raises(ValueError, match=r"qrels.jsonl: qid 'q9' is not in queries.jsonl"):
         read_tiir_eval_set(root)
     (root / "queries.jsonl").unlink()
     with pytest.raises(ValueError, match="queries.jsonl not found"):

@@ -165,7 +165,7 @@ def test_search_vector_bad_input(tmp_path):
     searcher = Searcher(index)
     with pytest.raises(ValueError, match="N=2 is not stored in this index; stored N: 1, 3, full"):
         searcher.search_vector(np.ones(DIM), n=2)
-    with pytest.raises(ValueError, match="N must be a positive integer or 'full'"):
+    with pytest.raises(ValueError, match="unsupported granularity N='big'"):
         searcher.search_vector(np.ones(DIM), n="big")
     with pytest.raises(ValueError, match="k must be a positive integer"):
         searcher.search_vector(np.ones(DIM), n=3, k=0)

@@ -235,6 +235,7 @@ def test_cli_image_paths_are_only_ever_decoded_as_images(cli_index, tmp_path, mo
     for path in (f"{depth}etc/passwd", "/proc/self/environ"):  # ../ and absolute
         code, err = search(path)
         assert code == 1 and err.startswith("error: unreadable image: ") and err.count("\n") == 1, err
+        assert err.endswith(" (cannot identify image file)\n") and "BytesIO" not in err, err
     for path in ("/etc", f"{depth}etc", str(tmp_path / "fifo.png"), "/dev/zero", "nope.png"):
         code, err = search(path)
         assert (code, err) == (1, f"error: image not found: {path}\n")

@@ -1,19 +1,18 @@
-"""The default benchmark generates in well under two minutes on one core (slow: run with -m slow)."""
+"""The default benchmark (5k docs, 1k queries, 6k train + 300 dev triples) generates whole and small.
+
+Its generation time is a benchmark figure, measured by `python -m bench.synthetic_benchmark`
+(docs/BENCHMARKS.md), not asserted here: a timed assertion only measures how busy the machine is.
+"""
 
 from __future__ import annotations
-
-import time
 
 import pytest
 
 from mme_data.synthetic import SyntheticConfig, generate
 
 
-@pytest.mark.slow
-def test_default_benchmark_generates_quickly(tmp_path):
-    start = time.perf_counter()
+@pytest.mark.slow  # ~25 s alone on 2 cores
+def test_default_benchmark_generates_whole_and_small(tmp_path):
     report = generate(tmp_path / "bench", SyntheticConfig())
-    seconds = time.perf_counter() - start
     assert (report.docs, report.queries, report.train, report.dev) == (5000, 1000, 6000, 300)
-    assert seconds < 120, f"default generation took {seconds:.0f} s"
     assert report.bytes < 40e6

@@ -90,7 +90,7 @@ def test_sample_negatives(collection):
 @pytest.mark.parametrize(
     ("line", "message"),
     [
-        ("{not json", r"train.jsonl:1: invalid JSON"),
+        ("{not json", r"train.jsonl:1: not valid JSON"),
         ("[1, 2]", "expected a JSON object"),
         (json.dumps({"qid": "q", "pos": "d1"}), "missing query; a triple has keys qid, query, pos, neg"),
         (json.dumps({"query": ["a"], "pos": "nope"}), "document id 'nope' is not in"),
@@ -122,7 +122,7 @@ def test_missing_and_empty_sources(tmp_path):
 def test_duplicate_corpus_ids(collection):
     write_jsonl(collection / "docs.jsonl", [{"id": "d1", "data": ["a"]}, {"id": "d1", "data": ["b"]}])
     write_jsonl(collection / "train.jsonl", [{"query": ["a"], "pos": "d1"}])
-    with pytest.raises(ValueError, match="duplicate document id 'd1'"):
+    with pytest.raises(ValueError, match="docs.jsonl:2: duplicate id 'd1'"):
         load_triples(collection)
 
 

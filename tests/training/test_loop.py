@@ -7,26 +7,12 @@ import pytest
 
 from mme_core import InterleavedDoc, MMEEncoder
 from mme_core.training import TrainConfig
-from mme_core.training.data import load_corpus, read_jsonl
 from mme_core.training.loop import train
+from mme_core.training.retrieval_check import retrieval_metrics
 
 
 def mrr_at_10(encoder: MMEEncoder, root, n: int) -> float:
-    corpus = load_corpus(root / "docs.jsonl")
-    queries = {
-        row["qid"]: InterleavedDoc.from_data(row["data"], root=root)
-        for _, row in read_jsonl(root / "queries.jsonl")
-    }
-    relevant = {row["qid"]: row["did"] for _, row in read_jsonl(root / "qrels.jsonl")}
-    doc_ids = list(corpus)
-    doc_vectors = encoder.encode([corpus[d] for d in doc_ids], n=n)
-    query_vectors = encoder.encode(list(queries.values()), n=n, prompt_name="query")
-    ranks = np.argsort(-(query_vectors @ doc_vectors.T), axis=1)[:, :10]
-    total = 0.0
-    for qid, row in zip(queries, ranks, strict=True):
-        hits = [rank for rank, index in enumerate(row) if doc_ids[index] == relevant[qid]]
-        total += 1 / (hits[0] + 1) if hits else 0.0
-    return total / len(queries)
+    return retrieval_metrics(encoder, root, ns=(n,), metrics=("MRR@10",))[n]["MRR@10"]
 
 
 def test_short_run_lowers_loss_and_raises_mrr(mini_tiir, tiny_dsvl_dir, tmp_path):

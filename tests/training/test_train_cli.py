@@ -30,10 +30,7 @@ def test_flags_override_a_config_file(tmp_path):
     ("argv", "message"),
     [
         (["--data", "d", "--out", "o"], "missing --model"),
-        (
-            ["--model", "m", "--data", "d", "--out", "o", "--ns", "1,two"],
-            "--ns '1,two': unsupported granularity",
-        ),
+        (["--model", "m", "--data", "d", "--out", "o", "--ns", "1,two"], "unsupported granularity N='two'"),
         (
             ["--model", "m", "--data", "d", "--out", "o", "--strategy", "best"],
             "valid strategies are random, mrl, mean",
@@ -52,7 +49,7 @@ def test_bad_data_exits_2_and_writes_nothing(tmp_path, capsys):
     data.write_text("{broken\n")
     out = tmp_path / "out"
     assert main(["--model", "m", "--data", str(data), "--out", str(out)]) == 2
-    assert "train.jsonl:1: invalid JSON" in capsys.readouterr().err
+    assert "train.jsonl:1: not valid JSON" in capsys.readouterr().err
     assert not out.exists()
 
 
