@@ -1,7 +1,7 @@
 """Index size over incremental runs, with and without compaction (demo model).
 
-    python bench/compaction.py --notes 30    # 4 runs editing 10 % each; ~12 min on 2 very busy cores
-    python bench/compaction.py --notes 40 --no-write   # quick look, nothing written
+    python -m bench.compaction --notes 30    # 4 runs editing 10 % each; ~12 min on 2 very busy cores
+    python -m bench.compaction --notes 40 --no-write   # quick look, nothing written
 
 A generated Markdown collection (bench/indexing_throughput.make_collection: ~100 words and two
 320x240 pictures per note) is indexed, then re-indexed four times after editing the text of 10 % of
@@ -23,14 +23,12 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.indexing_throughput import make_collection  # noqa: E402
-from bench.report import write_section  # noqa: E402
-from indexer.build import build_index  # noqa: E402
-from indexer.maintenance import CompactionPolicy, compact_index  # noqa: E402
-from indexer.store import Index  # noqa: E402
-from mme_core import MMEEncoder  # noqa: E402
+from bench.indexing_throughput import make_collection
+from bench.report import write_section
+from indexer.build import build_index
+from indexer.maintenance import CompactionPolicy, compact_index
+from indexer.store import Index
+from mme_core import MMEEncoder
 
 DEMO_MODEL = Path(__file__).resolve().parent.parent / "demo" / "model"
 POLICIES = {

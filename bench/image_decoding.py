@@ -1,7 +1,7 @@
 """Decoding a 12 MP phone-size JPEG at full size vs at the size the model reads, side by side.
 
-    python bench/image_decoding.py            # writes "Decoding photos at the model's size"
-    python bench/image_decoding.py --quick    # prints only
+    python -m bench.image_decoding            # writes "Decoding photos at the model's size"
+    python -m bench.image_decoding --quick    # prints only
 
 Both paths go through `mme_core.images.decode_image` on the same bytes, alternating, 7 rounds:
 `fit=None` (full decode, what every run did before) and `fit=backbone.decode_size` of the demo model
@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.indexing_throughput import load_line, photo_jpeg  # noqa: E402
-from mme_core import MMEEncoder  # noqa: E402
-from mme_core.images import decode_image  # noqa: E402
+from bench.indexing_throughput import load_line, photo_jpeg
+from mme_core import MMEEncoder
+from mme_core.images import decode_image
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -69,7 +66,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.quick:
         from bench.report import write_section
 
-        write_section("Decoding photos at the model's size", body, "python bench/image_decoding.py")
+        write_section("Decoding photos at the model's size", body, "python -m bench.image_decoding")
     return 0
 
 

@@ -1,8 +1,8 @@
 """Indexing throughput and memory with the demo model, through `build_index`, on real and generated notes.
 
-    python bench/indexing_throughput.py --real /tmp/howtocook/dishes \\
+    python -m bench.indexing_throughput --real /tmp/howtocook/dishes \\
         --real-source "Anduin2017/HowToCook@<commit>"       # fetch and export it first; never committed
-    python bench/indexing_throughput.py --quick             # small generated collections, nothing written
+    python -m bench.indexing_throughput --quick             # small generated collections, nothing written
 
 Collections (each indexed in a fresh child process, so peak RSS is that run's own):
 - `real`: a public Markdown collection with photos (optional, `--real DIR`);
@@ -31,8 +31,8 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 ROOT = Path(__file__).resolve().parent.parent
-if "--child" not in sys.argv:  # a child imports the code its PYTHONPATH names (this tree, or --compare's)
-    sys.path.insert(0, str(ROOT))
+# Run as `python -m bench.indexing_throughput` from the checkout (or after `pip install -e .`); each
+# child process imports the code its PYTHONPATH names (this tree, or --compare's).
 
 WORDS = "sand paint fold cut water knead bake screw bolt valve pipe sink dough paper glue rinse dry".split()
 
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         write_section(
             "Indexing throughput",
             body,
-            "python bench/indexing_throughput.py " + " ".join(argv or sys.argv[1:]),
+            "python -m bench.indexing_throughput " + " ".join(argv or sys.argv[1:]),
         )
     return 0
 

@@ -1,6 +1,6 @@
 """Relevance on real notes: known-item queries built from any Markdown folder, per search mode.
 
-    python bench/notes_relevance.py FOLDER [--model demo/model] [--index DIR] [--ns 1,2,3,4,6]
+    python -m bench.notes_relevance FOLDER [--model demo/model] [--index DIR] [--ns 1,2,3,4,6]
         [--tokenizers ngram,icu] [--json out.json]
 
 For every note the folder's own reader yields, three kinds of query, each with that note as the one

@@ -1,7 +1,7 @@
 """Encode time per N and memory with phone photos, on a random-weight Qwen3-VL-2B-shaped model (CPU).
 
-    python bench/qwen3_vl_speed.py                  # bf16, writes its section of docs/BENCHMARKS.md
-    python bench/qwen3_vl_speed.py --quick          # a small shape, to check the script in seconds
+    python -m bench.qwen3_vl_speed                  # bf16, writes its section of docs/BENCHMARKS.md
+    python -m bench.qwen3_vl_speed --quick          # a small shape, to check the script in seconds
 
 Part 1 (time): a document of 2 photos (640x480, 300 merged tokens each before pooling) and ~100
 text tokens. The vision tower (+ merger + DeepStack mergers) runs once, as in `encode_all`, and the
@@ -20,22 +20,19 @@ from __future__ import annotations
 import argparse
 import gc
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import torch
 from PIL import Image, ImageDraw
+from transformers import AutoImageProcessor, AutoTokenizer, Qwen3VLConfig, Qwen3VLForConditionalGeneration
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from transformers import AutoImageProcessor, AutoTokenizer, Qwen3VLConfig, Qwen3VLForConditionalGeneration  # noqa: E402
-
-from bench.encoding_speed import PeakRSS  # noqa: E402
-from bench.report import write_section  # noqa: E402
-from mme_core import ImageSegment, InterleavedDoc, MMEEncoder, TextSegment  # noqa: E402
-from mme_core.backbones import Qwen3VLBackbone  # noqa: E402
-from mme_data.tiny import build_tiny  # noqa: E402
+from bench.encoding_speed import PeakRSS
+from bench.report import write_section
+from mme_core import ImageSegment, InterleavedDoc, MMEEncoder, TextSegment
+from mme_core.backbones import Qwen3VLBackbone
+from mme_data.tiny import build_tiny
 
 NS = (1, 2, 3, 4, 6, 8, "full")
 # Qwen3-VL-2B (and Qwen3-VL-Embedding-2B): 28-layer 2048-d LM, 24-layer 1024-d ViT, DeepStack 5/11/17.

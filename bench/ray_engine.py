@@ -1,8 +1,8 @@
 """Local engine vs the Ray Data engine (2 workers) on synthetic documents, demo model; and the two
 ways Ray could write rows (Ray's `write_lance` vs the driver's batched `merge_insert`).
 
-    nice -n 10 python bench/ray_engine.py                   # 2,000 documents; ~15 min on 2 busy cores
-    python bench/ray_engine.py --docs 200 --no-write        # quick look, nothing written
+    nice -n 10 python -m bench.ray_engine                   # 2,000 documents; ~15 min on 2 busy cores
+    python -m bench.ray_engine --docs 200 --no-write        # quick look, nothing written
 
 The collection is `python -m mme_data.synthetic OUT --docs N` (a wikiHow-TIIR folder). Both engines
 index it from scratch into fresh indexes at N = 1, 2, 3, 4, 6; the Ray run includes starting the
@@ -24,13 +24,11 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-
-from bench.report import write_section  # noqa: E402
-from indexer.build import build_index  # noqa: E402
-from indexer.ray_build import EncoderSpec, RayConfig, build_index_ray  # noqa: E402
-from indexer.store import Index  # noqa: E402
-from mme_core import MMEEncoder  # noqa: E402
+from bench.report import write_section
+from indexer.build import build_index
+from indexer.ray_build import EncoderSpec, RayConfig, build_index_ray
+from indexer.store import Index
+from mme_core import MMEEncoder
 
 DEMO_MODEL = Path(__file__).resolve().parent.parent / "demo" / "model"
 WRITE_BATCH = 64

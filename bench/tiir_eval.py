@@ -1,8 +1,8 @@
 """wikiHow-TIIR test split, one command: download, evaluate a model at every N, write BENCHMARKS.
 
-    python bench/tiir_eval.py --model Qwen/Qwen3-VL-Embedding-2B               # needs the hub and a GPU
-    python bench/tiir_eval.py --model Alibaba-NLP/gme-Qwen2-VL-2B-Instruct --dim 1536
-    python bench/tiir_eval.py --model M --data ./wikiHow-TIIR --max-queries 500  # a local copy
+    python -m bench.tiir_eval --model Qwen/Qwen3-VL-Embedding-2B               # needs the hub and a GPU
+    python -m bench.tiir_eval --model Alibaba-NLP/gme-Qwen2-VL-2B-Instruct --dim 1536
+    python -m bench.tiir_eval --model M --data ./wikiHow-TIIR --max-queries 500  # a local copy
 
 The dataset (vec-ai/wikiHow-TIIR; 7,654 test queries, 155,262 documents) is fetched with
 huggingface_hub into the hub cache unless --data names a local folder. Either way the folder holds
@@ -23,10 +23,9 @@ import argparse
 import sys
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.report import write_section  # noqa: E402
-from mme_core.loading import ModelNotAvailableError  # noqa: E402
-from mme_data.tiir_hub import DATASET, download, prepare  # noqa: E402
+from bench.report import write_section
+from mme_core.loading import ModelNotAvailableError
+from mme_data.tiir_hub import DATASET, download, prepare
 
 NS = "1,2,3,4,6,8,full"
 
@@ -45,7 +44,7 @@ def benchmark_section(results: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python bench/tiir_eval.py", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m bench.tiir_eval", description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True, help="hub id or local directory")
     parser.add_argument("--adapter", help="LoRA adapter directory or hub id")
     parser.add_argument("--dim", type=int, help="Matryoshka output dim (models trained for it)")

@@ -1,6 +1,6 @@
 """What the frozen-feature cache saves per training micro-batch, side by side.
 
-    python bench/train_feature_cache.py [--batches 4] [--repeats 3] [--steps 2]
+    python -m bench.train_feature_cache [--batches 4] [--repeats 3] [--steps 2]
 
 On the demo recipe's from-scratch DeepSeek-VL-family model (real SigLIP-384/16 grid: 576 tokens per
 picture, random weights) and its synthetic triples, for the first `--batches` micro-batches of a run:
@@ -26,14 +26,13 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from bench.report import write_section  # noqa: E402
-from mme_core.training.data import load_triples  # noqa: E402
-from mme_core.training.loop import batch_loss, micro_batch  # noqa: E402
-from mme_core.training.model_setup import make_trainable  # noqa: E402
-from mme_core.training.strategies import make_strategy  # noqa: E402
-from mme_core.training.visual_cache import VisualFeatureCache  # noqa: E402
-from mme_data.build_demo import DemoRecipe, load_encoder, prepare, train_config  # noqa: E402
+from bench.report import write_section
+from mme_core.training.data import load_triples
+from mme_core.training.loop import batch_loss, micro_batch
+from mme_core.training.model_setup import make_trainable
+from mme_core.training.strategies import make_strategy
+from mme_core.training.visual_cache import VisualFeatureCache
+from mme_data.build_demo import DemoRecipe, load_encoder, prepare, train_config
 
 BUDGET = 2048 * 2**20
 
