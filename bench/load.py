@@ -136,11 +136,11 @@ def search_during_indexing(
 
     def index() -> None:
         started = time.perf_counter()
-        outcome = caller.call(event, [str(folder)])
+        outcome = caller.call(event, [str(folder), ""])  # folder, collection name (default)
         finished_at.append(time.perf_counter())
         result.index_s = time.perf_counter() - started
         html = (outcome.data or [""])[0] if outcome.success else str(outcome.error)
-        result.index_ok = outcome.success and "Indexed:" in html
+        result.index_ok = outcome.success and "mme-success" in html and " added" in html
         result.index_message = html
         done.set()
 

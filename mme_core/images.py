@@ -53,7 +53,7 @@ def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -
         size = header_size(data)
         raise ValueError(_too_large(name, size) if size else f"image too large: {name}") from err
     except UnidentifiedImageError as err:  # its text holds the buffer's repr: never shown
-        raise ValueError(f"unreadable image: {name} (not a picture format this app can read)") from err
+        raise ValueError(f"unreadable image: {name} (cannot identify image file)") from err
     except (OSError, SyntaxError, EOFError) as err:  # truncated or corrupt data
         raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
     image = _upright(image).convert("RGB")
@@ -87,7 +87,7 @@ def upright_size(data_or_path, name: str) -> tuple[int, int]:
         found = header_size(data_or_path)
         raise ValueError(_too_large(name, found) if found else f"image too large: {name}") from err
     except UnidentifiedImageError as err:
-        raise ValueError(f"unreadable image: {name} (not a picture format this app can read)") from err
+        raise ValueError(f"unreadable image: {name} (cannot identify image file)") from err
     except (OSError, SyntaxError, EOFError) as err:
         raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
     check_pixels(size, name)

@@ -39,7 +39,7 @@ class GranularityStrategy(ABC):
     name: str = ""
 
     def __init__(self, ns, seed: int = 0) -> None:
-        self.ns = parse_granularities(ns)
+        self.ns = parse_granularities((ns,) if isinstance(ns, int) and not isinstance(ns, bool) else ns)
         self.seed = seed
 
     @abstractmethod

@@ -108,9 +108,17 @@ def test_view_api_shows_the_typed_return_shape(app_process):
     info = Client(app_process[0], verbose=False).view_api(return_format="dict", print_info=False)
     endpoint = info["named_endpoints"]["/search"]
     returned = endpoint["returns"][0]["python_type"]["type"]
-    assert returned.startswith("list[dict(rank: int, id: str, score: float, title: str")
+    assert returned.startswith("list[dict(rank: int, id: str, score: float, mode: str, title: str")
     assert "segments: list[dict(text: str, image: str)]" in returned
-    assert [p["parameter_name"] for p in endpoint["parameters"]] == ["query", "n", "k"]
+    assert [p["parameter_name"] for p in endpoint["parameters"]] == [
+        "query",
+        "n",
+        "k",
+        "mode",
+        "collections",
+        "folders",
+        "tags",
+    ]
     assert endpoint["parameters"][0]["python_type"]["type"] == "str | list[str | dict(str, Any)]"
 
 

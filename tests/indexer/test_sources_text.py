@@ -95,7 +95,7 @@ def test_notes_that_cannot_be_read_are_warned_with_a_reason(tmp_path, monkeypatc
 
 
 def test_every_image_reason_is_on_the_warning(tmp_path, monkeypatch):
-    monkeypatch.setattr("mme_core.documents.MAX_IMAGE_PIXELS", 100)
+    monkeypatch.setattr("mme_core.images.MAX_IMAGE_PIXELS", 100)
     png(tmp_path / "big.png", size=(20, 20))
     write(tmp_path / "empty.png", b"")
     write(tmp_path / "text.xyz", "not an image")
@@ -115,8 +115,10 @@ def test_every_image_reason_is_on_the_warning(tmp_path, monkeypatch):
         ("no.png", "missing"),
     ]
     assert all(w.file == "n.md" and str(w).startswith("n.md: ") for w in warned)
-    assert str(warned[1]) == "n.md: image skipped, image too large: big.png is 20x20 (limit 100 pixels)"
-    assert "BytesIO" not in str(warned[3]) and str(warned[3]).endswith("text.xyz")
+    assert str(warned[1]) == "n.md: image skipped, image too large (20×20): big.png (the limit is 100 pixels)"
+    assert "BytesIO" not in str(warned[3]) and str(warned[3]).endswith(
+        "text.xyz (cannot identify image file)"
+    )
 
 
 def test_collection_warning_keeps_its_fields_and_rejects_unknown_reasons():
