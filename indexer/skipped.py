@@ -3,8 +3,9 @@
 Every reference a reader could not use (a missing, remote, unsupported, too large or unreadable
 picture, a note that could not be read) and every document the encoder refused is one row:
 collection, source (the note, relative to its collection), reference (the link as written, or ""),
-reason (a short category, see `REASONS`) and message (one readable line naming the file). A build
-replaces its collection's rows, so the table always describes the latest run of each collection.
+reason (a short category: `indexer.sources.REASONS`) and message (one readable line naming the
+file). A build replaces its collection's rows, so the table always describes the latest run of
+each collection.
 """
 
 from __future__ import annotations
@@ -18,17 +19,6 @@ import pyarrow as pa
 from indexer.schema import sql_string
 
 SKIPPED_TABLE = "skipped"
-REASONS = (
-    "missing",
-    "remote",
-    "outside the collection",
-    "unsupported type",
-    "too large",
-    "unreadable",
-    "ambiguous",
-    "encoding",
-    "other",
-)
 _SCHEMA = pa.schema(
     [
         pa.field("collection", pa.string()),

@@ -12,7 +12,7 @@ from index_helpers import NOTES, CountingEncoder, write_note
 from indexer import Index, IndexMismatchError, Searcher, build_index, rebuild_index
 from indexer.meta import DEFAULT_TABLE, META_TABLE
 from indexer.search import Filters
-from indexer.skipped import REASONS
+from indexer.sources import REASONS
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
 FAST = {"progress": False, "write_batch": 2}
