@@ -23,7 +23,7 @@ from indexer.keyword import ensure_keyword_index
 from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
 from indexer.progress import PhaseProgress, ProgressCallback
-from indexer.schema import docs_to_rows, qualified_id, row_key, vector_column
+from indexer.schema import docs_to_rows, qualified_id, row_key, sql_string, vector_column
 from indexer.skipped import Skipped
 from indexer.store import Index, prune_vision_cache
 from indexer.vision_cache import LanceVisionCache
@@ -151,7 +151,7 @@ def prepare_docs(docs_or_path, encoder, ns: tuple, budget: int, name: str | None
     return split_docs(read_docs(docs_or_path, name), encoder, ns, budget)
 
 
-def place_collection(prepared: Prepared, collections: dict, name_given: bool) -> str:
+def place_collection(prepared: Prepared, index: Index | None, name_given: bool) -> str:
     """Decide where a folder's documents go; returns the old root when this re-points a collection.
 
     - a name that exists with another root: re-pointed when the person named it, or when its old
@@ -160,8 +160,9 @@ def place_collection(prepared: Prepared, collections: dict, name_given: bool) ->
       was renamed): that collection is re-pointed and keeps its name.
     Re-pointing keeps every row and vector: nothing is embedded again.
     """
-    if not prepared.root:
+    if not prepared.root or index is None:
         return ""
+    collections = index.meta.collections
     entry = collections.get(prepared.collection)
     if entry is not None:
         old = entry.get("root", "")
@@ -179,9 +180,9 @@ def place_collection(prepared: Prepared, collections: dict, name_given: bool) ->
     sources = {doc.source for doc in prepared.docs}
     for name, entry in collections.items():
         old = entry.get("root", "")
-        if old and not Path(old).exists() and entry.get("sources") and sources:
-            shared = len(sources & set(entry["sources"]))
-            if shared * 2 >= len(entry["sources"]):
+        if old and not Path(old).exists() and sources:
+            known = set(index.scan(["source"], f"collection = {sql_string(name)}")["source"].to_pylist())
+            if known and len(sources & known) * 2 >= len(known):
                 prepared.collection = name
                 prepared.docs = [
                     replace(doc, id=qualified_id(name, doc.id.partition("/")[2])) for doc in prepared.docs
@@ -226,7 +227,7 @@ def build_index(
         prepared = read_docs(docs_or_path, name)
         reading.total = len(prepared.docs)
         reading.advance(len(prepared.docs))
-    moved_from = place_collection(prepared, existing.meta.collections if existing else {}, name is not None)
+    moved_from = place_collection(prepared, existing, name is not None)
     split_docs(prepared, encoder, meta.ns, budget)
     index = existing or Index.open_or_create(index_uri, meta)
     report = build_into(
@@ -259,8 +260,7 @@ def build_into(
     started = started if started is not None else time.perf_counter()  # from reading, when given
     ns, collection, docs = index.meta.ns, prepared.collection, prepared.docs
     if collection:  # remembered first, so `rebuild` can read the folder again after a crash
-        sources = sorted({doc.source for doc in docs})
-        index.update_meta(**_with_collection(index.meta, collection, prepared.root, sources, demo))
+        index.update_meta(**_with_collection(index.meta, collection, prepared.root, demo))
     stored = index.content_hashes(collection)
     failed = list(prepared.failed)
     skipped = list(prepared.skipped)
@@ -366,11 +366,10 @@ def embed_locally(todo, known, encoder, ns, batch_size, write_batch, failed, vis
         yield chunk, [fresh[g] for g in good], vectors
 
 
-def _with_collection(meta: IndexMeta, name: str, root: str, sources: list[str], demo: bool) -> dict:
-    """The `collections` change for update_meta: root, time, the sources (to recognise a renamed
-    folder later) and whether it is the synthetic demo (searches leave it out once a person has
-    collections of their own)."""
-    entry = {"root": root, "updated": now_iso(), "sources": sources} | ({"demo": True} if demo else {})
+def _with_collection(meta: IndexMeta, name: str, root: str, demo: bool) -> dict:
+    """The `collections` change for update_meta: root, time and whether it is the synthetic demo
+    (searches leave it out once a person has collections of their own)."""
+    entry = {"root": root, "updated": now_iso()} | ({"demo": True} if demo else {})
     return {"collections": meta.collections | {name: dict(meta.collections.get(name, {})) | entry}}
 
 
