@@ -55,7 +55,7 @@ def chunk_rows(start: int, vectors: np.ndarray, schema: pa.Schema) -> pa.Table:
     ids = [f"doc{start + i}" for i in range(count)]
     return pa.table(
         {
-            "key": [f"|{doc_id}#0" for doc_id in ids],
+            "key": [f"{doc_id}#0" for doc_id in ids],
             "id": ids,
             "title": [f"synthetic {doc_id}" for doc_id in ids],
             "source": ["synthetic"] * count,
@@ -64,6 +64,9 @@ def chunk_rows(start: int, vectors: np.ndarray, schema: pa.Schema) -> pa.Table:
             "segments": ['[{"text": "synthetic"}]'] * count,
             "content_hash": [""] * count,
             "n_images": pa.array([0] * count, pa.int32()),
+            "text": [f"synthetic {doc_id}" for doc_id in ids],
+            "tags": pa.array([[]] * count, pa.list_(pa.string())),
+            "properties": ["{}"] * count,
             vector_column(N): pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), dim),
         },
         schema=schema,
