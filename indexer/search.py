@@ -141,7 +141,11 @@ class Searcher:
     def default_mode(self) -> str:
         """Hybrid, unless the model knows only the synthetic demo world and the search covers a
         person's notes: there its vectors rank their words worse than keyword search alone does
-        (measured: docs/BENCHMARKS.md, "Relevance on real notes"), so words decide."""
+        (measured: docs/BENCHMARKS.md, "Relevance on real notes"), so words decide. Decided from the
+        index metadata when it is opened or refreshed, not per query (it reads the model's folder)."""
+        return self._default_mode
+
+    def _choose_default_mode(self) -> str:
         scope = self.default_scope(Filters()).collections or tuple(self.index.meta.collections)
         own = [c for c in scope if c and not self.index.meta.collections.get(c, {}).get("demo")]
         return "keyword" if own and synthetic_world_model(self.index.meta.model_id) else "hybrid"
@@ -179,6 +183,7 @@ class Searcher:
         """Which columns have an ANN index, and how many partitions to probe in each."""
         self._indexed = indexed_columns(self.index.table)
         self._keyword_ready = has_keyword_index(self.index.table)
+        self._default_mode = self._choose_default_mode()
         rows = self.index.count()
         self._nprobes: dict[str, int | None] = {}
         for n in self.ns:
