@@ -22,7 +22,7 @@ from .backbones import BACKBONES, DOCUMENT_PROMPT, Backbone
 from .batching import EncodeBudget, EncodeStats, budget_for, forward_groups
 from .documents import ImageSegment, InterleavedDoc, TextSegment
 from .images import DECODE_RECIPE, decode_image, upright_size
-from .loading import pick_device, pick_dtype, resolve_source
+from .loading import drop_unused_lm_head, pick_device, pick_dtype, resolve_source
 from .pooling import (
     GRANULARITIES,
     Granularity,
@@ -91,6 +91,7 @@ class MMEEncoder:
         hf_model = AutoModelForImageTextToText.from_pretrained(
             source, dtype=torch_dtype, attn_implementation="sdpa", **hub
         )
+        drop_unused_lm_head(hf_model)
         hf_model.to(torch_device).eval()
         tokenizer = AutoTokenizer.from_pretrained(source, **hub)
         tokenizer.padding_side = "left"
