@@ -54,6 +54,7 @@ class BuildReport:
     skipped: tuple[Skipped, ...] = ()  # references and documents not indexed, with their reasons
     root: str = ""  # the collection's folder
     moved_from: str = ""  # the folder the collection was at before, when this run re-pointed it
+    notes_read: int | None = None  # notes read and parsed (None: not a folder read with the stat cache)
 
     @property
     def embedded(self) -> int:
@@ -376,6 +377,7 @@ def build_into(
         reused=reused,
         skipped=tuple(skipped),
         root=prepared.root,
+        notes_read=prepared.stats.read if prepared.stats is not None else None,
     )
 
 
