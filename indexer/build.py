@@ -2,8 +2,9 @@
 
     report = build_index("~/notes", "./mme-index", encoder)   # or a list of InterleavedDoc
 
-Every run compares content hashes (text + image bytes) with what the index holds for that
-collection: unchanged parts are skipped, new and changed ones embedded at every stored N by one
+A folder's notes that the index's stat cache finds unchanged, with every picture they show and
+every link they resolve, are not even read (`indexer.file_stats`); the rest are compared by content
+hash (text + image bytes) with what the index holds for that collection: unchanged parts are skipped, new and changed ones embedded at every stored N by one
 `encode_all` pass, vanished ones deleted. Rows are written in batches by `merge_insert` on the row
 key, each batch one atomic LanceDB commit, so a run killed at any point leaves only whole batches
 behind and the next run picks up where it stopped, with no duplicates and nothing lost.

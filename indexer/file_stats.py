@@ -145,4 +145,6 @@ def drop_stats(db, collection: str | None = None) -> None:
     """Forget the cache of one collection (or of all): its notes are read again next run."""
     if FILE_STATS_TABLE in table_names(db):
         table = db.open_table(FILE_STATS_TABLE)
-        table.delete("true" if collection is None else f"collection = {sql_string(collection)}")
+        where = "true" if collection is None else f"collection = {sql_string(collection)}"
+        if table.count_rows(where):  # no empty commit on every run of documents given directly
+            table.delete(where)
