@@ -4,8 +4,9 @@
 
 A folder's notes that the index's stat cache finds unchanged, with every picture they show and
 every link they resolve, are not even read (`indexer.file_stats`); the rest are compared by content
-hash (text + image bytes) with what the index holds for that collection: unchanged parts are skipped, new and changed ones embedded at every stored N by one
-`encode_all` pass, vanished ones deleted. Rows are written in batches by `merge_insert` on the row
+hash (text + image bytes) with what the index holds for that collection: unchanged parts are
+skipped, new and changed ones embedded at every stored N by one `encode_all` pass, vanished ones
+deleted. Rows are written in batches by `merge_insert` on the row
 key, each batch one atomic LanceDB commit, so a run killed at any point leaves only whole batches
 behind and the next run picks up where it stopped, with no duplicates and nothing lost.
 """
