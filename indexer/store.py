@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from indexer.file_stats import drop_stats
 from indexer.meta import (
     META_TABLE,
     IndexMeta,
@@ -201,6 +202,7 @@ class Index:
             prune_vision_cache(self)
         if collection is not None:  # a whole collection: forget it, so `rebuild` does not read it back
             drop_skipped(self.db, table_names(self.db), collection)
+            drop_stats(self.db, collection)
             self.update_meta(collections={k: v for k, v in self.meta.collections.items() if k != collection})
         return removed
 
