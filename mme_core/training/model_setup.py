@@ -59,7 +59,8 @@ def meta_head_for(encoder: MMEEncoder, config: TrainConfig) -> MetaTokenHead | N
                 f"this run asks for {config.meta_tokens[0]},{config.meta_tokens[1]}"
             )
         if head is None:
-            std = float(encoder.backbone.model.get_input_embeddings().weight.detach().std())  # word-embedding scale
+            words = encoder.backbone.model.get_input_embeddings().weight
+            std = float(words.detach().std())  # meta tokens start at the word embeddings' scale
             hidden = encoder.backbone.hidden_size
             head = MetaTokenHead(config.meta_tokens, hidden, init_std=std, seed=config.seed)
         if config.budgets:
