@@ -180,6 +180,8 @@ class Searcher:
             else "exact"
             for n in self.ns
         }
+        stats["vectors"] = self.index.meta.vectors
+        stats["budgets"] = list(self.index.meta.budgets)
         return stats
 
     def refresh(self) -> None:
