@@ -165,9 +165,8 @@ def refresh_multi_ann(table, meta, indices: dict, config: AnnConfig) -> dict:
             grown = rows >= config.retrain_growth * max(1, trained)
             if wants_multi_index(config, rows, meta.dim, budget) and (column not in present or grown):
                 table.create_index(column, config=config.index_config(rows * budget), replace=True)
-                indices = indices | {
-                    column: {"trained_rows": rows, "partitions": config.num_partitions(rows)}
-                }
+                partitions = config.num_partitions(rows * budget)  # IVF over every stored vector
+                indices = indices | {column: {"trained_rows": rows, "partitions": partitions}}
     return indices
 
 
