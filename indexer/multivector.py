@@ -142,7 +142,7 @@ def encode_kinds(encoder, docs, keys, **options) -> dict:
     multi = [key.n for key in keys if isinstance(key, MultiKey)]
     vectors = dict(encoder.encode_all(docs, ns=ns, **options)) if ns else {}
     if multi:
-        options = {k: v for k, v in options.items() if k == "batch_size"}
+        options = {k: v for k, v in options.items() if k != "on_documents"}  # counted by the first pass
         matrices = encoder.encode_all_multi(docs, ns=multi, **options)
         vectors |= {MultiKey(n): matrices[n] for n in multi}
     return vectors
