@@ -3,9 +3,12 @@ vectors='multi' is refused naming the value, and no comparison is drawn."""
 
 from __future__ import annotations
 
+from html import escape
+
 import gradio as gr
 import pytest
 
+from mme_core.documents import InterleavedDoc, TextSegment
 from webapp.handlers import Handlers
 from webapp.layout import AppOptions, build_demo
 from webapp.media import MediaRegistry
@@ -51,3 +54,30 @@ def test_control_values_map_to_vectors_and_budget():
     control = budget_control((1, 2, 4))
     assert control.visible and control.value == 4
     assert [value for _, value in control.choices] == [0, 1, 2, 4]
+
+
+def test_multi_vector_index_shows_the_budget_and_compares_with_single(tiny_multi, app_collection, tmp_path):
+    from indexer import Searcher, build_index
+
+    build_index(app_collection, tmp_path / "ix", tiny_multi, ns=(3,), progress=False)
+    searcher = Searcher.open(tmp_path / "ix", tiny_multi, warm=False)
+    handlers = Handlers(SearchService(searcher, tiny_multi, media=MediaRegistry(tmp_path)))
+    assert handlers.service.budgets == (1, 2, 4, 8, 16)
+    value = [{"type": "text", "text": "Paint a blue square"}]
+    html, state = handlers.search(value, 3, 3, "semantic", (), "", (), 4)
+    assert state["budget"] == 4 and "multi-vector budget 4" in html
+    assert [h.budget for h in state["hits"]] == [4, 4, 4]
+    comparison = handlers.comparison(state)
+    assert "multi-vector, budget 4" in comparison and "single vector" in comparison
+    single = searcher.search(InterleavedDoc((TextSegment("Paint a blue square"),)), n=3, k=3, mode="semantic",
+                             vectors="single")  # fmt: skip
+    assert all(escape(hit.doc.title or hit.id) in comparison for hit in single)
+    html, state = handlers.search(value, 3, 3, "semantic", (), "", (), 0)  # "single vector" on the control
+    assert state["budget"] is None and handlers.comparison(state) == ""
+    records = handlers.api_search("Paint a blue square", 3, 2, "semantic", budget=16)
+    assert len(records) == 2
+    with pytest.raises(gr.Error, match="budget 3 is not one of this index's budgets"):
+        handlers.api_search("Paint a blue square", 3, 2, "semantic", budget=3)
+    demo = build_demo(searcher, tiny_multi, AppOptions(model_label="tiny"))
+    budget = next(b for b in demo.blocks.values() if getattr(b, "elem_id", None) == "mme-budget")
+    assert budget.visible and budget.value == 16

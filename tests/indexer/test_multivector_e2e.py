@@ -17,20 +17,6 @@ from indexer.search import Searcher
 from mme_core.documents import InterleavedDoc, TextSegment
 
 
-@pytest.fixture(scope="session")
-def tiny_multi_dir(tmp_path_factory):
-    from mme_data.tiny import build_tiny
-
-    return build_tiny("deepseek_vl", tmp_path_factory.mktemp("tiny-multi"), meta_tokens=(16, 16))
-
-
-@pytest.fixture(scope="session")
-def tiny_multi(tiny_multi_dir):
-    from mme_core import MMEEncoder
-
-    return MMEEncoder.from_pretrained(str(tiny_multi_dir), device="cpu", dtype="float32")
-
-
 def test_build_stores_every_budget_and_maxsim_search_equals_numpy(tiny_multi, notes, tmp_path):
     uri = tmp_path / "ix"
     report = build_index(notes, uri, tiny_multi, ns=(1, 3), progress=False, write_batch=2)
