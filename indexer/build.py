@@ -26,6 +26,7 @@ from indexer.file_stats import READER_VERSION, StatCache, drop_stats, replace_st
 from indexer.keyword import ensure_keyword_index
 from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
+from indexer.multivector import encode_kinds, refresh_multi_ann, vector_keys
 from indexer.progress import PhaseProgress, ProgressCallback
 from indexer.schema import docs_to_rows, qualified_id, row_key, sql_string, vector_column
 from indexer.skipped import Skipped
@@ -287,7 +288,8 @@ def build_into(
     if write_batch < 1 or batch_size is not None and batch_size < 1:
         raise ValueError(f"batch sizes must be positive: batch_size={batch_size}, write_batch={write_batch}")
     started = started if started is not None else time.perf_counter()  # from reading, when given
-    ns, collection, docs = index.meta.ns, prepared.collection, prepared.docs
+    collection, docs = prepared.collection, prepared.docs
+    ns = vector_keys(index.meta)  # every N, and every N's multi-vector matrices on a multi-vector index
     if collection:  # remembered first, so `rebuild` can read the folder again after a crash
         index.update_meta(**_with_collection(index.meta, collection, prepared.root, demo))
     stored = index.content_hashes(collection)
@@ -357,10 +359,12 @@ def build_into(
 
     if todo or vanished:
         ensure_keyword_index(index.table)  # built once; later rows are searched until optimize()
-    columns = [vector_column(n) for n in ns]
+    columns = [vector_column(n) for n in index.meta.ns]
     config = ann or AnnConfig()
     if todo or vanished or ann_is_stale(index.table, columns, index.meta.dim, config):
         indices = refresh_ann(index.table, columns, index.meta.dim, index.meta.ann_indices, config)
+        if index.meta.vectors == "multi":
+            indices = refresh_multi_ann(index.table, index.meta, indices, config)
         index.update_meta(ann_indices=indices)
     if compaction is not None:
         compact_index(index, compaction)
@@ -457,8 +461,8 @@ def encode_batch(
             if on_documents is not None:
                 on_documents(documents)
 
-        vectors = encoder.encode_all(
-            docs, ns=ns, batch_size=batch_size, vision_cache=vision_cache, on_documents=count
+        vectors = encode_kinds(
+            encoder, docs, ns, batch_size=batch_size, vision_cache=vision_cache, on_documents=count
         )
         return list(range(len(docs))), vectors
     except ValueError as err:
@@ -470,7 +474,7 @@ def encode_batch(
     good, parts = [], []
     for position, doc in enumerate(docs):
         try:
-            parts.append(encoder.encode_all([doc], ns=ns, batch_size=1, vision_cache=vision_cache))
+            parts.append(encode_kinds(encoder, [doc], ns, batch_size=1, vision_cache=vision_cache))
             good.append(position)
         except ValueError as err:
             failed.append((doc.id, str(err)))

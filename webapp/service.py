@@ -31,6 +31,7 @@ class SearchOutcome:
     tokens_per_image: int
     elapsed_ms: float
     mode: str = ""
+    budget: int | None = None  # multi-vector search: vectors per query and document
 
 
 class SearchService:
@@ -86,6 +87,8 @@ class SearchService:
         collections: Sequence[str] = (),
         folders: Sequence[str] = (),
         tags: Sequence[str] = (),
+        vectors: str | None = None,
+        budget: int | None = None,
     ) -> SearchOutcome:
         """Ranked hits; `mode` None or "" means the searcher's default, empty filters filter nothing
         (and no collection chosen means the searcher's default scope: never demo and own mixed)."""
@@ -100,9 +103,17 @@ class SearchService:
             tags=tuple(tag.lstrip("#") for tag in _strings(tags, "tags")),
         )
         started = time.perf_counter()
-        hits = list(searcher.search(query, n=n, k=k, mode=mode, filters=filters))
+        kind = {"vectors": vectors or None, "budget": budget}
+        hits = list(searcher.search(query, n=n, k=k, mode=mode, filters=filters, **kind))
         elapsed_ms = (time.perf_counter() - started) * 1000
-        return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms, mode)
+        budget = next((hit.budget for hit in hits if hit.budget), budget)
+        return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms, mode, budget)
+
+    @property
+    def budgets(self) -> tuple[int, ...]:
+        """The index's multi-vector budgets; () for a single-vector index."""
+        meta = self.searcher.index.meta
+        return tuple(meta.budgets) if meta.vectors == "multi" else ()
 
     # --- collections -----------------------------------------------------------------------------
 

@@ -194,5 +194,7 @@ def test_build_demo_wires_a_named_search_api(app_searcher, tiny_dsvl):
         "collections",
         "folders",
         "tags",
+        "vectors",
+        "budget",
     ]
     assert set(api["named_endpoints"]) == {"/search"}  # page events are private
