@@ -104,7 +104,8 @@ def test_removals_and_edits_count_as_change(indexed, tiny_dsvl):
     notes, uri = indexed
     first = ensure_sample(Index.open(uri), tiny_dsvl, 3)
     (notes / "extra-0.md").unlink()
-    (notes / "extra-1.md").write_text("# Other\n\nNow about something else entirely.\n\n![x](img/extra-1.png)\n")
+    edited = "# Other\n\nNow about something else entirely.\n\n![x](img/extra-1.png)\n"
+    (notes / "extra-1.md").write_text(edited)
     build_index(str(notes), uri, tiny_dsvl, ns=NS, progress=False, name="notes")
     index = Index.open(uri)
     assert estimated_change(index, first) == pytest.approx(0.2)  # one removed, one edited: not yet much
@@ -159,4 +160,3 @@ def test_an_empty_index_has_no_sample(tmp_path, tiny_dsvl):
 
     index = Index.open_or_create(str(tmp_path / "empty"), IndexMeta.for_encoder(tiny_dsvl, NS))
     assert ensure_sample(index, tiny_dsvl, 3) is None
-
