@@ -16,7 +16,7 @@ from mme_core.documents import TextSegment
 from .assets import ExampleQuery
 from .media import MediaRegistry, thumbnail_uri
 from .multivector import api_vector_choice, budget_choice, comparison_html
-from .plot import dominance_figure
+from .plot import bin_order, dominance_table, plot_title, unplaced
 from .query import composer_from_doc, doc_from_api, doc_from_composer
 from .render import error_html, full_document_html, notice_html, results_html, stats_html
 from .service import SearchService
@@ -96,14 +96,22 @@ class Handlers:
         return comparison_html(self.service, state)
 
     def plot(self, state):
+        """After the cards: the dominance histogram at the search's N, the query and top results marked."""
         if not state:
-            return None
+            return gr.skip()
         try:
-            rows = self.service.dominance(state["query"], state["hits"], state["n"], top=PLOTTED_RESULTS)
+            view = self.service.dominance(state["query"], state["hits"], state["n"], top=PLOTTED_RESULTS)
         except ValueError as err:
             gr.Warning(f"Dominance plot unavailable: {err}")
-            return None
-        return dominance_figure(rows, state["n"], self.service.tokens_per_image(state["n"]))
+            return gr.update(value=None)
+        if view is None:
+            return gr.update(value=None, caption="The index is empty: nothing to plot.")
+        table = dominance_table(view)
+        missing = unplaced(view)
+        sample = f"{len(view.sample.values)} parts sampled of {view.sample.index_rows}"
+        caption = sample + (f"; not placed: {', '.join(missing)}" if missing else "")
+        title = plot_title(state["n"], self.service.tokens_per_image(state["n"]))
+        return gr.update(value=table, title=title, sort=bin_order(table), caption=caption)
 
     def api_search(
         self, query, n, k, mode=None, collections=None, folders=None, tags=None, vectors=None, budget=None

@@ -16,7 +16,7 @@ from .collection_tab import collection_tab, search_filters, wire_removal
 from .handlers import ApiHit, Handlers
 from .media import MediaRegistry, thumbnail_uri
 from .multivector import budget_control
-from .plot import EXPLANATION
+from .plot import COLOURS, EXPLANATION
 from .query import MAX_IMAGE_BYTES
 from .render import banner_html, placeholder_html
 from .service import SearchService
@@ -224,7 +224,18 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
             )
             page["comparison"] = gr.HTML("", elem_id="mme-compare")
         with gr.Column(scale=2, min_width=300, elem_id="mme-diagnostic"):
-            page["plot"] = gr.Plot(show_label=False, elem_id="mme-plot", format="png")
+            page["plot"] = gr.BarPlot(
+                x="dominance",
+                y="parts",
+                color="series",
+                color_map=COLOURS,
+                tooltip=["dominance", "series", "parts", "which"],
+                x_title="← pictures dominate · cos(e, e_text) − cos(e, e_image) · text dominates →",
+                y_title="parts",
+                x_label_angle=-45,
+                show_label=False,
+                elem_id="mme-plot",
+            )
             gr.Markdown(EXPLANATION, elem_classes=["mme-explanation"])
     return page
 
