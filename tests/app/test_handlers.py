@@ -104,7 +104,9 @@ class CountingEncodeAll:
             self.docs += len(docs)
             return original(docs, *args, **kwargs)
 
-        monkeypatch.setattr(encoder, "encode_all", counted)
+        # On the instance's dict: undone by deleting it again (setattr would leave a bound method
+        # behind on the session-wide encoder, which copies of it then carry).
+        monkeypatch.setitem(vars(encoder), "encode_all", counted)
 
 
 def test_plot_marks_the_query_and_top_results_on_the_sample_at_n(handlers, tiny_dsvl, monkeypatch):
