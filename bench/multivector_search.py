@@ -28,7 +28,8 @@ import numpy as np
 import pyarrow as pa
 
 from indexer.ann import AnnConfig
-from indexer.multivector import maxsim, multivector_array, multivector_query
+from indexer.ann import vector_query
+from indexer.multivector import maxsim, multivector_array
 
 BUDGETS = (1, 2, 4, 8, 16)
 CLUSTERS = 1_000
@@ -72,7 +73,7 @@ def timed(fn) -> tuple[float, object]:
 
 
 def top_ids(table, query: np.ndarray, column: str, config: AnnConfig, nprobes) -> np.ndarray:
-    search = multivector_query(table, query, column, K, config, nprobes)
+    search = vector_query(table, query, column, K, config, nprobes)
     return search.select(["id", "_distance"]).to_arrow()["id"].to_numpy()
 
 
@@ -112,7 +113,7 @@ def main() -> None:
                 exact_rec.append(len(set(got) & set(want)) / K)
 
                 def truncated(q=q, b=b):
-                    found = multivector_query(full_only, q[:b], "mv_b16", K * OVERFETCH, config, None)
+                    found = vector_query(full_only, q[:b], "mv_b16", K * OVERFETCH, config, None)
                     found = found.select(["id", "mv_b16", "_distance"]).to_arrow()
                     vectors = np.stack(found["mv_b16"].to_numpy(zero_copy_only=False))  # (4K, 16)
                     matrices = np.array([np.stack(v) for v in vectors], dtype=np.float32)  # (4K, 16, D)
@@ -139,7 +140,7 @@ def main() -> None:
             stats = next(i for i in per_budget.list_indices() if i.columns == [column])
             nprobes = config.nprobes_for(rows, config.num_partitions(rows * b))
             for q in queries[:2]:  # warm the partitions
-                multivector_query(per_budget, q[:b], column, K, config, nprobes).to_arrow()
+                vector_query(per_budget, q[:b], column, K, config, nprobes).to_arrow()
             latency, recall = [], []
             for q, want in zip(queries, truth[b], strict=True):
                 probe = nprobes

@@ -103,7 +103,8 @@ def refresh_ann(table, columns: list[str], dim: int, indices: dict, config: AnnC
 def vector_query(
     table, vector, column: str, k: int, config: AnnConfig, nprobes: int | None, where: str | None = None
 ):
-    """The LanceDB query for the `k` nearest rows by cosine; `nprobes=None` means exact (no index)."""
+    """The LanceDB query for the `k` nearest rows by cosine (MaxSim for a multivector column: `_distance`
+    = query vectors - MaxSim); `nprobes=None` means exact (no index)."""
     query = table.search(vector, vector_column_name=column).distance_type("cosine").limit(k)
     if nprobes:
         query = query.nprobes(nprobes).ef(max(config.ef, k * config.refine_factor))

@@ -168,15 +168,3 @@ def refresh_multi_ann(table, meta, indices: dict, config: AnnConfig) -> dict:
                 partitions = config.num_partitions(rows * budget)  # IVF over every stored vector
                 indices = indices | {column: {"trained_rows": rows, "partitions": partitions}}
     return indices
-
-
-def multivector_query(table, query: np.ndarray, column: str, k: int, config: AnnConfig, nprobes, where=None):
-    """LanceDB's MaxSim query (`_distance` = vectors - MaxSim); exact without `nprobes`, else through
-    the column's ANN index with candidates re-scored exactly (`refine_factor`)."""
-    search = table.search(query, vector_column_name=column).distance_type("cosine").limit(k)
-    if nprobes:
-        search = search.nprobes(nprobes).ef(max(config.ef, k * config.refine_factor))
-        search = search.refine_factor(config.refine_factor)
-    if where:
-        search = search.where(where, prefilter=True)
-    return search

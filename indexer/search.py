@@ -32,7 +32,6 @@ from indexer.multivector import (
     check_budget,
     check_multi_query,
     check_vectors,
-    multivector_query,
     mv_column,
     mv_columns,
 )
@@ -328,7 +327,7 @@ class Searcher:
         column = mv_column(n, budget)
         where = self.default_scope(filters).sql()
         query = check_multi_query(matrix, budget, self.index.meta.dim)  # (budget, dim)
-        search = multivector_query(self.index.table, query, column, k, self.ann, self._nprobes[column], where)
+        search = vector_query(self.index.table, query, column, k, self.ann, self._nprobes[column], where)
         return search.with_row_id(True).select(_RESULT_COLUMNS).to_arrow()
 
     def search_multivector(
