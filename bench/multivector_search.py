@@ -27,8 +27,7 @@ import lancedb
 import numpy as np
 import pyarrow as pa
 
-from indexer.ann import AnnConfig
-from indexer.ann import vector_query
+from indexer.ann import AnnConfig, vector_query
 from indexer.multivector import maxsim, multivector_array
 
 BUDGETS = (1, 2, 4, 8, 16)
