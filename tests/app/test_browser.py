@@ -16,7 +16,7 @@ import pytest
 from mme_core.documents import ImageSegment, TextSegment
 from webapp.layout import AppOptions, build_demo
 
-from .helpers import serving
+from .helpers import NOTES, serving
 
 pytestmark = pytest.mark.browser
 
@@ -104,8 +104,28 @@ def cards(page) -> list[tuple[int, float, str]]:
     return [tuple(row) for row in rows]
 
 
-def plot_source(page) -> str:
-    return page.get_attribute("#mme-plot img", "src") or ""
+PLOT_TITLE = "#mme-plot svg .role-title-text"  # vega-embed draws the BarPlot as SVG
+
+
+def wait_for_plot_title(page, text: str) -> None:
+    page.wait_for_function(f"(document.querySelector({PLOT_TITLE!r})?.textContent || '').includes({text!r})")
+
+
+def plot_bars(page) -> dict[str, dict[str, int]]:
+    """The drawn bars, read from the marks' accessible labels: {series: {bin: parts}}, plus each
+    series' marked names under "which" (the tooltip field naming the query or the results)."""
+    labels = page.eval_on_selector_all(
+        "#mme-plot svg .role-mark path", "paths => paths.map(p => p.getAttribute('aria-label'))"
+    )
+    bars: dict[str, dict] = {}
+    for label in labels:
+        label, _, which = label.partition("; which: ")  # last, and may itself hold "; "
+        fields = dict(part.split(": ", 1) for part in label.split("; "))
+        axis = next(key for key in fields if key.endswith("→"))  # the x axis title, arrows included
+        series = bars.setdefault(fields["series"], {"which": []})
+        series[fields[axis]] = int(fields["parts"])
+        series["which"] += [name for name in which.split("; ") if name]
+    return bars
 
 
 def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, app_collection, tmp_path):
@@ -131,7 +151,7 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
     page.locator("#mme-mode label", has_text="Meaning").click()  # cosine scores, which move with N
     page.click("#mme-search")
     page.wait_for_selector(".mme-card")
-    page.wait_for_selector("#mme-plot img")
+    wait_for_plot_title(page, "N = 3 (9 tokens/image)")
     query, kwargs = recording.queries[-1]
     assert kwargs["mode"] == "semantic"
     assert [type(s).__name__ for s in query.segments] == [
@@ -152,13 +172,13 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
     assert [doc_id for _, _, doc_id in shown] == [hit.id for hit in expected]
     assert page.inner_text(".mme-summary").startswith(f"{len(expected)} results · N = 3 (9 tokens/image)")
     page.screenshot(path=str(tmp_path / "search-n3.png"), full_page=True)
-    first_plot = plot_source(page)
+    assert_plot_marks(page, expected)
 
     # Move the slider one step right: N = 3 -> 4 re-runs the search and redraws the plot.
     page.focus(".mme-g-range")
     page.keyboard.press("ArrowRight")
     page.wait_for_function("document.querySelector('.mme-summary').innerText.includes('N = 4')")
-    page.wait_for_function(f"(document.querySelector('#mme-plot img') || {{}}).src !== {first_plot!r}")
+    wait_for_plot_title(page, "N = 4 (16 tokens/image)")  # the plot redrew at the new N
     assert page.inner_text(".mme-g-current") == "4 → 16 tokens/image"
     assert recording.queries[-1][1]["n"] == 4
     at_four = cards(page)
@@ -166,11 +186,26 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
         hit.id for hit in app_searcher.search(query, n=4, k=10, mode="semantic")
     ]
     assert [score for _, score, _ in at_four] != [score for _, score, _ in shown]
+    assert_plot_marks(page, app_searcher.search(query, n=4, k=10, mode="semantic"))
     screenshot = tmp_path / "search-n4.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 20_000
     if os.environ.get("MME_SCREENSHOT_DIR"):  # keep a copy to look at
         shutil.copy(screenshot, Path(os.environ["MME_SCREENSHOT_DIR"]) / "search.png")
+
+
+def assert_plot_marks(page, hits) -> None:
+    """Every part of the collection is a grey bar, the query (text and pictures) is one red bar and
+    the top five results are blue bars named as the cards name them."""
+    bars = plot_bars(page)
+    assert set(bars) == {"documents (sample)", "your query", "top results"}
+    counts = lambda series: sum(v for k, v in bars[series].items() if k != "which")  # noqa: E731
+    assert counts("documents (sample)") == len(NOTES)  # a sample of all six parts
+    assert counts("your query") == 1 and bars["your query"]["which"] == ["query"]
+    assert counts("top results") == 5
+    assert sorted(bars["top results"]["which"]) == sorted(f"#{h.rank} {h.doc.title}" for h in hits[:5])
+    legend = page.locator("#mme-plot svg .role-legend-label text").all_text_contents()
+    assert sorted(legend) == ["documents (sample)", "top results", "your query"]
 
 
 def test_expand_more_like_this_and_examples(page, page_app):
