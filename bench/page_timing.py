@@ -120,10 +120,20 @@ def measure(url: str, ns: list[int], queries: list[tuple[str, Path]]) -> dict[in
     return results
 
 
+def figures(row: dict) -> dict:
+    """Medians over the timed searches at one N, and how often the plot came after the cards."""
+    gaps = [plot - cards for cards, plot in zip(row["cards"], row["plot"], strict=True)]
+    return {
+        "cards": statistics.median(row["cards"]),
+        "plot": statistics.median(row["plot"]),
+        "gap": statistics.median(gaps),
+        "after": f"{sum(gap > 0 for gap in gaps)}/{len(gaps)}",
+    }
+
+
 def summary(row: dict) -> str:
-    cards, plot = statistics.median(row["cards"]), statistics.median(row["plot"])
-    after = sum(p > c for c, p in zip(row["cards"], row["plot"], strict=True))
-    return f"median cards {cards:.0f} ms, plot {plot:.0f} ms; plot after cards in {after}/{len(row['cards'])}"
+    f = figures(row)
+    return f"median cards {f['cards']:.0f} ms, plot {f['plot']:.0f} ms; plot after cards in {f['after']}"
 
 
 def table(results: dict[int, dict]) -> str:
@@ -133,12 +143,10 @@ def table(results: dict[int, dict]) -> str:
         "|---|---|---|---|---|---|---|",
     ]
     for n, row in results.items():
-        gaps = [p - c for c, p in zip(row["cards"], row["plot"], strict=True)]
-        after = sum(gap > 0 for gap in gaps)
+        f, (first_cards, first_plot) = figures(row), row["first"]
         lines.append(
-            f"| {n} | {len(gaps)} | {statistics.median(row['cards']):.0f} | {statistics.median(row['plot']):.0f} "
-            f"| {statistics.median(gaps):.0f} | {after}/{len(gaps)} "
-            f"| {row['first'][0]:.0f} / {row['first'][1]:.0f} |"
+            f"| {n} | {len(row['cards'])} | {f['cards']:.0f} | {f['plot']:.0f} | {f['gap']:.0f} "
+            f"| {f['after']} | {first_cards:.0f} / {first_plot:.0f} |"
         )
     return "\n".join(lines)
 

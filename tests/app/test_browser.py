@@ -334,10 +334,14 @@ def test_drop_paste_reorder_remove_and_clear(page, app_collection):
     assert re.match(r"\d+ results", page.inner_text(".mme-summary"))
 
 
+CJK_NOTE = "# 红烧肉\n\n1. 把五花肉切块。\n\n![圆](images/red_circle.png)\n\n2. 小火慢炖，直到汤汁变红。\n"
+
+
 @pytest.fixture(scope="module")
 def two_collection_app(tiny_dsvl, tmp_path_factory):
     """A demo collection (the shapes notes) and the person's own notes, served on 127.0.0.1."""
     from indexer import Searcher, build_index
+    from webapp.fallback import draw_shape
 
     from .helpers import write_notes
 
@@ -346,6 +350,8 @@ def two_collection_app(tiny_dsvl, tmp_path_factory):
     mine.mkdir()
     (mine / "fold-towels.md").write_text("# Fold towels\n\nFold each towel in thirds, then roll it.\n")
     (mine / "red-sauce.md").write_text("# Red sauce\n\nSimmer the tomatoes until the sauce is red.\n")
+    draw_shape(mine / "images" / "red_circle.png", "red", "circle")
+    (mine / "hongshaorou.md").write_text(CJK_NOTE, encoding="utf-8")  # a picture: placed on the plot
     uri = str(root / "index")
     build_index(
         str(write_notes(root / "demo")), uri, tiny_dsvl, ns=(1, 3), progress=False, name="demo", demo=True
@@ -413,3 +419,23 @@ def test_switch_mode_and_collections_and_see_the_matched_words(browser, two_coll
         shutil.copy(screenshot, Path(os.environ["MME_SCREENSHOT_DIR"]) / "search-keyword.png")
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def test_a_chinese_title_is_text_in_the_plot(browser, two_collection_app):
+    """The plot names its results in the page's own text (Vega-Lite SVG and an HTML tooltip), so a
+    Chinese title is drawn with the browser's fonts, not as boxes baked into a picture."""
+    url, _ = two_collection_app
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+    page = context.new_page()
+    page.goto(url)
+    page.fill(".mme-composer .mme-item-text textarea", "红烧肉")
+    page.click("#mme-search")
+    page.wait_for_selector(".mme-card[data-id='mine/hongshaorou.md']")
+    bar = page.locator("#mme-plot svg .role-mark path[aria-label*='红烧肉']")
+    bar.wait_for()
+    assert any(name.endswith(" 红烧肉") for name in plot_bars(page)["top results"]["which"])
+    bar.hover(force=True)  # the bar may sit on top of the sample's bar in the same bin
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for()
+    assert "红烧肉" in tooltip.inner_text()
+    context.close()
