@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.page_timing import arm, drawn
+from bench.page_timing import PLOT_TITLE, arm, drawn
 from mme_core.documents import ImageSegment, TextSegment
 from webapp.layout import AppOptions, build_demo
 
@@ -103,9 +103,6 @@ def cards(page) -> list[tuple[int, float, str]]:
         "cards => cards.map(c => [Number(c.dataset.rank), Number(c.dataset.score), c.dataset.id])",
     )
     return [tuple(row) for row in rows]
-
-
-PLOT_TITLE = "#mme-plot svg .role-title-text"  # vega-embed draws the BarPlot as SVG
 
 
 def wait_for_plot_title(page, text: str) -> None:
