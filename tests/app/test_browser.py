@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from bench.page_timing import PLOT_TITLE, arm, drawn
 from mme_core.documents import ImageSegment, TextSegment
 from webapp.layout import AppOptions, build_demo
 
-from .helpers import serving
+from .helpers import NOTES, serving
 
 pytestmark = pytest.mark.browser
 
@@ -104,11 +105,30 @@ def cards(page) -> list[tuple[int, float, str]]:
     return [tuple(row) for row in rows]
 
 
-def plot_source(page) -> str:
-    return page.get_attribute("#mme-plot img", "src") or ""
+def wait_for_plot_title(page, text: str) -> None:
+    page.wait_for_function(f"(document.querySelector({PLOT_TITLE!r})?.textContent || '').includes({text!r})")
 
 
-def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, app_collection, tmp_path):
+def plot_bars(page) -> dict[str, dict[str, int]]:
+    """The drawn bars, read from the marks' accessible labels: {series: {bin: parts}}, plus each
+    series' marked names under "which" (the tooltip field naming the query or the results)."""
+    labels = page.eval_on_selector_all(
+        "#mme-plot svg .role-mark path", "paths => paths.map(p => p.getAttribute('aria-label'))"
+    )
+    bars: dict[str, dict] = {}
+    for label in labels:
+        label, _, which = label.partition("; which: ")  # last, and may itself hold "; "
+        fields = dict(part.split(": ", 1) for part in label.split("; "))
+        axis = next(key for key in fields if key.endswith("→"))  # the x axis title, arrows included
+        series = bars.setdefault(fields["series"], {"which": []})
+        series[fields[axis]] = int(fields["parts"])
+        series["which"] += [name for name in which.split("; ") if name]
+    return bars
+
+
+def test_compose_drag_search_and_move_the_slider(
+    page, page_app, app_searcher, app_collection, tmp_path, record_property
+):
     _, recording = page_app
     images = app_collection / "images"
     page.fill(".mme-item-text textarea", "Paint a blue square")
@@ -129,9 +149,9 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
     ]
 
     page.locator("#mme-mode label", has_text="Meaning").click()  # cosine scores, which move with N
+    arm(page, "N = 3 (9 tokens/image)")  # the plot's title, at the search's N
     page.click("#mme-search")
-    page.wait_for_selector(".mme-card")
-    page.wait_for_selector("#mme-plot img")
+    assert_cards_first(*drawn(page), "search", record_property)
     query, kwargs = recording.queries[-1]
     assert kwargs["mode"] == "semantic"
     assert [type(s).__name__ for s in query.segments] == [
@@ -152,13 +172,14 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
     assert [doc_id for _, _, doc_id in shown] == [hit.id for hit in expected]
     assert page.inner_text(".mme-summary").startswith(f"{len(expected)} results · N = 3 (9 tokens/image)")
     page.screenshot(path=str(tmp_path / "search-n3.png"), full_page=True)
-    first_plot = plot_source(page)
+    assert_plot_marks(page, expected)
 
     # Move the slider one step right: N = 3 -> 4 re-runs the search and redraws the plot.
     page.focus(".mme-g-range")
+    arm(page, "N = 4 (16 tokens/image)")  # a new plot, titled at the new N
     page.keyboard.press("ArrowRight")
-    page.wait_for_function("document.querySelector('.mme-summary').innerText.includes('N = 4')")
-    page.wait_for_function(f"(document.querySelector('#mme-plot img') || {{}}).src !== {first_plot!r}")
+    assert_cards_first(*drawn(page), "slider", record_property)
+    assert "N = 4" in page.inner_text(".mme-summary")
     assert page.inner_text(".mme-g-current") == "4 → 16 tokens/image"
     assert recording.queries[-1][1]["n"] == 4
     at_four = cards(page)
@@ -166,11 +187,36 @@ def test_compose_drag_search_and_move_the_slider(page, page_app, app_searcher, a
         hit.id for hit in app_searcher.search(query, n=4, k=10, mode="semantic")
     ]
     assert [score for _, score, _ in at_four] != [score for _, score, _ in shown]
+    assert_plot_marks(page, app_searcher.search(query, n=4, k=10, mode="semantic"))
     screenshot = tmp_path / "search-n4.png"
     page.screenshot(path=str(screenshot), full_page=True)
     assert screenshot.stat().st_size > 20_000
     if os.environ.get("MME_SCREENSHOT_DIR"):  # keep a copy to look at
         shutil.copy(screenshot, Path(os.environ["MME_SCREENSHOT_DIR"]) / "search.png")
+
+
+def assert_cards_first(to_cards: float, to_plot: float, what: str, record_property) -> None:
+    """The plot must not hold the results back: new cards are on the page before the new plot.
+    Only the order is asserted; the times (ms after the click or key press) go to the test report,
+    and bench.page_timing measures them on the demo model."""
+    record_property(f"{what}_ms_to_cards", round(to_cards))
+    record_property(f"{what}_ms_to_plot", round(to_plot))
+    print(f"{what}: cards after {to_cards:.0f} ms, plot after {to_plot:.0f} ms")
+    assert to_cards < to_plot
+
+
+def assert_plot_marks(page, hits) -> None:
+    """Every part of the collection is a grey bar, the query (text and pictures) is one red bar and
+    the top five results are blue bars named as the cards name them."""
+    bars = plot_bars(page)
+    assert set(bars) == {"documents (sample)", "your query", "top results"}
+    counts = lambda series: sum(v for k, v in bars[series].items() if k != "which")  # noqa: E731
+    assert counts("documents (sample)") == len(NOTES)  # a sample of all six parts
+    assert counts("your query") == 1 and bars["your query"]["which"] == ["query"]
+    assert counts("top results") == 5
+    assert sorted(bars["top results"]["which"]) == sorted(f"#{h.rank} {h.doc.title}" for h in hits[:5])
+    legend = page.locator("#mme-plot svg .role-legend-label text").all_text_contents()
+    assert sorted(legend) == ["documents (sample)", "top results", "your query"]
 
 
 def test_expand_more_like_this_and_examples(page, page_app):
@@ -285,10 +331,14 @@ def test_drop_paste_reorder_remove_and_clear(page, app_collection):
     assert re.match(r"\d+ results", page.inner_text(".mme-summary"))
 
 
+CJK_NOTE = "# 红烧肉\n\n1. 把五花肉切块。\n\n![圆](images/red_circle.png)\n\n2. 小火慢炖，直到汤汁变红。\n"
+
+
 @pytest.fixture(scope="module")
 def two_collection_app(tiny_dsvl, tmp_path_factory):
     """A demo collection (the shapes notes) and the person's own notes, served on 127.0.0.1."""
     from indexer import Searcher, build_index
+    from webapp.fallback import draw_shape
 
     from .helpers import write_notes
 
@@ -297,6 +347,8 @@ def two_collection_app(tiny_dsvl, tmp_path_factory):
     mine.mkdir()
     (mine / "fold-towels.md").write_text("# Fold towels\n\nFold each towel in thirds, then roll it.\n")
     (mine / "red-sauce.md").write_text("# Red sauce\n\nSimmer the tomatoes until the sauce is red.\n")
+    draw_shape(mine / "images" / "red_circle.png", "red", "circle")
+    (mine / "hongshaorou.md").write_text(CJK_NOTE, encoding="utf-8")  # a picture: placed on the plot
     uri = str(root / "index")
     build_index(
         str(write_notes(root / "demo")), uri, tiny_dsvl, ns=(1, 3), progress=False, name="demo", demo=True
@@ -364,3 +416,23 @@ def test_switch_mode_and_collections_and_see_the_matched_words(browser, two_coll
         shutil.copy(screenshot, Path(os.environ["MME_SCREENSHOT_DIR"]) / "search-keyword.png")
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def test_a_chinese_title_is_text_in_the_plot(browser, two_collection_app):
+    """The plot names its results in the page's own text (Vega-Lite SVG and an HTML tooltip), so a
+    Chinese title is drawn with the browser's fonts, not as boxes baked into a picture."""
+    url, _ = two_collection_app
+    context = browser.new_context(viewport={"width": 1280, "height": 1100})
+    page = context.new_page()
+    page.goto(url)
+    page.fill(".mme-composer .mme-item-text textarea", "红烧肉")
+    page.click("#mme-search")
+    page.wait_for_selector(".mme-card[data-id='mine/hongshaorou.md']")
+    bar = page.locator("#mme-plot svg .role-mark path[aria-label*='红烧肉']")
+    bar.wait_for()
+    assert any(name.endswith(" 红烧肉") for name in plot_bars(page)["top results"]["which"])
+    bar.hover(force=True)  # the bar may sit on top of the sample's bar in the same bin
+    tooltip = page.locator("#vg-tooltip-element")
+    tooltip.wait_for()
+    assert "红烧肉" in tooltip.inner_text()
+    context.close()

@@ -15,11 +15,22 @@ from webapp.startup import parse_config
 
 
 @pytest.fixture
+def bare_encoder(tiny_dsvl):
+    """A copy of the session's tiny encoder as `from_pretrained` made it. Every SearchService built in
+    the session on the same encoder routes its `encode` through the query memo (on the instance), and
+    a shallow copy would carry that closure, still bound to the original; so it is dropped here."""
+    encoder = copy.copy(tiny_dsvl)
+    for name in ("encode", "encode_all", "query_vectors"):
+        vars(encoder).pop(name, None)
+    return encoder
+
+
+@pytest.fixture
 def doc(image_factory):
     return InterleavedDoc((TextSegment("Tighten the screws."), ImageSegment(image_factory("red"))))
 
 
-def test_encode_all_is_routed_through_spaces_gpu(tiny_dsvl, doc, monkeypatch):
+def test_encode_all_is_routed_through_spaces_gpu(bare_encoder, tiny_dsvl, doc, monkeypatch):
     granted = []
 
     class FakeSpaces:  # records what ZeroGPU's decorator would be asked for
@@ -35,28 +46,28 @@ def test_encode_all_is_routed_through_spaces_gpu(tiny_dsvl, doc, monkeypatch):
             return wrap
 
     monkeypatch.setattr(gpu, "spaces", FakeSpaces)
-    encoder = gpu.lend_gpu_to(copy.copy(tiny_dsvl))  # a copy: the session fixture stays unwrapped
+    encoder = gpu.lend_gpu_to(bare_encoder)  # a copy: the session fixture stays unwrapped
     vectors = encoder.encode([doc], n=2, prompt_name="query")  # encode goes through encode_all
     assert granted == [gpu.ENCODE_SECONDS]
     assert np.array_equal(vectors, tiny_dsvl.encode([doc], n=2, prompt_name="query"))
 
 
-def test_real_spaces_package_is_harmless_off_zerogpu(tiny_dsvl, doc, monkeypatch):
+def test_real_spaces_package_is_harmless_off_zerogpu(bare_encoder, tiny_dsvl, doc, monkeypatch):
     spaces = pytest.importorskip("spaces")
     monkeypatch.delenv("SPACES_ZERO_GPU", raising=False)
     assert gpu.spaces is spaces  # the app does use it when it is installed
-    encoder = gpu.lend_gpu_to(copy.copy(tiny_dsvl))
+    encoder = gpu.lend_gpu_to(bare_encoder)
     method = encoder.encode_all  # spaces.GPU returned the bound method itself, unwrapped
     assert method.__self__ is encoder and method.__func__ is type(encoder).encode_all
     assert np.array_equal(encoder.encode([doc], n=3), tiny_dsvl.encode([doc], n=3))
 
 
-def test_without_the_spaces_package_nothing_is_wrapped(tiny_dsvl, monkeypatch):
+def test_without_the_spaces_package_nothing_is_wrapped(bare_encoder, monkeypatch):
     monkeypatch.setitem(sys.modules, "spaces", None)  # `import spaces` now raises ImportError
     try:
         reloaded = importlib.reload(gpu)
         assert reloaded.spaces is None
-        encoder = copy.copy(tiny_dsvl)
+        encoder = bare_encoder
         assert reloaded.lend_gpu_to(encoder) is encoder and "encode_all" not in vars(encoder)
     finally:
         monkeypatch.undo()
