@@ -19,6 +19,7 @@ re-plan its ANN probes after a build, call `refresh()`.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -252,9 +253,13 @@ class Searcher:
         *,
         vectors: str | None = None,
         budget: int | None = None,
+        on_query_vector: Callable[[np.ndarray], None] | None = None,
         **filter_fields,
     ) -> list[Hit]:
         """Top-k hits for an interleaved query at granularity n.
+
+        `on_query_vector(vector)` is called with the query's single-vector embedding when the search
+        computes one (the app's dominance plot reuses it instead of embedding the query again).
 
         `vectors`: "single" (one vector per document, cosine) or "multi" (MaxSim over the first
         `budget` vectors of query and document; `indexer.multivector`); None means the index's own
@@ -291,6 +296,8 @@ class Searcher:
             semantic_rows = lambda depth: self._multi_rows(vector, n, depth, budget, filters)  # noqa: E731
         else:
             vector = self.encoder.encode([query], n=n, prompt_name="query")[0]  # (dim,)
+            if on_query_vector is not None:
+                on_query_vector(vector)
             semantic_hits = lambda: self.search_vector(vector, n, k, filters)  # noqa: E731
             semantic_rows = lambda depth: self._vector_rows(vector, n, depth, filters)  # noqa: E731
         if mode == "semantic" or not words:

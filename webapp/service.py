@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -79,7 +80,7 @@ class SearchService:
         self._index_lock = threading.Lock()
         self._samples: dict[tuple, DominanceSample | None] = {}
         self._samples_lock = threading.Lock()  # one sample computed at a time, never twice
-        self.query_vectors = remember_query_vectors(self.encoder)
+        self.query_vectors = QueryVectors()  # filled by searches, read by the dominance plot
 
     @property
     def searcher(self):
@@ -123,7 +124,10 @@ class SearchService:
         )
         started = time.perf_counter()
         kind = {"vectors": vectors or None, "budget": budget}
-        hits = list(searcher.search(query, n=n, k=k, mode=mode, filters=filters, **kind))
+        remember = partial(self.query_vectors.put, query, n)
+        hits = list(
+            searcher.search(query, n=n, k=k, mode=mode, filters=filters, on_query_vector=remember, **kind)
+        )
         elapsed_ms = (time.perf_counter() - started) * 1000
         budget = next((hit.budget for hit in hits if hit.budget), budget)
         return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms, mode, budget)
@@ -273,26 +277,6 @@ class QueryVectors:
             self._vectors[(query, n)] = np.array(vector, dtype=np.float32)
             while len(self._vectors) > self.size:
                 self._vectors.pop(next(iter(self._vectors)))  # the oldest
-
-
-def remember_query_vectors(encoder) -> QueryVectors:
-    """Route `encoder.encode` through a memo of single-query embeddings (once per encoder object;
-    like `webapp.gpu`, on the instance, so every Searcher using this encoder fills it)."""
-    memo = getattr(encoder, "query_vectors", None)
-    if isinstance(memo, QueryVectors):
-        return memo
-    memo = QueryVectors()
-    encode = encoder.encode
-
-    def encode_remembering(docs, n=3, batch_size=None, prompt_name="document", **kwargs):
-        vectors = encode(docs, n=n, batch_size=batch_size, prompt_name=prompt_name, **kwargs)
-        if prompt_name == "query" and len(docs) == 1:
-            memo.put(docs[0], n, np.asarray(vectors)[0])
-        return vectors
-
-    encoder.encode = encode_remembering
-    encoder.query_vectors = memo
-    return memo
 
 
 def _strings(values, what: str) -> tuple[str, ...]:

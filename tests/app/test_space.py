@@ -16,13 +16,11 @@ from webapp.startup import parse_config
 
 @pytest.fixture
 def bare_encoder(tiny_dsvl):
-    """A copy of the session's tiny encoder as `from_pretrained` made it. Every SearchService built in
-    the session on the same encoder routes its `encode` through the query memo (on the instance), and
-    a shallow copy would carry that closure, still bound to the original; so it is dropped here."""
-    encoder = copy.copy(tiny_dsvl)
-    for name in ("encode", "encode_all", "query_vectors"):
-        vars(encoder).pop(name, None)
-    return encoder
+    """A shallow copy of the session's tiny encoder, so wrapping its `encode_all` leaves the session's
+    alone. Nothing in the app patches the encoder instance (a copy would carry such a patch, still
+    bound to the original), and no earlier test may have left one there either."""
+    assert not {"encode", "encode_all"} & set(vars(tiny_dsvl))
+    return copy.copy(tiny_dsvl)
 
 
 @pytest.fixture
