@@ -2,7 +2,8 @@
 
 Fig. 6 is a distribution over documents: where each embedding sits between what its text alone and
 what its pictures alone say (`mme_core.diagnostics`). Measuring it costs two encoder calls per part
-(the part's own embedding is read from the index), so it runs on a sample of at most
+(the part's own embedding is read from the index, its pictures' tokens from the vision cache), so it
+runs on a sample of at most
 `SAMPLE_SIZE` parts and is stored in the `dominance` table: one row per sampled part, keyed by
 encoder fingerprint and N, each row also saying what it was computed on (how many rows the index
 held, when, the part's content hash). The page reads the values of its top results from here.
@@ -25,6 +26,7 @@ import pyarrow as pa
 from indexer.meta import table_names
 from indexer.schema import granularity_label, keys_filter, row_to_doc, sql_string, vector_column
 from indexer.store import Index
+from indexer.vision_cache import VISION_CACHE_TABLE, LanceVisionCache
 from mme_core.diagnostics import Dominance, measure_dominance
 
 DOMINANCE_TABLE = "dominance"
@@ -132,7 +134,10 @@ def compute_sample(
         return None
     docs = [row_to_doc(row) for row in rows]
     stored = np.array([row[column] for row in rows], dtype=np.float32)  # (S, D)
-    measured = measure_dominance(encoder, docs, n=n, batch_size=batch_size, embeddings=stored)
+    cache = LanceVisionCache(index.db) if VISION_CACHE_TABLE in table_names(index.db) else None
+    measured = measure_dominance(
+        encoder, docs, n, batch_size=batch_size, embeddings=stored, vision_cache=cache
+    )
     computed = datetime.now(UTC).isoformat(timespec="microseconds")  # tells two samples apart
     table = pa.Table.from_pylist(
         [

@@ -69,13 +69,15 @@ def measure_dominance(
     prompt_name: str = "document",
     batch_size: int | None = None,
     embeddings: np.ndarray | None = None,
+    vision_cache=None,
 ) -> list[Dominance]:
     """Encode each doc with its text-only and image-only views at granularity `n` (three encoder calls).
 
     `prompt_name` is passed through so a query is compared with views embedded the way queries are;
     `batch_size=None` lets the encoder choose. `embeddings` (len(docs), D), when given, are the docs'
     own embeddings at `n` already computed (an index stores them; a search has embedded its query):
-    then only the two views are encoded.
+    then only the two views are encoded. `vision_cache` (`mme_core.vision_cache`; an index keeps one)
+    spares the vision tower the pictures it has already seen: the image-only view shows the same ones.
     """
     if not docs:
         return []
@@ -98,7 +100,12 @@ def measure_dominance(
         return results
 
     def encode(batch: list[InterleavedDoc]) -> np.ndarray:
-        return np.asarray(encoder.encode(batch, n=n, batch_size=batch_size, prompt_name=prompt_name))
+        if vision_cache is None:
+            return np.asarray(encoder.encode(batch, n=n, batch_size=batch_size, prompt_name=prompt_name))
+        [vectors] = encoder.encode_all(
+            batch, [n], batch_size, prompt_name, vision_cache=vision_cache
+        ).values()
+        return vectors
 
     full = encode([docs[i] for i in mixed]) if embeddings is None else embeddings[mixed]  # (M, D)
     text = encode([text_views[i] for i in mixed])  # (M, D)

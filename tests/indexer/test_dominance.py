@@ -25,7 +25,7 @@ NS = (1, 3)
 
 
 class CountingEncode:
-    """The real encoder, counting the documents it is asked to embed through `encode`."""
+    """The real encoder, counting the documents it is asked to embed (through `encode` or `encode_all`)."""
 
     def __init__(self, inner) -> None:
         self.inner, self.embedded = inner, 0
@@ -36,6 +36,10 @@ class CountingEncode:
     def encode(self, docs, *args, **kwargs):
         self.embedded += len(docs)
         return self.inner.encode(docs, *args, **kwargs)
+
+    def encode_all(self, docs, *args, **kwargs):
+        self.embedded += len(docs)
+        return self.inner.encode_all(docs, *args, **kwargs)
 
 
 def more_notes(folder, count: int, start: int = 0) -> None:
@@ -65,6 +69,14 @@ def test_computed_once_then_read_from_the_index(indexed, tiny_dsvl):
     assert again.values == first.values and again.computed == first.computed
     ensure_sample(Index.open(uri), counting, 1)  # each N has its own sample
     assert counting.embedded == 40
+
+
+def test_the_sample_reuses_the_index_vision_cache(indexed, tiny_dsvl):
+    _, uri = indexed
+    calls, hits = tiny_dsvl.stats.vision_calls, tiny_dsvl.stats.cache_hits
+    compute_sample(Index.open(uri), tiny_dsvl, 3)
+    assert tiny_dsvl.stats.vision_calls == calls  # every picture's tokens came from the index
+    assert tiny_dsvl.stats.cache_hits > hits
 
 
 def test_stored_values_equal_measuring_from_scratch(indexed, tiny_dsvl):
