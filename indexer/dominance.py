@@ -3,8 +3,7 @@
 Fig. 6 is a distribution over documents: where each embedding sits between what its text alone and
 what its pictures alone say (`mme_core.diagnostics`). Measuring it costs two encoder calls per part
 (the part's own embedding is read from the index, its pictures' tokens from the vision cache), so it
-runs on a sample of at most
-`SAMPLE_SIZE` parts and is stored in the `dominance` table: one row per sampled part, keyed by
+runs on a sample of at most `SAMPLE_SIZE` parts and is stored in the `dominance` table: one row per sampled part, keyed by
 encoder fingerprint and N, each row also saying what it was computed on (how many rows the index
 held, when, the part's content hash). The page reads the values of its top results from here.
 
