@@ -1,11 +1,11 @@
 """The dominance diagnostic of an index (paper Fig. 6), computed once per encoder and N, kept beside it.
 
-Fig. 6 is a distribution over documents: where each embedding sits between what its text alone and
-what its pictures alone say (`mme_core.diagnostics`). Measuring it costs two encoder calls per part
-(the part's own embedding is read from the index, its pictures' tokens from the vision cache), so it
-runs on a sample of at most `SAMPLE_SIZE` parts and is stored in the `dominance` table: one row per sampled part, keyed by
-encoder fingerprint and N, each row also saying what it was computed on (how many rows the index
-held, when, the part's content hash). The page reads the values of its top results from here.
+Fig. 6 is a distribution over documents: where each embedding sits between what its text alone and what
+its pictures alone say (`mme_core.diagnostics`). Measuring it costs two encoder calls per part (the
+part's own embedding is read from the index, its pictures' tokens from the vision cache), so it runs on
+a sample of at most `SAMPLE_SIZE` parts and is stored in the `dominance` table: one row per sampled
+part, keyed by encoder fingerprint and N, each row also saying what it was computed on (how many rows
+the index held, when, the part's content hash). The page reads the values of its top results from here.
 
 The sample is the parts whose keys hash lowest (sha256), so it is the same on every run and stays
 mostly the same as rows come and go. A stored sample is recomputed when the collection changed
