@@ -15,7 +15,7 @@ from ..pooling import parse_granularities
 from .loss import check_temperature
 from .strategies import STRATEGIES
 
-FINETUNE_MODES = ("lora", "full")
+FINETUNE_MODES = ("lora", "full", "head")
 MIXED_PRECISION = ("no", "bf16", "fp16")
 
 # LoRA goes on the language model's attention projections only. A plain list of names
@@ -37,7 +37,9 @@ class TrainConfig:
     strategy: str = "mean"  # granularity strategy: random | mrl | mean (paper's best)
     ns: tuple = (1, 2, 3, 4, 6)  # candidate granularities N (N x N visual tokens per image)
     temperature: float = 0.05  # InfoNCE temperature (paper: 0.05)
-    finetune: str = "lora"  # "lora" (adapter on LM attention) or "full" (all weights; from-scratch models)
+    # "lora" (adapter on LM attention), "full" (all weights; from-scratch models) or "head" (only the
+    # meta tokens of a multi-vector head: the model's weights, hence its single vectors, stay as they are)
+    finetune: str = "lora"
     lora_r: int = 16
     lora_alpha: int = 32
     lora_dropout: float = 0.05
@@ -86,6 +88,8 @@ class TrainConfig:
         if self.finetune not in FINETUNE_MODES:
             valid = ", ".join(FINETUNE_MODES)
             raise ValueError(f"unknown finetune mode {self.finetune!r}; valid modes are {valid}")
+        if self.finetune == "head" and not self.meta_tokens:
+            raise ValueError("finetune 'head' trains only the meta tokens: give meta_tokens too (e.g. 8,16)")
         if self.mixed_precision not in MIXED_PRECISION:
             valid = ", ".join(MIXED_PRECISION)
             raise ValueError(f"unknown mixed_precision {self.mixed_precision!r}; valid values are {valid}")

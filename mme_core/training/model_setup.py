@@ -3,7 +3,8 @@
 LoRA (default): peft injects adapters into the language model's attention projections in place, so
 the encoder's backbone, which calls the HF model directly, runs through them. Full fine-tuning is
 meant for small from-scratch models (the demo model); the vision tower stays frozen unless
-`freeze_vision=False`.
+`freeze_vision=False`. Head-only (`finetune="head"`) trains the meta tokens of a multi-vector head
+and nothing else, so a shipped model gains a head without any of its single vectors changing.
 """
 
 from __future__ import annotations
@@ -86,11 +87,13 @@ def make_trainable(encoder: MMEEncoder, config: TrainConfig) -> TrainableEncoder
         )
         vision_needs_grad = config.train_projector
     else:
+        head_only = config.finetune == "head"
         for name, parameter in hf_model.named_parameters():
-            parameter.requires_grad_(not (config.freeze_vision and is_vision_tower(name, family)))
+            frozen = head_only or (config.freeze_vision and is_vision_tower(name, family))
+            parameter.requires_grad_(not frozen)
         module, trained = hf_model, encoder
         encoder.meta_head = head
-        vision_needs_grad = True  # the projector (and maybe the tower) learns
+        vision_needs_grad = not head_only  # the projector (and maybe the tower) learns
     if config.gradient_checkpointing:
         kwargs = {"use_reentrant": False}
         if hasattr(hf_model, "activation_checkpointing_enable"):  # the transformers 5 name
