@@ -55,10 +55,14 @@ def make_trainable(encoder: MMEEncoder, config: TrainConfig) -> TrainableEncoder
         trained = MMEEncoder(encoder.backbone, encoder.model_id, peft_model=module, dim=encoder.dim)
         vision_needs_grad = config.train_projector
     else:
+        projector = f".{PROJECTOR_MODULES[family]}."
         for name, parameter in hf_model.named_parameters():
-            parameter.requires_grad_(not (config.freeze_vision and is_vision_tower(name, family)))
+            frozen = (config.freeze_vision and is_vision_tower(name, family)) or (
+                config.freeze_projector and projector in f".{name}"
+            )
+            parameter.requires_grad_(not frozen)
         module, trained = hf_model, encoder
-        vision_needs_grad = True  # the projector (and maybe the tower) learns
+        vision_needs_grad = not config.freeze_projector  # the projector (and maybe the tower) learns
     if config.gradient_checkpointing:
         kwargs = {"use_reentrant": False}
         if hasattr(hf_model, "activation_checkpointing_enable"):  # the transformers 5 name
