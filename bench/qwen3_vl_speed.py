@@ -2,6 +2,8 @@
 
     python -m bench.qwen3_vl_speed                  # bf16, writes its section of docs/BENCHMARKS.md
     python -m bench.qwen3_vl_speed --quick          # a small shape, to check the script in seconds
+    python -m bench.qwen3_vl_speed --memory-only --photo-docs 8 --photos 12 --vision-depth 1 --bounded-only
+                                                    # the issue's 8 documents x 12 phone photos, own section
 
 Part 1 (time): a document of 2 photos (640x480, 300 merged tokens each before pooling) and ~100
 text tokens. The vision tower (+ merger + DeepStack mergers) runs once, as in `encode_all`, and the
@@ -173,7 +175,7 @@ def time_by_n(encoder: MMEEncoder, docs: list[InterleavedDoc], rounds: int) -> s
     return "\n".join(lines)
 
 
-def memory_with_photos(encoder: MMEEncoder, docs: list[InterleavedDoc]) -> str:
+def memory_with_photos(encoder: MMEEncoder, docs: list[InterleavedDoc], lifted: bool = True) -> str:
     backbone = encoder.backbone
     tokens = backbone.grid_shape((4032, 3024))
     calls: list[int] = []
@@ -187,7 +189,8 @@ def memory_with_photos(encoder: MMEEncoder, docs: list[InterleavedDoc]) -> str:
     inner.get_image_features = counting
     rows = []
     default_budget = backbone.patch_budget
-    for label, budget in (("default patch budget", default_budget), ("budget lifted", 10**9)):
+    feeds = [("default patch budget", default_budget)] + ([("budget lifted", 10**9)] if lifted else [])
+    for label, budget in feeds:
         backbone.patch_budget = budget
         calls.clear()
         gc.collect()
@@ -224,12 +227,31 @@ def main() -> None:
     parser.add_argument("--photo-docs", type=int, default=1, help="documents in the phone-photo batch")
     parser.add_argument("--photos", type=int, default=3, help="phone photos per document (3 > one budget)")
     parser.add_argument("--dtype", default="bfloat16", choices=("bfloat16", "float32"))
+    parser.add_argument("--memory-only", action="store_true", help="skip the timing part; own section")
+    parser.add_argument("--vision-depth", type=int, default=4, help="layers of the memory part's tower")
+    parser.add_argument(
+        "--bounded-only", action="store_true", help="skip the lifted-budget run (all photos in one call)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
     args = parser.parse_args()
     torch.manual_seed(0)
     dtype = getattr(torch, args.dtype)
+    memory_shape = QUICK_SHAPE if args.quick else memory_tower(args.vision_depth)
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
+        if args.memory_only:
+            encoder = build_encoder(memory_shape, workdir, dtype)
+            docs = make_docs(workdir, args.photo_docs, args.photos, (4032, 3024))
+            memory = memory_with_photos(encoder, docs, lifted=not args.bounded_only)
+            body = (
+                f"Real-width vision tower with {args.vision_depth} of its 24 layers ({args.dtype}; peak "
+                f"memory depends on width and patches per call, not on depth: see the script's docstring), "
+                f"a 2-layer 2048-d LM, on 2 cores shared with other jobs. {memory}\n"
+            )
+            print(body)
+            if not args.no_write and not args.quick:
+                write_section("Qwen3-VL-2B shape: memory for a batch of phone photos", body)
+            return
         start = time.perf_counter()
         encoder = build_encoder(QUICK_SHAPE if args.quick else REAL_SHAPE, workdir, dtype)
         init = time.perf_counter() - start
@@ -239,7 +261,7 @@ def main() -> None:
         print(timing, flush=True)
         del encoder
         gc.collect()
-        encoder = build_encoder(QUICK_SHAPE if args.quick else MEMORY_SHAPE, workdir, dtype)
+        encoder = build_encoder(memory_shape, workdir, dtype)
         memory = memory_with_photos(encoder, make_docs(workdir, args.photo_docs, args.photos, (4032, 3024)))
     body = (
         f"Random weights, {shape} ({billions:.2f} B parameters, {args.dtype}, SDPA), built in {init:.0f} s, "
@@ -247,11 +269,19 @@ def main() -> None:
         f"pessimistic, ratios are the robust part).\n\n"
         f"Time per document: {args.docs} document(s) of 2 photos (640×480 → 20×15 merged tokens each) and "
         f"~100 text tokens; vision once, the LM once per N, median of {args.rounds} round(s).\n\n"
-        f"{timing}\n\nMemory (real-width, 4-layer vision tower, see the script's docstring): {memory}\n"
+        f"{timing}\n\nMemory (real-width, {args.vision_depth}-layer vision tower, see the script's "
+        f"docstring): {memory}\n"
     )
     print(body)
     if not args.no_write and not args.quick:
         write_section("Qwen3-VL-2B shape on this CPU: encode time per N, phone-photo memory", body)
+
+
+def memory_tower(depth: int) -> dict:
+    """MEMORY_SHAPE with a vision tower of `depth` layers (DeepStack taps on the last ones)."""
+    taps = list(range(max(0, depth - 3), depth))
+    vision = MEMORY_SHAPE["vision"] | {"depth": depth, "deepstack_visual_indexes": taps}
+    return MEMORY_SHAPE | {"vision": vision}
 
 
 if __name__ == "__main__":

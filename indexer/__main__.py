@@ -4,7 +4,7 @@
                                [--dim 512] [--report skipped.json]
                                [--engine local|ray] [--ray-address ADDR] [--workers K] [--gpus-per-worker G]
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
-                             [--mode keyword|semantic|hybrid]
+                             [--mode keyword|semantic|hybrid] [--vectors single|multi] [--budget 4]
                              [--collection NAME] [--folder PREFIX] [--tag TAG]   (each repeatable)
     python -m indexer collections [--json]
     python -m indexer stats [--json]
@@ -122,6 +122,15 @@ def make_parser() -> argparse.ArgumentParser:
         help="keyword (words), semantic (MME vectors at N), hybrid (both, fused); default: chosen for the "
         "model and collections (see docs/BENCHMARKS.md)",
     )
+    search.add_argument(
+        "--vectors",
+        choices=("single", "multi"),
+        help="single (one vector per document, cosine) or multi (MaxSim over meta-token vectors; needs an "
+        "index built with a multi-vector model); default: the index's kind",
+    )
+    search.add_argument(
+        "--budget", type=positive_int, help="multi-vector budget: vectors per query and document"
+    )
     search.add_argument("-k", type=positive_int, default=10, help="number of results")
     search.add_argument("--source", help="only documents whose source path starts with this")
     search.add_argument("--title", help="only documents whose title contains this (case-insensitive)")
@@ -208,6 +217,10 @@ def cmd_add(args) -> int:
         )
     print_warnings(caught)
     print(report.summary())
+    kind = existing_index(args.index).meta
+    if kind.vectors == "multi":
+        budgets = ", ".join(map(str, kind.budgets))
+        print(f"multi-vector index: budgets {budgets} stored beside the single vectors")
     print_skipped(report, args.report)
     return report_failures([report])
 
@@ -242,6 +255,7 @@ def cmd_search(args) -> int:
     if n not in index.meta.ns:
         stored = ", ".join(map(str, index.meta.ns))
         raise UsageError(f"N={n} is not stored in {args.index}; stored N: {stored}")
+    check_vector_options(args, index)  # before loading a model
     if removed:
         print(f"warning: removed {removed} control character(s) from the query text", file=sys.stderr)
     words_only = args.mode == "keyword" and all(kind == "text" for kind, _ in args.segments)
@@ -259,7 +273,9 @@ def cmd_search(args) -> int:
         if unknown:
             known = ", ".join(index.meta.collections) or "none yet"
             raise UsageError(f"no collection named {unknown[0]!r} in {args.index}; collections: {known}")
-        hits = searcher.search(query, n=n, k=args.k, filters=filters, mode=args.mode)
+        hits = searcher.search(
+            query, n=n, k=args.k, filters=filters, mode=args.mode, vectors=args.vectors, budget=args.budget
+        )
     except QueryTooLongError as err:
         raise UsageError(str(err)) from err
     if args.json:
@@ -269,7 +285,8 @@ def cmd_search(args) -> int:
     else:
         for hit in hits:
             part = f" (part {hit.doc.part})" if hit.doc.part else ""
-            print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}  [{hit.mode}]")
+            budget = f", budget {hit.budget}" if hit.budget else ""
+            print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}  [{hit.mode}{budget}]")
     return 0
 
 
@@ -349,6 +366,20 @@ def cmd_compact(args) -> int:
 
 
 # --- helpers -------------------------------------------------------------------------------------
+def check_vector_options(args, index) -> None:
+    """--vectors multi needs a multi-vector index; --budget one of its budgets (and not with single)."""
+    from indexer.multivector import check_budget, check_vectors
+
+    try:
+        check_vectors(args.vectors, index.meta)
+        if args.budget is not None and args.vectors == "single":
+            raise ValueError(f"--budget {args.budget} applies only to --vectors multi")
+        if args.budget is not None:
+            check_budget(args.budget, index.meta)
+    except ValueError as err:
+        raise UsageError(f"{err} (index {args.index})") from err
+
+
 def parse_ns_option(text: str | None):
     if text is None:
         return None
@@ -408,6 +439,7 @@ def hit_dict(hit) -> dict:
     return {
         "rank": hit.rank,
         "score": round(hit.score, 6),
+        "budget": hit.budget,
         "mode": hit.mode,
         "id": hit.id,
         "part": doc.part,

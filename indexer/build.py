@@ -2,9 +2,11 @@
 
     report = build_index("~/notes", "./mme-index", encoder)   # or a list of InterleavedDoc
 
-Every run compares content hashes (text + image bytes) with what the index holds for that
-collection: unchanged parts are skipped, new and changed ones embedded at every stored N by one
-`encode_all` pass, vanished ones deleted. Rows are written in batches by `merge_insert` on the row
+A folder's notes that the index's stat cache finds unchanged, with every picture they show and
+every link they resolve, are not even read (`indexer.file_stats`); the rest are compared by content
+hash (text + image bytes) with what the index holds for that collection: unchanged parts are
+skipped, new and changed ones embedded at every stored N by one `encode_all` pass, vanished ones
+deleted. Rows are written in batches by `merge_insert` on the row
 key, each batch one atomic LanceDB commit, so a run killed at any point leaves only whole batches
 behind and the next run picks up where it stopped, with no duplicates and nothing lost.
 """
@@ -13,15 +15,18 @@ from __future__ import annotations
 
 import time
 import warnings
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
+from indexer.file_stats import READER_VERSION, StatCache, drop_stats, replace_stats
 from indexer.keyword import ensure_keyword_index
 from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
+from indexer.multivector import encode_kinds, refresh_multi_ann, vector_keys
 from indexer.progress import PhaseProgress, ProgressCallback
 from indexer.schema import docs_to_rows, qualified_id, row_key, sql_string, vector_column
 from indexer.skipped import Skipped
@@ -52,6 +57,7 @@ class BuildReport:
     skipped: tuple[Skipped, ...] = ()  # references and documents not indexed, with their reasons
     root: str = ""  # the collection's folder
     moved_from: str = ""  # the folder the collection was at before, when this run re-pointed it
+    notes_read: int | None = None  # notes read and parsed (None: not a folder read with the stat cache)
 
     @property
     def embedded(self) -> int:
@@ -80,6 +86,7 @@ class Prepared:
     root: str = ""
     failed: list = field(default_factory=list)  # (id, reason) of documents that cannot be measured
     skipped: list[Skipped] = field(default_factory=list)
+    stats: StatCache | None = None  # a folder read against the index's stat cache: notes kept unread
 
 
 def check_collection_name(name: str) -> str:
@@ -89,23 +96,28 @@ def check_collection_name(name: str) -> str:
     return name
 
 
-def read_docs(docs_or_path, name: str | None) -> Prepared:
+def read_docs(
+    docs_or_path, name: str | None, index: Index | None = None, budget: int = DEFAULT_BUDGET, *, cache=False
+) -> Prepared:
     """Read a collection folder (recording what its readers skip) or check documents given directly.
 
     Ids become `name/relative path`. Documents given directly keep their ids unless a name is given.
+    With `cache`, a folder's notes that the stat cache of `index` (None: a new index) finds unchanged
+    are not read (`prepared.stats`).
     """
     from indexer.sources import CollectionWarning, read_collection
 
     if isinstance(docs_or_path, (str, Path)):
         root = Path(docs_or_path).expanduser().resolve()
+        collection = check_collection_name(name if name is not None else root.name or "notes")
+        stats = load_stats(index, collection, budget) if cache else None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CollectionWarning)
-            docs = read_collection(root)
+            docs = read_collection(root, stats)
         skipped = [Skipped.from_warning(w) for w in caught if issubclass(w.category, CollectionWarning)]
         for other in (w for w in caught if not issubclass(w.category, CollectionWarning)):
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
-        collection = check_collection_name(name if name is not None else root.name or "notes")
-        prepared = Prepared(docs, collection, str(root), skipped=skipped)
+        prepared = Prepared(docs, collection, str(root), skipped=skipped, stats=stats)
     else:
         docs = list(docs_or_path)
         for position, doc in enumerate(docs):
@@ -116,6 +128,24 @@ def read_docs(docs_or_path, name: str | None) -> Prepared:
         prepared = Prepared(docs, check_collection_name(name) if name is not None else "")
     prepared.docs = [replace(doc, id=qualified_id(prepared.collection, doc.id)) for doc in prepared.docs]
     return prepared
+
+
+def load_stats(index: Index | None, collection: str, budget: int) -> StatCache:
+    """The collection's stat cache, minus notes whose rows the index no longer holds in full
+    (removed by hand, or never all written): those are read again."""
+    recipe = f"reader {READER_VERSION}, budget {budget}"
+    if index is None:
+        return StatCache({}, recipe)
+    stats = StatCache.load(index.db, collection, recipe)
+    if stats.known:
+        held = Counter(source_of(key, collection) for key in index.content_hashes(collection))
+        stats.known = {name: entry for name, entry in stats.known.items() if held[name] == entry.parts}
+    return stats
+
+
+def source_of(key: str, collection: str) -> str:
+    """The note a row key belongs to: `collection/source#part` -> `source`."""
+    return key[len(collection) + 1 : key.rindex("#")] if collection else key[: key.rindex("#")]
 
 
 def split_docs(prepared: Prepared, encoder, ns: tuple, budget: int) -> Prepared:
@@ -224,7 +254,7 @@ def build_index(
     if existing is not None:
         existing.check_compatible(meta)
     with PhaseProgress("read", 1, False, on_progress) as reading:
-        prepared = read_docs(docs_or_path, name)
+        prepared = read_docs(docs_or_path, name, existing, budget, cache=True)
         reading.total = len(prepared.docs)
         reading.advance(len(prepared.docs))
     moved_from = place_collection(prepared, existing, name is not None)
@@ -258,15 +288,20 @@ def build_into(
     if write_batch < 1 or batch_size is not None and batch_size < 1:
         raise ValueError(f"batch sizes must be positive: batch_size={batch_size}, write_batch={write_batch}")
     started = started if started is not None else time.perf_counter()  # from reading, when given
-    ns, collection, docs = index.meta.ns, prepared.collection, prepared.docs
+    collection, docs = prepared.collection, prepared.docs
+    ns = vector_keys(index.meta)  # every N, and every N's multi-vector matrices on a multi-vector index
     if collection:  # remembered first, so `rebuild` can read the folder again after a crash
         index.update_meta(**_with_collection(index.meta, collection, prepared.root, demo))
     stored = index.content_hashes(collection)
     failed = list(prepared.failed)
     skipped = list(prepared.skipped)
     todo: list[tuple[InterleavedDoc, str]] = []
-    current: set[str] = set()
-    unchanged = 0
+    kept = prepared.stats.kept if prepared.stats is not None else set()  # notes not read: rows stay
+    current = {key for key in stored if kept and source_of(key, collection) in kept}
+    unchanged = kept_rows = len(current)
+    if kept:  # what was reported about them stays reported
+        previous = index.skipped(collection)
+        skipped += [Skipped(**_skipped_fields(row)) for row in previous if row["source"] in kept]
     with PhaseProgress("hash", len(docs), progress, on_progress) as hashing:
         for doc in docs:
             key = row_key(doc.id, doc.part)
@@ -318,21 +353,25 @@ def build_into(
     if vanished or updated:  # pictures may have left with them
         prune_vision_cache(index)
     if collection:
-        index.record_skipped(collection, skipped)
+        if not kept or _skipped_changed(index.skipped(collection), skipped):
+            index.record_skipped(collection, skipped)
+        _record_stats(index, prepared, failed)
 
     if todo or vanished:
         ensure_keyword_index(index.table)  # built once; later rows are searched until optimize()
-    columns = [vector_column(n) for n in ns]
+    columns = [vector_column(n) for n in index.meta.ns]
     config = ann or AnnConfig()
     if todo or vanished or ann_is_stale(index.table, columns, index.meta.dim, config):
         indices = refresh_ann(index.table, columns, index.meta.dim, index.meta.ann_indices, config)
+        if index.meta.vectors == "multi":
+            indices = refresh_multi_ann(index.table, index.meta, indices, config)
         index.update_meta(ann_indices=indices)
     if compaction is not None:
         compact_index(index, compaction)
     return BuildReport(
         index_uri=index.uri,
         collection=collection,
-        parts=len(docs),
+        parts=len(docs) + kept_rows,
         added=added,
         updated=updated,
         unchanged=unchanged,
@@ -344,6 +383,7 @@ def build_into(
         reused=reused,
         skipped=tuple(skipped),
         root=prepared.root,
+        notes_read=prepared.stats.read if prepared.stats is not None else None,
     )
 
 
@@ -364,6 +404,37 @@ def embed_locally(todo, known, encoder, ns, batch_size, write_batch, failed, vis
         if vision_cache is not None:
             vision_cache.flush()  # before the documents: a kill in between leaves only unused entries
         yield chunk, [fresh[g] for g in good], vectors
+
+
+def _skipped_fields(row: dict) -> dict:
+    return {name: row[name] for name in ("source", "reference", "reason", "message")}
+
+
+def _skipped_changed(before: list[dict], after: list[Skipped]) -> bool:
+    """Whether the skipped rows differ (a no-op run then writes nothing)."""
+    return sorted(tuple(_skipped_fields(row).values()) for row in before) != sorted(
+        tuple(item.to_dict().values()) for item in after
+    )
+
+
+def _record_stats(index: Index, prepared: Prepared, failed: list) -> None:
+    """After the rows: the stat cache of what this run read and wrote in full (see `file_stats`).
+    Documents given directly, or a folder read without the cache (a rebuild), clear it."""
+    stats = prepared.stats
+    if stats is None:
+        drop_stats(index.db, prepared.collection)
+        return
+    broken = {doc_id for doc_id, _ in failed}
+    parts = Counter(doc.source for doc in prepared.docs)
+    broken_sources = {doc.source for doc in prepared.docs if doc.id in broken}
+    broken_sources |= {doc_id.partition("/")[2] for doc_id in broken}
+    entries = [stats.known[name] for name in sorted(stats.kept)]
+    for name, entry in sorted(stats.fresh.items()):
+        if name not in broken_sources and parts[name]:
+            entry.parts = parts[name]
+            entries.append(entry)
+    if {e.source: e for e in entries} != stats.known:
+        replace_stats(index.db, prepared.collection, entries, stats.recipe)
 
 
 def _with_collection(meta: IndexMeta, name: str, root: str, demo: bool) -> dict:
@@ -390,8 +461,8 @@ def encode_batch(
             if on_documents is not None:
                 on_documents(documents)
 
-        vectors = encoder.encode_all(
-            docs, ns=ns, batch_size=batch_size, vision_cache=vision_cache, on_documents=count
+        vectors = encode_kinds(
+            encoder, docs, ns, batch_size=batch_size, vision_cache=vision_cache, on_documents=count
         )
         return list(range(len(docs))), vectors
     except ValueError as err:
@@ -403,7 +474,7 @@ def encode_batch(
     good, parts = [], []
     for position, doc in enumerate(docs):
         try:
-            parts.append(encoder.encode_all([doc], ns=ns, batch_size=1, vision_cache=vision_cache))
+            parts.append(encode_kinds(encoder, [doc], ns, batch_size=1, vision_cache=vision_cache))
             good.append(position)
         except ValueError as err:
             failed.append((doc.id, str(err)))

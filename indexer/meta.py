@@ -47,10 +47,14 @@ class IndexMeta:
     updated: str = field(default_factory=now_iso)
     collections: dict = field(default_factory=dict)  # name -> {"root", "updated", "demo"?}
     ann_indices: dict = field(default_factory=dict)  # vector column -> {"trained_rows", "partitions"}
+    vectors: str = "single"  # "multi": MetaEmbed-style multi-vector columns beside the single vectors
+    budgets: tuple = ()  # a multi-vector index's nested budgets, ascending, e.g. (1, 2, 4, 8, 16)
 
     @classmethod
     def for_encoder(cls, encoder, ns, **extra) -> IndexMeta:
         adapter = getattr(encoder, "adapter", None)
+        multi = bool(getattr(encoder, "multi_vector", False))
+        extra = {"vectors": "multi", "budgets": tuple(encoder.budgets)} | extra if multi else extra
         return cls(
             model_id=str(encoder.model_id),
             fingerprint=str(encoder.fingerprint),
@@ -63,10 +67,13 @@ class IndexMeta:
 
     def describe(self) -> str:
         adapter = f" + adapter {self.adapter}" if self.adapter else ""
-        return f"{self.model_id}{adapter} (fingerprint {self.fingerprint}, dim {self.dim})"
+        multi = (
+            f", multi-vector budgets {','.join(map(str, self.budgets))}" if self.vectors == "multi" else ""
+        )
+        return f"{self.model_id}{adapter} (fingerprint {self.fingerprint}, dim {self.dim}{multi})"
 
     def to_dict(self) -> dict:
-        return asdict(self) | {"ns": list(self.ns)}
+        return asdict(self) | {"ns": list(self.ns), "budgets": list(self.budgets)}
 
     @classmethod
     def from_dict(cls, data: dict) -> IndexMeta:
@@ -74,7 +81,8 @@ class IndexMeta:
         collections = data.get("collections") or {}
         if isinstance(collections, list):  # schema 1 listed root folders; name them by their folder
             collections = {Path(root).name: {"root": root} for root in collections}
-        return cls(**(data | {"ns": ns, "collections": collections}))
+        budgets = tuple(int(b) for b in data.get("budgets") or ())  # schema 2: single vectors
+        return cls(**(data | {"ns": ns, "collections": collections, "budgets": budgets}))
 
 
 def table_names(db) -> set[str]:

@@ -210,6 +210,11 @@ def build_index_ray(
 ):
     """`indexer.build.build_index` with the embedding done by Ray actors; same options and report.
     `spec` defaults to the driver encoder's model and adapter, on device "auto" in float32."""
+    if getattr(encoder, "multi_vector", False):  # its actors return single vectors only
+        raise ValueError(
+            f"the Ray engine does not embed multi-vector models yet ({encoder.model_id} has meta tokens); "
+            f"use --engine local"
+        )
     start_ray(config)  # fail on a missing Ray or a wrong address before reading anything
     spec = spec or EncoderSpec(encoder.model_id, getattr(encoder, "adapter", None), dtype="float32")
     embed = ray_embed_chunks(spec, config)

@@ -18,9 +18,11 @@ import json
 import numpy as np
 import pyarrow as pa
 
+from indexer.multivector import MultiKey, multivector_columns, multivector_fields
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
-SCHEMA_VERSION = 2  # 2: named collections, text / tags / properties columns
+SCHEMA_VERSION = 3  # 2: named collections, text / tags / properties; 3: multi-vector columns (optional)
+OLDEST_READABLE = 2  # a schema-2 table is a schema-3 single-vector table: opened as it is
 
 
 def vector_column(n: int | str) -> str:
@@ -52,8 +54,10 @@ def searchable_text(doc: InterleavedDoc) -> str:
     return f"{doc.title}\n{doc.text}" if doc.title else doc.text
 
 
-def document_schema(dim: int, ns: tuple) -> pa.Schema:
-    """The documents table, declared once. `key` is unique per row and is the merge_insert key."""
+def document_schema(dim: int, ns: tuple, budgets: tuple = ()) -> pa.Schema:
+    """The documents table, declared once. `key` is unique per row and is the merge_insert key.
+    With `budgets` (a multi-vector index), one multivector column per N and budget follows
+    (`indexer.multivector`)."""
     fields = [
         pa.field("key", pa.string(), nullable=False),
         pa.field("id", pa.string(), nullable=False),
@@ -69,6 +73,7 @@ def document_schema(dim: int, ns: tuple) -> pa.Schema:
         pa.field("properties", pa.string()),
     ]
     fields += [pa.field(vector_column(n), pa.list_(pa.float32(), dim)) for n in ns]
+    fields += multivector_fields(dim, ns, budgets) if budgets else []
     return pa.schema(fields, metadata={"mme.schema_version": str(SCHEMA_VERSION)})
 
 
@@ -125,7 +130,8 @@ def doc_properties(doc: InterleavedDoc) -> str:
 def docs_to_rows(
     docs: list[InterleavedDoc], hashes: list[str], vectors: dict, collection: str, schema: pa.Schema
 ) -> pa.Table:
-    """Rows for `docs` (ids already qualified); `vectors[n]` is (len(docs), dim) float32."""
+    """Rows for `docs` (ids already qualified); `vectors[n]` is (len(docs), dim) float32 and, on a
+    multi-vector index, `vectors[MultiKey(n)]` is (len(docs), M, dim), stored once per budget."""
     columns: dict[str, list | pa.Array] = {
         "key": [row_key(d.id, d.part) for d in docs],
         "id": [d.id for d in docs],
@@ -140,7 +146,11 @@ def docs_to_rows(
         "tags": [sorted({normal_tag(t) for t in d.meta.get("tags") or ()} - {""}) for d in docs],
         "properties": [doc_properties(d) for d in docs],
     }
+    budgets = [int(name.rpartition("_b")[2]) for name in schema.names if name.startswith("mv_")]
     for n, matrix in vectors.items():
+        if isinstance(n, MultiKey):
+            columns |= multivector_columns(n.n, matrix, sorted(set(budgets)), len(docs))
+            continue
         matrix = np.ascontiguousarray(matrix, dtype=np.float32)  # (B, dim)
         if matrix.shape[0] != len(docs):
             raise ValueError(f"encoder gave {matrix.shape[0]} vectors at N={n} for {len(docs)} documents")

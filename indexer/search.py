@@ -27,6 +27,15 @@ from lancedb.rerankers import RRFReranker
 
 from indexer.ann import AnnConfig, indexed_columns, vector_query
 from indexer.keyword import FTS_COLUMN, ensure_keyword_index, has_keyword_index, keyword_text, query_terms
+from indexer.multivector import (
+    MULTI,
+    check_budget,
+    check_multi_query,
+    check_vectors,
+    multivector_query,
+    mv_column,
+    mv_columns,
+)
 from indexer.query import check_query_tokens
 from indexer.schema import granularity_label, normal_tag, row_to_doc, sql_string, vector_column
 from indexer.store import Index
@@ -58,6 +67,7 @@ class Hit:
     rank: int  # 1-based
     mode: str = "semantic"  # how this hit was found
     terms: tuple[str, ...] = ()  # the query's words, for highlighting what matched
+    budget: int | None = None  # multi-vector search: the budget (score = MaxSim over that many vectors)
 
 
 @dataclass(frozen=True)
@@ -170,6 +180,8 @@ class Searcher:
             else "exact"
             for n in self.ns
         }
+        stats["vectors"] = self.index.meta.vectors
+        stats["budgets"] = list(self.index.meta.budgets)
         return stats
 
     def refresh(self) -> None:
@@ -195,6 +207,13 @@ class Searcher:
                 self._nprobes[column] = self.ann.nprobes_for(rows, info["partitions"])
             else:
                 self._nprobes[column] = self.ann.nprobes
+        if self.index.meta.vectors == MULTI:
+            for column in mv_columns(self.ns, self.index.meta.budgets):
+                info = self.index.meta.ann_indices.get(column)
+                indexed = column in self._indexed
+                self._nprobes[column] = (
+                    self.ann.nprobes_for(rows, info["partitions"]) if indexed and info else None
+                )
 
     def warm(self) -> None:
         table = self.index.table
@@ -231,9 +250,16 @@ class Searcher:
         k: int = 10,
         filters: Filters | None = None,
         mode: str | None = None,
+        *,
+        vectors: str | None = None,
+        budget: int | None = None,
         **filter_fields,
     ) -> list[Hit]:
         """Top-k hits for an interleaved query at granularity n.
+
+        `vectors`: "single" (one vector per document, cosine) or "multi" (MaxSim over the first
+        `budget` vectors of query and document; `indexer.multivector`); None means the index's own
+        kind. `budget` is one of the index's budgets (default: the largest) and implies "multi".
 
         `mode`: "keyword" (full-text over the query's words), "semantic" (the MME vectors at N),
         "hybrid" (both rankings fused by reciprocal rank), or None for `default_mode`. A query
@@ -245,6 +271,13 @@ class Searcher:
         mode = self.check_mode(mode)
         n = self.check_n(n)
         check_k(k)
+        if budget is not None and vectors != "single":
+            budget, vectors = check_budget(budget, self.index.meta), MULTI  # a budget means multi-vector
+        vectors = check_vectors(vectors, self.index.meta)
+        if vectors == MULTI:
+            budget = check_budget(budget, self.index.meta)
+        elif budget is not None:
+            raise ValueError(f"budget {budget!r} applies only to multi-vector search (vectors='multi')")
         filters = as_filters(filters, filter_fields)
         words = keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])
         terms = tuple(query_terms(words))
@@ -253,11 +286,18 @@ class Searcher:
         if self.encoder is None:
             raise ValueError("this Searcher was opened without an encoder; use search_vector")
         check_query_tokens(self.encoder, query, n)  # refuses, never truncates (see indexer.query)
-        vector = self.encoder.encode([query], n=n, prompt_name="query")[0]  # (dim,)
+        if vectors == MULTI:
+            vector = self.encoder.encode_multi([query], n=n, prompt_name="query")[0]  # (M, dim)
+            semantic_hits = lambda: self.search_multivector(vector, n, k, budget, filters)  # noqa: E731
+            semantic_rows = lambda depth: self._multi_rows(vector, n, depth, budget, filters)  # noqa: E731
+        else:
+            vector = self.encoder.encode([query], n=n, prompt_name="query")[0]  # (dim,)
+            semantic_hits = lambda: self.search_vector(vector, n, k, filters)  # noqa: E731
+            semantic_rows = lambda depth: self._vector_rows(vector, n, depth, filters)  # noqa: E731
         if mode == "semantic" or not words:
-            return [replace(hit, terms=terms) for hit in self.search_vector(vector, n, k, filters)]
+            return [replace(hit, terms=terms) for hit in semantic_hits()]
         depth = max(k, HYBRID_DEPTH)
-        semantic = self._vector_rows(vector, n, depth, filters)
+        semantic = semantic_rows(depth)
         keyword = self._keyword_rows(words, depth, filters)
         fused = RRFReranker(return_score="relevance").rerank_hybrid(words, semantic, keyword)
         return self._hits(fused.slice(0, k), "hybrid", terms)
@@ -284,6 +324,35 @@ class Searcher:
         query = vector_query(self.index.table, vector, column, k, self.ann, self._nprobes[column], where)
         return query.with_row_id(True).select(_RESULT_COLUMNS).to_arrow()
 
+    def _multi_rows(self, matrix: np.ndarray, n, k: int, budget: int, filters: Filters):
+        column = mv_column(n, budget)
+        where = self.default_scope(filters).sql()
+        query = check_multi_query(matrix, budget, self.index.meta.dim)  # (budget, dim)
+        search = multivector_query(self.index.table, query, column, k, self.ann, self._nprobes[column], where)
+        return search.with_row_id(True).select(_RESULT_COLUMNS).to_arrow()
+
+    def search_multivector(
+        self,
+        matrix: np.ndarray,
+        n=3,
+        k: int = 10,
+        budget: int | None = None,
+        filters: Filters | None = None,
+        **filter_fields,
+    ) -> list[Hit]:
+        """Top-k rows by MaxSim of the query matrix's first `budget` vectors against each document's
+        first `budget` (exact below the ANN threshold, LanceDB's multivector index above it).
+        Score = sum over the query's vectors of the best cosine, in [-budget, budget]."""
+        check_vectors(MULTI, self.index.meta)  # a single-vector index refuses, naming why
+        n = self.check_n(n)
+        check_k(k)
+        budget = check_budget(budget, self.index.meta)
+        rows = self._multi_rows(matrix, n, k, budget, as_filters(filters, filter_fields)).to_pylist()
+        return [
+            Hit(row["id"], budget - float(row["_distance"]), row_to_doc(row), rank, budget=budget)
+            for rank, row in enumerate(rows, start=1)
+        ]
+
     @staticmethod
     def _hits(rows, mode: str, terms: tuple[str, ...]) -> list[Hit]:
         score = {"keyword": "_score", "hybrid": "_relevance_score"}[mode]
@@ -303,6 +372,12 @@ class Searcher:
         n = self.check_n(n)
         check_k(k)
         vector = np.asarray(vector, dtype=np.float32)
+        if vector.ndim == 2:
+            raise ValueError(
+                f"query of shape {vector.shape} is a multi-vector query; search it with vectors='multi' "
+                f"(search_multivector), which needs a multi-vector index; this one holds "
+                f"{self.index.meta.vectors} vectors"
+            )
         if vector.shape != (self.index.meta.dim,):
             raise ValueError(f"query vector has shape {vector.shape}, index dim is {self.index.meta.dim}")
         rows = self._vector_rows(vector, n, k, as_filters(filters, filter_fields)).to_pylist()

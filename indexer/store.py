@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from indexer.file_stats import drop_stats
 from indexer.meta import (
     META_TABLE,
     IndexMeta,
@@ -23,7 +24,9 @@ from indexer.meta import (
     table_names,
     write_meta,
 )
+from indexer.multivector import MULTI, MultiKey, mv_column
 from indexer.schema import (
+    OLDEST_READABLE,
     SCHEMA_VERSION,
     document_schema,
     granularity_label,
@@ -75,7 +78,7 @@ class Index:
         db = connect(uri)
         active, pending = read_meta(db)
         index = cls(uri, db, active, pending)
-        if not any_version and index.schema_version < SCHEMA_VERSION:
+        if not any_version and index.schema_version < OLDEST_READABLE:
             raise IndexMismatchError(
                 f"index {uri} was written by an older version of this program (schema "
                 f"{index.schema_version}, now {SCHEMA_VERSION}); re-read its collections into the new "
@@ -116,6 +119,12 @@ class Index:
                 f"{f' --adapter {have.adapter}' if have.adapter else ''}) or re-embed everything with the "
                 f"new one: python -m indexer rebuild --index {self.uri} --model {wanted.model_id}"
             )
+        if (have.vectors, tuple(have.budgets)) != (wanted.vectors, tuple(wanted.budgets)):
+            raise IndexMismatchError(
+                f"index {self.uri} holds {have.vectors} vectors{_budgets(have)}, but the loaded encoder "
+                f"gives {wanted.vectors} vectors{_budgets(wanted)}; re-embed with: python -m indexer "
+                f"rebuild --index {self.uri} --model {wanted.model_id}"
+            )
         if set(have.ns) != set(wanted.ns):
             raise IndexMismatchError(
                 f"index {self.uri} stores N = {', '.join(map(granularity_label, have.ns))}, not "
@@ -150,6 +159,9 @@ class Index:
         if not hashes:
             return {}
         columns = [vector_column(n) for n in self.meta.ns]
+        multi = self.meta.vectors == MULTI  # the largest budget's column holds every stored vector
+        largest = {n: mv_column(n, max(self.meta.budgets)) for n in self.meta.ns} if multi else {}
+        columns += list(largest.values())
         found: dict[str, dict] = {}
         wanted = sorted(hashes)
         for start in range(0, len(wanted), _IN_CHUNK):
@@ -158,7 +170,8 @@ class Index:
             for row in rows.to_pylist():
                 found.setdefault(
                     row["content_hash"],
-                    {n: np.asarray(row[vector_column(n)], np.float32) for n in self.meta.ns},
+                    {n: np.asarray(row[vector_column(n)], np.float32) for n in self.meta.ns}
+                    | {MultiKey(n): np.asarray(row[c], np.float32) for n, c in largest.items()},  # (M, dim)
                 )
         return found
 
@@ -201,6 +214,7 @@ class Index:
             prune_vision_cache(self)
         if collection is not None:  # a whole collection: forget it, so `rebuild` does not read it back
             drop_skipped(self.db, table_names(self.db), collection)
+            drop_stats(self.db, collection)
             self.update_meta(collections={k: v for k, v in self.meta.collections.items() if k != collection})
         return removed
 
@@ -295,7 +309,11 @@ def _inside(collection: str, relative: str) -> str:
     return f"(collection = {sql_string(collection)} AND (source = {file} OR starts_with(source, {folder})))"
 
 
+def _budgets(meta: IndexMeta) -> str:
+    return f" (budgets {', '.join(map(str, meta.budgets))})" if meta.vectors == MULTI else ""
+
+
 def create_table(db, meta: IndexMeta):
-    schema = document_schema(meta.dim, meta.ns)
+    schema = document_schema(meta.dim, meta.ns, meta.budgets if meta.vectors == MULTI else ())
     schema = schema.with_metadata(schema.metadata | {"mme.fingerprint": meta.fingerprint})
     return db.create_table(meta.table, schema=schema, exist_ok=True)

@@ -68,14 +68,23 @@ def measure_dominance(
     n=3,
     prompt_name: str = "document",
     batch_size: int | None = None,
+    embeddings: np.ndarray | None = None,
 ) -> list[Dominance]:
     """Encode each doc with its text-only and image-only views at granularity `n` (three encoder calls).
 
     `prompt_name` is passed through so a query is compared with views embedded the way queries are;
-    `batch_size=None` lets the encoder choose.
+    `batch_size=None` lets the encoder choose. `embeddings` (len(docs), D), when given, are the docs'
+    own embeddings at `n` already computed (an index stores them; a search has embedded its query):
+    then only the two views are encoded.
     """
     if not docs:
         return []
+    if embeddings is not None:
+        embeddings = np.asarray(embeddings)
+        if embeddings.ndim != 2 or embeddings.shape[0] != len(docs):
+            raise ValueError(
+                f"embeddings must be ({len(docs)}, D) for {len(docs)} docs, got {embeddings.shape}"
+            )
     for position, doc in enumerate(docs):
         if not isinstance(doc, InterleavedDoc):
             raise ValueError(f"docs[{position}] must be an InterleavedDoc, got {type(doc).__name__}")
@@ -91,7 +100,7 @@ def measure_dominance(
     def encode(batch: list[InterleavedDoc]) -> np.ndarray:
         return np.asarray(encoder.encode(batch, n=n, batch_size=batch_size, prompt_name=prompt_name))
 
-    full = encode([docs[i] for i in mixed])  # (M, D)
+    full = encode([docs[i] for i in mixed]) if embeddings is None else embeddings[mixed]  # (M, D)
     text = encode([text_views[i] for i in mixed])  # (M, D)
     image = encode([image_views[i] for i in mixed])  # (M, D)
     cos_text, cos_image = cosine(full, text), cosine(full, image)  # (M,) each

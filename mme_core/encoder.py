@@ -22,7 +22,8 @@ from .backbones import BACKBONES, DOCUMENT_PROMPT, Backbone
 from .batching import EncodeBudget, EncodeStats, budget_for, forward_groups
 from .documents import ImageSegment, InterleavedDoc, TextSegment
 from .images import DECODE_RECIPE, decode_image, upright_size
-from .loading import pick_device, pick_dtype, resolve_source
+from .loading import drop_unused_lm_head, pick_device, pick_dtype, resolve_source
+from .multivector import MetaTokenHead, MultiVectors, load_meta_head
 from .pooling import (
     GRANULARITIES,
     Granularity,
@@ -51,12 +52,19 @@ class MMEEncoder:
         adapter: str | None = None,
         peft_model=None,
         dim: int | None = None,
+        meta_head: MetaTokenHead | None = None,
     ):
         self.backbone = backbone
         self.model_id = model_id
         self.adapter = adapter
         self._peft_model = peft_model
         self._output_dim = check_output_dim(backbone, model_id, dim)
+        if meta_head is not None and meta_head.hidden_size != backbone.hidden_size:
+            raise ValueError(
+                f"meta tokens of width {meta_head.hidden_size} do not fit model {model_id!r} "
+                f"(hidden size {backbone.hidden_size})"
+            )
+        self.meta_head = meta_head  # MetaEmbed-style multi-vector head, or None (single-vector model)
         self.stats = EncodeStats()  # running counts: vision calls, decodes, cache hits, call sizes
 
     # --- loading --------------------------------------------------------------------------------
@@ -91,6 +99,7 @@ class MMEEncoder:
         hf_model = AutoModelForImageTextToText.from_pretrained(
             source, dtype=torch_dtype, attn_implementation="sdpa", **hub
         )
+        drop_unused_lm_head(hf_model)
         hf_model.to(torch_device).eval()
         tokenizer = AutoTokenizer.from_pretrained(source, **hub)
         tokenizer.padding_side = "left"
@@ -105,7 +114,10 @@ class MMEEncoder:
             adapter_source, adapter_local = resolve_source(adapter, "adapter")
             peft_model = PeftModel.from_pretrained(hf_model, adapter_source, local_files_only=adapter_local)
             peft_model.eval()  # LoRA layers now live inside hf_model, which the backbone calls
-        return cls(backbone, model_id=model, adapter=adapter, peft_model=peft_model, dim=dim)
+        meta_head = load_meta_head(model, source, adapter, backbone.hidden_size, hub)
+        if meta_head is not None:
+            meta_head.to(torch_device).eval()
+        return cls(backbone, model, adapter=adapter, peft_model=peft_model, dim=dim, meta_head=meta_head)
 
     # --- facts ----------------------------------------------------------------------------------
 
@@ -130,6 +142,21 @@ class MMEEncoder:
     @property
     def dtype(self) -> torch.dtype:
         return self.backbone.model.dtype
+
+    @property
+    def multi_vector(self) -> bool:
+        """Whether the model carries meta tokens (then `encode_multi` works)."""
+        return self.meta_head is not None
+
+    @property
+    def meta_tokens(self) -> tuple[int, int] | None:
+        """(query count, document count) of meta tokens; None for a single-vector model."""
+        return self.meta_head.meta_tokens if self.meta_head is not None else None
+
+    @property
+    def budgets(self) -> tuple[int, ...]:
+        """Nested vector budgets the head was trained for, ascending; () for a single-vector model."""
+        return self.meta_head.budgets if self.meta_head is not None else ()
 
     @property
     def prompts(self) -> dict[str, str]:
@@ -158,12 +185,15 @@ class MMEEncoder:
                 flat = parameter.detach().reshape(-1)
                 sample = flat[:: max(1, flat.numel() // 64)][:64].float().cpu().numpy()
                 digest.update(f"{name}{tuple(parameter.shape)}".encode() + sample.tobytes())
+        if self.meta_head is not None:  # absent for single-vector models: their fingerprint is unchanged
+            digest.update(self.meta_head.digest())
         return digest.hexdigest()[:16]
 
     def describe(self) -> str:
         adapter = f" + adapter {self.adapter}" if self.adapter else ""
         dtype = str(self.dtype).removeprefix("torch.")
-        return f"{self.model_id}{adapter} ({self.family}, {self.dim}-d, {self.device.type}/{dtype})"
+        meta = f", {self.meta_tokens[0]}/{self.meta_tokens[1]} meta tokens" if self.meta_head else ""
+        return f"{self.model_id}{adapter} ({self.family}, {self.dim}-d{meta}, {self.device.type}/{dtype})"
 
     def tokens_per_image(self, n: Granularity, image_size: tuple[int, int] = (448, 448)) -> int:
         height, width = pooled_shape(*self.backbone.grid_shape(image_size), check_granularity(n))
@@ -224,17 +254,20 @@ class MMEEncoder:
         n: Granularity,
         grids_by_path: dict[str, torch.Tensor],
         prompt_name: str = DOCUMENT_PROMPT,
-    ) -> torch.Tensor:
-        """(B, dim) unit embeddings of `docs` whose images' grids are given; pools them to N×N."""
+        multi: bool = False,
+    ) -> torch.Tensor | MultiVectors:
+        """(B, dim) unit embeddings of `docs` whose images' grids are given; pools them to N×N.
+        `multi=True` (multi-vector models): both embeddings from one forward with the meta tokens."""
         n = check_granularity(n)
-        return self.embed_pairs([(doc, n) for doc in docs], grids_by_path, prompt_name)
+        return self.embed_pairs([(doc, n) for doc in docs], grids_by_path, prompt_name, multi)
 
     def embed_pairs(
         self,
         pairs: Sequence[tuple[InterleavedDoc, Granularity]],
         grids_by_path: dict[str, torch.Tensor],
         prompt_name: str = DOCUMENT_PROMPT,
-    ) -> torch.Tensor:
+        multi: bool = False,
+    ) -> torch.Tensor | MultiVectors:
         """(B, dim) for (document, N) pairs that may mix granularities, in one LM forward.
 
         Mixing N lets `encode_all` send every granularity of a document through the language model
@@ -248,14 +281,15 @@ class MMEEncoder:
             [seg.text if isinstance(seg, TextSegment) else next(pooled[n]) for seg in doc.segments]
             for doc, n in pairs
         ]
-        return self._embed_sequences(sequences, prompt_name)
+        return self._embed_sequences(sequences, prompt_name, multi)
 
     def embed_pooled(
         self,
         pairs: Sequence[tuple[InterleavedDoc, Granularity]],
         tokens_by_path: dict[str, dict[Granularity, torch.Tensor]],
         prompt_name: str = DOCUMENT_PROMPT,
-    ) -> torch.Tensor:
+        multi: bool = False,
+    ) -> torch.Tensor | MultiVectors:
         """`embed_pairs` for images already pooled: tokens_by_path[path][n] is (h, w, H)."""
         sequences = [
             [
@@ -264,14 +298,34 @@ class MMEEncoder:
             ]
             for doc, n in pairs
         ]
-        return self._embed_sequences(sequences, prompt_name)
+        return self._embed_sequences(sequences, prompt_name, multi)
 
-    def _embed_sequences(self, sequences: list, prompt_name: str) -> torch.Tensor:
-        """(B, dim) unit embeddings of token sequences (text and pooled image grids)."""
-        batch = self.backbone.tokenize(sequences, prompt_name)
-        hidden = self.backbone.hidden_states(batch)  # (B, L, H)
-        final = last_token(hidden, batch.attention_mask.to(hidden.device))  # (B, H)
-        return normalise(final[:, : self.dim])  # (B, dim): Matryoshka truncation, then unit length
+    def _embed_sequences(self, sequences: list, prompt_name: str, multi: bool = False):
+        """(B, dim) unit embeddings of token sequences (text and pooled image grids); with `multi`,
+        a `MultiVectors` from one forward whose last M tokens are the prompt's meta tokens."""
+        if not multi:
+            batch = self.backbone.tokenize(sequences, prompt_name)
+            hidden = self.backbone.hidden_states(batch)  # (B, L, H)
+            final = last_token(hidden, batch.attention_mask.to(hidden.device))  # (B, H)
+            return normalise(final[:, : self.dim])  # (B, dim): Matryoshka truncation, then unit length
+        head = self._require_head()
+        count = head.count(prompt_name)
+        batch = self.backbone.tokenize(sequences, prompt_name, trailing=count)
+        embedding = self.backbone.model.get_input_embeddings()
+        with head.appended(embedding, tuple(batch.input_ids.shape), prompt_name):
+            hidden = self.backbone.hidden_states(batch)  # (B, L, H); meta tokens in the last M columns
+        final = last_token(hidden[:, :-count], batch.attention_mask[:, :-count].to(hidden.device))  # (B, H)
+        meta = hidden[:, -count:, : self.dim]  # (B, M, dim)
+        return MultiVectors(single=normalise(final[:, : self.dim]), multi=normalise(meta))
+
+    def _require_head(self) -> MetaTokenHead:
+        if self.meta_head is None:
+            raise ValueError(
+                f"model {self.model_id!r} is a single-vector model (no meta tokens); multi-vector encoding "
+                "needs a checkpoint with a multi-vector head (e.g. `python -m mme_data.tiny FAMILY DIR "
+                "--meta-tokens 16,16`, or training with --meta-tokens Q,D)"
+            )
+        return self.meta_head
 
     # --- inference ------------------------------------------------------------------------------
 
@@ -308,6 +362,44 @@ class MMEEncoder:
         image is decoded; what the vision tower computes is put into it. Counts go to `self.stats`;
         `on_documents(k)` is called as each batch of k documents is finished (for progress bars).
         """
+        return self._encode(
+            docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, multi=False
+        )
+
+    def encode_multi(
+        self,
+        docs: Sequence[InterleavedDoc],
+        n: Granularity = 3,
+        batch_size: int | None = None,
+        prompt_name: str = DOCUMENT_PROMPT,
+        progress: bool = False,
+    ) -> np.ndarray:
+        """(B, M, dim) float32 multi-vector embeddings at granularity `n` (M: the prompt's meta-token
+        count; each row unit length). Nested: budget k is `out[:, :k]`. Multi-vector models only."""
+        return self.encode_all_multi(docs, [n], batch_size, prompt_name, progress)[check_granularity(n)]
+
+    def encode_all_multi(
+        self,
+        docs: Sequence[InterleavedDoc],
+        ns: Iterable[Granularity] = (1, 2, 3, 4, 6),
+        batch_size: int | None = None,
+        prompt_name: str = DOCUMENT_PROMPT,
+        progress: bool = False,
+        *,
+        vision_cache: VisionCache | None = None,
+        budget: EncodeBudget | None = None,
+        on_documents: Callable[[int], None] | None = None,
+    ) -> dict[Granularity, np.ndarray]:
+        """{n: (B, M, dim) float32} for every n: `encode_all` with the meta tokens appended (same
+        single vision pass per distinct image, same memory bounds)."""
+        self._require_head()
+        return self._encode(
+            docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, multi=True
+        )
+
+    def _encode(
+        self, docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, multi: bool
+    ) -> dict[Granularity, np.ndarray]:
         ns = list(dict.fromkeys(check_granularity(n) for n in ns))
         if not ns:
             raise ValueError("encode_all needs at least one granularity N")
@@ -318,12 +410,16 @@ class MMEEncoder:
         for position, doc in enumerate(docs):
             if not isinstance(doc, InterleavedDoc):
                 raise ValueError(f"item {position} is a {type(doc).__name__}, not an InterleavedDoc")
-        out = {n: np.zeros((len(docs), self.dim), dtype=np.float32) for n in ns}
+        meta = self.meta_head.count(prompt_name) if multi else 0  # meta tokens appended per row
+        shape = (len(docs), meta, self.dim) if multi else (len(docs), self.dim)
+        out = {n: np.zeros(shape, dtype=np.float32) for n in ns}
         if not docs:
             return out
         # Longest first, so batches hold similar lengths (little padding) and OOM shows up at once.
         lengths = {
-            (i, n): count for i, doc in enumerate(docs) for n, count in self._counts(doc, ns, prompt_name)
+            (i, n): count + meta
+            for i, doc in enumerate(docs)
+            for n, count in self._counts(doc, ns, prompt_name)
         }
         widest = [max(lengths[i, n] for n in ns) for i in range(len(docs))]
         order = sorted(range(len(docs)), key=lambda i: -widest[i])
@@ -353,7 +449,10 @@ class MMEEncoder:
                     self.stats.max_forward_tokens = max(
                         self.stats.max_forward_tokens, len(rows) * lengths[rows[0]]
                     )
-                    vectors = self.embed_pooled([(docs[i], n) for i, n in rows], vision.tokens, prompt_name)
+                    vectors = self.embed_pooled(
+                        [(docs[i], n) for i, n in rows], vision.tokens, prompt_name, multi
+                    )
+                    vectors = vectors.multi if multi else vectors  # (rows, M, dim) or (rows, dim)
                     for (i, n), vector in zip(rows, vectors.cpu().numpy(), strict=True):
                         out[n][i] = vector
                 for doc in chunk_docs:  # free pooled tokens no later batch needs

@@ -88,3 +88,21 @@ def pick_dtype(dtype: str, device: torch.device) -> torch.dtype:
     if dtype not in DTYPES:
         raise ValueError(f"unknown dtype {dtype!r}; valid values are auto, {', '.join(DTYPES)}")
     return DTYPES[dtype]
+
+
+def drop_unused_lm_head(model: torch.nn.Module) -> int:
+    """Free the language-model head of an untied checkpoint; returns the parameters freed.
+
+    Embeddings are last-token *hidden states*: the vocabulary projection is never run. When it is
+    tied to the input embeddings it costs nothing; untied (Qwen3-VL-8B: 4096 x 151,936, 1.2 GB in
+    bf16) it would sit in memory, on the GPU too, for nothing. Called before the model is moved to
+    its device. A checkpoint saved afterwards lacks the head; loading tolerates that (see
+    training/checkpoints.py), and this function frees the re-initialised one again.
+    """
+    head, inputs = model.get_output_embeddings(), model.get_input_embeddings()
+    weight = getattr(head, "weight", None)
+    if weight is None or (inputs is not None and weight.data_ptr() == inputs.weight.data_ptr()):
+        return 0
+    freed = weight.numel()
+    model.lm_head = torch.nn.Identity()
+    return freed

@@ -8,6 +8,7 @@ Matryoshka N divides it.
     python -m mme_data.tiny deepseek_vl ./tiny-dsvl
     python -m mme_data.tiny qwen2_vl ./tiny-qwen2vl
     python -m mme_data.tiny qwen3_vl ./tiny-qwen3vl   # with two DeepStack layers
+    python -m mme_data.tiny qwen2_vl ./tiny-mv --meta-tokens 16,16   # with a multi-vector head
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 import torch
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
 from transformers import (
+    AutoConfig,
     DeepseekVLConfig,
     DeepseekVLForConditionalGeneration,
     DeepseekVLImageProcessorPil,
@@ -29,6 +31,8 @@ from transformers import (
     Qwen3VLConfig,
     Qwen3VLForConditionalGeneration,
 )
+
+from mme_core.multivector import MetaTokenHead, parse_budgets, parse_meta_tokens
 
 FAMILIES = ("deepseek_vl", "qwen2_vl", "qwen3_vl")
 
@@ -263,10 +267,25 @@ BUILDERS = {
 }
 
 
-def build_tiny(family: str, out_dir: str | Path, **kwargs) -> Path:
+def build_tiny(
+    family: str,
+    out_dir: str | Path,
+    meta_tokens: tuple[int, int] | str | None = None,
+    budgets: tuple[int, ...] | str | None = None,
+    **kwargs,
+) -> Path:
+    """`meta_tokens` (Q, D) adds a multi-vector head (random meta tokens, seeded like the weights)."""
     if family not in BUILDERS:
         raise ValueError(f"unknown family {family!r}; valid families are {', '.join(FAMILIES)}")
-    return BUILDERS[family](out_dir, **kwargs)
+    counts = parse_meta_tokens(meta_tokens) if meta_tokens is not None else None  # check before writing
+    if counts is not None and budgets is not None:
+        budgets = parse_budgets(budgets, counts)
+    out = BUILDERS[family](out_dir, **kwargs)
+    if counts is not None:
+        hidden = AutoConfig.from_pretrained(out).get_text_config().hidden_size
+        # Meta tokens start at the scale of the word embeddings: N(0, 0.02), like the LM's init.
+        MetaTokenHead(counts, hidden, budgets=budgets, seed=kwargs.get("seed", 0)).save(out)
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -274,9 +293,19 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("family", choices=FAMILIES)
     parser.add_argument("out_dir")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--meta-tokens", help="Q,D: add a multi-vector head of Q query / D document tokens")
+    parser.add_argument("--budgets", help="nested vector budgets, e.g. 1,2,4,8,16 (default: powers of two)")
     args = parser.parse_args(argv)
-    path = build_tiny(args.family, args.out_dir, seed=args.seed)
-    print(f"wrote tiny {args.family} checkpoint to {path}")
+    if args.budgets and not args.meta_tokens:
+        parser.error("--budgets needs --meta-tokens")
+    try:
+        path = build_tiny(
+            args.family, args.out_dir, meta_tokens=args.meta_tokens, budgets=args.budgets, seed=args.seed
+        )
+    except ValueError as err:
+        parser.error(str(err))
+    head = f" with {args.meta_tokens} meta tokens" if args.meta_tokens else ""
+    print(f"wrote tiny {args.family} checkpoint{head} to {path}")
 
 
 if __name__ == "__main__":

@@ -54,6 +54,21 @@ def tiny_qwen3vl(tiny_qwen3vl_dir):
     return MMEEncoder.from_pretrained(str(tiny_qwen3vl_dir), device="cpu", dtype="float32")
 
 
+@pytest.fixture(scope="session")
+def tiny_multi_dir(tmp_path_factory) -> Path:
+    """A tiny DeepSeek-VL with a multi-vector head: 16 query and 16 document meta tokens."""
+    from mme_data.tiny import build_tiny
+
+    return build_tiny("deepseek_vl", tmp_path_factory.mktemp("tiny-multi"), meta_tokens=(16, 16))
+
+
+@pytest.fixture(scope="session")
+def tiny_multi(tiny_multi_dir):
+    from mme_core import MMEEncoder
+
+    return MMEEncoder.from_pretrained(str(tiny_multi_dir), device="cpu", dtype="float32")
+
+
 def draw_image(
     path: Path, color: str = "red", shape: str = "circle", size: tuple[int, int] = (96, 80)
 ) -> Path:

@@ -15,7 +15,8 @@ from mme_core.documents import TextSegment
 
 from .assets import ExampleQuery
 from .media import MediaRegistry, thumbnail_uri
-from .plot import dominance_figure
+from .multivector import api_vector_choice, budget_choice, comparison_html
+from .plot import bin_order, dominance_table, plot_title, unplaced
 from .query import composer_from_doc, doc_from_api, doc_from_composer
 from .render import error_html, full_document_html, notice_html, results_html, stats_html
 from .service import SearchService
@@ -58,12 +59,18 @@ class Handlers:
 
     # --- search -----------------------------------------------------------------------------------
 
-    def search(self, value, n, k, mode=None, collections=(), folder="", tags=()) -> tuple[str, dict | None]:
-        """Composer items + N + k + mode and filters -> (result cards HTML, state for the plot)."""
+    def search(
+        self, value, n, k, mode=None, collections=(), folder="", tags=(), budget=None
+    ) -> tuple[str, dict | None]:
+        """Composer items + N + k + mode, filters and multi-vector budget (0 or None: single vector)
+        -> (result cards HTML, state for the plot and the single/multi comparison)."""
         try:
             query = doc_from_composer(value, self.media)
             folders = [part for part in str(folder or "").split(",") if part.strip()]
-            outcome = self.service.search(query, n, _as_k(k), mode, collections, folders, tags)
+            vectors, budget = budget_choice(budget)
+            outcome = self.service.search(
+                query, n, _as_k(k), mode, collections, folders, tags, vectors=vectors, budget=budget
+            )
         except ValueError as err:
             return error_html(str(err)), None
         html = results_html(
@@ -72,9 +79,11 @@ class Handlers:
             n=outcome.n,
             tokens_per_image=outcome.tokens_per_image,
             elapsed_ms=outcome.elapsed_ms,
-            mode=outcome.mode,
+            mode=outcome.mode + (f", multi-vector budget {outcome.budget}" if outcome.budget else ""),
         )
-        return html, {"query": query, "hits": outcome.hits, "n": outcome.n}
+        choices = {"k": _as_k(k), "mode": outcome.mode, "collections": collections, "folders": folders}
+        state = {"query": query, "hits": outcome.hits, "n": outcome.n, "budget": outcome.budget}
+        return html, state | {"choices": choices | {"tags": tags}}
 
     def search_if_composed(self, value, n, k, *choices):
         """Moving the slider or changing the mode or a filter re-runs the search, unless nothing
@@ -83,20 +92,36 @@ class Handlers:
             return gr.skip(), gr.skip()
         return self.search(value, n, k, *choices)
 
+    def comparison(self, state) -> str:
+        return comparison_html(self.service, state)
+
     def plot(self, state):
+        """After the cards: the dominance histogram at the search's N, the query and top results marked."""
         if not state:
-            return None
+            return gr.skip()
         try:
-            rows = self.service.dominance(state["query"], state["hits"], state["n"], top=PLOTTED_RESULTS)
+            view = self.service.dominance(state["query"], state["hits"], state["n"], top=PLOTTED_RESULTS)
         except ValueError as err:
             gr.Warning(f"Dominance plot unavailable: {err}")
-            return None
-        return dominance_figure(rows, state["n"], self.service.tokens_per_image(state["n"]))
+            return gr.update(value=None)
+        if view is None:
+            return gr.update(value=None, caption="The index is empty: nothing to plot.")
+        table = dominance_table(view)
+        missing = unplaced(view)
+        sample = f"{len(view.sample.values)} parts sampled of {view.sample.index_rows}"
+        caption = sample + (f"; not placed: {', '.join(missing)}" if missing else "")
+        title = plot_title(state["n"], self.service.tokens_per_image(state["n"]))
+        return gr.update(value=table, title=title, sort=bin_order(table), caption=caption)
 
-    def api_search(self, query, n, k, mode=None, collections=None, folders=None, tags=None) -> list[ApiHit]:
+    def api_search(
+        self, query, n, k, mode=None, collections=None, folders=None, tags=None, vectors=None, budget=None
+    ) -> list[ApiHit]:
         try:
             query = doc_from_api(query, self.media)
-            outcome = self.service.search(query, n, _as_k(k), mode, collections, folders, tags)
+            vectors, budget = api_vector_choice(vectors, budget)
+            outcome = self.service.search(
+                query, n, _as_k(k), mode, collections, folders, tags, vectors=vectors, budget=budget
+            )
         except ValueError as err:
             raise refusal(err) from err
         return [hit_record(hit) for hit in outcome.hits]

@@ -15,7 +15,8 @@ from .collection import ZipLimits
 from .collection_tab import collection_tab, search_filters, wire_removal
 from .handlers import ApiHit, Handlers
 from .media import MediaRegistry, thumbnail_uri
-from .plot import EXPLANATION
+from .multivector import budget_control
+from .plot import COLOURS, EXPLANATION
 from .query import MAX_IMAGE_BYTES
 from .render import banner_html, placeholder_html
 from .service import SearchService
@@ -102,14 +103,18 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         collections: list[str] | None = None,
         folders: list[str] | None = None,
         tags: list[str] | None = None,
+        vectors: str = "",
+        budget: int | None = None,
     ) -> list[ApiHit]:
         """Search with an interleaved query: a plain string, or a list whose strings are text and whose
         gradio_client.handle_file(...) items are images, in order. n is a stored granularity, k the
         number of hits (1-50). mode is "keyword", "semantic", "hybrid" or "" (the index's default);
         collections (default: your own, else the demo), folders (path prefixes) and tags narrow the
         search. Returns the hits best first: rank, id, score, the mode that found it, title, source,
-        part and the document's segments ({"text": ...} or {"image": file name}) in order."""
-        return handlers.api_search(query, n, k, mode, collections, folders, tags)
+        part and the document's segments ({"text": ...} or {"image": file name}) in order. On a
+        multi-vector index, vectors "multi" (or a budget, one of the index's) ranks by MaxSim over
+        that many meta-token vectors; "single" or "" with no budget: the index's own kind."""
+        return handlers.api_search(query, n, k, mode, collections, folders, tags, vectors, budget)
 
     # New arguments go after k, with defaults, so existing clients keep working.
     _resolve_return_annotation(search)
@@ -131,26 +136,29 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         gr.api(search, api_name="search", concurrency_id="search", concurrency_limit=SEARCH_CONCURRENCY)
         state = gr.State(None)
         choosers = [page["mode"], page["collections"], page["folder"], page["tags"]]
-        inputs = [page["composer"], page["granularity"], page["k"], *choosers]
+        inputs = [page["composer"], page["granularity"], page["k"], *choosers, page["budget"]]
         outputs = [page["results"], state]
         plot = page["plot"]
         quiet = {"api_visibility": "private", "concurrency_id": "search"}
         quiet["concurrency_limit"] = SEARCH_CONCURRENCY
-        for trigger in (page["search"].click, page["composer"].submit):
-            trigger(handlers.search, inputs, outputs, **quiet).then(handlers.plot, state, plot, **quiet)
-        rerun = [page["granularity"].change, page["folder"].submit]
-        rerun += [page[name].input for name in ("mode", "collections", "tags")]  # by the person, not by load
-        for trigger in rerun:
-            trigger(handlers.search_if_composed, inputs, outputs, **quiet).then(
-                handlers.plot, state, plot, **quiet
+
+        def then_plot(event):  # the dominance plot, then single vs multi-vector (empty for single)
+            event.then(handlers.plot, state, plot, **quiet).then(
+                handlers.comparison, state, page["comparison"], **quiet
             )
+
+        for trigger in (page["search"].click, page["composer"].submit):
+            then_plot(trigger(handlers.search, inputs, outputs, **quiet))
+        rerun = [page["granularity"].change, page["folder"].submit]
+        rerun += [page[name].input for name in ("mode", "collections", "tags", "budget")]  # by the person
+        for trigger in rerun:
+            then_plot(trigger(handlers.search_if_composed, inputs, outputs, **quiet))
         loaders = [(page["results"].more_like_this, more_like_this)]
         if "examples" in page:
             loaders.append((page["examples"].select_example, load_example))
         for event, load in loaders:
-            event(load, None, page["composer"], **quiet).then(handlers.search, inputs, outputs, **quiet).then(
-                handlers.plot, state, plot, **quiet
-            )
+            loaded = event(load, None, page["composer"], **quiet)
+            then_plot(loaded.then(handlers.search, inputs, outputs, **quiet))
         indexing = {"api_visibility": "private", "concurrency_id": "indexing", "concurrency_limit": 1}
         # Re-read on every page load, so a reload shows what indexing has added since start-up.
         controls = [shelf["table"], page["collections"], page["tags"], page["mode"], shelf["remove_choice"]]
@@ -202,6 +210,7 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
                 info="words: the query's words in the text · meaning: the model's vectors · both: fused",
                 elem_id="mme-mode",
             )
+            page["budget"] = budget_control(handlers.service.budgets)
             page["k"] = gr.Slider(1, 50, value=DEFAULT_K, step=1, label="Results to show", elem_id="mme-k")
             page.update(search_filters(handlers))
     with gr.Row(equal_height=False):
@@ -213,8 +222,20 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
                 server_functions=[full_document],
                 elem_id="mme-results",
             )
+            page["comparison"] = gr.HTML("", elem_id="mme-compare")
         with gr.Column(scale=2, min_width=300, elem_id="mme-diagnostic"):
-            page["plot"] = gr.Plot(show_label=False, elem_id="mme-plot", format="png")
+            page["plot"] = gr.BarPlot(
+                x="dominance",
+                y="parts",
+                color="series",
+                color_map=COLOURS,
+                tooltip=["dominance", "series", "parts", "which"],
+                x_title="← pictures dominate · cos(e, e_text) − cos(e, e_image) · text dominates →",
+                y_title="parts",
+                x_label_angle=-45,
+                show_label=False,
+                elem_id="mme-plot",
+            )
             gr.Markdown(EXPLANATION, elem_classes=["mme-explanation"])
     return page
 

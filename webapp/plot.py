@@ -1,51 +1,89 @@
-"""The dominance plot: one bar per embedding (the query, then the top results) at the chosen N."""
+"""The dominance plot (paper Fig. 6): the index's parts as a histogram at the chosen N, with the query
+and the top results marked in their bins.
+
+Drawn by Gradio's own BarPlot (Vega-Lite in the browser), so titles in any script render with the
+browser's fonts. The data is a plain table: one row per (bin, series) with a count and the names of
+what it holds, which the tooltip shows.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import numpy as np
+import pandas as pd
 
-from matplotlib.figure import Figure  # the object API: no pyplot state shared between request threads
+from .service import DominanceView
 
-from mme_core.diagnostics import Dominance
-
-TEXT_COLOUR = "#2563eb"
-IMAGE_COLOUR = "#ea580c"
+SAMPLE = "documents (sample)"
+QUERY = "your query"
+RESULTS = "top results"
+COLOURS = {SAMPLE: "#94a3b8", QUERY: "#dc2626", RESULTS: "#2563eb"}
+COLUMNS = ["dominance", "parts", "series", "which", "order"]
+BIN_WIDTH = 0.05
 EXPLANATION = (
-    "Each bar is cos(e, e_text) − cos(e, e_image): a bar to the right means the embedding sits closer to "
-    "what its text alone says, to the left closer to what its pictures alone say; move the N slider to "
-    "give every image more or fewer tokens and watch the balance shift."
+    "Grey bars: how the index's parts (a sample of up to 500) split between text and pictures, "
+    "cos(e, e_text) − cos(e, e_image); right of zero an embedding sits closer to what its text alone "
+    "says, left closer to what its pictures alone say. Red: your query; blue: the top results. Move the "
+    "N slider to give every image more or fewer tokens and watch the distribution shift."
 )
 
 
-def dominance_figure(rows: Sequence[tuple[str, Dominance]], n: object, tokens_per_image: int) -> Figure:
-    """rows: (label, Dominance) pairs, drawn top to bottom in the order given."""
-    labels = [_shorten(label) for label, _ in rows]
-    figure = Figure(figsize=(7.2, 0.5 * max(len(rows), 2) + 1.1), dpi=144)
-    axes = figure.subplots()
-    positions = list(range(len(rows)))[::-1]  # first row on top
-    limit = 0.05
-    for y, (_, dominance) in zip(positions, rows, strict=True):
-        score = dominance.score
-        if score is None:
-            axes.text(
-                0, y, f"{dominance.modality} only", ha="center", va="center", fontsize=9, color="#6b7280"
-            )
-            continue
-        limit = max(limit, abs(score))
-        axes.barh(y, score, color=TEXT_COLOUR if score >= 0 else IMAGE_COLOUR, height=0.6)
-        axes.text(score, y, f" {score:+.3f} ", ha="left" if score >= 0 else "right", va="center", fontsize=8)
-    limit *= 1.45
-    axes.set_xlim(-limit, limit)
-    axes.set_yticks(positions, labels, fontsize=9)
-    axes.axvline(0, color="#111827", linewidth=0.8)
-    axes.set_xlabel(
-        "← image-dominant        cos(e, e_text) − cos(e, e_image)        text-dominant →", fontsize=9
-    )
-    axes.set_title(f"Text vs image dominance at N = {n} ({tokens_per_image} tokens/image)", fontsize=10)
-    axes.spines[["top", "right"]].set_visible(False)
-    figure.tight_layout()
-    return figure
+def dominance_table(view: DominanceView) -> pd.DataFrame:
+    """Rows for gr.BarPlot: x = bin label, y = parts, colour = series; bins ordered by `order`."""
+    scores = view.sample.scores()  # (M,)
+    marks = [(QUERY, "query", view.query.score)]
+    marks += [(RESULTS, label, value.score) for label, value in view.results if value is not None]
+    placed = [score for _, _, score in marks if score is not None]
+    low, high = _range(np.concatenate([scores, np.array(placed, dtype=np.float64)]))
+    edges = np.arange(low, high + BIN_WIDTH / 2, BIN_WIDTH)  # (B + 1,)
+    counts, _ = np.histogram(scores, bins=edges)  # (B,)
+    rows = [
+        {"dominance": _label(edges[i]), "parts": int(c), "series": SAMPLE, "which": "", "order": i}
+        for i, c in enumerate(counts)
+    ]
+    for series in (QUERY, RESULTS):
+        bins: dict[int, list[str]] = {}
+        for kind, label, score in marks:
+            if kind == series and score is not None:
+                bins.setdefault(_bin_of(score, edges), []).append(label)
+        rows += [
+            {"dominance": _label(edges[i]), "parts": len(names), "series": series, "which": "; ".join(names)}
+            | {"order": i}
+            for i, names in sorted(bins.items())
+        ]
+    return pd.DataFrame(rows, columns=COLUMNS)
 
 
-def _shorten(label: str, width: int = 34) -> str:
-    return label if len(label) <= width else label[: width - 1] + "…"
+def bin_order(table: pd.DataFrame) -> list[str]:
+    """The bins left to right (the x axis is categorical, so its order is given)."""
+    return list(dict.fromkeys(table.sort_values("order")["dominance"]))
+
+
+def plot_title(n: object, tokens_per_image: int) -> str:
+    return f"Text vs image dominance at N = {n} ({tokens_per_image} tokens/image)"
+
+
+def unplaced(view: DominanceView) -> list[str]:
+    """What the plot cannot place: a query or result with one modality only, a result outside the sample."""
+    notes = [] if view.query.score is not None else [f"your query ({view.query.modality} only)"]
+    for label, value in view.results:
+        if value is None:
+            notes.append(f"{label} (not in the sample)")
+        elif value.score is None:
+            notes.append(f"{label} ({value.modality} only)")
+    return notes
+
+
+def _range(values: np.ndarray) -> tuple[float, float]:
+    """Bin edges on multiples of BIN_WIDTH covering every value and zero."""
+    values = np.append(values, 0.0)
+    low = np.floor(values.min() / BIN_WIDTH) * BIN_WIDTH
+    high = np.ceil(values.max() / BIN_WIDTH) * BIN_WIDTH
+    return float(low), float(max(high, low + BIN_WIDTH))
+
+
+def _bin_of(score: float, edges: np.ndarray) -> int:
+    return int(np.clip(np.searchsorted(edges, score, side="right") - 1, 0, len(edges) - 2))
+
+
+def _label(left: float) -> str:
+    return f"{left + BIN_WIDTH / 2:+.3f}"  # the bin's centre

@@ -14,6 +14,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
+from indexer.dominance import DominanceSample, ensure_sample
+from indexer.schema import row_key
 from indexer.search import Filters
 from mme_core.diagnostics import Dominance, measure_dominance
 from mme_core.documents import InterleavedDoc
@@ -25,12 +29,25 @@ MAX_K = 50
 
 
 @dataclass(frozen=True)
+class DominanceView:
+    """What the dominance plot shows at one N: the index's sample, the query, the top results.
+
+    A result outside the sample has no stored value (`None`): it is named, not measured per search.
+    """
+
+    sample: DominanceSample
+    query: Dominance
+    results: list[tuple[str, Dominance | None]]  # (label, value) best first
+
+
+@dataclass(frozen=True)
 class SearchOutcome:
     hits: list
     n: object
     tokens_per_image: int
     elapsed_ms: float
     mode: str = ""
+    budget: int | None = None  # multi-vector search: vectors per query and document
 
 
 class SearchService:
@@ -60,6 +77,9 @@ class SearchService:
         self.zip_limits = zip_limits
         self._swap_lock = threading.Lock()
         self._index_lock = threading.Lock()
+        self._samples: dict[tuple, DominanceSample | None] = {}
+        self._samples_lock = threading.Lock()  # one sample computed at a time, never twice
+        self.query_vectors = remember_query_vectors(self.encoder)
 
     @property
     def searcher(self):
@@ -86,6 +106,8 @@ class SearchService:
         collections: Sequence[str] = (),
         folders: Sequence[str] = (),
         tags: Sequence[str] = (),
+        vectors: str | None = None,
+        budget: int | None = None,
     ) -> SearchOutcome:
         """Ranked hits; `mode` None or "" means the searcher's default, empty filters filter nothing
         (and no collection chosen means the searcher's default scope: never demo and own mixed)."""
@@ -100,9 +122,17 @@ class SearchService:
             tags=tuple(tag.lstrip("#") for tag in _strings(tags, "tags")),
         )
         started = time.perf_counter()
-        hits = list(searcher.search(query, n=n, k=k, mode=mode, filters=filters))
+        kind = {"vectors": vectors or None, "budget": budget}
+        hits = list(searcher.search(query, n=n, k=k, mode=mode, filters=filters, **kind))
         elapsed_ms = (time.perf_counter() - started) * 1000
-        return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms, mode)
+        budget = next((hit.budget for hit in hits if hit.budget), budget)
+        return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms, mode, budget)
+
+    @property
+    def budgets(self) -> tuple[int, ...]:
+        """The index's multi-vector budgets; () for a single-vector index."""
+        meta = self.searcher.index.meta
+        return tuple(meta.budgets) if meta.vectors == "multi" else ()
 
     # --- collections -----------------------------------------------------------------------------
 
@@ -148,17 +178,34 @@ class SearchService:
 
     def dominance(
         self, query: InterleavedDoc, hits: Sequence, n: object, top: int = 5
-    ) -> list[tuple[str, Dominance]]:
-        """(label, Dominance) for the query and the first `top` hits, all at granularity n."""
+    ) -> DominanceView | None:
+        """The index's dominance sample at N (computed on first view, then read from the index) with
+        the query and the first `top` hits placed on it; None for an empty index.
+
+        The query's own embedding is the one its search just computed, so only its text-only and
+        image-only views are encoded here; the hits' values are looked up in the stored sample."""
         n = self.stored_n(n)
-        shown = list(hits)[:top]
-        rows = [("Query", measure_dominance(self.encoder, [query], n=n, prompt_name="query")[0])]
-        if shown:
-            measured = measure_dominance(self.encoder, [hit.doc for hit in shown], n=n)
-            rows += [
-                (f"#{hit.rank} {hit.doc.title or hit.id}", m) for hit, m in zip(shown, measured, strict=True)
-            ]
-        return rows
+        sample = self.dominance_sample(n)
+        if sample is None:
+            return None
+        known = self.query_vectors.get(query, n)
+        embeddings = None if known is None else known[None, :]  # (1, D)
+        [measured] = measure_dominance(self.encoder, [query], n=n, prompt_name="query", embeddings=embeddings)
+        results = [
+            (f"#{hit.rank} {hit.doc.title or hit.id}", sample.values.get(row_key(hit.id, hit.doc.part)))
+            for hit in list(hits)[:top]
+        ]
+        return DominanceView(sample, measured, results)
+
+    def dominance_sample(self, n: object) -> DominanceSample | None:
+        """The stored sample at N, checked against the index once per table version."""
+        index = self.searcher.index
+        memo = (index.uri, str(self.encoder.fingerprint), n, index.table.version)
+        with self._samples_lock:
+            if memo not in self._samples:
+                self._samples = {k: v for k, v in self._samples.items() if k[:3] != memo[:3]}
+                self._samples[memo] = ensure_sample(index, self.encoder, n)
+            return self._samples[memo]
 
     def stats(self) -> dict:
         stats = dict(self.searcher.stats())
@@ -205,6 +252,47 @@ class SearchService:
     def _swap_in(self, fresh) -> None:
         with self._swap_lock:
             self._searcher = fresh
+
+
+class QueryVectors:
+    """The last few query embeddings a search computed, by (query, N), so the dominance plot that
+    follows the search does not embed the query a second time."""
+
+    def __init__(self, size: int = 32):
+        self.size = size
+        self._vectors: dict[tuple, np.ndarray] = {}
+        self._lock = threading.Lock()
+
+    def get(self, query: InterleavedDoc, n) -> np.ndarray | None:
+        with self._lock:
+            return self._vectors.get((query, n))
+
+    def put(self, query: InterleavedDoc, n, vector: np.ndarray) -> None:
+        with self._lock:
+            self._vectors.pop((query, n), None)
+            self._vectors[(query, n)] = np.array(vector, dtype=np.float32)
+            while len(self._vectors) > self.size:
+                self._vectors.pop(next(iter(self._vectors)))  # the oldest
+
+
+def remember_query_vectors(encoder) -> QueryVectors:
+    """Route `encoder.encode` through a memo of single-query embeddings (once per encoder object;
+    like `webapp.gpu`, on the instance, so every Searcher using this encoder fills it)."""
+    memo = getattr(encoder, "query_vectors", None)
+    if isinstance(memo, QueryVectors):
+        return memo
+    memo = QueryVectors()
+    encode = encoder.encode
+
+    def encode_remembering(docs, n=3, batch_size=None, prompt_name="document", **kwargs):
+        vectors = encode(docs, n=n, batch_size=batch_size, prompt_name=prompt_name, **kwargs)
+        if prompt_name == "query" and len(docs) == 1:
+            memo.put(docs[0], n, np.asarray(vectors)[0])
+        return vectors
+
+    encoder.encode = encode_remembering
+    encoder.query_vectors = memo
+    return memo
 
 
 def _strings(values, what: str) -> tuple[str, ...]:

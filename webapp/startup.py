@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer import Index, Searcher, build_index, rebuild_index
-from indexer.schema import SCHEMA_VERSION
+from indexer.schema import OLDEST_READABLE
 from mme_core import MMEEncoder
 from mme_core.documents import InterleavedDoc
 from mme_data.tiir_hub import download as download_tiir
@@ -245,7 +245,7 @@ def load_app(config: AppConfig, log: Callable[[str], None] = print) -> LoadedApp
         build_index(
             str(choice.collection), uri, encoder, ns=DEFAULT_NS, progress=True, name=name, demo=generated
         )
-    elif Index.open(uri, any_version=True).schema_version < SCHEMA_VERSION:
+    elif Index.open(uri, any_version=True).schema_version < OLDEST_READABLE:
         log(f"MME app: {uri} was written by an older version; re-reading its collections (once) ...")
         rebuild_index(uri, encoder)
     searcher = Searcher.open(uri, encoder)

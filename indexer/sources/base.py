@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from indexer.file_stats import StatCache, file_stat
 from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
@@ -45,8 +46,9 @@ class CollectionReader(ABC):
     """Turns a collection on disk into interleaved documents with stable ids, titles and sources."""
 
     @abstractmethod
-    def read(self, root: str | Path) -> list[InterleavedDoc]:
-        """Every readable document under `root`, sorted by id; problems inside are warned about."""
+    def read(self, root: str | Path, stats: StatCache | None = None) -> list[InterleavedDoc]:
+        """Every readable document under `root`, sorted by id; problems inside are warned about.
+        With `stats`, notes it finds unchanged are not read (see `indexer.file_stats`)."""
 
 
 def first_line(text: str) -> str:
@@ -119,7 +121,7 @@ class FolderReader(CollectionReader):
     def __init__(self, verify_images: bool = True) -> None:
         self.verify_images = verify_images
 
-    def read(self, root: str | Path) -> list[InterleavedDoc]:
+    def read(self, root: str | Path, stats: StatCache | None = None) -> list[InterleavedDoc]:
         root = Path(root)
         if not root.is_dir():
             raise ValueError(f"collection folder not found: {root}")
@@ -127,7 +129,14 @@ class FolderReader(CollectionReader):
         docs = []
         for path in self._files(images.root):
             name = path.relative_to(images.root).as_posix()
+            if stats is not None and stats.unchanged(str(path), name, images):
+                continue
+            stat = file_stat(str(path)) if stats is not None else None  # before reading: see file_stats
+            images.links = []
             doc = self._read_file(path, name, images)
+            if stats is not None:  # a note that gave no document is read again next run (it may be
+                stats.record(name, stat if doc is not None else None, images.links)  # readable by then)
+            images.links = None
             if doc is not None:
                 docs.append(doc)
         return sorted(docs, key=lambda doc: doc.id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from indexer.file_stats import StatCache
 from indexer.sources.base import FolderReader
 from indexer.sources.html import HtmlFolderReader
 from indexer.sources.markdown import MarkdownFolderReader
@@ -17,12 +18,13 @@ class NotesFolderReader(FolderReader):
     parsers = {**MarkdownFolderReader.parsers, **HtmlFolderReader.parsers}
 
 
-def read_collection(path: str | Path) -> list[InterleavedDoc]:
+def read_collection(path: str | Path, stats: StatCache | None = None) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of .md/.markdown/.html/.htm.
 
     Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
-    TIIR documents by their dataset id. Problems inside the collection are CollectionWarnings (see
-    `indexer.sources.base`); an unusable path is a ValueError.
+    TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read
+    (`indexer.file_stats`; a TIIR folder is always read whole). Problems inside the collection are
+    CollectionWarnings (see `indexer.sources.base`); an unusable path is a ValueError.
     """
     path = Path(path)
     if not path.exists():
@@ -34,4 +36,4 @@ def read_collection(path: str | Path) -> list[InterleavedDoc]:
         )
     if is_tiir_dir(path):
         return TiirReader().read(path)
-    return NotesFolderReader().read(path)
+    return NotesFolderReader().read(path, stats)

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from indexer.file_stats import file_stat
 from indexer.sources.vault import AttachmentIndex, in_vault
 from indexer.sources.warning import CollectionWarning, emit
 from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment
@@ -59,6 +60,8 @@ class ImageResolver:
     report: Callable[[CollectionWarning], None] = emit
     _verdicts: dict[str, tuple[str, str] | None] = field(default_factory=dict, init=False)
     _vault_dirs: dict[str, bool] = field(default_factory=dict, init=False)
+    # When a list: every link located from the file system is recorded here (`indexer.file_stats`)
+    links: list[dict] | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
@@ -85,6 +88,8 @@ class ImageResolver:
         if suffix in UNSUPPORTED_EMBEDS:
             return skip("unsupported type", f"{suffix} files are not indexed as images, skipped: {written}")
         real, outside, nearest = self._locate(path, str(base_dir), link.wiki)
+        if self.links is not None:
+            self.links.append(self._dependency(path, link.wiki, real, outside, nearest))
         if real is None and outside:
             return skip(
                 "outside the collection", f"image link points outside the collection, refused: {written}"
@@ -104,6 +109,24 @@ class ImageResolver:
                 f"{len(nearest)} files match {written}; used the nearest, {nearest[0]} (not {others})",
             )
         return ImageSegment(real)
+
+    def _dependency(self, path: str, wiki: bool, real, outside: bool, nearest: list[str]) -> dict:
+        """What this link's resolution depended on, relative to the root (a moved folder keeps it)."""
+        stat = file_stat(real) if real is not None else None
+        return {
+            "path": path,
+            "wiki": wiki,
+            "real": None if real is None else os.path.relpath(real, self.root),
+            "outside": outside,
+            "nearest": list(nearest),
+            "size": stat and stat[0],
+            "mtime_ns": stat and stat[1],
+        }
+
+    def relocate(self, link: dict, note_path: str) -> tuple[str | None, bool, list[str]]:
+        """A recorded link located again, now, by the same rules: (real relative, outside, nearest)."""
+        real, outside, nearest = self._locate(link["path"], os.path.dirname(note_path), link["wiki"])
+        return (None if real is None else os.path.relpath(real, self.root)), outside, list(nearest)
 
     def _locate(self, path: str, base_dir: str, wiki: bool) -> tuple[str | None, bool, list[str]]:
         """(real path or None, whether a candidate escaped the collection, name matches nearest first)."""

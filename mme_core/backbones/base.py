@@ -114,8 +114,9 @@ class Backbone(ABC):
     # --- batching -------------------------------------------------------------------------------
 
     def tokenize(
-        self, sequences: list[list[SequenceItem]], prompt_name: str = DOCUMENT_PROMPT
+        self, sequences: list[list[SequenceItem]], prompt_name: str = DOCUMENT_PROMPT, trailing: int = 0
     ) -> TokenizedBatch:
+        """Left-padded ids; `trailing` placeholder tokens follow the template (meta tokens go there)."""
         rows: list[tuple[list[int], list[int]]] = []
         features: list[torch.Tensor] = []
         grids: list[tuple[int, int]] = []
@@ -133,8 +134,8 @@ class Backbone(ABC):
                     types += [0] * len(before) + [1] * (height * width) + [0] * len(after)
                     features.append(item.reshape(height * width, hidden))  # (h*w, H)
                     grids.append((height, width))
-            ids += self.suffix()
-            types += [0] * len(self.suffix())
+            ids += self.suffix() + [self.pad_token_id] * trailing
+            types += [0] * (len(self.suffix()) + trailing)
             rows.append((ids, types))
         length = max(len(ids) for ids, _ in rows)
         input_ids = torch.full((len(rows), length), self.pad_token_id, dtype=torch.long)

@@ -2,11 +2,12 @@
 
     python -m mme_core.evaluation --model M [--adapter A] --data DIR --ns 1,2,3,4,6,full \
         [--shuffle none,images,positions] [--views interleaved,text,images] \
-        [--baselines bm25,histogram,rrf] --out results/
+        [--baselines bm25,histogram,rrf] [--vectors multi --budgets 1,2,4,8,16] --out results/
 
 For each shuffle condition the corpus and the queries are encoded once at every N (`encode_all`:
 one vision pass serves all N; queries with prompt_name="query"), ranked exactly by a matrix product and
 scored with the official wikiHow-TIIR metrics. Writes results.json, results.md and nsweep.png.
+`--vectors multi` (models with meta tokens) adds MaxSim runs at each budget beside the single vector.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from mme_core.tiir import TIIRSplit, load_tiir
 
 VIEWS = ("interleaved", "text", "images")
 BASELINES = ("bm25", "histogram", "rrf")  # rrf: BM25 and histogram fused by rank
+VECTOR_KINDS = ("single", "multi")
 RANK_DEPTH = 100  # the deepest cut of DEFAULT_METRICS (R@100)
 
 
@@ -51,6 +53,8 @@ class EvalConfig:
     max_queries: int | None = None
     progress: bool = False
     metrics: tuple[str, ...] = field(default=DEFAULT_METRICS)
+    vectors: str = "single"  # "multi": also rank by MaxSim over the meta-token vectors
+    budgets: tuple[int, ...] = ()  # multi-vector budgets; () = the model's own
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "ns", parse_granularities(self.ns))  # "1,2,full" or a list
@@ -70,6 +74,12 @@ class EvalConfig:
             raise ValueError(f"batch size must be >= 1, got {self.batch_size}")
         if self.max_queries is not None and self.max_queries < 1:
             raise ValueError(f"max queries must be >= 1, got {self.max_queries}")
+        if self.vectors not in VECTOR_KINDS:
+            raise ValueError(f"unknown vectors {self.vectors!r}; valid choices are {', '.join(VECTOR_KINDS)}")
+        if self.vectors == "multi" and self.model is None:
+            raise ValueError("--vectors multi needs --model (a checkpoint with a multi-vector head)")
+        if self.budgets and self.vectors != "multi":
+            raise ValueError("--budgets needs --vectors multi")
         if self.model is not None and (not self.ns or not self.views or not self.shuffles):
             raise ValueError("a model run needs at least one N, one view and one shuffle condition")
 
@@ -211,7 +221,15 @@ def evaluate(config: EvalConfig) -> dict:
             "dim": encoder.dim,
             "fingerprint": encoder.fingerprint,
         }
+        if config.vectors == "multi":  # refuse a single-vector model or a bad budget before encoding
+            from mme_core.evaluation.multi_vector import budgets_for, multi_vector_runs
+
+            budgets_for(encoder, config.budgets)
         results["runs"] += model_runs(encoder, split, config, roles)
+        if config.vectors == "multi":
+            results["model"]["meta_tokens"] = list(encoder.meta_tokens or ())
+            score = lambda rankings: scored(rankings, split, config, roles)  # noqa: E731
+            results["runs"] += multi_vector_runs(encoder, split, config, score, RANK_DEPTH)
     results["runs"] += baseline_runs(split, config, roles)
     write_reports(results, config.out)
     return results
@@ -236,7 +254,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0, help="seed of the shuffle ablations")
     parser.add_argument("--max-queries", type=int, help="evaluate only the first N queries")
     parser.add_argument("--progress", action="store_true", help="show encoding progress bars")
+    parser.add_argument("--vectors", default="single", help="single, or multi (adds MaxSim runs per budget)")
+    parser.add_argument(
+        "--budgets", default="", help="multi-vector budgets, e.g. 1,2,4,8,16 (default: the model's)"
+    )
     args = parser.parse_args(argv)
+    try:
+        budgets = tuple(int(b) for b in parse_list(args.budgets)) if args.budgets else ()
+    except ValueError:
+        print(
+            f"error: budgets must be comma-separated integers, e.g. 1,2,4,8,16; got {args.budgets!r}",
+            file=sys.stderr,
+        )
+        return 2
     try:
         config = EvalConfig(
             data=args.data,
@@ -254,6 +284,8 @@ def main(argv: list[str] | None = None) -> int:
             seed=args.seed,
             max_queries=args.max_queries,
             progress=args.progress,
+            vectors=args.vectors,
+            budgets=budgets,
         )
         results = evaluate(config)
     except (ValueError, ModelNotAvailableError) as err:

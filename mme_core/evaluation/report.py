@@ -10,6 +10,8 @@ import os
 import tempfile
 from pathlib import Path
 
+from mme_core.evaluation.multi_vector import MULTI_SYSTEM, comparison_table
+
 PLOTTED_METRICS = ("MRR@10", "R@5")
 BASELINE_STYLES = (("black", "--"), ("dimgrey", ":"), ("darkred", "-."), ("navy", "--"))
 SHUFFLE_LABELS = {
@@ -59,10 +61,17 @@ def markdown_report(results: dict) -> str:
     for (view, shuffle), rows in groups(results["runs"]).items():
         lines += [f"## MME, {view} view, {SHUFFLE_LABELS[shuffle]}", ""]
         lines += [table(rows, metrics, [("N", "n"), ("tokens/image", "tokens_per_image")]), ""]
-    baselines = [run for run in results["runs"] if run["system"] != "MME"]
+    if any(run["system"] == MULTI_SYSTEM for run in results["runs"]):
+        lines += [
+            "## Single vector vs multi-vector (MaxSim over the first k meta-token vectors), MRR@10",
+            "",
+            comparison_table(results["runs"]),
+            "",
+        ]
+    baselines = [run for run in results["runs"] if run["system"] not in ("MME", MULTI_SYSTEM)]
     if baselines:
         lines += ["## Baselines", "", table(baselines, metrics, [("system", "system"), ("view", "view")]), ""]
-    with_top1 = [run for run in results["runs"] if "top1" in run]
+    with_top1 = [run for run in results["runs"] if "top1" in run and run["system"] != MULTI_SYSTEM]
     if with_top1:
         lines += [
             "## Where the first hit lands (generated split)",
@@ -105,7 +114,7 @@ def plot_nsweep(results: dict, path: Path) -> bool:
             xs = [labels.index(str(run["n"])) for run in rows]
             ys = [100 * run["metrics"][metric] for run in rows]
             axis.plot(xs, ys, marker="o", label=f"MME {view}, {SHUFFLE_LABELS[shuffle]}")
-        baselines = [run for run in results["runs"] if run["system"] != "MME"]
+        baselines = [run for run in results["runs"] if run["system"] not in ("MME", MULTI_SYSTEM)]
         for run, (colour, style) in zip(baselines, BASELINE_STYLES, strict=False):
             value = 100 * run["metrics"][metric]
             axis.axhline(

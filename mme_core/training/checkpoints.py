@@ -21,13 +21,17 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import torch
+
+from mme_core.multivector import META_TOKENS_FILE, MetaTokenHead
+
 from .model_setup import TrainableEncoder
 
 STATE_FILE = "trainer_state.json"
 RNG_FILE = "random_states_0.pkl"  # accelerate's name for process 0
 OLD_STATE_FILE = "trainer_state.pt"  # before resume went through accelerate: weights only, no RNG
 CHECKPOINT_PATTERN = re.compile(r"checkpoint-(\d+)")
-RUN_KIND_KEYS = ("model", "finetune", "lora_r", "train_projector", "freeze_vision")
+RUN_KIND_KEYS = ("model", "finetune", "lora_r", "train_projector", "freeze_vision", "meta_tokens")
 
 
 @dataclass(frozen=True)
@@ -67,6 +71,8 @@ def save_weights(target: Path, trainable: TrainableEncoder) -> None:
     target.mkdir(parents=True, exist_ok=True)
     backbone = trainable.encoder.backbone
     trainable.module.save_pretrained(target)
+    if trainable.encoder.meta_head is not None:  # beside the adapter or model: from_pretrained finds it
+        trainable.encoder.meta_head.save(target)
     if trainable.module is backbone.model:  # full fine-tuning: make the directory self-contained
         backbone.tokenizer.save_pretrained(target)
         backbone.image_processor.save_pretrained(target)
@@ -117,6 +123,16 @@ def load_checkpoint(source: Path, accelerator, config_dict: dict) -> ResumePoint
 
 def load_weights(source: Path, trainable: TrainableEncoder) -> None:
     from safetensors.torch import load_file
+
+    head = trainable.encoder.meta_head
+    if head is not None:  # in place: the optimiser holds these very parameters
+        path = source / META_TOKENS_FILE
+        saved = MetaTokenHead.load(path, head.hidden_size, shown_as=str(path))
+        if saved.meta_tokens != head.meta_tokens:
+            raise ValueError(f"{source}: meta tokens {saved.meta_tokens}, this run has {head.meta_tokens}")
+        with torch.no_grad():
+            head.query.copy_(saved.query)
+            head.document.copy_(saved.document)
 
     if trainable.module is trainable.encoder.backbone.model:
         files = sorted(source.glob("model*.safetensors"))

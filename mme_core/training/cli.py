@@ -33,6 +33,9 @@ def build_parser() -> argparse.ArgumentParser:
         help_text = f"(default: {default})" if default is not None else "(required unless in --config)"
         if field.name == "ns":
             parser.add_argument(flag, type=str, default=None, help=f"comma-separated N list {help_text}")
+        elif field.name in ("meta_tokens", "budgets"):
+            what = "Q,D meta tokens (multi-vector head)" if field.name == "meta_tokens" else "vector budgets"
+            parser.add_argument(flag, type=str, default=None, help=f"comma-separated {what}")
         elif isinstance(default, bool):
             parser.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
         else:

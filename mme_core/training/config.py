@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 
+from ..multivector import parse_budgets, parse_meta_tokens
 from ..pooling import parse_granularities
 from .loss import check_temperature
 from .strategies import STRATEGIES
@@ -62,6 +63,8 @@ class TrainConfig:
     save_every: int = 0  # optimiser steps between checkpoints; 0 = only the final one
     log_every: int = 1  # optimiser steps between loss-log rows
     seed: int = 0
+    meta_tokens: tuple = ()  # (Q, D) meta tokens of a multi-vector head (MetaEmbed); () = single-vector
+    budgets: tuple = ()  # nested vector budgets of the Matryoshka MaxSim loss; () = powers of two up to max
 
     def __post_init__(self) -> None:
         for name in ("model", "data", "out"):
@@ -73,6 +76,16 @@ class TrainConfig:
             raise ValueError(f"unknown strategy {self.strategy!r}; valid strategies are {valid}")
         object.__setattr__(self, "ns", parse_granularities(self.ns))  # "1,2,full" or a list
         check_temperature(self.temperature)
+        if self.meta_tokens not in ((), [], None, ""):
+            counts = parse_meta_tokens(self.meta_tokens)
+            object.__setattr__(self, "meta_tokens", counts)
+            if self.budgets not in ((), [], None, ""):
+                object.__setattr__(self, "budgets", parse_budgets(self.budgets, counts))
+        elif self.budgets not in ((), [], None, ""):
+            raise ValueError("budgets need meta_tokens (e.g. meta_tokens=16,16 budgets=1,2,4,8,16)")
+        else:
+            object.__setattr__(self, "meta_tokens", ())
+            object.__setattr__(self, "budgets", ())
         if self.finetune not in FINETUNE_MODES:
             valid = ", ".join(FINETUNE_MODES)
             raise ValueError(f"unknown finetune mode {self.finetune!r}; valid modes are {valid}")
@@ -138,6 +151,7 @@ class TrainConfig:
     def to_dict(self) -> dict:
         values = asdict(self)
         values["ns"] = list(self.ns)
+        values["meta_tokens"], values["budgets"] = list(self.meta_tokens), list(self.budgets)
         return values
 
     # --- LoRA ----------------------------------------------------------------------------------

@@ -184,13 +184,18 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
     step, micro, losses, window = point.step, point.micro_batches, [], []
     started = time.perf_counter()
     module.train()
+    step_loss_fn = batch_loss
+    if trainable.encoder.meta_head is not None and config.meta_tokens:
+        from .multivector_step import multi_vector_batch_loss
+
+        step_loss_fn = multi_vector_batch_loss
     while step < total_steps:
         plan = strategy.plan(step)
         rng = random.Random(f"{config.seed}:negatives:{micro}")
         batch = micro_batch(triples, config.batch_size, config.seed, micro)
         with accelerator.accumulate(module):
             with accelerator.autocast():
-                result = batch_loss(
+                result = step_loss_fn(
                     trainable, batch, plan, config.num_negatives, config.temperature, rng, features
                 )
             accelerator.backward(result.loss)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import torch
 
 from mme_core.encoder import MMEEncoder
+from mme_core.multivector import MetaTokenHead
 
 from .config import PROJECTOR_MODULES, TrainConfig
 
@@ -36,11 +37,38 @@ class TrainableEncoder:
     vision_needs_grad: bool  # whether visual_grids must run with autograd on
 
     def trainable_parameters(self) -> list[torch.nn.Parameter]:
-        return [p for p in self.module.parameters() if p.requires_grad]
+        return [p for p in self._parameters() if p.requires_grad]
+
+    def _parameters(self) -> list[torch.nn.Parameter]:
+        head = self.encoder.meta_head  # outside the HF module: saved in its own file
+        return list(self.module.parameters()) + (list(head.parameters()) if head is not None else [])
 
     def parameter_counts(self) -> tuple[int, int]:
-        params = list(self.module.parameters())
+        params = self._parameters()
         return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)
+
+
+def meta_head_for(encoder: MMEEncoder, config: TrainConfig) -> MetaTokenHead | None:
+    """The head to train: the model's own, or a new one (seeded) when `config.meta_tokens` asks for
+    it; a model's head is kept (untrained) when the run does not ask for one."""
+    head = encoder.meta_head
+    if config.meta_tokens:
+        if head is not None and head.meta_tokens != tuple(config.meta_tokens):
+            raise ValueError(
+                f"model {encoder.model_id!r} has {head.meta_tokens[0]},{head.meta_tokens[1]} meta tokens; "
+                f"this run asks for {config.meta_tokens[0]},{config.meta_tokens[1]}"
+            )
+        if head is None:
+            words = encoder.backbone.model.get_input_embeddings().weight
+            std = float(words.detach().std())  # meta tokens start at the word embeddings' scale
+            hidden = encoder.backbone.hidden_size
+            head = MetaTokenHead(config.meta_tokens, hidden, init_std=std, seed=config.seed)
+        if config.budgets:
+            head.budgets = tuple(config.budgets)
+        head.to(encoder.device).requires_grad_(True)
+    elif head is not None:
+        head.requires_grad_(False)
+    return head
 
 
 def make_trainable(encoder: MMEEncoder, config: TrainConfig) -> TrainableEncoder:
@@ -48,11 +76,14 @@ def make_trainable(encoder: MMEEncoder, config: TrainConfig) -> TrainableEncoder
         raise ValueError("train from a base model, not from an encoder that already carries an adapter")
     family = encoder.family
     hf_model = encoder.backbone.model
+    head = meta_head_for(encoder, config)
     if config.finetune == "lora":
         from peft import get_peft_model
 
         module = get_peft_model(hf_model, config.lora_config(family))
-        trained = MMEEncoder(encoder.backbone, encoder.model_id, peft_model=module, dim=encoder.dim)
+        trained = MMEEncoder(
+            encoder.backbone, encoder.model_id, peft_model=module, dim=encoder.dim, meta_head=head
+        )
         vision_needs_grad = config.train_projector
     else:
         projector = f".{PROJECTOR_MODULES[family]}."
@@ -62,6 +93,7 @@ def make_trainable(encoder: MMEEncoder, config: TrainConfig) -> TrainableEncoder
             )
             parameter.requires_grad_(not frozen)
         module, trained = hf_model, encoder
+        encoder.meta_head = head
         vision_needs_grad = not config.freeze_projector  # the projector (and maybe the tower) learns
     if config.gradient_checkpointing:
         kwargs = {"use_reentrant": False}

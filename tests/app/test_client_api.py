@@ -118,6 +118,8 @@ def test_view_api_shows_the_typed_return_shape(app_process):
         "collections",
         "folders",
         "tags",
+        "vectors",
+        "budget",
     ]
     assert endpoint["parameters"][0]["python_type"]["type"] == "str | list[str | dict(str, Any)]"
 

@@ -9,14 +9,16 @@ import zipfile
 
 import gradio as gr
 import pytest
-from matplotlib.figure import Figure
 
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 from webapp.assets import ExampleQuery
 from webapp.handlers import Handlers
 from webapp.layout import AppOptions, build_demo
 from webapp.media import MediaRegistry
+from webapp.plot import QUERY, RESULTS, SAMPLE
 from webapp.service import SearchService
+
+from .helpers import write_notes
 
 
 @pytest.fixture
@@ -91,18 +93,58 @@ def test_slider_does_nothing_until_something_is_composed(handlers):
     assert state["n"] == 2
 
 
-def test_plot_has_the_query_and_top_results_at_the_chosen_n(handlers, app_collection):
-    value = handlers.example(0)
+class CountingEncodeAll:
+    """Counts the documents the encoder embeds (every path ends in `encode_all`)."""
+
+    def __init__(self, encoder, monkeypatch):
+        self.docs = 0
+        original = encoder.encode_all
+
+        def counted(docs, *args, **kwargs):
+            self.docs += len(docs)
+            return original(docs, *args, **kwargs)
+
+        monkeypatch.setattr(encoder, "encode_all", counted)
+
+
+def test_plot_marks_the_query_and_top_results_on_the_sample_at_n(handlers, tiny_dsvl, monkeypatch):
+    value = handlers.example(0)  # text + picture: its dominance is defined
     _, state = handlers.search(value, 4, 10)
-    figure = handlers.plot(state)
-    assert isinstance(figure, Figure)
-    axes = figure.axes[0]
-    labels = [tick.get_text() for tick in axes.get_yticklabels()]
-    assert labels[0] == "Query" and [label[:2] for label in labels[1:]] == ["#1", "#2", "#3", "#4", "#5"]
-    positions = list(axes.get_yticks())
-    assert positions == sorted(positions, reverse=True)  # query drawn on top, then ranks downwards
-    assert "N = 4 (16 tokens/image)" in axes.get_title()
-    assert handlers.plot(None) is None
+    first = handlers.plot(state)  # computes (or reads) the index's sample at N = 4
+    counting = CountingEncodeAll(tiny_dsvl, monkeypatch)
+    _, state = handlers.search(value, 4, 10)
+    assert counting.docs == 1  # the search embeds its query once
+    update = handlers.plot(state)
+    assert counting.docs == 3  # the plot adds only the query's text-only and image-only views
+    table = update["value"]
+    assert table.equals(first["value"])
+    assert "N = 4 (16 tokens/image)" in update["title"]
+    sample = table[table.series == SAMPLE]
+    assert sample.parts.sum() == len(handlers.service.searcher.index.documents())  # every part mixed
+    [query] = table[table.series == QUERY].itertuples()
+    assert query.parts == 1 and query.which == "query"
+    marked = "; ".join(table[table.series == RESULTS].which).split("; ")
+    assert sorted(label.split()[0] for label in marked) == ["#1", "#2", "#3", "#4", "#5"]
+    assert update["sort"] == list(dict.fromkeys(table.sort_values("order").dominance))
+    assert handlers.plot(None) == gr.skip()
+
+
+def test_a_cjk_title_survives_into_the_plot_data(tiny_dsvl, tmp_path, upload_root, app_collection):
+    from indexer import Searcher, build_index
+
+    notes = write_notes(tmp_path / "notes")
+    shutil.copy(app_collection / "images/red_circle.png", notes / "images/cjk.png")
+    (notes / "cjk.md").write_text("# 折纸红色圆形\n\n先把红纸剪成圆形。\n\n![圆](images/cjk.png)\n\n对折。\n")
+    uri = str(tmp_path / "index")
+    build_index(str(notes), uri, tiny_dsvl, ns=(1, 3), progress=False)
+    service = SearchService(Searcher.open(uri, tiny_dsvl), tiny_dsvl, media=MediaRegistry(upload_root))
+    handlers = Handlers(service)
+    doc = next(d for d in service.searcher.index.documents() if d.title == "折纸红色圆形")
+    _, state = handlers.search(handlers.more_like_this(handlers.media.doc_token(doc)), 3, 5)
+    update = handlers.plot(state)
+    assert update["value"].which.str.contains("#1 折纸红色圆形").any()
+    payload = gr.BarPlot(x="dominance", y="parts", color="series").postprocess(update["value"])
+    assert "#1 折纸红色圆形" in payload.model_dump_json()  # what the browser receives, not escaped away
 
 
 def test_examples_more_like_this_and_full_document(handlers, app_searcher):
@@ -194,5 +236,7 @@ def test_build_demo_wires_a_named_search_api(app_searcher, tiny_dsvl):
         "collections",
         "folders",
         "tags",
+        "vectors",
+        "budget",
     ]
     assert set(api["named_endpoints"]) == {"/search"}  # page events are private

@@ -74,3 +74,32 @@ def test_bad_model_arguments(tmp_path, tiny_dsvl_dir):
         MMEEncoder.from_pretrained(str(tiny_dsvl_dir), dtype="float8")
     with pytest.raises(ValueError, match="CUDA is not available"):
         MMEEncoder.from_pretrained(str(tiny_dsvl_dir), device="cuda")
+
+
+def test_an_untied_lm_head_is_freed_and_the_vectors_do_not_change(tiny_qwen3vl_dir, tmp_path, doc):
+    """Embeddings are hidden states: an untied vocabulary head is dead weight (1.2 GB on Qwen3-VL-8B)."""
+    from transformers import AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
+
+    from mme_core.backbones import Qwen3VLBackbone
+
+    stock = AutoModelForImageTextToText.from_pretrained(str(tiny_qwen3vl_dir), dtype="float32").eval()
+    vocab, hidden = stock.lm_head.weight.shape
+    tokenizer = AutoTokenizer.from_pretrained(str(tiny_qwen3vl_dir), padding_side="left")
+    processor = AutoImageProcessor.from_pretrained(str(tiny_qwen3vl_dir))
+    with_head = MMEEncoder(Qwen3VLBackbone(stock, tokenizer, processor), model_id="stock")
+
+    loaded = MMEEncoder.from_pretrained(str(tiny_qwen3vl_dir), device="cpu", dtype="float32")
+    model = loaded.backbone.model
+    assert not any(name.startswith("lm_head") for name, _ in model.named_parameters())
+    assert sum(p.numel() for p in stock.parameters()) - sum(p.numel() for p in model.parameters()) == (
+        vocab * hidden
+    )
+    assert np.array_equal(loaded.encode([doc], n=2), with_head.encode([doc], n=2))
+
+    plain = loaded.encode([doc], n=2)
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=LM_ATTENTION, init_lora_weights=False)
+    get_peft_model(model, config).save_pretrained(tmp_path / "adapter")  # an adapter still fits the model
+    adapted = MMEEncoder.from_pretrained(
+        str(tiny_qwen3vl_dir), adapter=str(tmp_path / "adapter"), device="cpu", dtype="float32"
+    )
+    assert not np.allclose(adapted.encode([doc], n=2), plain, atol=1e-4)
