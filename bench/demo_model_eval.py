@@ -11,6 +11,7 @@ goes to docs/BENCHMARKS.md (the full tables stay in WORK/seedS*/results.md).
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from pathlib import Path
@@ -32,15 +33,23 @@ def run_seed(model: str, seed: int, work: Path) -> dict:
     if not (data / "docs.jsonl").is_file():
         generate(data, SyntheticConfig(docs=500, queries=100, train=0, dev=0, seed=seed))
     common = {"data": data, "model": model, "device": "cpu", "dtype": "float32"}
-    results = evaluate(
+    results = reuse(work / f"seed{seed}", model) or evaluate(
         EvalConfig(**common, out=work / f"seed{seed}", ns=(1, 2, 3, 4, 6), baselines=BASELINES)
     )
     best = max((r for r in results["runs"] if r["system"] == "MME"), key=lambda r: r["metrics"]["MRR@10"])
-    shuffled = evaluate(
+    shuffled = reuse(work / f"seed{seed}-shuffled", model) or evaluate(
         EvalConfig(**common, out=work / f"seed{seed}-shuffled", ns=(best["n"],), shuffles=SHUFFLES[1:])
     )
     results["runs"] += [r for r in shuffled["runs"] if r["shuffle"] != "none"]
     return results
+
+
+def reuse(out: Path, model: str) -> dict | None:
+    """An earlier run's results when they are newer than the model's weights (a seed at a time)."""
+    path, weights = out / "results.json", Path(model) / "model.safetensors"
+    if path.is_file() and weights.is_file() and path.stat().st_mtime > weights.stat().st_mtime:
+        return json.loads(path.read_text())
+    return None
 
 
 def mrr_table(results: dict[int, dict]) -> str:
