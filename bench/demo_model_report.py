@@ -1,6 +1,7 @@
 """Write the demo model's before/after table into docs/BENCHMARKS.md from its training report.
 
 python -m mme_data.build_demo && python -m bench.demo_model_report [demo/model/training_report.json]
+    [--loss-log WORK/run/loss_log.jsonl]   # the curve, for a report written before it carried one
 """
 
 from __future__ import annotations
@@ -22,8 +23,34 @@ def table(report: dict) -> str:
     return "\n".join(rows)
 
 
+def curve_from_log(path: Path, points: int = 16) -> list[list]:
+    """[[step, mean loss]] over equal windows of a training loss log (one row per `log_every` steps)."""
+    from mme_data.build_demo import loss_curve
+
+    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    every = rows[1]["step"] - rows[0]["step"] if len(rows) > 1 else 1
+    return [[step * every, loss] for step, loss in loss_curve([r["loss"] for r in rows], points)]
+
+
+def curve_table(curve: list[list]) -> str:
+    """The training curve as a two-row table: optimiser step, mean InfoNCE loss of the window ending there."""
+    return "\n".join(
+        [
+            "| step | " + " | ".join(str(step) for step, _ in curve) + " |",
+            "|---|" + "---|" * len(curve),
+            "| loss | " + " | ".join(f"{loss:.3f}" for _, loss in curve) + " |",
+        ]
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
-    path = Path((argv or sys.argv[1:] or ["demo/model/training_report.json"])[0])
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m bench.demo_model_report")
+    parser.add_argument("report", nargs="?", default="demo/model/training_report.json", type=Path)
+    parser.add_argument("--loss-log", type=Path, help="loss_log.jsonl of the run (else the report's curve)")
+    args = parser.parse_args(argv)
+    path = args.report
     report = json.loads(path.read_text())
     recipe, split = report["recipe"], report["test_split"]
     note = (
@@ -32,7 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         f"{recipe['vision_layers']}, "
         f"{report.get('model_bytes', 0) / 1e6:.1f} MB), full fine-tuning with the `mean` strategy over "
         f"N={','.join(map(str, recipe['ns']))}: {recipe['max_steps']} steps of {recipe['batch_size']} "
-        f"triples (+{recipe['num_negatives']} hard negative each) from {recipe['train_triples']} "
+        f"triples (+{recipe['num_negatives']} hard negative(s) each from the answer's own cluster: text "
+        f"twins first, then its picture twin; lr {recipe['learning_rate']}, temperature "
+        f"{recipe.get('temperature', 0.05)}) from {recipe['train_triples']} "
         "synthetic triples. "
         f"Test split: {split['docs']} documents, {split['queries']} queries (seed {split['seed']}), exact "
         f"ranking, official wikiHow-TIIR metric definitions, percent. Training took "
@@ -43,7 +72,11 @@ def main(argv: list[str] | None = None) -> int:
         load = ", ".join(map(str, report["load_average_at_end"]))
         note += f" ({report['cpu_seconds'] / 60:.1f} CPU-minutes; load average {load} at the end)"
     note += "."
-    write_section("Demo model: untrained vs trained at each N", note + "\n\n" + table(report),
+    curve = curve_from_log(args.loss_log) if args.loss_log else report.get("loss_curve")
+    body = note + "\n\n" + table(report)
+    if curve:
+        body += "\n\nTraining curve (mean loss per window of steps):\n\n" + curve_table(curve)
+    write_section("Demo model: untrained vs trained at each N", body,
                   command="python -m mme_data.build_demo && python -m bench.demo_model_report")  # fmt: skip
     return 0
 

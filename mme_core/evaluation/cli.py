@@ -2,7 +2,7 @@
 
     python -m mme_core.evaluation --model M [--adapter A] --data DIR --ns 1,2,3,4,6,full \
         [--shuffle none,images,positions] [--views interleaved,text,images] \
-        [--baselines bm25,histogram] [--vectors multi --budgets 1,2,4,8,16] --out results/
+        [--baselines bm25,histogram,rrf] [--vectors multi --budgets 1,2,4,8,16] --out results/
 
 For each shuffle condition the corpus and the queries are encoded once at every N (`encode_all`:
 one vision pass serves all N; queries with prompt_name="query"), ranked exactly by a matrix product and
@@ -28,7 +28,7 @@ from mme_core.pooling import parse_granularities
 from mme_core.tiir import TIIRSplit, load_tiir
 
 VIEWS = ("interleaved", "text", "images")
-BASELINES = ("bm25", "histogram")
+BASELINES = ("bm25", "histogram", "rrf")  # rrf: BM25 and histogram fused by rank
 VECTOR_KINDS = ("single", "multi")
 RANK_DEPTH = 100  # the deepest cut of DEFAULT_METRICS (R@100)
 
@@ -151,17 +151,30 @@ def model_runs(encoder, split: TIIRSplit, config: EvalConfig, roles: dict | None
 
 
 def baseline_runs(split: TIIRSplit, config: EvalConfig, roles: dict | None = None) -> list[dict]:
-    from mme_core.evaluation.baselines import bm25_rankings, histogram_rankings
+    from mme_core.evaluation.baselines import bm25_rankings, histogram_rankings, rrf_fusion
 
     systems = {
         "bm25": ("BM25 (bm25s)", "text", bm25_rankings),
         "histogram": ("colour-histogram MaxSim", "images", histogram_rankings),
     }
+    computed: dict[str, tuple[dict, float]] = {}  # name -> (rankings, seconds): rrf reuses its parts
+
+    def rankings_of(name: str) -> tuple[dict, float]:
+        if name not in computed:
+            start = time.perf_counter()
+            if name == "rrf":
+                parts = [rankings_of(part) for part in ("bm25", "histogram")]
+                fused = rrf_fusion([rankings for rankings, _ in parts], k=RANK_DEPTH)
+                computed[name] = (fused, time.perf_counter() - start + sum(s for _, s in parts))
+            else:
+                rankings = systems[name][2](split.docs, split.queries, k=RANK_DEPTH)
+                computed[name] = (rankings, time.perf_counter() - start)
+        return computed[name]
+
     runs = []
     for name in config.baselines:
-        label, view, rank = systems[name]
-        start = time.perf_counter()
-        rankings = rank(split.docs, split.queries, k=RANK_DEPTH)
+        label, view = ("RRF(BM25, histogram)", "text+images") if name == "rrf" else systems[name][:2]
+        rankings, seconds = rankings_of(name)
         runs.append(
             {
                 "system": label,
@@ -170,7 +183,7 @@ def baseline_runs(split: TIIRSplit, config: EvalConfig, roles: dict | None = Non
                 "n": None,
                 "tokens_per_image": None,
                 **scored(rankings, split, config, roles),
-                "encode_seconds": round(time.perf_counter() - start, 2),
+                "encode_seconds": round(seconds, 2),
             }
         )
     return runs

@@ -45,6 +45,9 @@ class TrainConfig:
     lora_dropout: float = 0.05
     train_projector: bool = False  # also train the vision-to-language projector (LoRA mode)
     freeze_vision: bool = True  # keep the vision tower frozen (in "full" mode too, unless False)
+    # "full" mode: also keep the projector frozen, so every picture's pooled grids are computed once per
+    # run and a step costs only the language model (the demo's cheap-steps recipe; see BENCHMARKS.md).
+    freeze_projector: bool = False
     batch_size: int = 8  # queries per micro-batch (each brings 1 positive + num_negatives)
     num_negatives: int = 1  # hard negatives per query taken from the data (0 = in-batch only)
     drop_short: bool = False  # skip triples with fewer hard negatives than num_negatives (else: error)
@@ -105,6 +108,10 @@ class TrainConfig:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
         if self.weight_decay < 0 or self.max_grad_norm < 0:
             raise ValueError("weight_decay and max_grad_norm must be >= 0")
+        if self.freeze_projector and not (self.finetune == "full" and self.freeze_vision):
+            raise ValueError(
+                "freeze_projector needs finetune='full' with freeze_vision (LoRA never trains it)"
+            )
         if not 0 <= self.lora_dropout < 1:
             raise ValueError(f"lora_dropout must be in [0, 1), got {self.lora_dropout}")
 

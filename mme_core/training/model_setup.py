@@ -88,12 +88,18 @@ def make_trainable(encoder: MMEEncoder, config: TrainConfig) -> TrainableEncoder
         vision_needs_grad = config.train_projector
     else:
         head_only = config.finetune == "head"
+        projector = f".{PROJECTOR_MODULES[family]}."
         for name, parameter in hf_model.named_parameters():
-            frozen = head_only or (config.freeze_vision and is_vision_tower(name, family))
+            frozen = (
+                head_only
+                or (config.freeze_vision and is_vision_tower(name, family))
+                or (config.freeze_projector and projector in f".{name}")
+            )
             parameter.requires_grad_(not frozen)
         module, trained = hf_model, encoder
         encoder.meta_head = head
-        vision_needs_grad = not head_only  # the projector (and maybe the tower) learns
+        # the projector (and maybe the tower) learns unless only the head or nothing visual trains
+        vision_needs_grad = not (head_only or config.freeze_projector)
     if config.gradient_checkpointing:
         kwargs = {"use_reentrant": False}
         if hasattr(hf_model, "activation_checkpointing_enable"):  # the transformers 5 name

@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
-from mme_core.evaluation.baselines import bm25_rankings, colour_histogram, histogram_rankings
+from mme_core.evaluation.baselines import (
+    bm25_rankings,
+    colour_histogram,
+    histogram_rankings,
+    rrf_fusion,
+)
 
 
 def make(id: str, *items: str) -> InterleavedDoc:
@@ -68,3 +73,20 @@ def test_colour_histogram_is_a_unit_vector_and_colour_sensitive(image_factory):
 def test_k_must_be_positive(rank):
     with pytest.raises(ValueError, match="k must be >= 1"):
         rank([make("d", "x")], [make("q", "x")], k=0)
+
+
+def test_rrf_fusion_rewards_agreement_and_keeps_documents_only_one_system_found():
+    text = {"q": ["a", "b", "c"]}
+    images = {"q": ["b", "d", "a"]}
+    fused = rrf_fusion([text, images], k=10, rrf_k=60)["q"]
+    # b: 1/62 + 1/61 > a: 1/61 + 1/63 > d (images only, rank 2) > c (text only, rank 3)
+    assert fused == ["b", "a", "d", "c"]
+    assert rrf_fusion([text, images], k=2)["q"] == ["b", "a"]
+    assert rrf_fusion([text, {"q": []}], k=10)["q"] == ["a", "b", "c"]  # one system found nothing
+
+
+def test_rrf_fusion_refuses_bad_constants():
+    with pytest.raises(ValueError, match="k must be >= 1"):
+        rrf_fusion([{"q": ["a"]}], k=0)
+    with pytest.raises(ValueError, match="rrf_k must be >= 0"):
+        rrf_fusion([{"q": ["a"]}], rrf_k=-1)

@@ -24,7 +24,7 @@ def test_writes_every_metric_for_every_condition(tiny_dsvl_dir, tiny_dsvl, tiny_
     out = tmp_path / "results"
     code = main(
         ["--model", str(tiny_dsvl_dir), "--data", str(tiny_split), "--ns", "1,2", "--shuffle",
-         "none,images,positions", "--views", "interleaved,text,images", "--baselines", "bm25,histogram",
+         "none,images,positions", "--views", "interleaved,text,images", "--baselines", "bm25,histogram,rrf",
          "--out", str(out), "--device", "cpu", "--dtype", "float32"]
     )  # fmt: skip
     assert code == 0
@@ -36,6 +36,7 @@ def test_writes_every_metric_for_every_condition(tiny_dsvl_dir, tiny_dsvl, tiny_
     assert {(c[0], c[1]) for c in conditions if c[0] != "MME"} == {
         ("BM25 (bm25s)", "text"),
         ("colour-histogram MaxSim", "images"),
+        ("RRF(BM25, histogram)", "text+images"),
     }
     for run in results["runs"]:
         assert list(run["metrics"]) == list(DEFAULT_METRICS)
@@ -78,7 +79,7 @@ def test_baselines_alone_need_no_model_and_draw_no_sweep(tiny_split, tmp_path):
     [
         ([], "nothing to evaluate"),
         (["--baselines", "bm25", "--adapter", "lora"], "--adapter needs --model"),
-        (["--baselines", "bm25,dense"], "unknown baseline 'dense'; valid choices are bm25, histogram"),
+        (["--baselines", "bm25,dense"], "unknown baseline 'dense'; valid choices are bm25, histogram, rrf"),
         (["--model", "m", "--shuffle", "words"], "valid choices are none, images, positions"),
         (["--model", "m", "--views", "audio"], "valid choices are interleaved, text, images"),
         (["--model", "m", "--ns", "1,5"], "unsupported granularity"),

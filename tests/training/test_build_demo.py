@@ -32,3 +32,27 @@ def test_pilot_flag_parses_and_bad_overrides_fail(capsys):
 
     assert main(["--pilot", "--max-steps", "-3", "--out", "/nonexistent/never"]) == 2
     assert "max_steps must be an int >= 1" in capsys.readouterr().err
+
+
+def test_title_negatives_share_the_title_and_no_picture_with_the_answer(tmp_path):
+    from mme_data.build_demo import add_title_negatives
+    from mme_data.synthetic import SyntheticConfig, generate
+
+    generate(tmp_path / "bench", SyntheticConfig(docs=6, queries=1, train=120, dev=0, seed=3))
+    path = tmp_path / "bench" / "train.jsonl"
+    before = [json.loads(line) for line in path.read_text().splitlines()]
+    add_title_negatives(path, 1, seed=3)
+    after = [json.loads(line) for line in path.read_text().splitlines()]
+    assert [row["neg"][:3] for row in after] == [row["neg"] for row in before]  # the cluster's kept first
+    added = [(row["pos"]["data"], row["neg"][3]["data"]) for row in after if len(row["neg"]) == 4]
+    assert added
+    for positive, negative in added:
+        assert negative[0] == positive[0] and not set(negative[2::2]) & set(positive[2::2])
+    for row in after:  # none added: no other cluster of the split has that title
+        if len(row["neg"]) == 3:
+            positive = row["pos"]["data"]
+            assert all(
+                other["pos"]["data"][0] != positive[0]
+                or set(other["pos"]["data"][2::2]) & set(positive[2::2])
+                for other in after
+            )

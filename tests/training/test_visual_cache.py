@@ -94,3 +94,14 @@ def test_cache_memory_is_bounded(mini_tiir, tiny_dsvl_dir):
     paths = [str(mini_tiir / f"d0{i}.png") for i in range(4)]
     result = cache.pooled_grids(paths, (1, 2))
     assert cache.bytes_held == 2 * one_image and len(result[2]) == 4  # all served, two kept
+
+
+def test_full_finetuning_with_a_frozen_projector_keeps_pooled_grids(tiny_dsvl_dir):
+    encoder = MMEEncoder.from_pretrained(str(tiny_dsvl_dir), device="cpu", dtype="float32")
+    config = TrainConfig(model="m", data="d", out="o", finetune="full", freeze_projector=True, ns=(1, 2))
+    trainable = make_trainable(encoder, config)
+    assert VisualFeatureCache(trainable, config.ns, max_bytes=2**30).mode == "pooled"
+    trained = [name for name, p in encoder.backbone.model.named_parameters() if p.requires_grad]
+    assert trained and not any("aligner" in name or "vision_model" in name for name in trained)
+    with pytest.raises(ValueError, match="freeze_projector needs finetune='full'"):
+        TrainConfig(model="m", data="d", out="o", finetune="lora", freeze_projector=True)
