@@ -338,7 +338,8 @@ class Searcher:
         if cascade.full_top:
             check_query_tokens(self.encoder, query, "full")
         vectors = self.encoder.encode_all([query], ns, prompt_name="query")  # {n: (1, dim)}
-        hits = self.search_cascade({n: v[0] for n, v in vectors.items()}, k, cascade, filters)
+        stored = replace(cascade, full_top=0)
+        hits = self.search_cascade({n: v[0] for n, v in vectors.items()}, k, stored, filters)
         if not cascade.full_top:
             return hits
         return rescore_at_full(self.index, self.encoder, query, hits, cascade.full_top)
@@ -374,7 +375,7 @@ class Searcher:
             self._nprobes[first],
             where,
         )
-        columns = [*_RESULT_COLUMNS[:-1], *dict.fromkeys(map(vector_column, fused_ns))]
+        columns = [*_RESULT_COLUMNS, *dict.fromkeys(map(vector_column, fused_ns))]
         rows = search.select(columns).to_arrow()
         if rows.num_rows == 0:
             return []
