@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyarrow as pa
 
+from indexer.multivector import MULTI
 from indexer.schema import granularity_label, vector_column
 from mme_core.pooling import check_granularity
 
@@ -106,6 +107,24 @@ def as_cascade(value) -> Cascade | None:
             raise ValueError(f"unknown cascade option {sorted(unknown)[0]!r}; options are {fields}")
         return Cascade(**value)
     raise ValueError(f"cascade must be true, a Cascade or a dict of its options, got {type(value).__name__}")
+
+
+def resolve_cascade(value, meta, mode=None, vectors=None, budget=None, model: bool = True) -> Cascade | None:
+    """The cascade asked for (`as_cascade`) resolved against an index's metadata, or a refusal
+    naming the problem, before any model is loaded or query encoded. `model`: one is available."""
+    cascade = as_cascade(value)
+    if cascade is None:
+        return None
+    if mode not in (None, "semantic"):
+        raise ValueError(f"the cascade re-ranks semantic search; use mode 'semantic', not {mode!r}")
+    if budget is not None or vectors == MULTI or (vectors is None and meta.vectors == MULTI):
+        raise ValueError(
+            "the cascade re-scores single vectors, not multi-vector (MaxSim) queries; search with "
+            "vectors='single' (a multi-vector index stores one vector per N beside its multi-vectors)"
+        )
+    if cascade.full_top and not model:
+        raise ValueError("the cascade's full-token stage re-encodes documents and needs a model loaded")
+    return cascade.for_ns(meta.ns)
 
 
 def rescore(query: dict, rows: pa.Table, ns: tuple) -> tuple[np.ndarray, np.ndarray]:

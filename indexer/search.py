@@ -26,7 +26,7 @@ import numpy as np
 from lancedb.rerankers import RRFReranker
 
 from indexer.ann import AnnConfig, indexed_columns, vector_query
-from indexer.cascade import Cascade, as_cascade, rescore
+from indexer.cascade import Cascade, rescore, resolve_cascade
 from indexer.keyword import FTS_COLUMN, ensure_keyword_index, has_keyword_index, keyword_text, query_terms
 from indexer.multivector import (
     MULTI,
@@ -315,19 +315,7 @@ class Searcher:
 
     def check_cascade(self, cascade, mode, vectors, budget) -> Cascade | None:
         """The cascade resolved against this index, or a refusal before any work is done."""
-        cascade = as_cascade(cascade)
-        if cascade is None:
-            return None
-        if mode not in (None, "semantic"):
-            raise ValueError(f"the cascade re-ranks semantic search; use mode 'semantic', not {mode!r}")
-        if budget is not None or vectors == MULTI or (vectors is None and self.index.meta.vectors == MULTI):
-            raise ValueError(
-                "the cascade re-scores single vectors, not multi-vector (MaxSim) queries; search with "
-                "vectors='single' (a multi-vector index stores one vector per N beside its multi-vectors)"
-            )
-        if cascade.full_top and self.encoder is None:
-            raise ValueError("the cascade's full-token stage re-encodes documents and needs a model loaded")
-        return cascade.for_ns(self.ns)
+        return resolve_cascade(cascade, self.index.meta, mode, vectors, budget, self.encoder is not None)
 
     def _cascade(self, query: InterleavedDoc, k: int, cascade: Cascade, filters: Filters) -> list[Hit]:
         from indexer.full_stage import rescore_at_full
