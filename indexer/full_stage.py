@@ -28,8 +28,9 @@ from mme_core.documents import InterleavedDoc
 FULL = "full"
 
 
-def rescore_at_full(index, encoder, query: InterleavedDoc, hits: list, top: int) -> list:
-    """`hits` (fused ranking) with the first `top` re-encoded and re-ranked at full tokens."""
+def rescore_at_full(index, encoder, query_vector: np.ndarray, hits: list, top: int) -> list:
+    """`hits` (fused ranking) with the first `top` re-encoded and re-ranked at full tokens;
+    `query_vector` is the query's (dim,) embedding at full tokens."""
     head, rest = hits[:top], hits[top:]
     stored = _stored_hashes(index, head)
     found: list[tuple] = []  # (hit, document as it is now, note)
@@ -42,7 +43,6 @@ def rescore_at_full(index, encoder, query: InterleavedDoc, hits: list, top: int)
             found.append((hit, doc, note))
     if not found:
         return _ranked([*failed, *rest])
-    query_vector = encoder.encode([query], n=FULL, prompt_name="query")[0]  # (dim,)
     try:
         doc_vectors = encoder.encode([doc for _, doc, _ in found], n=FULL)  # (F, dim)
     except ValueError:  # one part's picture is unreadable: find which, keep the others

@@ -325,12 +325,13 @@ class Searcher:
             check_query_tokens(self.encoder, query, n)
         if cascade.full_top:
             check_query_tokens(self.encoder, query, "full")
-        vectors = self.encoder.encode_all([query], ns, prompt_name="query")  # {n: (1, dim)}
-        stored = replace(cascade, full_top=0)
-        hits = self.search_cascade({n: v[0] for n, v in vectors.items()}, k, stored, filters)
+        full = ("full",) if cascade.full_top and "full" not in ns else ()
+        vectors = self.encoder.encode_all([query], (*ns, *full), prompt_name="query")  # one vision pass
+        vectors = {n: v[0] for n, v in vectors.items()}  # {n: (dim,)}
+        hits = self.search_cascade({n: vectors[n] for n in ns}, k, replace(cascade, full_top=0), filters)
         if not cascade.full_top:
             return hits
-        return rescore_at_full(self.index, self.encoder, query, hits, cascade.full_top)
+        return rescore_at_full(self.index, self.encoder, vectors["full"], hits, cascade.full_top)
 
     def search_cascade(
         self, vectors: dict, k: int = 10, cascade: Cascade | None = None, filters: Filters | None = None
