@@ -50,7 +50,7 @@ def test_page_cascade_box_ranks_like_the_library_and_says_so(handlers, app_searc
     html, _ = handlers.search(value, 3, 4, "semantic", (), "", (), None, True)
     library = app_searcher.search(InterleavedDoc((TextSegment("Paint a blue square"),)), k=4, cascade=True)
     assert re.findall(r'data-id="([^"]+)"', html) == [h.id for h in library]
-    assert "cascade N=1 top 50, mean" in html
+    assert "cascade N=1 top 100, mean" in html
     html, state = handlers.search(value, 3, 4, "hybrid", (), "", (), None, True)
     assert state is None and "choose &quot;Meaning&quot; under Match by, or untick it" in html
     assert cascade_mode(True, "hybrid") == "semantic" and cascade_mode(False, "hybrid") == "hybrid"
