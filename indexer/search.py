@@ -6,7 +6,10 @@
 Three modes: `semantic` embeds the query (`prompt_name="query"`) at the requested stored N and ranks by
 cosine similarity; `keyword` ranks the query's words by BM25 over the full-text index of each
 part's text (`indexer.keyword`); `hybrid` fuses the two rankings by reciprocal rank (LanceDB's
-`RRFReranker`, K = 60). Filters (collection, folder, tag) apply to every mode. A query over the
+`RRFReranker`, K = 60). With `cascade=`, semantic search runs as a multi-granularity cascade
+(`indexer.cascade`: one stored N first, its top K re-scored over the stored N, optionally the best
+few re-encoded at full tokens by `indexer.full_stage`); off by default (docs/BENCHMARKS.md).
+Filters (collection, folder, tag) apply to every mode. A query over the
 token budget is refused, never truncated (`indexer.query`). Vectors are searched exactly below
 the ANN threshold, by IVF_HNSW_SQ above it (see `indexer.ann`). The index is warmed on open
 because the first ANN queries after opening otherwise pay for loading partitions from disk.
