@@ -263,6 +263,8 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
 
 def cascade_mode(cascade: bool, mode: str) -> str:
     """Ticking the cascade box switches "Match by" to meaning: the cascade re-ranks semantic search."""
+    if not isinstance(cascade, bool):
+        raise gr.Error(f"the cascade box is on or off, got {cascade!r}", print_exception=False)
     return "semantic" if cascade else mode
 
 
