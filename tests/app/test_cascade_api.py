@@ -40,7 +40,8 @@ def test_api_refuses_bad_cascade_options_before_encoding(handlers, monkeypatch, 
     def never(*args, **kwargs):
         raise AssertionError("the query was encoded before the refusal")
 
-    monkeypatch.setattr(handlers.service.searcher.encoder, "encode_all", never)
+    # on the class: patching the session encoder instance would leave a bound method behind on it
+    monkeypatch.setattr(type(handlers.service.searcher.encoder), "encode_all", never)
     with pytest.raises(gr.Error, match=re.escape(message)):
         handlers.api_search("Sort green triangles", 2, 4, mode, cascade=cascade)
 
