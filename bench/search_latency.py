@@ -50,8 +50,10 @@ def clustered(rng: np.random.Generator, centres: np.ndarray, count: int) -> np.n
     return unit(centres[labels] + noise)  # (count, D)
 
 
-def chunk_rows(start: int, vectors: np.ndarray, schema: pa.Schema) -> pa.Table:
-    count, dim = vectors.shape
+def chunk_rows(start: int, vectors: np.ndarray | dict, schema: pa.Schema) -> pa.Table:
+    """Synthetic rows `doc{start}`, ... holding `vectors` (c, D) in vec_n3, or {n: (c, D)} per N."""
+    columns = vectors if isinstance(vectors, dict) else {N: vectors}
+    count, dim = next(iter(columns.values())).shape
     ids = [f"doc{start + i}" for i in range(count)]
     return pa.table(
         {
@@ -67,7 +69,10 @@ def chunk_rows(start: int, vectors: np.ndarray, schema: pa.Schema) -> pa.Table:
             "text": [f"synthetic {doc_id}" for doc_id in ids],
             "tags": pa.array([[]] * count, pa.list_(pa.string())),
             "properties": ["{}"] * count,
-            vector_column(N): pa.FixedSizeListArray.from_arrays(pa.array(vectors.ravel()), dim),
+        }
+        | {
+            vector_column(n): pa.FixedSizeListArray.from_arrays(pa.array(matrix.ravel()), dim)
+            for n, matrix in columns.items()
         },
         schema=schema,
     )

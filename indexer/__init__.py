@@ -12,6 +12,7 @@ _EXPORTS = {
     "AnnConfig": "indexer.ann",
     "DEFAULT_NS": "indexer.build",
     "BuildReport": "indexer.build",
+    "Cascade": "indexer.cascade",
     "build_index": "indexer.build",
     "rebuild_index": "indexer.rebuild",
     "Hit": "indexer.search",

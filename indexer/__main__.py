@@ -6,6 +6,7 @@
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
                              [--mode keyword|semantic|hybrid] [--vectors single|multi] [--budget 4]
                              [--collection NAME] [--folder PREFIX] [--tag TAG]   (each repeatable)
+                             [--cascade [--cascade-n 1] [--cascade-k K] [--fusion mean|max-n] [--full-top F]]
     python -m indexer collections [--json]
     python -m indexer stats [--json]
     python -m indexer remove NAME|ID|FOLDER|PATH
@@ -130,6 +131,18 @@ def make_parser() -> argparse.ArgumentParser:
     )
     search.add_argument(
         "--budget", type=positive_int, help="multi-vector budget: vectors per query and document"
+    )
+    search.add_argument(
+        "--cascade",
+        action="store_true",
+        help="search the cheapest stored N (or --cascade-n), re-score its top K over every stored N "
+        "(implied by the --cascade-* options, --fusion and --full-top)",
+    )
+    search.add_argument("--cascade-n", help="cascade: the N searched first (default: the cheapest stored)")
+    search.add_argument("--cascade-k", type=int, metavar="K", help="cascade: candidates re-scored")
+    search.add_argument("--fusion", help="cascade: mean (mean cosine over the stored N) or max-n (largest N)")
+    search.add_argument(
+        "--full-top", type=int, metavar="F", help="cascade: re-encode the best F at full tokens (n=full)"
     )
     search.add_argument("-k", type=positive_int, default=10, help="number of results")
     search.add_argument("--source", help="only documents whose source path starts with this")
@@ -256,6 +269,7 @@ def cmd_search(args) -> int:
         stored = ", ".join(map(str, index.meta.ns))
         raise UsageError(f"N={n} is not stored in {args.index}; stored N: {stored}")
     check_vector_options(args, index)  # before loading a model
+    cascade = cascade_option(args, index)  # before loading a model
     if removed:
         print(f"warning: removed {removed} control character(s) from the query text", file=sys.stderr)
     words_only = args.mode == "keyword" and all(kind == "text" for kind, _ in args.segments)
@@ -274,7 +288,14 @@ def cmd_search(args) -> int:
             known = ", ".join(index.meta.collections) or "none yet"
             raise UsageError(f"no collection named {unknown[0]!r} in {args.index}; collections: {known}")
         hits = searcher.search(
-            query, n=n, k=args.k, filters=filters, mode=args.mode, vectors=args.vectors, budget=args.budget
+            query,
+            n=n,
+            k=args.k,
+            filters=filters,
+            mode=args.mode,
+            vectors=args.vectors,
+            budget=args.budget,
+            cascade=cascade,
         )
     except QueryTooLongError as err:
         raise UsageError(str(err)) from err
@@ -286,7 +307,10 @@ def cmd_search(args) -> int:
         for hit in hits:
             part = f" (part {hit.doc.part})" if hit.doc.part else ""
             budget = f", budget {hit.budget}" if hit.budget else ""
-            print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}  [{hit.mode}{budget}]")
+            stage = f", {hit.stage}" if hit.stage else ""
+            note = f"  ({hit.note})" if hit.note else ""
+            how = f"[{hit.mode}{budget}{stage}]{note}"
+            print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}  {how}")
     return 0
 
 
@@ -380,6 +404,26 @@ def check_vector_options(args, index) -> None:
         raise UsageError(f"{err} (index {args.index})") from err
 
 
+def cascade_option(args, index):
+    """The --cascade options as a Cascade checked against the index (None without them)."""
+    from indexer.cascade import Cascade, resolve_cascade
+
+    given = {
+        "first_n": args.cascade_n,
+        "k": args.cascade_k,
+        "fusion": args.fusion,
+        "full_top": args.full_top,
+    }
+    given = {name: value for name, value in given.items() if value is not None}
+    if not args.cascade and not given:
+        return None
+    try:
+        cascade = Cascade(**given)
+        return resolve_cascade(cascade, index.meta, args.mode, args.vectors, args.budget)
+    except ValueError as err:
+        raise UsageError(f"{err} (index {args.index})") from err
+
+
 def parse_ns_option(text: str | None):
     if text is None:
         return None
@@ -441,6 +485,8 @@ def hit_dict(hit) -> dict:
         "score": round(hit.score, 6),
         "budget": hit.budget,
         "mode": hit.mode,
+        "stage": hit.stage,
+        "note": hit.note,
         "id": hit.id,
         "part": doc.part,
         "title": doc.title,

@@ -6,7 +6,10 @@
 Three modes: `semantic` embeds the query (`prompt_name="query"`) at the requested stored N and ranks by
 cosine similarity; `keyword` ranks the query's words by BM25 over the full-text index of each
 part's text (`indexer.keyword`); `hybrid` fuses the two rankings by reciprocal rank (LanceDB's
-`RRFReranker`, K = 60). Filters (collection, folder, tag) apply to every mode. A query over the
+`RRFReranker`, K = 60). With `cascade=`, semantic search runs as a multi-granularity cascade
+(`indexer.cascade`: one stored N first, its top K re-scored over the stored N, optionally the best
+few re-encoded at full tokens by `indexer.full_stage`); off by default (docs/BENCHMARKS.md).
+Filters (collection, folder, tag) apply to every mode. A query over the
 token budget is refused, never truncated (`indexer.query`). Vectors are searched exactly below
 the ANN threshold, by IVF_HNSW_SQ above it (see `indexer.ann`). The index is warmed on open
 because the first ANN queries after opening otherwise pay for loading partitions from disk.
@@ -27,6 +30,7 @@ import numpy as np
 from lancedb.rerankers import RRFReranker
 
 from indexer.ann import AnnConfig, indexed_columns, vector_query
+from indexer.cascade import Cascade, rescore, resolve_cascade
 from indexer.keyword import FTS_COLUMN, ensure_keyword_index, has_keyword_index, keyword_text, query_terms
 from indexer.multivector import (
     MULTI,
@@ -68,6 +72,8 @@ class Hit:
     mode: str = "semantic"  # how this hit was found
     terms: tuple[str, ...] = ()  # the query's words, for highlighting what matched
     budget: int | None = None  # multi-vector search: the budget (score = MaxSim over that many vectors)
+    stage: str = ""  # cascade: "fused" (stored N re-scored) or "full" (re-encoded at full tokens)
+    note: str = ""  # cascade: why a hit could not be re-scored at full tokens (source gone, ...)
 
 
 @dataclass(frozen=True)
@@ -254,12 +260,17 @@ class Searcher:
         vectors: str | None = None,
         budget: int | None = None,
         on_query_vector: Callable[[np.ndarray], None] | None = None,
+        cascade: Cascade | bool | dict | None = None,
         **filter_fields,
     ) -> list[Hit]:
         """Top-k hits for an interleaved query at granularity n.
 
         `on_query_vector(vector)` is called with the query's single-vector embedding when the search
         computes one (the app's dominance plot reuses it instead of embedding the query again).
+
+        `cascade` (True, a `Cascade` or a dict of its fields): search the cascade's first N, re-score
+        its top K over the stored N columns, optionally re-encode the best few at full tokens
+        (`indexer.cascade`); `n` is then not used. Semantic, single-vector search only.
 
         `vectors`: "single" (one vector per document, cosine) or "multi" (MaxSim over the first
         `budget` vectors of query and document; `indexer.multivector`); None means the index's own
@@ -272,8 +283,9 @@ class Searcher:
         """
         if not isinstance(query, InterleavedDoc):
             raise ValueError(f"query must be an InterleavedDoc, got {type(query).__name__}")
-        mode = self.check_mode(mode)
-        n = self.check_n(n)
+        cascade = self.check_cascade(cascade, mode, vectors, budget)
+        mode = "semantic" if cascade else self.check_mode(mode)
+        n = cascade.first_n if cascade else self.check_n(n)
         check_k(k)
         if budget is not None and vectors != "single":
             budget, vectors = check_budget(budget, self.index.meta), MULTI  # a budget means multi-vector
@@ -290,6 +302,8 @@ class Searcher:
         if self.encoder is None:
             raise ValueError("this Searcher was opened without an encoder; use search_vector")
         check_query_tokens(self.encoder, query, n)  # refuses, never truncates (see indexer.query)
+        if cascade:
+            return [replace(hit, terms=terms) for hit in self._cascade(query, k, cascade, filters)]
         if vectors == MULTI:
             vector = self.encoder.encode_multi([query], n=n, prompt_name="query")[0]  # (M, dim)
             semantic_hits = lambda: self.search_multivector(vector, n, k, budget, filters)  # noqa: E731
@@ -307,6 +321,68 @@ class Searcher:
         keyword = self._keyword_rows(words, depth, filters)
         fused = RRFReranker(return_score="relevance").rerank_hybrid(words, semantic, keyword)
         return self._hits(fused.slice(0, k), "hybrid", terms)
+
+    def check_cascade(self, cascade, mode, vectors, budget) -> Cascade | None:
+        """The cascade resolved against this index, or a refusal before any work is done."""
+        return resolve_cascade(cascade, self.index.meta, mode, vectors, budget, self.encoder is not None)
+
+    def _cascade(self, query: InterleavedDoc, k: int, cascade: Cascade, filters: Filters) -> list[Hit]:
+        from indexer.full_stage import rescore_at_full
+
+        ns = cascade.query_ns(self.ns)
+        for n in ns[1:]:  # the first N was checked by the caller
+            check_query_tokens(self.encoder, query, n)
+        if cascade.full_top:
+            check_query_tokens(self.encoder, query, "full")
+        full = ("full",) if cascade.full_top and "full" not in ns else ()
+        vectors = self.encoder.encode_all([query], (*ns, *full), prompt_name="query")  # one vision pass
+        vectors = {n: v[0] for n, v in vectors.items()}  # {n: (dim,)}
+        hits = self.search_cascade({n: vectors[n] for n in ns}, k, replace(cascade, full_top=0), filters)
+        if not cascade.full_top:
+            return hits
+        return rescore_at_full(self.index, self.encoder, vectors["full"], hits, cascade.full_top)
+
+    def search_cascade(
+        self, vectors: dict, k: int = 10, cascade: Cascade | None = None, filters: Filters | None = None
+    ) -> list[Hit]:
+        """Top-k of the cascade's first two stages for a query given as {n: (dim,) vector} at the
+        cascade's `query_ns` (benchmarks, tools; `search` embeds the query itself). At least k
+        candidates are re-scored whatever the cascade's K."""
+        check_k(k)
+        cascade = self.check_cascade(cascade or Cascade(), "semantic", "single", None)
+        if cascade.full_top:
+            raise ValueError("search_cascade covers the stored N only; the full-token stage runs in search")
+        fused_ns = cascade.fused_ns(self.ns)
+        missing = [granularity_label(n) for n in cascade.query_ns(self.ns) if n not in vectors]
+        if missing:
+            raise ValueError(f"the cascade needs the query's vector at N = {', '.join(missing)}")
+        for n, vector in vectors.items():
+            if np.shape(vector) != (self.index.meta.dim,):
+                raise ValueError(
+                    f"query vector at N={granularity_label(n)} has shape {np.shape(vector)}, "
+                    f"index dim is {self.index.meta.dim}"
+                )
+        first = vector_column(cascade.first_n)
+        where = self.default_scope(filters or Filters()).sql()
+        search = vector_query(
+            self.index.table,
+            np.asarray(vectors[cascade.first_n], np.float32),
+            first,
+            max(k, cascade.k),  # the re-scored candidates cover at least the results asked for
+            self.ann,
+            self._nprobes[first],
+            where,
+        )
+        columns = [*_RESULT_COLUMNS, *dict.fromkeys(map(vector_column, fused_ns))]
+        rows = search.select(columns).to_arrow()
+        if rows.num_rows == 0:
+            return []
+        order, scores = rescore(vectors, rows, fused_ns)
+        kept = rows.select(_RESULT_COLUMNS[:-1]).take(order[:k]).to_pylist()
+        return [
+            Hit(row["id"], float(score), row_to_doc(row), rank, stage="fused")
+            for rank, (row, score) in enumerate(zip(kept, scores, strict=False), start=1)
+        ]
 
     def check_mode(self, mode: str | None) -> str:
         if mode is None:

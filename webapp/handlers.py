@@ -42,6 +42,8 @@ class ApiHit(TypedDict):
     source: str
     part: int
     segments: list[ApiSegment]
+    stage: str  # cascade: "fused" (re-scored over the stored N) or "full" (re-encoded); "" otherwise
+    note: str  # cascade: why a hit was not re-scored at full tokens (e.g. its source is gone); or ""
 
 
 def refusal(err: ValueError) -> gr.Error:
@@ -60,16 +62,20 @@ class Handlers:
     # --- search -----------------------------------------------------------------------------------
 
     def search(
-        self, value, n, k, mode=None, collections=(), folder="", tags=(), budget=None
+        self, value, n, k, mode=None, collections=(), folder="", tags=(), budget=None, cascade=False
     ) -> tuple[str, dict | None]:
-        """Composer items + N + k + mode, filters and multi-vector budget (0 or None: single vector)
-        -> (result cards HTML, state for the plot and the single/multi comparison)."""
+        """Composer items + N + k + mode, filters, multi-vector budget (0 or None: single vector) and
+        the cascade box -> (result cards HTML, state for the plot and the single/multi comparison)."""
         try:
             query = doc_from_composer(value, self.media)
             folders = [part for part in str(folder or "").split(",") if part.strip()]
             vectors, budget = budget_choice(budget)
+            if cascade and mode not in (None, "", "semantic"):
+                raise ValueError(
+                    'The cascade re-ranks by meaning: choose "Meaning" under Match by, or untick it.'
+                )
             outcome = self.service.search(
-                query, n, _as_k(k), mode, collections, folders, tags, vectors=vectors, budget=budget
+                query, n, _as_k(k), mode, collections, folders, tags, vectors, budget, bool(cascade)
             )
         except ValueError as err:
             return error_html(str(err)), None
@@ -79,7 +85,9 @@ class Handlers:
             n=outcome.n,
             tokens_per_image=outcome.tokens_per_image,
             elapsed_ms=outcome.elapsed_ms,
-            mode=outcome.mode + (f", multi-vector budget {outcome.budget}" if outcome.budget else ""),
+            mode=outcome.mode
+            + (f", multi-vector budget {outcome.budget}" if outcome.budget else "")
+            + (f", {outcome.cascade.describe()}" if outcome.cascade else ""),
         )
         choices = {"k": _as_k(k), "mode": outcome.mode, "collections": collections, "folders": folders}
         state = {"query": query, "hits": outcome.hits, "n": outcome.n, "budget": outcome.budget}
@@ -114,13 +122,23 @@ class Handlers:
         return gr.update(value=table, title=title, sort=bin_order(table), caption=caption)
 
     def api_search(
-        self, query, n, k, mode=None, collections=None, folders=None, tags=None, vectors=None, budget=None
+        self,
+        query,
+        n,
+        k,
+        mode=None,
+        collections=None,
+        folders=None,
+        tags=None,
+        vectors=None,
+        budget=None,
+        cascade=None,
     ) -> list[ApiHit]:
         try:
             query = doc_from_api(query, self.media)
             vectors, budget = api_vector_choice(vectors, budget)
             outcome = self.service.search(
-                query, n, _as_k(k), mode, collections, folders, tags, vectors=vectors, budget=budget
+                query, n, _as_k(k), mode, collections, folders, tags, vectors, budget, cascade or None
             )
         except ValueError as err:
             raise refusal(err) from err
@@ -255,6 +273,8 @@ def hit_record(hit) -> ApiHit:
         "part": doc.part,
         "mode": getattr(hit, "mode", "semantic"),
         "segments": [_segment_record(segment) for segment in doc.segments],
+        "stage": getattr(hit, "stage", ""),
+        "note": getattr(hit, "note", ""),
     }
 
 

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import gradio as gr
 
+from indexer.cascade import DEFAULT_K as CASCADE_K
+
 from .assets import ExampleQuery, asset
 from .collection import ZipLimits
 from .collection_tab import collection_tab, search_filters, wire_removal
@@ -105,6 +107,7 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         tags: list[str] | None = None,
         vectors: str = "",
         budget: int | None = None,
+        cascade: bool | dict | None = None,
     ) -> list[ApiHit]:
         """Search with an interleaved query: a plain string, or a list whose strings are text and whose
         gradio_client.handle_file(...) items are images, in order. n is a stored granularity, k the
@@ -113,8 +116,11 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         search. Returns the hits best first: rank, id, score, the mode that found it, title, source,
         part and the document's segments ({"text": ...} or {"image": file name}) in order. On a
         multi-vector index, vectors "multi" (or a budget, one of the index's) ranks by MaxSim over
-        that many meta-token vectors; "single" or "" with no budget: the index's own kind."""
-        return handlers.api_search(query, n, k, mode, collections, folders, tags, vectors, budget)
+        that many meta-token vectors; "single" or "" with no budget: the index's own kind. cascade
+        (true, or {"first_n", "k", "fusion": "mean"|"max-n", "full_top"}) searches the cheapest stored
+        N and re-scores its top K over every stored N (n is then not used); each hit's stage says how
+        it was scored and its note why it could not be re-scored at full tokens."""
+        return handlers.api_search(query, n, k, mode, collections, folders, tags, vectors, budget, cascade)
 
     # New arguments go after k, with defaults, so existing clients keep working.
     _resolve_return_annotation(search)
@@ -136,7 +142,14 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         gr.api(search, api_name="search", concurrency_id="search", concurrency_limit=SEARCH_CONCURRENCY)
         state = gr.State(None)
         choosers = [page["mode"], page["collections"], page["folder"], page["tags"]]
-        inputs = [page["composer"], page["granularity"], page["k"], *choosers, page["budget"]]
+        inputs = [
+            page["composer"],
+            page["granularity"],
+            page["k"],
+            *choosers,
+            page["budget"],
+            page["cascade"],
+        ]
         outputs = [page["results"], state]
         plot = page["plot"]
         quiet = {"api_visibility": "private", "concurrency_id": "search"}
@@ -153,6 +166,8 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         rerun += [page[name].input for name in ("mode", "collections", "tags", "budget")]  # by the person
         for trigger in rerun:
             then_plot(trigger(handlers.search_if_composed, inputs, outputs, **quiet))
+        ticked = page["cascade"].input(cascade_mode, [page["cascade"], page["mode"]], page["mode"], **quiet)
+        then_plot(ticked.then(handlers.search_if_composed, inputs, outputs, **quiet))
         loaders = [(page["results"].more_like_this, more_like_this)]
         if "examples" in page:
             loaders.append((page["examples"].select_example, load_example))
@@ -210,6 +225,12 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
                 info="words: the query's words in the text · meaning: the model's vectors · both: fused",
                 elem_id="mme-mode",
             )
+            page["cascade"] = gr.Checkbox(
+                False,
+                label=f"Cascade: re-score the best {CASCADE_K} with every stored N",
+                info="meaning only; searches the cheapest N first (see docs/BENCHMARKS.md)",
+                elem_id="mme-cascade",
+            )
             page["budget"] = budget_control(handlers.service.budgets)
             page["k"] = gr.Slider(1, 50, value=DEFAULT_K, step=1, label="Results to show", elem_id="mme-k")
             page.update(search_filters(handlers))
@@ -238,6 +259,13 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
             )
             gr.Markdown(EXPLANATION, elem_classes=["mme-explanation"])
     return page
+
+
+def cascade_mode(cascade: bool, mode: str) -> str:
+    """Ticking the cascade box switches "Match by" to meaning: the cascade re-ranks semantic search."""
+    if not isinstance(cascade, bool):
+        raise gr.Error(f"the cascade box is on or off, got {cascade!r}", print_exception=False)
+    return "semantic" if cascade else mode
 
 
 def _examples_html(examples: tuple[ExampleQuery, ...]) -> str:

@@ -58,6 +58,8 @@ def _card(hit, media: MediaRegistry) -> str:
         source = f"{source} · {doc.id}"
     source = escape(source)
     part = f" · part {doc.part + 1}" if doc.part else ""
+    if getattr(hit, "note", ""):  # the cascade could not re-score it at full tokens: say why
+        part += f' · <span class="mme-note">{escape(hit.note)}</span>'
     return (
         f'<article class="mme-card" data-rank="{int(hit.rank)}" data-id="{escape(hit.id)}" '
         f'data-score="{hit.score:.6f}" data-doc="{token}">'

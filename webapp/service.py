@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from indexer.cascade import Cascade, resolve_cascade
 from indexer.dominance import DominanceSample, ensure_sample
 from indexer.schema import row_key
 from indexer.search import Filters
@@ -49,6 +50,7 @@ class SearchOutcome:
     elapsed_ms: float
     mode: str = ""
     budget: int | None = None  # multi-vector search: vectors per query and document
+    cascade: Cascade | None = None  # the multi-granularity cascade the hits come from
 
 
 class SearchService:
@@ -109,14 +111,19 @@ class SearchService:
         tags: Sequence[str] = (),
         vectors: str | None = None,
         budget: int | None = None,
+        cascade: Cascade | bool | dict | None = None,
     ) -> SearchOutcome:
         """Ranked hits; `mode` None or "" means the searcher's default, empty filters filter nothing
-        (and no collection chosen means the searcher's default scope: never demo and own mixed)."""
+        (and no collection chosen means the searcher's default scope: never demo and own mixed).
+        `cascade` (True, a dict of `indexer.cascade.Cascade` fields, or one): semantic search at the
+        cascade's first N re-scored over every stored N; `n` then only labels the page's slider."""
         n = self.stored_n(n)
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise ValueError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
         searcher = self.searcher
-        mode = searcher.check_mode(mode or None)
+        meta, model = searcher.index.meta, self.encoder is not None
+        cascade = resolve_cascade(cascade, meta, mode or None, vectors or None, budget, model)
+        mode = "semantic" if cascade else searcher.check_mode(mode or None)
         filters = Filters(
             collections=self._known_collections(_strings(collections, "collections")),
             folders=_strings(folders, "folders"),
@@ -126,11 +133,13 @@ class SearchService:
         kind = {"vectors": vectors or None, "budget": budget}
         remember = partial(self.query_vectors.put, query, n)
         hits = list(
-            searcher.search(query, n=n, k=k, mode=mode, filters=filters, on_query_vector=remember, **kind)
+            searcher.search(
+                query, n=n, k=k, mode=mode, filters=filters, on_query_vector=remember, cascade=cascade, **kind
+            )
         )
         elapsed_ms = (time.perf_counter() - started) * 1000
         budget = next((hit.budget for hit in hits if hit.budget), budget)
-        return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms, mode, budget)
+        return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms, mode, budget, cascade)
 
     @property
     def budgets(self) -> tuple[int, ...]:

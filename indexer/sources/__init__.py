@@ -11,7 +11,7 @@ that cannot be read, guessed encodings) are `CollectionWarning`s with `.file`, `
 """
 
 from indexer.sources.base import REASONS, CollectionReader, CollectionWarning, FolderReader
-from indexer.sources.collection import NotesFolderReader, read_collection
+from indexer.sources.collection import NotesFolderReader, read_collection, read_source
 from indexer.sources.html import HtmlFolderReader
 from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.split import split_to_budget
@@ -28,6 +28,7 @@ __all__ = [
     "TiirEvalSet",
     "TiirReader",
     "read_collection",
+    "read_source",
     "read_tiir_eval_set",
     "split_to_budget",
 ]

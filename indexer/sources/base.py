@@ -141,6 +141,15 @@ class FolderReader(CollectionReader):
                 docs.append(doc)
         return sorted(docs, key=lambda doc: doc.id)
 
+    def read_one(self, root: str | Path, name: str) -> InterleavedDoc | None:
+        """The document of the file `name` (collection-relative POSIX path) as `read` gives it, or
+        None when the file is gone or unreadable (warned about as `read` warns)."""
+        images = ImageResolver(Path(root), verify=self.verify_images)
+        path = images.root / name
+        if not path.is_file() or not path.resolve().is_relative_to(images.root):
+            return None
+        return self._read_file(path, name, images)
+
     def _files(self, root: Path) -> Iterator[Path]:
         for directory, subdirs, files in os.walk(root):
             subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))

@@ -37,3 +37,15 @@ def read_collection(path: str | Path, stats: StatCache | None = None) -> list[In
     if is_tiir_dir(path):
         return TiirReader().read(path)
     return NotesFolderReader().read(path, stats)
+
+
+def read_source(root: str | Path, source: str, doc_id: str) -> InterleavedDoc | None:
+    """The one document `read_collection(root)` gives with this source and (reader) id, read as the
+    index read it; None when it is gone. A folder note is found by its source path alone; a TIIR
+    folder (every record's source is its docs.jsonl) is read whole and searched by id."""
+    root = Path(root)
+    if not root.is_dir():
+        return None
+    if is_tiir_dir(root):
+        return next((doc for doc in TiirReader().read(root) if doc.id == doc_id), None)
+    return NotesFolderReader().read_one(root, source)

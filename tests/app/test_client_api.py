@@ -120,6 +120,7 @@ def test_view_api_shows_the_typed_return_shape(app_process):
         "tags",
         "vectors",
         "budget",
+        "cascade",
     ]
     assert endpoint["parameters"][0]["python_type"]["type"] == "str | list[str | dict(str, Any)]"
 

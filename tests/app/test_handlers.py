@@ -240,5 +240,6 @@ def test_build_demo_wires_a_named_search_api(app_searcher, tiny_dsvl):
         "tags",
         "vectors",
         "budget",
+        "cascade",
     ]
     assert set(api["named_endpoints"]) == {"/search"}  # page events are private

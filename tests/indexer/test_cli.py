@@ -212,3 +212,26 @@ def test_sigkill_mid_build_then_resume_equals_a_clean_build(tiny_dsvl, tiny_dsvl
         assert sorted(a) == sorted(b)
         for key in b:
             np.testing.assert_allclose(a[key], b[key], atol=2e-5)
+
+
+def test_search_cascade_and_its_refusals_before_any_model_loads(cli, notes, tmp_path):
+    code, _, err = cli("add", notes, "--model", cli.model, "--ns", "1,3", "--quiet")
+    assert (code, err) == (0, "")
+    code, out, _ = cli(
+        "search", "--text", NOTES["fix-sink"][2], "--cascade", "--cascade-k", "4", "-k", "3", "--json"
+    )
+    hits = json.loads(out)
+    assert code == 0 and len(hits) == 3 and {h["stage"] for h in hits} == {"fused"}
+    assert hits[0]["id"] == "notes/fix-sink.md"
+    code, out, _ = cli("search", "--text", NOTES["fix-sink"][2], "--fusion", "max-n", "-k", "2")
+    assert code == 0 and "semantic, fused]" in out.splitlines()[0]  # --fusion implies --cascade
+    nowhere = tmp_path / "no-such-model"  # refusals come first: the model is never looked for
+    for options, message in [
+        (["--cascade-k", "0"], "cascade K (candidates re-scored) must be a positive integer, got 0"),
+        (["--fusion", "median"], "unknown cascade fusion 'median'; fusions are mean, max-n"),
+        (["--full-top", "-1"], "cascade full_top must be a whole number >= 0, got -1"),
+        (["--cascade-n", "2"], "cascade first-stage N=2 is not stored in this index; stored N: 1, 3"),
+        (["--cascade", "--mode", "keyword"], "the cascade re-ranks semantic search"),
+    ]:
+        code, _, err = cli("search", "--text", "sink", "--model", nowhere, *options)
+        assert code == 2 and message in err, (options, err)

@@ -53,27 +53,39 @@ def leaked(outcome) -> bool:
 
 def payloads(input_types: list[str], path: str) -> list[tuple[list, dict | None]]:
     """(data, event_data) attacks on an event, by the kinds of inputs it takes."""
-    if input_types == ["api"] * 9:
-        # the named /search: query list, n, k, mode, collections, folders, tags, vectors, budget
+    if input_types == ["api"] * 10:
+        # the named /search: query list, n, k, mode, collections, folders, tags, vectors, budget, cascade
         file_data = {"path": path, "meta": {"_type": "gradio.FileData"}}
-        rest = ["", None, None, None, None, None]
+        rest = ["", None, None, None, "", None, None]
         return [
             ([["text", {"path": path}], 3, 5, *rest], None),
             ([[file_data], 3, 5, *rest], None),
-            ([["text"], 3, 5, path, None, None, None, None, None], None),
-            ([["text"], 3, 5, "", [path], None, None, None, None], None),
-            ([["text"], 3, 5, "", None, None, None, path, None], None),
-            ([["text"], 3, 5, "", None, None, None, None, path], None),
+            ([["text"], 3, 5, path, None, None, None, "", None, None], None),
+            ([["text"], 3, 5, "", [path], None, None, "", None, None], None),
+            ([["text"], 3, 5, "", None, None, None, path, None, None], None),
+            ([["text"], 3, 5, "", None, None, None, "", path, None], None),
+            ([["text"], 3, 5, "", None, None, None, "", None, {"first_n": path}], None),
         ]
-    if input_types == ["html", "html", "slider", "radio", "dropdown", "textbox", "dropdown", "radio"]:
-        # composer, granularity, k, mode, collections, folder, tags, multi-vector budget
+    if input_types == [
+        "html",
+        "html",
+        "slider",
+        "radio",
+        "dropdown",
+        "textbox",
+        "dropdown",
+        "radio",
+        "checkbox",
+    ]:
+        # composer, granularity, k, mode, collections, folder, tags, budget, cascade
         items = [[{"type": "image", "path": path}], [{"type": "image", "ref": path}], [{"type": "image"}]]
-        rest = ["keyword", [], "", [], 0]
+        rest = ["keyword", [], "", [], 0, False]
         return [([json.dumps(item), 3, 5, *rest], None) for item in items] + [
             ([items[0], 3, 5, *rest], None),
-            ([[{"type": "text", "text": "fold"}], 3, 5, "keyword", [path], "", [], 0], None),
-            ([[{"type": "text", "text": "fold"}], 3, 5, "keyword", [], "", [], path], None),
+            ([[{"type": "text", "text": "fold"}], 3, 5, "keyword", [path], "", [], 0, False], None),
         ]
+    if input_types == ["checkbox", "radio"]:  # ticking the cascade box switches the mode
+        return [([True, path], None), ([path, "semantic"], None)]
     if input_types == ["textbox", "textbox"]:  # index a folder, under a name
         return [([path, ""], None), ([path, path], None)]
     if input_types == ["dropdown"]:  # the collection to remove (or to confirm removing)
@@ -108,7 +120,7 @@ def test_every_event_refuses_paths_outside_what_it_may_read(live_app, served_col
                 outcome = caller.call(event, data, event_data)
                 assert not leaked(outcome), (event.api_name, path)
                 if event.api_name.startswith(("stats", "plot", "comparison", "controls", "hide")):
-                    continue  # stats, controls, hide take no input; plot, comparison only server state
+                    continue  # stats, controls, hide take no input, plot and comparison only server state
                 assert refused(outcome), (event.api_name, path, data, outcome)
         tried.add(event.api_name)
     assert tried == {e.api_name for e in caller.events()}
