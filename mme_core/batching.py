@@ -48,6 +48,7 @@ class EncodeStats:
     decoded_images: int = 0  # images decoded (once each per encode_all, whatever the batching)
     cache_hits: int = 0  # images whose pooled tokens came from a vision cache
     lm_forwards: int = 0
+    lm_rows: int = 0  # (document, N) rows those forwards ran; N with the same tokens share one
     max_call_pixels: int = 0  # largest decoded-pixel total alive in one vision call
     max_call_tokens: int = 0  # largest visual-token total of one vision call
     max_forward_tokens: int = 0  # largest rows x length of one language-model forward

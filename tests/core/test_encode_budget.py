@@ -163,3 +163,15 @@ def test_budget_and_groups_refuse_nonsense_and_split_by_tokens():
         (0, 1),
         (1, 2),
     ]
+
+
+def test_n_with_the_same_tokens_share_one_language_model_row(tiny_dsvl, notes, spies):
+    """A text-only note reads the same at every N: one LM row, its vector given to every N."""
+    plain = InterleavedDoc((TextSegment("Sand the board, then paint it twice."),), id="plain.md")
+    tiny_dsvl.stats = EncodeStats()
+    out = tiny_dsvl.encode_all([plain, notes[0]], NS)
+    assert tiny_dsvl.stats.lm_rows == 1 + len(NS)  # the picture note still runs once per N
+    alone = tiny_dsvl.encode_all([plain], (3,))[3][0]
+    for n in NS:
+        assert np.abs(out[n][0] - alone).max() <= 1e-5
+    assert np.abs(out[1][1] - out[6][1]).max() > 1e-3  # different pooled pictures, different vectors
