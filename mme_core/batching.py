@@ -78,16 +78,29 @@ def budget_for(
     )
 
 
-def forward_groups(lengths: list[int], max_rows: int, max_tokens: int) -> list[slice]:
+def forward_groups(lengths: list[int], max_rows: int, max_tokens: int, pad: bool = True) -> list[slice]:
     """Consecutive groups of rows (sorted longest first) with at most `max_rows` rows and at most
-    `max_tokens` padded tokens (rows x the group's first, longest, row); a row alone may exceed it."""
+    `max_tokens` padded tokens (rows x the group's first, longest, row); a row alone may exceed it.
+    `pad=False`: only rows of equal length share a group (see `pads_well`)."""
     groups, start = [], 0
     while start < len(lengths):
         end = start + 1
         while (
-            end < len(lengths) and end - start < max_rows and (end + 1 - start) * lengths[start] <= max_tokens
+            end < len(lengths)
+            and end - start < max_rows
+            and (end + 1 - start) * lengths[start] <= max_tokens
+            and (pad or lengths[end] == lengths[start])
         ):
             end += 1
         groups.append(slice(start, end))
         start = end
     return groups
+
+
+def pads_well(device: torch.device) -> bool:
+    """Whether rows of different lengths should share a forward on `device`. Not on CPU: a padded
+    batch needs an attention mask, which sends SDPA down its masked path (every block computed, the
+    causal half included); unpadded rows take the causal path. With the demo model, rows alone
+    cost 1.3-2.6x less CPU than in padded groups of 4-8, from 140 to 3,000 tokens (docs/BENCHMARKS.md,
+    "Indexing throughput"); on a GPU batching pays."""
+    return device.type != "cpu"

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
 
 from .backbones import BACKBONES, DOCUMENT_PROMPT, Backbone
-from .batching import EncodeBudget, EncodeStats, budget_for, forward_groups
+from .batching import EncodeBudget, EncodeStats, budget_for, forward_groups, pads_well
 from .documents import ImageSegment, InterleavedDoc, TextSegment
 from .images import DECODE_RECIPE, decode_image, upright_size
 from .loading import drop_unused_lm_head, pick_device, pick_dtype, resolve_source
@@ -454,7 +454,8 @@ class MMEEncoder:
                 # Every (document, N) row the chunk runs, longest first, within the forward bounds.
                 runs = ((i, n) for i in chunk for n in ns if same_as[i, n] == n)
                 pairs = sorted(runs, key=lambda pair: -lengths[pair])
-                for group in forward_groups([lengths[p] for p in pairs], batch_size, budget.lm_tokens):
+                sizes = [lengths[p] for p in pairs]
+                for group in forward_groups(sizes, batch_size, budget.lm_tokens, pads_well(self.device)):
                     rows = pairs[group]
                     self.stats.lm_forwards += 1
                     self.stats.lm_rows += len(rows)
