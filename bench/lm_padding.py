@@ -3,8 +3,8 @@
     python -m bench.lm_padding --notes /tmp/howtocook/dishes     # a Markdown folder (text only is used)
 
 Groups of 8 notes of similar length (the longest-first order `encode_all` batches in), at several
-lengths; CPU seconds (process time) of the group as one left-padded forward, then one forward per
-row; median of 3 repeats, torch threads 1.
+lengths, and the longest notes cut short (short rows); CPU seconds (process time) of the group as
+one left-padded forward, then one forward per row; median of 3 repeats, torch threads 1.
 """
 
 from __future__ import annotations
@@ -47,14 +47,20 @@ def main(argv: list[str] | None = None) -> int:
         "| rows' tokens (min-max) | padded forward CPU s | rows alone CPU s | ratio |",
         "|---|---:|---:|---:|",
     ]
-    for fraction in (0.1, 0.3, 0.6, 0.9):
-        start = min(int(len(texts) * fraction), len(texts) - 8)
-        rows = [[text] for text in texts[start : start + 8]]
+    groups = [texts[start : start + 8] for start in (len(texts) // 10, len(texts) // 3, len(texts) - 8)]
+    groups += [[text[: cut + 10 * k] for k, text in enumerate(texts[:8])] for cut in (60, 250)]  # short rows
+    for group in groups:
+        rows = [[text] for text in group]
         sizes = [len(backbone.text_ids(row[0])) for row in rows]
         padded, alone = cpu_seconds(backbone, [rows]), cpu_seconds(backbone, [[row] for row in rows])
         lines.append(f"| {min(sizes)}-{max(sizes)} | {padded:.2f} | {alone:.2f} | {padded / alone:.1f}x |")
     body = "\n".join(
-        [f"8 notes of similar length from `{args.notes}`, demo model, float32, torch threads 1.", "", *lines]
+        [
+            f"8 notes of similar length from `{args.notes}` (the last two groups: cut short), demo model, "
+            "float32, torch threads 1.",
+            "",
+            *lines,
+        ]
     )
     print(body)
     if not args.no_write:

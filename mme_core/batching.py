@@ -101,6 +101,6 @@ def pads_well(device: torch.device) -> bool:
     """Whether rows of different lengths should share a forward on `device`. Not on CPU: a padded
     batch needs an attention mask, which sends SDPA down its masked path (every block computed, the
     causal half included); unpadded rows take the causal path. With the demo model, rows alone
-    cost 1.3-2.6x less CPU than in padded groups of 4-8, from 140 to 3,000 tokens (docs/BENCHMARKS.md,
-    "Indexing throughput"); on a GPU batching pays."""
+    cost 1.1x (140-370 tokens) to 2.9x (2,750-3,300 tokens) less CPU than one padded group of 8
+    (bench/lm_padding.py, docs/BENCHMARKS.md); on a GPU batching pays."""
     return device.type != "cpu"
