@@ -11,10 +11,9 @@ Collections (each indexed in a fresh child process, so peak RSS is that run's ow
 - `1,000 notes`: small notes, for the no-op re-run (N = 1 only: a no-op run embeds nothing).
 Runs per collection: first build; unchanged re-run; re-run after editing the text of 10 % of the
 notes (vision calls counted: the vision cache should make them 0; notes read counted: the stat
-cache should make them 0 on the unchanged re-run). `--compare PATH` also runs, with the code checked
-out at PATH (e.g. /work/main), side by side: the first build of the 1-photo-per-note collection (not
-the 8 x 12 photos: the old code peaks near 9 GB there, per issue 12) and all three runs of the
-small notes (the no-op run before and after the stat cache).
+cache should make them 0 on the unchanged re-run). `--compare PATH` also runs the first build of
+each collection but the 8 x 12 photos with the code checked out at PATH (e.g. /work/main), side by
+side, just before this tree's.
 """
 
 from __future__ import annotations
@@ -234,14 +233,11 @@ def main(argv: list[str] | None = None) -> int:
         make_small_notes(tmp / "small", 100 if args.quick else 1000)
         collections.append((f"{100 if args.quick else 1000} small notes (N = 1)", tmp / "small", (1,)))
         for label, folder, use_ns in collections:
-            # The old code on the 8 x 12 photos peaks near 9 GB (issue 12): not run on a shared machine.
-            if args.compare and "x 1" in label and "x 12" not in label:
+            # Code before issue 12 peaked near 9 GB on the 8 x 12 photos: not run on a shared machine.
+            if args.compare and "x 12" not in label:
                 old = run_child(
                     folder, tmp / f"old-{len(rows)}", use_ns, args.threads, args.compare, first_only=True
                 )
-                rows += table(f"{label} (`{args.compare}`)", old)
-            if args.compare and "small notes" in label:  # the no-op run, before the stat cache
-                old = run_child(folder, tmp / f"old-{len(rows)}", use_ns, args.threads, args.compare)
                 rows += table(f"{label} (`{args.compare}`)", old)
             result = run_child(folder, tmp / f"new-{len(rows)}", use_ns, args.threads)
             rows += table(label, result)

@@ -65,9 +65,16 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--threads", type=int, help="torch threads of the local engine (default: torch's; Ray's actors use 1)"
+    )
     parser.add_argument("--no-write", action="store_true", help="print, do not update docs/BENCHMARKS.md")
     args = parser.parse_args(argv)
     import ray
+    import torch
+
+    if args.threads:
+        torch.set_num_threads(args.threads)
 
     encoder = MMEEncoder.from_pretrained(str(DEMO_MODEL), device="cpu", dtype="float32")
     spec = EncoderSpec(str(DEMO_MODEL), device="cpu", dtype="float32")
@@ -107,7 +114,8 @@ def main(argv: list[str] | None = None) -> int:
         "",
         "| engine | wall time (s) | documents/s | embedding phase (s) |",
         "|---|---|---|---|",
-        f"| local (one process) | {local_seconds:.1f} | {local.parts / local_seconds:.1f} | "
+        f"| local (one process, {torch.get_num_threads()} torch threads) | {local_seconds:.1f} | "
+        f"{local.parts / local_seconds:.1f} | "
         f"{local.embed_seconds:.1f} |",
         f"| Ray Data, {args.workers} workers (1 CPU each) | {ray_seconds:.1f} | "
         f"{on_ray.parts / ray_seconds:.1f} | {on_ray.embed_seconds:.1f} |",

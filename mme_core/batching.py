@@ -48,6 +48,7 @@ class EncodeStats:
     decoded_images: int = 0  # images decoded (once each per encode_all, whatever the batching)
     cache_hits: int = 0  # images whose pooled tokens came from a vision cache
     lm_forwards: int = 0
+    lm_rows: int = 0  # (document, N) rows those forwards ran; N with the same tokens share one
     max_call_pixels: int = 0  # largest decoded-pixel total alive in one vision call
     max_call_tokens: int = 0  # largest visual-token total of one vision call
     max_forward_tokens: int = 0  # largest rows x length of one language-model forward
@@ -77,16 +78,29 @@ def budget_for(
     )
 
 
-def forward_groups(lengths: list[int], max_rows: int, max_tokens: int) -> list[slice]:
+def forward_groups(lengths: list[int], max_rows: int, max_tokens: int, pad: bool = True) -> list[slice]:
     """Consecutive groups of rows (sorted longest first) with at most `max_rows` rows and at most
-    `max_tokens` padded tokens (rows x the group's first, longest, row); a row alone may exceed it."""
+    `max_tokens` padded tokens (rows x the group's first, longest, row); a row alone may exceed it.
+    `pad=False`: only rows of equal length share a group (see `pads_well`)."""
     groups, start = [], 0
     while start < len(lengths):
         end = start + 1
         while (
-            end < len(lengths) and end - start < max_rows and (end + 1 - start) * lengths[start] <= max_tokens
+            end < len(lengths)
+            and end - start < max_rows
+            and (end + 1 - start) * lengths[start] <= max_tokens
+            and (pad or lengths[end] == lengths[start])
         ):
             end += 1
         groups.append(slice(start, end))
         start = end
     return groups
+
+
+def pads_well(device: torch.device) -> bool:
+    """Whether rows of different lengths should share a forward on `device`. Not on CPU: a padded
+    batch needs an attention mask, which sends SDPA down its masked path (every block computed, the
+    causal half included); unpadded rows take the causal path. With the demo model, rows alone
+    cost 1.1x (140-370 tokens) to 2.9x (2,750-3,300 tokens) less CPU than one padded group of 8
+    (bench/lm_padding.py, docs/BENCHMARKS.md); on a GPU batching pays."""
+    return device.type != "cpu"

@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
 
 from .backbones import BACKBONES, DOCUMENT_PROMPT, Backbone
-from .batching import EncodeBudget, EncodeStats, budget_for, forward_groups
+from .batching import EncodeBudget, EncodeStats, budget_for, forward_groups, pads_well
 from .documents import ImageSegment, InterleavedDoc, TextSegment
 from .images import DECODE_RECIPE, decode_image, upright_size
 from .loading import drop_unused_lm_head, pick_device, pick_dtype, resolve_source
@@ -201,10 +201,12 @@ class MMEEncoder:
 
     def count_tokens(self, doc: InterleavedDoc, n: Granularity, prompt_name: str = DOCUMENT_PROMPT) -> int:
         """Language-model tokens `doc` costs at granularity `n` (reads image headers only)."""
-        return dict(self._counts(doc, [check_granularity(n)], prompt_name))[check_granularity(n)]
+        n = check_granularity(n)
+        return next(tokens for m, tokens, _ in self._counts(doc, [n], prompt_name) if m == n)
 
     def _counts(self, doc: InterleavedDoc, ns: Iterable[Granularity], prompt_name: str):
-        """(n, tokens) for each n, reading each image header once."""
+        """(n, tokens, pooled image shapes) for each n, reading each image header once. Two N with
+        the same pooled shapes give `doc` the same token sequence (e.g. every N for a text-only note)."""
         grids = [
             segment.text
             if isinstance(segment, TextSegment)
@@ -213,7 +215,8 @@ class MMEEncoder:
         ]
         for n in ns:
             items = [item if isinstance(item, str) else pooled_shape(*item, n) for item in grids]
-            yield n, self.backbone.count_tokens(items, prompt_name)
+            shapes = tuple(item for item in items if not isinstance(item, str))
+            yield n, self.backbone.count_tokens(items, prompt_name), shapes
 
     def default_batch_size(self, tokens_per_doc: int) -> int:
         """8 on CPU (larger batches only add padding there); on a GPU, as many documents as half the
@@ -416,17 +419,24 @@ class MMEEncoder:
         if not docs:
             return out
         # Longest first, so batches hold similar lengths (little padding) and OOM shows up at once.
-        lengths = {
-            (i, n): count + meta
-            for i, doc in enumerate(docs)
-            for n, count in self._counts(doc, ns, prompt_name)
-        }
+        lengths: dict[tuple[int, Granularity], int] = {}
+        # (i, n) -> the N whose row of document i is run and copied to n: the same pooled shapes make
+        # the same token sequence, so a text-only note goes through the language model once, not per N.
+        same_as: dict[tuple[int, Granularity], Granularity] = {}
+        for i, doc in enumerate(docs):
+            first_by_shapes: dict[tuple, Granularity] = {}
+            for n, count, shapes in self._counts(doc, ns, prompt_name):
+                lengths[i, n] = count + meta
+                same_as[i, n] = first_by_shapes.setdefault(shapes, n)
+        copies: dict[tuple[int, Granularity], list[Granularity]] = {}
+        for (i, n), run in same_as.items():
+            copies.setdefault((i, run), []).append(n)
         widest = [max(lengths[i, n] for n in ns) for i in range(len(docs))]
         order = sorted(range(len(docs)), key=lambda i: -widest[i])
         batch_size = batch_size or self.default_batch_size(max(widest))
         budget = budget or self.default_budget()
         # A chunk's documents share their pooled image tokens: bound its LM tokens (they include them).
-        per_doc = [sum(lengths[i, n] for n in ns) for i in order]
+        per_doc = [sum(lengths[i, n] for n in ns if same_as[i, n] == n) for i in order]
         chunks = [
             [order[k] for k in range(group.start, group.stop)]
             for group in _chunks(per_doc, batch_size, budget)
@@ -441,11 +451,14 @@ class MMEEncoder:
             for chunk in chunks:
                 chunk_docs = [docs[i] for i in chunk]
                 vision.fill([s for d in chunk_docs for s in d.images], chunk_docs)
-                # Every (document, N) pair of the chunk, longest first, within the forward bounds.
-                pairs = sorted(((i, n) for i in chunk for n in ns), key=lambda pair: -lengths[pair])
-                for group in forward_groups([lengths[p] for p in pairs], batch_size, budget.lm_tokens):
+                # Every (document, N) row the chunk runs, longest first, within the forward bounds.
+                runs = ((i, n) for i in chunk for n in ns if same_as[i, n] == n)
+                pairs = sorted(runs, key=lambda pair: -lengths[pair])
+                sizes = [lengths[p] for p in pairs]
+                for group in forward_groups(sizes, batch_size, budget.lm_tokens, pads_well(self.device)):
                     rows = pairs[group]
                     self.stats.lm_forwards += 1
+                    self.stats.lm_rows += len(rows)
                     self.stats.max_forward_tokens = max(
                         self.stats.max_forward_tokens, len(rows) * lengths[rows[0]]
                     )
@@ -454,7 +467,8 @@ class MMEEncoder:
                     )
                     vectors = vectors.multi if multi else vectors  # (rows, M, dim) or (rows, dim)
                     for (i, n), vector in zip(rows, vectors.cpu().numpy(), strict=True):
-                        out[n][i] = vector
+                        for same in copies[i, n]:
+                            out[same][i] = vector
                 for doc in chunk_docs:  # free pooled tokens no later batch needs
                     for segment in doc.images:
                         remaining_uses[segment.path] -= 1

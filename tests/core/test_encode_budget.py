@@ -163,3 +163,33 @@ def test_budget_and_groups_refuse_nonsense_and_split_by_tokens():
         (0, 1),
         (1, 2),
     ]
+    unpadded = forward_groups([100, 50, 50, 50, 10], max_rows=2, max_tokens=1000, pad=False)
+    assert [(g.start, g.stop) for g in unpadded] == [(0, 1), (1, 3), (3, 4), (4, 5)]
+
+
+def test_cpu_forwards_hold_no_padding(tiny_dsvl, notes, monkeypatch):
+    """On CPU rows of different lengths never share a forward (a padding mask costs more than it saves)."""
+    masks = []
+    real_hidden = tiny_dsvl.backbone.hidden_states
+
+    def hidden(batch):
+        masks.append(batch.attention_mask.clone())
+        return real_hidden(batch)
+
+    monkeypatch.setattr(tiny_dsvl.backbone, "hidden_states", hidden)
+    twins = [InterleavedDoc(notes[0].segments, id=f"twin{i}.md") for i in range(3)]
+    tiny_dsvl.encode_all([*notes, *twins], NS, batch_size=8)
+    assert masks and all(bool(mask.all()) for mask in masks)
+    assert max(mask.shape[0] for mask in masks) > 1  # rows of equal length still share a forward
+
+
+def test_n_with_the_same_tokens_share_one_language_model_row(tiny_dsvl, notes, spies):
+    """A text-only note reads the same at every N: one LM row, its vector given to every N."""
+    plain = InterleavedDoc((TextSegment("Sand the board, then paint it twice."),), id="plain.md")
+    tiny_dsvl.stats = EncodeStats()
+    out = tiny_dsvl.encode_all([plain, notes[0]], NS)
+    assert tiny_dsvl.stats.lm_rows == 1 + len(NS)  # the picture note still runs once per N
+    alone = tiny_dsvl.encode_all([plain], (3,))[3][0]
+    for n in NS:
+        assert np.abs(out[n][0] - alone).max() <= 1e-5
+    assert np.abs(out[1][1] - out[6][1]).max() > 1e-3  # different pooled pictures, different vectors
