@@ -137,9 +137,13 @@ def check_multi_query(query: np.ndarray, budget: int, dim: int) -> np.ndarray:
 
 
 def encode_kinds(encoder, docs, keys, **options) -> dict:
-    """`encode_all` for the plain N keys and `encode_all_multi` for the MultiKey ones, one dict."""
+    """`encode_all` for the plain N keys and `encode_all_multi` for the MultiKey ones, one dict;
+    one forward per row gives both when every plain N is also a multi-vector N (an index's case)."""
     ns = [key for key in keys if not isinstance(key, MultiKey)]
     multi = [key.n for key in keys if isinstance(key, MultiKey)]
+    if multi and set(ns) <= set(multi):
+        singles, matrices = encoder.encode_all_kinds(docs, ns=multi, **options)
+        return {n: singles[n] for n in ns} | {MultiKey(n): matrices[n] for n in multi}
     vectors = dict(encoder.encode_all(docs, ns=ns, **options)) if ns else {}
     if multi:
         options = {k: v for k, v in options.items() if k != "on_documents"}  # counted by the first pass

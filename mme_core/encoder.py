@@ -400,9 +400,44 @@ class MMEEncoder:
             docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, multi=True
         )
 
+    def encode_all_kinds(
+        self,
+        docs: Sequence[InterleavedDoc],
+        ns: Iterable[Granularity] = (1, 2, 3, 4, 6),
+        batch_size: int | None = None,
+        prompt_name: str = DOCUMENT_PROMPT,
+        progress: bool = False,
+        *,
+        vision_cache: VisionCache | None = None,
+        budget: EncodeBudget | None = None,
+        on_documents: Callable[[int], None] | None = None,
+    ) -> tuple[dict[Granularity, np.ndarray], dict[Granularity, np.ndarray]]:
+        """({n: (B, dim)}, {n: (B, M, dim)}): `encode_all` and `encode_all_multi` from one forward
+        per row. The meta tokens follow the input and attention is causal, so the last input token's
+        state, the single vector, is `encode_all`'s up to float rounding; an index build of a
+        multi-vector model runs the language model once instead of twice."""
+        self._require_head()
+        singles: dict[Granularity, np.ndarray] = {}
+        multi = self._encode(
+            docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, True, singles
+        )
+        return singles, multi
+
     def _encode(
-        self, docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, multi: bool
+        self,
+        docs,
+        ns,
+        batch_size,
+        prompt_name,
+        progress,
+        vision_cache,
+        budget,
+        on_documents,
+        multi: bool,
+        singles: dict | None = None,
     ) -> dict[Granularity, np.ndarray]:
+        """The one encoding loop; with `multi`, `singles` (if given) is filled with the single vectors
+        of the same forwards."""
         ns = list(dict.fromkeys(check_granularity(n) for n in ns))
         if not ns:
             raise ValueError("encode_all needs at least one granularity N")
@@ -416,6 +451,8 @@ class MMEEncoder:
         meta = self.meta_head.count(prompt_name) if multi else 0  # meta tokens appended per row
         shape = (len(docs), meta, self.dim) if multi else (len(docs), self.dim)
         out = {n: np.zeros(shape, dtype=np.float32) for n in ns}
+        if multi and singles is not None:
+            singles.update({n: np.zeros((len(docs), self.dim), dtype=np.float32) for n in ns})
         if not docs:
             return out
         # Longest first, so batches hold similar lengths (little padding) and OOM shows up at once.
@@ -465,6 +502,10 @@ class MMEEncoder:
                     vectors = self.embed_pooled(
                         [(docs[i], n) for i, n in rows], vision.tokens, prompt_name, multi
                     )
+                    if multi and singles is not None:
+                        for (i, n), vector in zip(rows, vectors.single.cpu().numpy(), strict=True):
+                            for same in copies[i, n]:
+                                singles[same][i] = vector
                     vectors = vectors.multi if multi else vectors  # (rows, M, dim) or (rows, dim)
                     for (i, n), vector in zip(rows, vectors.cpu().numpy(), strict=True):
                         for same in copies[i, n]:

@@ -103,6 +103,23 @@ def test_single_vector_unchanged_by_the_head(mv_dirs, docs, family):
 
 
 @pytest.mark.parametrize("family", FAMILIES)
+def test_both_kinds_from_one_forward_per_row(mv_dirs, docs, family):
+    """What an index build of a multi-vector model runs: half the language-model rows of the two
+    passes, the same multi vectors and the single vectors of `encode_all` (up to float rounding)."""
+    encoder = load(mv_dirs[family][1])
+    before = encoder.stats.lm_rows
+    singles, matrices = encoder.encode_all_kinds(docs, (1, 3))
+    one_pass = encoder.stats.lm_rows - before
+    before = encoder.stats.lm_rows
+    expected_singles = encoder.encode_all(docs, (1, 3))
+    expected_multi = encoder.encode_all_multi(docs, (1, 3))
+    assert one_pass * 2 == encoder.stats.lm_rows - before
+    for n in (1, 3):
+        np.testing.assert_allclose(singles[n], expected_singles[n], atol=1e-5)
+        np.testing.assert_allclose(matrices[n], expected_multi[n], atol=1e-6)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
 def test_left_padded_mixed_batch_equals_one_at_a_time(mv_dirs, docs, family):
     encoder = load(mv_dirs[family][1])
     for prompt in ("document", "query"):
