@@ -2,7 +2,8 @@
 
 A ZeroGPU Space lends a GPU only inside functions decorated with `spaces.GPU`. All of the app's GPU
 work (query embedding, the dominance diagnostic, indexing a collection) goes through the encoder's
-`encode_all`, so that one method is wrapped. `spaces.GPU` is itself a no-op off ZeroGPU (it returns
+`encode_all`, or for a multi-vector model `encode_all_multi` / `encode_all_kinds`, so those methods
+are wrapped. `spaces.GPU` is itself a no-op off ZeroGPU (it returns
 the function unchanged unless SPACES_ZERO_GPU is set), and without the `spaces` package the app
 runs as before: on a CPU Space, a local machine or a dedicated GPU nothing changes.
 """
@@ -19,8 +20,14 @@ except ImportError:  # not installed: no ZeroGPU, nothing to wrap
 ENCODE_SECONDS = 120
 
 
+# Every path to the model's forward passes (`encode`, `encode_multi` and the indexer call these).
+GPU_METHODS = ("encode_all", "encode_all_multi", "encode_all_kinds")
+
+
 def lend_gpu_to(encoder, duration: int = ENCODE_SECONDS):
-    """Route `encoder.encode_all` through `spaces.GPU` when the package is there; returns the encoder."""
+    """Route the encoder's GPU_METHODS through `spaces.GPU` when the package is there; returns the
+    encoder. Off ZeroGPU `spaces.GPU` hands each method back unchanged."""
     if spaces is not None:
-        encoder.encode_all = spaces.GPU(duration=duration)(encoder.encode_all)  # same method off ZeroGPU
+        for name in GPU_METHODS:
+            setattr(encoder, name, spaces.GPU(duration=duration)(getattr(encoder, name)))
     return encoder

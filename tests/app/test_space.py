@@ -50,6 +50,24 @@ def test_encode_all_is_routed_through_spaces_gpu(bare_encoder, tiny_dsvl, doc, m
     assert np.array_equal(vectors, tiny_dsvl.encode([doc], n=2, prompt_name="query"))
 
 
+def test_multi_vector_work_is_routed_through_spaces_gpu(tiny_multi, doc, monkeypatch):
+    granted = []
+
+    class FakeSpaces:
+        @staticmethod
+        def GPU(duration=None):  # noqa: N802 - the spaces API's name
+            return lambda function: lambda *a, **k: granted.append(duration) or function(*a, **k)
+
+    monkeypatch.setattr(gpu, "spaces", FakeSpaces)
+    assert not {"encode_all_multi", "encode_all_kinds"} & set(vars(tiny_multi))
+    encoder = gpu.lend_gpu_to(copy.copy(tiny_multi))
+    matrix = encoder.encode_multi([doc], n=2, prompt_name="query")  # the multi-vector query path
+    singles, matrices = encoder.encode_all_kinds([doc], (1, 2))  # the multi-vector index build path
+    assert granted == [gpu.ENCODE_SECONDS] * 2
+    assert np.array_equal(matrix, tiny_multi.encode_multi([doc], n=2, prompt_name="query"))
+    assert np.array_equal(matrices[2], tiny_multi.encode_all_multi([doc], (2,))[2])
+
+
 def test_real_spaces_package_is_harmless_off_zerogpu(bare_encoder, tiny_dsvl, doc, monkeypatch):
     spaces = pytest.importorskip("spaces")
     monkeypatch.delenv("SPACES_ZERO_GPU", raising=False)
