@@ -60,6 +60,43 @@ class StepLoss:
     by_pair: dict[str, float]  # "q_n/d_n" -> loss, for the log
 
 
+@dataclass(frozen=True)
+class EmbeddedBatch:
+    """One micro-batch embedded at the plan's granularities: columns 0..size-1 of `docs[n]` are the
+    queries' positives, the rest their hard negatives (K per query, in query order)."""
+
+    queries: dict  # n -> query embeddings (a tensor, or MultiVectors with `multi`)
+    docs: dict  # n -> candidate embeddings, positives first
+    size: int
+    ignore: torch.Tensor | None  # see same_as_positive
+
+
+def embed_triples(
+    trainable: TrainableEncoder,
+    triples: list[TrainingTriple],
+    plan: GranularityPlan,
+    num_negatives: int,
+    rng: random.Random,
+    features: VisualFeatureCache,
+    multi: bool = False,
+) -> EmbeddedBatch:
+    """Sample the hard negatives and embed queries and candidates at every N the plan pairs."""
+    encoder = trainable.encoder
+    queries = [t.query for t in triples]
+    positives = [t.positive for t in triples]
+    negatives = [doc for t in triples for doc in t.sample_negatives(num_negatives, rng)]
+    docs = positives + negatives
+    paths = list(dict.fromkeys(seg.path for doc in queries + docs for seg in doc.images))
+    # Each N pooled once for both sides (embed_batch then finds grids already N x N and keeps them),
+    # from features computed once per distinct image of the run when the visual path is frozen.
+    pooled = features.pooled_grids(paths, list(dict.fromkeys([*plan.query_ns, *plan.doc_ns])))
+    query_emb = {
+        n: encoder.embed_batch(queries, n, pooled[n], prompt_name="query", multi=multi) for n in plan.query_ns
+    }
+    doc_emb = {n: encoder.embed_batch(docs, n, pooled[n], multi=multi) for n in plan.doc_ns}
+    return EmbeddedBatch(query_emb, doc_emb, len(triples), same_as_positive(positives, docs))
+
+
 def batch_loss(
     trainable: TrainableEncoder,
     triples: list[TrainingTriple],
@@ -70,24 +107,14 @@ def batch_loss(
     features: VisualFeatureCache,
 ) -> StepLoss:
     """Loss of one micro-batch; differentiable w.r.t. whatever the trainable encoder trains."""
-    encoder = trainable.encoder
-    queries = [t.query for t in triples]
-    positives = [t.positive for t in triples]
-    negatives = [doc for t in triples for doc in t.sample_negatives(num_negatives, rng)]
-    docs = positives + negatives
-    paths = list(dict.fromkeys(seg.path for doc in queries + docs for seg in doc.images))
-    # Each N pooled once for both sides (embed_batch then finds grids already N x N and keeps them),
-    # from features computed once per distinct image of the run when the visual path is frozen.
-    pooled = features.pooled_grids(paths, list(dict.fromkeys([*plan.query_ns, *plan.doc_ns])))
-    query_emb = {n: encoder.embed_batch(queries, n, pooled[n], prompt_name="query") for n in plan.query_ns}
-    doc_emb = {n: encoder.embed_batch(docs, n, pooled[n]) for n in plan.doc_ns}  # (B + B*K, D)
-    batch = len(triples)
-    ignore = same_as_positive(positives, docs)
-    losses = {}
+    embedded = embed_triples(trainable, triples, plan, num_negatives, rng, features)
+    batch, losses = embedded.size, {}
     for q_n, d_n in plan.pairs:
-        candidates = doc_emb[d_n]
+        candidates = embedded.docs[d_n]  # (B + B*K, D)
         hard = candidates[batch:].reshape(batch, num_negatives, -1) if num_negatives else None  # (B, K, D)
-        losses[f"{q_n}/{d_n}"] = info_nce_loss(query_emb[q_n], candidates[:batch], hard, temperature, ignore)
+        losses[f"{q_n}/{d_n}"] = info_nce_loss(
+            embedded.queries[q_n], candidates[:batch], hard, temperature, embedded.ignore
+        )
     loss = torch.stack(list(losses.values())).mean()
     return StepLoss(loss, {key: round(value.item(), 5) for key, value in losses.items()})
 

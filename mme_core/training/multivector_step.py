@@ -29,25 +29,14 @@ def multi_vector_batch_loss(
     rng: random.Random,
     features: VisualFeatureCache,
 ):
-    from .loop import StepLoss, same_as_positive  # the loop imports this module lazily
+    from .loop import StepLoss, embed_triples  # the loop imports this module lazily
 
-    encoder = trainable.encoder
-    budgets = encoder.budgets
-    queries = [t.query for t in triples]
-    positives = [t.positive for t in triples]
-    negatives = [doc for t in triples for doc in t.sample_negatives(num_negatives, rng)]
-    docs = positives + negatives
-    paths = list(dict.fromkeys(seg.path for doc in queries + docs for seg in doc.images))
-    pooled = features.pooled_grids(paths, list(dict.fromkeys([*plan.query_ns, *plan.doc_ns])))
-    query_emb = {
-        n: encoder.embed_batch(queries, n, pooled[n], prompt_name="query", multi=True) for n in plan.query_ns
-    }
-    doc_emb = {n: encoder.embed_batch(docs, n, pooled[n], multi=True) for n in plan.doc_ns}
-    batch = len(triples)
-    ignore = same_as_positive(positives, docs)
+    budgets = trainable.encoder.budgets
+    embedded = embed_triples(trainable, triples, plan, num_negatives, rng, features, multi=True)
+    batch, ignore = embedded.size, embedded.ignore
     losses, logged = [], {}
     for q_n, d_n in plan.pairs:
-        query, candidates = query_emb[q_n], doc_emb[d_n]
+        query, candidates = embedded.queries[q_n], embedded.docs[d_n]
         hard = candidates.single[batch:].reshape(batch, num_negatives, -1) if num_negatives else None
         single = info_nce_loss(query.single, candidates.single[:batch], hard, temperature, ignore)
         hard_multi = None
