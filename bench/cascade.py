@@ -6,9 +6,9 @@
 
 Quality: the split's documents are indexed by the product (`build_index`, every N the model
 stores), each query is embedded once at every N (`encode_all`, prompt "query"), and ranked by
-`Searcher.search_vector` at each single N and by `Searcher.search_cascade` for every first-stage N,
-K and fusion asked; MRR@10 against the split's qrels. Latency: clustered random unit vectors with
-one column per N (`bench.search_latency`'s rows; a row's vectors at different N are noisy copies
+`Searcher.search_vector` at each single N and by `indexer.cascade_search.search_cascade` for every
+first-stage N, K and fusion asked; MRR@10 against the split's qrels. Latency: clustered random unit
+vectors with one column per N (`bench.search_latency`'s rows; a row's vectors at different N are noisy copies
 of one point, as an encoder's are), ANN indices by the product's policy on the first-stage column
 and on the single-N baseline's column; one query at a time, a fresh query set per variant (no
 variant finds its candidates in the page cache because another just read them). Recall@10 is
@@ -31,6 +31,7 @@ from bench.report import write_section
 from bench.search_latency import CHUNK, CLUSTERS, chunk_rows, clustered, unit
 from indexer.ann import AnnConfig, refresh_ann
 from indexer.cascade import DEFAULT_K, Cascade
+from indexer.cascade_search import search_cascade
 from indexer.schema import vector_column
 from indexer.search import Searcher
 from indexer.store import Index, IndexMeta
@@ -71,7 +72,7 @@ def quality(data: Path, model: str, first_ns, ks, full_tops, workdir: Path) -> t
                 cascade = Cascade(first_n, k, fusion)
 
                 def search(i, c=cascade):
-                    return searcher.search_cascade({n: v[i] for n, v in vectors.items()}, 10, c)
+                    return search_cascade(searcher, {n: v[i] for n, v in vectors.items()}, 10, c)
 
                 rows.append({"method": f"cascade N={first_n}, K={k}, {fusion}", "mrr": mrr(search)})
     for fusion in ("mean", "max-n"):
@@ -166,7 +167,7 @@ def latency(rows: int, dim: int, n_queries: int, ks, single_n, workdir: Path) ->
             methods.append(f"single N={single_n}")
         else:
             cascade = Cascade(min(NS), k, fusion)
-            searches.append(lambda q, c=cascade: [h.id for h in searcher.search_cascade(q, 10, c)])
+            searches.append(lambda q, c=cascade: [h.id for h in search_cascade(searcher, q, 10, c)])
             methods.append(f"cascade N={min(NS)}, K={k}, {fusion}")
     # round robin: query i of every variant before query i + 1 of any, so load changes hit all alike
     latencies = [[] for _ in variants]

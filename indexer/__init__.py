@@ -15,7 +15,7 @@ _EXPORTS = {
     "Cascade": "indexer.cascade",
     "build_index": "indexer.build",
     "rebuild_index": "indexer.rebuild",
-    "Hit": "indexer.search",
+    "Hit": "indexer.hits",
     "Searcher": "indexer.search",
     "Index": "indexer.store",
     "IndexMeta": "indexer.meta",

@@ -33,6 +33,9 @@ class MultiKey(tuple):
     def __new__(cls, n):
         return super().__new__(cls, ("multi", n))
 
+    def __getnewargs__(self):  # pickled as MultiKey(n) (tuple's own would give ("multi", ("multi", n)))
+        return (self.n,)
+
     @property
     def n(self):
         return self[1]

@@ -9,6 +9,9 @@ embed go to a `ray.data` dataset whose `map_batches` runs `EmbedActor`, a callab
 with their image bytes, so workers need not see the driver's files (only the model: a hub id or a
 path present on every node).
 
+A multi-vector model's actors return each N's single vectors and meta-token matrices from one
+forward per row (`indexer.multivector.encode_kinds`, as the local engine does).
+
 Rows come back to the driver as they are embedded and are written there by `merge_insert` in
 `write_batch` commits, the local engine's write path, so the index has the same schema, metadata,
 incremental skip and resume-after-kill behaviour. lance-ray's `write_lance` was measured against it
@@ -29,6 +32,7 @@ from pathlib import Path
 import numpy as np
 
 from indexer.build import build_index, encode_batch
+from indexer.multivector import MultiKey
 from mme_core.documents import ImageSegment, InterleavedDoc
 
 RAY_MISSING = "the Ray engine needs Ray Data: pip install -r requirements-ray.txt"
@@ -121,12 +125,19 @@ class EmbedActor:
                 reason = reason.replace(local, original)
             errors[position] = reason
         out = {"position": batch["position"], "error": np.array(errors, dtype=object)}
-        for n in self.ns:
-            column = np.zeros((len(docs), self.encoder.dim), dtype=np.float32)  # (B, dim)
+        for key in self.ns:
+            multi = isinstance(key, MultiKey)
+            shape = (self.encoder.meta_tokens[1], self.encoder.dim) if multi else (self.encoder.dim,)
+            column = np.zeros((len(docs), *shape), dtype=np.float32)  # (B, dim) or (B, M, dim)
             if good:
-                column[good] = vectors[n]
-            out[f"vec_{n}"] = column
+                column[good] = vectors[key]
+            out[batch_column(key)] = column
         return out
+
+
+def batch_column(key) -> str:
+    """The Ray batch column of a build key: `vec_3` for N=3's vectors, `mv_3` for its matrices."""
+    return f"mv_{key.n}" if isinstance(key, MultiKey) else f"vec_{key}"
 
 
 def ray_embed_chunks(spec: EncoderSpec, config: RayConfig):
@@ -136,10 +147,9 @@ def ray_embed_chunks(spec: EncoderSpec, config: RayConfig):
         """The workers keep no vision cache of the index (each actor caches within its batches)."""
         advance = advance or (lambda count: None)
         reuse = [item for item in todo if item[1] in known]  # identical content: vectors already stored
-        nothing = {n: np.zeros((0, encoder.dim), np.float32) for n in ns}  # (0, dim): none embedded
         for start in range(0, len(reuse), write_batch):
             advance(len(reuse[start : start + write_batch]))
-            yield reuse[start : start + write_batch], [], nothing
+            yield reuse[start : start + write_batch], [], {}  # none embedded: all reuse stored vectors
         fresh = [item for item in todo if item[1] not in known]
         if not fresh:
             return
@@ -163,7 +173,7 @@ def ray_embed_chunks(spec: EncoderSpec, config: RayConfig):
             chunk = [fresh[int(p)] for p in batch["position"]]
             good = [i for i, error in enumerate(batch["error"]) if not error]
             failed.extend((chunk[i][0].id, str(error)) for i, error in enumerate(batch["error"]) if error)
-            vectors = {n: np.asarray(batch[f"vec_{n}"], dtype=np.float32)[good] for n in ns}
+            vectors = {key: np.asarray(batch[batch_column(key)], dtype=np.float32)[good] for key in ns}
             advance(len(chunk))
             yield chunk, good, vectors
 
@@ -210,11 +220,6 @@ def build_index_ray(
 ):
     """`indexer.build.build_index` with the embedding done by Ray actors; same options and report.
     `spec` defaults to the driver encoder's model and adapter, on device "auto" in float32."""
-    if getattr(encoder, "multi_vector", False):  # its actors return single vectors only
-        raise ValueError(
-            f"the Ray engine does not embed multi-vector models yet ({encoder.model_id} has meta tokens); "
-            f"use --engine local"
-        )
     start_ray(config)  # fail on a missing Ray or a wrong address before reading anything
     spec = spec or EncoderSpec(encoder.model_id, getattr(encoder, "adapter", None), dtype="float32")
     embed = ray_embed_chunks(spec, config)

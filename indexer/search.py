@@ -7,8 +7,9 @@ Three modes: `semantic` embeds the query (`prompt_name="query"`) at the requeste
 cosine similarity; `keyword` ranks the query's words by BM25 over the full-text index of each
 part's text (`indexer.keyword`); `hybrid` fuses the two rankings by reciprocal rank (LanceDB's
 `RRFReranker`, K = 60). With `cascade=`, semantic search runs as a multi-granularity cascade
-(`indexer.cascade`: one stored N first, its top K re-scored over the stored N, optionally the best
-few re-encoded at full tokens by `indexer.full_stage`); off by default (docs/BENCHMARKS.md).
+(`indexer.cascade`, run by `indexer.cascade_search`: one stored N first, its top K re-scored over
+the stored N, optionally the best few re-encoded at full tokens by `indexer.full_stage`); off by
+default (docs/BENCHMARKS.md).
 Filters (collection, folder, tag) apply to every mode. A query over the
 token budget is refused, never truncated (`indexer.query`). Vectors are searched exactly below
 the ANN threshold, by IVF_HNSW_SQ above it (see `indexer.ann`). The index is warmed on open
@@ -23,14 +24,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 from lancedb.rerankers import RRFReranker
 
 from indexer.ann import AnnConfig, indexed_columns, vector_query
-from indexer.cascade import Cascade, rescore, resolve_cascade
+from indexer.cascade import Cascade, resolve_cascade
+from indexer.cascade_search import cascade_query
+from indexer.hits import RESULT_COLUMNS, Filters, Hit, as_filters, check_k
 from indexer.keyword import FTS_COLUMN, ensure_keyword_index, has_keyword_index, keyword_text, query_terms
 from indexer.multivector import (
     MULTI,
@@ -41,91 +44,13 @@ from indexer.multivector import (
     mv_columns,
 )
 from indexer.query import check_query_tokens
-from indexer.schema import granularity_label, normal_tag, row_to_doc, sql_string, vector_column
+from indexer.schema import granularity_label, row_to_doc, vector_column
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc, TextSegment
 from mme_core.pooling import check_granularity
 
-_RESULT_COLUMNS = [
-    "id",
-    "title",
-    "source",
-    "part",
-    "collection",
-    "segments",
-    "tags",
-    "properties",
-    "_distance",
-]
-
-
 MODES = ("keyword", "semantic", "hybrid")
 HYBRID_DEPTH = 50  # each ranking fused by RRF contributes its top max(k, HYBRID_DEPTH)
-
-
-@dataclass(frozen=True)
-class Hit:
-    id: str
-    score: float  # semantic: cosine in [-1, 1]; keyword: BM25; hybrid: reciprocal-rank fusion score
-    doc: InterleavedDoc
-    rank: int  # 1-based
-    mode: str = "semantic"  # how this hit was found
-    terms: tuple[str, ...] = ()  # the query's words, for highlighting what matched
-    budget: int | None = None  # multi-vector search: the budget (score = MaxSim over that many vectors)
-    stage: str = ""  # cascade: "fused" (stored N re-scored) or "full" (re-encoded at full tokens)
-    note: str = ""  # cascade: why a hit could not be re-scored at full tokens (source gone, ...)
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Which rows a search may return. Empty fields filter nothing; several values of one field are
-    alternatives (any collection listed, any folder, any tag), different fields must all hold."""
-
-    collections: tuple[str, ...] = ()
-    folders: tuple[str, ...] = ()  # path prefixes inside a collection, e.g. "garden" or "garden/roses"
-    tags: tuple[str, ...] = ()  # without '#', matched case-insensitively
-    source_prefix: str | None = None
-    title_contains: str | None = None
-
-    def sql(self) -> str | None:
-        clauses = []
-        if self.collections:
-            clauses.append(f"collection IN ({', '.join(map(sql_string, self.collections))})")
-        if self.folders:
-            prefixes = [sql_string(folder.strip("/") + "/") for folder in self.folders if folder.strip("/")]
-            if prefixes:
-                clauses.append("(" + " OR ".join(f"starts_with(source, {p})" for p in prefixes) + ")")
-        if self.tags:
-            clauses.append(
-                f"array_has_any(tags, [{', '.join(sql_string(normal_tag(t)) for t in self.tags)}])"
-            )
-        if self.source_prefix:
-            clauses.append(f"starts_with(source, {sql_string(self.source_prefix)})")
-        if self.title_contains:
-            clauses.append(f"strpos(lower(title), lower({sql_string(self.title_contains)})) > 0")
-        return " AND ".join(clauses) or None
-
-
-def as_filters(filters: Filters | None, fields: dict) -> Filters:
-    """`filters`, or one made from keyword fields (`collections=("notes",)`, `title_contains=...`)."""
-    if filters is not None and fields:
-        raise ValueError("pass either filters=Filters(...) or filter keywords, not both")
-    unknown = set(fields) - set(Filters.__dataclass_fields__)
-    if unknown:
-        raise ValueError(
-            f"unknown filter {sorted(unknown)[0]!r}; filters are {', '.join(Filters.__dataclass_fields__)}"
-        )
-    tuples = {
-        k: tuple([v] if isinstance(v, str) else v)
-        for k, v in fields.items()
-        if k in ("collections", "folders", "tags") and v
-    }
-    return filters or Filters(**(fields | tuples))
-
-
-def check_k(k) -> None:
-    if not isinstance(k, int) or isinstance(k, bool) or k < 1:
-        raise ValueError(f"k must be a positive integer, got {k!r}")
 
 
 def synthetic_world_model(model_id: str) -> bool:
@@ -303,7 +228,7 @@ class Searcher:
             raise ValueError("this Searcher was opened without an encoder; use search_vector")
         check_query_tokens(self.encoder, query, n)  # refuses, never truncates (see indexer.query)
         if cascade:
-            return [replace(hit, terms=terms) for hit in self._cascade(query, k, cascade, filters)]
+            return [replace(hit, terms=terms) for hit in cascade_query(self, query, k, cascade, filters)]
         if vectors == MULTI:
             vector = self.encoder.encode_multi([query], n=n, prompt_name="query")[0]  # (M, dim)
             semantic_hits = lambda: self.search_multivector(vector, n, k, budget, filters)  # noqa: E731
@@ -313,7 +238,7 @@ class Searcher:
             if on_query_vector is not None:
                 on_query_vector(vector)
             semantic_hits = lambda: self.search_vector(vector, n, k, filters)  # noqa: E731
-            semantic_rows = lambda depth: self._vector_rows(vector, n, depth, filters)  # noqa: E731
+            semantic_rows = lambda depth: self.vector_rows(vector, n, depth, filters)  # noqa: E731
         if mode == "semantic" or not words:
             return [replace(hit, terms=terms) for hit in semantic_hits()]
         depth = max(k, HYBRID_DEPTH)
@@ -325,64 +250,6 @@ class Searcher:
     def check_cascade(self, cascade, mode, vectors, budget) -> Cascade | None:
         """The cascade resolved against this index, or a refusal before any work is done."""
         return resolve_cascade(cascade, self.index.meta, mode, vectors, budget, self.encoder is not None)
-
-    def _cascade(self, query: InterleavedDoc, k: int, cascade: Cascade, filters: Filters) -> list[Hit]:
-        from indexer.full_stage import rescore_at_full
-
-        ns = cascade.query_ns(self.ns)
-        for n in ns[1:]:  # the first N was checked by the caller
-            check_query_tokens(self.encoder, query, n)
-        if cascade.full_top:
-            check_query_tokens(self.encoder, query, "full")
-        full = ("full",) if cascade.full_top and "full" not in ns else ()
-        vectors = self.encoder.encode_all([query], (*ns, *full), prompt_name="query")  # one vision pass
-        vectors = {n: v[0] for n, v in vectors.items()}  # {n: (dim,)}
-        hits = self.search_cascade({n: vectors[n] for n in ns}, k, replace(cascade, full_top=0), filters)
-        if not cascade.full_top:
-            return hits
-        return rescore_at_full(self.index, self.encoder, vectors["full"], hits, cascade.full_top)
-
-    def search_cascade(
-        self, vectors: dict, k: int = 10, cascade: Cascade | None = None, filters: Filters | None = None
-    ) -> list[Hit]:
-        """Top-k of the cascade's first two stages for a query given as {n: (dim,) vector} at the
-        cascade's `query_ns` (benchmarks, tools; `search` embeds the query itself). At least k
-        candidates are re-scored whatever the cascade's K."""
-        check_k(k)
-        cascade = self.check_cascade(cascade or Cascade(), "semantic", "single", None)
-        if cascade.full_top:
-            raise ValueError("search_cascade covers the stored N only; the full-token stage runs in search")
-        fused_ns = cascade.fused_ns(self.ns)
-        missing = [granularity_label(n) for n in cascade.query_ns(self.ns) if n not in vectors]
-        if missing:
-            raise ValueError(f"the cascade needs the query's vector at N = {', '.join(missing)}")
-        for n, vector in vectors.items():
-            if np.shape(vector) != (self.index.meta.dim,):
-                raise ValueError(
-                    f"query vector at N={granularity_label(n)} has shape {np.shape(vector)}, "
-                    f"index dim is {self.index.meta.dim}"
-                )
-        first = vector_column(cascade.first_n)
-        where = self.default_scope(filters or Filters()).sql()
-        search = vector_query(
-            self.index.table,
-            np.asarray(vectors[cascade.first_n], np.float32),
-            first,
-            max(k, cascade.k),  # the re-scored candidates cover at least the results asked for
-            self.ann,
-            self._nprobes[first],
-            where,
-        )
-        columns = [*_RESULT_COLUMNS, *dict.fromkeys(map(vector_column, fused_ns))]
-        rows = search.select(columns).to_arrow()
-        if rows.num_rows == 0:
-            return []
-        order, scores = rescore(vectors, rows, fused_ns)
-        kept = rows.select(_RESULT_COLUMNS[:-1]).take(order[:k]).to_pylist()
-        return [
-            Hit(row["id"], float(score), row_to_doc(row), rank, stage="fused")
-            for rank, (row, score) in enumerate(zip(kept, scores, strict=False), start=1)
-        ]
 
     def check_mode(self, mode: str | None) -> str:
         if mode is None:
@@ -398,20 +265,22 @@ class Searcher:
         where = self.default_scope(filters).sql()
         if where:
             query = query.where(where, prefilter=True)
-        return query.with_row_id(True).select([*_RESULT_COLUMNS[:-1], "_score"]).to_arrow()
+        return query.with_row_id(True).select([*RESULT_COLUMNS[:-1], "_score"]).to_arrow()
 
-    def _vector_rows(self, vector: np.ndarray, n, k: int, filters: Filters):
+    def vector_rows(self, vector: np.ndarray, n, k: int, filters: Filters, extra_columns: tuple = ()):
+        """The k nearest rows at N (ANN or exact, as planned), with `extra_columns` read in the same
+        query (the cascade takes its candidates' other vector columns this way)."""
         column = vector_column(n)
         where = self.default_scope(filters).sql()
         query = vector_query(self.index.table, vector, column, k, self.ann, self._nprobes[column], where)
-        return query.with_row_id(True).select(_RESULT_COLUMNS).to_arrow()
+        return query.with_row_id(True).select([*RESULT_COLUMNS, *extra_columns]).to_arrow()
 
     def _multi_rows(self, matrix: np.ndarray, n, k: int, budget: int, filters: Filters):
         column = mv_column(n, budget)
         where = self.default_scope(filters).sql()
         query = check_multi_query(matrix, budget, self.index.meta.dim)  # (budget, dim)
         search = vector_query(self.index.table, query, column, k, self.ann, self._nprobes[column], where)
-        return search.with_row_id(True).select(_RESULT_COLUMNS).to_arrow()
+        return search.with_row_id(True).select(RESULT_COLUMNS).to_arrow()
 
     def search_multivector(
         self,
@@ -462,7 +331,7 @@ class Searcher:
             )
         if vector.shape != (self.index.meta.dim,):
             raise ValueError(f"query vector has shape {vector.shape}, index dim is {self.index.meta.dim}")
-        rows = self._vector_rows(vector, n, k, as_filters(filters, filter_fields)).to_pylist()
+        rows = self.vector_rows(vector, n, k, as_filters(filters, filter_fields)).to_pylist()
         return [
             Hit(id=row["id"], score=1.0 - float(row["_distance"]), doc=row_to_doc(row), rank=rank)
             for rank, row in enumerate(rows, start=1)

@@ -19,6 +19,7 @@ from indexer.meta import (
     IndexMeta,
     IndexMismatchError,
     IndexNotFoundError,
+    mismatch_reasons,
     now_iso,
     read_meta,
     table_names,
@@ -115,9 +116,9 @@ class Index:
                 )
             raise IndexMismatchError(
                 f"index {self.uri} was built with {have.describe()}, but the loaded encoder is "
-                f"{wanted.describe()}. Load the index's model (--model {have.model_id}"
-                f"{f' --adapter {have.adapter}' if have.adapter else ''}) or re-embed everything with the "
-                f"new one: python -m indexer rebuild --index {self.uri} --model {wanted.model_id}"
+                f"{wanted.describe()}: {'; '.join(mismatch_reasons(have, wanted))}. Load what the index "
+                f"was built with ({have.load_options(wanted)}) or re-embed everything with the loaded "
+                f"encoder: python -m indexer rebuild --index {self.uri} {wanted.load_options(have)}"
             )
         if (have.vectors, tuple(have.budgets)) != (wanted.vectors, tuple(wanted.budgets)):
             raise IndexMismatchError(

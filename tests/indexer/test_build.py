@@ -115,6 +115,23 @@ def test_a_mismatched_encoder_is_refused_and_the_index_left_alone(tiny_dsvl, tin
     assert_same_index(snapshot(uri), before)
 
 
+def test_the_same_model_in_another_dtype_is_refused_naming_the_dtype(
+    tiny_dsvl, tiny_dsvl_dir, notes, tmp_path
+):
+    from mme_core import MMEEncoder
+
+    uri = tmp_path / "idx"
+    build_index(notes, uri, tiny_dsvl, **FAST)
+    assert Index.open(uri).meta.dtype == "float32"
+    bf16 = MMEEncoder.from_pretrained(str(tiny_dsvl_dir), device="cpu", dtype="bfloat16")
+    with pytest.raises(IndexMismatchError) as err:
+        Searcher.open(uri, bf16)
+    message = str(err.value)
+    assert "embedded with float32 weights, the loaded encoder runs bfloat16" in message
+    assert f"(--model {tiny_dsvl.model_id} --dtype float32)" in message
+    assert "embedded by model" not in message  # the model path is the same: not named as the difference
+
+
 def test_bad_inputs_are_refused_before_anything_is_written(tiny_dsvl, notes, tmp_path):
     uri = tmp_path / "idx"
     with pytest.raises(ValueError, match="collection not found: .*missing"):

@@ -9,6 +9,7 @@ from index_helpers import unit_rows
 
 from indexer.ann import AnnConfig, indexed_columns, refresh_ann
 from indexer.cascade import Cascade, as_cascade
+from indexer.cascade_search import search_cascade
 from indexer.meta import IndexMeta
 from indexer.multivector import MultiKey
 from indexer.schema import docs_to_rows, vector_column
@@ -63,7 +64,7 @@ def brute_force(corpus: dict, query: dict, first_n, depth: int, fusion: str, k: 
 @pytest.mark.parametrize("depth", [1, 10, 40, 300])
 def test_cascade_equals_brute_force_rescore_of_the_first_stage_top_k(tmp_path, corpus, query, fusion, depth):
     searcher = Searcher(filled(tmp_path / "ix", corpus), warm=False)
-    hits = searcher.search_cascade(query, k=10, cascade=Cascade(k=depth, fusion=fusion))
+    hits = search_cascade(searcher, query, k=10, cascade=Cascade(k=depth, fusion=fusion))
     ids, scores = brute_force(corpus, query, 1, max(depth, 10), fusion, 10)
     assert [h.id for h in hits] == ids
     np.testing.assert_allclose([h.score for h in hits], scores, atol=1e-6, rtol=0)
@@ -73,13 +74,13 @@ def test_cascade_equals_brute_force_rescore_of_the_first_stage_top_k(tmp_path, c
 def test_first_stage_n_is_the_cheapest_stored_unless_chosen(tmp_path, corpus, query):
     searcher = Searcher(filled(tmp_path / "ix", corpus), warm=False)
     assert Cascade().for_ns(NS).first_n == 1 and Cascade().for_ns((6, "full", 3)).first_n == 3
-    hits = searcher.search_cascade(query, k=5, cascade=Cascade(first_n=6, k=20, fusion="max-n"))
+    hits = search_cascade(searcher, query, k=5, cascade=Cascade(first_n=6, k=20, fusion="max-n"))
     ids, scores = brute_force(corpus, query, 6, 20, "max-n", 5)
     assert [h.id for h in hits] == ids
     np.testing.assert_allclose([h.score for h in hits], scores, atol=1e-6, rtol=0)
     # a cascade that reads a first stage differing from the fused one changes the answer
     plain = searcher.search_vector(query[1], n=1, k=5)
-    assert [h.id for h in plain] != [h.id for h in searcher.search_cascade(query, k=5)]
+    assert [h.id for h in plain] != [h.id for h in search_cascade(searcher, query, k=5)]
 
 
 def test_cascade_rescores_exactly_what_the_ann_first_stage_returned(tmp_path, corpus, query):
@@ -90,7 +91,7 @@ def test_cascade_rescores_exactly_what_the_ann_first_stage_returned(tmp_path, co
     assert vector_column(1) in indexed_columns(searcher.index.table)
     first = searcher.search_vector(query[1], n=1, k=30)  # the ANN's candidates
     candidates = np.array([int(h.id[1:]) for h in first])
-    hits = searcher.search_cascade(query, k=10, cascade=Cascade(k=30))
+    hits = search_cascade(searcher, query, k=10, cascade=Cascade(k=30))
     ids, scores = brute_force(corpus, query, 1, 30, "mean", 10, candidates)
     assert [h.id for h in hits] == ids
     np.testing.assert_allclose([h.score for h in hits], scores, atol=1e-6, rtol=0)
@@ -99,19 +100,19 @@ def test_cascade_rescores_exactly_what_the_ann_first_stage_returned(tmp_path, co
 def test_k_larger_than_the_index_returns_every_row_rescored(tmp_path, corpus, query):
     small = {n: v[:5] for n, v in corpus.items()}
     searcher = Searcher(filled(tmp_path / "ix", small), warm=False)
-    hits = searcher.search_cascade(query, k=10, cascade=Cascade(k=50))
+    hits = search_cascade(searcher, query, k=10, cascade=Cascade(k=50))
     ids, scores = brute_force(small, query, 1, 5, "mean", 10)
     assert len(hits) == 5 and [h.id for h in hits] == ids
     np.testing.assert_allclose([h.score for h in hits], scores, atol=1e-6, rtol=0)
     empty = Searcher(filled(tmp_path / "empty", {n: np.zeros((0, DIM), np.float32) for n in NS}), warm=False)
-    assert empty.search_cascade(query, k=10) == []
+    assert search_cascade(empty, query, k=10) == []
 
 
 def test_cascade_respects_filters(tmp_path, corpus, query):
     searcher = Searcher(filled(tmp_path / "ix", corpus), warm=False)
-    hits = searcher.search_cascade(query, k=5, cascade=Cascade(k=300), filters=None)
+    hits = search_cascade(searcher, query, k=5, cascade=Cascade(k=300), filters=None)
     assert hits  # unfiltered sanity
-    assert searcher.search_cascade(query, k=5, cascade=Cascade(k=300), filters=_filters(["elsewhere"])) == []
+    assert search_cascade(searcher, query, k=5, cascade=Cascade(k=300), filters=_filters(["elsewhere"])) == []
 
 
 def _filters(collections):
@@ -182,7 +183,7 @@ def test_search_refuses_a_bad_cascade_before_encoding(tmp_path, corpus, kwargs, 
 def test_full_stage_without_a_model_is_refused(tmp_path, corpus, query):
     searcher = Searcher(filled(tmp_path / "ix", corpus), warm=False)
     with pytest.raises(ValueError, match="full-token stage re-encodes documents and needs a model loaded"):
-        searcher.search_cascade(query, k=5, cascade=Cascade(full_top=2))
+        search_cascade(searcher, query, k=5, cascade=Cascade(full_top=2))
 
 
 def test_cascade_on_a_multi_vector_index_asks_for_single_vectors(tmp_path):
@@ -193,5 +194,5 @@ def test_cascade_on_a_multi_vector_index_asks_for_single_vectors(tmp_path):
     searcher = Searcher(index, encoder=NoEncodeEncoder(), warm=False)
     with pytest.raises(ValueError, match="search with vectors='single'"):
         searcher.search(InterleavedDoc((TextSegment("sink"),)), cascade=True)
-    hits = searcher.search_cascade({3: matrices[0, 0]}, k=3)  # the single vectors beside
+    hits = search_cascade(searcher, {3: matrices[0, 0]}, k=3)  # the single vectors beside
     assert hits[0].id == "d0" and hits[0].score == pytest.approx(1.0, abs=1e-6)

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import pickle
 
 import numpy as np
 import pytest
@@ -156,3 +157,9 @@ def test_meta_records_kind_and_budgets_and_schema_2_opens_as_single(tmp_path, ma
     with pytest.raises(ValueError, match="holds single vectors only"):
         Searcher(v2, warm=False).search_multivector(matrices[0], n=3, budget=4)
     assert isinstance(pa.schema([]), pa.Schema) and index.count() == 5
+
+
+def test_a_multi_key_survives_pickling_as_itself():
+    """Ray ships the build keys to its actors pickled; a key must come back equal, not nested."""
+    key = pickle.loads(pickle.dumps(MultiKey(3)))
+    assert key == MultiKey(3) and key.n == 3 and isinstance(key, MultiKey)

@@ -1,5 +1,6 @@
 """The Ray Data engine on a local Ray (2 CPUs): the same index as the local engine (ids, content hashes,
-vectors to 1e-5, failures named alike), incremental on re-runs, and clear errors for bad options."""
+vectors to 1e-5, a multi-vector model's meta-token columns too, failures named alike), incremental on
+re-runs, and clear errors for bad options."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from index_helpers import NOTES, write_note
 
 from indexer import Index, build_index
 from indexer.__main__ import main
+from indexer.multivector import mv_columns
 from indexer.ray_build import (
     RAY_MISSING,
     EmbedActor,
@@ -20,6 +22,7 @@ from indexer.ray_build import (
     pack,
     start_ray,
 )
+from indexer.schema import vector_column
 
 ray = pytest.importorskip("ray")  # in requirements-dev.txt; kept out of the base install
 
@@ -73,6 +76,43 @@ def test_ray_engine_builds_the_same_index_as_the_local_one(
     np.testing.assert_allclose(edited, Index.open(tmp_path / "local").vectors(3, [key])[key], atol=1e-5)
     again = build_index_ray(notes, uri, tiny_dsvl, progress=False, config=RayConfig(workers=1), spec=spec)
     assert (again.added, again.updated, again.unchanged) == (0, 0, len(NOTES))
+
+
+def test_ray_engine_embeds_a_multi_vector_model_like_the_local_one(
+    local_ray, tiny_multi, tiny_multi_dir, tmp_path
+):
+    """Single and meta-token vectors from the same forward on the workers, stored in the same columns."""
+    notes = tmp_path / "notes"
+    for name, (color, shape, text) in list(NOTES.items())[:3]:
+        write_note(notes, name, color, shape, text)
+    ns, spec = (1, 3), EncoderSpec(str(tiny_multi_dir), device="cpu", dtype="float32")
+    build_index(notes, tmp_path / "local", tiny_multi, ns, progress=False, write_batch=2)
+    report = build_index_ray(
+        notes,
+        tmp_path / "ray",
+        tiny_multi,
+        ns,
+        progress=False,
+        write_batch=2,
+        config=RayConfig(workers=1),
+        spec=spec,
+    )
+    assert (report.added, report.failed) == (3, ())
+
+    on_ray, on_local = Index.open(tmp_path / "ray"), Index.open(tmp_path / "local")
+    assert (on_ray.meta.vectors, on_ray.meta.budgets) == ("multi", tuple(tiny_multi.budgets))
+    assert sorted(on_ray.content_hashes()) == sorted(on_local.content_hashes())
+    assert on_ray.count() == 3
+    columns = ["key", *map(vector_column, ns), *mv_columns(ns, on_ray.meta.budgets)]
+    got = {row["key"]: row for row in on_ray.scan(columns).to_pylist()}
+    want = {row["key"]: row for row in on_local.scan(columns).to_pylist()}
+    assert sorted(got) == sorted(want)
+    for key, row in want.items():
+        for column in columns[1:]:
+            np.testing.assert_allclose(
+                np.array(got[key][column], np.float32), np.array(row[column], np.float32), atol=1e-5, rtol=0,
+                err_msg=f"{key} {column}",
+            )  # fmt: skip
 
 
 def test_a_worker_names_an_undecodable_picture_as_the_person_wrote_it(tiny_dsvl, tiny_dsvl_dir, tmp_path):

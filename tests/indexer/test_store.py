@@ -3,6 +3,10 @@ removal, the encoder check, exact vs ANN search and filters."""
 
 from __future__ import annotations
 
+import json
+import re
+from dataclasses import replace
+
 import numpy as np
 import pyarrow as pa
 import pytest
@@ -79,6 +83,60 @@ def test_a_different_encoder_or_n_set_is_refused_with_both_named(tmp_path):
         Index.open_or_create(tmp_path / "idx", meta(dim=32))
     with pytest.raises(IndexMismatchError, match="stores N = 1, 3, full.*--ns 1,2"):
         Index.open_or_create(tmp_path / "idx", meta(ns=(1, 2)))
+
+
+def test_a_mismatch_says_what_differs_not_only_the_model_paths(tmp_path):
+    built = meta(model_id="/demo/model", dtype="float32")
+    Index.open_or_create(tmp_path / "idx", built)
+    cases = {
+        "dtype": (
+            {"dtype": "bfloat16"},
+            "embedded with float32 weights, the loaded encoder runs bfloat16",
+            "(--model /demo/model --dtype float32)",
+            "--model /demo/model --dtype bfloat16$",
+        ),
+        "model": (
+            {"model_id": "/other/model"},
+            "embedded by model /demo/model, the loaded encoder is /other/model",
+            "(--model /demo/model)",
+            "--model /other/model$",
+        ),
+        "dim": (
+            {"dim": 8},
+            "the index holds 16-d vectors, the loaded encoder gives 8-d",
+            "(--model /demo/model --dim 16)",
+            "--model /demo/model --dim 8$",
+        ),
+    }
+    for name, (changes, reason, load_index_encoder, rebuild) in cases.items():
+        with pytest.raises(IndexMismatchError) as err:
+            Index.open_or_create(tmp_path / "idx", replace(built, fingerprint="fp-b", **changes))
+        message = str(err.value)
+        assert reason in message and load_index_encoder in message
+        uri = re.escape(str(tmp_path / "idx"))
+        assert re.search(f"python -m indexer rebuild --index {uri} {rebuild}", message)
+        assert not any(
+            other[1] in message for key, other in cases.items() if key != name
+        )  # only what differs
+
+
+def test_same_recorded_settings_blame_the_weights_and_an_older_index_its_unrecorded_dtype(tmp_path):
+    Index.open_or_create(tmp_path / "new", meta(dtype="float32"))
+    with pytest.raises(
+        IndexMismatchError, match="same model, adapter, dim and dtype as recorded, yet other weights"
+    ):
+        Index.open_or_create(tmp_path / "new", meta(dtype="float32", fingerprint="fp-b"))
+    Index.open_or_create(tmp_path / "old", meta())  # built before dtypes were recorded
+    with pytest.raises(IndexMismatchError, match="dtype is not recorded: the loaded encoder runs bfloat16"):
+        Index.open_or_create(tmp_path / "old", meta(dtype="bfloat16", fingerprint="fp-b"))
+
+
+def test_metadata_without_the_descriptive_fields_still_reads():
+    old = meta(vectors="multi", budgets=(1, 2)).to_dict()
+    del old["dtype"], old["meta_tokens"]  # an index written before they were recorded
+    assert IndexMeta.from_dict(old) == meta(vectors="multi", budgets=(1, 2))
+    recorded = meta(dtype="bfloat16", vectors="multi", budgets=(1, 2), meta_tokens=(4, 8))
+    assert IndexMeta.from_dict(json.loads(json.dumps(recorded.to_dict()))) == recorded
 
 
 def test_remove_by_id_file_folder_and_collection(tmp_path):
