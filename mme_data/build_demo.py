@@ -1,17 +1,21 @@
 """Rebuild the shipped demo: a small DeepSeek-VL-family model trained from scratch, plus a collection.
 
-    python -m mme_data.build_demo                 # writes demo/model and demo/collection (~25 min, 2 cores)
+    python -m mme_data.build_demo                 # writes demo/model and demo/collection (~35 min, 2 cores)
     python -m mme_data.build_demo --pilot         # a few minutes: same path, small sizes, no demo/ write
 
 Steps: generate the synthetic benchmark (train triples + a test split); build a random-weight
 DeepSeek-VL backbone (real SigLIP-384/16 tower, so the grid is 24x24 and every N in 1,2,3,4,6 applies;
-tokenizer trained on the generator's phrases); measure it untrained; train it with the `mean`
-strategy; measure it again; write the model, a demo collection and `training_report.json`.
+tokenizer trained on the generator's phrases and the common Chinese characters); pre-train its
+vision tower and projector on pictures alone (`mme_data.demo_vision`); measure it; train it with
+the `mean` strategy; measure it again; write the model, a demo collection and `training_report.json`.
 
-Training is *full* (every language-model and projector weight), not LoRA: the model starts from
-random weights, and a low-rank update of random attention matrices would leave the rest random.
-The random vision tower stays frozen (it still encodes colour, shape and position; training it
-through 576 tokens per picture would double the cost); the projector learns to read it.
+Training is *full* (every language-model weight), not LoRA: the language model starts from random
+weights, and a low-rank update of random attention matrices would leave the rest random. The
+pre-trained tower and projector stay frozen while it trains, as a real model's pre-trained tower
+would be, so every picture's grids are computed once per run and a step costs only the language
+model. Without the picture stage the same training reached MRR@10 41-50 (a tower trained only
+through the retrieval loss still confused a third of the step pictures at N = 1-2); with it, 80-87
+(docs/BENCHMARKS.md, "Demo model").
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from mme_core.encoder import MMEEncoder
 from mme_core.training.config import TrainConfig
 from mme_core.training.loop import train
 from mme_core.training.retrieval_check import retrieval_metrics
+from mme_data.cjk_vocabulary import common_cjk_characters
+from mme_data.demo_vision import REPORT as VISION_REPORT
+from mme_data.demo_vision import pretrain_vision
 from mme_data.synthetic import SyntheticConfig, corpus_lines, generate
 from mme_data.tiny import build_tiny
 
@@ -41,25 +48,27 @@ class DemoRecipe:
     """Sizes of the demo build; the defaults are what demo/ holds."""
 
     seed: int = 0
-    train_triples: int = 1200  # synthetic training triples (query, positive, 3 hard negatives): one epoch
-    test_docs: int = 500  # test split used for the before/after report
+    train_triples: int = 4000  # synthetic training triples (query, positive, 3 hard negatives)
+    test_docs: int = 300  # test split used for the before/after report
     test_queries: int = 100
     collection_docs: int = 300  # the demo collection the app indexes
     collection_queries: int = 30  # example queries shipped beside it
-    vocab_size: int = 2048  # BPE stops at ~1,160: the generator's words are few
+    vocab_size: int = 8192  # BPE stops at ~5,300: the generator's ~1,160 + one token per common hanzi
     text_hidden: int = 128
     text_layers: int = 2
     vision_hidden: int = 32
     vision_layers: int = 2
     ns: tuple = (1, 2, 3, 4, 6)
     batch_size: int = 8
-    num_negatives: int = 1
-    title_negatives: int = 0  # extra hard negatives per triple: same title, another cluster's pictures
-    max_steps: int = 150
+    num_negatives: int = 3  # all three cluster negatives of a triple (text twins and picture twin)
+    title_negatives: int = 1  # extra hard negatives per triple: same title, another cluster's pictures
+    max_steps: int = 600
     learning_rate: float = 1e-3
-    warmup_steps: int = 15
+    warmup_steps: int = 40
     temperature: float = 0.05
-    freeze_projector: bool = False  # True: features cached once per picture, steps cost only the LM
+    freeze_projector: bool = True  # features cached once per picture, steps cost only the LM
+    train_vision: bool = False  # True: the vision tower learns too (each picture re-encoded every step)
+    vision_steps: int = 300  # picture-only pre-training of the tower + projector first (mme_data.demo_vision)
 
     def __post_init__(self) -> None:
         for name in (
@@ -73,7 +82,7 @@ class DemoRecipe:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        for name in ("num_negatives", "title_negatives", "warmup_steps"):
+        for name in ("num_negatives", "title_negatives", "warmup_steps", "vision_steps"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be an int >= 0, got {value!r}")
@@ -93,6 +102,10 @@ RECIPE_OVERRIDES = {
     "temperature": float,
     "warmup_steps": int,
     "freeze_projector": "yes_no",
+    "train_vision": "yes_no",
+    "vision_steps": int,
+    "test_docs": int,
+    "test_queries": int,
 }
 
 
@@ -102,7 +115,7 @@ def yes_no(text: str) -> bool:
     return text == "yes"
 
 
-PILOT = DemoRecipe(train_triples=600, test_docs=300, test_queries=100, max_steps=40)
+PILOT = DemoRecipe(train_triples=600, test_docs=300, test_queries=100, max_steps=40, vision_steps=50)
 
 
 def prepare(work: Path, recipe: DemoRecipe) -> tuple[Path, Path]:
@@ -112,13 +125,28 @@ def prepare(work: Path, recipe: DemoRecipe) -> tuple[Path, Path]:
         bench, _synthetic(recipe, recipe.test_docs, recipe.test_queries, recipe.train_triples), overwrite=True
     )
     init = build_tiny(
-        "deepseek_vl", work / "init", corpus=corpus_lines(), vocab_size=recipe.vocab_size, seed=recipe.seed,
+        "deepseek_vl", work / "init", corpus=tokenizer_corpus(), vocab_size=recipe.vocab_size,
+        seed=recipe.seed,
         text_hidden=recipe.text_hidden, text_layers=recipe.text_layers,
         vision_hidden=recipe.vision_hidden, vision_layers=recipe.vision_layers,
     )  # fmt: skip
     if recipe.title_negatives:
         add_title_negatives(bench / "train.jsonl", recipe.title_negatives, recipe.seed)
+    if recipe.vision_steps:
+        pretrain_vision(init, work / "init-vision", steps=recipe.vision_steps, seed=recipe.seed)
+        init = work / "init-vision"
     return bench, init
+
+
+def tokenizer_corpus() -> list[str]:
+    """The generator's phrases, plus each common Chinese character on a line of its own.
+
+    The model never trains on Chinese, but people index Chinese notes with it: whole-character
+    tokens halve their length (1.1 instead of 2.3 tokens per character on HowToCook's recipes), and
+    the language model's cost grows faster than the length. One character per line teaches BPE the
+    character's bytes as one token and nothing across characters.
+    """
+    return [*corpus_lines(), *common_cjk_characters()]
 
 
 def add_title_negatives(path: Path, count: int, seed: int) -> None:
@@ -150,7 +178,7 @@ def train_config(
 ) -> TrainConfig:
     return TrainConfig(
         model=str(init), data=str(bench), out=str(out), strategy=strategy, ns=recipe.ns,
-        finetune="full", freeze_vision=True, freeze_projector=recipe.freeze_projector,
+        finetune="full", freeze_vision=not recipe.train_vision, freeze_projector=recipe.freeze_projector,
         batch_size=recipe.batch_size, num_negatives=recipe.num_negatives,
         drop_short=True,  # a cluster cut short at the end of the split has fewer siblings
         learning_rate=recipe.learning_rate, warmup_steps=recipe.warmup_steps, max_steps=recipe.max_steps,
@@ -183,6 +211,7 @@ def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work
         "trained": {str(n): v for n, v in trained.items()},
         "losses": {"first": result.losses[:5], "last": result.losses[-5:]},
         "loss_curve": loss_curve(result.losses),
+        "vision_pretraining": vision_record(init),
         "training_seconds": round(training_seconds, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
         "cpu_seconds": round(time.process_time(), 1),  # this process, all threads
@@ -192,6 +221,15 @@ def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work
         _install(Path(out), result.final_dir, recipe, report)
         say(f"[{_clock(started)}] wrote {Path(out) / 'model'} and {Path(out) / 'collection'}")
     return report
+
+
+def vision_record(init: Path) -> dict | None:
+    """The picture pre-training's settings and loss curve, when the recipe ran it."""
+    path = Path(init) / VISION_REPORT
+    if not path.is_file():
+        return None
+    record = json.loads(path.read_text(encoding="utf-8"))
+    return {**{k: v for k, v in record.items() if k != "losses"}, "loss_curve": loss_curve(record["losses"])}
 
 
 def loss_curve(losses, points: int = 16) -> list[list]:

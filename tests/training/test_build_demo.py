@@ -10,6 +10,7 @@ from mme_data.build_demo import DemoRecipe, build_demo
 MICRO = DemoRecipe(
     train_triples=24, test_docs=18, test_queries=6, collection_docs=12, collection_queries=3,
     text_hidden=64, vision_hidden=32, vision_layers=1, batch_size=4, max_steps=2, warmup_steps=0, ns=(1, 2),
+    vision_steps=2, num_negatives=1, title_negatives=0,
 )  # fmt: skip
 
 
@@ -56,3 +57,28 @@ def test_title_negatives_share_the_title_and_no_picture_with_the_answer(tmp_path
                 or set(other["pos"]["data"][2::2]) & set(positive[2::2])
                 for other in after
             )
+
+
+def test_common_chinese_characters_are_the_gb2312_level_one_set_and_punctuation():
+    from mme_data.cjk_vocabulary import common_cjk_characters
+
+    chars = common_cjk_characters()
+    hanzi = [c for c in chars if "\u4e00" <= c <= "\u9fff"]
+    assert len(hanzi) == 3755  # GB2312 level 1, by definition
+    assert {"鸡", "蛋", "锅", "盐", "，", "。", "："} <= set(chars)
+    assert len(set(chars)) == len(chars) and not any(c.isascii() or c.isspace() for c in chars)
+
+
+def test_demo_tokenizer_reads_chinese_one_character_per_token_and_english_unchanged():
+    from mme_data.build_demo import tokenizer_corpus
+    from mme_data.synthetic import corpus_lines
+    from mme_data.tiny import DEEPSEEK_SPECIALS, train_tokenizer
+
+    with_hanzi = train_tokenizer(DEEPSEEK_SPECIALS, tokenizer_corpus(), 8192)
+    english_only = train_tokenizer(DEEPSEEK_SPECIALS, corpus_lines(), 8192)
+    note = "把鸡蛋打入碗中，加盐搅拌均匀。"
+    assert len(with_hanzi.encode(note).ids) == len(note)
+    assert len(english_only.encode(note).ids) >= 2 * len(note)  # bytes: what the old demo did
+    step = "Step 3. Trim the dead roots."
+    assert with_hanzi.encode(step).tokens == english_only.encode(step).tokens
+    assert with_hanzi.decode(with_hanzi.encode(note).ids) == note

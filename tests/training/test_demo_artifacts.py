@@ -48,9 +48,10 @@ def test_demo_model_beats_its_untrained_twin_on_the_demo_collection(tmp_path):
     from mme_data.build_demo import DemoRecipe, prepare
 
     report = json.loads((MODEL / "training_report.json").read_text())
+    # The same random-weight starting point, before any training (picture pre-training included).
     recipe = DemoRecipe(**{**report["recipe"], "ns": tuple(report["recipe"]["ns"]), "train_triples": 1,
-                           "test_docs": 6, "test_queries": 1})  # fmt: skip
-    _, init = prepare(tmp_path, recipe)  # the same random-weight starting point
+                           "test_docs": 6, "test_queries": 1, "vision_steps": 0})  # fmt: skip
+    _, init = prepare(tmp_path, recipe)
     untrained = retrieval_metrics(
         MMEEncoder.from_pretrained(str(init), device="cpu", dtype="float32"), COLLECTION, (3,)
     )
