@@ -18,6 +18,8 @@ and aliases; other keys become `meta["properties"]`; inline `#tags` join the fro
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
@@ -40,6 +42,10 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     env: dict = {}
     renderer = _Renderer()
     renderer.render(_MARKDOWN.parse(text, env))
+    if renderer.uses_wikilinks:  # written in Obsidian: its Markdown links resolve by Obsidian's rule too
+        renderer.items = [
+            replace(i, obsidian=True) if isinstance(i, ImageLink) else i for i in renderer.items
+        ]
     meta = {
         "tags": unique([*front.tags, *env.get("tags", [])]),
         "aliases": list(front.aliases),
@@ -57,6 +63,7 @@ class _Renderer:
         self._lists: list[str] = []  # "-" for bullet lists, "." / ")" for ordered ones
         self._pending_marker = ""  # the "3. " of a list item, written before its first text
         self._in_heading = False
+        self.uses_wikilinks = False
 
     def render(self, tokens: list[Token]) -> None:
         for token in tokens:
@@ -98,6 +105,7 @@ class _Renderer:
             words = (_words(c) for c in token.children or [] if c.type in ("text", "code_inline", "wikilink"))
             self.first_heading = " ".join("".join(words).split())
         for child in token.children or []:
+            self.uses_wikilinks |= child.type == "wikilink"
             if child.type in ("text", "code_inline"):
                 self._text(child.content)
             elif child.type in ("softbreak", "hardbreak"):
