@@ -278,9 +278,13 @@ class Searcher:
     def _multi_rows(self, matrix: np.ndarray, n, k: int, budget: int, filters: Filters):
         column = mv_column(n, budget)
         where = self.default_scope(filters).sql()
-        query = check_multi_query(matrix, budget, self.index.meta.dim)  # (budget, dim)
+        query = self._multi_query(matrix, budget)  # (min(budget, Q), dim)
         search = vector_query(self.index.table, query, column, k, self.ann, self._nprobes[column], where)
         return search.with_row_id(True).select(RESULT_COLUMNS).to_arrow()
+
+    def _multi_query(self, matrix: np.ndarray, budget: int) -> np.ndarray:
+        query_tokens = (self.index.meta.meta_tokens or (0,))[0]  # not recorded by older indexes: 0
+        return check_multi_query(matrix, budget, self.index.meta.dim, query_tokens)
 
     def search_multivector(
         self,
@@ -292,15 +296,17 @@ class Searcher:
         **filter_fields,
     ) -> list[Hit]:
         """Top-k rows by MaxSim of the query matrix's first `budget` vectors against each document's
-        first `budget` (exact below the ANN threshold, LanceDB's multivector index above it).
-        Score = sum over the query's vectors of the best cosine, in [-budget, budget]."""
+        first `budget` (exact below the ANN threshold, LanceDB's multivector index above it); a query
+        takes part with its first min(budget, Q) vectors, Q the model's query meta tokens.
+        Score = sum over those query vectors of the best cosine, in [-budget, budget]."""
         check_vectors(MULTI, self.index.meta)  # a single-vector index refuses, naming why
         n = self.check_n(n)
         check_k(k)
         budget = check_budget(budget, self.index.meta)
         rows = self._multi_rows(matrix, n, k, budget, as_filters(filters, filter_fields)).to_pylist()
+        used = len(self._multi_query(matrix, budget))  # the query's vectors that took part
         return [
-            Hit(row["id"], budget - float(row["_distance"]), row_to_doc(row), rank, budget=budget)
+            Hit(row["id"], used - float(row["_distance"]), row_to_doc(row), rank, budget=budget)
             for rank, row in enumerate(rows, start=1)
         ]
 
