@@ -283,7 +283,8 @@ class Searcher:
         return search.with_row_id(True).select(RESULT_COLUMNS).to_arrow()
 
     def _multi_query(self, matrix: np.ndarray, budget: int) -> np.ndarray:
-        query_tokens = (self.index.meta.meta_tokens or (0,))[0]  # not recorded by older indexes: 0
+        encoder_tokens = self.encoder.meta_tokens if self.encoder is not None else None
+        query_tokens = (self.index.meta.meta_tokens or encoder_tokens or (0,))[0]  # old index: encoder
         return check_multi_query(matrix, budget, self.index.meta.dim, query_tokens)
 
     def search_multivector(
