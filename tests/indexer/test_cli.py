@@ -72,6 +72,27 @@ def test_add_search_stats_remove(cli, notes, tmp_path):
     assert cli("stats")[1].splitlines()[1] == "documents: 0"
 
 
+def test_stats_reads_as_text_and_keeps_non_ascii_names(cli, tmp_path):
+    """`stats` printed each collection as a dict repr and all skipped references on one line, and
+    `--json` escaped a Japanese file name to \\uXXXX (seen on obsidianmd/obsidian-help ja/)."""
+    notes = tmp_path / "ノート"
+    notes.mkdir()
+    (notes / "同期.md").write_text("同期の設定 ![x](gone.png) ![[icon.svg]]\n", encoding="utf-8")
+    assert cli("add", notes, "--model", cli.model, "--ns", "1", "--quiet")[0] == 0
+
+    code, out, _ = cli("stats", "--json")
+    assert code == 0 and "同期.md" in out and "\\u" not in out
+    assert {s["reason"] for s in json.loads(out)["skipped"]} == {"missing", "unsupported type"}
+    code, out, _ = cli("stats")
+    lines = out.splitlines()
+    assert code == 0 and not [line for line in lines if "{" in line]
+    assert [line for line in lines if line.lstrip().startswith("ノート:")] == [
+        f"  ノート: {notes} - 1 documents, 1 parts, 0 images, 2 skipped; updated "
+        + json.loads(cli("stats", "--json")[1])["collections"][0]["updated"]
+    ]
+    assert "  1 skipped (missing): 同期.md (gone.png)" in lines
+
+
 def test_usage_errors_exit_2(cli, notes):
     assert cli()[0] == 2
     code, _, err = cli("add", notes, "--model", cli.model, "--ns", "1,5")
