@@ -37,6 +37,7 @@ _ATTACHMENTS = (*IMAGE_EXTENSIONS, *UNSUPPORTED_EMBEDS)  # an embed of anything 
 # markdown-it leaves file:/javascript: links as literal text; parse them so that the one safety gate,
 # ImageResolver, refuses them with a warning instead of their syntax landing in the document text.
 _MARKDOWN.validateLink = lambda url: True
+_MARKDOWN.normalizeLink = lambda url: url  # as written (`なし.png`, not `%E3%81%AA...`); resolving unquotes
 _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled note"})
 
 
