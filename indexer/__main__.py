@@ -482,7 +482,9 @@ def load_encoder(args, index):
             args.adapter or os.environ.get("MME_ADAPTER"),
         )
     if not model:
-        raise UsageError("no model: pass --model (hub id or local dir) or set MME_MODEL")
+        demo = Path(__file__).resolve().parents[1] / "demo" / "model"
+        hint = f"; to try it offline, the shipped demo model: --model {demo}" if demo.is_dir() else ""
+        raise UsageError(f"no model: pass --model (hub id or local dir) or set MME_MODEL{hint}")
     model, adapter = absolute_if_local(model), adapter and absolute_if_local(adapter)
     if getattr(args, "quiet", True):  # `search` is always quiet: results on stdout, nothing else
         from transformers.utils import logging

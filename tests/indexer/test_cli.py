@@ -99,6 +99,7 @@ def test_usage_errors_exit_2(cli, notes):
     assert code == 2 and "unsupported granularity N=5; valid values are 1, 2, 3, 4, 6, 8, 12, 24, full" in err
     code, _, err = cli("add", notes, "--ns", "3")  # new index, no --model, no $MME_MODEL
     assert code == 2 and "no model: pass --model" in err
+    assert f"the shipped demo model: --model {ROOT / 'demo' / 'model'}" in err  # a new user's first try
     code, _, err = cli("search", "--n", "3")
     assert code == 2 and "empty query: give at least one --text or --image" in err
     code, _, err = cli("search", "--text", "   ")
