@@ -316,14 +316,38 @@ def cmd_search(args) -> int:
 
 def cmd_stats(args) -> int:
     from indexer.search import Searcher
+    from indexer.skipped import Skipped, summarise
 
     stats = Searcher(existing_index(args.index), encoder=None, warm=False).stats()
     if args.json:
-        print(json.dumps(stats, indent=1))
-    else:
-        for key, value in stats.items():
+        print(json.dumps(stats, ensure_ascii=False, indent=1))
+        return 0
+    for key, value in stats.items():
+        if key == "collections":
+            print("collections:", *[f"  {collection_line(c)}" for c in value], sep="\n")
+        elif key == "skipped":
+            by_collection: dict[str, list[Skipped]] = {}
+            for row in value:
+                fields = {key: text for key, text in row.items() if key != "collection"}
+                by_collection.setdefault(row["collection"], []).append(Skipped(**fields))
+            print("skipped:" + (" none" if not value else ""))
+            for name, items in by_collection.items():
+                prefix = f"{name}: " if len(by_collection) > 1 else ""
+                print(*[f"  {prefix}{line}" for line in summarise(items)], sep="\n")
+        elif isinstance(value, dict):  # search: N -> exact / ANN
+            print(f"{key}: " + ", ".join(f"N={n} {how}" for n, how in value.items()))
+        else:
             print(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
     return 0
+
+
+def collection_line(c: dict) -> str:
+    demo = " (demo)" if c["demo"] else ""
+    skipped = f", {c['skipped']} skipped" if c["skipped"] else ""
+    return (
+        f"{c['name']}{demo}: {c['root']} - {c['documents']} documents, {c['parts']} parts, "
+        f"{c['images']} images{skipped}; updated {c['updated']}"
+    )
 
 
 def cmd_collections(args) -> int:
@@ -333,12 +357,7 @@ def cmd_collections(args) -> int:
     elif not collections:
         print(f"no collections in {args.index} yet; add one with: python -m indexer add FOLDER")
     for c in [] if args.json else collections:
-        demo = " (demo)" if c["demo"] else ""
-        skipped = f", {c['skipped']} skipped" if c["skipped"] else ""
-        print(
-            f"{c['name']}{demo}: {c['root']} - {c['documents']} documents, {c['parts']} parts, "
-            f"{c['images']} images{skipped}; updated {c['updated']}"
-        )
+        print(collection_line(c))
     return 0
 
 
@@ -463,7 +482,9 @@ def load_encoder(args, index):
             args.adapter or os.environ.get("MME_ADAPTER"),
         )
     if not model:
-        raise UsageError("no model: pass --model (hub id or local dir) or set MME_MODEL")
+        demo = Path(__file__).resolve().parents[1] / "demo" / "model"
+        hint = f"; to try it offline, the shipped demo model: --model {demo}" if demo.is_dir() else ""
+        raise UsageError(f"no model: pass --model (hub id or local dir) or set MME_MODEL{hint}")
     model, adapter = absolute_if_local(model), adapter and absolute_if_local(adapter)
     if getattr(args, "quiet", True):  # `search` is always quiet: results on stdout, nothing else
         from transformers.utils import logging

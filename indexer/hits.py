@@ -3,7 +3,7 @@ searching (`indexer.search`, `indexer.cascade_search`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from indexer.schema import normal_tag, sql_string
 from mme_core.documents import InterleavedDoc
@@ -20,6 +20,8 @@ RESULT_COLUMNS = [
     "properties",
     "_distance",
 ]
+
+PARTS_PER_NOTE = 4  # parts fetched per note wanted, before each note keeps its best part
 
 
 @dataclass(frozen=True)
@@ -85,3 +87,15 @@ def as_filters(filters: Filters | None, fields: dict) -> Filters:
 def check_k(k) -> None:
     if not isinstance(k, int) or isinstance(k, bool) or k < 1:
         raise ValueError(f"k must be a positive integer, got {k!r}")
+
+
+def best_part_per_note(hits: list[Hit], k: int) -> list[Hit]:
+    """Each note once, as its best-ranked part (a long note's parts often rank side by side), at
+    most k, ranked 1..k again."""
+    seen: set[str] = set()
+    kept: list[Hit] = []
+    for hit in hits:
+        if hit.id not in seen and len(kept) < k:
+            seen.add(hit.id)
+            kept.append(replace(hit, rank=len(kept) + 1))
+    return kept

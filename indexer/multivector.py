@@ -13,7 +13,8 @@ while per-budget columns cost 1 + 2 + 4 + 8 + 16 = 31 instead of 16 vectors per 
 
 LanceDB scores a multi-vector query by MaxSim over cosine: `_distance` = sum over query vectors
 of (1 - max cosine), so score = query vectors - `_distance` = sum_i max_j cos(q_i, d_j).
-Budget k uses the query's first k vectors against the column holding the documents' first k.
+Budget k uses the query's first min(k, Q) vectors (Q: the model's query meta tokens, as trained)
+against the column holding the documents' first k.
 """
 
 from __future__ import annotations
@@ -124,19 +125,21 @@ def check_vectors(vectors: str | None, meta) -> str:
     return vectors
 
 
-def check_multi_query(query: np.ndarray, budget: int, dim: int) -> np.ndarray:
-    """A (>= budget, dim) float32 query matrix, cut to its first `budget` rows."""
+def check_multi_query(query: np.ndarray, budget: int, dim: int, query_tokens: int = 0) -> np.ndarray:
+    """The query matrix's first min(budget, Q) rows as float32 (Q: the model's query meta-token count
+    when known, `query_tokens`; a model may have fewer query than document tokens, e.g. 8 / 16)."""
     query = np.asarray(query, dtype=np.float32)
+    used = min(budget, query_tokens) if query_tokens else budget
     if query.ndim != 2:
         raise ValueError(
             f"a multi-vector query is a (vectors, {dim}) matrix; got shape {query.shape} (a single "
             f"vector: search with vectors='single')"
         )
-    if query.shape[1] != dim or query.shape[0] < budget:
+    if query.shape[1] != dim or query.shape[0] < used:
         raise ValueError(
-            f"multi-vector query has shape {query.shape}; budget {budget} needs ({budget}+, {dim})"
+            f"multi-vector query has shape {query.shape}; budget {budget} needs ({used}+, {dim})"
         )
-    return np.ascontiguousarray(query[:budget])  # (budget, dim)
+    return np.ascontiguousarray(query[:used])  # (min(budget, Q), dim)
 
 
 def encode_kinds(encoder, docs, keys, **options) -> dict:

@@ -33,7 +33,7 @@ from lancedb.rerankers import RRFReranker
 from indexer.ann import AnnConfig, indexed_columns, vector_query
 from indexer.cascade import Cascade, resolve_cascade
 from indexer.cascade_search import cascade_query
-from indexer.hits import RESULT_COLUMNS, Filters, Hit, as_filters, check_k
+from indexer.hits import PARTS_PER_NOTE, RESULT_COLUMNS, Filters, Hit, as_filters, best_part_per_note, check_k
 from indexer.keyword import FTS_COLUMN, ensure_keyword_index, has_keyword_index, keyword_text, query_terms
 from indexer.multivector import (
     MULTI,
@@ -188,7 +188,8 @@ class Searcher:
         cascade: Cascade | bool | dict | None = None,
         **filter_fields,
     ) -> list[Hit]:
-        """Top-k hits for an interleaved query at granularity n.
+        """Top-k hits for an interleaved query at granularity n, one per note: a note split into
+        parts is represented by its best-ranked part.
 
         `on_query_vector(vector)` is called with the query's single-vector embedding when the search
         computes one (the app's dominance plot reuses it instead of embedding the query again).
@@ -206,6 +207,18 @@ class Searcher:
         without words runs semantic whatever the mode. `filters` (or keywords such as
         `collections=("notes",)`, `folders=`, `tags=`, `source_prefix=`, `title_contains=`) narrow it.
         """
+        check_k(k)
+        filters = as_filters(filters, filter_fields)
+        fetch = k * PARTS_PER_NOTE
+        while True:  # a long note's parts can fill a ranking: fetch deeper until k notes are found
+            hits = self._part_hits(query, n, fetch, filters, mode, vectors, budget, on_query_vector, cascade)
+            notes = best_part_per_note(hits, k)
+            if len(notes) == k or len(hits) < fetch:
+                return notes
+            fetch *= PARTS_PER_NOTE
+
+    def _part_hits(self, query, n, k, filters, mode, vectors, budget, on_query_vector, cascade) -> list[Hit]:
+        """The top-k parts (a long note may appear as several); `search` keeps each note's best."""
         if not isinstance(query, InterleavedDoc):
             raise ValueError(f"query must be an InterleavedDoc, got {type(query).__name__}")
         cascade = self.check_cascade(cascade, mode, vectors, budget)
@@ -219,7 +232,6 @@ class Searcher:
             budget = check_budget(budget, self.index.meta)
         elif budget is not None:
             raise ValueError(f"budget {budget!r} applies only to multi-vector search (vectors='multi')")
-        filters = as_filters(filters, filter_fields)
         words = keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])
         terms = tuple(query_terms(words))
         if mode == "keyword" and words:
@@ -278,9 +290,14 @@ class Searcher:
     def _multi_rows(self, matrix: np.ndarray, n, k: int, budget: int, filters: Filters):
         column = mv_column(n, budget)
         where = self.default_scope(filters).sql()
-        query = check_multi_query(matrix, budget, self.index.meta.dim)  # (budget, dim)
+        query = self._multi_query(matrix, budget)  # (min(budget, Q), dim)
         search = vector_query(self.index.table, query, column, k, self.ann, self._nprobes[column], where)
         return search.with_row_id(True).select(RESULT_COLUMNS).to_arrow()
+
+    def _multi_query(self, matrix: np.ndarray, budget: int) -> np.ndarray:
+        encoder_tokens = self.encoder.meta_tokens if self.encoder is not None else None
+        query_tokens = (self.index.meta.meta_tokens or encoder_tokens or (0,))[0]  # old index: encoder
+        return check_multi_query(matrix, budget, self.index.meta.dim, query_tokens)
 
     def search_multivector(
         self,
@@ -292,15 +309,17 @@ class Searcher:
         **filter_fields,
     ) -> list[Hit]:
         """Top-k rows by MaxSim of the query matrix's first `budget` vectors against each document's
-        first `budget` (exact below the ANN threshold, LanceDB's multivector index above it).
-        Score = sum over the query's vectors of the best cosine, in [-budget, budget]."""
+        first `budget` (exact below the ANN threshold, LanceDB's multivector index above it); a query
+        takes part with its first min(budget, Q) vectors, Q the model's query meta tokens.
+        Score = sum over those query vectors of the best cosine, in [-budget, budget]."""
         check_vectors(MULTI, self.index.meta)  # a single-vector index refuses, naming why
         n = self.check_n(n)
         check_k(k)
         budget = check_budget(budget, self.index.meta)
         rows = self._multi_rows(matrix, n, k, budget, as_filters(filters, filter_fields)).to_pylist()
+        used = len(self._multi_query(matrix, budget))  # the query's vectors that took part
         return [
-            Hit(row["id"], budget - float(row["_distance"]), row_to_doc(row), rank, budget=budget)
+            Hit(row["id"], used - float(row["_distance"]), row_to_doc(row), rank, budget=budget)
             for rank, row in enumerate(rows, start=1)
         ]
 

@@ -9,8 +9,9 @@ one bicubic resize (the processors' own filter) then lands on the exact target, 
 resize is a no-op and the visual token grid is the one the header predicted.
 
 EXIF orientation is applied in this same path (phones store portrait photos sideways and flag
-them), so indexing and queries both see the photo upright. Every failure is a ValueError that
-names the file as the caller named it, never a buffer's repr or a temporary path.
+them), so indexing and queries both see the photo upright; transparent pixels (screenshots, icons)
+are laid on white, as viewers show them. Every failure is a ValueError that names the file as the
+caller named it, never a buffer's repr or a temporary path.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 # PIL's own default (~89 Mpx) guards against decompression bombs; we keep a stricter, explicit cap
 # so that a 20000x20000 image is refused before any pixel is decoded.
 MAX_IMAGE_PIXELS = 64_000_000
-DECODE_RECIPE = "upright|draft-or-reduce|bicubic-to-fit|v1"  # part of a vision cache key: bump on change
+# part of a vision cache key: bump on change
+DECODE_RECIPE = "upright|on-white|draft-or-reduce|bicubic-to-fit|v2"
 RESAMPLE = Image.Resampling.BICUBIC  # DeepSeek-VL's and Qwen2-VL's image processors both use bicubic
 _SIDEWAYS = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 
@@ -56,7 +58,7 @@ def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -
         raise ValueError(f"unreadable image: {name} (cannot identify image file)") from err
     except (OSError, SyntaxError, EOFError) as err:  # truncated or corrupt data
         raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
-    image = _upright(image).convert("RGB")
+    image = _on_white(_upright(image))
     if target is not None and image.size != tuple(target):
         factor = min(image.width // target[0], image.height // target[1])
         if factor >= 2:
@@ -158,6 +160,16 @@ def _orientation(image: Image.Image) -> int:
         return int(image.getexif().get(ExifTags.Base.Orientation, 1))
     except Exception:  # noqa: BLE001 - a broken EXIF block is not a broken picture
         return 1
+
+
+def _on_white(image: Image.Image) -> Image.Image:
+    """RGB, transparent pixels laid on white as viewers show them (screenshots with transparent
+    margins); dropping alpha would show whatever colour those pixels hide, often black."""
+    if image.mode in ("RGBA", "LA", "PA", "La", "RGBa") or "transparency" in image.info:
+        rgba = image.convert("RGBA")
+        page = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        return Image.alpha_composite(page, rgba).convert("RGB")
+    return image.convert("RGB")
 
 
 def _upright(image: Image.Image) -> Image.Image:

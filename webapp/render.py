@@ -206,8 +206,8 @@ def stats_html(stats: dict) -> str:
 def _format_stat(value: object) -> str:
     if isinstance(value, dict):
         return "; ".join(f"N={key}: {item}" for key, item in value.items())
-    if isinstance(value, (list, tuple)):
-        return ", ".join(str(v) for v in value)
+    if isinstance(value, (list, tuple)):  # a collection record by its name: the table shows the rest
+        return ", ".join(str(v["name"]) if isinstance(v, dict) and "name" in v else str(v) for v in value)
     if isinstance(value, int):
         return f"{value:,}"
     return str(value)

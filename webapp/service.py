@@ -138,7 +138,7 @@ class SearchService:
             )
         )
         elapsed_ms = (time.perf_counter() - started) * 1000
-        budget = next((hit.budget for hit in hits if hit.budget), budget)
+        budget = next((hit.budget for hit in hits if hit.budget), None if mode == "keyword" else budget)
         return SearchOutcome(hits, n, self.tokens_per_image(n), elapsed_ms, mode, budget, cascade)
 
     @property

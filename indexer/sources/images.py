@@ -2,10 +2,11 @@
 
 Two link kinds: Markdown/HTML links (`![alt](path)`, `<img src>`) resolve relative to the note, as
 every Markdown renderer does (a `/rooted/path` that is not a file inside the collection is read from
-the collection root, as GitHub does); inside an Obsidian vault a link that does not resolve there
-falls back to Obsidian's rule. Wiki embeds (`![[name.png]]`, in any folder) resolve the way Obsidian does: the
-exact path from the collection root, then relative to the note, then the file name anywhere (see
-`vault.py`); an ambiguous name takes the nearest file and warns "ambiguous".
+the collection root, as GitHub does); inside an Obsidian vault, or in a note that uses wiki links, a
+link that does not resolve there falls back to Obsidian's rule. Wiki embeds (`![[name.png]]`, in
+any folder) resolve the way Obsidian does: the exact path from the collection root, then relative to
+the note, then the file name anywhere (see `vault.py`); an ambiguous name takes the nearest file and
+warns "ambiguous".
 
 Every link not indexed is a `CollectionWarning` naming the note and the link as written, with its
 reason: "remote" (any URL scheme, `//host`), "outside the collection" (`..`, absolute, or a symlink
@@ -45,12 +46,15 @@ class ImageLink:
     """An image reference as written in a page, before it is resolved against the collection.
 
     `target` is the path part (no `|size`, no `#anchor`), `written` the reference as the person wrote
-    it (for messages), `wiki` marks an Obsidian embed, resolved by Obsidian's rules.
+    it (for messages), `wiki` marks an Obsidian embed, resolved by Obsidian's rules; `obsidian` marks
+    a Markdown link in a note that uses wiki links, so was written in Obsidian (falls back to its rule
+    even where the vault's `.obsidian/` folder was left out, as in vaults published to git).
     """
 
     target: str
     written: str = ""
     wiki: bool = False
+    obsidian: bool = False
 
 
 @dataclass
@@ -87,9 +91,9 @@ class ImageResolver:
         suffix = PurePosixPath(path).suffix.lower()
         if suffix in UNSUPPORTED_EMBEDS:
             return skip("unsupported type", f"{suffix} files are not indexed as images, skipped: {written}")
-        real, outside, nearest = self._locate(path, str(base_dir), link.wiki)
+        real, outside, nearest = self._locate(path, str(base_dir), link.wiki, link.obsidian)
         if self.links is not None:
-            self.links.append(self._dependency(path, link.wiki, real, outside, nearest))
+            self.links.append(self._dependency(path, link, real, outside, nearest))
         if real is None and outside:
             return skip(
                 "outside the collection", f"image link points outside the collection, refused: {written}"
@@ -110,12 +114,13 @@ class ImageResolver:
             )
         return ImageSegment(real)
 
-    def _dependency(self, path: str, wiki: bool, real, outside: bool, nearest: list[str]) -> dict:
+    def _dependency(self, path: str, link: ImageLink, real, outside: bool, nearest: list[str]) -> dict:
         """What this link's resolution depended on, relative to the root (a moved folder keeps it)."""
         stat = file_stat(real) if real is not None else None
         return {
             "path": path,
-            "wiki": wiki,
+            "wiki": link.wiki,
+            "obsidian": link.obsidian,
             "real": None if real is None else os.path.relpath(real, self.root),
             "outside": outside,
             "nearest": list(nearest),
@@ -125,10 +130,15 @@ class ImageResolver:
 
     def relocate(self, link: dict, note_path: str) -> tuple[str | None, bool, list[str]]:
         """A recorded link located again, now, by the same rules: (real relative, outside, nearest)."""
-        real, outside, nearest = self._locate(link["path"], os.path.dirname(note_path), link["wiki"])
+        note_dir = os.path.dirname(note_path)
+        real, outside, nearest = self._locate(
+            link["path"], note_dir, link["wiki"], link.get("obsidian", False)
+        )
         return (None if real is None else os.path.relpath(real, self.root)), outside, list(nearest)
 
-    def _locate(self, path: str, base_dir: str, wiki: bool) -> tuple[str | None, bool, list[str]]:
+    def _locate(
+        self, path: str, base_dir: str, wiki: bool, obsidian: bool = False
+    ) -> tuple[str | None, bool, list[str]]:
         """(real path or None, whether a candidate escaped the collection, name matches nearest first)."""
         if wiki:
             path = path.lstrip("/")
@@ -148,7 +158,7 @@ class ImageResolver:
                 return real, False, []  # a Markdown link to a folder is "not a file", reported below
         if outside and not wiki:
             return None, True, []  # refused, never looked up elsewhere
-        if not wiki and not in_vault(base_dir, self._vault_dirs):
+        if not (wiki or obsidian or in_vault(base_dir, self._vault_dirs)):
             return None, False, []
         note_dir = Path(base_dir).resolve().relative_to(self.root).as_posix() if base_dir else ""
         matches = self._attachments.find(path, "" if note_dir == "." else note_dir)

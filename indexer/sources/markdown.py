@@ -12,11 +12,15 @@ Obsidian notes (`obsidian.py`, `frontmatter.py`): `[[Note]]` reads "Note", `[[No
 the other note's name as a short textual reference (the other note is indexed as itself). Embeds
 of SVG, PDF, audio and video are reported by name ("unsupported type"). Callout markers
 (`> [!tip]- Title`) are dropped, their title and body kept. YAML front matter gives the title, tags
-and aliases; other keys become `meta["properties"]`; inline `#tags` join the front-matter tags in
-`meta["tags"]`.
+and aliases (without a `title:`, the title is the first `# Heading`, else the file name as Obsidian
+shows it, else the first heading of any level for a README or index); other keys become
+`meta["properties"]`; inline `#tags` join the front-matter tags in `meta["tags"]`.
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import PurePosixPath
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -33,6 +37,8 @@ _ATTACHMENTS = (*IMAGE_EXTENSIONS, *UNSUPPORTED_EMBEDS)  # an embed of anything 
 # markdown-it leaves file:/javascript: links as literal text; parse them so that the one safety gate,
 # ImageResolver, refuses them with a warning instead of their syntax landing in the document text.
 _MARKDOWN.validateLink = lambda url: True
+_MARKDOWN.normalizeLink = lambda url: url  # as written (`なし.png`, not `%E3%81%AA...`); resolving unquotes
+_GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled note"})
 
 
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
@@ -40,12 +46,23 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     env: dict = {}
     renderer = _Renderer()
     renderer.render(_MARKDOWN.parse(text, env))
+    if renderer.uses_wikilinks:  # written in Obsidian: its Markdown links resolve by Obsidian's rule too
+        renderer.items = [
+            replace(i, obsidian=True) if isinstance(i, ImageLink) else i for i in renderer.items
+        ]
     meta = {
         "tags": unique([*front.tags, *env.get("tags", [])]),
         "aliases": list(front.aliases),
         "properties": front.properties,
     }
-    return ParsedPage(tuple(renderer.items), title=front.title or renderer.first_heading, meta=meta)
+    title = front.title or renderer.first_headings.get(1) or _file_title(name) or renderer.first_heading
+    return ParsedPage(tuple(renderer.items), title=title, meta=meta)
+
+
+def _file_title(name: str) -> str:
+    """The note's file name, its title in Obsidian and wikis; "" for a generic README or index."""
+    stem = PurePosixPath(name).stem.strip()
+    return "" if stem.lower() in _GENERIC_NAMES else stem
 
 
 class _Renderer:
@@ -54,18 +71,20 @@ class _Renderer:
     def __init__(self) -> None:
         self.items: list[str | ImageLink] = []
         self.first_heading = ""
+        self.first_headings: dict[int, str] = {}  # level -> the first heading of that level
         self._lists: list[str] = []  # "-" for bullet lists, "." / ")" for ordered ones
         self._pending_marker = ""  # the "3. " of a list item, written before its first text
-        self._in_heading = False
+        self._heading_level = 0  # inside a heading of this level
+        self.uses_wikilinks = False
 
     def render(self, tokens: list[Token]) -> None:
         for token in tokens:
             kind = token.type
             if kind == "heading_open":
-                self._in_heading = True
+                self._heading_level = int(token.tag[1])
                 self._text("#" * int(token.tag[1]) + " ")
             elif kind == "heading_close":
-                self._in_heading = False
+                self._heading_level = 0
                 self._text("\n\n")
             elif kind in ("hr", "table_close", "blockquote_close"):
                 self._text("\n\n")
@@ -94,10 +113,12 @@ class _Renderer:
                 self._inline(token)
 
     def _inline(self, token: Token) -> None:
-        if self._in_heading and not self.first_heading:
+        if self._heading_level and self._heading_level not in self.first_headings:
             words = (_words(c) for c in token.children or [] if c.type in ("text", "code_inline", "wikilink"))
-            self.first_heading = " ".join("".join(words).split())
+            self.first_headings[self._heading_level] = " ".join("".join(words).split())
+            self.first_heading = self.first_heading or self.first_headings[self._heading_level]
         for child in token.children or []:
+            self.uses_wikilinks |= child.type == "wikilink"
             if child.type in ("text", "code_inline"):
                 self._text(child.content)
             elif child.type in ("softbreak", "hardbreak"):

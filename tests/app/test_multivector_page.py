@@ -72,6 +72,8 @@ def test_multi_vector_index_shows_the_budget_and_compares_with_single(tiny_multi
     single = searcher.search(InterleavedDoc((TextSegment("Paint a blue square"),)), n=3, k=3, mode="semantic",
                              vectors="single")  # fmt: skip
     assert all(escape(hit.doc.title or hit.id) in comparison for hit in single)
+    html, state = handlers.search(value, 3, 3, "keyword", (), "", (), 16)  # words only: no budget took part
+    assert state["budget"] is None and "multi-vector" not in html and handlers.comparison(state) == ""
     html, state = handlers.search(value, 3, 3, "semantic", (), "", (), 0)  # "single vector" on the control
     assert state["budget"] is None and handlers.comparison(state) == ""
     records = handlers.api_search("Paint a blue square", 3, 2, "semantic", budget=16)

@@ -114,3 +114,11 @@ def test_preview_does_not_repeat_the_title_and_bolds_headings(media):
     body = card.split('class="mme-doc">')[1]
     assert "Fix a tap" not in body and '<span class="mme-heading-text">Tools</span>' in body
     assert "Fix a tap" in full_document_html(doc)  # the full view keeps everything
+
+
+def test_stats_name_the_collections_instead_of_printing_their_records():
+    """The Collection tab showed `{'name': 'ja', 'root': ...}` under Collections (the table below
+    it already has every count)."""
+    stats = {"documents": 173, "collections": [{"name": "ja", "root": "/n/ja"}, {"name": "レシピ"}]}
+    html = stats_html(stats)
+    assert "<dt>Collections</dt><dd>ja, レシピ</dd>" in html and "{" not in html

@@ -165,3 +165,22 @@ def test_small_and_png_images_keep_their_pixels(tiny_dsvl, tmp_path):
     large = tmp_path / "large.png"
     photo((1600, 1200), seed=2).save(large)
     assert ImageSegment(str(large)).load(fit=tiny_dsvl.backbone.decode_size).size == (384, 288)
+
+
+@pytest.mark.parametrize("mode", ["P", "RGBA", "LA"])
+def test_transparent_pictures_are_seen_on_white_without_a_warning(mode, recwarn):
+    """Screenshots with transparent margins (palette or alpha PNGs) show on a white page in every
+    viewer; dropping alpha instead shows whatever colour the transparent pixels happen to hold."""
+    image = Image.new("RGBA", (64, 32), (71, 112, 76, 0))  # transparent, hiding a dark green
+    image.paste((200, 30, 30, 255), (0, 0, 32, 32))  # opaque red left half
+    if mode == "P":
+        image = image.quantize(colors=4)  # PNG keeps the palette's transparency as bytes
+    elif mode == "LA":
+        image = image.convert("LA")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    decoded = np.asarray(decode_image(buffer.getvalue(), "shot.png"))
+    assert decoded.shape == (32, 64, 3)
+    assert (decoded[:, 40:] == 255).all()  # the transparent half reads white
+    assert decoded[:, :20].mean() < 200  # the opaque half keeps its colour
+    assert not [w for w in recwarn if "Transparency" in str(w.message)]

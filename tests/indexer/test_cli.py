@@ -72,12 +72,34 @@ def test_add_search_stats_remove(cli, notes, tmp_path):
     assert cli("stats")[1].splitlines()[1] == "documents: 0"
 
 
+def test_stats_reads_as_text_and_keeps_non_ascii_names(cli, tmp_path):
+    """`stats` printed each collection as a dict repr and all skipped references on one line, and
+    `--json` escaped a Japanese file name to \\uXXXX (seen on obsidianmd/obsidian-help ja/)."""
+    notes = tmp_path / "ノート"
+    notes.mkdir()
+    (notes / "同期.md").write_text("同期の設定 ![x](gone.png) ![[icon.svg]]\n", encoding="utf-8")
+    assert cli("add", notes, "--model", cli.model, "--ns", "1", "--quiet")[0] == 0
+
+    code, out, _ = cli("stats", "--json")
+    assert code == 0 and "同期.md" in out and "\\u" not in out
+    assert {s["reason"] for s in json.loads(out)["skipped"]} == {"missing", "unsupported type"}
+    code, out, _ = cli("stats")
+    lines = out.splitlines()
+    assert code == 0 and not [line for line in lines if "{" in line]
+    assert [line for line in lines if line.lstrip().startswith("ノート:")] == [
+        f"  ノート: {notes} - 1 documents, 1 parts, 0 images, 2 skipped; updated "
+        + json.loads(cli("stats", "--json")[1])["collections"][0]["updated"]
+    ]
+    assert "  1 skipped (missing): 同期.md (gone.png)" in lines
+
+
 def test_usage_errors_exit_2(cli, notes):
     assert cli()[0] == 2
     code, _, err = cli("add", notes, "--model", cli.model, "--ns", "1,5")
     assert code == 2 and "unsupported granularity N=5; valid values are 1, 2, 3, 4, 6, 8, 12, 24, full" in err
     code, _, err = cli("add", notes, "--ns", "3")  # new index, no --model, no $MME_MODEL
     assert code == 2 and "no model: pass --model" in err
+    assert f"the shipped demo model: --model {ROOT / 'demo' / 'model'}" in err  # a new user's first try
     code, _, err = cli("search", "--n", "3")
     assert code == 2 and "empty query: give at least one --text or --image" in err
     code, _, err = cli("search", "--text", "   ")

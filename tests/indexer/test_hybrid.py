@@ -119,3 +119,21 @@ def test_default_mode_is_keyword_only_for_a_synthetic_world_model_on_a_persons_n
     write_note(other, "a", "red", "circle", "Paint.")
     build_index(other, tmp_path / "i2", general, **FAST)
     assert Searcher.open(tmp_path / "i2", general).default_mode == "hybrid"  # a general embedder
+
+
+@pytest.mark.parametrize("mode", ["keyword", "semantic", "hybrid"])
+def test_a_long_note_is_one_result_shown_by_its_best_part(tiny_dsvl, tmp_path, mode):
+    """A note split into parts listed itself part after part (obsidianmd/obsidian-help: the top 2 for
+    `同期` were parts 0 and 1 of one note); each note is one hit, its best part, ranks 1..k."""
+    folder = tmp_path / "sync"
+    folder.mkdir()
+    steps = "\n\n".join(f"## 同期 {i}\n\n" + "リモート保管庫を同期する手順です。" * 20 for i in range(12))
+    (folder / "long.md").write_text(f"# 同期の設定\n\n{steps}\n", encoding="utf-8")
+    for i in range(5):
+        (folder / f"short{i}.md").write_text(f"# メモ {i}\n\n同期について一言。\n", encoding="utf-8")
+    build_index(folder, tmp_path / "idx", tiny_dsvl, budget=300, **FAST)
+    searcher = Searcher.open(tmp_path / "idx", tiny_dsvl)
+    assert searcher.index.table.count_rows("id = 'sync/long.md'") > 3  # really split
+    hits = searcher.search(text_query("同期 手順"), k=4, mode=mode)
+    assert len({h.id for h in hits}) == len(hits) == 4
+    assert [h.rank for h in hits] == [1, 2, 3, 4]

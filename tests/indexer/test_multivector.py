@@ -24,13 +24,15 @@ def unit(x: np.ndarray) -> np.ndarray:
     return (x / np.linalg.norm(x, axis=-1, keepdims=True)).astype(np.float32)
 
 
-def meta(vectors: str = "multi") -> IndexMeta:
+def meta(vectors: str = "multi", meta_tokens: tuple = ()) -> IndexMeta:
     budgets = BUDGETS if vectors == "multi" else ()
-    return IndexMeta("synthetic-model", "fp", DIM, (3,), vectors=vectors, budgets=budgets)
+    return IndexMeta(
+        "synthetic-model", "fp", DIM, (3,), vectors=vectors, budgets=budgets, meta_tokens=meta_tokens
+    )
 
 
-def filled(uri, matrices: np.ndarray, vectors: str = "multi") -> Index:
-    index = Index.open_or_create(uri, meta(vectors))
+def filled(uri, matrices: np.ndarray, vectors: str = "multi", meta_tokens: tuple = ()) -> Index:
+    index = Index.open_or_create(uri, meta(vectors, meta_tokens))
     docs = [InterleavedDoc((TextSegment(f"doc {i}"),), id=f"d{i}") for i in range(len(matrices))]
     columns = {3: matrices[:, 0]} | ({MultiKey(3): matrices} if vectors == "multi" else {})
     index.upsert(docs_to_rows(docs, ["h"] * len(docs), columns, "", index.table.schema))
@@ -127,6 +129,20 @@ def test_unknown_vectors_kind_and_short_query_are_refused(tmp_path, matrices):
         searcher.search(InterleavedDoc((TextSegment("x"),)), mode="semantic", vectors="many")
     with pytest.raises(ValueError, match=r"shape \(2, 16\); budget 4 needs \(4\+, 16\)"):
         searcher.search_multivector(matrices[0, :2], n=3, budget=4)
+
+
+def test_a_model_with_fewer_query_than_document_tokens_searches_every_budget(tmp_path, matrices):
+    """The shipped demo model has 8 query / 16 document meta tokens and budgets up to 16: at budget k
+    a query uses its first min(k, Q) vectors (as trained), so its default budget must not be refused."""
+    searcher = Searcher(filled(tmp_path / "ix", matrices, meta_tokens=(2, M)), warm=False)
+    query = unit(np.random.default_rng(3).standard_normal((2, DIM)))  # (Q=2, D)
+    for budget in BUDGETS:
+        hits = searcher.search_multivector(query, n=3, k=5, budget=budget)
+        scores = maxsim(query[:budget], matrices[:, :budget])  # (B,)
+        assert [h.id for h in hits] == [f"d{i}" for i in np.argsort(-scores)[:5]], budget
+        np.testing.assert_allclose([h.score for h in hits], np.sort(scores)[::-1][:5], atol=1e-4)
+    with pytest.raises(ValueError, match=r"shape \(1, 16\); budget 4 needs \(2\+, 16\)"):
+        searcher.search_multivector(query[:1], n=3, budget=4)
 
 
 def test_encoder_matrices_of_the_wrong_shape_are_refused(tmp_path, matrices):

@@ -76,6 +76,24 @@ def test_markdown_images_in_every_position_and_structure_kept(tmp_path):
     doc.validate()  # every image the reader emits decodes
 
 
+def test_a_note_without_a_title_heading_is_titled_by_its_file_name(tmp_path):
+    """As Obsidian and wikis show it: obsidianmd/obsidian-help's notes have no `# Title`, and their
+    first `## Section` or first sentence made a poor title (`Sync設定` for `Sync設定と選択的同期.md`)."""
+    write(tmp_path / "Sync/Sync設定と選択的同期.md", "Intro sentence.\n\n## Sync設定\n\nbody")
+    write(tmp_path / "アウトゴーイングリンク.md", "アウトゴーイングリンクは、コアプラグインです。")
+    write(tmp_path / "fern.md", "Intro.\n\n# Repot a fern\n\n## Roots")  # an H1 anywhere wins
+    write(tmp_path / "docs/README.md", "Start here\n\n## Install")  # a generic name is no title
+    write(tmp_path / "docs/index.md", "## Overview\n\nbody")
+    docs, _ = read_with_warnings(tmp_path)
+    assert {d.id: d.title for d in docs} == {
+        "Sync/Sync設定と選択的同期.md": "Sync設定と選択的同期",
+        "アウトゴーイングリンク.md": "アウトゴーイングリンク",
+        "fern.md": "Repot a fern",
+        "docs/README.md": "Install",
+        "docs/index.md": "Overview",
+    }
+
+
 def test_folder_order_ids_and_titles_are_stable(tmp_path):
     root = tmp_path / "c"
     write(root / "b.md", "no heading here\nsecond line")
@@ -88,7 +106,7 @@ def test_folder_order_ids_and_titles_are_stable(tmp_path):
     second, _ = read_with_warnings(root)
 
     assert [d.id for d in first] == ["a/page.htm", "a/z.markdown", "b.md"]
-    assert [d.title for d in first] == ["Saved page", "From front matter", "no heading here"]
+    assert [d.title for d in first] == ["Saved page", "From front matter", "b"]
     assert first == second
 
 

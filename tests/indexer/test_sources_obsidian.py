@@ -228,6 +228,19 @@ def test_markdown_links_fall_back_to_obsidian_lookup_only_inside_a_vault(tmp_pat
             assert [(w.reason, w.reference) for w in warned] == [("missing", "Pasted%20image%201.png")]
 
 
+def test_a_note_written_in_obsidian_resolves_markdown_links_as_obsidian_without_its_settings(tmp_path):
+    """Vaults published to git usually leave `.obsidian/` out (obsidianmd/obsidian-help has none): a
+    note that itself uses wiki links was written against Obsidian's "name anywhere" rule."""
+    png(tmp_path / "Attachments/bases-noshadow.png")
+    write(tmp_path / "Bases/紹介.md", "See [[Views]].\n\n![Example base](bases-noshadow.png#interface)")
+    write(tmp_path / "Bases/plain.md", "No wiki links here. ![x](bases-noshadow.png)")
+    docs, warned = read_warnings(tmp_path)
+    by_id = {d.id: d for d in docs}
+    assert shape(by_id["Bases/紹介.md"], tmp_path) == ["T:See Views.", "I:Attachments/bases-noshadow.png"]
+    assert shape(by_id["Bases/plain.md"], tmp_path) == ["T:No wiki links here."]
+    assert [(w.file, w.reason) for w in warned] == [("Bases/plain.md", "missing")]
+
+
 def test_front_matter_tag_and_alias_spellings(tmp_path):
     write(tmp_path / "a.md", "---\ntags: cooking, quick  dinner\nalias: Single alias\n---\nbody #Cooking")
     write(
@@ -248,7 +261,7 @@ def test_front_matter_tag_and_alias_spellings(tmp_path):
         "aliases": ["x", "3"],
         "properties": {"when": "2024-01-02T10:30:00"},
     }
-    assert (by_id["c.md"].text, by_id["c.md"].title) == ("empty front matter", "empty front matter")
+    assert (by_id["c.md"].text, by_id["c.md"].title) == ("empty front matter", "c")  # the file name
 
 
 def test_malformed_front_matter_is_warned_and_the_note_indexed_without_it(tmp_path):

@@ -6,7 +6,7 @@ import os
 import pickle
 
 import pytest
-from source_helpers import png, read_warnings, write
+from source_helpers import png, read_warnings, shape, write
 
 from indexer.sources import CollectionWarning
 from indexer.sources.base import warn
@@ -140,3 +140,21 @@ def test_collection_warning_keeps_its_fields_and_rejects_unknown_reasons():
     )
     with pytest.raises(ValueError, match="unknown reason 'gone'; valid reasons are: missing, remote"):
         CollectionWarning("x", reason="gone")
+
+
+def test_skipped_pictures_are_named_as_written_not_percent_encoded(tmp_path):
+    """markdown-it percent-encodes link targets: a missing `なし.png` was reported as
+    `%E3%81%AA%E3%81%97.png`; a person searches their note for what they wrote."""
+    write(
+        tmp_path / "ノート.md",
+        "a ![x](写真/なし.png) b ![y](<my photo.png>) c ![z](100%25.png) ![w](ok%20it.png)",
+    )
+    png(tmp_path / "ok it.png")
+    [doc], warned = read_warnings(tmp_path)
+    assert shape(doc, tmp_path) == ["T:a b c", "I:ok it.png"]
+    assert [(w.reason, w.reference) for w in warned] == [
+        ("missing", "写真/なし.png"),
+        ("missing", "my photo.png"),
+        ("missing", "100%25.png"),
+    ]
+    assert str(warned[0]) == "ノート.md: image skipped, file not found: 写真/なし.png"
