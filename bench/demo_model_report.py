@@ -53,18 +53,27 @@ def main(argv: list[str] | None = None) -> int:
     path = args.report
     report = json.loads(path.read_text())
     recipe, split = report["recipe"], report["test_split"]
+    vision = report.get("vision_pretraining")
+    tower = (
+        f"SigLIP-384/16 tower {recipe['vision_hidden']}-d x {recipe['vision_layers']} pre-trained on "
+        f"pictures alone ({vision['steps']} steps, `mme_data.demo_vision`) then frozen with its projector"
+        if vision
+        else f"frozen random SigLIP-384/16 tower {recipe['vision_hidden']}-d x {recipe['vision_layers']}"
+    )
+    title_negatives = recipe.get("title_negatives", 0)
+    pool = "the answer's cluster (text twins, picture twin)" + (
+        f" + {title_negatives} same-title tutorial(s) from another cluster" if title_negatives else ""
+    )
     note = (
         f"From-scratch DeepSeek-VL-family model ({recipe['text_hidden']}-d x {recipe['text_layers']} "
-        f"language layers, frozen random SigLIP-384/16 tower {recipe['vision_hidden']}-d x "
-        f"{recipe['vision_layers']}, "
-        f"{report.get('model_bytes', 0) / 1e6:.1f} MB), full fine-tuning with the `mean` strategy over "
-        f"N={','.join(map(str, recipe['ns']))}: {recipe['max_steps']} steps of {recipe['batch_size']} "
-        f"triples (+{recipe['num_negatives']} hard negative(s) each from the answer's own cluster: text "
-        f"twins first, then its picture twin; lr {recipe['learning_rate']}, temperature "
-        f"{recipe.get('temperature', 0.05)}) from {recipe['train_triples']} "
-        "synthetic triples. "
+        f"language layers, {tower}, {report.get('model_bytes', 0) / 1e6:.1f} MB), full fine-tuning of the "
+        f"language model with the `mean` strategy over N={','.join(map(str, recipe['ns']))}: "
+        f"{recipe['max_steps']} steps of {recipe['batch_size']} triples (+{recipe['num_negatives']} hard "
+        f"negative(s) each, drawn from {pool}; lr {recipe['learning_rate']}, temperature "
+        f"{recipe.get('temperature', 0.05)}) from {recipe['train_triples']} synthetic triples. "
         f"Test split: {split['docs']} documents, {split['queries']} queries (seed {split['seed']}), exact "
-        f"ranking, official wikiHow-TIIR metric definitions, percent. Training took "
+        f"ranking, official wikiHow-TIIR metric definitions, percent; `untrained` is the start of the "
+        f"retrieval training{' (after the picture stage)' if vision else ''}. Training took "
         f"{report['training_seconds'] / 60:.1f} min, the whole build {report['total_seconds'] / 60:.1f} min "
         "wall clock on 2 cores shared with other jobs"
     )
@@ -76,6 +85,10 @@ def main(argv: list[str] | None = None) -> int:
     body = note + "\n\n" + table(report)
     if curve:
         body += "\n\nTraining curve (mean loss per window of steps):\n\n" + curve_table(curve)
+    if vision and vision.get("loss_curve"):
+        body += "\n\nPicture pre-training curve (symmetric InfoNCE, mean over N):\n\n" + curve_table(
+            vision["loss_curve"]
+        )
     write_section("Demo model: untrained vs trained at each N", body,
                   command="python -m mme_data.build_demo && python -m bench.demo_model_report")  # fmt: skip
     return 0
