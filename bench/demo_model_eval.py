@@ -20,6 +20,7 @@ from bench.report import write_section
 
 SHUFFLES = ("none", "images", "positions")
 BASELINES = ("bm25", "histogram", "rrf")
+SPLIT_DOCS, SPLIT_QUERIES = 500, 100
 TITLE = "Demo model on held-out synthetic splits: N sweep, shuffle ablations, first hits"
 
 
@@ -31,7 +32,7 @@ def run_seed(model: str, seed: int, work: Path) -> dict:
 
     data = work / f"split{seed}"
     if not (data / "docs.jsonl").is_file():
-        generate(data, SyntheticConfig(docs=500, queries=100, train=0, dev=0, seed=seed))
+        generate(data, SyntheticConfig(docs=SPLIT_DOCS, queries=SPLIT_QUERIES, train=0, dev=0, seed=seed))
     common = {"data": data, "model": model, "device": "cpu", "dtype": "float32"}
     results = reuse(work / f"seed{seed}", model) or evaluate(
         EvalConfig(**common, out=work / f"seed{seed}", ns=(1, 2, 3, 4, 6), baselines=BASELINES)
@@ -41,7 +42,28 @@ def run_seed(model: str, seed: int, work: Path) -> dict:
         EvalConfig(**common, out=work / f"seed{seed}-shuffled", ns=(best["n"],), shuffles=SHUFFLES[1:])
     )
     results["runs"] += [r for r in shuffled["runs"] if r["shuffle"] != "none"]
+    pictures = reuse(work / f"seed{seed}-pictures", model) or evaluate(
+        EvalConfig(**common, out=work / f"seed{seed}-pictures", ns=(best["n"],), views=("images",))
+    )
+    results["runs"] += [r for r in pictures["runs"] if r["view"] == "images"]
     return results
+
+
+def picture_only_table(results: dict[int, dict]) -> str:
+    """Picture-only queries against picture-only documents, beside chance (a random ranking)."""
+    rows = ["| seed | N | R@1 | R@5 | MRR@10 | chance MRR@10 |", "|---|---|---|---|---|---|"]
+    for seed, res in results.items():
+        for r in res["runs"]:
+            if r["system"] == "MME" and r.get("view") == "images":
+                chance = (
+                    sum(1 / rank for rank in range(1, 11)) / SPLIT_DOCS
+                )  # one relevant document, random order
+                m = r["metrics"]
+                rows.append(
+                    f"| {seed} | {r['n']} | {100 * m['R@1']:.1f} | {100 * m['R@5']:.1f} | "
+                    f"{100 * m['MRR@10']:.1f} | {100 * chance:.1f} |"
+                )
+    return "\n".join(rows)
 
 
 def reuse(out: Path, model: str) -> dict | None:
@@ -58,7 +80,9 @@ def mrr_table(results: dict[int, dict]) -> str:
     rows = ["| seed | system | shuffle | " + " | ".join(f"N={n}" for n in ns) + " | best |"]
     rows.append("|---|---|---|" + "---|" * (len(ns) + 1))
     for seed, res in results.items():
-        model = [r for r in res["runs"] if r["system"] == "MME"]
+        model = [
+            r for r in res["runs"] if r["system"] == "MME" and r.get("view", "interleaved") == "interleaved"
+        ]
         for shuffle in SHUFFLES:
             by_n = {r["n"]: 100 * r["metrics"]["MRR@10"] for r in model if r["shuffle"] == shuffle}
             cells = " | ".join(f"{by_n[n]:.1f}" if n in by_n else "–" for n in ns)
@@ -80,7 +104,7 @@ def first_hit_table(results: dict[int, dict]) -> str:
     ]
     for seed, res in results.items():
         for r in res["runs"]:
-            if r.get("top1"):
+            if r.get("top1") and r.get("view", "interleaved") == "interleaved":
                 n = "–" if r["n"] is None else r["n"]
                 cells = " | ".join(f"{100 * r['top1'][k]:.0f}" for k in kinds)
                 rows.append(f"| {seed} | {r['system']} | {r['shuffle']} | {n} | {cells} |")
@@ -108,6 +132,8 @@ def main(argv: list[str] | None = None) -> int:
         + mrr_table(results)
         + "\n\nWhere the first hit lands (percent of queries):\n\n"
         + first_hit_table(results)
+        + "\n\nPicture-only queries (each query's pictures alone, no text) against the documents' pictures "
+        "alone, at the best N:\n\n" + picture_only_table(results)
     )
     command = f"nice -n 10 python -m bench.demo_model_eval --model {args.model} --seeds {args.seeds}"
     write_section(TITLE, body, command=command)
