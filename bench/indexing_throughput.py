@@ -124,7 +124,7 @@ def child(spec: dict) -> dict:
     from indexer.build import build_index
     from mme_core import MMEEncoder
 
-    encoder = MMEEncoder.from_pretrained(str(ROOT / "demo" / "model"), device="cpu", dtype="float32")
+    encoder = MMEEncoder.from_pretrained(spec["model"], device="cpu", dtype="float32")
     runs = []
     names = ["first build"] if spec["first_only"] else ["first build", "unchanged re-run", "10 % edited"]
     for name in names:
@@ -158,6 +158,7 @@ def run_child(folder: Path, index: Path, ns, threads: int, code: Path = ROOT, fi
         "ns": list(ns),
         "threads": threads,
         "first_only": first_only,
+        "model": str(code / "demo" / "model"),  # each tree with its own demo model (tokenizer included)
     }
     env = dict(os.environ, PYTHONPATH=str(code), HF_HUB_OFFLINE="1", TOKENIZERS_PARALLELISM="false")
     script = Path(__file__).resolve()
