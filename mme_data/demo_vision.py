@@ -3,7 +3,7 @@
 Real MME starts from a vision tower that was pre-trained contrastively (SigLIP, CLIP): its pooled
 tokens already tell pictures apart. The demo's tower starts random, and the retrieval loss alone
 reaches it only through the language model: after 300 steps a jittered step picture still finds
-its own spec among 150 canonical ones only 30-84 % of the time (N = 1-6; `bench.demo_vision_probe`).
+its own spec among 150 canonical ones only 28-84 % of the time (N = 1-6; `bench.demo_vision_probe`).
 This stage gives the demo what a real checkpoint brings: the tower and projector learn, with a
 symmetric InfoNCE at every N, that a freshly jittered rendering (what a query shows) and the
 canonical rendering (what a document shows) of one spec are the same picture and that specs
@@ -31,9 +31,8 @@ from mme_data.synthetic.drawing import ImageSpec, random_spec, render
 from mme_data.synthetic.vocabulary import COLOURS, COUNTS, SHAPES
 
 NS = (1, 2, 3, 4, 6)
-REPORT = (
-    "vision_pretraining.json"  # beside the checkpoint: what this stage did (build_demo's report reads it)
-)
+# Written beside the checkpoint: what this stage did (build_demo's report reads it).
+REPORT = "vision_pretraining.json"
 
 
 def spec_group(rng: random.Random, size: int) -> list[ImageSpec]:
