@@ -1,6 +1,6 @@
 """Rebuild the shipped demo: a small DeepSeek-VL-family model trained from scratch, plus a collection.
 
-    python -m mme_data.build_demo                 # writes demo/model and demo/collection (~35 min, 2 cores)
+    python -m mme_data.build_demo                 # writes demo/model and demo/collection (~15 min, 2 cores)
     python -m mme_data.build_demo --pilot         # a few minutes: same path, small sizes, no demo/ write
 
 Steps: generate the synthetic benchmark (train triples + a test split); build a random-weight
