@@ -4,13 +4,11 @@
     hits = searcher.search(query, cascade=Cascade(full_top=3))                        # query embedded
 
 `search_cascade` runs the stages over stored N for a query already embedded (benchmarks, tools);
-`cascade_query` embeds the query at every N the cascade needs in one vision pass, then adds the
-optional full-token stage (`indexer.full_stage`).
+`cascade_vectors` embeds a query at every N the cascade needs in one vision pass, and
+`full_token_stage` adds the optional last stage (`indexer.full_stage`).
 """
 
 from __future__ import annotations
-
-from dataclasses import replace
 
 import numpy as np
 
@@ -21,23 +19,27 @@ from indexer.schema import granularity_label, row_to_doc, vector_column
 from mme_core.documents import InterleavedDoc
 
 
-def cascade_query(searcher, query: InterleavedDoc, k: int, cascade: Cascade, filters: Filters) -> list[Hit]:
-    """Top-k of the whole cascade for `query` (already checked at the cascade's first N)."""
-    from indexer.full_stage import rescore_at_full  # reads collections: imported only when needed
-
+def cascade_vectors(searcher, query: InterleavedDoc, cascade: Cascade) -> dict:
+    """{n: (dim,)} query vectors at every N the cascade needs (plus "full" for its full-token stage),
+    in one vision pass; the query was already checked at the cascade's first N."""
     encoder = searcher.encoder
     ns = cascade.query_ns(searcher.ns)
-    for n in ns[1:]:  # the first N was checked by the caller
+    for n in ns[1:]:
         check_query_tokens(encoder, query, n)
     if cascade.full_top:
         check_query_tokens(encoder, query, "full")
     full = ("full",) if cascade.full_top and "full" not in ns else ()
-    vectors = encoder.encode_all([query], (*ns, *full), prompt_name="query")  # one vision pass
-    vectors = {n: v[0] for n, v in vectors.items()}  # {n: (dim,)}
-    hits = search_cascade(searcher, {n: vectors[n] for n in ns}, k, replace(cascade, full_top=0), filters)
+    vectors = encoder.encode_all([query], (*ns, *full), prompt_name="query")
+    return {n: v[0] for n, v in vectors.items()}
+
+
+def full_token_stage(searcher, vectors: dict, hits: list[Hit], cascade: Cascade) -> list[Hit]:
+    """The cascade's last stage: its best `full_top` hits re-encoded at full tokens (none: as is)."""
     if not cascade.full_top:
         return hits
-    return rescore_at_full(searcher.index, encoder, vectors["full"], hits, cascade.full_top)
+    from indexer.full_stage import rescore_at_full  # reads collections: imported only when needed
+
+    return rescore_at_full(searcher.index, searcher.encoder, vectors["full"], hits, cascade.full_top)
 
 
 def search_cascade(

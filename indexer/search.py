@@ -32,7 +32,7 @@ from lancedb.rerankers import RRFReranker
 
 from indexer.ann import AnnConfig, indexed_columns, vector_query
 from indexer.cascade import Cascade, resolve_cascade
-from indexer.cascade_search import cascade_query
+from indexer.cascade_search import cascade_vectors, full_token_stage, search_cascade
 from indexer.hits import PARTS_PER_NOTE, RESULT_COLUMNS, Filters, Hit, as_filters, best_part_per_note, check_k
 from indexer.keyword import FTS_COLUMN, ensure_keyword_index, has_keyword_index, keyword_text, query_terms
 from indexer.multivector import (
@@ -209,22 +209,23 @@ class Searcher:
         """
         check_k(k)
         filters = as_filters(filters, filter_fields)
+        ranked, finish = self._ranking(query, n, filters, mode, vectors, budget, on_query_vector, cascade)
         fetch = k * PARTS_PER_NOTE
         while True:  # a long note's parts can fill a ranking: fetch deeper until k notes are found
-            hits = self._part_hits(query, n, fetch, filters, mode, vectors, budget, on_query_vector, cascade)
+            hits = ranked(fetch)
             notes = best_part_per_note(hits, k)
             if len(notes) == k or len(hits) < fetch:
-                return notes
+                return finish(notes)
             fetch *= PARTS_PER_NOTE
 
-    def _part_hits(self, query, n, k, filters, mode, vectors, budget, on_query_vector, cascade) -> list[Hit]:
-        """The top-k parts (a long note may appear as several); `search` keeps each note's best."""
+    def _ranking(self, query, n, filters, mode, vectors, budget, on_query_vector, cascade):
+        """Check the query and embed it once; -> (depth -> the top `depth` parts, a last step on the
+        notes kept: the cascade's full-token stage, else nothing)."""
         if not isinstance(query, InterleavedDoc):
             raise ValueError(f"query must be an InterleavedDoc, got {type(query).__name__}")
         cascade = self.check_cascade(cascade, mode, vectors, budget)
         mode = "semantic" if cascade else self.check_mode(mode)
         n = cascade.first_n if cascade else self.check_n(n)
-        check_k(k)
         if budget is not None and vectors != "single":
             budget, vectors = check_budget(budget, self.index.meta), MULTI  # a budget means multi-vector
         vectors = check_vectors(vectors, self.index.meta)
@@ -234,30 +235,45 @@ class Searcher:
             raise ValueError(f"budget {budget!r} applies only to multi-vector search (vectors='multi')")
         words = keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])
         terms = tuple(query_terms(words))
+        as_is = lambda hits: hits  # noqa: E731
         if mode == "keyword" and words:
-            return self._hits(self._keyword_rows(words, k, filters), "keyword", terms)
+            return lambda depth: self._hits(
+                self._keyword_rows(words, depth, filters), "keyword", terms
+            ), as_is
         if self.encoder is None:
             raise ValueError("this Searcher was opened without an encoder; use search_vector")
         check_query_tokens(self.encoder, query, n)  # refuses, never truncates (see indexer.query)
         if cascade:
-            return [replace(hit, terms=terms) for hit in cascade_query(self, query, k, cascade, filters)]
+            query_vectors = cascade_vectors(self, query, cascade)
+            stored = {m: query_vectors[m] for m in cascade.query_ns(self.ns)}
+            return (
+                lambda depth: [
+                    replace(hit, terms=terms)
+                    for hit in search_cascade(self, stored, depth, replace(cascade, full_top=0), filters)
+                ],
+                lambda notes: full_token_stage(self, query_vectors, notes, cascade),
+            )
         if vectors == MULTI:
             vector = self.encoder.encode_multi([query], n=n, prompt_name="query")[0]  # (M, dim)
-            semantic_hits = lambda: self.search_multivector(vector, n, k, budget, filters)  # noqa: E731
+            semantic_hits = lambda depth: self.search_multivector(vector, n, depth, budget, filters)  # noqa: E731
             semantic_rows = lambda depth: self._multi_rows(vector, n, depth, budget, filters)  # noqa: E731
         else:
             vector = self.encoder.encode([query], n=n, prompt_name="query")[0]  # (dim,)
             if on_query_vector is not None:
                 on_query_vector(vector)
-            semantic_hits = lambda: self.search_vector(vector, n, k, filters)  # noqa: E731
+            semantic_hits = lambda depth: self.search_vector(vector, n, depth, filters)  # noqa: E731
             semantic_rows = lambda depth: self.vector_rows(vector, n, depth, filters)  # noqa: E731
         if mode == "semantic" or not words:
-            return [replace(hit, terms=terms) for hit in semantic_hits()]
-        depth = max(k, HYBRID_DEPTH)
-        semantic = semantic_rows(depth)
-        keyword = self._keyword_rows(words, depth, filters)
-        fused = RRFReranker(return_score="relevance").rerank_hybrid(words, semantic, keyword)
-        return self._hits(fused.slice(0, k), "hybrid", terms)
+            return lambda depth: [replace(hit, terms=terms) for hit in semantic_hits(depth)], as_is
+
+        def hybrid(depth: int) -> list[Hit]:
+            fused_depth = max(depth, HYBRID_DEPTH)
+            semantic = semantic_rows(fused_depth)
+            keyword = self._keyword_rows(words, fused_depth, filters)
+            fused = RRFReranker(return_score="relevance").rerank_hybrid(words, semantic, keyword)
+            return self._hits(fused.slice(0, depth), "hybrid", terms)
+
+        return hybrid, as_is
 
     def check_cascade(self, cascade, mode, vectors, budget) -> Cascade | None:
         """The cascade resolved against this index, or a refusal before any work is done."""

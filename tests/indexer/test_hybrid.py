@@ -137,3 +137,24 @@ def test_a_long_note_is_one_result_shown_by_its_best_part(tiny_dsvl, tmp_path, m
     hits = searcher.search(text_query("同期 手順"), k=4, mode=mode)
     assert len({h.id for h in hits}) == len(hits) == 4
     assert [h.rank for h in hits] == [1, 2, 3, 4]
+
+
+@pytest.mark.parametrize("mode", ["semantic", "hybrid"])
+def test_fetching_deeper_for_whole_notes_embeds_the_query_once(tiny_dsvl, tmp_path, monkeypatch, mode):
+    """Fewer notes than k: the ranking is fetched deeper (k*4 parts, then k*16), the query embedded once."""
+    folder = tmp_path / "sync"
+    folder.mkdir()
+    steps = "\n\n".join(f"## 同期 {i}\n\n" + "リモート保管庫を同期する手順です。" * 20 for i in range(16))
+    (folder / "long.md").write_text(f"# 同期の設定\n\n{steps}\n", encoding="utf-8")
+    (folder / "short.md").write_text("# メモ\n\n同期について一言。\n", encoding="utf-8")
+    build_index(folder, tmp_path / "idx", tiny_dsvl, budget=300, **FAST)
+    searcher = Searcher.open(tmp_path / "idx", tiny_dsvl)
+    assert searcher.index.table.count_rows() > 3 * 4  # more parts than the first fetch for k=3
+    calls = []
+    encode = type(tiny_dsvl).encode  # patched on the class: an instance patch would outlive the test
+    monkeypatch.setattr(
+        type(tiny_dsvl), "encode", lambda self, *a, **kw: calls.append(1) or encode(self, *a, **kw)
+    )
+    hits = searcher.search(text_query("同期 手順"), k=3, mode=mode)
+    assert sorted(h.id for h in hits) == ["sync/long.md", "sync/short.md"]
+    assert len(calls) == 1
