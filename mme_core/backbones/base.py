@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from functools import lru_cache
 
 import torch
 from PIL import Image
@@ -49,6 +50,9 @@ class Backbone(ABC):
         self.image_processor = image_processor
         self.prompts = {**self.default_prompts, **(prompts or {})}
         self._prefixes: dict[str, list[int]] = {}
+        # Encoding asks for the same text segment's ids again and again (its length for every N, then
+        # its ids for every N's row): tokenize each distinct text once. The tokenizer is fixed.
+        self._cached_ids = lru_cache(maxsize=2048)(self._tokenize_text)
         self.image_token_id = int(model.config.image_token_id)
         pad = tokenizer.pad_token_id if tokenizer.pad_token_id is not None else tokenizer.eos_token_id
         self.pad_token_id = int(pad)
@@ -109,7 +113,10 @@ class Backbone(ABC):
         return [], []
 
     def text_ids(self, text: str) -> list[int]:
-        return self.tokenizer(text, add_special_tokens=False)["input_ids"]
+        return list(self._cached_ids(text))
+
+    def _tokenize_text(self, text: str) -> tuple[int, ...]:
+        return tuple(self.tokenizer(text, add_special_tokens=False)["input_ids"])
 
     # --- batching -------------------------------------------------------------------------------
 

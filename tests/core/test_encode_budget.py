@@ -193,3 +193,32 @@ def test_n_with_the_same_tokens_share_one_language_model_row(tiny_dsvl, notes, s
     for n in NS:
         assert np.abs(out[n][0] - alone).max() <= 1e-5
     assert np.abs(out[1][1] - out[6][1]).max() > 1e-3  # different pooled pictures, different vectors
+
+
+def test_each_distinct_text_is_tokenized_once(tiny_dsvl, notes, monkeypatch):
+    """Lengths for every N and every N's row reuse one tokenization per distinct text segment."""
+    seen: list[str] = []
+    tokenizer = tiny_dsvl.backbone.tokenizer
+
+    class Counting:
+        def __getattr__(self, name):
+            return getattr(tokenizer, name)
+
+        def __call__(self, text, **kwargs):
+            seen.append(text)
+            return tokenizer(text, **kwargs)
+
+    monkeypatch.setattr(tiny_dsvl.backbone, "tokenizer", Counting())
+    tiny_dsvl.backbone._cached_ids.cache_clear()
+    fresh = [
+        InterleavedDoc((TextSegment(f"{doc.segments[0].text} (run {id(seen)})"),) + doc.segments[1:], id=doc.id)
+        for doc in notes
+    ]  # texts this process has not tokenized before
+    out = tiny_dsvl.encode_all(fresh, NS)
+    texts = {seg.text for doc in fresh for seg in doc.segments if isinstance(seg, TextSegment)}
+    assert sorted(seen) == sorted(texts)  # each once, although every note has len(NS) rows
+    monkeypatch.undo()
+    tiny_dsvl.backbone._cached_ids.cache_clear()
+    again = tiny_dsvl.encode_all(fresh, NS)
+    for n in NS:
+        assert np.abs(out[n] - again[n]).max() <= 1e-6  # same ids as a cold tokenizer gives
