@@ -17,14 +17,23 @@ caller named it, never a buffer's repr or a temporary path.
 from __future__ import annotations
 
 import io
-import warnings
-from collections.abc import Callable
+import os
+from collections import deque
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+from functools import lru_cache
+from typing import TypeVar
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 # PIL's own default (~89 Mpx) guards against decompression bombs; we keep a stricter, explicit cap
 # so that a 20000x20000 image is refused before any pixel is decoded.
 MAX_IMAGE_PIXELS = 64_000_000
+# Decodes run at once by `decode_all` (threads; Pillow releases the GIL while decoding).
+DECODE_WORKERS = max(1, min(4, os.cpu_count() or 1))
+_POOLS: dict[int, ThreadPoolExecutor] = {}
+T = TypeVar("T")
+JPEG_TAIL = 4096  # bytes at a JPEG file's end searched for its end-of-image marker
 # part of a vision cache key: bump on change
 DECODE_RECIPE = "upright|on-white|draft-or-reduce|bicubic-to-fit|v2"
 RESAMPLE = Image.Resampling.BICUBIC  # DeepSeek-VL's and Qwen2-VL's image processors both use bicubic
@@ -35,36 +44,61 @@ FitSize = Callable[[tuple[int, int]], "tuple[int, int] | None"]
 
 
 def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -> Image.Image:
-    """Upright RGB image from encoded bytes, at `fit(upright size)` when given (see module doc)."""
+    """Upright RGB image from encoded bytes, at `fit(upright size)` when given (see module doc).
+    Safe to call from several threads at once (decoders release the GIL: `decode_all` uses that)."""
     if not data:
         raise ValueError(f"image is empty (0 bytes): {name}")
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(io.BytesIO(data))
-            check_pixels(image.size, name)
-            sideways = _orientation(image) in _SIDEWAYS
-            upright = image.size[::-1] if sideways else image.size
-            target = fit(upright) if fit is not None else None
-            if target is not None and target[0] < upright[0] and target[1] < upright[1]:
-                image.draft("RGB", target[::-1] if sideways else target)  # JPEG only; a no-op otherwise
-            image.load()
+        image = _open(data, name)
+        orientation = _orientation(image)
+        sideways = orientation in _SIDEWAYS
+        upright = image.size[::-1] if sideways else image.size
+        target = fit(upright) if fit is not None else None
+        if target is not None and target[0] < upright[0] and target[1] < upright[1]:
+            image.draft("RGB", target[::-1] if sideways else target)  # JPEG only; a no-op otherwise
+        image.load()
     except ValueError:
         raise
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as err:
-        size = header_size(data)
-        raise ValueError(_too_large(name, size) if size else f"image too large: {name}") from err
     except UnidentifiedImageError as err:  # its text holds the buffer's repr: never shown
         raise ValueError(f"unreadable image: {name} (cannot identify image file)") from err
     except (OSError, SyntaxError, EOFError) as err:  # truncated or corrupt data
         raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
-    image = _on_white(_upright(image))
+    image = _on_white(_upright(image, orientation))
     if target is not None and image.size != tuple(target):
         factor = min(image.width // target[0], image.height // target[1])
         if factor >= 2:
             image = image.reduce(factor)  # box filter, cheap: the resize below does the fine work
         image = image.resize(target, RESAMPLE)
     return image
+
+
+def decode_all(items: Iterable[T], decode: Callable[[T], Image.Image], workers: int | None = None):
+    """`decode(item)` for each item, in order, with up to `workers` decodes running at once in
+    threads (Pillow's decoders release the GIL, so a 2-core machine decodes two photos at a time).
+    At most `workers` decoded images wait beyond the one being consumed, so memory stays bounded;
+    the first failure is raised where its item comes, as a plain loop would raise it."""
+    workers = workers or DECODE_WORKERS
+    items = iter(items)
+    if workers <= 1:
+        yield from map(decode, items)
+        return
+    pending: deque = deque()
+    try:
+        for item in items:
+            pending.append(_pool(workers).submit(decode, item))
+            if len(pending) > workers:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()
+    finally:
+        for future in pending:  # a failure or an abandoned generator: drop what is not started
+            future.cancel()
+
+
+def _pool(workers: int) -> ThreadPoolExecutor:
+    if workers not in _POOLS:
+        _POOLS[workers] = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="mme-decode")
+    return _POOLS[workers]
 
 
 def fit_within(max_side: int) -> FitSize:
@@ -78,44 +112,105 @@ def fit_within(max_side: int) -> FitSize:
 
 
 def upright_size(data_or_path, name: str) -> tuple[int, int]:
-    """(width, height) as displayed (EXIF orientation applied), from the header alone."""
-    source = io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path
+    """(width, height) as displayed (EXIF orientation applied), from the header alone. For a path,
+    remembered by the file's size and mtime: the reader, the splitter and the encoder all ask."""
+    if isinstance(data_or_path, bytes):
+        return _upright_size(data_or_path, name)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(source) as image:
-                size, sideways = image.size, _orientation(image) in _SIDEWAYS
-    except Image.DecompressionBombError as err:
-        found = header_size(data_or_path)
-        raise ValueError(_too_large(name, found) if found else f"image too large: {name}") from err
+        stat = os.stat(data_or_path)
+    except OSError:
+        return _upright_size(data_or_path, name)  # raises the reader's own "cannot read" error
+    return _upright_size_of_file(str(data_or_path), stat.st_size, stat.st_mtime_ns, name)
+
+
+@lru_cache(maxsize=65536)
+def _upright_size_of_file(path: str, size: int, mtime_ns: int, name: str) -> tuple[int, int]:
+    return _upright_size(path, name)
+
+
+def _upright_size(data_or_path, name: str) -> tuple[int, int]:
+    try:
+        with _open(data_or_path, name) as image:
+            size, sideways = image.size, _orientation(image) in _SIDEWAYS
     except UnidentifiedImageError as err:
         raise ValueError(f"unreadable image: {name} (cannot identify image file)") from err
     except (OSError, SyntaxError, EOFError) as err:
         raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
-    check_pixels(size, name)
     return (size[1], size[0]) if sideways else size
 
 
 def check_image(path: str, name: str) -> tuple[int, int]:
     """Upright (width, height) of a picture whose data reads through, without a full-size decode.
 
-    For readers that vet a collection's pictures before indexing: a JPEG is decoded at 1/8 scale in
-    the DCT domain (every entropy-coded byte is still parsed, so truncation shows), a PNG's chunks
-    are checked against their CRCs (`verify`), other formats are decoded. Errors as `decode_image`.
+    For readers that vet a collection's pictures before indexing: a JPEG whose last bytes hold its
+    end-of-image marker is complete (truncation, the usual damage of a copied or downloaded photo,
+    takes the marker with it; the marker cannot occur inside entropy-coded data), else it is decoded
+    at 1/8 scale in the DCT domain (every entropy-coded byte parsed, so truncation shows); a PNG's
+    chunks are checked against their CRCs (`verify`); other formats are decoded. Damage the check
+    lets through surfaces when the picture is decoded for the model, and its note is reported then.
+    Errors as `decode_image`; safe in threads, as it.
     """
     size = upright_size(path, name)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(path) as image:
-                if image.format == "PNG":
-                    image.verify()
-                else:
-                    image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
-                    image.load()
-    except (OSError, SyntaxError, EOFError, ValueError) as err:
+        with _open(path, name) as image:
+            if image.format == "JPEG" and _ends_complete(path):
+                return size  # decoding it here would cost as much as decoding it for the model
+            if image.format == "PNG":
+                image.verify()
+            else:
+                image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
+                image.load()
+    except ValueError:
+        raise
+    except (OSError, SyntaxError, EOFError) as err:
         raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
     return size
+
+
+def _ends_complete(path: str) -> bool:
+    """Whether a JPEG file's last 4 KB, past the start of its image data, hold an end-of-image
+    marker (phones and editors may append bytes or a trailer after it; a marker further back is
+    checked the slow way). Searching only past the scan start keeps an EXIF thumbnail's marker
+    from vouching for a file cut short soon after it."""
+    with open(path, "rb") as stream:
+        scan = _scan_start(stream)
+        if scan is None:
+            return False
+        stream.seek(max(scan, os.fstat(stream.fileno()).st_size - JPEG_TAIL))
+        return b"\xff\xd9" in stream.read()
+
+
+def _scan_start(stream) -> int | None:
+    """Offset of a JPEG's entropy-coded data: its segments walked by their lengths from the start
+    of image to the first start-of-scan marker (APP segments, thumbnails inside, skipped whole)."""
+    stream.seek(2)
+    while True:
+        marker = stream.read(2)
+        while len(marker) == 2 and marker == b"\xff\xff":  # fill bytes before a marker
+            marker = marker[1:] + stream.read(1)
+        if len(marker) < 2 or marker[0] != 0xFF:
+            return None
+        if marker[1] == 0xDA:
+            return stream.tell()
+        length = stream.read(2)
+        if len(length) < 2:
+            return None
+        stream.seek(int.from_bytes(length, "big") - 2, os.SEEK_CUR)
+
+
+def _open(data_or_path, name: str) -> Image.Image:
+    """`Image.open` with our pixel cap checked on the header first, so that Pillow's own
+    decompression-bomb check never fires below it; no warnings filter is touched (filters are
+    process-wide, and decoding runs in threads)."""
+    found = header_size(data_or_path)
+    if found is not None:
+        check_pixels(found, name)
+    try:
+        image = Image.open(io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path)
+    except Image.DecompressionBombError as err:
+        raise ValueError(_too_large(name, found) if found else f"image too large: {name}") from err
+    check_pixels(image.size, name)
+    return image
 
 
 def check_pixels(size: tuple[int, int], name: str) -> None:
@@ -141,10 +236,10 @@ def header_size(data_or_path) -> tuple[int, int] | None:
         prefix = stream.read(16)
         for format_id in Image.ID:
             factory, accept = Image.OPEN[format_id]
-            if accept is not None and not accept(prefix):
-                continue
             stream.seek(0)
             try:
+                if accept is not None and not accept(prefix):
+                    continue
                 return tuple(factory(stream, "").size)
             except Exception:  # noqa: BLE001, S112 - this plugin does not read it: try the next one
                 continue
@@ -172,8 +267,8 @@ def _on_white(image: Image.Image) -> Image.Image:
     return image.convert("RGB")
 
 
-def _upright(image: Image.Image) -> Image.Image:
-    if _orientation(image) == 1:
+def _upright(image: Image.Image, orientation: int) -> Image.Image:
+    if orientation == 1:
         return image
     try:
         return ImageOps.exif_transpose(image)

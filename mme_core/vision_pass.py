@@ -19,7 +19,7 @@ from PIL import Image
 from .backbones import Backbone
 from .batching import EncodeBudget, EncodeStats
 from .documents import ImageSegment, InterleavedDoc
-from .images import decode_image
+from .images import decode_all, decode_image
 from .pooling import Granularity, pool_grids
 from .vision_cache import PooledTokens, VisionCache, VisionKey, covers
 
@@ -43,6 +43,7 @@ class VisionPass:
 
     def fill(self, images: Sequence[ImageSegment], docs: Sequence[InterleavedDoc]) -> None:
         """Make sure every image in `images` has pooled tokens; `docs` name an image's owner in errors."""
+        misses: list[tuple[ImageSegment, VisionKey | None]] = []
         for segment in dict.fromkeys(images):
             if segment.path in self.tokens or any(path == segment.path for path, *_ in self._queue):
                 continue
@@ -54,7 +55,11 @@ class VisionPass:
                     self.tokens[segment.path] = {n: self._tensor(cached[n]) for n in self.ns}
                     self.stats.cache_hits += 1
                     continue
-            image = _decode(segment, self.backbone, docs)
+            misses.append((segment, key))
+        # Decoded a few at a time in threads, in order: the vision tower runs on what is queued
+        # while the next pictures decode.
+        decoded = decode_all((segment for segment, _ in misses), lambda seg: _decode(seg, self.backbone, docs))
+        for (segment, key), image in zip(misses, decoded, strict=True):
             self.stats.decoded_images += 1
             grid_h, grid_w = self.backbone.grid_shape(image.size)
             self._enqueue(segment.path, image, key, grid_h * grid_w)

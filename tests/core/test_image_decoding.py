@@ -184,3 +184,97 @@ def test_transparent_pictures_are_seen_on_white_without_a_warning(mode, recwarn)
     assert (decoded[:, 40:] == 255).all()  # the transparent half reads white
     assert decoded[:, :20].mean() < 200  # the opaque half keeps its colour
     assert not [w for w in recwarn if "Transparency" in str(w.message)]
+
+
+def test_decode_all_keeps_order_overlaps_and_bounds_what_waits():
+    import threading
+    import time
+
+    from mme_core.images import decode_all
+
+    lock, state = threading.Lock(), {"running": 0, "most": 0, "started": 0}
+    consumed = []
+
+    def decode(k):
+        with lock:
+            state["running"] += 1
+            state["started"] += 1
+            state["most"] = max(state["most"], state["running"])
+        time.sleep(0.02)
+        with lock:
+            state["running"] -= 1
+        return k
+
+    for k in decode_all(range(12), decode, workers=2):
+        consumed.append(k)
+        assert state["started"] <= k + 1 + 2  # never more than `workers` decoded ahead of the reader
+    assert consumed == list(range(12))
+    assert state["most"] == 2  # two decodes really ran at once
+
+
+def test_decode_all_raises_the_first_failure_in_order():
+    from mme_core.images import decode_all
+
+    def decode(k):
+        if k == 3:
+            raise ValueError("corrupt or truncated image: steps/3.jpg")
+        return k
+
+    got = []
+    with pytest.raises(ValueError, match="steps/3.jpg"):
+        for k in decode_all(range(8), decode, workers=2):
+            got.append(k)
+    assert got == [0, 1, 2]
+
+
+def test_header_sizes_are_remembered_until_the_file_changes(tmp_path):
+    import os
+
+    path = tmp_path / "step.png"
+    Image.new("RGB", (100, 80), "red").save(path)
+    assert upright_size(str(path), "step.png") == (100, 80)
+    Image.new("RGB", (50, 40), "blue").save(path)
+    os.utime(path, ns=(1, 1))  # a new mtime even on a coarse clock
+    assert upright_size(str(path), "step.png") == (50, 40)
+
+
+def _jpeg_with_thumbnail(size=(640, 480)) -> bytes:
+    """A photo-like JPEG whose EXIF block carries a JPEG thumbnail (with its own end marker)."""
+    thumb = io.BytesIO()
+    photo((160, 120), seed=3).save(thumb, format="JPEG")
+    exif = Image.Exif()
+    exif[0x0112] = 1
+    ifd1 = exif.get_ifd(0x8769)  # make the block non-trivial
+    ifd1[0x9003] = "2026:12:01 10:00:00"
+    out = io.BytesIO()
+    photo(size, seed=4).save(out, format="JPEG", exif=exif.tobytes(), quality=90)
+    data = out.getvalue()
+    # Splice the thumbnail into an APP segment right after SOI, as cameras store theirs.
+    segment = b"\xff\xe2" + (len(thumb.getvalue()) + 2).to_bytes(2, "big") + thumb.getvalue()
+    return data[:2] + segment + data[2:]
+
+
+def test_jpeg_check_trusts_a_complete_file_and_catches_a_cut_one(tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    from mme_core.images import check_image
+
+    loads = []
+    real_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: loads.append(1) or real_load(self))
+    data = _jpeg_with_thumbnail()
+    complete = tmp_path / "complete.jpg"
+    complete.write_bytes(data + b"\xd3\x7e\xc3\x65\x00\x00\x00\x00")  # a trailer after the end marker
+    assert check_image(str(complete), "photos/complete.jpg") == (640, 480)
+    assert loads == []  # trusted from its end marker: no decode
+    assert decode_image(complete.read_bytes(), "photos/complete.jpg").size == (640, 480)  # and it decodes
+
+    from mme_core.images import _scan_start
+
+    scan = _scan_start(io.BytesIO(data))
+    assert data.index(b"\xff\xd9") + 4096 > scan + 1000  # the thumbnail's end marker, in the last 4 KB
+    for cut in (scan + 1000, len(data) * 2 // 3, len(data) - 40):
+        short = tmp_path / f"cut{cut}.jpg"
+        short.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match=r"corrupt or truncated image: photos/cut\.jpg"):
+            check_image(str(short), "photos/cut.jpg")
