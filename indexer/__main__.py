@@ -116,7 +116,10 @@ def make_parser() -> argparse.ArgumentParser:
     search = command("search", "search with an interleaved query")
     search.add_argument("--text", dest="segments", action=AppendSegment, const="text", metavar="TEXT")
     search.add_argument("--image", dest="segments", action=AppendSegment, const="image", metavar="PATH")
-    search.add_argument("--n", default="3", help="granularity N to search at (one the index stores)")
+    search.add_argument(
+        "--n", help="granularity N to search at, one the index stores (default: the N the model's own "
+        "training report measured best, else 3)"
+    )
     search.add_argument(
         "--mode",
         choices=("keyword", "semantic", "hybrid"),
@@ -242,7 +245,7 @@ def cmd_search(args) -> int:
     if not args.segments:
         raise UsageError("empty query: give at least one --text or --image (in the order they should appear)")
     from indexer.query import QueryTooLongError, clean_query_text
-    from indexer.search import Filters, Searcher
+    from indexer.search import Filters, Searcher, preferred_n
     from mme_core import ImageSegment, InterleavedDoc, TextSegment, check_granularity
 
     segments, removed = [], 0
@@ -259,12 +262,17 @@ def cmd_search(args) -> int:
             raise FileNotFoundError(f"image not found: {value}")
         else:
             segments.append(ImageSegment(str(Path(value).expanduser().resolve())))
+    index = None
     try:
         query = InterleavedDoc(tuple(segments))
-        n = check_granularity(args.n)
+        if args.n is not None:
+            n = check_granularity(args.n)
+        else:
+            index = existing_index(args.index)
+            n = preferred_n(args.model or index.meta.model_id, index.meta.ns)
     except ValueError as err:
         raise UsageError(str(err)) from err
-    index = existing_index(args.index)
+    index = index or existing_index(args.index)
     if n not in index.meta.ns:
         stored = ", ".join(map(str, index.meta.ns))
         raise UsageError(f"N={n} is not stored in {args.index}; stored N: {stored}")

@@ -47,7 +47,7 @@ from indexer.query import check_query_tokens
 from indexer.schema import granularity_label, row_to_doc, vector_column
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc, TextSegment
-from mme_core.pooling import check_granularity
+from mme_core.pooling import Granularity, check_granularity
 
 MODES = ("keyword", "semantic", "hybrid")
 HYBRID_DEPTH = 50  # each ranking fused by RRF contributes its top max(k, HYBRID_DEPTH)
@@ -61,6 +61,21 @@ def synthetic_world_model(model_id: str) -> bool:
         return report.is_file() and "recipe" in json.loads(report.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return False
+
+
+def preferred_n(model_id: str, ns) -> Granularity:
+    """The N a search starts at when the person has not chosen: among the stored `ns`, the one
+    where the model's own training report (written beside the weights by `mme_data.build_demo`)
+    measured the best MRR@10; else 3 when stored; else the first stored N."""
+    report = Path(model_id) / "training_report.json"
+    try:
+        trained = json.loads(report.read_text(encoding="utf-8"))["trained"] if report.is_file() else {}
+        scores = {n: float(trained[str(n)]["MRR@10"]) for n in ns if str(n) in trained}
+    except (OSError, ValueError, KeyError, TypeError):
+        scores = {}  # an unreadable report is no reason to refuse a search
+    if scores:
+        return max(scores, key=scores.get)
+    return 3 if 3 in ns else ns[0]
 
 
 class Searcher:

@@ -11,6 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from indexer.cascade import DEFAULT_K as CASCADE_K
+from indexer.search import preferred_n
 
 from .assets import ExampleQuery, asset
 from .collection import ZipLimits
@@ -77,7 +78,7 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
     )
     handlers = Handlers(service, options.examples)
     ns = service.ns
-    default_n = 3 if 3 in ns else ns[0]
+    default_n = preferred_n(getattr(service.encoder, "model_id", ""), ns)
     choices = [{"n": n, "tokens": service.tokens_per_image(n)} for n in ns]
     model_label = options.model_label or getattr(service.encoder, "model_id", "unknown model")
 

@@ -243,3 +243,17 @@ def test_build_demo_wires_a_named_search_api(app_searcher, tiny_dsvl):
         "cascade",
     ]
     assert set(api["named_endpoints"]) == {"/search"}  # page events are private
+
+
+def test_page_and_api_start_at_the_n_the_model_measured_best(app_searcher, tiny_dsvl, tmp_path, monkeypatch):
+    import json
+
+    model = tmp_path / "model"
+    model.mkdir()
+    trained = {str(n): {"MRR@10": 0.9 if n == app_searcher.index.meta.ns[0] else 0.5} for n in (1, 2, 3, 4, 6)}
+    (model / "training_report.json").write_text(json.dumps({"recipe": {}, "trained": trained}))
+    monkeypatch.setattr(tiny_dsvl, "model_id", str(model))
+    demo = build_demo(app_searcher, tiny_dsvl, AppOptions(model_label="tiny"))
+    parameters = demo.get_api_info()["named_endpoints"]["/search"]["parameters"]
+    n = next(p for p in parameters if p["parameter_name"] == "n")
+    assert n["parameter_default"] == app_searcher.index.meta.ns[0] != 3

@@ -257,3 +257,18 @@ def test_search_cascade_and_its_refusals_before_any_model_loads(cli, notes, tmp_
     ]:
         code, _, err = cli("search", "--text", "sink", "--model", nowhere, *options)
         assert code == 2 and message in err, (options, err)
+
+
+def test_search_without_n_starts_at_the_n_the_model_measured_best(cli, notes, tmp_path, tiny_dsvl_dir):
+    model = tmp_path / "model"
+    model.mkdir()
+    for item in Path(tiny_dsvl_dir).iterdir():
+        (model / item.name).symlink_to(item)
+    trained = {"1": {"MRR@10": 0.9}, "3": {"MRR@10": 0.5}}
+    (model / "training_report.json").write_text(json.dumps({"recipe": {}, "trained": trained}))
+    assert cli("add", notes, "--model", model, "--ns", "1,3", "--quiet")[0] == 0
+    query = ("search", "--text", "How to fix sink", "--mode", "semantic", "--json")
+    scores = {n: [h["score"] for h in json.loads(cli(*query, "--n", n)[1])] for n in ("1", "3")}
+    assert scores["1"] != scores["3"]
+    code, out, _ = cli(*query)
+    assert code == 0 and [h["score"] for h in json.loads(out)] == scores["1"]
