@@ -21,7 +21,6 @@ import os
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
-from functools import lru_cache
 from typing import TypeVar
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -32,6 +31,8 @@ MAX_IMAGE_PIXELS = 64_000_000
 # Decodes run at once by `decode_all` (threads; Pillow releases the GIL while decoding).
 DECODE_WORKERS = max(1, min(4, os.cpu_count() or 1))
 _POOLS: dict[int, ThreadPoolExecutor] = {}
+_SIZES: dict[tuple[str, int, int], tuple[int, int]] = {}  # (path, size, mtime) -> upright size
+MAX_REMEMBERED_SIZES = 65536
 T = TypeVar("T")
 JPEG_TAIL = 4096  # bytes at a JPEG file's end searched for its end-of-image marker
 # part of a vision cache key: bump on change
@@ -120,12 +121,13 @@ def upright_size(data_or_path, name: str) -> tuple[int, int]:
         stat = os.stat(data_or_path)
     except OSError:
         return _upright_size(data_or_path, name)  # raises the reader's own "cannot read" error
-    return _upright_size_of_file(str(data_or_path), stat.st_size, stat.st_mtime_ns, name)
-
-
-@lru_cache(maxsize=65536)
-def _upright_size_of_file(path: str, size: int, mtime_ns: int, name: str) -> tuple[int, int]:
-    return _upright_size(path, name)
+    key = (str(data_or_path), stat.st_size, stat.st_mtime_ns)
+    size = _SIZES.get(key)
+    if size is None:  # failures are not remembered: each caller's error names the file its own way
+        size = _SIZES[key] = _upright_size(data_or_path, name)
+        if len(_SIZES) > MAX_REMEMBERED_SIZES:
+            del _SIZES[next(iter(_SIZES))]  # the oldest
+    return size
 
 
 def _upright_size(data_or_path, name: str) -> tuple[int, int]:

@@ -278,3 +278,20 @@ def test_jpeg_check_trusts_a_complete_file_and_catches_a_cut_one(tmp_path, monke
         short.write_bytes(data[:cut])
         with pytest.raises(ValueError, match=r"corrupt or truncated image: photos/cut\.jpg"):
             check_image(str(short), "photos/cut.jpg")
+
+
+def test_a_header_is_read_once_whoever_asks_and_errors_name_each_callers_file(tmp_path, monkeypatch):
+    import mme_core.images as images
+
+    path = tmp_path / "step.png"
+    Image.new("RGB", (90, 60), "red").save(path)
+    reads = []
+    real = images._upright_size
+    monkeypatch.setattr(images, "_upright_size", lambda source, name: reads.append(name) or real(source, name))
+    assert upright_size(str(path), "\0") == upright_size(str(path), "notes/step.png") == (90, 60)
+    assert len(reads) == 1  # the reader's placeholder name and the encoder's name share one read
+    broken = tmp_path / "broken.png"
+    broken.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 20)
+    for name in ("a/broken.png", "b/broken.png"):
+        with pytest.raises(ValueError, match=name):
+            upright_size(str(broken), name)
