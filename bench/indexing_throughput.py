@@ -205,6 +205,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--compare", type=Path, help="another checkout to run the first builds with, side by side"
     )
+    parser.add_argument(
+        "--also-ns", help="also run the first builds of the real and one-photo collections storing these N "
+        "(e.g. 2 or 1,2,3): what a smaller N set buys"
+    )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="small collections, nothing written")
     args = parser.parse_args(argv)
@@ -242,6 +246,10 @@ def main(argv: list[str] | None = None) -> int:
                 rows += table(f"{label} (`{args.compare}`)", old)
             result = run_child(folder, tmp / f"new-{len(rows)}", use_ns, args.threads)
             rows += table(label, result)
+            if args.also_ns and ("real" in label or label.endswith("x 1")):
+                fewer = tuple(int(n) for n in args.also_ns.split(","))
+                result = run_child(folder, tmp / f"fewer-{len(rows)}", fewer, args.threads, first_only=True)
+                rows += table(f"{label} (N = {', '.join(map(str, fewer))} only)", result)
             loads.append(load_line())
             print("\n".join(rows[-3:]), flush=True)
     body = "\n".join(
