@@ -11,7 +11,7 @@ import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexer.file_stats import StatCache, file_stat
@@ -70,6 +70,7 @@ class ParsedPage:
     items: tuple[str | ImageLink, ...]
     title: str = ""
     meta: dict = field(default_factory=dict, compare=False)
+    vault_title: str = ""  # the title instead when the page sits in an Obsidian vault (its file name)
 
 
 def build_doc(
@@ -186,4 +187,6 @@ class FolderReader(CollectionReader):
             warn(f"{name}: looks like a binary file, skipped", file=name, reason="unsupported type")
             return None
         page = self.parsers[path.suffix.lower()](data, name)
+        if page.vault_title and images.in_vault(path.parent):
+            page = replace(page, title=page.vault_title)
         return build_doc(page, images, path.parent, name, id=name, source=name)

@@ -12,8 +12,10 @@ Obsidian notes (`obsidian.py`, `frontmatter.py`): `[[Note]]` reads "Note", `[[No
 the other note's name as a short textual reference (the other note is indexed as itself). Embeds
 of SVG, PDF, audio and video are reported by name ("unsupported type"). Callout markers
 (`> [!tip]- Title`) are dropped, their title and body kept. YAML front matter gives the title, tags
-and aliases (without a `title:`, the title is the first `# Heading`, else the file name as Obsidian
-shows it, else the first heading of any level for a README or index); other keys become
+and aliases. Without a `title:`, a note written in Obsidian (inside a vault, or using wiki links) is
+titled by its file name as Obsidian shows it (its `# Heading`s are sections, often a template's),
+any other note by its first `# Heading`, else its file name; a README or index (generic names)
+by its first heading of any level. Other keys become
 `meta["properties"]`; inline `#tags` join the front-matter tags in `meta["tags"]`.
 """
 
@@ -55,8 +57,14 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
         "aliases": list(front.aliases),
         "properties": front.properties,
     }
-    title = front.title or renderer.first_headings.get(1) or _file_title(name) or renderer.first_heading
-    return ParsedPage(tuple(renderer.items), title=title, meta=meta)
+    heading, file_title = renderer.first_headings.get(1, ""), _file_title(name)
+    # Obsidian titles a note by its file name (what `[[links]]` and its tab show); a `# Heading` in
+    # it is a section, often a template's ("# Description"). Elsewhere the first `# Heading` titles.
+    obsidian_title = front.title or file_title or heading or renderer.first_heading
+    if renderer.uses_wikilinks:  # written in Obsidian, whether or not its `.obsidian/` came along
+        return ParsedPage(tuple(renderer.items), title=obsidian_title, meta=meta)
+    title = front.title or heading or file_title or renderer.first_heading
+    return ParsedPage(tuple(renderer.items), title=title, meta=meta, vault_title=obsidian_title)
 
 
 def _file_title(name: str) -> str:

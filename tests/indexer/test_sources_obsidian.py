@@ -297,3 +297,26 @@ def test_html_pages_carry_the_same_meta_keys(tmp_path):
     write(tmp_path / "page.html", "<title>T</title><p>hello #nottag</p>")
     [doc], _ = read_warnings(tmp_path)
     assert doc.meta == {"tags": [], "aliases": [], "properties": {}}
+
+
+def test_obsidian_notes_are_titled_by_their_file_name_not_a_template_heading(tmp_path):
+    # A vault's template puts section headings in every note; Obsidian titles a note by its file name
+    vault = tmp_path / "хранилище"
+    (vault / ".obsidian").mkdir(parents=True)
+    write(vault / "заметки/сон.md", "# Описание\n\nЛожиться до полуночи.")
+    write(vault / "заметки/Сборка мусора.md", "---\ntitle: Мусор в JVM\n---\n# Описание\n\nКорни.")
+    write(vault / "README.md", "# О хранилище\n\nКак устроено.")  # generic name: its heading
+    # the same note in a plain folder, once without and once with wiki links (vault left out of git)
+    write(tmp_path / "plain/сон.md", "# Описание\n\nЛожиться до полуночи.")
+    write(tmp_path / "git/сон.md", "# Описание\n\nЛожиться до полуночи, см. [[режим дня]].")
+
+    def titles(folder):
+        return {d.id: d.title for d in read_warnings(tmp_path / folder)[0]}
+
+    assert titles("хранилище") == {
+        "заметки/сон.md": "сон",
+        "заметки/Сборка мусора.md": "Мусор в JVM",  # a title: property still wins
+        "README.md": "О хранилище",  # a generic file name: its heading
+    }
+    assert titles("git") == {"сон.md": "сон"}  # wiki links: written in Obsidian, its .obsidian/ left out
+    assert titles("plain") == {"сон.md": "Описание"}  # plain Markdown: the first # Heading titles
