@@ -320,3 +320,21 @@ def test_obsidian_notes_are_titled_by_their_file_name_not_a_template_heading(tmp
     }
     assert titles("git") == {"сон.md": "сон"}  # wiki links: written in Obsidian, its .obsidian/ left out
     assert titles("plain") == {"сон.md": "Описание"}  # plain Markdown: the first # Heading titles
+
+
+def test_obsidian_comments_are_hidden_text_and_their_embeds_and_tags_are_not_read(tmp_path):
+    png(tmp_path / "виден.png")
+    png(tmp_path / "скрыт.png", "blue")
+    write(
+        tmp_path / "Рисунок.md",
+        "Подпись ![[виден.png]] %%черновик ![[скрыт.png]] #секрет%% конец #метка\n"
+        "%%\n## Drawing\n```json\n{\"type\": \"excalidraw\", \"elements\": []}\n```\n%%\n"
+        "Код: `50%%` остаётся.\n\n"
+        "%% незакрытый комментарий\nдо конца заметки\n\n# и этот раздел\n",
+    )
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert warned == []  # the hidden embed is not even looked up
+    assert shape(doc, tmp_path) == ["T:Подпись", "I:виден.png", "T:конец #метка\n\nКод: 50%% остаётся."]
+    assert doc.meta["tags"] == ["метка"]
