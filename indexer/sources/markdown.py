@@ -3,7 +3,8 @@
 The text keeps its structure in plain Markdown form: headings as `## Heading`, numbered steps as
 `1. Step`, so a reader sees the same words and `split_to_budget` finds the section boundaries.
 Emphasis markers and link URLs are dropped; code is kept verbatim (and images or tags inside code
-are not read). Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style
+are not read), except the fenced queries Obsidian and its plugins replace by their results
+(`dataview`, `dataviewjs`, `tasks`, `query`, `table-of-contents`, `toc`, `base`), which are dropped. Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style
 `![alt][ref]`, HTML `<img src>`, and Obsidian embeds `![[name.png]]` / `![[name.png|300]]` /
 `![[sub/name.jpg#anchor]]` in any folder (resolved as Obsidian does, see `images.py`).
 
@@ -40,6 +41,9 @@ _ATTACHMENTS = (*IMAGE_EXTENSIONS, *UNSUPPORTED_EMBEDS)  # an embed of anything 
 # ImageResolver, refuses them with a warning instead of their syntax landing in the document text.
 _MARKDOWN.validateLink = lambda url: True
 _MARKDOWN.normalizeLink = lambda url: url  # as written (`なし.png`, not `%E3%81%AA...`); resolving unquotes
+# Fenced blocks that Obsidian or a common plugin replaces by what they compute (a list of notes,
+# tasks, search results, a table of contents): their text is a query, not what the note says.
+_QUERY_BLOCKS = frozenset("dataview dataviewjs tasks query table-of-contents toc base".split())
 _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled note"})
 
 
@@ -112,6 +116,8 @@ class _Renderer:
                 self._end_line()
             elif kind in ("th_close", "td_close"):
                 self._text(" | ")
+            elif kind == "fence" and _fence_language(token) in _QUERY_BLOCKS:
+                continue  # a plugin's query (Dataview, Tasks, ...): Obsidian shows its results, not it
             elif kind in ("fence", "code_block"):
                 self._text(token.content + "\n")
             elif kind == "html_block":
@@ -158,6 +164,11 @@ class _Renderer:
             self.items[-1] += text
         else:
             self.items.append(text)
+
+
+def _fence_language(token: Token) -> str:
+    words = token.info.split(maxsplit=1)
+    return words[0].lower() if words else ""
 
 
 def _is_attachment(path: str) -> bool:

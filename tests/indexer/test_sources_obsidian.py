@@ -338,3 +338,18 @@ def test_obsidian_comments_are_hidden_text_and_their_embeds_and_tags_are_not_rea
     assert warned == []  # the hidden embed is not even looked up
     assert shape(doc, tmp_path) == ["T:Подпись", "I:виден.png", "T:конец #метка\n\nКод: 50%% остаётся."]
     assert doc.meta["tags"] == ["метка"]
+
+
+def test_plugin_query_blocks_are_not_read_as_the_notes_text_other_code_is(tmp_path):
+    write(
+        tmp_path / "Проект.md",
+        "> [!todo]- Задачи\n> ```tasks\n> not done\n> group by heading\n> ```\n\n"
+        "```dataviewjs\ndv.table([\"файл\"], dv.pages(\"#проект\").map(p => [p.file.link]))\n```\n\n"
+        "```Dataview\nLIST FROM #проект\n```\n\n```table-of-contents\n```\n\n"
+        "План работ.\n\n```java\nSystem.gc();\n```\n",
+    )
+
+    [doc], _ = read_warnings(tmp_path)
+
+    assert doc.text == "Задачи\n\nПлан работ.\n\nSystem.gc();"
+    assert doc.meta["tags"] == []
