@@ -206,3 +206,22 @@ def test_rows_removed_by_hand_bring_their_note_back_and_a_moved_folder_keeps_its
     report = build(moved, uri, tiny_dsvl, name="notes")
     assert seen["notes"] == 0 and report.unchanged == len(NOTES)
     assert Index.open(uri).meta.collections["notes"]["root"] == str(moved.resolve())
+
+
+def test_a_new_reader_version_reads_every_note_again_and_embeds_only_what_changed(
+    tiny_dsvl, notes, tmp_path, counts, monkeypatch
+):
+    import indexer.build
+
+    uri = tmp_path / "index"
+    settle(notes)
+    build(notes, uri, tiny_dsvl)
+    monkeypatch.setattr(indexer.build, "READER_VERSION", "next")  # a reader whose output changed
+    counting = CountingEncoder(tiny_dsvl)
+    seen = counts()
+    report = build(notes, uri, counting)
+    assert seen["notes"] == len(NOTES)  # the stat cache of the old reader is not trusted
+    assert counting.embedded == [] and report.unchanged == len(NOTES)  # same bytes out: same rows
+    seen = counts()
+    build(notes, uri, counting)
+    assert seen["notes"] == 0  # cached again under the new version
