@@ -4,9 +4,10 @@ The text keeps its structure in plain Markdown form: headings as `## Heading`, n
 `1. Step`, so a reader sees the same words and `split_to_budget` finds the section boundaries.
 Emphasis markers and link URLs are dropped; code is kept verbatim (and images or tags inside code
 are not read), except the fenced queries Obsidian and its plugins replace by their results
-(`dataview`, `dataviewjs`, `tasks`, `query`, `table-of-contents`, `toc`, `base`), which are dropped. Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style
-`![alt][ref]`, HTML `<img src>`, and Obsidian embeds `![[name.png]]` / `![[name.png|300]]` /
-`![[sub/name.jpg#anchor]]` in any folder (resolved as Obsidian does, see `images.py`).
+(`dataview`, `dataviewjs`, `tasks`, `query`, `table-of-contents`, `toc`, `base`), which are dropped.
+Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style `![alt][ref]`, HTML
+`<img src>`, and Obsidian embeds `![[name.png]]` / `![[name.png|300]]` / `![[sub/name.jpg#anchor]]`
+in any folder (resolved as Obsidian does, see `images.py`).
 
 Obsidian notes (`obsidian.py`, `frontmatter.py`): `[[Note]]` reads "Note", `[[Note|alias]]` "alias",
 `[[Note#Heading]]` "Note > Heading". A transclusion `![[Other note]]` is **not inlined**: it becomes

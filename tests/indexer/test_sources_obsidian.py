@@ -328,7 +328,7 @@ def test_obsidian_comments_are_hidden_text_and_their_embeds_and_tags_are_not_rea
     write(
         tmp_path / "Рисунок.md",
         "Подпись ![[виден.png]] %%черновик ![[скрыт.png]] #секрет%% конец #метка\n"
-        "%%\n## Drawing\n```json\n{\"type\": \"excalidraw\", \"elements\": []}\n```\n%%\n"
+        '%%\n## Drawing\n```json\n{"type": "excalidraw", "elements": []}\n```\n%%\n'
         "Код: `50%%` остаётся.\n\n"
         "%% незакрытый комментарий\nдо конца заметки\n\n# и этот раздел\n",
     )
@@ -344,7 +344,7 @@ def test_plugin_query_blocks_are_not_read_as_the_notes_text_other_code_is(tmp_pa
     write(
         tmp_path / "Проект.md",
         "> [!todo]- Задачи\n> ```tasks\n> not done\n> group by heading\n> ```\n\n"
-        "```dataviewjs\ndv.table([\"файл\"], dv.pages(\"#проект\").map(p => [p.file.link]))\n```\n\n"
+        '```dataviewjs\ndv.table(["файл"], dv.pages("#проект").map(p => [p.file.link]))\n```\n\n'
         "```Dataview\nLIST FROM #проект\n```\n\n```table-of-contents\n```\n\n"
         "План работ.\n\n```java\nSystem.gc();\n```\n",
     )
