@@ -91,7 +91,7 @@ def build_doc(
     segments = [_tidy(s) for s in segments]
     segments = [s for s in segments if isinstance(s, ImageSegment) or s.text]
     if not segments:
-        warn(f"{name}: no text and no readable image, document skipped", file=name)
+        warn(f"{name}: no text and no readable image, document skipped", file=name, reason="empty")
         return None
     title = page.title.strip()[:TITLE_MAX_CHARS] or first_line(
         next((s.text for s in segments if isinstance(s, TextSegment)), "")

@@ -257,3 +257,29 @@ def test_search_cascade_and_its_refusals_before_any_model_loads(cli, notes, tmp_
     ]:
         code, _, err = cli("search", "--text", "sink", "--model", nowhere, *options)
         assert code == 2 and message in err, (options, err)
+
+
+def test_the_skip_summary_names_empty_notes_and_does_not_call_a_repair_a_skip(tmp_path):
+    import warnings
+
+    from source_helpers import png, write
+
+    from indexer.skipped import Skipped, summarise
+    from indexer.sources import read_collection
+
+    write(tmp_path / "пустая.md", "---\ntags: [заготовка]\n---\n")  # properties only, as a stub is
+    write(tmp_path / "управляющие.md", "текст\x07 с символом")
+    write(tmp_path / "Фото.md", "![[снимок.png]]")  # two files of that name: the nearest is used
+    png(tmp_path / "a/снимок.png")
+    png(tmp_path / "b/снимок.png")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_collection(tmp_path)
+
+    lines = summarise([Skipped.from_warning(w) for w in caught])
+
+    assert sorted(lines) == [
+        "1 repaired (encoding): управляющие.md",
+        "1 resolved to the nearest file (ambiguous): Фото.md (![[снимок.png]])",
+        "1 skipped (empty): пустая.md",
+    ]
