@@ -11,6 +11,8 @@ GitHub's five callout types without titles, so both are ours.)
 - `> [!tip]- Title` callouts: the `[!type]` marker and its fold sign go, the title and body stay.
 - Comments `%%hidden%%` and `%%` blocks (to the next `%%`, or the note's end) are dropped: Obsidian
   shows them only while editing (the Excalidraw plugin keeps a drawing's JSON in one).
+- A footnote `[^1]: text` stays text: CommonMark alone reads a one-word footnote (`[^1]: Wikipedia`)
+  as a link reference definition and drops it (and turns `[^1]` into a link reading "^1").
 - Inline tags (`#tag`, `#a/b`, `#菜谱`) after whitespace or at a line start, with at least one
   non-digit, are collected into `env["tags"]`; not in code, links, URLs (`/page#part`) or escapes.
 """
@@ -20,7 +22,7 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import StateBlock, reference
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
@@ -32,6 +34,7 @@ def obsidian_plugin(md: MarkdownIt) -> None:
     md.block.ruler.before(
         "fence", "obsidian_comment", _comment_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
     )
+    md.block.ruler.at("reference", _reference_not_footnote)
     md.inline.ruler.before("text", "obsidian_comment", _comment_inline)
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.core.ruler.after("block", "callouts", _strip_callout_markers)
@@ -63,6 +66,12 @@ def _comment_block(state: StateBlock, start_line: int, end_line: int, silent: bo
     token = state.push("obsidian_comment", "", 0)
     token.map = [start_line, state.line]
     return True
+
+
+def _reference_not_footnote(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    if state.src.startswith("[^", state.bMarks[start_line] + state.tShift[start_line]):
+        return False  # a footnote: a paragraph, read as written
+    return reference(state, start_line, end_line, silent)
 
 
 def _comment_inline(state: StateInline, silent: bool) -> bool:

@@ -353,3 +353,18 @@ def test_plugin_query_blocks_are_not_read_as_the_notes_text_other_code_is(tmp_pa
 
     assert doc.text == "Задачи\n\nПлан работ.\n\nSystem.gc();"
     assert doc.meta["tags"] == []
+
+
+def test_footnotes_are_read_as_written_even_one_word_ones(tmp_path):
+    write(
+        tmp_path / "Клонирование.md",
+        "Метод бросает исключение[^1], см. [доки][d] и сноску[^2].\n\n"
+        "[^1]: `CloneNotSupportedException`\n[^2]: Правило Де Моргана: текст\n\n[d]: https://docs.example.org\n",
+    )
+
+    [doc], _ = read_warnings(tmp_path)
+
+    assert doc.text == (  # a one-word footnote was a link definition: dropped, its marker a link "^1"
+        "Метод бросает исключение[^1], см. доки и сноску[^2].\n\n"
+        "[^1]: CloneNotSupportedException\n[^2]: Правило Де Моргана: текст"
+    )
