@@ -225,3 +225,26 @@ def test_a_new_reader_version_reads_every_note_again_and_embeds_only_what_change
     seen = counts()
     build(notes, uri, counting)
     assert seen["notes"] == 0  # cached again under the new version
+
+
+def test_editing_only_front_matter_rewrites_the_row_without_embedding(tiny_dsvl, notes, tmp_path):
+    from indexer import Searcher
+    from mme_core.documents import InterleavedDoc, TextSegment
+
+    uri = tmp_path / "index"
+    note = notes / "bake-bread.md"
+    body = note.read_text()
+    settle(notes)
+    build(notes, uri, tiny_dsvl)
+    note.write_text("---\ntitle: Хлеб на закваске\ntags: [выпечка]\n---\n" + body)  # text unchanged
+    settle(note, age=5)
+    counting = CountingEncoder(tiny_dsvl)
+    report = build(notes, uri, counting)
+
+    assert counting.embedded == []  # same content: its vectors are reused
+    assert (report.updated, report.unchanged) == (1, len(NOTES) - 1)
+    [row] = Index.open(uri).table.search().where("id = 'notes/bake-bread.md'").to_list()
+    assert (row["title"], row["tags"]) == ("Хлеб на закваске", ["выпечка"])
+    query = InterleavedDoc((TextSegment("Knead the dough"),))
+    hits = Searcher.open(uri, None, warm=False).search(query, k=5, mode="keyword", tags=("выпечка",))
+    assert [hit.id for hit in hits] == ["notes/bake-bread.md"]
