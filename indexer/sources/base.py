@@ -17,6 +17,7 @@ from pathlib import Path
 from indexer.file_stats import StatCache, file_stat
 from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.text import clean_text, decode_text, looks_binary
+from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
 from mme_core.documents import ImageSegment, InterleavedDoc, Segment, TextSegment
 
@@ -127,9 +128,17 @@ class FolderReader(CollectionReader):
         if not root.is_dir():
             raise ValueError(f"collection folder not found: {root}")
         images = ImageResolver(root, verify=self.verify_images)
+        excluded = excluded_files(images.root)
         docs = []
         for path in self._files(images.root):
             name = path.relative_to(images.root).as_posix()
+            if rule := excluded(name):  # its pictures still resolve for the notes that show them
+                warn(
+                    f"{name}: in the vault's Excluded files ({rule}), not indexed",
+                    file=name,
+                    reason="excluded",
+                )
+                continue
             if stats is not None and stats.unchanged(str(path), name, images):
                 continue
             stat = file_stat(str(path)) if stats is not None else None  # before reading: see file_stats

@@ -25,6 +25,7 @@ REASONS = (
     "ambiguous",
     "encoding",
     "empty",
+    "excluded",
     "other",
 )
 # Reasons for which the file or link was still used (repaired, or resolved to one of several files):

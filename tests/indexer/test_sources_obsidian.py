@@ -368,3 +368,33 @@ def test_footnotes_are_read_as_written_even_one_word_ones(tmp_path):
         "Метод бросает исключение[^1], см. доки и сноску[^2].\n\n"
         "[^1]: CloneNotSupportedException\n[^2]: Правило Де Моргана: текст"
     )
+
+
+def test_notes_in_the_vaults_excluded_files_are_reported_not_indexed_their_pictures_still_used(tmp_path):
+    vault = tmp_path / "хранилище"
+    write(
+        vault / ".obsidian/app.json",
+        json.dumps({"userIgnoreFilters": ["шаблоны/", "/^журнал/[^/]+$/", "/[unclosed/"]}),
+    )
+    png(vault / "шаблоны/вложения/схема.png")  # an excluded folder may hold the attachments
+    write(vault / "шаблоны/Проект.md", "# {{title}}\n\nШаблон проекта.")
+    write(vault / "журнал/2026-01-01.md", "Запись дня.")
+    write(vault / "журнал/итоги/год.md", "Итоги года.")  # deeper: the regex leaves it in
+    write(vault / "заметки/Схема.md", "Схема узла: ![[схема.png]]")
+
+    docs, warned = read_warnings(vault)
+
+    assert [d.id for d in docs] == ["журнал/итоги/год.md", "заметки/Схема.md"]
+    assert shape(docs[1], vault) == ["T:Схема узла:", "I:шаблоны/вложения/схема.png"]
+    assert sorted((w.file, w.reason, str(w)) for w in warned) == [
+        (
+            "журнал/2026-01-01.md",
+            "excluded",
+            "журнал/2026-01-01.md: in the vault's Excluded files (/^журнал/[^/]+$/), not indexed",
+        ),
+        (
+            "шаблоны/Проект.md",
+            "excluded",
+            "шаблоны/Проект.md: in the vault's Excluded files (шаблоны/), not indexed",
+        ),
+    ]
