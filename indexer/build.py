@@ -28,7 +28,7 @@ from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
 from indexer.multivector import encode_kinds, refresh_multi_ann, vector_keys
 from indexer.progress import PhaseProgress, ProgressCallback
-from indexer.schema import docs_to_rows, qualified_id, row_key, sql_string, vector_column
+from indexer.schema import docs_to_rows, qualified_id, row_key, row_metadata, sql_string, vector_column
 from indexer.skipped import Skipped
 from indexer.store import Index, prune_vision_cache
 from indexer.vision_cache import LanceVisionCache
@@ -293,6 +293,7 @@ def build_into(
     if collection:  # remembered first, so `rebuild` can read the folder again after a crash
         index.update_meta(**_with_collection(index.meta, collection, prepared.root, demo))
     stored = index.content_hashes(collection)
+    stored_meta = index.row_metadata(collection)
     failed = list(prepared.failed)
     skipped = list(prepared.skipped)
     todo: list[tuple[InterleavedDoc, str]] = []
@@ -313,7 +314,7 @@ def build_into(
                 failed.append((doc.id, str(err)))
                 skipped.append(Skipped.from_failure(doc.source or doc.id, str(err)))
                 continue
-            if stored.get(key) == digest:
+            if stored.get(key) == digest and stored_meta.get(key) == row_metadata(doc):
                 unchanged += 1
             else:
                 todo.append((doc, digest))

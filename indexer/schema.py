@@ -127,6 +127,16 @@ def doc_properties(doc: InterleavedDoc) -> str:
     return json.dumps(kept, ensure_ascii=False, default=str)
 
 
+def doc_tags(doc: InterleavedDoc) -> list[str]:
+    return sorted({normal_tag(t) for t in doc.meta.get("tags") or ()} - {""})
+
+
+def row_metadata(doc: InterleavedDoc) -> tuple[str, tuple[str, ...], str]:
+    """What a row holds besides its content and vectors: title, tags, properties. A note whose front
+    matter alone changed has the same content hash, yet its row must be rewritten (vectors reused)."""
+    return doc.title or "", tuple(doc_tags(doc)), doc_properties(doc)
+
+
 def docs_to_rows(
     docs: list[InterleavedDoc], hashes: list[str], vectors: dict, collection: str, schema: pa.Schema
 ) -> pa.Table:
@@ -143,7 +153,7 @@ def docs_to_rows(
         "content_hash": hashes,
         "n_images": [len(d.images) for d in docs],
         "text": [searchable_text(d) for d in docs],
-        "tags": [sorted({normal_tag(t) for t in d.meta.get("tags") or ()} - {""}) for d in docs],
+        "tags": [doc_tags(d) for d in docs],
         "properties": [doc_properties(d) for d in docs],
     }
     budgets = [int(name.rpartition("_b")[2]) for name in schema.names if name.startswith("mv_")]

@@ -17,6 +17,7 @@ from dataclasses import asdict, dataclass
 import pyarrow as pa
 
 from indexer.schema import sql_string
+from indexer.sources.warning import KEPT_REASONS
 
 SKIPPED_TABLE = "skipped"
 _SCHEMA = pa.schema(
@@ -68,13 +69,15 @@ class Skipped:
 
 
 def summarise(items: list[Skipped], examples: int = 3) -> list[str]:
-    """One line per reason, most frequent first, with the first few files as examples."""
+    """One line per reason, most frequent first, with the first few files as examples; a reason whose
+    file was still used (a repaired encoding, an ambiguous name) says so rather than "skipped"."""
     by_reason = Counter(item.reason for item in items)
     lines = []
     for reason, count in by_reason.most_common():
         names = [item.label() for item in items if item.reason == reason]
         more = f", ... {count - examples} more" if count > examples else ""
-        lines.append(f"{count} skipped ({reason}): {', '.join(names[:examples])}{more}")
+        done = KEPT_REASONS.get(reason, "skipped")
+        lines.append(f"{count} {done} ({reason}): {', '.join(names[:examples])}{more}")
     return lines
 
 

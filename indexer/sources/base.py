@@ -11,12 +11,13 @@ import os
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexer.file_stats import StatCache, file_stat
 from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.text import clean_text, decode_text, looks_binary
+from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
 from mme_core.documents import ImageSegment, InterleavedDoc, Segment, TextSegment
 
@@ -70,6 +71,7 @@ class ParsedPage:
     items: tuple[str | ImageLink, ...]
     title: str = ""
     meta: dict = field(default_factory=dict, compare=False)
+    vault_title: str = ""  # the title instead when the page sits in an Obsidian vault (its file name)
 
 
 def build_doc(
@@ -90,7 +92,7 @@ def build_doc(
     segments = [_tidy(s) for s in segments]
     segments = [s for s in segments if isinstance(s, ImageSegment) or s.text]
     if not segments:
-        warn(f"{name}: no text and no readable image, document skipped", file=name)
+        warn(f"{name}: no text and no readable image, document skipped", file=name, reason="empty")
         return None
     title = page.title.strip()[:TITLE_MAX_CHARS] or first_line(
         next((s.text for s in segments if isinstance(s, TextSegment)), "")
@@ -126,9 +128,17 @@ class FolderReader(CollectionReader):
         if not root.is_dir():
             raise ValueError(f"collection folder not found: {root}")
         images = ImageResolver(root, verify=self.verify_images)
+        excluded = excluded_files(images.root)
         docs = []
         for path in self._files(images.root):
             name = path.relative_to(images.root).as_posix()
+            if rule := excluded(name):  # its pictures still resolve for the notes that show them
+                warn(
+                    f"{name}: in the vault's Excluded files ({rule}), not indexed",
+                    file=name,
+                    reason="excluded",
+                )
+                continue
             if stats is not None and stats.unchanged(str(path), name, images):
                 continue
             stat = file_stat(str(path)) if stats is not None else None  # before reading: see file_stats
@@ -186,4 +196,6 @@ class FolderReader(CollectionReader):
             warn(f"{name}: looks like a binary file, skipped", file=name, reason="unsupported type")
             return None
         page = self.parsers[path.suffix.lower()](data, name)
+        if page.vault_title and images.in_vault(path.parent):
+            page = replace(page, title=page.vault_title)
         return build_doc(page, images, path.parent, name, id=name, source=name)

@@ -114,6 +114,10 @@ class ImageResolver:
             )
         return ImageSegment(real)
 
+    def in_vault(self, base_dir: Path | str) -> bool:
+        """True when the folder `base_dir` is inside an Obsidian vault (a `.obsidian/` above it)."""
+        return in_vault(str(base_dir), self._vault_dirs)
+
     def _dependency(self, path: str, link: ImageLink, real, outside: bool, nearest: list[str]) -> dict:
         """What this link's resolution depended on, relative to the root (a moved folder keeps it)."""
         stat = file_stat(real) if real is not None else None

@@ -3,17 +3,21 @@
 The text keeps its structure in plain Markdown form: headings as `## Heading`, numbered steps as
 `1. Step`, so a reader sees the same words and `split_to_budget` finds the section boundaries.
 Emphasis markers and link URLs are dropped; code is kept verbatim (and images or tags inside code
-are not read). Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style
-`![alt][ref]`, HTML `<img src>`, and Obsidian embeds `![[name.png]]` / `![[name.png|300]]` /
-`![[sub/name.jpg#anchor]]` in any folder (resolved as Obsidian does, see `images.py`).
+are not read), except the fenced queries Obsidian and its plugins replace by their results
+(`dataview`, `dataviewjs`, `tasks`, `query`, `table-of-contents`, `toc`, `base`), which are dropped.
+Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style `![alt][ref]`, HTML
+`<img src>`, and Obsidian embeds `![[name.png]]` / `![[name.png|300]]` / `![[sub/name.jpg#anchor]]`
+in any folder (resolved as Obsidian does, see `images.py`).
 
 Obsidian notes (`obsidian.py`, `frontmatter.py`): `[[Note]]` reads "Note", `[[Note|alias]]` "alias",
 `[[Note#Heading]]` "Note > Heading". A transclusion `![[Other note]]` is **not inlined**: it becomes
 the other note's name as a short textual reference (the other note is indexed as itself). Embeds
 of SVG, PDF, audio and video are reported by name ("unsupported type"). Callout markers
 (`> [!tip]- Title`) are dropped, their title and body kept. YAML front matter gives the title, tags
-and aliases (without a `title:`, the title is the first `# Heading`, else the file name as Obsidian
-shows it, else the first heading of any level for a README or index); other keys become
+and aliases. Without a `title:`, a note written in Obsidian (inside a vault, or using wiki links) is
+titled by its file name as Obsidian shows it (its `# Heading`s are sections, often a template's),
+any other note by its first `# Heading`, else its file name; a README or index (generic names)
+by its first heading of any level. Other keys become
 `meta["properties"]`; inline `#tags` join the front-matter tags in `meta["tags"]`.
 """
 
@@ -38,6 +42,9 @@ _ATTACHMENTS = (*IMAGE_EXTENSIONS, *UNSUPPORTED_EMBEDS)  # an embed of anything 
 # ImageResolver, refuses them with a warning instead of their syntax landing in the document text.
 _MARKDOWN.validateLink = lambda url: True
 _MARKDOWN.normalizeLink = lambda url: url  # as written (`なし.png`, not `%E3%81%AA...`); resolving unquotes
+# Fenced blocks that Obsidian or a common plugin replaces by what they compute (a list of notes,
+# tasks, search results, a table of contents): their text is a query, not what the note says.
+_QUERY_BLOCKS = frozenset("dataview dataviewjs tasks query table-of-contents toc base".split())
 _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled note"})
 
 
@@ -55,8 +62,14 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
         "aliases": list(front.aliases),
         "properties": front.properties,
     }
-    title = front.title or renderer.first_headings.get(1) or _file_title(name) or renderer.first_heading
-    return ParsedPage(tuple(renderer.items), title=title, meta=meta)
+    heading, file_title = renderer.first_headings.get(1, ""), _file_title(name)
+    # Obsidian titles a note by its file name (what `[[links]]` and its tab show); a `# Heading` in
+    # it is a section, often a template's ("# Description"). Elsewhere the first `# Heading` titles.
+    obsidian_title = front.title or file_title or heading or renderer.first_heading
+    if renderer.uses_wikilinks:  # written in Obsidian, whether or not its `.obsidian/` came along
+        return ParsedPage(tuple(renderer.items), title=obsidian_title, meta=meta)
+    title = front.title or heading or file_title or renderer.first_heading
+    return ParsedPage(tuple(renderer.items), title=title, meta=meta, vault_title=obsidian_title)
 
 
 def _file_title(name: str) -> str:
@@ -104,6 +117,8 @@ class _Renderer:
                 self._end_line()
             elif kind in ("th_close", "td_close"):
                 self._text(" | ")
+            elif kind == "fence" and _fence_language(token) in _QUERY_BLOCKS:
+                continue  # a plugin's query (Dataview, Tasks, ...): Obsidian shows its results, not it
             elif kind in ("fence", "code_block"):
                 self._text(token.content + "\n")
             elif kind == "html_block":
@@ -150,6 +165,11 @@ class _Renderer:
             self.items[-1] += text
         else:
             self.items.append(text)
+
+
+def _fence_language(token: Token) -> str:
+    words = token.info.split(maxsplit=1)
+    return words[0].lower() if words else ""
 
 
 def _is_attachment(path: str) -> bool:

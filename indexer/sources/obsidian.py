@@ -9,6 +9,10 @@ GitHub's five callout types without titles, so both are ours.)
   become one `wikilink` token (meta: embed, path, anchor, label; markup: as written); `link_text` the
   words a reader sees ("alias", or "Note > Heading").
 - `> [!tip]- Title` callouts: the `[!type]` marker and its fold sign go, the title and body stay.
+- Comments `%%hidden%%` and `%%` blocks (to the next `%%`, or the note's end) are dropped: Obsidian
+  shows them only while editing (the Excalidraw plugin keeps a drawing's JSON in one).
+- A footnote `[^1]: text` stays text: CommonMark alone reads a one-word footnote (`[^1]: Wikipedia`)
+  as a link reference definition and drops it (and turns `[^1]` into a link reading "^1").
 - Inline tags (`#tag`, `#a/b`, `#菜谱`) after whitespace or at a line start, with at least one
   non-digit, are collected into `env["tags"]`; not in code, links, URLs (`/page#part`) or escapes.
 """
@@ -18,6 +22,7 @@ from __future__ import annotations
 import re
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock, reference
 from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
@@ -26,6 +31,11 @@ _TAG = re.compile(r"(?<!\S)#([\w/-]+)")
 
 
 def obsidian_plugin(md: MarkdownIt) -> None:
+    md.block.ruler.before(
+        "fence", "obsidian_comment", _comment_block, {"alt": ["paragraph", "reference", "blockquote", "list"]}
+    )
+    md.block.ruler.at("reference", _reference_not_footnote)
+    md.inline.ruler.before("text", "obsidian_comment", _comment_inline)
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.core.ruler.after("block", "callouts", _strip_callout_markers)
     md.core.ruler.before("text_join", "tags", _collect_tags)  # before escapes (`\#x`) join the text
@@ -38,6 +48,38 @@ def link_text(path: str, anchor: str, label: str) -> str:
     headings = [h.strip() for h in anchor.split("#") if h.strip() and not h.strip().startswith("^")]
     shown = path[:-3] if path.lower().endswith(".md") else path
     return " > ".join(part for part in (shown, *headings) if part)
+
+
+def _comment_block(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    """A line opening with `%%` and not closing it: hidden up to the line with the next `%%`."""
+    if state.sCount[start_line] - state.blkIndent >= 4:  # indented code
+        return False
+    first = state.src[state.bMarks[start_line] + state.tShift[start_line] : state.eMarks[start_line]]
+    if not first.startswith("%%") or "%%" in first[2:]:  # `%%one line%% text`: the inline rule's
+        return False
+    if silent:
+        return True
+    line = start_line + 1
+    while line < end_line and "%%" not in state.src[state.bMarks[line] : state.eMarks[line]]:
+        line += 1
+    state.line = min(line + 1, end_line)  # unclosed: hidden to the end, as Obsidian hides it
+    token = state.push("obsidian_comment", "", 0)
+    token.map = [start_line, state.line]
+    return True
+
+
+def _reference_not_footnote(state: StateBlock, start_line: int, end_line: int, silent: bool) -> bool:
+    if state.src.startswith("[^", state.bMarks[start_line] + state.tShift[start_line]):
+        return False  # a footnote: a paragraph, read as written
+    return reference(state, start_line, end_line, silent)
+
+
+def _comment_inline(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("%%", state.pos):
+        return False
+    end = state.src.find("%%", state.pos + 2)
+    state.pos = len(state.src) if end < 0 else end + 2  # nothing pushed: the comment is not text
+    return True
 
 
 def _wikilink(state: StateInline, silent: bool) -> bool:

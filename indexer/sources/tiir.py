@@ -105,7 +105,9 @@ def _documents(path: Path, id_key: str, images: ImageResolver, source: str) -> l
                 segments.append(TextSegment(clean_text(item, where, report=problems.append)))
         if not any(isinstance(s, ImageSegment) or s.text.strip() for s in segments):
             problems.append(
-                CollectionWarning(f"{where}: no text and no readable image, {doc_id!r} skipped", file=source)
+                CollectionWarning(
+                    f"{where}: no text and no readable image, {doc_id!r} skipped", file=source, reason="empty"
+                )
             )
             continue
         title = first_line(next((s.text for s in segments if isinstance(s, TextSegment)), ""))

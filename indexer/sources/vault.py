@@ -11,8 +11,11 @@ decomposed file names that notes spell composed.
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
 
@@ -26,6 +29,28 @@ def in_vault(directory: str, seen: dict[str, bool]) -> bool:
             parent != directory and in_vault(parent, seen)
         )
     return seen[directory]
+
+
+def excluded_files(root: Path) -> Callable[[str], str]:
+    """The vault's "Excluded files" (Settings > Files and links, `userIgnoreFilters` in
+    `.obsidian/app.json`), which Obsidian leaves out of search: a path prefix (`templates/`) or a
+    `/regex/` over the vault-relative path. Returns name -> the filter it matches ("" for none)."""
+    try:
+        filters = json.loads((root / ".obsidian" / "app.json").read_text("utf-8")).get("userIgnoreFilters")
+    except (OSError, ValueError, AttributeError):
+        return lambda name: ""
+    rules: list[tuple[str, Callable[[str], bool]]] = []
+    for written in filters if isinstance(filters, list) else []:
+        if not isinstance(written, str) or not written:
+            continue
+        if len(written) > 2 and written.startswith("/") and written.endswith("/"):
+            try:
+                rules.append((written, re.compile(written[1:-1]).search))
+            except re.error:
+                continue
+        else:
+            rules.append((written, lambda name, prefix=written: name.startswith(prefix)))
+    return lambda name: next((written for written, matches in rules if matches(name)), "")
 
 
 def name_key(path: str) -> str:

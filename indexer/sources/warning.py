@@ -24,8 +24,13 @@ REASONS = (
     "unreadable",
     "ambiguous",
     "encoding",
+    "empty",
+    "excluded",
     "other",
 )
+# Reasons for which the file or link was still used (repaired, or resolved to one of several files):
+# summaries say so instead of "skipped".
+KEPT_REASONS = {"encoding": "repaired", "ambiguous": "resolved to the nearest file"}
 
 
 class CollectionWarning(UserWarning):

@@ -272,3 +272,29 @@ def test_search_without_n_starts_at_the_n_the_model_measured_best(cli, notes, tm
     assert scores["1"] != scores["3"]
     code, out, _ = cli(*query)
     assert code == 0 and [h["score"] for h in json.loads(out)] == scores["1"]
+
+
+def test_the_skip_summary_names_empty_notes_and_does_not_call_a_repair_a_skip(tmp_path):
+    import warnings
+
+    from source_helpers import png, write
+
+    from indexer.skipped import Skipped, summarise
+    from indexer.sources import read_collection
+
+    write(tmp_path / "пустая.md", "---\ntags: [заготовка]\n---\n")  # properties only, as a stub is
+    write(tmp_path / "управляющие.md", "текст\x07 с символом")
+    write(tmp_path / "Фото.md", "![[снимок.png]]")  # two files of that name: the nearest is used
+    png(tmp_path / "a/снимок.png")
+    png(tmp_path / "b/снимок.png")
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        read_collection(tmp_path)
+
+    lines = summarise([Skipped.from_warning(w) for w in caught])
+
+    assert sorted(lines) == [
+        "1 repaired (encoding): управляющие.md",
+        "1 resolved to the nearest file (ambiguous): Фото.md (![[снимок.png]])",
+        "1 skipped (empty): пустая.md",
+    ]

@@ -206,3 +206,45 @@ def test_rows_removed_by_hand_bring_their_note_back_and_a_moved_folder_keeps_its
     report = build(moved, uri, tiny_dsvl, name="notes")
     assert seen["notes"] == 0 and report.unchanged == len(NOTES)
     assert Index.open(uri).meta.collections["notes"]["root"] == str(moved.resolve())
+
+
+def test_a_new_reader_version_reads_every_note_again_and_embeds_only_what_changed(
+    tiny_dsvl, notes, tmp_path, counts, monkeypatch
+):
+    import indexer.build
+
+    uri = tmp_path / "index"
+    settle(notes)
+    build(notes, uri, tiny_dsvl)
+    monkeypatch.setattr(indexer.build, "READER_VERSION", "next")  # a reader whose output changed
+    counting = CountingEncoder(tiny_dsvl)
+    seen = counts()
+    report = build(notes, uri, counting)
+    assert seen["notes"] == len(NOTES)  # the stat cache of the old reader is not trusted
+    assert counting.embedded == [] and report.unchanged == len(NOTES)  # same bytes out: same rows
+    seen = counts()
+    build(notes, uri, counting)
+    assert seen["notes"] == 0  # cached again under the new version
+
+
+def test_editing_only_front_matter_rewrites_the_row_without_embedding(tiny_dsvl, notes, tmp_path):
+    from indexer import Searcher
+    from mme_core.documents import InterleavedDoc, TextSegment
+
+    uri = tmp_path / "index"
+    note = notes / "bake-bread.md"
+    body = note.read_text()
+    settle(notes)
+    build(notes, uri, tiny_dsvl)
+    note.write_text("---\ntitle: Хлеб на закваске\ntags: [выпечка]\n---\n" + body)  # text unchanged
+    settle(note, age=5)
+    counting = CountingEncoder(tiny_dsvl)
+    report = build(notes, uri, counting)
+
+    assert counting.embedded == []  # same content: its vectors are reused
+    assert (report.updated, report.unchanged) == (1, len(NOTES) - 1)
+    [row] = Index.open(uri).table.search().where("id = 'notes/bake-bread.md'").to_list()
+    assert (row["title"], row["tags"]) == ("Хлеб на закваске", ["выпечка"])
+    query = InterleavedDoc((TextSegment("Knead the dough"),))
+    hits = Searcher.open(uri, None, warm=False).search(query, k=5, mode="keyword", tags=("выпечка",))
+    assert [hit.id for hit in hits] == ["notes/bake-bread.md"]

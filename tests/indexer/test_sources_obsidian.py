@@ -297,3 +297,104 @@ def test_html_pages_carry_the_same_meta_keys(tmp_path):
     write(tmp_path / "page.html", "<title>T</title><p>hello #nottag</p>")
     [doc], _ = read_warnings(tmp_path)
     assert doc.meta == {"tags": [], "aliases": [], "properties": {}}
+
+
+def test_obsidian_notes_are_titled_by_their_file_name_not_a_template_heading(tmp_path):
+    # A vault's template puts section headings in every note; Obsidian titles a note by its file name
+    vault = tmp_path / "хранилище"
+    (vault / ".obsidian").mkdir(parents=True)
+    write(vault / "заметки/сон.md", "# Описание\n\nЛожиться до полуночи.")
+    write(vault / "заметки/Сборка мусора.md", "---\ntitle: Мусор в JVM\n---\n# Описание\n\nКорни.")
+    write(vault / "README.md", "# О хранилище\n\nКак устроено.")  # generic name: its heading
+    # the same note in a plain folder, once without and once with wiki links (vault left out of git)
+    write(tmp_path / "plain/сон.md", "# Описание\n\nЛожиться до полуночи.")
+    write(tmp_path / "git/сон.md", "# Описание\n\nЛожиться до полуночи, см. [[режим дня]].")
+
+    def titles(folder):
+        return {d.id: d.title for d in read_warnings(tmp_path / folder)[0]}
+
+    assert titles("хранилище") == {
+        "заметки/сон.md": "сон",
+        "заметки/Сборка мусора.md": "Мусор в JVM",  # a title: property still wins
+        "README.md": "О хранилище",  # a generic file name: its heading
+    }
+    assert titles("git") == {"сон.md": "сон"}  # wiki links: written in Obsidian, its .obsidian/ left out
+    assert titles("plain") == {"сон.md": "Описание"}  # plain Markdown: the first # Heading titles
+
+
+def test_obsidian_comments_are_hidden_text_and_their_embeds_and_tags_are_not_read(tmp_path):
+    png(tmp_path / "виден.png")
+    png(tmp_path / "скрыт.png", "blue")
+    write(
+        tmp_path / "Рисунок.md",
+        "Подпись ![[виден.png]] %%черновик ![[скрыт.png]] #секрет%% конец #метка\n"
+        '%%\n## Drawing\n```json\n{"type": "excalidraw", "elements": []}\n```\n%%\n'
+        "Код: `50%%` остаётся.\n\n"
+        "%% незакрытый комментарий\nдо конца заметки\n\n# и этот раздел\n",
+    )
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert warned == []  # the hidden embed is not even looked up
+    assert shape(doc, tmp_path) == ["T:Подпись", "I:виден.png", "T:конец #метка\n\nКод: 50%% остаётся."]
+    assert doc.meta["tags"] == ["метка"]
+
+
+def test_plugin_query_blocks_are_not_read_as_the_notes_text_other_code_is(tmp_path):
+    write(
+        tmp_path / "Проект.md",
+        "> [!todo]- Задачи\n> ```tasks\n> not done\n> group by heading\n> ```\n\n"
+        '```dataviewjs\ndv.table(["файл"], dv.pages("#проект").map(p => [p.file.link]))\n```\n\n'
+        "```Dataview\nLIST FROM #проект\n```\n\n```table-of-contents\n```\n\n"
+        "План работ.\n\n```java\nSystem.gc();\n```\n",
+    )
+
+    [doc], _ = read_warnings(tmp_path)
+
+    assert doc.text == "Задачи\n\nПлан работ.\n\nSystem.gc();"
+    assert doc.meta["tags"] == []
+
+
+def test_footnotes_are_read_as_written_even_one_word_ones(tmp_path):
+    write(
+        tmp_path / "Клонирование.md",
+        "Метод бросает исключение[^1], см. [доки][d] и сноску[^2].\n\n"
+        "[^1]: `CloneNotSupportedException`\n[^2]: Правило Де Моргана: текст\n\n[d]: https://docs.example.org\n",
+    )
+
+    [doc], _ = read_warnings(tmp_path)
+
+    assert doc.text == (  # a one-word footnote was a link definition: dropped, its marker a link "^1"
+        "Метод бросает исключение[^1], см. доки и сноску[^2].\n\n"
+        "[^1]: CloneNotSupportedException\n[^2]: Правило Де Моргана: текст"
+    )
+
+
+def test_notes_in_the_vaults_excluded_files_are_reported_not_indexed_their_pictures_still_used(tmp_path):
+    vault = tmp_path / "хранилище"
+    write(
+        vault / ".obsidian/app.json",
+        json.dumps({"userIgnoreFilters": ["шаблоны/", "/^журнал/[^/]+$/", "/[unclosed/"]}),
+    )
+    png(vault / "шаблоны/вложения/схема.png")  # an excluded folder may hold the attachments
+    write(vault / "шаблоны/Проект.md", "# {{title}}\n\nШаблон проекта.")
+    write(vault / "журнал/2026-01-01.md", "Запись дня.")
+    write(vault / "журнал/итоги/год.md", "Итоги года.")  # deeper: the regex leaves it in
+    write(vault / "заметки/Схема.md", "Схема узла: ![[схема.png]]")
+
+    docs, warned = read_warnings(vault)
+
+    assert [d.id for d in docs] == ["журнал/итоги/год.md", "заметки/Схема.md"]
+    assert shape(docs[1], vault) == ["T:Схема узла:", "I:шаблоны/вложения/схема.png"]
+    assert sorted((w.file, w.reason, str(w)) for w in warned) == [
+        (
+            "журнал/2026-01-01.md",
+            "excluded",
+            "журнал/2026-01-01.md: in the vault's Excluded files (/^журнал/[^/]+$/), not indexed",
+        ),
+        (
+            "шаблоны/Проект.md",
+            "excluded",
+            "шаблоны/Проект.md: in the vault's Excluded files (шаблоны/), not indexed",
+        ),
+    ]

@@ -89,7 +89,7 @@ def test_notes_that_cannot_be_read_are_warned_with_a_reason(tmp_path, monkeypatc
         ("big.md", "too large"),
         ("binary.md", "unsupported type"),
         ("dangling.md", "missing"),
-        ("empty.md", "other"),
+        ("empty.md", "empty"),
     ]
     assert "dangling.md: cannot be read (No such file or directory), skipped" in [str(w) for w in warned]
 
