@@ -62,6 +62,7 @@ class DemoRecipe:
     batch_size: int = 8
     num_negatives: int = 3  # all three cluster negatives of a triple (text twins and picture twin)
     title_negatives: int = 1  # extra hard negatives per triple: same title, another cluster's pictures
+    group_batches: int = 0  # > 0: batches of same-title runs this long (TrainConfig.group_batches)
     max_steps: int = 600
     learning_rate: float = 1e-3
     warmup_steps: int = 40
@@ -82,7 +83,7 @@ class DemoRecipe:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        for name in ("num_negatives", "title_negatives", "warmup_steps", "vision_steps"):
+        for name in ("num_negatives", "title_negatives", "group_batches", "warmup_steps", "vision_steps"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be an int >= 0, got {value!r}")
@@ -97,6 +98,7 @@ class DemoRecipe:
 RECIPE_OVERRIDES = {
     "num_negatives": int,
     "title_negatives": int,
+    "group_batches": int,
     "batch_size": int,
     "learning_rate": float,
     "temperature": float,
@@ -179,7 +181,7 @@ def train_config(
     return TrainConfig(
         model=str(init), data=str(bench), out=str(out), strategy=strategy, ns=recipe.ns,
         finetune="full", freeze_vision=not recipe.train_vision, freeze_projector=recipe.freeze_projector,
-        batch_size=recipe.batch_size, num_negatives=recipe.num_negatives,
+        batch_size=recipe.batch_size, num_negatives=recipe.num_negatives, group_batches=recipe.group_batches,
         drop_short=True,  # a cluster cut short at the end of the split has fewer siblings
         learning_rate=recipe.learning_rate, warmup_steps=recipe.warmup_steps, max_steps=recipe.max_steps,
         temperature=recipe.temperature, seed=recipe.seed, log_every=5,
