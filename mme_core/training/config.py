@@ -50,6 +50,9 @@ class TrainConfig:
     freeze_projector: bool = False
     batch_size: int = 8  # queries per micro-batch (each brings 1 positive + num_negatives)
     num_negatives: int = 1  # hard negatives per query taken from the data (0 = in-batch only)
+    # > 0: batches are made of runs of this many triples whose positives share their opening text (a
+    # tutorial's title), so in-batch negatives include same-title tutorials; 0 = plain shuffled batches
+    group_batches: int = 0
     drop_short: bool = False  # skip triples with fewer hard negatives than num_negatives (else: error)
     learning_rate: float = 1e-4
     weight_decay: float = 0.0
@@ -97,7 +100,14 @@ class TrainConfig:
             valid = ", ".join(MIXED_PRECISION)
             raise ValueError(f"unknown mixed_precision {self.mixed_precision!r}; valid values are {valid}")
         positive = ("lora_r", "batch_size", "epochs", "grad_accum", "log_every")
-        non_negative = ("num_negatives", "warmup_steps", "max_steps", "save_every", "feature_cache_mb")
+        non_negative = (
+            "num_negatives",
+            "group_batches",
+            "warmup_steps",
+            "max_steps",
+            "save_every",
+            "feature_cache_mb",
+        )
         for name in positive + non_negative:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool):

@@ -24,6 +24,7 @@ from accelerate.utils import set_seed
 from tqdm.auto import tqdm
 from transformers import get_linear_schedule_with_warmup
 
+from mme_core.documents import TextSegment
 from mme_core.encoder import MMEEncoder
 
 from .checkpoints import (
@@ -132,14 +133,44 @@ def same_as_positive(positives: list, candidates: list) -> torch.Tensor | None:
 
 
 def micro_batch(
-    triples: list[TrainingTriple], batch_size: int, seed: int, index: int
+    triples: list[TrainingTriple], batch_size: int, seed: int, index: int, group: int = 0
 ) -> list[TrainingTriple]:
-    """The `index`-th micro-batch of the run: epochs are seeded shuffles, so resuming lands exactly."""
+    """The `index`-th micro-batch of the run: epochs are seeded shuffles, so resuming lands exactly.
+
+    `group` > 0: the epoch's order is made of runs of `group` triples whose positives open with the
+    same text (a tutorial's title), so a batch of k * group triples holds k titles and each query's
+    in-batch negatives include the other tutorials of its title. Each triple still comes once an epoch.
+    """
     per_epoch = math.ceil(len(triples) / batch_size)
     epoch, position = divmod(index, per_epoch)
     order = list(range(len(triples)))
-    random.Random(f"{seed}:epoch{epoch}").shuffle(order)
+    rng = random.Random(f"{seed}:epoch{epoch}")
+    rng.shuffle(order)
+    if group:
+        order = grouped_order(order, [opening_text(triples[i].positive) for i in order], group, rng)
     return [triples[i] for i in order[position * batch_size : (position + 1) * batch_size]]
+
+
+def opening_text(doc) -> str:
+    """The document's first text segment (its title in wikiHow-style tutorials), "" when it has none."""
+    return next((s.text for s in doc.segments if isinstance(s, TextSegment)), "")
+
+
+def grouped_order(order: list[int], keys: list[str], group: int, rng: random.Random) -> list[int]:
+    """`order` regrouped into shuffled runs of `group` items sharing a key; the items left over
+    (fewer than `group` of a key) come last, so every full run lands in one batch when the batch
+    size is a multiple of `group`."""
+    by_key: dict[str, list[int]] = {}
+    for item, key in zip(order, keys, strict=True):
+        by_key.setdefault(key, []).append(item)
+    runs, rest = [], []
+    for items in by_key.values():
+        whole = len(items) - len(items) % group
+        runs += [items[i : i + group] for i in range(0, whole, group)]
+        rest += items[whole:]
+    rng.shuffle(runs)
+    rng.shuffle(rest)
+    return [item for run in runs for item in run] + rest
 
 
 def truncate_log(log_path: Path, step: int) -> None:
@@ -219,7 +250,7 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
     while step < total_steps:
         plan = strategy.plan(step)
         rng = random.Random(f"{config.seed}:negatives:{micro}")
-        batch = micro_batch(triples, config.batch_size, config.seed, micro)
+        batch = micro_batch(triples, config.batch_size, config.seed, micro, config.group_batches)
         with accelerator.accumulate(module):
             with accelerator.autocast():
                 result = step_loss_fn(

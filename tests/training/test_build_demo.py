@@ -33,6 +33,19 @@ def test_pilot_flag_parses_and_bad_overrides_fail(capsys):
 
     assert main(["--pilot", "--max-steps", "-3", "--out", "/nonexistent/never"]) == 2
     assert "max_steps must be an int >= 1" in capsys.readouterr().err
+    assert main(["--pilot", "--group-batches", "-1", "--out", "/nonexistent/never"]) == 2
+    assert "group_batches must be an int >= 0" in capsys.readouterr().err
+
+
+def test_group_batches_reaches_the_training_config(tmp_path):
+    from dataclasses import replace
+
+    from mme_data.build_demo import train_config
+
+    config = train_config(
+        tmp_path / "init", tmp_path / "bench", tmp_path / "run", replace(MICRO, group_batches=4)
+    )
+    assert config.group_batches == 4 and train_config(tmp_path, tmp_path, tmp_path, MICRO).group_batches == 0
 
 
 def test_title_negatives_share_the_title_and_no_picture_with_the_answer(tmp_path):

@@ -35,6 +35,7 @@ def test_config_is_frozen():
         ({"mixed_precision": "fp8"}, "no, bf16, fp16"),
         ({"batch_size": 0}, "batch_size"),
         ({"num_negatives": -1}, "num_negatives"),
+        ({"group_batches": -2}, "group_batches"),
         ({"grad_accum": 1.5}, "grad_accum"),
         ({"learning_rate": 0}, "learning_rate"),
         ({"lora_dropout": 1.0}, "lora_dropout"),
