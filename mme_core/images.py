@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import io
 import os
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -32,6 +33,7 @@ MAX_IMAGE_PIXELS = 64_000_000
 DECODE_WORKERS = max(1, min(4, os.cpu_count() or 1))
 _POOLS: dict[int, ThreadPoolExecutor] = {}
 _SIZES: dict[tuple[str, int, int], tuple[int, int]] = {}  # (path, size, mtime) -> upright size
+_SIZES_LOCK = threading.Lock()
 MAX_REMEMBERED_SIZES = 65536
 T = TypeVar("T")
 JPEG_TAIL = 4096  # bytes at a JPEG file's end searched for its end-of-image marker
@@ -124,9 +126,11 @@ def upright_size(data_or_path, name: str) -> tuple[int, int]:
     key = (str(data_or_path), stat.st_size, stat.st_mtime_ns)
     size = _SIZES.get(key)
     if size is None:  # failures are not remembered: each caller's error names the file its own way
-        size = _SIZES[key] = _upright_size(data_or_path, name)
-        if len(_SIZES) > MAX_REMEMBERED_SIZES:
-            del _SIZES[next(iter(_SIZES))]  # the oldest
+        size = _upright_size(data_or_path, name)
+        with _SIZES_LOCK:  # the app may index in one thread while a search reads pictures in another
+            _SIZES[key] = size
+            if len(_SIZES) > MAX_REMEMBERED_SIZES:
+                del _SIZES[next(iter(_SIZES))]  # the oldest
     return size
 
 
@@ -195,7 +199,7 @@ def _scan_start(stream) -> int | None:
         if marker[1] == 0xDA:
             return stream.tell()
         length = stream.read(2)
-        if len(length) < 2:
+        if len(length) < 2 or int.from_bytes(length, "big") < 2:  # cut short, or a corrupt length
             return None
         stream.seek(int.from_bytes(length, "big") - 2, os.SEEK_CUR)
 

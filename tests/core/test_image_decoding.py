@@ -295,3 +295,4 @@ def test_a_header_is_read_once_whoever_asks_and_errors_name_each_callers_file(tm
     for name in ("a/broken.png", "b/broken.png"):
         with pytest.raises(ValueError, match=name):
             upright_size(str(broken), name)
+
