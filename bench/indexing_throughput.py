@@ -206,8 +206,9 @@ def main(argv: list[str] | None = None) -> int:
         "--compare", type=Path, help="another checkout to run the first builds with, side by side"
     )
     parser.add_argument(
-        "--also-ns", help="also run the first builds of the real and one-photo collections storing these N "
-        "(e.g. 2 or 1,2,3): what a smaller N set buys"
+        "--also-ns",
+        help="also run the first builds of the real and one-photo collections storing these N "
+        "(e.g. 2 or 1,2,3): what a smaller N set buys",
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quick", action="store_true", help="small collections, nothing written")

@@ -117,8 +117,9 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("--text", dest="segments", action=AppendSegment, const="text", metavar="TEXT")
     search.add_argument("--image", dest="segments", action=AppendSegment, const="image", metavar="PATH")
     search.add_argument(
-        "--n", help="granularity N to search at, one the index stores (default: the N the model's own "
-        "training report measured best, else 3)"
+        "--n",
+        help="granularity N to search at, one the index stores (default: the N the model's own "
+        "training report measured best, else 3)",
     )
     search.add_argument(
         "--mode",

@@ -67,9 +67,11 @@ def preferred_n(model_id: str, ns) -> Granularity:
     """The N a search starts at when the person has not chosen: among the stored `ns`, the one
     where the model's own training report (written beside the weights by `mme_data.build_demo`)
     measured the best MRR@10; else 3 when stored; else the first stored N."""
-    report = Path(model_id) / "training_report.json"
+    report = Path(model_id) / "training_report.json" if model_id else None  # no model: not the cwd's
     try:
-        trained = json.loads(report.read_text(encoding="utf-8"))["trained"] if report.is_file() else {}
+        trained = (
+            json.loads(report.read_text(encoding="utf-8"))["trained"] if report and report.is_file() else {}
+        )
         scores = {n: float(trained[str(n)]["MRR@10"]) for n in ns if str(n) in trained}
     except (OSError, ValueError, KeyError, TypeError):
         scores = {}  # an unreadable report is no reason to refuse a search

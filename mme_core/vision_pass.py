@@ -58,7 +58,9 @@ class VisionPass:
             misses.append((segment, key))
         # Decoded a few at a time in threads, in order: the vision tower runs on what is queued
         # while the next pictures decode.
-        decoded = decode_all((segment for segment, _ in misses), lambda seg: _decode(seg, self.backbone, docs))
+        decoded = decode_all(
+            (segment for segment, _ in misses), lambda seg: _decode(seg, self.backbone, docs)
+        )
         for (segment, key), image in zip(misses, decoded, strict=True):
             self.stats.decoded_images += 1
             grid_h, grid_w = self.backbone.grid_shape(image.size)

@@ -250,7 +250,9 @@ def test_page_and_api_start_at_the_n_the_model_measured_best(app_searcher, tiny_
 
     model = tmp_path / "model"
     model.mkdir()
-    trained = {str(n): {"MRR@10": 0.9 if n == app_searcher.index.meta.ns[0] else 0.5} for n in (1, 2, 3, 4, 6)}
+    trained = {
+        str(n): {"MRR@10": 0.9 if n == app_searcher.index.meta.ns[0] else 0.5} for n in (1, 2, 3, 4, 6)
+    }
     (model / "training_report.json").write_text(json.dumps({"recipe": {}, "trained": trained}))
     monkeypatch.setattr(tiny_dsvl, "model_id", str(model))
     demo = build_demo(app_searcher, tiny_dsvl, AppOptions(model_label="tiny"))

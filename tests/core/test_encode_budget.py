@@ -211,7 +211,9 @@ def test_each_distinct_text_is_tokenized_once(tiny_dsvl, notes, monkeypatch):
     monkeypatch.setattr(tiny_dsvl.backbone, "tokenizer", Counting())
     tiny_dsvl.backbone._cached_ids.cache_clear()
     fresh = [
-        InterleavedDoc((TextSegment(f"{doc.segments[0].text} (run {id(seen)})"),) + doc.segments[1:], id=doc.id)
+        InterleavedDoc(
+            (TextSegment(f"{doc.segments[0].text} (run {id(seen)})"),) + doc.segments[1:], id=doc.id
+        )
         for doc in notes
     ]  # texts this process has not tokenized before
     out = tiny_dsvl.encode_all(fresh, NS)

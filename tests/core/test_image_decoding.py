@@ -287,7 +287,9 @@ def test_a_header_is_read_once_whoever_asks_and_errors_name_each_callers_file(tm
     Image.new("RGB", (90, 60), "red").save(path)
     reads = []
     real = images._upright_size
-    monkeypatch.setattr(images, "_upright_size", lambda source, name: reads.append(name) or real(source, name))
+    monkeypatch.setattr(
+        images, "_upright_size", lambda source, name: reads.append(name) or real(source, name)
+    )
     assert upright_size(str(path), "\0") == upright_size(str(path), "notes/step.png") == (90, 60)
     assert len(reads) == 1  # the reader's placeholder name and the encoder's name share one read
     broken = tmp_path / "broken.png"
@@ -295,4 +297,3 @@ def test_a_header_is_read_once_whoever_asks_and_errors_name_each_callers_file(tm
     for name in ("a/broken.png", "b/broken.png"):
         with pytest.raises(ValueError, match=name):
             upright_size(str(broken), name)
-

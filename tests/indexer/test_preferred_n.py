@@ -21,10 +21,13 @@ def test_the_stored_n_the_report_measured_best(tmp_path):
     assert preferred_n(model, (4,)) == 4  # nothing measured among the stored N
 
 
-def test_without_a_readable_report_three_or_the_first_stored(tmp_path):
+def test_without_a_readable_report_three_or_the_first_stored(tmp_path, monkeypatch):
     assert preferred_n(str(tmp_path / "no-such-model"), (1, 2, 3)) == 3
     assert preferred_n("Qwen/Qwen3-VL-Embedding-2B", (1, 2, 3, 4, 6)) == 3  # a hub id
     assert preferred_n(str(tmp_path), (1, 2)) == 1
+    report(tmp_path / "cwd", {1: 0.9, 3: 0.1})
+    monkeypatch.chdir(tmp_path / "cwd")
+    assert preferred_n("", (1, 2, 3)) == 3  # no model (a keyword-only page): not a report lying in the cwd
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "training_report.json").write_text("{not json")
