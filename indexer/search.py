@@ -53,27 +53,31 @@ MODES = ("keyword", "semantic", "hybrid")
 HYBRID_DEPTH = 50  # each ranking fused by RRF contributes its top max(k, HYBRID_DEPTH)
 
 
+def training_report(model_id: str) -> dict:
+    """The build report a model built here keeps beside its weights (`training_report.json`, written
+    by `python -m mme_data.build_demo`); {} for a hub id, no model, or an unreadable report."""
+    report = Path(model_id) / "training_report.json" if model_id else None  # no model: not the cwd's
+    try:
+        found = json.loads(report.read_text(encoding="utf-8")) if report and report.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
 def synthetic_world_model(model_id: str) -> bool:
     """True for a model built by `python -m mme_data.build_demo`: it knows only the generated
-    how-to world (its folder holds the build's training_report.json with the recipe)."""
-    report = Path(model_id) / "training_report.json"
-    try:
-        return report.is_file() and "recipe" in json.loads(report.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return False
+    how-to world (its report holds the build's recipe)."""
+    return "recipe" in training_report(model_id)
 
 
 def preferred_n(model_id: str, ns) -> Granularity:
     """The N a search starts at when the person has not chosen: among the stored `ns`, the one
-    where the model's own training report (written beside the weights by `mme_data.build_demo`)
-    measured the best MRR@10; else 3 when stored; else the first stored N."""
-    report = Path(model_id) / "training_report.json" if model_id else None  # no model: not the cwd's
+    where the model's own training report measured the best MRR@10; else 3 when stored; else the
+    first stored N."""
+    trained = training_report(model_id).get("trained")
     try:
-        trained = (
-            json.loads(report.read_text(encoding="utf-8"))["trained"] if report and report.is_file() else {}
-        )
         scores = {n: float(trained[str(n)]["MRR@10"]) for n in ns if str(n) in trained}
-    except (OSError, ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError):
         scores = {}  # an unreadable report is no reason to refuse a search
     if scores:
         return max(scores, key=scores.get)
