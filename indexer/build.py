@@ -292,8 +292,7 @@ def build_into(
     ns = vector_keys(index.meta)  # every N, and every N's multi-vector matrices on a multi-vector index
     if collection:  # remembered first, so `rebuild` can read the folder again after a crash
         index.update_meta(**_with_collection(index.meta, collection, prepared.root, demo))
-    stored = index.content_hashes(collection)
-    stored_meta = index.row_metadata(collection)
+    stored = index.stored_rows(collection)
     failed = list(prepared.failed)
     skipped = list(prepared.skipped)
     todo: list[tuple[InterleavedDoc, str]] = []
@@ -314,7 +313,7 @@ def build_into(
                 failed.append((doc.id, str(err)))
                 skipped.append(Skipped.from_failure(doc.source or doc.id, str(err)))
                 continue
-            if stored.get(key) == digest and stored_meta.get(key) == row_metadata(doc):
+            if stored.get(key) == (digest, row_metadata(doc)):
                 unchanged += 1
             else:
                 todo.append((doc, digest))

@@ -151,11 +151,15 @@ class Index:
         rows = self.scan(["key", "content_hash"], where)
         return dict(zip(rows["key"].to_pylist(), rows["content_hash"].to_pylist(), strict=True))
 
-    def row_metadata(self, collection: str | None = None) -> dict[str, tuple[str, tuple[str, ...], str]]:
-        """key -> (title, tags, properties) as stored, to compare with `schema.row_metadata`."""
+    def stored_rows(self, collection: str | None = None) -> dict[str, tuple[str, tuple]]:
+        """key -> (content hash, (title, tags, properties)) in one scan: what a build compares each
+        note with (`schema.row_metadata`: a note whose front matter alone changed keeps its hash)."""
         where = None if collection is None else f"collection = {sql_string(collection)}"
-        rows = self.scan(["key", "title", "tags", "properties"], where).to_pylist()
-        return {r["key"]: (r["title"] or "", tuple(r["tags"] or ()), r["properties"] or "") for r in rows}
+        rows = self.scan(["key", "content_hash", "title", "tags", "properties"], where).to_pylist()
+        return {
+            r["key"]: (r["content_hash"], (r["title"] or "", tuple(r["tags"] or ()), r["properties"] or ""))
+            for r in rows
+        }
 
     def vectors_by_hash(self, hashes: set[str]) -> dict[str, dict]:
         """content hash -> {n: vector} for rows already holding that content, anywhere in the index.
