@@ -203,6 +203,8 @@ def main(argv: list[str] | None = None) -> int:
 def cmd_add(args) -> int:
     if not Path(args.path).expanduser().exists():
         raise FileNotFoundError(f"no such file or folder: {args.path}")
+    if "://" not in args.index and not Path(args.index).expanduser().exists():
+        chosen_model(args, None)  # a new index and no model: said at once, before the heavy imports
     from indexer.build import build_index
 
     ns = parse_ns_option(args.ns)
@@ -475,10 +477,10 @@ def existing_index(uri: str, required: bool = True):
     return Index.open(uri)
 
 
-def load_encoder(args, index):
-    """--model, else the index's own model (with its adapter), else $MME_MODEL, else the default."""
-    from mme_core import MMEEncoder
-
+def chosen_model(args, index) -> tuple[str, str | None, int | None]:
+    """(model, adapter, dim): --model, else the index's own model (with its adapter), else
+    $MME_MODEL, else the default; a UsageError when there is none (checked before anything heavy
+    is imported, so a forgotten --model is said at once)."""
     dim = getattr(args, "dim", None)
     if args.model:
         model, adapter = args.model, args.adapter
@@ -494,7 +496,14 @@ def load_encoder(args, index):
         demo = Path(__file__).resolve().parents[1] / "demo" / "model"
         hint = f"; to try it offline, the shipped demo model: --model {demo}" if demo.is_dir() else ""
         raise UsageError(f"no model: pass --model (hub id or local dir) or set MME_MODEL{hint}")
-    model, adapter = absolute_if_local(model), adapter and absolute_if_local(adapter)
+    return absolute_if_local(model), adapter and absolute_if_local(adapter), dim
+
+
+def load_encoder(args, index):
+    """The encoder of `chosen_model`."""
+    model, adapter, dim = chosen_model(args, index)
+    from mme_core import MMEEncoder
+
     if getattr(args, "quiet", True):  # `search` is always quiet: results on stdout, nothing else
         from transformers.utils import logging
 

@@ -93,6 +93,22 @@ def test_stats_reads_as_text_and_keeps_non_ascii_names(cli, tmp_path):
     assert "  1 skipped (missing): 同期.md (gone.png)" in lines
 
 
+def test_a_forgotten_model_is_said_before_torch_or_lancedb_is_imported(notes, tmp_path):
+    # They cost 10-15 s on a busy 2-core machine: a person who forgot --model must not wait for them.
+    script = (
+        "import sys\nfrom indexer.__main__ import main\ntry:\n    code = main(sys.argv[1:])\n"
+        "except SystemExit as end:\n    code = end.code\n"
+        "print(code, sorted(m for m in ('torch', 'lancedb', 'transformers') if m in sys.modules))"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "MME_MODEL"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, "add", str(notes), "--index", str(tmp_path / "new")],
+        capture_output=True, text=True, cwd=ROOT, env=env, timeout=120,
+    )  # fmt: skip
+    assert done.stdout.split() == ["2", "[]"], done.stdout + done.stderr
+    assert "no model: pass --model" in done.stderr
+
+
 def test_usage_errors_exit_2(cli, notes):
     assert cli()[0] == 2
     code, _, err = cli("add", notes, "--model", cli.model, "--ns", "1,5")
