@@ -16,6 +16,7 @@ from pathlib import Path
 
 from indexer.file_stats import StatCache, file_stat
 from indexer.sources.images import ImageLink, ImageResolver, shorten
+from indexer.sources.site import site_layout
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
@@ -161,11 +162,23 @@ class FolderReader(CollectionReader):
         return self._read_file(path, name, images)
 
     def _files(self, root: Path) -> Iterator[Path]:
+        layout = site_layout(root)  # a website's sources: its pages, not its templates (see site.py)
         for directory, subdirs, files in os.walk(root):
-            subdirs[:] = sorted(d for d in subdirs if not d.startswith("."))
+            here = Path(directory).relative_to(root).as_posix()
+            prefix = "" if here == "." else here + "/"
+            kept = []
+            for subdir in sorted(d for d in subdirs if not d.startswith(".")):
+                if reason := layout.folder_reason(prefix + subdir):
+                    self._report_folder(Path(directory) / subdir, prefix + subdir, reason)
+                else:
+                    kept.append(subdir)
+            subdirs[:] = kept
             for file_name in sorted(files):
                 path = Path(directory) / file_name
                 if file_name.startswith(".") or path.suffix.lower() not in self.parsers:
+                    continue
+                if reason := layout.file_reason(name := prefix + file_name):
+                    warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
                     continue
                 if not path.resolve().is_relative_to(root):
                     name = path.relative_to(root).as_posix()
@@ -176,6 +189,15 @@ class FolderReader(CollectionReader):
                     )
                     continue
                 yield path
+
+    def _report_folder(self, folder: Path, name: str, reason: str) -> None:
+        """One "excluded" line for a folder left out, when it holds a file this reader would read."""
+        for _, subdirs, files in os.walk(folder):
+            subdirs[:] = [d for d in subdirs if not d.startswith(".")]
+            count = sum(not f.startswith(".") and Path(f).suffix.lower() in self.parsers for f in files)
+            if count:
+                warn(f"{name}/: {reason}; not indexed", file=name + "/", reason="excluded")
+                return
 
     def _read_file(self, path: Path, name: str, images: ImageResolver) -> InterleavedDoc | None:
         try:

@@ -1,9 +1,12 @@
-"""YAML front matter (Obsidian "properties", Jekyll/Hugo headers), parsed with PyYAML's safe loader.
+"""Front matter: YAML between `---` lines (Obsidian "properties", Jekyll/Hugo headers; PyYAML's
+safe loader) or TOML between `+++` lines (Hugo's other format; Python's tomllib).
 
 `title`, `tags` (a list, or one string of comma/space separated tags, `#` optional) and `aliases`
 (also the singular `tag` / `alias` older notes use) are lifted out; every other key is kept as a
-JSON-safe `properties` dict (dates as ISO strings). The YAML text itself never reaches the document.
-Malformed YAML is a CollectionWarning (reason "other") and the note is indexed without it.
+JSON-safe `properties` dict (dates as ISO strings). The header text itself never reaches the
+document. A tab between a key and its value (`title:<TAB>"Za'atar"`) is YAML 1.2, which Hugo and
+Obsidian read, but not PyYAML's YAML 1.1: such tabs are read as spaces. A header that still does not
+parse is a CollectionWarning (reason "front matter") and the note is indexed without it.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import datetime
 import math
 import re
+import tomllib
 from dataclasses import dataclass, field
 
 import yaml
@@ -18,6 +22,8 @@ import yaml
 from indexer.sources.warning import warn
 
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
+_TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)??\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
+_INLINE_TABS = re.compile(r"(?<=[^\s])\t+")  # after a key's colon or between words, not indentation
 _TAG_SEPARATORS = re.compile(r"[,\s]+")
 
 
@@ -31,22 +37,43 @@ class FrontMatter:
 
 def split_front_matter(text: str, name: str) -> tuple[str, FrontMatter]:
     """(the note without its front matter block, what the block declares)."""
+    if block := _TOML_FRONT_MATTER.match(text):
+        try:
+            data = tomllib.loads(block.group(1) or "")
+        except tomllib.TOMLDecodeError as err:
+            return _unreadable(text[block.end() :], name, "TOML", str(err))
+        return _declared(text[block.end() :], data, name)
     block = _FRONT_MATTER.match(text)
     if not block:
         return text, FrontMatter()
-    body = text[block.end() :]
+    body, header = text[block.end() :], block.group(1) or ""
     try:
-        data = yaml.safe_load(block.group(1) or "")
+        data = yaml.safe_load(header)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        where = f" at line {mark.line + 2}" if mark is not None else ""  # +1: 1-based, +1: the `---` line
-        problem = getattr(err, "problem", None) or type(err).__name__
-        warn(f"{name}: front matter is not valid YAML ({problem}{where}), ignored", file=name)
-        return body, FrontMatter()
+        try:  # YAML 1.2's tab separators, as Hugo and Obsidian read them
+            data = yaml.safe_load(_INLINE_TABS.sub(" ", header))
+        except yaml.YAMLError:
+            mark = getattr(err, "problem_mark", None)
+            where = f" at line {mark.line + 2}" if mark is not None else ""  # 1-based, after the `---` line
+            problem = getattr(err, "problem", None) or type(err).__name__
+            return _unreadable(body, name, "YAML", problem + where)
+    return _declared(body, data, name)
+
+
+def _unreadable(body: str, name: str, kind: str, problem: str) -> tuple[str, FrontMatter]:
+    warn(f"{name}: front matter is not valid {kind} ({problem}), ignored", file=name, reason="front matter")
+    return body, FrontMatter()
+
+
+def _declared(body: str, data: object, name: str) -> tuple[str, FrontMatter]:
     if data is None:
         return body, FrontMatter()
     if not isinstance(data, dict):
-        warn(f"{name}: front matter is not a list of `key: value` properties, ignored", file=name)
+        warn(
+            f"{name}: front matter is not a list of `key: value` properties, ignored",
+            file=name,
+            reason="front matter",
+        )
         return body, FrontMatter()
     properties = {str(key): json_safe(value) for key, value in data.items()}
     title = properties.pop("title", None)

@@ -64,6 +64,7 @@ class ImageResolver:
     report: Callable[[CollectionWarning], None] = emit
     _verdicts: dict[str, tuple[str, str] | None] = field(default_factory=dict, init=False)
     _vault_dirs: dict[str, bool] = field(default_factory=dict, init=False)
+    _reported: set[tuple[str, str, str]] = field(default_factory=set, init=False)
     # When a list: every link located from the file system is recorded here (`indexer.file_stats`)
     links: list[dict] | None = field(default=None, init=False)
 
@@ -78,6 +79,9 @@ class ImageResolver:
         target, written = link.target.strip(), (link.written or link.target).strip()
 
         def skip(reason: str, message: str) -> None:
+            if (name, written, reason) in self._reported:  # a note showing one bad link twice: said once
+                return
+            self._reported.add((name, written, reason))
             self.report(CollectionWarning(f"{name}: {message}", file=name, reference=written, reason=reason))
 
         if not target:
@@ -157,7 +161,8 @@ class ImageResolver:
         for candidate in candidates:
             real = os.path.realpath(candidate)  # follows symlinks before the check
             if not real.startswith(self._root_prefix):
-                outside = True
+                # `/pix/a.webp` is a site-root link: "outside" only if that absolute file exists
+                outside |= not (candidate == path and not os.path.lexists(candidate))
             elif os.path.lexists(candidate) and (wiki is False or os.path.isfile(real)):
                 return real, False, []  # a Markdown link to a folder is "not a file", reported below
         if outside and not wiki:

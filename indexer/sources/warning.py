@@ -26,11 +26,16 @@ REASONS = (
     "encoding",
     "empty",
     "excluded",
+    "front matter",
     "other",
 )
 # Reasons for which the file or link was still used (repaired, or resolved to one of several files):
 # summaries say so instead of "skipped".
-KEPT_REASONS = {"encoding": "repaired", "ambiguous": "resolved to the nearest file"}
+KEPT_REASONS = {
+    "encoding": "repaired",
+    "ambiguous": "resolved to the nearest file",
+    "front matter": "indexed without it",
+}
 
 
 class CollectionWarning(UserWarning):

@@ -275,7 +275,7 @@ def test_malformed_front_matter_is_warned_and_the_note_indexed_without_it(tmp_pa
     assert by_id["bad.md"].text == "# Still here\n\nBody text."
     assert by_id["bad.md"].meta == {"tags": [], "aliases": [], "properties": {}}
     assert by_id["list.md"].text == "List body."
-    assert [(w.file, w.reason) for w in warned] == [("bad.md", "other"), ("list.md", "other")]
+    assert [(w.file, w.reason) for w in warned] == [("bad.md", "front matter"), ("list.md", "front matter")]
     assert str(warned[0]).startswith("bad.md: front matter is not valid YAML (")
     assert "line 3" in str(warned[0])
     assert str(warned[1]) == "list.md: front matter is not a list of `key: value` properties, ignored"
@@ -285,12 +285,17 @@ def test_rooted_links_read_from_the_collection_root_and_never_escape(tmp_path):
     root = tmp_path / "notes"
     png(root / "Image/pic.png")
     png(tmp_path / "secret.png")
-    write(root / "sub/n.md", "a ![](/Image/pic.png) b ![[/Image/pic.png]] c ![](/secret.png) d")
+    outside = (tmp_path / "secret.png").as_posix()  # an absolute path that exists, out of the collection
+    write(root / "sub/n.md", f"a ![](/Image/pic.png) b ![[/Image/pic.png]] c ![](/secret.png) d ![]({outside}) e")
 
     docs, warned = read_warnings(root)
 
-    assert shape(docs[0], root) == ["T:a", "I:Image/pic.png", "T:b", "I:Image/pic.png", "T:c d"]
-    assert [(w.reference, w.reason) for w in warned] == [("/secret.png", "outside the collection")]
+    assert shape(docs[0], root) == ["T:a", "I:Image/pic.png", "T:b", "I:Image/pic.png", "T:c d e"]
+    # /secret.png is a site-root link found nowhere in the collection: missing, not "outside"
+    assert [(w.reference, w.reason) for w in warned] == [
+        ("/secret.png", "missing"),
+        (outside, "outside the collection"),
+    ]
 
 
 def test_html_pages_carry_the_same_meta_keys(tmp_path):

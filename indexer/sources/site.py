@@ -1,0 +1,128 @@
+"""Website sources: read a site's pages, not its templates, its built copy or its dependencies.
+
+How-to collections are often the source of a website, and a person points us at the repository:
+- Hugo (`hugo.toml`, or `config.toml|yaml|json` beside `content/` and `layouts/`, `archetypes/` or
+  `themes/`): pages are under `content/` (its `contentDir`); `layouts/`, `archetypes/` (Go templates:
+  `title: "{{ replace .Name ...}}"`), `themes/` and a checked-in `public/` are not notes;
+- MkDocs (`mkdocs.yml`): pages are under `docs/` (its `docs_dir`); `site/` is the built copy;
+- Jekyll (`_config.yml`): `_layouts/`, `_includes/`, `_sass/`, `_data/` and the built `_site/` are
+  not pages, nor what the config `exclude`s; `_posts/`, `_drafts/` and declared collections are.
+`node_modules/` is a dependency folder in any collection. Pictures are found wherever they are
+(Hugo serves `static/pix/a.webp` as `/pix/a.webp`); only the search for notes leaves these out, and
+each folder left out that holds readable files is reported once, as "excluded", with its reason.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+# Folders never read as notes, whatever the collection.
+DEPENDENCY_FOLDERS = {"node_modules": "installed JavaScript packages"}
+HUGO_MARKERS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json")
+HUGO_CONFIGS = (*HUGO_MARKERS, "config.toml", "config.yaml", "config.yml", "config.json")
+
+
+@dataclass(frozen=True)
+class SiteLayout:
+    """What the notes of a collection are: `kind` ("" for a plain folder), and the folders and
+    files to leave out, as rules over collection-relative POSIX paths."""
+
+    kind: str = ""
+    pages: str = ""  # the one folder holding every page ("" : anywhere)
+    skip_dirs: dict[str, str] = field(default_factory=dict)  # relative folder -> why
+    skip_globs: tuple[str, ...] = ()  # the site config's own exclusions (Jekyll `exclude:`)
+
+    def folder_reason(self, name: str) -> str:
+        """Why the folder `name` (relative) holds no notes, or "" when it may."""
+        base = name.rsplit("/", 1)[-1]
+        if base in DEPENDENCY_FOLDERS:
+            return DEPENDENCY_FOLDERS[base]
+        if name in self.skip_dirs:
+            return self.skip_dirs[name]
+        if self.pages and not (self.pages + "/").startswith(name + "/"):
+            return f"outside the {self.kind} site's pages ({self.pages}/)"
+        if any(fnmatch.fnmatch(name, glob.rstrip("/")) for glob in self.skip_globs):
+            return f"excluded by the {self.kind} site's configuration"
+        return ""
+
+    def file_reason(self, name: str) -> str:
+        """Why the file `name` (relative, in a folder that may hold notes) is not a note, or ""."""
+        if self.pages and not name.startswith(self.pages + "/"):
+            return f"outside the {self.kind} site's pages ({self.pages}/)"
+        if any(fnmatch.fnmatch(name, glob) for glob in self.skip_globs):
+            return f"excluded by the {self.kind} site's configuration"
+        return ""
+
+
+def site_layout(root: Path) -> SiteLayout:
+    """The layout of the collection at `root`, recognised by the generator's own config file."""
+    if (config := _hugo_config(root)) is not None:
+        pages = _relative_folder(config.get("contentDir"), "content")
+        return SiteLayout("Hugo", pages)
+    for name in ("mkdocs.yml", "mkdocs.yaml"):
+        if (root / name).is_file():
+            config = _read_config(root / name)
+            return SiteLayout("MkDocs", _relative_folder(config.get("docs_dir"), "docs"))
+    if (root / "_config.yml").is_file() or (root / "_config.yaml").is_file():
+        config = _read_config(root / "_config.yml") or _read_config(root / "_config.yaml")
+        collections = config.get("collections")
+        pages = {"_posts", "_drafts"} | (
+            {f"_{name}" for name in collections} if isinstance(collections, (dict, list)) else set()
+        )
+        skip = {  # Jekyll renders no folder starting with "_" but these
+            entry.name: "the built site" if entry.name == "_site" else "Jekyll templates and data, not pages"
+            for entry in sorted(root.iterdir())
+            if entry.is_dir() and entry.name.startswith("_") and entry.name not in pages
+        }
+        excluded = config.get("exclude")
+        globs = tuple(str(g).strip("/") for g in excluded) if isinstance(excluded, list) else ()
+        return SiteLayout("Jekyll", skip_dirs=skip, skip_globs=globs)
+    return SiteLayout()
+
+
+def _hugo_config(root: Path) -> dict | None:
+    """Hugo's site config when `root` is a Hugo site, else None (a `config.toml` alone is not one)."""
+    for name in HUGO_CONFIGS:
+        path = root / name
+        if not path.is_file():
+            continue
+        site_folders = any((root / d).is_dir() for d in ("layouts", "archetypes", "themes"))
+        if name in HUGO_MARKERS or ((root / "content").is_dir() and site_folders):
+            return _read_config(path)
+    return None
+
+
+def _read_config(path: Path) -> dict:
+    """A site config as a dict ({} when unreadable: the generator's defaults then apply). YAML tags
+    such as MkDocs' `!!python/name:...` are read as plain values."""
+    try:
+        text = path.read_text("utf-8", errors="replace")
+        if path.suffix == ".toml":
+            data = tomllib.loads(text)
+        elif path.suffix == ".json":
+            data = json.loads(text)
+        else:
+            data = yaml.load(text, Loader=_TolerantLoader)  # noqa: S506 - safe constructors only
+    except (OSError, ValueError, yaml.YAMLError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class _TolerantLoader(yaml.SafeLoader):
+    """SafeLoader that reads an unknown tag's node as its plain value instead of refusing the file."""
+
+
+_TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
+
+
+def _relative_folder(value: object, default: str) -> str:
+    """A config's page folder as a clean relative POSIX path (the default when absent or escaping)."""
+    text = str(value).strip().strip("/") if isinstance(value, str) and value.strip() else default
+    parts = [p for p in text.replace("\\", "/").split("/") if p not in ("", ".")]
+    return "/".join(parts) if parts and ".." not in parts else default

@@ -1,0 +1,124 @@
+"""Website sources (Hugo, MkDocs, Jekyll): pages read, templates and built copies reported, not read."""
+
+from __future__ import annotations
+
+from source_helpers import png, read_warnings, shape, write
+
+HUGO_TEMPLATE = '---\ntitle: "{{ replace .Name "-" " " | title }}"\ndate: {{ .Date }}\ndraft: true\n---\n'
+
+
+def excluded(warned) -> list[tuple[str, str]]:
+    return [(w.file, str(w)) for w in warned if w.reason == "excluded"]
+
+
+def test_a_hugo_site_is_read_from_content_with_site_root_pictures(tmp_path):
+    write(tmp_path / "config.toml", "baseURL = 'https://example.org/'\ntheme = 'plain'\n")
+    png(tmp_path / "static/pix/soup.png")
+    write(tmp_path / "content/soup.md", "---\ntitle: Soup\n---\nBoil it. ![Soup](/pix/soup.png) Serve.")
+    write(tmp_path / "archetypes/default.md", HUGO_TEMPLATE)
+    write(tmp_path / "layouts/_default/single.html", "<h1>{{ .Title }}</h1>{{ .Content }}")
+    write(tmp_path / "themes/plain/exampleSite/content/demo.md", "Theme demo page.")
+    write(tmp_path / "public/soup/index.html", "<h1>Soup</h1><p>Boil it.</p>")
+    write(tmp_path / "node_modules/pkg/README.md", "# pkg\n\nA JavaScript package.")
+    write(tmp_path / "README.md", "# The site\n\nRun hugo serve.")
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert [d.id for d in docs] == ["content/soup.md"]
+    assert shape(docs[0], tmp_path) == ["T:Boil it.", "I:static/pix/soup.png", "T:Serve."]
+    pages = "outside the Hugo site's pages (content/); not indexed"
+    assert excluded(warned) == [  # static/ holds pictures only: nothing to say about it
+        ("archetypes/", f"archetypes/: {pages}"),
+        ("layouts/", f"layouts/: {pages}"),
+        ("node_modules/", "node_modules/: installed JavaScript packages; not indexed"),
+        ("public/", f"public/: {pages}"),
+        ("themes/", f"themes/: {pages}"),
+        ("README.md", f"README.md: {pages}"),
+    ]
+    assert [w for w in warned if w.reason != "excluded"] == []
+
+
+def test_hugo_content_dir_comes_from_its_config_and_a_plain_config_toml_is_not_a_site(tmp_path):
+    site = tmp_path / "site"
+    write(site / "hugo.yaml", "contentDir: pages\n")
+    write(site / "pages/a.md", "Page a.")
+    write(site / "content/old.md", "Not a page of this site.")
+    docs, warned = read_warnings(site)
+    assert [d.id for d in docs] == ["pages/a.md"]
+    assert [f for f, _ in excluded(warned)] == ["content/"]
+
+    notes = tmp_path / "notes"  # a config.toml of some tool, no content/ + layouts/: every note is read
+    write(notes / "config.toml", "x = 1\n")
+    write(notes / "content/a.md", "A.")
+    write(notes / "b.md", "B.")
+    docs, warned = read_warnings(notes)
+    assert [d.id for d in docs] == ["b.md", "content/a.md"] and excluded(warned) == []
+
+
+def test_an_unreadable_site_config_falls_back_to_the_generators_default_folder(tmp_path):
+    write(tmp_path / "hugo.toml", "this is = = not toml")
+    write(tmp_path / "content/a.md", "A.")
+    write(tmp_path / "notes.md", "Left out.")
+    docs, warned = read_warnings(tmp_path)
+    assert [d.id for d in docs] == ["content/a.md"]
+    assert [f for f, _ in excluded(warned)] == ["notes.md"]
+
+
+def test_mkdocs_pages_come_from_docs_dir_even_with_python_tags_in_its_config(tmp_path):
+    write(
+        tmp_path / "mkdocs.yml",
+        "site_name: Repairs\ndocs_dir: documentation\nmarkdown_extensions:\n"
+        "  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n",
+    )
+    write(tmp_path / "documentation/fix-a-tap.md", "# Fix a tap\n\nTurn the water off.")
+    write(tmp_path / "site/fix-a-tap/index.html", "<p>Turn the water off.</p>")
+    write(tmp_path / "README.md", "Build with mkdocs.")
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert [d.id for d in docs] == ["documentation/fix-a-tap.md"]
+    assert [f for f, _ in excluded(warned)] == ["site/", "README.md"]
+
+
+def test_jekyll_reads_pages_posts_and_collections_not_layouts_includes_or_the_built_site(tmp_path):
+    write(tmp_path / "_config.yml", "collections:\n  recipes:\n    output: true\nexclude:\n  - drafts-old/\n")
+    write(tmp_path / "_layouts/default.html", "<html>{{ content }}</html>")
+    write(tmp_path / "_includes/head.html", "<title>{{ page.title }}</title>")
+    write(tmp_path / "_site/index.html", "<p>About us</p>")
+    write(tmp_path / "_posts/2024-01-01-bread.md", "Knead the dough.")
+    write(tmp_path / "_recipes/soup.md", "Boil the stock.")
+    write(tmp_path / "drafts-old/x.md", "Old draft.")
+    write(tmp_path / "about.md", "About us.")
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert [d.id for d in docs] == ["_posts/2024-01-01-bread.md", "_recipes/soup.md", "about.md"]
+    assert excluded(warned) == [
+        ("_includes/", "_includes/: Jekyll templates and data, not pages; not indexed"),
+        ("_layouts/", "_layouts/: Jekyll templates and data, not pages; not indexed"),
+        ("_site/", "_site/: the built site; not indexed"),
+        ("drafts-old/", "drafts-old/: excluded by the Jekyll site's configuration; not indexed"),
+    ]
+
+
+def test_toml_front_matter_and_tab_separated_yaml_are_read(tmp_path):
+    write(
+        tmp_path / "toml.md",
+        '+++\ntitle = "Za\'atar"\ntags = ["spice", "levant"]\ndate = 2022-09-30\n+++\nMix.',
+    )
+    write(
+        tmp_path / "tabs.md",
+        "---\ntitle:\t\"Zaatar\"\ntags:\t['spice']\nauthor:\tWael\n---\nToast the seeds.",
+    )
+    write(tmp_path / "bad.md", "+++\ntitle = \n+++\nStill read.")
+
+    docs, warned = read_warnings(tmp_path)
+
+    by_id = {d.id: d for d in docs}
+    assert (by_id["toml.md"].title, by_id["toml.md"].text) == ("Za'atar", "Mix.")
+    assert by_id["toml.md"].meta["tags"] == ["spice", "levant"]
+    assert by_id["toml.md"].meta["properties"] == {"date": "2022-09-30"}
+    assert (by_id["tabs.md"].title, by_id["tabs.md"].meta["properties"]) == ("Zaatar", {"author": "Wael"})
+    assert by_id["bad.md"].text == "Still read."
+    assert [(w.file, w.reason) for w in warned] == [("bad.md", "front matter")]
+    assert str(warned[0]).startswith("bad.md: front matter is not valid TOML (")
