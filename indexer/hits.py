@@ -27,7 +27,8 @@ PARTS_PER_NOTE = 4  # parts fetched per note wanted, before each note keeps its 
 @dataclass(frozen=True)
 class Hit:
     id: str
-    score: float  # semantic: cosine in [-1, 1]; keyword: BM25; hybrid: reciprocal-rank fusion score
+    score: float  # semantic: cosine in [-1, 1]; keyword: BM25; hybrid: reciprocal-rank fusion score;
+    # picture: how many of the query's pictures the note shows (byte for byte)
     doc: InterleavedDoc
     rank: int  # 1-based
     mode: str = "semantic"  # how this hit was found

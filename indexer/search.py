@@ -44,7 +44,7 @@ from indexer.multivector import (
     mv_columns,
 )
 from indexer.query import check_query_tokens
-from indexer.schema import granularity_label, row_to_doc, vector_column
+from indexer.schema import granularity_label, row_to_doc, sql_string, vector_column
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc, TextSegment
 from mme_core.pooling import Granularity, check_granularity
@@ -231,6 +231,8 @@ class Searcher:
         check_k(k)
         filters = as_filters(filters, filter_fields)
         ranked, finish = self._ranking(query, n, filters, mode, vectors, budget, on_query_vector, cascade)
+        if not cascade:  # the cascade is an explicit ranking of its own: left as it is
+            ranked = self._pictures_first(query, filters, ranked)
         fetch = k * PARTS_PER_NOTE
         while True:  # a long note's parts can fill a ranking: fetch deeper until k notes are found
             hits = ranked(fetch)
@@ -295,6 +297,44 @@ class Searcher:
             return self._hits(fused.slice(0, depth), "hybrid", terms)
 
         return hybrid, as_is
+
+    def _pictures_first(self, query: InterleavedDoc, filters: Filters, ranked):
+        """`ranked` with the parts that show one of the query's pictures byte for byte first (mode
+        "picture", score = how many of the query's pictures they show), then by `ranked`'s order.
+
+        Someone who drops a photo from their own notes into the query wants the notes showing it,
+        whatever a model makes of the picture (the demo knows only its synthetic world). The rows
+        are found by the picture's SHA-256, which every row's `segments` records."""
+        wanted = set()
+        for image in query.images:
+            try:
+                wanted.add(image.content_hash())
+            except (OSError, ValueError):  # unreadable: the encoder names it, or keyword search ignores it
+                continue
+        if not wanted:
+            return ranked
+        showing = " OR ".join(f"segments LIKE {sql_string('%' + h + '%')}" for h in sorted(wanted))
+        scope = self.default_scope(filters).sql()
+        rows = self.index.scan(RESULT_COLUMNS[:-1], f"({showing})" + (f" AND ({scope})" if scope else ""))
+        rows = rows.to_pylist()
+        if not rows:
+            return ranked
+        words = keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])
+        terms = tuple(query_terms(words))
+        shown = {row["id"]: sum(h in row["segments"] for h in wanted) for row in rows}
+
+        def ranking(depth: int) -> list[Hit]:
+            rest = ranked(depth)
+            order = {hit.id: position for position, hit in enumerate(rest)}
+            rows.sort(key=lambda row: (-shown[row["id"]], order.get(row["id"], len(order)), row["id"]))
+            first = [
+                Hit(row["id"], float(shown[row["id"]]), row_to_doc(row), 0, "picture", terms)
+                for row in rows[:depth]
+            ]
+            merged = first + [hit for hit in rest if hit.id not in shown]
+            return [replace(hit, rank=rank) for rank, hit in enumerate(merged[:depth], start=1)]
+
+        return ranking
 
     def check_cascade(self, cascade, mode, vectors, budget) -> Cascade | None:
         """The cascade resolved against this index, or a refusal before any work is done."""

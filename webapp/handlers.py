@@ -37,7 +37,7 @@ class ApiHit(TypedDict):
     rank: int
     id: str
     score: float  # higher is better: cosine (semantic), BM25 (keyword) or rank fusion (hybrid)
-    mode: str  # how the hit was found: keyword, semantic or hybrid
+    mode: str  # how the hit was found: keyword, semantic, hybrid, or picture (shows a query picture)
     title: str
     source: str
     part: int

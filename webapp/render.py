@@ -21,6 +21,7 @@ SCORE_TITLES = {
     "semantic": "cosine similarity",
     "keyword": "BM25 keyword score",
     "hybrid": "reciprocal-rank fusion score",
+    "picture": "shows this many of your query's pictures",
 }
 
 
