@@ -207,10 +207,12 @@ class Searcher:
         budget: int | None = None,
         on_query_vector: Callable[[np.ndarray], None] | None = None,
         cascade: Cascade | bool | dict | None = None,
+        pictures_first: bool = True,
         **filter_fields,
     ) -> list[Hit]:
         """Top-k hits for an interleaved query at granularity n, one per note: a note split into
-        parts is represented by its best-ranked part.
+        parts is represented by its best-ranked part. With `pictures_first` (not with a cascade),
+        notes showing one of the query's pictures byte for byte come first (`_pictures_first`).
 
         `on_query_vector(vector)` is called with the query's single-vector embedding when the search
         computes one (the app's dominance plot reuses it instead of embedding the query again).
@@ -231,7 +233,7 @@ class Searcher:
         check_k(k)
         filters = as_filters(filters, filter_fields)
         ranked, finish = self._ranking(query, n, filters, mode, vectors, budget, on_query_vector, cascade)
-        if not cascade:  # the cascade is an explicit ranking of its own: left as it is
+        if pictures_first and not cascade:  # the cascade is an explicit ranking of its own
             ranked = self._pictures_first(query, filters, ranked)
         fetch = k * PARTS_PER_NOTE
         while True:  # a long note's parts can fill a ranking: fetch deeper until k notes are found

@@ -18,7 +18,11 @@ from .images import MAX_IMAGE_PIXELS, FitSize, decode_image
 
 __all__ = ["MAX_IMAGE_PIXELS", "ImageSegment", "InterleavedDoc", "TextSegment", "decode_image"]
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff")
+# .heic/.heif: phone photos (iPhones take them by default), read through pillow-heif; .avif: Pillow 11+
+IMAGE_EXTENSIONS = (
+    *(".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"),
+    *(".heic", ".heif", ".avif"),
+)
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,14 @@ from typing import TypeVar
 
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+try:  # HEIC/HEIF phone photos: pillow-heif's opener (applies the photo's rotation when decoding)
+    from pillow_heif import register_heif_opener
+
+    register_heif_opener()
+    HEIF_SUPPORT = True
+except ImportError:  # an install without it: such photos are refused, naming what to install
+    HEIF_SUPPORT = False
+
 # PIL's own default (~89 Mpx) guards against decompression bombs; we keep a stricter, explicit cap
 # so that a 20000x20000 image is refused before any pixel is decoded.
 MAX_IMAGE_PIXELS = 64_000_000
@@ -63,7 +71,7 @@ def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -
     except ValueError:
         raise
     except UnidentifiedImageError as err:  # its text holds the buffer's repr: never shown
-        raise ValueError(f"unreadable image: {name} (cannot identify image file)") from err
+        raise ValueError(f"unreadable image: {name} ({_unidentified(data)})") from err
     except (OSError, SyntaxError, EOFError) as err:  # truncated or corrupt data
         raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
     image = _on_white(_upright(image, orientation))
@@ -73,6 +81,22 @@ def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -
             image = image.reduce(factor)  # box filter, cheap: the resize below does the fine work
         image = image.resize(target, RESAMPLE)
     return image
+
+
+def _unidentified(data_or_path) -> str:
+    """Why Pillow could not identify this image (encoded bytes, or a file's path)."""
+    try:
+        if isinstance(data_or_path, bytes):
+            head = data_or_path[:12]
+        else:
+            with open(data_or_path, "rb") as stream:
+                head = stream.read(12)
+    except OSError:
+        head = b""
+    if head[4:8] == b"ftyp" and head[8:12] in (b"heic", b"heix", b"mif1", b"msf1", b"heim", b"heis"):
+        if not HEIF_SUPPORT:
+            return "a HEIC/HEIF photo: install pillow-heif to read it (pip install pillow-heif)"
+    return "cannot identify image file"
 
 
 def decode_all(items: Iterable[T], decode: Callable[[T], Image.Image], workers: int | None = None):
@@ -139,7 +163,7 @@ def _upright_size(data_or_path, name: str) -> tuple[int, int]:
         with _open(data_or_path, name) as image:
             size, sideways = image.size, _orientation(image) in _SIDEWAYS
     except UnidentifiedImageError as err:
-        raise ValueError(f"unreadable image: {name} (cannot identify image file)") from err
+        raise ValueError(f"unreadable image: {name} ({_unidentified(data_or_path)})") from err
     except (OSError, SyntaxError, EOFError) as err:
         raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
     return (size[1], size[0]) if sideways else size

@@ -4,7 +4,9 @@
 // The server's limit (webapp.query.MAX_IMAGE_BYTES), handed over as a prop so both say the same.
 const MAX_BYTES = props.max_image_bytes;
 const MAX_MB = Math.round(MAX_BYTES / 1048576);
-const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp"];
+const IMAGE_TYPES = ["image/png", "image/jpeg", "image/webp", "image/gif", "image/bmp", "image/heic", "image/heif", "image/avif"];
+// Some browsers give a phone's HEIC photo no type at all: its name says what it is.
+const IMAGE_NAMES = /\.(png|jpe?g|webp|gif|bmp|heic|heif|avif)$/i;
 const list = element.querySelector(".mme-items");
 const empty = element.querySelector(".mme-empty");
 const errorBox = element.querySelector(".mme-composer-error");
@@ -127,8 +129,8 @@ async function addImages(files, at) {
   let position = at === undefined ? items.length : at;
   showError("");
   for (const file of files) {
-    if (!IMAGE_TYPES.includes(file.type)) {
-      showError(`${file.name || "That file"} is not a PNG, JPEG, WebP, GIF or BMP image.`);
+    if (!IMAGE_TYPES.includes(file.type) && !IMAGE_NAMES.test(file.name || "")) {
+      showError(`${file.name || "That file"} is not a PNG, JPEG, WebP, GIF, BMP, HEIC or AVIF image.`);
       continue;
     }
     if (file.size > MAX_BYTES) {

@@ -33,7 +33,7 @@ from mme_core.images import check_image
 
 # Embeds people put in notes that are not pictures the encoder can read; reported by name.
 UNSUPPORTED_EMBEDS = frozenset(
-    ".svg .pdf .mp3 .wav .m4a .ogg .flac .3gp .webm .mp4 .mov .mkv .ogv .avi .heic .heif .avif "
+    ".svg .pdf .mp3 .wav .m4a .ogg .flac .3gp .webm .mp4 .mov .mkv .ogv .avi "
     ".canvas .excalidraw .base .docx .xlsx .pptx .doc .xls .ppt .zip".split()
 )
 _OBJECT_REPR = re.compile(

@@ -318,7 +318,7 @@ def test_drop_paste_reorder_remove_and_clear(page, app_collection):
     assert item_kinds(page) == ["text", "image"]
 
     deliver_file(page, image, "notes.pdf", "drop", mime="application/pdf")
-    assert "not a PNG, JPEG, WebP, GIF or BMP" in page.inner_text(".mme-composer-error")
+    assert "not a PNG, JPEG, WebP, GIF, BMP, HEIC or AVIF" in page.inner_text(".mme-composer-error")
     page.click(".mme-clear")
     assert item_kinds(page) == ["text"] and page.input_value(".mme-item-text textarea") == ""
 

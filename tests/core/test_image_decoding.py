@@ -297,3 +297,31 @@ def test_a_header_is_read_once_whoever_asks_and_errors_name_each_callers_file(tm
     for name in ("a/broken.png", "b/broken.png"):
         with pytest.raises(ValueError, match=name):
             upright_size(str(broken), name)
+
+
+@pytest.mark.parametrize("kind", ["HEIF", "AVIF"])
+def test_phone_formats_decode_upright_at_the_models_size(kind, tmp_path):
+    # A landscape shot held sideways: the phone flags orientation 6 (rotate 90° clockwise to view).
+    shot = Image.new("RGB", (400, 300), (220, 30, 30))
+    shot.paste((30, 30, 220), (0, 0, 100, 300))  # a blue band on the left edge, at the top once upright
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    path = tmp_path / f"IMG_0001.{kind.lower()}"
+    shot.save(path, format=kind, exif=exif.tobytes(), quality=90)
+
+    data = path.read_bytes()
+    assert upright_size(str(path), path.name) == (300, 400)
+    image = decode_image(data, name=path.name, fit=lambda size: (size[0] // 4, size[1] // 4))
+    assert image.size == (75, 100)
+    top, bottom = np.asarray(image)[5, 37], np.asarray(image)[95, 37]
+    assert top[2] > 150 > top[0] and bottom[0] > 150 > bottom[2]  # blue band on top, red below
+
+
+def test_a_heic_photo_without_its_decoder_names_what_to_install(tmp_path, monkeypatch):
+    from mme_core import images
+
+    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64
+    monkeypatch.setattr(images, "HEIF_SUPPORT", False)
+    assert "install pillow-heif" in images._unidentified(heic)
+    monkeypatch.setattr(images, "HEIF_SUPPORT", True)  # installed: the file itself is the problem
+    assert images._unidentified(heic) == "cannot identify image file"

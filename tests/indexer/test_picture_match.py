@@ -51,3 +51,13 @@ def test_a_picture_no_note_shows_leaves_the_ranking_as_it_was(tiny_dsvl, notes, 
     plain = searcher.search_vector(tiny_dsvl.encode([query("fence", new)], n=3, prompt_name="query")[0], 3, 5)
     assert [h.mode for h in hits] == ["semantic"] * 5
     assert [h.id for h in hits] == [h.id for h in plain]
+
+
+def test_pictures_first_can_be_turned_off(tiny_dsvl, notes, tmp_path):
+    uri = tmp_path / "idx"
+    build_index(notes, uri, tiny_dsvl, name="home", **FAST)
+    searcher = Searcher.open(uri, tiny_dsvl)
+    picture = query(notes / "img" / "fix-sink.png")
+    plain = searcher.search_vector(tiny_dsvl.encode([picture], n=3, prompt_name="query")[0], 3, 5)
+    hits = searcher.search(picture, n=3, k=5, pictures_first=False)
+    assert [(h.id, h.mode) for h in hits] == [(h.id, "semantic") for h in plain]

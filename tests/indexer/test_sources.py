@@ -528,3 +528,14 @@ def test_site_root_links_resolve_inside_the_collection_or_its_static_folder(tmp_
     pie = next(d for d in docs if d.id == "content/pie.md")
     assert shape(pie, root) == ["T:# Pie\n\nBake it.", "I:static/pix/pie.png", "I:img/cake.png"]
     assert any("gone.md" in w and "/pix/nowhere.png" in w for w in warned)
+
+
+def test_phone_photos_in_heic_and_avif_are_pictures_of_the_note(tmp_path):
+    for name, kind in (("IMG_0001.HEIC", "HEIF"), ("pan.avif", "AVIF")):
+        Image.new("RGB", (64, 48), "orange").save(tmp_path / name, format=kind)
+    write(tmp_path / "n.md", "Fry it. ![](IMG_0001.HEIC) Then flip. ![[pan.avif]]")
+
+    docs, warned = read_with_warnings(tmp_path)
+
+    assert shape(docs[0], tmp_path) == ["T:Fry it.", "I:IMG_0001.HEIC", "T:Then flip.", "I:pan.avif"]
+    assert warned == []
