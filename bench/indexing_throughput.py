@@ -5,7 +5,7 @@
     python -m bench.indexing_throughput --quick             # small generated collections, nothing written
 
 Collections (each indexed in a fresh child process, so peak RSS is that run's own):
-- `real`: a public Markdown collection with photos (optional, `--real DIR`);
+- `real`: public Markdown collections with photos (optional, `--real DIR`, repeatable);
 - `12 MP photos`: 8 notes x 12 generated 12-megapixel JPEGs (the memory case of issue 12);
 - `12 MP, 1 photo/note`: 96 notes with one of those photos each (throughput);
 - `1,000 notes`: small notes, for the no-op re-run (N = 1 only: a no-op run embeds nothing).
@@ -199,9 +199,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], allow_abbrev=False)
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument(
-        "--real", type=Path, help="a Markdown collection with photos (exported, not committed)"
+        "--real",
+        type=Path,
+        action="append",
+        default=[],
+        help="a Markdown collection with photos (exported, not committed); may be repeated",
     )
-    parser.add_argument("--real-source", default="", help="where --real came from: repository@commit")
+    parser.add_argument(
+        "--real-source",
+        action="append",
+        default=[],
+        help="where each --real came from: repository@commit (in the same order)",
+    )
     parser.add_argument(
         "--compare", type=Path, help="another checkout to run the first builds with, side by side"
     )
@@ -229,9 +238,11 @@ def main(argv: list[str] | None = None) -> int:
             photos.append(photos_dir / f"photo{i:03d}.jpg")
             photo_jpeg(photos[-1], seed=i)
         collections = []
-        if args.real:
-            shutil.copytree(args.real, tmp / "real")  # the 10 % edit must not touch the export
-            collections.append(("real: " + (args.real_source or args.real.name), tmp / "real", ns))
+        for position, real in enumerate(args.real):
+            copy = tmp / f"real{position}"
+            shutil.copytree(real, copy)  # the 10 % edit must not touch the export
+            source = args.real_source[position] if position < len(args.real_source) else real.name
+            collections.append(("real: " + source, copy, ns))
         make_photo_notes(tmp / "photos8", photos, notes=1 if args.quick else 8, per_note=12)
         collections.append(("12 MP photos, 8 notes x 12", tmp / "photos8", ns))
         make_photo_notes(tmp / "photos96", photos, notes=count, per_note=1)
