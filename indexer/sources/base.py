@@ -16,7 +16,7 @@ from pathlib import Path
 
 from indexer.file_stats import StatCache, file_stat
 from indexer.sources.images import ImageLink, ImageResolver, shorten
-from indexer.sources.site import site_layout
+from indexer.sources.site import DOCUMENT_TYPES, not_a_note, site_layout
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
@@ -175,10 +175,17 @@ class FolderReader(CollectionReader):
             subdirs[:] = kept
             for file_name in sorted(files):
                 path = Path(directory) / file_name
-                if file_name.startswith(".") or path.suffix.lower() not in self.parsers:
+                name, suffix = prefix + file_name, path.suffix.lower()
+                if file_name.startswith(".") or (suffix not in self.parsers and suffix not in DOCUMENT_TYPES):
                     continue
-                if reason := layout.file_reason(name := prefix + file_name):
+                if reason := layout.file_reason(name) or not_a_note(name):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
+                    continue
+                if suffix not in self.parsers:  # a document a person keeps among notes: said, not read
+                    message = (
+                        f"{name}: {DOCUMENT_TYPES[suffix]} are not read (notes are Markdown, HTML or text)"
+                    )
+                    warn(message + "; not indexed", file=name, reason="unsupported type")
                     continue
                 if not path.resolve().is_relative_to(root):
                     name = path.relative_to(root).as_posix()
@@ -194,7 +201,10 @@ class FolderReader(CollectionReader):
         """One "excluded" line for a folder left out, when it holds a file this reader would read."""
         for _, subdirs, files in os.walk(folder):
             subdirs[:] = [d for d in subdirs if not d.startswith(".")]
-            count = sum(not f.startswith(".") and Path(f).suffix.lower() in self.parsers for f in files)
+            count = sum(
+                not f.startswith(".") and Path(f).suffix.lower() in self.parsers and not not_a_note(f)
+                for f in files
+            )
             if count:
                 warn(f"{name}/: {reason}; not indexed", file=name + "/", reason="excluded")
                 return

@@ -7,7 +7,10 @@ How-to collections are often the source of a website, and a person points us at 
 - MkDocs (`mkdocs.yml`): pages are under `docs/` (its `docs_dir`); `site/` is the built copy;
 - Jekyll (`_config.yml`): `_layouts/`, `_includes/`, `_sass/`, `_data/` and the built `_site/` are
   not pages, nor what the config `exclude`s; `_posts/`, `_drafts/` and declared collections are.
-`node_modules/` is a dependency folder in any collection. Pictures are found wherever they are
+`node_modules/` is a dependency folder in any collection; `.txt` files that tools keep beside code
+(`requirements.txt`, `robots.txt`, `CMakeLists.txt`, licences) are not notes; document formats we do
+not read (PDF, Word, ...) are reported as "unsupported type": a folder's files are either indexed
+or said to be left out. Pictures are found wherever they are
 (Hugo serves `static/pix/a.webp` as `/pix/a.webp`); only the search for notes leaves these out, and
 each folder left out that holds readable files is reported once, as "excluded", with its reason.
 """
@@ -16,14 +19,38 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import tomllib
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import yaml
 
 # Folders never read as notes, whatever the collection.
 DEPENDENCY_FOLDERS = {"node_modules": "installed JavaScript packages"}
+# Files named like this are a tool's, not a person's note.
+TOOL_TEXT_FILES = re.compile(
+    r"(requirements[\w.-]*|constraints|robots|humans|ads|security|cmakelists|license|licence|copying|"
+    r"notice|authors|contributors|changelog|changes|version|third[_-]party[\w.-]*|dependencies)\.txt",
+    re.IGNORECASE,
+)
+# Documents a person keeps among notes that we cannot read: name -> what to call them.
+DOCUMENT_TYPES = {
+    ".pdf": "PDF documents",
+    ".doc": "Word documents",
+    ".docx": "Word documents",
+    ".odt": "OpenDocument texts",
+    ".rtf": "RTF documents",
+    ".pages": "Pages documents",
+    ".epub": "EPUB books",
+    ".rst": "reStructuredText files",
+    ".org": "Org files",
+    ".adoc": "AsciiDoc files",
+    ".mdx": "MDX pages",
+    ".ipynb": "Jupyter notebooks",
+}
+
+
 HUGO_MARKERS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json")
 HUGO_CONFIGS = (*HUGO_MARKERS, "config.toml", "config.yaml", "config.yml", "config.json")
 
@@ -126,3 +153,10 @@ def _relative_folder(value: object, default: str) -> str:
     text = str(value).strip().strip("/") if isinstance(value, str) and value.strip() else default
     parts = [p for p in text.replace("\\", "/").split("/") if p not in ("", ".")]
     return "/".join(parts) if parts and ".." not in parts else default
+
+
+def not_a_note(name: str) -> str:
+    """Why the file `name` is not a person's note although its type is read (a tool's `.txt`), or ""."""
+    if TOOL_TEXT_FILES.fullmatch(PurePosixPath(name).name):
+        return "a tool's file, not a note"
+    return ""

@@ -105,8 +105,8 @@ def test_folder_order_ids_and_titles_are_stable(tmp_path):
     first, _ = read_with_warnings(root)
     second, _ = read_with_warnings(root)
 
-    assert [d.id for d in first] == ["a/page.htm", "a/z.markdown", "b.md"]
-    assert [d.title for d in first] == ["Saved page", "From front matter", "b"]
+    assert [d.id for d in first] == ["a/page.htm", "a/z.markdown", "b.md", "notes.txt"]
+    assert [d.title for d in first] == ["Saved page", "From front matter", "b", "not a page"]
     assert first == second
 
 

@@ -147,13 +147,14 @@ def test_unsupported_missing_and_escaping_embeds_are_reported_by_name(tmp_path):
 
     assert shape(docs[0], root) == ["T:a b c d e"]
     assert [(w.file, w.reference, w.reason) for w in warned] == [
+        ("manual.pdf", "", "unsupported type"),  # the file itself, not read as a note either
         ("n.md", "![[drawing.svg]]", "unsupported type"),
         ("n.md", "![[manual.pdf#page=3]]", "unsupported type"),
         ("n.md", "![[gone.png]]", "missing"),
         ("n.md", "![[../secret.png]]", "outside the collection"),
     ]
-    assert str(warned[0]) == "n.md: .svg files are not indexed as images, skipped: ![[drawing.svg]]"
-    assert str(warned[2]) == "n.md: image skipped, file not found: ![[gone.png]]"
+    assert str(warned[1]) == "n.md: .svg files are not indexed as images, skipped: ![[drawing.svg]]"
+    assert str(warned[3]) == "n.md: image skipped, file not found: ![[gone.png]]"
 
 
 def test_code_spans_and_code_blocks_keep_their_embeds_and_tags_as_code(tmp_path):

@@ -122,3 +122,35 @@ def test_toml_front_matter_and_tab_separated_yaml_are_read(tmp_path):
     assert by_id["bad.md"].text == "Still read."
     assert [(w.file, w.reason) for w in warned] == [("bad.md", "front matter")]
     assert str(warned[0]).startswith("bad.md: front matter is not valid TOML (")
+
+
+def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_path):
+    write(tmp_path / "Groceries.txt", "\n  Groceries for Sunday  \n- 2 *fresh* eggs\n- flour\n")
+    write(tmp_path / "long.txt", "x" * 150 + "\nsecond line")
+    write(tmp_path / "requirements.txt", "torch\n")
+    write(tmp_path / "manual.pdf", b"%PDF-1.4\n%%EOF")
+    write(tmp_path / "recipe.docx", b"PK\x03\x04")
+    write(tmp_path / "photo.png", b"not read as a note")  # pictures are found through notes' links
+
+    docs, warned = read_warnings(tmp_path)
+
+    by_id = {d.id: d for d in docs}
+    assert sorted(by_id) == ["Groceries.txt", "long.txt"]
+    assert by_id["Groceries.txt"].title == "Groceries for Sunday"
+    assert (
+        by_id["Groceries.txt"].text == "Groceries for Sunday\n- 2 *fresh* eggs\n- flour"
+    )  # markup kept as typed
+    assert by_id["long.txt"].title == "long"  # a first line too long for a title: the file name
+    assert [(w.file, w.reason, str(w)) for w in warned] == [
+        (
+            "manual.pdf",
+            "unsupported type",
+            "manual.pdf: PDF documents are not read (notes are Markdown, HTML or text); not indexed",
+        ),
+        (
+            "recipe.docx",
+            "unsupported type",
+            "recipe.docx: Word documents are not read (notes are Markdown, HTML or text); not indexed",
+        ),
+        ("requirements.txt", "excluded", "requirements.txt: a tool's file, not a note; not indexed"),
+    ]
