@@ -1,4 +1,5 @@
-"""Website sources: read a site's pages, not its templates, its built copy or its dependencies.
+"""Which files of a folder are a person's notes: a website's pages, not its templates, its built
+copy or its dependencies; no tool's files; documents we cannot read named, not passed over.
 
 How-to collections are often the source of a website, and a person points us at the repository:
 - Hugo (`hugo.toml`, or `config.toml|yaml|json` beside `content/` and `layouts/`, `archetypes/` or
@@ -7,12 +8,12 @@ How-to collections are often the source of a website, and a person points us at 
 - MkDocs (`mkdocs.yml`): pages are under `docs/` (its `docs_dir`); `site/` is the built copy;
 - Jekyll (`_config.yml`): `_layouts/`, `_includes/`, `_sass/`, `_data/` and the built `_site/` are
   not pages, nor what the config `exclude`s; `_posts/`, `_drafts/` and declared collections are.
-`node_modules/` is a dependency folder in any collection; `.txt` files that tools keep beside code
-(`requirements.txt`, `robots.txt`, `CMakeLists.txt`, licences) are not notes; document formats we do
-not read (PDF, Word, ...) are reported as "unsupported type": a folder's files are either indexed
-or said to be left out. Pictures are found wherever they are
-(Hugo serves `static/pix/a.webp` as `/pix/a.webp`); only the search for notes leaves these out, and
-each folder left out that holds readable files is reported once, as "excluded", with its reason.
+Pictures are found wherever they are (Hugo serves `static/pix/a.webp` as `/pix/a.webp`): only the
+search for notes leaves these folders out, and each one holding files we would read is reported
+once, as "excluded", with its reason. In any collection, `node_modules/` holds packages, `.txt`
+files that tools keep beside code (`requirements.txt`, `robots.txt`, licences) are not notes, and
+document formats we do not read (PDF, Word, ...) are reported as "unsupported type": a folder's
+files are either indexed or said to be left out.
 """
 
 from __future__ import annotations
@@ -49,8 +50,6 @@ DOCUMENT_TYPES = {
     ".mdx": "MDX pages",
     ".ipynb": "Jupyter notebooks",
 }
-
-
 HUGO_MARKERS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json")
 HUGO_CONFIGS = (*HUGO_MARKERS, "config.toml", "config.yaml", "config.yml", "config.json")
 
@@ -142,7 +141,7 @@ def _read_config(path: Path) -> dict:
 
 
 class _TolerantLoader(yaml.SafeLoader):
-    """SafeLoader that reads an unknown tag's node as its plain value instead of refusing the file."""
+    """SafeLoader that reads a value under an unknown tag as None instead of refusing the file."""
 
 
 _TolerantLoader.add_multi_constructor("", lambda loader, suffix, node: None)
