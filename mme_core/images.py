@@ -50,6 +50,12 @@ DECODE_RECIPE = "upright|on-white|draft-or-reduce|bicubic-to-fit|v2"
 RESAMPLE = Image.Resampling.BICUBIC  # DeepSeek-VL's and Qwen2-VL's image processors both use bicubic
 _SIDEWAYS = {5, 6, 7, 8}  # EXIF orientations that swap width and height
 
+
+class ImageRefused(ValueError):
+    """Our own refusal of a picture, its message naming the file (a decoder plugin's ValueError,
+    e.g. pillow-heif's "Invalid input: ...", names nothing and is re-raised naming it)."""
+
+
 # (width, height) upright -> (width, height) the model's processor resizes it to, or None: keep.
 FitSize = Callable[[tuple[int, int]], "tuple[int, int] | None"]
 
@@ -68,12 +74,12 @@ def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -
         if target is not None and target[0] < upright[0] and target[1] < upright[1]:
             image.draft("RGB", target[::-1] if sideways else target)  # JPEG only; a no-op otherwise
         image.load()
-    except ValueError:
+    except ImageRefused:
         raise
     except UnidentifiedImageError as err:  # its text holds the buffer's repr: never shown
         raise ValueError(f"unreadable image: {name} ({_unidentified(data)})") from err
-    except (OSError, SyntaxError, EOFError) as err:  # truncated or corrupt data
-        raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
+    except (OSError, SyntaxError, EOFError, ValueError) as err:  # truncated or corrupt data
+        raise ValueError(f"corrupt or truncated image: {name} ({str(err).strip()})") from err
     image = _on_white(_upright(image, orientation))
     if target is not None and image.size != tuple(target):
         factor = min(image.width // target[0], image.height // target[1])
@@ -162,10 +168,12 @@ def _upright_size(data_or_path, name: str) -> tuple[int, int]:
     try:
         with _open(data_or_path, name) as image:
             size, sideways = image.size, _orientation(image) in _SIDEWAYS
+    except ImageRefused:
+        raise
     except UnidentifiedImageError as err:
         raise ValueError(f"unreadable image: {name} ({_unidentified(data_or_path)})") from err
-    except (OSError, SyntaxError, EOFError) as err:
-        raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
+    except (OSError, SyntaxError, EOFError, ValueError) as err:
+        raise ValueError(f"corrupt or truncated image: {name} ({str(err).strip()})") from err
     return (size[1], size[0]) if sideways else size
 
 
@@ -190,10 +198,10 @@ def check_image(path: str, name: str) -> tuple[int, int]:
             else:
                 image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
                 image.load()
-    except ValueError:
+    except ImageRefused:
         raise
-    except (OSError, SyntaxError, EOFError) as err:
-        raise ValueError(f"corrupt or truncated image: {name} ({err})") from err
+    except (OSError, SyntaxError, EOFError, ValueError) as err:
+        raise ValueError(f"corrupt or truncated image: {name} ({str(err).strip()})") from err
     return size
 
 
@@ -238,14 +246,14 @@ def _open(data_or_path, name: str) -> Image.Image:
     try:
         image = Image.open(io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path)
     except Image.DecompressionBombError as err:
-        raise ValueError(_too_large(name, found) if found else f"image too large: {name}") from err
+        raise ImageRefused(_too_large(name, found) if found else f"image too large: {name}") from err
     check_pixels(image.size, name)
     return image
 
 
 def check_pixels(size: tuple[int, int], name: str) -> None:
     if size[0] * size[1] > MAX_IMAGE_PIXELS:
-        raise ValueError(_too_large(name, size))
+        raise ImageRefused(_too_large(name, size))
 
 
 def header_size(data_or_path) -> tuple[int, int] | None:

@@ -18,6 +18,13 @@ def _png_bytes(size=(64, 48), mode="RGB") -> bytes:
     return buffer.getvalue()
 
 
+@cache
+def _heic_bytes() -> bytes:
+    buffer = io.BytesIO()
+    Image.effect_noise((300, 200), 40).convert("RGB").save(buffer, format="HEIF", quality=80)
+    return buffer.getvalue()
+
+
 CASES = {
     "empty.png": (lambda: b"", "0 bytes"),
     "truncated.png": (lambda: _png_bytes((300, 300))[:200], "truncated|corrupt|unreadable"),
@@ -29,6 +36,11 @@ CASES = {
     "photo.heic": (
         lambda: b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 64,
         "unreadable image: .*photo.heic",
+    ),
+    # pillow-heif's own error ("Invalid input: Unexpected end of file ...") names no file: ours does
+    "IMG_0042.HEIC": (
+        lambda: _heic_bytes()[: len(_heic_bytes()) // 2],
+        r"corrupt or truncated image: .*IMG_0042.HEIC \(",
     ),
     "report.jpg": (lambda: b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF", "unreadable.*report.jpg"),
     # 20000 x 20000 = 400 Mpx: a decompression bomb that compresses to a few hundred KB.
