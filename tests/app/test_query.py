@@ -156,3 +156,14 @@ def test_a_shown_document_round_trips_through_the_composer_by_reference(media, i
     again = doc_from_composer(items, media)
     contents = [getattr(s, "text", None) or s.path for s in again.segments]
     assert contents == ["step one", os.path.realpath(image), "step two"]
+
+
+def test_a_phone_photo_in_heic_is_a_query_image(media, upload_root):
+    from PIL import Image
+
+    stored = upload_root / "7c1e2d" / "IMG_4471.HEIC"
+    stored.parent.mkdir()
+    Image.new("RGB", (80, 60), "teal").save(stored, format="HEIF")
+    doc = doc_from_composer([{"type": "image", "path": str(stored), "name": "IMG_4471.HEIC"}], media)
+    assert [type(s).__name__ for s in doc.segments] == ["ImageSegment"]
+    assert doc.segments[0].load().size == (80, 60)
