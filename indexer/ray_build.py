@@ -96,14 +96,14 @@ class EmbedActor:
                 f"encoder has {fingerprint}: every node must see the same model"
             )
         self.ns, self.batch_size = ns, batch_size
-        self.images = Path(tempfile.mkdtemp(prefix="mme-ray-images-"))
 
-    def _unpack(self, packed: bytes) -> tuple[InterleavedDoc, dict[str, str]]:
-        """The document with its images written to this actor's folder; local path -> original."""
+    @staticmethod
+    def _unpack(packed: bytes, folder: Path) -> tuple[InterleavedDoc, dict[str, str]]:
+        """The document with its images written to `folder`; local path -> original."""
         doc, images = pickle.loads(packed)
         local_of: dict[str, str] = {}
         for original, data in images.items():
-            local = self.images / (hashlib.sha256(data).hexdigest() + Path(original).suffix)
+            local = folder / (hashlib.sha256(data).hexdigest() + Path(original).suffix)
             if not local.exists():
                 local.write_bytes(data)
             local_of[original] = str(local)
@@ -113,10 +113,13 @@ class EmbedActor:
         return replace(doc, segments=segments), {local: original for original, local in local_of.items()}
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-        unpacked = [self._unpack(packed) for packed in batch["doc"]]
-        docs = [doc for doc, _ in unpacked]
-        failed: list[tuple[str, str]] = []
-        good, vectors = encode_batch(docs, self.encoder, self.ns, self.batch_size, failed)
+        # The pictures live on disk only while their batch is embedded: an actor is killed without
+        # running finalizers, and a folder per actor kept a copy of every picture after each build.
+        with tempfile.TemporaryDirectory(prefix="mme-ray-images-") as folder:
+            unpacked = [self._unpack(packed, Path(folder)) for packed in batch["doc"]]
+            docs = [doc for doc, _ in unpacked]
+            failed: list[tuple[str, str]] = []
+            good, vectors = encode_batch(docs, self.encoder, self.ns, self.batch_size, failed)
         errors = [""] * len(docs)
         reasons = iter(reason for _, reason in failed)
         for position in sorted(set(range(len(docs))) - set(good)):

@@ -115,9 +115,18 @@ def test_ray_engine_embeds_a_multi_vector_model_like_the_local_one(
             )  # fmt: skip
 
 
-def test_a_worker_names_an_undecodable_picture_as_the_person_wrote_it(tiny_dsvl, tiny_dsvl_dir, tmp_path):
-    """The worker writes shipped pictures under its own names; its errors still name the original."""
+def test_a_worker_names_an_undecodable_picture_as_the_person_wrote_it(
+    tiny_dsvl, tiny_dsvl_dir, tmp_path, monkeypatch
+):
+    """The worker writes shipped pictures under its own names; its errors still name the original,
+    and the copies are gone once the batch is embedded."""
+    import tempfile
+
     from indexer.sources import read_collection
+
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(scratch))
 
     notes = tmp_path / "notes"
     write_note(notes, "good", "red", "circle", "A red circle.")
@@ -133,6 +142,7 @@ def test_a_worker_names_an_undecodable_picture_as_the_person_wrote_it(tiny_dsvl,
     good = tiny_dsvl.encode_all([docs[1]], ns=(3,))[3][0]
     np.testing.assert_allclose(out["vec_3"][1], good, atol=1e-5)
     assert not out["vec_3"][0].any()
+    assert list(scratch.iterdir()) == []  # no picture copies left behind
 
 
 @pytest.mark.parametrize(
