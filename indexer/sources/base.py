@@ -16,6 +16,7 @@ from pathlib import Path
 
 from indexer.file_stats import StatCache, file_stat
 from indexer.sources.images import ImageLink, ImageResolver, shorten
+from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.site import DOCUMENT_TYPES, not_a_note, site_layout
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.vault import excluded_files
@@ -69,18 +70,26 @@ class ParsedPage:
     """A page as its parser saw it: an optional title, text / image links in reading order, and the
     reader metadata for `InterleavedDoc.meta` ("tags", "aliases", "properties")."""
 
-    items: tuple[str | ImageLink, ...]
+    items: tuple[str | ImageLink | BlockRef, ...]
     title: str = ""
     meta: dict = field(default_factory=dict, compare=False)
     vault_title: str = ""  # the title instead when the page sits in an Obsidian vault (its file name)
 
 
 def build_doc(
-    page: ParsedPage, images: ImageResolver, base_dir: Path, name: str, **provenance
+    page: ParsedPage,
+    images: ImageResolver,
+    base_dir: Path,
+    name: str,
+    blocks: BlockIndex | None = None,
+    **provenance,
 ) -> InterleavedDoc | None:
-    """Resolve a parsed page's images and merge adjacent text; None (warned) if nothing is left."""
+    """Resolve a parsed page's images and block references, merge adjacent text; None (warned) if
+    nothing is left."""
     segments: list[Segment] = []
     for item in page.items:
+        if isinstance(item, BlockRef):
+            item = blocks.words(item.uuid) if blocks is not None else ""
         if isinstance(item, ImageLink):
             image = images.resolve(item, base_dir, name)
             if image is not None:
@@ -129,6 +138,7 @@ class FolderReader(CollectionReader):
         if not root.is_dir():
             raise ValueError(f"collection folder not found: {root}")
         images = ImageResolver(root, verify=self.verify_images)
+        blocks = BlockIndex(images.root)
         excluded = excluded_files(images.root)
         docs = []
         for path in self._files(images.root):
@@ -144,7 +154,7 @@ class FolderReader(CollectionReader):
                 continue
             stat = file_stat(str(path)) if stats is not None else None  # before reading: see file_stats
             images.links = []
-            doc = self._read_file(path, name, images)
+            doc = self._read_file(path, name, images, blocks)
             if stats is not None:  # a note that gave no document is read again next run (it may be
                 stats.record(name, stat if doc is not None else None, images.links)  # readable by then)
             images.links = None
@@ -159,7 +169,7 @@ class FolderReader(CollectionReader):
         path = images.root / name
         if not path.is_file() or not path.resolve().is_relative_to(images.root):
             return None
-        return self._read_file(path, name, images)
+        return self._read_file(path, name, images, BlockIndex(images.root))
 
     def _files(self, root: Path) -> Iterator[Path]:
         layout = site_layout(root)  # a website's sources: its pages, not its templates (see site.py)
@@ -209,7 +219,9 @@ class FolderReader(CollectionReader):
                 warn(f"{name}/: {reason}; not indexed", file=name + "/", reason="excluded")
                 return
 
-    def _read_file(self, path: Path, name: str, images: ImageResolver) -> InterleavedDoc | None:
+    def _read_file(
+        self, path: Path, name: str, images: ImageResolver, blocks: BlockIndex
+    ) -> InterleavedDoc | None:
         try:
             size = path.stat().st_size
             if size > MAX_TEXT_BYTES:
@@ -230,4 +242,4 @@ class FolderReader(CollectionReader):
         page = self.parsers[path.suffix.lower()](data, name)
         if page.vault_title and images.in_vault(path.parent):
             page = replace(page, title=page.vault_title)
-        return build_doc(page, images, path.parent, name, id=name, source=name)
+        return build_doc(page, images, path.parent, name, blocks, id=name, source=name)

@@ -5,8 +5,11 @@ safe loader) or TOML between `+++` lines (Hugo's other format; Python's tomllib)
 (also the singular `tag` / `alias` older notes use) are lifted out; every other key is kept as a
 JSON-safe `properties` dict (dates as ISO strings). The header text itself never reaches the
 document. A tab between a key and its value (`title:<TAB>"Za'atar"`) is YAML 1.2, which Hugo and
-Obsidian read, but not PyYAML's YAML 1.1: such tabs are read as spaces. A header that still does not
-parse is a CollectionWarning (reason "front matter") and the note is indexed without it.
+Obsidian read, but not PyYAML's YAML 1.1: such tabs are read as spaces. A header of one `key: value`
+per line that YAML refuses only for its plain values (Logseq's `authors: [[A]], [[B]]`,
+`tags: #a, #b`, `title: a: b`) is read line by line, values as written, as Logseq does. A header
+that still does not parse is a CollectionWarning (reason "front matter") and the note is indexed
+without it. In tags, `[[two words]]` is one tag.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ from indexer.sources.warning import warn
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)??\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 _INLINE_TABS = re.compile(r"(?<=[^\s])\t+")  # after a key's colon or between words, not indentation
-_TAG_SEPARATORS = re.compile(r"[,\s]+")
+_TAGS = re.compile(r"\[\[([^\]]+)\]\]|([^\s,]+)")  # `[[two words]]` is one tag (Logseq writes them)
+_YAML_SYNTAX = ("[", "{", '"', "'", "|", ">", "&", "*", "!", "%", "@", "`")  # a value meant as YAML
+_LOOSE_LINE = re.compile(r"([A-Za-z][\w .-]*?)[ \t]*:[ \t]*(.*?)[ \t]*")  # `authors:[[A]]` too
 
 
 @dataclass(frozen=True)
@@ -53,11 +58,31 @@ def split_front_matter(text: str, name: str) -> tuple[str, FrontMatter]:
         try:  # YAML 1.2's tab separators, as Hugo and Obsidian read them
             data = yaml.safe_load(_INLINE_TABS.sub(" ", header))
         except yaml.YAMLError:
+            if (loose := _loose(header)) is not None:
+                return _declared(body, loose, name)
             mark = getattr(err, "problem_mark", None)
             where = f" at line {mark.line + 2}" if mark is not None else ""  # 1-based, after the `---` line
             problem = getattr(err, "problem", None) or type(err).__name__
             return _unreadable(body, name, "YAML", problem + where)
     return _declared(body, data, name)
+
+
+def _loose(header: str) -> dict | None:
+    """A header of one `key: value` per line that YAML refuses only for its plain values, read line
+    by line as Logseq does: `authors: [[A]], [[B]]`, `tags: #a, #b`, `title: ?`, `title: a: b`.
+    None when a value was meant as YAML (`[a, b`, `{`, quotes, block scalars): a broken header."""
+    data: dict[str, str] = {}
+    for line in header.splitlines():
+        if not line.strip():
+            continue
+        match = _LOOSE_LINE.fullmatch(line)
+        if match is None:
+            return None
+        value = (match.group(2) or "").strip()
+        if value.startswith(_YAML_SYNTAX) and not value.startswith("[["):
+            return None
+        data[match.group(1)] = value
+    return data or None
 
 
 def _unreadable(body: str, name: str, kind: str, problem: str) -> tuple[str, FrontMatter]:
@@ -97,7 +122,7 @@ def _strings(value: object, split: bool = False) -> list[str]:
         if item is None:
             continue
         text = item if isinstance(item, str) else str(item)
-        out.extend(_TAG_SEPARATORS.split(text) if split else [text.strip()])
+        out.extend((linked or bare for linked, bare in _TAGS.findall(text)) if split else [text.strip()])
     return [item for item in out if item.strip("# ")]
 
 

@@ -23,6 +23,7 @@ by its first heading of any level. Other keys become
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import PurePosixPath
 
@@ -33,6 +34,7 @@ from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text
 from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
 from indexer.sources.images import UNSUPPORTED_EMBEDS
+from indexer.sources.logseq import BLOCK_REF, BlockRef, clean_logseq, page_properties
 from indexer.sources.obsidian import link_text, obsidian_plugin
 from mme_core.documents import IMAGE_EXTENSIONS
 
@@ -50,6 +52,8 @@ _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled n
 
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text, front = split_front_matter(clean_text(decode_text(data, name), name), name)
+    text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
+    text = clean_logseq(text)
     env: dict = {}
     renderer = _Renderer()
     renderer.render(_MARKDOWN.parse(text, env))
@@ -58,10 +62,11 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
             replace(i, obsidian=True) if isinstance(i, ImageLink) else i for i in renderer.items
         ]
     meta = {
-        "tags": unique([*front.tags, *env.get("tags", [])]),
-        "aliases": list(front.aliases),
-        "properties": front.properties,
+        "tags": unique([*front.tags, *declared.tags, *env.get("tags", [])]),
+        "aliases": unique([*front.aliases, *declared.aliases]),
+        "properties": {**declared.properties, **front.properties},
     }
+    front = replace(front, title=front.title or declared.title)
     heading, file_title = renderer.first_headings.get(1, ""), _file_title(name)
     # Obsidian titles a note by its file name (what `[[links]]` and its tab show); a `# Heading` in
     # it is a section, often a template's ("# Description"). Elsewhere the first `# Heading` titles.
@@ -73,8 +78,13 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
 
 
 def _file_title(name: str) -> str:
-    """The note's file name, its title in Obsidian and wikis; "" for a generic README or index."""
+    """The note's file name, its title in Obsidian and wikis; "" for a generic README or index.
+    Logseq's file names read as its pages do: `2021_04_28` (a journal) as 2021-04-28, and a
+    namespace page `recipes___bread` (or `recipes%2Fbread`) as recipes/bread."""
     stem = PurePosixPath(name).stem.strip()
+    if journal := re.fullmatch(r"(\d{4})_(\d{2})_(\d{2})", stem):
+        return "-".join(journal.groups())
+    stem = stem.replace("___", "/").replace("%2F", "/").replace("%2f", "/")
     return "" if stem.lower() in _GENERIC_NAMES else stem
 
 
@@ -134,7 +144,9 @@ class _Renderer:
             self.first_heading = self.first_heading or self.first_headings[self._heading_level]
         for child in token.children or []:
             self.uses_wikilinks |= child.type == "wikilink"
-            if child.type in ("text", "code_inline"):
+            if child.type == "text" and "((" in child.content:
+                self._with_block_refs(child.content)
+            elif child.type in ("text", "code_inline"):
                 self._text(child.content)
             elif child.type in ("softbreak", "hardbreak"):
                 self._text("\n")
@@ -148,6 +160,15 @@ class _Renderer:
                 self.items.append(ImageLink(child.meta["path"], written=child.markup, wiki=True))
             elif child.type == "wikilink":  # a link, or a transclusion of a note: its name, not its text
                 self._text(_words(child))
+
+    def _with_block_refs(self, text: str) -> None:
+        """Text holding Logseq `((uuid))` references: each becomes a `BlockRef` in reading order."""
+        for index, part in enumerate(BLOCK_REF.split(text)):
+            if index % 2:
+                self._flush_marker()
+                self.items.append(BlockRef(part))
+            elif part:
+                self._text(part)
 
     def _flush_marker(self) -> None:
         if self._pending_marker:

@@ -7,7 +7,8 @@ How-to collections are often the source of a website, and a person points us at 
   `title: "{{ replace .Name ...}}"`), `themes/` and a checked-in `public/` are not notes;
 - MkDocs (`mkdocs.yml`): pages are under `docs/` (its `docs_dir`); `site/` is the built copy;
 - Jekyll (`_config.yml`): `_layouts/`, `_includes/`, `_sass/`, `_data/` and the built `_site/` are
-  not pages, nor what the config `exclude`s; `_posts/`, `_drafts/` and declared collections are.
+  not pages, nor what the config `exclude`s; `_posts/`, `_drafts/` and declared collections are;
+- a Logseq graph (`logseq/config.edn`): `logseq/` holds its settings and `bak/` copies of pages.
 Pictures are found wherever they are (Hugo serves `static/pix/a.webp` as `/pix/a.webp`): only the
 search for notes leaves these folders out, and each one holding files we would read is reported
 once, as "excluded", with its reason. In any collection, `node_modules/` holds packages, `.txt`
@@ -88,6 +89,8 @@ class SiteLayout:
 
 def site_layout(root: Path) -> SiteLayout:
     """The layout of the collection at `root`, recognised by the generator's own config file."""
+    if (root / "logseq" / "config.edn").is_file():
+        return SiteLayout("Logseq", skip_dirs={"logseq": "Logseq's settings and backup copies of pages"})
     if (config := _hugo_config(root)) is not None:
         pages = _relative_folder(config.get("contentDir"), "content")
         return SiteLayout("Hugo", pages)

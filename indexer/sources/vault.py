@@ -20,13 +20,17 @@ from pathlib import Path, PurePosixPath
 
 
 def in_vault(directory: str, seen: dict[str, bool]) -> bool:
-    """True when `directory` or one of its parents holds an Obsidian `.obsidian/` settings folder
-    (`seen` caches the answer per folder for one read of a collection)."""
+    """True when `directory` or one of its parents holds an Obsidian `.obsidian/` settings folder, or
+    is a Logseq graph (`logseq/config.edn`): both title pages by file name and find a picture by name
+    (a Logseq page in `pages/` may link `assets/a.png` from the graph's root). `seen` caches the
+    answer per folder for one read of a collection."""
     directory = os.path.abspath(directory)
     if directory not in seen:
         parent = os.path.dirname(directory)
-        seen[directory] = os.path.isdir(os.path.join(directory, ".obsidian")) or (
-            parent != directory and in_vault(parent, seen)
+        seen[directory] = (
+            os.path.isdir(os.path.join(directory, ".obsidian"))
+            or os.path.isfile(os.path.join(directory, "logseq", "config.edn"))
+            or (parent != directory and in_vault(parent, seen))
         )
     return seen[directory]
 

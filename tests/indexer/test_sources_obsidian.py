@@ -287,7 +287,10 @@ def test_rooted_links_read_from_the_collection_root_and_never_escape(tmp_path):
     png(root / "Image/pic.png")
     png(tmp_path / "secret.png")
     outside = (tmp_path / "secret.png").as_posix()  # an absolute path that exists, out of the collection
-    write(root / "sub/n.md", f"a ![](/Image/pic.png) b ![[/Image/pic.png]] c ![](/secret.png) d ![]({outside}) e")
+    write(
+        root / "sub/n.md",
+        f"a ![](/Image/pic.png) b ![[/Image/pic.png]] c ![](/secret.png) d ![]({outside}) e",
+    )
 
     docs, warned = read_warnings(root)
 
