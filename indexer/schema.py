@@ -4,8 +4,8 @@ Columns: key (`id#part`, the upsert key), id (`collection/source`: unique across
 collections may both hold `index.md`), title, source (the path relative to its collection, as
 readers give it), part, collection (the collection's *name*; its root folder lives in the index
 metadata, so a moved folder is re-pointed, not re-embedded), segments (JSON: text, image paths and
-their content hashes), content_hash, n_images, text (what keyword search reads: title and body
-text, no image paths), tags (front matter and inline #tags), properties (JSON: other reader
+their content hashes), content_hash, n_images, text (what keyword search reads: title, aliases and
+body text, no image paths), tags (front matter and inline #tags), properties (JSON: other reader
 metadata such as aliases), and one fixed-size-list float32 column per stored N (`vec_n3`,
 `vec_full`, ...). Conversion between rows and `InterleavedDoc`s lives here too, so the layout is
 known in one place.
@@ -50,8 +50,11 @@ def qualified_id(collection: str, source_id: str) -> str:
 
 def searchable_text(doc: InterleavedDoc) -> str:
     """What keyword search reads: the title (again, when the body repeats it as a heading: a title
-    word is worth more), then the text segments. Image paths never appear."""
-    return f"{doc.title}\n{doc.text}" if doc.title else doc.text
+    word is worth more), the note's aliases (other names a person gave it: Obsidian `aliases:`,
+    Logseq `alias::`), then the text segments. Image paths never appear."""
+    names = [doc.title, *(alias for alias in doc.meta.get("aliases", ()) if isinstance(alias, str))]
+    head = "\n".join(name for name in names if name)
+    return f"{head}\n{doc.text}" if head else doc.text
 
 
 def document_schema(dim: int, ns: tuple, budgets: tuple = ()) -> pa.Schema:

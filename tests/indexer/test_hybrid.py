@@ -50,6 +50,16 @@ def test_keyword_finds_cjk_words_mid_sentence(tiny_dsvl, indexed):
     assert searcher.search(text_query('"quoted" +plus -minus (paren'), k=5, mode="keyword") is not None
 
 
+def test_keyword_finds_a_note_by_its_aliases(tiny_dsvl, notes, tmp_path):
+    """Aliases are the other names a person gave a note (Obsidian `aliases:`, Logseq `alias::`)."""
+    (notes / "pork.md").write_text("---\naliases: [Dongpo pork]\n---\n# 红烧肉\n\n五花肉切块。\n", "utf-8")
+    (notes / "sourdough.md").write_text("alias:: Levain loaf\n\n- Feed the starter\n", "utf-8")
+    build_index(notes, tmp_path / "idx", tiny_dsvl, **FAST)
+    searcher = Searcher.open(tmp_path / "idx", tiny_dsvl)
+    assert searcher.search(text_query("Dongpo pork"), k=1, mode="keyword")[0].id == "notes/pork.md"
+    assert searcher.search(text_query("Levain loaf"), k=1, mode="keyword")[0].id == "notes/sourdough.md"
+
+
 def test_keyword_hits_follow_every_edit_remove_and_rebuild(tiny_dsvl, tiny_qwen2vl, indexed, notes):
     def keyword_ids(words: str) -> list[str]:
         return [
