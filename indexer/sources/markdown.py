@@ -35,6 +35,7 @@ from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
 from indexer.sources.images import UNSUPPORTED_EMBEDS
 from indexer.sources.logseq import BLOCK_REF, BlockRef, clean_logseq, page_properties
+from indexer.sources.mdx import clean_mdx
 from indexer.sources.obsidian import link_text, obsidian_plugin
 from mme_core.documents import IMAGE_EXTENSIONS
 
@@ -53,7 +54,7 @@ _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled n
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text, front = split_front_matter(clean_text(decode_text(data, name), name), name)
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
-    text = clean_logseq(text)
+    text = clean_mdx(clean_logseq(text))  # Logseq's and MDX's additions (see logseq.py, mdx.py)
     env: dict = {}
     renderer = _Renderer()
     renderer.render(_MARKDOWN.parse(text, env))
@@ -206,4 +207,4 @@ def _words(token: Token) -> str:
 class MarkdownFolderReader(FolderReader):
     """A folder of `.md` / `.markdown` notes; images resolve relative to the note that links them."""
 
-    parsers = {".md": parse_markdown, ".markdown": parse_markdown}
+    parsers = {".md": parse_markdown, ".markdown": parse_markdown, ".mdx": parse_markdown}

@@ -8,7 +8,11 @@ How-to collections are often the source of a website, and a person points us at 
 - MkDocs (`mkdocs.yml`): pages are under `docs/` (its `docs_dir`); `site/` is the built copy;
 - Jekyll (`_config.yml`): `_layouts/`, `_includes/`, `_sass/`, `_data/` and the built `_site/` are
   not pages, nor what the config `exclude`s; `_posts/`, `_drafts/` and declared collections are;
-- a Logseq graph (`logseq/config.edn`): `logseq/` holds its settings and `bak/` copies of pages.
+- a Logseq graph (`logseq/config.edn`): `logseq/` holds its settings and `bak/` copies of pages;
+- Docusaurus (`docusaurus.config.js|ts|mjs`): `build/` is the built site, `static/` files it serves
+  as they are (pictures there are still found); of the released versions
+  in `versioned_docs/`, the newest (first in `versions.json`) is read, the older left out; pages are
+  `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations).
 Pictures are found wherever they are (Hugo serves `static/pix/a.webp` as `/pix/a.webp`): only the
 search for notes leaves these folders out, and each one holding files we would read is reported
 once, as "excluded", with its reason. In any collection, `node_modules/` holds packages, `.txt`
@@ -48,7 +52,6 @@ DOCUMENT_TYPES = {
     ".rst": "reStructuredText files",
     ".org": "Org files",
     ".adoc": "AsciiDoc files",
-    ".mdx": "MDX pages",
     ".ipynb": "Jupyter notebooks",
 }
 HUGO_MARKERS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json")
@@ -89,6 +92,9 @@ class SiteLayout:
 
 def site_layout(root: Path) -> SiteLayout:
     """The layout of the collection at `root`, recognised by the generator's own config file."""
+    if any((root / f"docusaurus.config.{ext}").is_file() for ext in ("js", "ts", "mjs", "cjs")):
+        served = {"build": "the built site", "static": "files the site serves as they are"}
+        return SiteLayout("Docusaurus", skip_dirs={**served, **_older_versions(root)})
     if (root / "logseq" / "config.edn").is_file():
         return SiteLayout("Logseq", skip_dirs={"logseq": "Logseq's settings and backup copies of pages"})
     if (config := _hugo_config(root)) is not None:
@@ -113,6 +119,23 @@ def site_layout(root: Path) -> SiteLayout:
         globs = tuple(str(g).strip("/") for g in excluded) if isinstance(excluded, list) else ()
         return SiteLayout("Jekyll", skip_dirs=skip, skip_globs=globs)
     return SiteLayout()
+
+
+def _older_versions(root: Path) -> dict[str, str]:
+    """Docusaurus keeps each released version's copy of the docs in `versioned_docs/version-X`;
+    `versions.json` lists them newest first. The newest is what the site shows: the older are left
+    out (a site may keep all its pages there, with `docs/` the next, unreleased, version)."""
+    try:
+        versions = json.loads((root / "versions.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
+        return {}
+    newest = versions[0] if versions else ""
+    return {
+        f"versioned_docs/version-{version}": f"an older version of the docs (the newest is {newest})"
+        for version in versions[1:]
+    }
 
 
 def _hugo_config(root: Path) -> dict | None:

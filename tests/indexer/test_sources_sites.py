@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from source_helpers import png, read_warnings, shape, write
+from source_helpers import jpeg, png, read_warnings, shape, write
 
 HUGO_TEMPLATE = '---\ntitle: "{{ replace .Name "-" " " | title }}"\ndate: {{ .Date }}\ndraft: true\n---\n'
 
@@ -154,3 +154,73 @@ def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_pa
         ),
         ("requirements.txt", "excluded", "requirements.txt: a tool's file, not a note; not indexed"),
     ]
+
+
+DOCUSAURUS_PAGE = """\
+---
+title: Replace a bike chain
+---
+import Tabs from '@theme/Tabs';
+import TabItem from '@theme/TabItem';
+import chainTool from './img/chain-tool.png';
+
+export const Pin = ({children}) => (
+  <b>{children}</b>
+);
+
+{/* editors: keep the steps short */}
+
+:::tip[Before you start]
+Shift to the smallest cog.
+:::
+
+<Tabs>
+<TabItem value="quick" label="Quick link">
+Open the quick link with pliers. <img src={chainTool} alt="tool" />
+</TabItem>
+</Tabs>
+
+<img src={require('./img/new-chain.jpg').default} />
+
+```js
+import x from 'y';
+export PATH=/usr/bin
+```
+
+Then export PATH=$HOME/bin is not code here.
+"""
+
+
+def test_a_docusaurus_page_reads_its_words_and_imported_pictures(tmp_path):
+    """Docusaurus reads .md and .mdx as MDX: imports, exports and comments are code, admonition
+    markers go, pictures imported as modules are found; build/ and older released versions are left
+    out, the newest released version read."""
+    write(tmp_path / "docusaurus.config.js", "module.exports = {};\n")
+    write(tmp_path / "docs/chain.mdx", DOCUSAURUS_PAGE)
+    write(tmp_path / "docs/wheel.md", "# True a wheel\n\n:::note\nSpoke by spoke.\n:::\n")
+    png(tmp_path / "docs/img/chain-tool.png")
+    jpeg(tmp_path / "docs/img/new-chain.jpg")
+    write(tmp_path / "build/docs/chain/index.html", "<html><body>built copy</body></html>")
+    write(tmp_path / "static/notes.txt", "served as is")
+    write(tmp_path / "versions.json", '["2.0", "1.0"]')
+    write(tmp_path / "versioned_docs/version-2.0/brakes.md", "# Bleed the brakes\n")  # the released docs
+    write(tmp_path / "versioned_docs/version-1.0/chain.md", "# Old chain page\n")
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert sorted(str(w) for w in warned) == [
+        "build/: the built site; not indexed",
+        "static/: files the site serves as they are; not indexed",
+        "versioned_docs/version-1.0/: an older version of the docs (the newest is 2.0); not indexed",
+    ]
+    by_id = {d.id: d for d in docs}
+    assert sorted(by_id) == ["docs/chain.mdx", "docs/wheel.md", "versioned_docs/version-2.0/brakes.md"]
+    chain = by_id["docs/chain.mdx"]
+    assert chain.title == "Replace a bike chain"
+    assert shape(chain, tmp_path) == [
+        "T:Before you start\nShift to the smallest cog.\n\nOpen the quick link with pliers.",
+        "I:docs/img/chain-tool.png",
+        "I:docs/img/new-chain.jpg",
+        "T:import x from 'y';\nexport PATH=/usr/bin\n\nThen export PATH=$HOME/bin is not code here.",
+    ]
+    assert by_id["docs/wheel.md"].text == "# True a wheel\n\nSpoke by spoke."

@@ -1,0 +1,73 @@
+"""MDX (Docusaurus, and the `.md` pages it reads as MDX): the Markdown under the JavaScript.
+
+A documentation site's pages are Markdown plus MDX's additions, which would otherwise reach the
+index as code-like noise or lose their screenshots:
+- ESM blocks (`import Tabs from '@theme/Tabs';`, `export const meta = {...}`): a paragraph opening
+  with one is code, dropped, as MDX compiles it (a shell note's `export PATH=...` is not one).
+- Pictures imported as modules: `import shot from './img/shot.png'` then `<img src={shot} />`, and
+  `src={require('./img/x.png').default}` / `src={useBaseUrl('/img/x.png')}`, read as that file.
+- `{/* comments */}` are dropped; admonitions (`:::tip Title` ... `:::`, also VitePress and Pandoc
+  fenced divs) keep their title and body, not their markers.
+JSX components are read as HTML is (`html.py`: their text kept, tags not). Fenced code is untouched.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FENCE = re.compile(r"^[ \t]*(```+|~~~+)")
+_ESM = re.compile(
+    r"^(?:import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"][^'\"]+['\"]|"
+    r"export\s+(?:const|let|var|function|async|class|default)\b|export\s*\{)"
+)
+_IMAGE_IMPORT = re.compile(
+    r"""^import\s+(\w+)\s+from\s+['"]([^'"]+\.(?:png|jpe?g|gif|webp|avif|bmp|tiff?))['"]""", re.IGNORECASE
+)
+_MODULE_SRC = re.compile(
+    r"""src=\{\s*(?:require\(\s*(['"])(?P<required>[^'"]+)\1\s*\)(?:\.default)?|"""
+    r"""useBaseUrl\(\s*(['"])(?P<based>[^'"]+)\3\s*\))\s*\}"""
+)
+_COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
+_ADMONITION = re.compile(r"^(?P<indent>[ \t]*):::+[ \t]*(?:\{[^}]*\}|[\w-]+)?[ \t]*(?P<title>.*?)[ \t]*$")
+
+
+def clean_mdx(text: str) -> str:
+    """The page with MDX's own syntax read as the site shows it (see the module doc)."""
+    if not any(marker in text for marker in ("import", "export", "{", ":::")):
+        return text
+    images = {name: path for name, path in _image_imports(text)}
+    out: list[str] = []
+    fence = ""
+    skipping = False  # inside an ESM paragraph
+    previous_blank = True
+    for line in _COMMENT.sub("", text).split("\n"):
+        if fence:
+            out.append(line)
+            if line.strip().startswith(fence):
+                fence = ""
+            continue
+        if opening := _FENCE.match(line):
+            fence, skipping = opening.group(1), False
+            out.append(line)
+            previous_blank = False
+            continue
+        blank = not line.strip()
+        if skipping and not blank:
+            continue
+        skipping = previous_blank and bool(_ESM.match(line))
+        previous_blank = blank
+        if skipping:
+            continue
+        if admonition := _ADMONITION.match(line):  # `:::tip Title`, `:::tip[Title]`, a closing `:::`
+            title = admonition["title"].strip("[]").strip()
+            line = admonition["indent"] + title if title else ""
+        if "src={" in line:
+            line = _MODULE_SRC.sub(lambda m: f'src="{m["required"] or m["based"]}"', line)
+            for name, path in images.items():
+                line = re.sub(rf"src=\{{\s*{name}\s*\}}", f'src="{path}"', line)
+        out.append(line)
+    return "\n".join(out)
+
+
+def _image_imports(text: str) -> list[tuple[str, str]]:
+    return [(m.group(1), m.group(2)) for line in text.split("\n") if (m := _IMAGE_IMPORT.match(line.strip()))]
