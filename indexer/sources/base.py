@@ -192,10 +192,9 @@ class FolderReader(CollectionReader):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
                     continue
                 if suffix not in self.parsers:  # a document a person keeps among notes: said, not read
-                    message = (
-                        f"{name}: {DOCUMENT_TYPES[suffix]} are not read (notes are Markdown, HTML or text)"
-                    )
-                    warn(message + "; not indexed", file=name, reason="unsupported type")
+                    kinds = "notes are Markdown, Org, HTML or text"
+                    message = f"{name}: {DOCUMENT_TYPES[suffix]} are not read ({kinds}); not indexed"
+                    warn(message, file=name, reason="unsupported type")
                     continue
                 if not path.resolve().is_relative_to(root):
                     name = path.relative_to(root).as_posix()

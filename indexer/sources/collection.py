@@ -8,20 +8,26 @@ from indexer.file_stats import StatCache
 from indexer.sources.base import FolderReader
 from indexer.sources.html import HtmlFolderReader
 from indexer.sources.markdown import MarkdownFolderReader
+from indexer.sources.org import parse_org
 from indexer.sources.plain import parse_plain_text
 from indexer.sources.tiir import TiirReader, is_tiir_dir
 from mme_core.documents import InterleavedDoc
 
 
 class NotesFolderReader(FolderReader):
-    """Markdown notes, plain-text notes and saved HTML pages side by side, as personal collections
+    """Markdown, Org and plain-text notes and saved HTML pages side by side, as personal collections
     mix them."""
 
-    parsers = {**MarkdownFolderReader.parsers, **HtmlFolderReader.parsers, ".txt": parse_plain_text}
+    parsers = {
+        **MarkdownFolderReader.parsers,
+        **HtmlFolderReader.parsers,
+        ".org": parse_org,
+        ".txt": parse_plain_text,
+    }
 
 
 def read_collection(path: str | Path, stats: StatCache | None = None) -> list[InterleavedDoc]:
-    """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of .md/.markdown/.html/.htm/.txt.
+    """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of .md/.mdx/.org/.html/.txt notes.
 
     Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
     TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read

@@ -58,6 +58,8 @@ _DRAWER_END = re.compile(r"^[ \t]*:END:[ \t]*$")
 _ORG_BLOCK = re.compile(
     r"^(?P<lead>[ \t]*(?:[-*+][ \t]+)?)#\+(?P<edge>BEGIN|END)_(?P<kind>\w+)\b.*$", re.IGNORECASE
 )
+_ORG_HEADING = re.compile(r"^\*+[ \t]+(.*?)[ \t]*$")
+_ORG_ID = re.compile(r"^[ \t]*:(?P<key>id):[ \t]*(?P<value>\S+)[ \t]*$", re.IGNORECASE)
 _NOT_PAGES = ("logseq", "node_modules")  # settings and `bak/` copies; packages
 
 
@@ -131,12 +133,13 @@ def clean_logseq(text: str) -> str:
 def _outside_code(line: str) -> str:
     """`line` with the inline rewrites applied to its parts outside backtick code spans."""
     if "`" not in line:
-        return _inline(line)
+        return logseq_inline(line)
     parts = re.split(r"(`+[^`]*`+)", line)
-    return "".join(part if index % 2 else _inline(part) for index, part in enumerate(parts))
+    return "".join(part if index % 2 else logseq_inline(part) for index, part in enumerate(parts))
 
 
-def _inline(text: str) -> str:
+def logseq_inline(text: str) -> str:
+    """Macros, display sizes and highlights in a run of text (no code in it) read as Logseq shows them."""
     if "{{" in text:
         text = _MACRO.sub(_macro, text)
     if "{:" in text:
@@ -175,25 +178,28 @@ class BlockIndex:
         for directory, subdirs, files in os.walk(self.root):
             subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in _NOT_PAGES)
             for file_name in sorted(files):
-                if file_name.lower().endswith((".md", ".markdown")) and not file_name.startswith("."):
+                if file_name.lower().endswith((".md", ".markdown", ".org")) and not file_name.startswith("."):
                     try:
                         text = (Path(directory) / file_name).read_text("utf-8", errors="replace")
                     except OSError:
                         continue
-                    if "id::" in text:
+                    if "id::" in text or ":id:" in text.lower():
                         found.update(_block_ids(text))
         return found
 
 
 def _block_ids(text: str) -> dict[str, str]:
-    """uuid -> the words of the block holding that `id::` line (its first line, as a reference shows)."""
+    """uuid -> the words of the block holding that id (its first line, as a reference shows): an
+    `id:: uuid` line under a `- ` block (Markdown pages) or `:id: uuid` in a heading's drawer (Org)."""
     found: dict[str, str] = {}
     block = ""
     for line in text.split("\n"):
         stripped = line.strip()
         if stripped.startswith(("- ", "* ")) or stripped in ("-", "*"):
             block = stripped[2:].strip()
-        elif (prop := _PROPERTY.match(line)) and prop["key"].lower() == "id":
+        elif org_heading := _ORG_HEADING.match(line):
+            block = org_heading.group(1)
+        elif (prop := _PROPERTY.match(line) or _ORG_ID.match(line)) and prop["key"].lower() == "id":
             if re.fullmatch(UUID, prop["value"] or ""):
                 found[prop["value"].lower()] = _plain(block)
     return found
@@ -202,7 +208,7 @@ def _block_ids(text: str) -> dict[str, str]:
 def _plain(words: str) -> str:
     """A block's first line as words: links and emphasis read as their words; pictures and nested
     references left out (a reference shows a block's words in place)."""
-    words = BLOCK_REF.sub("", _inline(words))
+    words = BLOCK_REF.sub("", logseq_inline(words))
     words = re.sub(r"!\[[^\]]*\]\([^)]*\)|!\[\[[^\]]*\]\]", "", words)  # its pictures are not words
     words = re.sub(r"\[\[([^\]]+)\]\]", r"\1", words)
     words = re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", words)

@@ -50,7 +50,6 @@ DOCUMENT_TYPES = {
     ".pages": "Pages documents",
     ".epub": "EPUB books",
     ".rst": "reStructuredText files",
-    ".org": "Org files",
     ".adoc": "AsciiDoc files",
     ".ipynb": "Jupyter notebooks",
 }
