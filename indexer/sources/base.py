@@ -89,7 +89,10 @@ def build_doc(
     segments: list[Segment] = []
     for item in page.items:
         if isinstance(item, BlockRef):
-            item = blocks.words(item.uuid) if blocks is not None else ""
+            block = blocks.find(item.uuid) if blocks is not None else None
+            if block is not None:
+                images.depend_on(block[1])  # the note is read again when that file changes
+            item = block[0] if block is not None else ""
         if isinstance(item, ImageLink):
             image = images.resolve(item, base_dir, name)
             if image is not None:

@@ -118,6 +118,14 @@ class ImageResolver:
             )
         return ImageSegment(real)
 
+    def depend_on(self, name: str) -> None:
+        """Record that the note being read quotes the collection file `name` (root-relative POSIX:
+        a Logseq page holding a referenced block), so the stat cache reads the note again when that
+        file changes, as it does when a picture changes."""
+        if self.links is not None:
+            real = os.path.realpath(os.path.join(self.root, name))
+            self.links.append(self._dependency(name, ImageLink(name, wiki=True), real, False, []))
+
     def in_vault(self, base_dir: Path | str) -> bool:
         """True when the folder `base_dir` is inside an Obsidian vault (a `.obsidian/` above it)."""
         return in_vault(str(base_dir), self._vault_dirs)

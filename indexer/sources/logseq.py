@@ -165,26 +165,29 @@ class BlockIndex:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        self._words: dict[str, str] | None = None
+        self._blocks: dict[str, tuple[str, str]] | None = None
 
-    def words(self, uuid: str) -> str:
-        """The block's words, "" when no block of the graph has that id (Logseq shows it in red)."""
-        if self._words is None:
-            self._words = self._scan()
-        return self._words.get(uuid.lower(), "")
+    def find(self, uuid: str) -> tuple[str, str] | None:
+        """(the block's words, the root-relative POSIX path of the file holding it), or None when no
+        block of the graph has that id (Logseq shows such a reference in red)."""
+        if self._blocks is None:
+            self._blocks = self._scan()
+        return self._blocks.get(uuid.lower())
 
-    def _scan(self) -> dict[str, str]:
-        found: dict[str, str] = {}
+    def _scan(self) -> dict[str, tuple[str, str]]:
+        found: dict[str, tuple[str, str]] = {}
         for directory, subdirs, files in os.walk(self.root):
             subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in _NOT_PAGES)
             for file_name in sorted(files):
                 if file_name.lower().endswith((".md", ".markdown", ".org")) and not file_name.startswith("."):
+                    path = Path(directory) / file_name
                     try:
-                        text = (Path(directory) / file_name).read_text("utf-8", errors="replace")
+                        text = path.read_text("utf-8", errors="replace")
                     except OSError:
                         continue
                     if "id::" in text or ":id:" in text.lower():
-                        found.update(_block_ids(text))
+                        where = path.relative_to(self.root).as_posix()
+                        found.update({uuid: (words, where) for uuid, words in _block_ids(text).items()})
         return found
 
 

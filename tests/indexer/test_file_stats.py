@@ -150,6 +150,29 @@ def test_a_new_file_of_an_obsidian_name_is_seen_by_the_notes_embedding_that_name
     assert counting.embedded == ["vault/a.md"] and seen["notes"] == 1
 
 
+def test_editing_a_block_re_reads_the_notes_quoting_it(tiny_dsvl, tmp_path, counts):
+    """A Logseq block reference reads as the block's words: a change to the page holding the block
+    reaches the notes quoting it, and nothing else is read."""
+    graph = tmp_path / "graph"
+    (graph / "logseq").mkdir(parents=True)
+    (graph / "logseq" / "config.edn").write_text("{}\n")
+    (graph / "pages").mkdir()
+    uuid = "6098a1b2-0c3d-4e5f-8a9b-0123456789ab"
+    (graph / "pages" / "starter.md").write_text(f"- Feed the starter twice\n  id:: {uuid}\n")
+    (graph / "pages" / "bread.md").write_text(f"- Bread day: (({uuid}))\n")
+    (graph / "pages" / "other.md").write_text("- Nothing quoted here\n")
+    settle(graph)
+    uri = tmp_path / "index"
+    build(graph, uri, tiny_dsvl)
+    (graph / "pages" / "starter.md").write_text(f"- Feed the starter three times\n  id:: {uuid}\n")
+    settle(graph / "pages" / "starter.md", age=5)
+    seen = counts()
+    build(graph, uri, tiny_dsvl)
+    assert seen["notes"] == 2  # starter.md itself and bread.md, which quotes it
+    bread = next(d for d in Index.open(uri).documents() if d.id == "graph/pages/bread.md")
+    assert bread.text == "- Bread day: Feed the starter three times"
+
+
 def test_skipped_rows_stay_for_unchanged_notes_and_leave_with_deleted_ones(
     tiny_dsvl, notes, tmp_path, counts
 ):
