@@ -15,13 +15,14 @@ sync with every add, update, remove and rebuild.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from lancedb.index import FTS
 
 FTS_COLUMN = "text"
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_TERMS = re.compile(rf"[{_CJK}]+|[^\W{_CJK}]+", re.UNICODE)
+_IS_CJK = re.compile(rf"[{_CJK}]")
 
 
 @dataclass(frozen=True)
@@ -61,10 +62,34 @@ def ensure_keyword_index(table, config: KeywordConfig | None = None, replace: bo
 def keyword_text(query_texts: list[str]) -> str:
     """The words of a query for full-text search: its text segments, with query syntax characters
     (quotes, +, -, ~, :) turned into spaces so a person's punctuation is never parsed as operators."""
-    return " ".join(" ".join(_TERMS.findall(text)) for text in query_texts).strip()
+    return " ".join(" ".join(words(text)) for text in query_texts).strip()
 
 
 def query_terms(text: str) -> list[str]:
     """Terms to highlight in results: words of two or more letters, and runs of CJK characters."""
-    terms = [t for t in _TERMS.findall(text) if len(t) > 1 or re.match(rf"[{_CJK}]", t)]
+    terms = [t for t in words(text) if len(t) > 1 or _IS_CJK.match(t)]
     return sorted(set(terms), key=lambda t: (-len(t), t))
+
+
+def words(text: str) -> list[str]:
+    """The words of `text` (NFC, as notes are indexed): runs of letters, digits and combining marks
+    (a Thai or Hindi word keeps its vowel signs, a decomposed `é` its accent), CJK runs on their own;
+    punctuation and symbols separate them."""
+    out: list[str] = []
+    current, cjk = [], False
+    for char in unicodedata.normalize("NFC", text):
+        kind = unicodedata.category(char)[0]
+        if kind not in "LNM" and char != "_":
+            kind = ""
+        elif _IS_CJK.match(char):
+            kind = "CJK"
+        if current and (not kind or (kind == "CJK") != cjk):
+            out.append("".join(current))
+            current = []
+        if kind:
+            if not current:
+                cjk = kind == "CJK"
+            current.append(char)
+    if current:
+        out.append("".join(current))
+    return out

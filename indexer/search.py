@@ -250,7 +250,6 @@ class Searcher:
             raise ValueError(f"query must be an InterleavedDoc, got {type(query).__name__}")
         cascade = self.check_cascade(cascade, mode, vectors, budget)
         mode = "semantic" if cascade else self.check_mode(mode)
-        n = cascade.first_n if cascade else self.check_n(n)
         if budget is not None and vectors != "single":
             budget, vectors = check_budget(budget, self.index.meta), MULTI  # a budget means multi-vector
         vectors = check_vectors(vectors, self.index.meta)
@@ -261,10 +260,11 @@ class Searcher:
         words = keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])
         terms = tuple(query_terms(words))
         as_is = lambda hits: hits  # noqa: E731
-        if mode == "keyword" and words:
+        if mode == "keyword" and words:  # no N involved: any index's words are searched
             return lambda depth: self._hits(
                 self._keyword_rows(words, depth, filters), "keyword", terms
             ), as_is
+        n = cascade.first_n if cascade else self.check_n(n)
         if self.encoder is None:
             raise ValueError("this Searcher was opened without an encoder; use search_vector")
         check_query_tokens(self.encoder, query, n)  # refuses, never truncates (see indexer.query)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import unicodedata
 from collections.abc import Callable
 
 from charset_normalizer import from_bytes
@@ -162,8 +163,9 @@ def looks_binary(data: bytes) -> bool:
 
 
 def clean_text(text: str, name: str, report: Callable[[CollectionWarning], None] = emit) -> str:
-    """Normalise newlines and strip control characters other than newline and tab."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    """Normalise newlines and Unicode (NFC: a note typed on macOS with decomposed accents or Hangul
+    jamo is searched like any other), strip control characters other than newline and tab."""
+    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
     cleaned, removed = _CONTROL_CHARS.subn("", text)
     if removed:
         report(

@@ -34,6 +34,19 @@ def indexed(tiny_dsvl, notes, tmp_path):
     return uri
 
 
+def test_keyword_finds_words_of_scripts_with_vowel_signs_and_decomposed_accents(tiny_dsvl, notes, tmp_path):
+    """Thai and Hindi words keep their vowel signs (combining marks), a macOS-typed decomposed `é`
+    its accent: the query is not shredded at them, and notes and queries are compared in NFC."""
+    (notes / "tomyum.md").write_text("# ต้มยำกุ้ง\n\nวิธีทำต้มยำกุ้ง ใส่ตะไคร้และใบมะกรูด\n", "utf-8")
+    (notes / "dal.md").write_text("# दाल मखनी\n\nउड़द की दाल रात भर भिगोएं।\n", "utf-8")
+    (notes / "creme.md").write_text("# Cre\u0300me brule\u0301e\n\nCaramelise the sugar.\n", "utf-8")
+    build_index(notes, tmp_path / "idx", tiny_dsvl, **FAST)
+    searcher = Searcher.open(tmp_path / "idx", tiny_dsvl)
+    for words, expected in (("ใบมะกรูด", "tomyum"), ("भिगोएं", "dal"), ("brûlée", "creme")):
+        hits = searcher.search(text_query(words), k=1, mode="keyword")
+        assert [h.id for h in hits] == [f"notes/{expected}.md"] and hits[0].terms == (words,), words
+
+
 def test_keyword_finds_cjk_words_mid_sentence(tiny_dsvl, indexed):
     searcher = Searcher.open(indexed, tiny_dsvl)
     for words, expected in (
@@ -54,7 +67,7 @@ def test_keyword_finds_a_note_by_its_aliases(tiny_dsvl, notes, tmp_path):
     """Aliases are the other names a person gave a note (Obsidian `aliases:`, Logseq `alias::`)."""
     (notes / "pork.md").write_text("---\naliases: [Dongpo pork]\n---\n# 红烧肉\n\n五花肉切块。\n", "utf-8")
     (notes / "sourdough.md").write_text("alias:: Levain loaf\n\n- Feed the starter\n", "utf-8")
-    build_index(notes, tmp_path / "idx", tiny_dsvl, **FAST)
+    build_index(notes, tmp_path / "idx", tiny_dsvl, ns=(1,), **FAST)  # keyword search needs no N=3
     searcher = Searcher.open(tmp_path / "idx", tiny_dsvl)
     assert searcher.search(text_query("Dongpo pork"), k=1, mode="keyword")[0].id == "notes/pork.md"
     assert searcher.search(text_query("Levain loaf"), k=1, mode="keyword")[0].id == "notes/sourdough.md"
