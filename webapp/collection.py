@@ -5,6 +5,12 @@ visitors cannot index the server's own files). A zip is checked before anything 
 absolute names, no `..`, no links, only collection file types, and bounded file count, total size and
 compression ratio (headers can lie, so bytes are counted again while extracting). It is unpacked
 into a temporary folder and moved into place only when complete: a refused zip leaves nothing.
+
+Collection file types are what the readers read (notes, pictures, `docs.jsonl`), documents they
+report as not read (PDF, Word, ...: said, not silently dropped), and the files that say what kind of
+folder it is (a vault's `.obsidian/app.json`, a Logseq graph's `logseq/config.edn`, a site's
+config): a zipped vault or site is read as the same folder on disk would be. A zip holding one
+folder (how "Compress MyVault" makes it) is indexed from that folder.
 """
 
 from __future__ import annotations
@@ -18,9 +24,18 @@ import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from indexer.sources import NotesFolderReader
+from indexer.sources.site import DOCUMENT_TYPES, HUGO_CONFIGS
 from mme_core.documents import IMAGE_EXTENSIONS
 
-COLLECTION_EXTENSIONS = (".md", ".markdown", ".html", ".htm", ".jsonl", ".txt", *IMAGE_EXTENSIONS)
+NOTE_EXTENSIONS = (*NotesFolderReader.parsers, ".jsonl")
+COLLECTION_EXTENSIONS = (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS, *DOCUMENT_TYPES)
+# Files by name that tell the readers what kind of folder this is (see indexer.sources.site, vault)
+FOLDER_KIND_FILES = frozenset(
+    {*HUGO_CONFIGS, "mkdocs.yml", "mkdocs.yaml", "_config.yml", "_config.yaml", "versions.json"}
+    | {f"docusaurus.config.{ext}" for ext in ("js", "ts", "mjs", "cjs")}
+)
+FOLDER_KIND_PATHS = (".obsidian/app.json", "logseq/config.edn")
 
 
 @dataclass(frozen=True)
@@ -72,7 +87,7 @@ def extract_zip(zip_path: str | Path, destination_root: Path, limits: ZipLimits 
         digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()[:12]
         final = destination_root / f"{_safe_stem(zip_path.stem)}-{digest}"
         if final.is_dir():
-            return final  # the same zip was unpacked before
+            return _collection_root(final)  # the same zip was unpacked before
         staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=destination_root))
         try:
             budget = limits.max_total_bytes
@@ -85,7 +100,13 @@ def extract_zip(zip_path: str | Path, destination_root: Path, limits: ZipLimits 
         except BaseException:
             shutil.rmtree(staging, ignore_errors=True)
             raise
-    return final
+    return _collection_root(final)
+
+
+def _collection_root(folder: Path) -> Path:
+    """The folder to index: the zip's one top-level folder when it holds nothing else."""
+    entries = list(folder.iterdir())
+    return entries[0] if len(entries) == 1 and entries[0].is_dir() else folder
 
 
 def _checked_members(
@@ -111,14 +132,24 @@ def _checked_members(
                 f"zip member {info.filename!r} expands {info.file_size / info.compress_size:,.0f}x "
                 f"(limit {limits.max_ratio:,.0f}x): refusing a possible zip bomb"
             )
-        if relative.name.startswith(".") or relative.parts[0] == "__MACOSX":
-            continue
-        if relative.suffix.lower() not in COLLECTION_EXTENSIONS:
-            continue  # other files are not part of a collection; leave them out
-        members.append((info, relative))
-    if not any(r.suffix.lower() in (".md", ".markdown", ".html", ".htm", ".jsonl") for _, r in members):
-        raise ValueError("zip holds no Markdown, HTML or docs.jsonl files: nothing to index")
+        if _collection_file(relative):
+            members.append((info, relative))
+    if not any(r.suffix.lower() in NOTE_EXTENSIONS for _, r in members):
+        raise ValueError("zip holds no Markdown, Org, HTML, text or docs.jsonl files: nothing to index")
     return members
+
+
+def _collection_file(relative: PurePosixPath) -> bool:
+    """Whether a zip member belongs to the collection (see the module doc); other files (scripts,
+    a Mac's `__MACOSX/` copies, hidden files) are left out."""
+    posix = relative.as_posix()
+    if relative.parts[0] == "__MACOSX":
+        return False
+    if any(posix == kind or posix.endswith("/" + kind) for kind in FOLDER_KIND_PATHS):
+        return True
+    if any(part.startswith(".") for part in relative.parts):
+        return False
+    return relative.suffix.lower() in COLLECTION_EXTENSIONS or relative.name in FOLDER_KIND_FILES
 
 
 def _safe_member_path(info: zipfile.ZipInfo) -> PurePosixPath:

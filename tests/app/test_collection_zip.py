@@ -24,11 +24,45 @@ def test_a_good_zip_unpacks_into_a_new_folder(tmp_path, image_factory):
         {"notes/a.md": b"# A\n\n![x](img/a.png)\n", "notes/img/a.png": image, "notes/run.sh": b"rm -rf /"},
     )
     folder = extract_zip(archive, tmp_path / "out")
-    assert (folder / "notes" / "a.md").read_bytes().startswith(b"# A")
-    assert (folder / "notes" / "img" / "a.png").read_bytes() == image
-    assert not (folder / "notes" / "run.sh").exists()  # not a collection file type
+    assert folder.name == "notes"  # the zip's one folder is the collection
+    assert (folder / "a.md").read_bytes().startswith(b"# A")
+    assert (folder / "img" / "a.png").read_bytes() == image
+    assert not (folder / "run.sh").exists()  # not a collection file type
     assert extract_zip(archive, tmp_path / "out") == folder  # same zip again: reused, not duplicated
-    assert [p.name for p in (tmp_path / "out").iterdir()] == [folder.name]
+    assert [p.name for p in (tmp_path / "out").iterdir()] == [folder.parent.name]
+
+
+def test_a_zipped_graph_or_vault_reads_as_the_folder_on_disk(tmp_path, image_factory):
+    """What says what kind of folder it is comes along (Logseq's config, a vault's app.json, a site's
+    config), so do Org and MDX notes and the documents the reader reports as not read."""
+    from indexer.sources import read_collection
+
+    archive = make_zip(
+        tmp_path / "Graph.zip",
+        {
+            "Graph/logseq/config.edn": b"{}",
+            "Graph/logseq/bak/pages/old.md": b"- an old copy\n",
+            "Graph/.obsidian/app.json": b'{"userIgnoreFilters": ["drafts/"]}',
+            "Graph/.obsidian/workspace.json": b"{}",
+            "Graph/drafts/wip.md": b"- not yet\n",
+            "Graph/pages/bread.org": b"#+TITLE: Bread\n* Knead\n",
+            "Graph/pages/chain.mdx": b"import X from 'y';\n\n# Chain\n",
+            "Graph/assets/manual.pdf": b"%PDF-1.4",
+            "Graph/assets/crumb.png": open(image_factory("red"), "rb").read(),
+            "__MACOSX/Graph/._bread.org": b"junk",
+        },
+    )
+    folder = extract_zip(archive, tmp_path / "out")
+    assert folder.name == "Graph" and not (folder / ".obsidian" / "workspace.json").exists()
+    with pytest.warns() as caught:
+        docs = read_collection(folder)
+    assert sorted(d.id for d in docs) == ["pages/bread.org", "pages/chain.mdx"]
+    said = sorted(str(w.message) for w in caught if "not indexed" in str(w.message))
+    assert said == [
+        "assets/manual.pdf: PDF documents are not read (notes are Markdown, Org, HTML or text); not indexed",
+        "drafts/wip.md: in the vault's Excluded files (drafts/), not indexed",
+        "logseq/: Logseq's settings and backup copies of pages; not indexed",
+    ]
 
 
 TRAVERSAL_NAMES = ["../evil.md", "a/../../evil.md", "/etc/evil.md", "C:/evil.md", "..\\evil.md"]
