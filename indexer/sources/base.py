@@ -131,7 +131,7 @@ class FolderReader(CollectionReader):
     Ids and sources are the collection-relative POSIX path, so they survive moving the folder.
     """
 
-    parsers: dict[str, Callable[[bytes, str], ParsedPage]] = {}
+    parsers: dict[str, Callable[[bytes, str], ParsedPage | None]] = {}  # None: refused, said why
 
     def __init__(self, verify_images: bool = True) -> None:
         self.verify_images = verify_images
@@ -242,6 +242,8 @@ class FolderReader(CollectionReader):
             warn(f"{name}: looks like a binary file, skipped", file=name, reason="unsupported type")
             return None
         page = self.parsers[path.suffix.lower()](data, name)
+        if page is None:  # the parser said why it read nothing
+            return None
         if page.vault_title and images.in_vault(path.parent):
             page = replace(page, title=page.vault_title)
         return build_doc(page, images, path.parent, name, blocks, id=name, source=name)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from indexer.file_stats import StatCache
 from indexer.sources.base import FolderReader
+from indexer.sources.canvas import parse_canvas
 from indexer.sources.html import HtmlFolderReader
 from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.org import parse_org
@@ -15,13 +16,14 @@ from mme_core.documents import InterleavedDoc
 
 
 class NotesFolderReader(FolderReader):
-    """Markdown, Org and plain-text notes and saved HTML pages side by side, as personal collections
-    mix them."""
+    """Markdown, Org and plain-text notes, Obsidian canvases and saved HTML pages side by side, as
+    personal collections mix them."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
         **HtmlFolderReader.parsers,
         ".org": parse_org,
+        ".canvas": parse_canvas,
         ".txt": parse_plain_text,
     }
 

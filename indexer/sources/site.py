@@ -52,6 +52,8 @@ DOCUMENT_TYPES = {
     ".rst": "reStructuredText files",
     ".adoc": "AsciiDoc files",
     ".ipynb": "Jupyter notebooks",
+    ".enex": "Evernote exports",
+    ".one": "OneNote sections",
 }
 HUGO_MARKERS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json")
 HUGO_CONFIGS = (*HUGO_MARKERS, "config.toml", "config.yaml", "config.yml", "config.json")

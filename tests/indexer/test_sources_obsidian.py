@@ -407,3 +407,35 @@ def test_notes_in_the_vaults_excluded_files_are_reported_not_indexed_their_pictu
             "шаблоны/Проект.md: in the vault's Excluded files (шаблоны/), not indexed",
         ),
     ]
+
+
+def test_a_canvas_reads_its_cards_in_reading_order(tmp_path):
+    """An Obsidian canvas (JSON Canvas): text cards as Markdown, picture cards in place, note cards
+    by name, group labels, top to bottom then left to right; a file that is not one is said."""
+    vault = tmp_path / "vault"
+    write(vault / ".obsidian/app.json", "{}")
+    png(vault / "img/board.png")
+    jpeg(vault / "attachments/oil.jpg")
+    nodes = [
+        {"id": "f", "type": "text", "text": "Oil twice ![[oil.jpg]]", "x": 0, "y": 300},
+        {"id": "a", "type": "text", "text": "# Plan\n\nCut the **boards**", "x": 0, "y": 0},
+        {"id": "b", "type": "file", "file": "img/board.png", "x": 300, "y": 0},
+        {"id": "c", "type": "file", "file": "Notes/Sanding.md", "x": 0, "y": 200},
+        {"id": "d", "type": "group", "label": "Finishing", "x": -50, "y": 150},
+        {"id": "e", "type": "link", "url": "https://example.com/oil", "x": 0, "y": 400},
+    ]
+    write(vault / "Shelf.canvas", json.dumps({"nodes": nodes, "edges": []}))
+    write(vault / "Broken.canvas", "{not json")
+
+    docs, warned = read_warnings(vault)
+
+    [canvas] = docs
+    assert canvas.title == "Shelf"
+    assert shape(canvas, vault) == [
+        "T:# Plan\n\nCut the boards",
+        "I:img/board.png",
+        "T:Finishing\n\nSanding\n\nOil twice",
+        "I:attachments/oil.jpg",
+    ]
+    assert [(w.file, w.reason) for w in warned] == [("Broken.canvas", "unsupported type")]
+    assert str(warned[0]).startswith("Broken.canvas: not a JSON canvas (")
