@@ -12,7 +12,8 @@ own that would otherwise reach the index as noise or lose a note's title:
   `{{cloze words}}` reads its words; other macros (`{{query ...}}`, `{{renderer ...}}`, videos) are
   computed views or players, dropped.
 - `^^highlight^^` reads its words; `{:height 251, :width 395}` after a picture (its display size)
-  and `:LOGBOOK:` ... `:END:` drawers (time tracking) go.
+  and `:LOGBOOK:` ... `:END:` drawers (time tracking) go; of Org-style blocks in a Markdown page,
+  `#+BEGIN_QUOTE` (and other kinds) keep their words without the markers, `#+BEGIN_QUERY` goes.
 Fenced code blocks and inline code spans are left as written.
 """
 
@@ -30,14 +31,16 @@ BLOCK_REF = re.compile(rf"\(\(({UUID})\)\)")
 _PROPERTY = re.compile(
     r"^(?P<indent>[ \t]*)(?P<bullet>[-*+][ \t]+)?(?P<key>[A-Za-z][\w.-]*)::(?:[ \t]+(?P<value>.*?))?[ \t]*$"
 )
-# Logseq's bookkeeping, never a person's words: ids, folding, colours, task clocks, cards, PDF highlights
+# Logseq's bookkeeping, never a person's words: folding, heading marks, colours, cards, PDF highlights,
+# query settings. `id::` (a uuid) and task clocks (`done:: 1614912467913`) are bookkeeping by their
+# value: an Obsidian Dataview field `id:: 42` or `done:: yes` is a person's and stays.
 _INTERNAL = frozenset(
-    "id heading collapsed background-color background-image color icon public filters template "
-    "template-including-parent todo doing done now later wait waiting canceled cancelled in-progress "
-    "ls-type hl-type hl-page hl-stamp hl-color hl-value card-last-interval card-repeats card-ease-factor "
-    "card-next-schedule card-last-reviewed card-last-score query-table query-properties query-sort-by "
-    "query-sort-desc".split()
+    "heading collapsed background-color background-image ls-type hl-type hl-page hl-stamp hl-color "
+    "hl-value card-last-interval card-repeats card-ease-factor card-next-schedule card-last-reviewed "
+    "card-last-score query-table query-properties query-sort-by query-sort-desc filters "
+    "template-including-parent".split()
 )
+_CLOCKS = frozenset("todo doing done now later wait waiting canceled cancelled in-progress".split())
 _DISPLAY_SIZE = re.compile(r"(?<=\))\{:(?:height|width) [\d.]+, :(?:height|width) [\d.]+\}")
 _HIGHLIGHT = re.compile(r"\^\^([^^\n]+?)\^\^")
 # Logseq's built-in macros by name: `{{1, 2}}` in a formula or `{{field}}` in a template is not one
@@ -86,9 +89,20 @@ def page_properties(text: str) -> tuple[str, FrontMatter]:
     title = declared.pop("title", "")
     tags = [*_list(declared.pop("tags", "")), *_list(declared.pop("tag", ""))]
     aliases = [*_list(declared.pop("alias", "")), *_list(declared.pop("aliases", ""))]
-    properties = {key: value for key, value in declared.items() if key not in _INTERNAL}
+    properties = {key: value for key, value in declared.items() if not _bookkeeping(key, value)}
     front = FrontMatter(" ".join(title.split()), tuple(unique(tags)), tuple(unique(aliases)), properties)
     return "\n".join(lines[count:]), front
+
+
+def _bookkeeping(key: str, value: str) -> bool:
+    """Whether a `key:: value` property is Logseq's own, not a person's (see `_INTERNAL`)."""
+    key = key.lower()
+    return (
+        key in _INTERNAL
+        or key.startswith("logseq.")
+        or (key == "id" and re.fullmatch(UUID, value.strip()) is not None)
+        or (key in _CLOCKS and value.strip().isdigit() and len(value.strip()) >= 12)
+    )
 
 
 def _list(value: str) -> list[str]:
@@ -123,7 +137,7 @@ def clean_logseq(text: str) -> str:
             drawer = not _DRAWER_END.match(line)
             continue
         if prop := _PROPERTY.match(line):
-            if prop["key"].lower() in _INTERNAL:
+            if _bookkeeping(prop["key"], prop["value"] or ""):
                 continue
             line = f"{prop['indent']}{prop['bullet'] or ''}{prop['key']}: {prop['value'] or ''}".rstrip()
         out.append(_outside_code(line))

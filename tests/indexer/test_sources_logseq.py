@@ -126,3 +126,17 @@ def test_logseq_front_matter_that_is_not_yaml_is_read_line_by_line(tmp_path):
     assert next(d for d in docs if d.id == "questions.md").title == "?"
     assert next(d for d in docs if d.id == "colon.md").title == "synthesis: a model"
     assert [(w.file, w.reason) for w in warned] == [("broken.md", "front matter")]
+
+
+def test_a_persons_own_fields_stay_and_logseqs_bookkeeping_goes(tmp_path):
+    """`key:: value` is also Obsidian Dataview's inline field: only Logseq's bookkeeping goes (a uuid
+    `id::`, a task clock in epoch milliseconds, folding), a person's `id:: 42` or `color:: red` stays."""
+    write(
+        tmp_path / "notes/log.md",
+        f"- DONE Sand the shelf\n  done:: 1614912467913\n  id:: {REF}\n  collapsed:: true\n"
+        "- Paint it\n  color:: red\n  id:: 42\n  done:: yes\n",
+    )
+
+    docs, _ = read_warnings(tmp_path / "notes")
+
+    assert docs[0].text == "- DONE Sand the shelf\n- Paint it\ncolor: red\nid: 42\ndone: yes"
