@@ -22,9 +22,10 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import TypeVar
 
-from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+from PIL import ExifTags, Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
 try:  # HEIC/HEIF phone photos: pillow-heif's opener (applies the photo's rotation when decoding)
     from pillow_heif import register_heif_opener
@@ -37,6 +38,10 @@ except ImportError:  # an install without it: such photos are refused, naming wh
 # PIL's own default (~89 Mpx) guards against decompression bombs; we keep a stricter, explicit cap
 # so that a 20000x20000 image is refused before any pixel is decoded.
 MAX_IMAGE_PIXELS = 64_000_000
+# A JPEG is decoded in the DCT domain at the size the model needs (1/2, 1/4 or 1/8 scale), so a
+# phone's 108 or 200 MP photo costs what a 3 MP one does: JPEGs may be this large, as long as the
+# scaled decode stays under MAX_IMAGE_PIXELS (checked before any pixel is decoded).
+MAX_JPEG_PIXELS = 400_000_000
 # Decodes run at once by `decode_all` (threads; Pillow releases the GIL while decoding).
 DECODE_WORKERS = max(1, min(4, os.cpu_count() or 1))
 _POOLS: dict[int, ThreadPoolExecutor] = {}
@@ -73,6 +78,7 @@ def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -
         target = fit(upright) if fit is not None else None
         if target is not None and target[0] < upright[0] and target[1] < upright[1]:
             image.draft("RGB", target[::-1] if sideways else target)  # JPEG only; a no-op otherwise
+        check_pixels(image.size, name)  # a JPEG over the cap decodes only if the draft brought it under
         image.load()
     except ImageRefused:
         raise
@@ -239,21 +245,38 @@ def _scan_start(stream) -> int | None:
 def _open(data_or_path, name: str) -> Image.Image:
     """`Image.open` with our pixel cap checked on the header first, so that Pillow's own
     decompression-bomb check never fires below it; no warnings filter is touched (filters are
-    process-wide, and decoding runs in threads)."""
+    process-wide, and decoding runs in threads). A JPEG may be up to MAX_JPEG_PIXELS: it is opened
+    by its plugin directly (Pillow's check would refuse it before it could be drafted small), and
+    every caller decodes it scaled down or refuses it (`check_pixels` after the draft)."""
     found = header_size(data_or_path)
+    jpeg = _is_jpeg(data_or_path)
     if found is not None:
-        check_pixels(found, name)
+        check_pixels(found, name, MAX_JPEG_PIXELS if jpeg else MAX_IMAGE_PIXELS)
     try:
-        image = Image.open(io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path)
+        if jpeg and found is not None and found[0] * found[1] > MAX_IMAGE_PIXELS:
+            data = data_or_path if isinstance(data_or_path, bytes) else Path(data_or_path).read_bytes()
+            image = JpegImagePlugin.JpegImageFile(io.BytesIO(data))
+        else:
+            image = Image.open(io.BytesIO(data_or_path) if isinstance(data_or_path, bytes) else data_or_path)
     except Image.DecompressionBombError as err:
         raise ImageRefused(_too_large(name, found) if found else f"image too large: {name}") from err
-    check_pixels(image.size, name)
+    check_pixels(image.size, name, MAX_JPEG_PIXELS if image.format == "JPEG" else MAX_IMAGE_PIXELS)
     return image
 
 
-def check_pixels(size: tuple[int, int], name: str) -> None:
-    if size[0] * size[1] > MAX_IMAGE_PIXELS:
-        raise ImageRefused(_too_large(name, size))
+def _is_jpeg(data_or_path) -> bool:
+    if isinstance(data_or_path, bytes):
+        return data_or_path[:3] == b"\xff\xd8\xff"
+    try:
+        with open(data_or_path, "rb") as stream:
+            return stream.read(3) == b"\xff\xd8\xff"
+    except OSError:
+        return False
+
+
+def check_pixels(size: tuple[int, int], name: str, limit: int = MAX_IMAGE_PIXELS) -> None:
+    if size[0] * size[1] > limit:
+        raise ImageRefused(_too_large(name, size, limit))
 
 
 def header_size(data_or_path) -> tuple[int, int] | None:
@@ -284,8 +307,8 @@ def header_size(data_or_path) -> tuple[int, int] | None:
     return None
 
 
-def _too_large(name: str, size: tuple[int, int]) -> str:
-    return f"image too large ({size[0]}×{size[1]}): {name} (the limit is {MAX_IMAGE_PIXELS:,} pixels)"
+def _too_large(name: str, size: tuple[int, int], limit: int = MAX_IMAGE_PIXELS) -> str:
+    return f"image too large ({size[0]}×{size[1]}): {name} (the limit is {limit:,} pixels)"
 
 
 def _orientation(image: Image.Image) -> int:

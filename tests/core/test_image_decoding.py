@@ -325,3 +325,36 @@ def test_a_heic_photo_without_its_decoder_names_what_to_install(tmp_path, monkey
     assert "install pillow-heif" in images._unidentified(heic)
     monkeypatch.setattr(images, "HEIF_SUPPORT", True)  # installed: the file itself is the problem
     assert images._unidentified(heic) == "cannot identify image file"
+
+
+def test_a_108_megapixel_phone_jpeg_decodes_at_the_models_size(tmp_path):
+    """Phones shoot 50-200 MP JPEGs: over the 64 MP cap for formats decoded whole, yet a JPEG is
+    decoded in the DCT domain at the model's size; without a target size it is still refused, and
+    a JPEG over MAX_JPEG_PIXELS is refused from its header before anything is decoded."""
+    from mme_core.images import MAX_JPEG_PIXELS, check_image
+
+    shot = Image.new("RGB", (12000, 9000), (200, 60, 40))
+    shot.paste((40, 60, 200), (0, 0, 12000, 3000))  # a blue sky over a red wall
+    path = tmp_path / "IMG_20240501_108MP.jpg"
+    shot.save(path, format="JPEG", quality=80)
+    del shot
+    assert MAX_IMAGE_PIXELS < 12000 * 9000 < MAX_JPEG_PIXELS
+
+    assert upright_size(str(path), path.name) == (12000, 9000)
+    assert check_image(str(path), path.name) == (12000, 9000)
+    image = decode_image(path.read_bytes(), name=path.name, fit=lambda size: (384, 288))
+    assert image.size == (384, 288)
+    sky, wall = np.asarray(image)[20, 190], np.asarray(image)[250, 190]
+    assert sky[2] > 150 > sky[0] and wall[0] > 150 > wall[2]
+    with pytest.raises(ValueError, match=r"image too large \(12000×9000\): IMG_20240501_108MP.jpg"):
+        decode_image(path.read_bytes(), name=path.name)  # no target size: it would decode whole
+
+    small = io.BytesIO()
+    Image.new("RGB", (16, 16), "white").save(small, format="JPEG")
+    data = bytearray(small.getvalue())
+    sof = data.index(b"\xff\xc0")  # baseline frame header: length(2) precision(1) height(2) width(2)
+    data[sof + 5 : sof + 9] = (20000).to_bytes(2, "big") + (25000).to_bytes(2, "big")
+    with pytest.raises(
+        ValueError, match=r"image too large \(25000×20000\): pano.jpg \(the limit is 400,000,000"
+    ):
+        decode_image(bytes(data), name="pano.jpg", fit=lambda size: (384, 384))
