@@ -116,8 +116,15 @@ def evaluate(searcher: Searcher, queries, holders, modes) -> dict:
                 if kind != "title":
                     right |= holders.get(query.images[0].content_hash(), set())
                 # the modes measure the ranking itself; the default column is what a person gets,
-                # notes showing the query's very picture first included
-                hits = searcher.search(query, n=n, k=3, mode=mode, pictures_first=label.startswith("default"))
+                # notes titled as the query or showing its very picture first included
+                hits = searcher.search(
+                    query,
+                    n=n,
+                    k=3,
+                    mode=mode,
+                    pictures_first=label.startswith("default"),
+                    titles_first=label.startswith("default"),
+                )
                 hits = [h.id for h in hits]
                 top1 += bool(hits[:1] and hits[0] in right)
                 top3 += bool(right & set(hits))

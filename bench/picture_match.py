@@ -3,7 +3,7 @@
     python -m bench.picture_match --rows 100000,1000000 --workdir /tmp/pm
 
 A table of R rows shaped like an index's (id, title, source, segments JSON with a paragraph and two
-pictures' SHA-256 each), the scan `Searcher._pictures_first` runs for a query picture that no
+pictures' SHA-256 each), the scan `indexer.exact_first.pictures_first` runs for a query picture that no
 note shows (the common case: a new photo) and for one that a note shows; median of 7 runs.
 """
 
@@ -99,7 +99,7 @@ def main(argv: list[str] | None = None) -> int:
         write_section(
             "Picture match: cost of the notes-showing-this-picture scan",
             "A search whose query holds a picture scans the `segments` column for the picture's SHA-256 "
-            "(`Searcher._pictures_first`); rows shaped like an index's, two pictures per note.\n\n"
+            "(`indexer.exact_first.pictures_first`); rows shaped like an index's, two pictures per note.\n\n"
             + "\n".join(lines),
             command="python -m bench.picture_match " + " ".join(argv if argv is not None else sys.argv[1:]),
         )

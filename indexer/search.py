@@ -30,6 +30,7 @@ from pathlib import Path
 import numpy as np
 from lancedb.rerankers import RRFReranker
 
+from indexer import exact_first
 from indexer.ann import AnnConfig, indexed_columns, vector_query
 from indexer.cascade import Cascade, resolve_cascade
 from indexer.cascade_search import cascade_vectors, full_token_stage, search_cascade
@@ -44,7 +45,7 @@ from indexer.multivector import (
     mv_columns,
 )
 from indexer.query import check_query_tokens
-from indexer.schema import granularity_label, row_to_doc, sql_string, vector_column
+from indexer.schema import granularity_label, row_to_doc, vector_column
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc, TextSegment
 from mme_core.pooling import Granularity, check_granularity
@@ -208,11 +209,13 @@ class Searcher:
         on_query_vector: Callable[[np.ndarray], None] | None = None,
         cascade: Cascade | bool | dict | None = None,
         pictures_first: bool = True,
+        titles_first: bool = True,
         **filter_fields,
     ) -> list[Hit]:
         """Top-k hits for an interleaved query at granularity n, one per note: a note split into
-        parts is represented by its best-ranked part. With `pictures_first` (not with a cascade),
-        notes showing one of the query's pictures byte for byte come first (`_pictures_first`).
+        parts is represented by its best-ranked part. Not with a cascade: with `titles_first`, notes
+        titled (or aliased) exactly as the query's text come first; with `pictures_first`, before
+        them, notes showing one of the query's pictures byte for byte (`indexer.exact_first`).
 
         `on_query_vector(vector)` is called with the query's single-vector embedding when the search
         computes one (the app's dominance plot reuses it instead of embedding the query again).
@@ -233,8 +236,12 @@ class Searcher:
         check_k(k)
         filters = as_filters(filters, filter_fields)
         ranked, finish = self._ranking(query, n, filters, mode, vectors, budget, on_query_vector, cascade)
-        if pictures_first and not cascade:  # the cascade is an explicit ranking of its own
-            ranked = self._pictures_first(query, filters, ranked)
+        if not cascade:  # the cascade is an explicit ranking of its own
+            scope = self.default_scope(filters).sql()
+            if titles_first:
+                ranked = exact_first.titles_first(self.index, scope, query, ranked)
+            if pictures_first:
+                ranked = exact_first.pictures_first(self.index, scope, query, ranked)
         fetch = k * PARTS_PER_NOTE
         while True:  # a long note's parts can fill a ranking: fetch deeper until k notes are found
             hits = ranked(fetch)
@@ -299,44 +306,6 @@ class Searcher:
             return self._hits(fused.slice(0, depth), "hybrid", terms)
 
         return hybrid, as_is
-
-    def _pictures_first(self, query: InterleavedDoc, filters: Filters, ranked):
-        """`ranked` with the parts that show one of the query's pictures byte for byte first (mode
-        "picture", score = how many of the query's pictures they show), then by `ranked`'s order.
-
-        Someone who drops a photo from their own notes into the query wants the notes showing it,
-        whatever a model makes of the picture (the demo knows only its synthetic world). The rows
-        are found by the picture's SHA-256, which every row's `segments` records."""
-        wanted = set()
-        for image in query.images:
-            try:
-                wanted.add(image.content_hash())
-            except (OSError, ValueError):  # unreadable: the encoder names it, or keyword search ignores it
-                continue
-        if not wanted:
-            return ranked
-        showing = " OR ".join(f"segments LIKE {sql_string('%' + h + '%')}" for h in sorted(wanted))
-        scope = self.default_scope(filters).sql()
-        rows = self.index.scan(RESULT_COLUMNS[:-1], f"({showing})" + (f" AND ({scope})" if scope else ""))
-        rows = rows.to_pylist()
-        if not rows:
-            return ranked
-        words = keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])
-        terms = tuple(query_terms(words))
-        shown = {row["id"]: sum(h in row["segments"] for h in wanted) for row in rows}
-
-        def ranking(depth: int) -> list[Hit]:
-            rest = ranked(depth)
-            order = {hit.id: position for position, hit in enumerate(rest)}
-            rows.sort(key=lambda row: (-shown[row["id"]], order.get(row["id"], len(order)), row["id"]))
-            first = [
-                Hit(row["id"], float(shown[row["id"]]), row_to_doc(row), 0, "picture", terms)
-                for row in rows[:depth]
-            ]
-            merged = first + [hit for hit in rest if hit.id not in shown]
-            return [replace(hit, rank=rank) for rank, hit in enumerate(merged[:depth], start=1)]
-
-        return ranking
 
     def check_cascade(self, cascade, mode, vectors, budget) -> Cascade | None:
         """The cascade resolved against this index, or a refusal before any work is done."""

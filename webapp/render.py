@@ -22,6 +22,7 @@ SCORE_TITLES = {
     "keyword": "BM25 keyword score",
     "hybrid": "reciprocal-rank fusion score",
     "picture": "shows this many of your query's pictures",
+    "title": "titled as your query",
 }
 
 
