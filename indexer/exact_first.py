@@ -34,8 +34,7 @@ def titles_first(index, scope: str, query: InterleavedDoc, ranked: Ranking) -> R
     wanted = name_key(text)
     if not wanted:
         return ranked
-    probe = sql_string(max(words(text), key=len).lower())
-    where = f"(strpos(lower(title), {probe}) > 0 OR strpos(lower(properties), {probe}) > 0)"
+    where = title_where(max(words(text), key=len))
     rows = index.scan(COLUMNS, where + (f" AND ({scope})" if scope else "")).to_pylist()
     named = [row for row in rows if wanted in _names(row)]
     return _first(named, {row["id"]: 1.0 for row in named}, "title", _terms(query), ranked)
@@ -50,10 +49,20 @@ def pictures_first(index, scope: str, query: InterleavedDoc, ranked: Ranking) ->
             continue
     if not wanted:
         return ranked
-    showing = " OR ".join(f"segments LIKE {sql_string('%' + h + '%')}" for h in sorted(wanted))
-    rows = index.scan(COLUMNS, f"({showing})" + (f" AND ({scope})" if scope else "")).to_pylist()
+    rows = index.scan(COLUMNS, picture_where(wanted) + (f" AND ({scope})" if scope else "")).to_pylist()
     shown = {row["id"]: float(sum(h in row["segments"] for h in wanted)) for row in rows}
     return _first(rows, shown, "picture", _terms(query), ranked)
+
+
+def title_where(word: str) -> str:
+    """The rows whose title or properties (aliases) hold `word`: the candidates `titles_first` compares."""
+    probe = sql_string(word.lower())
+    return f"(strpos(lower(title), {probe}) > 0 OR strpos(lower(properties), {probe}) > 0)"
+
+
+def picture_where(digests) -> str:
+    """The rows showing a picture of one of these SHA-256 digests."""
+    return "(" + " OR ".join(f"segments LIKE {sql_string('%' + h + '%')}" for h in sorted(digests)) + ")"
 
 
 def name_key(text: str) -> str:

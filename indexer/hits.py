@@ -28,7 +28,7 @@ PARTS_PER_NOTE = 4  # parts fetched per note wanted, before each note keeps its 
 class Hit:
     id: str
     score: float  # semantic: cosine in [-1, 1]; keyword: BM25; hybrid: reciprocal-rank fusion score;
-    # picture: how many of the query's pictures the note shows (byte for byte)
+    # picture: how many of the query's pictures the note shows (byte for byte); title: 1 (named exactly)
     doc: InterleavedDoc
     rank: int  # 1-based
     mode: str = "semantic"  # how this hit was found

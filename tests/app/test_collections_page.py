@@ -212,8 +212,10 @@ def test_removing_a_collection_takes_a_confirmation(tmp_path, tiny_dsvl, upload_
 
 
 def test_api_search_takes_mode_and_filters_and_refuses_bad_ones(handlers):
-    records = handlers.api_search(["prune roses"], 3, 3, "keyword", ["mine"], ["garden"], None)
+    records = handlers.api_search(["cut each cane"], 3, 3, "keyword", ["mine"], ["garden"], None)
     assert records[0]["id"] == "mine/garden/prune-roses.md" and records[0]["mode"] == "keyword"
+    titled = handlers.api_search(["Prune roses"], 3, 3, "keyword", ["mine"], ["garden"], None)
+    assert (titled[0]["id"], titled[0]["mode"]) == ("mine/garden/prune-roses.md", "title")
     for args, message in [
         (("hybrid", "mine", None, None), None),
         (("nope", None, None, None), "unknown search mode"),

@@ -66,7 +66,8 @@ def test_multi_vector_index_shows_the_budget_and_compares_with_single(tiny_multi
     value = [{"type": "text", "text": "Paint a blue square"}]
     html, state = handlers.search(value, 3, 3, "semantic", (), "", (), 4)
     assert state["budget"] == 4 and "multi-vector budget 4" in html
-    assert [h.budget for h in state["hits"]] == [4, 4, 4]
+    # the note titled as the query comes first, named, not scored by vectors; the rest at budget 4
+    assert [(h.mode, h.budget) for h in state["hits"]] == [("title", None), ("semantic", 4), ("semantic", 4)]
     comparison = handlers.comparison(state)
     assert "multi-vector, budget 4" in comparison and "single vector" in comparison
     single = searcher.search(InterleavedDoc((TextSegment("Paint a blue square"),)), n=3, k=3, mode="semantic",
