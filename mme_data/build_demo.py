@@ -82,6 +82,7 @@ class DemoRecipe:
             "collection_docs",
             "max_steps",
             "batch_size",
+            "text_layers",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -90,6 +91,11 @@ class DemoRecipe:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be an int >= 0, got {value!r}")
+        # tiny.py gives the language model 4 heads, and rotary embeddings need an even head size
+        if not isinstance(self.text_hidden, int) or self.text_hidden < 8 or self.text_hidden % 8:
+            raise ValueError(
+                f"text_hidden must be a multiple of 8 (4 heads, even head size), got {self.text_hidden!r}"
+            )
         for name in ("learning_rate", "temperature"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
@@ -111,6 +117,8 @@ RECIPE_OVERRIDES = {
     "vision_steps": int,
     "test_docs": int,
     "test_queries": int,
+    "text_hidden": int,
+    "text_layers": int,
 }
 
 

@@ -37,6 +37,27 @@ def test_pilot_flag_parses_and_bad_overrides_fail(capsys):
     assert "group_batches must be an int >= 0" in capsys.readouterr().err
 
 
+def test_text_width_and_depth_flags_reach_the_built_model(tmp_path, monkeypatch, capsys):
+    import mme_data.build_demo as build
+
+    built = {}
+
+    def prepare_only(out, recipe, work=None, write=True):  # the real data + model step, no training
+        built["recipe"], (_, built["init"]) = recipe, build.prepare(tmp_path / "work", recipe)
+        return {"untrained": {}, "trained": {}, "training_seconds": 0, "total_seconds": 0}
+
+    monkeypatch.setattr(build, "build_demo", prepare_only)
+    small = ["--train-triples", "24", "--test-docs", "18", "--test-queries", "6", "--vision-steps", "0"]
+    assert build.main(["--pilot", *small, "--text-hidden", "96", "--text-layers", "3", "--out", "x"]) == 0
+    text = json.loads((built["init"] / "config.json").read_text())["text_config"]
+    assert (text["hidden_size"], text["num_hidden_layers"], text["num_attention_heads"]) == (96, 3, 4)
+    assert (built["recipe"].text_hidden, built["recipe"].text_layers) == (96, 3)
+    assert build.main(["--pilot", "--text-hidden", "100", "--out", "/nonexistent/never"]) == 2
+    assert "text_hidden must be a multiple of 8" in capsys.readouterr().err
+    assert build.main(["--pilot", "--text-layers", "0", "--out", "/nonexistent/never"]) == 2
+    assert "text_layers must be an int >= 1" in capsys.readouterr().err
+
+
 def test_group_batches_reaches_the_training_config(tmp_path):
     from dataclasses import replace
 
