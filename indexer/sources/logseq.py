@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.sources.fences import code_fences
 from indexer.sources.frontmatter import FrontMatter, unique
 
 UUID = r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
@@ -53,7 +54,6 @@ _MACRO = re.compile(
 )
 _EMBEDDED_PAGE = re.compile(r"^\s*(\[\[.+\]\])\s*$")
 _EMBEDDED_BLOCK = re.compile(rf"^\s*(\(\({UUID}\)\))\s*$")
-_FENCE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?(```|~~~)")
 _DRAWER_START = re.compile(r"^[ \t]*:LOGBOOK:[ \t]*$")
 _DRAWER_END = re.compile(r"^[ \t]*:END:[ \t]*$")
 # Org-style blocks Logseq reads inside Markdown: `#+BEGIN_QUOTE` ... `#+END_QUOTE` keep their words,
@@ -114,24 +114,17 @@ def _list(value: str) -> list[str]:
 def clean_logseq(text: str) -> str:
     """The page with Logseq's own syntax read as Logseq shows it (see the module doc); code untouched."""
     out: list[str] = []
-    fence = ""
     drawer = query = False
-    for line in text.split("\n"):
+    for line, code in code_fences(text.split("\n")):
+        if code:
+            out.append(line)
+            continue
         if org := _ORG_BLOCK.match(line):
             query = org["kind"].upper() == "QUERY" and org["edge"].upper() == "BEGIN"
             if org["lead"].strip():  # `- #+BEGIN_QUOTE`: the block's bullet stays; a blank line would
                 out.append(org["lead"].rstrip())  # loosen the list around it
             continue
         if query:
-            continue
-        if fence:
-            out.append(line)
-            if line.strip().startswith(fence):
-                fence = ""
-            continue
-        if opening := _FENCE.match(line):
-            fence = opening.group(1)
-            out.append(line)
             continue
         if drawer or _DRAWER_START.match(line):
             drawer = not _DRAWER_END.match(line)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import re
 
-_FENCE = re.compile(r"^[ \t]*(```+|~~~+)")
+from indexer.sources.fences import code_fences
+
 _ESM = re.compile(
     r"^(?:import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"][^'\"]+['\"]|"
     r"export\s+(?:const|let|var|function|async|class|default)\b|export\s*\{)"
@@ -37,19 +38,12 @@ def clean_mdx(text: str) -> str:
         return text
     images = {name: path for name, path in _image_imports(text)}
     out: list[str] = []
-    fence = ""
     skipping = False  # inside an ESM paragraph
     previous_blank = True
-    for line in _COMMENT.sub("", text).split("\n"):
-        if fence:
+    for line, code in code_fences(_COMMENT.sub("", text).split("\n")):
+        if code:
             out.append(line)
-            if line.strip().startswith(fence):
-                fence = ""
-            continue
-        if opening := _FENCE.match(line):
-            fence, skipping = opening.group(1), False
-            out.append(line)
-            previous_blank = False
+            skipping = previous_blank = False
             continue
         blank = not line.strip()
         if skipping and not blank:
