@@ -96,7 +96,7 @@ def page_properties(text: str) -> tuple[str, FrontMatter]:
 
 def _bookkeeping(key: str, value: str) -> bool:
     """Whether a `key:: value` property is Logseq's own, not a person's (see `_INTERNAL`)."""
-    key = key.lower()
+    key = key.lower().replace("_", "-")  # older Logseq wrote `background_color::`
     return (
         key in _INTERNAL
         or key.startswith("logseq.")

@@ -134,6 +134,7 @@ def test_a_persons_own_fields_stay_and_logseqs_bookkeeping_goes(tmp_path):
     write(
         tmp_path / "notes/log.md",
         f"- DONE Sand the shelf\n  done:: 1614912467913\n  id:: {REF}\n  collapsed:: true\n"
+        "  background_color:: rgb(38, 76, 155)\n"
         "- Paint it\n  color:: red\n  id:: 42\n  done:: yes\n",
     )
 
