@@ -15,11 +15,8 @@ import json
 from pathlib import PurePosixPath
 
 from indexer.sources.base import ImageLink, ParsedPage, decode_text, warn
-from indexer.sources.images import UNSUPPORTED_EMBEDS
+from indexer.sources.images import ATTACHMENTS
 from indexer.sources.markdown import parse_markdown
-from mme_core.documents import IMAGE_EXTENSIONS
-
-_ATTACHMENTS = (*IMAGE_EXTENSIONS, *UNSUPPORTED_EMBEDS)  # a file card showing these is not a note
 
 
 def parse_canvas(data: bytes, name: str) -> ParsedPage | None:
@@ -40,7 +37,7 @@ def parse_canvas(data: bytes, name: str) -> ParsedPage | None:
             items += [*parse_markdown(node["text"].encode("utf-8"), name).items, "\n\n"]
         elif kind == "file" and isinstance(node.get("file"), str):
             path = node["file"]
-            if path.lower().endswith(_ATTACHMENTS):
+            if path.lower().endswith(ATTACHMENTS):
                 items.append(ImageLink(path, written=path, wiki=True))  # a vault path, Obsidian's rule
             else:
                 items.append(PurePosixPath(path).stem + "\n\n")

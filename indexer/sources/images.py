@@ -36,6 +36,8 @@ UNSUPPORTED_EMBEDS = frozenset(
     ".svg .pdf .mp3 .wav .m4a .ogg .flac .3gp .webm .mp4 .mov .mkv .ogv .avi "
     ".canvas .excalidraw .base .docx .xlsx .pptx .doc .xls .ppt .zip".split()
 )
+# Files a note shows rather than links to (an embed or file card of anything else is a note)
+ATTACHMENTS = (*IMAGE_EXTENSIONS, *UNSUPPORTED_EMBEDS)
 _OBJECT_REPR = re.compile(
     r"\s*\([^()]*<_io\.\w+ object at 0x[0-9a-f]+>[^()]*\)|\s*<_io\.\w+ object at 0x[0-9a-f]+>"
 )

@@ -87,8 +87,8 @@ def page_properties(text: str) -> tuple[str, FrontMatter]:
     if not declared:
         return text, FrontMatter()
     title = declared.pop("title", "")
-    tags = [*_list(declared.pop("tags", "")), *_list(declared.pop("tag", ""))]
-    aliases = [*_list(declared.pop("alias", "")), *_list(declared.pop("aliases", ""))]
+    tags = [*page_list(declared.pop("tags", "")), *page_list(declared.pop("tag", ""))]
+    aliases = [*page_list(declared.pop("alias", "")), *page_list(declared.pop("aliases", ""))]
     properties = {key: value for key, value in declared.items() if not _bookkeeping(key, value)}
     front = FrontMatter(" ".join(title.split()), tuple(unique(tags)), tuple(unique(aliases)), properties)
     return "\n".join(lines[count:]), front
@@ -105,7 +105,7 @@ def _bookkeeping(key: str, value: str) -> bool:
     )
 
 
-def _list(value: str) -> list[str]:
+def page_list(value: str) -> list[str]:
     """`[[a b]], c, #d` as ["a b", "c", "d"] (how Logseq writes a property's pages)."""
     items = (i.strip().removeprefix("#").removeprefix("[[").removesuffix("]]") for i in value.split(","))
     return [item.strip() for item in items if item.strip()]

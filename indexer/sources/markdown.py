@@ -33,14 +33,12 @@ from markdown_it.token import Token
 from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text, decode_text
 from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
-from indexer.sources.images import UNSUPPORTED_EMBEDS
+from indexer.sources.images import ATTACHMENTS
 from indexer.sources.logseq import BLOCK_REF, BlockRef, clean_logseq, page_properties
 from indexer.sources.mdx import clean_mdx
 from indexer.sources.obsidian import link_text, obsidian_plugin
-from mme_core.documents import IMAGE_EXTENSIONS
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table").use(obsidian_plugin)
-_ATTACHMENTS = (*IMAGE_EXTENSIONS, *UNSUPPORTED_EMBEDS)  # an embed of anything else is a note
 # markdown-it leaves file:/javascript: links as literal text; parse them so that the one safety gate,
 # ImageResolver, refuses them with a warning instead of their syntax landing in the document text.
 _MARKDOWN.validateLink = lambda url: True
@@ -195,7 +193,7 @@ def _fence_language(token: Token) -> str:
 
 
 def _is_attachment(path: str) -> bool:
-    return path.lower().endswith(_ATTACHMENTS)
+    return path.lower().endswith(ATTACHMENTS)
 
 
 def _words(token: Token) -> str:

@@ -22,9 +22,8 @@ from pathlib import PurePosixPath
 
 from indexer.sources.base import ImageLink, ParsedPage, clean_text, decode_text
 from indexer.sources.frontmatter import unique
-from indexer.sources.images import UNSUPPORTED_EMBEDS
-from indexer.sources.logseq import BLOCK_REF, BlockRef, logseq_inline
-from mme_core.documents import IMAGE_EXTENSIONS
+from indexer.sources.images import ATTACHMENTS
+from indexer.sources.logseq import BLOCK_REF, BlockRef, logseq_inline, page_list
 
 _KEYWORD = re.compile(r"^[ \t]*#\+(?P<key>[A-Za-z_][\w -]*?):[ \t]*(?P<value>.*?)[ \t]*$")
 _BLOCK = re.compile(r"^[ \t]*#\+(?P<edge>BEGIN|END)_(?P<kind>\w+)\b.*$", re.IGNORECASE)
@@ -47,7 +46,6 @@ _SKIPPED_KEYWORDS = frozenset(
     "startup options setupfile include latex_header latex_class html_head html_head_extra name "
     "results call tblfm language creator email date_format".split()
 )
-_PICTURES = (*IMAGE_EXTENSIONS, *UNSUPPORTED_EMBEDS)
 
 
 def parse_org(data: bytes, name: str) -> ParsedPage:
@@ -183,7 +181,7 @@ def _words(text: str) -> str:
 def _picture(link: re.Match) -> str:
     """The path of a picture Org shows inline (a link to one, without a description), else ""."""
     path = link["target"].strip().removeprefix("file:").split("::", 1)[0]
-    return path if link["label"] is None and path.lower().endswith(_PICTURES) else ""
+    return path if link["label"] is None and path.lower().endswith(ATTACHMENTS) else ""
 
 
 def _link_shown(link: re.Match) -> str:
@@ -206,8 +204,7 @@ def _tag_list(value: str) -> list[str]:
     """`:a:b:` (Org) or `[[a b]], #c` (Logseq) as tag names."""
     if value.startswith(":"):
         return [tag for tag in value.strip(":").split(":") if tag.strip()]
-    items = (item.strip().lstrip("#").removeprefix("[[").removesuffix("]]") for item in value.split(","))
-    return [item.strip() for item in items if item.strip()]
+    return page_list(value)
 
 
 def _alias_list(value: str) -> list[str]:
