@@ -249,11 +249,12 @@ def _open(data_or_path, name: str) -> Image.Image:
     by its plugin directly (Pillow's check would refuse it before it could be drafted small), and
     every caller decodes it scaled down or refuses it (`check_pixels` after the draft)."""
     found = header_size(data_or_path)
-    jpeg = _is_jpeg(data_or_path)
+    oversized = found is not None and found[0] * found[1] > MAX_IMAGE_PIXELS
+    jpeg = oversized and _is_jpeg(data_or_path)  # only then does the format matter: no second open
     if found is not None:
         check_pixels(found, name, MAX_JPEG_PIXELS if jpeg else MAX_IMAGE_PIXELS)
     try:
-        if jpeg and found is not None and found[0] * found[1] > MAX_IMAGE_PIXELS:
+        if jpeg:
             data = data_or_path if isinstance(data_or_path, bytes) else Path(data_or_path).read_bytes()
             image = JpegImagePlugin.JpegImageFile(io.BytesIO(data))
         else:
