@@ -25,16 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from indexer.sources import NotesFolderReader
-from indexer.sources.site import DOCUMENT_TYPES, HUGO_CONFIGS
+from indexer.sources.site import DOCUMENT_TYPES, SITE_FILES
 from mme_core.documents import IMAGE_EXTENSIONS
 
 NOTE_EXTENSIONS = (*NotesFolderReader.parsers, ".jsonl")
 COLLECTION_EXTENSIONS = (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS, *DOCUMENT_TYPES)
-# Files by name that tell the readers what kind of folder this is (see indexer.sources.site, vault)
-FOLDER_KIND_FILES = frozenset(
-    {*HUGO_CONFIGS, "mkdocs.yml", "mkdocs.yaml", "_config.yml", "_config.yaml", "versions.json"}
-    | {f"docusaurus.config.{ext}" for ext in ("js", "ts", "mjs", "cjs")}
-)
+# Files at a path that tell the readers a folder is a vault or a graph (see indexer.sources.vault)
 FOLDER_KIND_PATHS = (".obsidian/app.json", "logseq/config.edn")
 
 
@@ -149,7 +145,7 @@ def _collection_file(relative: PurePosixPath) -> bool:
         return True
     if any(part.startswith(".") for part in relative.parts):
         return False
-    return relative.suffix.lower() in COLLECTION_EXTENSIONS or relative.name in FOLDER_KIND_FILES
+    return relative.suffix.lower() in COLLECTION_EXTENSIONS or relative.name in SITE_FILES
 
 
 def _safe_member_path(info: zipfile.ZipInfo) -> PurePosixPath:

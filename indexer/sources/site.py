@@ -57,6 +57,13 @@ DOCUMENT_TYPES = {
 }
 HUGO_MARKERS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json")
 HUGO_CONFIGS = (*HUGO_MARKERS, "config.toml", "config.yaml", "config.yml", "config.json")
+MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.yaml")
+JEKYLL_CONFIGS = ("_config.yml", "_config.yaml")
+DOCUSAURUS_CONFIGS = tuple(f"docusaurus.config.{ext}" for ext in ("js", "ts", "mjs", "cjs"))
+# Every file by whose name `site_layout` knows a folder's kind (what a zip of a site must keep)
+SITE_FILES = frozenset(
+    {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json"}
+)
 
 
 @dataclass(frozen=True)
@@ -93,7 +100,7 @@ class SiteLayout:
 
 def site_layout(root: Path) -> SiteLayout:
     """The layout of the collection at `root`, recognised by the generator's own config file."""
-    if any((root / f"docusaurus.config.{ext}").is_file() for ext in ("js", "ts", "mjs", "cjs")):
+    if any((root / name).is_file() for name in DOCUSAURUS_CONFIGS):
         served = {"build": "the built site", "static": "files the site serves as they are"}
         return SiteLayout("Docusaurus", skip_dirs={**served, **_older_versions(root)})
     if (root / "logseq" / "config.edn").is_file():
@@ -101,12 +108,12 @@ def site_layout(root: Path) -> SiteLayout:
     if (config := _hugo_config(root)) is not None:
         pages = _relative_folder(config.get("contentDir"), "content")
         return SiteLayout("Hugo", pages)
-    for name in ("mkdocs.yml", "mkdocs.yaml"):
+    for name in MKDOCS_CONFIGS:
         if (root / name).is_file():
             config = _read_config(root / name)
             return SiteLayout("MkDocs", _relative_folder(config.get("docs_dir"), "docs"))
-    if (root / "_config.yml").is_file() or (root / "_config.yaml").is_file():
-        config = _read_config(root / "_config.yml") or _read_config(root / "_config.yaml")
+    if jekyll := next((root / name for name in JEKYLL_CONFIGS if (root / name).is_file()), None):
+        config = _read_config(jekyll)
         collections = config.get("collections")
         pages = {"_posts", "_drafts"} | (
             {f"_{name}" for name in collections} if isinstance(collections, (dict, list)) else set()
