@@ -14,6 +14,8 @@ link still locates to the same file (re-run with the resolver's own rules: a pic
 where a link was missing, a nearer or new file of an ambiguous name, a new `.obsidian` folder all
 change the answer) with the same stat, the recipe is the same and the index still holds exactly that
 many rows of the note. Paths are relative to the collection root, so a moved folder keeps its cache.
+A picture kept inside the note is recorded as `{"embedded": <its file in the picture cache>, ...}`:
+the note is read again when that file has gone (see `indexer.sources.embedded`).
 
 Rows are written at the end of a build, after the documents: a run killed earlier leaves the old
 rows, whose stats no longer match what changed, so those notes are read again (their content hashes
@@ -35,7 +37,7 @@ from indexer.meta import table_names
 from indexer.schema import sql_string
 
 FILE_STATS_TABLE = "file_stats"
-READER_VERSION = "4"  # bump when a reader's output for the same bytes changes: caches are then ignored
+READER_VERSION = "5"  # bump when a reader's output for the same bytes changes: caches are then ignored
 _RACY_NS = 50_000_000  # 50 ms: well above the coarsest kernel timestamp tick (10 ms)
 _SCHEMA = pa.schema(
     [
@@ -99,6 +101,10 @@ class StatCache:
         if entry is None or file_stat(path) != (entry.size, entry.mtime_ns):
             return False
         for link in entry.links:
+            if "embedded" in link:  # a picture kept inside the note: its cached copy must still be there
+                if not os.path.isfile(link["embedded"]):
+                    return False
+                continue
             real, outside, nearest = resolver.relocate(link, path)
             if (real, outside, nearest) != (link["real"], link["outside"], link["nearest"]):
                 return False

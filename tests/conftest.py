@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -10,6 +13,9 @@ from PIL import Image, ImageDraw
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch a hub
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+if "MME_CACHE" not in os.environ:  # pictures kept inside notes are stored here, not in ~/.cache
+    os.environ["MME_CACHE"] = tempfile.mkdtemp(prefix="mme-test-cache-")
+    atexit.register(shutil.rmtree, os.environ["MME_CACHE"], True)
 
 
 @pytest.fixture(scope="session")

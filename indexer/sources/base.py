@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexer.file_stats import StatCache, file_stat
+from indexer.sources.embedded import EmbeddedImage
 from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.site import DOCUMENT_TYPES, not_a_note, site_layout
@@ -27,6 +28,7 @@ __all__ = [  # the helpers readers import from here
     "REASONS",
     "CollectionReader",
     "CollectionWarning",
+    "EmbeddedImage",
     "FolderReader",
     "ImageLink",
     "ImageResolver",
@@ -67,10 +69,11 @@ def first_line(text: str) -> str:
 
 @dataclass(frozen=True)
 class ParsedPage:
-    """A page as its parser saw it: an optional title, text / image links in reading order, and the
-    reader metadata for `InterleavedDoc.meta` ("tags", "aliases", "properties")."""
+    """A page as its parser saw it: an optional title, in reading order its text, image links and
+    pictures kept inside it, and the reader metadata for `InterleavedDoc.meta` ("tags", "aliases",
+    "properties")."""
 
-    items: tuple[str | ImageLink | BlockRef, ...]
+    items: tuple[str | ImageLink | EmbeddedImage | BlockRef, ...]
     title: str = ""
     meta: dict = field(default_factory=dict, compare=False)
     vault_title: str = ""  # the title instead when the page sits in an Obsidian vault (its file name)
@@ -93,8 +96,11 @@ def build_doc(
             if block is not None:
                 images.depend_on(block[1])  # the note is read again when that file changes
             item = block[0] if block is not None else ""
-        if isinstance(item, ImageLink):
-            image = images.resolve(item, base_dir, name)
+        if isinstance(item, (ImageLink, EmbeddedImage)):
+            if isinstance(item, ImageLink):
+                image = images.resolve(item, base_dir, name)
+            else:
+                image = images.embedded(item, name)
             if image is not None:
                 segments.append(image)
         elif segments and isinstance(segments[-1], TextSegment):
@@ -195,8 +201,7 @@ class FolderReader(CollectionReader):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
                     continue
                 if suffix not in self.parsers:  # a document a person keeps among notes: said, not read
-                    kinds = "notes are Markdown, Org, HTML or text"
-                    message = f"{name}: {DOCUMENT_TYPES[suffix]} are not read ({kinds}); not indexed"
+                    message = f"{name}: {DOCUMENT_TYPES[suffix]} are not read; not indexed"
                     warn(message, file=name, reason="unsupported type")
                     continue
                 if not path.resolve().is_relative_to(root):

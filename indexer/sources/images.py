@@ -10,10 +10,12 @@ warns "ambiguous".
 
 Every link not indexed is a `CollectionWarning` naming the note and the link as written, with its
 reason: "remote" (any URL scheme, `//host`), "outside the collection" (`..`, absolute, or a symlink
-pointing out), "missing", "unsupported type" (SVG, PDF, audio, video, inline `data:` images...),
+pointing out), "missing", "unsupported type" (SVG, PDF, audio, video, a `data:` URI of anything else...),
 "too large", "unreadable" (empty, corrupt). Verdicts are cached per file so a picture reused on many
-pages is decoded once. `verify=False` checks existence and size only (for datasets with hundreds of
-thousands of images, where the encoder's own decode reports the rare corrupt file).
+pages is decoded once. Pictures kept inside the note (`data:` URIs, a notebook's outputs) are stored
+in the picture cache and checked the same way (see `embedded.py`). `verify=False` checks existence
+and size only (for datasets with hundreds of thousands of images, where the encoder's own decode
+reports the rare corrupt file).
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ from pathlib import Path, PurePosixPath
 from urllib.parse import unquote, urlsplit
 
 from indexer.file_stats import file_stat
+from indexer.sources.embedded import (
+    PICTURE_TYPES,
+    EmbeddedImage,
+    data_uri_picture,
+    picture_bytes,
+    store_picture,
+)
 from indexer.sources.vault import AttachmentIndex, in_vault
 from indexer.sources.warning import CollectionWarning, emit
 from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment
@@ -81,16 +90,17 @@ class ImageResolver:
         target, written = link.target.strip(), (link.written or link.target).strip()
 
         def skip(reason: str, message: str) -> None:
-            if (name, written, reason) in self._reported:  # a note showing one bad link twice: said once
-                return
-            self._reported.add((name, written, reason))
-            self.report(CollectionWarning(f"{name}: {message}", file=name, reference=written, reason=reason))
+            self._skip(name, written, reason, message)
 
         if not target:
             return skip("missing", "image with an empty link skipped")
         parts = urlsplit(target)
         if parts.scheme.lower() == "data":
-            return skip("unsupported type", f"inline data: image not read, skipped: {shorten(written)}")
+            try:
+                picture = data_uri_picture(target, shorten(written))
+            except ValueError as err:
+                return skip("unreadable", f"inline data: image skipped, {err}: {shorten(written)}")
+            return self.embedded(picture, name)
         if parts.netloc or len(parts.scheme) > 1:  # one letter is a Windows drive, not a scheme
             return skip("remote", f"image URL not fetched, skipped: {shorten(written)}")
         path = (target if link.wiki else unquote(parts.path)).replace("\\", "/")  # Windows backslashes
@@ -119,6 +129,38 @@ class ImageResolver:
                 f"{len(nearest)} files match {written}; used the nearest, {nearest[0]} (not {others})",
             )
         return ImageSegment(real)
+
+    def embedded(self, picture: EmbeddedImage, name: str) -> ImageSegment | None:
+        """The image segment of a picture held inside note `name`, stored in the picture cache; or
+        None, reported with its reason as a link would be."""
+        written = picture.written
+
+        def skip(reason: str, message: str) -> None:
+            self._skip(name, written, reason, message)
+
+        suffix = PICTURE_TYPES.get(picture.mime)
+        if suffix is None:
+            return skip("unsupported type", f"{picture.mime} pictures are not indexed, skipped: {written}")
+        try:
+            data = picture_bytes(picture)
+        except ValueError as err:
+            return skip("unreadable", f"picture skipped, {err}: {written}")
+        if not data:
+            return skip("unreadable", f"picture skipped, it is empty (0 bytes): {written}")
+        real = store_picture(data, suffix)
+        if self.links is not None:  # the note is read again if the cached copy goes away
+            self.links.append({"embedded": real, "real": None, "outside": False, "nearest": []})
+        if real not in self._verdicts:
+            self._verdicts[real] = self._check(real, suffix)
+        if verdict := self._verdicts[real]:
+            reason, problem = verdict
+            return skip(reason, f"picture skipped, {problem.replace(chr(0), written)}")
+        return ImageSegment(real, name=f"{name}: {written}")
+
+    def _skip(self, name: str, written: str, reason: str, message: str) -> None:
+        if (name, written, reason) not in self._reported:  # a note showing one bad link twice: said once
+            self._reported.add((name, written, reason))
+            self.report(CollectionWarning(f"{name}: {message}", file=name, reference=written, reason=reason))
 
     def depend_on(self, name: str) -> None:
         """Record that the note being read quotes the collection file `name` (root-relative POSIX:

@@ -53,15 +53,9 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text, front = split_front_matter(clean_text(decode_text(data, name), name), name)
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
     text = clean_mdx(clean_logseq(text))  # Logseq's and MDX's additions (see logseq.py, mdx.py)
-    env: dict = {}
-    renderer = _Renderer()
-    renderer.render(_MARKDOWN.parse(text, env))
-    if renderer.uses_wikilinks:  # written in Obsidian: its Markdown links resolve by Obsidian's rule too
-        renderer.items = [
-            replace(i, obsidian=True) if isinstance(i, ImageLink) else i for i in renderer.items
-        ]
+    renderer = markdown_body(text)
     meta = {
-        "tags": unique([*front.tags, *declared.tags, *env.get("tags", [])]),
+        "tags": unique([*front.tags, *declared.tags, *renderer.tags]),
         "aliases": unique([*front.aliases, *declared.aliases]),
         "properties": {**declared.properties, **front.properties},
     }
@@ -76,6 +70,20 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     return ParsedPage(tuple(renderer.items), title=title, meta=meta, vault_title=obsidian_title)
 
 
+def markdown_body(text: str) -> BodyRenderer:
+    """Markdown without front matter (a note's body, a notebook's cell) as text and image links in
+    reading order (`.items`), with its first heading of each level and its inline `#tags`."""
+    env: dict = {}
+    renderer = BodyRenderer()
+    renderer.render(_MARKDOWN.parse(text, env))
+    renderer.tags = env.get("tags", [])
+    if renderer.uses_wikilinks:  # written in Obsidian: its Markdown links resolve by Obsidian's rule too
+        renderer.items = [
+            replace(i, obsidian=True) if isinstance(i, ImageLink) else i for i in renderer.items
+        ]
+    return renderer
+
+
 def _file_title(name: str) -> str:
     """The note's file name, its title in Obsidian and wikis; "" for a generic README or index.
     Logseq's file names read as its pages do: `2021_04_28` (a journal) as 2021-04-28, and a
@@ -87,7 +95,7 @@ def _file_title(name: str) -> str:
     return "" if stem.lower() in _GENERIC_NAMES else stem
 
 
-class _Renderer:
+class BodyRenderer:
     """Walks markdown-it block tokens, emitting text and image links in reading order."""
 
     def __init__(self) -> None:
@@ -98,6 +106,7 @@ class _Renderer:
         self._pending_marker = ""  # the "3. " of a list item, written before its first text
         self._heading_level = 0  # inside a heading of this level
         self.uses_wikilinks = False
+        self.tags: list[str] = []  # inline #tags (markdown-it's env, see obsidian.py)
 
     def render(self, tokens: list[Token]) -> None:
         for token in tokens:

@@ -51,7 +51,6 @@ DOCUMENT_TYPES = {
     ".epub": "EPUB books",
     ".rst": "reStructuredText files",
     ".adoc": "AsciiDoc files",
-    ".ipynb": "Jupyter notebooks",
     ".enex": "Evernote exports",
     ".one": "OneNote sections",
 }

@@ -128,6 +128,8 @@ def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_pa
     write(tmp_path / "Groceries.txt", "\n  Groceries for Sunday  \n- 2 *fresh* eggs\n- flour\n")
     write(tmp_path / "long.txt", "x" * 150 + "\nsecond line")
     write(tmp_path / "requirements.txt", "torch\n")
+    write(tmp_path / "ex1data1.txt", "6.1101,17.592\n5.5277,9.1302\n1e-3\t-0.5\n")  # data, not a note
+    write(tmp_path / "Readings 2024.txt", "Readings 2024\n12.5, 13.1\n")  # a title: a note with numbers
     write(tmp_path / "manual.pdf", b"%PDF-1.4\n%%EOF")
     write(tmp_path / "recipe.docx", b"PK\x03\x04")
     write(tmp_path / "photo.png", b"not read as a note")  # pictures are found through notes' links
@@ -135,22 +137,23 @@ def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_pa
     docs, warned = read_warnings(tmp_path)
 
     by_id = {d.id: d for d in docs}
-    assert sorted(by_id) == ["Groceries.txt", "long.txt"]
+    assert sorted(by_id) == ["Groceries.txt", "Readings 2024.txt", "long.txt"]
     assert by_id["Groceries.txt"].title == "Groceries for Sunday"
     assert (
         by_id["Groceries.txt"].text == "Groceries for Sunday\n- 2 *fresh* eggs\n- flour"
     )  # markup kept as typed
     assert by_id["long.txt"].title == "long"  # a first line too long for a title: the file name
     assert [(w.file, w.reason, str(w)) for w in warned] == [
+        ("ex1data1.txt", "excluded", "ex1data1.txt: a table of numbers (data, not a note); not indexed"),
         (
             "manual.pdf",
             "unsupported type",
-            "manual.pdf: PDF documents are not read (notes are Markdown, Org, HTML or text); not indexed",
+            "manual.pdf: PDF documents are not read; not indexed",
         ),
         (
             "recipe.docx",
             "unsupported type",
-            "recipe.docx: Word documents are not read (notes are Markdown, Org, HTML or text); not indexed",
+            "recipe.docx: Word documents are not read; not indexed",
         ),
         ("requirements.txt", "excluded", "requirements.txt: a tool's file, not a note; not indexed"),
     ]

@@ -1,0 +1,92 @@
+"""Pictures kept inside a note rather than beside it: a notebook's plots and pasted attachments, a
+`data:` image pasted into Markdown or saved with an HTML page.
+
+The encoder and the app read pictures from files, so each one is written once, named by its content
+hash, to the picture cache (`$MME_CACHE/pictures`, else `$XDG_CACHE_HOME/mme/pictures`, else
+`~/.cache/mme/pictures`): a picture pasted into ten notes is one file, the person's folder is never
+written to, and an unchanged note's pictures are not written again. A cached picture that has gone
+(the cache was cleared) makes its note be read again on the next run (see `indexer.file_stats`).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import unquote_to_bytes
+
+CACHE_ENV = "MME_CACHE"
+# MIME types of the pictures the encoder reads -> the file suffix they are stored under
+PICTURE_TYPES = {
+    "image/png": ".png",
+    "image/jpeg": ".jpg",
+    "image/jpg": ".jpg",
+    "image/pjpeg": ".jpg",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "image/bmp": ".bmp",
+    "image/tiff": ".tiff",
+    "image/heic": ".heic",
+    "image/heif": ".heif",
+    "image/avif": ".avif",
+}
+
+
+@dataclass(frozen=True)
+class EmbeddedImage:
+    """A picture's bytes as a note holds them (base64 text), before it is stored and checked.
+    `written` names it for messages as the person would find it ("output 1 of cell 7")."""
+
+    mime: str
+    payload: str
+    written: str
+
+
+def pictures_dir() -> Path:
+    if root := os.environ.get(CACHE_ENV):
+        return Path(root).expanduser() / "pictures"
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base).expanduser() / "mme" / "pictures"
+
+
+def data_uri_picture(uri: str, written: str) -> EmbeddedImage:
+    """The picture of a `data:` URI (`data:image/png;base64,...`; percent-encoded data too)."""
+    header, comma, payload = uri.partition(",")
+    if not comma:
+        raise ValueError("data: URI without a comma before its data")
+    fields = [f.strip().lower() for f in header[len("data:") :].split(";")]
+    mime = fields[0] or "text/plain"
+    if "base64" not in fields[1:]:  # percent-encoded bytes: re-encode so there is one decoding path
+        payload = base64.b64encode(unquote_to_bytes(payload)).decode("ascii")
+    return EmbeddedImage(mime, payload, written)
+
+
+def picture_bytes(picture: EmbeddedImage) -> bytes:
+    """The picture's bytes; ValueError naming what is wrong with its base64 text."""
+    text = "".join(unquote_to_bytes(picture.payload).decode("ascii", "replace").split())
+    try:
+        return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
+    except (binascii.Error, ValueError) as err:
+        raise ValueError(f"its base64 data is damaged ({err})") from None
+
+
+def store_picture(data: bytes, suffix: str) -> str:
+    """The cache file holding `data` (written now, atomically, unless it is there already)."""
+    digest = hashlib.sha256(data).hexdigest()
+    path = pictures_dir() / digest[:2] / f"{digest}{suffix}"
+    if path.is_file() and path.stat().st_size == len(data):
+        return str(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".partial-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(temp, path)  # a reader never sees half a picture
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return str(path)
