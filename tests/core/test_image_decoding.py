@@ -280,6 +280,39 @@ def test_jpeg_check_trusts_a_complete_file_and_catches_a_cut_one(tmp_path, monke
             check_image(str(short), "photos/cut.jpg")
 
 
+def _png_exif_after_data(orientation: int) -> bytes:
+    """A 400×100 PNG whose eXIf chunk (orientation) comes after its image data, as some writers put it."""
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    out = io.BytesIO()
+    Image.new("RGB", (400, 100), "red").save(out, format="PNG", exif=exif.tobytes())
+    data = out.getvalue()
+    start = data.index(b"eXIf") - 4
+    chunk = data[start : start + 12 + int.from_bytes(data[start : start + 4], "big")]
+    data = data.replace(chunk, b"")
+    end = data.index(b"IEND") - 4
+    return data[:end] + chunk + data[end:]
+
+
+def test_png_checks_decode_nothing_yet_find_an_orientation_after_the_image_data(tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    from mme_core.images import check_image
+
+    loads = []
+    real_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: loads.append(1) or real_load(self))
+    rotated = tmp_path / "rotated.png"
+    rotated.write_bytes(_png_exif_after_data(6))
+    assert rotated.read_bytes().index(b"eXIf") > rotated.read_bytes().index(b"IDAT")
+    plain = tmp_path / "plain.png"
+    Image.new("RGB", (400, 100), "red").save(plain)
+    assert check_image(str(rotated), "rotated.png") == (100, 400)  # upright: turned a quarter
+    assert check_image(str(plain), "plain.png") == (400, 100)
+    assert loads == []  # the chunks walked by their lengths and CRC-checked, no pixel decoded
+    assert decode_image(rotated.read_bytes(), "rotated.png").size == (100, 400)
+
+
 def test_a_header_is_read_once_whoever_asks_and_errors_name_each_callers_file(tmp_path, monkeypatch):
     import mme_core.images as images
 
