@@ -8,7 +8,8 @@ index as code-like noise or lose their screenshots:
   `src={require('./img/x.png').default}` / `src={useBaseUrl('/img/x.png')}`, read as that file.
 - `{/* comments */}` are dropped; admonitions (`:::tip Title` ... `:::`, also VitePress and Pandoc
   fenced divs) keep their title and body, not their markers.
-JSX components are read as HTML is (`html.py`: their text kept, tags not). Fenced code is untouched.
+JSX components are read as HTML is (`html.py`: their text kept, tags not). Fenced code is untouched,
+comments in it included.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def clean_mdx(text: str) -> str:
     out: list[str] = []
     skipping = False  # inside an ESM paragraph
     previous_blank = True
-    for line, code in code_fences(_COMMENT.sub("", text).split("\n")):
+    for line, code in code_fences(_without_comments(text).split("\n")):
         if code:
             out.append(line)
             skipping = previous_blank = False
@@ -61,6 +62,17 @@ def clean_mdx(text: str) -> str:
                 line = re.sub(rf"src=\{{\s*{name}\s*\}}", f'src="{path}"', line)
         out.append(line)
     return "\n".join(out)
+
+
+def _without_comments(text: str) -> str:
+    """`{/* comments */}` dropped outside fenced code (a code sample showing one keeps it)."""
+    runs: list[tuple[bool, list[str]]] = []  # consecutive lines, in code or not
+    for line, code in code_fences(text.split("\n")):
+        if runs and runs[-1][0] == code:
+            runs[-1][1].append(line)
+        else:
+            runs.append((code, [line]))
+    return "\n".join("\n".join(lines) if code else _COMMENT.sub("", "\n".join(lines)) for code, lines in runs)
 
 
 def _image_imports(text: str) -> list[tuple[str, str]]:

@@ -188,6 +188,7 @@ Open the quick link with pliers. <img src={chainTool} alt="tool" />
 ```js
 import x from 'y';
 export PATH=/usr/bin
+{/* a sample comment */}
 ```
 
 Then export PATH=$HOME/bin is not code here.
@@ -224,6 +225,7 @@ def test_a_docusaurus_page_reads_its_words_and_imported_pictures(tmp_path):
         "T:Before you start\nShift to the smallest cog.\n\nOpen the quick link with pliers.",
         "I:docs/img/chain-tool.png",
         "I:docs/img/new-chain.jpg",
-        "T:import x from 'y';\nexport PATH=/usr/bin\n\nThen export PATH=$HOME/bin is not code here.",
+        "T:import x from 'y';\nexport PATH=/usr/bin\n{/* a sample comment */}\n\n"
+        "Then export PATH=$HOME/bin is not code here.",
     ]
     assert by_id["docs/wheel.md"].text == "# True a wheel\n\nSpoke by spoke."
