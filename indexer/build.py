@@ -30,7 +30,7 @@ from indexer.multivector import encode_kinds, refresh_multi_ann, vector_keys
 from indexer.progress import PhaseProgress, ProgressCallback
 from indexer.schema import docs_to_rows, qualified_id, row_key, row_metadata, sql_string, vector_column
 from indexer.skipped import Skipped
-from indexer.store import Index, prune_vision_cache
+from indexer.store import Index, pictures_folder, prune_pictures_folder, prune_vision_cache
 from indexer.vision_cache import LanceVisionCache
 from mme_core.documents import InterleavedDoc
 from mme_core.pooling import parse_granularities
@@ -97,13 +97,20 @@ def check_collection_name(name: str) -> str:
 
 
 def read_docs(
-    docs_or_path, name: str | None, index: Index | None = None, budget: int = DEFAULT_BUDGET, *, cache=False
+    docs_or_path,
+    name: str | None,
+    index: Index | None = None,
+    budget: int = DEFAULT_BUDGET,
+    *,
+    cache=False,
+    pictures: Path | None = None,
 ) -> Prepared:
     """Read a collection folder (recording what its readers skip) or check documents given directly.
 
     Ids become `name/relative path`. Documents given directly keep their ids unless a name is given.
     With `cache`, a folder's notes that the stat cache of `index` (None: a new index) finds unchanged
-    are not read (`prepared.stats`).
+    are not read (`prepared.stats`). `pictures`: where pictures kept inside notes are stored (the
+    index's own folder, `store.pictures_folder`).
     """
     from indexer.sources import CollectionWarning, read_collection
 
@@ -113,7 +120,7 @@ def read_docs(
         stats = load_stats(index, collection, budget) if cache else None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CollectionWarning)
-            docs = read_collection(root, stats)
+            docs = read_collection(root, stats, pictures)
         skipped = [Skipped.from_warning(w) for w in caught if issubclass(w.category, CollectionWarning)]
         for other in (w for w in caught if not issubclass(w.category, CollectionWarning)):
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
@@ -176,9 +183,11 @@ def split_docs(prepared: Prepared, encoder, ns: tuple, budget: int) -> Prepared:
     return prepared
 
 
-def prepare_docs(docs_or_path, encoder, ns: tuple, budget: int, name: str | None = None) -> Prepared:
+def prepare_docs(
+    docs_or_path, encoder, ns: tuple, budget: int, name: str | None = None, pictures: Path | None = None
+) -> Prepared:
     """Read (or take) documents and split them to the token budget at the largest N."""
-    return split_docs(read_docs(docs_or_path, name), encoder, ns, budget)
+    return split_docs(read_docs(docs_or_path, name, pictures=pictures), encoder, ns, budget)
 
 
 def place_collection(prepared: Prepared, index: Index | None, name_given: bool) -> str:
@@ -254,7 +263,9 @@ def build_index(
     if existing is not None:
         existing.check_compatible(meta)
     with PhaseProgress("read", 1, False, on_progress) as reading:
-        prepared = read_docs(docs_or_path, name, existing, budget, cache=True)
+        prepared = read_docs(
+            docs_or_path, name, existing, budget, cache=True, pictures=pictures_folder(index_uri)
+        )
         reading.total = len(prepared.docs)
         reading.advance(len(prepared.docs))
     moved_from = place_collection(prepared, existing, name is not None)
@@ -352,6 +363,8 @@ def build_into(
     embed_seconds = time.perf_counter() - embed_started
     if vanished or updated:  # pictures may have left with them
         prune_vision_cache(index)
+    if (todo or vanished) and index.staged_for is None:  # a rebuild's old rows still show theirs
+        prune_pictures_folder(index)
     if collection:
         if not kept or _skipped_changed(index.skipped(collection), skipped):
             index.record_skipped(collection, skipped)

@@ -23,6 +23,7 @@ from indexer.build import DEFAULT_BUDGET
 from indexer.cascade import largest
 from indexer.schema import keys_filter, row_key
 from indexer.sources import CollectionWarning, read_source, split_to_budget
+from indexer.store import pictures_folder
 from mme_core.documents import InterleavedDoc
 
 FULL = "full"
@@ -97,7 +98,7 @@ def _current_part(index, encoder, hit, stored: dict) -> tuple[InterleavedDoc | N
 
 def _reread(index, encoder, hit, collection: str, root: str) -> InterleavedDoc | None:
     reader_id = hit.id[len(collection) + 1 :] if collection else hit.id
-    doc = read_source(root, hit.doc.source, reader_id)
+    doc = read_source(root, hit.doc.source, reader_id, pictures_folder(index.uri))
     if doc is None:
         where = Path(root) / hit.doc.source if Path(root).is_dir() else Path(root)
         raise FileNotFoundError(2, "not found", str(where))

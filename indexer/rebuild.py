@@ -15,7 +15,7 @@ from indexer.ann import AnnConfig
 from indexer.build import DEFAULT_BUDGET, BuildReport, Prepared, build_into, prepare_docs
 from indexer.meta import DEFAULT_TABLE, IndexMeta, table_names, write_meta
 from indexer.schema import sql_string
-from indexer.store import Index, create_table
+from indexer.store import Index, create_table, pictures_folder, prune_pictures_folder
 from mme_core.pooling import parse_granularities
 
 
@@ -70,11 +70,12 @@ def rebuild_index(
                 build_into(staged, prepared, encoder, progress, batch_size, write_batch, ann, demo=demo)
             )
     for name, root in roots.items():
-        prepared = prepare_docs(root, encoder, ns, budget, name=name)
+        prepared = prepare_docs(root, encoder, ns, budget, name=name, pictures=pictures_folder(active.uri))
         demo = bool(active.meta.collections[name].get("demo"))
         reports.append(
             build_into(staged, prepared, encoder, progress, batch_size, write_batch, ann, demo=demo)
         )
     write_meta(active.db, staged.meta, None)  # the switch: one atomic commit
     active.db.drop_table(active.meta.table)
+    prune_pictures_folder(Index.open(active.uri))  # what only the old rows showed
     return reports

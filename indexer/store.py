@@ -223,6 +223,7 @@ class Index:
         if removed:
             self.table.delete(where)
             prune_vision_cache(self)
+            prune_pictures_folder(self)
         if collection is not None:  # a whole collection: forget it, so `rebuild` does not read it back
             drop_skipped(self.db, table_names(self.db), collection)
             drop_stats(self.db, collection)
@@ -302,6 +303,23 @@ class Index:
             "table_version": self.table.version,
             "rebuild_pending": self.pending is not None,
         }
+
+
+def pictures_folder(index_uri: str) -> Path | None:
+    """Where a local index keeps the pictures its notes hold inside them (notebook plots, `data:`
+    images); None for an index on object storage (the user's picture cache is used)."""
+    return Path(index_uri.removeprefix("file://")) / "pictures" if is_local(index_uri) else None
+
+
+def prune_pictures_folder(index: Index) -> int:
+    """Remove the stored pictures of notes that no row of `index` shows any more."""
+    from indexer.sources.embedded import prune_pictures
+    from indexer.vision_cache import referenced_images
+
+    folder = pictures_folder(index.uri)
+    if folder is None or not folder.is_dir():
+        return 0
+    return prune_pictures(folder, referenced_images(index.scan(["segments"])["segments"].to_pylist()))
 
 
 def prune_vision_cache(index: Index) -> int:

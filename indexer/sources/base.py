@@ -139,14 +139,15 @@ class FolderReader(CollectionReader):
 
     parsers: dict[str, Callable[[bytes, str], ParsedPage | None]] = {}  # None: refused, said why
 
-    def __init__(self, verify_images: bool = True) -> None:
+    def __init__(self, verify_images: bool = True, pictures: Path | None = None) -> None:
         self.verify_images = verify_images
+        self.pictures = pictures  # where pictures kept inside notes go (None: the user's cache)
 
     def read(self, root: str | Path, stats: StatCache | None = None) -> list[InterleavedDoc]:
         root = Path(root)
         if not root.is_dir():
             raise ValueError(f"collection folder not found: {root}")
-        images = ImageResolver(root, verify=self.verify_images)
+        images = ImageResolver(root, verify=self.verify_images, pictures=self.pictures)
         blocks = BlockIndex(images.root)
         excluded = excluded_files(images.root)
         docs = []
@@ -174,7 +175,7 @@ class FolderReader(CollectionReader):
     def read_one(self, root: str | Path, name: str) -> InterleavedDoc | None:
         """The document of the file `name` (collection-relative POSIX path) as `read` gives it, or
         None when the file is gone or unreadable (warned about as `read` warns)."""
-        images = ImageResolver(Path(root), verify=self.verify_images)
+        images = ImageResolver(Path(root), verify=self.verify_images, pictures=self.pictures)
         path = images.root / name
         if not path.is_file() or not path.resolve().is_relative_to(images.root):
             return None

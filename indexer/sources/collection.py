@@ -30,14 +30,17 @@ class NotesFolderReader(FolderReader):
     }
 
 
-def read_collection(path: str | Path, stats: StatCache | None = None) -> list[InterleavedDoc]:
+def read_collection(
+    path: str | Path, stats: StatCache | None = None, pictures: Path | None = None
+) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX,
     Org, Jupyter notebooks, HTML, text, canvases).
 
     Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
     TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read
     (`indexer.file_stats`; a TIIR folder is always read whole). Problems inside the collection are
-    CollectionWarnings (see `indexer.sources.base`); an unusable path is a ValueError.
+    CollectionWarnings (see `indexer.sources.base`); an unusable path is a ValueError. `pictures`:
+    where pictures kept inside notes are stored (default: the user's picture cache, see `embedded.py`).
     """
     path = Path(path)
     if not path.exists():
@@ -49,10 +52,12 @@ def read_collection(path: str | Path, stats: StatCache | None = None) -> list[In
         )
     if is_tiir_dir(path):
         return TiirReader().read(path)
-    return NotesFolderReader().read(path, stats)
+    return NotesFolderReader(pictures=pictures).read(path, stats)
 
 
-def read_source(root: str | Path, source: str, doc_id: str) -> InterleavedDoc | None:
+def read_source(
+    root: str | Path, source: str, doc_id: str, pictures: Path | None = None
+) -> InterleavedDoc | None:
     """The one document `read_collection(root)` gives with this source and (reader) id, read as the
     index read it; None when it is gone. A folder note is found by its source path alone; a TIIR
     folder (every record's source is its docs.jsonl) is read whole and searched by id."""
@@ -61,4 +66,4 @@ def read_source(root: str | Path, source: str, doc_id: str) -> InterleavedDoc | 
         return None
     if is_tiir_dir(root):
         return next((doc for doc in TiirReader().read(root) if doc.id == doc_id), None)
-    return NotesFolderReader().read_one(root, source)
+    return NotesFolderReader(pictures=pictures).read_one(root, source)

@@ -1,11 +1,14 @@
 """Pictures kept inside a note rather than beside it: a notebook's plots and pasted attachments, a
 `data:` image pasted into Markdown or saved with an HTML page.
 
-The encoder and the app read pictures from files, so each one is written once, named by its content
-hash, to the picture cache (`$MME_CACHE/pictures`, else `$XDG_CACHE_HOME/mme/pictures`, else
-`~/.cache/mme/pictures`): a picture pasted into ten notes is one file, the person's folder is never
-written to, and an unchanged note's pictures are not written again. A cached picture that has gone
-(the cache was cleared) makes its note be read again on the next run (see `indexer.file_stats`).
+The encoder and the app read pictures from files, so each one is written once, named by the SHA-256
+of its bytes (the hash the index records for every picture), to a pictures folder: the index's own
+(`<index>/pictures`, given by the build, which removes the files no row shows any more, as it prunes
+the vision cache), else the user's picture cache (`$MME_CACHE/pictures`, else
+`$XDG_CACHE_HOME/mme/pictures`, else `~/.cache/mme/pictures`; for an index on object storage, or a
+collection read without an index). A picture pasted into ten notes is one file, the person's folder
+is never written to, and an unchanged note's pictures are not written again. A stored picture that
+has gone makes its note be read again on the next run (see `indexer.file_stats`).
 """
 
 from __future__ import annotations
@@ -74,10 +77,11 @@ def picture_bytes(picture: EmbeddedImage) -> bytes:
         raise ValueError(f"its base64 data is damaged ({err})") from None
 
 
-def store_picture(data: bytes, suffix: str) -> str:
-    """The cache file holding `data` (written now, atomically, unless it is there already)."""
+def store_picture(data: bytes, suffix: str, folder: Path | None = None) -> str:
+    """The file in `folder` (default: the user's picture cache) holding `data`: written now,
+    atomically, unless it is there already."""
     digest = hashlib.sha256(data).hexdigest()
-    path = pictures_dir() / digest[:2] / f"{digest}{suffix}"
+    path = (folder or pictures_dir()) / digest[:2] / f"{digest}{suffix}"
     if path.is_file() and path.stat().st_size == len(data):
         return str(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -90,3 +94,14 @@ def store_picture(data: bytes, suffix: str) -> str:
         Path(temp).unlink(missing_ok=True)
         raise
     return str(path)
+
+
+def prune_pictures(folder: Path, keep: set[str]) -> int:
+    """Remove the pictures in `folder` whose hash is not in `keep`, and any partial file a killed run
+    left; how many were removed."""
+    removed = 0
+    for path in folder.glob("??/*") if folder.is_dir() else ():
+        if path.is_file() and (path.name.startswith(".partial-") or path.name.partition(".")[0] not in keep):
+            path.unlink(missing_ok=True)
+            removed += 1
+    return removed

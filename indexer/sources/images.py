@@ -13,7 +13,7 @@ reason: "remote" (any URL scheme, `//host`), "outside the collection" (`..`, abs
 pointing out), "missing", "unsupported type" (SVG, PDF, audio, video, a `data:` URI of anything else...),
 "too large", "unreadable" (empty, corrupt). Verdicts are cached per file so a picture reused on many
 pages is decoded once. Pictures kept inside the note (`data:` URIs, a notebook's outputs) are stored
-in the picture cache and checked the same way (see `embedded.py`). `verify=False` checks existence
+in a pictures folder and checked the same way (see `embedded.py`). `verify=False` checks existence
 and size only (for datasets with hundreds of thousands of images, where the encoder's own decode
 reports the rare corrupt file).
 """
@@ -73,6 +73,7 @@ class ImageResolver:
     root: Path
     verify: bool = True
     report: Callable[[CollectionWarning], None] = emit
+    pictures: Path | None = None  # where pictures kept inside notes are stored (see embedded.py)
     _verdicts: dict[str, tuple[str, str] | None] = field(default_factory=dict, init=False)
     _vault_dirs: dict[str, bool] = field(default_factory=dict, init=False)
     _reported: set[tuple[str, str, str]] = field(default_factory=set, init=False)
@@ -131,8 +132,8 @@ class ImageResolver:
         return ImageSegment(real)
 
     def embedded(self, picture: EmbeddedImage, name: str) -> ImageSegment | None:
-        """The image segment of a picture held inside note `name`, stored in the picture cache; or
-        None, reported with its reason as a link would be."""
+        """The image segment of a picture held inside note `name`, stored in `self.pictures` (see
+        `embedded.py`); or None, reported with its reason as a link would be."""
         written = picture.written
 
         def skip(reason: str, message: str) -> None:
@@ -147,7 +148,7 @@ class ImageResolver:
             return skip("unreadable", f"picture skipped, {err}: {written}")
         if not data:
             return skip("unreadable", f"picture skipped, it is empty (0 bytes): {written}")
-        real = store_picture(data, suffix)
+        real = store_picture(data, suffix, self.pictures)
         if self.links is not None:  # the note is read again if the cached copy goes away
             self.links.append({"embedded": real, "real": None, "outside": False, "nearest": []})
         if real not in self._verdicts:

@@ -11,7 +11,7 @@ What the notebook shows a reader is read, cell by cell:
   and are not read; raw cells neither.
 - The title is the first `# Heading`, else the first heading of any level, else the notebook's
   `metadata.title`, else the file name.
-Pictures kept inside the notebook are stored in the picture cache (see `embedded.py`) and checked as
+Pictures kept inside the notebook are stored in a pictures folder (see `embedded.py`) and checked as
 linked ones are. Format 4 is read, and format 3 (`worksheets`, heading cells, `input`, outputs keyed
 `png`). The JSON is read directly rather than through nbformat, whose schema check refuses notebooks
 Jupyter still opens (a cell without `metadata`); a file that is not a notebook is reported by name.

@@ -189,22 +189,43 @@ def test_a_notebook_without_headings_is_titled_by_its_metadata_else_its_name(tmp
     assert [d.title for d in docs] == ["pH calibration", "b"]
 
 
-def test_a_cleared_picture_cache_reads_the_notebook_again(tiny_dsvl, tmp_path):
-    folder = tmp_path / "lab"
+def settle(folder) -> None:
+    when = time.time() - 30  # a stat taken right after a write is not trusted (see file_stats)
+    for path in [folder, *folder.rglob("*")]:
+        os.utime(path, (when, when))
+
+
+def stored_pictures(uri) -> list[str]:
+    return sorted(p.name for p in (uri / "pictures").glob("??/*"))
+
+
+def test_an_index_keeps_its_notes_pictures_and_only_those_still_shown(tiny_dsvl, tmp_path):
+    folder, uri = tmp_path / "lab", tmp_path / "index"
     write(folder / "salt.ipynb", protocol())
     write(folder / "plain.md", "# Plain\n\nNo pictures.\n")
-    when = time.time() - 30  # a stat taken right after a write is not trusted (see file_stats)
-    for path in [folder, *folder.iterdir()]:
-        os.utime(path, (when, when))
-    uri = tmp_path / "index"
+    settle(folder)
+    user_cache = sorted(pictures_dir().rglob("*")) if pictures_dir().is_dir() else []
     build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
-    assert build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False).unchanged == 2
 
-    (doc,) = [d for d in Index.open(uri).documents() if d.id.endswith("salt.ipynb")]
-    cached = [s.path for s in doc.segments if isinstance(s, ImageSegment)]
-    assert len(cached) == 2
-    for path in cached:
-        os.remove(path)
+    (doc,) = [d for d in Index.open(uri).documents() if d.id == "lab/salt.ipynb"]
+    shown = [s.path for s in doc.segments if isinstance(s, ImageSegment)]
+    assert all(path.startswith(str(uri / "pictures") + os.sep) for path in shown)
+    assert stored_pictures(uri) == sorted(os.path.basename(p) for p in shown)
+    assert (sorted(pictures_dir().rglob("*")) if pictures_dir().is_dir() else []) == user_cache
+
+    # a re-run plot: the new picture is stored, the one no row shows any more is removed
+    write(folder / "salt.ipynb", protocol().replace(b64(BLUE), b64(picture("green", "JPEG"))))
+    settle(folder)
+    build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
+    (doc,) = [d for d in Index.open(uri).documents() if d.id == "lab/salt.ipynb"]
+    assert image_bytes(doc)[0] == RED and image_bytes(doc)[1] != BLUE
+    assert len(stored_pictures(uri)) == 2 and os.path.basename(shown[1]) not in stored_pictures(uri)
+
+    # a cleared pictures folder: the note is read again (same content, nothing re-embedded)
+    for path in (uri / "pictures").glob("??/*"):
+        path.unlink()
     report = build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
-    assert report.unchanged == 2 and report.embedded == 0  # read again, same content: no re-embedding
-    assert all(os.path.isfile(path) for path in cached)  # the pictures are back for the page to show
+    assert (report.unchanged, report.embedded) == (2, 0) and len(stored_pictures(uri)) == 2
+
+    Index.open(uri).remove("lab/salt.ipynb")
+    assert stored_pictures(uri) == []
