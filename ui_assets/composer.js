@@ -145,6 +145,8 @@ async function addImages(files, at) {
       const uploaded = await upload(file);
       it.path = uploaded.path;
       delete it.pending;
+      // A phone's HEIC (or a TIFF) the browser cannot draw: the server draws its thumbnail.
+      if (!(await browserShows(it.url))) it.url = await server.upload_preview(it.path);
     } catch (e) {
       items = items.filter((x) => x !== it);
       showError(`Could not upload ${it.name}: ${e && e.message ? e.message : e}`);
@@ -152,6 +154,15 @@ async function addImages(files, at) {
     sync();
     render();
   }
+}
+
+function browserShows(url) {
+  return new Promise((resolve) => {
+    const probe = new Image();
+    probe.onload = () => resolve(probe.naturalWidth > 0);
+    probe.onerror = () => resolve(false);
+    probe.src = url;
+  });
 }
 
 // Where would a drop at x land? Items flow left to right and wrap, like words: the left half of an

@@ -14,7 +14,7 @@ import gradio as gr
 from mme_core.documents import TextSegment
 
 from .assets import ExampleQuery
-from .media import MediaRegistry, thumbnail_uri
+from .media import UNREADABLE_IMAGE_URI, MediaRegistry, thumbnail_uri
 from .multivector import api_vector_choice, budget_choice, comparison_html
 from .plot import bin_order, dominance_table, plot_title, unplaced
 from .query import composer_from_doc, doc_from_api, doc_from_composer
@@ -58,6 +58,14 @@ class Handlers:
         self.media: MediaRegistry = service.media
         self.example_queries = tuple(examples)
         self.examples = [self._example_items(example) for example in examples]
+
+    def upload_preview(self, path: str) -> str:
+        """A thumbnail (JPEG data URI) of a query picture the person uploaded, for the composer to
+        show one the browser cannot draw (HEIC in Chrome and Firefox, TIFF); only uploads are read."""
+        try:
+            return thumbnail_uri(self.media.uploaded_path(path))
+        except ValueError:
+            return UNREADABLE_IMAGE_URI
 
     # --- search -----------------------------------------------------------------------------------
 

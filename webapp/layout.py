@@ -192,6 +192,10 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
 
 def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_document) -> dict:
     page = {}
+
+    def upload_preview(path: str) -> str:  # the composer's `server.upload_preview` (a plain function:
+        return handlers.upload_preview(path)  # Gradio marks server functions with an attribute)
+
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             page["composer"] = gr.HTML(
@@ -200,6 +204,7 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
                 html_template=asset("composer.html"),
                 css_template=asset("composer.css"),
                 js_on_load=asset("composer.js"),
+                server_functions=[upload_preview],
                 elem_id="mme-composer",
             )
             if handlers.examples:

@@ -12,7 +12,9 @@ import shutil
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
+import mme_core.images  # noqa: F401 - registers the HEIF opener used to make a phone photo
 from bench.page_timing import PLOT_TITLE, arm, drawn
 from mme_core.documents import ImageSegment, TextSegment
 from webapp.layout import AppOptions, build_demo
@@ -297,7 +299,7 @@ def deliver_file(page, path: Path, name: str, how: str, mime: str = "image/png")
     )
 
 
-def test_drop_paste_reorder_remove_and_clear(page, app_collection):
+def test_drop_paste_reorder_remove_and_clear(page, app_collection, tmp_path):
     image = app_collection / "images" / "green_triangle.png"
     page.fill(".mme-item-text textarea", "first words")
     deliver_file(page, image, "dropped.png", "drop")
@@ -315,6 +317,18 @@ def test_drop_paste_reorder_remove_and_clear(page, app_collection):
     assert item_kinds(page) == ["image", "text", "image"]
     page.locator(".mme-item-image").nth(0).hover()
     page.locator(".mme-item-image").nth(0).locator(".mme-remove").click()
+    assert item_kinds(page) == ["text", "image"]
+
+    # a phone's HEIC, which Chromium cannot draw: the server's thumbnail is shown instead
+    photo = tmp_path / "IMG_0001.heic"
+    Image.new("RGB", (400, 300), "red").save(photo, format="HEIF", quality=80)
+    deliver_file(page, photo, "IMG_0001.heic", "drop", mime="image/heic")
+    page.wait_for_function(
+        """() => [...document.querySelectorAll('.mme-item-image:not(.mme-pending) img')].some((img) =>
+            img.alt === 'IMG_0001.heic' && img.src.startsWith('data:image/jpeg') && img.naturalWidth > 0)"""
+    )
+    page.locator(".mme-item-image").nth(1).hover()
+    page.locator(".mme-item-image").nth(1).locator(".mme-remove").click()
     assert item_kinds(page) == ["text", "image"]
 
     deliver_file(page, image, "notes.pdf", "drop", mime="application/pdf")

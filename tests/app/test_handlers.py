@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import io
 import os
 import re
 import shutil
@@ -259,3 +261,21 @@ def test_page_and_api_start_at_the_n_the_model_measured_best(app_searcher, tiny_
     parameters = demo.get_api_info()["named_endpoints"]["/search"]["parameters"]
     n = next(p for p in parameters if p["parameter_name"] == "n")
     assert n["parameter_default"] == app_searcher.index.meta.ns[0] != 3
+
+
+def test_the_composer_gets_a_thumbnail_of_an_uploaded_phone_photo_and_of_nothing_else(
+    handlers, upload_root, tmp_path, app_collection
+):
+    from PIL import Image
+
+    import mme_core.images  # noqa: F401 - registers the HEIF opener
+    from webapp.media import UNREADABLE_IMAGE_URI
+
+    photo = tmp_path / "IMG_0001.heic"
+    Image.new("RGB", (400, 300), "red").save(photo, format="HEIF", quality=80)
+    uri = handlers.upload_preview(upload(photo, upload_root))
+    assert uri.startswith("data:image/jpeg;base64,")
+    thumbnail = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
+    assert max(thumbnail.size) <= 168 and thumbnail.getpixel((10, 10))[0] > 200  # the photo, small
+    assert handlers.upload_preview(str(app_collection / "images/blue_square.png")) == UNREADABLE_IMAGE_URI
+    assert handlers.upload_preview("../../etc/passwd") == UNREADABLE_IMAGE_URI
