@@ -7,7 +7,9 @@ are not read), except the fenced queries Obsidian and its plugins replace by the
 (`dataview`, `dataviewjs`, `tasks`, `query`, `table-of-contents`, `toc`, `base`), which are dropped.
 Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style `![alt][ref]`, HTML
 `<img src>`, and Obsidian embeds `![[name.png]]` / `![[name.png|300]]` / `![[sub/name.jpg#anchor]]`
-in any folder (resolved as Obsidian does, see `images.py`).
+in any folder (resolved as Obsidian does, see `images.py`). R Markdown and Quarto notes (`.Rmd`,
+`.qmd`) are read as Markdown; a picture their chunks show (`knitr::include_graphics("a.png")`) is
+read in place after the chunk's code.
 
 Obsidian notes (`obsidian.py`, `frontmatter.py`): `[[Note]]` reads "Note", `[[Note|alias]]` "alias",
 `[[Note#Heading]]` "Note > Heading". A transclusion `![[Other note]]` is **not inlined**: it becomes
@@ -46,6 +48,8 @@ _MARKDOWN.normalizeLink = lambda url: url  # as written (`なし.png`, not `%E3%
 # Fenced blocks that Obsidian or a common plugin replaces by what they compute (a list of notes,
 # tasks, search results, a table of contents): their text is a query, not what the note says.
 _QUERY_BLOCKS = frozenset("dataview dataviewjs tasks query table-of-contents toc base".split())
+_INCLUDE_GRAPHICS = re.compile(r"include_graphics\(([^)]*\)?)")
+_QUOTED = re.compile(r"""["']([^"']+)["']""")
 _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled note"})
 
 
@@ -139,6 +143,8 @@ class BodyRenderer:
                 continue  # a plugin's query (Dataview, Tasks, ...): Obsidian shows its results, not it
             elif kind in ("fence", "code_block"):
                 self._text(token.content + "\n")
+                if kind == "fence" and token.info.lstrip().startswith("{"):  # R Markdown / Quarto chunk
+                    self.items += [ImageLink(path) for path in _chunk_pictures(token.content)]
             elif kind == "html_block":
                 self.items.extend(parse_html_fragment(token.content))
                 self._text("\n\n")
@@ -196,6 +202,12 @@ class BodyRenderer:
             self.items.append(text)
 
 
+def _chunk_pictures(code: str) -> list[str]:
+    """Pictures an executable chunk shows (`knitr::include_graphics("img/a.png")`, or several in
+    `c(...)`): a lab notebook's photos, read in place after the chunk's code."""
+    return [path for call in _INCLUDE_GRAPHICS.findall(code) for path in _QUOTED.findall(call)]
+
+
 def _fence_language(token: Token) -> str:
     words = token.info.split(maxsplit=1)
     return words[0].lower() if words else ""
@@ -214,4 +226,5 @@ def _words(token: Token) -> str:
 class MarkdownFolderReader(FolderReader):
     """A folder of `.md` / `.markdown` notes; images resolve relative to the note that links them."""
 
-    parsers = {".md": parse_markdown, ".markdown": parse_markdown, ".mdx": parse_markdown}
+    # R Markdown and Quarto notes (`.Rmd`, `.qmd`) are Markdown with executable chunks
+    parsers = {ext: parse_markdown for ext in (".md", ".markdown", ".mdx", ".rmd", ".qmd")}

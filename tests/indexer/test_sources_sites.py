@@ -229,3 +229,46 @@ def test_a_docusaurus_page_reads_its_words_and_imported_pictures(tmp_path):
         "Then export PATH=$HOME/bin is not code here.",
     ]
     assert by_id["docs/wheel.md"].text == "# True a wheel\n\nSpoke by spoke."
+
+
+RMARKDOWN_NOTE = """\
+---
+title: "Western blot, day 2"
+---
+
+::: {.callout-note}
+Keep the membrane wet.
+:::
+
+```{r transfer, echo=FALSE}
+knitr::include_graphics("img/membrane.png")
+```
+
+Block for one hour.
+
+```{r}
+include_graphics(c("img/ladder.jpg", "img/gone.png"))
+```
+"""
+
+
+def test_r_markdown_and_quarto_notes_show_their_chunks_pictures(tmp_path):
+    write(tmp_path / "blot.Rmd", RMARKDOWN_NOTE)
+    write(tmp_path / "gel.qmd", "# Gel\n\nRun at 120 V.\n\n```{python}\nprint('no pictures')\n```\n")
+    png(tmp_path / "img/membrane.png")
+    jpeg(tmp_path / "img/ladder.jpg")
+
+    docs, warned = read_warnings(tmp_path)
+
+    by_id = {d.id: d for d in docs}
+    assert sorted(by_id) == ["blot.Rmd", "gel.qmd"]
+    blot = by_id["blot.Rmd"]
+    assert blot.title == "Western blot, day 2"
+    assert shape(blot, tmp_path) == [
+        'T:Keep the membrane wet.\n\nknitr::include_graphics("img/membrane.png")',
+        "I:img/membrane.png",
+        'T:Block for one hour.\n\ninclude_graphics(c("img/ladder.jpg", "img/gone.png"))',
+        "I:img/ladder.jpg",
+    ]
+    assert [(w.file, w.reference, w.reason) for w in warned] == [("blot.Rmd", "img/gone.png", "missing")]
+    assert by_id["gel.qmd"].text == "# Gel\n\nRun at 120 V.\n\nprint('no pictures')"
