@@ -313,6 +313,33 @@ def test_png_checks_decode_nothing_yet_find_an_orientation_after_the_image_data(
     assert decode_image(rotated.read_bytes(), "rotated.png").size == (100, 400)
 
 
+@pytest.mark.parametrize("animated", [False, True])
+def test_webp_check_trusts_a_complete_file_and_catches_a_cut_one(animated, tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    from mme_core.images import check_image
+
+    loads = []
+    real_load = ImageFile.ImageFile.load
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: loads.append(1) or real_load(self))
+    rng = np.random.default_rng(0)
+    frames = [Image.fromarray(rng.integers(0, 255, (120, 160, 3), dtype=np.uint8)) for _ in range(2)]
+    out = io.BytesIO()
+    more = {"save_all": True, "append_images": frames[1:]} if animated else {}
+    frames[0].save(out, format="WEBP", quality=80, **more)
+    data = out.getvalue()
+    complete = tmp_path / "dish.webp"
+    complete.write_bytes(data)
+    assert check_image(str(complete), "pix/dish.webp") == (160, 120)
+    assert loads == []  # trusted from its RIFF chunks: no decode
+    assert decode_image(data, "pix/dish.webp").size == (160, 120)
+    for cut in (len(data) // 2, len(data) - 7):
+        short = tmp_path / f"cut{cut}.webp"
+        short.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match=r"corrupt or truncated image: pix/cut\.webp"):
+            check_image(str(short), "pix/cut.webp")
+
+
 def test_a_header_is_read_once_whoever_asks_and_errors_name_each_callers_file(tmp_path, monkeypatch):
     import mme_core.images as images
 
