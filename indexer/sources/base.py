@@ -195,7 +195,7 @@ class FolderReader(CollectionReader):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
                     continue
                 if suffix not in self.parsers:  # a document a person keeps among notes: said, not read
-                    kinds = "notes are Markdown, Org, HTML or text"
+                    kinds = "notes are Markdown, Org, reStructuredText, HTML or text"
                     message = f"{name}: {DOCUMENT_TYPES[suffix]} are not read ({kinds}); not indexed"
                     warn(message, file=name, reason="unsupported type")
                     continue

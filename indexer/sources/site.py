@@ -12,7 +12,10 @@ How-to collections are often the source of a website, and a person points us at 
 - Docusaurus (`docusaurus.config.js|ts|mjs`): `build/` is the built site, `static/` files it serves
   as they are (pictures there are still found); of the released versions
   in `versioned_docs/`, the newest (first in `versions.json`) is read, the older left out; pages are
-  `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations).
+  `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations);
+- Sphinx (a `conf.py` beside `index.rst`, wherever in the tree: `docs/`, `docs/source/`): `_build/`
+  (or `build/` beside a `source/` folder) is the built site, `_templates/` its page templates; the
+  pictures in `_static/` are still found.
 Pictures are found wherever they are (Hugo serves `static/pix/a.webp` as `/pix/a.webp`): only the
 search for notes leaves these folders out, and each one holding files we would read is reported
 once, as "excluded", with its reason. In any collection, `node_modules/` holds packages, `.txt`
@@ -27,7 +30,7 @@ import fnmatch
 import json
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -49,7 +52,6 @@ DOCUMENT_TYPES = {
     ".rtf": "RTF documents",
     ".pages": "Pages documents",
     ".epub": "EPUB books",
-    ".rst": "reStructuredText files",
     ".adoc": "AsciiDoc files",
     ".ipynb": "Jupyter notebooks",
     ".enex": "Evernote exports",
@@ -60,9 +62,12 @@ HUGO_CONFIGS = (*HUGO_MARKERS, "config.toml", "config.yaml", "config.yml", "conf
 MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.yaml")
 JEKYLL_CONFIGS = ("_config.yml", "_config.yaml")
 DOCUSAURUS_CONFIGS = tuple(f"docusaurus.config.{ext}" for ext in ("js", "ts", "mjs", "cjs"))
+SPHINX_CONFIG = "conf.py"
+SPHINX_ROOT_PAGES = ("index.rst", "index.md", "contents.rst")  # one beside conf.py: a Sphinx source
+SPHINX_FOLDERS = {"_build": "the built Sphinx site", "_templates": "Sphinx page templates, not pages"}
 # Every file by whose name `site_layout` knows a folder's kind (what a zip of a site must keep)
 SITE_FILES = frozenset(
-    {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json"}
+    {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json", SPHINX_CONFIG}
 )
 
 
@@ -75,6 +80,7 @@ class SiteLayout:
     pages: str = ""  # the one folder holding every page ("" : anywhere)
     skip_dirs: dict[str, str] = field(default_factory=dict)  # relative folder -> why
     skip_globs: tuple[str, ...] = ()  # the site config's own exclusions (Jekyll `exclude:`)
+    root: Path | None = None  # the collection, where Sphinx sources are recognised folder by folder
 
     def folder_reason(self, name: str) -> str:
         """Why the folder `name` (relative) holds no notes, or "" when it may."""
@@ -87,7 +93,7 @@ class SiteLayout:
             return f"outside the {self.kind} site's pages ({self.pages}/)"
         if any(fnmatch.fnmatch(name, glob.rstrip("/")) for glob in self.skip_globs):
             return f"excluded by the {self.kind} site's configuration"
-        return ""
+        return _sphinx_folder_reason(self.root, name) if self.root is not None else ""
 
     def file_reason(self, name: str) -> str:
         """Why the file `name` (relative, in a folder that may hold notes) is not a note, or ""."""
@@ -100,6 +106,10 @@ class SiteLayout:
 
 def site_layout(root: Path) -> SiteLayout:
     """The layout of the collection at `root`, recognised by the generator's own config file."""
+    return replace(_generator_layout(root), root=root)
+
+
+def _generator_layout(root: Path) -> SiteLayout:
     if any((root / name).is_file() for name in DOCUSAURUS_CONFIGS):
         served = {"build": "the built site", "static": "files the site serves as they are"}
         return SiteLayout("Docusaurus", skip_dirs={**served, **_older_versions(root)})
@@ -127,6 +137,22 @@ def site_layout(root: Path) -> SiteLayout:
         globs = tuple(str(g).strip("/") for g in excluded) if isinstance(excluded, list) else ()
         return SiteLayout("Jekyll", skip_dirs=skip, skip_globs=globs)
     return SiteLayout()
+
+
+def _sphinx_folder_reason(root: Path, name: str) -> str:
+    """Why the folder `name` of a Sphinx source holds no pages, or "": a few stat calls, made only
+    for the folders so named (Sphinx sources sit anywhere in a repository)."""
+    parent, _, base = name.rpartition("/")
+    if base in SPHINX_FOLDERS and is_sphinx_source(root / parent):
+        return SPHINX_FOLDERS[base]
+    if base == "build" and is_sphinx_source(root / parent / "source"):
+        return SPHINX_FOLDERS["_build"]
+    return ""
+
+
+def is_sphinx_source(folder: Path) -> bool:
+    """True when `folder` is a Sphinx source folder: its `conf.py` beside the root page."""
+    return (folder / SPHINX_CONFIG).is_file() and any((folder / page).is_file() for page in SPHINX_ROOT_PAGES)
 
 
 def _older_versions(root: Path) -> dict[str, str]:

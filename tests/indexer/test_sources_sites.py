@@ -145,12 +145,14 @@ def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_pa
         (
             "manual.pdf",
             "unsupported type",
-            "manual.pdf: PDF documents are not read (notes are Markdown, Org, HTML or text); not indexed",
+            "manual.pdf: PDF documents are not read "
+            "(notes are Markdown, Org, reStructuredText, HTML or text); not indexed",
         ),
         (
             "recipe.docx",
             "unsupported type",
-            "recipe.docx: Word documents are not read (notes are Markdown, Org, HTML or text); not indexed",
+            "recipe.docx: Word documents are not read "
+            "(notes are Markdown, Org, reStructuredText, HTML or text); not indexed",
         ),
         ("requirements.txt", "excluded", "requirements.txt: a tool's file, not a note; not indexed"),
     ]
