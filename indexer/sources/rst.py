@@ -26,7 +26,7 @@ from docutils.parsers.rst import Parser
 
 from indexer.sources.base import ImageLink, ParsedPage, clean_text, decode_text
 from indexer.sources.frontmatter import unique
-from indexer.sources.sphinx import LenientInliner, register_directives
+from indexer.sources.sphinx import LenientInliner, register_directives, role_text
 
 _SETTINGS = {
     "report_level": 5,  # never print
@@ -57,6 +57,7 @@ _SPHINX_FIELDS = frozenset("orphan nosearch nocomments tocdepth hide-toc".split(
 _CJK = "\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef"
 _WRAP = re.compile(rf"(?P<cjk>(?<=[{_CJK}])[ \t]*\n[ \t]*(?=[{_CJK}]))|[ \t]*\n[ \t]*")
 _DIRECTIVE_LINE = re.compile(r"^\.\.\s+[^\s:]+(?::[^\s:]+)*::[ \t]*(?P<argument>.*)$")
+_SUBSTITUTION = re.compile(r"\|[^|\s](?:[^|]*[^|\s])?\|")
 _OPTION_LINE = re.compile(r"^\s+:[\w-]+:(?:\s|$)")
 
 
@@ -107,6 +108,10 @@ class _Page:
             self._failed_directive(node)
         elif isinstance(node, _SKIPPED) or (isinstance(node, nodes.topic) and "contents" in node["classes"]):
             return  # `.. contents::` lists the section titles again
+        elif isinstance(node, nodes.problematic) and _SUBSTITUTION.fullmatch(node.astext()):
+            self.text(node.astext().strip("|"))  # defined elsewhere (Sphinx's conf.py `rst_prolog`)
+        elif isinstance(node, nodes.title_reference):  # `text`: Sphinx's default role, often `py:obj`
+            self.text(role_text("obj", node.astext()))
         elif isinstance(node, nodes.image):
             self.text(self._take_marker())
             self.items.append(ImageLink(node.get("uri", "")))
@@ -132,7 +137,7 @@ class _Page:
             self._marker = self._list_marker() if isinstance(node, nodes.list_item) else ""
             self._children(node)
             self.newline(1)
-        elif isinstance(node, _PARAGRAPHS):
+        elif isinstance(node, _PARAGRAPHS) and not isinstance(node, nodes.Inline):  # an inline target
             hugging = isinstance(node.parent, _HUGGING) and node.parent.index(node) == 0
             self.newline(1 if hugging else 2)
             self._children(node)

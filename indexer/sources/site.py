@@ -14,8 +14,8 @@ How-to collections are often the source of a website, and a person points us at 
   in `versioned_docs/`, the newest (first in `versions.json`) is read, the older left out; pages are
   `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations);
 - Sphinx (a `conf.py` beside `index.rst`, wherever in the tree: `docs/`, `docs/source/`): `_build/`
-  (or `build/` beside a `source/` folder) is the built site, `_templates/` its page templates; the
-  pictures in `_static/` are still found.
+  (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
+  `templates_path` folders its page templates; the pictures in `_static/` are still found.
 Pictures are found wherever they are (Hugo serves `static/pix/a.webp` as `/pix/a.webp`): only the
 search for notes leaves these folders out, and each one holding files we would read is reported
 once, as "excluded", with its reason. In any collection, `node_modules/` holds packages, `.txt`
@@ -26,8 +26,10 @@ files are either indexed or said to be left out.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import json
+import posixpath
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -81,6 +83,7 @@ class SiteLayout:
     skip_dirs: dict[str, str] = field(default_factory=dict)  # relative folder -> why
     skip_globs: tuple[str, ...] = ()  # the site config's own exclusions (Jekyll `exclude:`)
     root: Path | None = None  # the collection, where Sphinx sources are recognised folder by folder
+    _sphinx: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     def folder_reason(self, name: str) -> str:
         """Why the folder `name` (relative) holds no notes, or "" when it may."""
@@ -93,7 +96,7 @@ class SiteLayout:
             return f"outside the {self.kind} site's pages ({self.pages}/)"
         if any(fnmatch.fnmatch(name, glob.rstrip("/")) for glob in self.skip_globs):
             return f"excluded by the {self.kind} site's configuration"
-        return _sphinx_folder_reason(self.root, name) if self.root is not None else ""
+        return _sphinx_folder_reason(self.root, name, self._sphinx) if self.root is not None else ""
 
     def file_reason(self, name: str) -> str:
         """Why the file `name` (relative, in a folder that may hold notes) is not a note, or ""."""
@@ -139,15 +142,49 @@ def _generator_layout(root: Path) -> SiteLayout:
     return SiteLayout()
 
 
-def _sphinx_folder_reason(root: Path, name: str) -> str:
-    """Why the folder `name` of a Sphinx source holds no pages, or "": a few stat calls, made only
-    for the folders so named (Sphinx sources sit anywhere in a repository)."""
-    parent, _, base = name.rpartition("/")
-    if base in SPHINX_FOLDERS and is_sphinx_source(root / parent):
-        return SPHINX_FOLDERS[base]
-    if base == "build" and is_sphinx_source(root / parent / "source"):
-        return SPHINX_FOLDERS["_build"]
-    return ""
+def _sphinx_folder_reason(root: Path, name: str, found: dict[str, dict[str, str]]) -> str:
+    """Why the folder `name` belongs to a Sphinx source and holds no pages, or "". Sphinx sources sit
+    anywhere in a repository: the sources in the folder's parent or beside it are looked at once per
+    parent (`found`), as the walk reaches it; their templates may sit beside them (`../templates`)."""
+    parent = name.rpartition("/")[0]
+    if parent not in found:
+        here = root / parent
+        sources = [here, *sorted(p for p in here.iterdir() if p.is_dir() and not p.name.startswith("."))]
+        found[parent] = {}
+        for source in (folder for folder in sources if is_sphinx_source(folder)):
+            found[parent] |= _sphinx_folders(root, source)
+    return found[parent].get(name, "")
+
+
+def _sphinx_folders(root: Path, source: Path) -> dict[str, str]:
+    """The folders of the Sphinx source `source` that hold no pages, relative to `root`."""
+    base = source.relative_to(root).as_posix()
+    folders = {**SPHINX_FOLDERS}
+    for templates in _conf_list(source / SPHINX_CONFIG, "templates_path"):
+        folders[templates] = SPHINX_FOLDERS["_templates"]
+    if source.name == "source":  # sphinx-quickstart's split layout: source/ and build/ side by side
+        folders["../build"] = SPHINX_FOLDERS["_build"]
+    inside = {posixpath.normpath(posixpath.join(base, folder)): why for folder, why in folders.items()}
+    return {folder: why for folder, why in inside.items() if not folder.startswith("..")}
+
+
+def _conf_list(conf: Path, name: str) -> list[str]:
+    """A list of strings that Sphinx's `conf.py` assigns to `name`, read without running the file."""
+    try:
+        tree = ast.parse(conf.read_text("utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in statement.targets
+        ):
+            try:
+                value = ast.literal_eval(statement.value)
+            except ValueError:
+                return []
+            listed = value if isinstance(value, list | tuple) else []
+            return [item for item in listed if isinstance(item, str)]
+    return []
 
 
 def is_sphinx_source(folder: Path) -> bool:

@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import functools
 import re
+import textwrap
 from collections.abc import Sequence
 
 from docutils import nodes, utils
 from docutils.parsers.rst import Directive, directives, roles, states
+from docutils.statemachine import StringList
 
 # Directives whose content is the page's words; their argument, where shown, is a title line.
 _TITLED = (
@@ -78,11 +80,17 @@ class _Shown(Directive):
     def run(self) -> list[nodes.Node]:
         box = nodes.container()
         argument = self.arguments[0] if self.arguments else ""
-        if words := _VERSION_WORDS.get(self.name):
-            box += nodes.paragraph(text=f"{words} {argument}".strip() + ".")
+        content = self.content
+        if words := _VERSION_WORDS.get(self.name):  # `.. versionchanged:: 2.16 What changed.`
+            version, change = (argument.split(None, 1) + ["", ""])[:2]
+            box += nodes.paragraph(text=f"{words} {version}" + (":" if change or content else "."))
+            argument, content = change, StringList([change, *content]) if change else content
         elif argument and self.show_argument:
-            box += nodes.paragraph(text=argument)
-        self.state.nested_parse(self.content, self.content_offset, box)
+            shown, messages = self.state.inline_text(argument, self.lineno)  # its roles, literals
+            box += nodes.paragraph(argument, "", *shown)
+            box += messages
+        if content:
+            self.state.nested_parse(content, self.content_offset, box)
         return [box]
 
 
@@ -97,7 +105,7 @@ class _Code(Directive):
     has_content = True
 
     def run(self) -> list[nodes.Node]:
-        code = "\n".join(self.content)
+        code = textwrap.dedent("\n".join(self.content))  # options indented less than the code
         return [nodes.literal_block(code, code)] if code.strip() else []
 
 
@@ -137,6 +145,7 @@ def role_text(role: str, text: str) -> str:
         return target.replace("-->", "›")
     if target.startswith("~"):
         target = target[1:].rsplit(".", 1)[-1]
+    target = target.lstrip(".")  # `.Class.method`: looked up from the current module
     return target + "()" if role in _CALLABLE_ROLES and not target.endswith(")") else target
 
 

@@ -186,3 +186,51 @@ def test_a_field_title_chinese_line_breaks_and_broken_markup(tmp_path):
     assert page.title == "移液器校准"
     assert text.startswith("第一步打开盖子。\n\n")  # CJK lines join without a space, as they are typed
     assert "Error" not in text and "Malformed" not in text
+
+
+OPENTRONS_STYLE = """\
+Loading
+=======
+
+See the `archived documentation <https://example.com/v1>`_ for older protocols, and
+`.ProtocolContext.load_labware` (the site's default role is ``py:obj``).
+
+.. versionchanged:: 2.16
+   Added support for ``TrashBin`` objects.
+
+Flex supports versions 2.15–|apiLevel|.
+
+.. code-block:: python
+  :substitutions:
+
+   metadata = {"apiLevel": "2.20"}
+   run()
+"""
+
+
+def test_what_the_opentrons_docs_showed_reads_as_their_site_shows_it():
+    """Found on Opentrons/opentrons api/docs: a link with its URL split its paragraph in two, a
+    version directive's text on its first line kept its ``markup``, a substitution defined in
+    conf.py's `rst_prolog` kept its bars, code under a less indented option kept a leading space."""
+    page = parse_rst(OPENTRONS_STYLE.encode(), "v2/loading.rst")
+    text = "".join(item for item in page.items if isinstance(item, str))
+    assert text == (
+        "# Loading\n\n"
+        "See the archived documentation for older protocols, and ProtocolContext.load_labware "
+        "(the site's default role is py:obj).\n\n"
+        "Changed in version 2.16:\n\nAdded support for TrashBin objects.\n\n"
+        "Flex supports versions 2.15–apiLevel.\n\n"
+        'metadata = {"apiLevel": "2.20"}\nrun()\n'
+    )
+
+
+def test_the_templates_a_sphinx_conf_names_are_excluded(tmp_path):
+    write(tmp_path / "docs/v2/conf.py", "import os\ntemplates_path = ['../templates', '../templates/v2']\n")
+    write(tmp_path / "docs/v2/index.rst", "API v2\n======\n\nProtocols.\n")
+    write(tmp_path / "docs/templates/v2/layout.html", "<div>{{ body }}</div>")
+    write(tmp_path / "docs/pages/about.html", "<p>A page, not a template.</p>")
+
+    docs, warned = read_warnings(tmp_path / "docs")
+
+    assert [d.id for d in docs] == ["pages/about.html", "v2/index.rst"]
+    assert [str(w) for w in warned] == ["templates/: Sphinx page templates, not pages; not indexed"]
