@@ -12,7 +12,8 @@ What the page shows is what is read, in document order:
 - `.. image::` and `.. figure::` are pictures in place (a figure's caption and legend after it), as
   are `|name|` substitutions of `.. |name| image:: path`; paths are relative to the note (a `/rooted`
   one from the collection root, see `images.py`);
-- a directive no one registered (an extension's) reads as its argument and content.
+- a directive no one registered (an extension's, or a localised name such as `.. 注解::`) reads as
+  its argument and content; a `|name|` defined elsewhere (conf.py's `rst_prolog`) as its name.
 """
 
 from __future__ import annotations
@@ -110,6 +111,8 @@ class _Page:
             return  # `.. contents::` lists the section titles again
         elif isinstance(node, nodes.problematic) and _SUBSTITUTION.fullmatch(node.astext()):
             self.text(node.astext().strip("|"))  # defined elsewhere (Sphinx's conf.py `rst_prolog`)
+        elif isinstance(node, nodes.inline) and node.get("reftarget"):
+            self.text(_label_title(node) or node.astext())
         elif isinstance(node, nodes.title_reference):  # `text`: Sphinx's default role, often `py:obj`
             self.text(role_text("obj", node.astext()))
         elif isinstance(node, nodes.image):
@@ -241,6 +244,20 @@ def _ancestors(node: nodes.Node):
     while node.parent is not None:
         node = node.parent
         yield node
+
+
+def _label_title(node: nodes.inline) -> str:
+    """What Sphinx shows for `:ref:`label`` when the label is on this page: the title of the section
+    or the caption of the figure or table after it ("" for one on another page)."""
+    document = node.document
+    labelled = document.ids.get(document.nameids.get(node["reftarget"]) or "") if document else None
+    if isinstance(labelled, (nodes.section, nodes.table)):
+        title = next(iter(labelled.findall(nodes.title)), None)
+    elif isinstance(labelled, nodes.figure):
+        title = next(iter(labelled.findall(nodes.caption)), None)
+    else:
+        title = None
+    return " ".join(title.astext().split()) if title is not None else ""
 
 
 def _dedent(text: str) -> str:

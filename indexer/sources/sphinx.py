@@ -11,7 +11,8 @@ docutils knows none of Sphinx's directives and roles (nor those of its extension
   (`register_directives`), and never replace one docutils or Sphinx already registered.
 - Every role docutils does not know reads as its text (`LenientInliner`, no registration needed):
   `:ref:`Calibration <calibrating>`` as "Calibration", `:ref:`new-labware`` as "new labware",
-  `:py:meth:`~api.Pipette.aspirate`` as "aspirate()", as Sphinx prints them.
+  `:py:meth:`~api.Pipette.aspirate`` as "aspirate()", as Sphinx prints them; a `:ref:` to a label
+  of the same page as the title of the section or the caption of the figure it labels.
 """
 
 from __future__ import annotations
@@ -55,6 +56,7 @@ _VERSION_WORDS = {
 }
 _EXPLICIT_TITLE = re.compile(r"^(?P<title>.+?)\s*<(?P<target>[^<>]+)>$", re.DOTALL)
 _CALLABLE_ROLES = {"func", "meth"}
+_TRANSLATION_LINK = re.compile(r"^[\w-]+:\[(?P<text>[^\]]*)\]$")
 
 
 class _AnyOption(dict):
@@ -139,6 +141,8 @@ def role_text(role: str, text: str) -> str:
     if role in ("ref", "doc", "numref", "term", "download", "any"):
         target = target.rsplit("/", 1)[-1] if role == "doc" else target
         return target.replace("-", " ").replace("_", " ") if role in ("ref", "doc", "numref") else target
+    if translation := _TRANSLATION_LINK.match(target):  # esp-docs' :link_to_translation:`en:[English]`
+        return translation["text"]
     if role == "guilabel":
         return target.replace("&&", "\0").replace("&", "").replace("\0", "&")
     if role == "menuselection":
@@ -152,7 +156,10 @@ def role_text(role: str, text: str) -> str:
 def _lenient_role(
     role: str, rawtext: str, text: str, lineno: int, inliner, options=None, content: Sequence[str] = ()
 ):
-    return [nodes.inline(rawtext, role_text(role, text))], []
+    shown = nodes.inline(rawtext, role_text(role, text))
+    if role.lower() in ("ref", "std:ref", "numref") and not _EXPLICIT_TITLE.match(text):
+        shown["reftarget"] = utils.unescape(text).strip().lower()  # a label: its section's title
+    return [shown], []
 
 
 class LenientInliner(states.Inliner):

@@ -234,3 +234,17 @@ def test_the_templates_a_sphinx_conf_names_are_excluded(tmp_path):
 
     assert [d.id for d in docs] == ["pages/about.html", "v2/index.rst"]
     assert [str(w) for w in warned] == ["templates/: Sphinx page templates, not pages; not indexed"]
+
+
+def test_a_ref_to_a_label_on_the_page_reads_as_what_it_labels():
+    """Found on espressif/esp-dev-kits: `:ref:` to a figure or section of the same guide read as the
+    label (`user-guide-s3-devkitc-1-v1.1-board-front`); esp-docs' translation links as their words."""
+    page = parse_rst(
+        b":link_to_translation:`en:[English]`\n\n"
+        b"See :ref:`board-front`, :ref:`pin-headers` and :ref:`elsewhere-label`.\n\n"
+        b"Intro\n=====\n\n.. _pin-headers:\n\nPin headers\n-----------\n\n"
+        b".. _board-front:\n\n.. figure:: front.png\n\n   The board, front side\n",
+        "zh_CN/guide.rst",
+    )
+    text = "".join(item for item in page.items if isinstance(item, str))
+    assert text.startswith("English\n\nSee The board, front side, Pin headers and elsewhere label.\n\n")
