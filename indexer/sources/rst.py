@@ -2,7 +2,8 @@
 
 docutils parses the file as Sphinx would, leniently: it never prints, never stops on an error, inserts
 no other file and passes no raw HTML; a file it cannot make sense of still gives its words (its
-errors are not read). Sphinx's own directives and roles read as a built page shows them (`sphinx.py`).
+errors are not read; a file it fails on, nesting past Python's recursion limit, is read as plain
+text, warned "markup"). Sphinx's own directives and roles read as a built page shows them (`sphinx.py`).
 What the page shows is what is read, in document order:
 - the title (the document's title, a `:title:` field, else the first section's); a field list
   opening the file is the note's properties (Sphinx's file-wide metadata), `:tags: a, b` its tags;
@@ -25,7 +26,7 @@ from docutils import nodes
 from docutils.core import publish_doctree
 from docutils.parsers.rst import Parser
 
-from indexer.sources.base import ImageLink, ParsedPage, clean_text, decode_text
+from indexer.sources.base import ImageLink, ParsedPage, clean_text, decode_text, warn
 from indexer.sources.frontmatter import unique
 from indexer.sources.sphinx import LenientInliner, register_directives, role_text
 
@@ -63,9 +64,17 @@ _OPTION_LINE = re.compile(r"^\s+:[\w-]+:(?:\s|$)")
 
 
 def parse_rst(data: bytes, name: str) -> ParsedPage:
-    document = _parse(clean_text(decode_text(data, name), name), name)
+    text = clean_text(decode_text(data, name), name)
     page = _Page()
-    page.walk(document)
+    try:
+        document = _parse(text, name)
+        page.walk(document)
+    except Exception as err:  # docutils' own failures (nesting past Python's recursion limit) stop
+        # no collection: the note's words are still read, as typed
+        problem = "nested too deeply" if isinstance(err, RecursionError) else type(err).__name__
+        message = f"{name}: reStructuredText not parsed ({problem}), read as plain text"
+        warn(message, file=name, reason="markup")
+        return ParsedPage((text,), title=PurePosixPath(name).stem)
     title = page.title or document.get("title", "") or page.first_heading or PurePosixPath(name).stem
     meta = {"tags": unique(page.tags), "aliases": [], "properties": page.properties}
     return ParsedPage(tuple(page.items), title=" ".join(title.split()), meta=meta)

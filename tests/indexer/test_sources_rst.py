@@ -248,3 +248,20 @@ def test_a_ref_to_a_label_on_the_page_reads_as_what_it_labels():
     )
     text = "".join(item for item in page.items if isinstance(item, str))
     assert text.startswith("English\n\nSee The board, front side, Pin headers and elsewhere label.\n\n")
+
+
+def test_a_file_docutils_fails_on_is_read_as_plain_text_and_said_so(tmp_path):
+    write(tmp_path / "notes/deep.rst", "".join("  " * depth + "- step\n\n" for depth in range(300)))
+    write(tmp_path / "notes/fine.rst", "Fine\n====\n\nStill read.\n")
+
+    docs, warned = read_warnings(tmp_path / "notes")
+
+    assert [d.id for d in docs] == ["deep.rst", "fine.rst"]
+    assert docs[0].text.startswith("- step\n\n  - step") and docs[1].text == "# Fine\n\nStill read."
+    assert [(w.file, w.reason, str(w)) for w in warned] == [
+        (
+            "deep.rst",
+            "markup",
+            "deep.rst: reStructuredText not parsed (nested too deeply), read as plain text",
+        ),
+    ]
