@@ -3,6 +3,8 @@ Sphinx's markup read as a built page shows it, a Sphinx site's build left out.""
 
 from __future__ import annotations
 
+import sys
+
 from source_helpers import jpeg, png, read_warnings, shape, write
 
 from indexer.sources.rst import parse_rst
@@ -254,7 +256,12 @@ def test_a_file_docutils_fails_on_is_read_as_plain_text_and_said_so(tmp_path):
     write(tmp_path / "notes/deep.rst", "".join("  " * depth + "- step\n\n" for depth in range(300)))
     write(tmp_path / "notes/fine.rst", "Fine\n====\n\nStill read.\n")
 
-    docs, warned = read_warnings(tmp_path / "notes")
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(1000)  # Python's default (a library other tests load raises it)
+    try:
+        docs, warned = read_warnings(tmp_path / "notes")
+    finally:
+        sys.setrecursionlimit(limit)
 
     assert [d.id for d in docs] == ["deep.rst", "fine.rst"]
     assert docs[0].text.startswith("- step\n\n  - step") and docs[1].text == "# Fine\n\nStill read."
