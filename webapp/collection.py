@@ -131,7 +131,9 @@ def _checked_members(
         if _collection_file(relative):
             members.append((info, relative))
     if not any(r.suffix.lower() in NOTE_EXTENSIONS for _, r in members):
-        raise ValueError("zip holds no Markdown, Org, HTML, text or docs.jsonl files: nothing to index")
+        raise ValueError(
+            "zip holds no Markdown, Org, reStructuredText, HTML, text or docs.jsonl files: nothing to index"
+        )
     return members
 
 

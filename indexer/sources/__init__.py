@@ -1,4 +1,4 @@
-"""Collection readers: a folder of Markdown / HTML pages or a wikiHow-TIIR directory → InterleavedDoc.
+"""Collection readers: a folder of Markdown / Org / reST / HTML notes or a TIIR folder → InterleavedDoc.
 
     docs = read_collection(path)                     # ValueError if `path` is unusable as a whole
     parts = split_to_budget(docs, lambda d: encoder.count_tokens(d, n=max_n), budget=4096)

@@ -12,7 +12,10 @@ How-to collections are often the source of a website, and a person points us at 
 - Docusaurus (`docusaurus.config.js|ts|mjs`): `build/` is the built site, `static/` files it serves
   as they are (pictures there are still found); of the released versions
   in `versioned_docs/`, the newest (first in `versions.json`) is read, the older left out; pages are
-  `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations).
+  `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations);
+- Sphinx (a `conf.py` beside `index.rst`, wherever in the tree: `docs/`, `docs/source/`): `_build/`
+  (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
+  `templates_path` folders its page templates; the pictures in `_static/` are still found.
 Pictures are found wherever they are (Hugo serves `static/pix/a.webp` as `/pix/a.webp`): only the
 search for notes leaves these folders out, and each one holding files we would read is reported
 once, as "excluded", with its reason. In any collection, `node_modules/` holds packages, `.txt`
@@ -23,11 +26,13 @@ files are either indexed or said to be left out.
 
 from __future__ import annotations
 
+import ast
 import fnmatch
 import json
+import posixpath
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import yaml
@@ -49,7 +54,6 @@ DOCUMENT_TYPES = {
     ".rtf": "RTF documents",
     ".pages": "Pages documents",
     ".epub": "EPUB books",
-    ".rst": "reStructuredText files",
     ".adoc": "AsciiDoc files",
     ".enex": "Evernote exports",
     ".one": "OneNote sections",
@@ -59,9 +63,12 @@ HUGO_CONFIGS = (*HUGO_MARKERS, "config.toml", "config.yaml", "config.yml", "conf
 MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.yaml")
 JEKYLL_CONFIGS = ("_config.yml", "_config.yaml")
 DOCUSAURUS_CONFIGS = tuple(f"docusaurus.config.{ext}" for ext in ("js", "ts", "mjs", "cjs"))
+SPHINX_CONFIG = "conf.py"
+SPHINX_ROOT_PAGES = ("index.rst", "index.md", "contents.rst")  # one beside conf.py: a Sphinx source
+SPHINX_FOLDERS = {"_build": "the built Sphinx site", "_templates": "Sphinx page templates, not pages"}
 # Every file by whose name `site_layout` knows a folder's kind (what a zip of a site must keep)
 SITE_FILES = frozenset(
-    {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json"}
+    {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json", SPHINX_CONFIG}
 )
 
 
@@ -74,6 +81,8 @@ class SiteLayout:
     pages: str = ""  # the one folder holding every page ("" : anywhere)
     skip_dirs: dict[str, str] = field(default_factory=dict)  # relative folder -> why
     skip_globs: tuple[str, ...] = ()  # the site config's own exclusions (Jekyll `exclude:`)
+    root: Path | None = None  # the collection, where Sphinx sources are recognised folder by folder
+    _sphinx: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     def folder_reason(self, name: str) -> str:
         """Why the folder `name` (relative) holds no notes, or "" when it may."""
@@ -86,7 +95,7 @@ class SiteLayout:
             return f"outside the {self.kind} site's pages ({self.pages}/)"
         if any(fnmatch.fnmatch(name, glob.rstrip("/")) for glob in self.skip_globs):
             return f"excluded by the {self.kind} site's configuration"
-        return ""
+        return _sphinx_folder_reason(self.root, name, self._sphinx) if self.root is not None else ""
 
     def file_reason(self, name: str) -> str:
         """Why the file `name` (relative, in a folder that may hold notes) is not a note, or ""."""
@@ -99,6 +108,10 @@ class SiteLayout:
 
 def site_layout(root: Path) -> SiteLayout:
     """The layout of the collection at `root`, recognised by the generator's own config file."""
+    return replace(_generator_layout(root), root=root)
+
+
+def _generator_layout(root: Path) -> SiteLayout:
     if any((root / name).is_file() for name in DOCUSAURUS_CONFIGS):
         served = {"build": "the built site", "static": "files the site serves as they are"}
         return SiteLayout("Docusaurus", skip_dirs={**served, **_older_versions(root)})
@@ -126,6 +139,56 @@ def site_layout(root: Path) -> SiteLayout:
         globs = tuple(str(g).strip("/") for g in excluded) if isinstance(excluded, list) else ()
         return SiteLayout("Jekyll", skip_dirs=skip, skip_globs=globs)
     return SiteLayout()
+
+
+def _sphinx_folder_reason(root: Path, name: str, found: dict[str, dict[str, str]]) -> str:
+    """Why the folder `name` belongs to a Sphinx source and holds no pages, or "". Sphinx sources sit
+    anywhere in a repository: the sources in the folder's parent or beside it are looked at once per
+    parent (`found`), as the walk reaches it; their templates may sit beside them (`../templates`)."""
+    parent = name.rpartition("/")[0]
+    if parent not in found:
+        here = root / parent
+        sources = [here, *sorted(p for p in here.iterdir() if p.is_dir() and not p.name.startswith("."))]
+        found[parent] = {}
+        for source in (folder for folder in sources if is_sphinx_source(folder)):
+            found[parent] |= _sphinx_folders(root, source)
+    return found[parent].get(name, "")
+
+
+def _sphinx_folders(root: Path, source: Path) -> dict[str, str]:
+    """The folders of the Sphinx source `source` that hold no pages, relative to `root`."""
+    base = source.relative_to(root).as_posix()
+    folders = {**SPHINX_FOLDERS}
+    for templates in _conf_list(source / SPHINX_CONFIG, "templates_path"):
+        folders[templates] = SPHINX_FOLDERS["_templates"]
+    if source.name == "source":  # sphinx-quickstart's split layout: source/ and build/ side by side
+        folders["../build"] = SPHINX_FOLDERS["_build"]
+    inside = {posixpath.normpath(posixpath.join(base, folder)): why for folder, why in folders.items()}
+    return {folder: why for folder, why in inside.items() if not folder.startswith("..")}
+
+
+def _conf_list(conf: Path, name: str) -> list[str]:
+    """A list of strings that Sphinx's `conf.py` assigns to `name`, read without running the file."""
+    try:
+        tree = ast.parse(conf.read_text("utf-8", errors="replace"))
+    except (OSError, SyntaxError, ValueError):
+        return []
+    for statement in tree.body:
+        if isinstance(statement, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == name for target in statement.targets
+        ):
+            try:
+                value = ast.literal_eval(statement.value)
+            except ValueError:
+                return []
+            listed = value if isinstance(value, list | tuple) else []
+            return [item for item in listed if isinstance(item, str)]
+    return []
+
+
+def is_sphinx_source(folder: Path) -> bool:
+    """True when `folder` is a Sphinx source folder: its `conf.py` beside the root page."""
+    return (folder / SPHINX_CONFIG).is_file() and any((folder / page).is_file() for page in SPHINX_ROOT_PAGES)
 
 
 def _older_versions(root: Path) -> dict[str, str]:

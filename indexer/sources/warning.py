@@ -27,6 +27,7 @@ REASONS = (
     "empty",
     "excluded",
     "front matter",
+    "markup",
     "other",
 )
 # Reasons for which the file or link was still used (repaired, or resolved to one of several files):
@@ -35,6 +36,7 @@ KEPT_REASONS = {
     "encoding": "repaired",
     "ambiguous": "resolved to the nearest file",
     "front matter": "indexed without it",
+    "markup": "read as plain text",
 }
 
 

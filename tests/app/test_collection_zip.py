@@ -65,6 +65,28 @@ def test_a_zipped_graph_or_vault_reads_as_the_folder_on_disk(tmp_path, image_fac
     ]
 
 
+def test_a_zipped_sphinx_site_keeps_its_conf_py_and_reads_its_rst_pages(tmp_path, image_factory):
+    from indexer.sources import read_collection
+
+    archive = make_zip(
+        tmp_path / "Docs.zip",
+        {
+            "Docs/conf.py": b"project = 'Pipettes'\n",
+            "Docs/index.rst": b"Pipettes\n========\n\n.. figure:: _static/tip.png\n\n   A tip.\n",
+            "Docs/_static/tip.png": open(image_factory("red"), "rb").read(),
+            "Docs/_build/html/_sources/index.rst.txt": b"Pipettes\n========\n",
+            "Docs/setup.py": b"import os",
+        },
+    )
+    folder = extract_zip(archive, tmp_path / "out")
+    assert (folder / "conf.py").is_file() and not (folder / "setup.py").exists()
+    with pytest.warns() as caught:
+        [doc] = read_collection(folder)
+    assert doc.id == "index.rst" and doc.title == "Pipettes"
+    assert [type(s).__name__ for s in doc.segments] == ["TextSegment", "ImageSegment", "TextSegment"]
+    assert [str(w.message) for w in caught] == ["_build/: the built Sphinx site; not indexed"]
+
+
 TRAVERSAL_NAMES = ["../evil.md", "a/../../evil.md", "/etc/evil.md", "C:/evil.md", "..\\evil.md"]
 
 
