@@ -293,6 +293,49 @@ def test_remote_urls_are_never_fetched(tmp_path, monkeypatch):
     assert "p.html: image with an empty link skipped" in warned
 
 
+def test_this_repositorys_own_pictures_linked_by_github_url_are_read_from_the_collection(tmp_path):
+    # kaityo256/zenn-content shows 66 of its own pictures by their GitHub address (Zenn needs it so):
+    # all were skipped as remote although every file was in the clone being indexed.
+    root = tmp_path / "zenn-content"
+    png(root / "articles/diff/less.png")
+    png(root / "images/ls 2.png", "green")
+    own = "https://github.com/kaityo256/zenn-content"
+    write(
+        root / "articles/diff.md",
+        f"# 色付き\n\n![]({own}/raw/main/articles/diff/less.png) one\n\n"
+        "![](https://raw.githubusercontent.com/OldName/Zenn-Content/refs/heads/main/images/ls%202.png)"
+        " two\n\n"
+        f'<img src="{own}/blob/main/images/ls%202.png?raw=true"> three\n\n'
+        "![](https://github.com/someone/other/raw/main/articles/diff/less.png) "  # another repository
+        f"![]({own}/raw/main/articles/diff/gone.png) "  # not in this copy: still a remote link
+        f"![]({own}/raw/main/../secret.png) four\n",
+    )
+    clone = tmp_path / "checkout"  # a folder named otherwise: its git remote names the repository
+    png(clone / "img/a.png")
+    write(clone / ".git/config", '[remote "origin"]\n\turl = git@github.com:me/notes.git\n')
+    write(clone / "a.md", "![](https://github.com/me/notes/raw/master/img/a.png) seen")
+
+    docs, warned = read_with_warnings(root)
+    clone_docs, clone_warned = read_with_warnings(clone)
+
+    assert shape(docs[0], root) == [
+        "T:# 色付き",
+        "I:articles/diff/less.png",
+        "T:one",
+        "I:images/ls 2.png",
+        "T:two",
+        "I:images/ls 2.png",
+        "T:three\n\nfour",
+    ]
+    assert sorted(w.split("skipped: ")[-1] for w in warned) == [
+        f"{own}/raw/main/../secret.png",
+        f"{own}/raw/main/articles/diff/gone.png",
+        "https://github.com/someone/other/raw/main/articles/diff/less.png",
+    ]
+    assert shape(clone_docs[0], clone) == ["I:img/a.png", "T:seen"]
+    assert clone_warned == []
+
+
 def test_unusable_collection_paths_raise_value_errors(tmp_path):
     with pytest.raises(ValueError, match="collection not found: .*nowhere"):
         read_collection(tmp_path / "nowhere")
