@@ -3,9 +3,13 @@
 The tokenizer must find a Chinese or Japanese word in the middle of a sentence with nothing
 downloaded: LanceDB's default `simple` tokenizer splits on spaces only (it finds nothing inside a
 Chinese sentence), and the dictionary tokenizers (jieba, lindera) need models fetched at run
-time. Character n-grams (2-3) need no dictionary: a query matches wherever its n-grams occur, in
-any script, and a word's inflections share most of their n-grams. `icu` (word segmentation by ICU's
-built-in dictionaries) was measured beside it: see "Relevance on real notes" in docs/BENCHMARKS.md.
+time. Character n-grams (1-3) need no dictionary: a query matches wherever its n-grams occur, in
+any script, and a word's inflections share most of their n-grams. Single characters are n-grams
+too because many words are one character (肉, 鸡, 音, 鍋; Korean 힙 "heap", 큐 "queue"): with 2-3
+they found nothing at all. Measured on HowToCook and based.cooking (every note's title as the
+query, BM25 alone), top-1 is unchanged (365/369, 320/350) and the index 3-7 % larger. `icu` (word
+segmentation by ICU's built-in dictionaries) was measured beside it: see "Relevance on real notes"
+in docs/BENCHMARKS.md. An index built with 2-3 keeps it until its keyword index is built again.
 
 The index follows the table by itself: rows written after it was built are searched unindexed
 until `optimize()` folds them in, deleted rows are never returned, so keyword hits are exactly in
@@ -30,7 +34,7 @@ class KeywordConfig:
     """How the full-text index tokenizes (`ngram` or `icu`)."""
 
     tokenizer: str = "ngram"
-    ngram_min: int = 2
+    ngram_min: int = 1  # one-character words (肉, 힙) are found (see the module doc)
     ngram_max: int = 3
 
     def __post_init__(self) -> None:

@@ -58,6 +58,9 @@ def test_keyword_finds_cjk_words_mid_sentence(tiny_dsvl, indexed):
         hits = searcher.search(text_query(words), k=3, mode="keyword")
         assert hits[0].id == f"notes/{expected}.md" and hits[0].mode == "keyword", words
         assert words in hits[0].terms
+    # one-character words (egg, in Chinese and Japanese) were no n-gram of the index: "no results"
+    assert searcher.search(text_query("蛋"), k=1, mode="keyword")[0].id == "notes/tomato-egg.md"
+    assert searcher.search(text_query("卵"), k=1, mode="keyword")[0].id == "notes/tamago.md"
     assert searcher.search(text_query("Unscrew the trap"), k=1, mode="keyword")[0].id == "notes/fix-sink.md"
     assert searcher.search(text_query("notes/img/fix-sink.png"), k=5, mode="keyword")[0].id != "x"  # no crash
     assert searcher.search(text_query('"quoted" +plus -minus (paren'), k=5, mode="keyword") is not None
