@@ -26,7 +26,7 @@ _PATH_FILTER = re.compile(
 )
 _BLOCK = re.compile(r"\{%-?\s*(raw|endraw|comment|endcomment)\s*-?%\}")
 _HIGHLIGHT = re.compile(r"^([ \t]*)\{%-?\s*(?:highlight\s+([\w+#.-]*)[^%]*?|(endhighlight))\s*-?%\}[ \t]*$")
-_TAG = re.compile(r"\{%-?\s*(\w*)[^%]*?-?%\}")
+_TAG = re.compile(r"\{%-?\s*[A-Za-z_]\w*[^%]*?-?%\}")  # a name first: not TeX's `\texttt{%}`
 _OUTPUT = re.compile(r"\{\{[^{}]*\}\}")
 
 

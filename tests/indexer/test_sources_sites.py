@@ -237,7 +237,7 @@ def test_jekyll_liquid_links_pictures_from_the_site_root_and_its_tags_are_not_wo
         tmp_path / "_posts/2013-07-26-conky.md",
         "---\ntitle: Conky fácil\n---\nAbrimos Conky-manager.\n\n"
         "![_Logo ]({{ site.baseurl }}/images/conky1.jpg)\n\n"
-        "{% include aviso.html %}Listo {% if page.tags %}ya{% endif %}.\n"
+        "{% include aviso.html %}Listo {% if page.tags %}ya{% endif %}. $a \\texttt{%} b$ y $\\texttt{%}$\n"
         '<img src="{{ "/assets/logo.jpg" | relative_url }}"> '
         "{% comment %}borrador\nsin terminar{% endcomment %}Fin.\n\n"
         "{% highlight bash %}\nconky -c ~/.conkyrc {{ site.url }}\n{% endhighlight %}\n\n"
@@ -256,7 +256,7 @@ def test_jekyll_liquid_links_pictures_from_the_site_root_and_its_tags_are_not_wo
     assert shape(by_id["_posts/2013-07-26-conky.md"], tmp_path) == [
         "T:Abrimos Conky-manager.",
         "I:images/conky1.jpg",
-        "T:Listo ya.",
+        "T:Listo ya. $a \\texttt{%} b$ y $\\texttt{%}$",  # TeX's `{%` is no Liquid tag
         "I:assets/logo.jpg",
         "T:Fin.\n\nconky -c ~/.conkyrc {{ site.url }}\n\n"
         "Así: {{ site.baseurl }}\n\n{% for post in site.posts %}",
