@@ -582,3 +582,36 @@ def test_phone_photos_in_heic_and_avif_are_pictures_of_the_note(tmp_path):
 
     assert shape(docs[0], tmp_path) == ["T:Fry it.", "I:IMG_0001.HEIC", "T:Then flip.", "I:pan.avif"]
     assert warned == []
+
+
+def test_picture_sizes_written_in_image_links_keep_the_picture_and_leave_no_words(tmp_path):
+    # Zenn / HackMD / Azure DevOps wikis size a picture inside its link (`=500x`): CommonMark then
+    # saw no link, so the picture was lost without a word and its syntax read as words; Pandoc's
+    # `{width=50%}` after the picture was read as words.
+    png(tmp_path / "images/fig 1.png")
+    png(tmp_path / "images/b.png", "blue")
+    write(
+        tmp_path / "zenn.md",
+        "# 図\n\n![有限体](/images/fig%201.png =500x)\n*キャプション*\n\n"
+        '![](/images/b.png "title" =250x100) ![](images/b.png =x50%)\n\n'
+        "Pandoc ![w](images/b.png){width=50%} kramdown ![k](images/b.png){: .small} "
+        "kept ![p](images/b.png){braces} end\n\n```md\n![](x.png =500x)\n```\n",
+    )
+
+    docs, warned = read_with_warnings(tmp_path)
+
+    assert shape(docs[0], tmp_path) == [
+        "T:# 図",
+        "I:images/fig 1.png",
+        "T:キャプション",
+        "I:images/b.png",
+        "I:images/b.png",
+        "T:Pandoc",
+        "I:images/b.png",
+        "T:kramdown",
+        "I:images/b.png",
+        "T:kept",
+        "I:images/b.png",
+        "T:{braces} end\n\n![](x.png =500x)",
+    ]
+    assert warned == []
