@@ -7,9 +7,10 @@ shown elsewhere. When the collection *is* that repository, the file is right her
 the collection (nothing is fetched) instead of being skipped as remote.
 
 The collection is that repository when the URL's repository name is the collection folder's name
-(what `git clone` creates) or the name in one of its `.git/config` remote URLs, compared without
-case; the owner is not compared, so a renamed account or a fork still matches. The path after the
-branch must be a file inside the collection; anything else stays a remote link.
+(what `git clone` creates; `name-main` as GitHub's "Download ZIP" unpacks it) or the name in one of
+its `.git/config` remote URLs, compared without case; the owner is not compared, so a renamed
+account or a fork still matches. The path after the branch must be a file inside the collection;
+anything else stays a remote link.
 """
 
 from __future__ import annotations
@@ -26,6 +27,9 @@ _REMOTE_URL = re.compile(r"^\s*url\s*=\s*(\S+)", re.MULTILINE)
 def repository_names(root: Path) -> frozenset[str]:
     """Lower-case names this collection goes by as a GitHub repository: its folder's, its remotes'."""
     names = {root.name.casefold()}
+    for branch in ("-main", "-master"):  # GitHub's "Download ZIP" unpacks `notes` as `notes-main`
+        if root.name.casefold().endswith(branch):
+            names.add(root.name.casefold().removesuffix(branch))
     try:
         config = (root / ".git" / "config").read_text("utf-8", errors="replace")
     except OSError:

@@ -315,8 +315,13 @@ def test_this_repositorys_own_pictures_linked_by_github_url_are_read_from_the_co
     write(clone / ".git/config", '[remote "origin"]\n\turl = git@github.com:me/notes.git\n')
     write(clone / "a.md", "![](https://github.com/me/notes/raw/master/img/a.png) seen")
 
+    download = tmp_path / "notes-main"  # GitHub's "Download ZIP" of me/notes, unpacked
+    png(download / "img/a.png")
+    write(download / "a.md", "![](https://raw.githubusercontent.com/me/notes/main/img/a.png) zip")
+
     docs, warned = read_with_warnings(root)
     clone_docs, clone_warned = read_with_warnings(clone)
+    download_docs, download_warned = read_with_warnings(download)
 
     assert shape(docs[0], root) == [
         "T:# 色付き",
@@ -334,6 +339,7 @@ def test_this_repositorys_own_pictures_linked_by_github_url_are_read_from_the_co
     ]
     assert shape(clone_docs[0], clone) == ["I:img/a.png", "T:seen"]
     assert clone_warned == []
+    assert (shape(download_docs[0], download), download_warned) == (["I:img/a.png", "T:zip"], [])
 
 
 def test_unusable_collection_paths_raise_value_errors(tmp_path):
