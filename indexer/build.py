@@ -23,7 +23,7 @@ import numpy as np
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
 from indexer.file_stats import READER_VERSION, StatCache, drop_stats, replace_stats
-from indexer.keyword import ensure_keyword_index
+from indexer.keyword import ensure_keyword_index, keyword_index_outdated
 from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
 from indexer.multivector import encode_kinds, refresh_multi_ann, vector_keys
@@ -370,8 +370,10 @@ def build_into(
             index.record_skipped(collection, skipped)
         _record_stats(index, prepared, failed)
 
-    if todo or vanished:
-        ensure_keyword_index(index.table)  # built once; later rows are searched until optimize()
+    outdated = keyword_index_outdated(index.table)  # an earlier release's tokenizer: built again
+    if todo or vanished or outdated:
+        ensure_keyword_index(index.table, replace=outdated)  # built once; later rows are searched
+        # until optimize()
     columns = [vector_column(n) for n in index.meta.ns]
     config = ann or AnnConfig()
     if todo or vanished or ann_is_stale(index.table, columns, index.meta.dim, config):

@@ -3,9 +3,13 @@
 The tokenizer must find a Chinese or Japanese word in the middle of a sentence with nothing
 downloaded: LanceDB's default `simple` tokenizer splits on spaces only (it finds nothing inside a
 Chinese sentence), and the dictionary tokenizers (jieba, lindera) need models fetched at run
-time. Character n-grams (2-3) need no dictionary: a query matches wherever its n-grams occur, in
-any script, and a word's inflections share most of their n-grams. `icu` (word segmentation by ICU's
-built-in dictionaries) was measured beside it: see "Relevance on real notes" in docs/BENCHMARKS.md.
+time. Character n-grams (1-3) need no dictionary: a query matches wherever its n-grams occur, in
+any script, and a word's inflections share most of their n-grams. Single characters are n-grams
+too because many words are one character (肉, 鸡, 音, 鍋; Korean 힙 "heap", 큐 "queue"): with 2-3
+they found nothing at all. Measured on HowToCook and based.cooking (every note's title as the
+query, BM25 alone), top-1 is unchanged (365/369, 320/350) and the index 3-7 % larger. `icu` (word
+segmentation by ICU's built-in dictionaries) was measured beside it: see "Relevance on real notes"
+in docs/BENCHMARKS.md. An index built with 2-3 keeps it until its keyword index is built again.
 
 The index follows the table by itself: rows written after it was built are searched unindexed
 until `optimize()` folds them in, deleted rows are never returned, so keyword hits are exactly in
@@ -30,7 +34,7 @@ class KeywordConfig:
     """How the full-text index tokenizes (`ngram` or `icu`)."""
 
     tokenizer: str = "ngram"
-    ngram_min: int = 2
+    ngram_min: int = 1  # one-character words (肉, 힙) are found (see the module doc)
     ngram_max: int = 3
 
     def __post_init__(self) -> None:
@@ -49,6 +53,22 @@ class KeywordConfig:
 
 def has_keyword_index(table) -> bool:
     return any(FTS_COLUMN in index.columns and index.index_type == "FTS" for index in table.list_indices())
+
+
+def keyword_index_outdated(table, config: KeywordConfig | None = None) -> bool:
+    """Whether the table has a full-text index that tokenizes otherwise than `config` (default: ours)
+    says: an index built by an earlier release (2-3 n-grams, so one-character words found nothing)."""
+    wanted = (config or KeywordConfig()).index_options()
+    for index in table.list_indices():
+        if FTS_COLUMN in index.columns and index.index_type == "FTS":
+            details = getattr(index, "index_details", None) or {}
+            have = {
+                "base_tokenizer": details.get("base_tokenizer"),
+                "ngram_min_length": details.get("min_ngram_length"),
+                "ngram_max_length": details.get("max_ngram_length"),
+            }
+            return bool(details) and any(have[key] != value for key, value in wanted.items())
+    return False
 
 
 def ensure_keyword_index(table, config: KeywordConfig | None = None, replace: bool = False) -> bool:

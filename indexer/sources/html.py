@@ -4,6 +4,8 @@ The stdlib parser is tolerant of the broken markup saved pages are full of, and 
 text needs no DOM tree, only a walk with a little state. Headings become `## Heading` and ordered
 list items `1. Step` (the same plain-Markdown shape as the Markdown reader produces). Scripts,
 styles, navigation, forms' option lists and elements marked `hidden` are not visible text.
+A page that opens with front matter is a site's source page (Jekyll): the front matter gives its
+title and is not text, and its Liquid tags are read as the site shows them (`liquid.py`).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ import re
 from html.parser import HTMLParser
 
 from indexer.sources.base import FolderReader, ImageLink, ParsedPage
+from indexer.sources.frontmatter import split_front_matter
+from indexer.sources.liquid import clean_liquid
 from indexer.sources.text import clean_text, decode_text
 
 _INVISIBLE = {"script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "select", "object"}
@@ -27,10 +31,14 @@ _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)"""
 def parse_html(data: bytes, name: str) -> ParsedPage:
     declared = _CHARSET.search(data[:4096])
     text = decode_text(data, name, declared.group(1).decode("ascii") if declared else None)
+    text = clean_text(text, name)
+    body, front = split_front_matter(text, name)
+    if body != text:  # a site's page: Jekyll runs Liquid on each page with front matter, and only there
+        text = clean_liquid(body, outputs=True)
     walker = _VisibleContent()
-    walker.feed(clean_text(text, name))
+    walker.feed(text)
     walker.close()
-    return ParsedPage(tuple(walker.items), title=walker.title or walker.first_heading)
+    return ParsedPage(tuple(walker.items), title=front.title or walker.title or walker.first_heading)
 
 
 def parse_html_fragment(html: str, inline: bool = False) -> list[str | ImageLink]:
@@ -109,6 +117,10 @@ class _VisibleContent(HTMLParser):
             return
         if tag in _HEADINGS and self._heading:
             heading = self._heading.pop()
+            marker = "#" * int(tag[1]) + " "
+            last = self.items[-1] if self.items else None
+            if not heading.strip() and isinstance(last, str) and last.endswith(marker):
+                self.items[-1] = last[: -len(marker)]  # an empty heading (its text was a template's)
             self.first_heading = self.first_heading or " ".join(heading.split())
             self._break()
         elif tag == "pre":

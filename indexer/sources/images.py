@@ -9,7 +9,8 @@ the note, then the file name anywhere (see `vault.py`); an ambiguous name takes 
 warns "ambiguous".
 
 Every link not indexed is a `CollectionWarning` naming the note and the link as written, with its
-reason: "remote" (any URL scheme, `//host`), "outside the collection" (`..`, absolute, or a symlink
+reason: "remote" (any URL scheme, `//host`; but a GitHub link to a file of this very repository is
+read from the collection, see `repository.py`), "outside the collection" (`..`, absolute, or a symlink
 pointing out), "missing", "unsupported type" (SVG, PDF, audio, video, a `data:` URI of anything else...),
 "too large", "unreadable" (empty, corrupt). Verdicts are cached per file so a picture reused on many
 pages is decoded once. Pictures kept inside the note (`data:` URIs, a notebook's outputs) are stored
@@ -35,6 +36,7 @@ from indexer.sources.embedded import (
     picture_bytes,
     store_picture,
 )
+from indexer.sources.repository import own_file, repository_names
 from indexer.sources.vault import AttachmentIndex, in_vault
 from indexer.sources.warning import CollectionWarning, emit
 from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment
@@ -84,6 +86,7 @@ class ImageResolver:
         self.root = Path(self.root).resolve()
         self._root_prefix = os.path.join(str(self.root), "")  # string ops: 3x faster than pathlib
         self._attachments = AttachmentIndex(self.root)
+        self._names = repository_names(self.root)  # its GitHub links to itself are read here
 
     def resolve(self, link: ImageLink | str, base_dir: Path | str, name: str) -> ImageSegment | None:
         """The image segment for `link` as written in file `name` (relative to `base_dir`), or None."""
@@ -102,9 +105,12 @@ class ImageResolver:
             except ValueError as err:
                 return skip("unreadable", f"inline data: image skipped, {err}: {shorten(written)}")
             return self.embedded(picture, name)
-        if parts.netloc or len(parts.scheme) > 1:  # one letter is a Windows drive, not a scheme
-            return skip("remote", f"image URL not fetched, skipped: {shorten(written)}")
         path = (target if link.wiki else unquote(parts.path)).replace("\\", "/")  # Windows backslashes
+        if parts.netloc or len(parts.scheme) > 1:  # one letter is a Windows drive, not a scheme
+            own = own_file(parts, self._names, self._root_prefix) if parts.netloc else None
+            if own is None:
+                return skip("remote", f"image URL not fetched, skipped: {shorten(written)}")
+            link, path = ImageLink("/" + own), "/" + own  # this repository's own file: read from here
         suffix = PurePosixPath(path).suffix.lower()
         if suffix in UNSUPPORTED_EMBEDS:
             return skip("unsupported type", f"{suffix} files are not indexed as images, skipped: {written}")

@@ -36,6 +36,8 @@ from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text
 from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
 from indexer.sources.images import ATTACHMENTS
+from indexer.sources.imagesize import strip_image_sizes
+from indexer.sources.liquid import clean_liquid
 from indexer.sources.logseq import BLOCK_REF, BlockRef, clean_logseq, page_properties
 from indexer.sources.mdx import clean_mdx
 from indexer.sources.obsidian import link_text, obsidian_plugin
@@ -56,7 +58,8 @@ _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled n
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text, front = split_front_matter(clean_text(decode_text(data, name), name), name)
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
-    text = clean_mdx(clean_logseq(text))  # Logseq's and MDX's additions (see logseq.py, mdx.py)
+    text = clean_mdx(clean_logseq(clean_liquid(text)))  # Liquid's, Logseq's and MDX's additions
+    text = strip_image_sizes(text)  # `![](a.png =250x)`, `![](a.png){width=50%}` (see imagesize.py)
     renderer = markdown_body(text)
     meta = {
         "tags": unique([*front.tags, *declared.tags, *renderer.tags]),

@@ -19,6 +19,9 @@ from charset_normalizer import from_bytes
 from indexer.sources.warning import CollectionWarning, emit
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps \t and \n (\r normalised first)
+# A terminal's colour and cursor codes (`ESC[0;34m`), as saved `diff --color` or log output holds
+# them: the whole sequence goes, not only its ESC (which left "[0;34m" among the words).
+_TERMINAL_CODES = re.compile(r"\x1b\[[0-?]*[ -/]*[@-~]")
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32"),  # before UTF-16: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -164,9 +167,12 @@ def looks_binary(data: bytes) -> bool:
 
 def clean_text(text: str, name: str, report: Callable[[CollectionWarning], None] = emit) -> str:
     """Normalise newlines and Unicode (NFC: a note typed on macOS with decomposed accents or Hangul
-    jamo is searched like any other), strip control characters other than newline and tab."""
+    jamo is searched like any other), strip control characters other than newline and tab, and
+    terminal colour codes whole (each counted as the one control character it starts with)."""
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").replace("\r", "\n"))
+    text, codes = _TERMINAL_CODES.subn("", text)
     cleaned, removed = _CONTROL_CHARS.subn("", text)
+    removed += codes
     if removed:
         report(
             CollectionWarning(f"{name}: removed {removed} control character(s)", file=name, reason="encoding")

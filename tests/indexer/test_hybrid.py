@@ -58,9 +58,27 @@ def test_keyword_finds_cjk_words_mid_sentence(tiny_dsvl, indexed):
         hits = searcher.search(text_query(words), k=3, mode="keyword")
         assert hits[0].id == f"notes/{expected}.md" and hits[0].mode == "keyword", words
         assert words in hits[0].terms
+    # one-character words (egg, in Chinese and Japanese) were no n-gram of the index: "no results"
+    assert searcher.search(text_query("蛋"), k=1, mode="keyword")[0].id == "notes/tomato-egg.md"
+    assert searcher.search(text_query("卵"), k=1, mode="keyword")[0].id == "notes/tamago.md"
     assert searcher.search(text_query("Unscrew the trap"), k=1, mode="keyword")[0].id == "notes/fix-sink.md"
     assert searcher.search(text_query("notes/img/fix-sink.png"), k=5, mode="keyword")[0].id != "x"  # no crash
     assert searcher.search(text_query('"quoted" +plus -minus (paren'), k=5, mode="keyword") is not None
+
+
+def test_an_earlier_releases_full_text_index_is_built_again_by_the_next_add(tiny_dsvl, indexed, notes):
+    from indexer.keyword import KeywordConfig, ensure_keyword_index, keyword_index_outdated
+    from indexer.store import Index
+
+    table = Index.open(indexed).table
+    ensure_keyword_index(table, KeywordConfig(ngram_min=2), replace=True)  # as releases before 1-3
+    assert keyword_index_outdated(table)
+    assert Searcher.open(indexed, tiny_dsvl).search(text_query("蛋"), k=1, mode="keyword") == []
+    report = build_index(notes, indexed, tiny_dsvl, **FAST)  # nothing changed in the notes
+    assert report.embedded == 0 and not keyword_index_outdated(Index.open(indexed).table)
+    assert Searcher.open(indexed, tiny_dsvl).search(text_query("蛋"), k=1, mode="keyword")[0].id == (
+        "notes/tomato-egg.md"
+    )
 
 
 def test_keyword_finds_a_note_by_its_aliases(tiny_dsvl, notes, tmp_path):

@@ -295,6 +295,55 @@ def test_remote_urls_are_never_fetched(tmp_path, monkeypatch):
     assert "p.html: image with an empty link skipped" in warned
 
 
+def test_this_repositorys_own_pictures_linked_by_github_url_are_read_from_the_collection(tmp_path):
+    # kaityo256/zenn-content shows 66 of its own pictures by their GitHub address (Zenn needs it so):
+    # all were skipped as remote although every file was in the clone being indexed.
+    root = tmp_path / "zenn-content"
+    png(root / "articles/diff/less.png")
+    png(root / "images/ls 2.png", "green")
+    own = "https://github.com/kaityo256/zenn-content"
+    write(
+        root / "articles/diff.md",
+        f"# 色付き\n\n![]({own}/raw/main/articles/diff/less.png) one\n\n"
+        "![](https://raw.githubusercontent.com/OldName/Zenn-Content/refs/heads/main/images/ls%202.png)"
+        " two\n\n"
+        f'<img src="{own}/blob/main/images/ls%202.png?raw=true"> three\n\n'
+        "![](https://github.com/someone/other/raw/main/articles/diff/less.png) "  # another repository
+        f"![]({own}/raw/main/articles/diff/gone.png) "  # not in this copy: still a remote link
+        f"![]({own}/raw/main/../secret.png) four\n",
+    )
+    clone = tmp_path / "checkout"  # a folder named otherwise: its git remote names the repository
+    png(clone / "img/a.png")
+    write(clone / ".git/config", '[remote "origin"]\n\turl = git@github.com:me/notes.git\n')
+    write(clone / "a.md", "![](https://github.com/me/notes/raw/master/img/a.png) seen")
+
+    download = tmp_path / "notes-main"  # GitHub's "Download ZIP" of me/notes, unpacked
+    png(download / "img/a.png")
+    write(download / "a.md", "![](https://raw.githubusercontent.com/me/notes/main/img/a.png) zip")
+
+    docs, warned = read_with_warnings(root)
+    clone_docs, clone_warned = read_with_warnings(clone)
+    download_docs, download_warned = read_with_warnings(download)
+
+    assert shape(docs[0], root) == [
+        "T:# 色付き",
+        "I:articles/diff/less.png",
+        "T:one",
+        "I:images/ls 2.png",
+        "T:two",
+        "I:images/ls 2.png",
+        "T:three\n\nfour",
+    ]
+    assert sorted(w.split("skipped: ")[-1] for w in warned) == [
+        f"{own}/raw/main/../secret.png",
+        f"{own}/raw/main/articles/diff/gone.png",
+        "https://github.com/someone/other/raw/main/articles/diff/less.png",
+    ]
+    assert shape(clone_docs[0], clone) == ["I:img/a.png", "T:seen"]
+    assert clone_warned == []
+    assert (shape(download_docs[0], download), download_warned) == (["I:img/a.png", "T:zip"], [])
+
+
 def test_unusable_collection_paths_raise_value_errors(tmp_path):
     with pytest.raises(ValueError, match="collection not found: .*nowhere"):
         read_collection(tmp_path / "nowhere")
@@ -540,4 +589,37 @@ def test_phone_photos_in_heic_and_avif_are_pictures_of_the_note(tmp_path):
     docs, warned = read_with_warnings(tmp_path)
 
     assert shape(docs[0], tmp_path) == ["T:Fry it.", "I:IMG_0001.HEIC", "T:Then flip.", "I:pan.avif"]
+    assert warned == []
+
+
+def test_picture_sizes_written_in_image_links_keep_the_picture_and_leave_no_words(tmp_path):
+    # Zenn / HackMD / Azure DevOps wikis size a picture inside its link (`=500x`): CommonMark then
+    # saw no link, so the picture was lost without a word and its syntax read as words; Pandoc's
+    # `{width=50%}` after the picture was read as words.
+    png(tmp_path / "images/fig 1.png")
+    png(tmp_path / "images/b.png", "blue")
+    write(
+        tmp_path / "zenn.md",
+        "# 図\n\n![有限体](/images/fig%201.png =500x)\n*キャプション*\n\n"
+        '![](/images/b.png "title" =250x100) ![](images/b.png =x50%)\n\n'
+        "Pandoc ![w](images/b.png){width=50%} kramdown ![k](images/b.png){: .small} "
+        "kept ![p](images/b.png){braces} end\n\n```md\n![](x.png =500x)\n```\n",
+    )
+
+    docs, warned = read_with_warnings(tmp_path)
+
+    assert shape(docs[0], tmp_path) == [
+        "T:# 図",
+        "I:images/fig 1.png",
+        "T:キャプション",
+        "I:images/b.png",
+        "I:images/b.png",
+        "T:Pandoc",
+        "I:images/b.png",
+        "T:kramdown",
+        "I:images/b.png",
+        "T:kept",
+        "I:images/b.png",
+        "T:{braces} end\n\n![](x.png =500x)",
+    ]
     assert warned == []

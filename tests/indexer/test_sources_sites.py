@@ -272,3 +272,43 @@ def test_r_markdown_and_quarto_notes_show_their_chunks_pictures(tmp_path):
     ]
     assert [(w.file, w.reference, w.reason) for w in warned] == [("blot.Rmd", "img/gone.png", "missing")]
     assert by_id["gel.qmd"].text == "# Gel\n\nRun at 120 V.\n\nprint('no pictures')"
+
+
+def test_jekyll_liquid_links_pictures_from_the_site_root_and_its_tags_are_not_words(tmp_path):
+    # neoranger/jekyll-now (Spanish): `![_Logo ]({{ site.baseurl }}/images/conky1.jpg)` is no link
+    # to CommonMark (spaces in the destination): 38 pictures lost without a word, their syntax and
+    # 20 `{% if %}` / `{% for %}` tags read as words, a page's front matter read as its text.
+    write(tmp_path / "_config.yml", 'baseurl: ""\n')
+    png(tmp_path / "images/conky1.jpg")
+    jpeg(tmp_path / "assets/logo.jpg")
+    write(
+        tmp_path / "_posts/2013-07-26-conky.md",
+        "---\ntitle: Conky fácil\n---\nAbrimos Conky-manager.\n\n"
+        "![_Logo ]({{ site.baseurl }}/images/conky1.jpg)\n\n"
+        "{% include aviso.html %}Listo {% if page.tags %}ya{% endif %}. $a \\texttt{%} b$ y $\\texttt{%}$\n"
+        '<img src="{{ "/assets/logo.jpg" | relative_url }}"> '
+        "{% comment %}borrador\nsin terminar{% endcomment %}Fin.\n\n"
+        "{% highlight bash %}\nconky -c ~/.conkyrc {{ site.url }}\n{% endhighlight %}\n\n"
+        "Así: {% raw %}{{ site.baseurl }}{% endraw %}\n\n```liquid\n{% for post in site.posts %}\n```\n",
+    )
+    write(
+        tmp_path / "aportes.html",
+        "---\nlayout: page\ntitle: Aportes\n---\n<div>{% for post in site.posts %}"
+        '<h1><a href="{{ site.baseurl }}{{ post.url }}">{{ post.title }}</a></h1>{% endfor %}Leer más</div>',
+    )
+    write(tmp_path / "saved.html", "<title>Guía</title><pre>{% raw %} {{ x }}</pre>")  # a saved page: as is
+
+    docs, warned = read_warnings(tmp_path)
+
+    by_id = {d.id: d for d in docs}
+    assert shape(by_id["_posts/2013-07-26-conky.md"], tmp_path) == [
+        "T:Abrimos Conky-manager.",
+        "I:images/conky1.jpg",
+        "T:Listo ya. $a \\texttt{%} b$ y $\\texttt{%}$",  # TeX's `{%` is no Liquid tag
+        "I:assets/logo.jpg",
+        "T:Fin.\n\nconky -c ~/.conkyrc {{ site.url }}\n\n"
+        "Así: {{ site.baseurl }}\n\n{% for post in site.posts %}",
+    ]  # code (fenced, or `{% highlight %}`) and `{% raw %}` are kept as written
+    assert (by_id["aportes.html"].title, by_id["aportes.html"].text) == ("Aportes", "Leer más")
+    assert by_id["saved.html"].text == "{% raw %} {{ x }}"
+    assert warned == []

@@ -158,3 +158,25 @@ def test_skipped_pictures_are_named_as_written_not_percent_encoded(tmp_path):
         ("missing", "100%25.png"),
     ]
     assert str(warned[0]) == "ノート.md: image skipped, file not found: 写真/なし.png"
+
+
+def test_terminal_colour_codes_are_removed_whole(tmp_path):
+    # `git diff --color > diff.txt` as a note keeps it (kaityo256/zenn-content): "[0;34m" was left
+    # among the words and in the title once the ESC alone was stripped.
+    coloured = (
+        "\x1b[1mdiff --git a/寿限無.txt\x1b[m\n"
+        "\x1b[31m-五光の摺り切れ\x1b[m\n\x1b[32m+五光の擦り切れず\x1b[m\n"
+    )
+    write(tmp_path / "diff.txt", coloured)
+    write(tmp_path / "shell.md", f"# 出力\n\n```\n{coloured}```\n")
+
+    docs, warned = read_warnings(tmp_path)
+
+    by_id = {d.id: d for d in docs}
+    assert by_id["diff.txt"].title == "diff --git a/寿限無.txt"
+    assert by_id["diff.txt"].text == "diff --git a/寿限無.txt\n-五光の摺り切れ\n+五光の擦り切れず"
+    assert by_id["shell.md"].text == "# 出力\n\ndiff --git a/寿限無.txt\n-五光の摺り切れ\n+五光の擦り切れず"
+    assert sorted(str(w) for w in warned) == [
+        "diff.txt: removed 6 control character(s)",
+        "shell.md: removed 6 control character(s)",
+    ]
