@@ -9,7 +9,8 @@ Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style `
 `<img src>`, and Obsidian embeds `![[name.png]]` / `![[name.png|300]]` / `![[sub/name.jpg#anchor]]`
 in any folder (resolved as Obsidian does, see `images.py`). R Markdown and Quarto notes (`.Rmd`,
 `.qmd`) are read as Markdown; a picture their chunks show (`knitr::include_graphics("a.png")`) is
-read in place after the chunk's code.
+read in place after the chunk's code. Hugo shortcodes (`{{< figure src=... >}}`) and Liquid tags
+(Jekyll) read as the built site shows them (`shortcodes.py`, `liquid.py`).
 
 Obsidian notes (`obsidian.py`, `frontmatter.py`): `[[Note]]` reads "Note", `[[Note|alias]]` "alias",
 `[[Note#Heading]]` "Note > Heading". A transclusion `![[Other note]]` is **not inlined**: it becomes
@@ -41,6 +42,7 @@ from indexer.sources.liquid import clean_liquid
 from indexer.sources.logseq import BLOCK_REF, BlockRef, clean_logseq, page_properties
 from indexer.sources.mdx import clean_mdx
 from indexer.sources.obsidian import link_text, obsidian_plugin
+from indexer.sources.shortcodes import clean_shortcodes
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table").use(obsidian_plugin)
 # markdown-it leaves file:/javascript: links as literal text; parse them so that the one safety gate,
@@ -58,7 +60,7 @@ _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled n
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text, front = split_front_matter(clean_text(decode_text(data, name), name), name)
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
-    text = clean_mdx(clean_logseq(clean_liquid(text)))  # Liquid's, Logseq's and MDX's additions
+    text = clean_mdx(clean_logseq(clean_liquid(clean_shortcodes(text))))  # Hugo's, Liquid's, Logseq's, MDX's
     text = strip_image_sizes(text)  # `![](a.png =250x)`, `![](a.png){width=50%}` (see imagesize.py)
     renderer = markdown_body(text)
     meta = {

@@ -91,7 +91,8 @@ class SiteLayout:
             return DEPENDENCY_FOLDERS[base]
         if name in self.skip_dirs:
             return self.skip_dirs[name]
-        if self.pages and not (self.pages + "/").startswith(name + "/"):
+        inside = (name + "/").startswith(self.pages + "/") or (self.pages + "/").startswith(name + "/")
+        if self.pages and not inside:  # neither the pages folder, one above it, nor one inside it
             return f"outside the {self.kind} site's pages ({self.pages}/)"
         if any(fnmatch.fnmatch(name, glob.rstrip("/")) for glob in self.skip_globs):
             return f"excluded by the {self.kind} site's configuration"

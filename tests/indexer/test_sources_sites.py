@@ -71,12 +71,14 @@ def test_mkdocs_pages_come_from_docs_dir_even_with_python_tags_in_its_config(tmp
         "  - pymdownx.emoji:\n      emoji_index: !!python/name:material.extensions.emoji.twemoji\n",
     )
     write(tmp_path / "documentation/fix-a-tap.md", "# Fix a tap\n\nTurn the water off.")
+    write(tmp_path / "documentation/kitchen/sink/unblock.md", "# Unblock a sink\n\nUse a plunger.")
     write(tmp_path / "site/fix-a-tap/index.html", "<p>Turn the water off.</p>")
     write(tmp_path / "README.md", "Build with mkdocs.")
 
     docs, warned = read_warnings(tmp_path)
 
-    assert [d.id for d in docs] == ["documentation/fix-a-tap.md"]
+    # pages in folders under docs_dir are pages too (they were reported "outside the site's pages")
+    assert [d.id for d in docs] == ["documentation/fix-a-tap.md", "documentation/kitchen/sink/unblock.md"]
     assert [f for f, _ in excluded(warned)] == ["site/", "README.md"]
 
 
@@ -312,3 +314,51 @@ def test_jekyll_liquid_links_pictures_from_the_site_root_and_its_tags_are_not_wo
     assert (by_id["aportes.html"].title, by_id["aportes.html"].text) == ("Aportes", "Leer más")
     assert by_id["saved.html"].text == "{% raw %} {{ x }}"
     assert warned == []
+
+
+HUGO_PAGE = """\
+---
+title: Replace a faucet cartridge
+---
+Shut off the water. {{< figure src="/img/valve.jpg" title="Both valves" caption="turned clockwise" >}}
+
+{{< figure src="cartridge.png" alt="The old cartridge"
+  caption="The old cartridge" width="400" >}}
+
+{{< notice warning >}}
+Do not overtighten.
+{{< /notice >}}
+
+See [the tools]({{< ref "tools.md" >}}). {{< youtube w7Ft2ymGmfc >}} {{< figure src="/img/gone.jpg" >}}
+
+```markdown
+{{</* figure src="/img/valve.jpg" */>}}
+```
+Written as {{</* figure src="x.jpg" */>}} in the page source.
+"""
+
+
+def test_hugo_figure_shortcodes_are_pictures_in_place_and_other_shortcodes_read_as_shown(tmp_path):
+    write(tmp_path / "hugo.toml", 'title = "Fix it"\n')
+    write(tmp_path / "content/faucet/index.md", HUGO_PAGE)
+    write(tmp_path / "content/tools.md", "# Tools\n\nA wrench.\n")
+    png(tmp_path / "content/faucet/cartridge.png")
+    jpeg(tmp_path / "static/img/valve.jpg")
+
+    docs, warned = read_warnings(tmp_path)
+
+    page = {d.id: d for d in docs}["content/faucet/index.md"]  # a page bundle: a folder under content/
+    assert shape(page, tmp_path)[:4] == [
+        "T:Shut off the water.",
+        "I:static/img/valve.jpg",
+        "T:Both valves turned clockwise",
+        "I:content/faucet/cartridge.png",
+    ]
+    text = page.text
+    assert "Do not overtighten." in text and "See the tools." in text and "youtube" not in text
+    assert "notice" not in text and "ref" not in text.replace("reference", "")
+    assert '{{</* figure src="/img/valve.jpg" */>}}' in text  # fenced code: as written
+    assert 'Written as {{< figure src="x.jpg" >}} in the page source.' in text  # escaped: shown as source
+    assert [(w.file, w.reference, w.reason) for w in warned] == [
+        ("content/faucet/index.md", "/img/gone.jpg", "missing")
+    ]

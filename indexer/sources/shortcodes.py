@@ -1,0 +1,99 @@
+"""Hugo shortcodes (`{{< name args >}}`, `{{% name args %}}`): read as the built page shows them.
+
+A Hugo how-to site captions its photos with `{{< figure src="/img/a.jpg" caption="Step 2" >}}`;
+CommonMark sees no picture there, so the photo was lost without a word and the shortcode read as
+words. Now:
+- `figure`, `img`, `image`, `picture` (and theme variants such as `imgproc`, `resize`) with a `src`
+  (or a first positional argument that is a picture file) are that picture, in place, followed by
+  their `title`, `caption` and `alt` text; a path resolves as a link would (`/img/a.jpg` from the
+  site root or `static/`, see `images.py`);
+- `ref` / `relref` are the page they name, so `[text]({{< ref "setup" >}})` stays a link;
+- paired shortcodes (`{{< notice tip >}} ... {{< /notice >}}`, `{{< tab >}}`) keep what they hold,
+  `{{< highlight go >}} ... {{< /highlight >}}` is a code block; others (`youtube`, `gist`, `tweet`,
+  `param`) show nothing readable and are dropped;
+- an escaped shortcode (`{{</* figure src="a.jpg" */>}}`, in a page about shortcodes) is shown as its
+  source text by Hugo, and read so; fenced code is left as written.
+"""
+
+from __future__ import annotations
+
+import re
+import shlex
+
+from indexer.sources.fences import code_fences
+from mme_core.documents import IMAGE_EXTENSIONS
+
+_SHORTCODE = re.compile(r"\{\{[<%]\s*(?P<close>/)?\s*(?P<name>[\w.-]+)(?P<args>.*?)\s*/?\s*[>%]\}\}", re.S)
+_ESCAPED = re.compile(r"\{\{([<%])/\*\s*(?P<body>.*?)\s*\*/([>%])\}\}", re.S)
+_HIGHLIGHT = re.compile(
+    r"^([ \t]*)\{\{[<%]\s*(?:highlight\s+([\w+#.-]*)[^>%]*?|(/highlight))\s*[>%]\}\}[ \t]*$"
+)
+_PICTURES = frozenset("figure img image picture imgproc resize imgresize photo".split())
+_TEXT_ARGS = ("title", "caption", "alt", "attr")
+
+
+def clean_shortcodes(text: str) -> str:
+    """The page with Hugo's shortcodes read as the site shows them (see the module doc)."""
+    if "{{<" not in text and "{{%" not in text:
+        return text
+    lines = [line if code else _highlight_as_fence(line) for line, code in code_fences(text.split("\n"))]
+    runs: list[tuple[bool, list[str]]] = []  # consecutive lines in code or not: a shortcode's
+    for line, code in code_fences(lines):  # arguments may run over several lines
+        if runs and runs[-1][0] == code:
+            runs[-1][1].append(line)
+        else:
+            runs.append((code, [line]))
+    return "\n".join("\n".join(part) if code else _read_text("\n".join(part)) for code, part in runs)
+
+
+def _read_text(line: str) -> str:
+    """Shortcodes read, escaped ones (`{{</* ... */>}}`) shown as their source, as Hugo does."""
+    parts, start = [], 0
+    for escaped in _ESCAPED.finditer(line):
+        parts.append(_SHORTCODE.sub(_read, line[start : escaped.start()]))
+        parts.append("{{" + escaped[1] + " " + escaped["body"] + " " + escaped[3] + "}}")
+        start = escaped.end()
+    return "".join(parts) + _SHORTCODE.sub(_read, line[start:])
+
+
+def _read(match: re.Match) -> str:
+    name = match["name"].lower()
+    if match["close"]:
+        return ""
+    args = _arguments(match["args"])
+    if name in ("ref", "relref"):
+        return next(iter(args.values()), "")
+    source = args.get("src") or args.get("0", "")
+    if name in _PICTURES and source.lower().endswith(IMAGE_EXTENSIONS):
+        words = " ".join(dict.fromkeys(args[key] for key in _TEXT_ARGS if args.get(key)))
+        return f"![{_escaped(args.get('alt', ''))}](<{source}>)" + (f" {words}" if words else "")
+    return ""
+
+
+def _arguments(text: str) -> dict[str, str]:
+    """`src="a.jpg" title='b'` or positional `"a.jpg" 300x` as {"src": ..., "0": ...}."""
+    try:
+        parts = shlex.split(text)
+    except ValueError:  # an unclosed quote: take the words as they are
+        parts = text.split()
+    args, position = {}, 0
+    for part in parts:
+        key, equals, value = part.partition("=")
+        if equals and re.fullmatch(r"[\w-]+", key):
+            args[key.lower()] = value
+        else:
+            args[str(position)] = part
+            position += 1
+    return args
+
+
+def _escaped(text: str) -> str:
+    return text.replace("[", "\\[").replace("]", "\\]")
+
+
+def _highlight_as_fence(line: str) -> str:
+    """`{{< highlight go >}}` / `{{< /highlight >}}` on a line of its own: a code fence."""
+    match = _HIGHLIGHT.match(line)
+    if match is None:
+        return line
+    return f"{match[1]}```" + ("" if match[3] else (match[2] or ""))
