@@ -70,13 +70,18 @@ def _options() -> _AnyOption:
     return _AnyOption(name=directives.unchanged)  # not empty: docutils skips option parsing then
 
 
-class _Shown(Directive):
-    """Content read as the page's body, after the argument as a line of text."""
+class _Lenient(Directive):
+    """An argument, any options and content, as Sphinx's directives and their extensions take."""
 
     optional_arguments = 1
     final_argument_whitespace = True
     option_spec = _options()
     has_content = True
+
+
+class _Shown(_Lenient):
+    """Content read as the page's body, after the argument as a line of text."""
+
     show_argument = True
 
     def run(self) -> list[nodes.Node]:
@@ -100,23 +105,13 @@ class _Condition(_Shown):
     show_argument = False
 
 
-class _Code(Directive):
-    optional_arguments = 1
-    final_argument_whitespace = True
-    option_spec = _options()
-    has_content = True
-
+class _Code(_Lenient):
     def run(self) -> list[nodes.Node]:
         code = textwrap.dedent("\n".join(self.content))  # options indented less than the code
         return [nodes.literal_block(code, code)] if code.strip() else []
 
 
-class _Hidden(Directive):
-    optional_arguments = 1
-    final_argument_whitespace = True
-    option_spec = _options()
-    has_content = True
-
+class _Hidden(_Lenient):
     def run(self) -> list[nodes.Node]:
         return []
 
