@@ -146,7 +146,9 @@ async function addImages(files, at) {
       it.path = uploaded.path;
       delete it.pending;
       // A phone's HEIC (or a TIFF) the browser cannot draw: the server draws its thumbnail.
-      if (!(await browserShows(it.url))) it.url = await server.upload_preview(it.path);
+      if (!(await browserShows(it.url))) {
+        try { it.url = await server.upload_preview(it.path); } catch (e) { /* keep the browser's own */ }
+      }
     } catch (e) {
       items = items.filter((x) => x !== it);
       showError(`Could not upload ${it.name}: ${e && e.message ? e.message : e}`);

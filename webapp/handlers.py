@@ -14,7 +14,7 @@ import gradio as gr
 from mme_core.documents import TextSegment
 
 from .assets import ExampleQuery
-from .media import UNREADABLE_IMAGE_URI, MediaRegistry, thumbnail_uri
+from .media import MediaRegistry, thumbnail_uri
 from .multivector import api_vector_choice, budget_choice, comparison_html
 from .plot import bin_order, dominance_table, plot_title, unplaced
 from .query import composer_from_doc, doc_from_api, doc_from_composer
@@ -61,11 +61,9 @@ class Handlers:
 
     def upload_preview(self, path: str) -> str:
         """A thumbnail (JPEG data URI) of a query picture the person uploaded, for the composer to
-        show one the browser cannot draw (HEIC in Chrome and Firefox, TIFF); only uploads are read."""
-        try:
-            return thumbnail_uri(self.media.uploaded_path(path))
-        except ValueError:
-            return UNREADABLE_IMAGE_URI
+        show one the browser cannot draw (HEIC in Chrome and Firefox, TIFF); only uploads are read:
+        any other path is refused (ValueError), a broken upload gets the grey placeholder."""
+        return thumbnail_uri(self.media.uploaded_path(path))
 
     # --- search -----------------------------------------------------------------------------------
 

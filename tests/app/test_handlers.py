@@ -277,5 +277,9 @@ def test_the_composer_gets_a_thumbnail_of_an_uploaded_phone_photo_and_of_nothing
     assert uri.startswith("data:image/jpeg;base64,")
     thumbnail = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1])))
     assert max(thumbnail.size) <= 168 and thumbnail.getpixel((10, 10))[0] > 200  # the photo, small
-    assert handlers.upload_preview(str(app_collection / "images/blue_square.png")) == UNREADABLE_IMAGE_URI
-    assert handlers.upload_preview("../../etc/passwd") == UNREADABLE_IMAGE_URI
+    (tmp_path / "IMG_0002.heic").write_bytes(b"not a photo")
+    broken = upload(tmp_path / "IMG_0002.heic", upload_root)
+    assert handlers.upload_preview(broken) == UNREADABLE_IMAGE_URI  # an upload that does not decode
+    for elsewhere in (str(app_collection / "images/blue_square.png"), "../../etc/passwd"):
+        with pytest.raises(ValueError, match="only files uploaded to this app"):
+            handlers.upload_preview(elsewhere)
