@@ -371,9 +371,8 @@ def build_into(
         _record_stats(index, prepared, failed)
 
     outdated = keyword_index_outdated(index.table)  # an earlier release's tokenizer: built again
-    if todo or vanished or outdated:
-        ensure_keyword_index(index.table, replace=outdated)  # built once; later rows are searched
-        # until optimize()
+    if todo or vanished or outdated:  # built once; later rows are searched until optimize()
+        ensure_keyword_index(index.table, replace=outdated)
     columns = [vector_column(n) for n in index.meta.ns]
     config = ann or AnnConfig()
     if todo or vanished or ann_is_stale(index.table, columns, index.meta.dim, config):

@@ -9,7 +9,8 @@ too because many words are one character (肉, 鸡, 音, 鍋; Korean 힙 "heap",
 they found nothing at all. Measured on HowToCook and based.cooking (every note's title as the
 query, BM25 alone), top-1 is unchanged (365/369, 320/350) and the index 3-7 % larger. `icu` (word
 segmentation by ICU's built-in dictionaries) was measured beside it: see "Relevance on real notes"
-in docs/BENCHMARKS.md. An index built with 2-3 keeps it until its keyword index is built again.
+in docs/BENCHMARKS.md. An index built with 2-3 gets its keyword index built again by the next `add`
+(`keyword_index_outdated`).
 
 The index follows the table by itself: rows written after it was built are searched unindexed
 until `optimize()` folds them in, deleted rows are never returned, so keyword hits are exactly in
