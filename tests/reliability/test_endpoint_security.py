@@ -107,6 +107,7 @@ def test_the_only_named_api_is_search(live_app):
     assert info["unnamed_endpoints"] == {}
 
 
+@pytest.mark.slow  # every page event x every hostile path through the queue, ~3 min on 2 cores
 def test_every_event_refuses_paths_outside_what_it_may_read(live_app, served_collection, collections_root):
     url, work = live_app
     caller = QueueCaller(url)

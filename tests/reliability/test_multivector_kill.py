@@ -5,6 +5,7 @@ SIGKILLed at seeded random points and resumed, ends equal to a clean build, mult
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from bench.indexing_throughput import make_collection
 from indexer import Index
@@ -19,6 +20,7 @@ def multi_vectors(index: Index) -> dict:
     return {row["key"]: {c: np.array(row[c], np.float32) for c in columns} for row in rows}
 
 
+@pytest.mark.slow  # killed and resumed CLI processes, ~1 min on 2 shared cores
 def test_sigkill_then_resume_keeps_multivector_columns_exact(tmp_path, tiny_multi, tiny_multi_dir):
     notes = tmp_path / "notes"
     make_collection(notes, NOTES, seed=12)
