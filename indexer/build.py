@@ -30,7 +30,7 @@ from indexer.multivector import encode_kinds, refresh_multi_ann, vector_keys
 from indexer.progress import PhaseProgress, ProgressCallback
 from indexer.schema import docs_to_rows, qualified_id, row_key, row_metadata, sql_string, vector_column
 from indexer.skipped import Skipped
-from indexer.store import Index, pictures_folder, prune_pictures_folder, prune_vision_cache
+from indexer.store import Index, pictures_folder, prune_unreferenced
 from indexer.vision_cache import LanceVisionCache
 from mme_core.documents import InterleavedDoc
 from mme_core.pooling import parse_granularities
@@ -361,10 +361,10 @@ def build_into(
                 reused += len(positions) - len(good)
             writing.advance(len(chunk))
     embed_seconds = time.perf_counter() - embed_started
-    if vanished or updated:  # pictures may have left with them
-        prune_vision_cache(index)
-    if (todo or vanished) and index.staged_for is None:  # a rebuild's old rows still show theirs
-        prune_pictures_folder(index)
+    # pictures may have left with removed or changed rows; a rebuild's old rows still show theirs
+    prune_unreferenced(
+        index, vision=bool(vanished or updated), pictures=bool(todo or vanished) and index.staged_for is None
+    )
     if collection:
         if not kept or _skipped_changed(index.skipped(collection), skipped):
             index.record_skipped(collection, skipped)

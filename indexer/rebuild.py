@@ -15,7 +15,7 @@ from indexer.ann import AnnConfig
 from indexer.build import DEFAULT_BUDGET, BuildReport, Prepared, build_into, prepare_docs
 from indexer.meta import DEFAULT_TABLE, IndexMeta, table_names, write_meta
 from indexer.schema import sql_string
-from indexer.store import Index, create_table, pictures_folder, prune_pictures_folder
+from indexer.store import Index, create_table, pictures_folder, prune_unreferenced
 from mme_core.pooling import parse_granularities
 
 
@@ -77,5 +77,5 @@ def rebuild_index(
         )
     write_meta(active.db, staged.meta, None)  # the switch: one atomic commit
     active.db.drop_table(active.meta.table)
-    prune_pictures_folder(Index.open(active.uri))  # what only the old rows showed
+    prune_unreferenced(Index.open(active.uri), vision=False)  # pictures only the old rows showed
     return reports

@@ -222,8 +222,7 @@ class Index:
         removed = self.count(where) if where else 0
         if removed:
             self.table.delete(where)
-            prune_vision_cache(self)
-            prune_pictures_folder(self)
+            prune_unreferenced(self)
         if collection is not None:  # a whole collection: forget it, so `rebuild` does not read it back
             drop_skipped(self.db, table_names(self.db), collection)
             drop_stats(self.db, collection)
@@ -311,25 +310,23 @@ def pictures_folder(index_uri: str) -> Path | None:
     return Path(index_uri.removeprefix("file://")) / "pictures" if is_local(index_uri) else None
 
 
-def prune_pictures_folder(index: Index) -> int:
-    """Remove the stored pictures of notes that no row of `index` shows any more."""
+def prune_unreferenced(index: Index, *, vision: bool = True, pictures: bool = True) -> None:
+    """Drop what no row of `index` shows any more: cached visual tokens (`vision`) and the stored
+    pictures of notes that held them inside (`pictures`, see `pictures_folder`). The rows' picture
+    hashes are read once for both, and not at all when neither exists."""
     from indexer.sources.embedded import prune_pictures
-    from indexer.vision_cache import referenced_images
-
-    folder = pictures_folder(index.uri)
-    if folder is None or not folder.is_dir():
-        return 0
-    return prune_pictures(folder, referenced_images(index.scan(["segments"])["segments"].to_pylist()))
-
-
-def prune_vision_cache(index: Index) -> int:
-    """Drop cached visual tokens of pictures no document of `index` references any more."""
     from indexer.vision_cache import VISION_CACHE_TABLE, LanceVisionCache, referenced_images
 
-    if VISION_CACHE_TABLE not in table_names(index.db):
-        return 0
+    vision = vision and VISION_CACHE_TABLE in table_names(index.db)
+    folder = pictures_folder(index.uri) if pictures else None
+    pictures = folder is not None and folder.is_dir()
+    if not (vision or pictures):
+        return
     referenced = referenced_images(index.scan(["segments"])["segments"].to_pylist())
-    return LanceVisionCache(index.db).prune(referenced)
+    if vision:
+        LanceVisionCache(index.db).prune(referenced)
+    if pictures:
+        prune_pictures(folder, referenced)
 
 
 def _inside(collection: str, relative: str) -> str:
