@@ -1,10 +1,10 @@
-"""Fenced code blocks in a note's lines, for the line-level readers of note syntax (logseq.py, mdx.py):
-what sits in a fence is code, never rewritten."""
+"""Fenced code blocks in a note's lines, for the line-level readers of note syntax (logseq.py, mdx.py,
+liquid.py, shortcodes.py): what sits in a fence is code, never rewritten."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 # "```" or "~~~" opening a line, also as a Logseq block's first line (`- ```python`)
 FENCE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?(```+|~~~+)")
@@ -23,3 +23,15 @@ def code_fences(lines: Iterable[str]) -> Iterator[tuple[str, bool]]:
             yield line, True
         else:
             yield line, False
+
+
+def outside_code(text: str, rewrite: Callable[[str], str]) -> str:
+    """`text` with `rewrite` applied to each run of lines outside fenced code, whole (so what it
+    rewrites may span lines: a `{/* comment */}`, a shortcode's arguments)."""
+    runs: list[tuple[bool, list[str]]] = []
+    for line, code in code_fences(text.split("\n")):
+        if runs and runs[-1][0] == code:
+            runs[-1][1].append(line)
+        else:
+            runs.append((code, [line]))
+    return "\n".join("\n".join(lines) if code else rewrite("\n".join(lines)) for code, lines in runs)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.sources.fences import code_fences
+from indexer.sources.fences import code_fences, outside_code
 
 _ESM = re.compile(
     r"^(?:import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"][^'\"]+['\"]|"
@@ -41,7 +41,7 @@ def clean_mdx(text: str) -> str:
     out: list[str] = []
     skipping = False  # inside an ESM paragraph
     previous_blank = True
-    for line, code in code_fences(_without_comments(text).split("\n")):
+    for line, code in code_fences(outside_code(text, lambda run: _COMMENT.sub("", run)).split("\n")):
         if code:
             out.append(line)
             skipping = previous_blank = False
@@ -62,17 +62,6 @@ def clean_mdx(text: str) -> str:
                 line = re.sub(rf"src=\{{\s*{name}\s*\}}", f'src="{path}"', line)
         out.append(line)
     return "\n".join(out)
-
-
-def _without_comments(text: str) -> str:
-    """`{/* comments */}` dropped outside fenced code (a code sample showing one keeps it)."""
-    runs: list[tuple[bool, list[str]]] = []  # consecutive lines, in code or not
-    for line, code in code_fences(text.split("\n")):
-        if runs and runs[-1][0] == code:
-            runs[-1][1].append(line)
-        else:
-            runs.append((code, [line]))
-    return "\n".join("\n".join(lines) if code else _COMMENT.sub("", "\n".join(lines)) for code, lines in runs)
 
 
 def _image_imports(text: str) -> list[tuple[str, str]]:

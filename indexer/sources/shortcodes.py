@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from indexer.sources.fences import code_fences
+from indexer.sources.fences import code_fences, outside_code
 from mme_core.documents import IMAGE_EXTENSIONS
 
 _SHORTCODE = re.compile(r"\{\{[<%]\s*(?P<close>/)?\s*(?P<name>[\w.-]+)(?P<args>.*?)\s*/?\s*[>%]\}\}", re.S)
@@ -37,23 +37,17 @@ def clean_shortcodes(text: str) -> str:
     if "{{<" not in text and "{{%" not in text:
         return text
     lines = [line if code else _highlight_as_fence(line) for line, code in code_fences(text.split("\n"))]
-    runs: list[tuple[bool, list[str]]] = []  # consecutive lines in code or not: a shortcode's
-    for line, code in code_fences(lines):  # arguments may run over several lines
-        if runs and runs[-1][0] == code:
-            runs[-1][1].append(line)
-        else:
-            runs.append((code, [line]))
-    return "\n".join("\n".join(part) if code else _read_text("\n".join(part)) for code, part in runs)
+    return outside_code("\n".join(lines), _read_text)  # a shortcode's arguments may span lines
 
 
-def _read_text(line: str) -> str:
+def _read_text(text: str) -> str:
     """Shortcodes read, escaped ones (`{{</* ... */>}}`) shown as their source, as Hugo does."""
     parts, start = [], 0
-    for escaped in _ESCAPED.finditer(line):
-        parts.append(_SHORTCODE.sub(_read, line[start : escaped.start()]))
+    for escaped in _ESCAPED.finditer(text):
+        parts.append(_SHORTCODE.sub(_read, text[start : escaped.start()]))
         parts.append("{{" + escaped[1] + " " + escaped["body"] + " " + escaped[3] + "}}")
         start = escaped.end()
-    return "".join(parts) + _SHORTCODE.sub(_read, line[start:])
+    return "".join(parts) + _SHORTCODE.sub(_read, text[start:])
 
 
 def _read(match: re.Match) -> str:
