@@ -342,24 +342,24 @@ def _orientation(image: Image.Image) -> int:
     try:
         if image.format == "PNG" and "exif" not in image.info:  # Pillow would decode the whole
             exif = Image.Exif()  # picture to reach an eXIf chunk after the image data: walk to it
-            exif.load(_png_chunk(image.fp, b"eXIf"))
+            exif.load(_png_exif(image.fp))
             return int(exif.get(ExifTags.Base.Orientation, 1))
         return int(image.getexif().get(ExifTags.Base.Orientation, 1))
     except Exception:  # noqa: BLE001 - a broken EXIF block is not a broken picture
         return 1
 
 
-def _png_chunk(stream, kind: bytes) -> bytes:
-    """The data of a PNG's first chunk of type `kind` (b"" when there is none), found by walking the
+def _png_exif(stream) -> bytes:
+    """A PNG's eXIf data as `Image.Exif.load` takes it (b"" when there is none), found by walking the
     chunks by their lengths: nothing is decompressed. The stream's position is kept."""
     start = stream.tell()
     try:
         stream.seek(8)  # past the signature
         while len(header := stream.read(8)) == 8:
-            length, found = int.from_bytes(header[:4], "big"), header[4:]
-            if found == kind:
-                return b"Exif\x00\x00" + stream.read(length) if kind == b"eXIf" else stream.read(length)
-            if found == b"IEND":
+            length, kind = int.from_bytes(header[:4], "big"), header[4:]
+            if kind == b"eXIf":
+                return b"Exif\x00\x00" + stream.read(length)
+            if kind == b"IEND":
                 break
             stream.seek(length + 4, os.SEEK_CUR)  # the data and its CRC
         return b""

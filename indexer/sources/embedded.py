@@ -63,14 +63,16 @@ def data_uri_picture(uri: str, written: str) -> EmbeddedImage:
         raise ValueError("data: URI without a comma before its data")
     fields = [f.strip().lower() for f in header[len("data:") :].split(";")]
     mime = fields[0] or "text/plain"
-    if "base64" not in fields[1:]:  # percent-encoded bytes: re-encode so there is one decoding path
+    if "base64" in fields[1:]:
+        payload = unquote_to_bytes(payload).decode("ascii", "replace")  # `%2B` as some tools write `+`
+    else:  # percent-encoded bytes: re-encoded, so that there is one decoding path
         payload = base64.b64encode(unquote_to_bytes(payload)).decode("ascii")
     return EmbeddedImage(mime, payload, written)
 
 
 def picture_bytes(picture: EmbeddedImage) -> bytes:
     """The picture's bytes; ValueError naming what is wrong with its base64 text."""
-    text = "".join(unquote_to_bytes(picture.payload).decode("ascii", "replace").split())
+    text = "".join(picture.payload.split())  # a notebook's base64 may be broken into lines
     try:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)
     except (binascii.Error, ValueError) as err:
