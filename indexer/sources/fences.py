@@ -35,3 +35,13 @@ def outside_code(text: str, rewrite: Callable[[str], str]) -> str:
         else:
             runs.append((code, [line]))
     return "\n".join("\n".join(lines) if code else rewrite("\n".join(lines)) for code, lines in runs)
+
+
+def tags_as_fences(text: str, tag: re.Pattern) -> list[str]:
+    """The lines of `text`, each outside fenced code that `tag` matches whole (a template's
+    `{% highlight go %}` / `{% endhighlight %}`, groups: indent, language, closing) made a code fence."""
+    out = []
+    for line, code in code_fences(text.split("\n")):
+        match = None if code else tag.match(line)
+        out.append(line if match is None else match[1] + "```" + ("" if match[3] else match[2] or ""))
+    return out

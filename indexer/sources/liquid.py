@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import re
 
-from indexer.sources.fences import code_fences
+from indexer.sources.fences import code_fences, tags_as_fences
 
 _SITE_ROOT = re.compile(r"(?:\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\})+/?")
 _PATH_FILTER = re.compile(
@@ -36,7 +36,7 @@ def clean_liquid(text: str, outputs: bool = False) -> str:
     Obsidian template's, `{{embed}}` Logseq's), whose values (`{{ post.title }}`) we cannot know."""
     if "{%" not in text and "{{" not in text:
         return text
-    lines = [line if code else _highlight_as_fence(line) for line, code in code_fences(text.split("\n"))]
+    lines = tags_as_fences(text, _HIGHLIGHT)  # a highlight block is a fenced one
     out: list[str] = []
     block = ""  # inside `{% raw %}` or `{% comment %}`: "raw" / "comment"
     for line, code in code_fences(lines):
@@ -55,10 +55,3 @@ def clean_liquid(text: str, outputs: bool = False) -> str:
                 kept.append(_OUTPUT.sub("", part) if outputs else part)
         out.append("".join(kept))
     return "\n".join(out)
-
-
-def _highlight_as_fence(line: str) -> str:
-    tag = _HIGHLIGHT.match(line)
-    if tag is None:
-        return line
-    return tag[1] + "```" + ("" if tag[3] else tag[2] or "")

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from indexer.sources.fences import code_fences, outside_code
+from indexer.sources.fences import outside_code, tags_as_fences
 from mme_core.documents import IMAGE_EXTENSIONS
 
 _SHORTCODE = re.compile(r"\{\{[<%]\s*(?P<close>/)?\s*(?P<name>[\w.-]+)(?P<args>.*?)\s*/?\s*[>%]\}\}", re.S)
@@ -36,7 +36,7 @@ def clean_shortcodes(text: str) -> str:
     """The page with Hugo's shortcodes read as the site shows them (see the module doc)."""
     if "{{<" not in text and "{{%" not in text:
         return text
-    lines = [line if code else _highlight_as_fence(line) for line, code in code_fences(text.split("\n"))]
+    lines = tags_as_fences(text, _HIGHLIGHT)  # a highlight block is a fenced one
     return outside_code("\n".join(lines), _read_text)  # a shortcode's arguments may span lines
 
 
@@ -83,11 +83,3 @@ def _arguments(text: str) -> dict[str, str]:
 
 def _escaped(text: str) -> str:
     return text.replace("[", "\\[").replace("]", "\\]")
-
-
-def _highlight_as_fence(line: str) -> str:
-    """`{{< highlight go >}}` / `{{< /highlight >}}` on a line of its own: a code fence."""
-    match = _HIGHLIGHT.match(line)
-    if match is None:
-        return line
-    return f"{match[1]}```" + ("" if match[3] else (match[2] or ""))
