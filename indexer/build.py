@@ -144,15 +144,11 @@ def load_stats(index: Index | None, collection: str, budget: int) -> StatCache:
     if index is None:
         return StatCache({}, recipe)
     stats = StatCache.load(index.db, collection, recipe)
-    if stats.known:
-        held = Counter(source_of(key, collection) for key in index.content_hashes(collection))
+    if stats.known:  # each row's file: one file may hold many notes (an Evernote export)
+        stats.row_sources = index.row_sources(collection)
+        held = Counter(stats.row_sources.values())
         stats.known = {name: entry for name, entry in stats.known.items() if held[name] == entry.parts}
     return stats
-
-
-def source_of(key: str, collection: str) -> str:
-    """The note a row key belongs to: `collection/source#part` -> `source`."""
-    return key[len(collection) + 1 : key.rindex("#")] if collection else key[: key.rindex("#")]
 
 
 def split_docs(prepared: Prepared, encoder, ns: tuple, budget: int) -> Prepared:
@@ -308,7 +304,7 @@ def build_into(
     skipped = list(prepared.skipped)
     todo: list[tuple[InterleavedDoc, str]] = []
     kept = prepared.stats.kept if prepared.stats is not None else set()  # notes not read: rows stay
-    current = {key for key in stored if kept and source_of(key, collection) in kept}
+    current = {key for key, source in prepared.stats.row_sources.items() if source in kept} if kept else set()
     unchanged = kept_rows = len(current)
     if kept:  # what was reported about them stays reported
         previous = index.skipped(collection)

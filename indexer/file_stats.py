@@ -80,6 +80,7 @@ class StatCache:
         self.recipe = recipe
         self.fresh: dict[str, NoteStat] = {}
         self.kept: set[str] = set()  # notes taken as unchanged without being read
+        self.row_sources: dict[str, str] = {}  # the index's row keys -> the file each came from
         self.read = 0  # notes read and parsed this run
 
     @classmethod

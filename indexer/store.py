@@ -151,6 +151,11 @@ class Index:
         rows = self.scan(["key", "content_hash"], where)
         return dict(zip(rows["key"].to_pylist(), rows["content_hash"].to_pylist(), strict=True))
 
+    def row_sources(self, collection: str) -> dict[str, str]:
+        """key -> source (the file a row's note came from), for one collection."""
+        rows = self.scan(["key", "source"], f"collection = {sql_string(collection)}")
+        return dict(zip(rows["key"].to_pylist(), rows["source"].to_pylist(), strict=True))
+
     def stored_rows(self, collection: str | None = None) -> dict[str, tuple[str, tuple]]:
         """key -> (content hash, (title, tags, properties)) in one scan: what a build compares each
         note with (`schema.row_metadata`: a note whose front matter alone changed keeps its hash)."""

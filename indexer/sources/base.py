@@ -32,6 +32,7 @@ __all__ = [  # the helpers readers import from here
     "FolderReader",
     "ImageLink",
     "ImageResolver",
+    "Parsed",
     "ParsedPage",
     "build_doc",
     "clean_text",
@@ -44,6 +45,7 @@ __all__ = [  # the helpers readers import from here
 ]
 
 MAX_TEXT_BYTES = 20_000_000  # a 20 MB note is not a note; refuse rather than stall the index
+MAX_DOCUMENT_BYTES = 300_000_000  # a Word file or book holds its photos: bigger, yet still bounded
 TITLE_MAX_CHARS = 200
 
 
@@ -77,6 +79,12 @@ class ParsedPage:
     title: str = ""
     meta: dict = field(default_factory=dict, compare=False)
     vault_title: str = ""  # the title instead when the page sits in an Obsidian vault (its file name)
+    key: str = ""  # in a file holding many notes (an Evernote export, a book's chapters): this one's
+
+
+# What a parser gives for one file: a page, the pages of a file that holds many notes (each with its
+# own stable `key`; the document ids are then `file/key`), or None when it read nothing (said why).
+Parsed = ParsedPage | list[ParsedPage] | None
 
 
 def build_doc(
@@ -88,7 +96,8 @@ def build_doc(
     **provenance,
 ) -> InterleavedDoc | None:
     """Resolve a parsed page's images and block references, merge adjacent text; None (warned) if
-    nothing is left."""
+    nothing is left. `name` is the file, as problems are reported; a page that is one of a file's
+    many notes is named in messages by its title or key too."""
     segments: list[Segment] = []
     for item in page.items:
         if isinstance(item, BlockRef):
@@ -111,7 +120,8 @@ def build_doc(
     segments = [_tidy(s) for s in segments]
     segments = [s for s in segments if isinstance(s, ImageSegment) or s.text]
     if not segments:
-        warn(f"{name}: no text and no readable image, document skipped", file=name, reason="empty")
+        which = f"{name} ({page.title or page.key})" if page.key else name
+        warn(f"{which}: no text and no readable image, document skipped", file=name, reason="empty")
         return None
     title = page.title.strip()[:TITLE_MAX_CHARS] or first_line(
         next((s.text for s in segments if isinstance(s, TextSegment)), "")
@@ -137,7 +147,8 @@ class FolderReader(CollectionReader):
     Ids and sources are the collection-relative POSIX path, so they survive moving the folder.
     """
 
-    parsers: dict[str, Callable[[bytes, str], ParsedPage | None]] = {}  # None: refused, said why
+    parsers: dict[str, Callable[[bytes, str], Parsed]] = {}  # None: refused, said why
+    binary: frozenset[str] = frozenset()  # suffixes of formats that are binary (zip, PDF): no text check
 
     def __init__(self, verify_images: bool = True, pictures: Path | None = None) -> None:
         self.verify_images = verify_images
@@ -164,22 +175,25 @@ class FolderReader(CollectionReader):
                 continue
             stat = file_stat(str(path)) if stats is not None else None  # before reading: see file_stats
             images.links = []
-            doc = self._read_file(path, name, images, blocks)
+            found = self._read_file(path, name, images, blocks)
             if stats is not None:  # a note that gave no document is read again next run (it may be
-                stats.record(name, stat if doc is not None else None, images.links)  # readable by then)
+                stats.record(name, stat if found else None, images.links)  # readable by then)
             images.links = None
-            if doc is not None:
-                docs.append(doc)
+            docs += found
         return sorted(docs, key=lambda doc: doc.id)
 
-    def read_one(self, root: str | Path, name: str) -> InterleavedDoc | None:
-        """The document of the file `name` (collection-relative POSIX path) as `read` gives it, or
-        None when the file is gone or unreadable (warned about as `read` warns)."""
+    def read_one(self, root: str | Path, name: str, doc_id: str | None = None) -> InterleavedDoc | None:
+        """The document of the file `name` (collection-relative POSIX path) as `read` gives it (the
+        one with id `doc_id` when the file holds many), or None when it is gone or unreadable (warned
+        about as `read` warns)."""
         images = ImageResolver(Path(root), verify=self.verify_images, pictures=self.pictures)
         path = images.root / name
         if not path.is_file() or not path.resolve().is_relative_to(images.root):
             return None
-        return self._read_file(path, name, images, BlockIndex(images.root))
+        found = self._read_file(path, name, images, BlockIndex(images.root))
+        if doc_id is None or len(found) == 1 and found[0].id == name:
+            return found[0] if found else None
+        return next((doc for doc in found if doc.id == doc_id), None)
 
     def _files(self, root: Path) -> Iterator[Path]:
         layout = site_layout(root)  # a website's sources: its pages, not its templates (see site.py)
@@ -229,27 +243,46 @@ class FolderReader(CollectionReader):
 
     def _read_file(
         self, path: Path, name: str, images: ImageResolver, blocks: BlockIndex
-    ) -> InterleavedDoc | None:
+    ) -> list[InterleavedDoc]:
+        """The file's documents: one for a note, one per note of a file holding many; [] (warned)
+        when it gives none."""
+        suffix = path.suffix.lower()
+        limit = MAX_DOCUMENT_BYTES if suffix in self.binary else MAX_TEXT_BYTES
         try:
             size = path.stat().st_size
-            if size > MAX_TEXT_BYTES:
+            if size > limit:
                 warn(
-                    f"{name}: {size:,} bytes is over the {MAX_TEXT_BYTES:,}-byte limit, file skipped",
+                    f"{name}: {size:,} bytes is over the {limit:,}-byte limit, file skipped",
                     file=name,
                     reason="too large",
                 )
-                return None
+                return []
             data = path.read_bytes()
         except OSError as err:  # a dangling symlink, no permission, a file vanishing mid-walk
             reason = "missing" if isinstance(err, FileNotFoundError) else "unreadable"
             warn(f"{name}: cannot be read ({err.strerror or err}), skipped", file=name, reason=reason)
-            return None
-        if looks_binary(data):
+            return []
+        if suffix not in self.binary and looks_binary(data):
             warn(f"{name}: looks like a binary file, skipped", file=name, reason="unsupported type")
-            return None
-        page = self.parsers[path.suffix.lower()](data, name)
-        if page is None:  # the parser said why it read nothing
-            return None
-        if page.vault_title and images.in_vault(path.parent):
-            page = replace(page, title=page.vault_title)
-        return build_doc(page, images, path.parent, name, blocks, id=name, source=name)
+            return []
+        parsed = self.parsers[suffix](data, name)
+        if parsed is None:  # the parser said why it read nothing
+            return []
+        if isinstance(parsed, ParsedPage):
+            if parsed.vault_title and images.in_vault(path.parent):
+                parsed = replace(parsed, title=parsed.vault_title)
+            doc = build_doc(parsed, images, path.parent, name, blocks, id=name, source=name)
+            return [doc] if doc is not None else []
+        docs, taken = [], set()
+        for page in parsed:  # a file of many notes: each its own document, problems named by both
+            key, twin = page.key, 1
+            while key in taken:  # two notes of one key (same title and time): ids must stay unique
+                twin += 1
+                key = f"{page.key}-{twin}"
+            taken.add(key)
+            doc = build_doc(page, images, path.parent, name, blocks, id=f"{name}/{key}", source=name)
+            if doc is not None:
+                docs.append(doc)
+        if not docs and not parsed:
+            warn(f"{name}: holds no notes, file skipped", file=name, reason="empty")
+        return docs

@@ -68,4 +68,4 @@ def read_source(
         return None
     if is_tiir_dir(root):
         return next((doc for doc in TiirReader().read(root) if doc.id == doc_id), None)
-    return NotesFolderReader(pictures=pictures).read_one(root, source)
+    return NotesFolderReader(pictures=pictures).read_one(root, source, doc_id)
