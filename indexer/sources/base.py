@@ -45,7 +45,7 @@ __all__ = [  # the helpers readers import from here
 ]
 
 MAX_TEXT_BYTES = 20_000_000  # a 20 MB note is not a note; refuse rather than stall the index
-MAX_DOCUMENT_BYTES = 300_000_000  # a Word file or book holds its photos: bigger, yet still bounded
+MAX_DOCUMENT_BYTES = 300_000_000  # a Word file, book or export holds its photos: bigger, still bounded
 TITLE_MAX_CHARS = 200
 
 
@@ -149,6 +149,7 @@ class FolderReader(CollectionReader):
 
     parsers: dict[str, Callable[[bytes, str], Parsed]] = {}  # None: refused, said why
     binary: frozenset[str] = frozenset()  # suffixes of formats that are binary (zip, PDF): no text check
+    packed: frozenset[str] = frozenset()  # text formats that keep their pictures inside (bigger files)
 
     def __init__(self, verify_images: bool = True, pictures: Path | None = None) -> None:
         self.verify_images = verify_images
@@ -247,7 +248,7 @@ class FolderReader(CollectionReader):
         """The file's documents: one for a note, one per note of a file holding many; [] (warned)
         when it gives none."""
         suffix = path.suffix.lower()
-        limit = MAX_DOCUMENT_BYTES if suffix in self.binary else MAX_TEXT_BYTES
+        limit = MAX_DOCUMENT_BYTES if suffix in self.binary | self.packed else MAX_TEXT_BYTES
         try:
             size = path.stat().st_size
             if size > limit:

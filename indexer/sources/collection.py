@@ -7,6 +7,7 @@ from pathlib import Path
 from indexer.file_stats import StatCache
 from indexer.sources.base import FolderReader
 from indexer.sources.canvas import parse_canvas
+from indexer.sources.enex import parse_enex
 from indexer.sources.html import HtmlFolderReader
 from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.notebook import parse_notebook
@@ -18,8 +19,8 @@ from mme_core.documents import InterleavedDoc
 
 
 class NotesFolderReader(FolderReader):
-    """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Obsidian canvases and
-    saved HTML pages side by side, as personal collections mix them."""
+    """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Obsidian canvases,
+    Evernote exports and saved HTML pages side by side, as personal collections mix them."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -28,8 +29,10 @@ class NotesFolderReader(FolderReader):
         ".rst": parse_rst,
         ".canvas": parse_canvas,
         ".ipynb": parse_notebook,
+        ".enex": parse_enex,
         ".txt": parse_plain_text,
     }
+    packed = frozenset({".ipynb", ".enex"})
 
 
 def read_collection(

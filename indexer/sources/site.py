@@ -55,7 +55,6 @@ DOCUMENT_TYPES = {
     ".pages": "Pages documents",
     ".epub": "EPUB books",
     ".adoc": "AsciiDoc files",
-    ".enex": "Evernote exports",
     ".one": "OneNote sections",
 }
 HUGO_MARKERS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json")

@@ -1,0 +1,169 @@
+"""Evernote exports (`.enex`): a notebook's notes, each its own document, photos in place.
+
+Years of recipes, repair notes and web clips live in Evernote; its export is one XML file per
+notebook (or a selection of notes) holding every note and, base64 inside it, every picture. Read:
+- each `<note>` as one document, id `file.enex/<title>` (the title and, when two notes of the file
+  share it, the note's creation time: stable across exports, which carry no note ids);
+- the note's content (ENML, an XHTML dialect) as the HTML of a saved page is read (`html.py`):
+  headings, lists, tables, checkboxes (`en-todo`, as `[ ]` / `[x]`);
+- pictures (`en-media`, which names a resource by the MD5 of its bytes) in place; pictures
+  attached to the note but not placed in its text are read after it. Attachments that are not
+  pictures (PDF, audio) and text encrypted in Evernote (`en-crypt`) are reported, not read;
+- the title, tags, and the creation time, author and source URL as properties.
+An export cut short (an interrupted download) keeps the notes before the cut, and the cut is
+reported. A file that is not an Evernote export is reported by name.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import io
+import re
+import xml.etree.ElementTree as ET
+
+from indexer.sources.base import EmbeddedImage, ImageLink, ParsedPage, warn
+from indexer.sources.html import parse_html_fragment
+
+_MEDIA = "mme-enex-media:"  # what an `en-media` element becomes for the HTML reader: a picture by hash
+_EN_MEDIA = re.compile(r"<en-media\b([^>]*?)/?>(?:\s*</en-media>)?", re.IGNORECASE)
+_EN_TODO = re.compile(r"<en-todo\b([^>]*?)/?>(?:\s*</en-todo>)?", re.IGNORECASE)
+_EN_CRYPT = re.compile(r"<en-crypt\b[^>]*>.*?</en-crypt>", re.IGNORECASE | re.DOTALL)
+_HASH = re.compile(r"""\bhash\s*=\s*["']([0-9a-fA-F]{32})["']""")
+_CHECKED = re.compile(r"""\bchecked\s*=\s*["']true["']""", re.IGNORECASE)
+# Evernote 10's checklist item; the box goes inside the item's first block, beside its text
+_CHECKLIST_ITEM = re.compile(
+    r"<li\b[^>]*?--en-checked:\s*(true|false)[^>]*>((?:\s*<div[^>]*>)?)", re.IGNORECASE
+)
+_PROPERTIES = ("author", "source-url", "source")
+
+
+def parse_enex(data: bytes, name: str) -> list[ParsedPage] | None:
+    if not data.strip():
+        warn(f"{name}: an empty file, skipped", file=name, reason="empty")
+        return None
+    notes: list[dict] = []
+    try:
+        events = ET.iterparse(io.BytesIO(data), events=("start", "end"))
+        _, root = next(events)
+        if root.tag != "en-export":
+            warn(
+                f"{name}: not an Evernote export (its XML is <{root.tag}>), skipped",
+                file=name,
+                reason="unreadable",
+            )
+            return None
+        for event, element in events:
+            if event == "end" and element.tag == "note":
+                notes.append(_note(element))
+                element.clear()  # an export of thousands of photos is not held twice
+    except ET.ParseError as err:
+        line = err.position[0]
+        if not notes:
+            warn(
+                f"{name}: not an Evernote export (XML error at line {line}), skipped",
+                file=name,
+                reason="unreadable",
+            )
+            return None
+        cut = (
+            f"{name}: the export is cut or damaged at line {line}; the {len(notes)} notes before it are read"
+        )
+        warn(cut, file=name, reason="unreadable")
+    titles = [note["title"] for note in notes]
+    return [_page(note, titles.count(note["title"]) > 1, name) for note in notes]
+
+
+def _note(element: ET.Element) -> dict:
+    """What a note element holds, as plain values (the element is cleared after)."""
+    attributes = element.find("note-attributes")
+    resources = []
+    for resource in element.findall("resource"):
+        names = resource.find("resource-attributes")
+        resources.append(
+            {
+                "data": resource.findtext("data") or "",
+                "mime": (resource.findtext("mime") or "").strip().lower(),
+                "file": (names.findtext("file-name") if names is not None else None) or "",
+            }
+        )
+    return {
+        "title": " ".join((element.findtext("title") or "").split()),
+        "created": (element.findtext("created") or "").strip(),
+        "tags": [" ".join(t.text.split()) for t in element.findall("tag") if t.text and t.text.strip()],
+        "content": element.findtext("content") or "",
+        "properties": {
+            key: value.strip()
+            for key in _PROPERTIES
+            if attributes is not None and (value := attributes.findtext(key)) and value.strip()
+        },
+        "resources": resources,
+    }
+
+
+def _page(note: dict, shared_title: bool, name: str) -> ParsedPage:
+    title = note["title"] or "Untitled"
+    which = f"note '{title}'"
+    by_hash: dict[str, dict] = {}
+    for resource in note["resources"]:
+        payload = "".join(resource["data"].split())
+        try:
+            digest = hashlib.md5(base64.b64decode(payload, validate=True)).hexdigest()  # noqa: S324 (ENML's id)
+        except (binascii.Error, ValueError):
+            digest = ""  # damaged: reported below, where the note shows it or after the note
+        by_hash.setdefault(digest or f"damaged {len(by_hash)}", resource | {"data": payload})
+    content = note["content"]
+    if _EN_CRYPT.search(content):
+        warn(
+            f"{name}: {which} holds text encrypted in Evernote; that text is not read",
+            file=name,
+            reason="unreadable",
+        )
+        content = _EN_CRYPT.sub("", content)
+    content = _EN_TODO.sub(lambda m: "[x] " if _CHECKED.search(m.group(1)) else "[ ] ", content)
+    content = _CHECKLIST_ITEM.sub(
+        lambda m: f"<li>{m.group(2)}[{'x' if m.group(1).lower() == 'true' else ' '}] ", content
+    )
+    content = _EN_MEDIA.sub(lambda m: _media_tag(m.group(1)), content)
+    items: list = []
+    shown: set[str] = set()
+    for item in parse_html_fragment(content):
+        if isinstance(item, ImageLink) and item.target.startswith(_MEDIA):
+            digest = item.target[len(_MEDIA) :]
+            shown.add(digest)
+            picture = _picture(by_hash.get(digest), digest, which, name)
+            if picture is not None:
+                items.append(picture)
+        else:
+            items.append(item)
+    for digest, resource in by_hash.items():  # attached, not placed: Evernote lists them under the note
+        if digest not in shown and (picture := _picture(resource, digest, which, name)) is not None:
+            items += ["\n\n", picture]
+    key = title if not shared_title else f"{title} {note['created']}".strip()
+    properties = {"created": note["created"], **note["properties"]} if note["created"] else note["properties"]
+    meta = {"tags": note["tags"], "properties": properties}
+    return ParsedPage(tuple(items), title=title, meta=meta, key=re.sub(r"[/#\\]", "-", key))
+
+
+def _media_tag(attributes: str) -> str:
+    found = _HASH.search(attributes)
+    return f'<img src="{_MEDIA}{found.group(1).lower()}">' if found else ""
+
+
+def _picture(resource: dict | None, digest: str, which: str, name: str) -> EmbeddedImage | None:
+    """The resource as a picture to read; None (reported) when it is missing, damaged or not a picture."""
+    if resource is None:
+        warn(
+            f"{name}: {which} shows a picture the export does not hold, skipped", file=name, reason="missing"
+        )
+        return None
+    written = f"{resource['file'] or resource['mime'] or 'picture'} in {which}"
+    if digest.startswith("damaged"):
+        warn(f"{name}: {written}: its base64 data is damaged, skipped", file=name, reason="unreadable")
+        return None
+    if not resource["mime"].startswith("image/"):
+        kind = resource["mime"] or "unknown type"
+        warn(f"{name}: attachment {written} ({kind}) is not read", file=name, reason="unsupported type")
+        return None
+    return EmbeddedImage(resource["mime"], resource["data"], written)
