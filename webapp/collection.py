@@ -130,10 +130,10 @@ def _checked_members(
             )
         if _collection_file(relative):
             members.append((info, relative))
-    if not any(r.suffix.lower() in NOTE_EXTENSIONS for _, r in members):
+    if not any(r.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for _, r in members):
         raise ValueError(
-            "zip holds no notes (Markdown, Org, reStructuredText, Jupyter, HTML, text) or docs.jsonl: "
-            "nothing to index"
+            "zip holds no notes (Markdown, Org, reStructuredText, Jupyter, Evernote, HTML, text), "
+            "pictures or docs.jsonl: nothing to index"
         )
     return members
 

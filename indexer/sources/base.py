@@ -18,11 +18,12 @@ from indexer.file_stats import StatCache, file_stat
 from indexer.sources.embedded import EmbeddedImage
 from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.logseq import BlockIndex, BlockRef
+from indexer.sources.photos import icon_size, keeps_loose_pictures, loose_picture, picture_items
 from indexer.sources.site import DOCUMENT_TYPES, not_a_note, site_layout
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
-from mme_core.documents import ImageSegment, InterleavedDoc, Segment, TextSegment
+from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment, InterleavedDoc, Segment, TextSegment
 
 __all__ = [  # the helpers readers import from here
     "REASONS",
@@ -162,8 +163,10 @@ class FolderReader(CollectionReader):
         images = ImageResolver(root, verify=self.verify_images, pictures=self.pictures)
         blocks = BlockIndex(images.root)
         excluded = excluded_files(images.root)
-        docs = []
-        for path in self._files(images.root):
+        docs: list[InterleavedDoc] = []
+        loose: list[Path] = []  # pictures, which become documents when no note shows them
+        shown: set[str] = set()  # root-relative real paths of the pictures notes show
+        for path in self._files(images.root, loose):
             name = path.relative_to(images.root).as_posix()
             if rule := excluded(name):  # its pictures still resolve for the notes that show them
                 warn(
@@ -173,15 +176,41 @@ class FolderReader(CollectionReader):
                 )
                 continue
             if stats is not None and stats.unchanged(str(path), name, images):
+                shown.update(link["real"] for link in stats.known[name].links if link.get("real"))
                 continue
-            stat = file_stat(str(path)) if stats is not None else None  # before reading: see file_stats
-            images.links = []
-            found = self._read_file(path, name, images, blocks)
-            if stats is not None:  # a note that gave no document is read again next run (it may be
-                stats.record(name, stat if found else None, images.links)  # readable by then)
-            images.links = None
-            docs += found
+            docs += self._read_recorded(path, name, images, stats, self._read_file, blocks)
+            shown.update(link["real"] for link in images.last_links if link.get("real"))
+        for path in loose:
+            name = path.relative_to(images.root).as_posix()
+            if os.path.relpath(os.path.realpath(path), images.root) in shown or excluded(name):
+                continue
+            if stats is not None and stats.unchanged(str(path), name, images):
+                continue
+            docs += self._read_recorded(path, name, images, stats, self._picture_doc)
         return sorted(docs, key=lambda doc: doc.id)
+
+    def _read_recorded(
+        self, path: Path, name: str, images: ImageResolver, stats: StatCache | None, read, *args
+    ):
+        """The documents `read` gives for a file, with what they depended on recorded in the stat cache."""
+        stat = file_stat(str(path)) if stats is not None else None  # before reading: see file_stats
+        images.links = []
+        found = read(path, name, images, *args)
+        if stats is not None:  # a note that gave no document is read again next run (it may be
+            stats.record(name, stat if found else None, images.links)  # readable by then)
+        images.last_links, images.links = images.links, None
+        return found
+
+    def _picture_doc(self, path: Path, name: str, images: ImageResolver, *_) -> list[InterleavedDoc]:
+        """A picture no note shows, as its own document (see `photos.py`)."""
+        if size := icon_size(path):
+            message = f"{name}: a picture no note shows, too small to be searched alone ({size[0]}x{size[1]})"
+            warn(message + "; not indexed", file=name, reason="excluded")
+            return []
+        text, link = picture_items(name)
+        page = ParsedPage((text, link), title=path.name)
+        doc = build_doc(page, images, path.parent, name, id=name, source=name)
+        return [doc] if doc is not None and doc.images else []
 
     def read_one(self, root: str | Path, name: str, doc_id: str | None = None) -> InterleavedDoc | None:
         """The document of the file `name` (collection-relative POSIX path) as `read` gives it (the
@@ -191,13 +220,18 @@ class FolderReader(CollectionReader):
         path = images.root / name
         if not path.is_file() or not path.resolve().is_relative_to(images.root):
             return None
-        found = self._read_file(path, name, images, BlockIndex(images.root))
+        if path.suffix.lower() in IMAGE_EXTENSIONS:  # a picture no note showed, when indexed
+            found = self._picture_doc(path, name, images)
+        else:
+            found = self._read_file(path, name, images, BlockIndex(images.root))
         if doc_id is None or len(found) == 1 and found[0].id == name:
             return found[0] if found else None
         return next((doc for doc in found if doc.id == doc_id), None)
 
-    def _files(self, root: Path) -> Iterator[Path]:
+    def _files(self, root: Path, pictures: list[Path] | None = None) -> Iterator[Path]:
+        """The notes to read, in order; the pictures that may stand as documents go to `pictures`."""
         layout = site_layout(root)  # a website's sources: its pages, not its templates (see site.py)
+        pictures = pictures if pictures is not None and keeps_loose_pictures(layout) else None
         for directory, subdirs, files in os.walk(root):
             here = Path(directory).relative_to(root).as_posix()
             prefix = "" if here == "." else here + "/"
@@ -211,6 +245,10 @@ class FolderReader(CollectionReader):
             for file_name in sorted(files):
                 path = Path(directory) / file_name
                 name, suffix = prefix + file_name, path.suffix.lower()
+                if suffix in IMAGE_EXTENSIONS and pictures is not None and not file_name.startswith("."):
+                    if loose_picture(name) and path.resolve().is_relative_to(root):
+                        pictures.append(path)
+                    continue
                 if file_name.startswith(".") or (suffix not in self.parsers and suffix not in DOCUMENT_TYPES):
                     continue
                 if reason := layout.file_reason(name) or not_a_note(name):

@@ -56,7 +56,8 @@ def test_a_zipped_graph_or_vault_reads_as_the_folder_on_disk(tmp_path, image_fac
     assert folder.name == "Graph" and not (folder / ".obsidian" / "workspace.json").exists()
     with pytest.warns() as caught:
         docs = read_collection(folder)
-    assert sorted(d.id for d in docs) == ["pages/bread.org", "pages/chain.mdx"]
+    # the graph's picture no page shows is a document of its own, as in the folder on disk
+    assert sorted(d.id for d in docs) == ["assets/crumb.png", "pages/bread.org", "pages/chain.mdx"]
     said = sorted(str(w.message) for w in caught if "not indexed" in str(w.message))
     assert said == [
         "assets/manual.pdf: PDF documents are not read; not indexed",
@@ -157,9 +158,12 @@ def test_not_a_zip_and_nothing_to_index(tmp_path, image_factory):
     fake.write_bytes(b"%PDF-1.4")
     with pytest.raises(ValueError, match="not a zip file"):
         extract_zip(fake, tmp_path / "out")
-    only_images = make_zip(tmp_path / "pics.zip", {"a.png": open(image_factory(), "rb").read()})
+    only_scripts = make_zip(tmp_path / "tools.zip", {"run.sh": b"#!/bin/sh\n", "data.csv": b"a,b\n"})
     with pytest.raises(ValueError, match="nothing to index"):
-        extract_zip(only_images, tmp_path / "out")
+        extract_zip(only_scripts, tmp_path / "out")
+    # a zip of photos is a collection: each picture no note shows is a document of its own
+    only_images = make_zip(tmp_path / "pics.zip", {"a.png": open(image_factory(), "rb").read()})
+    assert (extract_zip(only_images, tmp_path / "photos") / "a.png").is_file()
     with pytest.raises(ValueError, match="zip not found"):
         extract_zip(tmp_path / "missing.zip", tmp_path / "out")
 

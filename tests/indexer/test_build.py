@@ -77,7 +77,8 @@ def test_rerun_embeds_nothing_edit_embeds_only_the_edited_and_delete_removes(tin
 
     (notes / "plant-tomato.md").unlink()
     report = build_index(notes, uri, tiny_dsvl, **FAST)
-    assert (report.removed, report.rows) == (1, 4)
+    assert (report.removed, report.added, report.rows) == (1, 1, 5)  # its photo, shown by no note, stays
+    assert "notes/img/plant-tomato.png" in {d.id for d in Index.open(uri).documents()}
     searcher = Searcher.open(uri, tiny_dsvl)
     query = InterleavedDoc((TextSegment(NOTES["plant-tomato"][2]),))
     assert "notes/plant-tomato.md" not in [h.id for h in searcher.search(query, n=3, k=10)]

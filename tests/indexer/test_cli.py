@@ -313,4 +313,5 @@ def test_the_skip_summary_names_empty_notes_and_does_not_call_a_repair_a_skip(tm
         "1 repaired (encoding): управляющие.md",
         "1 resolved to the nearest file (ambiguous): Фото.md (![[снимок.png]])",
         "1 skipped (empty): пустая.md",
+        "1 skipped (excluded): b/снимок.png",  # the farther file, shown by no note: an icon, said
     ]

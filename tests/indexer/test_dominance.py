@@ -116,6 +116,7 @@ def test_removals_and_edits_count_as_change(indexed, tiny_dsvl):
     notes, uri = indexed
     first = ensure_sample(Index.open(uri), tiny_dsvl, 3)
     (notes / "extra-0.md").unlink()
+    (notes / "img" / "extra-0.png").unlink()  # with its photo (left alone, it would be a document)
     edited = "# Other\n\nNow about something else entirely.\n\n![x](img/extra-1.png)\n"
     (notes / "extra-1.md").write_text(edited)
     build_index(str(notes), uri, tiny_dsvl, ns=NS, progress=False, name="notes")

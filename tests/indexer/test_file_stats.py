@@ -147,7 +147,8 @@ def test_a_new_file_of_an_obsidian_name_is_seen_by_the_notes_embedding_that_name
     counting = CountingEncoder(tiny_dsvl)
     seen = counts()
     build(vault, uri, counting)
-    assert counting.embedded == ["vault/a.md"] and seen["notes"] == 1
+    # a.md now shows the nearer picture; the far one, shown by no note, is a document of its own
+    assert counting.embedded == ["vault/a.md", "vault/far/deep/pic.png"] and seen["notes"] == 1
 
 
 def test_editing_a_block_re_reads_the_notes_quoting_it(tiny_dsvl, tmp_path, counts):

@@ -83,7 +83,7 @@ def test_exact_vault_path_wins_over_note_relative_then_name_anywhere(tmp_path):
 
     docs, warned = read_warnings(root)
 
-    assert warned == []
+    assert [(w.file, w.reason) for w in warned] == [("notes/img/a.png", "excluded")]  # shown by no note
     assert shape(docs[0], root) == [
         "T:x",
         "I:img/a.png",
@@ -106,7 +106,8 @@ def test_ambiguous_name_takes_the_nearest_file_and_warns(tmp_path):
     docs, warned = read_warnings(root)
 
     assert shape(docs[0], root) == ["T:see", "I:b/c/photo.png"]  # one step up beats two
-    [warning] = warned
+    warning, *unshown = warned  # the two files not taken are shown by no note: icon-sized, said
+    assert [(w.file, w.reason) for w in unshown] == [("a/photo.png", "excluded"), ("b/photo.PNG", "excluded")]
     assert (warning.file, warning.reference, warning.reason) == (
         "b/c/d/note.md",
         "![[Photo.png|100]]",
@@ -170,7 +171,7 @@ def test_code_spans_and_code_blocks_keep_their_embeds_and_tags_as_code(tmp_path)
 
     docs, warned = read_warnings(tmp_path)
 
-    assert warned == []
+    assert [(w.file, w.reason) for w in warned] == [("in-code.png", "excluded")]  # shown by no note
     [doc] = docs
     assert [im.path.rsplit("/", 1)[1] for im in doc.images] == ["real.png"]
     assert "![[in-code.png]]\n![md](in-code.png)\n#fenced" in doc.text  # code stays verbatim
@@ -226,7 +227,10 @@ def test_markdown_links_fall_back_to_obsidian_lookup_only_inside_a_vault(tmp_pat
             assert (shape(docs[0], root), warned) == (["T:text", "I:attachments/Pasted image 1.png"], [])
         else:
             assert shape(docs[0], root) == ["T:text"]
-            assert [(w.reason, w.reference) for w in warned] == [("missing", "Pasted%20image%201.png")]
+            assert [(w.reason, w.reference) for w in warned] == [
+                ("missing", "Pasted%20image%201.png"),
+                ("excluded", ""),  # so the picture is shown by no note (an icon: said, not indexed)
+            ]
 
 
 def test_a_note_written_in_obsidian_resolves_markdown_links_as_obsidian_without_its_settings(tmp_path):
@@ -344,7 +348,8 @@ def test_obsidian_comments_are_hidden_text_and_their_embeds_and_tags_are_not_rea
 
     [doc], warned = read_warnings(tmp_path)
 
-    assert warned == []  # the hidden embed is not even looked up
+    # the hidden embed is not even looked up: its picture is shown by no note (icon-sized, said)
+    assert [(w.file, w.reason) for w in warned] == [("скрыт.png", "excluded")]
     assert shape(doc, tmp_path) == ["T:Подпись", "I:виден.png", "T:конец #метка\n\nКод: 50%% остаётся."]
     assert doc.meta["tags"] == ["метка"]
 

@@ -134,7 +134,7 @@ def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_pa
     write(tmp_path / "Readings 2024.txt", "Readings 2024\n12.5, 13.1\n")  # a title: a note with numbers
     write(tmp_path / "manual.pdf", b"%PDF-1.4\n%%EOF")
     write(tmp_path / "recipe.docx", b"PK\x03\x04")
-    write(tmp_path / "photo.png", b"not read as a note")  # pictures are found through notes' links
+    write(tmp_path / "photo.png", b"not read as a note")  # not a note; a picture no note shows
 
     docs, warned = read_warnings(tmp_path)
 
@@ -158,6 +158,11 @@ def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_pa
             "recipe.docx: Word documents are not read; not indexed",
         ),
         ("requirements.txt", "excluded", "requirements.txt: a tool's file, not a note; not indexed"),
+        (  # a picture no note shows is a document of its own: this one cannot be, and says why
+            "photo.png",
+            "unreadable",
+            "photo.png: image skipped, unreadable image: photo.png (cannot identify image file)",
+        ),
     ]
 
 

@@ -53,6 +53,7 @@ def test_entries_leave_with_the_last_note_showing_their_picture(tiny_dsvl, notes
     build_index(notes, uri, tiny_dsvl, ns=NS, progress=False)
     bread = _hash(notes / "img" / "bake-bread.png")
     (notes / "bake-bread.md").unlink()
+    (notes / "img" / "bake-bread.png").unlink()  # left alone, it would be a document of its own
     report = build_index(notes, uri, tiny_dsvl, progress=False)
     assert report.removed == 1
     assert bread not in _cache_images(uri) and len(_cache_images(uri)) == len(NOTES) - 1

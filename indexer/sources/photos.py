@@ -1,0 +1,55 @@
+"""Pictures no note shows: documents of their own, so a folder's photos are found, not passed over.
+
+A person's folder holds photos beside their notes: a repair's snapshots never pasted into a note,
+a phone's camera folder, leftovers of a deleted note. Each picture that no note of the collection
+shows becomes a document: the picture, with the words of its folder path and file name as its text
+(`bathroom_sink/hinge-broken.jpg` -> "bathroom sink / hinge broken"), titled by its file name. A
+picture a note shows is read in that note only; when a note starts showing it, its own document
+goes (and comes back when no note shows it any more).
+
+Not in a website's sources (Hugo, Jekyll, MkDocs, Docusaurus, Sphinx `_static/`): their unshown
+pictures are the theme's logos and icons, served by templates, not a person's photos. Icon-sized
+pictures (under 64 pixels on a side) are reported as "excluded", not made documents.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path, PurePosixPath
+
+from PIL import Image, UnidentifiedImageError
+
+from indexer.sources.images import ImageLink
+from indexer.sources.site import SiteLayout
+
+MIN_SIDE = 64  # pixels: below this a picture is an icon or a bullet, not something to search for
+_SITE_ASSET_FOLDERS = {"_static"}  # Sphinx's served files (a Sphinx source is a folder, not a kind)
+_SEPARATORS = re.compile(r"[_\-.+~\s]+")
+
+
+def keeps_loose_pictures(layout: SiteLayout) -> bool:
+    """Whether pictures no note shows become documents in a collection of this kind."""
+    return layout.kind in ("", "Logseq")
+
+
+def loose_picture(name: str) -> bool:
+    """Whether the file `name` (collection-relative) is a picture that may stand as a document."""
+    return not _SITE_ASSET_FOLDERS.intersection(PurePosixPath(name).parts[:-1])
+
+
+def icon_size(path: Path) -> tuple[int, int] | None:
+    """The picture's size when it is icon-sized, read from its header (nothing decoded); None when
+    it is big enough, or unreadable (the resolver then says why)."""
+    try:
+        with Image.open(path) as image:
+            width, height = image.size
+    except (OSError, UnidentifiedImageError, ValueError):
+        return None
+    return (width, height) if min(width, height) < MIN_SIDE else None
+
+
+def picture_items(name: str) -> tuple[str, ImageLink]:
+    """A loose picture's document: its path as words, then the picture (root-relative link)."""
+    path = PurePosixPath(name)
+    words = (_SEPARATORS.sub(" ", part).strip() for part in (*path.parts[:-1], path.stem))
+    return " / ".join(w for w in words if w), ImageLink("/" + name, written=name)
