@@ -11,8 +11,10 @@ GitHub's five callout types without titles, so both are ours.)
 - `> [!tip]- Title` callouts: the `[!type]` marker and its fold sign go, the title and body stay.
 - Comments `%%hidden%%` and `%%` blocks (to the next `%%`, or the note's end) are dropped: Obsidian
   shows them only while editing (the Excalidraw plugin keeps a drawing's JSON in one).
-- A footnote `[^1]: text` stays text: CommonMark alone reads a one-word footnote (`[^1]: Wikipedia`)
-  as a link reference definition and drops it (and turns `[^1]` into a link reading "^1").
+- Footnotes (Obsidian, GitHub, Pandoc): a marker `[^1]` / `[^note]` in the text is dropped, as a
+  page shows it as a small number; a definition `[^1]: text` keeps its text where it is written.
+  (CommonMark alone reads a one-word definition, `[^1]: Wikipedia`, as a link reference and drops it,
+  and left the markers as words: "initdoc" in a Chinese sentence.)
 - Inline tags (`#tag`, `#a/b`, `#菜谱`) after whitespace or at a line start, with at least one
   non-digit, are collected into `env["tags"]`; not in code, links, URLs (`/page#part`) or escapes.
 """
@@ -27,6 +29,7 @@ from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 
 _CALLOUT = re.compile(r"\[![^\]\n]+\][+-]?[ \t]*")
+_FOOTNOTE = re.compile(r"\[\^[^\s\[\]]+\](:[ \t]*)?")
 _TAG = re.compile(r"(?<!\S)#([\w/-]+)")
 
 
@@ -37,6 +40,7 @@ def obsidian_plugin(md: MarkdownIt) -> None:
     md.block.ruler.at("reference", _reference_not_footnote)
     md.inline.ruler.before("text", "obsidian_comment", _comment_inline)
     md.inline.ruler.before("link", "wikilink", _wikilink)
+    md.inline.ruler.before("link", "footnote_mark", _footnote_mark)
     md.core.ruler.after("block", "callouts", _strip_callout_markers)
     md.core.ruler.before("text_join", "tags", _collect_tags)  # before escapes (`\#x`) join the text
 
@@ -79,6 +83,21 @@ def _comment_inline(state: StateInline, silent: bool) -> bool:
         return False
     end = state.src.find("%%", state.pos + 2)
     state.pos = len(state.src) if end < 0 else end + 2  # nothing pushed: the comment is not text
+    return True
+
+
+def _footnote_mark(state: StateInline, silent: bool) -> bool:
+    """`[^1]` in the text: dropped; `[^1]: ` opening a line (a definition): dropped, its text kept."""
+    if not state.src.startswith("[^", state.pos):
+        return False
+    found = _FOOTNOTE.match(state.src, state.pos)
+    if found is None:
+        return False
+    at_line_start = state.pos == 0 or state.src[state.pos - 1] == "\n"
+    if found.group(1) is not None and not at_line_start:
+        state.pos = found.start() + found.group(0).index("]") + 1  # `[^1]:` mid-line: the marker only
+    else:
+        state.pos = found.end()  # nothing pushed: a marker is not words
     return True
 
 

@@ -369,19 +369,28 @@ def test_plugin_query_blocks_are_not_read_as_the_notes_text_other_code_is(tmp_pa
     assert doc.meta["tags"] == []
 
 
-def test_footnotes_are_read_as_written_even_one_word_ones(tmp_path):
+def test_footnote_texts_are_kept_and_their_markers_dropped_even_one_word_ones(tmp_path):
     write(
         tmp_path / "Клонирование.md",
         "Метод бросает исключение[^1], см. [доки][d] и сноску[^2].\n\n"
         "[^1]: `CloneNotSupportedException`\n[^2]: Правило Де Моргана: текст\n\n[d]: https://docs.example.org\n",
     )
-
-    [doc], _ = read_warnings(tmp_path)
-
-    assert doc.text == (  # a one-word footnote was a link definition: dropped, its marker a link "^1"
-        "Метод бросает исключение[^1], см. доки и сноску[^2].\n\n"
-        "[^1]: CloneNotSupportedException\n[^2]: Правило Де Моргана: текст"
+    write(
+        tmp_path / "部署.md",
+        "必须按照《系统初始化》[^initdoc]文档进行。\n\n`[^code]` 和 [^ 不是]\n\n"
+        "```\n[^fenced]: kept in code\n```\n\n[^initdoc]: 系统初始化文档\n",
     )
+
+    docs, _ = read_warnings(tmp_path)
+
+    assert [d.text for d in docs] == [
+        # a one-word definition was a link definition (dropped, its marker a link "^1")
+        "Метод бросает исключение, см. доки и сноску.\n\n"
+        "CloneNotSupportedException\nПравило Де Моргана: текст",
+        # the marker's label was read as a word inside the sentence
+        "必须按照《系统初始化》文档进行。\n\n[^code] 和 [^ 不是]\n\n"
+        "[^fenced]: kept in code\n\n系统初始化文档",
+    ]
 
 
 def test_notes_in_the_vaults_excluded_files_are_reported_not_indexed_their_pictures_still_used(tmp_path):
