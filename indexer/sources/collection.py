@@ -7,6 +7,7 @@ from pathlib import Path
 from indexer.file_stats import StatCache
 from indexer.sources.base import FolderReader
 from indexer.sources.canvas import parse_canvas
+from indexer.sources.epub import parse_epub
 from indexer.sources.html import HtmlFolderReader
 from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.notebook import parse_notebook
@@ -19,7 +20,8 @@ from mme_core.documents import InterleavedDoc
 
 class NotesFolderReader(FolderReader):
     """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Obsidian canvases and
-    saved HTML pages side by side, as personal collections mix them."""
+    saved HTML pages side by side, as personal collections mix them; EPUB books beside them, a
+    document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -29,7 +31,9 @@ class NotesFolderReader(FolderReader):
         ".canvas": parse_canvas,
         ".ipynb": parse_notebook,
         ".txt": parse_plain_text,
+        ".epub": parse_epub,
     }
+    binary = frozenset({".epub"})
 
 
 def read_collection(
