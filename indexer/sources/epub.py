@@ -78,11 +78,12 @@ class _Unreadable(Exception):
 class _Book:
     archive: zipfile.ZipFile
     name: str  # the .epub as the person named it
-    budget: int = MAX_BOOK_BYTES
+    budget: int = -1  # bytes it may still decompress (set from MAX_BOOK_BYTES)
     _names: dict[str, str] = field(default_factory=dict)  # lower-case entry name -> entry name
     _pictures: dict[str, str] = field(default_factory=dict)  # entry -> base64 (a picture shown twice)
 
     def __post_init__(self) -> None:
+        self.budget = MAX_BOOK_BYTES if self.budget < 0 else self.budget
         for entry in self.archive.namelist():
             self._names.setdefault(entry.lower(), entry)
 
