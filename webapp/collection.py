@@ -132,7 +132,7 @@ def _checked_members(
             members.append((info, relative))
     if not any(r.suffix.lower() in NOTE_EXTENSIONS for _, r in members):
         raise ValueError(
-            "zip holds no notes (Markdown, Org, reStructuredText, Jupyter, HTML, text) or docs.jsonl: "
+            "zip holds no notes (Markdown, Org, reStructuredText, Jupyter, HTML, text, EPUB) or docs.jsonl: "
             "nothing to index"
         )
     return members
