@@ -303,8 +303,9 @@ def _chapters(book: _Book, package: _Package) -> list[ParsedPage] | None:
             title = titles.get(path) or (heading.group(1).strip() if heading else "")
             title = title or (page.title if page.title != package.title else "") or first_line(text)
         title = title or PurePosixPath(path).stem
+        title = book_title if title.casefold() == book_title.casefold() else f"{title} — {book_title}"
         meta = {"tags": [], "aliases": [], "properties": {**properties, "chapter": number}}
-        pages.append(ParsedPage(tuple(items), title=f"{title} — {book_title}", meta=meta, key=path))
+        pages.append(ParsedPage(tuple(items), title=title, meta=meta, key=path))
     return pages
 
 

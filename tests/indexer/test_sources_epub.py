@@ -186,16 +186,23 @@ def test_an_epub_2_book_is_titled_by_its_ncx_else_its_headings(tmp_path):
         "</navMap></ncx>"
     )
     latin = page("<h3>Résumé of scoring</h3><p>Score the loaf.</p>").replace("UTF-8", "ISO-8859-1")
-    chapters = {"a.html": page("<p>Prove overnight.</p>"), "b.html": latin.encode("latin-1"), "toc.ncx": ncx}
+    chapters = {
+        "a.html": page("<p>Prove overnight.</p>"),
+        "b.html": latin.encode("latin-1"),
+        "c.html": page("<h1>The bread book</h1><p>By Ada.</p>"),
+        "toc.ncx": ncx,
+    }
     manifest = {
         "a.html": ("application/xhtml+xml", ""),
         "b.html": ("application/xhtml+xml", ""),
+        "c.html": ("application/xhtml+xml", ""),
         "toc.ncx": ("application/x-dtbncx+xml", ""),
     }
-    write(tmp_path / "old.epub", make_epub(chapters, manifest, ["a.html", "b.html"]))
+    write(tmp_path / "old.epub", make_epub(chapters, manifest, ["c.html", "a.html", "b.html"]))
     docs, warned = read_warnings(tmp_path)
     assert warned == []
-    assert [d.title for d in docs] == ["Proofing — The Bread Book", "Résumé of scoring — The Bread Book"]
+    titles = ["Proofing — The Bread Book", "Résumé of scoring — The Bread Book", "The Bread Book"]
+    assert [d.title for d in docs] == titles  # a title page titled as the book is not "X — X"
     assert docs[1].text == "### Résumé of scoring\n\nScore the loaf."
 
 
@@ -266,8 +273,13 @@ ENCRYPTION = (
             "bread.epub: not an EPUB book (a zip without META-INF/container.xml), skipped",
             "unreadable",
         ),
+        (
+            zipped({"META-INF/container.xml": CONTAINER, "OEBPS/content.opf": "<package><manifest>"}),
+            "bread.epub: its package file OEBPS/content.opf is not valid XML (no element found",
+            "unreadable",
+        ),
     ],
-    ids=["empty", "corrupt zip", "drm", "a zip that is not an epub"],
+    ids=["empty", "corrupt zip", "drm", "a zip that is not an epub", "a broken package file"],
 )
 def test_a_book_that_cannot_be_read_is_reported_and_the_notes_kept(tmp_path, data, said, reason):
     write(tmp_path / "bread.epub", data)
