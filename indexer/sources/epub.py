@@ -67,7 +67,7 @@ _HEADING = re.compile(r"^#{1,6} +(.+)$", re.MULTILINE)
 
 
 class _Unreadable(Exception):
-    """The book cannot be read at all; the message says why, for the person who keeps it."""
+    """The book, or one file in it, cannot be read; the message says why, for the person who keeps it."""
 
     def __init__(self, message: str, reason: str = "unreadable") -> None:
         super().__init__(message)
@@ -127,7 +127,7 @@ class _Package:
     nav: str = ""  # the EPUB 3 navigation document
     ncx: str = ""  # the EPUB 2 table of contents
     toc_pages: set[str] = field(default_factory=set)  # an EPUB 2 guide's "toc" page
-    cover_pages: set[str] = field(default_factory=set)  # pages the guide or landmarks call the cover
+    cover_pages: set[str] = field(default_factory=set)  # pages an EPUB 2 guide calls the cover
     cover_image: str = ""
     missing: list[str] = field(default_factory=list)  # spine ids the manifest does not list
 
@@ -172,7 +172,8 @@ def _package(book: _Book) -> _Package:
     root = _xml(book, entry, f"its package file {entry}")
     base = posixpath.dirname(entry)
     package = _Package()
-    ids: dict[str, str] = {}
+    ids: dict[str, str] = {}  # manifest id -> book path
+    cover_id = ""
     for element in root.iter():
         tag = _local(element.tag)
         if tag == "title" and not package.title:
@@ -184,7 +185,7 @@ def _package(book: _Book) -> _Package:
         elif tag == "description" and not package.description:
             package.description = "".join(element.itertext()).strip()
         elif tag == "meta" and element.get("name") == "cover":
-            ids["#cover"] = element.get("content") or ""
+            cover_id = element.get("content") or ""  # EPUB 2: the manifest id of the cover picture
         elif tag == "item" and element.get("href") and element.get("id"):
             path = _join(base, element.get("href"))
             ids[element.get("id")] = path
@@ -212,7 +213,7 @@ def _package(book: _Book) -> _Package:
                 package.missing.append(idref)
             elif path not in package.spine:
                 package.spine.append(path)
-    package.cover_image = package.cover_image or ids.get(ids.get("#cover", ""), "")
+    package.cover_image = package.cover_image or ids.get(cover_id, "")
     if not package.ncx:
         package.ncx = next((p for p, t in package.types.items() if t == "application/x-dtbncx+xml"), "")
     return package
@@ -226,9 +227,9 @@ def _refuse_drm(book: _Book, package: _Package) -> None:
     if entry is not None:
         try:
             root = ET.fromstring(book.read(entry))
-        except (ET.ParseError, _Unreadable):
-            root = None  # an encryption file we cannot read: say the book is encrypted if it has rights
-        for data in root.iter() if root is not None else ():
+        except (ET.ParseError, _Unreadable):  # what it encrypts is unknown: ciphertext is not indexed
+            raise _Unreadable("encrypted (DRM): its encryption file cannot be read") from None
+        for data in root.iter():
             if _local(data.tag) != "EncryptedData":
                 continue
             method = next(
@@ -237,8 +238,6 @@ def _refuse_drm(book: _Book, package: _Package) -> None:
             for ref in (e for e in data.iter() if _local(e.tag) == "CipherReference"):
                 if method not in _FONT_OBFUSCATION:
                     encrypted.add(_clean(ref.get("URI") or ""))
-        if root is None and book.entry("META-INF/rights.xml") is not None:
-            encrypted.update(package.spine)
     if encrypted & set(package.spine) or any(
         book.archive.getinfo(e).flag_bits & 0x1 for e in _entries(book, package.spine)
     ):
@@ -304,7 +303,7 @@ def _chapters(book: _Book, package: _Package) -> list[ParsedPage] | None:
             title = title or (page.title if page.title != package.title else "") or first_line(text)
         title = title or PurePosixPath(path).stem
         title = book_title if title.casefold() == book_title.casefold() else f"{title} — {book_title}"
-        meta = {"tags": [], "aliases": [], "properties": {**properties, "chapter": number}}
+        meta = {"tags": [], "aliases": [], "properties": {**properties, "order": number}}
         pages.append(ParsedPage(tuple(items), title=title, meta=meta, key=path))
     return pages
 

@@ -165,7 +165,7 @@ def test_a_book_is_a_document_per_chapter_in_reading_order(tmp_path):
         "book": "The Bread Book",
         "authors": ["Ada Baker"],
         "language": "en",
-        "chapter": 3,
+        "order": 3,  # its place in the reading order
     }
     # the cover page (a picture an SVG wraps) is the book's card: found by its cover or its name
     assert cover.title == "Cover — The Bread Book"
@@ -269,6 +269,11 @@ ENCRYPTION = (
             "unreadable",
         ),
         (
+            make_epub(extra={"META-INF/encryption.xml": b"\x8f\x02 scrambled"}),
+            "bread.epub: encrypted (DRM): its encryption file cannot be read, skipped",
+            "unreadable",
+        ),
+        (
             zipped({"word/document.xml": "<w:document/>", "[Content_Types].xml": "<Types/>"}),
             "bread.epub: not an EPUB book (a zip without META-INF/container.xml), skipped",
             "unreadable",
@@ -279,7 +284,7 @@ ENCRYPTION = (
             "unreadable",
         ),
     ],
-    ids=["empty", "corrupt zip", "drm", "a zip that is not an epub", "a broken package file"],
+    ids=["empty", "corrupt zip", "drm", "drm unknown", "a zip that is not an epub", "a broken package file"],
 )
 def test_a_book_that_cannot_be_read_is_reported_and_the_notes_kept(tmp_path, data, said, reason):
     write(tmp_path / "bread.epub", data)
