@@ -13,7 +13,7 @@ from PIL import Image
 from source_helpers import read_warnings, write
 
 import indexer.sources.base as base
-import indexer.sources.epub as epub
+import indexer.sources.epub_package as epub_package
 from indexer.build import build_index
 from indexer.store import Index
 from mme_core.documents import ImageSegment, TextSegment
@@ -303,7 +303,7 @@ def test_fonts_obfuscated_are_not_drm(tmp_path):
 
 
 def test_what_a_book_decompresses_to_is_bounded(tmp_path, monkeypatch):
-    monkeypatch.setattr(epub, "MAX_ENTRY_BYTES", 20_000)
+    monkeypatch.setattr(epub_package, "MAX_ENTRY_BYTES", 20_000)
     chapters = {
         **CHAPTERS,
         "text/answers.xhtml": page("<p>" + "a" * 50_000 + "</p>"),
@@ -314,8 +314,8 @@ def test_what_a_book_decompresses_to_is_bounded(tmp_path, monkeypatch):
     assert [(w.reference, w.reason) for w in warned] == [("OEBPS/text/answers.xhtml", "too large")]
     assert "decompresses to over 20,000 bytes" in str(warned[0])
 
-    monkeypatch.setattr(epub, "MAX_ENTRY_BYTES", 1_000_000)
-    monkeypatch.setattr(epub, "MAX_BOOK_BYTES", 30_000)  # the book's total: what comes later is refused
+    monkeypatch.setattr(epub_package, "MAX_ENTRY_BYTES", 1_000_000)
+    monkeypatch.setattr(epub_package, "MAX_BOOK_BYTES", 30_000)  # the book's total: later files refused
     docs, warned = read_warnings(tmp_path)
     assert {w.reason for w in warned} == {"too large"} and len(docs) == 3
     assert "what is left of the book's limit" in str(warned[-1])
