@@ -100,7 +100,8 @@ def make_parser() -> argparse.ArgumentParser:
         sub.add_argument("--write-batch", type=positive_int, default=64, help="documents per index commit")
 
     add = command(
-        "add", "index (or update) a folder of notes (Markdown, Org, notebooks, HTML, text) or a TIIR folder"
+        "add",
+        "index (or update) a folder of notes (Markdown, Org, notebooks, HTML, text, EPUB) or a TIIR folder",
     )
     add.add_argument("path")
     add.add_argument("--name", help="collection name (default: the folder's name)")

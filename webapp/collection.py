@@ -132,7 +132,7 @@ def _checked_members(
             members.append((info, relative))
     if not any(r.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for _, r in members):
         raise ValueError(
-            "zip holds no notes (Markdown, Org, reStructuredText, Jupyter, Evernote, HTML, text), "
+            "zip holds no notes (Markdown, Org, reStructuredText, Jupyter, Evernote, HTML, text, EPUB), "
             "pictures or docs.jsonl: nothing to index"
         )
     return members

@@ -8,6 +8,7 @@ from indexer.file_stats import StatCache
 from indexer.sources.base import FolderReader
 from indexer.sources.canvas import parse_canvas
 from indexer.sources.enex import parse_enex
+from indexer.sources.epub import parse_epub
 from indexer.sources.html import HtmlFolderReader
 from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.notebook import parse_notebook
@@ -20,7 +21,8 @@ from mme_core.documents import InterleavedDoc
 
 class NotesFolderReader(FolderReader):
     """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Obsidian canvases,
-    Evernote exports and saved HTML pages side by side, as personal collections mix them."""
+    Evernote exports and saved HTML pages side by side, as personal collections mix them; EPUB books
+    beside them, a document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -31,8 +33,10 @@ class NotesFolderReader(FolderReader):
         ".ipynb": parse_notebook,
         ".enex": parse_enex,
         ".txt": parse_plain_text,
+        ".epub": parse_epub,
     }
     packed = frozenset({".ipynb", ".enex"})
+    binary = frozenset({".epub"})
 
 
 def read_collection(

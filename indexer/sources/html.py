@@ -3,7 +3,9 @@
 The stdlib parser is tolerant of the broken markup saved pages are full of, and a page's visible
 text needs no DOM tree, only a walk with a little state. Headings become `## Heading` and ordered
 list items `1. Step` (the same plain-Markdown shape as the Markdown reader produces). Scripts,
-styles, navigation, forms' option lists and elements marked `hidden` are not visible text.
+styles, navigation, forms' option lists, ruby glosses (`<rt>`) and elements marked `hidden` are not
+visible text; an inline SVG is not read, but a picture it wraps (`<image xlink:href>`, as e-books
+show a cover photo) is, as an `<img>` would be.
 A page that opens with front matter is a site's source page (Jekyll): the front matter gives its
 title and is not text, and its Liquid tags are read as the site shows them (`liquid.py`).
 """
@@ -18,7 +20,10 @@ from indexer.sources.frontmatter import split_front_matter
 from indexer.sources.liquid import clean_liquid
 from indexer.sources.text import clean_text, decode_text
 
-_INVISIBLE = {"script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "select", "object"}
+_INVISIBLE = {
+    "script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "select", "object",
+    "rt", "rp",  # ruby annotations (furigana, pinyin) over the words they gloss: not the words
+}  # fmt: skip
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 _BLOCKS = {
     "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption", "figure",
@@ -68,6 +73,9 @@ class _VisibleContent(HTMLParser):
         attributes = dict(attrs)
         if tag == "title":  # inside <head>, which is otherwise invisible
             self._in_title = True
+        if tag == "image" and self._hidden and self._hidden[0] == "svg":  # a photo an SVG wraps (a
+            source = attributes.get("xlink:href") or attributes.get("href") or ""  # book's cover page)
+            self.items.append(ImageLink(source))
         if self._hidden or tag in _INVISIBLE or "hidden" in attributes:
             if tag not in _VOID:
                 self._hidden.append(tag)

@@ -53,7 +53,6 @@ DOCUMENT_TYPES = {
     ".odt": "OpenDocument texts",
     ".rtf": "RTF documents",
     ".pages": "Pages documents",
-    ".epub": "EPUB books",
     ".adoc": "AsciiDoc files",
     ".one": "OneNote sections",
 }

@@ -91,6 +91,38 @@ def test_a_zipped_sphinx_site_keeps_its_conf_py_and_reads_its_rst_pages(tmp_path
 TRAVERSAL_NAMES = ["../evil.md", "a/../../evil.md", "/etc/evil.md", "C:/evil.md", "..\\evil.md"]
 
 
+def test_a_zip_of_books_is_a_collection_read_a_chapter_a_document(tmp_path, image_factory):
+    """An EPUB is a note file of the upload (it needs no note beside it) and its chapters documents."""
+    from indexer.sources import read_collection
+
+    opf = (
+        '<package xmlns="http://www.idpf.org/2007/opf" version="3.0"><metadata '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/"><dc:title>Knots</dc:title></metadata><manifest>'
+        '<item id="c1" href="c1.xhtml" media-type="application/xhtml+xml"/>'
+        '<item id="p" href="p.png" media-type="image/png"/></manifest>'
+        '<spine><itemref idref="c1"/></spine></package>'
+    )
+    container = (
+        '<container xmlns="urn:oasis:names:tc:opendocument:xmlns:container"><rootfiles>'
+        '<rootfile full-path="OPS/book.opf" media-type="application/oebps-package+xml"/>'
+        "</rootfiles></container>"
+    )
+    book = make_zip(
+        tmp_path / "knots.epub",
+        {
+            "mimetype": b"application/epub+zip",
+            "META-INF/container.xml": container.encode(),
+            "OPS/book.opf": opf.encode(),
+            "OPS/c1.xhtml": b'<html><body><h1>Bowline</h1><p>Make a loop.</p><img src="p.png"/></body>',
+            "OPS/p.png": open(image_factory("red"), "rb").read(),
+        },
+    )
+    archive = make_zip(tmp_path / "books.zip", {"books/knots.epub": book.read_bytes()})
+    folder = extract_zip(archive, tmp_path / "out")
+    (doc,) = read_collection(folder)
+    assert (doc.id, doc.title, len(doc.images)) == ("knots.epub/OPS/c1.xhtml", "Bowline — Knots", 1)
+
+
 @pytest.mark.parametrize("name", TRAVERSAL_NAMES)
 def test_traversal_names_are_refused_and_nothing_is_written(tmp_path, name):
     archive = make_zip(tmp_path / "bad.zip", {"ok.md": b"# ok", name: b"# evil"})
