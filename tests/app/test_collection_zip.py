@@ -58,8 +58,8 @@ def test_a_zipped_graph_or_vault_reads_as_the_folder_on_disk(tmp_path, image_fac
         docs = read_collection(folder)
     assert sorted(d.id for d in docs) == ["pages/bread.org", "pages/chain.mdx"]
     said = sorted(str(w.message) for w in caught if "not indexed" in str(w.message))
+    assert [w.message.reason for w in caught if w.message.file == "assets/manual.pdf"] == ["unreadable"]
     assert said == [
-        "assets/manual.pdf: PDF documents are not read; not indexed",
         "drafts/wip.md: in the vault's Excluded files (drafts/), not indexed",
         "logseq/: Logseq's settings and backup copies of pages; not indexed",
     ]
