@@ -189,6 +189,7 @@ def test_a_hyphen_at_a_line_end_in_a_pdf_is_joined(tmp_path):
     page = pdf.page()
     pdf.text(page, 72, 100, "Incubate the cul-")
     pdf.text(page, 72, 115, "ture overnight.")
+    pdf.text(page, 72, 300, "- * -")  # a rule drawn with characters: no word in it
     write(tmp_path / "p.pdf", pdf.bytes())
     (doc,), _ = read_warnings(tmp_path)
     assert shape(doc) == ["Incubate the culture overnight."]
