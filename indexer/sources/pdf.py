@@ -26,18 +26,20 @@ Why PDFium (pypdfium2, Apache-2.0/BSD): it gives each character's box and each i
 decodes every image filter (JBIG2, CCITT, JPEG 2000 included), and reads a text page in 20-60 ms
 where pypdf took 300-500 ms on the same manuals without positions; PyMuPDF is AGPL. A page's time
 beyond that is re-encoding its non-JPEG pictures as PNG (about 0.1 s a megapixel).
-Memory: one decoded picture at a time; the document holds its pictures encoded (base64), about the
-size of the file's pictures, until the resolver stores them one by one (see `embedded.py`).
+Memory: the file stays open until its last picture is stored; each picture is decoded and encoded when
+the resolver stores it (`EmbeddedImage.load`, see `embedded.py`), so one is in memory at a time.
 """
 
 from __future__ import annotations
 
-import base64
 import io
 import re
 import zlib
 from collections import Counter, defaultdict
+from collections.abc import Callable
+from functools import partial
 from hashlib import sha256
+from itertools import islice
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -46,6 +48,8 @@ from indexer.sources.base import EmbeddedImage, ParsedPage, warn
 from indexer.sources.pdf_layout import Box, blocks, page_number_like, reading_order
 
 GUTTER = 3.0  # a gap of this many line heights between two glyphs of a line splits it (column gutter)
+IMAGES = [pdfium_c.FPDF_PAGEOBJ_IMAGE]
+FORM_DEPTH = 4  # pictures inside form XObjects (a page's reused parts) this deep are read too
 MIN_PICTURE_PX = 32  # a smaller picture is a bullet, a rule or an icon
 MARGIN = 0.08  # share of the page height at its top and bottom where running headers and footers sit
 RUNNING_MIN_PAGES = 3  # a header or footer recurs on at least this many pages and half of them
@@ -79,13 +83,16 @@ def parse_pdf(data: bytes, name: str) -> ParsedPage | None:
             message = f"{name}: PDF cannot be opened, {_ERRORS.get(err.err_code, 'it is damaged')}; skipped"
         warn(message, file=name, reason="unreadable")
         return None
+    opened = _Opened(pdf)
     try:
-        seen: set[bytes] = set()  # the pictures' hashes: one shown again is not read again
-        pages = [_page_boxes(pdf, index, name, seen) for index in range(len(pdf))]
+        pages = [_page_boxes(pdf, index, name, opened) for index in range(len(pdf))]
         heights = [pdf.get_page_size(index)[1] for index in range(len(pdf))]
         title = str(pdf.get_metadata_value("Title") or "").strip()
-    finally:
-        pdf.close()
+    except BaseException:
+        opened.close()
+        raise
+    if not opened.left:  # no picture to store: nothing more to read
+        opened.close()
     items: list = []
     for boxes in _without_running_lines(pages, heights):
         for box in boxes:
@@ -93,7 +100,7 @@ def parse_pdf(data: bytes, name: str) -> ParsedPage | None:
     return ParsedPage(tuple(items), title="" if MEANINGLESS_TITLE.search(title) else title)
 
 
-def _page_boxes(pdf: pdfium.PdfDocument, index: int, name: str, seen: set[bytes]) -> list[Box]:
+def _page_boxes(pdf: pdfium.PdfDocument, index: int, name: str, opened: _Opened) -> list[Box]:
     """The page's text blocks and pictures in reading order ([] for a page PDFium cannot load)."""
     try:
         page = pdf[index]
@@ -111,7 +118,7 @@ def _page_boxes(pdf: pdfium.PdfDocument, index: int, name: str, seen: set[bytes]
         boxes = [box for box in boxes if any(c.isalnum() for c in box.text)]  # not a lone bullet or rule
         for box in boxes:
             box.item = None
-        boxes += _pictures(page, index + 1, height, name, seen)
+        boxes += _pictures(page, index + 1, height, name, opened)
         return reading_order(boxes)
     finally:
         page.close()
@@ -152,41 +159,79 @@ def _lines(textpage: pdfium.PdfTextPage, height: float) -> list[Box]:
     return lines
 
 
-def _pictures(page: pdfium.PdfPage, number: int, height: float, name: str, seen: set[bytes]) -> list[Box]:
-    """The page's pictures worth reading, each a Box holding its EmbeddedImage (decoded one by one)."""
+def _pictures(page: pdfium.PdfPage, number: int, height: float, name: str, opened: _Opened) -> list[Box]:
+    """The page's pictures worth reading, each a Box holding its EmbeddedImage (decoded when stored)."""
     found: list[Box] = []
     shown = 0  # pictures numbered as a person counts them on the page, repeats and failures included
-    for picture in page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4):
+    for index, picture in enumerate(page.get_objects(filter=IMAGES, max_depth=FORM_DEPTH)):
         written = f"picture {shown + 1} on page {number}"
         try:
             if min(picture.get_px_size()) < MIN_PICTURE_PX:
                 continue
             shown += 1
-            stream = bytes(picture.get_data(decode_simple=False))
+            stream = bytes(picture.get_data(decode_simple=False))  # as the file holds it, not decoded
             digest = sha256(stream).digest()
-            if digest in seen:
+            if digest in opened.seen:
                 continue
-            seen.add(digest)
-            embedded = _embedded(picture, stream, written)
+            opened.seen.add(digest)
+            jpeg = picture.get_filters() == ["DCTDecode"] and stream.startswith(b"\xff\xd8")
             left, bottom, right, top = picture.get_bounds()
         except (pdfium.PdfiumError, OSError, ValueError) as err:
             message = f"{name}: picture skipped, it cannot be decoded ({err}): {written}"
             warn(message, file=name, reference=written, reason="unreadable")
             continue
+        mime = "image/jpeg" if jpeg else "image/png"
+        embedded = EmbeddedImage(mime, "", written, load=opened.loader(number - 1, index, jpeg))
         found.append(Box(left, height - top, right, height - bottom, item=embedded))
     return found
 
 
-def _embedded(picture: pdfium.PdfImage, stream: bytes, written: str) -> EmbeddedImage:
-    """A JPEG as the file holds it; anything else decoded by PDFium and stored as PNG."""
-    filters = picture.get_filters()
-    if filters == ["DCTDecode"] and stream.startswith(b"\xff\xd8"):
-        return EmbeddedImage("image/jpeg", base64.b64encode(stream).decode("ascii"), written)
-    if filters[:1] == ["FlateDecode"]:
+class _Opened:
+    """The PDF being read, kept open until its last picture is stored: the resolver asks for the
+    pictures in order after the parser has returned, and each is decoded then, one at a time."""
+
+    def __init__(self, pdf: pdfium.PdfDocument) -> None:
+        self.pdf, self.left = pdf, 0
+        self.seen: set[bytes] = set()  # the pictures' hashes: one shown again is not read again
+        self.page: pdfium.PdfPage | None = None
+        self.number = -1
+
+    def loader(self, number: int, index: int, jpeg: bool) -> Callable[[], bytes]:
+        self.left += 1
+        return partial(self._load, number, index, jpeg)
+
+    def _load(self, number: int, index: int, jpeg: bool) -> bytes:
+        try:
+            if number != self.number:
+                if self.page is not None:
+                    self.page.close()
+                self.page, self.number = self.pdf[number], number
+            objects = self.page.get_objects(filter=IMAGES, max_depth=FORM_DEPTH)
+            return _encoded(next(islice(objects, index, None)), jpeg)
+        except (pdfium.PdfiumError, OSError, ValueError, StopIteration) as err:
+            raise ValueError(f"it cannot be decoded ({err})") from None
+        finally:
+            self.left -= 1
+            if self.left <= 0:
+                self.close()
+
+    def close(self) -> None:
+        if self.page is not None:
+            self.page.close()
+            self.page = None
+        self.pdf.close()
+
+
+def _encoded(picture: pdfium.PdfImage, jpeg: bool) -> bytes:
+    """A JPEG as the file holds it; anything else decoded by PDFium and encoded as PNG."""
+    stream = bytes(picture.get_data(decode_simple=False))
+    if jpeg:
+        return stream
+    if picture.get_filters()[:1] == ["FlateDecode"]:
         _check_deflate(stream)  # PDFium shows damaged deflate data as a black picture, not an error
     out = io.BytesIO()
     picture.get_bitmap(render=False).to_pil().save(out, format="PNG", compress_level=3)
-    return EmbeddedImage("image/png", base64.b64encode(out.getvalue()).decode("ascii"), written)
+    return out.getvalue()
 
 
 def _check_deflate(stream: bytes) -> None:
