@@ -14,6 +14,7 @@ from source_helpers import read_warnings, write
 
 import indexer.sources.base as base
 from indexer.build import build_index
+from indexer.sources.embedded import EmbeddedImage
 from indexer.sources.pdf_layout import join_lines
 from indexer.store import Index
 from mme_core.documents import ImageSegment, TextSegment
@@ -314,3 +315,27 @@ def test_a_second_run_reads_no_pdf_and_keeps_its_rows(tiny_dsvl, tmp_path, monke
     assert read == [] and (report.unchanged, report.embedded) == (2, 0)
     assert sorted((d.id, d.title, len(d.segments)) for d in Index.open(uri).documents()) == before
     assert ("manuals/pump.pdf", "Pump service", 2) in before
+
+
+def test_pictures_are_decoded_when_stored_one_at_a_time(tmp_path, monkeypatch):
+    import indexer.sources.pdf as pdf_reader
+
+    decoded, stored = [], []
+    encoded, store = pdf_reader._encoded, base.ImageResolver.embedded
+    monkeypatch.setattr(pdf_reader, "_encoded", lambda *a: decoded.append(len(stored)) or encoded(*a))
+    monkeypatch.setattr(base.ImageResolver, "embedded", lambda self, *a: stored.append(1) or store(self, *a))
+    pdf = Pdf()
+    for number in range(3):
+        page = pdf.page()
+        pdf.text(page, 72, 60, f"Photo {number}")
+        pdf.picture(page, 72, 100, 64, 48, Pdf.jpeg_image(jpeg(("red", "green", "blue")[number])))
+        pdf.picture(page, 72, 200, 40, 40, Pdf.raw_image((number, 0, 0)))
+    data = pdf.bytes()
+
+    parsed = pdf_reader.parse_pdf(data, "photos.pdf")
+    assert decoded == [] and all(i.payload == "" for i in parsed.items if isinstance(i, EmbeddedImage))
+
+    write(tmp_path / "photos.pdf", data)
+    (doc,), caught = read_warnings(tmp_path)
+    assert caught == [] and len(doc.images) == 6
+    assert decoded == [1, 2, 3, 4, 5, 6]  # each picture decoded as it is stored, none before
