@@ -13,6 +13,7 @@ from indexer.sources.html import HtmlFolderReader
 from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.notebook import parse_notebook
 from indexer.sources.org import parse_org
+from indexer.sources.pdf import parse_pdf
 from indexer.sources.plain import parse_plain_text
 from indexer.sources.rst import parse_rst
 from indexer.sources.tiir import TiirReader, is_tiir_dir
@@ -20,9 +21,9 @@ from mme_core.documents import InterleavedDoc
 
 
 class NotesFolderReader(FolderReader):
-    """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Obsidian canvases,
-    Evernote exports and saved HTML pages side by side, as personal collections mix them; EPUB books
-    beside them, a document per chapter."""
+    """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, PDF files, Obsidian
+    canvases, Evernote exports and saved HTML pages side by side, as personal collections mix them;
+    EPUB books beside them, a document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -34,16 +35,17 @@ class NotesFolderReader(FolderReader):
         ".enex": parse_enex,
         ".txt": parse_plain_text,
         ".epub": parse_epub,
+        ".pdf": parse_pdf,
     }
     packed = frozenset({".ipynb", ".enex"})
-    binary = frozenset({".epub"})
+    binary = frozenset({".epub", ".pdf"})
 
 
 def read_collection(
     path: str | Path, stats: StatCache | None = None, pictures: Path | None = None
 ) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX,
-    Org, reStructuredText, Jupyter notebooks, HTML, text, canvases).
+    Org, reStructuredText, Jupyter notebooks, PDF files, HTML, text, canvases).
 
     Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
     TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read

@@ -18,7 +18,8 @@ import binascii
 import hashlib
 import os
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
@@ -42,11 +43,14 @@ PICTURE_TYPES = {
 @dataclass(frozen=True)
 class EmbeddedImage:
     """A picture's bytes as a note holds them (base64 text), before it is stored and checked.
-    `written` names it for messages as the person would find it ("output 1 of cell 7")."""
+    `written` names it for messages as the person would find it ("output 1 of cell 7"). `load`,
+    instead of a payload, gives the bytes when the picture is stored (ValueError saying what is
+    wrong): a PDF's photos are decoded one at a time then, not all held while the file is read."""
 
     mime: str
     payload: str
     written: str
+    load: Callable[[], bytes] | None = field(default=None, compare=False, repr=False)
 
 
 def pictures_dir() -> Path:
@@ -72,6 +76,8 @@ def data_uri_picture(uri: str, written: str) -> EmbeddedImage:
 
 def picture_bytes(picture: EmbeddedImage) -> bytes:
     """The picture's bytes; ValueError naming what is wrong with its base64 text."""
+    if picture.load is not None:
+        return picture.load()
     text = "".join(picture.payload.split())  # a notebook's base64 may be broken into lines
     try:
         return base64.b64decode(text + "=" * (-len(text) % 4), validate=True)

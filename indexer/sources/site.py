@@ -47,7 +47,6 @@ TOOL_TEXT_FILES = re.compile(
 )
 # Documents a person keeps among notes that we cannot read: name -> what to call them.
 DOCUMENT_TYPES = {
-    ".pdf": "PDF documents",
     ".doc": "Word documents",
     ".docx": "Word documents",
     ".odt": "OpenDocument texts",

@@ -59,8 +59,8 @@ def test_a_zipped_graph_or_vault_reads_as_the_folder_on_disk(tmp_path, image_fac
     # the graph's picture no page shows is a document of its own, as in the folder on disk
     assert sorted(d.id for d in docs) == ["assets/crumb.png", "pages/bread.org", "pages/chain.mdx"]
     said = sorted(str(w.message) for w in caught if "not indexed" in str(w.message))
+    assert [w.message.reason for w in caught if w.message.file == "assets/manual.pdf"] == ["unreadable"]
     assert said == [
-        "assets/manual.pdf: PDF documents are not read; not indexed",
         "drafts/wip.md: in the vault's Excluded files (drafts/), not indexed",
         "logseq/: Logseq's settings and backup copies of pages; not indexed",
     ]

@@ -148,7 +148,7 @@ def test_unsupported_missing_and_escaping_embeds_are_reported_by_name(tmp_path):
 
     assert shape(docs[0], root) == ["T:a b c d e"]
     assert [(w.file, w.reference, w.reason) for w in warned] == [
-        ("manual.pdf", "", "unsupported type"),  # the file itself, not read as a note either
+        ("manual.pdf", "", "unreadable"),  # the file itself, read as a PDF: a damaged one
         ("n.md", "![[drawing.svg]]", "unsupported type"),
         ("n.md", "![[manual.pdf#page=3]]", "unsupported type"),
         ("n.md", "![[gone.png]]", "missing"),

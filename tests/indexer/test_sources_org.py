@@ -53,7 +53,7 @@ def test_an_org_note_reads_as_org_shows_it(tmp_path):
 
     assert [(w.file, w.reference, w.reason) for w in warned] == [
         ("chain.org", "[[file:manual.pdf]]", "unsupported type"),  # Org would show it inline: not a picture
-        ("manual.pdf", "", "unsupported type"),
+        ("manual.pdf", "", "unreadable"),  # read as a PDF: a damaged one
     ]
     [note] = docs
     assert note.title == "Replace a bike chain"

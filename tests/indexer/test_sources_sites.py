@@ -147,11 +147,7 @@ def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_pa
     assert by_id["long.txt"].title == "long"  # a first line too long for a title: the file name
     assert [(w.file, w.reason, str(w)) for w in warned] == [
         ("ex1data1.txt", "excluded", "ex1data1.txt: a table of numbers (data, not a note); not indexed"),
-        (
-            "manual.pdf",
-            "unsupported type",
-            "manual.pdf: PDF documents are not read; not indexed",
-        ),
+        ("manual.pdf", "unreadable", "manual.pdf: PDF cannot be opened, it is damaged; skipped"),
         (
             "recipe.docx",
             "unsupported type",
