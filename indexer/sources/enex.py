@@ -7,8 +7,9 @@ notebook (or a selection of notes) holding every note and, base64 inside it, eve
 - the note's content (ENML, an XHTML dialect) as the HTML of a saved page is read (`html.py`):
   headings, lists, tables, checkboxes (`en-todo`, as `[ ]` / `[x]`);
 - pictures (`en-media`, which names a resource by the MD5 of its bytes) in place; pictures
-  attached to the note but not placed in its text are read after it. Attachments that are not
-  pictures (PDF, audio) and text encrypted in Evernote (`en-crypt`) are reported, not read;
+  attached to the note but not placed in its text are read after it. An attached PDF (a manual, a
+  scanned recipe) is read where the note shows it, as PDF files are (`pdf.py`). Other attachments
+  (audio, archives) and text encrypted in Evernote (`en-crypt`) are reported, not read;
 - the title, tags, and the creation time, author and source URL as properties.
 An export cut short (an interrupted download) keeps the notes before the cut, and the cut is
 reported. A file that is not an Evernote export is reported by name.
@@ -21,10 +22,13 @@ import binascii
 import hashlib
 import io
 import re
+import warnings
 import xml.etree.ElementTree as ET
+from dataclasses import replace
 
-from indexer.sources.base import EmbeddedImage, ImageLink, ParsedPage, warn
+from indexer.sources.base import CollectionWarning, EmbeddedImage, ImageLink, ParsedPage, warn
 from indexer.sources.html import parse_html_fragment
+from indexer.sources.pdf import parse_pdf
 
 _MEDIA = "mme-enex-media:"  # what an `en-media` element becomes for the HTML reader: a picture by hash
 _EN_MEDIA = re.compile(r"<en-media\b([^>]*?)/?>(?:\s*</en-media>)?", re.IGNORECASE)
@@ -132,14 +136,12 @@ def _page(note: dict, shared_title: bool, name: str) -> ParsedPage:
         if isinstance(item, ImageLink) and item.target.startswith(_MEDIA):
             digest = item.target[len(_MEDIA) :]
             shown.add(digest)
-            picture = _picture(by_hash.get(digest), digest, which, name)
-            if picture is not None:
-                items.append(picture)
+            items += _resource_items(by_hash.get(digest), digest, which, name)
         else:
             items.append(item)
     for digest, resource in by_hash.items():  # attached, not placed: Evernote lists them under the note
-        if digest not in shown and (picture := _picture(resource, digest, which, name)) is not None:
-            items += ["\n\n", picture]
+        if digest not in shown and (attached := _resource_items(resource, digest, which, name)):
+            items += ["\n\n", *attached]
     key = title if not shared_title else f"{title} {note['created']}".strip()
     properties = {"created": note["created"], **note["properties"]} if note["created"] else note["properties"]
     meta = {"tags": note["tags"], "properties": properties}
@@ -151,19 +153,41 @@ def _media_tag(attributes: str) -> str:
     return f'<img src="{_MEDIA}{found.group(1).lower()}">' if found else ""
 
 
-def _picture(resource: dict | None, digest: str, which: str, name: str) -> EmbeddedImage | None:
-    """The resource as a picture to read; None (reported) when it is missing, damaged or not a picture."""
+def _resource_items(resource: dict | None, digest: str, which: str, name: str) -> list:
+    """What the note shows of a resource: a picture, a PDF's words and pictures (read as PDF files
+    are), or nothing (reported) when it is missing, damaged or of another type."""
     if resource is None:
         warn(
             f"{name}: {which} shows a picture the export does not hold, skipped", file=name, reason="missing"
         )
-        return None
+        return []
     written = f"{resource['file'] or resource['mime'] or 'picture'} in {which}"
     if digest.startswith("damaged"):
         warn(f"{name}: {written}: its base64 data is damaged, skipped", file=name, reason="unreadable")
-        return None
+        return []
+    if resource["mime"] == "application/pdf":
+        return _pdf_items(base64.b64decode(resource["data"]), f"{name}: {written}", name)
     if not resource["mime"].startswith("image/"):
         kind = resource["mime"] or "unknown type"
         warn(f"{name}: attachment {written} ({kind}) is not read", file=name, reason="unsupported type")
-        return None
-    return EmbeddedImage(resource["mime"], resource["data"], written)
+        return []
+    return [EmbeddedImage(resource["mime"], resource["data"], written)]
+
+
+def _pdf_items(data: bytes, label: str, name: str) -> list:
+    """An attached PDF's words and pictures, its problems reported as the export's (`name`)."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CollectionWarning)
+        page = parse_pdf(data, label)
+    for said in caught:
+        if isinstance(said.message, CollectionWarning):
+            warn(str(said.message), file=name, reference=said.message.reference, reason=said.message.reason)
+        else:
+            warnings.warn_explicit(said.message, said.category, said.filename, said.lineno)
+    if page is None:
+        return []
+    pictures_of = label.partition(": ")[2]  # "picture 2 on page 5 of manual.pdf in note 'Boiler'"
+    return [
+        replace(item, written=f"{item.written} of {pictures_of}") if isinstance(item, EmbeddedImage) else item
+        for item in page.items
+    ]

@@ -11,6 +11,7 @@ import time
 
 from PIL import Image
 from source_helpers import read_warnings, write
+from test_sources_pdf import Pdf, jpeg
 
 from indexer.build import build_index
 from indexer.sources import read_source
@@ -127,9 +128,9 @@ def test_notes_sharing_a_title_get_ids_by_their_creation_time_and_stay_unique(tm
 
 
 def test_what_a_note_holds_but_is_not_read_is_reported_by_file_and_note(tmp_path):
-    pdf = b"%PDF-1.4 not really"
+    memo = b"ID3 a voice memo"
     body = (
-        f"<div>Manual below.</div>{media(pdf, 'application/pdf')}"
+        f"<div>Manual below.</div>{media(memo, 'audio/mpeg')}"
         f"<div>{media(b'no such picture')}</div>"
         '<div>PIN: <en-crypt cipher="AES" length="128">c2VjcmV0</en-crypt> end</div>'
     )
@@ -137,7 +138,7 @@ def test_what_a_note_holds_but_is_not_read_is_reported_by_file_and_note(tmp_path
     attached = resource(GREEN, "image/png", "receipt.png")  # attached, not placed in the text
     write(
         tmp_path / "repairs.enex",
-        export(note("Boiler", body, resource(pdf, "application/pdf", "manual.pdf"), damaged, attached)),
+        export(note("Boiler", body, resource(memo, "audio/mpeg", "memo.mp3"), damaged, attached)),
     )
     docs, warned = read_warnings(tmp_path)
     (doc,) = docs
@@ -147,7 +148,7 @@ def test_what_a_note_holds_but_is_not_read_is_reported_by_file_and_note(tmp_path
     assert said == {
         (
             "unsupported type",
-            "repairs.enex: attachment manual.pdf in note 'Boiler' (application/pdf) is not read",
+            "repairs.enex: attachment memo.mp3 in note 'Boiler' (audio/mpeg) is not read",
         ),
         ("missing", "repairs.enex: note 'Boiler' shows a picture the export does not hold, skipped"),
         ("unreadable", "repairs.enex: note 'Boiler' holds text encrypted in Evernote; that text is not read"),
@@ -213,3 +214,27 @@ def test_an_export_is_indexed_once_and_followed_note_by_note(tiny_dsvl, tmp_path
     doc = read_source(folder, "Recipes.enex", "Recipes.enex/番茄蛋汤")
     assert doc is not None and doc.title == "番茄蛋汤"
     assert read_source(folder, "Recipes.enex", "Recipes.enex/Waffles") is None
+
+
+def test_a_pdf_attached_to_a_note_is_read_where_the_note_shows_it(tmp_path):
+    manual = Pdf(title="Boiler manual")
+    page = manual.page()
+    manual.text(page, 72, 80, "Bleed valve: turn a quarter.")
+    manual.picture(page, 72, 120, 200, 150, Pdf.jpeg_image(jpeg("red")))
+    manual = manual.bytes()
+    broken = b"%PDF-1.4\n1 0 obj cut short"
+    body = f"<div>See the manual:</div>{media(manual, 'application/pdf')}<div>Then refill.</div>"
+    boiler_note = note("Boiler", body, resource(manual, "application/pdf", "manual.pdf"))
+    oven_body = f"<div>Oven notes.</div>{media(broken, 'application/pdf')}"
+    oven_note = note("Oven", oven_body, resource(broken, "application/pdf", "oven.pdf"))
+    write(tmp_path / "house.enex", export(boiler_note, oven_note))
+    docs, warned = read_warnings(tmp_path)
+    boiler, oven = docs
+    assert kinds(boiler) == ["T", "I", "T"]
+    assert boiler.segments[0].text == "See the manual:\n\nBleed valve: turn a quarter."
+    assert boiler.segments[2].text == "Then refill."
+    assert boiler.segments[1].name == "house.enex: picture 1 on page 1 of manual.pdf in note 'Boiler'"
+    assert oven.text == "Oven notes."
+    [(file, reason, message)] = [(w.file, w.reason, str(w)) for w in warned]
+    assert (file, reason) == ("house.enex", "unreadable")
+    assert message.startswith("house.enex: oven.pdf in note 'Oven': PDF cannot be opened")
