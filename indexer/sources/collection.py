@@ -7,6 +7,7 @@ from pathlib import Path
 from indexer.file_stats import StatCache
 from indexer.sources.base import FolderReader
 from indexer.sources.canvas import parse_canvas
+from indexer.sources.docx import parse_docx
 from indexer.sources.html import HtmlFolderReader
 from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.notebook import parse_notebook
@@ -18,8 +19,8 @@ from mme_core.documents import InterleavedDoc
 
 
 class NotesFolderReader(FolderReader):
-    """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Obsidian canvases and
-    saved HTML pages side by side, as personal collections mix them."""
+    """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Word documents,
+    Obsidian canvases and saved HTML pages side by side, as personal collections mix them."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -29,14 +30,16 @@ class NotesFolderReader(FolderReader):
         ".canvas": parse_canvas,
         ".ipynb": parse_notebook,
         ".txt": parse_plain_text,
+        ".docx": parse_docx,
     }
+    binary = frozenset({".docx"})
 
 
 def read_collection(
     path: str | Path, stats: StatCache | None = None, pictures: Path | None = None
 ) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX,
-    Org, reStructuredText, Jupyter notebooks, HTML, text, canvases).
+    Org, reStructuredText, Jupyter notebooks, Word documents, HTML, text, canvases).
 
     Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
     TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read
