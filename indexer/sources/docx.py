@@ -45,13 +45,20 @@ _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PICTURE_SCHEME = "docx-picture:"  # the `src` a picture gets in mammoth's HTML, found again after it
 # Word's Title style is the document's heading. (Comments stay out: mammoth writes them only when
 # the style map names `comment-reference`, even with an empty HTML path.)
-_STYLE_MAP = """
-p[style-name='Title'] => h1:fresh
-p[style-name='title'] => h1:fresh
-"""
+# A table of contents' lines repeat the headings with page numbers: not read.
+_STYLE_MAP = "\n".join(
+    [
+        "p[style-name='Title'] => h1:fresh",
+        "p[style-name='title'] => h1:fresh",
+        "p[style-name='TOC Heading'] => !",
+        *(f"p[style-name='{toc} {level}'] => !" for toc in ("toc", "TOC") for level in range(1, 10)),
+    ]
+)
+HEADING_TITLE_WITHIN = 200  # the first heading is the title when at most this much text comes before it
 _BACK_LINK = re.compile(r'\s*<a href="#(?:footnote|endnote)-ref-[^"]*">\u2191</a>')  # a note's "↑" link
 _UNCONVERTED = re.compile(r"An unrecognised element was ignored: (\S+)")
-_ELEMENT_KINDS = {"oMath": "equations", "oMathPara": "equations", "object": "embedded objects"}
+# Elements mammoth leaves out that hold what a reader sees (others it names carry only layout)
+_ELEMENT_KINDS = {"oMath": "equations", "oMathPara": "equations", "OLEObject": "embedded objects"}
 _OTHER_FORMATS = {  # a zip under a .docx name, by the content type of its main part
     b"spreadsheetml": "an Excel workbook",
     b"presentationml": "a PowerPoint presentation",
@@ -86,7 +93,16 @@ def parse_docx(data: bytes, name: str) -> ParsedPage | None:
     _report_unconverted(result.messages, name)
     page = parse_html_body(_BACK_LINK.sub("", result.value))
     items = [pictures.found(item, name) if _is_picture(item) else item for item in page.items]
-    return ParsedPage(tuple(i for i in items if i is not None), title=title or page.title)
+    return ParsedPage(tuple(i for i in items if i is not None), title=title or _heading_title(page))
+
+
+def _heading_title(page: ParsedPage) -> str:
+    """The first heading when the document opens with it (after a logo line or "DRAFT" at most);
+    "" when text comes first: a title typed in a big font, with styled section headings below it, is
+    the first line (`build_doc` takes it)."""
+    text = "".join(item for item in page.items if isinstance(item, str))
+    before = text.partition("\n#")[0] if not text.lstrip().startswith("#") else ""
+    return page.title if page.title and len(before.strip()) <= HEADING_TITLE_WITHIN else ""
 
 
 def _not_a_word_document(data: bytes) -> tuple[str, str] | None:
@@ -146,7 +162,8 @@ def _report_unconverted(messages, name: str) -> None:
     for message in messages:
         if match := _UNCONVERTED.match(message.message):
             element = match.group(1).rpartition("}")[2].rpartition(":")[2]  # `{uri}oMath`, `w:object`
-            left_out.append(_ELEMENT_KINDS.get(element, f"<{element}> elements"))
+            if element in _ELEMENT_KINDS:
+                left_out.append(_ELEMENT_KINDS[element])
     if left_out:
         kinds = ", ".join(sorted(set(left_out)))
         warn(f"{name}: not read: {kinds}", file=name, reference=kinds, reason="unsupported type")

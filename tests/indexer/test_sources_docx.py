@@ -36,6 +36,7 @@ STYLES = f"""<w:styles {XMLNS}>
 <w:style w:type="paragraph" w:styleId="Title"><w:name w:val="Title"/></w:style>
 <w:style w:type="paragraph" w:styleId="Heading2"><w:name w:val="heading 2"/></w:style>
 <w:style w:type="paragraph" w:styleId="ListParagraph"><w:name w:val="List Paragraph"/></w:style>
+<w:style w:type="paragraph" w:styleId="TOC1"><w:name w:val="toc 1"/></w:style>
 </w:styles>"""
 NUMBERING = f"""<w:numbering {XMLNS}><w:abstractNum w:abstractNumId="0"><w:lvl w:ilvl="0">
 <w:numFmt w:val="decimal"/></w:lvl></w:abstractNum><w:num w:numId="1"><w:abstractNumId w:val="0"/>
@@ -165,6 +166,7 @@ def protocol() -> bytes:
     return docx(
         para("Growing salt crystals", "Title"),
         para("Dissolve the salt in warm water.", extra=footnote(1) + comment),
+        para("Steps\t2", "TOC1"),  # a table of contents' line: the heading again, with its page
         drawing("beaker"),
         para("Steps", "Heading2"),
         para("Heat the water", "ListParagraph", numbered=True),
@@ -200,12 +202,13 @@ def test_a_word_document_reads_in_order_with_its_pictures_in_place(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["salt.docx"]  # nothing written beside it
 
 
-def test_the_title_is_the_documents_property_else_its_first_heading_else_its_first_line(tmp_path):
-    write(
-        tmp_path / "a.docx", docx(para("Intro first."), para("Fixing a tap", "Heading2"), title="Tap repair")
-    )
-    write(tmp_path / "b.docx", docx(para("Intro first."), para("Fixing a tap", "Heading2"), title=" "))
-    write(tmp_path / "c.docx", docx(para("Bread, day one"), para("Mix flour.")))
+def test_the_title_is_the_documents_property_else_its_opening_heading_else_its_first_line(tmp_path):
+    body = "Mix flour, water and salt; knead for ten minutes, then let it rise. " * 4
+    write(tmp_path / "a.docx", docx(para("DRAFT"), para("Fixing a tap", "Heading2"), title="Tap repair"))
+    write(tmp_path / "b.docx", docx(para("DRAFT"), para("Fixing a tap", "Heading2"), title=" "))
+    # a title typed in a big font, then styled section headings: the first line, not "Ingredients"
+    write(tmp_path / "c.docx", docx(para("Bread, day one"), para(body), para("Ingredients", "Heading2")))
+    write(tmp_path / "d.docx", docx(para("Bread, day two"), para("Mix flour.")))
 
     docs, warned = read_warnings(tmp_path)
 
@@ -214,6 +217,7 @@ def test_the_title_is_the_documents_property_else_its_first_heading_else_its_fir
         ("a.docx", "Tap repair"),
         ("b.docx", "Fixing a tap"),
         ("c.docx", "Bread, day one"),
+        ("d.docx", "Bread, day two"),
     ]
 
 
