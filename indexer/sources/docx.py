@@ -16,8 +16,10 @@ they stand), then read by the HTML reader (`html.py`): headings become `## Headi
 Not read: comments (a conversation about the text, not the text: a reviewer's "typo?" would make
 the document match words it does not say), page headers and footers (the same line on every page),
 and equations and embedded objects mammoth does not convert (reported once per document, by kind).
-The title is the document's own title property (File > Info, `docProps/core.xml`) when set, else its
-first heading (Word's Title style counts as one), else its first line.
+The title is the document's own title property (File > Info, `docProps/core.xml`) when the document
+says it (a line of it: Word's guesses from first words and titles kept from a copied template are
+not the document's title), else the heading it opens with (Word's Title style counts as one), else
+its first line.
 
 Old binary Word documents (`.doc`) and OpenDocument texts (`.odt`) are not read: they remain
 "unsupported type" (see `site.DOCUMENT_TYPES`). A file that is not a Word document is reported by
@@ -93,7 +95,17 @@ def parse_docx(data: bytes, name: str) -> ParsedPage | None:
     _report_unconverted(result.messages, name)
     page = parse_html_body(_BACK_LINK.sub("", result.value))
     items = [pictures.found(item, name) if _is_picture(item) else item for item in page.items]
+    if not _says(page, title):
+        title = ""
     return ParsedPage(tuple(i for i in items if i is not None), title=title or _heading_title(page))
+
+
+def _says(page: ParsedPage, title: str) -> bool:
+    """Whether the title property is one of the document's lines. Word 97-2003 filled it with the
+    first words up to a punctuation mark ("一、", "Lab 1 Turbo C 2"), and a copy of a template keeps
+    the template's: a title the document does not say is not its title."""
+    text = "".join(item for item in page.items if isinstance(item, str))
+    return bool(title) and any(" ".join(line.lstrip("# ").split()) == title for line in text.splitlines())
 
 
 def _heading_title(page: ParsedPage) -> str:

@@ -202,13 +202,19 @@ def test_a_word_document_reads_in_order_with_its_pictures_in_place(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["salt.docx"]  # nothing written beside it
 
 
-def test_the_title_is_the_documents_property_else_its_opening_heading_else_its_first_line(tmp_path):
+def test_the_title_is_the_property_the_document_says_else_its_opening_heading_else_its_first_line(tmp_path):
     body = "Mix flour, water and salt; knead for ten minutes, then let it rise. " * 4
-    write(tmp_path / "a.docx", docx(para("DRAFT"), para("Fixing a tap", "Heading2"), title="Tap repair"))
+    write(
+        tmp_path / "a.docx",
+        docx(para("DRAFT"), para("Tap repair"), para("Fixing a tap", "Heading2"), title="Tap repair"),
+    )
     write(tmp_path / "b.docx", docx(para("DRAFT"), para("Fixing a tap", "Heading2"), title=" "))
     # a title typed in a big font, then styled section headings: the first line, not "Ingredients"
     write(tmp_path / "c.docx", docx(para("Bread, day one"), para(body), para("Ingredients", "Heading2")))
     write(tmp_path / "d.docx", docx(para("Bread, day two"), para("Mix flour.")))
+    # Word's guess from a first line's first words, and a template's title kept in a copy
+    write(tmp_path / "e.docx", docx(para("Lab report 2", "Title"), para("一、Adders"), title="一、"))
+    write(tmp_path / "f.docx", docx(para("Lab report 3", "Title"), title="Lab 1 Turbo C 2"))
 
     docs, warned = read_warnings(tmp_path)
 
@@ -218,6 +224,8 @@ def test_the_title_is_the_documents_property_else_its_opening_heading_else_its_f
         ("b.docx", "Fixing a tap"),
         ("c.docx", "Bread, day one"),
         ("d.docx", "Bread, day two"),
+        ("e.docx", "Lab report 2"),
+        ("f.docx", "Lab report 3"),
     ]
 
 
