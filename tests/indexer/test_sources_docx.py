@@ -352,6 +352,20 @@ def test_files_that_are_not_readable_word_documents_are_reported_and_nothing_els
     }
 
 
+def test_a_body_too_big_to_convert_is_refused_by_its_declared_size(tmp_path, monkeypatch):
+    import indexer.sources.docx as reader
+
+    monkeypatch.setattr(reader, "MAX_BODY_XML_BYTES", 1000)
+    write(tmp_path / "huge.docx", docx(*[para(f"Step {n}: stir.") for n in range(100)]))
+    write(tmp_path / "small.docx", docx(para("Stir.")))
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert [d.id for d in docs] == ["small.docx"]
+    assert [(w.file, w.reason) for w in warned] == [("huge.docx", "too large")]
+    assert str(warned[0]).startswith("huge.docx: its text part is ")
+
+
 def test_words_lock_file_is_passed_over_and_old_formats_stay_unsupported(tmp_path):
     write(tmp_path / "salt.docx", protocol())
     write(tmp_path / "~$salt.docx", b"\x05alice" + b"\0" * 156)  # Word's owner file, while it is open
