@@ -6,16 +6,18 @@ they stand), then read by the HTML reader (`html.py`): headings become `## Headi
 `1. Step`, a table row one line of cells joined by ` | `. What is read:
 - the body, in reading order, with its pictures in place, named "picture 3" (the third in the
   document) in messages; PNG, JPEG, GIF, TIFF, BMP, WebP are stored as pictures kept inside notes
-  are (`embedded.py`); a picture of another type (EMF/WMF drawings, which Word keeps for
-  clip art and pasted diagrams) is reported "unsupported type"; a picture *linked* to a file rather
-  than kept in the document is resolved like an HTML page's `<img>` (a URL or another machine's
-  `file:///C:/...` path is "remote", a path beside the document is read from the collection);
+  are (`embedded.py`); a picture of another type (EMF/WMF drawings, which Word keeps for clip
+  art, pasted diagrams and the face of an embedded Visio or equation object) is reported
+  "unsupported type"; a picture *linked* to a file rather than kept in the document is resolved
+  like an HTML page's `<img>` (a URL or another machine's `file:///C:/...` path is "remote", a
+  path beside the document is read from the collection);
 - footnotes and endnotes, as a numbered list at the end (where a reader finds them); their `[1]`
   markers stay in the text;
 - tracked changes as accepted (insertions kept, deletions not), as the document will read.
 Not read: comments (a conversation about the text, not the text: a reviewer's "typo?" would make
 the document match words it does not say), page headers and footers (the same line on every page),
-and equations and embedded objects mammoth does not convert (reported once per document, by kind).
+a table of contents (its headings again, with page numbers), and equations and embedded objects
+mammoth does not convert (reported once per document, by kind).
 The title is the document's own title property (File > Info, `docProps/core.xml`) when the document
 says it (a line of it: Word's guesses from first words and titles kept from a copied template are
 not the document's title), else the heading it opens with (Word's Title style counts as one), else
@@ -24,7 +26,8 @@ its first line.
 Old binary Word documents (`.doc`) and OpenDocument texts (`.odt`) are not read: they remain
 "unsupported type" (see `site.DOCUMENT_TYPES`). A file that is not a Word document is reported by
 name: a corrupt or truncated zip, another Office file renamed, a password-protected document (Word
-encrypts it into an OLE compound file, not a zip), an empty file.
+encrypts it into an OLE compound file, not a zip), an empty file. The `~$name.docx` lock file Word
+keeps beside an open document is passed over as hidden files are (`base.HIDDEN`).
 """
 
 from __future__ import annotations
