@@ -132,22 +132,22 @@ def _checked_members(
             members.append((info, relative))
     if not any(r.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for _, r in members):
         raise ValueError(
-            "zip holds no notes (Markdown, Org, reStructuredText, Jupyter, Evernote, HTML, text, EPUB), "
-            "pictures or docs.jsonl: nothing to index"
+            "zip holds no notes (Markdown, Org, reStructuredText, Jupyter, Word, PDF, EPUB, Evernote, HTML, "
+            "text), pictures or docs.jsonl: nothing to index"
         )
     return members
 
 
 def _collection_file(relative: PurePosixPath) -> bool:
     """Whether a zip member belongs to the collection (see the module doc); other files (scripts,
-    a Mac's `__MACOSX/` copies, hidden files) are left out."""
+    a Mac's `__MACOSX/` copies, hidden files, Word's `~$` lock files) are left out."""
     posix = relative.as_posix()
     if relative.parts[0] == "__MACOSX":
         return False
     if any(posix == kind or posix.endswith("/" + kind) for kind in FOLDER_KIND_PATHS):
         return True
-    if any(part.startswith(".") for part in relative.parts):
-        return False
+    if any(part.startswith(".") for part in relative.parts) or relative.name.startswith("~$"):
+        return False  # hidden files, and an Office lock file (see indexer.sources.base.HIDDEN)
     return relative.suffix.lower() in COLLECTION_EXTENSIONS or relative.name in SITE_FILES
 
 

@@ -45,6 +45,10 @@ __all__ = [  # the helpers readers import from here
     "warn",
 ]
 
+# Names of files nobody made as a note, passed over as the file browser hides them: dot files, and the
+# lock file Word, Excel and PowerPoint keep beside an open document (`~$ecipe.docx`: hidden on
+# Windows, 162 bytes naming who has it open, gone when it is closed; the document itself is read)
+HIDDEN = (".", "~$")
 MAX_TEXT_BYTES = 20_000_000  # a 20 MB note is not a note; refuse rather than stall the index
 MAX_DOCUMENT_BYTES = 300_000_000  # a Word file, book or export holds its photos: bigger, still bounded
 TITLE_MAX_CHARS = 200
@@ -245,11 +249,11 @@ class FolderReader(CollectionReader):
             for file_name in sorted(files):
                 path = Path(directory) / file_name
                 name, suffix = prefix + file_name, path.suffix.lower()
-                if suffix in IMAGE_EXTENSIONS and pictures is not None and not file_name.startswith("."):
+                if suffix in IMAGE_EXTENSIONS and pictures is not None and not file_name.startswith(HIDDEN):
                     if loose_picture(name) and path.resolve().is_relative_to(root):
                         pictures.append(path)
                     continue
-                if file_name.startswith(".") or (suffix not in self.parsers and suffix not in DOCUMENT_TYPES):
+                if file_name.startswith(HIDDEN) or (suffix not in self.parsers and suffix not in DOCUMENT_TYPES):
                     continue
                 if reason := layout.file_reason(name) or not_a_note(name):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
@@ -273,7 +277,7 @@ class FolderReader(CollectionReader):
         for _, subdirs, files in os.walk(folder):
             subdirs[:] = [d for d in subdirs if not d.startswith(".")]
             count = sum(
-                not f.startswith(".") and Path(f).suffix.lower() in self.parsers and not not_a_note(f)
+                not f.startswith(HIDDEN) and Path(f).suffix.lower() in self.parsers and not not_a_note(f)
                 for f in files
             )
             if count:

@@ -7,6 +7,7 @@ from pathlib import Path
 from indexer.file_stats import StatCache
 from indexer.sources.base import FolderReader
 from indexer.sources.canvas import parse_canvas
+from indexer.sources.docx import parse_docx
 from indexer.sources.enex import parse_enex
 from indexer.sources.epub import parse_epub
 from indexer.sources.html import HtmlFolderReader
@@ -21,9 +22,9 @@ from mme_core.documents import InterleavedDoc
 
 
 class NotesFolderReader(FolderReader):
-    """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, PDF files, Obsidian
-    canvases, Evernote exports and saved HTML pages side by side, as personal collections mix them;
-    EPUB books beside them, a document per chapter."""
+    """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Word documents, PDF
+    files, Obsidian canvases, Evernote exports and saved HTML pages side by side, as personal
+    collections mix them; EPUB books beside them, a document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -36,16 +37,18 @@ class NotesFolderReader(FolderReader):
         ".txt": parse_plain_text,
         ".epub": parse_epub,
         ".pdf": parse_pdf,
+        ".docx": parse_docx,
     }
     packed = frozenset({".ipynb", ".enex"})
-    binary = frozenset({".epub", ".pdf"})
+    binary = frozenset({".epub", ".pdf", ".docx"})
 
 
 def read_collection(
     path: str | Path, stats: StatCache | None = None, pictures: Path | None = None
 ) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX,
-    Org, reStructuredText, Jupyter notebooks, PDF files, HTML, text, canvases).
+    Org, reStructuredText, Jupyter notebooks, Word documents, PDF files, EPUB books, Evernote exports,
+    HTML, text, canvases).
 
     Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
     TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read

@@ -46,6 +46,15 @@ def parse_html(data: bytes, name: str) -> ParsedPage:
     return ParsedPage(tuple(walker.items), title=front.title or walker.title or walker.first_heading)
 
 
+def parse_html_body(html: str) -> ParsedPage:
+    """An HTML body already decoded, as a converter writes it (a Word document through mammoth): no
+    charset, front matter or Liquid to look for; the title is its first heading, if any."""
+    walker = _VisibleContent()
+    walker.feed(html)
+    walker.close()
+    return ParsedPage(tuple(walker.items), title=walker.first_heading)
+
+
 def parse_html_fragment(html: str, inline: bool = False) -> list[str | ImageLink]:
     """Text and images of an HTML snippet embedded in Markdown (`inline`: no block breaks added)."""
     walker = _VisibleContent(inline=inline)
@@ -67,6 +76,7 @@ class _VisibleContent(HTMLParser):
         self._heading: list[str] = []  # text of the heading being read, if any
         self._lists: list[int | None] = []  # next number for <ol>, None for <ul>
         self._row_has_cell = False
+        self._cells = 0  # open table cells: their paragraphs are joined by spaces, the row kept whole
         self._pending_marker = ""
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -104,6 +114,7 @@ class _VisibleContent(HTMLParser):
         elif tag in ("td", "th"):
             self._text(" | " if self._row_has_cell else "")
             self._row_has_cell = True
+            self._cells += 1
         elif tag == "tr":
             self._text("\n")
             self._row_has_cell = False
@@ -139,6 +150,8 @@ class _VisibleContent(HTMLParser):
             self._break()
         elif tag == "li":
             self._text("\n")
+        elif tag in ("td", "th"):
+            self._cells = max(0, self._cells - 1)
         elif tag in _BLOCKS:
             self._break()
 
@@ -165,7 +178,9 @@ class _VisibleContent(HTMLParser):
         return f"{indent}{number}. "
 
     def _break(self) -> None:
-        if not self._inline:
+        if self._cells:  # a cell's paragraphs (Word writes every cell as paragraphs)
+            self._text(" ")
+        elif not self._inline:
             self._text("\n\n")
 
     def _text(self, text: str) -> None:

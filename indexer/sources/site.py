@@ -47,8 +47,7 @@ TOOL_TEXT_FILES = re.compile(
 )
 # Documents a person keeps among notes that we cannot read: name -> what to call them.
 DOCUMENT_TYPES = {
-    ".doc": "Word documents",
-    ".docx": "Word documents",
+    ".doc": "Word 97-2003 documents",
     ".odt": "OpenDocument texts",
     ".rtf": "RTF documents",
     ".pages": "Pages documents",

@@ -185,6 +185,22 @@ def test_an_encrypted_member_is_refused_with_a_message(tmp_path):
         extract_zip(archive, tmp_path / "out")
 
 
+def test_a_zip_of_word_documents_is_a_collection_without_words_lock_files(tmp_path):
+    """A .docx is a note (it is itself a zip: stored as it is); Word's `~$` lock file is left out."""
+    import io
+
+    inner = io.BytesIO()
+    with zipfile.ZipFile(inner, "w") as document:
+        document.writestr("word/document.xml", "<w:document/>")
+    archive = make_zip(
+        tmp_path / "lab.zip",
+        {"lab/salt.docx": inner.getvalue(), "lab/~$salt.docx": b"\x05alice" + b"\0" * 156},
+    )
+    folder = extract_zip(archive, tmp_path / "out")
+    assert sorted(p.name for p in folder.iterdir()) == ["salt.docx"]
+    assert (folder / "salt.docx").read_bytes() == inner.getvalue()
+
+
 def test_not_a_zip_and_nothing_to_index(tmp_path, image_factory):
     fake = tmp_path / "fake.zip"
     fake.write_bytes(b"%PDF-1.4")

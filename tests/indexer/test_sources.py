@@ -144,6 +144,18 @@ def test_html_visible_text_and_local_images_in_dom_order(tmp_path):
     assert warned == ["page.html: image URL not fetched, skipped: https://cdn.example.com/ad.png"]
 
 
+def test_html_table_cells_holding_paragraphs_keep_their_row_on_one_line(tmp_path):
+    """Word (and pages saved from it) write every table cell as paragraphs: a row stays one line."""
+    write(
+        tmp_path / "table.html",
+        "<h1>Buffer</h1><table><tr><th><p>Reagent</p></th><th><p>Amount</p></th></tr>"
+        "<tr><td><p>NaCl</p></td><td><p>8 g</p><p>(weigh twice)</p></td></tr></table><p>Mix.</p>",
+    )
+    [doc], warned = read_with_warnings(tmp_path)
+    assert warned == []
+    assert doc.text == "# Buffer\n\nReagent | Amount\nNaCl | 8 g (weigh twice)\n\nMix."
+
+
 @pytest.mark.parametrize(
     ("declared", "title", "body", "used"),
     [
