@@ -253,7 +253,9 @@ class FolderReader(CollectionReader):
                     if loose_picture(name) and path.resolve().is_relative_to(root):
                         pictures.append(path)
                     continue
-                if file_name.startswith(HIDDEN) or (suffix not in self.parsers and suffix not in DOCUMENT_TYPES):
+                if file_name.startswith(HIDDEN) or (
+                    suffix not in self.parsers and suffix not in DOCUMENT_TYPES
+                ):
                     continue
                 if reason := layout.file_reason(name) or not_a_note(name):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
