@@ -19,7 +19,7 @@ from indexer.sources.embedded import EmbeddedImage
 from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.photos import icon_size, keeps_loose_pictures, loose_picture, picture_items
-from indexer.sources.site import DOCUMENT_TYPES, not_a_note, site_layout
+from indexer.sources.site import NOT_READ, not_a_note, site_layout
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
@@ -253,15 +253,13 @@ class FolderReader(CollectionReader):
                     if loose_picture(name) and path.resolve().is_relative_to(root):
                         pictures.append(path)
                     continue
-                if file_name.startswith(HIDDEN) or (
-                    suffix not in self.parsers and suffix not in DOCUMENT_TYPES
-                ):
+                if file_name.startswith(HIDDEN) or (suffix not in self.parsers and suffix not in NOT_READ):
                     continue
                 if reason := layout.file_reason(name) or not_a_note(name):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
                     continue
                 if suffix not in self.parsers:  # a document a person keeps among notes: said, not read
-                    message = f"{name}: {DOCUMENT_TYPES[suffix]} are not read; not indexed"
+                    message = f"{name}: {NOT_READ[suffix]} are not read; not indexed"
                     warn(message, file=name, reason="unsupported type")
                     continue
                 if not path.resolve().is_relative_to(root):

@@ -20,8 +20,9 @@ Pictures are found wherever they are (Hugo serves `static/pix/a.webp` as `/pix/a
 search for notes leaves these folders out, and each one holding files we would read is reported
 once, as "excluded", with its reason. In any collection, `node_modules/` holds packages, `.txt`
 files that tools keep beside code (`requirements.txt`, `robots.txt`, licences) are not notes, and
-document formats we do not read (PDF, Word, ...) are reported as "unsupported type": a folder's
-files are either indexed or said to be left out.
+document formats we do not read (old Word, spreadsheets, slides, CSV tables), videos and audio
+recordings are reported as "unsupported type": a folder's files are either indexed or said to be
+left out (code and a tool's other files are not a person's notes and are passed over).
 """
 
 from __future__ import annotations
@@ -53,7 +54,19 @@ DOCUMENT_TYPES = {
     ".pages": "Pages documents",
     ".adoc": "AsciiDoc files",
     ".one": "OneNote sections",
+    **dict.fromkeys((".xlsx", ".xls", ".ods", ".numbers"), "spreadsheets"),
+    **dict.fromkeys((".csv", ".tsv"), "CSV tables"),  # a Notion export's databases, a lab's readings
+    **dict.fromkeys((".pptx", ".ppt", ".odp"), "presentations"),
 }
+# Recordings a person keeps among notes (a phone's videos beside its photos): said, not read. Not
+# unpacked from an uploaded zip (they would only be reported, and fill its size limit).
+MEDIA_TYPES = {
+    **dict.fromkeys((".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp"), "videos"),
+    **dict.fromkeys(
+        (".mp3", ".m4a", ".wav", ".ogg", ".oga", ".flac", ".aac", ".opus", ".amr"), "audio recordings"
+    ),
+}
+NOT_READ = {**DOCUMENT_TYPES, **MEDIA_TYPES}
 HUGO_MARKERS = ("hugo.toml", "hugo.yaml", "hugo.yml", "hugo.json")
 HUGO_CONFIGS = (*HUGO_MARKERS, "config.toml", "config.yaml", "config.yml", "config.json")
 MKDOCS_CONFIGS = ("mkdocs.yml", "mkdocs.yaml")

@@ -210,8 +210,9 @@ def test_not_a_zip_and_nothing_to_index(tmp_path, image_factory):
     with pytest.raises(ValueError, match="nothing to index"):
         extract_zip(only_scripts, tmp_path / "out")
     # a zip of photos is a collection: each picture no note shows is a document of its own
-    only_images = make_zip(tmp_path / "pics.zip", {"a.png": open(image_factory(), "rb").read()})
-    assert (extract_zip(only_images, tmp_path / "photos") / "a.png").is_file()
+    members = {"a.png": open(image_factory(), "rb").read(), "a.mov": b"\x00\x00\x00\x14ftypqt  "}
+    photos = extract_zip(make_zip(tmp_path / "pics.zip", members), tmp_path / "photos")
+    assert (photos / "a.png").is_file() and not (photos / "a.mov").exists()  # a video is not unpacked
     with pytest.raises(ValueError, match="zip not found"):
         extract_zip(tmp_path / "missing.zip", tmp_path / "out")
 

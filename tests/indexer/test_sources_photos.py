@@ -55,6 +55,23 @@ def test_a_folder_of_photos_alone_is_a_collection_and_a_broken_photo_is_named(tm
     assert "DCIM/IMG_0002.jpg" in str(warned[0])
 
 
+def test_recordings_spreadsheets_and_tables_beside_the_photos_are_named_not_passed_over(tmp_path):
+    png(tmp_path / "DCIM" / "IMG_0003.png", "red", (120, 90))
+    write(tmp_path / "DCIM" / "IMG_0003.MOV", b"\x00\x00\x00\x14ftypqt  ")  # a Live Photo's video
+    write(tmp_path / "memo.m4a", b"\x00\x00\x00\x18ftypM4A ")
+    write(tmp_path / "budget.xlsx", b"PK\x03\x04")
+    write(tmp_path / "readings.csv", "day,ph\n1,7.2\n")
+    write(tmp_path / "tool.py", "print('code is not a note')\n")
+    docs, warned = read_warnings(tmp_path)
+    assert [d.id for d in docs] == ["DCIM/IMG_0003.png"]
+    assert [(w.file, w.reason, str(w)) for w in warned] == [
+        ("budget.xlsx", "unsupported type", "budget.xlsx: spreadsheets are not read; not indexed"),
+        ("memo.m4a", "unsupported type", "memo.m4a: audio recordings are not read; not indexed"),
+        ("readings.csv", "unsupported type", "readings.csv: CSV tables are not read; not indexed"),
+        ("DCIM/IMG_0003.MOV", "unsupported type", "DCIM/IMG_0003.MOV: videos are not read; not indexed"),
+    ]
+
+
 def test_a_websites_own_pictures_are_not_documents(tmp_path):
     write(tmp_path / "hugo.toml", 'title = "Kitchen"\n')
     write(tmp_path / "content" / "posts" / "bread.md", "# Bread\n\nKnead.\n")
