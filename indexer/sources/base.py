@@ -168,7 +168,7 @@ class FolderReader(CollectionReader):
         blocks = BlockIndex(images.root)
         excluded = excluded_files(images.root)
         docs: list[InterleavedDoc] = []
-        loose: list[Path] = []  # pictures, which become documents when no note shows them
+        loose: list[tuple[Path, str]] = []  # pictures, which become documents when no note shows them
         shown: set[str] = set()  # root-relative real paths of the pictures notes show
         for path in self._files(images.root, loose):
             name = path.relative_to(images.root).as_posix()
@@ -184,9 +184,19 @@ class FolderReader(CollectionReader):
                 continue
             docs += self._read_recorded(path, name, images, stats, self._read_file, blocks)
             shown.update(link["real"] for link in images.last_links if link.get("real"))
-        for path in loose:
-            name = path.relative_to(images.root).as_posix()
-            if os.path.relpath(os.path.realpath(path), images.root) in shown or excluded(name):
+        inside = os.path.join(str(images.root), "")
+        for path, name in loose:
+            if name in shown or excluded(name):  # by name first: a real path is costly, and rarely other
+                continue
+            real = os.path.realpath(path)
+            if not real.startswith(inside):
+                warn(
+                    f"{name}: symlink points outside the collection, refused",
+                    file=name,
+                    reason="outside the collection",
+                )
+                continue
+            if os.path.relpath(real, images.root) in shown:
                 continue
             if stats is not None and stats.unchanged(str(path), name, images):
                 continue
@@ -232,7 +242,7 @@ class FolderReader(CollectionReader):
             return found[0] if found else None
         return next((doc for doc in found if doc.id == doc_id), None)
 
-    def _files(self, root: Path, pictures: list[Path] | None = None) -> Iterator[Path]:
+    def _files(self, root: Path, pictures: list[tuple[Path, str]] | None = None) -> Iterator[Path]:
         """The notes to read, in order; the pictures that may stand as documents go to `pictures`."""
         layout = site_layout(root)  # a website's sources: its pages, not its templates (see site.py)
         pictures = pictures if pictures is not None and keeps_loose_pictures(layout) else None
@@ -250,8 +260,8 @@ class FolderReader(CollectionReader):
                 path = Path(directory) / file_name
                 name, suffix = prefix + file_name, path.suffix.lower()
                 if suffix in IMAGE_EXTENSIONS and pictures is not None and not file_name.startswith(HIDDEN):
-                    if loose_picture(name) and path.resolve().is_relative_to(root):
-                        pictures.append(path)
+                    if loose_picture(name):
+                        pictures.append((path, name))
                     continue
                 if file_name.startswith(HIDDEN) or (suffix not in self.parsers and suffix not in NOT_READ):
                     continue

@@ -55,6 +55,20 @@ def test_a_folder_of_photos_alone_is_a_collection_and_a_broken_photo_is_named(tm
     assert "DCIM/IMG_0002.jpg" in str(warned[0])
 
 
+def test_a_picture_linked_from_outside_the_collection_is_refused_and_one_linked_inside_read_once(tmp_path):
+    folder = tmp_path / "notes"
+    png(tmp_path / "private" / "passport.png", "red", (120, 90))
+    png(folder / "photos" / "valve.png", "blue", (120, 90))
+    write(folder / "boiler.md", "# Boiler\n\n![](photos/valve.png)\n")
+    (folder / "escape.png").symlink_to(tmp_path / "private" / "passport.png")
+    (folder / "same-valve.png").symlink_to(folder / "photos" / "valve.png")  # shown, by its real path
+    docs, warned = read_warnings(folder)
+    assert [d.id for d in docs] == ["boiler.md"]
+    assert [(w.file, w.reason, str(w)) for w in warned] == [
+        ("escape.png", "outside the collection", "escape.png: symlink points outside the collection, refused")
+    ]
+
+
 def test_recordings_spreadsheets_and_tables_beside_the_photos_are_named_not_passed_over(tmp_path):
     png(tmp_path / "DCIM" / "IMG_0003.png", "red", (120, 90))
     write(tmp_path / "DCIM" / "IMG_0003.MOV", b"\x00\x00\x00\x14ftypqt  ")  # a Live Photo's video
