@@ -51,7 +51,12 @@ def rows_in(uri: Path) -> int:
 
 
 def table_version(uri: Path) -> int:
-    return Index.open(uri).table.version if Index.exists(uri) else 0
+    """The index's table version, polled while another process builds it (0 before it can be opened:
+    LanceDB lists the meta table's folder a moment before its first version is written)."""
+    try:
+        return Index.open(uri).table.version if Index.exists(uri) else 0
+    except ValueError:
+        return 0
 
 
 def remaining_commits(uri: Path, target: Index) -> int:
