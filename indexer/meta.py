@@ -185,11 +185,26 @@ def read_meta(db) -> tuple[IndexMeta, IndexMeta | None]:
     )
 
 
+def meta_written(db) -> bool:
+    """Whether the index's metadata table holds a first version. LanceDB lists a table's folder a
+    moment before that version is committed: an `add` killed in that moment left a folder that is
+    not yet an index (the next `add` creates it again)."""
+    if META_TABLE not in table_names(db):
+        return False
+    try:
+        db.open_table(META_TABLE)
+    except ValueError:  # "Table 'index_meta' was not found": listed, never committed
+        return False
+    return True
+
+
 def write_meta(db, active: IndexMeta, pending: IndexMeta | None) -> None:
     """Overwrite the single metadata row; a LanceDB overwrite is one atomic commit."""
     row = {"active": json.dumps(active.to_dict()), "pending": pending and json.dumps(pending.to_dict())}
     data = pa.Table.from_pylist([row], schema=_META_SCHEMA)
-    if META_TABLE in table_names(db):
+    if meta_written(db):
         db.open_table(META_TABLE).add(data, mode="overwrite")
-    else:
-        db.create_table(META_TABLE, data=data)
+        return
+    if META_TABLE in table_names(db):
+        db.drop_table(META_TABLE)  # a creation killed before its first commit: nothing in it
+    db.create_table(META_TABLE, data=data)

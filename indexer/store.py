@@ -15,10 +15,10 @@ import pyarrow as pa
 
 from indexer.file_stats import drop_stats
 from indexer.meta import (
-    META_TABLE,
     IndexMeta,
     IndexMismatchError,
     IndexNotFoundError,
+    meta_written,
     mismatch_reasons,
     now_iso,
     read_meta,
@@ -66,7 +66,7 @@ class Index:
         uri = str(uri)
         if is_local(uri) and not Path(uri.removeprefix("file://")).is_dir():
             return False
-        return META_TABLE in table_names(connect(uri))
+        return meta_written(connect(uri))
 
     @classmethod
     def open(cls, uri: str | Path, *, any_version: bool = False) -> Index:
