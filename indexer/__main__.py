@@ -101,7 +101,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     add = command(
         "add",
-        "index (or update) a folder of notes (Markdown, Org, notebooks, HTML, text, EPUB) or a TIIR folder",
+        "index (or update) a folder of notes (Markdown, Org, notebooks, Word, PDF, EPUB, Evernote, HTML, "
+        "text; photos no note shows) or a TIIR folder",
     )
     add.add_argument("path")
     add.add_argument("--name", help="collection name (default: the folder's name)")
