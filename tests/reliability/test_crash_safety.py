@@ -195,8 +195,10 @@ def test_sigkill_at_many_random_points_through_a_build_and_an_update(
     for i in range(0, 32, 2):
         note = notes / f"note{i:05d}.md"
         note.write_text(note.read_text() + f"\n3. Edited step {i}.\n")
-    for i in range(33, 37):
+    for i in range(33, 37):  # deleted with their photos (left alone, each would be a document)
         (notes / f"note{i:05d}.md").unlink()
+        for j in range(2):
+            (notes / "img" / f"{i}-{j}.png").unlink()
     make_collection(tmp_path / "more", 3, seed=12)
     for i in range(3):
         (tmp_path / "more" / f"note{i:05d}.md").rename(notes / f"extra{i}.md")
