@@ -24,6 +24,7 @@ import io
 import re
 import warnings
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import replace
 
 from indexer.sources.base import CollectionWarning, EmbeddedImage, ImageLink, ParsedPage, warn
@@ -75,8 +76,8 @@ def parse_enex(data: bytes, name: str) -> list[ParsedPage] | None:
             f"{name}: the export is cut or damaged at line {line}; the {len(notes)} notes before it are read"
         )
         warn(cut, file=name, reason="unreadable")
-    titles = [note["title"] for note in notes]
-    return [_page(note, titles.count(note["title"]) > 1, name) for note in notes]
+    titles = Counter(note["title"] for note in notes)  # an export may hold thousands of notes
+    return [_page(note, titles[note["title"]] > 1, name) for note in notes]
 
 
 def _note(element: ET.Element) -> dict:
