@@ -182,8 +182,9 @@ class FolderReader(CollectionReader):
             if stats is not None and stats.unchanged(str(path), name, images):
                 shown.update(link["real"] for link in stats.known[name].links if link.get("real"))
                 continue
-            docs += self._read_recorded(path, name, images, stats, self._read_file, blocks)
-            shown.update(link["real"] for link in images.last_links if link.get("real"))
+            found, links = self._read_recorded(path, name, images, stats, self._read_file, blocks)
+            docs += found
+            shown.update(link["real"] for link in links if link.get("real"))
         inside = os.path.join(str(images.root), "")
         for path, name in loose:
             if name in shown or excluded(name):  # by name first: a real path is costly, and rarely other
@@ -200,20 +201,20 @@ class FolderReader(CollectionReader):
                 continue
             if stats is not None and stats.unchanged(str(path), name, images):
                 continue
-            docs += self._read_recorded(path, name, images, stats, self._picture_doc)
+            docs += self._read_recorded(path, name, images, stats, self._picture_doc)[0]
         return sorted(docs, key=lambda doc: doc.id)
 
     def _read_recorded(
         self, path: Path, name: str, images: ImageResolver, stats: StatCache | None, read, *args
     ):
-        """The documents `read` gives for a file, with what they depended on recorded in the stat cache."""
+        """The documents `read` gives for a file and the links it located (recorded in the stat cache)."""
         stat = file_stat(str(path)) if stats is not None else None  # before reading: see file_stats
         images.links = []
         found = read(path, name, images, *args)
         if stats is not None:  # a note that gave no document is read again next run (it may be
             stats.record(name, stat if found else None, images.links)  # readable by then)
-        images.last_links, images.links = images.links, None
-        return found
+        links, images.links = images.links, None
+        return found, links
 
     def _picture_doc(self, path: Path, name: str, images: ImageResolver, *_) -> list[InterleavedDoc]:
         """A picture no note shows, as its own document (see `photos.py`)."""

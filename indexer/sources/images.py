@@ -81,7 +81,6 @@ class ImageResolver:
     _reported: set[tuple[str, str, str]] = field(default_factory=set, init=False)
     # When a list: every link located from the file system is recorded here (`indexer.file_stats`)
     links: list[dict] | None = field(default=None, init=False)
-    last_links: list[dict] = field(default_factory=list, init=False)  # the last note's, once read
 
     def __post_init__(self) -> None:
         self.root = Path(self.root).resolve()
