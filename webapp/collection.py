@@ -81,7 +81,7 @@ def extract_zip(zip_path: str | Path, destination_root: Path, limits: ZipLimits 
         members = _checked_members(archive, limits)
         destination_root.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256(zip_path.read_bytes()).hexdigest()[:12]
-        final = destination_root / f"{_safe_stem(zip_path.stem)}-{digest}"
+        final = destination_root / f"{safe_stem(zip_path.stem)}-{digest}"
         if final.is_dir():
             return _collection_root(final)  # the same zip was unpacked before
         staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=destination_root))
@@ -175,6 +175,6 @@ def _extract_member(
     return budget - written
 
 
-def _safe_stem(stem: str) -> str:
+def safe_stem(stem: str) -> str:
     cleaned = "".join(c if c.isalnum() or c in "-_" else "_" for c in stem)[:48]
     return cleaned or "collection"

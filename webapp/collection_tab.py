@@ -1,5 +1,7 @@
 """The page's collection controls: what to search (collections, folder, tags) on the Search tab, and
-the Collection tab (the collections table, indexing a folder or zip, what was not indexed, removal).
+the Collection tab (the collections table, indexing a folder or uploaded files, what was not indexed,
+removal). Uploads take any file: what is not read is listed under "Not indexed" with its reason
+(a browser's type filter would refuse a whole selection for one stray file).
 
 Components and wiring only; what the buttons do is in handlers.py. Choices are filled from the index
 on every page load (`Handlers.controls`), so a reload shows what indexing elsewhere has added.
@@ -64,22 +66,25 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
     with gr.Row(visible=False) as shelf["confirm_row"]:
         shelf["confirm"] = gr.Button("Yes, remove it", variant="stop", elem_id="mme-remove-yes")
         shelf["cancel"] = gr.Button("Cancel", elem_id="mme-remove-cancel")
+    shelf["name"] = gr.Textbox(
+        label="Collection name",
+        placeholder="default: the folder's name, the zip's, or the first uploaded note's",
+        elem_id="mme-name",
+    )
     with gr.Row(equal_height=False):
         with gr.Column():
             shelf["folder"] = gr.Textbox(
                 label="Folder on this machine", placeholder="/path/to/notes", info=_folder_info(roots)
             )
-            shelf["name"] = gr.Textbox(
-                label="Collection name", placeholder="default: the folder's name", elem_id="mme-name"
-            )
             shelf["folder_button"] = gr.Button("Index folder", interactive=bool(roots))
         with gr.Column():
-            shelf["zip"] = gr.File(
-                label="Or upload a .zip of notes (Markdown, Word, PDF, EPUB, Evernote...) and pictures",
-                file_types=[".zip"],
+            shelf["upload"] = gr.File(
+                label="Or upload notes (Markdown, Word, PDF, EPUB, Evernote...) and photos, or a .zip",
+                file_count="multiple",
                 type="filepath",
+                elem_id="mme-upload",
             )
-            shelf["zip_button"] = gr.Button("Index zip")
+            shelf["upload_button"] = gr.Button("Index upload", elem_id="mme-upload-button")
     shelf["status"] = gr.HTML(
         "", css_template=asset("results.css"), js_on_load=None, elem_id="mme-index-status"
     )

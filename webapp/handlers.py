@@ -178,10 +178,12 @@ class Handlers:
         """-> (status HTML, skipped table, stats HTML, collections table, chooser, tags, mode)."""
         return self._indexed(lambda: self.service.index_folder(path, name, on_progress))
 
-    def index_zip(self, file, on_progress=None) -> tuple:
-        if not file:
-            return self._changed(error_html("choose a .zip file first"))
-        return self._indexed(lambda: self.service.index_zip(file, on_progress))
+    def index_upload(self, files, name="", on_progress=None) -> tuple:
+        """Uploaded files (a list, or one path) -> the same outputs as index_folder."""
+        paths = [files] if isinstance(files, str) else list(files or [])
+        if not paths:
+            return self._changed(error_html("choose files to upload first: notes, pictures or one .zip"))
+        return self._indexed(lambda: self.service.index_upload(paths, name, on_progress))
 
     def remove_collection(self, name, confirmed) -> tuple:
         """Removes only when the person confirmed; -> the same outputs as indexing."""

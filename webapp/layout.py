@@ -35,7 +35,8 @@ class AppOptions:
 
     model_label/model_note/model_warning fill the banner; `examples` are one-click queries;
     `index_uri` with `open_searcher` and `build_index` enables the Collection tab's indexing;
-    folders may only be indexed under `collections_roots`; zips are unpacked under `uploads_dir`.
+    folders may only be indexed under `collections_roots`; uploads (a zip, or loose files) are
+    placed under `uploads_dir`.
     """
 
     model_label: str = ""
@@ -95,8 +96,8 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
     def index_folder(path, name, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
         return handlers.index_folder(path, name, lambda p: progress(p.fraction, desc=p.describe()))
 
-    def index_zip(file, progress=gr.Progress()):  # noqa: B008
-        return handlers.index_zip(file, lambda p: progress(p.fraction, desc=p.describe()))
+    def index_upload(files, name, progress=gr.Progress()):  # noqa: B008
+        return handlers.index_upload(files, name, lambda p: progress(p.fraction, desc=p.describe()))
 
     def search(
         query: str | list[str | dict],
@@ -185,7 +186,8 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         reports = [shelf["status"], shelf["skipped"], shelf["stats"], *controls]
         folder_inputs = [shelf["folder"], shelf["name"]]
         shelf["folder_button"].click(index_folder, folder_inputs, reports, **indexing)
-        shelf["zip_button"].click(index_zip, shelf["zip"], reports, **indexing)
+        upload_inputs = [shelf["upload"], shelf["name"]]
+        shelf["upload_button"].click(index_upload, upload_inputs, reports, **indexing)
         wire_removal(handlers, shelf, reports, indexing)
     return demo
 

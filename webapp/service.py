@@ -11,7 +11,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
@@ -24,8 +24,9 @@ from indexer.search import Filters
 from mme_core.diagnostics import Dominance, measure_dominance
 from mme_core.documents import InterleavedDoc
 
-from .collection import DEFAULT_ZIP_LIMITS, ZipLimits, extract_zip, resolve_folder
+from .collection import DEFAULT_ZIP_LIMITS, ZipLimits, resolve_folder
 from .media import MediaRegistry
+from .uploads import gather_upload
 
 MAX_K = 50
 
@@ -233,13 +234,15 @@ class SearchService:
         name = name.strip() if isinstance(name, str) and name.strip() else None
         return self._index(resolve_folder(path, self.collections_roots), name, on_progress)
 
-    def index_zip(self, zip_path: str, on_progress=None) -> object:
+    def index_upload(self, paths: list[str], name: str | None = None, on_progress=None) -> object:
+        """Index uploaded files (one zip of a folder, or notes, documents and pictures) as collection
+        `name` (default: the zip's name, or the first note's); files left out are in the report."""
         if self.uploads_dir is None:
-            raise ValueError("zip uploads are disabled: the app was started without a data folder")
-        name = (
-            "".join(c if c.isalnum() or c in "-_ ." else "-" for c in Path(zip_path).stem).strip() or "upload"
-        )
-        return self._index(extract_zip(zip_path, self.uploads_dir, self.zip_limits), name, on_progress)
+            raise ValueError("uploads are disabled: the app was started without a data folder")
+        upload = gather_upload(paths, self.uploads_dir, self.zip_limits)
+        name = name.strip() if isinstance(name, str) and name.strip() else upload.name
+        report = self._index(upload.folder, name, on_progress)
+        return replace(report, skipped=(*upload.left_out, *report.skipped))
 
     def _index(self, folder: Path, name: str | None = None, on_progress=None) -> object:
         with self._indexing():

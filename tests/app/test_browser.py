@@ -450,3 +450,49 @@ def test_a_chinese_title_is_text_in_the_plot(browser, two_collection_app):
     tooltip.wait_for()
     assert "红烧肉" in tooltip.inner_text()
     context.close()
+
+
+def test_upload_a_note_and_its_photo_then_find_the_note(browser, tiny_dsvl, tmp_path, app_collection):
+    """On the Collection tab a person picks files as they are (no zip): the note and its photo are
+    indexed, the stray file is listed under "Not indexed", and the note is found on the Search tab."""
+    from indexer import Searcher, build_index
+
+    uri = str(tmp_path / "index")
+    build_index(str(app_collection), uri, tiny_dsvl, ns=(1, 3), progress=False, name="demo", demo=True)
+    options = AppOptions(
+        model_label="tiny-dsvl (test)",
+        index_uri=uri,
+        open_searcher=Searcher.open,
+        build_index=build_index,
+        uploads_dir=tmp_path / "uploads",
+    )
+    chosen = tmp_path / "phone"
+    chosen.mkdir()
+    (chosen / "梅干.md").write_text("# 梅干\n\n把梅子晒干。 ![](IMG_0042.png)\n", encoding="utf-8")
+    shutil.copyfile(app_collection / "images/red_triangle.png", chosen / "IMG_0042.png")
+    (chosen / "notes.sh").write_text("echo hi\n")
+    with serving(build_demo(Searcher.open(uri, tiny_dsvl), tiny_dsvl, options)) as url:
+        context = browser.new_context(viewport={"width": 1280, "height": 1100})
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        page.goto(url)
+        page.get_by_role("tab", name="Collection").click()
+        page.set_input_files("#mme-upload input[type=file]", [str(p) for p in sorted(chosen.iterdir())])
+        page.wait_for_function(
+            "document.querySelectorAll('#mme-upload tbody tr, #mme-upload .file').length >= 3"
+        )
+        page.click("#mme-upload-button")
+        page.wait_for_selector("#mme-index-status .mme-success", timeout=60_000)
+        assert "Collection '梅干': 1 added" in page.inner_text("#mme-index-status")
+        assert "notes.sh" in page.inner_text("#mme-skipped") and "unsupported type" in page.inner_text(
+            "#mme-skipped"
+        )
+        assert "梅干" in page.inner_text("#mme-collections-table")
+
+        page.get_by_role("tab", name="Search").click()
+        page.fill(".mme-composer .mme-item-text textarea", "梅子")
+        page.click("#mme-search")
+        page.wait_for_selector(".mme-card[data-id='梅干/梅干.md']")
+        context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"

@@ -8,6 +8,7 @@ import os
 import re
 import shutil
 import zipfile
+from unittest.mock import ANY
 
 import gradio as gr
 import pytest
@@ -183,7 +184,9 @@ def test_api_search_matches_library_refuses_foreign_paths(
         handlers.api_search([{"path": str(app_collection / "images/green_triangle.png")}], 2, 3)
 
 
-def test_index_a_folder_and_a_zip_then_find_them(tiny_dsvl, upload_root, tmp_path, app_collection):
+def test_index_a_folder_a_zip_and_chosen_files_then_find_them(
+    tiny_dsvl, upload_root, tmp_path, app_collection
+):
     from indexer import Searcher, build_index
 
     from .helpers import APP_NS, write_notes
@@ -216,15 +219,28 @@ def test_index_a_folder_and_a_zip_then_find_them(tiny_dsvl, upload_root, tmp_pat
         for path in notes.rglob("*"):
             archive.write(path, path.relative_to(notes))
     seen = []  # what the page's gr.Progress is fed: per document, by phase
-    status, _, stats, *_ = handlers.index_zip(str(zipped), seen.append)
-    assert "6 added" in status and "<b>13</b><span>parts</span>" in stats
+    status, _, stats, *_ = handlers.index_upload([str(zipped)], "", seen.append)
+    assert "Collection &#x27;notes&#x27;: 6 added" in status and "<b>13</b><span>parts</span>" in stats
     encode = [p for p in seen if p.phase == "encode"]
     assert encode[-1].done == encode[-1].total > 0 and "documents" in encode[-1].describe()
 
+    # a note and its photo chosen as they are, with a stray script among them
+    chosen = tmp_path / "chosen"
+    chosen.mkdir()
+    (chosen / "soup.md").write_text("# Miso soup\n\nWhisk the miso into the broth. ![](bowl.png)\n")
+    shutil.copyfile(app_collection / "images/green_triangle.png", chosen / "bowl.png")
+    (chosen / "run.sh").write_text("echo hi\n")
+    files = [str(chosen / name) for name in ("run.sh", "bowl.png", "soup.md")]
+    status, skipped, stats, *_ = handlers.index_upload(files, "")
+    assert "Collection &#x27;soup&#x27;: 1 added" in status and "<b>14</b><span>documents</span>" in stats
+    assert skipped["value"] == [["run.sh", "", "unsupported type", ANY]] and skipped["visible"]
+    html, _ = handlers.search([{"type": "text", "text": "Miso soup"}], 3, 1)
+    assert card_ids(html) == ["soup/soup.md"]
+
     status, *_ = handlers.index_folder("/etc")
     assert "only folders under" in status
-    status, *_ = handlers.index_zip(None)
-    assert "choose a .zip file" in status
+    status, *_ = handlers.index_upload(None, "")
+    assert "choose files to upload first" in status
 
 
 def test_build_demo_wires_a_named_search_api(app_searcher, tiny_dsvl):

@@ -90,8 +90,12 @@ def payloads(input_types: list[str], path: str) -> list[tuple[list, dict | None]
         return [([path, ""], None), ([path, path], None)]
     if input_types == ["dropdown"]:  # the collection to remove (or to confirm removing)
         return [([path], None)]
-    if input_types == ["file"]:  # index an uploaded zip
-        return [([{"path": path, "meta": {"_type": "gradio.FileData"}}], None), ([path], None)]
+    if input_types == ["file", "textbox"]:  # index uploaded files (or a zip), under a name
+        return [
+            ([[{"path": path, "meta": {"_type": "gradio.FileData"}}], ""], None),
+            ([[path], ""], None),
+            ([path, path], None),
+        ]
     if input_types == []:  # loaders driven by the page's event payload
         return [([], {"doc": path}), ([], {"index": path}), ([], {"doc": path, "index": 0})]
     if input_types == ["state"]:  # server-side state: a client can only send null
@@ -204,10 +208,10 @@ def test_hostile_zips_uploaded_through_the_page_are_refused_and_leave_nothing(li
     before = caller.call(stats, []).data[0]
     unpacked = work / "data" / "uploaded-collections"
     existing = set(unpacked.iterdir()) if unpacked.is_dir() else set()
-    index_zip = caller.event("index_zip")
+    index_upload = caller.event("index_upload")
     messages = {}
     for name in zips:
-        outcome = caller.call(index_zip, [upload(url, tmp_path / name)])
+        outcome = caller.call(index_upload, [[upload(url, tmp_path / name)], ""])
         assert refused(outcome), (name, outcome)
         messages[name] = outcome.data[0]
     assert "points outside the collection folder" in messages["traversal.zip"]

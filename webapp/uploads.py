@@ -1,0 +1,127 @@
+"""Files a visitor uploads as a collection: one zip of a folder, or the notes, documents and pictures
+themselves (a PDF manual, an Evernote export, a note and its photos) without zipping them first.
+
+Loose files become one folder, side by side as they were chosen (a browser sends names, not folders:
+a note that links `img/a.jpg` needs its folder zipped). The folder is named after the files' names and
+contents, so the same files uploaded again are the same folder and the index skips what it knows.
+Nothing is written until every file is checked, and the folder appears only when complete. A file
+we do not read is left out and said, not dropped without a word; two different files under one name
+are refused (one would silently replace the other).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from indexer.skipped import Skipped
+from mme_core.documents import IMAGE_EXTENSIONS
+
+from .collection import COLLECTION_EXTENSIONS, NOTE_EXTENSIONS, ZipLimits, extract_zip, safe_stem
+
+
+@dataclass(frozen=True)
+class Upload:
+    folder: Path  # the collection's folder under the uploads root
+    name: str  # the collection name it is indexed under unless the person gave one
+    left_out: tuple[Skipped, ...] = ()  # uploaded files that are not part of it, with the reason
+
+
+def gather_upload(paths: list[str | Path], destination_root: Path, limits: ZipLimits) -> Upload:
+    """Check the uploaded files and place them as a collection folder under destination_root."""
+    files = [Path(p) for p in paths if p]
+    if not files:
+        raise ValueError("choose files to upload first: notes, documents, pictures or one .zip")
+    missing = [f.name for f in files if not f.is_file()]
+    if missing:
+        raise ValueError(f"upload not found: {', '.join(missing)}; upload again")
+    zips = [f for f in files if f.suffix.lower() == ".zip"]
+    if zips:
+        if len(files) > 1:
+            raise ValueError(
+                f"upload {zips[0].name} on its own: a zip is a whole collection, "
+                f"and {len(files) - 1} other file(s) came with it"
+            )
+        return Upload(extract_zip(files[0], destination_root, limits), _collection_name(files[0]))
+    return _gather_loose(files, destination_root, limits)
+
+
+def _gather_loose(files: list[Path], destination_root: Path, limits: ZipLimits) -> Upload:
+    kept, left_out = [], []
+    for file in files:
+        reason = _not_kept_because(file.name)
+        if reason:
+            left_out.append(Skipped(file.name, "", reason[0], f"{file.name}: {reason[1]}; not indexed"))
+        else:
+            kept.append(file)
+    if not any(f.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for f in kept):
+        said = "; ".join(item.message for item in left_out) or "only documents we do not read"
+        raise ValueError(f"nothing to index in this upload ({said})")
+    if len(kept) > limits.max_files:
+        raise ValueError(f"upload holds {len(kept):,} files; the limit is {limits.max_files:,}")
+    total = sum(f.stat().st_size for f in kept)
+    if total > limits.max_total_bytes:
+        raise ValueError(
+            f"upload is {total / 1024**2:,.0f} MB; the limit is {limits.max_total_bytes / 1024**2:,.0f} MB"
+        )
+    by_name = _one_file_per_name(kept)  # name -> (file, its SHA-256)
+    name = _collection_name(min((file for file, _ in by_name.values()), key=_naming_order))
+    digest = hashlib.sha256(
+        "\n".join(f"{n}\0{sha}" for n, (_, sha) in sorted(by_name.items())).encode()
+    ).hexdigest()[:12]
+    destination_root.mkdir(parents=True, exist_ok=True)
+    final = destination_root / f"{safe_stem(name)}-{digest}"
+    if not final.is_dir():  # else the same files were uploaded before
+        staging = Path(tempfile.mkdtemp(prefix=".uploading-", dir=destination_root))
+        try:
+            for file_name, (source, _) in by_name.items():
+                shutil.copyfile(source, staging / file_name)
+            staging.rename(final)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    return Upload(final, name, tuple(left_out))
+
+
+def _not_kept_because(name: str) -> tuple[str, str] | None:
+    """(reason, why) for a file that is not part of an uploaded collection, else None."""
+    if name.startswith("~$"):
+        return "excluded", "an Office lock file, not a document"
+    if name.startswith("."):
+        return "excluded", "a hidden file"
+    if Path(name).suffix.lower() not in COLLECTION_EXTENSIONS:
+        return "unsupported type", "not a note, document or picture this app reads"
+    return None
+
+
+def _one_file_per_name(files: list[Path]) -> dict[str, tuple[Path, str]]:
+    by_name: dict[str, tuple[Path, str]] = {}
+    for file in files:
+        sha = _file_sha256(file)
+        if by_name.setdefault(file.name, (file, sha))[1] != sha:
+            raise ValueError(
+                f"two different files are named {file.name}: one would replace the other; "
+                "upload a zip of their folders instead"
+            )
+    return by_name
+
+
+def _naming_order(file: Path) -> tuple[bool, str]:
+    """Notes and documents name a collection before pictures do."""
+    return file.suffix.lower() in IMAGE_EXTENSIONS, file.name.casefold()
+
+
+def _collection_name(file: Path) -> str:
+    name = "".join(c if c.isalnum() or c in "-_ ." else "-" for c in file.stem).strip()
+    return name or "upload"
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+    return digest.hexdigest()
