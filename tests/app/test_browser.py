@@ -489,6 +489,10 @@ def test_upload_a_note_and_its_photo_then_find_the_note(browser, tiny_dsvl, tmp_
             "#mme-skipped"
         )
         assert "梅干" in page.inner_text("#mme-collections-table")
+        if os.environ.get("MME_SCREENSHOT_DIR"):  # keep a picture of the tab to look at
+            page.screenshot(
+                path=str(Path(os.environ["MME_SCREENSHOT_DIR"]) / "collection-upload.png"), full_page=True
+            )
 
         page.get_by_role("tab", name="Search").click()
         page.fill(".mme-composer .mme-item-text textarea", "梅子")
