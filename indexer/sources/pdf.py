@@ -18,7 +18,12 @@ page column by column, a photo where it sits between paragraphs); pages follow e
   picture, read as such. A picture PDFium cannot decode is reported "unreadable", the rest kept.
   Vector drawings (diagrams made of lines) are not pictures and are not read.
 - Title: the file's Title property when it is a real title (not empty, not a file name such as
-  "Microsoft Word - notes.docx"), else the first line of the text.
+  "Microsoft Word - notes.docx") that the document's opening says: more than half of its words
+  (CJK: character pairs) are in the first pages' text. Tools fill the property with a template's
+  title ("Elephant-S产品手册" on a myCobot manual) or a download site's banner ("DATASHEET SEARCH SITE
+  | WWW.ALLDATASHEET.COM"); a printed web page's title ("Western Blot Protocol") is said. A PDF with
+  almost no text (its words drawn as curves) keeps the property: nothing can contradict it, and it
+  is the only text there is. Otherwise the first line of the text is the title.
 - A damaged or truncated file PDFium cannot repair, a password-protected one, an empty one and a
   file that is not a PDF are reported by name ("unreadable"/"empty") and skipped.
 
@@ -55,6 +60,10 @@ MARGIN = 0.08  # share of the page height at its top and bottom where running he
 RUNNING_MIN_PAGES = 3  # a header or footer recurs on at least this many pages and half of them
 INFLATE_PIECE = 1 << 22  # bytes of pixels checked at a time
 HEADER_SCAN = 1024  # PDF readers accept a `%PDF-` header this far into the file
+TITLE_CHECK_CHARS = 3000  # the opening text a Title property must mostly be found in
+TITLE_CHECK_MIN_CHARS = 200  # below this much text there is nothing to check a Title property against
+_TITLE_WORD = re.compile(r"[^\W\d_]{2,}|\d\w*", re.UNICODE)
+_CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
 PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # glyphs of symbol fonts (bullets, ticks) with no meaning
 MEANINGLESS_TITLE = re.compile(
     r"(?i)^\s*$|^(microsoft\s+\w+\s*-|untitled|title\b|document\d*$|slide\s*\d*$)"
@@ -97,7 +106,27 @@ def parse_pdf(data: bytes, name: str) -> ParsedPage | None:
     for boxes in _without_running_lines(pages, heights):
         for box in boxes:
             items += [box.item if box.item is not None else box.text, "\n\n"]
-    return ParsedPage(tuple(items), title="" if MEANINGLESS_TITLE.search(title) else title)
+    text = "".join(item for item in items[: 2 * TITLE_CHECK_CHARS] if isinstance(item, str))
+    return ParsedPage(tuple(items), title=title if _says_title(title, text[:TITLE_CHECK_CHARS]) else "")
+
+
+def _says_title(title: str, opening: str) -> bool:
+    """Whether the Title property is the document's title (see the module doc)."""
+    if MEANINGLESS_TITLE.search(title):
+        return False
+    if len(opening.strip()) < TITLE_CHECK_MIN_CHARS:
+        return True
+    words = _title_words(title)
+    return not words or len(words & _title_words(opening)) > len(words) / 2
+
+
+def _title_words(text: str) -> set[str]:
+    """Words of two letters or more and numbers, casefolded; a CJK run as its character pairs."""
+    text = text.casefold()
+    words = {w for w in _TITLE_WORD.findall(_CJK_RUN.sub(" ", text))}
+    for run in _CJK_RUN.findall(text):
+        words |= {run[i : i + 2] for i in range(len(run) - 1)} or {run}
+    return words
 
 
 def _page_boxes(pdf: pdfium.PdfDocument, index: int, name: str, opened: _Opened) -> list[Box]:

@@ -218,6 +218,34 @@ def test_running_headers_are_kept_once_and_page_numbers_dropped(tmp_path):
     assert doc.title == "ACME Lab - Protocols"
 
 
+def test_a_title_property_the_document_does_not_say_is_not_its_title(tmp_path):
+    body = "Loosen the four bolts of the pump housing, lift the cover and replace the worn seal. " * 3
+    for name, title in (
+        ("pump.pdf", "Elephant-S Product Manual"),  # a template's title: none of its words are said
+        ("blot.pdf", "Western Blot Protocol - Dasgupta Lab"),  # a printed page's: most words are
+        ("kit.pdf", "Thales Kit parts list"),  # words drawn as curves: nothing contradicts it
+    ):
+        pdf = Pdf(title=title)
+        page = pdf.page()
+        if name == "kit.pdf":
+            pdf.picture(page, 72, 72, 300, 200, Pdf.raw_image((0, 90, 200), size=(300, 200)))
+        else:
+            pdf.text(page, 72, 60, "Western Blot" if name == "blot.pdf" else "Pump service")
+            pdf.text(page, 72, 80, "Protocol for the lab" if name == "blot.pdf" else "Step by step")
+            for line in range(6):
+                pdf.text(page, 72, 120 + 15 * line, body[line * 40 : line * 40 + 40])
+        write(tmp_path / name, pdf.bytes())
+
+    docs, caught = read_warnings(tmp_path)
+
+    assert caught == []
+    assert {d.id: d.title for d in docs} == {
+        "blot.pdf": "Western Blot Protocol - Dasgupta Lab",
+        "kit.pdf": "Thales Kit parts list",
+        "pump.pdf": "Pump service",  # the first line, not the template's title
+    }
+
+
 def test_a_scanned_page_is_read_as_its_picture(tmp_path):
     scan = Image.new("RGB", (300, 400), "white")
     scan.paste(Image.new("RGB", (200, 20), "black"), (50, 50))
