@@ -23,7 +23,9 @@ page column by column, a photo where it sits between paragraphs); pages follow e
   title ("Elephant-S产品手册" on a myCobot manual) or a download site's banner ("DATASHEET SEARCH SITE
   | WWW.ALLDATASHEET.COM"); a printed web page's title ("Western Blot Protocol") is said. A PDF with
   almost no text (its words drawn as curves) keeps the property: nothing can contradict it, and it
-  is the only text there is. Otherwise the first line of the text is the title.
+  is the only text there is. Otherwise the first line of the text is the title, or the line after
+  it when it is a running header (a company's name atop every page: "深圳市大象机器人科技有限公司"
+  gives way to "Basic开发引导手册").
 - A damaged or truncated file PDFium cannot repair, a password-protected one, an empty one and a
   file that is not a PDF are reported by name ("unreadable"/"empty") and skipped.
 
@@ -103,11 +105,14 @@ def parse_pdf(data: bytes, name: str) -> ParsedPage | None:
     if not opened.left:  # no picture to store: nothing more to read
         opened.close()
     items: list = []
-    for boxes in _without_running_lines(pages, heights):
+    kept, running = _without_running_lines(pages, heights)
+    for boxes in kept:
         for box in boxes:
             items += [box.item if box.item is not None else box.text, "\n\n"]
     text = "".join(item for item in items[: 2 * TITLE_CHECK_CHARS] if isinstance(item, str))
-    return ParsedPage(tuple(items), title=title if _says_title(title, text[:TITLE_CHECK_CHARS]) else "")
+    if not _says_title(title, text[:TITLE_CHECK_CHARS]):
+        title = _first_line_after_running_header(kept, running)
+    return ParsedPage(tuple(items), title=title)
 
 
 def _says_title(title: str, opening: str) -> bool:
@@ -274,8 +279,19 @@ def _check_deflate(stream: bytes) -> None:
         raise ValueError(f"its compressed data is damaged: {err}") from None
 
 
-def _without_running_lines(pages: list[list[Box]], heights: list[float]) -> list[list[Box]]:
-    """The pages without their running headers and footers after the first, nor page numbers."""
+def _first_line_after_running_header(pages: list[list[Box]], running: set[str]) -> str:
+    """When the text opens with a running header (a company's name atop every page), the line after
+    it names the document; else "" and the first line is the title, as for any note."""
+    texts = (box.text for boxes in pages for box in boxes if box.item is None and box.text.strip())
+    first = next(texts, "")
+    if _running_key(first) not in running:
+        return ""
+    return next((line.strip() for text in texts for line in text.splitlines() if line.strip()), "")
+
+
+def _without_running_lines(pages: list[list[Box]], heights: list[float]) -> tuple[list[list[Box]], set[str]]:
+    """The pages without their running headers and footers after the first, nor page numbers; and
+    the running lines' keys."""
     where: dict[str, set[int]] = defaultdict(set)
     for number, boxes in enumerate(pages):
         for box in _margin_text(boxes, heights[number]):
@@ -294,7 +310,7 @@ def _without_running_lines(pages: list[list[Box]], heights: list[float]) -> list
                 shown[key] += 1
             page.append(box)
         kept.append(page)
-    return kept
+    return kept, running
 
 
 def _margin_text(boxes: list[Box], height: float) -> list[Box]:

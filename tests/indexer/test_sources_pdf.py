@@ -204,6 +204,8 @@ def test_running_headers_are_kept_once_and_page_numbers_dropped(tmp_path):
         pdf.picture(page, 20, 10, 80, 40, logo)  # the same logo on every page: kept once
         pdf.picture(page, 500, 10, 16, 16, Pdf.raw_image((9, 9, 9), size=(16, 16)))  # a bullet-sized icon
         pdf.text(page, 200, 30, "ACME Lab - Protocols")
+        if number == 1:
+            pdf.text(page, 72, 100, "Staining cells", size=20)
         pdf.text(page, 72, 300, f"Body of page {number}.")
         pdf.text(page, 250, 780, f"Page {number} of 4")
     write(tmp_path / "lab.pdf", pdf.bytes())
@@ -213,9 +215,10 @@ def test_running_headers_are_kept_once_and_page_numbers_dropped(tmp_path):
     assert caught == []
     assert shape(doc) == [
         "<picture 1 on page 1>",
-        "ACME Lab - Protocols\n\nBody of page 1.\n\nBody of page 2.\n\nBody of page 3.\n\nBody of page 4.",
+        "ACME Lab - Protocols\n\nStaining cells\n\nBody of page 1.\n\nBody of page 2.\n\nBody of page 3.\n\n"
+        "Body of page 4.",
     ]
-    assert doc.title == "ACME Lab - Protocols"
+    assert doc.title == "Staining cells"  # the line after the header atop every page names the document
 
 
 def test_a_title_property_the_document_does_not_say_is_not_its_title(tmp_path):
