@@ -102,10 +102,10 @@ def make_parser() -> argparse.ArgumentParser:
     add = command(
         "add",
         "index (or update) a folder of notes (Markdown, Org, notebooks, Word, PDF, EPUB, Evernote, HTML, "
-        "text; photos no note shows) or a TIIR folder",
+        "text; photos no note shows), one such file on its own, or a TIIR folder",
     )
-    add.add_argument("path")
-    add.add_argument("--name", help="collection name (default: the folder's name)")
+    add.add_argument("path", help="a folder, or one note or document (manual.pdf, Recipes.enex)")
+    add.add_argument("--name", help="collection name (default: the folder's or the file's name)")
     add.add_argument(
         "--report", metavar="FILE.json", help="write every skipped reference and its reason here"
     )

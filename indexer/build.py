@@ -116,7 +116,8 @@ def read_docs(
 
     if isinstance(docs_or_path, (str, Path)):
         root = Path(docs_or_path).expanduser().resolve()
-        collection = check_collection_name(name if name is not None else root.name or "notes")
+        default = root.stem if root.is_file() else root.name  # "Recipes" for Recipes.enex
+        collection = check_collection_name(name if name is not None else default or "notes")
         stats = load_stats(index, collection, budget) if cache else None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CollectionWarning)

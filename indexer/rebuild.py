@@ -36,10 +36,10 @@ def rebuild_index(
     ns = parse_granularities(ns if ns is not None else active.meta.ns, encoder.granularities)
     roots = {name: entry["root"] for name, entry in active.meta.collections.items() if entry.get("root")}
     given = ["", *(name for name in active.meta.collections if name not in roots)]  # documents given directly
-    missing = [f"{name} ({root})" for name, root in roots.items() if not Path(root).is_dir()]
+    missing = [f"{name} ({root})" for name, root in roots.items() if not Path(root).exists()]
     if missing:
         raise ValueError(
-            f"cannot rebuild: collection folder(s) not found: {', '.join(missing)}; restore them, or "
+            f"cannot rebuild: collection(s) not found: {', '.join(missing)}; restore them, or "
             f"drop them from the index first with: python -m indexer remove NAME --index {active.uri}"
         )
     wanted = IndexMeta.for_encoder(encoder, ns, collections=active.meta.collections)

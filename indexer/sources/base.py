@@ -161,16 +161,19 @@ class FolderReader(CollectionReader):
         self.pictures = pictures  # where pictures kept inside notes go (None: the user's cache)
 
     def read(self, root: str | Path, stats: StatCache | None = None) -> list[InterleavedDoc]:
+        """The documents of a folder; of one file when `root` is a file (its pictures found beside it)."""
         root = Path(root)
-        if not root.is_dir():
+        one_file = root.is_file()
+        if not one_file and not root.is_dir():
             raise ValueError(f"collection folder not found: {root}")
-        images = ImageResolver(root, verify=self.verify_images, pictures=self.pictures)
+        folder = root.parent if one_file else root
+        images = ImageResolver(folder, verify=self.verify_images, pictures=self.pictures)
         blocks = BlockIndex(images.root)
-        excluded = excluded_files(images.root)
+        excluded = excluded_files(images.root) if not one_file else lambda name: None
         docs: list[InterleavedDoc] = []
         loose: list[tuple[Path, str]] = []  # pictures, which become documents when no note shows them
         shown: set[str] = set()  # root-relative real paths of the pictures notes show
-        for path in self._files(images.root, loose):
+        for path in [images.root / root.name] if one_file else self._files(images.root, loose):
             name = path.relative_to(images.root).as_posix()
             if rule := excluded(name):  # its pictures still resolve for the notes that show them
                 warn(

@@ -59,14 +59,23 @@ def read_collection(
     path = Path(path)
     if not path.exists():
         raise ValueError(f"collection not found: {path}")
+    if path.is_file():
+        check_one_file(path)
+        return NotesFolderReader(pictures=pictures).read(path, stats)
     if not path.is_dir():
-        raise ValueError(
-            f"not a folder: {path} (a collection is a folder of Markdown/HTML files, "
-            "or a TIIR folder holding docs.jsonl)"
-        )
+        raise ValueError(f"not a folder or a file: {path}")
     if is_tiir_dir(path):
         return TiirReader().read(path)
     return NotesFolderReader(pictures=pictures).read(path, stats)
+
+
+def check_one_file(path: Path) -> None:
+    """A file given as a collection must be a note or document the readers read."""
+    if path.suffix.lower() not in NotesFolderReader.parsers:
+        raise ValueError(
+            f"cannot index {path.name} on its own: a collection is a folder, or one note or document "
+            f"({', '.join(sorted(NotesFolderReader.parsers))})"
+        )
 
 
 def read_source(
@@ -76,6 +85,10 @@ def read_source(
     index read it; None when it is gone. A folder note is found by its source path alone; a TIIR
     folder (every record's source is its docs.jsonl) is read whole and searched by id."""
     root = Path(root)
+    if root.is_file():  # a collection of one file (a PDF manual, an Evernote export)
+        if source != root.name:
+            return None
+        return NotesFolderReader(pictures=pictures).read_one(root.parent, source, doc_id)
     if not root.is_dir():
         return None
     if is_tiir_dir(root):

@@ -76,7 +76,7 @@ def test_rebuild_refuses_when_a_collection_folder_is_gone(tiny_dsvl, tiny_qwen2v
     moved = tmp_path / "elsewhere"
     shutil.move(notes, moved)
     with pytest.raises(
-        ValueError, match=f"collection folder\\(s\\) not found: notes \\({notes.resolve()}\\)"
+        ValueError, match=f"collection\\(s\\) not found: notes \\({notes.resolve()}\\)"
     ):
         rebuild_index(uri, tiny_qwen2vl, **FAST)
     index = Index.open(uri)

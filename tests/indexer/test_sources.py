@@ -360,9 +360,9 @@ def test_this_repositorys_own_pictures_linked_by_github_url_are_read_from_the_co
 def test_unusable_collection_paths_raise_value_errors(tmp_path):
     with pytest.raises(ValueError, match="collection not found: .*nowhere"):
         read_collection(tmp_path / "nowhere")
-    write(tmp_path / "a.md", "x")
-    with pytest.raises(ValueError, match="not a folder: .*a.md"):
-        read_collection(tmp_path / "a.md")
+    write(tmp_path / "run.sh", "echo hi")
+    with pytest.raises(ValueError, match=r"cannot index run\.sh on its own: .*\.enex.*\.md.*\.pdf"):
+        read_collection(tmp_path / "run.sh")
 
 
 def test_sixty_four_image_document_is_read_in_order(tmp_path):
