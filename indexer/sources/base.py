@@ -155,6 +155,9 @@ class FolderReader(CollectionReader):
     parsers: dict[str, Callable[[bytes, str], Parsed]] = {}  # None: refused, said why
     binary: frozenset[str] = frozenset()  # suffixes of formats that are binary (zip, PDF): no text check
     packed: frozenset[str] = frozenset()  # text formats that keep their pictures inside (bigger files)
+    # Suffixes many tools use too (`.json`): a file of one is read only when its check recognises it
+    # (a Day One export); the others are a tool's data, passed over as code is.
+    claims: dict[str, Callable[[Path], bool]] = {}
 
     def __init__(self, verify_images: bool = True, pictures: Path | None = None) -> None:
         self.verify_images = verify_images
@@ -266,6 +269,8 @@ class FolderReader(CollectionReader):
                     continue
                 if file_name.startswith(HIDDEN) or (suffix not in self.parsers and suffix not in NOT_READ):
                     continue
+                if suffix in self.claims and not self.claims[suffix](path):
+                    continue
                 if reason := layout.file_reason(name) or not_a_note(name):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
                     continue
@@ -288,7 +293,9 @@ class FolderReader(CollectionReader):
         for _, subdirs, files in os.walk(folder):
             subdirs[:] = [d for d in subdirs if not d.startswith(".")]
             count = sum(
-                not f.startswith(HIDDEN) and Path(f).suffix.lower() in self.parsers and not not_a_note(f)
+                not f.startswith(HIDDEN)
+                and Path(f).suffix.lower() in self.parsers.keys() - self.claims.keys()
+                and not not_a_note(f)
                 for f in files
             )
             if count:

@@ -7,6 +7,7 @@ from pathlib import Path
 from indexer.file_stats import StatCache
 from indexer.sources.base import FolderReader
 from indexer.sources.canvas import parse_canvas
+from indexer.sources.dayone import is_dayone_export, parse_dayone
 from indexer.sources.docx import parse_docx
 from indexer.sources.enex import parse_enex
 from indexer.sources.epub import parse_epub
@@ -38,8 +39,10 @@ class NotesFolderReader(FolderReader):
         ".epub": parse_epub,
         ".pdf": parse_pdf,
         ".docx": parse_docx,
+        ".json": parse_dayone,
     }
-    packed = frozenset({".ipynb", ".enex"})
+    claims = {".json": is_dayone_export}  # other JSON files are a tool's data
+    packed = frozenset({".ipynb", ".enex", ".json"})
     binary = frozenset({".epub", ".pdf", ".docx"})
 
 
