@@ -18,6 +18,7 @@ from indexer.file_stats import StatCache, file_stat
 from indexer.sources.embedded import EmbeddedImage
 from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.logseq import BlockIndex, BlockRef
+from indexer.sources.notion import database_rows_folder
 from indexer.sources.photos import icon_size, keeps_loose_pictures, loose_picture, picture_items
 from indexer.sources.site import NOT_READ, not_a_note, site_layout
 from indexer.sources.text import clean_text, decode_text, looks_binary
@@ -275,6 +276,10 @@ class FolderReader(CollectionReader):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
                     continue
                 if suffix not in self.parsers:  # a document a person keeps among notes: said, not read
+                    if rows := database_rows_folder(path):  # a Notion database's table (see notion.py)
+                        table = f"{name}: a Notion database's table, its rows read as their pages ({rows}/)"
+                        warn(table + "; not indexed", file=name, reason="excluded")
+                        continue
                     message = f"{name}: {NOT_READ[suffix]} are not read; not indexed"
                     warn(message, file=name, reason="unsupported type")
                     continue

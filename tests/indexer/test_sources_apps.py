@@ -1,0 +1,117 @@
+"""Notes brought out of note apps as Markdown: Notion's export, TextBundles (Bear, Ulysses)."""
+
+from __future__ import annotations
+
+import pytest
+from source_helpers import png, read_warnings, shape, write
+
+PAGE = "3f2a9b1c4d5e6f708192a3b4c5d6e7f8"
+BREAD = "aa11bb22cc33dd44ee55ff6677889900"
+PANTRY = "0099887766ff55ee44dd33cc22bb11aa"
+FLOUR = "0123456789abcdef0123456789abcdef"
+
+
+def notion_export(root):
+    """A small export as Notion writes it: pages named `Title <id>.md`, pictures and sub-pages in the
+    page's folder, %-encoded links, a callout, a link whose cut name leaves a `(` open, a database
+    as a table beside its rows' pages."""
+    png(root / "Recipes" / "image.png")
+    write(
+        root / f"Recipes {PAGE}.md",
+        f"# Recipes\n\n<aside>\n💡 Keep the dough cold.\n\n</aside>\n\n![image](Recipes/image.png)\n\n"
+        f"[Bread](Recipes/Bread%20{BREAD}.md)\n\n"
+        f"[Sourdough (the long way)](Recipes/Sourdough%20(the%20long%20{BREAD[::-1]}.md)\n\n"
+        f"[Pantry](Recipes/Pantry%20{PANTRY}.csv)\n",
+    )
+    write(root / "Recipes" / f"Bread {BREAD}.md", "Knead for ten minutes.\n")  # a page with no heading
+    write(root / "Recipes" / f"Pantry {PANTRY}.csv", "Name,Amount\nFlour,1 kg\n")
+    write(root / "Recipes" / f"Pantry {PANTRY}_all.csv", "Name,Amount\nFlour,1 kg\n")
+    write(root / "Recipes" / "Pantry" / f"Flour {FLOUR}.md", "# Flour\n\nAmount: 1 kg\n\nKeep it dry.\n")
+    write(root / "Recipes" / f"Spices {FLOUR[::-1]}.csv", "Name\nCumin\n")  # its rows were not kept
+
+
+@pytest.mark.parametrize("vault", [False, True], ids=["folder", "opened-in-obsidian"])
+def test_a_notion_export_reads_as_the_pages_a_person_saw(tmp_path, vault):
+    notion_export(tmp_path)
+    if vault:  # Obsidian titles a note by its file name: here the name Notion cut and tagged
+        (tmp_path / ".obsidian").mkdir()
+    docs, warned = read_warnings(tmp_path)
+    by_id = {d.id: d for d in docs}
+    assert sorted(by_id) == [  # ids keep Notion's page ids: stable across exports
+        f"Recipes {PAGE}.md",
+        f"Recipes/Bread {BREAD}.md",
+        f"Recipes/Pantry/Flour {FLOUR}.md",
+    ]
+    assert [by_id[i].title for i in sorted(by_id)] == ["Recipes", "Bread", "Flour"]
+    assert shape(by_id[f"Recipes {PAGE}.md"], tmp_path) == [
+        "T:# Recipes\n\n💡 Keep the dough cold.",
+        "I:Recipes/image.png",
+        "T:Bread\n\nSourdough (the long way)\n\nPantry",
+    ]
+    said = sorted((w.file, w.reason, str(w)) for w in warned)
+    assert said == [
+        (
+            f"Recipes/Pantry {PANTRY}.csv",
+            "excluded",
+            f"Recipes/Pantry {PANTRY}.csv: a Notion database's table, its rows read as their pages "
+            "(Pantry/); not indexed",
+        ),
+        (
+            f"Recipes/Pantry {PANTRY}_all.csv",
+            "excluded",
+            f"Recipes/Pantry {PANTRY}_all.csv: a Notion database's table, its rows read as their pages "
+            "(Pantry/); not indexed",
+        ),
+        (
+            f"Recipes/Spices {FLOUR[::-1]}.csv",
+            "unsupported type",
+            f"Recipes/Spices {FLOUR[::-1]}.csv: CSV tables are not read; not indexed",
+        ),
+    ]
+
+
+def test_a_page_whose_name_notion_cut_is_titled_by_its_heading_in_a_vault(tmp_path):
+    (tmp_path / ".obsidian").mkdir()
+    cut = "Step-by-Step Guide Buddhist Eastern Mode Bot with "  # Notion cuts at 50 characters
+    write(
+        tmp_path / f"{cut} {PAGE}.md",
+        "# Step-by-Step Guide: Buddhist / Eastern Mode Bot with Submodes\n\nText.\n",
+    )
+    write(tmp_path / "Plain note.md", "# A heading\n\nObsidian titles me by my file name.\n")
+    docs, warned = read_warnings(tmp_path)
+    assert warned == []
+    assert [d.title for d in docs] == [
+        "Plain note",
+        "Step-by-Step Guide: Buddhist / Eastern Mode Bot with Submodes",
+    ]
+
+
+def test_an_ordinary_link_with_parentheses_is_left_as_it_is(tmp_path):
+    png(tmp_path / "a(b).png")
+    write(
+        tmp_path / f"Page {PAGE}.md", "# Page\n\n![x](a(b).png) and [site](https://example.org/A_(b)) here\n"
+    )
+    docs, warned = read_warnings(tmp_path)
+    assert warned == []
+    assert shape(docs[0], tmp_path) == ["T:# Page", "I:a(b).png", "T:and site here"]
+
+
+def test_a_textbundle_is_one_note_titled_by_the_bundle(tmp_path):
+    png(tmp_path / "Sourdough starter.textbundle" / "assets" / "jar.png")
+    write(
+        tmp_path / "Sourdough starter.textbundle" / "info.json",
+        '{"version": 2, "type": "net.daringfireball.markdown"}',
+    )
+    write(
+        tmp_path / "Sourdough starter.textbundle" / "text.md",
+        "Feed it daily, see [[Bread]].\n\n![](assets/jar.png)\n\n#baking\n",  # Bear: no heading, wiki links
+    )
+    write(tmp_path / "Notes.textbundle" / "text.markdown", "# Shopping\n\nFlour.\n")
+    docs, warned = read_warnings(tmp_path)
+    assert warned == []  # info.json is the bundle's, not a note: passed over
+    assert [(d.id, d.title) for d in docs] == [
+        ("Notes.textbundle/text.markdown", "Shopping"),
+        ("Sourdough starter.textbundle/text.md", "Sourdough starter"),
+    ]
+    assert shape(docs[1], tmp_path)[1] == "I:Sourdough starter.textbundle/assets/jar.png"
+    assert docs[1].meta["tags"] == ["baking"]
