@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import io
+import zipfile
+
 import pytest
+from PIL import Image
 from source_helpers import png, read_warnings, shape, write
+
+from indexer.sources.textbundle import zip_member_name
 
 PAGE = "3f2a9b1c4d5e6f708192a3b4c5d6e7f8"
 BREAD = "aa11bb22cc33dd44ee55ff6677889900"
@@ -115,3 +121,101 @@ def test_a_textbundle_is_one_note_titled_by_the_bundle(tmp_path):
     ]
     assert shape(docs[1], tmp_path)[1] == "I:Sourdough starter.textbundle/assets/jar.png"
     assert docs[1].meta["tags"] == ["baking"]
+
+
+def bear_backup(
+    path, notes: dict[str, dict[str, bytes]], wrapper: str = "Bear Notes 2019-10-21.bearbk/"
+) -> None:
+    """A Bear backup as Bear writes it: a zip of `<note>.textbundle/` folders (text.txt, info.json,
+    assets/)."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for note, files in notes.items():
+            for inside, data in files.items():
+                archive.writestr(f"{wrapper}{note}.textbundle/{inside}", data)
+    write(path, buffer.getvalue())
+
+
+def png_bytes(color: str = "red") -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), color).save(out, format="PNG")
+    return out.getvalue()
+
+
+def test_a_bear_backup_is_read_note_by_note_with_its_pictures(tmp_path):
+    info = b'{"net.shinyfrog.bear": {"trashed": 0}, "version": 2}'
+    bear_backup(
+        tmp_path / "Backup.bearbk",
+        {
+            "Welcome": {
+                "text.txt": b"# Welcome to Bear\n\n[assets/Welcome@2x.png]\n\nWrite with #markdown.\n",
+                "info.json": info,
+                "assets/Welcome@2x.png": png_bytes("blue"),
+            },
+            "Shopping": {
+                "text.txt": b"Flour, eggs. See [[Welcome]]\n\n![](assets/gone.jpg)\n",
+                "info.json": info,
+            },
+            "Empty": {"text.txt": b"", "info.json": info},
+        },
+    )
+    docs, warned = read_warnings(tmp_path)
+    assert [(d.id, d.title) for d in docs] == [
+        ("Backup.bearbk/Shopping", "Shopping"),
+        ("Backup.bearbk/Welcome", "Welcome to Bear"),
+    ]
+    welcome = docs[1]
+    assert [type(s).__name__ for s in welcome.segments] == ["TextSegment", "ImageSegment", "TextSegment"]
+    assert welcome.meta["tags"] == ["markdown"]
+    said = sorted((w.file, w.reason, str(w)) for w in warned)
+    assert said == [
+        ("Backup.bearbk", "empty", "Backup.bearbk (Empty): no text and no readable image, document skipped"),
+        (
+            "Backup.bearbk",
+            "missing",
+            "Backup.bearbk: note 'Shopping' shows a picture the backup does not hold, skipped: "
+            "assets/gone.jpg",
+        ),
+    ]
+
+
+def test_bad_bear_backups_are_named_and_nothing_else_is_lost(tmp_path):
+    write(tmp_path / "Damaged.bearbk", b"PK\x03\x04 not really a zip")
+    write(tmp_path / "Empty.bearbk", b"")
+    write(tmp_path / "Other.bearbk", _zip({"notes/readme.md": b"# Not a bundle\n"}))
+    write(tmp_path / "One note.textpack", _zip({"text.md": b"Just a line\n", "assets/a.png": png_bytes()}))
+    write(tmp_path / "Loose.textbundle" / "text.txt", b"Loose note\n\n[assets/b.png]\n")
+    png(tmp_path / "Loose.textbundle" / "assets" / "b.png")
+    write(tmp_path / "keep.md", "# Keep\n\nStill here.\n")
+    docs, warned = read_warnings(tmp_path)
+    assert [(d.id, d.title, len(d.images)) for d in docs] == [
+        ("Loose.textbundle/text.txt", "Loose", 1),  # Bear's text.txt is Markdown, its picture in place
+        ("One note.textpack", "One note", 0),  # a picture the text does not show is not read
+        ("keep.md", "Keep", 0),
+    ]
+    said = sorted((w.file, w.reason, str(w)) for w in warned)
+    assert said == [
+        (
+            "Damaged.bearbk",
+            "unreadable",
+            "Damaged.bearbk: not a zip archive of notes (damaged or another format), skipped",
+        ),
+        ("Empty.bearbk", "empty", "Empty.bearbk: an empty file, skipped"),
+        ("Other.bearbk", "empty", "Other.bearbk: holds no TextBundle (no text.md), skipped"),
+    ]
+
+
+def _zip(files: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for inside, data in files.items():
+            archive.writestr(inside, data)
+    return buffer.getvalue()
+
+
+def test_a_note_name_zipped_on_macos_reads_as_the_person_wrote_it():
+    # macOS zips UTF-8 names without the UTF-8 flag, accents decomposed: Python reads them as cp437
+    info = zipfile.ZipInfo("Bear Pro et the\u0300mes.textbundle/text.txt".encode().decode("cp437"))
+    info.flag_bits = 0
+    assert info.filename == "Bear Pro et the╠Çmes.textbundle/text.txt"
+    assert zip_member_name(info) == "Bear Pro et thèmes.textbundle/text.txt"
