@@ -8,8 +8,12 @@ import zipfile
 import pytest
 from PIL import Image
 from source_helpers import png, read_warnings, shape, write
+from test_sources_dayone import settle
 
+from indexer.build import build_index
+from indexer.sources import read_source
 from indexer.sources.textbundle import zip_member_name
+from indexer.store import Index
 
 PAGE = "3f2a9b1c4d5e6f708192a3b4c5d6e7f8"
 BREAD = "aa11bb22cc33dd44ee55ff6677889900"
@@ -219,3 +223,25 @@ def test_a_note_name_zipped_on_macos_reads_as_the_person_wrote_it():
     info.flag_bits = 0
     assert info.filename == "Bear Pro et the╠Çmes.textbundle/text.txt"
     assert zip_member_name(info) == "Bear Pro et thèmes.textbundle/text.txt"
+
+
+def test_a_bear_backup_is_indexed_once_and_followed_note_by_note(tiny_dsvl, tmp_path):
+    folder, uri = tmp_path / "bear", tmp_path / "index"
+    note = {"text.txt": b"# Jam\n\n[assets/jar.png]\n", "assets/jar.png": png_bytes("purple")}
+    bear_backup(
+        folder / "Notes.bearbk", {"Jam": note, "Tea": {"text.txt": b"# Tea\n\nSteep four minutes.\n"}}
+    )
+    write(folder / "list.md", "# Errands\n\nPost office.\n")
+    settle(folder)
+    first = build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
+    assert (first.added, first.notes_read) == (3, 2)
+
+    again = build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
+    assert (again.notes_read, again.unchanged, again.embedded, again.removed) == (0, 3, 0, 0)
+    assert sorted(d.id for d in Index.open(uri).documents()) == [
+        "bear/Notes.bearbk/Jam",
+        "bear/Notes.bearbk/Tea",
+        "bear/list.md",
+    ]
+    doc = read_source(folder, "Notes.bearbk", "Notes.bearbk/Jam")  # a hit re-read from its backup
+    assert doc is not None and doc.title == "Jam" and len(doc.images) == 1
