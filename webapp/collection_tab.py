@@ -75,7 +75,8 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
             shelf["folder_button"] = gr.Button("Index folder", interactive=bool(roots))
         with gr.Column():
             shelf["zip"] = gr.File(
-                label="Or upload a .zip of notes (Markdown, Word, PDF, Evernote, Day One...) and pictures",
+                label="Or upload a .zip of notes (Markdown, Word, PDF, EPUB, Evernote, Day One...) "
+                "and pictures",
                 file_types=[".zip"],
                 type="filepath",
             )
