@@ -41,7 +41,7 @@ from indexer.sources.imagesize import strip_image_sizes
 from indexer.sources.liquid import clean_liquid
 from indexer.sources.logseq import BLOCK_REF, BlockRef, clean_logseq, page_properties
 from indexer.sources.mdx import clean_mdx
-from indexer.sources.notion import mend_cut_links, notion_page_title
+from indexer.sources.notion import mend_cut_links, notion_page_title, row_properties
 from indexer.sources.obsidian import link_text, obsidian_plugin
 from indexer.sources.shortcodes import clean_shortcodes
 
@@ -63,13 +63,15 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
     text = clean_mdx(clean_logseq(clean_liquid(clean_shortcodes(text))))  # Hugo's, Liquid's, Logseq's, MDX's
     text = strip_image_sizes(text)  # `![](a.png =250x)`, `![](a.png){width=50%}` (see imagesize.py)
+    row, row_tags = {}, []
     if notion_title := notion_page_title(name):  # a page of a Notion export (see notion.py)
         text = mend_cut_links(text)
+        row, row_tags = row_properties(text)
     renderer = markdown_body(text)
     meta = {
-        "tags": unique([*front.tags, *declared.tags, *renderer.tags]),
+        "tags": unique([*front.tags, *declared.tags, *row_tags, *renderer.tags]),
         "aliases": unique([*front.aliases, *declared.aliases]),
-        "properties": {**declared.properties, **front.properties},
+        "properties": {**row, **declared.properties, **front.properties},
     }
     front = replace(front, title=front.title or declared.title)
     heading, file_title = renderer.first_headings.get(1, ""), _file_title(name)

@@ -80,6 +80,31 @@ def test_a_notion_export_reads_as_the_pages_a_person_saw(tmp_path, vault):
     ]
 
 
+def test_a_database_rows_properties_become_its_properties_and_tags(tmp_path):
+    row = (
+        "# Word Ladder II\n\n#: 126\nDifficulty: Hard\nTags: BFS, Backtracking\n"
+        "Created time: June 27, 2023 9:32 PM\n\nA transformation sequence from beginWord to endWord.\n"
+    )
+    write(tmp_path / "Problems" / f"Word Ladder II {PAGE}.md", row)
+    write(tmp_path / "Problems" / f"Notes {BREAD}.md", "# Notes\n\nNote: only a sentence, then\nmore text.\n")
+    write(tmp_path / "Problems" / f"Update {FLOUR}.md", "# Update\n\nUpdate: one line is a sentence.\n")
+    write(tmp_path / "Plain.md", "# Plain\n\nTags: not a Notion page\nOwner: me\n")
+    docs, warned = read_warnings(tmp_path)
+    assert warned == []
+    plain, notes, update, ladder = docs
+    assert (update.meta["properties"], update.meta["tags"]) == ({}, [])
+    assert ladder.meta["tags"] == ["BFS", "Backtracking"]
+    assert ladder.meta["properties"] == {
+        "#": "126",
+        "Difficulty": "Hard",
+        "Tags": "BFS, Backtracking",
+        "Created time": "June 27, 2023 9:32 PM",
+    }
+    assert "Difficulty: Hard" in ladder.text  # shown on the page: still words to search by
+    assert (notes.meta["properties"], notes.meta["tags"]) == ({}, [])  # a paragraph, not properties
+    assert (plain.meta["properties"], plain.meta["tags"]) == ({}, [])  # not a Notion page
+
+
 def test_a_page_whose_name_notion_cut_is_titled_by_its_heading_in_a_vault(tmp_path):
     (tmp_path / ".obsidian").mkdir()
     cut = "Step-by-Step Guide Buddhist Eastern Mode Bot with "  # Notion cuts at 50 characters
