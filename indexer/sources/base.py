@@ -18,6 +18,7 @@ from indexer.file_stats import StatCache, file_stat
 from indexer.sources.embedded import EmbeddedImage
 from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.logseq import BlockIndex, BlockRef
+from indexer.sources.notion import database_rows_folder
 from indexer.sources.photos import icon_size, keeps_loose_pictures, loose_picture, picture_items
 from indexer.sources.site import NOT_READ, not_a_note, site_layout
 from indexer.sources.text import clean_text, decode_text, looks_binary
@@ -155,6 +156,9 @@ class FolderReader(CollectionReader):
     parsers: dict[str, Callable[[bytes, str], Parsed]] = {}  # None: refused, said why
     binary: frozenset[str] = frozenset()  # suffixes of formats that are binary (zip, PDF): no text check
     packed: frozenset[str] = frozenset()  # text formats that keep their pictures inside (bigger files)
+    # Suffixes many tools use too (`.json`): a file of one is read only when its check recognises it
+    # (a Day One export); the others are a tool's data, passed over as code is.
+    claims: dict[str, Callable[[Path], bool]] = {}
 
     def __init__(self, verify_images: bool = True, pictures: Path | None = None) -> None:
         self.verify_images = verify_images
@@ -269,10 +273,16 @@ class FolderReader(CollectionReader):
                     continue
                 if file_name.startswith(HIDDEN) or (suffix not in self.parsers and suffix not in NOT_READ):
                     continue
+                if suffix in self.claims and not self.claims[suffix](path):
+                    continue
                 if reason := layout.file_reason(name) or not_a_note(name):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
                     continue
                 if suffix not in self.parsers:  # a document a person keeps among notes: said, not read
+                    if rows := database_rows_folder(path):  # a Notion database's table (see notion.py)
+                        table = f"{name}: a Notion database's table, its rows read as their pages ({rows}/)"
+                        warn(table + "; not indexed", file=name, reason="excluded")
+                        continue
                     message = f"{name}: {NOT_READ[suffix]} are not read; not indexed"
                     warn(message, file=name, reason="unsupported type")
                     continue
@@ -291,7 +301,9 @@ class FolderReader(CollectionReader):
         for _, subdirs, files in os.walk(folder):
             subdirs[:] = [d for d in subdirs if not d.startswith(".")]
             count = sum(
-                not f.startswith(HIDDEN) and Path(f).suffix.lower() in self.parsers and not not_a_note(f)
+                not f.startswith(HIDDEN)
+                and Path(f).suffix.lower() in self.parsers.keys() - self.claims.keys()
+                and not not_a_note(f)
                 for f in files
             )
             if count:

@@ -7,6 +7,7 @@ from pathlib import Path
 from indexer.file_stats import StatCache
 from indexer.sources.base import FolderReader
 from indexer.sources.canvas import parse_canvas
+from indexer.sources.dayone import is_dayone_export, parse_dayone
 from indexer.sources.docx import parse_docx
 from indexer.sources.enex import parse_enex
 from indexer.sources.epub import parse_epub
@@ -15,16 +16,16 @@ from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.notebook import parse_notebook
 from indexer.sources.org import parse_org
 from indexer.sources.pdf import parse_pdf
-from indexer.sources.plain import parse_plain_text
 from indexer.sources.rst import parse_rst
+from indexer.sources.textbundle import parse_bundle_text, parse_textpack
 from indexer.sources.tiir import TiirReader, is_tiir_dir
 from mme_core.documents import InterleavedDoc
 
 
 class NotesFolderReader(FolderReader):
     """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Word documents, PDF
-    files, Obsidian canvases, Evernote exports and saved HTML pages side by side, as personal
-    collections mix them; EPUB books beside them, a document per chapter."""
+    files, Obsidian canvases, Evernote exports, Day One journals, Bear backups and saved HTML pages
+    side by side, as personal collections mix them; EPUB books beside them, a document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -34,13 +35,17 @@ class NotesFolderReader(FolderReader):
         ".canvas": parse_canvas,
         ".ipynb": parse_notebook,
         ".enex": parse_enex,
-        ".txt": parse_plain_text,
+        ".txt": parse_bundle_text,  # plain text; Bear's TextBundles keep their Markdown in text.txt
         ".epub": parse_epub,
         ".pdf": parse_pdf,
         ".docx": parse_docx,
+        ".json": parse_dayone,
+        ".bearbk": parse_textpack,  # Bear's backup: its notes as TextBundles in a zip
+        ".textpack": parse_textpack,
     }
-    packed = frozenset({".ipynb", ".enex"})
-    binary = frozenset({".epub", ".pdf", ".docx"})
+    claims = {".json": is_dayone_export}  # other JSON files are a tool's data
+    packed = frozenset({".ipynb", ".enex", ".json"})
+    binary = frozenset({".epub", ".pdf", ".docx", ".bearbk", ".textpack"})
 
 
 def read_collection(
@@ -48,7 +53,7 @@ def read_collection(
 ) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX,
     Org, reStructuredText, Jupyter notebooks, Word documents, PDF files, EPUB books, Evernote exports,
-    HTML, text, canvases).
+    Day One journals, Bear backups, HTML, text, canvases).
 
     Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
     TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read

@@ -41,6 +41,7 @@ from indexer.sources.imagesize import strip_image_sizes
 from indexer.sources.liquid import clean_liquid
 from indexer.sources.logseq import BLOCK_REF, BlockRef, clean_logseq, page_properties
 from indexer.sources.mdx import clean_mdx
+from indexer.sources.notion import mend_cut_links, notion_page_title, row_properties
 from indexer.sources.obsidian import link_text, obsidian_plugin
 from indexer.sources.shortcodes import clean_shortcodes
 
@@ -62,14 +63,20 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
     text = clean_mdx(clean_logseq(clean_liquid(clean_shortcodes(text))))  # Hugo's, Liquid's, Logseq's, MDX's
     text = strip_image_sizes(text)  # `![](a.png =250x)`, `![](a.png){width=50%}` (see imagesize.py)
+    row, row_tags = {}, []
+    if notion_title := notion_page_title(name):  # a page of a Notion export (see notion.py)
+        text = mend_cut_links(text)
+        row, row_tags = row_properties(text)
     renderer = markdown_body(text)
     meta = {
-        "tags": unique([*front.tags, *declared.tags, *renderer.tags]),
+        "tags": unique([*front.tags, *declared.tags, *row_tags, *renderer.tags]),
         "aliases": unique([*front.aliases, *declared.aliases]),
-        "properties": {**declared.properties, **front.properties},
+        "properties": {**row, **declared.properties, **front.properties},
     }
     front = replace(front, title=front.title or declared.title)
     heading, file_title = renderer.first_headings.get(1, ""), _file_title(name)
+    if notion_title:  # its file name is the title Notion cut and tagged with the page id
+        file_title = heading or notion_title
     # Obsidian titles a note by its file name (what `[[links]]` and its tab show); a `# Heading` in
     # it is a section, often a template's ("# Description"). Elsewhere the first `# Heading` titles.
     obsidian_title = front.title or file_title or heading or renderer.first_heading
@@ -94,10 +101,14 @@ def markdown_body(text: str) -> BodyRenderer:
 
 
 def _file_title(name: str) -> str:
-    """The note's file name, its title in Obsidian and wikis; "" for a generic README or index.
+    """The note's file name, its title in Obsidian and wikis; "" for a generic README or index. A
+    TextBundle's `Note.textbundle/text.md` is titled by the bundle, `Note`.
     Logseq's file names read as its pages do: `2021_04_28` (a journal) as 2021-04-28, and a
     namespace page `recipes___bread` (or `recipes%2Fbread`) as recipes/bread."""
-    stem = PurePosixPath(name).stem.strip()
+    path = PurePosixPath(name)
+    stem = path.stem.strip()
+    if stem == "text" and path.parent.suffix.lower() == ".textbundle":  # Bear's, Ulysses': one note
+        return path.parent.stem.strip()
     if journal := re.fullmatch(r"(\d{4})_(\d{2})_(\d{2})", stem):
         return "-".join(journal.groups())
     stem = stem.replace("___", "/").replace("%2F", "/").replace("%2f", "/")
