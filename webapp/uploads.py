@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.skipped import Skipped
+from indexer.sources import NotesFolderReader
 from mme_core.documents import IMAGE_EXTENSIONS
 
 from .collection import COLLECTION_EXTENSIONS, NOTE_EXTENSIONS, ZipLimits, extract_zip, safe_stem
@@ -52,7 +53,7 @@ def gather_upload(paths: list[str | Path], destination_root: Path, limits: ZipLi
 def _gather_loose(files: list[Path], destination_root: Path, limits: ZipLimits) -> Upload:
     kept, left_out = [], []
     for file in files:
-        reason = _not_kept_because(file.name)
+        reason = _not_kept_because(file)
         if reason:
             left_out.append(Skipped(file.name, "", reason[0], f"{file.name}: {reason[1]}; not indexed"))
         else:
@@ -86,14 +87,17 @@ def _gather_loose(files: list[Path], destination_root: Path, limits: ZipLimits) 
     return Upload(final, name, tuple(left_out))
 
 
-def _not_kept_because(name: str) -> tuple[str, str] | None:
+def _not_kept_because(file: Path) -> tuple[str, str] | None:
     """(reason, why) for a file that is not part of an uploaded collection, else None."""
+    name, suffix = file.name, file.suffix.lower()
     if name.startswith("~$"):
         return "excluded", "an Office lock file, not a document"
     if name.startswith("."):
         return "excluded", "a hidden file"
-    if Path(name).suffix.lower() not in COLLECTION_EXTENSIONS:
+    if suffix not in COLLECTION_EXTENSIONS:
         return "unsupported type", "not a note, document or picture this app reads"
+    if suffix in NotesFolderReader.claims and not NotesFolderReader.claims[suffix](file):
+        return "unsupported type", f"{suffix} files are read only as {NotesFolderReader.claimed_as[suffix]}"
     return None
 
 

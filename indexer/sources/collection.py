@@ -44,6 +44,7 @@ class NotesFolderReader(FolderReader):
         ".textpack": parse_textpack,
     }
     claims = {".json": is_dayone_export}  # other JSON files are a tool's data
+    claimed_as = {".json": "Day One journal exports"}  # what a claimed suffix is read as, to say so
     packed = frozenset({".ipynb", ".enex", ".json"})
     binary = frozenset({".epub", ".pdf", ".docx", ".bearbk", ".textpack"})
 
@@ -76,11 +77,15 @@ def read_collection(
 
 def check_one_file(path: Path) -> None:
     """A file given as a collection must be a note or document the readers read."""
-    if path.suffix.lower() not in NotesFolderReader.parsers:
+    suffix = path.suffix.lower()
+    if suffix not in NotesFolderReader.parsers:
         raise ValueError(
             f"cannot index {path.name} on its own: a collection is a folder, or one note or document "
             f"({', '.join(sorted(NotesFolderReader.parsers))})"
         )
+    if suffix in NotesFolderReader.claims and not NotesFolderReader.claims[suffix](path):
+        read_as = NotesFolderReader.claimed_as[suffix]
+        raise ValueError(f"cannot index {path.name}: {suffix} files are read only as {read_as}")
 
 
 def read_source(

@@ -68,11 +68,17 @@ def test_files_not_read_are_left_out_and_said_by_name(tmp_path, chosen):
             "~$Report.docx": b"lock",
             ".DS_Store": b"\0\0",
             "budget.xlsx": b"PK\3\4",
+            "settings.json": '{"theme": "dark"}',  # JSON is read only as a Day One journal export
         }
     )
     upload = gather_upload(paths, tmp_path / "uploads", LIMITS)
     said = {(s.source, s.reason) for s in upload.left_out}
-    assert said == {("run.sh", "unsupported type"), ("~$Report.docx", "excluded"), (".DS_Store", "excluded")}
+    assert said == {
+        ("run.sh", "unsupported type"),
+        ("settings.json", "unsupported type"),
+        ("~$Report.docx", "excluded"),
+        (".DS_Store", "excluded"),
+    }
     assert all(s.message.startswith(s.source + ": ") for s in upload.left_out)
     # a spreadsheet is kept: the reader names it as a document it does not read, as in a folder
     assert sorted(p.name for p in upload.folder.iterdir()) == ["budget.xlsx", "notes.md"]

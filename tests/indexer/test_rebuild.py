@@ -75,9 +75,7 @@ def test_rebuild_refuses_when_a_collection_folder_is_gone(tiny_dsvl, tiny_qwen2v
     build_index(notes, uri, tiny_dsvl, **FAST)
     moved = tmp_path / "elsewhere"
     shutil.move(notes, moved)
-    with pytest.raises(
-        ValueError, match=f"collection\\(s\\) not found: notes \\({notes.resolve()}\\)"
-    ):
+    with pytest.raises(ValueError, match=f"collection\\(s\\) not found: notes \\({notes.resolve()}\\)"):
         rebuild_index(uri, tiny_qwen2vl, **FAST)
     index = Index.open(uri)
     assert index.pending is None and index.count() == len(NOTES)

@@ -363,6 +363,9 @@ def test_unusable_collection_paths_raise_value_errors(tmp_path):
     write(tmp_path / "run.sh", "echo hi")
     with pytest.raises(ValueError, match=r"cannot index run\.sh on its own: .*\.enex.*\.md.*\.pdf"):
         read_collection(tmp_path / "run.sh")
+    write(tmp_path / "settings.json", '{"theme": "dark"}')
+    with pytest.raises(ValueError, match=r"cannot index settings\.json: \.json files are read only as Day"):
+        read_collection(tmp_path / "settings.json")
 
 
 def test_sixty_four_image_document_is_read_in_order(tmp_path):
