@@ -14,8 +14,8 @@ root or one folder down (`docs/`, the usual place, or any folder beside the proj
   (theme data), nor the config's `skip_render`. `/images/a.png` is `source/images/a.png`; a post's
   pictures may sit in its asset folder (`source/_posts/<post>/`, linked as `a.png`);
 - Docsify (an `index.html` that sets `window.$docsify`): pages are under its `basePath` (else the
-  folder of the `index.html`); `_sidebar.md`, `_navbar.md` and `_coverpage.md` are its navigation, not
-  notes, and the `index.html` its app;
+  folder of the `index.html`); `_sidebar.md`, `_navbar.md` and `_coverpage.md` (or the files its
+  `loadSidebar`, `loadNavbar`, `coverpage` name) are its navigation, not notes, the `index.html` its app;
 - GitBook (`SUMMARY.md` beside `book.json` or `.gitbook.yaml`, or a `.gitbook/` folder): pages are
   under its `root`; `SUMMARY.md` (its table of contents) and `LANGS.md` are navigation, `_book/` the
   built copy. Pictures uploaded to GitBook sit in the hidden `.gitbook/assets/`, linked from any page
@@ -151,6 +151,7 @@ def _hexo(root: Path, folder: str) -> SiteLayout | None:
 
 _DOCSIFY = re.compile(r"\$docsify\s*=")
 _BASE_PATH = re.compile(r"""\bbasePath\s*:\s*(['"])(?P<value>[^'"]*)\1""")
+_NAVIGATION_OPTION = re.compile(r"""\b(?:loadSidebar|loadNavbar|coverpage)\s*:\s*(['"])(?P<value>[^'"]+)\1""")
 
 
 def _docsify(root: Path, folder: str) -> SiteLayout | None:
@@ -165,12 +166,17 @@ def _docsify(root: Path, folder: str) -> SiteLayout | None:
     value = base["value"] if base else ""
     content = _relative_folder(value, ".").strip(".") if "//" not in value else ""
     pages = _join(folder, content) if content and (root / folder / content).is_dir() else folder
+    named = [
+        m["value"].rsplit("/", 1)[-1] for m in _NAVIGATION_OPTION.finditer(page)
+    ]  # `loadSidebar: 'toc.md'`
     navigation = "Docsify navigation, not a note"
     return SiteLayout(
         "Docsify",
         pages,
         skip_files={_join(folder, "index.html"): "the Docsify site's app page, not a note"},
-        skip_names=dict.fromkeys(DOCSIFY_NAVIGATION, navigation),
+        skip_names=dict.fromkeys(
+            (*DOCSIFY_NAVIGATION, *(name for name in named if name.endswith(".md"))), navigation
+        ),
         served=(folder,) if folder else (),
     )
 

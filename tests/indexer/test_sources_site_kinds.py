@@ -198,12 +198,16 @@ def test_a_docsify_site_leaves_out_its_navigation_and_app_page(tmp_path):
 
 def test_a_docsify_site_at_the_root_and_an_index_html_that_is_only_a_page(tmp_path):
     site = tmp_path / "site"
-    write(site / "index.html", DOCSIFY.replace("basePath: '/docs/', ", ""))
+    write(
+        site / "index.html", DOCSIFY.replace("basePath: '/docs/', loadSidebar: true", "loadSidebar: 'toc.md'")
+    )
     write(site / "guide.md", "Guide.")
+    write(site / "toc.md", "- [Guide](guide.md)")  # its sidebar, named in the config
     docs, warned = read_warnings(site)
     assert [d.id for d in docs] == ["guide.md"]
     assert excluded(warned) == [
-        ("index.html", "index.html: the Docsify site's app page, not a note; not indexed")
+        ("index.html", "index.html: the Docsify site's app page, not a note; not indexed"),
+        ("toc.md", "toc.md: Docsify navigation, not a note; not indexed"),
     ]
 
     notes = tmp_path / "notes"  # a saved page named index.html, and a _sidebar.md, in plain notes
