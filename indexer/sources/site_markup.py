@@ -14,7 +14,8 @@ A how-to site's page would otherwise lose its pictures without a word, or show i
 - VuePress and VitePress: a `[[toc]]` line (also Typora's `[TOC]`) is the page's table of contents,
   `@[code](./a.js)`, `<<< @/snippets/a.js` and `@include(./part.md)` import other files (code, not
   the page's words): dropped; in `::: tabs`, an `@tab Title` line reads as its title; a heading's
-  `{#custom-id}` is dropped. (`::: tip` containers are read in `mdx.py`, Vue components as HTML.)
+  `{#custom-id}` is dropped; `<img :src="$withBase('/a.png')">` is the picture `/a.png`.
+  (`::: tip` containers are read in `mdx.py`, Vue components as HTML.)
 - Docsify: the `?> ` and `!> ` that make a paragraph a tip or a warning are dropped, the words kept.
 Fenced code is left as written.
 """
@@ -45,6 +46,22 @@ _DROPPED_LINE = re.compile(
 _TAB = re.compile(r"^([ \t]*)@tab(?::active)?(?:[ \t]+(.*))?$")
 _HEADING_ID = re.compile(r"^(#{1,6}[ \t].*?)[ \t]+\{#[\w.:-]+\}[ \t]*$")
 _DOCSIFY_NOTE = re.compile(r"^([ \t]*)[?!]>[ \t]+")
+_VUE_SRC = re.compile(  # `:src="$withBase('/a.png')"`, `:src="withBase('/a.png')"`, `:src="'/a.png'"`
+    r""":src=(["'])\s*(?:\$?withBase\(\s*)?(['"`])(?P<path>[^'"`]+)\2\s*\)?\s*\1"""
+)
+_MARKS = (
+    "{%",
+    "[[",
+    "[toc]",
+    "[TOC]",
+    "${toc}",
+    "@",
+    "<<<",
+    "{#",
+    "?>",
+    "!>",
+    ":src=",
+)  # none: nothing to do
 _HEXO_HEADER_START = re.compile(
     r"(?:title|date|tags|categories|layout|updated|permalink)[ \t]*:", re.IGNORECASE
 )
@@ -62,7 +79,8 @@ def hexo_front_matter(text: str) -> str:
         header = yaml.safe_load("\n".join(lines[:end]))
     except yaml.YAMLError:
         return text
-    if isinstance(header, dict) and {"title", "date"} & {str(key).lower() for key in header}:
+    keys = {str(key).lower() for key in header} if isinstance(header, dict) else set()
+    if len(keys) > 1 and {"title", "date"} & keys:  # one line above `---` is a heading (setext)
         return "---\n" + text
     return text
 
@@ -70,9 +88,7 @@ def hexo_front_matter(text: str) -> str:
 def clean_site_markup(text: str, name: str) -> str:
     """The page `name` (collection-relative, for a post's asset folder) with the site generators'
     additions read as the site shows them (see the module doc)."""
-    if not any(
-        mark in text for mark in ("{%", "[[", "[toc]", "[TOC]", "${toc}", "@", "<<<", "{#", "?>", "!>")
-    ):
+    if not any(mark in text for mark in _MARKS):
         return text
     lines = tags_as_fences(text, _CODEBLOCK) if "codeblock" in text else text.split("\n")
     assets = PurePosixPath(name).stem  # Hexo's post asset folder, beside the post
@@ -89,6 +105,8 @@ def clean_site_markup(text: str, name: str) -> str:
             line = tab[1] + (tab[2] or "")
         line = _HEADING_ID.sub(r"\1", line)
         line = _DOCSIFY_NOTE.sub(r"\1", line)
+        if ":src=" in line:  # a Vue binding whose value is a picture's path: that picture
+            line = _VUE_SRC.sub(lambda m: f'src="{m["path"]}"', line)
         if "{%" in line:
             parts = _RAW.split(line)
             for index, part in enumerate(parts):

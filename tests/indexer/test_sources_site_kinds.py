@@ -33,7 +33,8 @@ def test_a_vuepress_site_in_docs_reads_public_pictures_and_drops_its_markdown_ex
         tmp_path / "docs/guide/soup.md",
         "# 煮汤\n\n[[toc]]\n\n::: tip 提示\n先烧水。\n:::\n\n![锅](/images/pot.png)\n\n"
         '@[code js](./snippets/boil.js)\n\n<<< @/snippets/boil.js{2}\n\n<ClientOnly>\n<Timer minutes="5"/>\n'
-        "</ClientOnly>\n\n再放盐。 ![锅](/notes/images/pot.png)\n\n```js\n// [[toc]] in code stays\n```\n",
+        "</ClientOnly>\n\n再放盐。 ![锅](/notes/images/pot.png)\n\n```js\n// [[toc]] in code stays\n```\n\n"
+        '<img :src="$withBase(\'/images/pot.png\')" alt="锅">\n',
     )
     write(tmp_path / "dist/guide/soup.html", "<p>先烧水。</p>")  # `dest` is from the project's root
     write(tmp_path / "README.md", "# The repository\n\nRun npm run docs:dev.")
@@ -48,6 +49,7 @@ def test_a_vuepress_site_in_docs_reads_public_pictures_and_drops_its_markdown_ex
         "T:再放盐。",
         pot,  # the base URL path `/notes/` taken off
         "T:// [[toc]] in code stays",
+        pot,  # a Vue binding: `:src="$withBase('/images/pot.png')"`
     ]
     assert excluded(warned) == [
         ("dist/", "dist/: the built site; not indexed"),
@@ -133,6 +135,16 @@ def test_a_hexo_blog_reads_posts_with_asset_folders_tags_and_site_root_pictures(
         ("source/secret/", "source/secret/: excluded by the Hexo site's configuration; not indexed"),
     ]
     assert others(warned) == []
+
+
+def test_a_header_without_its_opening_line_needs_two_keys_one_line_is_a_heading(tmp_path):
+    write(tmp_path / "log.md", "Date: Monday\n---\n\nFixed the tap.\n")  # a setext heading
+    write(tmp_path / "post.md", "title: Tap\ndate: 2024-05-01\n---\n\nFixed the tap.\n")
+    docs, _ = read_warnings(tmp_path)
+    assert [(d.title, d.text) for d in docs] == [
+        ("log", "## Date: Monday\n\nFixed the tap."),  # its words kept
+        ("Tap", "Fixed the tap."),
+    ]
 
 
 def test_a_missing_asset_folder_picture_is_named_as_the_post_links_it(tmp_path):
