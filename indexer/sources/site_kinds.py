@@ -2,7 +2,8 @@
 VuePress, VitePress, Hexo, Docsify and GitBook, recognised by their own files, at the collection's
 root or one folder down (`docs/`, the usual place, or any folder beside the project's `package.json`):
 
-- VuePress (`.vuepress/config.js|ts|...`): the folder holding `.vuepress/` is the site's source, its
+- VuePress (a `.vuepress/` folder, its config there or in `vuepress.config.ts` at the project's
+  root): the folder holding `.vuepress/` is the site's source, its
   pages; `/hero.png` is served from `.vuepress/public/`; the config's `dest` (from the project's
   root) is the built copy;
 - VitePress (`.vitepress/config.js|ts|mts|...`): pages are under the config's `srcDir` (default the
@@ -35,6 +36,7 @@ from mme_core.documents import IMAGE_EXTENSIONS
 
 JS_CONFIG_SUFFIXES = ("js", "ts", "mjs", "mts", "cjs", "cts")
 VUEPRESS_CONFIGS = tuple(f".vuepress/config.{ext}" for ext in (*JS_CONFIG_SUFFIXES, "yml", "yaml", "toml"))
+VUEPRESS_ROOT_CONFIGS = tuple(f"vuepress.config.{ext}" for ext in JS_CONFIG_SUFFIXES)
 VITEPRESS_CONFIGS = tuple(f".vitepress/config.{ext}" for ext in JS_CONFIG_SUFFIXES)
 HEXO_KEYS = frozenset({"source_dir", "public_dir", "new_post_name", "post_asset_folder", "default_layout"})
 DOCSIFY_NAVIGATION = ("_sidebar.md", "_navbar.md", "_coverpage.md")
@@ -89,10 +91,10 @@ def _config_file(root: Path, folder: str, names: tuple[str, ...]) -> Path | None
 
 
 def _vuepress(root: Path, folder: str) -> SiteLayout | None:
-    config = _config_file(root, folder, VUEPRESS_CONFIGS)
-    if config is None:
+    config = _config_file(root, folder, VUEPRESS_CONFIGS) or _config_file(root, "", VUEPRESS_ROOT_CONFIGS)
+    if not (root / folder / ".vuepress").is_dir():  # VuePress 2's config may sit at the project's root
         return None
-    options = _options(config, ("dest", "base"))
+    options = _options(config, ("dest", "base")) if config is not None else {}
     skip = _built(root, "", options.get("dest"))  # relative to where it runs, the project's root
     return SiteLayout(
         "VuePress",

@@ -58,6 +58,16 @@ def test_a_vuepress_site_in_docs_reads_public_pictures_and_drops_its_markdown_ex
     assert others(warned) == []
 
 
+def test_a_vuepress_2_site_keeps_its_config_at_the_project_root(tmp_path):
+    write(tmp_path / "vuepress.config.ts", "export default defineUserConfig({ base: '/kb/' })\n")
+    png(tmp_path / "docs/.vuepress/public/fuse.png")
+    write(tmp_path / "docs/car/fuse.md", "# Fuse\n\n![Fuse box](/kb/fuse.png)\n")
+    write(tmp_path / "notes.md", "Outside the site.")
+    docs, warned = read_warnings(tmp_path)
+    assert [shape(d, tmp_path) for d in docs] == [["T:# Fuse", "I:docs/.vuepress/public/fuse.png"]]
+    assert [f for f, _ in excluded(warned)] == ["notes.md"] and others(warned) == []
+
+
 def test_a_vitepress_site_reads_pages_from_src_dir_and_pictures_from_its_public_folder(tmp_path):
     write(
         tmp_path / "docs/.vitepress/config.mts",
