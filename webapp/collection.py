@@ -26,6 +26,7 @@ from pathlib import Path, PurePosixPath
 
 from indexer.sources import NotesFolderReader
 from indexer.sources.site import DOCUMENT_TYPES, SITE_FILES
+from indexer.sources.site_kinds import kept_hidden
 from mme_core.documents import IMAGE_EXTENSIONS
 
 NOTE_EXTENSIONS = (*NotesFolderReader.parsers, ".jsonl")
@@ -145,6 +146,8 @@ def _collection_file(relative: PurePosixPath) -> bool:
     if relative.parts[0] == "__MACOSX":
         return False
     if any(posix == kind or posix.endswith("/" + kind) for kind in FOLDER_KIND_PATHS):
+        return True
+    if kept_hidden(posix):  # a VuePress or VitePress config, pictures in `.gitbook/assets/`...
         return True
     if any(part.startswith(".") for part in relative.parts) or relative.name.startswith("~$"):
         return False  # hidden files, and an Office lock file (see indexer.sources.base.HIDDEN)

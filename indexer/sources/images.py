@@ -37,6 +37,7 @@ from indexer.sources.embedded import (
     store_picture,
 )
 from indexer.sources.repository import own_file, repository_names
+from indexer.sources.site import site_layout
 from indexer.sources.vault import AttachmentIndex, in_vault
 from indexer.sources.warning import CollectionWarning, emit
 from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment
@@ -87,6 +88,7 @@ class ImageResolver:
         self._root_prefix = os.path.join(str(self.root), "")  # string ops: 3x faster than pathlib
         self._attachments = AttachmentIndex(self.root)
         self._names = repository_names(self.root)  # its GitHub links to itself are read here
+        self._site = site_layout(self.root)  # where a website finds its pictures (see `site.py`)
 
     def resolve(self, link: ImageLink | str, base_dir: Path | str, name: str) -> ImageSegment | None:
         """The image segment for `link` as written in file `name` (relative to `base_dir`), or None."""
@@ -114,7 +116,7 @@ class ImageResolver:
         suffix = PurePosixPath(path).suffix.lower()
         if suffix in UNSUPPORTED_EMBEDS:
             return skip("unsupported type", f"{suffix} files are not indexed as images, skipped: {written}")
-        real, outside, nearest = self._locate(path, str(base_dir), link.wiki, link.obsidian)
+        real, outside, nearest = self._locate(path, str(base_dir), link.wiki, link.obsidian, name)
         if self.links is not None:
             self.links.append(self._dependency(path, link, real, outside, nearest))
         if real is None and outside:
@@ -198,15 +200,17 @@ class ImageResolver:
     def relocate(self, link: dict, note_path: str) -> tuple[str | None, bool, list[str]]:
         """A recorded link located again, now, by the same rules: (real relative, outside, nearest)."""
         note_dir = os.path.dirname(note_path)
+        note = Path(os.path.relpath(note_path, self.root)).as_posix()
         real, outside, nearest = self._locate(
-            link["path"], note_dir, link["wiki"], link.get("obsidian", False)
+            link["path"], note_dir, link["wiki"], link.get("obsidian", False), note
         )
         return (None if real is None else os.path.relpath(real, self.root)), outside, list(nearest)
 
     def _locate(
-        self, path: str, base_dir: str, wiki: bool, obsidian: bool = False
+        self, path: str, base_dir: str, wiki: bool, obsidian: bool = False, note: str = ""
     ) -> tuple[str | None, bool, list[str]]:
-        """(real path or None, whether a candidate escaped the collection, name matches nearest first)."""
+        """(real path or None, whether a candidate escaped the collection, name matches nearest first);
+        `note`: the linking file, collection-relative (where a website looks for its pictures)."""
         if wiki:
             path = path.lstrip("/")
             candidates = [os.path.join(self.root, path), os.path.join(base_dir, path)]
@@ -216,6 +220,8 @@ class ImageResolver:
             if path.startswith("/"):
                 rooted = path.lstrip("/")
                 candidates += [os.path.join(self.root, rooted), os.path.join(self.root, "static", rooted)]
+            # a site's own places: VuePress' `.vuepress/public/`, a Hexo post's asset folder... (site.py)
+            candidates += [os.path.join(self.root, c) for c in self._site.link_candidates(path, note)]
         outside = False
         for candidate in candidates:
             real = os.path.realpath(candidate)  # follows symlinks before the check

@@ -10,7 +10,9 @@ Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style `
 in any folder (resolved as Obsidian does, see `images.py`). R Markdown and Quarto notes (`.Rmd`,
 `.qmd`) are read as Markdown; a picture their chunks show (`knitr::include_graphics("a.png")`) is
 read in place after the chunk's code. Hugo shortcodes (`{{< figure src=... >}}`) and Liquid tags
-(Jekyll) read as the built site shows them (`shortcodes.py`, `liquid.py`).
+(Jekyll) read as the built site shows them (`shortcodes.py`, `liquid.py`), and so are Hexo's tags
+(`{% asset_img a.jpg caption %}`), VuePress' and VitePress' additions (`[[toc]]`, `@[code](...)`)
+and Docsify's (`site_markup.py`).
 
 Obsidian notes (`obsidian.py`, `frontmatter.py`): `[[Note]]` reads "Note", `[[Note|alias]]` "alias",
 `[[Note#Heading]]` "Note > Heading". A transclusion `![[Other note]]` is **not inlined**: it becomes
@@ -44,6 +46,7 @@ from indexer.sources.mdx import clean_mdx
 from indexer.sources.notion import mend_cut_links, notion_page_title, row_properties
 from indexer.sources.obsidian import link_text, obsidian_plugin
 from indexer.sources.shortcodes import clean_shortcodes
+from indexer.sources.site_markup import clean_site_markup, hexo_front_matter
 
 _MARKDOWN = MarkdownIt("commonmark").enable("table").use(obsidian_plugin)
 # markdown-it leaves file:/javascript: links as literal text; parse them so that the one safety gate,
@@ -59,9 +62,13 @@ _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled n
 
 
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
-    text, front = split_front_matter(clean_text(decode_text(data, name), name), name)
+    text = hexo_front_matter(clean_text(decode_text(data, name), name))  # a header without its `---`
+    text, front = split_front_matter(text, name)
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
-    text = clean_mdx(clean_logseq(clean_liquid(clean_shortcodes(text))))  # Hugo's, Liquid's, Logseq's, MDX's
+    text = clean_site_markup(
+        clean_shortcodes(text), name
+    )  # Hugo's, then Hexo's, VuePress'... (site_markup.py)
+    text = clean_mdx(clean_logseq(clean_liquid(text)))  # Liquid's, Logseq's, MDX's
     text = strip_image_sizes(text)  # `![](a.png =250x)`, `![](a.png){width=50%}` (see imagesize.py)
     row, row_tags = {}, []
     if notion_title := notion_page_title(name):  # a page of a Notion export (see notion.py)

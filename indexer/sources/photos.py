@@ -7,7 +7,8 @@ shows becomes a document: the picture, with the words of its folder path and fil
 picture a note shows is read in that note only; when a note starts showing it, its own document
 goes (and comes back when no note shows it any more).
 
-Not in a website's sources (Hugo, Jekyll, MkDocs, Docusaurus, Sphinx `_static/`): their unshown
+Not in a website's sources (Hugo, Jekyll, MkDocs, Docusaurus, VuePress, VitePress, Hexo, Docsify,
+GitBook, Sphinx `_static/`): their unshown
 pictures are the theme's logos and icons, served by templates, not a person's photos. Icon-sized
 pictures (under 64 pixels on a side) are reported as "excluded", not made documents.
 """

@@ -15,7 +15,12 @@ How-to collections are often the source of a website, and a person points us at 
   `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations);
 - Sphinx (a `conf.py` beside `index.rst`, wherever in the tree: `docs/`, `docs/source/`): `_build/`
   (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
-  `templates_path` folders its page templates; the pictures in `_static/` are still found.
+  `templates_path` folders its page templates; the pictures in `_static/` are still found;
+- VuePress, VitePress, Hexo, Docsify and GitBook, at the root or one folder down (`docs/`): see
+  `site_kinds.py` (pages in `docs/`, `source/` or the book's root; `scaffolds/`, `themes/`, built
+  copies and navigation files such as `_sidebar.md` and `SUMMARY.md` left out; `/a.png` read from
+  `.vuepress/public/`, `public/` or `source/`, a Hexo post's pictures from its asset folder, a
+  GitBook's from its hidden `.gitbook/assets/`). Their Markdown additions: `site_markup.py`.
 Pictures are found wherever they are (Hugo serves `static/pix/a.webp` as `/pix/a.webp`): only the
 search for notes leaves these folders out, and each one holding files we would read is reported
 once, as "excluded", with its reason. In any collection, `node_modules/` holds packages, `.txt`
@@ -78,6 +83,7 @@ SPHINX_FOLDERS = {"_build": "the built Sphinx site", "_templates": "Sphinx page 
 # Every file by whose name `site_layout` knows a folder's kind (what a zip of a site must keep)
 SITE_FILES = frozenset(
     {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json", SPHINX_CONFIG}
+    | {"book.json", "package.json"}  # a GitBook's; a JavaScript project's (its site may be in any folder)
 )
 
 
@@ -90,6 +96,12 @@ class SiteLayout:
     pages: str = ""  # the one folder holding every page ("" : anywhere)
     skip_dirs: dict[str, str] = field(default_factory=dict)  # relative folder -> why
     skip_globs: tuple[str, ...] = ()  # the site config's own exclusions (Jekyll `exclude:`)
+    skip_files: dict[str, str] = field(default_factory=dict)  # relative file -> why (Docsify's index.html)
+    skip_names: dict[str, str] = field(default_factory=dict)  # file name, in any folder -> why (navigation)
+    served: tuple[str, ...] = ()  # folders the site serves at its root: `/a.png` may be `<folder>/a.png`
+    base: str = ""  # the site's URL path (`/blog/`), which root-absolute links may start with
+    post_assets: tuple[str, ...] = ()  # folders whose notes keep pictures in a folder named as the note
+    book: str | None = None  # a GitBook's root, where `.gitbook/assets/` is (None: not a GitBook)
     root: Path | None = None  # the collection, where Sphinx sources are recognised folder by folder
     _sphinx: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -111,9 +123,31 @@ class SiteLayout:
         """Why the file `name` (relative, in a folder that may hold notes) is not a note, or ""."""
         if self.pages and not name.startswith(self.pages + "/"):
             return f"outside the {self.kind} site's pages ({self.pages}/)"
+        if reason := self.skip_files.get(name) or self.skip_names.get(name.rsplit("/", 1)[-1]):
+            return reason
         if any(fnmatch.fnmatch(name, glob) for glob in self.skip_globs):
             return f"excluded by the {self.kind} site's configuration"
         return ""
+
+    def link_candidates(self, path: str, note: str) -> list[str]:
+        """Where else than beside the note the site finds the picture `path` linked from the note
+        `note` (both collection-relative POSIX), as root-relative paths: a root-absolute link in the
+        folders the site serves (its base URL path taken off), a Hexo post's link in its asset
+        folder, a link into a GitBook's `.gitbook/assets/` from the book's root."""
+        found = []
+        if path.startswith("/"):
+            rooted = path.lstrip("/")
+            base = self.base.strip("/")
+            for link in (
+                [rooted, rooted[len(base) + 1 :]] if base and rooted.startswith(base + "/") else [rooted]
+            ):
+                found += [f"{folder}/{link}" for folder in self.served]
+        elif any(note.startswith(folder + "/") for folder in self.post_assets):
+            found.append(posixpath.join(posixpath.splitext(note)[0], path))
+        if self.book is not None and ".gitbook/assets/" in path:
+            found.append(posixpath.join(self.book, ".gitbook/assets", path.split(".gitbook/assets/", 1)[1]))
+        normal = (posixpath.normpath(candidate) for candidate in found)
+        return [candidate for candidate in normal if not candidate.startswith(("..", "/"))]
 
 
 def site_layout(root: Path) -> SiteLayout:
@@ -134,6 +168,10 @@ def _generator_layout(root: Path) -> SiteLayout:
         if (root / name).is_file():
             config = _read_config(root / name)
             return SiteLayout("MkDocs", _relative_folder(config.get("docs_dir"), "docs"))
+    from indexer.sources.site_kinds import js_site_layout  # noqa: PLC0415 - it builds on this module
+
+    if (layout := js_site_layout(root)) is not None:  # VuePress, VitePress, Hexo, Docsify, GitBook
+        return layout
     if jekyll := next((root / name for name in JEKYLL_CONFIGS if (root / name).is_file()), None):
         config = _read_config(jekyll)
         collections = config.get("collections")

@@ -230,3 +230,28 @@ def test_folders_must_lie_under_an_allowed_root(tmp_path):
         resolve_folder(str(root / "missing"), (root,))
     with pytest.raises(ValueError, match="enter the path"):
         resolve_folder("  ", (root,))
+
+
+def test_a_sites_hidden_config_and_pictures_are_kept_other_hidden_files_are_not(tmp_path, image_factory):
+    image = open(image_factory("red"), "rb").read()
+    archive = make_zip(
+        tmp_path / "book.zip",
+        {
+            "book/SUMMARY.md": b"* [Intro](README.md)",
+            "book/README.md": b"![](.gitbook/assets/cover.png)",
+            "book/.gitbook/assets/cover.png": image,  # GitBook keeps its pictures in a hidden folder
+            "book/.gitbook/assets/notes.js": b"alert(1)",
+            "book/docs/.vuepress/config.js": b"module.exports = {}",  # says what kind of site this is
+            "book/docs/.vuepress/public/logo.png": image,
+            "book/.git/config": b"[core]",
+        },
+    )
+    folder = extract_zip(archive, tmp_path / "out")
+    kept = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert kept == [
+        ".gitbook/assets/cover.png",
+        "README.md",
+        "SUMMARY.md",
+        "docs/.vuepress/config.js",
+        "docs/.vuepress/public/logo.png",
+    ]
