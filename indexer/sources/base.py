@@ -8,8 +8,10 @@ raise ValueError. Text decoding lives in `text.py`, image links in `images.py`.
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from abc import ABC, abstractmethod
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -20,7 +22,7 @@ from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.notion import database_rows_folder
 from indexer.sources.photos import icon_size, keeps_loose_pictures, loose_picture, picture_items
-from indexer.sources.site import NOT_READ, not_a_note, site_layout
+from indexer.sources.site import DEPENDENCY_FOLDERS, NOT_READ, not_a_note, site_layout
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
@@ -176,8 +178,9 @@ class FolderReader(CollectionReader):
         excluded = excluded_files(images.root) if not one_file else lambda name: None
         docs: list[InterleavedDoc] = []
         loose: list[tuple[Path, str]] = []  # pictures, which become documents when no note shows them
+        served: list[tuple[Path, str]] = []  # a website's pictures: said, when no page shows them
         shown: set[str] = set()  # root-relative real paths of the pictures notes show
-        for path in [images.root / root.name] if one_file else self._files(images.root, loose):
+        for path in [images.root / root.name] if one_file else self._files(images.root, loose, served):
             name = path.relative_to(images.root).as_posix()
             if rule := excluded(name):  # its pictures still resolve for the notes that show them
                 warn(
@@ -209,6 +212,7 @@ class FolderReader(CollectionReader):
             if stats is not None and stats.unchanged(str(path), name, images):
                 continue
             docs += self._read_recorded(path, name, images, stats, self._picture_doc)[0]
+        _report_unshown(served, shown, images.root)
         return sorted(docs, key=lambda doc: doc.id)
 
     def _read_recorded(
@@ -250,10 +254,13 @@ class FolderReader(CollectionReader):
             return found[0] if found else None
         return next((doc for doc in found if doc.id == doc_id), None)
 
-    def _files(self, root: Path, pictures: list[tuple[Path, str]] | None = None) -> Iterator[Path]:
-        """The notes to read, in order; the pictures that may stand as documents go to `pictures`."""
+    def _files(
+        self, root: Path, pictures: list[tuple[Path, str]], served: list[tuple[Path, str]]
+    ) -> Iterator[Path]:
+        """The notes to read, in order; the pictures that may stand as documents go to `pictures`,
+        a website's own (see `photos.keeps_loose_pictures`) to `served`."""
         layout = site_layout(root)  # a website's sources: its pages, not its templates (see site.py)
-        pictures = pictures if pictures is not None and keeps_loose_pictures(layout) else None
+        may_stand = keeps_loose_pictures(layout)
         for directory, subdirs, files in os.walk(root):
             here = Path(directory).relative_to(root).as_posix()
             prefix = "" if here == "." else here + "/"
@@ -267,9 +274,8 @@ class FolderReader(CollectionReader):
             for file_name in sorted(files):
                 path = Path(directory) / file_name
                 name, suffix = prefix + file_name, path.suffix.lower()
-                if suffix in IMAGE_EXTENSIONS and pictures is not None and not file_name.startswith(HIDDEN):
-                    if loose_picture(name):
-                        pictures.append((path, name))
+                if suffix in IMAGE_EXTENSIONS and not file_name.startswith(HIDDEN):
+                    (pictures if may_stand and loose_picture(name) else served).append((path, name))
                     continue
                 if file_name.startswith(HIDDEN) or (suffix not in self.parsers and suffix not in NOT_READ):
                     continue
@@ -295,6 +301,7 @@ class FolderReader(CollectionReader):
                     )
                     continue
                 yield path
+        _served_pictures(root, layout, served)
 
     def _report_folder(self, folder: Path, name: str, reason: str) -> None:
         """One "excluded" line for a folder left out, when it holds a file this reader would read."""
@@ -355,3 +362,32 @@ class FolderReader(CollectionReader):
         if not docs and not parsed:
             warn(f"{name}: holds no notes, file skipped", file=name, reason="empty")
         return docs
+
+
+def _report_unshown(served: list[tuple[Path, str]], shown: set[str], root: Path) -> None:
+    """One "excluded" line per folder for a website's pictures that no page shows: its theme's art
+    and screenshots no page uses are not documents of their own, and are not passed over in silence."""
+    unshown: Counter[str] = Counter()
+    for path, name in served:
+        if name in shown or os.path.relpath(os.path.realpath(path), root) in shown:
+            continue
+        unshown[posixpath.dirname(name)] += 1
+    for folder, count in sorted(unshown.items()):
+        where = f"{folder}/" if folder else "./"
+        message = f"{where}: {count} picture(s) of the website that no page shows; not indexed"
+        warn(message, file=where, reason="excluded")
+
+
+def _served_pictures(root: Path, layout, served: list[tuple[Path, str]]) -> None:
+    """Add the pictures of the folders a site serves as they are (`static/`, `.vuepress/public/`),
+    which the walk for notes leaves out, so that those no page shows are said too."""
+    folders = {*layout.served, *(("static",) if layout.kind in ("Hugo", "Docusaurus") else ())}
+    known = {name for _, name in served}
+    for folder in sorted(f for f in folders if f and (root / f).is_dir()):
+        for directory, subdirs, files in os.walk(root / folder):
+            subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in DEPENDENCY_FOLDERS)
+            prefix = Path(directory).relative_to(root).as_posix() + "/"
+            for file_name in sorted(files):
+                if Path(file_name).suffix.lower() in IMAGE_EXTENSIONS and not file_name.startswith(HIDDEN):
+                    if (name := prefix + file_name) not in known:
+                        served.append((Path(directory) / file_name, name))

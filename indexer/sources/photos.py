@@ -9,8 +9,11 @@ goes (and comes back when no note shows it any more).
 
 Not in a website's sources (Hugo, Jekyll, MkDocs, Docusaurus, VuePress, VitePress, Hexo, Docsify,
 GitBook, Sphinx `_static/`): their unshown
-pictures are the theme's logos and icons, served by templates, not a person's photos. Icon-sized
-pictures (under 64 pixels on a side) are reported as "excluded", not made documents.
+pictures are mostly the theme's logos and icons, served by templates, and screenshots no page uses
+any more, not a person's photos. They are said, not passed over: one "excluded" line per folder with
+their count (`static/: 12 picture(s) of the website that no page shows`), the folders the site
+serves as they are (`static/`, `.vuepress/public/`) included. Icon-sized pictures (under 64 pixels
+on a side) are reported as "excluded", not made documents.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ How-to collections are often the source of a website, and a person points us at 
   GitBook's from its hidden `.gitbook/assets/`). Their Markdown additions: `site_markup.py`.
 Pictures are found wherever they are (Hugo serves `static/pix/a.webp` as `/pix/a.webp`): only the
 search for notes leaves these folders out, and each one holding files we would read is reported
-once, as "excluded", with its reason. In any collection, `node_modules/` holds packages, `.txt`
+once, as "excluded", with its reason; a site's pictures that no page shows are reported once per
+folder (see `photos.py`). In any collection, `node_modules/` holds packages, `.txt`
 files that tools keep beside code (`requirements.txt`, `robots.txt`, licences) are not notes, and
 document formats we do not read (old Word, spreadsheets, slides, CSV tables), videos and audio
 recordings are reported as "unsupported type": a folder's files are either indexed or said to be

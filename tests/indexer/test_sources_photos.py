@@ -86,13 +86,23 @@ def test_recordings_spreadsheets_and_tables_beside_the_photos_are_named_not_pass
     ]
 
 
-def test_a_websites_own_pictures_are_not_documents(tmp_path):
+def test_a_websites_own_pictures_are_not_documents_and_said_once_a_folder(tmp_path):
     write(tmp_path / "hugo.toml", 'title = "Kitchen"\n')
-    write(tmp_path / "content" / "posts" / "bread.md", "# Bread\n\nKnead.\n")
+    write(tmp_path / "content" / "posts" / "bread.md", "# Bread\n\nKnead. ![](shown.png)\n")
     png(tmp_path / "static" / "logo.png", "red", (200, 80))
+    png(tmp_path / "static" / "favicon.png", "red", (200, 80))
     png(tmp_path / "content" / "posts" / "unused.png", "red", (200, 80))
+    png(tmp_path / "content" / "posts" / "shown.png", "blue", (200, 80))
     docs, warned = read_warnings(tmp_path)
-    assert [d.id for d in docs] == ["content/posts/bread.md"] and warned == []
+    assert [d.id for d in docs] == ["content/posts/bread.md"]
+    assert [(w.file, w.reason, str(w)) for w in warned] == [
+        (
+            "content/posts/",
+            "excluded",
+            "content/posts/: 1 picture(s) of the website that no page shows; not indexed",
+        ),
+        ("static/", "excluded", "static/: 2 picture(s) of the website that no page shows; not indexed"),
+    ]
 
     sphinx = tmp_path / "manual"
     write(sphinx / "docs" / "conf.py", "project = 'x'\n")

@@ -54,6 +54,10 @@ def test_a_vuepress_site_in_docs_reads_public_pictures_and_drops_its_markdown_ex
     assert excluded(warned) == [
         ("dist/", "dist/: the built site; not indexed"),
         ("README.md", "README.md: outside the VuePress site's pages (docs/); not indexed"),
+        (  # the logo: one of the served pictures no page shows, said with its folder
+            "docs/.vuepress/public/",
+            "docs/.vuepress/public/: 1 picture(s) of the website that no page shows; not indexed",
+        ),
     ]
     assert others(warned) == []
 
