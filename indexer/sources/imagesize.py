@@ -7,6 +7,11 @@
 - `![alt](a.png){width=50%}`, `{: width="300"}`, `{.small}`: an attribute block after the image
   (Pandoc, Quarto, kramdown). The picture was read, the block became words.
 Both are dropped, the picture kept; fenced code is untouched.
+
+Also a picture's path written with spaces, as Typora and Joplin write it (`![](assets/my photo.png)`):
+CommonMark ends the link at the space, so the picture was lost and its syntax read as words. The path
+is read as written (as `<assets/my photo.png>`), unless what follows the first space is a title
+(`![](a.png "Step 2")`).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from indexer.sources.fences import code_fences
 
 _IMAGE = re.compile(r"(!\[[^\]\n]*\]\()([^()\n]*)\)(\{[^{}\n]*\})?")
 _SIZE = re.compile(r"[ \t]+=(?:\d+(?:\.\d+)?(?:%|px)?)?x(?:\d+(?:\.\d+)?(?:%|px)?)?[ \t]*$")
+_TITLED = re.compile(r"""\S+\s+(?:"[^"]*"|'[^']*'|\([^()]*\))\s*""")  # `a.png "title"`
 _ATTRIBUTES = re.compile(r"\{(?:[:.#][^{}]*|[^{}]*=[^{}]*)\}")  # `{width=50%}`, `{: .x}`, `{#id}`
 
 
@@ -31,5 +37,8 @@ def strip_image_sizes(text: str) -> str:
 
 def _without_size(match: re.Match) -> str:
     destination = _SIZE.sub("", match[2])
+    spaced = destination.strip()
+    if " " in spaced and not spaced.startswith("<") and not _TITLED.fullmatch(spaced):
+        destination = f"<{spaced}>"  # a path with spaces, read as written (see the module doc)
     attributes = match[3] or ""
     return f"{match[1]}{destination})" + ("" if _ATTRIBUTES.fullmatch(attributes) else attributes)

@@ -608,6 +608,29 @@ def test_phone_photos_in_heic_and_avif_are_pictures_of_the_note(tmp_path):
     assert warned == []
 
 
+def test_a_picture_path_written_with_spaces_is_the_picture(tmp_path):
+    # Typora and Joplin write a picture's path as it is, spaces and all; CommonMark ends the link at
+    # the first space, so the picture was lost and `![](assets/my` read as words.
+    png(tmp_path / "assets/my photo.png")
+    png(tmp_path / "assets/b.png", "blue")
+    write(
+        tmp_path / "typora.md",
+        '# Shelf\n\nDrill here ![](assets/my photo.png) then ![step](assets/b.png "Step 2") done '
+        "![](assets/no such file.png)\n\n```md\n![](assets/my photo.png)\n```\n",
+    )
+
+    docs, warned = read_with_warnings(tmp_path)
+
+    assert shape(docs[0], tmp_path) == [
+        "T:# Shelf\n\nDrill here",
+        "I:assets/my photo.png",
+        "T:then",
+        "I:assets/b.png",  # a title after the path is a title, as before
+        "T:done\n\n![](assets/my photo.png)",
+    ]
+    assert len(warned) == 1 and "assets/no such file.png" in warned[0] and "not found" in warned[0]
+
+
 def test_picture_sizes_written_in_image_links_keep_the_picture_and_leave_no_words(tmp_path):
     # Zenn / HackMD / Azure DevOps wikis size a picture inside its link (`=500x`): CommonMark then
     # saw no link, so the picture was lost without a word and its syntax read as words; Pandoc's
