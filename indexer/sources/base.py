@@ -22,7 +22,7 @@ from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.notion import database_rows_folder
 from indexer.sources.photos import icon_size, keeps_loose_pictures, loose_picture, picture_items
-from indexer.sources.site import DEPENDENCY_FOLDERS, NOT_READ, not_a_note, site_layout
+from indexer.sources.site import DEPENDENCY_FOLDERS, NOT_READ, SiteLayout, not_a_note
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
@@ -180,7 +180,11 @@ class FolderReader(CollectionReader):
         loose: list[tuple[Path, str]] = []  # pictures, which become documents when no note shows them
         served: list[tuple[Path, str]] = []  # a website's pictures: said, when no page shows them
         shown: set[str] = set()  # root-relative real paths of the pictures notes show
-        for path in [images.root / root.name] if one_file else self._files(images.root, loose, served):
+        if one_file:
+            notes = [images.root / root.name]
+        else:
+            notes = self._files(images.root, images.site, loose, served)
+        for path in notes:
             name = path.relative_to(images.root).as_posix()
             if rule := excluded(name):  # its pictures still resolve for the notes that show them
                 warn(
@@ -255,11 +259,11 @@ class FolderReader(CollectionReader):
         return next((doc for doc in found if doc.id == doc_id), None)
 
     def _files(
-        self, root: Path, pictures: list[tuple[Path, str]], served: list[tuple[Path, str]]
+        self, root: Path, layout: SiteLayout, pictures: list[tuple[Path, str]], served: list[tuple[Path, str]]
     ) -> Iterator[Path]:
-        """The notes to read, in order; the pictures that may stand as documents go to `pictures`,
-        a website's own (see `photos.keeps_loose_pictures`) to `served`."""
-        layout = site_layout(root)  # a website's sources: its pages, not its templates (see site.py)
+        """The notes to read, in order (a website's pages, not its templates: `layout`, see site.py);
+        the pictures that may stand as documents go to `pictures`, a website's own (see
+        `photos.keeps_loose_pictures`) to `served`."""
         may_stand = keeps_loose_pictures(layout)
         for directory, subdirs, files in os.walk(root):
             here = Path(directory).relative_to(root).as_posix()
@@ -378,12 +382,11 @@ def _report_unshown(served: list[tuple[Path, str]], shown: set[str], root: Path)
         warn(message, file=where, reason="excluded")
 
 
-def _served_pictures(root: Path, layout, served: list[tuple[Path, str]]) -> None:
+def _served_pictures(root: Path, layout: SiteLayout, served: list[tuple[Path, str]]) -> None:
     """Add the pictures of the folders a site serves as they are (`static/`, `.vuepress/public/`),
     which the walk for notes leaves out, so that those no page shows are said too."""
-    folders = {*layout.served, *(("static",) if layout.kind in ("Hugo", "Docusaurus") else ())}
     known = {name for _, name in served}
-    for folder in sorted(f for f in folders if f and (root / f).is_dir()):
+    for folder in sorted(f for f in set(layout.served) if f and (root / f).is_dir()):
         for directory, subdirs, files in os.walk(root / folder):
             subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in DEPENDENCY_FOLDERS)
             prefix = Path(directory).relative_to(root).as_posix() + "/"

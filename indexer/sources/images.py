@@ -88,7 +88,7 @@ class ImageResolver:
         self._root_prefix = os.path.join(str(self.root), "")  # string ops: 3x faster than pathlib
         self._attachments = AttachmentIndex(self.root)
         self._names = repository_names(self.root)  # its GitHub links to itself are read here
-        self._site = site_layout(self.root)  # where a website finds its pictures (see `site.py`)
+        self.site = site_layout(self.root)  # what kind of folder, where a website finds its pictures
 
     def resolve(self, link: ImageLink | str, base_dir: Path | str, name: str) -> ImageSegment | None:
         """The image segment for `link` as written in file `name` (relative to `base_dir`), or None."""
@@ -221,7 +221,8 @@ class ImageResolver:
                 rooted = path.lstrip("/")
                 candidates += [os.path.join(self.root, rooted), os.path.join(self.root, "static", rooted)]
             # a site's own places: VuePress' `.vuepress/public/`, a Hexo post's asset folder... (site.py)
-            candidates += [os.path.join(self.root, c) for c in self._site.link_candidates(path, note)]
+            candidates += [os.path.join(self.root, c) for c in self.site.link_candidates(path, note)]
+            candidates = list(dict.fromkeys(candidates))  # a site's served `static/` is also the rule above
         outside = False
         for candidate in candidates:
             real = os.path.realpath(candidate)  # follows symlinks before the check

@@ -159,12 +159,12 @@ def site_layout(root: Path) -> SiteLayout:
 def _generator_layout(root: Path) -> SiteLayout:
     if any((root / name).is_file() for name in DOCUSAURUS_CONFIGS):
         served = {"build": "the built site", "static": "files the site serves as they are"}
-        return SiteLayout("Docusaurus", skip_dirs={**served, **_older_versions(root)})
+        return SiteLayout("Docusaurus", skip_dirs={**served, **_older_versions(root)}, served=("static",))
     if (root / "logseq" / "config.edn").is_file():
         return SiteLayout("Logseq", skip_dirs={"logseq": "Logseq's settings and backup copies of pages"})
     if (config := _hugo_config(root)) is not None:
         pages = _relative_folder(config.get("contentDir"), "content")
-        return SiteLayout("Hugo", pages)
+        return SiteLayout("Hugo", pages, served=("static",))
     for name in MKDOCS_CONFIGS:
         if (root / name).is_file():
             config = _read_config(root / name)
