@@ -43,10 +43,12 @@ from indexer.sources.warning import CollectionWarning, emit
 from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment
 from mme_core.images import check_image
 
-# Embeds people put in notes that are not pictures the encoder can read; reported by name.
+# Embeds people put in notes that are not pictures the encoder can read; reported by name. An
+# embedded canvas (`![[board.canvas]]`) or drawing (`![[pump.excalidraw]]`, the note
+# `pump.excalidraw.md`) is not here: both are documents of their own, embedded as notes are.
 UNSUPPORTED_EMBEDS = frozenset(
     ".svg .pdf .mp3 .wav .m4a .ogg .flac .3gp .webm .mp4 .mov .mkv .ogv .avi "
-    ".canvas .excalidraw .base .docx .xlsx .pptx .doc .xls .ppt .zip".split()
+    ".base .docx .xlsx .pptx .doc .xls .ppt .zip".split()
 )
 # Files a note shows rather than links to (an embed or file card of anything else is a note)
 ATTACHMENTS = (*IMAGE_EXTENSIONS, *UNSUPPORTED_EMBEDS)

@@ -2,9 +2,10 @@
 
 The text keeps its structure in plain Markdown form: headings as `## Heading`, numbered steps as
 `1. Step`, so a reader sees the same words and `split_to_budget` finds the section boundaries.
-Emphasis markers and link URLs are dropped; code is kept verbatim (and images or tags inside code
-are not read), except the fenced queries Obsidian and its plugins replace by their results
-(`dataview`, `dataviewjs`, `tasks`, `query`, `table-of-contents`, `toc`, `base`), which are dropped.
+Emphasis markers (`**`, `~~struck~~`, `==highlight==`) and link URLs are dropped; code is kept
+verbatim (and images or tags inside code are not read), except the fenced queries Obsidian and its
+plugins replace by their results (`dataview`, `dataviewjs`, `tasks`, `query`, `table-of-contents`,
+`toc`, `base`), which are dropped.
 Images come from `![alt](path)`, `![alt](<path with spaces>)`, reference-style `![alt][ref]`, HTML
 `<img src>`, and Obsidian embeds `![[name.png]]` / `![[name.png|300]]` / `![[sub/name.jpg#anchor]]`
 in any folder (resolved as Obsidian does, see `images.py`). R Markdown and Quarto notes (`.Rmd`,
@@ -18,11 +19,12 @@ Obsidian notes (`obsidian.py`, `frontmatter.py`): `[[Note]]` reads "Note", `[[No
 `[[Note#Heading]]` "Note > Heading". A transclusion `![[Other note]]` is **not inlined**: it becomes
 the other note's name as a short textual reference (the other note is indexed as itself). Embeds
 of SVG, PDF, audio and video are reported by name ("unsupported type"). Callout markers
-(`> [!tip]- Title`) are dropped, their title and body kept. YAML front matter gives the title, tags
-and aliases. Without a `title:`, a note written in Obsidian (inside a vault, or using wiki links) is
-titled by its file name as Obsidian shows it (its `# Heading`s are sections, often a template's),
-any other note by its first `# Heading`, else its file name; a README or index (generic names)
-by its first heading of any level. Other keys become
+(`> [!tip]- Title`) and block ids (`^abc123`) are dropped, their title and body kept. An
+Excalidraw drawing (`Drawing.excalidraw.md`) reads as its texts and pictures (`excalidraw.py`).
+YAML front matter gives the title, tags and aliases. Without a `title:`, a note written in Obsidian
+(inside a vault, or using wiki links) is titled by its file name as Obsidian shows it (its
+`# Heading`s are sections, often a template's), any other note by its first `# Heading`, else its
+file name; a README or index (generic names) by its first heading of any level. Other keys become
 `meta["properties"]`; inline `#tags` join the front-matter tags in `meta["tags"]`.
 """
 
@@ -36,6 +38,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text, decode_text
+from indexer.sources.excalidraw import PLUGIN_KEY, drawing_markdown, is_drawing
 from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
 from indexer.sources.images import ATTACHMENTS
@@ -48,7 +51,8 @@ from indexer.sources.obsidian import link_text, obsidian_plugin
 from indexer.sources.shortcodes import clean_shortcodes
 from indexer.sources.site_markup import clean_site_markup, hexo_front_matter
 
-_MARKDOWN = MarkdownIt("commonmark").enable("table").use(obsidian_plugin)
+# `~~struck~~` (GitHub's, Obsidian's): the words stay, the markers go, as for emphasis
+_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(obsidian_plugin)
 # markdown-it leaves file:/javascript: links as literal text; parse them so that the one safety gate,
 # ImageResolver, refuses them with a warning instead of their syntax landing in the document text.
 _MARKDOWN.validateLink = lambda url: True
@@ -58,12 +62,16 @@ _MARKDOWN.normalizeLink = lambda url: url  # as written (`なし.png`, not `%E3%
 _QUERY_BLOCKS = frozenset("dataview dataviewjs tasks query table-of-contents toc base".split())
 _INCLUDE_GRAPHICS = re.compile(r"include_graphics\(([^)]*\)?)")
 _QUOTED = re.compile(r"""["']([^"']+)["']""")
+_EMBED_SIZE = re.compile(r"\d+(?:%|px)?(?:x\d+)?(?:\|\w+(?:-\w+)?)?")  # 400, 100%, 400x300, 400|left
 _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled note"})
 
 
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text = hexo_front_matter(clean_text(decode_text(data, name), name))  # a header without its `---`
     text, front = split_front_matter(text, name)
+    if is_drawing(name, front.properties):  # an Obsidian Excalidraw drawing (see excalidraw.py)
+        text = drawing_markdown(text)
+        front.properties.pop(PLUGIN_KEY, None)
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
     text = clean_site_markup(
         clean_shortcodes(text), name
@@ -116,6 +124,8 @@ def _file_title(name: str) -> str:
     stem = path.stem.strip()
     if stem == "text" and path.parent.suffix.lower() == ".textbundle":  # Bear's, Ulysses': one note
         return path.parent.stem.strip()
+    if stem.lower().endswith(".excalidraw"):  # an Excalidraw drawing, `Drawing 2024.excalidraw.md`
+        stem = stem[: -len(".excalidraw")].strip()
     if journal := re.fullmatch(r"(\d{4})_(\d{2})_(\d{2})", stem):
         return "-".join(journal.groups())
     stem = stem.replace("___", "/").replace("%2F", "/").replace("%2f", "/")
@@ -242,7 +252,10 @@ def _is_attachment(path: str) -> bool:
 
 def _words(token: Token) -> str:
     if token.type == "wikilink":
-        return link_text(token.meta["path"], token.meta["anchor"], token.meta["label"])
+        label = token.meta["label"]
+        if token.meta["embed"] and _EMBED_SIZE.fullmatch(label):  # `![[pump.excalidraw|400]]`: a size
+            label = ""
+        return link_text(token.meta["path"], token.meta["anchor"], label)
     return token.content
 
 

@@ -15,6 +15,9 @@ GitHub's five callout types without titles, so both are ours.)
   page shows it as a small number; a definition `[^1]: text` keeps its text where it is written.
   (CommonMark alone reads a one-word definition, `[^1]: Wikipedia`, as a link reference and drops it,
   and left the markers as words: "initdoc" in a Chinese sentence.)
+- `==highlighted words==` (Obsidian, Typora, Bear): the words stay, the `==` go (a `mark` token).
+- Block ids (`^abc123` ending a paragraph or list item, or alone on the line after a table or
+  quote): dropped, as Obsidian shows nothing of them; they were words ("Pump ^Xk3jd9aa").
 - Inline tags (`#tag`, `#a/b`, `#菜谱`) after whitespace or at a line start, with at least one
   non-digit, are collected into `env["tags"]`; not in code, links, URLs (`/page#part`) or escapes.
 """
@@ -31,6 +34,7 @@ from markdown_it.rules_inline import StateInline
 _CALLOUT = re.compile(r"\[![^\]\n]+\][+-]?[ \t]*")
 _FOOTNOTE = re.compile(r"\[\^[^\s\[\]]+\](:[ \t]*)?")
 _TAG = re.compile(r"(?<!\S)#([\w/-]+)")
+_BLOCK_ID = re.compile(r"(?:^|[ \t]+)\^[A-Za-z0-9-]+[ \t]*$")  # Latin letters, digits and dashes only
 
 
 def obsidian_plugin(md: MarkdownIt) -> None:
@@ -41,8 +45,10 @@ def obsidian_plugin(md: MarkdownIt) -> None:
     md.inline.ruler.before("text", "obsidian_comment", _comment_inline)
     md.inline.ruler.before("link", "wikilink", _wikilink)
     md.inline.ruler.before("link", "footnote_mark", _footnote_mark)
+    md.inline.ruler.before("emphasis", "highlight", _highlight)
     md.core.ruler.after("block", "callouts", _strip_callout_markers)
     md.core.ruler.before("text_join", "tags", _collect_tags)  # before escapes (`\#x`) join the text
+    md.core.ruler.after("text_join", "block_ids", _drop_block_ids)
 
 
 def link_text(path: str, anchor: str, label: str) -> str:
@@ -51,6 +57,8 @@ def link_text(path: str, anchor: str, label: str) -> str:
         return label
     headings = [h.strip() for h in anchor.split("#") if h.strip() and not h.strip().startswith("^")]
     shown = path[:-3] if path.lower().endswith(".md") else path
+    if shown.lower().endswith(".excalidraw"):  # a drawing, titled without it (see excalidraw.py)
+        shown = shown[: -len(".excalidraw")]
     return " > ".join(part for part in (shown, *headings) if part)
 
 
@@ -98,6 +106,27 @@ def _footnote_mark(state: StateInline, silent: bool) -> bool:
         state.pos = found.start() + found.group(0).index("]") + 1  # `[^1]:` mid-line: the marker only
     else:
         state.pos = found.end()  # nothing pushed: a marker is not words
+    return True
+
+
+def _highlight(state: StateInline, silent: bool) -> bool:
+    """`==words==`: a `mark` around the words, parsed as inline Markdown. As for `**`, the opening
+    `==` is followed and the closing one preceded by a non-space (`a == b == c` stays as written)."""
+    start, src = state.pos, state.src
+    if not src.startswith("==", start) or src[start + 2 : start + 3] in ("", "=", " ", "\t", "\n"):
+        return False
+    end = src.find("==", start + 3)
+    while end > 0 and (src[end - 1].isspace() or src[end + 2 : end + 3] == "="):
+        end = src.find("==", end + 1)
+    if end < 0:
+        return False
+    if not silent:
+        state.push("mark_open", "mark", 1).markup = "=="
+        outer_max, state.pos, state.posMax = state.posMax, start + 2, end
+        state.md.inline.tokenize(state)
+        state.posMax = outer_max
+        state.push("mark_close", "mark", -1).markup = "=="
+    state.pos = end + 2
     return True
 
 
@@ -156,3 +185,10 @@ def _collect_tags(state: StateCore) -> None:
                     tag = match.group(1).strip("/")
                     if re.search(r"[^\d/-]", tag):  # `#2024` is a number, not a tag
                         tags.append(tag)
+
+
+def _drop_block_ids(state: StateCore) -> None:
+    for token in state.tokens:
+        if token.type == "inline" and token.children and token.children[-1].type == "text":
+            last = token.children[-1]
+            last.content = _BLOCK_ID.sub("", last.content)

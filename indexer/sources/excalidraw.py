@@ -1,0 +1,49 @@
+"""Excalidraw drawings kept in an Obsidian vault (the Excalidraw plugin's `Drawing.excalidraw.md`).
+
+The plugin saves a drawing as a Markdown note that Obsidian never shows as text: a banner asking to
+"Switch to EXCALIDRAW VIEW", then `## Text Elements` (each text on the canvas, ended by its block id
+` ^Xk3jd9aa`), `## Element Links`, `## Embedded Files` (`<hash>: [[photo.png]]`, a picture placed on
+the canvas) and the drawing's JSON under `## Drawing` (in a `%%` comment since plugin 1.6; bare in
+older files). Read as it was, a drawing was the banner, the section headings, hashes and, in older
+files, kilobytes of JSON. It reads as what the drawing shows: its texts, then its pictures in place
+(so a photo on a canvas is not reported as a picture no note shows). Its title is the file's name
+without `.excalidraw`.
+"""
+
+from __future__ import annotations
+
+import re
+
+PLUGIN_KEY = "excalidraw-plugin"  # the front matter key every drawing carries ("parsed", "raw")
+_SECTION = re.compile(
+    r"^#{1,2}[ \t]+(Excalidraw Data|Text Elements|Element Links|Embedded Files|Drawing)[ \t]*$", re.IGNORECASE
+)
+_BANNER = re.compile(r"^==⚠.*?⚠==")  # the plugin's "Switch to EXCALIDRAW VIEW ..." line
+# `<hash>: [[photo.png]]`, `<hash>: https://...` (a web picture), `<hash>: $$\LaTeX$$` (a formula)
+_EMBEDDED = re.compile(r"^[0-9a-f]{8,}:[ \t]*(?:(\[\[[^\]\n]+\]\])|(https?://\S+)|\$\$(.+)\$\$)[ \t]*$", re.I)
+
+
+def is_drawing(name: str, properties: dict) -> bool:
+    return PLUGIN_KEY in properties or name.lower().endswith(".excalidraw.md")
+
+
+def drawing_markdown(body: str) -> str:
+    """The drawing's texts as paragraphs (their block ids are dropped as Obsidian's are, see
+    obsidian.py) and the pictures on its canvas as embeds; nothing else of the file."""
+    texts: list[str] = []
+    pictures: list[str] = []
+    section = ""
+    for line in body.splitlines():
+        if heading := _SECTION.match(line):
+            section = heading.group(1).lower()
+        elif line.strip() == "%%" or _BANNER.match(line):
+            continue
+        elif section == "text elements":  # a canvas' text is words, not HTML: `<Gateway>` stays
+            texts.append(line.replace("<", "&lt;"))
+        elif section == "embedded files" and (embedded := _EMBEDDED.match(line)):
+            wiki, url, formula = embedded.groups()
+            if formula:
+                texts += ["", formula.strip()]
+            else:  # a web picture is said as not fetched, as in any note
+                pictures.append("!" + wiki if wiki else f"![](<{url}>)")
+    return "\n".join(texts).strip() + "\n\n" + "\n\n".join(pictures) + "\n"

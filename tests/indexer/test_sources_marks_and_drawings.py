@@ -1,0 +1,141 @@
+"""Markdown's marks a note's reader never sees (`==`, `~~`, block ids `^abc123`) and Obsidian's
+Excalidraw drawings (`Drawing.excalidraw.md`), read as what they show."""
+
+from __future__ import annotations
+
+import json
+
+from source_helpers import png, read_warnings, shape, write
+
+NEW_DRAWING = """\
+---
+
+excalidraw-plugin: parsed
+tags: [excalidraw]
+
+---
+==⚠  Switch to EXCALIDRAW VIEW in the MORE OPTIONS menu of this document. ⚠== You can decompress \
+Drawing data with the command palette: 'Decompress current Excalidraw file'.
+
+
+# Excalidraw Data
+
+## Text Elements
+水泵 ^Xk3jd9aa
+
+Spring Cloud
+
+<Gateway> ^ANyxaf5u
+
+## Element Links
+Xk3jd9aa: [[Pump manual]]
+
+## Embedded Files
+3f1c9a8e1f2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d: [[过滤器.png]]
+5be777ea66ff22559a46b3f73b92228bd031a0be: https://example.com/web.png
+ed9384fa8b333cdbfbf3128c8ed0dda48a34747b: $$Q = v \\cdot A$$
+
+%%
+## Drawing
+```compressed-json
+N4KAkARALgngDgUwgLgAQQQDwMYEMA2AlgCYBOuA7hADTgQBuCpAzoQPYB2KqAJrZ
+```
+%%
+"""
+
+# plugin 1.x: no "Excalidraw Data", `# Embedded files`, the JSON under `# Drawing` outside any comment
+OLD_DRAWING = """\
+---
+
+excalidraw-plugin: parsed
+
+---
+==⚠  Switch to EXCALIDRAW VIEW in the MORE OPTIONS menu of this document. ⚠==
+
+
+# Text Elements
+Eureka Server ^PCHQ0nAN
+
+# Embedded files
+bd8e5d09ac51728154f300e9debe899088772a93: [[Pasted Image 20240711163913_622.png]]
+
+# Drawing
+```json
+{"type": "excalidraw", "elements": [{"type": "text", "text": "Eureka Server"}]}
+```
+"""
+
+
+def test_highlight_and_strikethrough_markers_go_their_words_stay(tmp_path):
+    write(
+        tmp_path / "笔记.md",
+        "# 笔记\n\n这是 ==重点== 和 ~~删掉的~~ 字，==**加粗的重点**==。\n\n"
+        "Compare a == b == c, and x==1 stays.\n\n`code ==kept== ~~too~~`\n",
+    )
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert doc.text == (
+        "# 笔记\n\n这是 重点 和 删掉的 字，加粗的重点。\n\nCompare a == b == c, and x==1 stays.\n\n"
+        "code ==kept== ~~too~~"
+    )
+    assert warned == []
+
+
+def test_block_ids_are_dropped_where_obsidian_hides_them(tmp_path):
+    write(
+        tmp_path / "Notes.md",
+        "A paragraph that is linked to. ^para-1\n\n"
+        "- an item ^item2\n- 2^10 is kept, and so is x^2 mid-line\n\n"
+        "| a | b |\n|---|---|\n| 1 | 2 |\n\n^table3\n\n```\nkept in code ^abc\n```\n",
+    )
+
+    [doc], _ = read_warnings(tmp_path)
+
+    assert "^para-1" not in doc.text and "^item2" not in doc.text and "^table3" not in doc.text
+    assert "A paragraph that is linked to.\n" in doc.text
+    assert "- an item\n- 2^10 is kept, and so is x^2 mid-line" in doc.text
+    assert "kept in code ^abc" in doc.text
+
+
+def test_an_excalidraw_drawing_reads_as_its_texts_and_pictures(tmp_path):
+    png(tmp_path / "附件/过滤器.png", size=(320, 240))
+    write(tmp_path / "Excalidraw/水泵 2024-03-01.excalidraw.md", NEW_DRAWING)
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert doc.title == "水泵 2024-03-01"
+    assert shape(doc, tmp_path) == [
+        "T:水泵\n\nSpring Cloud\n\n<Gateway>\n\nQ = v \\cdot A",
+        "I:附件/过滤器.png",
+    ]
+    assert doc.meta["tags"] == ["excalidraw"] and doc.meta["properties"] == {}
+    # the web picture on the canvas is said, as in any note; the picture placed on it is in place
+    assert [(w.file, w.reason) for w in warned] == [("Excalidraw/水泵 2024-03-01.excalidraw.md", "remote")]
+
+
+def test_an_old_plugin_drawing_leaves_its_json_out(tmp_path):
+    png(tmp_path / "Pasted Image 20240711163913_622.png", size=(320, 240))
+    write(tmp_path / "Spring.md", OLD_DRAWING)  # named by hand: its front matter says what it is
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert (doc.title, doc.text) == ("Spring", "Eureka Server")
+    assert len(doc.images) == 1 and warned == []
+
+
+def test_a_note_embedding_a_drawing_or_canvas_names_it_without_a_warning(tmp_path):
+    write(tmp_path / "Pump.excalidraw.md", NEW_DRAWING.replace("[[过滤器.png]]", "[[nothing.png]]"))
+    write(
+        tmp_path / "Board.canvas",
+        json.dumps({"nodes": [{"id": "1", "type": "text", "text": "Plan", "x": 0, "y": 0}]}),
+    )
+    write(tmp_path / "Overview.md", "See ![[Pump.excalidraw|400]] and ![[Board.canvas]].\n")
+
+    docs, warned = read_warnings(tmp_path)
+
+    overview = next(d for d in docs if d.title == "Overview")
+    assert overview.text == "See Pump and Board.canvas."
+    assert {d.title for d in docs} == {"Overview", "Pump", "Board"}
+    # only the drawing's own picture that is not there, and its web picture, are said
+    assert sorted(w.reason for w in warned) == ["missing", "remote"]
