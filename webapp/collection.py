@@ -49,9 +49,10 @@ DEFAULT_ZIP_LIMITS = ZipLimits()
 
 
 def resolve_folder(path: str, allowed_roots: tuple[Path, ...]) -> Path:
-    """The folder to index, if it exists and lies under an allowed root."""
+    """The folder to index, or one file (a PDF manual, an Evernote export, a note: a collection of
+    its own, as `python -m indexer add FILE` takes it), if it exists under an allowed root."""
     if not isinstance(path, str) or not path.strip():
-        raise ValueError("enter the path of a folder to index")
+        raise ValueError("enter the path of a folder (or one file) to index")
     if not allowed_roots:
         raise ValueError(
             "indexing a server folder is disabled in this app (start it with --collections-root DIR "
@@ -60,9 +61,11 @@ def resolve_folder(path: str, allowed_roots: tuple[Path, ...]) -> Path:
     folder = Path(path.strip()).expanduser().resolve()
     if not any(folder.is_relative_to(root.resolve()) for root in allowed_roots):
         roots = ", ".join(str(root) for root in allowed_roots)
-        raise ValueError(f"refused folder {path!r}: only folders under {roots} may be indexed")
-    if not folder.is_dir():
-        raise ValueError(f"not a folder: {folder}")
+        raise ValueError(f"refused {path.strip()}: only folders and files under {roots} may be indexed")
+    if not folder.exists():
+        raise ValueError(f"no such folder or file: {path.strip()}")
+    if not (folder.is_dir() or folder.is_file()):
+        raise ValueError(f"not a folder or a file: {path.strip()}")
     return folder
 
 

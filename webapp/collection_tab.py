@@ -74,7 +74,9 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
     with gr.Row(equal_height=False):
         with gr.Column():
             shelf["folder"] = gr.Textbox(
-                label="Folder on this machine", placeholder="/path/to/notes", info=_folder_info(roots)
+                label="Folder (or one file) on this machine",
+                placeholder="/path/to/notes or /path/to/manual.pdf",
+                info=_folder_info(roots),
             )
             shelf["folder_button"] = gr.Button("Index folder", interactive=bool(roots))
         with gr.Column():
@@ -121,4 +123,4 @@ def wire_removal(handlers: Handlers, shelf: dict, reports: list, indexing: dict)
 def _folder_info(roots: tuple[Path, ...]) -> str:
     if not roots:
         return "Disabled here: start the app with --collections-root DIR to index folders under DIR."
-    return "Folders under " + ", ".join(str(r) for r in roots) + " can be indexed."
+    return "Folders and files under " + ", ".join(str(r) for r in roots) + " can be indexed."

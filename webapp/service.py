@@ -230,7 +230,8 @@ class SearchService:
     # --- indexing --------------------------------------------------------------------------------
 
     def index_folder(self, path: str, name: str | None = None, on_progress=None) -> object:
-        """Index a folder under an allowed root as collection `name` (default: the folder's name)."""
+        """Index a folder (or one file) under an allowed root as collection `name` (default: the
+        folder's name, or the file's without its suffix)."""
         name = name.strip() if isinstance(name, str) and name.strip() else None
         return self._index(resolve_folder(path, self.collections_roots), name, on_progress)
 

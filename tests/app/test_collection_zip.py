@@ -222,12 +222,16 @@ def test_folders_must_lie_under_an_allowed_root(tmp_path):
     (root / "notes").mkdir(parents=True)
     assert resolve_folder(str(root / "notes"), (root,)) == (root / "notes").resolve()
     for outside in ("/etc", str(root / ".."), str(root / "notes" / ".." / "..")):
-        with pytest.raises(ValueError, match="only folders under"):
+        with pytest.raises(ValueError, match="only folders and files under"):
             resolve_folder(outside, (root,))
     with pytest.raises(ValueError, match="disabled in this app"):
         resolve_folder(str(root / "notes"), ())
-    with pytest.raises(ValueError, match="not a folder"):
+    with pytest.raises(ValueError, match=r"no such folder or file: .*allowed/missing$"):
         resolve_folder(str(root / "missing"), (root,))
+    (root / "manual.pdf").write_bytes(b"%PDF-1.4")  # one file is a collection of its own
+    assert resolve_folder(f" {root / 'manual.pdf'} ", (root,)) == (root / "manual.pdf").resolve()
+    with pytest.raises(ValueError, match="only folders and files under"):
+        resolve_folder(str(tmp_path / "elsewhere.pdf"), (root,))
     with pytest.raises(ValueError, match="enter the path"):
         resolve_folder("  ", (root,))
 

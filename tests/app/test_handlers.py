@@ -237,8 +237,20 @@ def test_index_a_folder_a_zip_and_chosen_files_then_find_them(
     html, _ = handlers.search([{"type": "text", "text": "Miso soup"}], 3, 1)
     assert card_ids(html) == ["soup/soup.md"]
 
+    # one file typed into the folder box is a collection of its own, named by the file
+    one = tmp_path / "single"
+    one.mkdir()
+    (one / "Fix a chair.md").write_text("# Fix a chair\n\nGlue the loose rung and clamp it overnight.\n")
+    (one / "run.sh").write_text("echo hi\n")
+    status, *_ = handlers.index_folder(str(one / "Fix a chair.md"))
+    assert "Collection &#x27;Fix a chair&#x27;: 1 added" in status
+    html, _ = handlers.search([{"type": "text", "text": "clamp the loose rung"}], 1, 1)
+    assert card_ids(html) == ["Fix a chair/Fix a chair.md"]
+    status, *_ = handlers.index_folder(str(one / "run.sh"))
+    assert "cannot index run.sh on its own" in status and "/single/" not in status
+
     status, *_ = handlers.index_folder("/etc")
-    assert "only folders under" in status
+    assert "only folders and files under" in status
     status, *_ = handlers.index_upload(None, "")
     assert "choose files to upload first" in status
 
