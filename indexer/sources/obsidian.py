@@ -111,12 +111,18 @@ def _footnote_mark(state: StateInline, silent: bool) -> bool:
 
 def _highlight(state: StateInline, silent: bool) -> bool:
     """`==words==`: a `mark` around the words, parsed as inline Markdown. As for `**`, the opening
-    `==` is followed and the closing one preceded by a non-space (`a == b == c` stays as written)."""
+    `==` is followed and the closing one preceded by a non-space (`a == b == c` stays as written);
+    and neither touches a Latin letter or digit outside: `head==tail, waitStatus==0` is code-like
+    prose (the tools without this mark, VuePress, GitHub, show it as written), `这是==重点==` a mark."""
     start, src = state.pos, state.src
     if not src.startswith("==", start) or src[start + 2 : start + 3] in ("", "=", " ", "\t", "\n"):
         return False
+    if start and _identifier_char(src[start - 1]):
+        return False
     end = src.find("==", start + 3)
-    while end > 0 and (src[end - 1].isspace() or src[end + 2 : end + 3] == "="):
+    while end > 0 and (
+        src[end - 1].isspace() or src[end + 2 : end + 3] == "=" or _identifier_char(src[end + 2 : end + 3])
+    ):
         end = src.find("==", end + 1)
     if end < 0:
         return False
@@ -128,6 +134,10 @@ def _highlight(state: StateInline, silent: bool) -> bool:
         state.push("mark_close", "mark", -1).markup = "=="
     state.pos = end + 2
     return True
+
+
+def _identifier_char(char: str) -> bool:
+    return char.isascii() and (char.isalnum() or char == "_")
 
 
 def _wikilink(state: StateInline, silent: bool) -> bool:

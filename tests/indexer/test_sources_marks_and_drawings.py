@@ -70,13 +70,14 @@ def test_highlight_and_strikethrough_markers_go_their_words_stay(tmp_path):
     write(
         tmp_path / "笔记.md",
         "# 笔记\n\n这是 ==重点== 和 ~~删掉的~~ 字，==**加粗的重点**==。\n\n"
-        "Compare a == b == c, and x==1 stays.\n\n`code ==kept== ~~too~~`\n",
+        "Compare a == b == c, and x==1 stays, as head==tail, waitStatus==0 do.\n\n`code ==kept== ~~too~~`\n",
     )
 
     [doc], warned = read_warnings(tmp_path)
 
     assert doc.text == (
-        "# 笔记\n\n这是 重点 和 删掉的 字，加粗的重点。\n\nCompare a == b == c, and x==1 stays.\n\n"
+        "# 笔记\n\n这是 重点 和 删掉的 字，加粗的重点。\n\n"
+        "Compare a == b == c, and x==1 stays, as head==tail, waitStatus==0 do.\n\n"
         "code ==kept== ~~too~~"
     )
     assert warned == []
