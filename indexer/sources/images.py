@@ -110,6 +110,8 @@ class ImageResolver:
                 return skip("unreadable", f"inline data: image skipped, {err}: {shorten(written)}")
             return self.embedded(picture, name)
         path = (target if link.wiki else unquote(parts.path)).replace("\\", "/")  # Windows backslashes
+        if parts.scheme.lower() == "file" and parts.netloc in ("", "localhost"):
+            parts = parts._replace(scheme="", netloc="")  # `file:///Users/me/a.png`: a path (see `_tails`)
         if parts.netloc or len(parts.scheme) > 1:  # one letter is a Windows drive, not a scheme
             own = own_file(parts, self._names, self._root_prefix) if parts.netloc else None
             if own is None:
@@ -235,14 +237,17 @@ class ImageResolver:
                 return real, False, []  # a Markdown link to a folder is "not a file", reported below
         if outside and not wiki:
             return None, True, []  # refused, never looked up elsewhere
-        if not (wiki or obsidian or in_vault(base_dir, self._vault_dirs)):
-            return None, False, []
         note_dir = Path(base_dir).resolve().relative_to(self.root).as_posix() if base_dir else ""
-        matches = self._attachments.find(path, "" if note_dir == "." else note_dir)
-        for match in matches:
-            real = os.path.realpath(os.path.join(self.root, match))
-            if real.startswith(self._root_prefix):
-                return real, False, matches
+        note_dir = "" if note_dir == "." else note_dir
+        tails = [path] if wiki or obsidian or in_vault(base_dir, self._vault_dirs) else []
+        if not wiki and path.startswith("/"):
+            tails += _tails(path)  # a path on the machine it was written on (see `_tails`)
+        for tail in tails:
+            matches = self._attachments.find(tail, note_dir)
+            for match in matches:
+                real = os.path.realpath(os.path.join(self.root, match))
+                if real.startswith(self._root_prefix):
+                    return real, False, matches
         return None, outside, []
 
     def _check(self, real: str, suffix: str) -> tuple[str, str] | None:
@@ -267,6 +272,18 @@ class ImageResolver:
                 known = suffix in IMAGE_EXTENSIONS
                 return ("unreadable" if known else "unsupported type"), problem
         return None
+
+
+def _tails(path: str) -> list[str]:
+    """An absolute path that is not in the collection, from the longest tail to the file's name: a
+    note written on another machine links its pictures where they were there (Typora's
+    `C:\\Users\\me\\AppData\\Roaming\\Typora\\typora-user-images\\image-2021….png`, a Mac's
+    `/Users/me/notes/imgs/a.png`, `file:///…`), and the person brought them along inside the
+    collection. Found there (nearest to the note first, as Obsidian finds a name), not missing."""
+    parts = [part for part in path.split("/") if part and part != "."]
+    if ".." in parts:
+        return []
+    return ["/".join(parts[start:]) for start in range(len(parts))]
 
 
 def shorten(text: str, limit: int = 80) -> str:

@@ -258,7 +258,7 @@ def test_links_escaping_the_collection_are_refused_and_never_read(tmp_path, monk
     write(
         root / "n.md",
         f"a ![](../secret.png) b ![](pics/../../secret.png) c ![]({outside}) d ![](pics/sneaky.png) "
-        f"e ![]({inside}) f <img src='../secret.png'>",
+        f"e ![]({inside}) f <img src='../secret.png'> ![](file://{outside})",
     )
     touched: list[str] = []
     real_read_bytes, real_open = pathlib.Path.read_bytes, Image.open
@@ -276,9 +276,36 @@ def test_links_escaping_the_collection_are_refused_and_never_read(tmp_path, monk
         "n.md: image link points outside the collection, refused: pics/../../secret.png",
         f"n.md: image link points outside the collection, refused: {outside}",
         "n.md: image link points outside the collection, refused: pics/sneaky.png",
+        f"n.md: image link points outside the collection, refused: file://{outside}",
         "pics/sneaky.png: symlink points outside the collection, refused",  # nor a picture of its own
     ]  # the <img src='../secret.png'> repeats a link already reported for this note: said once
     assert not any("secret" in path or "elsewhere" in path for path in touched)
+
+
+def test_pictures_linked_where_they_were_on_another_machine_are_found_in_the_collection(tmp_path):
+    # Typora on Windows links a pasted picture where it keeps it; a Mac note its absolute path; the
+    # person brought both pictures along in the collection. They were "file not found".
+    root = tmp_path / "notes"
+    typora = png(root / "assets/image-20210101123456789.png")
+    mac = png(root / "trips/imgs/tent.png", "green")
+    png(root / "other/imgs/tent.png", "blue", (320, 240))  # the same name farther away: not the one
+    write(
+        root / "trips/露营.md",
+        "# 露营\n\n"
+        "![](C:\\Users\\me\\AppData\\Roaming\\Typora\\typora-user-images\\image-20210101123456789.png)"
+        " 搭帐篷\n\n"
+        "![](/Users/alice/Documents/notes/trips/imgs/tent.png) ![](file:///Users/alice/trips/imgs/tent.png)\n\n"
+        "![](/Users/alice/Documents/gone.png) ![](C:/Users/me/../../secret.png)\n",
+    )
+
+    docs, warned = read_with_warnings(root)
+
+    note = next(d for d in docs if d.id == "trips/露营.md")
+    assert [Path(i.path) for i in note.images] == [typora.resolve(), mac.resolve(), mac.resolve()]
+    assert warned == [
+        "trips/露营.md: image skipped, file not found: /Users/alice/Documents/gone.png",
+        "trips/露营.md: image skipped, file not found: C:/Users/me/../../secret.png",
+    ]
 
 
 def test_remote_urls_are_never_fetched(tmp_path, monkeypatch):
@@ -301,7 +328,9 @@ def test_remote_urls_are_never_fetched(tmp_path, monkeypatch):
 
     assert [shape(d, tmp_path) for d in docs] == [["I:local.png", "T:done"], ["T:page"]]
     remote = [w for w in warned if "image URL not fetched" in w]
-    assert len(remote) == 6
+    assert len(remote) == 5
+    # a file: URL is a path on the machine the note was written on: looked for in the collection only
+    assert "n.md: image skipped, file not found: file:///etc/passwd.png" in warned
     png_signature_only = "data:image/png;base64,iVBORw0KGgo="  # read (never fetched), found broken
     unreadable = f"n.md: picture skipped, unreadable image: {png_signature_only} (cannot identify image file)"
     assert unreadable in warned
