@@ -1,8 +1,10 @@
 """Vetting a collection's pictures before indexing (`check_image`), the way it was vs now, side by
 side on the same files, alternating rounds:
 - before: a PNG's orientation read by Pillow's `getexif` (which decodes the whole picture to reach
-  an eXIf chunk that may follow the image data), a WebP decoded in full (it cannot be drafted small);
-- now: the PNG's chunks walked to an eXIf, the WebP's RIFF chunks checked against its declared size.
+  an eXIf chunk that may follow the image data), a WebP, HEIC or AVIF decoded in full (none can be
+  drafted small);
+- now: the PNG's chunks walked to an eXIf, the WebP's RIFF chunks checked against its declared size,
+  a HEIC's or AVIF's boxes against the file's size.
 
     python -m bench.picture_checks FOLDER [FOLDER ...] --source "owner/repo@commit" [--source ...]
     python -m bench.picture_checks FOLDER --no-write     # print only
@@ -37,12 +39,13 @@ def pillow_orientation(image: Image.Image) -> int:
 
 @contextmanager
 def checks_as_before():
-    orientation, riff = images._orientation, images._riff_complete
-    images._orientation, images._riff_complete = pillow_orientation, lambda path: False
+    orientation, complete = images._orientation, images._COMPLETE
+    images._orientation = pillow_orientation
+    images._COMPLETE = {"JPEG": complete["JPEG"]}  # WebP, HEIC and AVIF decoded in full
     try:
         yield
     finally:
-        images._orientation, images._riff_complete = orientation, riff
+        images._orientation, images._COMPLETE = orientation, complete
 
 
 def time_checks(paths: list[Path]) -> float:
@@ -92,9 +95,10 @@ def main(argv: list[str] | None = None) -> int:
             *rows,
             "",
             "Before: a PNG decoded by Pillow's `getexif` to look for an eXIf chunk after its image data, a "
-            "WebP decoded in full. Now: the PNG's chunks walked to an eXIf (a PNG whose eXIf follows "
-            "the data still reads upright), a WebP's RIFF chunks checked against the size its header "
-            "declares (a cut file is still refused): tests/core/test_image_decoding.py.",
+            "WebP, HEIC or AVIF decoded in full. Now: the PNG's chunks walked to an eXIf (a PNG whose eXIf "
+            "follows the data still reads upright), a WebP's RIFF chunks checked against the size its "
+            "header declares, a HEIC's or AVIF's boxes against the file's size (a cut file is still "
+            "refused): tests/core/test_image_decoding.py.",
         ]
     )
     print(body)

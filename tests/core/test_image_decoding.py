@@ -340,6 +340,33 @@ def test_webp_check_trusts_a_complete_file_and_catches_a_cut_one(animated, tmp_p
             check_image(str(short), "pix/cut.webp")
 
 
+@pytest.mark.parametrize("kind", ["HEIF", "AVIF"])
+def test_heic_and_avif_checks_trust_a_complete_file_and_catch_a_cut_one(kind, tmp_path, monkeypatch):
+    from mme_core.images import check_image
+
+    rng = np.random.default_rng(1)
+    path = tmp_path / f"IMG_0002.{kind.lower()}"
+    Image.fromarray(rng.integers(0, 255, (240, 320, 3), dtype=np.uint8)).save(path, format=kind, quality=70)
+    data = path.read_bytes()
+    opener = type(Image.open(path))  # pillow-heif's, or Pillow's AVIF plugin: each decodes in `load`
+    loads = []
+    real_load = opener.load
+    monkeypatch.setattr(opener, "load", lambda self: loads.append(1) or real_load(self))
+    assert check_image(str(path), "phone/IMG_0002") == (320, 240)
+    assert loads == []  # its boxes fill the file: trusted without a decode (a 48 MP photo: 2 s)
+    assert decode_image(data, "phone/IMG_0002").size == (320, 240)
+    for cut in (len(data) // 2, len(data) - 5):
+        short = tmp_path / f"cut{cut}.{kind.lower()}"
+        short.write_bytes(data[:cut])
+        with pytest.raises(ValueError, match=r"(corrupt or truncated|unreadable) image: phone/cut"):
+            check_image(str(short), "phone/cut")
+    # the last bytes gone: found by the box walk (libheif decodes an iPhone photo cut in half, grey)
+    with pytest.raises(
+        ValueError, match=r"truncated image: phone/cut \(cut short: its mdat box runs 5 bytes"
+    ):
+        check_image(str(tmp_path / f"cut{len(data) - 5}.{kind.lower()}"), "phone/cut")
+
+
 def test_a_header_is_read_once_whoever_asks_and_errors_name_each_callers_file(tmp_path, monkeypatch):
     import mme_core.images as images
 
