@@ -30,6 +30,7 @@ from indexer.sources.plain import parse_plain_text
 _TEXT = re.compile(r"(?:(?P<bundle>(?:.*/)?[^/]+\.textbundle)/|)text\.(?:md|markdown|txt)", re.IGNORECASE)
 # Bear writes a picture of a note as `[assets/photo.jpg]` (its own markup, not Markdown's `![]()`)
 _BEAR_PICTURE = re.compile(rb"(?<![!\]\\])\[(assets/[^\]\n]+?)\](?![(\[:])")
+_BEAR_NESTED_ITEM = re.compile(rb"^(\t+)(?=(?:[-*+]|\d+[.)])[ \t])", re.MULTILINE)
 MAX_PICTURE_BYTES = 50_000_000  # a picture larger than this inside a backup is not unpacked
 
 
@@ -38,13 +39,33 @@ def parse_bundle_text(data: bytes, name: str) -> ParsedPage | None:
     other is plain text."""
     path = PurePosixPath(name)
     if path.name.lower() == "text.txt" and path.parent.suffix.lower() == ".textbundle":
-        return parse_markdown(bear_pictures(data), name)
+        return parse_markdown(bear_markdown(data), name)
     return parse_plain_text(data, name)
 
 
-def bear_pictures(data: bytes) -> bytes:
-    """A bundle's text with Bear's picture markup, `[assets/photo.jpg]`, as Markdown pictures."""
+def bear_markdown(data: bytes) -> bytes:
+    """A bundle's text with Bear's own markup as Markdown: its pictures, `[assets/photo.jpg]`, as
+    `![](...)`; its nested list items, indented by a tab each level, by two spaces (after a blank
+    line a tab-indented `- [x] item` was an indented code block: 26 notes of auraoupa/bear-notes)."""
+    if b"\n\t" in data:
+        data = b"\n".join(_bear_lists(data.split(b"\n")))
     return _BEAR_PICTURE.sub(rb"![](<\1>)", data)
+
+
+def _bear_lists(lines: list[bytes]):
+    """Lines with the tab-indented items that open a list after a blank line (and the tab-indented
+    lines going on from them) indented by two spaces a tab; items under an item stay as written,
+    CommonMark nests those."""
+    in_block, blank = False, True
+    for line in lines:
+        if line.startswith(b"\t") and (in_block or (blank and _BEAR_NESTED_ITEM.match(line))):
+            in_block = True
+            tabs = len(line) - len(line.lstrip(b"\t"))
+            yield b"  " * tabs + line[tabs:]
+        else:
+            in_block = False
+            yield line
+        blank = not line.strip()
 
 
 def parse_textpack(data: bytes, name: str) -> ParsedPage | list[ParsedPage] | None:
@@ -105,7 +126,7 @@ def _bundle_page(archive, members, bundle: str, path: str, name: str) -> ParsedP
         return None
     with warnings.catch_warnings(record=True) as caught:  # said of the backup, naming the note
         warnings.simplefilter("always", CollectionWarning)
-        page = parse_markdown(bear_pictures(text), f"{bundle or note + '.textbundle'}/text.md")
+        page = parse_markdown(bear_markdown(text), f"{bundle or note + '.textbundle'}/text.md")
     for said in caught:
         if isinstance(said.message, CollectionWarning):
             message = str(said.message).partition(": ")[2]

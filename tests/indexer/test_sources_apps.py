@@ -208,6 +208,22 @@ def test_a_bear_backup_is_read_note_by_note_with_its_pictures(tmp_path):
     ]
 
 
+def test_bears_tab_indented_lists_are_lists_not_code(tmp_path):
+    # Bear indents a list a tab per level; opening a list after a blank line, that was code
+    text = (
+        b"Estimations\n\n\t- [x] diag tout eNATL60\n\t- [ ] filtrage\n\t\t- [x] mail Andy\n\nFin\n\n"
+        b"- rapport\n\t- figures\n\n```\n\tcode stays\n```\n"
+    )
+    bear_backup(tmp_path / "B.bearbk", {"Julien": {"text.txt": text, "info.json": b"{}"}})
+
+    [doc], _ = read_warnings(tmp_path)
+
+    assert doc.text == (
+        "Estimations\n\n- [x] diag tout eNATL60\n- [ ] filtrage\n  - [x] mail Andy\n\nFin\n\n"
+        "- rapport\n  - figures\n\n\tcode stays"
+    )
+
+
 def test_bad_bear_backups_are_named_and_nothing_else_is_lost(tmp_path):
     write(tmp_path / "Damaged.bearbk", b"PK\x03\x04 not really a zip")
     write(tmp_path / "Empty.bearbk", b"")
