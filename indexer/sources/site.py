@@ -84,7 +84,8 @@ SPHINX_FOLDERS = {"_build": "the built Sphinx site", "_templates": "Sphinx page 
 # Every file by whose name `site_layout` knows a folder's kind (what a zip of a site must keep)
 SITE_FILES = frozenset(
     {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json", SPHINX_CONFIG}
-    | {"book.json", "package.json"}  # a GitBook's; a JavaScript project's (its site may be in any folder)
+    | {"book.json", "book.toml", "package.json"}  # a GitBook's, an mdBook's; a JavaScript project's (its
+    # site may be in any folder)
 )
 
 

@@ -52,7 +52,7 @@ def js_site_layout(root: Path) -> SiteLayout | None:
     down, or None. One folder down, the site's pages are the collection's pages (the repository's
     own README and tooling beside them are reported outside the site)."""
     for folder in _site_folders(root):
-        for kind in (_vuepress, _vitepress, _hexo, _docsify, _gitbook):
+        for kind in (_mdbook, _vuepress, _vitepress, _hexo, _docsify, _gitbook):
             if (layout := kind(root, folder)) is not None:
                 return layout
     return None
@@ -88,6 +88,33 @@ def _join(*parts: str) -> str:
 
 def _config_file(root: Path, folder: str, names: tuple[str, ...]) -> Path | None:
     return next((root / folder / name for name in names if (root / folder / name).is_file()), None)
+
+
+def _mdbook(root: Path, folder: str) -> SiteLayout | None:
+    here = root / folder
+    if not (here / "book.toml").is_file():
+        return None
+    config = _read_config(here / "book.toml")
+    book, build = config.get("book"), config.get("build")
+    if not isinstance(book, dict) and not isinstance(config.get("output"), dict):
+        return None  # another tool's `book.toml`
+    value = book.get("src") if isinstance(book, dict) and isinstance(book.get("src"), str) else "src"
+    source = _relative_folder(value, ".").strip(".")  # `src = "."`: the book's own folder
+    pages = _join(folder, source)
+    if not (root / pages / "SUMMARY.md").is_file():
+        return None  # mdBook builds no book without its table of contents
+    built = _relative_folder(build.get("build-dir") if isinstance(build, dict) else None, "book")
+    built = _join(folder, built)
+    return SiteLayout(
+        "mdBook",
+        pages,
+        skip_dirs={
+            built: "the built book",
+            _join(folder, "theme"): "mdBook's page templates, not pages",
+        },
+        skip_files={_join(pages, "SUMMARY.md"): "the book's table of contents, not a note"},
+        served=(pages,) if pages else (),  # `/a.png` is `<src>/a.png`
+    )
 
 
 def _vuepress(root: Path, folder: str) -> SiteLayout | None:
