@@ -346,7 +346,7 @@ class FolderReader(CollectionReader):
         if suffix not in self.binary and looks_binary(data):
             warn(f"{name}: looks like a binary file, skipped", file=name, reason="unsupported type")
             return []
-        with reading_page(images.root, images.depend_on):  # the files its includes take in (a site's)
+        with reading_page(images.root, name, images.depend_on):  # the files its includes take in (a site's)
             parsed = self.parsers[suffix](data, name)
         if parsed is None:  # the parser said why it read nothing
             return []

@@ -7,8 +7,18 @@ Jekyll runs a page through Liquid before Markdown, and its posts link their own 
   syntax became words (neoranger/jekyll-now: 38 pictures).
 - `{{ "/images/a.png" | relative_url }}` (or `absolute_url`, `prepend: site.baseurl`) is that path
   from the site root.
-- Statement tags (`{% if %}`, `{% for %}`, `{% assign %}`, `{% include %}`, `{% raw %}`...) show
-  nothing and are dropped, a `{% comment %}` with what it holds; `{% highlight python %}` ...
+- A picture include, `{% include image.html url="/assets/a.png" description="Step 2" %}` (or
+  `figure.html image=... caption=...`, `img.html src=... alt=...`), is the picture in place followed
+  by its caption (`caption`, `description`, `title` or `alt`) as words. The include's own file in the
+  site's `_includes/` decides: one that shows an `<img>` is a picture, its `src` read from the
+  template (`/assets/images/docs/{{ include.image }}`: the parameter put in its place; of the
+  branches of an `{% if %}`, the first naming a file of the collection), else the parameter named
+  `url`, `src`, `image`, `image_path`, `path`, `file` or `img`; one that shows none (`toc.html`)
+  shows nothing. A theme's include, not in the collection, is a picture only when named so
+  (`image`, `img`, `figure`, `picture`, `photo`, `screenshot`...). An include written over several
+  lines is read whole.
+- Statement tags (`{% if %}`, `{% for %}`, `{% assign %}`, other `{% include %}`s, `{% raw %}`...)
+  show nothing and are dropped, a `{% comment %}` with what it holds; `{% highlight python %}` ...
   `{% endhighlight %}` is a code block, read as a fenced one. Inside `{% raw %}` and fenced code
   nothing is rewritten (a post about Liquid shows its tags there).
 """
@@ -17,7 +27,8 @@ from __future__ import annotations
 
 import re
 
-from indexer.sources.fences import code_fences, tags_as_fences
+from indexer.sources.fences import code_fences, outside_code, tags_as_fences
+from indexer.sources.site_includes import jekyll_include, page_shows
 
 _SITE_ROOT = re.compile(r"(?:\{\{-?\s*site\.(?:baseurl|url)\s*-?\}\})+/?")
 _PATH_FILTER = re.compile(
@@ -28,6 +39,18 @@ _BLOCK = re.compile(r"\{%-?\s*(raw|endraw|comment|endcomment)\s*-?%\}")
 _HIGHLIGHT = re.compile(r"^([ \t]*)\{%-?\s*(?:highlight\s+([\w+#.-]*)[^%]*?|(endhighlight))\s*-?%\}[ \t]*$")
 _TAG = re.compile(r"\{%-?\s*[A-Za-z_]\w*[^%]*?-?%\}")  # a name first: not TeX's `\texttt{%}`
 _OUTPUT = re.compile(r"\{\{[^{}]*\}\}")
+_INCLUDE = re.compile(r"\{%-?\s*include\s+(?P<file>[\w./-]+)(?P<args>[^%]*?)-?%\}")
+_PARAM = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
+_RAW_BLOCK = re.compile(r"(\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})", re.DOTALL)
+PICTURE_PARAMS = ("url", "src", "image", "image_path", "path", "file", "img")
+CAPTION_PARAMS = ("caption", "description", "title", "alt")
+_PICTURE_NAME = re.compile(
+    r"(?:image|img|figure|fig|picture|photo|screenshot)s?(?:[-_][\w-]*)?(?:\.html?)?", re.I
+)
+_IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"(?P<d>[^"]*)"|'(?P<s>[^']*)')""", re.DOTALL)
+_CAPTURE = re.compile(r"\{%-?\s*capture\s+([\w-]+)\s*-?%\}(.*?)\{%-?\s*endcapture\s*-?%\}", re.DOTALL)
+_ANY_TAG = re.compile(r"\{%.*?%\}", re.DOTALL)
+_VALUE = re.compile(r"\{\{-?\s*([\w.-]+)\s*(?:\|[^}]*)?-?\}\}")
 
 
 def clean_liquid(text: str, outputs: bool = False) -> str:
@@ -36,6 +59,8 @@ def clean_liquid(text: str, outputs: bool = False) -> str:
     Obsidian template's, `{{embed}}` Logseq's), whose values (`{{ post.title }}`) we cannot know."""
     if "{%" not in text and "{{" not in text:
         return text
+    if "include" in text:  # picture includes, read whole (over several lines too), not in raw blocks
+        text = outside_code(text, _include_pictures)
     lines = tags_as_fences(text, _HIGHLIGHT)  # a highlight block is a fenced one
     out: list[str] = []
     block = ""  # inside `{% raw %}` or `{% comment %}`: "raw" / "comment"
@@ -55,3 +80,69 @@ def clean_liquid(text: str, outputs: bool = False) -> str:
                 kept.append(_OUTPUT.sub("", part) if outputs else part)
         out.append("".join(kept))
     return "\n".join(out)
+
+
+def _include_pictures(text: str) -> str:
+    parts = _RAW_BLOCK.split(text)
+    return "".join(part if index % 2 else _INCLUDE.sub(_include, part) for index, part in enumerate(parts))
+
+
+def _include(match: re.Match) -> str:
+    """A picture include as the picture and its caption (see the module doc); any other shows
+    nothing (as a statement tag)."""
+    params = {
+        m[1].lower(): m[2] if m[2] is not None else m[3] if m[3] is not None else None
+        for m in _PARAM.finditer(match["args"])
+    }  # an unquoted value is a variable: unknown
+    template = jekyll_include(match["file"])
+    if template is None and not _PICTURE_NAME.fullmatch(match["file"].rsplit("/", 1)[-1]):
+        return ""
+    candidates = _template_sources(template, params) if template is not None else []
+    if template is not None and not _IMG_SRC.search(template) and "![" not in template:
+        return ""  # an include showing no picture (a table of contents): nothing
+    candidates += [params[key] for key in PICTURE_PARAMS if params.get(key)]
+    candidates = [c.strip() for c in candidates if c and c.strip()]
+    if not candidates:
+        return ""
+    source = next((c for c in candidates if page_shows(c)), candidates[0])
+    caption = next((params[key] for key in CAPTION_PARAMS if params.get(key)), "")
+    words = " ".join(re.sub(r"<!--.*?-->|<[^>]+>", " ", caption, flags=re.DOTALL).split())
+    alt = words.replace("[", "\\[").replace("]", "\\]")
+    return f"![{alt}](<{source}>)" + (f" {words}" if words else "")
+
+
+def _template_sources(template: str, params: dict[str, str | None]) -> list[str]:
+    """The picture paths an include's template can show with these parameters, in order: each
+    branch of its `<img src="...">`, with `{{ include.x }}` the parameter, `{{ site.baseurl }}` the
+    site root and a `{% capture %}`d variable its own branches (an unknown value: not a path)."""
+    captures = {name: body for name, body in _CAPTURE.findall(template)}
+    found = []
+    for img in _IMG_SRC.finditer(template):
+        found += _branches(img["d"] if img["d"] is not None else img["s"], params, captures, 0)
+    return found
+
+
+def _branches(expression: str, params, captures: dict[str, str], depth: int) -> list[str]:
+    if depth > 5:
+        return []
+    out: list[str] = []
+    for branch in _ANY_TAG.split(expression):
+        values: list[list[str]] = []
+        for part in _VALUE.split(branch)[1::2]:
+            if part.startswith("include."):
+                value = params.get(part[len("include.") :].lower())
+                values.append([value] if value else [])
+            elif part in ("site.baseurl", "site.url"):
+                values.append([""])
+            elif part in captures:
+                values.append(_branches(captures[part], params, captures, depth + 1))
+            else:
+                values.append([])
+        if any(not options for options in values) or not branch.strip():
+            continue
+        literal = _VALUE.split(branch)[0::2]
+        combos = [""]
+        for index, options in enumerate(values):
+            combos = [c + literal[index] + option for c in combos for option in options[:4]]
+        out += [(c + literal[-1]).strip() for c in combos if (c + literal[-1]).strip()]
+    return out

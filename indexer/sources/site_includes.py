@@ -44,6 +44,7 @@ MAX_DEPTH = 10  # mdBook's own limit on includes inside included files
 class _Page:
     root: Path
     depend: Callable[[str], None]
+    name: str = ""  # the page, collection-relative
     inserted: int = 0  # characters the page's includes inserted so far
     templates: dict[str, str | None] = field(default_factory=dict)  # Jekyll include file -> its text
 
@@ -52,10 +53,10 @@ _PAGE: ContextVar[_Page | None] = ContextVar("site_page", default=None)
 
 
 @contextmanager
-def reading_page(root: Path, depend: Callable[[str], None] | None = None) -> Iterator[None]:
-    """While a page of the collection at `root` is parsed: its includes are read from there, and
-    `depend` is told each collection file (root-relative POSIX) the page took in."""
-    token = _PAGE.set(_Page(Path(root).resolve(), depend or (lambda name: None)))
+def reading_page(root: Path, name: str, depend: Callable[[str], None] | None = None) -> Iterator[None]:
+    """While the page `name` of the collection at `root` is parsed: its includes are read from
+    there, and `depend` is told each collection file (root-relative POSIX) the page took in."""
+    token = _PAGE.set(_Page(Path(root).resolve(), depend or (lambda name: None), name))
     try:
         yield
     finally:
@@ -146,7 +147,12 @@ def _include(kind: str, args: str, written: str, page: str, source: str, stack, 
     room = min(MAX_INCLUDE_CHARS, MAX_PAGE_INCLUDE_CHARS - state.inserted)
     if len(inserted) > room:
         cut = f"only its first {max(room, 0):,} characters read"
-        warn(f"{page}: included file is too long, {cut}: {written}", file=page, reference=written, reason="too large")
+        warn(
+            f"{page}: included file is too long, {cut}: {written}",
+            file=page,
+            reference=written,
+            reason="too large",
+        )
         inserted = inserted[: max(room, 0)].rsplit("\n", 1)[0] if room > 0 else ""
     state.inserted += len(inserted)
     inserted = _expand(inserted, page, name, [*stack, name], titles)
@@ -182,14 +188,14 @@ def _selected(text: str, selection: str) -> list[str]:
 # --- Jekyll --------------------------------------------------------------------------------------
 
 
-def jekyll_include(page: str, file: str) -> str | None:
-    """The text of the Jekyll include `file` a page `page` uses: `_includes/<file>` in the page's
-    folder or the nearest one above it holding an `_includes/` (the site's root); None when there is
-    none (a theme's, installed elsewhere) or outside a collection."""
+def jekyll_include(file: str) -> str | None:
+    """The text of the Jekyll include `file` the page being read uses: `_includes/<file>` in the
+    page's folder or the nearest one above it holding an `_includes/` (the site's root); None when
+    there is none (a theme's, installed elsewhere) or outside a collection."""
     state = _PAGE.get()
     if state is None or ".." in file.split("/"):
         return None
-    folder = posixpath.dirname(page)
+    folder = posixpath.dirname(state.name)
     key = f"{folder}\n{file}"
     if key not in state.templates:
         state.templates[key] = None
@@ -204,8 +210,13 @@ def jekyll_include(page: str, file: str) -> str | None:
     return state.templates[key]
 
 
-def collection_has(name: str) -> bool:
-    """Whether the root-relative `name` is a file of the collection being read (False outside one)."""
+def page_shows(link: str) -> bool:
+    """Whether the link `link` of the page being read (root-absolute or relative to the page) is a file
+    of its collection (False outside one)."""
     state = _PAGE.get()
-    clean = posixpath.normpath(name.lstrip("/"))
-    return state is not None and not clean.startswith("..") and (state.root / clean).is_file()
+    if state is None or "://" in link:
+        return False
+    link = link.replace("\\", "/")
+    folder = "" if link.startswith("/") else posixpath.dirname(state.name)
+    clean = posixpath.normpath(posixpath.join(folder, link.lstrip("/")))
+    return not clean.startswith("..") and (state.root / clean).is_file()

@@ -1,6 +1,17 @@
-"""The JavaScript site generators how-to and notes collections are built with (see `site.py`):
-VuePress, VitePress, Hexo, Docsify and GitBook, recognised by their own files, at the collection's
-root or one folder down (`docs/`, the usual place, or any folder beside the project's `package.json`):
+"""The book and JavaScript site generators how-to and notes collections are built with (see
+`site.py`): mdBook, VuePress, VitePress, Hexo, Docsify and GitBook, recognised by their own files, at
+the collection's root or one folder down (`docs/`, `book/`, the usual places, or any folder beside
+the project's `package.json`):
+
+- mdBook (`book.toml` with a `[book]` or `[output]` table, and a `SUMMARY.md` in its source folder;
+  another tool's `book.toml`, or a `src/` folder alone, is not one): pages are under `[book] src`
+  (default `src/`), and only the chapters `SUMMARY.md` lists: it is the book's table of contents
+  (navigation, not a note), and a Markdown file it does not list is not in the built book (a part
+  a chapter `{{#include}}`s, a draft): said, not read. The built copy (`[build] build-dir`, default
+  `book/`, often committed) is left out and said, never read as duplicate HTML pages; `theme/`
+  holds its templates. `![](img/a.png)` is read from the page's folder, `/a.png` from `src/`. A
+  book whose `book.toml` sits beside a GitBook's `book.json` is the mdBook. Its directives
+  (`{{#include}}`, `{{#title}}`...): `site_includes.py`.
 
 - VuePress (a `.vuepress/` folder, its config there or in `vuepress.config.ts` at the project's
   root): the folder holding `.vuepress/` is the site's source, its
@@ -28,8 +39,10 @@ options named here, as written (a value computed at build time keeps the generat
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 from indexer.sources.site import SiteLayout, _read_config, _relative_folder
 from mme_core.documents import IMAGE_EXTENSIONS
@@ -114,7 +127,26 @@ def _mdbook(root: Path, folder: str) -> SiteLayout | None:
         },
         skip_files={_join(pages, "SUMMARY.md"): "the book's table of contents, not a note"},
         served=(pages,) if pages else (),  # `/a.png` is `<src>/a.png`
+        chapters=_chapters(root, pages),
     )
+
+
+_CHAPTER_LINK = re.compile(r"\]\(\s*<?([^)>]+?\.md)>?(?:#[^)]*)?\s*\)")
+
+
+def _chapters(root: Path, pages: str) -> frozenset[str]:
+    """The pages an mdBook's `SUMMARY.md` lists (collection-relative): the book's chapters; a Markdown
+    file it does not list is not rendered (a part other pages `{{#include}}`, a draft)."""
+    try:
+        summary = (root / pages / "SUMMARY.md").read_text("utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    found = set()
+    for link in _CHAPTER_LINK.findall(summary):
+        path = posixpath.normpath(posixpath.join(pages, unquote(link.strip()).lstrip("/")))
+        if not path.startswith(".."):
+            found.add(path)
+    return frozenset(found)
 
 
 def _vuepress(root: Path, folder: str) -> SiteLayout | None:
