@@ -26,6 +26,7 @@ Jekyll runs a page through Liquid before Markdown, and its posts link their own 
 from __future__ import annotations
 
 import re
+from html import escape
 
 from indexer.sources.fences import code_fences, outside_code, tags_as_fences
 from indexer.sources.site_includes import jekyll_include, page_shows
@@ -53,14 +54,15 @@ _ANY_TAG = re.compile(r"\{%.*?%\}", re.DOTALL)
 _VALUE = re.compile(r"\{\{-?\s*([\w.-]+)\s*(?:\|[^}]*)?-?\}\}")
 
 
-def clean_liquid(text: str, outputs: bool = False) -> str:
+def clean_liquid(text: str, outputs: bool = False, html: bool = False) -> str:
     """The page with Liquid's tags read as the site shows them (see the module doc). `outputs`: drop
     every other `{{ ... }}` too, for a page known to go through Liquid (elsewhere `{{date}}` is an
-    Obsidian template's, `{{embed}}` Logseq's), whose values (`{{ post.title }}`) we cannot know."""
+    Obsidian template's, `{{embed}}` Logseq's), whose values (`{{ post.title }}`) we cannot know.
+    `html`: the page is HTML (a picture include becomes an `<img>`, not Markdown's `![]()`)."""
     if "{%" not in text and "{{" not in text:
         return text
     if "include" in text:  # picture includes, read whole (over several lines too), not in raw blocks
-        text = outside_code(text, _include_pictures)
+        text = outside_code(text, lambda part: _include_pictures(part, html))
     lines = tags_as_fences(text, _HIGHLIGHT)  # a highlight block is a fenced one
     out: list[str] = []
     block = ""  # inside `{% raw %}` or `{% comment %}`: "raw" / "comment"
@@ -82,12 +84,15 @@ def clean_liquid(text: str, outputs: bool = False) -> str:
     return "\n".join(out)
 
 
-def _include_pictures(text: str) -> str:
+def _include_pictures(text: str, html: bool) -> str:
     parts = _RAW_BLOCK.split(text)
-    return "".join(part if index % 2 else _INCLUDE.sub(_include, part) for index, part in enumerate(parts))
+    return "".join(
+        part if index % 2 else _INCLUDE.sub(lambda m: _include(m, html), part)
+        for index, part in enumerate(parts)
+    )
 
 
-def _include(match: re.Match) -> str:
+def _include(match: re.Match, html: bool = False) -> str:
     """A picture include as the picture and its caption (see the module doc); any other shows
     nothing (as a statement tag)."""
     params = {
@@ -107,6 +112,8 @@ def _include(match: re.Match) -> str:
     source = next((c for c in candidates if page_shows(c)), candidates[0])
     caption = next((params[key] for key in CAPTION_PARAMS if params.get(key)), "")
     words = " ".join(re.sub(r"<!--.*?-->|<[^>]+>", " ", caption, flags=re.DOTALL).split())
+    if html:
+        return f'<img src="{escape(source)}" alt="{escape(words)}">' + (f" {escape(words)}" if words else "")
     alt = words.replace("[", "\\[").replace("]", "\\]")
     return f"![{alt}](<{source}>)" + (f" {words}" if words else "")
 

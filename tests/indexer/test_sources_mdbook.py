@@ -279,3 +279,18 @@ def test_a_missing_picture_of_an_include_is_said(tmp_path):
     assert others(warned) == [
         ("missing", "howto.md", "howto.md: image skipped, file not found: /assets/step2.png")
     ]
+
+
+def test_a_picture_include_on_a_jekyll_html_page_is_the_picture(tmp_path):
+    write(tmp_path / "_config.yml", "title: Notes\n")
+    png(tmp_path / "assets/team.png")
+    write(
+        tmp_path / "about.html",
+        "---\ntitle: About\n---\n<p>Our bench.</p>\n"
+        '{% include image.html url="/assets/team.png" caption="The team & tools" %}\n',
+    )
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert shape(docs[0], tmp_path) == ["T:Our bench.", "I:assets/team.png", "T:The team & tools"]
+    assert others(warned) == []
