@@ -11,10 +11,11 @@ Jekyll runs a page through Liquid before Markdown, and its posts link their own 
   `figure.html image=... caption=...`, `img.html src=... alt=...`), is the picture in place followed
   by its caption (`caption`, `description`, `title` or `alt`) as words. The include's own file in the
   site's `_includes/` decides: one that shows an `<img>` is a picture, its `src` read from the
-  template (`/assets/images/docs/{{ include.image }}`: the parameter put in its place; of the
-  branches of an `{% if %}`, the first naming a file of the collection), else the parameter named
-  `url`, `src`, `image`, `image_path`, `path`, `file` or `img`; one that shows none (`toc.html`)
-  shows nothing. A theme's include, not in the collection, is a picture only when named so
+  template (`/assets/images/docs/{{ include.image }}`, `{{ include.img | prepend: '/images/' }}`:
+  the parameter put in its place; of the branches of its `{% if %}`s and `{% capture %}`d
+  variables, the first naming a file of the collection, else the last, said missing), else the
+  parameter named `url`, `src`, `image`, `image_path`, `path`, `file` or `img`; one that shows
+  none (`toc.html`), or only a picture of its own (a card's default cover), shows nothing. A theme's include, not in the collection, is a picture only when named so
   (`image`, `img`, `figure`, `picture`, `photo`, `screenshot`...). An include written over several
   lines is read whole.
 - Statement tags (`{% if %}`, `{% for %}`, `{% assign %}`, other `{% include %}`s, `{% raw %}`...)
@@ -38,9 +39,11 @@ _PATH_FILTER = re.compile(
 )
 _BLOCK = re.compile(r"\{%-?\s*(raw|endraw|comment|endcomment)\s*-?%\}")
 _HIGHLIGHT = re.compile(r"^([ \t]*)\{%-?\s*(?:highlight\s+([\w+#.-]*)[^%]*?|(endhighlight))\s*-?%\}[ \t]*$")
-_TAG = re.compile(r"\{%-?\s*[A-Za-z_]\w*[^%]*?-?%\}")  # a name first: not TeX's `\texttt{%}`
+_TAG = re.compile(  # a name first: not TeX's `\texttt{%}`; a value may hold `%` (`width="100%"`)
+    r"\{%-?\s*[A-Za-z_]\w*(?:[^%]|%(?!\}))*?-?%\}"
+)
 _OUTPUT = re.compile(r"\{\{[^{}]*\}\}")
-_INCLUDE = re.compile(r"\{%-?\s*include\s+(?P<file>[\w./-]+)(?P<args>[^%]*?)-?%\}")
+_INCLUDE = re.compile(r"\{%-?\s*include\s+(?P<file>[\w./-]+)(?P<args>(?:[^%]|%(?!\}))*?)-?%\}")
 _PARAM = re.compile(r"""([\w-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"']+))""")
 _RAW_BLOCK = re.compile(r"(\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\})", re.DOTALL)
 PICTURE_PARAMS = ("url", "src", "image", "image_path", "path", "file", "img")
@@ -51,7 +54,8 @@ _PICTURE_NAME = re.compile(
 _IMG_SRC = re.compile(r"""<img\b[^>]*?\bsrc\s*=\s*(?:"(?P<d>[^"]*)"|'(?P<s>[^']*)')""", re.DOTALL)
 _CAPTURE = re.compile(r"\{%-?\s*capture\s+([\w-]+)\s*-?%\}(.*?)\{%-?\s*endcapture\s*-?%\}", re.DOTALL)
 _ANY_TAG = re.compile(r"\{%.*?%\}", re.DOTALL)
-_VALUE = re.compile(r"\{\{-?\s*([\w.-]+)\s*(?:\|[^}]*)?-?\}\}")
+_VALUE = re.compile(r"""\{\{-?\s*("[^"]*"|'[^']*'|[\w.-]+)\s*((?:\|[^}]*)?)-?\}\}""")
+_AFFIX = re.compile(r"""\|\s*(prepend|append)\s*:\s*("[^"]*"|'[^']*'|[\w.-]+)""")
 
 
 def clean_liquid(text: str, outputs: bool = False, html: bool = False) -> str:
@@ -109,7 +113,9 @@ def _include(match: re.Match, html: bool = False) -> str:
     candidates = [c.strip() for c in candidates if c and c.strip()]
     if not candidates:
         return ""
-    source = next((c for c in candidates if page_shows(c)), candidates[0])
+    given = {params[key] for key in PICTURE_PARAMS if params.get(key)}  # what the template adds to
+    fallback = next((c for c in reversed(candidates) if c not in given), candidates[0])  # said missing
+    source = next((c for c in candidates if page_shows(c)), fallback)
     caption = next((params[key] for key in CAPTION_PARAMS if params.get(key)), "")
     words = " ".join(re.sub(r"<!--.*?-->|<[^>]+>", " ", caption, flags=re.DOTALL).split())
     if html:
@@ -121,35 +127,99 @@ def _include(match: re.Match, html: bool = False) -> str:
 def _template_sources(template: str, params: dict[str, str | None]) -> list[str]:
     """The picture paths an include's template can show with these parameters, in order: each
     branch of its `<img src="...">`, with `{{ include.x }}` the parameter, `{{ site.baseurl }}` the
-    site root and a `{% capture %}`d variable its own branches (an unknown value: not a path)."""
+    site root and a `{% capture %}`d variable its own branches (an unknown value: not a path). Only
+    paths the parameters make: a template's fixed picture (a default cover) is its theme's art."""
     captures = {name: body for name, body in _CAPTURE.findall(template)}
     found = []
     for img in _IMG_SRC.finditer(template):
         found += _branches(img["d"] if img["d"] is not None else img["s"], params, captures, 0)
-    return found
+    given = [value for value in params.values() if value]
+    return [path for path in found if any(value in path for value in given)]
 
 
 def _branches(expression: str, params, captures: dict[str, str], depth: int) -> list[str]:
+    """The paths a template's `expression` may give: each way through its `{% if %}` branches, with
+    its values read (see `_value`); one with a value we cannot know, or naming a folder, is none."""
     if depth > 5:
         return []
     out: list[str] = []
-    for branch in _ANY_TAG.split(expression):
-        values: list[list[str]] = []
-        for part in _VALUE.split(branch)[1::2]:
-            if part.startswith("include."):
-                value = params.get(part[len("include.") :].lower())
-                values.append([value] if value else [])
-            elif part in ("site.baseurl", "site.url"):
-                values.append([""])
-            elif part in captures:
-                values.append(_branches(captures[part], params, captures, depth + 1))
-            else:
-                values.append([])
-        if any(not options for options in values) or not branch.strip():
-            continue
-        literal = _VALUE.split(branch)[0::2]
-        combos = [""]
-        for index, options in enumerate(values):
-            combos = [c + literal[index] + option for c in combos for option in options[:4]]
-        out += [(c + literal[-1]).strip() for c in combos if (c + literal[-1]).strip()]
-    return out
+    for text in _alternatives(_ANY_TAG.split(expression), _ANY_TAG.findall(expression)):
+        combos, at = [""], 0
+        for value in _VALUE.finditer(text):
+            options = _value(value[1], params, captures, depth)
+            options = [
+                o for o in (_filtered(option, value[2], params) for option in options) if o is not None
+            ]
+            combos = [c + text[at : value.start()] + option for c in combos for option in options[:4]]
+            at = value.end()
+        combos = [(c + text[at:]).strip() for c in combos]
+        out += [c for c in combos if c and not c.endswith("/") and "{{" not in c and "}}" not in c]
+    return list(dict.fromkeys(out))
+
+
+_BRANCH_TAG = re.compile(r"\{%-?\s*(if|unless|elsif|else|endif|endunless)\b", re.IGNORECASE)
+
+
+def _alternatives(texts: list[str], tags: list[str]) -> list[str]:
+    """The template text `texts` (split by its `tags`) as it reads through each branch of its `if`s."""
+    found, _ = _sequence(texts, tags, 0)
+    return found[:16]
+
+
+def _sequence(texts: list[str], tags: list[str], at: int) -> tuple[list[str], int]:
+    """The alternatives from `texts[at]` on, to the tag ending this branch (its index returned)."""
+    combos = [texts[at]]
+    while at < len(tags):
+        kind = _BRANCH_TAG.match(tags[at])
+        name = kind[1].lower() if kind else ""
+        if name in ("elsif", "else", "endif", "endunless"):
+            return combos, at
+        if name in ("if", "unless"):
+            branches, at = _block(texts, tags, at + 1)
+            combos = [c + b for c in combos for b in branches][:16]
+            combos = [c + texts[at + 1] for c in combos] if at < len(tags) else combos
+        else:  # `assign`, `comment`...: shows nothing here
+            combos = [c + texts[at + 1] for c in combos]
+        at += 1
+    return combos, at
+
+
+def _block(texts: list[str], tags: list[str], at: int) -> tuple[list[str], int]:
+    """The branches of an `if` whose first branch starts at `texts[at]`; the index of its `endif`."""
+    branches, has_else = [], False
+    while True:
+        found, at = _sequence(texts, tags, at)
+        branches += found
+        if at >= len(tags):
+            return branches, at
+        name = _BRANCH_TAG.match(tags[at])[1].lower()
+        if name in ("endif", "endunless"):
+            return (branches if has_else else [*branches, ""]), at
+        has_else |= name == "else"
+        at += 1
+
+
+def _value(name: str, params, captures: dict[str, str], depth: int) -> list[str]:
+    """What `{{ name }}` may be in an include's template: a quoted string, the parameter, the site
+    root (""), a captured variable's branches; nothing when unknown (that branch names no path)."""
+    if name[:1] in "'\"":
+        return [name[1:-1]]
+    if name.startswith("include."):
+        value = params.get(name[len("include.") :].lower())
+        return [value] if value else []
+    if name in ("site.baseurl", "site.url"):
+        return [""]
+    if name in captures:
+        return _branches(captures[name], params, captures, depth + 1)
+    return []
+
+
+def _filtered(value: str, filters: str, params) -> str | None:
+    """`value` through the `prepend:` / `append:` filters of `| prepend: '/assets/images/' |
+    relative_url` (the others leave a path as it is); None when one adds what we cannot know."""
+    for match in _AFFIX.finditer(filters):
+        options = _value(match[2], params, {}, 0)
+        if not options:
+            return None
+        value = options[0] + value if match[1] == "prepend" else value + options[0]
+    return value

@@ -221,16 +221,19 @@ def test_jekyll_picture_includes_are_the_picture_with_its_caption(tmp_path):
         '{% else %}<img src="{{ site.baseurl }}/assets/thumbs/{{ include.name }}">{% endif %}\n',
     )
     write(tmp_path / "_includes/toc.html", "<nav>{{ content | toc }}</nav>\n")
+    write(tmp_path / "_includes/screenshot.html", SCREENSHOT)
+    png(tmp_path / "assets/images/login.png", color="yellow")
     png(tmp_path / "assets/adc.png")
     png(tmp_path / "assets/thumbs/board.png", color="blue")
     png(tmp_path / "assets/fig.png", color="green")
     write(
         tmp_path / "_posts/2024-01-02-adc.md",
         "---\ntitle: ADC\n---\n{% include toc.html %}\nEnable the clock.\n"
-        '{% include image.html url="/assets/adc.png" description="RCGCADC register" %}\n'
+        '{% include image.html url="/assets/adc.png" description="RCGCADC register" width="100%" %}\n'
         'Then the board:\n{% include shot.html\n   name="board.png"\n   alt="The board"\n%}\n'
         '{% include figure.html image="/assets/fig.png" caption="Figure <b>1</b>" %}\n'
         "{% include picture.html src=page.hero %}\n"
+        '{% include screenshot.html img="login.png" caption="Log in" %}\n'
         '{% raw %}Usage: {% include image.html url="x.png" %}{% endraw %}\n',
     )
 
@@ -244,7 +247,9 @@ def test_jekyll_picture_includes_are_the_picture_with_its_caption(tmp_path):
         "I:assets/thumbs/board.png",  # the branch naming a file of the collection
         "T:The board",
         "I:assets/fig.png",  # a theme's figure.html (not in _includes/): its common parameters
-        'T:Figure 1\n\nUsage: {% include image.html url="x.png" %}',
+        "T:Figure 1",
+        "I:assets/images/login.png",  # `{{ include.img | prepend: '/assets/images/' }}`
+        'T:Log in\nUsage: {% include image.html url="x.png" %}',
     ]
     assert others(warned) == []
 
@@ -254,30 +259,46 @@ def test_jekyll_includes_not_showing_pictures_show_nothing(tmp_path):
     write(
         tmp_path / "_includes/image.html", "<div class='note'>{{ include.text }}</div>\n"
     )  # named so, no picture
+    write(  # a card's default cover is its theme's art, not a picture the page names
+        tmp_path / "_includes/event-card.html",
+        '<img src="/assets/{% if event.image %}events/{{ event.image }}{% else %}covers/c.png{% endif %}">\n',
+    )
+    png(tmp_path / "assets/covers/c.png")
     write(
         tmp_path / "notes.md",
         '# Notes\n\n{% include image.html url="/a.png" %}\n{% include toc.html %}\n'
-        '{% include callout.html\n  text="x"\n%}\nEnd.\n',
+        '{% include callout.html\n  text="x" width="50%"\n%}\n'
+        "{% include event-card.html item=event %}\nEnd.\n",
     )
 
     docs, warned = read_warnings(tmp_path)
 
-    assert shape(docs[0], tmp_path) == ["T:# Notes\n\nEnd."]
+    assert [shape(d, tmp_path) for d in docs] == [["T:# Notes\n\nEnd."]]
     assert others(warned) == []
+
+
+SCREENSHOT = (
+    "<figure><img src=\"{% if include.img contains '//' %}{{ include.img }}{% else %}"
+    "{{ include.img | prepend: '/assets/images/' | relative_url }}{% endif %}\">"
+    "<figcaption>{{ include.caption }}</figcaption></figure>\n"
+)
 
 
 def test_a_missing_picture_of_an_include_is_said(tmp_path):
     write(tmp_path / "_config.yml", "title: Notes\n")
+    write(tmp_path / "_includes/screenshot.html", SCREENSHOT)
     write(
         tmp_path / "howto.md",
-        '# How\n\n{% include image.html url="/assets/step2.png" description="Step 2" %}\n',
+        '# How\n\n{% include image.html url="/assets/step2.png" description="Step 2" %}\n'
+        '{% include screenshot.html img="step3.png" %}\n',
     )
 
     docs, warned = read_warnings(tmp_path)
 
     assert shape(docs[0], tmp_path) == ["T:# How\n\nStep 2"]
     assert others(warned) == [
-        ("missing", "howto.md", "howto.md: image skipped, file not found: /assets/step2.png")
+        ("missing", "howto.md", "howto.md: image skipped, file not found: /assets/step2.png"),
+        ("missing", "howto.md", "howto.md: image skipped, file not found: /assets/images/step3.png"),
     ]
 
 
