@@ -15,9 +15,10 @@ Jekyll runs a page through Liquid before Markdown, and its posts link their own 
   the parameter put in its place; of the branches of its `{% if %}`s and `{% capture %}`d
   variables, the first naming a file of the collection, else the last, said missing), else the
   parameter named `url`, `src`, `image`, `image_path`, `path`, `file` or `img`; one that shows
-  none (`toc.html`), or only a picture of its own (a card's default cover), shows nothing. A theme's include, not in the collection, is a picture only when named so
-  (`image`, `img`, `figure`, `picture`, `photo`, `screenshot`...). An include written over several
-  lines is read whole.
+  none (`toc.html`), or only a picture of its own (a card's default cover), shows nothing. A
+  theme's include, not in the collection, is a picture only when named so (`image`, `img`,
+  `figure`, `picture`, `photo`, `screenshot`...). An include written over several lines is read
+  whole.
 - Statement tags (`{% if %}`, `{% for %}`, `{% assign %}`, other `{% include %}`s, `{% raw %}`...)
   show nothing and are dropped, a `{% comment %}` with what it holds; `{% highlight python %}` ...
   `{% endhighlight %}` is a code block, read as a fenced one. Inside `{% raw %}` and fenced code

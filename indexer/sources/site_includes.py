@@ -99,7 +99,7 @@ _ANCHOR = re.compile(r"ANCHOR(?:_END)?:\s*([\w-]+)")
 _PROBLEMS = {
     "missing": "included file not found, left out",
     "outside the collection": "included file is outside the collection, refused",
-    "too large": f"included file is over {MAX_INCLUDE_BYTES:,} bytes, left out",
+    "too large": "included file is over {limit:,} bytes, left out",
     "unsupported type": "included file is not text, left out",
 }
 
@@ -136,7 +136,8 @@ def _include(kind: str, args: str, written: str, page: str, source: str, stack, 
     path, _, selection = target.partition(":")
     name, text, problem = collection_file(posixpath.join(posixpath.dirname(source), path))
     if problem:
-        warn(f"{page}: {_PROBLEMS[problem]}: {written}", file=page, reference=written, reason=problem)
+        said = _PROBLEMS[problem].format(limit=MAX_INCLUDE_BYTES)
+        warn(f"{page}: {said}: {written}", file=page, reference=written, reason=problem)
         return ""
     if name in stack or len(stack) > MAX_DEPTH:
         message = "includes itself" if name in stack else f"includes nested over {MAX_DEPTH} deep"

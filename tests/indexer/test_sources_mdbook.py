@@ -76,16 +76,18 @@ def test_an_mdbook_reads_its_pages_with_includes_and_pictures_and_leaves_out_the
 
 def test_includes_that_escape_loop_are_missing_or_huge_are_said_and_the_page_kept(tmp_path, monkeypatch):
     monkeypatch.setattr(site_includes, "MAX_INCLUDE_CHARS", 40)
+    monkeypatch.setattr(site_includes, "MAX_INCLUDE_BYTES", 2000)
+    write(tmp_path / "src/dump.csv", "x,y\n" * 600)
     write(tmp_path / "book.toml", BOOK_TOML)
     write(tmp_path / "src/SUMMARY.md", "- [a](a.md)\n- [self](./self.md)\n")
     write(tmp_path / "src/self.md", "Self: {{#include self.md}}\n")
     write(tmp_path / "src/big.txt", "".join(f"line {i}\n" for i in range(100)))
-    write(tmp_path / "src/blob.bin", bytes(range(256)) * 8)
+    write(tmp_path / "src/blob.bin", bytes(range(256)) * 4)
     write(tmp_path.parent / "secret.txt", "password")
     write(
         tmp_path / "src/a.md",
         "# Steps\n\nOne.\n\n{{#include ../../secret.txt}}\n{{#include /etc/passwd}}\n{{#include gone.rs}}\n"
-        "{{#include self.md}}\n{{#include blob.bin}}\n{{#include big.txt}}\nTwo.\n",
+        "{{#include self.md}}\n{{#include blob.bin}}\n{{#include big.txt}}\n{{#include dump.csv}}\nTwo.\n",
     )
 
     docs, warned = read_warnings(tmp_path)
@@ -114,6 +116,7 @@ def test_includes_that_escape_loop_are_missing_or_huge_are_said_and_the_page_kep
             a,
             f"{a}: included file is too long, only its first 40 characters read: {{{{#include big.txt}}}}",
         ),
+        ("too large", a, f"{a}: included file is over 2,000 bytes, left out: {{{{#include dump.csv}}}}"),
     ]
     assert ("other", "src/self.md", "src/self.md: includes itself, left out: {{#include self.md}}") in others(
         warned
