@@ -23,6 +23,7 @@ from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.notion import database_rows_folder
 from indexer.sources.photos import icon_size, keeps_loose_pictures, loose_picture, picture_items
 from indexer.sources.site import DEPENDENCY_FOLDERS, NOT_READ, SiteLayout, not_a_note
+from indexer.sources.site_includes import reading_page
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
@@ -345,7 +346,8 @@ class FolderReader(CollectionReader):
         if suffix not in self.binary and looks_binary(data):
             warn(f"{name}: looks like a binary file, skipped", file=name, reason="unsupported type")
             return []
-        parsed = self.parsers[suffix](data, name)
+        with reading_page(images.root, name, images.depend_on):  # the files its includes take in (a site's)
+            parsed = self.parsers[suffix](data, name)
         if parsed is None:  # the parser said why it read nothing
             return []
         if isinstance(parsed, ParsedPage):

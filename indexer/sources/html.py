@@ -39,7 +39,7 @@ def parse_html(data: bytes, name: str) -> ParsedPage:
     text = clean_text(text, name)
     body, front = split_front_matter(text, name)
     if body != text:  # a site's page: Jekyll runs Liquid on each page with front matter, and only there
-        text = clean_liquid(body, outputs=True)
+        text = clean_liquid(body, outputs=True, html=True)
     walker = _VisibleContent()
     walker.feed(text)
     walker.close()

@@ -49,6 +49,7 @@ from indexer.sources.mdx import clean_mdx
 from indexer.sources.notion import mend_cut_links, notion_page_title, row_properties
 from indexer.sources.obsidian import link_text, obsidian_plugin
 from indexer.sources.shortcodes import clean_shortcodes
+from indexer.sources.site_includes import mdbook_directives
 from indexer.sources.site_markup import clean_site_markup, hexo_front_matter
 
 # `~~struck~~` (GitHub's, Obsidian's): the words stay, the markers go, as for emphasis
@@ -68,6 +69,7 @@ _GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled n
 
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text = hexo_front_matter(clean_text(decode_text(data, name), name))  # a header without its `---`
+    text, book_title = mdbook_directives(text, name)  # `{{#include file.rs}}` (site_includes.py)
     text, front = split_front_matter(text, name)
     if is_drawing(name, front.properties):  # an Obsidian Excalidraw drawing (see excalidraw.py)
         text = drawing_markdown(text)
@@ -88,7 +90,7 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
         "aliases": unique([*front.aliases, *declared.aliases]),
         "properties": {**row, **declared.properties, **front.properties},
     }
-    front = replace(front, title=front.title or declared.title)
+    front = replace(front, title=front.title or declared.title or book_title)
     heading, file_title = renderer.first_headings.get(1, ""), _file_title(name)
     if notion_title:  # its file name is the title Notion cut and tagged with the page id
         file_title = heading or notion_title

@@ -7,7 +7,8 @@ How-to collections are often the source of a website, and a person points us at 
   `title: "{{ replace .Name ...}}"`), `themes/` and a checked-in `public/` are not notes;
 - MkDocs (`mkdocs.yml`): pages are under `docs/` (its `docs_dir`); `site/` is the built copy;
 - Jekyll (`_config.yml`): `_layouts/`, `_includes/`, `_sass/`, `_data/` and the built `_site/` are
-  not pages, nor what the config `exclude`s; `_posts/`, `_drafts/` and declared collections are;
+  not pages, nor what the config `exclude`s; `_posts/`, `_drafts/` and declared collections are
+  (a picture include's template in `_includes/` still says where its picture is, see `liquid.py`);
 - a Logseq graph (`logseq/config.edn`): `logseq/` holds its settings and `bak/` copies of pages;
 - Docusaurus (`docusaurus.config.js|ts|mjs`): `build/` is the built site, `static/` files it serves
   as they are (pictures there are still found); of the released versions
@@ -16,11 +17,14 @@ How-to collections are often the source of a website, and a person points us at 
 - Sphinx (a `conf.py` beside `index.rst`, wherever in the tree: `docs/`, `docs/source/`): `_build/`
   (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
   `templates_path` folders its page templates; the pictures in `_static/` are still found;
-- VuePress, VitePress, Hexo, Docsify and GitBook, at the root or one folder down (`docs/`): see
-  `site_kinds.py` (pages in `docs/`, `source/` or the book's root; `scaffolds/`, `themes/`, built
-  copies and navigation files such as `_sidebar.md` and `SUMMARY.md` left out; `/a.png` read from
-  `.vuepress/public/`, `public/` or `source/`, a Hexo post's pictures from its asset folder, a
-  GitBook's from its hidden `.gitbook/assets/`). Their Markdown additions: `site_markup.py`.
+- mdBook, VuePress, VitePress, Hexo, Docsify and GitBook, at the root or one folder down (`docs/`):
+  see `site_kinds.py` (pages in `src/`, `docs/`, `source/` or the book's root; `scaffolds/`,
+  `themes/`, `theme/`, built copies and navigation files such as `_sidebar.md` and `SUMMARY.md`
+  left out, an mdBook's Markdown files its `SUMMARY.md` does not list too; `/a.png` read from
+  `src/`, `.vuepress/public/`, `public/` or `source/`, a Hexo post's pictures from its asset
+  folder, a GitBook's from its hidden `.gitbook/assets/`). Their Markdown additions:
+  `site_markup.py`; the files mdBook's `{{#include}}` and Jekyll's `{% include %}` take in:
+  `site_includes.py` and `liquid.py`.
 Pictures are found wherever they are (Hugo serves `static/pix/a.webp` as `/pix/a.webp`): only the
 search for notes leaves these folders out, and each one holding files we would read is reported
 once, as "excluded", with its reason; a site's pictures that no page shows are reported once per
@@ -84,7 +88,8 @@ SPHINX_FOLDERS = {"_build": "the built Sphinx site", "_templates": "Sphinx page 
 # Every file by whose name `site_layout` knows a folder's kind (what a zip of a site must keep)
 SITE_FILES = frozenset(
     {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json", SPHINX_CONFIG}
-    | {"book.json", "package.json"}  # a GitBook's; a JavaScript project's (its site may be in any folder)
+    | {"book.json", "book.toml", "package.json"}  # a GitBook's, an mdBook's; a JavaScript project's (its
+    # site may be in any folder)
 )
 
 
@@ -103,6 +108,7 @@ class SiteLayout:
     base: str = ""  # the site's URL path (`/blog/`), which root-absolute links may start with
     post_assets: tuple[str, ...] = ()  # folders whose notes keep pictures in a folder named as the note
     book: str | None = None  # a GitBook's root, where `.gitbook/assets/` is (None: not a GitBook)
+    chapters: frozenset[str] | None = None  # an mdBook's pages, its SUMMARY.md's (None: any page)
     root: Path | None = None  # the collection, where Sphinx sources are recognised folder by folder
     _sphinx: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -126,6 +132,8 @@ class SiteLayout:
             return f"outside the {self.kind} site's pages ({self.pages}/)"
         if reason := self.skip_files.get(name) or self.skip_names.get(name.rsplit("/", 1)[-1]):
             return reason
+        if self.chapters is not None and name.lower().endswith(".md") and name not in self.chapters:
+            return "not in the book's table of contents (SUMMARY.md), not a page of the book"
         if any(fnmatch.fnmatch(name, glob) for glob in self.skip_globs):
             return f"excluded by the {self.kind} site's configuration"
         return ""

@@ -1,6 +1,17 @@
-"""The JavaScript site generators how-to and notes collections are built with (see `site.py`):
-VuePress, VitePress, Hexo, Docsify and GitBook, recognised by their own files, at the collection's
-root or one folder down (`docs/`, the usual place, or any folder beside the project's `package.json`):
+"""The book and JavaScript site generators how-to and notes collections are built with (see
+`site.py`): mdBook, VuePress, VitePress, Hexo, Docsify and GitBook, recognised by their own files, at
+the collection's root or one folder down (`docs/`, `book/`, the usual places, or any folder beside
+the project's `package.json`):
+
+- mdBook (`book.toml` with a `[book]` or `[output]` table, and a `SUMMARY.md` in its source folder;
+  another tool's `book.toml`, or a `src/` folder alone, is not one): pages are under `[book] src`
+  (default `src/`), and only the chapters `SUMMARY.md` lists: it is the book's table of contents
+  (navigation, not a note), and a Markdown file it does not list is not in the built book (a part
+  a chapter `{{#include}}`s, a draft): said, not read. The built copy (`[build] build-dir`, default
+  `book/`, often committed) is left out and said, never read as duplicate HTML pages; `theme/`
+  holds its templates. `![](img/a.png)` is read from the page's folder, `/a.png` from `src/`. A
+  book whose `book.toml` sits beside a GitBook's `book.json` is the mdBook. Its directives
+  (`{{#include}}`, `{{#title}}`...): `site_includes.py`.
 
 - VuePress (a `.vuepress/` folder, its config there or in `vuepress.config.ts` at the project's
   root): the folder holding `.vuepress/` is the site's source, its
@@ -28,8 +39,10 @@ options named here, as written (a value computed at build time keeps the generat
 from __future__ import annotations
 
 import json
+import posixpath
 import re
 from pathlib import Path
+from urllib.parse import unquote
 
 from indexer.sources.site import SiteLayout, _read_config, _relative_folder
 from mme_core.documents import IMAGE_EXTENSIONS
@@ -52,7 +65,7 @@ def js_site_layout(root: Path) -> SiteLayout | None:
     down, or None. One folder down, the site's pages are the collection's pages (the repository's
     own README and tooling beside them are reported outside the site)."""
     for folder in _site_folders(root):
-        for kind in (_vuepress, _vitepress, _hexo, _docsify, _gitbook):
+        for kind in (_mdbook, _vuepress, _vitepress, _hexo, _docsify, _gitbook):
             if (layout := kind(root, folder)) is not None:
                 return layout
     return None
@@ -88,6 +101,52 @@ def _join(*parts: str) -> str:
 
 def _config_file(root: Path, folder: str, names: tuple[str, ...]) -> Path | None:
     return next((root / folder / name for name in names if (root / folder / name).is_file()), None)
+
+
+def _mdbook(root: Path, folder: str) -> SiteLayout | None:
+    here = root / folder
+    if not (here / "book.toml").is_file():
+        return None
+    config = _read_config(here / "book.toml")
+    book, build = config.get("book"), config.get("build")
+    if not isinstance(book, dict) and not isinstance(config.get("output"), dict):
+        return None  # another tool's `book.toml`
+    value = book.get("src") if isinstance(book, dict) and isinstance(book.get("src"), str) else "src"
+    source = _relative_folder(value, ".").strip(".")  # `src = "."`: the book's own folder
+    pages = _join(folder, source)
+    if not (root / pages / "SUMMARY.md").is_file():
+        return None  # mdBook builds no book without its table of contents
+    built = _relative_folder(build.get("build-dir") if isinstance(build, dict) else None, "book")
+    built = _join(folder, built)
+    return SiteLayout(
+        "mdBook",
+        pages,
+        skip_dirs={
+            built: "the built book",
+            _join(folder, "theme"): "mdBook's page templates, not pages",
+        },
+        skip_files={_join(pages, "SUMMARY.md"): "the book's table of contents, not a note"},
+        served=(pages,) if pages else (),  # `/a.png` is `<src>/a.png`
+        chapters=_chapters(root, pages),
+    )
+
+
+_CHAPTER_LINK = re.compile(r"\]\(\s*<?([^)>]+?\.md)>?(?:#[^)]*)?\s*\)")
+
+
+def _chapters(root: Path, pages: str) -> frozenset[str]:
+    """The pages an mdBook's `SUMMARY.md` lists (collection-relative): the book's chapters; a Markdown
+    file it does not list is not rendered (a part other pages `{{#include}}`, a draft)."""
+    try:
+        summary = (root / pages / "SUMMARY.md").read_text("utf-8", errors="replace")
+    except OSError:
+        return frozenset()
+    found = set()
+    for link in _CHAPTER_LINK.findall(summary):
+        path = posixpath.normpath(posixpath.join(pages, unquote(link.strip()).lstrip("/")))
+        if not path.startswith(".."):
+            found.add(path)
+    return frozenset(found)
 
 
 def _vuepress(root: Path, folder: str) -> SiteLayout | None:
