@@ -9,7 +9,8 @@ into a temporary folder and moved into place only when complete: a refused zip l
 Collection file types are what the readers read (notes, pictures, `docs.jsonl`), documents they
 report as not read (PDF, Word, ...: said, not silently dropped), and the files that say what kind of
 folder it is (a vault's `.obsidian/app.json`, a Logseq graph's `logseq/config.edn`, a site's
-config): a zipped vault or site is read as the same folder on disk would be. A zip holding one
+config), and the files an mdBook's pages include (its code listings): a zipped vault, site or book
+is read as the same folder on disk would be. A zip holding one
 folder (how "Compress MyVault" makes it) is indexed from that folder.
 """
 
@@ -26,6 +27,7 @@ from pathlib import Path, PurePosixPath
 
 from indexer.sources import NotesFolderReader
 from indexer.sources.site import DOCUMENT_TYPES, SITE_FILES
+from indexer.sources.site_includes import MAX_INCLUDE_BYTES, include_targets
 from indexer.sources.site_kinds import kept_hidden
 from mme_core.documents import IMAGE_EXTENSIONS
 
@@ -122,9 +124,10 @@ def _checked_members(
             f"zip unpacks to {declared / 1024**2:,.0f} MB; "
             f"the limit is {limits.max_total_bytes / 1024**2:,.0f} MB"
         )
-    members = []
+    members, every = [], {}
     for info in files:
         relative = _safe_member_path(info)
+        every[relative.as_posix()] = (info, relative)
         if stat.S_ISLNK(info.external_attr >> 16):
             raise ValueError(f"zip member {info.filename!r} is a symbolic link; links are not allowed")
         if info.compress_size and info.file_size / info.compress_size > limits.max_ratio:
@@ -134,12 +137,35 @@ def _checked_members(
             )
         if _collection_file(relative):
             members.append((info, relative))
+    members += _book_includes(archive, members, every)
     if not any(r.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for _, r in members):
         raise ValueError(
             "zip holds no notes (Markdown, Org, reStructuredText, Jupyter, Word, PDF, EPUB, Evernote, "
             "Day One, Bear, HTML, text), pictures or docs.jsonl: nothing to index"
         )
     return members
+
+
+def _book_includes(archive: zipfile.ZipFile, members, every: dict) -> list:
+    """The files an mdBook's pages take in with `{{#include}}` (code listings, `.rs`, `.toml`...),
+    which are not notes: kept when the zip holds a book, so its pages read as they do on disk."""
+    if not any(relative.name == "book.toml" for _, relative in members):
+        return []
+    kept, found = {relative.as_posix() for _, relative in members}, []
+    for info, relative in members:
+        if relative.suffix.lower() != ".md" or info.file_size > MAX_INCLUDE_BYTES:
+            continue
+        with archive.open(info) as source:  # bounded: a header may lie about the size
+            text = source.read(MAX_INCLUDE_BYTES).decode("utf-8", "replace")
+        for target in include_targets(text, relative.as_posix()):
+            if (
+                target in every
+                and target not in kept
+                and not any(p.startswith(".") for p in target.split("/"))
+            ):
+                kept.add(target)
+                found.append(every[target])
+    return found
 
 
 def _collection_file(relative: PurePosixPath) -> bool:

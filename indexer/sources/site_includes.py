@@ -113,6 +113,19 @@ def mdbook_directives(text: str, name: str) -> tuple[str, str]:
     return _expand(text, name, name, [name], titles), titles[0] if titles else ""
 
 
+def include_targets(text: str, source: str) -> list[str]:
+    """The files (collection-relative, normalised; `../` when outside) the mdBook directives of the
+    page `source` take in, without reading them: what a zip of a book must keep beside its pages."""
+    if "{{" not in text:
+        return []
+    targets = []
+    for match in _DIRECTIVE.finditer(text):
+        if match[1] is not None and match[1].lower() in _INCLUDES and match[2]:
+            path = match[2].split()[0].partition(":")[0]
+            targets.append(posixpath.normpath(posixpath.join(posixpath.dirname(source), path)))
+    return targets
+
+
 def _expand(text: str, page: str, source: str, stack: list[str], titles: list[str]) -> str:
     def replace(match: re.Match) -> str:
         if match[1] is None:  # `\{{#include x}}`: written to be shown as it is

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import stat
+import warnings
 import zipfile
 
 import pytest
@@ -259,3 +260,34 @@ def test_a_sites_hidden_config_and_pictures_are_kept_other_hidden_files_are_not(
         "docs/.vuepress/config.js",
         "docs/.vuepress/public/logo.png",
     ]
+
+
+def test_a_zipped_mdbook_keeps_the_listings_its_pages_include(tmp_path):
+    """A book's chapters take their code from files that are not notes (`{{#include}}`): kept, so
+    the chapter reads as on disk; other such files, and includes naming files outside, are not."""
+    from indexer.sources import CollectionWarning, read_collection
+
+    archive = make_zip(
+        tmp_path / "book.zip",
+        {
+            "book/book.toml": b'[book]\ntitle = "Guessing game"\n',
+            "book/src/SUMMARY.md": b"- [Setup](ch01.md)\n",
+            "book/src/ch01.md": (
+                b"# Setup\n\n```rust\n{{#include ../listings/ch01/main.rs:2:3}}\n```\n\n"
+                b"{{#include ../../../etc/passwd}}\n"
+            ),
+            "book/listings/ch01/main.rs": b'fn main() {\n    let guess = 42;\n    println!("{guess}");\n}\n',
+            "book/listings/ch01/unused.rs": b"fn other() {}\n",
+            "book/scripts/deploy.py": b"print('deploy')\n",
+        },
+    )
+    folder = extract_zip(archive, tmp_path / "out")
+    kept = sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+    assert kept == ["book.toml", "listings/ch01/main.rs", "src/SUMMARY.md", "src/ch01.md"]
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", CollectionWarning)
+        [doc] = read_collection(folder)
+    assert 'let guess = 42;\n    println!("{guess}");' in doc.text
+    said = [(w.message.file, w.message.reason) for w in caught if issubclass(w.category, CollectionWarning)]
+    assert ("src/ch01.md", "outside the collection") in said and ("src/ch01.md", "missing") not in said
