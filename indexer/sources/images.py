@@ -22,6 +22,7 @@ reports the rare corrupt file).
 from __future__ import annotations
 
 import os
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -240,8 +241,8 @@ class ImageResolver:
         note_dir = Path(base_dir).resolve().relative_to(self.root).as_posix() if base_dir else ""
         note_dir = "" if note_dir == "." else note_dir
         tails = [path] if wiki or obsidian or in_vault(base_dir, self._vault_dirs) else []
-        if not wiki and path.startswith("/"):
-            tails += _tails(path)  # a path on the machine it was written on (see `_tails`)
+        if not wiki and (path.startswith("/") or _folder_gone(path, base_dir)):
+            tails += _tails(path)  # a path on another machine, or in a folder left behind (`_tails`)
         for tail in tails:
             matches = self._attachments.find(tail, note_dir)
             for match in matches:
@@ -274,14 +275,25 @@ class ImageResolver:
         return None
 
 
+def _folder_gone(path: str, base_dir: str) -> bool:
+    """Whether a relative link names a folder that is not beside the note (`img/a.png`, no `img/`).
+    A link to a file by its name alone, or into a folder that is there, is not looked up elsewhere
+    outside a vault: a picture missing from where the note says is said missing."""
+    folder = posixpath.dirname(path)
+    return bool(folder.strip("./")) and not os.path.isdir(os.path.join(base_dir, folder))
+
+
 def _tails(path: str) -> list[str]:
-    """An absolute path that is not in the collection, from the longest tail to the file's name: a
-    note written on another machine links its pictures where they were there (Typora's
+    """A link that is not in the collection, from the longest tail to the file's name: a note links
+    its pictures where they were when it was written, in a folder that did not come along (files
+    uploaded loose arrive side by side), or on another machine (Typora's
     `C:\\Users\\me\\AppData\\Roaming\\Typora\\typora-user-images\\image-2021….png`, a Mac's
     `/Users/me/notes/imgs/a.png`, `file:///…`), and the person brought them along inside the
     collection. Found there (nearest to the note first, as Obsidian finds a name), not missing."""
-    parts = [part for part in path.split("/") if part and part != "."]
-    if ".." in parts:
+    parts = posixpath.normpath(path).lstrip("/").split("/")
+    while parts and parts[0] in ("..", "."):
+        parts.pop(0)  # `../img/a.png`: the folder it climbed to is not here, its tail may be
+    if not parts or ".." in parts:
         return []
     return ["/".join(parts[start:]) for start in range(len(parts))]
 

@@ -49,6 +49,15 @@ def test_a_note_and_its_photo_become_one_collection_named_after_the_note(tmp_pat
     assert len(list((tmp_path / "uploads").iterdir())) == 1
 
 
+def test_a_note_linking_its_photos_in_a_folder_finds_them_side_by_side(tmp_path, chosen):
+    # the browser sends names, not folders: `img/step 1.png` and `photos/oven.png` arrive flat
+    note = "# Bread\n\nKnead. ![](img/step%201.png)\n\nBake. ![](photos/oven.png)\n"
+    paths = chosen({"Bread.md": note, "step 1.png": "png", "oven.png": "png"})
+    upload = gather_upload(paths, tmp_path / "uploads", LIMITS)
+    [doc] = read_collection(upload.folder)
+    assert [Path(i.path).name for i in doc.images] == ["step 1.png", "oven.png"]
+
+
 def test_photos_alone_are_a_collection_and_a_changed_note_is_a_new_folder(tmp_path, chosen):
     photos = gather_upload(chosen({"IMG_0002.png": "png", "IMG_0001.png": "png"}), tmp_path / "up", LIMITS)
     assert photos.name == "IMG_0001"
