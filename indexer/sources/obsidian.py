@@ -124,7 +124,7 @@ def _highlight(state: StateInline, silent: bool) -> bool:
         src[end - 1].isspace() or src[end + 2 : end + 3] == "=" or _identifier_char(src[end + 2 : end + 3])
     ):
         end = src.find("==", end + 1)
-    if end < 0:
+    if end < 0 or end + 2 > state.posMax:  # inside a link's label: its end bounds the search
         return False
     if not silent:
         state.push("mark_open", "mark", 1).markup = "=="
