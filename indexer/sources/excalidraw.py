@@ -4,10 +4,11 @@ The plugin saves a drawing as a Markdown note that Obsidian never shows as text:
 "Switch to EXCALIDRAW VIEW", then `## Text Elements` (each text on the canvas, ended by its block id
 ` ^Xk3jd9aa`), `## Element Links`, `## Embedded Files` (`<hash>: [[photo.png]]`, a picture placed on
 the canvas) and the drawing's JSON under `## Drawing` (in a `%%` comment since plugin 1.6; bare in
-older files). Read as it was, a drawing was the banner, the section headings, hashes and, in older
-files, kilobytes of JSON. It reads as what the drawing shows: its texts, then its pictures in place
-(so a photo on a canvas is not reported as a picture no note shows). Its title is the file's name
-without `.excalidraw`.
+older files). What a person writes before `# Excalidraw Data` is the drawing's "back of the note",
+Markdown of its own (a Mermaid diagram, a section per embedded file). Read as it was, a drawing was the
+banner, the section headings, hashes and, in older files, kilobytes of JSON. It reads as what the
+drawing shows: the back of the note, its texts, then its pictures in place (so a photo on a canvas
+is not reported as a picture no note shows). Its title is the file's name without `.excalidraw`.
 """
 
 from __future__ import annotations
@@ -28,16 +29,20 @@ def is_drawing(name: str, properties: dict) -> bool:
 
 
 def drawing_markdown(body: str) -> str:
-    """The drawing's texts as paragraphs (their block ids are dropped as Obsidian's are, see
-    obsidian.py) and the pictures on its canvas as embeds; nothing else of the file."""
+    """The back of the note as written, the drawing's texts as paragraphs (their block ids are
+    dropped as Obsidian's are, see obsidian.py) and the pictures on its canvas as embeds; nothing
+    else of the file (the `<!--` some wrap the plugin's part in, to hide it once published, too)."""
+    back: list[str] = []
     texts: list[str] = []
     pictures: list[str] = []
     section = ""
     for line in body.splitlines():
         if heading := _SECTION.match(line):
             section = heading.group(1).lower()
-        elif line.strip() == "%%" or _BANNER.match(line):
+        elif line.strip() in ("%%", "<!--", "-->") or _BANNER.match(line):
             continue
+        elif not section:
+            back.append(line)
         elif section == "text elements":  # a canvas' text is words, not HTML: `<Gateway>` stays
             texts.append(line.replace("<", "&lt;"))
         elif section == "embedded files" and (embedded := _EMBEDDED.match(line)):
@@ -46,4 +51,5 @@ def drawing_markdown(body: str) -> str:
                 texts += ["", formula.strip()]
             else:  # a web picture is said as not fetched, as in any note
                 pictures.append("!" + wiki if wiki else f"![](<{url}>)")
-    return "\n".join(texts).strip() + "\n\n" + "\n\n".join(pictures) + "\n"
+    parts = ("\n".join(back).strip(), "\n".join(texts).strip(), "\n\n".join(pictures))
+    return "\n\n".join(part for part in parts if part) + "\n"

@@ -115,6 +115,24 @@ def test_an_excalidraw_drawing_reads_as_its_texts_and_pictures(tmp_path):
     assert [(w.file, w.reason) for w in warned] == [("Excalidraw/水泵 2024-03-01.excalidraw.md", "remote")]
 
 
+def test_what_is_written_on_the_back_of_a_drawing_is_read_before_its_texts(tmp_path):
+    back = "# Pump notes\n\n```mermaid\ngraph TD\n  A[Inlet] --> B[Filter]\n```\n\nCheck the seal yearly.\n\n"
+    # what is below the back is wrapped in an HTML comment, as some do to hide it once published
+    drawing = NEW_DRAWING.replace("---\n==⚠", f"---\n{back}<!--\n==⚠").replace(
+        "%%\n## Drawing", "%%\n-->\n## Drawing"
+    )
+    png(tmp_path / "过滤器.png", size=(320, 240))
+    write(tmp_path / "Pump.excalidraw.md", drawing)
+
+    [doc], _ = read_warnings(tmp_path)
+
+    assert doc.text.startswith(
+        "# Pump notes\n\ngraph TD\n  A[Inlet] --> B[Filter]\n\nCheck the seal yearly.\n\n水泵"
+    )
+    assert "EXCALIDRAW" not in doc.text and "-->" not in doc.text.split("Check the seal")[1]
+    assert len(doc.images) == 1
+
+
 def test_an_old_plugin_drawing_leaves_its_json_out(tmp_path):
     png(tmp_path / "Pasted Image 20240711163913_622.png", size=(320, 240))
     write(tmp_path / "Spring.md", OLD_DRAWING)  # named by hand: its front matter says what it is
