@@ -7,13 +7,17 @@ the canvas) and the drawing's JSON under `## Drawing` (in a `%%` comment since p
 older files). What a person writes before `# Excalidraw Data` is the drawing's "back of the note",
 Markdown of its own (a Mermaid diagram, a section per embedded file). Read as it was, a drawing was the
 banner, the section headings, hashes and, in older files, kilobytes of JSON. It reads as what the
-drawing shows: the back of the note, its texts, then its pictures in place (so a photo on a canvas
-is not reported as a picture no note shows). Its title is the file's name without `.excalidraw`.
+drawing shows: the back of the note, its texts, then the drawing itself as a picture when the
+plugin exported one beside it (`Drawing.excalidraw.png`), and the pictures placed on it (so neither
+stands alone as a photo, or is reported as a picture no note shows). Its title is the file's name
+without `.excalidraw`.
 """
 
 from __future__ import annotations
 
 import re
+
+from indexer.sources.site_includes import page_shows
 
 PLUGIN_KEY = "excalidraw-plugin"  # the front matter key every drawing carries ("parsed", "raw")
 _SECTION = re.compile(
@@ -28,7 +32,14 @@ def is_drawing(name: str, properties: dict) -> bool:
     return PLUGIN_KEY in properties or name.lower().endswith(".excalidraw.md")
 
 
-def drawing_markdown(body: str) -> str:
+def exported_picture(name: str) -> str:
+    """The picture the plugin's auto-export keeps beside the drawing `name` (`Drawing 2024.excalidraw.png`
+    beside `Drawing 2024.excalidraw.md`), relative to it, if the collection holds it; else ""."""
+    exported = name.rsplit("/", 1)[-1][: -len(".md")] + ".png" if name.lower().endswith(".md") else ""
+    return exported if exported and page_shows(exported) else ""
+
+
+def drawing_markdown(body: str, exported: str = "") -> str:
     """The back of the note as written, the drawing's texts as paragraphs (their block ids are
     dropped as Obsidian's are, see obsidian.py) and the pictures on its canvas as embeds; nothing
     else of the file (the `<!--` some wrap the plugin's part in, to hide it once published, too)."""
@@ -51,5 +62,7 @@ def drawing_markdown(body: str) -> str:
                 texts += ["", formula.strip()]
             else:  # a web picture is said as not fetched, as in any note
                 pictures.append("!" + wiki if wiki else f"![](<{url}>)")
+    if exported:  # the whole drawing as a picture, before what is placed on it
+        pictures.insert(0, f"![](<{exported}>)")
     parts = ("\n".join(back).strip(), "\n".join(texts).strip(), "\n\n".join(pictures))
     return "\n\n".join(part for part in parts if part) + "\n"

@@ -38,7 +38,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text, decode_text
-from indexer.sources.excalidraw import PLUGIN_KEY, drawing_markdown, is_drawing
+from indexer.sources.excalidraw import PLUGIN_KEY, drawing_markdown, exported_picture, is_drawing
 from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
 from indexer.sources.images import ATTACHMENTS
@@ -72,7 +72,7 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text, book_title = mdbook_directives(text, name)  # `{{#include file.rs}}` (site_includes.py)
     text, front = split_front_matter(text, name)
     if is_drawing(name, front.properties):  # an Obsidian Excalidraw drawing (see excalidraw.py)
-        text = drawing_markdown(text)
+        text = drawing_markdown(text, exported_picture(name))
         front.properties.pop(PLUGIN_KEY, None)
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
     text = clean_site_markup(

@@ -133,6 +133,23 @@ def test_what_is_written_on_the_back_of_a_drawing_is_read_before_its_texts(tmp_p
     assert len(doc.images) == 1
 
 
+def test_the_drawing_exported_beside_it_is_its_picture_not_a_photo_of_its_own(tmp_path):
+    png(tmp_path / "附件/过滤器.png", size=(320, 240))
+    png(tmp_path / "Excalidraw/Pump.excalidraw.png", "blue", size=(640, 480))  # the plugin's auto-export
+    write(tmp_path / "Excalidraw/Pump.excalidraw.md", NEW_DRAWING)
+    png(tmp_path / "Excalidraw/Other.excalidraw.png", "green", size=(640, 480))  # no drawing of this name
+
+    docs, warned = read_warnings(tmp_path)
+
+    drawing = next(d for d in docs if d.title == "Pump")
+    assert [p.split("/")[-1] for p in shape(drawing, tmp_path) if p.startswith("I:")] == [
+        "Pump.excalidraw.png",
+        "过滤器.png",
+    ]
+    assert sorted(d.title for d in docs) == ["Other.excalidraw.png", "Pump"]  # as any photo, alone
+    assert [w.reason for w in warned] == ["remote"]
+
+
 def test_an_old_plugin_drawing_leaves_its_json_out(tmp_path):
     png(tmp_path / "Pasted Image 20240711163913_622.png", size=(320, 240))
     write(tmp_path / "Spring.md", OLD_DRAWING)  # named by hand: its front matter says what it is
