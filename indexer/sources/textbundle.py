@@ -46,7 +46,7 @@ def parse_bundle_text(data: bytes, name: str) -> ParsedPage | None:
 def bear_markdown(data: bytes) -> bytes:
     """A bundle's text with Bear's own markup as Markdown: its pictures, `[assets/photo.jpg]`, as
     `![](...)`; its nested list items, indented by a tab each level, by two spaces (after a blank
-    line a tab-indented `- [x] item` was an indented code block: 26 notes of auraoupa/bear-notes)."""
+    line a tab-indented `- [x] item` was an indented code block: 12 notes of auraoupa/bear-notes)."""
     if b"\n\t" in data:
         data = b"\n".join(_bear_lists(data.split(b"\n")))
     return _BEAR_PICTURE.sub(rb"![](<\1>)", data)
