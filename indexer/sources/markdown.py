@@ -73,7 +73,7 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text, front = split_front_matter(text, name)
     if is_drawing(name, front.properties):  # an Obsidian Excalidraw drawing (see excalidraw.py)
         text = drawing_markdown(text, exported_picture(name))
-        front.properties.pop(PLUGIN_KEY, None)
+        front = replace(front, properties={k: v for k, v in front.properties.items() if k != PLUGIN_KEY})
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
     text = clean_site_markup(
         clean_shortcodes(text), name

@@ -121,9 +121,16 @@ def include_targets(text: str, source: str) -> list[str]:
     targets = []
     for match in _DIRECTIVE.finditer(text):
         if match[1] is not None and match[1].lower() in _INCLUDES and match[2]:
-            path = match[2].split()[0].partition(":")[0]
+            path, _, _ = _included(match[2])
             targets.append(posixpath.normpath(posixpath.join(posixpath.dirname(source), path)))
     return targets
+
+
+def _included(args: str) -> tuple[str, str, list[str]]:
+    """An include directive's arguments as (file, line selection, the rest): `a.rs:2:10 editable`."""
+    target, *attributes = args.split()
+    path, _, selection = target.partition(":")
+    return path, selection, attributes
 
 
 def _expand(text: str, page: str, source: str, stack: list[str], titles: list[str]) -> str:
@@ -145,8 +152,7 @@ def _include(kind: str, args: str, written: str, page: str, source: str, stack, 
     state = _PAGE.get()
     if state is None:
         return ""  # parsed outside a collection: nothing to read it from
-    target, *attributes = args.split()
-    path, _, selection = target.partition(":")
+    path, selection, attributes = _included(args)
     name, text, problem = collection_file(posixpath.join(posixpath.dirname(source), path))
     if problem:
         said = _PROBLEMS[problem].format(limit=MAX_INCLUDE_BYTES)
