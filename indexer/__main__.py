@@ -112,6 +112,12 @@ def make_parser() -> argparse.ArgumentParser:
     model_options(add)
     add.add_argument("--ns", help="granularities to store, e.g. 1,2,3,4,6 or 3,full (new index only)")
     add.add_argument("--quiet", action="store_true", help="no progress bar")
+    add.add_argument(
+        "--read-pictures",
+        action=argparse.BooleanOptionalAction,
+        help="read the words pictures show (screenshots, labels) so keyword search finds them; slower: "
+        "0.3-3 s a picture, once. The index keeps the choice (default: as before, a new index no)",
+    )
     add.add_argument("--engine", choices=("local", "ray"), default="local", help="where to embed")
     add.add_argument("--ray-address", help="Ray cluster to use (default: start Ray on this machine)")
     add.add_argument("--workers", type=positive_int, help="Ray embedding actors (default 2)")
@@ -237,6 +243,7 @@ def cmd_add(args) -> int:
             name=args.name,
             batch_size=args.batch_size,
             write_batch=args.write_batch,
+            read_pictures=args.read_pictures,
         )
     print_warnings(caught)
     print(report.summary())

@@ -27,6 +27,7 @@ from indexer.keyword import ensure_keyword_index, keyword_index_outdated
 from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
 from indexer.multivector import encode_kinds, refresh_multi_ann, vector_keys
+from indexer.picture_words import PictureWordsCache, add_picture_words, check_available, shared_reader
 from indexer.progress import PhaseProgress, ProgressCallback
 from indexer.schema import docs_to_rows, qualified_id, row_key, row_metadata, sql_string, vector_column
 from indexer.skipped import Skipped
@@ -87,6 +88,7 @@ class Prepared:
     failed: list = field(default_factory=list)  # (id, reason) of documents that cannot be measured
     skipped: list[Skipped] = field(default_factory=list)
     stats: StatCache | None = None  # a folder read against the index's stat cache: notes kept unread
+    retry: set[str] = field(default_factory=set)  # sources indexed, yet to be read again next run
 
 
 def check_collection_name(name: str) -> str:
@@ -104,13 +106,15 @@ def read_docs(
     *,
     cache=False,
     pictures: Path | None = None,
+    words: bool = False,
 ) -> Prepared:
     """Read a collection folder (recording what its readers skip) or check documents given directly.
 
     Ids become `name/relative path`. Documents given directly keep their ids unless a name is given.
     With `cache`, a folder's notes that the stat cache of `index` (None: a new index) finds unchanged
     are not read (`prepared.stats`). `pictures`: where pictures kept inside notes are stored (the
-    index's own folder, `store.pictures_folder`).
+    index's own folder, `store.pictures_folder`). `words`: this run reads the words in pictures (a
+    note cached without them, or with them, is read again when that changes).
     """
     from indexer.sources import CollectionWarning, read_collection
 
@@ -118,7 +122,7 @@ def read_docs(
         root = Path(docs_or_path).expanduser().resolve()
         default = root.stem if root.is_file() else root.name  # "Recipes" for Recipes.enex
         collection = check_collection_name(name if name is not None else default or "notes")
-        stats = load_stats(index, collection, budget) if cache else None
+        stats = load_stats(index, collection, budget, words) if cache else None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CollectionWarning)
             docs = read_collection(root, stats, pictures)
@@ -138,10 +142,10 @@ def read_docs(
     return prepared
 
 
-def load_stats(index: Index | None, collection: str, budget: int) -> StatCache:
+def load_stats(index: Index | None, collection: str, budget: int, words: bool = False) -> StatCache:
     """The collection's stat cache, minus notes whose rows the index no longer holds in full
     (removed by hand, or never all written): those are read again."""
-    recipe = f"reader {READER_VERSION}, budget {budget}"
+    recipe = f"reader {READER_VERSION}, budget {budget}" + (", picture words" if words else "")
     if index is None:
         return StatCache({}, recipe)
     stats = StatCache.load(index.db, collection, recipe)
@@ -243,6 +247,7 @@ def build_index(
     compaction: CompactionPolicy | None = DEFAULT_COMPACTION,
     embed_chunks=None,
     on_progress: ProgressCallback | None = None,
+    read_pictures: bool | None = None,
 ) -> BuildReport:
     """Add a collection folder (or documents with ids) to the index at `index_uri`, incrementally.
 
@@ -251,23 +256,30 @@ def build_index(
     refused (`IndexMismatchError`, which says how to rebuild) before anything is read or written.
     The run ends with `compact_index` (`compaction=None`: no compaction); `embed_chunks`: see build_into.
     `on_progress` receives a `BuildProgress` (phase, documents done, total, rate, ETA) per document.
+    `read_pictures`: read the words in pictures into the keyword text from now on (True), stop (False),
+    or keep the index's choice (None; a new index: no), see `indexer.picture_words`.
     """
     started = time.perf_counter()
     index_uri = str(index_uri)
     existing = Index.open(index_uri) if Index.exists(index_uri) else None
     ns = ns if ns is not None else existing.meta.ns if existing else DEFAULT_NS
-    meta = IndexMeta.for_encoder(encoder, parse_granularities(ns, encoder.granularities))
+    words = read_pictures if read_pictures is not None else bool(existing and existing.meta.picture_words)
+    if words:
+        check_available()
+    meta = IndexMeta.for_encoder(encoder, parse_granularities(ns, encoder.granularities), picture_words=words)
     if existing is not None:
         existing.check_compatible(meta)
     with PhaseProgress("read", 1, False, on_progress) as reading:
         prepared = read_docs(
-            docs_or_path, name, existing, budget, cache=True, pictures=pictures_folder(index_uri)
+            docs_or_path, name, existing, budget, cache=True, pictures=pictures_folder(index_uri), words=words
         )
         reading.total = len(prepared.docs)
         reading.advance(len(prepared.docs))
     moved_from = place_collection(prepared, existing, name is not None)
     split_docs(prepared, encoder, meta.ns, budget)
     index = existing or Index.open_or_create(index_uri, meta)
+    if index.meta.picture_words != words:
+        index.update_meta(picture_words=words)
     report = build_into(
         index, prepared, encoder, progress, batch_size, write_batch, ann, started, demo=demo,
         compaction=compaction, embed_chunks=embed_chunks, on_progress=on_progress,
@@ -310,6 +322,17 @@ def build_into(
     if kept:  # what was reported about them stays reported
         previous = index.skipped(collection)
         skipped += [Skipped(**_skipped_fields(row)) for row in previous if row["source"] in kept]
+    if index.meta.picture_words and docs:
+        docs, unread = add_picture_words(
+            docs,
+            PictureWordsCache(index.db),
+            shared_reader(),
+            prepared.root,
+            lambda total: PhaseProgress("words", total, progress, on_progress, unit="pictures"),
+        )
+        prepared.docs = docs
+        skipped += unread
+        prepared.retry |= {item.source for item in unread}  # read again next run, words and all
     with PhaseProgress("hash", len(docs), progress, on_progress) as hashing:
         for doc in docs:
             key = row_key(doc.id, doc.part)
@@ -437,7 +460,7 @@ def _record_stats(index: Index, prepared: Prepared, failed: list) -> None:
         return
     broken = {doc_id for doc_id, _ in failed}
     parts = Counter(doc.source for doc in prepared.docs)
-    broken_sources = {doc.source for doc in prepared.docs if doc.id in broken}
+    broken_sources = {doc.source for doc in prepared.docs if doc.id in broken} | prepared.retry
     broken_sources |= {doc_id.partition("/")[2] for doc_id in broken}
     entries = [stats.known[name] for name in sorted(stats.kept)]
     for name, entry in sorted(stats.fresh.items()):

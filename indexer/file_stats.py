@@ -19,9 +19,9 @@ the note is read again when that file has gone (see `indexer.sources.embedded`).
 
 Rows are written at the end of a build, after the documents: a run killed earlier leaves the old
 rows, whose stats no longer match what changed, so those notes are read again (their content hashes
-then skip what was already written). Notes whose documents failed are never cached (retried every
-run). A stat taken within `_RACY_NS` of a file's mtime is not trusted (as git does): the file may
-be written again within the same timestamp tick.
+then skip what was already written). Notes whose documents failed, or whose pictures' words could
+not be read, are never cached (retried every run). A stat taken within `_RACY_NS` of a file's mtime
+is not trusted (as git does): the file may be written again within the same timestamp tick.
 """
 
 from __future__ import annotations

@@ -52,6 +52,7 @@ class IndexMeta:
     budgets: tuple = ()  # a multi-vector index's nested budgets, ascending, e.g. (1, 2, 4, 8, 16)
     dtype: str = ""  # the weights' dtype when embedding ("float32", "bfloat16"); "" in older indexes
     meta_tokens: tuple = ()  # a multi-vector model's (query, document) meta-token counts
+    picture_words: bool = False  # the words in pictures are read into keyword text (indexer.picture_words)
 
     @classmethod
     def for_encoder(cls, encoder, ns, **extra) -> IndexMeta:

@@ -1,7 +1,8 @@
 """Progress a person can read: per document, by phase, with documents/s and the time left.
 
-A build goes through phases: `read` (notes and pictures read and split), `hash` (content compared
-with the index), `encode` (documents embedded) and `write` (rows committed). `BuildProgress` goes
+A build goes through phases: `read` (notes and pictures read and split), `words` (the words in
+pictures read, on an index that reads them: counted in pictures), `hash` (content compared with the
+index), `encode` (documents embedded) and `write` (rows committed). `BuildProgress` goes
 to a callback after every document (or every encoder batch of documents) - the app feeds it to
 `gr.Progress` - and the CLI shows one tqdm bar per phase in the same units.
 """
@@ -14,15 +15,16 @@ from dataclasses import dataclass
 
 from tqdm.auto import tqdm
 
-PHASES = ("read", "hash", "encode", "write")
+PHASES = ("read", "words", "hash", "encode", "write")
 
 
 @dataclass(frozen=True)
 class BuildProgress:
     phase: str  # one of PHASES
-    done: int  # documents (parts) finished in this phase
+    done: int  # documents (parts), or pictures, finished in this phase
     total: int
     seconds: float  # since the phase started
+    unit: str = "documents"  # what `done` counts: documents (parts), or pictures in `words`
 
     @property
     def fraction(self) -> float:
@@ -30,7 +32,7 @@ class BuildProgress:
 
     @property
     def rate(self) -> float:
-        """Documents per second in this phase so far."""
+        """Documents (or pictures) per second in this phase so far."""
         return self.done / self.seconds if self.seconds > 0 else 0.0
 
     @property
@@ -40,19 +42,23 @@ class BuildProgress:
 
     def describe(self) -> str:
         eta = f", {self.eta:.0f} s left" if self.eta is not None and self.done < self.total else ""
-        return f"{self.phase}: {self.done}/{self.total} documents ({self.rate:.1f}/s{eta})"
+        return f"{self.phase}: {self.done}/{self.total} {self.unit} ({self.rate:.1f}/s{eta})"
 
 
 ProgressCallback = Callable[[BuildProgress], None]
 
 
 class PhaseProgress:
-    """One phase: a tqdm bar (unless `show` is False) and the callback, advanced per document."""
+    """One phase: a tqdm bar (unless `show` is False) and the callback, advanced per document (or
+    per picture)."""
 
-    def __init__(self, phase: str, total: int, show: bool, callback: ProgressCallback | None) -> None:
-        self.phase, self.total, self.callback, self.done = phase, total, callback, 0
+    def __init__(
+        self, phase: str, total: int, show: bool, callback: ProgressCallback | None, unit: str = "documents"
+    ) -> None:
+        self.phase, self.total, self.callback, self.done, self.unit = phase, total, callback, 0, unit
         self.started = time.perf_counter()
-        self.bar = tqdm(total=total, unit="doc", desc=phase, disable=not show or not total, leave=False)
+        short = "doc" if unit == "documents" else unit.removesuffix("s")
+        self.bar = tqdm(total=total, unit=short, desc=phase, disable=not show or not total, leave=False)
         self._emit()
 
     def advance(self, count: int = 1) -> None:
@@ -73,6 +79,5 @@ class PhaseProgress:
 
     def _emit(self) -> None:
         if self.callback is not None:
-            self.callback(
-                BuildProgress(self.phase, self.done, self.total, time.perf_counter() - self.started)
-            )
+            seconds = time.perf_counter() - self.started
+            self.callback(BuildProgress(self.phase, self.done, self.total, seconds, self.unit))

@@ -42,7 +42,8 @@ def rebuild_index(
             f"cannot rebuild: collection(s) not found: {', '.join(missing)}; restore them, or "
             f"drop them from the index first with: python -m indexer remove NAME --index {active.uri}"
         )
-    wanted = IndexMeta.for_encoder(encoder, ns, collections=active.meta.collections)
+    kept = {"collections": active.meta.collections, "picture_words": active.meta.picture_words}
+    wanted = IndexMeta.for_encoder(encoder, ns, **kept)
     pending = active.pending
     resumable = pending is not None and (pending.fingerprint, pending.dim, set(pending.ns)) == (
         wanted.fingerprint,
@@ -50,9 +51,7 @@ def rebuild_index(
         set(ns),
     )
     if not resumable:
-        pending = IndexMeta.for_encoder(
-            encoder, ns, collections=active.meta.collections, table=f"{DEFAULT_TABLE}_{time.time_ns()}"
-        )
+        pending = IndexMeta.for_encoder(encoder, ns, **kept, table=f"{DEFAULT_TABLE}_{time.time_ns()}")
     for stale in table_names(active.db) - {active.meta.table, pending.table}:
         if stale.startswith(f"{DEFAULT_TABLE}_"):
             active.db.drop_table(stale)  # staging tables of abandoned rebuilds

@@ -51,10 +51,13 @@ def qualified_id(collection: str, source_id: str) -> str:
 def searchable_text(doc: InterleavedDoc) -> str:
     """What keyword search reads: the title (again, when the body repeats it as a heading: a title
     word is worth more), the note's aliases (other names a person gave it: Obsidian `aliases:`,
-    Logseq `alias::`), then the text segments. Image paths never appear."""
+    Logseq `alias::`), the text segments, then the words its pictures show, when the index reads
+    them (`indexer.picture_words`). Image paths never appear."""
     names = [doc.title, *(alias for alias in doc.meta.get("aliases", ()) if isinstance(alias, str))]
     head = "\n".join(name for name in names if name)
-    return f"{head}\n{doc.text}" if head else doc.text
+    pictures = [words for words in doc.meta.get("picture_words") or () if isinstance(words, str) and words]
+    text = f"{head}\n{doc.text}" if head else doc.text
+    return "\n".join([text, *pictures]) if pictures else text
 
 
 def document_schema(dim: int, ns: tuple, budgets: tuple = ()) -> pa.Schema:

@@ -316,20 +316,25 @@ def pictures_folder(index_uri: str) -> Path | None:
 
 
 def prune_unreferenced(index: Index, *, vision: bool = True, pictures: bool = True) -> None:
-    """Drop what no row of `index` shows any more: cached visual tokens (`vision`) and the stored
-    pictures of notes that held them inside (`pictures`, see `pictures_folder`). The rows' picture
-    hashes are read once for both, and not at all when neither exists."""
+    """Drop what no row of `index` shows any more: cached visual tokens and picture words (`vision`)
+    and the stored pictures of notes that held them inside (`pictures`, see `pictures_folder`). The
+    rows' picture hashes are read once for all, and not at all when none exists."""
+    from indexer.picture_words import PICTURE_WORDS_TABLE, PictureWordsCache
     from indexer.sources.embedded import prune_pictures
     from indexer.vision_cache import VISION_CACHE_TABLE, LanceVisionCache, referenced_images
 
-    vision = vision and VISION_CACHE_TABLE in table_names(index.db)
+    tables = table_names(index.db)
+    words = vision and PICTURE_WORDS_TABLE in tables
+    vision = vision and VISION_CACHE_TABLE in tables
     folder = pictures_folder(index.uri) if pictures else None
     pictures = folder is not None and folder.is_dir()
-    if not (vision or pictures):
+    if not (vision or words or pictures):
         return
     referenced = referenced_images(index.scan(["segments"])["segments"].to_pylist())
     if vision:
         LanceVisionCache(index.db).prune(referenced)
+    if words:
+        PictureWordsCache(index.db).prune(referenced)
     if pictures:
         prune_pictures(folder, referenced)
 

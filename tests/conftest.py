@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from PIL import Image, ImageDraw
+from PIL import Image, ImageDraw, ImageFont
 
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # tests never touch a hub
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
@@ -85,6 +85,24 @@ def draw_image(
     path.parent.mkdir(parents=True, exist_ok=True)
     image.save(path)
     return path
+
+
+def draw_words(path: Path, lines: list[str], size: tuple[int, int] = (640, 200)) -> Path:
+    """A screenshot-like picture: black lines of words on white (Pillow's own font, no CJK)."""
+    image = Image.new("RGB", size, "white")
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=36)
+    for row, line in enumerate(lines):
+        draw.text((20, 30 + 70 * row), line, fill="black", font=font)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    image.save(path)
+    return path
+
+
+@pytest.fixture
+def words_picture():
+    """words_picture(path, ["Close the drain valve"]) -> a picture showing those words."""
+    return draw_words
 
 
 @pytest.fixture

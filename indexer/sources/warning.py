@@ -28,6 +28,7 @@ REASONS = (
     "excluded",
     "front matter",
     "markup",
+    "picture words",
     "other",
 )
 # Reasons for which the file or link was still used (repaired, or resolved to one of several files):
@@ -37,6 +38,7 @@ KEPT_REASONS = {
     "ambiguous": "resolved to the nearest file",
     "front matter": "indexed without it",
     "markup": "read as plain text",
+    "picture words": "indexed without its words",
 }
 
 
