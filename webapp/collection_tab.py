@@ -71,6 +71,13 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
         placeholder="default: the folder's name, the zip's, or the first uploaded note's",
         elem_id="mme-name",
     )
+    shelf["read_pictures"] = gr.Checkbox(
+        value=handlers.service.reads_pictures(),
+        label="Read the words in pictures",
+        info="Screenshots, labels and photographed pages become searchable by the words they show. "
+        "About a second a picture on a CPU, once; the index keeps this choice.",
+        elem_id="mme-read-pictures",
+    )
     with gr.Row(equal_height=False):
         with gr.Column():
             shelf["folder"] = gr.Textbox(

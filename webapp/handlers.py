@@ -174,16 +174,17 @@ class Handlers:
     def stats(self) -> str:
         return stats_html(self.service.stats())
 
-    def index_folder(self, path, name="", on_progress=None) -> tuple:
-        """-> (status HTML, skipped table, stats HTML, collections table, chooser, tags, mode)."""
-        return self._indexed(lambda: self.service.index_folder(path, name, on_progress))
+    def index_folder(self, path, name="", on_progress=None, read_pictures=None) -> tuple:
+        """-> (status HTML, skipped table, stats HTML, collections table, chooser, tags, mode).
+        `read_pictures`: read the words in pictures from now on (True/False), or as before (None)."""
+        return self._indexed(lambda: self.service.index_folder(path, name, on_progress, read_pictures))
 
-    def index_upload(self, files, name="", on_progress=None) -> tuple:
+    def index_upload(self, files, name="", on_progress=None, read_pictures=None) -> tuple:
         """Uploaded files (a list, or one path) -> the same outputs as index_folder."""
         paths = [files] if isinstance(files, str) else list(files or [])
         if not paths:
             return self._changed(error_html("choose files to upload first: notes, pictures or one .zip"))
-        return self._indexed(lambda: self.service.index_upload(paths, name, on_progress))
+        return self._indexed(lambda: self.service.index_upload(paths, name, on_progress, read_pictures))
 
     def remove_collection(self, name, confirmed) -> tuple:
         """Removes only when the person confirmed; -> the same outputs as indexing."""

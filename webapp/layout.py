@@ -93,11 +93,11 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
     def full_document(token: str) -> str:
         return handlers.full_document(token)
 
-    def index_folder(path, name, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
-        return handlers.index_folder(path, name, lambda p: progress(p.fraction, desc=p.describe()))
+    def index_folder(path, name, read_pictures=None, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
+        return handlers.index_folder(path, name, _told(progress), read_pictures)
 
-    def index_upload(files, name, progress=gr.Progress()):  # noqa: B008
-        return handlers.index_upload(files, name, lambda p: progress(p.fraction, desc=p.describe()))
+    def index_upload(files, name, read_pictures=None, progress=gr.Progress()):  # noqa: B008
+        return handlers.index_upload(files, name, _told(progress), read_pictures)
 
     def search(
         query: str | list[str | dict],
@@ -184,9 +184,9 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
             handlers.controls, None, controls, **hidden
         )
         reports = [shelf["status"], shelf["skipped"], shelf["stats"], *controls]
-        folder_inputs = [shelf["folder"], shelf["name"]]
+        folder_inputs = [shelf["folder"], shelf["name"], shelf["read_pictures"]]
         shelf["folder_button"].click(index_folder, folder_inputs, reports, **indexing)
-        upload_inputs = [shelf["upload"], shelf["name"]]
+        upload_inputs = [shelf["upload"], shelf["name"], shelf["read_pictures"]]
         shelf["upload_button"].click(index_upload, upload_inputs, reports, **indexing)
         wire_removal(handlers, shelf, reports, indexing)
     return demo
@@ -299,3 +299,8 @@ def _resolve_return_annotation(fn) -> None:
     unresolved, so view_api() would show `Any`; give it the resolved type instead."""
     hints = typing.get_type_hints(fn)
     fn.__signature__ = inspect.signature(fn).replace(return_annotation=hints["return"])
+
+
+def _told(progress):
+    """A build's progress callback feeding Gradio's progress bar."""
+    return lambda p: progress(p.fraction, desc=p.describe())

@@ -17,6 +17,7 @@ from .media import FULL_VIEW_SIDE, THUMBNAIL_SIDE, MediaRegistry, thumbnail_uri
 
 PREVIEW_STEPS = 3
 PREVIEW_TEXT_CHARS = 240
+PICTURE_WORDS_CHARS = 80  # a matched line of a picture's words, under the picture
 SCORE_TITLES = {
     "semantic": "cosine similarity",
     "keyword": "BM25 keyword score",
@@ -102,13 +103,14 @@ def document_body(doc: InterleavedDoc, preview: bool, terms: Sequence[str] = ())
     all_steps = steps(doc)
     shown = all_steps[:PREVIEW_STEPS] if preview else all_steps
     side = THUMBNAIL_SIDE if preview else FULL_VIEW_SIDE
+    words = picture_words(doc)
     rows: list[str] = []
     for position, (text, pictures) in enumerate(shown):
         html = _text_html(text, doc.title if preview and position == 0 else "", preview, terms)
         if not html and not pictures:
             continue
         text_html = f'<p class="mme-text">{html}</p>' if html else ""
-        figures = "".join(_picture(path, side) for path in pictures)
+        figures = "".join(_picture(path, side, words.get(path, ""), terms) for path in pictures)
         pictures_html = f'<div class="mme-step-pictures">{figures}</div>' if figures else ""
         kind = "mme-step" + ("" if pictures else " mme-step-text-only")
         rows.append(f'<li class="{kind}">{text_html}{pictures_html}</li>')
@@ -122,9 +124,27 @@ def document_body(doc: InterleavedDoc, preview: bool, terms: Sequence[str] = ())
     return f'<ol class="mme-steps">{"".join(rows)}</ol>{more}'
 
 
-def _picture(path: str, side: int) -> str:
+def picture_words(doc: InterleavedDoc) -> dict[str, str]:
+    """Each picture's words, when the index read them (`indexer.picture_words`): path -> text."""
+    words = doc.meta.get("picture_words") or ()
+    return {image.path: text for image, text in zip(doc.images, words, strict=False) if isinstance(text, str)}
+
+
+def _picture(path: str, side: int, words: str = "", terms: Sequence[str] = ()) -> str:
+    """A thumbnail; when the query's words are among the words the picture shows, those lines go
+    under it, marked, so a card found by a screenshot says so."""
     name = escape(Path(path).name)
-    return f'<img class="mme-image" src="{thumbnail_uri(path, side)}" alt="{name}" title="{name}">'
+    image = f'<img class="mme-image" src="{thumbnail_uri(path, side)}" alt="{name}" title="{name}">'
+    matched = [line for line in words.splitlines() if terms and "<mark>" in highlight(line, terms)]
+    if not matched:
+        return image
+    lines = " · ".join(highlight(_clip(line, PICTURE_WORDS_CHARS), terms) for line in matched[:2])
+    caption = f'<figcaption class="mme-picture-words" title="words in this picture">{lines}</figcaption>'
+    return f'<figure class="mme-picture">{image}{caption}</figure>'
+
+
+def _clip(line: str, chars: int) -> str:
+    return line if len(line) <= chars else line[:chars].rstrip() + " …"
 
 
 def _text_html(text: str, title_to_drop: str, preview: bool, terms: Sequence[str] = ()) -> str:

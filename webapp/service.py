@@ -229,25 +229,40 @@ class SearchService:
 
     # --- indexing --------------------------------------------------------------------------------
 
-    def index_folder(self, path: str, name: str | None = None, on_progress=None) -> object:
+    def index_folder(
+        self, path: str, name: str | None = None, on_progress=None, read_pictures: bool | None = None
+    ) -> object:
         """Index a folder (or one file) under an allowed root as collection `name` (default: the
-        folder's name, or the file's without its suffix)."""
+        folder's name, or the file's without its suffix). `read_pictures`: see `build_index`."""
         name = name.strip() if isinstance(name, str) and name.strip() else None
-        return self._index(resolve_folder(path, self.collections_roots), name, on_progress)
+        return self._index(resolve_folder(path, self.collections_roots), name, on_progress, read_pictures)
 
-    def index_upload(self, paths: list[str], name: str | None = None, on_progress=None) -> object:
+    def index_upload(
+        self, paths: list[str], name: str | None = None, on_progress=None, read_pictures: bool | None = None
+    ) -> object:
         """Index uploaded files (one zip of a folder, or notes, documents and pictures) as collection
         `name` (default: the zip's name, or the first note's); files left out are in the report."""
         if self.uploads_dir is None:
             raise ValueError("uploads are disabled: the app was started without a data folder")
         upload = gather_upload(paths, self.uploads_dir, self.zip_limits)
         name = name.strip() if isinstance(name, str) and name.strip() else upload.name
-        report = self._index(upload.folder, name, on_progress)
+        report = self._index(upload.folder, name, on_progress, read_pictures)
         return replace(report, skipped=(*upload.left_out, *report.skipped))
 
-    def _index(self, folder: Path, name: str | None = None, on_progress=None) -> object:
+    def reads_pictures(self) -> bool:
+        """Whether the index reads the words in pictures (`indexer.picture_words`)."""
+        from indexer.store import Index
+
+        if not self.index_uri or not Index.exists(self.index_uri):
+            return False
+        return Index.open(self.index_uri).meta.picture_words
+
+    def _index(
+        self, folder: Path, name: str | None = None, on_progress=None, read_pictures: bool | None = None
+    ) -> object:
         with self._indexing():
             extra = {"on_progress": on_progress} if on_progress is not None else {}  # per-document phases
+            extra |= {"read_pictures": read_pictures} if read_pictures is not None else {}
             report = self._build_index(
                 str(folder), self.index_uri, self.encoder, ns=self.ns, progress=True, name=name, **extra
             )

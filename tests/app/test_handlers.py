@@ -311,3 +311,37 @@ def test_the_composer_gets_a_thumbnail_of_an_uploaded_phone_photo_and_of_nothing
     for elsewhere in (str(app_collection / "images/blue_square.png"), "../../etc/passwd"):
         with pytest.raises(ValueError, match="only files uploaded to this app"):
             handlers.upload_preview(elsewhere)
+
+
+def test_the_page_reads_the_words_in_pictures_when_asked_and_shows_what_matched(
+    tiny_dsvl, upload_root, tmp_path, words_picture
+):
+    from indexer import Searcher, build_index
+    from indexer.store import Index
+
+    notes = tmp_path / "boiler"
+    words_picture(notes / "valve.png", ["Close the drain valve"])
+    (notes / "service.md").write_text("# Boiler service\n\nTurn it off first.\n\n![](valve.png)\n")
+    (notes / "pasta.md").write_text("# Pasta\n\nDrain the pasta.\n")
+    uri = str(tmp_path / "own-index")
+    build_index([InterleavedDoc((TextSegment("Knit a scarf."),), id="scarf")], uri, tiny_dsvl, progress=False)
+    service = SearchService(
+        Searcher.open(uri, tiny_dsvl), tiny_dsvl, media=MediaRegistry(upload_root), index_uri=uri,
+        open_searcher=Searcher.open, build_index=build_index, collections_roots=(tmp_path,),
+        uploads_dir=tmp_path / "zips",
+    )  # fmt: skip
+    handlers = Handlers(service)
+    assert not service.reads_pictures()  # an index that never read them: the box starts unticked
+    status, skipped, *_ = handlers.index_folder(str(notes), "", None, True)
+    assert "2 added" in status and service.reads_pictures() and Index.open(uri).meta.picture_words
+
+    html, _ = handlers.search([{"type": "text", "text": "drain valve"}], 1, 3, "keyword")
+    assert card_ids(html)[0] == "boiler/service.md"
+    caption = re.search(r'<figcaption class="mme-picture-words"[^>]*>(.*?)</figcaption>', html).group(1)
+    assert "<mark>drain</mark>" in caption.lower() and "<mark>valve</mark>" in caption.lower()
+    assert html.count("mme-picture-words") == 1  # the pasta card has no picture to mark
+
+    status, *_ = handlers.index_folder(str(notes), "", None, False)  # untick: words leave, nothing embedded
+    assert "1 updated" in status and not service.reads_pictures()
+    html, _ = handlers.search([{"type": "text", "text": "drain valve"}], 1, 3, "keyword")
+    assert card_ids(html)[0] == "boiler/pasta.md" and "mme-picture-words" not in html
