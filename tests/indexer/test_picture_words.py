@@ -154,14 +154,14 @@ def test_a_big_photo_is_read_at_a_bounded_size_upright(tmp_path, monkeypatch):
     seen = []
 
     class Result:
-        txts, scores = ("Step 3", "noise"), (0.98, 0.2)
+        txts, scores = ("Step 3", "noise", "日"), (0.98, 0.2, 0.99)
 
     def engine(image):
         seen.append(image.size)
         return Result()
 
     monkeypatch.setattr(reader, "_engine", engine)
-    assert reader.read(str(photo), "phone.jpg") == "Step 3"  # the unsure line left out
+    assert reader.read(str(photo), "phone.jpg") == "Step 3"  # the unsure line and the icon left out
     [(width, height)] = seen
     assert max(width, height) <= picture_words.MAX_SIDE and height > width  # upright: portrait
 
@@ -171,3 +171,18 @@ def test_a_picture_that_is_not_one_is_refused_naming_it(tmp_path):
     fake.write_bytes(b"not a picture at all")
     with pytest.raises(ValueError, match=r"scan\.png"):
         PictureReader().read(str(fake), "scan.png")
+
+
+def test_a_rebuild_with_another_encoder_keeps_the_choice_and_the_words(
+    tiny_dsvl, tiny_qwen2vl, manual, tmp_path
+):
+    from indexer.rebuild import rebuild_index
+
+    uri = tmp_path / "idx"
+    build_index(manual, uri, tiny_dsvl, read_pictures=True, **FAST)
+    reader = shared_reader()
+    before = reader.pictures_read
+    rebuild_index(uri, tiny_qwen2vl, progress=False)
+    assert Index.open(uri).meta.picture_words and Index.open(uri).meta.model_id == str(tiny_qwen2vl.model_id)
+    assert reader.pictures_read == before  # the words come from the table the rebuild kept
+    assert keyword(uri, "drain valve")[0] == "boiler.md"
