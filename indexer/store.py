@@ -294,6 +294,7 @@ class Index:
             "documents": len(set(rows["id"].to_pylist())),
             "parts": rows.num_rows,
             "images": int(sum(rows["n_images"].to_pylist())),
+            "picture_words": meta.picture_words,  # the words in pictures are read (add --read-pictures)
             "ns": list(meta.ns),
             "model": meta.model_id,
             "adapter": meta.adapter,

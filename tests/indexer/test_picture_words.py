@@ -64,8 +64,8 @@ def test_the_words_of_a_screenshot_find_its_note_and_only_where_the_index_reads_
     assert "drain valve" in on["boiler.md"]["text"].lower()
     assert "picture_words" not in on["pasta.md"]["properties"]  # no picture: nothing recorded
     assert "drain valve" not in rows(tmp_path / "off")["boiler.md"]["text"].lower()
-    assert Index.open(tmp_path / "on").meta.picture_words
-    assert not Index.open(tmp_path / "off").meta.picture_words
+    assert Index.open(tmp_path / "on").stats()["picture_words"] is True  # `indexer stats` says so
+    assert Index.open(tmp_path / "off").stats()["picture_words"] is False
     phases = list(dict.fromkeys(p.phase for p in seen))
     assert phases == ["read", "words", "hash", "encode", "write"]
     last = [p for p in seen if p.phase == "words"][-1]
