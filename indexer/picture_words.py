@@ -236,3 +236,25 @@ def picture_label(path: str, root: str) -> str:
         return Path(path).relative_to(root).as_posix() if root else Path(path).name
     except ValueError:
         return Path(path).name
+
+
+_QUERY_WORDS: dict[str, str] = {}  # sha256 -> words of pictures queried in this process (newest last)
+_QUERY_WORDS_KEPT = 256
+
+
+def query_picture_words(db, reader_name: str | None, images) -> str:
+    """The words a query's pictures show, for keyword search on an index that reads them: a picture
+    of the collection (or one asked before) costs a lookup; a new one is read once (1-4 s of CPU).
+    A picture that cannot be read raises ValueError naming it as the person gave it."""
+    reader = shared_reader()
+    name = reader_name or reader.name
+    digests = {image.path: image.content_hash() for image in images}
+    known = PictureWordsCache(db).lookup(set(digests.values()) - set(_QUERY_WORDS), name)
+    words = []
+    for path, digest in digests.items():
+        if digest not in known and digest not in _QUERY_WORDS:
+            _QUERY_WORDS[digest] = reader.read(path, Path(path).name)
+            while len(_QUERY_WORDS) > _QUERY_WORDS_KEPT:
+                _QUERY_WORDS.pop(next(iter(_QUERY_WORDS)))
+        words.append(known.get(digest) or _QUERY_WORDS.get(digest) or "")
+    return "\n".join(text for text in words if text)

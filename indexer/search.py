@@ -44,6 +44,7 @@ from indexer.multivector import (
     mv_column,
     mv_columns,
 )
+from indexer.picture_words import query_picture_words
 from indexer.query import check_query_tokens
 from indexer.schema import granularity_label, row_to_doc, vector_column
 from indexer.store import Index
@@ -229,9 +230,11 @@ class Searcher:
         kind. `budget` is one of the index's budgets (default: the largest) and implies "multi".
 
         `mode`: "keyword" (full-text over the query's words), "semantic" (the MME vectors at N),
-        "hybrid" (both rankings fused by reciprocal rank), or None for `default_mode`. A query
-        without words runs semantic whatever the mode. `filters` (or keywords such as
-        `collections=("notes",)`, `folders=`, `tags=`, `source_prefix=`, `title_contains=`) narrow it.
+        "hybrid" (both rankings fused by reciprocal rank), or None for `default_mode`. On an index
+        that reads the words in pictures, the query's pictures' words are searched as its words too
+        (`indexer.picture_words`). A query without words runs semantic whatever the mode. `filters`
+        (or keywords such as `collections=("notes",)`, `folders=`, `tags=`, `source_prefix=`,
+        `title_contains=`) narrow it.
         """
         check_k(k)
         filters = as_filters(filters, filter_fields)
@@ -266,6 +269,12 @@ class Searcher:
             raise ValueError(f"budget {budget!r} applies only to multi-vector search (vectors='multi')")
         words = keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])
         terms = tuple(query_terms(words))
+        if mode != "semantic" and query.images and self.index.meta.picture_words:
+            # the query's pictures' words join the keyword query; a pictures-only query's cards
+            # mark them (a query with text marks only its text: a screenshot's every word is noise)
+            shown = keyword_text([query_picture_words(self.index.db, None, query.images)])
+            terms = terms or tuple(query_terms(shown))
+            words = f"{words} {shown}".strip()
         as_is = lambda hits: hits  # noqa: E731
         if mode == "keyword" and words:  # no N involved: any index's words are searched
             return lambda depth: self._hits(

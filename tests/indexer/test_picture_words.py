@@ -186,3 +186,29 @@ def test_a_rebuild_with_another_encoder_keeps_the_choice_and_the_words(
     assert Index.open(uri).meta.picture_words and Index.open(uri).meta.model_id == str(tiny_qwen2vl.model_id)
     assert reader.pictures_read == before  # the words come from the table the rebuild kept
     assert keyword(uri, "drain valve")[0] == "boiler.md"
+
+
+def test_a_screenshot_as_the_query_finds_the_note_whose_picture_says_the_same(
+    tiny_dsvl, manual, tmp_path, words_picture
+):
+    """Another capture of the same dialog (not the same file): its words are the query's words."""
+    from mme_core.documents import ImageSegment
+
+    uri = tmp_path / "idx"
+    build_index(manual, uri, tiny_dsvl, read_pictures=True, **FAST)
+    build_index(manual, tmp_path / "plain", tiny_dsvl, **FAST)
+    capture = words_picture(tmp_path / "query" / "my capture.png", ["Close the drain valve"], (700, 120))
+    query = InterleavedDoc((ImageSegment(str(capture)),))
+    reader = shared_reader()
+    before = reader.pictures_read
+
+    hits = Searcher.open(uri, tiny_dsvl, warm=False).search(query, k=2, mode="keyword")
+    assert hits[0].doc.source == "boiler.md" and hits[0].mode == "keyword"
+    assert {"drain", "valve"} <= {term.lower() for term in hits[0].terms}  # the card can mark them
+    assert reader.pictures_read == before + 1
+    Searcher.open(uri, tiny_dsvl, warm=False).search(query, k=2, mode="hybrid")  # asked again
+    assert reader.pictures_read == before + 1  # read once per process
+
+    plain = Searcher.open(tmp_path / "plain", tiny_dsvl, warm=False).search(query, k=2, mode="keyword")
+    assert all(hit.mode == "semantic" for hit in plain)  # an index that does not read them: as before
+    assert reader.pictures_read == before + 1
