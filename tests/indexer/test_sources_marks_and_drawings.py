@@ -226,7 +226,9 @@ def test_an_export_appearing_changing_or_going_away_later_has_the_drawing_read_a
     read = []
     read_file = base.FolderReader._read_file
     monkeypatch.setattr(
-        base.FolderReader, "_read_file", lambda self, path, name, *a: read.append(name) or read_file(self, path, name, *a)
+        base.FolderReader,
+        "_read_file",
+        lambda self, path, name, *a: read.append(name) or read_file(self, path, name, *a),
     )
 
     def add(*written):  # a stat within 50 ms of a write is not trusted (file_stats.py): date them back
@@ -246,7 +248,9 @@ def test_an_export_appearing_changing_or_going_away_later_has_the_drawing_read_a
     png(export, "blue", size=(640, 480))  # the plugin exports it
     report, docs = add(export)
     assert read == ["Excalidraw/Pump.excalidraw.md"]
-    assert [Path(p.path).name for p in docs["Excalidraw/Pump.excalidraw.md"].images] == ["Pump.excalidraw.png"]
+    assert [Path(p.path).name for p in docs["Excalidraw/Pump.excalidraw.md"].images] == [
+        "Pump.excalidraw.png"
+    ]
     assert sorted(docs) == ["Excalidraw/Pump.excalidraw.md", "Notes.md"]  # no photo of its own
     png(export, "green", size=(640, 480))  # drawn again
     os.utime(export, (time.time() - 9, time.time() - 9))
