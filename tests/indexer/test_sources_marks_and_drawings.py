@@ -12,6 +12,7 @@ from source_helpers import png, read_warnings, shape, write
 
 import indexer.sources.base as base
 from indexer.build import build_index
+from indexer.sources.markdown import _MARKDOWN
 from indexer.store import Index
 
 NEW_DRAWING = """\
@@ -87,6 +88,49 @@ def test_highlight_and_strikethrough_markers_go_their_words_stay(tmp_path):
         "Compare a == b == c, and x==1 stays, as head==tail, waitStatus==0 do.\n\n"
         "code ==kept== ~~too~~"
     )
+    assert warned == []
+
+
+def _links(markdown: str) -> list[tuple[str, str]]:
+    """Each link of the one paragraph `markdown` as (its target, its words)."""
+    [inline] = [t for t in _MARKDOWN.parse(markdown) if t.type == "inline"]
+    links, inside = [], None
+    for token in inline.children:
+        if token.type == "link_open":
+            inside = [token.attrGet("href"), ""]
+        elif token.type == "link_close":
+            links.append(tuple(inside))
+            inside = None
+        elif token.type == "text" and inside is not None:
+            inside[1] += token.content
+    return links
+
+
+def test_a_highlight_opened_in_a_link_label_and_closed_after_it_leaves_the_link_whole(tmp_path):
+    assert (
+        _links("see [==important](a.md) note==")
+        == _links("see [important](a.md) note")
+        == [("a.md", "important")]
+    )
+    assert _links("[a ==b](c.md)== d, then [e](f.md)") == [("c.md", "a b"), ("f.md", "e")]
+    # opened before a link and closed in its label: the link is read first, the marks stay words
+    assert _links("==see [this== one](a.md)") == [("a.md", "this== one")]
+    # around a whole link, with brackets in code or a stray one: a mark as before
+    assert _links("==see [this](a.md) too== and ==`]` ok==, ==1] x==") == [("a.md", "this")]
+    png(tmp_path / "pump.png", size=(320, 240))
+    write(
+        tmp_path / "Pump.md",
+        "see [==important](a.md) note== and ![==the pump](pump.png) shown==.\n\n"
+        "==see [this](a.md) too== and ==`]` ok==, ==1] x==\n",
+    )
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert shape(doc, tmp_path) == [
+        "T:see important note and",
+        "I:pump.png",
+        "T:shown.\n\nsee this too and ] ok, 1] x",
+    ]
     assert warned == []
 
 
