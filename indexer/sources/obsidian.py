@@ -25,6 +25,7 @@ GitHub's five callout types without titles, so both are ours.)
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from markdown_it import MarkdownIt
@@ -35,6 +36,10 @@ from markdown_it.rules_inline import StateInline
 _CALLOUT = re.compile(r"\[![^\]\n]+\][+-]?[ \t]*")
 _FOOTNOTE = re.compile(r"\[\^[^\s\[\]]+\](:[ \t]*)?")
 _TAG = re.compile(r"(?<!\S)#([\w/-]+)")
+_MARK_STOP = re.compile(r"[\\`\[\]]")  # what a mark's closing `==` may be inside of
+_BACKTICKS = re.compile(r"`+")
+# `==` after a non-space, before neither `=` nor a Latin letter, digit or `_` (see `_highlight`)
+_CLOSER = re.compile(r"(?<=\S)==(?![=A-Za-z0-9_])")
 _BLOCK_ID = re.compile(r"(?:^|[ \t]+)\^[A-Za-z0-9-]+[ \t]*$")  # Latin letters, digits and dashes only
 
 
@@ -127,11 +132,16 @@ def _highlight(state: StateInline, silent: bool) -> bool:
         return False
     if start and _identifier_char(src[start - 1]):
         return False
+    closers = state.__dict__.get("mark_closers")
+    if closers is None:  # where a mark may close, once per paragraph: most `==` open no mark
+        closers = state.__dict__["mark_closers"] = [m.start() for m in _CLOSER.finditer(src)]
+    if bisect.bisect_left(closers, start + 3) == len(closers):
+        return False
     # silent: a link's label being measured, whose `]` the mark must not pass
-    end, bracket = _closing_mark(src, start + 3, state.posMax, stop_at_bracket=silent)
+    end, bracket = _closing_mark(src, closers, start + 3, state.posMax, stop_at_bracket=silent)
     if end < 0 and not silent and src[state.posMax : state.posMax + 1] == "]":  # in a link's label
         bracket = state.posMax
-    after = _closing_mark(src, bracket + 1, len(src), stop_at_bracket=True)[0] if bracket >= 0 else -1
+    after = _closing_mark(src, closers, bracket + 1, len(src), True)[0] if bracket >= 0 else -1
     if after >= 0:  # closed after the link: neither `==` is words, the label's are as written
         cut.add(after)  # (an image's label is parsed apart, from its words alone: said when measured)
         if not silent:
@@ -149,40 +159,38 @@ def _highlight(state: StateInline, silent: bool) -> bool:
     return True
 
 
-def _closing_mark(src: str, pos: int, limit: int, stop_at_bracket: bool) -> tuple[int, int]:
+def _closing_mark(
+    src: str, closers: list[int], pos: int, limit: int, stop_at_bracket: bool
+) -> tuple[int, int]:
     """(where the `==` closing a mark is, from `pos` up to `limit`, or -1; where the `]` that stopped
-    the search is, or -1). Not inside a code span, an escape, or brackets opened after `pos`; past
-    a `]` closing one opened before it only when not `stop_at_bracket` (a stray `]` in prose)."""
+    the search is, or -1). Of `closers` (where one may be), the first not inside a code span, an
+    escape, or brackets opened after `pos`; past a `]` closing one opened before it only when not
+    `stop_at_bracket` (a stray `]` in prose)."""
     depth = 0
     while pos < limit:
-        char = src[pos]
+        found = _MARK_STOP.search(src, pos, limit)
+        index = bisect.bisect_left(closers, pos)
+        closer = closers[index] if index < len(closers) and closers[index] + 2 <= limit else -1
+        if closer >= 0 and (found is None or closer < found.start()):
+            if depth == 0:
+                return closer, -1
+            pos = closer + 1  # inside brackets opened after the mark's start: not its end
+            continue
+        if found is None:
+            return -1, -1
+        pos, char = found.start(), found.group()
         if char == "\\":
             pos += 2
-            continue
-        if char == "`":
-            run = len(src[pos:limit]) - len(src[pos:limit].lstrip("`"))
-            close = src.find("`" * run, pos + run, limit)
-            while close >= 0 and src[close + run : close + run + 1] == "`":  # a longer run: no match
-                close = src.find("`" * run, close + run + 1, limit)
-            pos = close + run if close >= 0 else pos + run
-            continue
-        if char == "[":
-            depth += 1
-        elif char == "]":
+        elif char == "`":  # a code span: to the next run of as many backticks, if any
+            run = _BACKTICKS.match(src, pos, limit).end() - pos
+            close = re.compile(f"(?<!`){'`' * run}(?!`)").search(src, pos + run, limit)
+            pos = close.end() if close else pos + run
+        elif char == "[":
+            depth, pos = depth + 1, pos + 1
+        else:  # `]`
             if depth == 0 and stop_at_bracket:
                 return -1, pos
-            depth = max(depth - 1, 0)
-        elif (
-            char == "="
-            and src.startswith("==", pos)
-            and depth == 0
-            and pos + 2 <= limit
-            and not src[pos - 1].isspace()
-            and src[pos + 2 : pos + 3] != "="
-            and not _identifier_char(src[pos + 2 : pos + 3])
-        ):
-            return pos, -1
-        pos += 1
+            depth, pos = max(depth - 1, 0), pos + 1
     return -1, -1
 
 
