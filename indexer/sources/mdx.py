@@ -7,7 +7,8 @@ index as code-like noise or lose their screenshots:
 - Pictures imported as modules: `import shot from './img/shot.png'` then `<img src={shot} />`, and
   `src={require('./img/x.png').default}` / `src={useBaseUrl('/img/x.png')}`, read as that file.
 - `{/* comments */}` are dropped; admonitions (`:::tip Title` ... `:::`, also VitePress and Pandoc
-  fenced divs) keep their title and body, not their markers.
+  fenced divs, Zenn's `:::details Title`) keep their title and body, not their markers; Zenn's
+  `:::message` / `:::message alert` box has no title (`alert` is its colour, not words).
 JSX components are read as HTML is (`html.py`: their text kept, tags not). Fenced code is untouched,
 comments in it included.
 """
@@ -30,7 +31,9 @@ _MODULE_SRC = re.compile(
     r"""useBaseUrl\(\s*(['"])(?P<based>[^'"]+)\3\s*\))\s*\}"""
 )
 _COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
-_ADMONITION = re.compile(r"^(?P<indent>[ \t]*):::+[ \t]*(?:\{[^}]*\}|[\w-]+)?[ \t]*(?P<title>.*?)[ \t]*$")
+_ADMONITION = re.compile(
+    r"^(?P<indent>[ \t]*):::+[ \t]*(?:\{[^}]*\}|(?P<kind>[\w-]+))?[ \t]*(?P<title>.*?)[ \t]*$"
+)
 
 
 def clean_mdx(text: str) -> str:
@@ -55,6 +58,8 @@ def clean_mdx(text: str) -> str:
             continue
         if admonition := _ADMONITION.match(line):  # `:::tip Title`, `:::tip[Title]`, a closing `:::`
             title = admonition["title"].strip("[]").strip()
+            if (admonition["kind"] or "").lower() == "message":  # Zenn's `:::message alert`: a red box,
+                title = ""  # no title (`alert` is its colour; `:::details Title` keeps its title)
             line = admonition["indent"] + title if title else ""
         if "src={" in line:
             line = _MODULE_SRC.sub(lambda m: f'src="{m["required"] or m["based"]}"', line)
