@@ -8,7 +8,8 @@ index as code-like noise or lose their screenshots:
   `src={require('./img/x.png').default}` / `src={useBaseUrl('/img/x.png')}`, read as that file.
 - `{/* comments */}` are dropped; admonitions (`:::tip Title` ... `:::`, also VitePress and Pandoc
   fenced divs, Zenn's `:::details Title`) keep their title and body, not their markers; Zenn's
-  `:::message` / `:::message alert` box has no title (`alert` is its colour, not words).
+  `:::message` / `:::message alert` and Qiita's `:::note info|warn|alert` boxes have no title (the
+  word is the box's colour, not shown).
 JSX components are read as HTML is (`html.py`: their text kept, tags not). Fenced code is untouched,
 comments in it included.
 """
@@ -58,8 +59,9 @@ def clean_mdx(text: str) -> str:
             continue
         if admonition := _ADMONITION.match(line):  # `:::tip Title`, `:::tip[Title]`, a closing `:::`
             title = admonition["title"].strip("[]").strip()
-            if (admonition["kind"] or "").lower() == "message":  # Zenn's `:::message alert`: a red box,
-                title = ""  # no title (`alert` is its colour; `:::details Title` keeps its title)
+            kind = (admonition["kind"] or "").lower()
+            if kind == "message" or kind == "note" and title.lower() in ("info", "warn", "alert"):
+                title = ""  # Zenn's `:::message alert`, Qiita's `:::note warn`: a box's colour, no title
             line = admonition["indent"] + title if title else ""
         if "src={" in line:
             line = _MODULE_SRC.sub(lambda m: f'src="{m["required"] or m["based"]}"', line)

@@ -63,5 +63,23 @@ def test_a_zenn_article_reads_as_the_published_page(tmp_path):
         "T:注は番号だけが見える。\n\nZennは行頭の埋め込みだけを展開する。\n\n"
         "@[card](https://zenn.dev)\n:::message alert",
     ]
-    assert doc.meta["properties"] == {"emoji": "🤖", "type": "tech", "topics": ["wsl", "zsh"], "published": True}
+    assert doc.meta["properties"] == {
+        "emoji": "🤖",
+        "type": "tech",
+        "topics": ["wsl", "zsh"],
+        "published": True,
+    }
+    assert warned == []
+
+
+def test_a_qiita_note_box_reads_without_its_colour_and_a_docusaurus_note_keeps_its_title(tmp_path):
+    write(
+        tmp_path / "qiita.md",
+        "# 手順\n\n:::note warn\n管理者権限が必要です。\n:::\n\n:::note info\n補足。\n:::\n\n"
+        ":::note Before you start\nInstall Node.\n:::\n",
+    )
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert doc.text == "# 手順\n\n管理者権限が必要です。\n\n補足。\n\nBefore you start\nInstall Node."
     assert warned == []
