@@ -8,9 +8,12 @@ older files). What a person writes before `# Excalidraw Data` is the drawing's "
 Markdown of its own (a Mermaid diagram, a section per embedded file). Read as it was, a drawing was the
 banner, the section headings, hashes and, in older files, kilobytes of JSON. It reads as what the
 drawing shows: the back of the note, its texts, then the drawing itself as a picture when the
-plugin exported one beside it (`Drawing.excalidraw.png`), and the pictures placed on it (so neither
-stands alone as a photo, or is reported as a picture no note shows). Its title is the file's name
-without `.excalidraw`.
+plugin exported one beside it (`Drawing.excalidraw.png`, see `exported_picture`), and the pictures
+placed on it (so neither stands alone as a photo, or is reported as a picture no note shows). An
+export that appears, changes or goes away after the drawing was read has the drawing read again
+(the stat cache records each name looked for, as it does a page's includes). An SVG export is the
+drawing's picture too, said as not read ("unsupported type") as any SVG a note shows. Its title is
+the file's name without `.excalidraw`.
 """
 
 from __future__ import annotations
@@ -32,11 +35,22 @@ def is_drawing(name: str, properties: dict) -> bool:
     return PLUGIN_KEY in properties or name.lower().endswith(".excalidraw.md")
 
 
-def exported_picture(name: str) -> str:
-    """The picture the plugin's auto-export keeps beside the drawing `name` (`Drawing 2024.excalidraw.png`
-    beside `Drawing 2024.excalidraw.md`), relative to it, if the collection holds it; else ""."""
-    exported = name.rsplit("/", 1)[-1][: -len(".md")] + ".png" if name.lower().endswith(".md") else ""
-    return exported if exported and page_shows(exported) else ""
+def exported_picture(name: str, properties: dict) -> str:
+    """The picture of the drawing `name` the plugin's auto-export keeps beside it, relative to it,
+    if the collection holds one; else "". The plugin names it after the drawing: `Pump.excalidraw.png`
+    (`.svg`) beside `Pump.excalidraw.md`, or, with "export both light and dark", `Pump.excalidraw.light.png`
+    and `.dark.png`, of which a note embedding it shows the light one unless the drawing's
+    `excalidraw-export-dark: true` says dark. A PNG is taken before an SVG (the same drawing, and one
+    the encoder reads). Each of these names is a file the drawing depends on: it is read again when an
+    export appears, changes or goes away (`page_shows`), and none stands alone as a photo."""
+    if not name.lower().endswith(".md"):
+        return ""
+    stem = name.rsplit("/", 1)[-1][: -len(".md")]
+    dark = str(properties.get("excalidraw-export-dark")).lower() == "true"
+    themes = ("", ".dark", ".light") if dark else ("", ".light", ".dark")
+    names = [f"{stem}{theme}{suffix}" for suffix in (".png", ".svg") for theme in themes]
+    held = [exported for exported in names if page_shows(exported)]  # each looked for: the other theme's
+    return held[0] if held else ""  # export too is the drawing's, not a photo of its own
 
 
 def drawing_markdown(body: str, exported: str = "") -> str:

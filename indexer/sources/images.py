@@ -177,12 +177,18 @@ class ImageResolver:
             self.report(CollectionWarning(f"{name}: {message}", file=name, reference=written, reason=reason))
 
     def depend_on(self, name: str) -> None:
-        """Record that the note being read quotes the collection file `name` (root-relative POSIX:
-        a Logseq page holding a referenced block), so the stat cache reads the note again when that
-        file changes, as it does when a picture changes."""
+        """Record that what the note being read says depends on the collection file `name`
+        (root-relative POSIX: a Logseq page holding a referenced block, a file a page includes, a
+        drawing's exported picture), so the stat cache reads the note again when that file changes,
+        appears or goes away, as it does when a picture changes. Exactly that file: no name lookup."""
         if self.links is not None:
-            real = os.path.realpath(os.path.join(self.root, name))
-            self.links.append(self._dependency(name, ImageLink(name, wiki=True), real, False, []))
+            link = self._dependency(name, ImageLink(name, wiki=True), self._exact(name), False, [])
+            self.links.append({**link, "exact": True})
+
+    def _exact(self, name: str) -> str | None:
+        """The real path of the collection file `name` (root-relative), None when it is none."""
+        real = os.path.realpath(os.path.join(self.root, name))
+        return real if real.startswith(self._root_prefix) and os.path.isfile(real) else None
 
     def in_vault(self, base_dir: Path | str) -> bool:
         """True when the folder `base_dir` is inside an Obsidian vault (a `.obsidian/` above it)."""
@@ -204,6 +210,9 @@ class ImageResolver:
 
     def relocate(self, link: dict, note_path: str) -> tuple[str | None, bool, list[str]]:
         """A recorded link located again, now, by the same rules: (real relative, outside, nearest)."""
+        if link.get("exact"):  # a file the note depends on (`depend_on`), not a link to look up
+            real = self._exact(link["path"])
+            return (None if real is None else os.path.relpath(real, self.root)), False, []
         note_dir = os.path.dirname(note_path)
         note = Path(os.path.relpath(note_path, self.root)).as_posix()
         real, outside, nearest = self._locate(

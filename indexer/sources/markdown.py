@@ -72,7 +72,7 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text, book_title = mdbook_directives(text, name)  # `{{#include file.rs}}` (site_includes.py)
     text, front = split_front_matter(text, name)
     if is_drawing(name, front.properties):  # an Obsidian Excalidraw drawing (see excalidraw.py)
-        text = drawing_markdown(text, exported_picture(name))
+        text = drawing_markdown(text, exported_picture(name, front.properties))
         front = replace(front, properties={k: v for k, v in front.properties.items() if k != PLUGIN_KEY})
     text, declared = page_properties(text)  # Logseq's `title:: ...` lines (see logseq.py)
     text = clean_site_markup(

@@ -7,7 +7,9 @@ index as code-like noise or lose their screenshots:
 - Pictures imported as modules: `import shot from './img/shot.png'` then `<img src={shot} />`, and
   `src={require('./img/x.png').default}` / `src={useBaseUrl('/img/x.png')}`, read as that file.
 - `{/* comments */}` are dropped; admonitions (`:::tip Title` ... `:::`, also VitePress and Pandoc
-  fenced divs) keep their title and body, not their markers.
+  fenced divs, Zenn's `:::details Title`) keep their title and body, not their markers; Zenn's
+  `:::message` / `:::message alert` and Qiita's `:::note info|warn|alert` boxes have no title (the
+  word is the box's colour, not shown).
 JSX components are read as HTML is (`html.py`: their text kept, tags not). Fenced code is untouched,
 comments in it included.
 """
@@ -30,7 +32,9 @@ _MODULE_SRC = re.compile(
     r"""useBaseUrl\(\s*(['"])(?P<based>[^'"]+)\3\s*\))\s*\}"""
 )
 _COMMENT = re.compile(r"\{/\*.*?\*/\}", re.DOTALL)
-_ADMONITION = re.compile(r"^(?P<indent>[ \t]*):::+[ \t]*(?:\{[^}]*\}|[\w-]+)?[ \t]*(?P<title>.*?)[ \t]*$")
+_ADMONITION = re.compile(
+    r"^(?P<indent>[ \t]*):::+[ \t]*(?:\{[^}]*\}|(?P<kind>[\w-]+))?[ \t]*(?P<title>.*?)[ \t]*$"
+)
 
 
 def clean_mdx(text: str) -> str:
@@ -55,6 +59,9 @@ def clean_mdx(text: str) -> str:
             continue
         if admonition := _ADMONITION.match(line):  # `:::tip Title`, `:::tip[Title]`, a closing `:::`
             title = admonition["title"].strip("[]").strip()
+            kind = (admonition["kind"] or "").lower()
+            if kind == "message" or kind == "note" and title.lower() in ("info", "warn", "alert"):
+                title = ""  # Zenn's `:::message alert`, Qiita's `:::note warn`: a box's colour, no title
             line = admonition["indent"] + title if title else ""
         if "src={" in line:
             line = _MODULE_SRC.sub(lambda m: f'src="{m["required"] or m["based"]}"', line)

@@ -16,6 +16,7 @@ GitHub's five callout types without titles, so both are ours.)
   (CommonMark alone reads a one-word definition, `[^1]: Wikipedia`, as a link reference and drops it,
   and left the markers as words: "initdoc" in a Chinese sentence.)
 - `==highlighted words==` (Obsidian, Typora, Bear): the words stay, the `==` go (a `mark` token).
+  A mark does not cross a link's bounds: `see [==important](a.md) note==` keeps its link whole.
 - Block ids (`^abc123` ending a paragraph or list item, or alone on the line after a table or
   quote): dropped, as Obsidian shows nothing of them; they were words ("Pump ^Xk3jd9aa").
 - Inline tags (`#tag`, `#a/b`, `#菜谱`) after whitespace or at a line start, with at least one
@@ -24,6 +25,7 @@ GitHub's five callout types without titles, so both are ours.)
 
 from __future__ import annotations
 
+import bisect
 import re
 
 from markdown_it import MarkdownIt
@@ -34,6 +36,10 @@ from markdown_it.rules_inline import StateInline
 _CALLOUT = re.compile(r"\[![^\]\n]+\][+-]?[ \t]*")
 _FOOTNOTE = re.compile(r"\[\^[^\s\[\]]+\](:[ \t]*)?")
 _TAG = re.compile(r"(?<!\S)#([\w/-]+)")
+_MARK_STOP = re.compile(r"[\\`\[\]]")  # what a mark's closing `==` may be inside of
+_BACKTICKS = re.compile(r"`+")
+# `==` after a non-space, before neither `=` nor a Latin letter, digit or `_` (see `_highlight`)
+_CLOSER = re.compile(r"(?<=\S)==(?![=A-Za-z0-9_])")
 _BLOCK_ID = re.compile(r"(?:^|[ \t]+)\^[A-Za-z0-9-]+[ \t]*$")  # Latin letters, digits and dashes only
 
 
@@ -113,18 +119,35 @@ def _highlight(state: StateInline, silent: bool) -> bool:
     """`==words==`: a `mark` around the words, parsed as inline Markdown. As for `**`, the opening
     `==` is followed and the closing one preceded by a non-space (`a == b == c` stays as written);
     and neither touches a Latin letter or digit outside: `head==tail, waitStatus==0` is code-like
-    prose (the tools without this mark, VuePress, GitHub, show it as written), `这是==重点==` a mark."""
+    prose (the tools without this mark, VuePress, GitHub, show it as written), `这是==重点==` a mark.
+    A mark does not cross a link's bounds (its words hold as many `[` as `]`): a link read first is
+    read whole, and `see [==important](a.md) note==`, a mark opened in a link's label and closed
+    after the link, reads as `see [important](a.md) note` (both `==` dropped, the link kept)."""
     start, src = state.pos, state.src
+    cut: set[int] = state.__dict__.setdefault("cut_marks", set())
+    if start in cut and src.startswith("==", start):  # closes a mark a link's label cut (below)
+        state.pos = start + 2
+        return True
     if not src.startswith("==", start) or src[start + 2 : start + 3] in ("", "=", " ", "\t", "\n"):
         return False
     if start and _identifier_char(src[start - 1]):
         return False
-    end = src.find("==", start + 3)
-    while end > 0 and (
-        src[end - 1].isspace() or src[end + 2 : end + 3] == "=" or _identifier_char(src[end + 2 : end + 3])
-    ):
-        end = src.find("==", end + 1)
-    if end < 0 or end + 2 > state.posMax:  # inside a link's label: its end bounds the search
+    closers = state.__dict__.get("mark_closers")
+    if closers is None:  # where a mark may close, once per paragraph: most `==` open no mark
+        closers = state.__dict__["mark_closers"] = [m.start() for m in _CLOSER.finditer(src)]
+    if bisect.bisect_left(closers, start + 3) == len(closers):
+        return False
+    # silent: a link's label being measured, whose `]` the mark must not pass
+    end, bracket = _closing_mark(src, closers, start + 3, state.posMax, stop_at_bracket=silent)
+    if end < 0 and not silent and src[state.posMax : state.posMax + 1] == "]":  # in a link's label
+        bracket = state.posMax
+    after = _closing_mark(src, closers, bracket + 1, len(src), True)[0] if bracket >= 0 else -1
+    if after >= 0:  # closed after the link: neither `==` is words, the label's are as written
+        cut.add(after)  # (an image's label is parsed apart, from its words alone: said when measured)
+        if not silent:
+            state.pos = start + 2
+            return True
+    if end < 0:
         return False
     if not silent:
         state.push("mark_open", "mark", 1).markup = "=="
@@ -134,6 +157,41 @@ def _highlight(state: StateInline, silent: bool) -> bool:
         state.push("mark_close", "mark", -1).markup = "=="
     state.pos = end + 2
     return True
+
+
+def _closing_mark(
+    src: str, closers: list[int], pos: int, limit: int, stop_at_bracket: bool
+) -> tuple[int, int]:
+    """(where the `==` closing a mark is, from `pos` up to `limit`, or -1; where the `]` that stopped
+    the search is, or -1). Of `closers` (where one may be), the first not inside a code span, an
+    escape, or brackets opened after `pos`; past a `]` closing one opened before it only when not
+    `stop_at_bracket` (a stray `]` in prose)."""
+    depth = 0
+    while pos < limit:
+        found = _MARK_STOP.search(src, pos, limit)
+        index = bisect.bisect_left(closers, pos)
+        closer = closers[index] if index < len(closers) and closers[index] + 2 <= limit else -1
+        if closer >= 0 and (found is None or closer < found.start()):
+            if depth == 0:
+                return closer, -1
+            pos = closer + 1  # inside brackets opened after the mark's start: not its end
+            continue
+        if found is None:
+            return -1, -1
+        pos, char = found.start(), found.group()
+        if char == "\\":
+            pos += 2
+        elif char == "`":  # a code span: to the next run of as many backticks, if any
+            run = _BACKTICKS.match(src, pos, limit).end() - pos
+            close = re.compile(f"(?<!`){'`' * run}(?!`)").search(src, pos + run, limit)
+            pos = close.end() if close else pos + run
+        elif char == "[":
+            depth, pos = depth + 1, pos + 1
+        else:  # `]`
+            if depth == 0 and stop_at_bracket:
+                return -1, pos
+            depth, pos = max(depth - 1, 0), pos + 1
+    return -1, -1
 
 
 def _identifier_char(char: str) -> bool:

@@ -2,7 +2,8 @@
 
 A page's parser sees its own bytes only; while a folder reader reads a page, `reading_page` says which
 collection it is in, so that the page's includes are read from there, never from outside it, and
-the stat cache reads the page again when a file it took in changes.
+the stat cache reads the page again when a file it took in (or looked for: a missing include, a
+drawing's exported picture) appears, changes or goes away.
 
 mdBook (see `site_kinds.py`) replaces, before rendering, wherever they are in the page (in a code
 fence too, where they usually are):
@@ -76,11 +77,11 @@ def collection_file(name: str) -> tuple[str, str | None, str]:
     real = os.path.realpath(path)
     if not real.startswith(os.path.join(str(page.root), "")):
         return clean, None, "outside the collection"
+    page.depend(clean)  # the page is read again when the file changes, appears or goes away
     try:
         size = os.stat(real).st_size
         if not os.path.isfile(real):
             return clean, None, "missing"
-        page.depend(clean)  # the page is read again when the file changes
         if size > MAX_INCLUDE_BYTES:
             return clean, None, "too large"
         data = Path(real).read_bytes()
@@ -232,11 +233,15 @@ def jekyll_include(file: str) -> str | None:
 
 def page_shows(link: str) -> bool:
     """Whether the link `link` of the page being read (root-absolute or relative to the page) is a file
-    of its collection (False outside one)."""
+    of its collection (False outside one). What the page shows depends on the answer: the page is
+    read again when that file appears, changes or goes away (see `collection_file`)."""
     state = _PAGE.get()
     if state is None or "://" in link:
         return False
     link = link.replace("\\", "/")
     folder = "" if link.startswith("/") else posixpath.dirname(state.name)
     clean = posixpath.normpath(posixpath.join(folder, link.lstrip("/")))
-    return not clean.startswith("..") and (state.root / clean).is_file()
+    if clean.startswith("..") or clean.startswith("/"):
+        return False
+    state.depend(clean)
+    return (state.root / clean).is_file()

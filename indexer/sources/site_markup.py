@@ -17,6 +17,9 @@ A how-to site's page would otherwise lose its pictures without a word, or show i
   `{#custom-id}` is dropped; `<img :src="$withBase('/a.png')">` is the picture `/a.png`.
   (`::: tip` containers are read in `mdx.py`, Vue components as HTML.)
 - Docsify: the `?> ` and `!> ` that make a paragraph a tip or a warning are dropped, the words kept.
+- Zenn: an embed on its own line (`@[card](url)`, `@[tweet](url)`, `@[youtube](id)`, `@[codepen](url)`,
+  `@[blueprintue](url)`...) is a player or a card Zenn fetches from elsewhere, nothing of the page's
+  own words: dropped, as Hugo's `youtube` and `tweet` shortcodes are (`@card` was read as a word).
 Fenced code is left as written.
 """
 
@@ -40,7 +43,9 @@ _HEXO_TAG = re.compile(
 _RAW = re.compile(r"\{%-?\s*(raw|endraw)\s*-?%\}")
 _DROPPED_LINE = re.compile(
     r"^[ \t]*(?:\[\[toc\]\]|\[toc\]|\$\{toc\}"  # a table of contents
-    r"|@\[code[^\]]*\]\([^)]*\)|<<<[ \t]+[@.]\S*.*|@include\([^)]*\))[ \t]*$",  # another file's code, or page
+    r"|@\[code[^\]]*\]\([^)]*\)|<<<[ \t]+[@.]\S*.*|@include\([^)]*\)"  # another file's code, or page
+    r"|@\[(?:card|tweet|youtube|gist|github|codepen|codesandbox|stackblitz|jsfiddle|slideshare|speakerdeck"
+    r"|docswell|figma|blueprintue|mermaid)\]\([^)\n]*\))[ \t]*$",  # Zenn's embeds
     re.IGNORECASE,
 )
 _TAB = re.compile(r"^([ \t]*)@tab(?::active)?(?:[ \t]+(.*))?$")

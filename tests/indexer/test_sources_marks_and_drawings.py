@@ -4,8 +4,16 @@ Excalidraw drawings (`Drawing.excalidraw.md`), read as what they show."""
 from __future__ import annotations
 
 import json
+import os
+import time
+from pathlib import Path
 
 from source_helpers import png, read_warnings, shape, write
+
+import indexer.sources.base as base
+from indexer.build import build_index
+from indexer.sources.markdown import _MARKDOWN
+from indexer.store import Index
 
 NEW_DRAWING = """\
 ---
@@ -80,6 +88,49 @@ def test_highlight_and_strikethrough_markers_go_their_words_stay(tmp_path):
         "Compare a == b == c, and x==1 stays, as head==tail, waitStatus==0 do.\n\n"
         "code ==kept== ~~too~~"
     )
+    assert warned == []
+
+
+def _links(markdown: str) -> list[tuple[str, str]]:
+    """Each link of the one paragraph `markdown` as (its target, its words)."""
+    [inline] = [t for t in _MARKDOWN.parse(markdown) if t.type == "inline"]
+    links, inside = [], None
+    for token in inline.children:
+        if token.type == "link_open":
+            inside = [token.attrGet("href"), ""]
+        elif token.type == "link_close":
+            links.append(tuple(inside))
+            inside = None
+        elif token.type == "text" and inside is not None:
+            inside[1] += token.content
+    return links
+
+
+def test_a_highlight_opened_in_a_link_label_and_closed_after_it_leaves_the_link_whole(tmp_path):
+    assert (
+        _links("see [==important](a.md) note==")
+        == _links("see [important](a.md) note")
+        == [("a.md", "important")]
+    )
+    assert _links("[a ==b](c.md)== d, then [e](f.md)") == [("c.md", "a b"), ("f.md", "e")]
+    # opened before a link and closed in its label: the link is read first, the marks stay words
+    assert _links("==see [this== one](a.md)") == [("a.md", "this== one")]
+    # around a whole link, with brackets in code or a stray one: a mark as before
+    assert _links("==see [this](a.md) too== and ==`]` ok==, ==1] x==") == [("a.md", "this")]
+    png(tmp_path / "pump.png", size=(320, 240))
+    write(
+        tmp_path / "Pump.md",
+        "see [==important](a.md) note== and ![==the pump](pump.png) shown==.\n\n"
+        "==see [this](a.md) too== and ==`]` ok==, ==1] x==\n",
+    )
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert shape(doc, tmp_path) == [
+        "T:see important note and",
+        "I:pump.png",
+        "T:shown.\n\nsee this too and ] ok, 1] x",
+    ]
     assert warned == []
 
 
@@ -175,3 +226,84 @@ def test_a_note_embedding_a_drawing_or_canvas_names_it_without_a_warning(tmp_pat
     assert {d.title for d in docs} == {"Overview", "Pump", "Board"}
     # only the drawing's own picture that is not there, and its web picture, are said
     assert sorted(w.reason for w in warned) == ["missing", "remote"]
+
+
+def test_of_the_light_and_dark_exports_the_drawing_shows_the_one_its_front_matter_says(tmp_path):
+    """The plugin names its exports after the drawing: `.excalidraw.png`, or `.light.png` and
+    `.dark.png` when it exports both; an SVG export is the drawing's picture only when no PNG is."""
+    plain = NEW_DRAWING.replace("[[过滤器.png]]", "[[nothing.png]]")
+    dark = plain.replace("tags: [excalidraw]", "tags: [excalidraw]\nexcalidraw-export-dark: true")
+    for folder, drawing in (("light", plain), ("dark", dark)):
+        write(tmp_path / folder / "Pump.excalidraw.md", drawing)
+        png(tmp_path / folder / "Pump.excalidraw.dark.png", "black", size=(640, 480))
+        png(tmp_path / folder / "Pump.excalidraw.light.png", "white", size=(640, 480))
+        write(tmp_path / folder / "Pump.excalidraw.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+    write(tmp_path / "svg/Valve.excalidraw.md", plain)
+    write(tmp_path / "svg/Valve.excalidraw.light.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
+
+    docs, warned = read_warnings(tmp_path)
+
+    pictures = {d.source: [p for p in shape(d, tmp_path) if p.startswith("I:")] for d in docs}
+    assert pictures == {
+        "light/Pump.excalidraw.md": ["I:light/Pump.excalidraw.light.png"],
+        "dark/Pump.excalidraw.md": ["I:dark/Pump.excalidraw.dark.png"],
+        "svg/Valve.excalidraw.md": [],
+    }  # and the other theme's export, or the SVG, is no photo of its own
+    said = sorted((w.file, w.reason, w.reference) for w in warned if w.reason != "remote")
+    assert said == [
+        ("dark/Pump.excalidraw.md", "missing", "![[nothing.png]]"),
+        ("light/Pump.excalidraw.md", "missing", "![[nothing.png]]"),
+        ("svg/Valve.excalidraw.md", "missing", "![[nothing.png]]"),
+        ("svg/Valve.excalidraw.md", "unsupported type", "Valve.excalidraw.light.svg"),
+    ]
+
+
+def test_an_export_appearing_changing_or_going_away_later_has_the_drawing_read_again(
+    tiny_dsvl, tmp_path, monkeypatch
+):
+    """The stat cache knows the drawing depends on its export's names, as a page on its includes."""
+    vault = tmp_path / "vault"
+    write(vault / ".obsidian/app.json", "{}")
+    drawing = "---\nexcalidraw-plugin: parsed\n---\n# Excalidraw Data\n## Text Elements\n水泵 ^Xk3jd9aa\n"
+    write(vault / "Excalidraw/Pump.excalidraw.md", drawing)
+    write(vault / "Notes.md", "# Notes\n\nNothing drawn here.\n")
+    read = []
+    read_file = base.FolderReader._read_file
+    monkeypatch.setattr(
+        base.FolderReader,
+        "_read_file",
+        lambda self, path, name, *a: read.append(name) or read_file(self, path, name, *a),
+    )
+
+    def add(*written):  # a stat within 50 ms of a write is not trusted (file_stats.py): date them back
+        when = time.time() - 5
+        for path in written:
+            os.utime(path, (when, when))
+        read.clear()
+        report = build_index(vault, tmp_path / "index", tiny_dsvl, ns=(1, 3), progress=False)
+        docs = {d.source: d for d in Index.open(tmp_path / "index").documents()}
+        return report, docs
+
+    export = vault / "Excalidraw/Pump.excalidraw.png"
+    report, docs = add(*vault.rglob("*"))
+    assert docs["Excalidraw/Pump.excalidraw.md"].images == [] and report.skipped == ()
+    report, _ = add()
+    assert read == [] and report.unchanged == 2  # a no-op run reads nothing
+    png(export, "blue", size=(640, 480))  # the plugin exports it
+    report, docs = add(export)
+    assert read == ["Excalidraw/Pump.excalidraw.md"]
+    assert [Path(p.path).name for p in docs["Excalidraw/Pump.excalidraw.md"].images] == [
+        "Pump.excalidraw.png"
+    ]
+    assert sorted(docs) == ["Excalidraw/Pump.excalidraw.md", "Notes.md"]  # no photo of its own
+    png(export, "green", size=(640, 480))  # drawn again
+    os.utime(export, (time.time() - 9, time.time() - 9))
+    report, docs = add()
+    assert read == ["Excalidraw/Pump.excalidraw.md"] and report.updated == 1
+    export.unlink()
+    report, docs = add()
+    assert read == ["Excalidraw/Pump.excalidraw.md"]
+    assert docs["Excalidraw/Pump.excalidraw.md"].images == [] and report.skipped == ()
+    assert Index.open(tmp_path / "index").skipped() == []  # nothing said missing
+    report, _ = add()
+    assert read == [] and report.unchanged == 2

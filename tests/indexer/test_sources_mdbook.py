@@ -208,6 +208,26 @@ def test_a_page_is_read_again_when_a_file_it_includes_changes(tiny_dsvl, tmp_pat
     assert "then add solder" in page.text
 
 
+def test_a_page_whose_include_was_missing_is_read_again_when_the_file_appears(tiny_dsvl, tmp_path):
+    book = tmp_path / "book"
+    write(book / "book.toml", BOOK_TOML)
+    write(book / "src/SUMMARY.md", "# Summary\n\n- [Flux](a.md)\n")
+    write(book / "src/a.md", "# Flux\n\n{{#include parts/steps.md}}\n")
+    settle(book)
+    uri = tmp_path / "index"
+    first = build_index(book, uri, tiny_dsvl, ns=(1, 3), progress=False)
+    assert ("src/a.md", "missing") in [(s.source, s.reason) for s in first.skipped]
+    again = build_index(book, uri, tiny_dsvl, ns=(1, 3), progress=False)
+    assert (again.unchanged, again.notes_read) == (1, 0)  # still cached: nothing read
+    write(book / "src/parts/steps.md", "Heat the joint.\n")
+    settle(book / "src/parts", age=5)
+    report = build_index(book, uri, tiny_dsvl, ns=(1, 3), progress=False)
+    assert "missing" not in [s.reason for s in report.skipped]
+    assert (report.updated, report.notes_read) == (1, 1)  # a.md (steps.md is no page of the book)
+    page = next(d for d in Index.open(uri).documents() if d.source == "src/a.md")
+    assert "Heat the joint." in page.text
+
+
 # --- Jekyll picture includes -----------------------------------------------------------------------
 
 
