@@ -134,7 +134,8 @@ def _picture(path: str, side: int, words: str = "", terms: Sequence[str] = ()) -
     """A thumbnail; when the query's words are among the words the picture shows, those lines go
     under it, marked, so a card found by a screenshot says so."""
     name = escape(Path(path).name)
-    image = f'<img class="mme-image" src="{thumbnail_uri(path, side)}" alt="{name}" title="{name}">'
+    hover = escape(Path(path).name + (f"\n\n{_clip(words, 400)}" if words else ""))  # what was read in it
+    image = f'<img class="mme-image" src="{thumbnail_uri(path, side)}" alt="{name}" title="{hover}">'
     matched = [line for line in words.splitlines() if terms and "<mark>" in highlight(line, terms)]
     if not matched:
         return image

@@ -122,3 +122,20 @@ def test_stats_name_the_collections_instead_of_printing_their_records():
     stats = {"documents": 173, "collections": [{"name": "ja", "root": "/n/ja"}, {"name": "レシピ"}]}
     html = stats_html(stats)
     assert "<dt>Collections</dt><dd>ja, レシピ</dd>" in html and "{" not in html
+
+
+def test_a_pictures_words_show_under_it_only_where_the_query_matched_them_escaped(image_factory):
+    from webapp.render import document_body
+
+    shot, photo = image_factory("red"), image_factory("blue")
+    doc = InterleavedDoc(
+        (TextSegment("Open the settings."), ImageSegment(shot), TextSegment("Done."), ImageSegment(photo)),
+        id="a",
+        meta={"picture_words": ["General\nEnable <b>dark</b> mode\nAbout", ""]},
+    )
+    html = document_body(doc, preview=True, terms=("dark",))
+    [caption] = re.findall(r'<figcaption class="mme-picture-words"[^>]*>(.*?)</figcaption>', html)
+    assert caption == "Enable &lt;b&gt;<mark>dark</mark>&lt;/b&gt; mode"  # the matched line alone, escaped
+    assert html.count("<figure") == 1  # the photo with no words is a plain thumbnail
+    assert "mme-picture-words" not in document_body(doc, preview=True, terms=("settings",))
+    assert "Enable &lt;b&gt;dark&lt;/b&gt; mode" in document_body(doc, preview=False)  # on hover, in full
