@@ -212,3 +212,18 @@ def test_a_screenshot_as_the_query_finds_the_note_whose_picture_says_the_same(
     plain = Searcher.open(tmp_path / "plain", tiny_dsvl, warm=False).search(query, k=2, mode="keyword")
     assert all(hit.mode == "semantic" for hit in plain)  # an index that does not read them: as before
     assert reader.pictures_read == before + 1
+
+
+def test_a_scanned_pdf_becomes_searchable_by_the_words_on_its_pages(tiny_dsvl, tmp_path, words_picture):
+    """A PDF of page scans holds pictures and no text: its words exist only in the pictures."""
+    folder = tmp_path / "manuals"
+    folder.mkdir()
+    pages = [
+        Image.open(words_picture(tmp_path / f"page{i}.png", lines, (900, 400)))
+        for i, lines in enumerate([["Dishwasher manual"], ["Clean the filter monthly"]])
+    ]
+    pages[0].save(folder / "scanned manual.pdf", save_all=True, append_images=pages[1:], resolution=100)
+    (folder / "kettle.md").write_text("# Kettle\n\nDescale the kettle monthly.\n")
+    build_index(folder, tmp_path / "idx", tiny_dsvl, read_pictures=True, **FAST)
+    assert keyword(tmp_path / "idx", "clean the filter")[0] == "scanned manual.pdf"
+    assert "filter" in rows(tmp_path / "idx")["scanned manual.pdf"]["text"].lower()
