@@ -99,7 +99,7 @@ class PictureReader:
                     from rapidocr import RapidOCR
                 except ImportError as err:
                     raise PictureReaderMissing(_INSTALL) from err
-                self._engine = RapidOCR(params=ENGINE_PARAMS)
+                self._engine = RapidOCR(params=ENGINE_PARAMS | _gpu_params())
         return self._engine
 
     def read(self, path: str, name: str) -> str:
@@ -118,6 +118,14 @@ class PictureReader:
         scores = result.scores or (1.0,) * len(lines)
         kept = (line.strip() for line, score in zip(lines, scores, strict=True) if score >= MIN_SCORE)
         return "\n".join(line for line in kept if len(line) > 1)  # one character: an icon read as 日, 三
+
+
+def _gpu_params() -> dict:
+    """On a machine whose ONNX Runtime has CUDA (onnxruntime-gpu installed), read on the GPU."""
+    import onnxruntime
+
+    cuda = "CUDAExecutionProvider" in onnxruntime.get_available_providers()
+    return {"EngineConfig.onnxruntime.use_cuda": True} if cuda else {}
 
 
 class PictureWordsCache:

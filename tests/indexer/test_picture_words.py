@@ -227,3 +227,20 @@ def test_a_scanned_pdf_becomes_searchable_by_the_words_on_its_pages(tiny_dsvl, t
     build_index(folder, tmp_path / "idx", tiny_dsvl, read_pictures=True, **FAST)
     assert keyword(tmp_path / "idx", "clean the filter")[0] == "scanned manual.pdf"
     assert "filter" in rows(tmp_path / "idx")["scanned manual.pdf"]["text"].lower()
+
+
+def test_with_onnx_runtime_for_cuda_the_reader_runs_on_the_gpu(monkeypatch):
+    import onnxruntime
+    import rapidocr
+
+    given = []
+    monkeypatch.setattr(rapidocr, "RapidOCR", lambda params: given.append(params) or object())
+    monkeypatch.setattr(onnxruntime, "get_available_providers", lambda: ["CPUExecutionProvider"])
+    PictureReader()._load()
+    monkeypatch.setattr(
+        onnxruntime, "get_available_providers", lambda: ["CUDAExecutionProvider", "CPUExecutionProvider"]
+    )
+    PictureReader()._load()
+    assert "EngineConfig.onnxruntime.use_cuda" not in given[0]
+    assert given[1]["EngineConfig.onnxruntime.use_cuda"] is True
+    assert given[1]["Det.limit_side_len"] == given[0]["Det.limit_side_len"] == 1280
