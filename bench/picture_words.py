@@ -10,6 +10,11 @@ picture (median and 90th percentile, timed around each read), and keyword search
 picture says: for each picture with words (at most --queries, in path order), its longest line
 that no note's own text contains is the query; a hit is a note showing that picture. R@1, R@10 and
 MRR@10 in both indexes (the index without words finds such a line only by its n-grams elsewhere).
+
+Then screenshots as queries: each picture with 40+ characters of words (at most --queries) is cut
+to its middle (10-85 % across, 15-90 % down: another capture of the same screen, not the same
+file) and asked alone, on the index with words, in keyword mode (the capture's words) and in
+semantic mode (the demo model's vectors at N = 3); a hit is a note showing the picture.
 """
 
 from __future__ import annotations
@@ -102,13 +107,20 @@ def queries(on_index: Path, off_index: Path, limit: int) -> list[tuple[str, set[
 
 
 def recall(index: Path, asked: list[tuple[str, set[str]]]) -> dict:
-    from indexer import Searcher
     from mme_core.documents import InterleavedDoc, TextSegment
 
-    searcher = Searcher.open(index, None, warm=False)
+    pairs = [(InterleavedDoc((TextSegment(line),)), wanted) for line, wanted in asked]
+    return ranked(index, pairs, "keyword")
+
+
+def ranked(index: Path, asked: list, mode: str, encoder=None) -> dict:
+    """R@1, R@10 and MRR@10 (percent) of (query, notes that answer it) pairs."""
+    from indexer import Searcher
+
+    searcher = Searcher.open(index, encoder, warm=False)
     ranks = []
-    for line, wanted in asked:
-        hits = searcher.search(InterleavedDoc((TextSegment(line),)), k=10, mode="keyword")
+    for query, wanted in asked:
+        hits = searcher.search(query, n=3, k=10, mode=mode, pictures_first=False)
         sources = [hit.doc.source for hit in hits]
         ranks.append(next((rank for rank, source in enumerate(sources, 1) if source in wanted), None))
     count = max(len(ranks), 1)
@@ -117,6 +129,32 @@ def recall(index: Path, asked: list[tuple[str, set[str]]]) -> dict:
         "r10": 100 * sum(rank is not None for rank in ranks) / count,
         "mrr": 100 * sum(1 / rank for rank in ranks if rank) / count,
     }
+
+
+def captures(index: Path, work: Path, limit: int) -> dict:
+    """Screenshots cut to their middle, asked alone: {mode: recall figures} (see the module doc)."""
+    from PIL import Image
+
+    from indexer.store import Index
+    from mme_core import MMEEncoder
+    from mme_core.documents import ImageSegment, InterleavedDoc
+
+    shown: dict[str, set[str]] = {}
+    for doc in Index.open(index).documents():
+        for image, words in zip(doc.images, doc.meta.get("picture_words") or (), strict=False):
+            if len(words) >= 40:
+                shown.setdefault(image.path, set()).add(doc.source)
+    asked = []
+    for number, (path, wanted) in enumerate(sorted(shown.items())[:limit]):
+        with Image.open(path) as image:
+            width, height = image.size
+            middle = (width // 10, height * 15 // 100, width * 85 // 100, height * 9 // 10)
+            crop = image.convert("RGB").crop(middle)
+        crop.save(work / f"capture{number}.png")
+        asked.append((InterleavedDoc((ImageSegment(str(work / f"capture{number}.png")),)), wanted))
+    encoder = MMEEncoder.from_pretrained(MODEL, device="cpu", dtype="float32")
+    modes = ("keyword", "semantic")
+    return {mode: ranked(index, asked, mode, encoder) | {"count": len(asked)} for mode in modes}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -134,13 +172,14 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(build_once(args.folders[0], args.folders[1], args.words)))
         return 0
     sources = args.source + [Path(f).name for f in args.folders[len(args.source) :]]
-    rows, examples = [], []
+    rows, shot_rows, examples = [], [], []
     for folder, source in zip(args.folders, sources, strict=True):
         with tempfile.TemporaryDirectory() as work:
             off = build(Path(folder), Path(work) / "off", False)
             on = build(Path(folder), Path(work) / "on", True)
             asked = queries(Path(work) / "on", Path(work) / "off", args.queries)
             found_off, found_on = recall(Path(work) / "off", asked), recall(Path(work) / "on", asked)
+            shots = captures(Path(work) / "on", Path(work), args.queries)
         reads = sorted(on["reads"])
         with_words = on["with_words"]
         p90 = reads[int(0.9 * (len(reads) - 1))] if reads else 0.0
@@ -149,6 +188,12 @@ def main(argv: list[str] | None = None) -> int:
             f"{statistics.median(reads) if reads else 0:.2f} / {p90:.2f} | "
             f"{off['seconds']:.0f} / {on['seconds']:.0f} | {off['peak_mb']:.0f} / {on['peak_mb']:.0f} | "
             + " | ".join(f"{found_off[k]:.1f} / {found_on[k]:.1f}" for k in ("r1", "r10", "mrr"))
+            + " |"
+        )
+        words, model = shots["keyword"], shots["semantic"]
+        shot_rows.append(
+            f"| {source} | {words['count']} | "
+            + " | ".join(f"{model[k]:.1f} / {words[k]:.1f}" for k in ("r1", "r10", "mrr"))
             + " |"
         )
         examples += [f"- {source}: “{line}”" for line, _ in asked[:3]]
@@ -164,6 +209,14 @@ def main(argv: list[str] | None = None) -> int:
             "build s | peak RSS MB | R@1 | R@10 | MRR@10 |",
             "|---|---:|---:|---:|---:|---|---|---|---|---|---|",
             *rows,
+            "",
+            "Screenshots as queries: each picture with 40+ characters of words, cut to its middle and "
+            "asked alone on the index with words. Figures `the model (semantic, N = 3) / its words "
+            "(keyword)`.",
+            "",
+            "| collection | queries | R@1 | R@10 | MRR@10 |",
+            "|---|---:|---|---|---|",
+            *shot_rows,
             "",
             "Example queries (the first three of each collection):",
             "",
