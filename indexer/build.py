@@ -313,9 +313,9 @@ def build_into(
     if collection:  # remembered first, so `rebuild` can read the folder again after a crash
         index.update_meta(**_with_collection(index.meta, collection, prepared.root, demo))
     stored = index.stored_rows(collection)
-    refold = index.meta.text_fold != fold_version()  # keyword text written unfolded: rewritten, not embedded
-    if refold:
-        index.rewrite_keyword_text()
+    refolded = 0  # rows whose keyword text an earlier release wrote unfolded: rewritten, not embedded
+    if index.meta.text_fold != fold_version():
+        refolded = index.rewrite_keyword_text()
         index.update_meta(text_fold=fold_version())
     failed = list(prepared.failed)
     skipped = list(prepared.skipped)
@@ -395,8 +395,8 @@ def build_into(
         _record_stats(index, prepared, failed)
 
     outdated = keyword_index_outdated(index.table)  # an earlier release's tokenizer: built again
-    if todo or vanished or outdated or refold:  # built once; later rows are searched until optimize()
-        ensure_keyword_index(index.table, replace=outdated or refold)
+    if todo or vanished or outdated or refolded:  # built once; later rows are searched until optimize()
+        ensure_keyword_index(index.table, replace=outdated or refolded > 0)
     columns = [vector_column(n) for n in index.meta.ns]
     config = ann or AnnConfig()
     if todo or vanished or ann_is_stale(index.table, columns, index.meta.dim, config):
