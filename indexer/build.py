@@ -23,7 +23,7 @@ import numpy as np
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
 from indexer.file_stats import READER_VERSION, StatCache, drop_stats, replace_stats
-from indexer.keyword import ensure_keyword_index, keyword_index_outdated
+from indexer.keyword import ensure_keyword_index, fold_version, keyword_index_outdated
 from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
 from indexer.multivector import encode_kinds, refresh_multi_ann, vector_keys
@@ -313,6 +313,10 @@ def build_into(
     if collection:  # remembered first, so `rebuild` can read the folder again after a crash
         index.update_meta(**_with_collection(index.meta, collection, prepared.root, demo))
     stored = index.stored_rows(collection)
+    refolded = 0  # rows whose keyword text an earlier release wrote unfolded: rewritten, not embedded
+    if index.meta.text_fold != fold_version():
+        refolded = index.rewrite_keyword_text()
+        index.update_meta(text_fold=fold_version())
     failed = list(prepared.failed)
     skipped = list(prepared.skipped)
     todo: list[tuple[InterleavedDoc, str]] = []
@@ -391,8 +395,8 @@ def build_into(
         _record_stats(index, prepared, failed)
 
     outdated = keyword_index_outdated(index.table)  # an earlier release's tokenizer: built again
-    if todo or vanished or outdated:  # built once; later rows are searched until optimize()
-        ensure_keyword_index(index.table, replace=outdated)
+    if todo or vanished or outdated or refolded:  # built once; later rows are searched until optimize()
+        ensure_keyword_index(index.table, replace=outdated or refolded > 0)
     columns = [vector_column(n) for n in index.meta.ns]
     config = ann or AnnConfig()
     if todo or vanished or ann_is_stale(index.table, columns, index.meta.dim, config):

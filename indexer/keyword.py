@@ -15,10 +15,31 @@ in docs/BENCHMARKS.md. An index built with 2-3 gets its keyword index built agai
 The index follows the table by itself: rows written after it was built are searched unindexed
 until `optimize()` folds them in, deleted rows are never returned, so keyword hits are exactly in
 sync with every add, update, remove and rebuild.
+
+Chinese is written in two scripts: a note in Traditional characters (Taiwan, Hong Kong: 樂鑫 模組
+電壓) and a query in Simplified (乐鑫 模组 电压), or the other way round, share no n-gram. `fold`
+maps each Traditional character to its Simplified one, character for character, on both sides: the
+`text` column as written (`schema.searchable_text`) and the query's words (`Searcher`), so either
+script finds the other. One character for one keeps the length, so a span found on folded text is
+the span of the original characters (`webapp.highlight` marks them). The map is derived once per
+process from OpenCC's `t2s` (each CJK character of the BMP converted alone; measured 0.08 s, so
+built at the first text holding a Han character, no generated file). Phrase and vocabulary
+conversion (OpenCC's tw2sp: 記憶體 -> 内存) is not done: it changes lengths and guesses words. Japanese
+keeps finding itself (a query is folded as the note was: 日本語 -> 日本语 on both sides);
+Japanese-only forms (図 気 広 醤 鶏) and kana are not in the map. The price: 42 pairs of common
+Japanese kanji (JIS level 1) fold onto one another (機/机, 葉/叶, 後/后, 雲/云), so a Japanese query
+for one finds the other too. Measured on the Rust book in Traditional Chinese (JoeHsiao/trpl-zh-tw
+@ 1769389f, 112 chapters with a Chinese heading, each heading converted by OpenCC t2s as the query,
+keyword mode): top-1 74 -> 91 (top-3 98 -> 109); the headings as written find 94 (111) before and
+after, the 3 more being titles `exact_first` puts first only in their own script. An index whose
+`text` was written unfolded (an earlier release, or another OpenCC map) is rewritten by the next
+`add` (`IndexMeta.text_fold`, `Index.rewrite_keyword_text`); until then its queries are not folded.
 """
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,6 +49,8 @@ from lancedb.index import FTS
 FTS_COLUMN = "text"
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _IS_CJK = re.compile(rf"[{_CJK}]")
+_HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # Ext A, unified, compatibility
+_HAS_HAN = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _HAN_RANGES) + "]")
 
 
 @dataclass(frozen=True)
@@ -114,3 +137,39 @@ def words(text: str) -> list[str]:
     if current:
         out.append("".join(current))
     return out
+
+
+def fold(text: str) -> str:
+    """`text` with each Traditional Chinese character replaced by its Simplified one (樂鑫 模組 ->
+    乐鑫 模组); same length, every other character unchanged. See the module doc."""
+    return text.translate(_fold_map()) if _HAS_HAN.search(text) else text
+
+
+def fold_version() -> str:
+    """Names the map `fold` applies (OpenCC's dictionaries may change between its releases): the
+    index records it (`IndexMeta.text_fold`), and rewrites its keyword text when it differs."""
+    table = "".join(f"{chr(k)}{v}" for k, v in sorted(_fold_map().items()))
+    return "t2s:" + hashlib.sha256(table.encode("utf-8")).hexdigest()[:12]
+
+
+@functools.cache
+def _fold_map() -> dict[int, str]:
+    """code point -> the one Simplified character OpenCC's `t2s` gives for it alone, where that is
+    another Han character of the BMP: 3417 characters with OpenCC 1.4.2. The 804 rare ones whose
+    Simplified form lies beyond the BMP (Extension B on: Cantonese 嗰 -> 𠮶, Japanese 囃 -> 𠱞)
+    stay as they are: Simplified text mostly keeps them too, and folded text stays in the ranges
+    tokenizing and highlighting treat as CJK. Chains are followed (t2s maps 薴 to 苧, 苧 to 苎)."""
+    import opencc  # noqa: PLC0415 (only for text holding Han characters)
+
+    convert = opencc.OpenCC("t2s").convert
+    found: dict[int, str] = {}
+    for first, last in _HAN_RANGES:
+        for point in range(first, last + 1):
+            out = convert(chr(point))
+            if len(out) == 1 and out != chr(point) and _HAS_HAN.match(out):
+                found[point] = out
+    for point, out in found.items():
+        while ord(out) in found and found[ord(out)] != out:
+            out = found[ord(out)]
+        found[point] = out
+    return found

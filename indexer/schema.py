@@ -18,6 +18,7 @@ import json
 import numpy as np
 import pyarrow as pa
 
+from indexer.keyword import fold
 from indexer.multivector import MultiKey, multivector_columns, multivector_fields
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
@@ -52,12 +53,13 @@ def searchable_text(doc: InterleavedDoc) -> str:
     """What keyword search reads: the title (again, when the body repeats it as a heading: a title
     word is worth more), the note's aliases (other names a person gave it: Obsidian `aliases:`,
     Logseq `alias::`), the text segments, then the words its pictures show, when the index reads
-    them (`indexer.picture_words`). Image paths never appear."""
+    them (`indexer.picture_words`). Image paths never appear. Traditional Chinese characters are
+    folded to Simplified (`keyword.fold`), so either script finds the other."""
     names = [doc.title, *(alias for alias in doc.meta.get("aliases", ()) if isinstance(alias, str))]
     head = "\n".join(name for name in names if name)
     pictures = [words for words in doc.meta.get("picture_words") or () if isinstance(words, str) and words]
     text = f"{head}\n{doc.text}" if head else doc.text
-    return "\n".join([text, *pictures]) if pictures else text
+    return fold("\n".join([text, *pictures]) if pictures else text)
 
 
 def document_schema(dim: int, ns: tuple, budgets: tuple = ()) -> pa.Schema:

@@ -35,7 +35,14 @@ from indexer.ann import AnnConfig, indexed_columns, vector_query
 from indexer.cascade import Cascade, resolve_cascade
 from indexer.cascade_search import cascade_vectors, full_token_stage, search_cascade
 from indexer.hits import PARTS_PER_NOTE, RESULT_COLUMNS, Filters, Hit, as_filters, best_part_per_note, check_k
-from indexer.keyword import FTS_COLUMN, ensure_keyword_index, has_keyword_index, keyword_text, query_terms
+from indexer.keyword import (
+    FTS_COLUMN,
+    ensure_keyword_index,
+    fold,
+    has_keyword_index,
+    keyword_text,
+    query_terms,
+)
 from indexer.multivector import (
     MULTI,
     check_budget,
@@ -328,8 +335,11 @@ class Searcher:
         return mode
 
     def _keyword_rows(self, words: str, k: int, filters: Filters):
-        """Full-text ranking of the words (BM25 over the n-gram index), best first, with row ids."""
+        """Full-text ranking of the words (BM25 over the n-gram index), best first, with row ids.
+        Traditional Chinese is folded to Simplified as the index's text was (`keyword.fold`); an
+        index written before the fold (until its next `add`) is searched with the words as typed."""
         self._ensure_keyword_index()
+        words = fold(words) if self.index.meta.text_fold else words
         query = self.index.table.search(words, query_type="fts", fts_columns=FTS_COLUMN).limit(k)
         where = self.default_scope(filters).sql()
         if where:

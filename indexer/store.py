@@ -33,6 +33,7 @@ from indexer.schema import (
     granularity_label,
     keys_filter,
     row_to_doc,
+    searchable_text,
     sql_string,
     vector_column,
 )
@@ -215,6 +216,25 @@ class Index:
             .when_not_matched_insert_all()
             .execute(rows.cast(self.table.schema))
         )
+
+    def rewrite_keyword_text(self) -> int:
+        """Write each row's `text` again from what the row holds (`searchable_text`: title, aliases,
+        text, picture words, folded as this release folds), where it differs; nothing is embedded
+        and no other column changes. For an index written before the fold (`IndexMeta.text_fold`).
+        Returns the rows rewritten; merged on `key`, `_IN_CHUNK` rows at a time."""
+        wanted = ["key", "id", "title", "source", "part", "collection", "segments", "tags", "properties"]
+        columns = [c for c in [*wanted, "text"] if c in self.table.schema.names]
+        keys = self.scan(["key"])["key"].to_pylist()
+        rewritten = 0
+        for start in range(0, len(keys), _IN_CHUNK):
+            rows = self.scan(columns, keys_filter(keys[start : start + _IN_CHUNK])).to_pylist()
+            texts = {row["key"]: (searchable_text(row_to_doc(row)), row["text"]) for row in rows}
+            changed = {key: text for key, (text, stored) in texts.items() if text != stored}
+            if changed:
+                update = pa.table({"key": list(changed), "text": list(changed.values())})
+                self.table.merge_insert("key").when_matched_update_all().execute(update)
+                rewritten += len(changed)
+        return rewritten
 
     def delete_keys(self, keys: list[str]) -> None:
         for start in range(0, len(keys), _IN_CHUNK):

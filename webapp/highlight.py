@@ -9,6 +9,8 @@ matches where a word starts, case-insensitively ("fold" marks "Folded"); a word 
 must be the whole word (so "it" does not mark "items"). CJK has no spaces: a run of Chinese or
 Japanese characters is marked wherever it occurs, and when the whole run is not in the text, every
 piece of it of two or more characters that is (the n-gram index found the card the same way).
+Traditional and Simplified Chinese match each other: the text and the terms are compared folded
+(`indexer.keyword.fold`, one character for one), and the original characters are marked.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import re
 from collections.abc import Iterable
 from html import escape
 
+from indexer.keyword import fold
+
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _CJK_RUN = re.compile(f"^[{_CJK}]+$")
 MAX_CJK_RUN = 32  # substrings of a run grow with its square; a query sentence longer than this is cut
@@ -24,7 +28,8 @@ MAX_CJK_RUN = 32  # substrings of a run grow with its square; a query sentence l
 
 def highlight(text: str, terms: Iterable[str]) -> str:
     """`text` escaped as HTML, with the spans matching `terms` wrapped in <mark>."""
-    spans = _merge(span for term in terms if term for span in _spans(text, term))
+    folded = fold(text)  # same length: its spans are the text's
+    spans = _merge(span for term in terms if term for span in _spans(folded, fold(term)))
     out, position = [], 0
     for start, end in spans:
         out.append(escape(text[position:start]))

@@ -37,3 +37,14 @@ def test_cjk_runs_are_marked_mid_sentence_and_by_their_pieces():
     assert highlight("红烧牛肉和米饭", ["红烧肉饭"]) == "<mark>红烧</mark>牛肉和米饭"
     assert highlight("牛肉面", ["肉饭"]) == "牛肉面"
     assert highlight("日本語のテキスト", ["テキスト"]) == "日本語の<mark>テキスト</mark>"
+
+
+def test_simplified_terms_mark_traditional_characters_and_the_reverse():
+    """Compared folded (`keyword.fold`), marked in the characters the note holds."""
+    card = "樂鑫 ESP32 模組的電壓是 3.3 V"
+    assert highlight(card, ["乐鑫", "电压"]) == "<mark>樂鑫</mark> ESP32 模組的<mark>電壓</mark>是 3.3 V"
+    assert highlight("乐鑫模组，记忆体 520 KB", ["模組", "記憶體"]) == (
+        "乐鑫<mark>模组</mark>，<mark>记忆体</mark> 520 KB"
+    )
+    assert highlight("<b>電壓</b>", ["电压"]) == "&lt;b&gt;<mark>電壓</mark>&lt;/b&gt;"  # still escaped
+    assert highlight("卵焼きと醤油", ["醤油"]) == "卵焼きと<mark>醤油</mark>"  # Japanese as before

@@ -1,0 +1,107 @@
+"""Chinese in either script: a Traditional note found by a Simplified query and the reverse
+(`keyword.fold` on the keyword text and the query's words), and an index written before the fold
+brought up to date by the next `add` without embedding anything."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from indexer import Searcher, build_index
+from indexer.keyword import ensure_keyword_index, fold, fold_version
+from indexer.store import Index
+from mme_core.documents import InterleavedDoc, TextSegment
+
+FAST = {"progress": False, "write_batch": 3}
+NOTES = {
+    "espressif.md": "# 樂鑫 ESP32 模組\n\n模組的工作電壓是 3.3 V，內建記憶體 520 KB。\n",  # Taiwan
+    "hongshao.md": "# 红烧肉\n\n五花肉切块，冷水下锅焯水，再用冰糖炒出糖色。\n",  # Simplified
+    "tamago.md": "# 卵焼き\n\n卵を溶いて、砂糖と醤油を加えて焼きます。日本語の説明。\n",  # Japanese
+}
+
+
+def text_query(text: str) -> InterleavedDoc:
+    return InterleavedDoc((TextSegment(text),))
+
+
+@pytest.fixture
+def indexed(tiny_dsvl, notes, tmp_path):
+    for name, text in NOTES.items():
+        (notes / name).write_text(text, encoding="utf-8")
+    build_index(notes, tmp_path / "idx", tiny_dsvl, **FAST)
+    return tmp_path / "idx"
+
+
+def test_fold_maps_traditional_to_simplified_one_character_for_one():
+    assert fold("樂鑫 模組 電壓 記憶體 紅燒肉 鍋") == "乐鑫 模组 电压 记忆体 红烧肉 锅"
+    assert fold("乐鑫 模组 电压") == "乐鑫 模组 电压"  # Simplified stays
+    for text in ("Crème brûlée, ESP32 @ 3.3 V", "卵焼き 醤油 国 図 気 広 鶏 ひらがな カタカナ", "흰쌀밥"):
+        assert fold(text) == text  # Latin, Japanese-only forms, kana and Hangul are not in the map
+    assert fold("日本語の説明") == "日本语の说明"  # kanji shared with Traditional fold (a query does too)
+    assert fold("薴") == fold("苧") == "苎"  # t2s chains are followed: folding twice changes nothing
+    assert fold("嗰") == "嗰"  # its Simplified form lies beyond the BMP: left as it is
+    text = "記憶體 and 內建 的 電壓"
+    assert len(fold(text)) == len(text) and fold(fold(text)) == fold(text)
+
+
+@pytest.mark.parametrize("mode", ["keyword", "hybrid"])
+def test_either_script_finds_the_other(tiny_dsvl, indexed, mode):
+    searcher = Searcher.open(indexed, tiny_dsvl)
+    for words, expected in (
+        ("电压", "espressif"),  # Simplified query, Traditional note: no character in common
+        ("记忆体", "espressif"),
+        ("紅燒", "hongshao"),  # Traditional query, Simplified note
+        ("鍋", "hongshao"),
+        ("樂鑫", "espressif"),  # each script still finds itself
+        ("红烧肉", "hongshao"),
+        ("醤油", "tamago"),  # Japanese finds its Japanese note
+        ("日本語", "tamago"),
+    ):
+        hits = searcher.search(text_query(words), k=3, mode=mode, titles_first=False)  # the ranking
+        assert hits[0].id == f"notes/{expected}.md" and hits[0].mode == mode, words
+        assert hits[0].terms == (words,), words  # the words as typed: the card marks them (highlight)
+
+
+def test_the_keyword_text_is_folded_and_a_latin_note_is_written_as_it_was(indexed):
+    index = Index.open(indexed)
+    text = {row["id"]: row["text"] for row in index.scan(["id", "text"]).to_pylist()}
+    assert text["notes/espressif.md"].startswith("乐鑫 ESP32 模组\n")
+    assert "How to fix sink" in text["notes/fix-sink.md"] and "Unscrew the trap" in text["notes/fix-sink.md"]
+    assert "卵焼き" in text["notes/tamago.md"]
+    assert index.meta.text_fold == fold_version() and index.rewrite_keyword_text() == 0  # up to date
+    doc = next(d for d in index.documents() if d.id == "notes/espressif.md")
+    assert doc.title == "樂鑫 ESP32 模組" and "模組的工作電壓" in doc.text  # the card's text is the note's
+
+
+def test_an_index_written_before_the_fold_is_rewritten_by_the_next_add_without_embedding(
+    tiny_dsvl, indexed, notes, monkeypatch
+):
+    index = Index.open(indexed)
+    vectors = index.vectors(3)
+    with monkeypatch.context() as patch:  # as an earlier release wrote it: unfolded, no text_fold
+        patch.setattr("indexer.store.searchable_text", lambda doc: _unfolded(doc))
+        assert index.rewrite_keyword_text() == 2  # the Traditional note and the Japanese one
+    index.update_meta(text_fold="")
+    ensure_keyword_index(index.table, replace=True)
+    assert "樂鑫" in index.scan(["text"], "id = 'notes/espressif.md'")["text"][0].as_py()
+
+    searcher = Searcher.open(indexed, tiny_dsvl)  # an old index: queries are not folded either
+    assert searcher.search(text_query("樂鑫"), k=1, mode="keyword")[0].id == "notes/espressif.md"
+    assert searcher.search(text_query("电压"), k=3, mode="keyword") == []  # no character in common
+
+    report = build_index(notes, indexed, tiny_dsvl, **FAST)  # nothing changed in the notes
+    assert report.embedded == 0 and report.updated == 0
+    index = Index.open(indexed)
+    assert index.meta.text_fold == fold_version()
+    assert index.scan(["text"], "id = 'notes/espressif.md'")["text"][0].as_py().startswith("乐鑫 ESP32 模组")
+    after = index.vectors(3)
+    assert after.keys() == vectors.keys() and all(np.array_equal(after[k], vectors[k]) for k in vectors)
+    searcher = Searcher.open(indexed, tiny_dsvl)
+    for words in ("电压", "樂鑫", "記憶體", "醤油"):
+        expected = "notes/tamago.md" if words == "醤油" else "notes/espressif.md"
+        assert searcher.search(text_query(words), k=1, mode="keyword")[0].id == expected, words
+
+
+def _unfolded(doc: InterleavedDoc) -> str:
+    names = [doc.title, *doc.meta.get("aliases", ())]
+    return "\n".join([*(name for name in names if name), doc.text])
