@@ -78,12 +78,14 @@ def build(folder: Path, index: Path, words: bool) -> dict:
 
 def query_line(words: str, corpus: str) -> str:
     """The picture's longest line no note's text holds (cut at 60 characters), or ""."""
+    from indexer.keyword import fold
+
     good = []
     for line in words.splitlines():
         line = line.strip()
         cjk = len(_CJK.findall(line))
         latin = len(re.findall(r"[^\W\d_]{2,}", line))
-        if (cjk >= 4 or latin >= 2) and line.lower() not in corpus:
+        if (cjk >= 4 or latin >= 2) and fold(line).lower() not in corpus:  # the text column is folded
             good.append(line[:60])
     return max(good, key=len, default="")
 
