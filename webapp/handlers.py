@@ -177,14 +177,14 @@ class Handlers:
     def index_folder(self, path, name="", on_progress=None, read_pictures=None) -> tuple:
         """-> (status HTML, skipped table, stats HTML, collections table, chooser, tags, mode).
         `read_pictures`: read the words in pictures from now on (True/False), or as before (None)."""
-        return self._indexed(lambda: self.service.index_folder(path, name, on_progress, read_pictures))
+        return self._indexed(lambda: self.service.index_folder(path, name, on_progress, _box(read_pictures)))
 
     def index_upload(self, files, name="", on_progress=None, read_pictures=None) -> tuple:
         """Uploaded files (a list, or one path) -> the same outputs as index_folder."""
         paths = [files] if isinstance(files, str) else list(files or [])
         if not paths:
             return self._changed(error_html("choose files to upload first: notes, pictures or one .zip"))
-        return self._indexed(lambda: self.service.index_upload(paths, name, on_progress, read_pictures))
+        return self._indexed(lambda: self.service.index_upload(paths, name, on_progress, _box(read_pictures)))
 
     def remove_collection(self, name, confirmed) -> tuple:
         """Removes only when the person confirmed; -> the same outputs as indexing."""
@@ -210,12 +210,16 @@ class Handlers:
         return (status, table, self.stats(), *self.controls())
 
     def controls(self) -> tuple:
-        """(collections table, collection chooser, tag choices, mode, removal choices) as they are now."""
+        """(collections table, collection chooser, tag choices, mode, removal choices, the box "read
+        the words in pictures") as they are now: a page loaded before another one changed the index
+        shows what it is."""
         names = [entry["name"] for entry in self.service.collections()]
         chooser = gr.update(choices=names, value=self.service.default_collections())
         tags = gr.update(choices=self.service.tags(), value=[])
         removal = gr.update(choices=names, value=None)
-        return self.collections_table(), chooser, tags, gr.update(value=self.service.default_mode()), removal
+        mode = gr.update(value=self.service.default_mode())
+        words = gr.update(value=self.service.reads_pictures())
+        return self.collections_table(), chooser, tags, mode, removal, words
 
     def collections_table(self) -> list[list]:
         return [
@@ -310,3 +314,10 @@ def _has_content(value) -> bool:
         if item.get("type") != "text" or str(item.get("text", "")).strip():
             return True
     return False
+
+
+def _box(value) -> bool | None:
+    """A checkbox's value as the page sends it; anything else a client sends is refused."""
+    if value is None or isinstance(value, bool):
+        return value
+    raise ValueError("the box 'Read the words in pictures' is ticked or not: send true or false")

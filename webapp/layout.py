@@ -179,6 +179,7 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         indexing = {"api_visibility": "private", "concurrency_id": "indexing", "concurrency_limit": 1}
         # Re-read on every page load, so a reload shows what indexing has added since start-up.
         controls = [shelf["table"], page["collections"], page["tags"], page["mode"], shelf["remove_choice"]]
+        controls.append(shelf["read_pictures"])
         hidden = {"api_visibility": "private", "show_progress": "hidden"}
         demo.load(handlers.stats, None, shelf["stats"], **hidden).then(
             handlers.controls, None, controls, **hidden

@@ -164,7 +164,7 @@ def test_indexing_a_named_folder_shows_the_summary_and_what_was_not_indexed(tmp_
     handlers = make_handlers(tmp_path, tiny_dsvl, uri, upload_root)
     assert handlers.service.default_collections() == ["demo"]  # nothing of the person's yet
     notes = write_mine(tmp_path / "my notes")
-    status, skipped, stats, table, chooser, tags, mode, removal = handlers.index_folder(
+    status, skipped, stats, table, chooser, tags, mode, removal, words = handlers.index_folder(
         str(notes), " recipes "
     )
     assert "Collection &#x27;recipes&#x27;: 5 added, 0 updated, 0 unchanged, 0 removed" in status
@@ -178,6 +178,7 @@ def test_indexing_a_named_folder_shows_the_summary_and_what_was_not_indexed(tmp_
         tags["choices"] == handlers.service.tags() and mode["value"] == handlers.service.searcher.default_mode
     )
     assert [row[0] for row in table] == ["demo (demo)", "recipes"]
+    assert words["value"] is False  # the box shows the index's choice: not reading pictures
 
     status, skipped, *_ = handlers.index_folder(str(notes), "recipes")  # again: nothing changed
     assert "0 added, 0 updated, 5 unchanged" in status and len(skipped["value"]) == 1

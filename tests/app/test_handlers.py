@@ -332,8 +332,11 @@ def test_the_page_reads_the_words_in_pictures_when_asked_and_shows_what_matched(
     )  # fmt: skip
     handlers = Handlers(service)
     assert not service.reads_pictures()  # an index that never read them: the box starts unticked
-    status, skipped, *_ = handlers.index_folder(str(notes), "", None, True)
+    status, *_ = handlers.index_folder(str(notes), "", None, "/etc/passwd")  # not what a box sends
+    assert "ticked or not" in status and not service.reads_pictures()
+    status, skipped, *_, box = handlers.index_folder(str(notes), "", None, True)
     assert "2 added" in status and service.reads_pictures() and Index.open(uri).meta.picture_words
+    assert box["value"] is True  # the page's box follows the index
 
     html, _ = handlers.search([{"type": "text", "text": "drain valve"}], 1, 3, "keyword")
     assert card_ids(html)[0] == "boiler/service.md"
