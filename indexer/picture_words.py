@@ -10,12 +10,13 @@ Latin-script text, mixed. The words go to the row's `text` (keyword search and i
 to its properties as `picture_words`, one string per picture in order (the card shows the words a
 query matched under their picture). They never go to the model: the model reads the picture.
 
-Reading costs 0.3-3 s of CPU per picture (docs/BENCHMARKS.md, "Words in pictures"), so it is the
-index's choice, remembered in its metadata and kept by later runs until turned off. Each picture is
-decoded at most `MAX_SIDE` on its longer side (JPEG at reduced size, as for the model), so a
-48-megapixel photo costs what a 4-megapixel one does. What was read is kept in the `picture_words`
-table (image sha256, reader, words) beside the index: a picture is read once, whichever notes show
-it and however often they change; entries no row refers to are dropped with the vision cache's.
+Reading costs about 0.75 s a photo and 2-4 s a screenshot full of text on a 2-core CPU
+(docs/BENCHMARKS.md, "Words in pictures"), so it is the index's choice, remembered in its metadata
+and kept by later runs until turned off. Each picture is decoded at most `MAX_SIDE` on its longer
+side (JPEG at reduced size, as for the model), so a 48-megapixel photo costs what a 4-megapixel one
+does. What was read is kept in the `picture_words` table (image sha256, reader, words) beside the
+index: a picture is read once, whichever notes show it and however often they change; entries no
+row refers to are dropped with the vision cache's.
 """
 
 from __future__ import annotations
@@ -70,7 +71,7 @@ def check_available() -> None:
 
 
 class PictureReader:
-    """RapidOCR, loaded on first use (its three models take ~1 s and ~150 MB)."""
+    """RapidOCR, loaded on first use (~1 s; ~500 MB while reading, let go after an index run)."""
 
     def __init__(self) -> None:
         self._engine = None
@@ -250,14 +251,14 @@ _QUERY_WORDS: dict[str, str] = {}  # sha256 -> words of pictures queried in this
 _QUERY_WORDS_KEPT = 256
 
 
-def query_picture_words(db, reader_name: str | None, images) -> str:
+def query_picture_words(db, images) -> str:
     """The words a query's pictures show, for keyword search on an index that reads them: a picture
-    of the collection (or one asked before) costs a lookup; a new one is read once (1-4 s of CPU).
-    A picture that cannot be read raises ValueError naming it as the person gave it."""
+    of the collection (or one asked before) costs a lookup; a new one is read once (1-4 s of CPU;
+    the reader then stays loaded for the next query). A picture that cannot be read raises
+    ValueError naming it by its file name."""
     reader = shared_reader()
-    name = reader_name or reader.name
     digests = {image.path: image.content_hash() for image in images}
-    known = PictureWordsCache(db).lookup(set(digests.values()) - set(_QUERY_WORDS), name)
+    known = PictureWordsCache(db).lookup(set(digests.values()) - set(_QUERY_WORDS), reader.name)
     words = []
     for path, digest in digests.items():
         if digest not in known and digest not in _QUERY_WORDS:

@@ -279,7 +279,7 @@ class Searcher:
         if mode != "semantic" and query.images and self.index.meta.picture_words:
             # the query's pictures' words join the keyword query; a pictures-only query's cards
             # mark them (a query with text marks only its text: a screenshot's every word is noise)
-            shown = keyword_text([query_picture_words(self.index.db, None, query.images)])
+            shown = keyword_text([query_picture_words(self.index.db, query.images)])
             terms = terms or tuple(query_terms(shown))
             words = f"{words} {shown}".strip()
         as_is = lambda hits: hits  # noqa: E731
