@@ -176,7 +176,8 @@ class Handlers:
 
     def index_folder(self, path, name="", on_progress=None, read_pictures=None) -> tuple:
         """-> (status HTML, skipped table, stats HTML, then the controls: collections table, chooser,
-        tags, mode, removal choices, the words-in-pictures box). `read_pictures`: read the words in pictures from now on (True/False), or as before (None)."""
+        tags, mode, removal choices, the words-in-pictures box). `read_pictures`: read the words in
+        pictures from now on (True/False), or as before (None)."""
         return self._indexed(lambda: self.service.index_folder(path, name, on_progress, _box(read_pictures)))
 
     def index_upload(self, files, name="", on_progress=None, read_pictures=None) -> tuple:
