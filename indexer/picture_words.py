@@ -10,7 +10,7 @@ Latin-script text, mixed. The words go to the row's `text` (keyword search and i
 to its properties as `picture_words`, one string per picture in order (the card shows the words a
 query matched under their picture). They never go to the model: the model reads the picture.
 
-Reading costs about 0.75 s a photo and 2-4 s a screenshot full of text on a 2-core CPU
+Reading costs about 0.4 s a photo and 1-2.5 s a screenshot full of text on a 2-core CPU
 (docs/BENCHMARKS.md, "Words in pictures"), so it is the index's choice, remembered in its metadata
 and kept by later runs until turned off. Each picture is decoded at most `MAX_SIDE` on its longer
 side (JPEG at reduced size, as for the model), so a 48-megapixel photo costs what a 4-megapixel one
@@ -253,7 +253,7 @@ _QUERY_WORDS_KEPT = 256
 
 def query_picture_words(db, images) -> str:
     """The words a query's pictures show, for keyword search on an index that reads them: a picture
-    of the collection (or one asked before) costs a lookup; a new one is read once (1-4 s of CPU;
+    of the collection (or one asked before) costs a lookup; a new one is read once (0.5-2.5 s of CPU;
     the reader then stays loaded for the next query). A picture that cannot be read raises
     ValueError naming it by its file name."""
     reader = shared_reader()

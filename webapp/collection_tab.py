@@ -75,7 +75,7 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
         value=handlers.service.reads_pictures(),
         label="Read the words in pictures",
         info="Screenshots, labels and photographed pages become searchable by the words they show. "
-        "About 1-4 s a picture on a CPU, once; the index keeps this choice.",
+        "About 0.5-2.5 s a picture on a CPU, once; the index keeps this choice.",
         elem_id="mme-read-pictures",
     )
     with gr.Row(equal_height=False):
