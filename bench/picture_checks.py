@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections import Counter
 from contextlib import contextmanager
@@ -103,11 +102,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(body)
     if not args.no_write:
-        from bench.report import write_section
+        from bench.report import command_line, write_section
 
-        given = argv if argv is not None else sys.argv[1:]
-        command = "python -m bench.picture_checks " + " ".join(f'"{a}"' if " " in a else a for a in given)
-        write_section("Vetting pictures before indexing", body, command)
+        write_section("Vetting pictures before indexing", body, command_line("bench.picture_checks", argv))
     return 0
 
 

@@ -238,11 +238,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(body)
     if not args.no_write:
-        from bench.report import write_section
+        from bench.report import command_line, write_section
 
-        given = argv if argv is not None else sys.argv[1:]
-        command = "python -m bench.picture_words " + " ".join(f'"{a}"' if " " in a else a for a in given)
-        write_section("Words in pictures", body, command)
+        write_section("Words in pictures", body, command_line("bench.picture_words", argv))
     return 0
 
 

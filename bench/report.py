@@ -32,6 +32,12 @@ def machine_line() -> str:
     )
 
 
+def command_line(module: str, argv: list[str] | None) -> str:
+    """How a benchmark was run, for its section: `python -m MODULE ARGS` (arguments with spaces quoted)."""
+    given = argv if argv is not None else sys.argv[1:]
+    return f"python -m {module} " + " ".join(f'"{a}"' if " " in a else a for a in given)
+
+
 def write_section(title: str, body: str, command: str | None = None, path: Path | None = None) -> None:
     command = command or "python " + " ".join(sys.argv)
     target = path or BENCHMARKS
