@@ -115,9 +115,19 @@ def document_body(doc: InterleavedDoc, preview: bool, terms: Sequence[str] = ())
         kind = "mme-step" + ("" if pictures else " mme-step-text-only")
         rows.append(f'<li class="{kind}">{text_html}{pictures_html}</li>')
     hidden = len(all_steps) - len(shown)
+    further = [
+        (path, line) for _, pictures in all_steps[len(shown) :] for path in pictures
+        for line in _matched(words.get(path, ""), terms)[:1]
+    ]  # fmt: skip
+    found = (
+        f" The query's words are in a picture further on ({escape(Path(further[0][0]).name)}): "
+        f"{highlight(_clip(further[0][1], PICTURE_WORDS_CHARS), terms)}"
+        if further
+        else ""
+    )
     more = (
         f'<p class="mme-more-steps">… {hidden} more step{"s" if hidden > 1 else ""}: '
-        "show the full document to read them</p>"
+        f"show the full document to read them.{found}</p>"
         if hidden
         else ""
     )
@@ -136,12 +146,17 @@ def _picture(path: str, side: int, words: str = "", terms: Sequence[str] = ()) -
     name = escape(Path(path).name)
     hover = escape(Path(path).name + (f"\n\n{_clip(words, 400)}" if words else ""))  # what was read in it
     image = f'<img class="mme-image" src="{thumbnail_uri(path, side)}" alt="{name}" title="{hover}">'
-    matched = [line for line in words.splitlines() if terms and "<mark>" in highlight(line, terms)]
+    matched = _matched(words, terms)
     if not matched:
         return image
     lines = " · ".join(highlight(_clip(line, PICTURE_WORDS_CHARS), terms) for line in matched[:2])
     caption = f'<figcaption class="mme-picture-words" title="words in this picture">{lines}</figcaption>'
     return f'<figure class="mme-picture">{image}{caption}</figure>'
+
+
+def _matched(words: str, terms: Sequence[str]) -> list[str]:
+    """The lines of a picture's words where the query's words are (as cards mark them)."""
+    return [line for line in words.splitlines() if terms and "<mark>" in highlight(line, terms)]
 
 
 def _clip(line: str, chars: int) -> str:

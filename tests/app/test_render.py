@@ -139,3 +139,21 @@ def test_a_pictures_words_show_under_it_only_where_the_query_matched_them_escape
     assert html.count("<figure") == 1  # the photo with no words is a plain thumbnail
     assert "mme-picture-words" not in document_body(doc, preview=True, terms=("settings",))
     assert "Enable &lt;b&gt;dark&lt;/b&gt; mode" in document_body(doc, preview=False)  # on hover, in full
+
+
+def test_a_preview_says_when_the_query_s_words_are_in_a_picture_it_does_not_show(image_factory):
+    from webapp.render import PREVIEW_STEPS, document_body
+
+    pictures = [image_factory("red") for _ in range(PREVIEW_STEPS + 1)]
+    segments = []
+    for number, picture in enumerate(pictures):
+        segments += [TextSegment(f"Step {number}."), ImageSegment(picture)]
+    words = [""] * PREVIEW_STEPS + ["Error 0x80070005: access denied"]
+    doc = InterleavedDoc(tuple(segments), id="a", meta={"picture_words": words})
+
+    preview = document_body(doc, preview=True, terms=("denied",))
+    assert "mme-picture-words" not in preview  # that picture is not in the preview...
+    note = re.search(r'<p class="mme-more-steps">(.*?)</p>', preview).group(1)
+    assert "a picture further on" in note and "access <mark>denied</mark>" in note  # ...but said
+    assert "further on" not in document_body(doc, preview=True, terms=("allowed",))
+    assert "mme-picture-words" in document_body(doc, preview=False, terms=("denied",))
