@@ -145,6 +145,7 @@ def fold(text: str) -> str:
     return text.translate(_fold_map()) if _HAS_HAN.search(text) else text
 
 
+@functools.cache
 def fold_version() -> str:
     """Names the map `fold` applies (OpenCC's dictionaries may change between its releases): the
     index records it (`IndexMeta.text_fold`), and rewrites its keyword text when it differs."""

@@ -193,9 +193,12 @@ class Index:
         return found
 
     def documents(self, where: str | None = None) -> list[InterleavedDoc]:
-        wanted = ["id", "title", "source", "part", "collection", "segments", "tags", "properties"]
-        columns = [c for c in wanted if c in self.table.schema.names]  # an older schema lacks some
-        return [row_to_doc(row) for row in self.scan(columns, where).to_pylist()]
+        return [row_to_doc(row) for row in self.scan(self._doc_columns(), where).to_pylist()]
+
+    def _doc_columns(self, *extra: str) -> list[str]:
+        """The columns `row_to_doc` reads (and `extra`), those this table has: an older schema lacks some."""
+        wanted = ["id", "title", "source", "part", "collection", "segments", "tags", "properties", *extra]
+        return [c for c in wanted if c in self.table.schema.names]
 
     def vectors(self, n, keys: list[str] | None = None) -> dict[str, np.ndarray]:
         column = vector_column(n)
@@ -222,8 +225,7 @@ class Index:
         text, picture words, folded as this release folds), where it differs; nothing is embedded
         and no other column changes. For an index written before the fold (`IndexMeta.text_fold`).
         Returns the rows rewritten; merged on `key`, `_IN_CHUNK` rows at a time."""
-        wanted = ["key", "id", "title", "source", "part", "collection", "segments", "tags", "properties"]
-        columns = [c for c in [*wanted, "text"] if c in self.table.schema.names]
+        columns = self._doc_columns("key", "text")
         keys = self.scan(["key"])["key"].to_pylist()
         rewritten = 0
         for start in range(0, len(keys), _IN_CHUNK):

@@ -251,11 +251,7 @@ class SearchService:
 
     def reads_pictures(self) -> bool:
         """Whether the index reads the words in pictures (`indexer.picture_words`)."""
-        from indexer.store import Index
-
-        if not self.index_uri or not Index.exists(self.index_uri):
-            return False
-        return Index.open(self.index_uri).meta.picture_words
+        return self.searcher.index.meta.picture_words
 
     def _index(
         self, folder: Path, name: str | None = None, on_progress=None, read_pictures: bool | None = None
