@@ -20,20 +20,27 @@ Chinese is written in two scripts: a note in Traditional characters (Taiwan, Hon
 電壓) and a query in Simplified (乐鑫 模组 电压), or the other way round, share no n-gram. `fold`
 maps each Traditional character to its Simplified one, character for character, on both sides: the
 `text` column as written (`schema.searchable_text`) and the query's words (`Searcher`), so either
-script finds the other. One character for one keeps the length, so a span found on folded text is
-the span of the original characters (`webapp.highlight` marks them). The map is derived once per
-process from OpenCC's `t2s` (each CJK character of the BMP converted alone; measured 0.08 s, so
-built at the first text holding a Han character, no generated file). Phrase and vocabulary
-conversion (OpenCC's tw2sp: 記憶體 -> 内存) is not done: it changes lengths and guesses words. Japanese
-keeps finding itself (a query is folded as the note was: 日本語 -> 日本语 on both sides);
-Japanese-only forms (図 気 広 醤 鶏) and kana are not in the map. The price: 42 pairs of common
-Japanese kanji (JIS level 1) fold onto one another (機/机, 葉/叶, 後/后, 雲/云), so a Japanese query
-for one finds the other too. Measured on the Rust book in Traditional Chinese (JoeHsiao/trpl-zh-tw
-@ 1769389f, 112 chapters with a Chinese heading, each heading converted by OpenCC t2s as the query,
-keyword mode): top-1 74 -> 91 (top-3 98 -> 109); the headings as written find 94 (111) before and
-after, the 3 more being titles `exact_first` puts first only in their own script. An index whose
-`text` was written unfolded (an earlier release, or another OpenCC map) is rewritten by the next
-`add` (`IndexMeta.text_fold`, `Index.rewrite_keyword_text`); until then its queries are not folded.
+script finds the other. The map is derived once per process from OpenCC's `t2s` (each CJK
+character of the BMP converted alone; measured 0.08 s, so built at the first text that needs it,
+no generated file). Phrase and vocabulary conversion (OpenCC's tw2sp: 記憶體 -> 内存) is not done: it
+changes lengths and guesses words. Japanese keeps finding itself (a query is folded as the note
+was: 日本語 -> 日本语 on both sides); Japanese-only forms (図 気 広 醤 鶏) and kana are not in the map.
+The price: 42 pairs of common Japanese kanji (JIS level 1) fold onto one another (機/机, 葉/叶,
+後/后, 雲/云), so a Japanese query for one finds the other too. Measured on the Rust book in
+Traditional Chinese (JoeHsiao/trpl-zh-tw @ 1769389f, 112 chapters with a Chinese heading, each
+heading converted by OpenCC t2s as the query, keyword mode): top-1 74 -> 91 (top-3 98 -> 109); the
+headings as written find 94 (111) before and after, the 3 more being titles `exact_first` puts
+first only in their own script.
+
+The same fold takes away the marks people leave out when they type, in the scripts whose marks the
+tokenizer keeps (its ASCII folding already takes Latin accents: "creme brulee" finds "Crème
+brûlée"): Greek accents and diaeresis (μουσακά = μουσακα), Russian ё written е (ёлка = елка), and
+the vowel points of Arabic and Hebrew (الكُنافة = الكنافة), with Arabic's stretching tatweel. Without
+it such a query matched only the n-grams around the mark and ranked below exact matches. An index
+whose `text` was written unfolded or with another map (an earlier release, another OpenCC) is
+rewritten by the next `add` (`IndexMeta.text_fold`, `Index.rewrite_keyword_text`); until then an
+unfolded index is searched with the words as typed. `webapp.highlight` marks what the fold and the
+tokenizer matched on the original characters.
 """
 
 from __future__ import annotations
@@ -51,6 +58,20 @@ _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
 _IS_CJK = re.compile(rf"[{_CJK}]")
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # Ext A, unified, compatibility
 _HAS_HAN = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _HAN_RANGES) + "]")
+_GREEK_RANGES = ((0x0386, 0x03CE), (0x1F00, 0x1FFF))  # accented monotonic letters; polytonic
+_MARK_RANGES = (  # vowel points and cantillation people leave out: taken away
+    (0x0591, 0x05C7),  # Hebrew (its letters start at 05D0)
+    (0x0610, 0x061A),
+    (0x064B, 0x065F),
+    (0x0670, 0x0670),
+    (0x06D6, 0x06ED),  # Arabic
+)
+_TATWEEL = 0x0640  # Arabic's letter-stretching stroke: layout, not a letter
+_FOLDED = re.compile(
+    "["
+    + "".join(f"{chr(a)}-{chr(b)}" for a, b in (*_HAN_RANGES, *_GREEK_RANGES, *_MARK_RANGES))
+    + "\u0401\u0451\u0640]"
+)
 
 
 @dataclass(frozen=True)
@@ -140,21 +161,44 @@ def words(text: str) -> list[str]:
 
 
 def fold(text: str) -> str:
-    """`text` with each Traditional Chinese character replaced by its Simplified one (樂鑫 模組 ->
-    乐鑫 模组); same length, every other character unchanged. See the module doc."""
-    return text.translate(_fold_map()) if _HAS_HAN.search(text) else text
+    """`text` as the keyword index compares it: each Traditional Chinese character as its
+    Simplified one (樂鑫 模組 -> 乐鑫 模组), Greek without accents, ё as е, Arabic and Hebrew without
+    vowel points; every other character unchanged. See the module doc."""
+    return text.translate(_fold_map()) if _FOLDED.search(text) else text
 
 
 @functools.cache
 def fold_version() -> str:
     """Names the map `fold` applies (OpenCC's dictionaries may change between its releases): the
     index records it (`IndexMeta.text_fold`), and rewrites its keyword text when it differs."""
-    table = "".join(f"{chr(k)}{v}" for k, v in sorted(_fold_map().items()))
-    return "t2s:" + hashlib.sha256(table.encode("utf-8")).hexdigest()[:12]
+    table = "".join(f"{chr(k)}{v or ''}\n" for k, v in sorted(_fold_map().items()))
+    return "t2s+marks:" + hashlib.sha256(table.encode("utf-8")).hexdigest()[:12]
 
 
 @functools.cache
-def _fold_map() -> dict[int, str]:
+def _fold_map() -> dict[int, str | None]:
+    """What `fold` translates: Traditional to Simplified (`_han_map`) and the marks (`_marks_map`)."""
+    return {**_han_map(), **_marks_map()}
+
+
+def _marks_map() -> dict[int, str | None]:
+    """Greek letters to their letter without accent or diaeresis (ά -> α, ΐ -> ι, ἄ -> α), ё/Ё to
+    е/Е, and None (taken away) for Arabic and Hebrew vowel points and the tatweel."""
+    found: dict[int, str | None] = {0x0451: "\u0435", 0x0401: "\u0415", _TATWEEL: None}
+    for first, last in _GREEK_RANGES:
+        for point in range(first, last + 1):
+            decomposed = unicodedata.normalize("NFD", chr(point))
+            base = "".join(c for c in decomposed if not unicodedata.combining(c))
+            if len(base) == 1 and base != chr(point) and "\u0370" <= base <= "\u03ff":
+                found[point] = base
+    for first, last in _MARK_RANGES:
+        marks = (point for point in range(first, last + 1) if unicodedata.category(chr(point)) == "Mn")
+        found.update(dict.fromkeys(marks))
+    return found
+
+
+@functools.cache
+def _han_map() -> dict[int, str]:
     """code point -> the one Simplified character OpenCC's `t2s` gives for it alone, where that is
     another Han character of the BMP: 3417 characters with OpenCC 1.4.2. The 804 rare ones whose
     Simplified form lies beyond the BMP (Extension B on: Cantonese 嗰 -> 𠮶, Japanese 囃 -> 𠱞)

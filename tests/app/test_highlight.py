@@ -48,3 +48,28 @@ def test_simplified_terms_mark_traditional_characters_and_the_reverse():
     )
     assert highlight("<b>電壓</b>", ["电压"]) == "&lt;b&gt;<mark>電壓</mark>&lt;/b&gt;"  # still escaped
     assert highlight("卵焼きと醤油", ["醤油"]) == "卵焼きと<mark>醤油</mark>"  # Japanese as before
+
+
+def test_words_typed_without_accents_mark_the_words_written_with_them():
+    # what keyword search finds (ASCII folding, keyword.fold), the card marks, as written
+    assert highlight("Crème brûlée à la vanille", ["creme", "brulee"]) == (
+        "<mark>Crème</mark> <mark>brûlée</mark> à la vanille"
+    )
+    assert highlight("CREME", ["crème"]) == "<mark>CREME</mark>"  # and the other way round
+    assert highlight("Größe, Straße", ["grosse", "strasse"]) == "<mark>Größe</mark>, <mark>Straße</mark>"
+    assert highlight("Cách nấu phở bò", ["pho", "bo"]) == "Cách nấu <mark>phở</mark> <mark>bò</mark>"
+    assert highlight("Cre\u0301me <b>Œuvre</b>", ["creme", "oeuvre"]) == (
+        "<mark>Cre\u0301me</mark> &lt;b&gt;<mark>Œuvre</mark>&lt;/b&gt;"  # a decomposed accent stays inside
+    )
+    assert highlight("Ｆｕｌｌ width", ["full"]) == "<mark>Ｆｕｌｌ</mark> width"
+
+
+def test_greek_russian_arabic_and_hebrew_are_marked_without_their_accents_or_points():
+    assert highlight("Πώς να φτιάξετε μουσακά", ["μουσακα", "πως"]) == (
+        "<mark>Πώς</mark> να φτιάξετε <mark>μουσακά</mark>"
+    )
+    assert highlight("Как заменить ёлочную", ["елочную"]) == "Как заменить <mark>ёлочную</mark>"
+    assert highlight("طريقة عمل الكُنافة", ["الكنافة"]) == "طريقة عمل <mark>الكُنافة</mark>"
+    assert highlight("שָׁלוֹם עולם", ["שלום"]) == "<mark>שָׁלוֹם</mark> עולם"
+    assert highlight("김치찌개", ["김치"]) == "<mark>김치</mark>찌개"  # Hangul is not taken apart
+    assert highlight("Україна", ["украина"]) == "Україна"  # і is a letter of its own

@@ -1,6 +1,7 @@
 """Chinese in either script: a Traditional note found by a Simplified query and the reverse
-(`keyword.fold` on the keyword text and the query's words), and an index written before the fold
-brought up to date by the next `add` without embedding anything."""
+(`keyword.fold` on the keyword text and the query's words); Greek, Russian, Arabic and Hebrew
+found as typed without their accents or points; an index written before the fold brought up to
+date by the next `add` without embedding anything."""
 
 from __future__ import annotations
 
@@ -42,6 +43,39 @@ def test_fold_maps_traditional_to_simplified_one_character_for_one():
     assert fold("嗰") == "嗰"  # its Simplified form lies beyond the BMP: left as it is
     text = "記憶體 and 內建 的 電壓"
     assert len(fold(text)) == len(text) and fold(fold(text)) == fold(text)
+
+
+def test_fold_takes_away_the_marks_people_leave_out_in_greek_russian_arabic_and_hebrew():
+    assert fold("Πώς να φτιάξετε μουσακά; Ἀθῆναι, ΐ") == "Πως να φτιαξετε μουσακα; Αθηναι, ι"
+    assert fold("ёлочная гирлянда, ЁЛКА, йогурт") == "елочная гирлянда, ЕЛКА, йогурт"  # й is a letter
+    assert fold("الكُنافة بالقشطـــة") == "الكنافة بالقشطة"  # vowel points and the tatweel go
+    assert fold("שָׁלוֹם") == "שלום"
+    for text in ("Crème brûlée, Straße", "흰쌀밥", "Україна їжак", "हिंदी"):
+        assert fold(text) == text  # the tokenizer folds Latin itself; Hangul, Ukrainian letters, Hindi kept
+    text = "Πώς ёлка الكُنافة 樂鑫"
+    assert fold(fold(text)) == fold(text)
+
+
+def test_a_query_without_accents_or_points_scores_as_one_with_them(tiny_dsvl, notes, tmp_path):
+    marked = {
+        "moussaka.md": "# Πώς να φτιάξετε μουσακά\n\nΚόψτε τις μελιτζάνες σε φέτες.\n",
+        "garland.md": "# Как заменить ёлочную гирлянду\n\nОтключите питание.\n",
+        "kunafa.md": "# طريقة عمل الكُنافة\n\nضعي السَّمن على العجينة.\n",
+        "other.md": "# Μελιτζάνες\n\nЕлочный базар. العجينة\n",  # decoys sharing words
+    }
+    for name, text in marked.items():
+        (notes / name).write_text(text, encoding="utf-8")
+    build_index(notes, tmp_path / "idx", tiny_dsvl, **FAST)
+    searcher = Searcher.open(tmp_path / "idx", tiny_dsvl)
+    for typed, written, expected in (
+        ("μουσακα", "μουσακά", "moussaka"),
+        ("елочную гирлянду", "ёлочную гирлянду", "garland"),
+        ("الكنافة", "الكُنافة", "kunafa"),
+    ):
+        plain = searcher.search(text_query(typed), k=3, mode="keyword", titles_first=False)
+        exact = searcher.search(text_query(written), k=3, mode="keyword", titles_first=False)
+        assert plain[0].id == exact[0].id == f"notes/{expected}.md", typed
+        assert plain[0].score == pytest.approx(exact[0].score), typed  # the same n-grams: an exact match
 
 
 @pytest.mark.parametrize("mode", ["keyword", "hybrid"])
