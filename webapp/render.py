@@ -12,12 +12,13 @@ from pathlib import Path
 
 from mme_core.documents import InterleavedDoc, TextSegment
 
-from .highlight import highlight
+from .highlight import highlight, matches
 from .media import FULL_VIEW_SIDE, THUMBNAIL_SIDE, MediaRegistry, thumbnail_uri
 
 PREVIEW_STEPS = 3
 PREVIEW_TEXT_CHARS = 240
 PICTURE_WORDS_CHARS = 80  # a matched line of a picture's words, under the picture
+FURTHER_CONTEXT_CHARS = (40, 100)  # text shown before and after a match the preview does not show
 SCORE_TITLES = {
     "semantic": "cosine similarity",
     "keyword": "BM25 keyword score",
@@ -115,23 +116,47 @@ def document_body(doc: InterleavedDoc, preview: bool, terms: Sequence[str] = ())
         kind = "mme-step" + ("" if pictures else " mme-step-text-only")
         rows.append(f'<li class="{kind}">{text_html}{pictures_html}</li>')
     hidden = len(all_steps) - len(shown)
-    further = [
-        (path, line) for _, pictures in all_steps[len(shown) :] for path in pictures
-        for line in _matched(words.get(path, ""), terms)[:1]
-    ]  # fmt: skip
-    found = (
-        f" The query's words are in a picture further on ({escape(Path(further[0][0]).name)}): "
-        f"{highlight(_clip(further[0][1], PICTURE_WORDS_CHARS), terms)}"
-        if further
-        else ""
-    )
+    unmarked = preview and terms and not _marked(rows)
+    found = _found_further(all_steps, len(shown), words, terms) if unmarked else ""
     more = (
         f'<p class="mme-more-steps">… {hidden} more step{"s" if hidden > 1 else ""}: '
         f"show the full document to read them.{found}</p>"
         if hidden
-        else ""
+        else (f'<p class="mme-more-steps">{found.strip()}</p>' if found else "")
     )
     return f'<ol class="mme-steps">{"".join(rows)}</ol>{more}'
+
+
+def _marked(rows: list[str]) -> bool:
+    return any("<mark>" in row for row in rows)
+
+
+def _found_further(all_steps, shown: int, words: dict[str, str], terms: Sequence[str]) -> str:
+    """Where the query's words are when the preview marks none of them: a step's text past the
+    preview (or past its clipped first lines), else the words of a picture it does not show; the
+    place said and the words marked in a short stretch around them. "" when they are nowhere."""
+    for number, (text, _) in enumerate(all_steps, start=1):
+        later = text.strip() if number > shown else text.strip()[PREVIEW_TEXT_CHARS - 20 :]
+        spans = matches(later, terms)
+        if spans:
+            before, after = FURTHER_CONTEXT_CHARS
+            start, end = max(0, spans[0][0] - before), min(len(later), spans[0][1] + after)
+            if start and not later[start - 1].isspace() and " " in later[start : spans[0][0]]:
+                start = later.index(" ", start) + 1  # from a word's start (text without spaces as it comes)
+            if end < len(later) and " " in later[spans[0][1] : end]:
+                end = later.rindex(" ", spans[0][1], end)
+            stretch = " ".join(later[start:end].split())
+            stretch = ("… " if start else "") + stretch + (" …" if end < len(later) else "")
+            return f" The query's words are further on, in step {number}: {highlight(stretch, terms)}"
+    further = [
+        (path, line) for _, pictures in all_steps[shown:] for path in pictures
+        for line in _matched(words.get(path, ""), terms)[:1]
+    ]  # fmt: skip
+    if further:
+        name = escape(Path(further[0][0]).name)
+        line = highlight(_clip(further[0][1], PICTURE_WORDS_CHARS), terms)
+        return f" The query's words are in a picture further on ({name}): {line}"
+    return ""
 
 
 def picture_words(doc: InterleavedDoc) -> dict[str, str]:

@@ -157,3 +157,25 @@ def test_a_preview_says_when_the_query_s_words_are_in_a_picture_it_does_not_show
     assert "a picture further on" in note and "access <mark>denied</mark>" in note  # ...but said
     assert "further on" not in document_body(doc, preview=True, terms=("allowed",))
     assert "mme-picture-words" in document_body(doc, preview=False, terms=("denied",))
+
+
+def test_a_preview_says_where_the_query_s_words_are_in_text_it_does_not_show():
+    from webapp.render import PREVIEW_STEPS, document_body
+
+    filler = "Do the thing carefully and slowly. " * 3
+    steps = [TextSegment(f"Step {number}. {filler}") for number in range(PREVIEW_STEPS + 2)]
+    steps.append(TextSegment("Loosen the four bolts and tighten the nut, then check the Größe of the gap."))
+    doc = InterleavedDoc(tuple(steps), id="a")
+
+    note = re.search(r'<p class="mme-more-steps">(.*?)</p>', document_body(doc, True, ("grosse",))).group(1)
+    assert len(steps) == 6 and "further on, in step 6:" in note  # the step named, its words marked as written
+    assert "step 6: … and tighten the nut, then check the <mark>Größe</mark> of the gap." in note  # a stretch
+    shown = document_body(doc, True, ("carefully",))  # marked in the preview already: nothing added
+    assert "<mark>carefully</mark>" in shown and "further on" not in shown
+    assert "further on" not in document_body(doc, True, ("absent",))
+    assert "further on" not in document_body(doc, False, ("grosse",))  # the full view shows it all
+
+    one_long_step = InterleavedDoc((TextSegment("Intro words. " * 40 + "The gasket is cracked."),), id="b")
+    body = document_body(one_long_step, True, ("gasket",))  # clipped text, no hidden step
+    assert '<p class="mme-more-steps">The query\'s words are further on, in step 1:' in body
+    assert "<mark>gasket</mark> is cracked." in body
