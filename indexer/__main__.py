@@ -333,7 +333,24 @@ def cmd_search(args) -> int:
             note = f"  ({hit.note})" if hit.note else ""
             how = f"[{hit.mode}{budget}{stage}]{note}"
             print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}  {how}")
+            print_quote(hit, bold=sys.stdout.isatty())
     return 0
+
+
+def print_quote(hit, bold: bool) -> None:
+    """The hit's words where the query's are, indented under it (in bold on a terminal)."""
+    from indexer.matches import quote
+
+    found = quote(hit.doc, hit.terms)
+    if not found:
+        return
+    place, stretch, spans = found
+    out, position = [], 0
+    for start, end in spans if bold else ():
+        out += [stretch[position:start], "\033[1m", stretch[start:end], "\033[0m"]
+        position = end
+    out.append(stretch[position:])
+    print(f"       {place + ': ' if place else ''}{''.join(out)}")
 
 
 def cmd_stats(args) -> int:

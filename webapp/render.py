@@ -10,15 +10,15 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from indexer.matches import excerpt
 from mme_core.documents import InterleavedDoc, TextSegment
 
-from .highlight import highlight, matches
+from .highlight import highlight
 from .media import FULL_VIEW_SIDE, THUMBNAIL_SIDE, MediaRegistry, thumbnail_uri
 
 PREVIEW_STEPS = 3
 PREVIEW_TEXT_CHARS = 240
 PICTURE_WORDS_CHARS = 80  # a matched line of a picture's words, under the picture
-FURTHER_CONTEXT_CHARS = (40, 100)  # text shown before and after a match the preview does not show
 SCORE_TITLES = {
     "semantic": "cosine similarity",
     "keyword": "BM25 keyword score",
@@ -137,17 +137,9 @@ def _found_further(all_steps, shown: int, words: dict[str, str], terms: Sequence
     place said and the words marked in a short stretch around them. "" when they are nowhere."""
     for number, (text, _) in enumerate(all_steps, start=1):
         later = text.strip() if number > shown else text.strip()[PREVIEW_TEXT_CHARS - 20 :]
-        spans = matches(later, terms)
-        if spans:
-            before, after = FURTHER_CONTEXT_CHARS
-            start, end = max(0, spans[0][0] - before), min(len(later), spans[0][1] + after)
-            if start and not later[start - 1].isspace() and " " in later[start : spans[0][0]]:
-                start = later.index(" ", start) + 1  # from a word's start (text without spaces as it comes)
-            if end < len(later) and " " in later[spans[0][1] : end]:
-                end = later.rindex(" ", spans[0][1], end)
-            stretch = " ".join(later[start:end].split())
-            stretch = ("… " if start else "") + stretch + (" …" if end < len(later) else "")
-            return f" The query's words are further on, in step {number}: {highlight(stretch, terms)}"
+        found = excerpt(later, terms)
+        if found:
+            return f" The query's words are further on, in step {number}: {highlight(found[0], terms)}"
     further = [
         (path, line) for _, pictures in all_steps[shown:] for path in pictures
         for line in _matched(words.get(path, ""), terms)[:1]

@@ -51,7 +51,8 @@ def test_add_search_stats_remove(cli, notes, tmp_path):
 
     picture = notes / "img" / "fix-sink.png"
     code, out, _ = cli("search", "--text", "How to fix sink", "--image", picture, "--text", "Done", "-k", "2")
-    assert code == 0 and len(out.splitlines()) == 2
+    hit_lines = [line for line in out.splitlines() if not line.startswith("       ")]  # not the quotes
+    assert code == 0 and len(hit_lines) == 2
     code, out, _ = cli("search", "--image", picture, "--text", "Done.", "--n", "1", "-k", "3", "--json")
     hits = json.loads(out)
     assert code == 0 and [h["rank"] for h in hits] == [1, 2, 3]
@@ -250,6 +251,20 @@ def test_sigkill_mid_build_then_resume_equals_a_clean_build(tiny_dsvl, tiny_dsvl
         assert sorted(a) == sorted(b)
         for key in b:
             np.testing.assert_allclose(a[key], b[key], atol=2e-5)
+
+
+def test_keyword_search_quotes_where_each_note_holds_the_query_s_words(cli, notes):
+    assert cli("add", notes, "--model", cli.model, "--ns", "1,3", "--quiet")[0] == 0
+    code, out, _ = cli("search", "--text", "rinse warm water", "--mode", "keyword", "-k", "1")
+    first, quoted = out.splitlines()
+    assert code == 0 and "notes/fix-sink.md  How to fix sink  [keyword]" in first
+    assert quoted == "       Unscrew the trap under the sink and rinse it with warm water."  # not the title
+    code, out, _ = cli("search", "--text", "dough", "--mode", "semantic", "-k", "5")
+    lines = out.splitlines()  # every note is a semantic hit; only the one holding the word is quoted
+    assert code == 0 and len(lines) == 6
+    assert lines[lines.index(next(x for x in lines if "notes/bake-bread.md" in x)) + 1] == (
+        "       Knead the dough for ten minutes and let it rise twice."
+    )
 
 
 def test_search_cascade_and_its_refusals_before_any_model_loads(cli, notes, tmp_path):

@@ -1,0 +1,144 @@
+"""Where a query's words are in a text: the spans keyword search matched, on the original characters.
+
+Cards mark them (`webapp.highlight`) and the command line quotes them (`python -m indexer search`).
+The text and the terms are compared as the keyword index compares them (`comparable`), so what
+search found is what is marked: Traditional and Simplified Chinese match each other, and so do
+letters with and without their accents or points (`keyword.fold` for Greek, ё, Arabic and Hebrew;
+Latin accents as the index's ASCII folding takes them: "creme brulee" matches "Crème brûlée",
+"strasse" matches "Straße"). Spans are found on that form and mapped back to the original
+characters.
+
+A word in a spaced language matches where a word starts, case-insensitively ("fold" matches
+"Folded"); a word of two letters must be the whole word (so "it" does not match "items"). CJK has no
+spaces: a run of Chinese or Japanese characters matches wherever it occurs, and when the whole run
+is not in the text, every piece of it of two or more characters that is (the n-gram index found
+the note the same way).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from indexer.keyword import fold
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
+_CJK_RUN = re.compile(f"^[{_CJK}]+$")
+MAX_CJK_RUN = 32  # substrings of a run grow with its square; a query sentence longer than this is cut
+# Latin letters that do not decompose into a letter and accents, folded as ASCII folding does
+_LATIN_LETTERS = dict(zip("ßæœøđðłþı", ["ss", "ae", "oe", "o", "d", "d", "l", "th", "i"], strict=True))
+_LATIN_RANGES = ((0x00C0, 0x024F), (0x1E00, 0x1EFF), (0xFF01, 0xFF5E))  # Latin-1..Ext-B, Vietnamese, wide
+EXCERPT_CONTEXT = (40, 100)  # characters quoted before and after the first match
+
+
+def matches(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
+    """The (start, end) spans of `text` that `terms` match, merged, in text order."""
+    folded, origin = comparable(text)
+    found = (span for term in terms if term for span in _spans(folded, comparable(term)[0]))
+    return _merge((origin[start], origin[end - 1] + 1) for start, end in found)  # the original characters
+
+
+def comparable(text: str) -> tuple[str, list[int]]:
+    """`text` as matched (folded as the index folds it, Latin accents off, case-folded) and, for each
+    of its characters, the index of the character of `text` it comes from."""
+    if text.isascii():
+        return text.lower(), list(range(len(text)))
+    pieces = [_comparable_char(char) for char in text]
+    origin = [position for position, piece in enumerate(pieces) for _ in piece]
+    return "".join(pieces), origin
+
+
+@functools.lru_cache(maxsize=8192)
+def _comparable_char(char: str) -> str:
+    char = fold(char)
+    if not char:  # a vowel point the fold takes away
+        return ""
+    point = ord(char)
+    if any(first <= point <= last for first, last in _LATIN_RANGES):
+        lower = char.lower()
+        plain = "".join(c for c in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(c))
+        char = _LATIN_LETTERS.get(lower, plain if plain.isascii() and plain else lower)
+    elif unicodedata.combining(char) and 0x0300 <= point <= 0x036F:  # a decomposed accent (e + U+0301)
+        return ""
+    return char.casefold()
+
+
+def _spans(text: str, term: str) -> list[tuple[int, int]]:
+    if _CJK_RUN.match(term):
+        return _cjk_spans(text, term[:MAX_CJK_RUN])
+    boundary = r"(?![^\W_])" if len(term) <= 2 else ""
+    pattern = re.compile(rf"(?<![^\W_]){re.escape(term)}{boundary}", re.IGNORECASE)
+    return [match.span() for match in pattern.finditer(text)]
+
+
+def _cjk_spans(text: str, run: str) -> list[tuple[int, int]]:
+    if run in text:
+        return _occurrences(text, run)
+    if len(run) == 1:
+        return []
+    pieces = {run[i : i + size] for size in range(2, len(run)) for i in range(len(run) - size + 1)}
+    return [span for piece in pieces if piece in text for span in _occurrences(text, piece)]
+
+
+def _occurrences(text: str, piece: str) -> list[tuple[int, int]]:
+    spans, start = [], text.find(piece)
+    while start != -1:
+        spans.append((start, start + len(piece)))
+        start = text.find(piece, start + 1)
+    return spans
+
+
+def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping or touching spans become one, in text order."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
+
+
+def excerpt(text: str, terms: Iterable[str]) -> tuple[str, list[tuple[int, int]]] | None:
+    """A stretch of `text` around its first match, on one line, cut at words where there are spaces
+    ("… " and " …" where it was cut), and the matched spans in it; None when nothing matches."""
+    spans = matches(text, terms)
+    if not spans:
+        return None
+    first, last = spans[0]
+    before, after = EXCERPT_CONTEXT
+    start, end = max(0, first - before), min(len(text), last + after)
+    if start and not text[start - 1].isspace() and " " in text[start:first]:
+        start = text.index(" ", start) + 1  # from a word's start (text without spaces as it comes)
+    if end < len(text) and " " in text[last:end]:
+        end = text.rindex(" ", last, end)
+    lead = "… " if start else ""
+    stretch = lead + " ".join(text[start:end].splitlines()) + (" …" if end < len(text) else "")
+    shift = len(lead) - start
+    return stretch, [(a + shift, b + shift) for a, b in spans if a >= start and b <= end]
+
+
+def quote(doc, terms: Iterable[str]) -> tuple[str, str, list[tuple[int, int]]] | None:
+    """Where `doc` (an `InterleavedDoc`) holds the query's words first, for a line under its title:
+    (place, stretch, spans) with place "" for its text or "picture NAME" for the words read in one
+    of its pictures; None when neither holds them (a semantic hit, or a match in the title alone)."""
+    terms = tuple(terms)
+    if not terms:
+        return None
+    for segment in doc.segments:
+        text = getattr(segment, "text", None)
+        if text:
+            lines = text.strip().splitlines()
+            if lines and lines[0].lstrip("#").strip() == doc.title.strip():
+                lines = lines[1:]  # the title is on the line above already
+            found = excerpt("\n".join(lines).strip(), terms)
+            if found:
+                return ("", *found)
+    words = doc.meta.get("picture_words") or ()
+    for image, text in zip(doc.images, words, strict=False):
+        found = excerpt(text, terms) if isinstance(text, str) else None
+        if found:
+            return (f"picture {image.path.rsplit('/', 1)[-1]}", *found)
+    return None
