@@ -20,7 +20,8 @@ Not read, and said: notes in Keep's trash ("excluded"), voice memos and other at
 that does not parse is reported by name and its `.html` copy read in its place. Only a JSON object
 carrying Keep's flags (`"isTrashed"`, `"isArchived"`) is claimed; other JSON files are a tool's
 data. The `.html` copy of a note read from its JSON, `Labels.txt` beside Keep notes and Takeout's
-archive summary are not documents (`read_elsewhere`).
+archive summary are not documents, nor are the voice memos beside the notes (each said by its note;
+`read_elsewhere`).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import os
 import posixpath
 import re
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 
 from indexer.sources.base import TITLE_MAX_CHARS, ImageLink, ParsedPage, warn
@@ -45,6 +47,7 @@ _DATED = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2})_(\d{2})")  # an untitled note'
 _TAKEOUT_SUMMARY = (b"/* -------- Archive summary styles", b".archive-summary")
 _PICTURE_TWINS = (".jpg", ".jpeg", ".png", ".gif", ".webp")
 _KINDS = {"audio": "voice memo", "video": "video"}
+VOICE_MEMOS = (".3gp", ".amr", ".m4a", ".aac", ".mp3", ".ogg", ".wav")  # Keep records 3gp, amr, m4a
 
 
 def looks_like_keep(head: bytes) -> bool:
@@ -74,6 +77,8 @@ def read_elsewhere(path: Path) -> str | None:
             return "Google Takeout's summary of the export (what it holds, not a note)"
     elif name == "Labels.txt" and _keep_folder(path.parent):
         return "Google Keep's list of label names (each note's labels are its tags)"
+    elif suffix in VOICE_MEMOS and _keep_folder(path.parent):
+        return ""  # a note's voice memo: said not read by the note that holds it
     return None
 
 
@@ -102,13 +107,22 @@ def _takeout_summary(path: Path) -> bool:
     return all(mark in head for mark in _TAKEOUT_SUMMARY)
 
 
-def _keep_folder(folder: Path, most: int = 20) -> bool:
-    """Whether a folder holds Keep notes (the first `most` JSON files looked at)."""
+def _keep_folder(folder: Path) -> bool:
+    """Whether a folder holds Keep notes (asked once per folder and version of it)."""
+    try:
+        return _holds_keep_notes(str(folder), os.stat(folder).st_mtime_ns)
+    except OSError:
+        return False
+
+
+@lru_cache(maxsize=256)
+def _holds_keep_notes(folder: str, _version: int, most: int = 20) -> bool:
+    """Whether one of the folder's first `most` JSON files is a Keep note."""
     try:
         names = sorted(n for n in os.listdir(folder) if n.lower().endswith(".json"))[:most]
     except OSError:
         return False
-    return any(is_keep_note(folder / n) for n in names)
+    return any(is_keep_note(Path(folder, n)) for n in names)
 
 
 def parse_keep(data: bytes, name: str) -> ParsedPage | None:
@@ -160,7 +174,8 @@ def _picture(attachment: dict, name: str) -> ImageLink | None:
         warn(f"{name}: an attachment names no file of the export, skipped", file=name, reason="missing")
         return None
     if not (mime.startswith("image/") or not mime and suffix in IMAGE_EXTENSIONS):
-        kind = _KINDS.get(mime.split("/")[0], f"{mime or suffix or 'unknown'} attachment")
+        voice = not mime and suffix in VOICE_MEMOS
+        kind = "voice memo" if voice else _KINDS.get(mime.split("/")[0], f"{mime or suffix} attachment")
         message = f"{name}: a {kind} ({path}) is not read"
         warn(message, file=name, reference=path, reason="unsupported type")
         return None
