@@ -160,7 +160,7 @@ class FolderReader(CollectionReader):
     binary: frozenset[str] = frozenset()  # suffixes of formats that are binary (zip, PDF): no text check
     packed: frozenset[str] = frozenset()  # text formats that keep their pictures inside (bigger files)
     # Suffixes many tools use too (`.json`): a file of one is read only when its check recognises it
-    # (a Day One export); the others are a tool's data, passed over as code is.
+    # (a Day One export, a Google Keep note); the others are a tool's data, passed over as code is.
     claims: dict[str, Callable[[Path], bool]] = {}
 
     @staticmethod
