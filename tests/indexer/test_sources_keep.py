@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 import zipfile
 
 from source_helpers import jpeg, png, read_warnings, shape, write
@@ -249,10 +251,14 @@ def test_a_zipped_takeout_export_reads_as_the_folder_on_disk(tmp_path):
 def test_an_export_is_indexed_searched_by_checklist_word_and_label(tiny_dsvl, tmp_path):
     from indexer import Searcher
 
-    takeout(tmp_path / "export")
-    uri = tmp_path / "index"
-    report = build_index(tmp_path / "export" / "Takeout" / "Keep", uri, tiny_dsvl, ns=(1,), progress=False)
-    assert (report.added, report.collection) == (4, "Keep")
+    keep, uri = takeout(tmp_path / "export"), tmp_path / "index"
+    when = time.time() - 30  # a stat taken right after a write is not trusted (see file_stats)
+    for path in [keep, *keep.iterdir()]:
+        os.utime(path, (when, when))
+    report = build_index(keep, uri, tiny_dsvl, ns=(1,), progress=False)
+    assert (report.added, report.collection, report.notes_read) == (4, "Keep", 4)
+    again = build_index(keep, uri, tiny_dsvl, ns=(1,), progress=False)  # nothing read again
+    assert (again.notes_read, again.unchanged, again.embedded) == (0, 4, 0)
     searcher = Searcher.open(uri, None, warm=False)
 
     def keyword(text: str, **filters) -> list[str]:
