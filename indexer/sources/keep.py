@@ -73,7 +73,7 @@ def read_elsewhere(path: Path) -> str | None:
     if suffix in (".html", ".htm"):
         if _keep_json_beside(path.with_suffix(".json")):
             return ""
-        if _takeout_summary(path):
+        if path.parent.name.lower() == "takeout" and _takeout_summary(path):  # at the export's top
             return "Google Takeout's summary of the export (what it holds, not a note)"
     elif name == "Labels.txt" and _keep_folder(path.parent):
         return "Google Keep's list of label names (each note's labels are its tags)"
@@ -126,6 +126,7 @@ def _holds_keep_notes(folder: str, _version: int, most: int = 20) -> bool:
 
 
 def parse_keep(data: bytes, name: str) -> ParsedPage | None:
+    """The note in a Keep JSON file (see the module doc); None, said why, when it gives none."""
     text = decode_text(data, name)  # not UTF-8: decoded as text notes are, and said
     try:
         note = json.loads(text)
