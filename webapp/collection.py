@@ -141,7 +141,7 @@ def _checked_members(
     if not any(r.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for _, r in members):
         raise ValueError(
             "zip holds no notes (Markdown, Org, reStructuredText, Jupyter, Word, PDF, EPUB, Evernote, "
-            "Day One, Bear, HTML, text), pictures or docs.jsonl: nothing to index"
+            "Day One, Google Keep, Bear, HTML, text), pictures or docs.jsonl: nothing to index"
         )
     return members
 

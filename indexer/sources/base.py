@@ -160,8 +160,14 @@ class FolderReader(CollectionReader):
     binary: frozenset[str] = frozenset()  # suffixes of formats that are binary (zip, PDF): no text check
     packed: frozenset[str] = frozenset()  # text formats that keep their pictures inside (bigger files)
     # Suffixes many tools use too (`.json`): a file of one is read only when its check recognises it
-    # (a Day One export); the others are a tool's data, passed over as code is.
+    # (a Day One export, a Google Keep note); the others are a tool's data, passed over as code is.
     claims: dict[str, Callable[[Path], bool]] = {}
+
+    @staticmethod
+    def read_elsewhere(path: Path) -> str | None:
+        """For a file read through another one (Google Keep's `.html` copy of a note read from its
+        `.json`): "" to pass it over, or why it is no note (said "excluded"); None to read it."""
+        return None
 
     def __init__(self, verify_images: bool = True, pictures: Path | None = None) -> None:
         self.verify_images = verify_images
@@ -285,6 +291,10 @@ class FolderReader(CollectionReader):
                 if file_name.startswith(HIDDEN) or (suffix not in self.parsers and suffix not in NOT_READ):
                     continue
                 if suffix in self.claims and not self.claims[suffix](path):
+                    continue
+                if (elsewhere := self.read_elsewhere(path)) is not None:
+                    if elsewhere:
+                        warn(f"{name}: {elsewhere}; not indexed", file=name, reason="excluded")
                     continue
                 if reason := layout.file_reason(name) or not_a_note(name):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")

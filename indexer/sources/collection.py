@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.file_stats import StatCache
-from indexer.sources.base import FolderReader
+from indexer.sources.base import FolderReader, Parsed
 from indexer.sources.canvas import parse_canvas
-from indexer.sources.dayone import is_dayone_export, parse_dayone
+from indexer.sources.dayone import SNIFF_BYTES, is_dayone_export, parse_dayone, starts_as_dayone
 from indexer.sources.docx import parse_docx
 from indexer.sources.enex import parse_enex
 from indexer.sources.epub import parse_epub
 from indexer.sources.html import HtmlFolderReader
+from indexer.sources.keep import is_keep_note, parse_keep, read_elsewhere
 from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.notebook import parse_notebook
 from indexer.sources.org import parse_org
@@ -22,10 +23,21 @@ from indexer.sources.tiir import TiirReader, is_tiir_dir
 from mme_core.documents import InterleavedDoc
 
 
+def is_notes_json(path: Path) -> bool:
+    """A JSON file of notes: a Day One journal export or a Google Keep note (read: its first bytes)."""
+    return is_dayone_export(path) or is_keep_note(path)
+
+
+def parse_notes_json(data: bytes, name: str) -> Parsed:
+    """A claimed JSON file, read by the reader of the app that wrote it (see `is_notes_json`)."""
+    return parse_dayone(data, name) if starts_as_dayone(data[:SNIFF_BYTES]) else parse_keep(data, name)
+
+
 class NotesFolderReader(FolderReader):
     """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Word documents, PDF
-    files, Obsidian canvases, Evernote exports, Day One journals, Bear backups and saved HTML pages
-    side by side, as personal collections mix them; EPUB books beside them, a document per chapter."""
+    files, Obsidian canvases, Evernote exports, Day One journals, Google Keep notes (Takeout), Bear
+    backups and saved HTML pages side by side, as personal collections mix them; EPUB books beside
+    them, a document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -39,12 +51,13 @@ class NotesFolderReader(FolderReader):
         ".epub": parse_epub,
         ".pdf": parse_pdf,
         ".docx": parse_docx,
-        ".json": parse_dayone,
+        ".json": parse_notes_json,
         ".bearbk": parse_textpack,  # Bear's backup: its notes as TextBundles in a zip
         ".textpack": parse_textpack,
     }
-    claims = {".json": is_dayone_export}  # other JSON files are a tool's data
-    claimed_as = {".json": "Day One journal exports"}  # what a claimed suffix is read as, to say so
+    claims = {".json": is_notes_json}  # other JSON files are a tool's data
+    claimed_as = {".json": "Day One journal exports and Google Keep notes"}  # to say so
+    read_elsewhere = staticmethod(read_elsewhere)  # a Keep note's `.html` copy, its Labels.txt
     packed = frozenset({".ipynb", ".enex", ".json"})
     binary = frozenset({".epub", ".pdf", ".docx", ".bearbk", ".textpack"})
 
@@ -54,7 +67,7 @@ def read_collection(
 ) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX,
     Org, reStructuredText, Jupyter notebooks, Word documents, PDF files, EPUB books, Evernote exports,
-    Day One journals, Bear backups, HTML, text, canvases).
+    Day One journals, Google Keep notes, Bear backups, HTML, text, canvases).
 
     Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
     TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read

@@ -49,6 +49,11 @@ def is_dayone_export(path: Path) -> bool:
             head = file.read(SNIFF_BYTES)
     except OSError:
         return False
+    return starts_as_dayone(head)
+
+
+def starts_as_dayone(head: bytes) -> bool:
+    """True when a JSON file's first bytes are a Day One export's."""
     return bool(_EXPORT_START.match(head.removeprefix(b"\xef\xbb\xbf")))
 
 

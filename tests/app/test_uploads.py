@@ -77,7 +77,7 @@ def test_files_not_read_are_left_out_and_said_by_name(tmp_path, chosen):
             "~$Report.docx": b"lock",
             ".DS_Store": b"\0\0",
             "budget.xlsx": b"PK\3\4",
-            "settings.json": '{"theme": "dark"}',  # JSON is read only as a Day One journal export
+            "settings.json": '{"theme": "dark"}',  # JSON is read only as Day One or Google Keep exports
         }
     )
     upload = gather_upload(paths, tmp_path / "uploads", LIMITS)
