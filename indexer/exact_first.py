@@ -8,7 +8,9 @@ ranking (depth -> hits) and returns one with those notes first, then the rest in
 - `titles_first`: notes whose title or an alias is the query's text, compared by words (case,
   punctuation and Unicode form aside: "average precision (AP)" names "Average-Precision (AP)");
   mode "title", score 1. Found by a scan of the titles and properties holding the query's longest
-  word (`strpos`, no index needed).
+  word (`strpos`, no index needed); then, among the ranking's own hits, notes whose title is the
+  query's text but for accents, points or Chinese script (`matches.comparable`: "creme brulee" names
+  "Crème brûlée", 紅燒肉 names 红烧肉), which that scan cannot see.
 - `pictures_first`: notes showing one of the query's pictures byte for byte (any file name; found
   by the picture's SHA-256, which every row's `segments` records); mode "picture", score = how many
   of the query's pictures they show.
@@ -22,6 +24,7 @@ from dataclasses import replace
 
 from indexer.hits import RESULT_COLUMNS, Hit
 from indexer.keyword import keyword_text, query_terms, words
+from indexer.matches import comparable
 from indexer.schema import row_to_doc, sql_string
 from mme_core.documents import InterleavedDoc, TextSegment
 
@@ -37,7 +40,29 @@ def titles_first(index, scope: str, query: InterleavedDoc, ranked: Ranking) -> R
     where = title_where(max(words(text), key=len))
     rows = index.scan(COLUMNS, where + (f" AND ({scope})" if scope else "")).to_pylist()
     named = [row for row in rows if wanted in _names(row)]
+    ranked = _folded_titles_first(comparable(wanted)[0], _terms(query), ranked)
     return _first(named, {row["id"]: 1.0 for row in named}, "title", _terms(query), ranked)
+
+
+def _folded_titles_first(wanted: str, terms, ranked: Ranking) -> Ranking:
+    """`ranked` with its hits titled as `wanted` (compared folded) first, marked "title", score 1."""
+
+    def ranking(depth: int) -> list[Hit]:
+        hits = ranked(depth)
+        named = [hit for hit in hits if wanted in _folded_names(hit)]
+        if not named:
+            return hits
+        first = [replace(hit, score=1.0, mode="title", terms=terms) for hit in named]
+        merged = first + [hit for hit in hits if hit not in named]
+        return [replace(hit, rank=rank) for rank, hit in enumerate(merged, start=1)]
+
+    return ranking
+
+
+def _folded_names(hit: Hit) -> set[str]:
+    aliases = hit.doc.meta.get("aliases") or []
+    names = [hit.doc.title or "", *(a for a in aliases if isinstance(a, str))]
+    return {comparable(name_key(name))[0] for name in names}
 
 
 def pictures_first(index, scope: str, query: InterleavedDoc, ranked: Ranking) -> Ranking:

@@ -48,3 +48,22 @@ def test_a_title_match_keeps_to_the_filters_and_partial_titles_do_not_count(tiny
     hits = searcher.search(text("deformable"), k=2, mode="keyword")  # a word of a title, not the title
     assert [h.mode for h in hits] == ["keyword"] * len(hits)
     assert searcher.search(text("Deformable DETR"), k=1)[0].id == "papers/deformable-detr.md"
+
+
+def test_a_title_typed_without_its_accents_or_in_the_other_chinese_script_still_names_its_note(
+    tiny_dsvl, notes, tmp_path
+):
+    (notes / "brulee.md").write_text("# Crème brûlée\n\nCrème, sucre, vanille; brûlée means burnt.\n")
+    (notes / "creme.md").write_text("# Creme tips\n\nCreme brulee, creme brulee, creme brulee again.\n")
+    (notes / "hongshao.md").write_text("# 红烧肉\n\n五花肉切块。\n")
+    (notes / "moussaka.md").write_text("# Μουσακάς\n\nΜελιτζάνες.\n")
+    searcher = build(notes, tmp_path, tiny_dsvl)
+
+    plain = searcher.search(text("creme brulee"), k=2, mode="keyword", titles_first=False)
+    assert plain[0].id == "papers/creme.md"  # BM25 alone: the note that repeats the words
+    for words, expected in (("creme brulee", "brulee"), ("紅燒肉", "hongshao"), ("ΜΟΥΣΑΚΑΣ", "moussaka")):
+        hits = searcher.search(text(words), k=2, mode="keyword")
+        assert (hits[0].id, hits[0].mode, hits[0].score) == (f"papers/{expected}.md", "title", 1.0), words
+        assert [(h.mode, h.rank) for h in hits[1:]] == [("keyword", 2)] * len(hits[1:]), words
+    exact = searcher.search(text("Creme tips"), k=1, mode="hybrid")  # written exactly: found by the scan
+    assert (exact[0].id, exact[0].mode) == ("papers/creme.md", "title")
