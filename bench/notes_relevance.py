@@ -6,6 +6,10 @@
 For every note the folder's own reader yields, three kinds of query, each with that note as the one
 right answer:
   (i)   title          the note's title, as a person would type it;
+  (i')  title, typed plainly   a title holding accents or points, typed without them (Crème -> Creme,
+                       ёлка -> елка, μουσακά -> μουσακα, الكُنافة -> الكنافة), as people often type;
+  (i'') rare word, typed plainly   the longest word with accents or points that only this note holds
+                       (6+ letters), typed without them: a word a person remembers from a note;
   (ii)  step + picture one sentence of the text next to a picture, then that picture;
   (iii) picture        the picture alone.
 Each is searched in every mode (keyword, semantic at every stored N, hybrid at --hybrid-n: the
@@ -23,11 +27,12 @@ import re
 import sys
 import tempfile
 import time
+import unicodedata
 from collections import defaultdict
 from pathlib import Path
 
 from indexer import Searcher, build_index
-from indexer.keyword import KeywordConfig, ensure_keyword_index
+from indexer.keyword import KeywordConfig, ensure_keyword_index, words
 from mme_core import ImageSegment, InterleavedDoc, MMEEncoder, TextSegment
 
 _SENTENCE = re.compile(r"[^。！？!?\n.]+[。！？!?.]?")
@@ -36,6 +41,18 @@ _SENTENCE = re.compile(r"[^。！？!?\n.]+[。！？!?.]?")
 def sentences(text: str) -> list[str]:
     plain = re.sub(r"[#*`>|_\[\]]|^\s*(?:[-+]|\d+[.)])\s+", " ", text, flags=re.MULTILINE)
     return [" ".join(s.split())[:200] for s in _SENTENCE.findall(plain)]
+
+
+def typed_plainly(text: str) -> str:
+    """`text` without the accents, diaeresis or vowel points of the alphabets that have them (Latin,
+    Greek, Hebrew, Arabic), and ё as е: as typed in a hurry. Cyrillic й, ї, ў and kana's voicing
+    marks are letters of their own, typed as such."""
+    out = []
+    for char in text.replace("ё", "е").replace("Ё", "Е"):
+        if (ord(char) < 0x0700 and not 0x0400 <= ord(char) <= 0x04FF) or 0x1E00 <= ord(char) <= 0x1FFF:
+            char = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
+        out.append(char)
+    return unicodedata.normalize("NFC", "".join(out))
 
 
 def known_item_queries(docs: list[InterleavedDoc]) -> dict[str, list[tuple[InterleavedDoc, str]]]:
@@ -47,6 +64,10 @@ def known_item_queries(docs: list[InterleavedDoc]) -> dict[str, list[tuple[Inter
     """
     queries: dict[str, list] = defaultdict(list)
     notes_with: dict[str, set[str]] = defaultdict(set)
+    notes_with_word: dict[str, set[str]] = defaultdict(set)
+    for doc in docs:
+        for word in words(doc.text.lower()):
+            notes_with_word[word].add(doc.id)
     for doc in docs:
         for segment in doc.segments:
             if isinstance(segment, TextSegment):
@@ -57,6 +78,18 @@ def known_item_queries(docs: list[InterleavedDoc]) -> dict[str, list[tuple[Inter
             continue
         if doc.title.strip():
             queries["title"].append((InterleavedDoc((TextSegment(doc.title),)), doc.id))
+            if typed_plainly(doc.title) != doc.title:
+                plain = InterleavedDoc((TextSegment(typed_plainly(doc.title)),))
+                queries["title, typed plainly"].append((plain, doc.id))
+        rare = [
+            word
+            for word in set(words(doc.text.lower()))
+            if len(word) >= 6 and notes_with_word[word] == {doc.id} and typed_plainly(word) != word
+        ]
+        if rare:
+            word = max(sorted(rare), key=len)
+            plain = InterleavedDoc((TextSegment(typed_plainly(word)),))
+            queries["rare word, typed plainly"].append((plain, doc.id))
         segments = list(doc.segments)
         for position, segment in enumerate(segments):
             if not isinstance(segment, ImageSegment):
@@ -113,7 +146,7 @@ def evaluate(searcher: Searcher, queries, holders, modes) -> dict:
             top1 = top3 = 0
             for query, answer in items:
                 right = {answer}
-                if kind != "title":
+                if query.images:
                     right |= holders.get(query.images[0].content_hash(), set())
                 # the modes measure the ranking itself; the default column is what a person gets,
                 # notes titled as the query or showing its very picture first included
