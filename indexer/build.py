@@ -23,13 +23,21 @@ import numpy as np
 
 from indexer.ann import AnnConfig, ann_is_stale, refresh_ann
 from indexer.file_stats import READER_VERSION, StatCache, drop_stats, replace_stats
-from indexer.keyword import ensure_keyword_index, fold_version, keyword_index_outdated
+from indexer.keyword import ensure_keyword_index, keyword_index_outdated
 from indexer.maintenance import CompactionPolicy, compact_index
 from indexer.meta import IndexMeta, now_iso
 from indexer.multivector import encode_kinds, refresh_multi_ann, vector_keys
 from indexer.picture_words import PictureWordsCache, add_picture_words, check_available, shared_reader
 from indexer.progress import PhaseProgress, ProgressCallback
-from indexer.schema import docs_to_rows, qualified_id, row_key, row_metadata, sql_string, vector_column
+from indexer.schema import (
+    docs_to_rows,
+    keyword_text_version,
+    qualified_id,
+    row_key,
+    row_metadata,
+    sql_string,
+    vector_column,
+)
 from indexer.skipped import Skipped
 from indexer.store import Index, pictures_folder, prune_unreferenced
 from indexer.vision_cache import LanceVisionCache
@@ -313,10 +321,10 @@ def build_into(
     if collection:  # remembered first, so `rebuild` can read the folder again after a crash
         index.update_meta(**_with_collection(index.meta, collection, prepared.root, demo))
     stored = index.stored_rows(collection)
-    refolded = 0  # rows whose keyword text an earlier release wrote unfolded: rewritten, not embedded
-    if index.meta.text_fold != fold_version():
+    refolded = 0  # rows whose keyword text an earlier release wrote otherwise: rewritten, not embedded
+    if index.meta.text_fold != keyword_text_version():
         refolded = index.rewrite_keyword_text()
-        index.update_meta(text_fold=fold_version())
+        index.update_meta(text_fold=keyword_text_version())
     failed = list(prepared.failed)
     skipped = list(prepared.skipped)
     todo: list[tuple[InterleavedDoc, str]] = []

@@ -53,7 +53,7 @@ class IndexMeta:
     dtype: str = ""  # the weights' dtype when embedding ("float32", "bfloat16"); "" in older indexes
     meta_tokens: tuple = ()  # a multi-vector model's (query, document) meta-token counts
     picture_words: bool = False  # the words in pictures are read into keyword text (indexer.picture_words)
-    text_fold: str = ""  # the Chinese fold of the keyword text (keyword.fold_version); "" unfolded
+    text_fold: str = ""  # how the keyword text was written (schema.keyword_text_version); "" unfolded
 
     @classmethod
     def for_encoder(cls, encoder, ns, **extra) -> IndexMeta:

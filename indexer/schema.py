@@ -18,11 +18,12 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from indexer.keyword import fold
+from indexer.keyword import fold, fold_version
 from indexer.multivector import MultiKey, multivector_columns, multivector_fields
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
 SCHEMA_VERSION = 3  # 2: named collections, text / tags / properties; 3: multi-vector columns (optional)
+KEYWORD_TEXT = "names,tags"  # what the keyword text holds besides the body (see searchable_text)
 OLDEST_READABLE = 2  # a schema-2 table is a schema-3 single-vector table: opened as it is
 
 
@@ -52,14 +53,22 @@ def qualified_id(collection: str, source_id: str) -> str:
 def searchable_text(doc: InterleavedDoc) -> str:
     """What keyword search reads: the title (again, when the body repeats it as a heading: a title
     word is worth more), the note's aliases (other names a person gave it: Obsidian `aliases:`,
-    Logseq `alias::`), the text segments, then the words its pictures show, when the index reads
-    them (`indexer.picture_words`). Image paths never appear. Traditional Chinese characters are
-    folded to Simplified (`keyword.fold`), so either script finds the other."""
+    Logseq `alias::`), its tags (a Keep label, a front-matter tag: a person searching "recipes"
+    expects the notes they labelled so, as Keep, Evernote and Obsidian find them), the text
+    segments, then the words its pictures show, when the index reads them
+    (`indexer.picture_words`). Image paths never appear. Folded as `keyword.fold` folds (Chinese
+    scripts, accents and points); `KEYWORD_TEXT` names this recipe."""
     names = [doc.title, *(alias for alias in doc.meta.get("aliases", ()) if isinstance(alias, str))]
-    head = "\n".join(name for name in names if name)
+    head = "\n".join([*(name for name in names if name), *doc_tags(doc)])
     pictures = [words for words in doc.meta.get("picture_words") or () if isinstance(words, str) and words]
     text = f"{head}\n{doc.text}" if head else doc.text
     return fold("\n".join([text, *pictures]) if pictures else text)
+
+
+def keyword_text_version() -> str:
+    """Names what `searchable_text` writes (the fold's map and `KEYWORD_TEXT`): the index records it
+    (`IndexMeta.text_fold`), and the next `add` rewrites the keyword text where it differs."""
+    return f"{fold_version()}+{KEYWORD_TEXT}"
 
 
 def document_schema(dim: int, ns: tuple, budgets: tuple = ()) -> pa.Schema:

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from indexer import Searcher, build_index
-from indexer.keyword import ensure_keyword_index, fold, fold_version
+from indexer.keyword import ensure_keyword_index, fold
+from indexer.schema import keyword_text_version
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc, TextSegment
 
@@ -102,7 +103,7 @@ def test_the_keyword_text_is_folded_and_a_latin_note_is_written_as_it_was(indexe
     assert text["notes/espressif.md"].startswith("乐鑫 ESP32 模组\n")
     assert "How to fix sink" in text["notes/fix-sink.md"] and "Unscrew the trap" in text["notes/fix-sink.md"]
     assert "卵焼き" in text["notes/tamago.md"]
-    assert index.meta.text_fold == fold_version() and index.rewrite_keyword_text() == 0  # up to date
+    assert index.meta.text_fold == keyword_text_version() and index.rewrite_keyword_text() == 0  # up to date
     doc = next(d for d in index.documents() if d.id == "notes/espressif.md")
     assert doc.title == "樂鑫 ESP32 模組" and "模組的工作電壓" in doc.text  # the card's text is the note's
 
@@ -126,7 +127,7 @@ def test_an_index_written_before_the_fold_is_rewritten_by_the_next_add_without_e
     report = build_index(notes, indexed, tiny_dsvl, **FAST)  # nothing changed in the notes
     assert report.embedded == 0 and report.updated == 0
     index = Index.open(indexed)
-    assert index.meta.text_fold == fold_version()
+    assert index.meta.text_fold == keyword_text_version()
     assert index.scan(["text"], "id = 'notes/espressif.md'")["text"][0].as_py().startswith("乐鑫 ESP32 模组")
     after = index.vectors(3)
     assert after.keys() == vectors.keys() and all(np.array_equal(after[k], vectors[k]) for k in vectors)
@@ -139,3 +140,27 @@ def test_an_index_written_before_the_fold_is_rewritten_by_the_next_add_without_e
 def _unfolded(doc: InterleavedDoc) -> str:
     names = [doc.title, *doc.meta.get("aliases", ())]
     return "\n".join([*(name for name in names if name), doc.text])
+
+
+def test_a_note_s_tags_are_keyword_text_and_an_index_written_without_them_is_rewritten(
+    tiny_dsvl, notes, tmp_path, monkeypatch
+):
+    (notes / "soup.md").write_text("---\ntags: [Weeknight, winter/soups]\n---\n# Leek soup\n\nSweat leeks.\n")
+    (notes / "stew.md").write_text("# Beef stew\n\nBrown the beef. Not for a weeknight, sadly.\n")
+    with monkeypatch.context() as patch:  # as the release before tags were keyword text wrote it
+        patch.setattr("indexer.schema.searchable_text", _unfolded)  # rows as they were written
+        patch.setattr("indexer.store.searchable_text", _unfolded)
+        patch.setattr("indexer.build.keyword_text_version", lambda: "before")
+        build_index(notes, tmp_path / "idx", tiny_dsvl, **FAST)
+
+    def scores(words: str) -> dict[str, float]:
+        hits = Searcher.open(tmp_path / "idx", tiny_dsvl).search(text_query(words), k=9, mode="keyword")
+        return {hit.id: hit.score for hit in hits}
+
+    before = scores("weeknight")
+    assert max(before, key=before.get) == "notes/stew.md"  # only the stew's text says it
+    report = build_index(notes, tmp_path / "idx", tiny_dsvl, **FAST)  # nothing changed in the notes
+    assert report.embedded == 0 and Index.open(tmp_path / "idx").meta.text_fold == keyword_text_version()
+    after = scores("weeknight")
+    assert after["notes/soup.md"] > before.get("notes/soup.md", 0.0)  # its tag is a word of it now
+    assert max(after, key=after.get) == "notes/soup.md"  # the shorter note saying it, first
