@@ -65,3 +65,8 @@ def unit_rows(rng: np.random.Generator, count: int, dim: int, clusters: int = 8)
     noise = 0.5 * rng.standard_normal((count, dim))
     points = centres[rng.integers(0, clusters, count)] + noise  # (count, dim)
     return (points / np.linalg.norm(points, axis=1, keepdims=True)).astype(np.float32)
+
+
+def hit_lines(out: str) -> list[str]:
+    """The result lines `python -m indexer search` prints, without the quotes indented under them."""
+    return [line for line in out.splitlines() if not line.startswith("       ")]

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from index_helpers import NOTES
+from index_helpers import NOTES, hit_lines
 
 from indexer import Index, build_index
 from indexer.__main__ import main, make_parser
@@ -51,8 +51,7 @@ def test_add_search_stats_remove(cli, notes, tmp_path):
 
     picture = notes / "img" / "fix-sink.png"
     code, out, _ = cli("search", "--text", "How to fix sink", "--image", picture, "--text", "Done", "-k", "2")
-    hit_lines = [line for line in out.splitlines() if not line.startswith("       ")]  # not the quotes
-    assert code == 0 and len(hit_lines) == 2
+    assert code == 0 and len(hit_lines(out)) == 2
     code, out, _ = cli("search", "--image", picture, "--text", "Done.", "--n", "1", "-k", "3", "--json")
     hits = json.loads(out)
     assert code == 0 and [h["rank"] for h in hits] == [1, 2, 3]

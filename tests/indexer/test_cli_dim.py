@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from index_helpers import hit_lines
 
 from indexer import Index
 from indexer.__main__ import main
@@ -29,7 +30,7 @@ def test_add_with_dim_records_it_and_search_uses_it(notes, tiny_qwen3vl_dir, tmp
     code, out, _ = _run(
         capsys, "search", "--index", index, "--text", "How to fix sink", "--n", "2", "-k", "2"
     )
-    assert code == 0 and len(out.splitlines()) == 2  # the index's own model and dim
+    assert code == 0 and len(hit_lines(out)) == 2  # the index's own model and dim
     code, _, err = _run(capsys, "add", notes, "--index", index, "--model", model, "--ns", "2", "--quiet")
     assert code == 1 and "was built with" in err  # the full 128-d encoder may not write here
 

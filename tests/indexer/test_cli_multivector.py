@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+from index_helpers import hit_lines
 from test_cli import cli  # noqa: F401  (the in-process CLI fixture)
 
 
@@ -23,4 +24,4 @@ def test_single_vector_index_refuses_multi_vector_options_before_loading_a_model
     assert code == 2 and "argument --budget: must be a positive integer, got '0'" in err
     query = ("--text", "How to fix sink", "--vectors", "single", "--mode", "semantic", "-k", "2")
     code, out, _ = cli("search", *query)
-    assert code == 0 and len(out.splitlines()) == 2
+    assert code == 0 and len(hit_lines(out)) == 2
