@@ -122,8 +122,9 @@ def excerpt(text: str, terms: Iterable[str]) -> tuple[str, list[tuple[int, int]]
 
 def quote(doc, terms: Iterable[str]) -> tuple[str, str, list[tuple[int, int]]] | None:
     """Where `doc` (an `InterleavedDoc`) holds the query's words first, for a line under its title:
-    (place, stretch, spans) with place "" for its text or "picture NAME" for the words read in one
-    of its pictures; None when neither holds them (a semantic hit, or a match in the title alone)."""
+    (place, stretch, spans) with place "" for its text, "picture NAME" for the words read in one of
+    its pictures, "tags" for its tags; None when none holds them (a semantic hit, or a match in the
+    title alone)."""
     terms = tuple(terms)
     if not terms:
         return None
@@ -141,4 +142,6 @@ def quote(doc, terms: Iterable[str]) -> tuple[str, str, list[tuple[int, int]]] |
         found = excerpt(text, terms) if isinstance(text, str) else None
         if found:
             return (f"picture {image.path.rsplit('/', 1)[-1]}", *found)
-    return None
+    tags = " ".join(f"#{tag}" for tag in doc.meta.get("tags") or () if isinstance(tag, str) and tag)
+    found = excerpt(tags, terms) if tags else None
+    return ("tags", *found) if found else None

@@ -62,6 +62,11 @@ def _card(hit, media: MediaRegistry) -> str:
         source = f"{source} · {doc.id}"
     source = escape(source)
     part = f" · part {doc.part + 1}" if doc.part else ""
+    tags = [tag for tag in doc.meta.get("tags") or () if isinstance(tag, str) and tag]
+    if tags:  # keyword text too (a Keep label, a front-matter tag): marked when the query names one
+        terms = getattr(hit, "terms", ())
+        marked = " ".join(highlight(f"#{tag}", terms) for tag in tags)
+        part += f' · <span class="mme-tags">{marked}</span>'
     if getattr(hit, "note", ""):  # the cascade could not re-score it at full tokens: say why
         part += f' · <span class="mme-note">{escape(hit.note)}</span>'
     return (

@@ -179,3 +179,17 @@ def test_a_preview_says_where_the_query_s_words_are_in_text_it_does_not_show():
     body = document_body(one_long_step, True, ("gasket",))  # clipped text, no hidden step
     assert '<p class="mme-more-steps">The query\'s words are further on, in step 1:' in body
     assert "<mark>gasket</mark> is cracked." in body
+
+
+def test_a_card_shows_its_tags_and_marks_the_one_the_query_names(tmp_path):
+    from types import SimpleNamespace
+
+    from webapp.media import MediaRegistry
+    from webapp.render import results_html
+
+    meta = {"tags": ["weeknight", "<b>"]}
+    doc = InterleavedDoc((TextSegment("Sweat the leeks."),), id="soup", title="Leek soup", meta=meta)
+    hit = SimpleNamespace(doc=doc, rank=1, id="soup", score=2.0, mode="keyword", note="")
+    hit.terms = ("weeknight",)
+    html = results_html([hit], MediaRegistry(tmp_path), n=3, tokens_per_image=9, elapsed_ms=1.0)
+    assert '<span class="mme-tags">#<mark>weeknight</mark> #&lt;b&gt;</span>' in html  # escaped, marked

@@ -22,16 +22,17 @@ def test_an_excerpt_is_cut_at_words_around_the_first_match_and_keeps_its_spans()
     assert stretch.startswith("… ") and [stretch[a:b] for a, b in spans] == ["冰糖"]
 
 
-def test_a_quote_is_from_the_text_below_the_title_else_from_a_picture_s_words(image_factory):
+def test_a_quote_is_from_the_text_below_the_title_else_a_picture_s_words_else_the_tags(image_factory):
     picture = image_factory("red")
     doc = InterleavedDoc(
         (TextSegment("# Router reset\n\nHold the button for ten seconds."), ImageSegment(picture)),
         title="Router reset",
-        meta={"picture_words": ["WAN light: amber means no signal"]},
+        meta={"picture_words": ["WAN light: amber means no signal"], "tags": ["network", "home/wifi"]},
     )
     assert quote(doc, ["button"])[:2] == ("", "Hold the button for ten seconds.")
     assert quote(doc, ["router"]) is None  # in the title alone: the line above shows it already
     place, stretch, spans = quote(doc, ["amber"])
     assert place == f"picture {picture.rsplit('/', 1)[-1]}" and stretch == "WAN light: amber means no signal"
     assert [stretch[a:b] for a, b in spans] == ["amber"]
+    assert quote(doc, ["wifi"])[:2] == ("tags", "#network #home/wifi")  # a tag is keyword text too
     assert quote(doc, []) is None
