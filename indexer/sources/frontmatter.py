@@ -2,11 +2,13 @@
 safe loader) or TOML between `+++` lines (Hugo's other format; Python's tomllib).
 
 `title`, `tags` (a list, or one string of comma/space separated tags, `#` optional) and `aliases`
-(also the singular `tag` / `alias` older notes use) are lifted out; every other key is kept as a
-JSON-safe `properties` dict (dates as ISO strings). The header text itself never reaches the
-document. A tab between a key and its value (`title:<TAB>"Za'atar"`) is YAML 1.2, which Hugo and
-Obsidian read, but not PyYAML's YAML 1.1: such tabs are read as spaces. A header of one `key: value`
-per line that YAML refuses only for its plain values (Logseq's `authors: [[A]], [[B]]`,
+(also the singular `tag` / `alias` older notes use) are lifted out. So are the other words sites and
+vaults classify a note by, as tags: Hugo's, Jekyll's and Hexo's `categories` (Jekyll's as one
+space-separated string too), Obsidian's `categories: ["[[Recipes]]"]`, Zenn's `topics`. Every other
+key is kept as a JSON-safe `properties` dict (dates as ISO strings). The header text itself never
+reaches the document. A tab between a key and its value (`title:<TAB>"Za'atar"`) is YAML 1.2, which
+Hugo and Obsidian read, but not PyYAML's YAML 1.1: such tabs are read as spaces. A header of one
+`key: value` per line that YAML refuses only for its plain values (Logseq's `authors: [[A]], [[B]]`,
 `tags: #a, #b`, `title: a: b`) is read line by line, values as written, as Logseq does. A header
 that still does not parse is a CollectionWarning (reason "front matter") and the note is indexed
 without it. In tags, `[[two words]]` is one tag.
@@ -27,6 +29,7 @@ from indexer.sources.warning import warn
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)??(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.DOTALL)
 _TOML_FRONT_MATTER = re.compile(r"\A\+\+\+[ \t]*\n(.*?\n)??\+\+\+[ \t]*(?:\n|\Z)", re.DOTALL)
 _INLINE_TABS = re.compile(r"(?<=[^\s])\t+")  # after a key's colon or between words, not indentation
+TAG_KEYS = ("tags", "tag", "categories", "category", "topics")  # what a note is classified by
 _TAGS = re.compile(r"\[\[([^\]]+)\]\]|([^\s,]+)")  # `[[two words]]` is one tag (Logseq writes them)
 _YAML_SYNTAX = ("[", "{", '"', "'", "|", ">", "&", "*", "!", "%", "@", "`")  # a value meant as YAML
 _LOOSE_LINE = re.compile(r"([A-Za-z][\w .-]*?)[ \t]*:[ \t]*(.*?)[ \t]*")  # `authors:[[A]]` too
@@ -102,7 +105,8 @@ def _declared(body: str, data: object, name: str) -> tuple[str, FrontMatter]:
         return body, FrontMatter()
     properties = {str(key): json_safe(value) for key, value in data.items()}
     title = properties.pop("title", None)
-    tags = [*_strings(properties.pop("tags", None), split=True), *_strings(properties.pop("tag", None), True)]
+    tags = [_strings(properties.pop(key, None), split=True) for key in TAG_KEYS]
+    tags = [tag for listed in tags for tag in listed]
     aliases = [*_strings(properties.pop("aliases", None)), *_strings(properties.pop("alias", None))]
     return body, FrontMatter(
         title=" ".join(str(title).split()) if title is not None else "",

@@ -252,6 +252,8 @@ def test_front_matter_tag_and_alias_spellings(tmp_path):
         tmp_path / "b.md", "---\ntitle: 42\ntag: '#one'\naliases: [x, 3]\nwhen: 2024-01-02 10:30:00\n---\nb"
     )
     write(tmp_path / "c.md", "---\n---\nempty front matter")
+    write(tmp_path / "d.md", '---\ncategories: ["[[Recipes]]", Soups]\ncategory: cooking\n---\nd')
+    write(tmp_path / "e.md", "---\ncategories: linux shell\ntopics: [wsl]\n---\ne")  # Jekyll, Zenn
     docs, warned = read_warnings(tmp_path)
     by_id = {d.id: d for d in docs}
     assert warned == []
@@ -267,6 +269,8 @@ def test_front_matter_tag_and_alias_spellings(tmp_path):
         "properties": {"when": "2024-01-02T10:30:00"},
     }
     assert (by_id["c.md"].text, by_id["c.md"].title) == ("empty front matter", "c")  # the file name
+    assert by_id["d.md"].meta["tags"] == ["Recipes", "Soups", "cooking"]  # categories classify: tags
+    assert by_id["e.md"].meta["tags"] == ["linux", "shell", "wsl"] and by_id["e.md"].meta["properties"] == {}
 
 
 def test_malformed_front_matter_is_warned_and_the_note_indexed_without_it(tmp_path):
