@@ -36,7 +36,10 @@ The same fold takes away the marks people leave out when they type, in the scrip
 tokenizer keeps (its ASCII folding already takes Latin accents: "creme brulee" finds "Crème
 brûlée"): Greek accents and diaeresis (μουσακά = μουσακα), Russian ё written е (ёлка = елка), and
 the vowel points of Arabic and Hebrew (الكُنافة = الكنافة), with Arabic's stretching tatweel. Without
-it such a query matched only the n-grams around the mark and ranked below exact matches. An index
+it such a query matched only the n-grams around the mark and ranked below exact matches. Half-width
+katakana (ｶﾀｶﾅ, ｶﾞｲﾄﾞ: older Japanese systems and receipts write them) become the full-width
+kana people type (カタカナ, ガイド); full-width Latin letters and digits (ＥＳＰ３２) the tokenizer
+folds itself. An index
 whose `text` was written unfolded or with another map (an earlier release, another OpenCC) is
 rewritten by the next `add` (`IndexMeta.text_fold`, `Index.rewrite_keyword_text`); until then an
 unfolded index is searched with the words as typed. `webapp.highlight` marks what the fold and the
@@ -67,6 +70,7 @@ _MARK_RANGES = (  # vowel points and cantillation people leave out: taken away
     (0x06D6, 0x06ED),  # Arabic
 )
 _TATWEEL = 0x0640  # Arabic's letter-stretching stroke: layout, not a letter
+_HALF_WIDTH_KANA = re.compile("[\uff61-\uff9f]+")  # with their voicing marks, which NFKC joins on
 _FOLDED = re.compile(
     "["
     + "".join(f"{chr(a)}-{chr(b)}" for a, b in (*_HAN_RANGES, *_GREEK_RANGES, *_MARK_RANGES))
@@ -163,7 +167,10 @@ def words(text: str) -> list[str]:
 def fold(text: str) -> str:
     """`text` as the keyword index compares it: each Traditional Chinese character as its
     Simplified one (樂鑫 模組 -> 乐鑫 模组), Greek without accents, ё as е, Arabic and Hebrew without
-    vowel points; every other character unchanged. See the module doc."""
+    vowel points, half-width katakana as full-width; every other character unchanged. See the
+    module doc."""
+    if _HALF_WIDTH_KANA.search(text):
+        text = _HALF_WIDTH_KANA.sub(lambda run: unicodedata.normalize("NFKC", run.group()), text)
     return text.translate(_fold_map()) if _FOLDED.search(text) else text
 
 
@@ -172,7 +179,7 @@ def fold_version() -> str:
     """Names the map `fold` applies (OpenCC's dictionaries may change between its releases): the
     index records it (`IndexMeta.text_fold`), and rewrites its keyword text when it differs."""
     table = "".join(f"{chr(k)}{v or ''}\n" for k, v in sorted(_fold_map().items()))
-    return "t2s+marks:" + hashlib.sha256(table.encode("utf-8")).hexdigest()[:12]
+    return "t2s+marks+kana:" + hashlib.sha256(table.encode("utf-8")).hexdigest()[:12]
 
 
 @functools.cache

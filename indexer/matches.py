@@ -36,8 +36,17 @@ EXCERPT_CONTEXT = (40, 100)  # characters quoted before and after the first matc
 def matches(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     """The (start, end) spans of `text` that `terms` match, merged, in text order."""
     folded, origin = comparable(text)
-    found = (span for term in terms if term for span in _spans(folded, comparable(term)[0]))
-    return _merge((origin[start], origin[end - 1] + 1) for start, end in found)  # the original characters
+    found = [span for term in terms if term for span in _spans(folded, comparable(term)[0])]
+    if not found:
+        return []
+    marks = set(range(len(text))) - set(origin)  # vowel points, accents, voicing marks the fold joined
+    spans = []
+    for start, end in found:
+        start, end = origin[start], origin[end - 1] + 1  # the original characters
+        while end in marks:  # with the marks on the last letter (ｶﾞ, a closing vowel point)
+            end += 1
+        spans.append((start, end))
+    return _merge(spans)
 
 
 def comparable(text: str) -> tuple[str, list[int]]:
@@ -46,6 +55,9 @@ def comparable(text: str) -> tuple[str, list[int]]:
     if text.isascii():
         return text.lower(), list(range(len(text)))
     pieces = [_comparable_char(char) for char in text]
+    for position, char in enumerate(text):  # a half-width voicing mark joins the kana before it (ｶﾞ = ガ)
+        if char in "\uff9e\uff9f" and position and "\uff66" <= text[position - 1] <= "\uff9d":
+            pieces[position - 1], pieces[position] = fold(text[position - 1 : position + 1]), ""
     origin = [position for position, piece in enumerate(pieces) for _ in piece]
     return "".join(pieces), origin
 

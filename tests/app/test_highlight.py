@@ -72,4 +72,6 @@ def test_greek_russian_arabic_and_hebrew_are_marked_without_their_accents_or_poi
     assert highlight("طريقة عمل الكُنافة", ["الكنافة"]) == "طريقة عمل <mark>الكُنافة</mark>"
     assert highlight("שָׁלוֹם עולם", ["שלום"]) == "<mark>שָׁלוֹם</mark> עולם"
     assert highlight("김치찌개", ["김치"]) == "<mark>김치</mark>찌개"  # Hangul is not taken apart
+    assert highlight("ｶﾞｲﾄﾞのﾃｽﾄ", ["ガイド"]) == "<mark>ｶﾞｲﾄﾞ</mark>のﾃｽﾄ"  # with its voicing marks
+    assert highlight("كِتابٌ جديد", ["كتاب"]) == "<mark>كِتابٌ</mark> جديد"  # and the closing vowel point
     assert highlight("Україна", ["украина"]) == "Україна"  # і is a letter of its own

@@ -51,6 +51,7 @@ def test_fold_takes_away_the_marks_people_leave_out_in_greek_russian_arabic_and_
     assert fold("ёлочная гирлянда, ЁЛКА, йогурт") == "елочная гирлянда, ЕЛКА, йогурт"  # й is a letter
     assert fold("الكُنافة بالقشطـــة") == "الكنافة بالقشطة"  # vowel points and the tatweel go
     assert fold("שָׁלוֹם") == "שלום"
+    assert fold("ｶﾞｲﾄﾞのﾃｽﾄ｡") == "ガイドのテスト。"  # half-width katakana as typed, voicing marks joined
     for text in ("Crème brûlée, Straße", "흰쌀밥", "Україна їжак", "हिंदी"):
         assert fold(text) == text  # the tokenizer folds Latin itself; Hangul, Ukrainian letters, Hindi kept
     text = "Πώς ёлка الكُنافة 樂鑫"
