@@ -35,8 +35,11 @@ EXCERPT_CONTEXT = (40, 100)  # characters quoted before and after the first matc
 
 def matches(text: str, terms: Iterable[str]) -> list[tuple[int, int]]:
     """The (start, end) spans of `text` that `terms` match, merged, in text order."""
+    terms = [comparable(term)[0] for term in terms if term]
+    if not terms:  # a full view opened without a query: nothing to compare
+        return []
     folded, origin = comparable(text)
-    found = [span for term in terms if term for span in _spans(folded, comparable(term)[0])]
+    found = [span for term in terms if term for span in _spans(folded, term)]
     if not found:
         return []
     marks = set(range(len(text))) - set(origin)  # vowel points, accents, voicing marks the fold joined
