@@ -35,15 +35,14 @@ first only in their own script.
 The same fold takes away the marks people leave out when they type, in the scripts whose marks the
 tokenizer keeps (its ASCII folding already takes Latin accents: "creme brulee" finds "Crème
 brûlée"): Greek accents and diaeresis (μουσακά = μουσακα), Russian ё written е (ёлка = елка), and
-the vowel points of Arabic and Hebrew (الكُنافة = الكنافة), with Arabic's stretching tatweel. Without
-it such a query matched only the n-grams around the mark and ranked below exact matches. Half-width
-katakana (ｶﾀｶﾅ, ｶﾞｲﾄﾞ: older Japanese systems and receipts write them) become the full-width
-kana people type (カタカナ, ガイド); full-width Latin letters and digits (ＥＳＰ３２) the tokenizer
-folds itself. An index
-whose `text` was written unfolded or with another map (an earlier release, another OpenCC) is
-rewritten by the next `add` (`IndexMeta.text_fold`, `Index.rewrite_keyword_text`); until then an
-unfolded index is searched with the words as typed. `webapp.highlight` marks what the fold and the
-tokenizer matched on the original characters.
+the vowel points of Arabic and Hebrew (الكُنافة = الكنافة), with Arabic's stretching tatweel.
+Without it such a query matched only the n-grams around the mark and ranked below exact matches.
+Half-width katakana (ｶﾀｶﾅ, ｶﾞｲﾄﾞ: older Japanese systems and receipts write them) become the
+full-width kana people type (カタカナ, ガイド); full-width Latin letters and digits (ＥＳＰ３２) the tokenizer
+folds itself. An index whose `text` was written unfolded or with another map (an earlier release,
+another OpenCC) is rewritten by the next `add` (`IndexMeta.text_fold`,
+`Index.rewrite_keyword_text`); until then an unfolded index is searched with the words as typed.
+`indexer.matches` finds what the fold and the tokenizer matched on the original characters.
 """
 
 from __future__ import annotations
