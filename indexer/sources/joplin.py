@@ -1,0 +1,243 @@
+"""Joplin notes from its exports: "RAW - Joplin Export Directory" here, "JEX" (the same in a tar) in
+`joplin_jex.py`; each note one document, its pictures in place.
+
+A RAW export is a folder of `<32-hex id>.md` items (notes, notebooks, tags, tag links, attachments'
+descriptions; see `joplin_items.py`) and `resources/<id>.<ext>`, the attachments. Read:
+- each note as one document, id its file (`0a1b...md`), titled by its title; its title (unless
+  its body opens with it), then its body as Markdown (an HTML note, `markup_language: 2`, as
+  HTML), as Joplin shows the note; Joplin's properties are never its text;
+- its pictures, `![alt](:/<resource id>)` or `<img src=":/<id>">`, in place from `resources/`; a
+  picture the export does not hold is reported ("missing"), an attachment that is no picture
+  (PDF, audio...) reported as not read; links to other notes keep their text;
+- its notebooks (`Work / Projects`) as the `notebook` property, its tags (tag links) as tags, its
+  to-do state, due and completion times, creation and update times, source URL, author and place
+  as properties.
+Not read, and said: a note in Joplin's trash ("excluded"), an item Joplin left encrypted (exported
+without its end-to-end encryption key: "unreadable"), an item whose properties are damaged. A
+notebook, tag, tag link or attachment item is no document (they are read into the notes: passed
+over), nor is an attachment file a note links (said by the note); one no note links is said.
+Other Markdown files, even named by 32 hex digits, are read as Markdown.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+
+from indexer.sources.base import EmbeddedImage, ImageLink, ParsedPage, warn
+from indexer.sources.html import parse_html_fragment
+from indexer.sources.joplin_items import ITEM_NAME, KINDS, LINK, NOTE, Export, Item, parse_item
+from indexer.sources.markdown import markdown_body, parse_markdown
+from indexer.sources.site_includes import reading_root
+from indexer.sources.text import decode_text
+
+DAMAGED = "a damaged Joplin item (its properties are not readable)"
+MAX_ITEM_BYTES = 20_000_000  # a note's item; a bigger one is not read to learn the export
+_PLAIN_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*<?:/([0-9a-fA-F]{32})")  # `[report.pdf](:/id)`
+_HTML_LINK = re.compile(r"<a\b[^>]*href=[\"']:/([0-9a-fA-F]{32})", re.IGNORECASE)
+# Picture = a resource id -> its picture (a link into the folder, or its bytes inside a .jex)
+Picture = Callable[[str, str], ImageLink | EmbeddedImage | None]
+
+
+def parse_markdown_or_joplin(data: bytes, name: str) -> ParsedPage | None:
+    """A `.md` file: a note of a Joplin export (named by its id, ending with Joplin's properties)
+    read as Joplin shows it; any other as Markdown."""
+    if (match := ITEM_NAME.fullmatch(os.path.basename(name))) is None:
+        return parse_markdown(data, name)
+    folder = reading_root()
+    export = _folder_export(folder / os.path.dirname(name)) if folder is not None else None
+    item = parse_item(decode_text(data, name))
+    if item is None or item.id != match.group(1).lower():
+        if export is None:  # not an export: a Markdown note named so
+            return parse_markdown(data, name)
+        warn(
+            f"{name}: a damaged Joplin item (its properties are not readable), skipped",
+            file=name,
+            reason="unreadable",
+        )
+        return None
+    if item.type != NOTE or item.encrypted:
+        if item.encrypted:
+            _say_encrypted(item, name)
+        return None  # a notebook, tag or attachment item given alone: read into the notes
+    return note_page(item, export or Export(), name, _folder_picture)
+
+
+def _folder_picture(resource_file: str, written: str) -> ImageLink:
+    return ImageLink(f"resources/{resource_file}", written=written)
+
+
+def note_page(item: Item, export: Export, name: str, picture: Picture) -> ParsedPage | None:
+    """The note `item` of `export`, as a document's page (see the module doc); None when it is
+    not read (said why). `name` is the file as problems are reported."""
+    if item.encrypted:
+        return _say_encrypted(item, name)
+    which = f"note '{item.title}'" if item.title else f"note {item.id}"
+    if _number(item.props.get("deleted_time")) > 0:
+        warn(f"{name}: {which} is in Joplin's trash, not indexed", file=name, reason="excluded")
+        return None
+    said: set[str] = set()
+
+    def attachment(resource: str, written: str) -> None:
+        if resource in said or resource in export.notes:
+            return
+        said.add(resource)
+        if resource not in export.resources and resource not in export.files:
+            message = f"{name}: {which} links an attachment the export does not hold, skipped: {written}"
+            warn(message, file=name, reference=written, reason="missing")
+        elif (kind := export.kind_of(resource)) != "picture":
+            file = export.resource_file(resource)
+            title = export.resources[resource].title if resource in export.resources else file
+            message = f"{name}: {which}: a {kind} ({title}) is not read"
+            warn(message, file=name, reference=written, reason="unsupported type")
+
+    html = item.props.get("markup_language") == "2"
+    parsed = parse_html_fragment(item.body) if html else markdown_body(item.body).items
+    first = next((line.strip().lstrip("#").strip() for line in item.body.splitlines() if line.strip()), "")
+    items: list = [f"{item.title}\n\n"] if item.title and first != item.title else []  # as Joplin shows it
+    for part in parsed:
+        target = LINK.fullmatch(part.target.strip()) if isinstance(part, ImageLink) else None
+        if target is None:
+            items.append(part)
+            continue
+        resource, written = target.group(1).lower(), part.written or part.target
+        if resource in export.notes:  # a picture link to a note: its title, as words
+            items.append(export.notes[resource])
+        elif (
+            resource in export.resources
+            and export.kind_of(resource) == "picture"
+            or (resource in export.files and export.kind_of(resource) == "picture")
+        ):
+            if shown := picture(export.resource_file(resource), f"{written} in {which}"):
+                items.append(shown)
+        else:
+            attachment(resource, written)
+    for match in (*_PLAIN_LINK.finditer(item.body), *_HTML_LINK.finditer(item.body)):
+        resource = match.group(match.lastindex).lower()
+        if resource not in export.notes and export.kind_of(resource) != "picture":
+            attachment(resource, f":/{resource}")
+    meta = {"tags": export.tag_names(item.id), "properties": _properties(item, export)}
+    return ParsedPage(tuple(items), title=item.title, meta=meta, key=item.id)
+
+
+def _say_encrypted(item: Item, name: str) -> None:
+    kind = KINDS.get(item.type, "item")
+    message = (
+        f"{name}: a Joplin {kind} still encrypted (exported without its end-to-end encryption key), "
+        "not read; export again from Joplin once it has decrypted your notes"
+    )
+    warn(message, file=name, reason="unreadable")
+
+
+def _properties(item: Item, export: Export) -> dict:
+    props, out = item.props, {}
+    if notebook := export.notebook(item):
+        out["notebook"] = notebook
+    for key, field in (("created", "user_created_time"), ("updated", "user_updated_time")):
+        if when := _iso(props.get(field) or props.get(field.removeprefix("user_"), "")):
+            out[key] = when
+    if props.get("is_todo") == "1":
+        done = _number(props.get("todo_completed"))
+        out["todo"] = "done" if done else "open"
+        if done:
+            out["completed"] = _from_ms(done)
+        if due := _number(props.get("todo_due")):
+            out["due"] = _from_ms(due)
+    for key in ("source_url", "author"):
+        if value := props.get(key, "").strip():
+            out[key] = value
+    latitude, longitude = _number(props.get("latitude"), float), _number(props.get("longitude"), float)
+    if latitude or longitude:
+        out["location"] = f"{latitude:.5f}, {longitude:.5f}"
+    if props.get("is_conflict") == "1":
+        out["conflict"] = True
+    return out
+
+
+def _number(text: str | None, kind: type = int):
+    try:
+        return kind(text) if text else kind(0)
+    except ValueError:
+        return kind(0)
+
+
+def _from_ms(ms: int) -> str:
+    try:
+        return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    except (OverflowError, OSError, ValueError):
+        return ""
+
+
+def _iso(text: str) -> str:
+    """Joplin's `2022-08-29T14:43:06.961Z` to the second; "" when there is none."""
+    match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?Z?", text.strip())
+    return f"{match.group(1)}Z" if match else ""
+
+
+# --- a RAW export on disk --------------------------------------------------------------------------
+
+
+def read_elsewhere(path: Path) -> str | None:
+    """For a file of a RAW export: "" for the items read into its notes (notebooks, tags, tag
+    links, attachments' descriptions) and for the attachments its notes link (each said by its
+    note); why it is left out for an attachment no note links; None for any other file (a note, an
+    item that is damaged or encrypted: the parser says so)."""
+    if ITEM_NAME.fullmatch(path.name):
+        export = _folder_export(path.parent)
+        kind, encrypted = export.types.get(path.stem.lower(), (0, False)) if export else (0, False)
+        return "" if kind and kind != NOTE and not encrypted else None
+    if path.parent.name == "resources" and (export := _folder_export(path.parent.parent)) is not None:
+        if path.name.partition(".")[0].lower() in export.linked:
+            return ""
+        return "a Joplin attachment no note of the export links"
+    return None
+
+
+def _folder_export(folder: Path) -> Export | None:
+    """The export a folder holds (read once per folder and version of it); None when it is none."""
+    try:
+        version = os.stat(folder).st_mtime_ns
+    except OSError:
+        return None
+    return _export_of(str(folder), version)
+
+
+@lru_cache(maxsize=8)
+def _export_of(folder: str, _version: int) -> Export | None:
+    """The items of the folder's `<id>.md` files, when they are Joplin's (one of its first ten that
+    parses as an item makes it an export)."""
+    try:
+        names = sorted(n for n in os.listdir(folder) if ITEM_NAME.fullmatch(n))
+    except OSError:
+        return None
+    export, found = Export(), False
+    for number, file_name in enumerate(names):
+        item = _read_item(os.path.join(folder, file_name))
+        if item is None:
+            if number >= 10 and not found:
+                return None
+            continue
+        found = True
+        export.add(item)
+    if not found:
+        return None
+    try:
+        for file_name in os.listdir(os.path.join(folder, "resources")):
+            export.add_file(file_name)
+    except OSError:
+        pass
+    return export
+
+
+def _read_item(path: str) -> Item | None:
+    try:
+        if os.path.getsize(path) > MAX_ITEM_BYTES:
+            return None
+        with open(path, "rb") as file:
+            return parse_item(file.read().decode("utf-8", errors="replace"))
+    except OSError:
+        return None
