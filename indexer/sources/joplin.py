@@ -87,7 +87,7 @@ def note_page(item: Item, export: Export, name: str, picture: Picture) -> Parsed
             return
         said.add(resource)
         if resource not in export.resources and resource not in export.files:
-            message = f"{name}: {which} links an attachment the export does not hold, skipped: {written}"
+            message = f"{name}: {which} shows a picture the export does not hold, skipped: {written}"
             warn(message, file=name, reference=written, reason="missing")
         elif (kind := export.kind_of(resource)) != "picture":
             file = export.resource_file(resource)
@@ -118,7 +118,8 @@ def note_page(item: Item, export: Export, name: str, picture: Picture) -> Parsed
             attachment(resource, written)
     for match in (*_PLAIN_LINK.finditer(item.body), *_HTML_LINK.finditer(item.body)):
         resource = match.group(match.lastindex).lower()
-        if resource not in export.notes and export.kind_of(resource) != "picture":
+        known = resource in export.resources or resource in export.files  # else a note not exported
+        if known and export.kind_of(resource) != "picture":
             attachment(resource, f":/{resource}")
     meta = {"tags": export.tag_names(item.id), "properties": _properties(item, export)}
     return ParsedPage(tuple(items), title=item.title, meta=meta, key=item.id)

@@ -112,7 +112,7 @@ def _members(archive: tarfile.TarFile, name: str) -> dict[str, tarfile.TarInfo]:
                 members[clean] = info
     except (tarfile.TarError, EOFError, OSError) as err:
         warn(
-            f"{name}: the export is cut or damaged ({err}); the {len(members)} files before it are read",
+            f"{name}: the export is cut or damaged ({err}); what comes before the cut is read",
             file=name,
             reason="unreadable",
         )
