@@ -6,6 +6,7 @@ import io
 import os
 import tarfile
 import time
+import zipfile
 
 from source_helpers import png, read_warnings, shape, write
 
@@ -219,3 +220,25 @@ def test_an_export_is_indexed_and_searched_by_body_word_and_tag(tiny_dsvl, tmp_p
     [hit] = searcher.search(InterleavedDoc((TextSegment("suckers"),)), k=1, mode="keyword")
     assert any(isinstance(s, ImageSegment) for s in hit.doc.segments)
     assert "parent_id" not in " ".join(s.text for s in hit.doc.segments if isinstance(s, TextSegment))
+
+
+def test_a_jex_uploaded_alone_and_a_zipped_raw_export_read_on_the_page(tmp_path):
+    from webapp.collection import DEFAULT_ZIP_LIMITS, extract_zip
+    from webapp.uploads import gather_upload
+
+    raw = export(tmp_path / "joplin-export")
+    (tmp_path / "browser").mkdir()
+    archive = jex(raw, tmp_path / "browser" / "Garden notes.jex")
+    upload = gather_upload([archive], tmp_path / "uploads", DEFAULT_ZIP_LIMITS)
+    assert upload.left_out == () and upload.name == "Garden notes"
+    docs = read_collection(upload.folder)
+    assert [d.id.split("/")[-1] for d in docs] == sorted([PRUNING, WATERING, MANUAL_NOTE])
+    zipped = tmp_path / "joplin-export.zip"
+    with zipfile.ZipFile(zipped, "w") as out:
+        for path in sorted(raw.rglob("*")):
+            if path.is_file():
+                out.write(path, path.relative_to(tmp_path).as_posix())
+    folder = extract_zip(zipped, tmp_path / "unzipped")
+    docs, warned = read_warnings(folder)
+    assert [d.id for d in docs] == sorted(f"{n}.md" for n in (PRUNING, WATERING, MANUAL_NOTE))
+    assert sorted((w.file, w.reason) for w in warned) == EXPECTED
