@@ -12,9 +12,9 @@ from indexer.sources.docx import parse_docx
 from indexer.sources.enex import parse_enex
 from indexer.sources.epub import parse_epub
 from indexer.sources.html import HtmlFolderReader
-from indexer.sources.joplin import parse_markdown_or_joplin
-from indexer.sources.joplin import read_elsewhere as joplin_elsewhere
 from indexer.sources.joplin_jex import parse_jex
+from indexer.sources.joplin_raw import parse_markdown_or_joplin
+from indexer.sources.joplin_raw import read_elsewhere as joplin_elsewhere
 from indexer.sources.keep import is_keep_note, parse_keep
 from indexer.sources.keep import read_elsewhere as keep_elsewhere
 from indexer.sources.markdown import MarkdownFolderReader

@@ -1,5 +1,6 @@
-"""Joplin notes from its exports: "RAW - Joplin Export Directory" here, "JEX" (the same in a tar) in
-`joplin_jex.py`; each note one document, its pictures in place.
+"""Joplin notes from its exports, each one document with its pictures in place: the note as its
+document's page here, for the "RAW - Joplin Export Directory" (`joplin_raw.py`) and the "JEX -
+Joplin Export File" (the same in a tar, `joplin_jex.py`).
 
 A RAW export is a folder of `<32-hex id>.md` items (notes, notebooks, tags, tag links, attachments'
 descriptions; see `joplin_items.py`) and `resources/<id>.<ext>`, the attachments. Read:
@@ -16,66 +17,31 @@ Not read, and said: a note in Joplin's trash ("excluded"), an item Joplin left e
 without its end-to-end encryption key: "unreadable"), an item whose properties are damaged. A
 notebook, tag, tag link or attachment item is no document (they are read into the notes: passed
 over), nor is an attachment file a note links (said by the note); one no note links is said.
-Other Markdown files, even named by 32 hex digits, are read as Markdown.
 """
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import lru_cache
-from pathlib import Path
 
 from indexer.sources.base import EmbeddedImage, ImageLink, ParsedPage, warn
 from indexer.sources.html import parse_html_fragment
-from indexer.sources.joplin_items import ITEM_NAME, KINDS, LINK, NOTE, Export, Item, parse_item
-from indexer.sources.markdown import markdown_body, parse_markdown
-from indexer.sources.site_includes import reading_root
-from indexer.sources.text import decode_text
+from indexer.sources.joplin_items import KINDS, LINK, Export, Item
+from indexer.sources.markdown import markdown_body
 
 DAMAGED = "a damaged Joplin item (its properties are not readable)"
-MAX_ITEM_BYTES = 20_000_000  # a note's item; a bigger one is not read to learn the export
 _PLAIN_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*<?:/([0-9a-fA-F]{32})")  # `[report.pdf](:/id)`
 _HTML_LINK = re.compile(r"<a\b[^>]*href=[\"']:/([0-9a-fA-F]{32})", re.IGNORECASE)
 # Picture = a resource id -> its picture (a link into the folder, or its bytes inside a .jex)
 Picture = Callable[[str, str], ImageLink | EmbeddedImage | None]
 
 
-def parse_markdown_or_joplin(data: bytes, name: str) -> ParsedPage | None:
-    """A `.md` file: a note of a Joplin export (named by its id, ending with Joplin's properties)
-    read as Joplin shows it; any other as Markdown."""
-    if (match := ITEM_NAME.fullmatch(os.path.basename(name))) is None:
-        return parse_markdown(data, name)
-    folder = reading_root()
-    export = _folder_export(folder / os.path.dirname(name)) if folder is not None else None
-    item = parse_item(decode_text(data, name))
-    if item is None or item.id != match.group(1).lower():
-        if export is None:  # not an export: a Markdown note named so
-            return parse_markdown(data, name)
-        warn(
-            f"{name}: a damaged Joplin item (its properties are not readable), skipped",
-            file=name,
-            reason="unreadable",
-        )
-        return None
-    if item.type != NOTE or item.encrypted:
-        if item.encrypted:
-            _say_encrypted(item, name)
-        return None  # a notebook, tag or attachment item given alone: read into the notes
-    return note_page(item, export or Export(), name, _folder_picture)
-
-
-def _folder_picture(resource_file: str, written: str) -> ImageLink:
-    return ImageLink(f"resources/{resource_file}", written=written)
-
-
 def note_page(item: Item, export: Export, name: str, picture: Picture) -> ParsedPage | None:
     """The note `item` of `export`, as a document's page (see the module doc); None when it is
     not read (said why). `name` is the file as problems are reported."""
     if item.encrypted:
-        return _say_encrypted(item, name)
+        return say_encrypted(item, name)
     which = f"note '{item.title}'" if item.title else f"note {item.id}"
     if _number(item.props.get("deleted_time")) > 0:
         warn(f"{name}: {which} is in Joplin's trash, not indexed", file=name, reason="excluded")
@@ -107,11 +73,9 @@ def note_page(item: Item, export: Export, name: str, picture: Picture) -> Parsed
         resource, written = target.group(1).lower(), part.written or part.target
         if resource in export.notes:  # a picture link to a note: its title, as words
             items.append(export.notes[resource])
-        elif (
-            resource in export.resources
-            and export.kind_of(resource) == "picture"
-            or (resource in export.files and export.kind_of(resource) == "picture")
-        ):
+        elif (resource in export.resources or resource in export.files) and export.kind_of(
+            resource
+        ) == "picture":
             if shown := picture(export.resource_file(resource), f"{written} in {which}"):
                 items.append(shown)
         else:
@@ -125,7 +89,8 @@ def note_page(item: Item, export: Export, name: str, picture: Picture) -> Parsed
     return ParsedPage(tuple(items), title=item.title, meta=meta, key=item.id)
 
 
-def _say_encrypted(item: Item, name: str) -> None:
+def say_encrypted(item: Item, name: str) -> None:
+    """Say that an item is still encrypted (not read); None, for the parsers to return."""
     kind = KINDS.get(item.type, "item")
     message = (
         f"{name}: a Joplin {kind} still encrypted (exported without its end-to-end encryption key), "
@@ -177,68 +142,3 @@ def _iso(text: str) -> str:
     """Joplin's `2022-08-29T14:43:06.961Z` to the second; "" when there is none."""
     match = re.fullmatch(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2})(?:\.\d+)?Z?", text.strip())
     return f"{match.group(1)}Z" if match else ""
-
-
-# --- a RAW export on disk --------------------------------------------------------------------------
-
-
-def read_elsewhere(path: Path) -> str | None:
-    """For a file of a RAW export: "" for the items read into its notes (notebooks, tags, tag
-    links, attachments' descriptions) and for the attachments its notes link (each said by its
-    note); why it is left out for an attachment no note links; None for any other file (a note, an
-    item that is damaged or encrypted: the parser says so)."""
-    if ITEM_NAME.fullmatch(path.name):
-        export = _folder_export(path.parent)
-        kind, encrypted = export.types.get(path.stem.lower(), (0, False)) if export else (0, False)
-        return "" if kind and kind != NOTE and not encrypted else None
-    if path.parent.name == "resources" and (export := _folder_export(path.parent.parent)) is not None:
-        if path.name.partition(".")[0].lower() in export.linked:
-            return ""
-        return "a Joplin attachment no note of the export links"
-    return None
-
-
-def _folder_export(folder: Path) -> Export | None:
-    """The export a folder holds (read once per folder and version of it); None when it is none."""
-    try:
-        version = os.stat(folder).st_mtime_ns
-    except OSError:
-        return None
-    return _export_of(str(folder), version)
-
-
-@lru_cache(maxsize=8)
-def _export_of(folder: str, _version: int) -> Export | None:
-    """The items of the folder's `<id>.md` files, when they are Joplin's (one of its first ten that
-    parses as an item makes it an export)."""
-    try:
-        names = sorted(n for n in os.listdir(folder) if ITEM_NAME.fullmatch(n))
-    except OSError:
-        return None
-    export, found = Export(), False
-    for number, file_name in enumerate(names):
-        item = _read_item(os.path.join(folder, file_name))
-        if item is None:
-            if number >= 10 and not found:
-                return None
-            continue
-        found = True
-        export.add(item)
-    if not found:
-        return None
-    try:
-        for file_name in os.listdir(os.path.join(folder, "resources")):
-            export.add_file(file_name)
-    except OSError:
-        pass
-    return export
-
-
-def _read_item(path: str) -> Item | None:
-    try:
-        if os.path.getsize(path) > MAX_ITEM_BYTES:
-            return None
-        with open(path, "rb") as file:
-            return parse_item(file.read().decode("utf-8", errors="replace"))
-    except OSError:
-        return None

@@ -81,7 +81,7 @@ class Export:
     tags: dict[str, Item] = field(default_factory=dict)
     resources: dict[str, Item] = field(default_factory=dict)
     notes: dict[str, str] = field(default_factory=dict)  # note id -> title
-    tags_of: dict[str, list[str]] = field(default_factory=dict)  # note id -> tag ids
+    tags_of: dict[str, list[tuple[str, str]]] = field(default_factory=dict)  # note -> (link, tag) ids
     files: dict[str, str] = field(default_factory=dict)  # resource id -> its file under resources/
     types: dict[str, tuple[int, bool]] = field(default_factory=dict)  # id -> (type, encrypted)
     linked: set[str] = field(default_factory=set)  # the ids the notes link (`:/id`)
@@ -101,7 +101,7 @@ class Export:
         elif kind == NOTE_TAG and not item.encrypted:
             note, tag = item.props.get("note_id", "").lower(), item.props.get("tag_id", "").lower()
             if note and tag:
-                self.tags_of.setdefault(note, []).append(tag)
+                self.tags_of.setdefault(note, []).append((item.id, tag))
 
     def add_file(self, name: str) -> None:
         """A file of the export's `resources/` folder (named `<id>.<ext>`, or `<id>`)."""
@@ -111,16 +111,24 @@ class Export:
 
     def notebook(self, note: Item) -> str:
         """The note's notebooks, outermost first (`Work / Projects`); "" when it has none."""
-        names, seen, parent = [], set(), note.props.get("parent_id", "").lower()
-        while parent and parent in self.folders and parent not in seen:  # a loop ends
-            seen.add(parent)
-            folder = self.folders[parent]
-            names.append(folder.title if not folder.encrypted else "(encrypted notebook)")
-            parent = folder.props.get("parent_id", "").lower()
+        names = [f.title if not f.encrypted else "(encrypted notebook)" for f in self._parents(note)]
         return " / ".join(reversed(names))
 
+    def _parents(self, note: Item) -> list[Item]:
+        parents, seen, parent = [], set(), note.props.get("parent_id", "").lower()
+        while parent and parent in self.folders and parent not in seen:  # a loop ends
+            seen.add(parent)
+            parents.append(self.folders[parent])
+            parent = self.folders[parent].props.get("parent_id", "").lower()
+        return parents
+
+    def drawn_on(self, note: Item) -> list[str]:
+        """The ids of the items the note's document takes words from: its notebooks, tags, links."""
+        tags = [item_id for pair in self.tags_of.get(note.id, []) for item_id in pair]
+        return [*(folder.id for folder in self._parents(note)), *tags]
+
     def tag_names(self, note_id: str) -> list[str]:
-        tags = (self.tags.get(tag) for tag in self.tags_of.get(note_id, []))
+        tags = (self.tags.get(tag) for _, tag in self.tags_of.get(note_id, []))
         return list(dict.fromkeys(t.title for t in tags if t is not None and t.title and not t.encrypted))
 
     def resource_file(self, resource_id: str) -> str:

@@ -242,3 +242,22 @@ def test_a_jex_uploaded_alone_and_a_zipped_raw_export_read_on_the_page(tmp_path)
     docs, warned = read_warnings(folder)
     assert [d.id for d in docs] == sorted(f"{n}.md" for n in (PRUNING, WATERING, MANUAL_NOTE))
     assert sorted((w.file, w.reason) for w in warned) == EXPECTED
+
+
+def test_an_html_note_and_a_notebook_renamed_between_two_reads(tmp_path):
+    root = export(tmp_path / "joplin-export")
+    rose = "e2" + "0" * 30
+    html = '<p>Rose <b>blight</b> spots</p><img src=":/' + LEAF + '" alt="leaf"><p>Spray weekly.</p>'
+    write(root / f"{rose}.md", item(1, rose, "Roses", html, parent_id=GARDEN, markup_language=2))
+    then = time.time() - 100
+    os.utime(root, (then, then))
+    docs = {d.id: d for d in read_collection(root)}
+    assert shape(docs[f"{rose}.md"], root) == [
+        "T:Roses\n\nRose blight spots",
+        f"I:resources/{LEAF}.png",
+        "T:Spray weekly.",
+    ]
+    write(root / f"{GARDEN}.md", item(2, GARDEN, "Vegetable garden", parent_id=WORK))  # renamed in Joplin
+    os.utime(root, (then, then))  # the folder itself unchanged, as when an export is written over
+    docs = {d.id: d for d in read_collection(root)}
+    assert docs[f"{rose}.md"].meta["properties"]["notebook"] == "Work / Vegetable garden"
