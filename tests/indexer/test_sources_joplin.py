@@ -204,6 +204,12 @@ def test_an_export_is_indexed_and_searched_by_body_word_and_tag(tiny_dsvl, tmp_p
         os.utime(path, (when, when))
     report = build_index(root, uri, tiny_dsvl, ns=(1,), progress=False)
     assert report.added == 3
+    again = build_index(root, uri, tiny_dsvl, ns=(1,), progress=False)  # the notes not read again
+    assert (again.notes_read, again.unchanged) == (3, 3)  # those giving none are (trash, encrypted, damaged)
+    write(root / f"{TAG}.md", item(5, TAG, "vegetables"))  # the tag renamed: its note read again
+    os.utime(root / f"{TAG}.md", (when + 10, when + 10))
+    renamed = build_index(root, uri, tiny_dsvl, ns=(1,), progress=False)
+    assert (renamed.notes_read, renamed.unchanged) == (4, 2)
     archive = jex(root, tmp_path / "Garden.jex")
     assert build_index(archive, uri, tiny_dsvl, ns=(1,), progress=False).added == 3
     searcher = Searcher.open(uri, None, warm=False)
@@ -216,7 +222,8 @@ def test_an_export_is_indexed_and_searched_by_body_word_and_tag(tiny_dsvl, tmp_p
     assert set(keyword("suckers")[:2]) == both
     assert set(keyword("soak")[:2]) == {f"joplin-export/{WATERING}.md", f"Garden/Garden.jex/{WATERING}"}
     assert f"joplin-export/{WATERING}.md" not in keyword("soak", tags=("garden",))  # Watering has no tag
-    assert set(keyword("suckers", tags=("garden",))) == both
+    assert keyword("suckers", tags=("garden",)) == []  # the tag's name before it was renamed
+    assert set(keyword("suckers", tags=("vegetables",))) == both
     [hit] = searcher.search(InterleavedDoc((TextSegment("suckers"),)), k=1, mode="keyword")
     assert any(isinstance(s, ImageSegment) for s in hit.doc.segments)
     assert "parent_id" not in " ".join(s.text for s in hit.doc.segments if isinstance(s, TextSegment))
