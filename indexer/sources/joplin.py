@@ -91,7 +91,7 @@ def note_page(item: Item, export: Export, name: str, picture: Picture) -> Parsed
 
 def say_encrypted(item: Item, name: str) -> None:
     """Say that an item is still encrypted (not read); None, for the parsers to return."""
-    kind = KINDS.get(item.type, "item")
+    kind = KINDS.get(item.type, "item") + ("" if item.id in name else f" ({item.id})")  # in a .jex: which
     message = (
         f"{name}: a Joplin {kind} still encrypted (exported without its end-to-end encryption key), "
         "not read; export again from Joplin once it has decrypted your notes"

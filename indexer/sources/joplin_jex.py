@@ -15,10 +15,11 @@ import io
 import mimetypes
 import posixpath
 import tarfile
+from collections import Counter
 
 from indexer.sources.base import EmbeddedImage, ParsedPage, warn
 from indexer.sources.joplin import DAMAGED, note_page
-from indexer.sources.joplin_items import ITEM_NAME, NOTE, Export, Item, parse_item
+from indexer.sources.joplin_items import ITEM_NAME, KINDS, NOTE, Export, Item, parse_item
 from indexer.sources.text import decode_text
 
 MAX_MEMBERS = 100_000
@@ -49,6 +50,7 @@ def parse_jex(data: bytes, name: str) -> list[ParsedPage] | None:
             export.add(item)
             if item.type == NOTE:
                 notes.append(item)
+    _say_encrypted_items(export, name)
     if not notes:
         if not export.types:
             warn(f"{name}: holds no Joplin items (no <id>.md notes), skipped", file=name, reason="empty")
@@ -79,6 +81,21 @@ def parse_jex(data: bytes, name: str) -> list[ParsedPage] | None:
 
     pages = (note_page(item, export, name, picture) for item in notes)
     return [page for page in pages if page is not None]
+
+
+def _say_encrypted_items(export: Export, name: str) -> None:
+    """One line for the notebooks, tags and attachments left encrypted (each note says itself)."""
+    kinds = Counter(
+        KINDS.get(kind, "item") for kind, encrypted in export.types.values() if encrypted and kind != NOTE
+    )
+    if kinds:
+        counted = ", ".join(f"{count} {kind}{'s' * (count > 1)}" for kind, count in sorted(kinds.items()))
+        message = (
+            f"{name}: {counted} still encrypted (exported without the end-to-end encryption key), not "
+            "read (notes lose those notebook and tag names); export again from Joplin once it has "
+            "decrypted your notes"
+        )
+        warn(message, file=name, reason="unreadable")
 
 
 def _members(archive: tarfile.TarFile, name: str) -> dict[str, tarfile.TarInfo]:

@@ -18,7 +18,7 @@ WORK, GARDEN = "f1" + "0" * 30, "f2" + "0" * 30
 PRUNING, WATERING, MANUAL_NOTE = "a1" + "0" * 30, "a2" + "0" * 30, "a3" + "0" * 30
 SECRET, BINNED, DAMAGED = "e1" + "0" * 30, "d1" + "0" * 30, "bad" + "0" * 29
 LEAF, MANUAL, LOST, LOOSE = "b1" + "0" * 30, "b2" + "0" * 30, "b3" + "0" * 30, "b4" + "0" * 30
-TAG, LINK = "c1" + "0" * 30, "c2" + "0" * 30
+TAG, LINK, LOCKED_TAG = "c1" + "0" * 30, "c2" + "0" * 30, "c3" + "0" * 30
 STAMP = "2024-03-01T09:15:42.123Z"
 
 
@@ -75,6 +75,10 @@ def export(root):
     write(root / f"{BINNED}.md", item(1, BINNED, "Old list", "compost bins", deleted_time=1709300000000))
     write(root / f"{DAMAGED}.md", f"Half a note\n\nbody text\n\nid: {DAMAGED}\nparent_id {WORK}")
     write(root / f"{TAG}.md", item(5, TAG, "garden"))
+    write(
+        root / f"{LOCKED_TAG}.md",
+        item(5, LOCKED_TAG, None, encryption_applied=1, encryption_cipher_text="JED"),
+    )
     write(root / f"{LINK}.md", item(6, LINK, note_id=PRUNING, tag_id=TAG))
     for resource, title, mime, ext in [
         (LEAF, "leaf.png", "image/png", "png"),
@@ -109,6 +113,7 @@ EXPECTED = sorted(
         (f"{MANUAL_NOTE}.md", "missing"),  # its picture's file is gone
         (f"{PRUNING}.md", "unsupported type"),  # the PDF it links
         (f"{SECRET}.md", "unreadable"),  # encrypted
+        (f"{LOCKED_TAG}.md", "unreadable"),  # an encrypted tag
         (f"resources/{LOOSE}.pdf", "excluded"),  # no note links it
     ]
 )
@@ -159,9 +164,12 @@ def test_a_jex_reads_as_its_folder_without_unpacking_it(tmp_path):
     assert [type(s).__name__ for s in pruning.segments] == ["TextSegment", "ImageSegment", "TextSegment"]
     assert pruning.meta["tags"] == ["garden"] and pruning.meta["properties"]["notebook"] == "Work / Garden"
     assert sorted(w.reason for w in warned) == sorted(
-        ["excluded", "unreadable", "missing", "unsupported type", "unreadable"]
+        ["excluded", "unreadable", "missing", "unsupported type", "unreadable", "unreadable"]
     )  # as the folder, but for the unlinked attachment (in the tar, not a file of the collection)
     assert {w.file for w in warned} == {"Garden notes.jex"}
+    said = " ".join(map(str, warned))
+    assert f"a Joplin note ({SECRET}) still encrypted" in said  # which note, in a .jex
+    assert "Garden notes.jex: 1 tag still encrypted" in said  # the other items: one line
     assert not any(str(tmp_path) in str(w) for w in warned)
     assert not (tmp_path / "resources").exists()
 
@@ -205,11 +213,11 @@ def test_an_export_is_indexed_and_searched_by_body_word_and_tag(tiny_dsvl, tmp_p
     report = build_index(root, uri, tiny_dsvl, ns=(1,), progress=False)
     assert report.added == 3
     again = build_index(root, uri, tiny_dsvl, ns=(1,), progress=False)  # the notes not read again
-    assert (again.notes_read, again.unchanged) == (3, 3)  # those giving none are (trash, encrypted, damaged)
+    assert (again.notes_read, again.unchanged) == (4, 3)  # those giving none are (trash, encrypted, damaged)
     write(root / f"{TAG}.md", item(5, TAG, "vegetables"))  # the tag renamed: its note read again
     os.utime(root / f"{TAG}.md", (when + 10, when + 10))
     renamed = build_index(root, uri, tiny_dsvl, ns=(1,), progress=False)
-    assert (renamed.notes_read, renamed.unchanged) == (4, 2)
+    assert (renamed.notes_read, renamed.unchanged) == (5, 2)
     archive = jex(root, tmp_path / "Garden.jex")
     assert build_index(archive, uri, tiny_dsvl, ns=(1,), progress=False).added == 3
     searcher = Searcher.open(uri, None, warm=False)
