@@ -21,6 +21,7 @@ over), nor is an attachment file a note links (said by the note); one no note li
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -33,7 +34,8 @@ from indexer.sources.markdown import markdown_body
 DAMAGED = "a damaged Joplin item (its properties are not readable)"
 _PLAIN_LINK = re.compile(r"(?<!!)\[([^\]\n]*)\]\(\s*<?:/([0-9a-fA-F]{32})")  # `[report.pdf](:/id)`
 _HTML_LINK = re.compile(r"<a\b[^>]*href=[\"']:/([0-9a-fA-F]{32})", re.IGNORECASE)
-# Picture = a resource id -> its picture (a link into the folder, or its bytes inside a .jex)
+# (the resource's file under resources/, how to name it) -> its picture: a link into the folder, or
+# its bytes inside a .jex (None: said why)
 Picture = Callable[[str, str], ImageLink | EmbeddedImage | None]
 
 
@@ -109,15 +111,15 @@ def _properties(item: Item, export: Export) -> dict:
     if props.get("is_todo") == "1":
         done = _number(props.get("todo_completed"))
         out["todo"] = "done" if done else "open"
-        if done:
-            out["completed"] = _from_ms(done)
-        if due := _number(props.get("todo_due")):
-            out["due"] = _from_ms(due)
+        if done and (when := _from_ms(done)):
+            out["completed"] = when
+        if (due := _number(props.get("todo_due"))) and (when := _from_ms(due)):
+            out["due"] = when
     for key in ("source_url", "author"):
         if value := props.get(key, "").strip():
             out[key] = value
     latitude, longitude = _number(props.get("latitude"), float), _number(props.get("longitude"), float)
-    if latitude or longitude:
+    if (latitude or longitude) and math.isfinite(latitude + longitude):
         out["location"] = f"{latitude:.5f}, {longitude:.5f}"
     if props.get("is_conflict") == "1":
         out["conflict"] = True

@@ -6,7 +6,9 @@ its pictures stored from the tar (as a Word file's are). Bounded as a zip upload
 `MAX_MEMBERS` files, `MAX_ITEM_BYTES` an item, `MAX_PICTURE_BYTES` a picture. Said, and left out: a
 member named outside the export (`../x`, `/etc/x`) or a link ("outside the collection"), an item
 over the limit ("too large") or damaged ("unreadable"). A tar cut short (an interrupted download)
-keeps the items before the cut, and the cut is reported; a file that is no tar is reported by name.
+keeps the items before the cut, and the cut is reported; a file that is no tar (Joplin never
+compresses one: a compressed tar is not inflated) is reported by name. Notebooks, tags and
+attachments left encrypted are said in one line, each encrypted note by its id.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def parse_jex(data: bytes, name: str) -> list[ParsedPage] | None:
         warn(f"{name}: an empty file, skipped", file=name, reason="empty")
         return None
     try:
-        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:*")
+        archive = tarfile.open(fileobj=io.BytesIO(data), mode="r:")  # plain, as Joplin writes it
     except (tarfile.TarError, EOFError, OSError):
         warn(
             f"{name}: not a Joplin export (not a tar archive: damaged or another format), skipped",
