@@ -53,6 +53,10 @@ def parse_jex(data: bytes, name: str) -> list[ParsedPage] | None:
             if item.type == NOTE:
                 notes.append(item)
     _say_encrypted_items(export, name)
+    if unlinked := sorted(file for item_id, file in export.files.items() if item_id not in export.linked):
+        shown = ", ".join(unlinked[:3]) + (", ..." if len(unlinked) > 3 else "")
+        message = f"{name}: {len(unlinked)} attachment(s) no note of the export links ({shown}); not indexed"
+        warn(message, file=name, reason="excluded")
     if not notes:
         if not export.types:
             warn(f"{name}: holds no Joplin items (no <id>.md notes), skipped", file=name, reason="empty")

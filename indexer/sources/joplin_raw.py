@@ -73,7 +73,7 @@ def read_elsewhere(path: Path) -> str | None:
     if path.parent.name == "resources" and (export := _export(path.parent.parent)) is not None:
         if path.name.partition(".")[0].lower() in export.linked:
             return ""
-        return "a Joplin attachment no note of the export links"
+        return "a Joplin attachment no note of the export links"  # a picture too: no document alone
     if ITEM_NAME.fullmatch(path.name) and (export := _export(path.parent)) is not None:
         kind, encrypted = export.types.get(path.stem.lower(), (0, False))
         return "" if kind and kind != NOTE and not encrypted else None

@@ -18,6 +18,7 @@ WORK, GARDEN = "f1" + "0" * 30, "f2" + "0" * 30
 PRUNING, WATERING, MANUAL_NOTE = "a1" + "0" * 30, "a2" + "0" * 30, "a3" + "0" * 30
 SECRET, BINNED, DAMAGED = "e1" + "0" * 30, "d1" + "0" * 30, "bad" + "0" * 29
 LEAF, MANUAL, LOST, LOOSE = "b1" + "0" * 30, "b2" + "0" * 30, "b3" + "0" * 30, "b4" + "0" * 30
+SPARE, BINNED_PICTURE = "b5" + "0" * 30, "b6" + "0" * 30
 TAG, LINK, LOCKED_TAG = "c1" + "0" * 30, "c2" + "0" * 30, "c3" + "0" * 30
 STAMP = "2024-03-01T09:15:42.123Z"
 
@@ -72,7 +73,8 @@ def export(root):
     write(
         root / f"{SECRET}.md", item(1, SECRET, None, encryption_applied=1, encryption_cipher_text="JED01abc")
     )
-    write(root / f"{BINNED}.md", item(1, BINNED, "Old list", "compost bins", deleted_time=1709300000000))
+    binned = item(1, BINNED, "Old list", f"compost bins ![](:/{BINNED_PICTURE})", deleted_time=1709300000000)
+    write(root / f"{BINNED}.md", binned)
     write(root / f"{DAMAGED}.md", f"Half a note\n\nbody text\n\nid: {DAMAGED}\nparent_id {WORK}")
     write(root / f"{TAG}.md", item(5, TAG, "garden"))
     write(
@@ -90,6 +92,8 @@ def export(root):
     png(root / "resources" / f"{LEAF}.png", "green")
     write(root / "resources" / f"{MANUAL}.pdf", b"%PDF-1.4 not read")
     write(root / "resources" / f"{LOOSE}.pdf", b"%PDF-1.4 no note links it")
+    png(root / "resources" / f"{BINNED_PICTURE}.png", "gray")  # the trashed note's: said by it
+    png(root / "resources" / f"{SPARE}.png", "white")  # a picture no note links
     return root
 
 
@@ -115,6 +119,7 @@ EXPECTED = sorted(
         (f"{SECRET}.md", "unreadable"),  # encrypted
         (f"{LOCKED_TAG}.md", "unreadable"),  # an encrypted tag
         (f"resources/{LOOSE}.pdf", "excluded"),  # no note links it
+        (f"resources/{SPARE}.png", "excluded"),
     ]
 )
 
@@ -164,12 +169,13 @@ def test_a_jex_reads_as_its_folder_without_unpacking_it(tmp_path):
     assert [type(s).__name__ for s in pruning.segments] == ["TextSegment", "ImageSegment", "TextSegment"]
     assert pruning.meta["tags"] == ["garden"] and pruning.meta["properties"]["notebook"] == "Work / Garden"
     assert sorted(w.reason for w in warned) == sorted(
-        ["excluded", "unreadable", "missing", "unsupported type", "unreadable", "unreadable"]
-    )  # as the folder, but for the unlinked attachment (in the tar, not a file of the collection)
+        ["excluded", "unreadable", "missing", "unsupported type", "unreadable", "unreadable", "excluded"]
+    )  # as the folder; the encrypted items and the attachments no note links one line each
     assert {w.file for w in warned} == {"Garden notes.jex"}
     said = " ".join(map(str, warned))
     assert f"a Joplin note ({SECRET}) still encrypted" in said  # which note, in a .jex
     assert "Garden notes.jex: 1 tag still encrypted" in said  # the other items: one line
+    assert f"2 attachment(s) no note of the export links ({LOOSE}.pdf, {SPARE}.png)" in said
     assert not any(str(tmp_path) in str(w) for w in warned)
     assert not (tmp_path / "resources").exists()
 
