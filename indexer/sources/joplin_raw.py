@@ -12,6 +12,7 @@ items that are no document and the attachments a note links (said by it), and sa
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,7 +81,7 @@ def read_elsewhere(path: Path) -> str | None:
     return None
 
 
-def _export(folder: Path, drawn_on: list[str] = ()) -> Export | None:
+def _export(folder: Path, drawn_on: Sequence[str] = ()) -> Export | None:
     """The export the folder holds, None when it is none: read again when the folder changed, or
     one of the items `drawn_on` did."""
     try:
