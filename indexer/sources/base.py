@@ -166,7 +166,8 @@ class FolderReader(CollectionReader):
     @staticmethod
     def read_elsewhere(path: Path) -> str | None:
         """For a file read through another one (Google Keep's `.html` copy of a note read from its
-        `.json`): "" to pass it over, or why it is no note (said "excluded"); None to read it."""
+        `.json`, a Joplin export's attachments): "" to pass it over, or why it is no note (said
+        "excluded"); None to read it (a picture: as a document of its own when no note shows it)."""
         return None
 
     def __init__(self, verify_images: bool = True, pictures: Path | None = None) -> None:
@@ -286,6 +287,10 @@ class FolderReader(CollectionReader):
                 path = Path(directory) / file_name
                 name, suffix = prefix + file_name, path.suffix.lower()
                 if suffix in IMAGE_EXTENSIONS and not file_name.startswith(HIDDEN):
+                    if (elsewhere := self.read_elsewhere(path)) is not None:  # an app's attachment
+                        if elsewhere:
+                            warn(f"{name}: {elsewhere}; not indexed", file=name, reason="excluded")
+                        continue
                     (pictures if may_stand and loose_picture(name) else served).append((path, name))
                     continue
                 if file_name.startswith(HIDDEN) or (suffix not in self.parsers and suffix not in NOT_READ):

@@ -12,7 +12,11 @@ from indexer.sources.docx import parse_docx
 from indexer.sources.enex import parse_enex
 from indexer.sources.epub import parse_epub
 from indexer.sources.html import HtmlFolderReader
-from indexer.sources.keep import is_keep_note, parse_keep, read_elsewhere
+from indexer.sources.joplin_jex import parse_jex
+from indexer.sources.joplin_raw import parse_markdown_or_joplin
+from indexer.sources.joplin_raw import read_elsewhere as joplin_elsewhere
+from indexer.sources.keep import is_keep_note, parse_keep
+from indexer.sources.keep import read_elsewhere as keep_elsewhere
 from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.notebook import parse_notebook
 from indexer.sources.org import parse_org
@@ -33,15 +37,23 @@ def parse_notes_json(data: bytes, name: str) -> Parsed:
     return parse_dayone(data, name) if starts_as_dayone(data[:SNIFF_BYTES]) else parse_keep(data, name)
 
 
+def read_elsewhere(path: Path) -> str | None:
+    """A file read through others (see `FolderReader.read_elsewhere`): Google Keep's and Joplin's."""
+    found = keep_elsewhere(path)
+    return found if found is not None else joplin_elsewhere(path)
+
+
 class NotesFolderReader(FolderReader):
     """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Word documents, PDF
-    files, Obsidian canvases, Evernote exports, Day One journals, Google Keep notes (Takeout), Bear
-    backups and saved HTML pages side by side, as personal collections mix them; EPUB books beside
-    them, a document per chapter."""
+    files, Obsidian canvases, Evernote exports, Day One journals, Google Keep notes (Takeout), Joplin
+    exports (RAW folders, `.jex`), Bear backups and saved HTML pages side by side, as personal
+    collections mix them; EPUB books beside them, a document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
         **HtmlFolderReader.parsers,
+        ".md": parse_markdown_or_joplin,  # a Joplin RAW export's items are `.md` files
+        ".jex": parse_jex,
         ".org": parse_org,
         ".rst": parse_rst,
         ".canvas": parse_canvas,
@@ -57,9 +69,9 @@ class NotesFolderReader(FolderReader):
     }
     claims = {".json": is_notes_json}  # other JSON files are a tool's data
     claimed_as = {".json": "Day One journal exports and Google Keep notes"}  # to say so
-    read_elsewhere = staticmethod(read_elsewhere)  # a Keep note's `.html` copy, its Labels.txt
+    read_elsewhere = staticmethod(read_elsewhere)  # a Keep note's `.html` copy, Joplin's notebooks
     packed = frozenset({".ipynb", ".enex", ".json"})
-    binary = frozenset({".epub", ".pdf", ".docx", ".bearbk", ".textpack"})
+    binary = frozenset({".epub", ".pdf", ".docx", ".bearbk", ".textpack", ".jex"})
 
 
 def read_collection(
@@ -67,7 +79,7 @@ def read_collection(
 ) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX,
     Org, reStructuredText, Jupyter notebooks, Word documents, PDF files, EPUB books, Evernote exports,
-    Day One journals, Google Keep notes, Bear backups, HTML, text, canvases).
+    Day One journals, Google Keep notes, Joplin exports, Bear backups, HTML, text, canvases).
 
     Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
     TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read

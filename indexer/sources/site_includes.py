@@ -64,6 +64,12 @@ def reading_page(root: Path, name: str, depend: Callable[[str], None] | None = N
         _PAGE.reset(token)
 
 
+def reading_root() -> Path | None:
+    """The collection folder of the page being read (None outside a folder reader's reading)."""
+    page = _PAGE.get()
+    return page.root if page is not None else None
+
+
 def collection_file(name: str) -> tuple[str, str | None, str]:
     """The collection file `name` (root-relative POSIX, may hold `..`) as (its normalised name, its
     text or None, why not: a REASONS value or ""). Outside any collection: (name, None, "")."""
