@@ -2,7 +2,8 @@
 
 The text keeps its structure in plain Markdown form: headings as `## Heading`, numbered steps as
 `1. Step`, so a reader sees the same words and `split_to_budget` finds the section boundaries.
-Emphasis markers (`**`, `~~struck~~`, `==highlight==`) and link URLs are dropped; code is kept
+Emphasis markers (`**`, `~~struck~~`, `==highlight==`; beside Korean or Japanese words too, see
+`cjk_emphasis.py`) and link URLs are dropped; code is kept
 verbatim (and images or tags inside code are not read), except the fenced queries Obsidian and its
 plugins replace by their results (`dataview`, `dataviewjs`, `tasks`, `query`, `table-of-contents`,
 `toc`, `base`), which are dropped.
@@ -38,6 +39,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text, decode_text
+from indexer.sources.cjk_emphasis import cjk_emphasis_plugin
 from indexer.sources.excalidraw import PLUGIN_KEY, drawing_markdown, exported_picture, is_drawing
 from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
@@ -53,7 +55,9 @@ from indexer.sources.site_includes import mdbook_directives
 from indexer.sources.site_markup import clean_site_markup, hexo_front_matter
 
 # `~~struck~~` (GitHub's, Obsidian's): the words stay, the markers go, as for emphasis
-_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(obsidian_plugin)
+_MARKDOWN = (
+    MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(obsidian_plugin).use(cjk_emphasis_plugin)
+)
 # markdown-it leaves file:/javascript: links as literal text; parse them so that the one safety gate,
 # ImageResolver, refuses them with a warning instead of their syntax landing in the document text.
 _MARKDOWN.validateLink = lambda url: True
