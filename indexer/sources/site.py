@@ -13,7 +13,8 @@ How-to collections are often the source of a website, and a person points us at 
 - Docusaurus (`docusaurus.config.js|ts|mjs`): `build/` is the built site, `static/` files it serves
   as they are (pictures there are still found); of the released versions
   in `versioned_docs/`, the newest (first in `versions.json`) is read, the older left out; pages are
-  `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations);
+  `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations; a translation that is the
+  original's bytes, not yet translated, is left out: `site_i18n.py`);
 - Sphinx (a `conf.py` beside `index.rst`, wherever in the tree: `docs/`, `docs/source/`): `_build/`
   (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
   `templates_path` folders its page templates; the pictures in `_static/` are still found;
@@ -47,6 +48,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import yaml
+
+from indexer.sources.site_i18n import untranslated_original
 
 # Folders never read as notes, whatever the collection.
 DEPENDENCY_FOLDERS = {"node_modules": "installed JavaScript packages"}
@@ -136,6 +139,8 @@ class SiteLayout:
             return "not in the book's table of contents (SUMMARY.md), not a page of the book"
         if any(fnmatch.fnmatch(name, glob) for glob in self.skip_globs):
             return f"excluded by the {self.kind} site's configuration"
+        if self.kind == "Docusaurus" and self.root and (original := untranslated_original(self.root, name)):
+            return f"a translation that is still the original's text, a copy of {original}"
         return ""
 
     def link_candidates(self, path: str, note: str) -> list[str]:
