@@ -9,6 +9,7 @@ How-to collections are often the source of a website, and a person points us at 
 - Jekyll (`_config.yml`): `_layouts/`, `_includes/`, `_sass/`, `_data/` and the built `_site/` are
   not pages, nor what the config `exclude`s; `_posts/`, `_drafts/` and declared collections are
   (a picture include's template in `_includes/` still says where its picture is, see `liquid.py`);
+  with jekyll-multiple-languages-plugin, `_i18n/<lang>/` holds the pages' words (`site_i18n.py`);
 - a Logseq graph (`logseq/config.edn`): `logseq/` holds its settings and `bak/` copies of pages;
 - Docusaurus (`docusaurus.config.js|ts|mjs`): `build/` is the built site, `static/` files it serves
   as they are (pictures there are still found); of the released versions
@@ -49,7 +50,7 @@ from pathlib import Path, PurePosixPath
 
 import yaml
 
-from indexer.sources.site_i18n import untranslated_original
+from indexer.sources.site_i18n import JEKYLL_TRANSLATIONS, shows_translations, untranslated_original
 
 # Folders never read as notes, whatever the collection.
 DEPENDENCY_FOLDERS = {"node_modules": "installed JavaScript packages"}
@@ -112,6 +113,7 @@ class SiteLayout:
     post_assets: tuple[str, ...] = ()  # folders whose notes keep pictures in a folder named as the note
     book: str | None = None  # a GitBook's root, where `.gitbook/assets/` is (None: not a GitBook)
     chapters: frozenset[str] | None = None  # an mdBook's pages, its SUMMARY.md's (None: any page)
+    translated: bool = False  # a Jekyll site whose pages show their words from `_i18n/` (site_i18n.py)
     root: Path | None = None  # the collection, where Sphinx sources are recognised folder by folder
     _sphinx: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -141,6 +143,8 @@ class SiteLayout:
             return f"excluded by the {self.kind} site's configuration"
         if self.kind == "Docusaurus" and self.root and (original := untranslated_original(self.root, name)):
             return f"a translation that is still the original's text, a copy of {original}"
+        if self.translated and self.root and shows_translations(self.root, name):
+            return f"its words are its translations, read in {JEKYLL_TRANSLATIONS}/<language>/"
         return ""
 
     def link_candidates(self, path: str, note: str) -> list[str]:
@@ -192,6 +196,9 @@ def _generator_layout(root: Path) -> SiteLayout:
         pages = {"_posts", "_drafts"} | (
             {f"_{name}" for name in collections} if isinstance(collections, (dict, list)) else set()
         )
+        translated = isinstance(config.get("languages"), list) and (root / JEKYLL_TRANSLATIONS).is_dir()
+        if translated:  # jekyll-multiple-languages-plugin: the pages' words per language (site_i18n.py)
+            pages.add(JEKYLL_TRANSLATIONS)
         skip = {  # Jekyll renders no folder starting with "_" but these
             entry.name: "the built site" if entry.name == "_site" else "Jekyll templates and data, not pages"
             for entry in sorted(root.iterdir())
@@ -199,7 +206,7 @@ def _generator_layout(root: Path) -> SiteLayout:
         }
         excluded = config.get("exclude")
         globs = tuple(str(g).strip("/") for g in excluded) if isinstance(excluded, list) else ()
-        return SiteLayout("Jekyll", skip_dirs=skip, skip_globs=globs)
+        return SiteLayout("Jekyll", skip_dirs=skip, skip_globs=globs, translated=translated)
     return SiteLayout()
 
 

@@ -234,41 +234,6 @@ def test_a_docusaurus_page_reads_its_words_and_imported_pictures(tmp_path):
     assert by_id["docs/wheel.md"].text == "# True a wheel\n\nSpoke by spoke."
 
 
-def test_a_docusaurus_translation_that_is_the_original_text_is_left_out_and_said(tmp_path):
-    """Crowdin writes every page into each language's folder, the untranslated ones as copies."""
-    leak = "---\ntitle: What is a DNS leak\n---\n\nA DNS leak shows the sites you visit.\n"
-    write(tmp_path / "docusaurus.config.js", "module.exports = {};\n")
-    write(tmp_path / "docs/general/dns-leaks.md", leak)
-    write(tmp_path / "blog/2024-launch.md", "# Launch\n\nWe launched.\n")
-    current = "i18n/{}/docusaurus-plugin-content-docs/current/general/"
-    write(tmp_path / current.format("ko") / "dns-leaks.md", leak)  # not translated yet
-    french = leak.replace("A DNS leak shows", "Une fuite DNS montre")
-    write(tmp_path / current.format("fr") / "dns-leaks.md", french)
-    write(tmp_path / current.format("ko") / "korea-only.md", "# 한국 전용\n\n한국어 페이지.\n")
-    write(tmp_path / "i18n/ja/docusaurus-plugin-content-blog/2024-launch.md", "# Launch\n\nWe launched.\n")
-
-    docs, warned = read_warnings(tmp_path)
-
-    assert sorted(d.id for d in docs) == [
-        "blog/2024-launch.md",
-        "docs/general/dns-leaks.md",
-        "i18n/fr/docusaurus-plugin-content-docs/current/general/dns-leaks.md",
-        "i18n/ko/docusaurus-plugin-content-docs/current/general/korea-only.md",
-    ]
-    assert sorted(excluded(warned)) == [
-        (
-            "i18n/ja/docusaurus-plugin-content-blog/2024-launch.md",
-            "i18n/ja/docusaurus-plugin-content-blog/2024-launch.md: a translation that is still the "
-            "original's text, a copy of blog/2024-launch.md; not indexed",
-        ),
-        (
-            "i18n/ko/docusaurus-plugin-content-docs/current/general/dns-leaks.md",
-            "i18n/ko/docusaurus-plugin-content-docs/current/general/dns-leaks.md: a translation that is "
-            "still the original's text, a copy of docs/general/dns-leaks.md; not indexed",
-        ),
-    ]
-
-
 MINTLIFY_PAGE = """\
 ---
 title: "単一ノード"
