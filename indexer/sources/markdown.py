@@ -51,6 +51,7 @@ from indexer.sources.mdx import clean_mdx
 from indexer.sources.notion import mend_cut_links, notion_page_title, row_properties
 from indexer.sources.obsidian import link_text, obsidian_plugin
 from indexer.sources.shortcodes import clean_shortcodes
+from indexer.sources.site_i18n import without_translation_notice
 from indexer.sources.site_includes import mdbook_directives
 from indexer.sources.site_markup import clean_site_markup, hexo_front_matter
 
@@ -75,6 +76,7 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text = hexo_front_matter(clean_text(decode_text(data, name), name))  # a header without its `---`
     text, book_title = mdbook_directives(text, name)  # `{{#include file.rs}}` (site_includes.py)
     text, front = split_front_matter(text, name)
+    text = without_translation_notice(text, name)  # "see the English version" (site_i18n.py)
     if is_drawing(name, front.properties):  # an Obsidian Excalidraw drawing (see excalidraw.py)
         text = drawing_markdown(text, exported_picture(name, front.properties))
         front = replace(front, properties={k: v for k, v in front.properties.items() if k != PLUGIN_KEY})

@@ -17,13 +17,19 @@ folders are the site's text: read as pages, titled by the language's strings (`_
 and the page that only shows them is reported "excluded". Before, `_i18n/` was left out as
 templates and the pages read as "#": AntennaPod's documentation, 681 pages in 13 languages, was
 gone.
+
+A translated page may open with a notice pointing at the same page in another language ("AI
+translated this page; see the English version"): that first block is left out (see
+`without_translation_notice`), as a site's language switcher is.
 """
 
 from __future__ import annotations
 
+import posixpath
 import re
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import yaml
 
@@ -97,3 +103,36 @@ def _strings(path: str) -> dict:
     except OSError:
         return {}
     return _strings_at(path, stamp)
+
+
+# A page's first paragraph or quote that only points at the same page in another language ("This
+# page was translated by AI; see the [English version](/en/<same page>)"): the Dify docs open 283
+# of their 287 Japanese pages so, and every Japanese result began with it.
+_FIRST_BLOCK = re.compile(r"\A\s*(?P<block>(?:[^\n]+\n?)+?)(?:\n[ \t]*\n|\Z)")
+_LINK = re.compile(r"\]\((?P<url>[^)\s]+)\)")
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z]{2,4})?$")
+_NOTICE_MAX_CHARS = 400
+# set apart as a notice: a quote, an admonition or callout, a component, or one line in italics
+_BANNER = re.compile(r"^(?:>|:::|<[A-Z]|\{%\s*hint|[*_][^*_\n]+[*_]\s*$)")
+
+
+def without_translation_notice(text: str, name: str) -> str:
+    """`text` (a page without its front matter) less a first block set apart as a notice (`_BANNER`)
+    that links to this very page in another language (`ja/a/b.mdx` linking `/en/a/b`,
+    `../../en/a/b.md` or a full URL ending so): a banner of the translation, not its words."""
+    first = _FIRST_BLOCK.match(text)
+    if first is None or len(first["block"]) > _NOTICE_MAX_CHARS or not _BANNER.match(first["block"]):
+        return text
+    page = name.rsplit(".", 1)[0].split("/")
+    for link in _LINK.finditer(first["block"]):
+        path = urlsplit(link["url"]).path
+        if not path.startswith("/"):  # relative to the page
+            path = posixpath.normpath(posixpath.join(posixpath.dirname(name), path))
+        target = path.strip("/").rsplit(".", 1)[0].split("/")
+        for at, language in enumerate(target[:-1]):
+            rest = target[at + 1 :]
+            if _LANGUAGE.match(language) and len(page) > len(rest) and page[-len(rest) :] == rest:
+                own = page[-len(rest) - 1]  # the page's language folder, where the target has its own
+                if _LANGUAGE.match(own) and own != language:
+                    return text[first.end() :]
+    return text

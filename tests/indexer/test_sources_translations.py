@@ -110,3 +110,20 @@ def test_a_jekyll_site_translated_in_i18n_is_read_there_titled_by_its_strings(tm
         ),
         ("_includes/", "_includes/: Jekyll templates and data, not pages; not indexed"),
     ]
+
+
+def test_a_notice_pointing_at_the_same_page_in_another_language_is_not_the_pages_words(tmp_path):
+    """Dify's Japanese pages open with "AI translated this; see the [English version](/en/...)"."""
+    notice = "> このドキュメントは AI によって自動翻訳されています。[英語版]({}) を参照してください。\n\n"
+    body = "---\ntitle: 単一ノード\n---\n\n{}ノードを選択し、「実行」をクリックします。\n"
+    write(tmp_path / "ja/debug/step-run.mdx", body.format(notice.format("/en/debug/step-run")))
+    write(tmp_path / "ja/debug/other.mdx", body.format(notice.format("/en/debug/step-run")))  # another page
+    write(tmp_path / "fr/guide.md", "See the [English guide](/en/guide) first.\n\nCorps.\n")  # not set apart
+
+    docs, warned = read_warnings(tmp_path)
+
+    text = {d.id: d.text for d in docs}
+    assert text["ja/debug/step-run.mdx"] == "ノードを選択し、「実行」をクリックします。"
+    assert text["ja/debug/other.mdx"].startswith("このドキュメントは AI によって自動翻訳されています。英語版")
+    assert text["fr/guide.md"] == "See the English guide first.\n\nCorps."
+    assert warned == []
