@@ -76,15 +76,21 @@ def shows_translations(root: Path, name: str) -> bool:
 
 def translation_title(root: Path, name: str) -> str:
     """The title of `_i18n/<lang>/<a>/<b>.md` in that language's strings (`_i18n/<lang>.yml`,
-    `a: b: title:`), as the page shows it with `{% t a.b.title %}`; "" when there is none."""
+    `a: b: title:`), else in the site's first language's (as the plugin falls back), as the page
+    shows it with `{% t a.b.title %}`; "" when there is none."""
     translation = _JEKYLL_TRANSLATION.match(name)
     if translation is None:
         return ""
-    strings = _strings(str(root / JEKYLL_TRANSLATIONS / f"{translation['lang']}.yml"))
-    for key in translation["page"].split("/"):
-        strings = strings.get(key) if isinstance(strings, dict) else None
-    title = strings.get("title") if isinstance(strings, dict) else None
-    return title.strip() if isinstance(title, str) else ""
+    languages = _strings(str(root / "_config.yml")).get("languages")
+    first = languages[0] if isinstance(languages, list) and languages else translation["lang"]
+    for language in dict.fromkeys((translation["lang"], str(first))):
+        strings = _strings(str(root / JEKYLL_TRANSLATIONS / f"{language}.yml"))
+        for key in translation["page"].split("/"):
+            strings = strings.get(key) if isinstance(strings, dict) else None
+        title = strings.get("title") if isinstance(strings, dict) else None
+        if isinstance(title, str) and title.strip():
+            return title.strip()
+    return ""
 
 
 @lru_cache(maxsize=16)
@@ -97,7 +103,8 @@ def _strings_at(path: str, stamp: int) -> dict:
 
 
 def _strings(path: str) -> dict:
-    """A language's strings file as a dict ({} when absent or unreadable), read again when it changes."""
+    """A YAML file (a language's strings, the site config) as a dict ({} when absent or unreadable),
+    read again when it changes."""
     try:
         stamp = Path(path).stat().st_mtime_ns
     except OSError:

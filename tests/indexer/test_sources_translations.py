@@ -71,7 +71,9 @@ def test_a_jekyll_site_translated_in_i18n_is_read_there_titled_by_its_strings(tm
         '# {% t {{ page.texts }}.title %}\n\n{% tf {{ page.url | remove_first: "/" }}.md %}\n',
     )
     write(
-        tmp_path / "_i18n/en.yml", "documentation:\n  queue:\n    how-to-use:\n      title: Use the queue\n"
+        tmp_path / "_i18n/en.yml",
+        "documentation:\n  queue:\n    how-to-use:\n      title: Use the queue\n"
+        "  general:\n    ads:\n      title: No ads\n",
     )
     write(
         tmp_path / "_i18n/de.yml",
@@ -84,7 +86,7 @@ def test_a_jekyll_site_translated_in_i18n_is_read_there_titled_by_its_strings(tm
         tmp_path / "_i18n/de" / queue,
         "Drücke lange auf eine Episode.\n\n" + include.format("Die Warteschlange") + "\n",
     )
-    write(tmp_path / "_i18n/de/documentation/general/ads.md", "Keine Werbung.\n")  # no title in de.yml
+    write(tmp_path / "_i18n/de/documentation/general/ads.md", "# Werbung\n\nKeine.\n")  # no de.yml title
 
     docs, warned = read_warnings(tmp_path)
 
@@ -96,7 +98,7 @@ def test_a_jekyll_site_translated_in_i18n_is_read_there_titled_by_its_strings(tm
     ]
     assert by_id["_i18n/de/" + queue].title == "Warteschlange verwenden"
     assert by_id["_i18n/en/" + queue].title == "Use the queue"
-    assert by_id["_i18n/de/documentation/general/ads.md"].title == "ads"  # its file name
+    assert by_id["_i18n/de/documentation/general/ads.md"].title == "No ads"  # en.yml's: the first language
     assert shape(by_id["_i18n/de/" + queue], tmp_path) == [
         "T:Drücke lange auf eine Episode.",
         "I:assets/images/documentation/en/queue.png",
