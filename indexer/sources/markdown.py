@@ -161,6 +161,9 @@ class BodyRenderer:
                 self._text("#" * int(token.tag[1]) + " ")
             elif kind == "heading_close":
                 self._heading_level = 0
+                if self.items and isinstance(self.items[-1], str) and self.items[-1].endswith("# "):
+                    self.items[-1] = self.items[-1].rstrip("# ")  # a heading with no words: nothing shown
+                    continue
                 self._text("\n\n")
             elif kind in ("hr", "table_close", "blockquote_close"):
                 self._text("\n\n")

@@ -79,6 +79,7 @@ def test_a_jekyll_site_translated_in_i18n_is_read_there_titled_by_its_strings(tm
         tmp_path / "_i18n/de.yml",
         "documentation:\n  queue:\n    how-to-use:\n      title: Warteschlange verwenden\n",
     )
+    write(tmp_path / "_documentation/queue.md", "# {% t documentation.queue.title %}\n")  # strings only
     queue = "documentation/queue/how-to-use.md"
     include = '{{% include image.html alt="{}" loc="/assets/images/documentation" file="queue.png" %}}'
     write(tmp_path / "_i18n/en" / queue, "Long-press an episode.\n\n" + include.format("The queue") + "\n")
@@ -104,6 +105,7 @@ def test_a_jekyll_site_translated_in_i18n_is_read_there_titled_by_its_strings(tm
         "I:assets/images/documentation/en/queue.png",
         "T:Die Warteschlange",
     ]
+    assert [w.file for w in warned if w.reason == "empty"] == ["_documentation/queue.md"]
     assert excluded(warned) == [
         (
             "_documentation/queue/how-to-use.md",
