@@ -3,7 +3,8 @@ copy or its dependencies; no tool's files; documents we cannot read named, not p
 
 How-to collections are often the source of a website, and a person points us at the repository:
 - Hugo (`hugo.toml`, or `config.toml|yaml|json` beside `content/` and `layouts/`, `archetypes/` or
-  `themes/`): pages are under `content/` (its `contentDir`); `layouts/`, `archetypes/` (Go templates:
+  `themes/`, also in its config folder `config/_default/`): pages are under `content/` (its
+  `contentDir`, or the folder holding each language's); `layouts/`, `archetypes/` (Go templates:
   `title: "{{ replace .Name ...}}"`), `themes/` and a checked-in `public/` are not notes;
 - MkDocs (`mkdocs.yml`): pages are under `docs/` (its `docs_dir`); `site/` is the built copy;
 - Jekyll (`_config.yml`): `_layouts/`, `_includes/`, `_sass/`, `_data/` and the built `_site/` are
@@ -180,8 +181,7 @@ def _generator_layout(root: Path) -> SiteLayout:
     if (root / "logseq" / "config.edn").is_file():
         return SiteLayout("Logseq", skip_dirs={"logseq": "Logseq's settings and backup copies of pages"})
     if (config := _hugo_config(root)) is not None:
-        pages = _relative_folder(config.get("contentDir"), "content")
-        return SiteLayout("Hugo", pages, served=("static",))
+        return SiteLayout("Hugo", _hugo_pages(config), served=("static",))
     for name in MKDOCS_CONFIGS:
         if (root / name).is_file():
             config = _read_config(root / name)
@@ -278,15 +278,34 @@ def _older_versions(root: Path) -> dict[str, str]:
 
 
 def _hugo_config(root: Path) -> dict | None:
-    """Hugo's site config when `root` is a Hugo site, else None (a `config.toml` alone is not one)."""
+    """Hugo's site config when `root` is a Hugo site, else None (a `config.toml` alone is not one).
+    Hugo also reads it from its config folder, `config/_default/` (`hugo.yaml`, `languages.yaml`...)."""
+    site_folders = any((root / d).is_dir() for d in ("layouts", "archetypes", "themes"))
     for name in HUGO_CONFIGS:
         path = root / name
-        if not path.is_file():
-            continue
-        site_folders = any((root / d).is_dir() for d in ("layouts", "archetypes", "themes"))
-        if name in HUGO_MARKERS or ((root / "content").is_dir() and site_folders):
+        if path.is_file() and (name in HUGO_MARKERS or ((root / "content").is_dir() and site_folders)):
             return _read_config(path)
+    folder = root / "config" / "_default"
+    configs = [folder / name for name in HUGO_CONFIGS if (folder / name).is_file()]
+    if configs and ((root / "content").is_dir() or site_folders):
+        config = _read_config(configs[0])
+        for language_file in ("languages.toml", "languages.yaml", "languages.yml", "languages.json"):
+            if (folder / language_file).is_file():  # the `languages` key, written as a file of its own
+                config.setdefault("languages", _read_config(folder / language_file))
+        return config
     return None
+
+
+def _hugo_pages(config: dict) -> str:
+    """The folder holding a Hugo site's pages: its `contentDir`, or the folder holding every
+    language's (`languages: de: contentDir: content/de`), else `content`."""
+    folders = [config.get("contentDir")]
+    languages = config.get("languages")
+    if isinstance(languages, dict):
+        folders += [lang.get("contentDir") for lang in languages.values() if isinstance(lang, dict)]
+    named = [_relative_folder(folder, "") for folder in folders if isinstance(folder, str) and folder.strip()]
+    common = posixpath.commonpath(named) if named and all(named) else ""
+    return common or "content"
 
 
 def _read_config(path: Path) -> dict:

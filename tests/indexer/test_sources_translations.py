@@ -131,3 +131,27 @@ def test_a_notice_pointing_at_the_same_page_in_another_language_is_not_the_pages
     assert text["ja/debug/other.mdx"].startswith("このドキュメントは AI によって自動翻訳されています。英語版")
     assert text["fr/guide.md"] == "See the English guide first.\n\nCorps."
     assert warned == []
+
+
+def test_a_hugo_site_configured_in_its_config_folder_reads_each_languages_content(tmp_path):
+    """`config/_default/hugo.yaml` + `languages.yaml` (contentDir per language), no root config:
+    the pages are under content/, Hugo's templates and served files are not notes."""
+    write(tmp_path / "config/_default/hugo.yaml", "baseURL: https://example.org/\ntheme: geekdoc\n")
+    languages = "en:\n  contentDir: content/en\n  weight: 10\nde:\n  contentDir: content/de\n  weight: 20\n"
+    write(tmp_path / "config/_default/languages.yaml", languages)
+    write(tmp_path / "layouts/shortcodes/sprites.html", "{{ range $key, $value := .Site.Data.sprites }}")
+    png(tmp_path / "static/socialmedia.png")
+    png(tmp_path / "content/de/anleitung/schritt.png")
+    write(tmp_path / "content/en/guide/_index.md", "---\ntitle: Guide\n---\nStep one.\n")
+    write(
+        tmp_path / "content/de/anleitung/_index.md",
+        "---\ntitle: Anleitung\n---\nSchritt eins.\n\n![](schritt.png)\n",
+    )
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert sorted(d.id for d in docs) == ["content/de/anleitung/_index.md", "content/en/guide/_index.md"]
+    assert sorted(str(w) for w in warned) == [
+        "layouts/: outside the Hugo site's pages (content/); not indexed",
+        "static/: 1 picture(s) of the website that no page shows; not indexed",
+    ]
