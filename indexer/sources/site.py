@@ -142,7 +142,8 @@ class SiteLayout:
             return "not in the book's table of contents (SUMMARY.md), not a page of the book"
         if any(fnmatch.fnmatch(name, glob) for glob in self.skip_globs):
             return f"excluded by the {self.kind} site's configuration"
-        if self.kind == "Docusaurus" and self.root and (original := untranslated_original(self.root, name)):
+        docusaurus_or_jekyll = self.kind == "Docusaurus" or self.translated
+        if docusaurus_or_jekyll and self.root and (original := untranslated_original(self.root, name)):
             return f"a translation that is still the original's text, a copy of {original}"
         if self.translated and self.root and shows_translations(self.root, name):
             return f"its words are its translations, read in {JEKYLL_TRANSLATIONS}/<language>/"

@@ -39,22 +39,39 @@ _DOCUSAURUS_TRANSLATION = re.compile(
 
 
 def untranslated_original(root: Path, name: str) -> str:
-    """The original page (collection-relative) of the Docusaurus translation `name` when the two
-    files hold the same bytes, else ""."""
+    """The original page (collection-relative) of the Docusaurus translation `name` (or a Jekyll
+    one in `_i18n/<lang>/`) when the two files hold the same bytes, else ""."""
     translation = _DOCUSAURUS_TRANSLATION.match(name)
     if translation is None:
-        return ""
+        return _same_bytes(root, name, _jekyll_original(root, name))
     if translation["blog"]:
         original = f"blog/{translation['page']}"
     elif translation["version"] == "current":
         original = f"docs/{translation['page']}"
     else:  # `version-2.0`: the released version's copy of the docs
         original = f"versioned_docs/{translation['version']}/{translation['page']}"
+    return _same_bytes(root, name, original)
+
+
+def _same_bytes(root: Path, name: str, original: str) -> str:
+    """`original` when it and `name` hold the same bytes, else ""."""
+    if not original or original == name:
+        return ""
     try:
         same = (root / original).read_bytes() == (root / name).read_bytes()
     except OSError:  # no original (a page only this language has), or unreadable: read as itself
         return ""
     return original if same else ""
+
+
+def _jekyll_original(root: Path, name: str) -> str:
+    """`_i18n/<first language>/<page>` for `_i18n/<lang>/<page>` (the site's first language in
+    `_config.yml` `languages:` is the one translated from), else ""."""
+    translation = _JEKYLL_TRANSLATION.match(name)
+    languages = _strings(str(root / "_config.yml")).get("languages") if translation else None
+    if not isinstance(languages, list) or not languages:
+        return ""
+    return f"{JEKYLL_TRANSLATIONS}/{languages[0]}/{name.split('/', 2)[2]}"
 
 
 # Jekyll's jekyll-multiple-languages-plugin: a page's words in each language are `_i18n/<lang>/<path>`,

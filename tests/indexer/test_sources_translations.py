@@ -88,6 +88,8 @@ def test_a_jekyll_site_translated_in_i18n_is_read_there_titled_by_its_strings(tm
         "Drücke lange auf eine Episode.\n\n" + include.format("Die Warteschlange") + "\n",
     )
     write(tmp_path / "_i18n/de/documentation/general/ads.md", "# Werbung\n\nKeine.\n")  # no de.yml title
+    write(tmp_path / "_i18n/en/about.md", "About us.\n")
+    write(tmp_path / "_i18n/de/about.md", "About us.\n")  # not translated yet: the English words
 
     docs, warned = read_warnings(tmp_path)
 
@@ -95,6 +97,7 @@ def test_a_jekyll_site_translated_in_i18n_is_read_there_titled_by_its_strings(tm
     assert sorted(by_id) == [
         "_i18n/de/documentation/general/ads.md",
         "_i18n/de/" + queue,
+        "_i18n/en/about.md",
         "_i18n/en/" + queue,
     ]
     assert by_id["_i18n/de/" + queue].title == "Warteschlange verwenden"
@@ -112,7 +115,15 @@ def test_a_jekyll_site_translated_in_i18n_is_read_there_titled_by_its_strings(tm
             "_documentation/queue/how-to-use.md: its words are its translations, read in "
             "_i18n/<language>/; not indexed",
         ),
-        ("_includes/", "_includes/: Jekyll templates and data, not pages; not indexed"),
+        (
+            "_i18n/de/about.md",
+            "_i18n/de/about.md: a translation that is still the original's text, a copy of "
+            "_i18n/en/about.md; not indexed",
+        ),
+        (
+            "_includes/",
+            "_includes/: Jekyll templates and data, not pages; not indexed",
+        ),
     ]
 
 
