@@ -20,6 +20,7 @@ How-to collections are often the source of a website, and a person points us at 
 - Sphinx (a `conf.py` beside `index.rst`, wherever in the tree: `docs/`, `docs/source/`): `_build/`
   (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
   `templates_path` folders its page templates; the pictures in `_static/` are still found;
+- (Hugo's config folder and language folders: `site_hugo.py`.)
 - mdBook, VuePress, VitePress, Hexo, Docsify and GitBook, at the root or one folder down (`docs/`):
   see `site_kinds.py` (pages in `src/`, `docs/`, `source/` or the book's root; `scaffolds/`,
   `themes/`, `theme/`, built copies and navigation files such as `_sidebar.md` and `SUMMARY.md`
@@ -181,8 +182,10 @@ def _generator_layout(root: Path) -> SiteLayout:
         return SiteLayout("Docusaurus", skip_dirs={**served, **_older_versions(root)}, served=("static",))
     if (root / "logseq" / "config.edn").is_file():
         return SiteLayout("Logseq", skip_dirs={"logseq": "Logseq's settings and backup copies of pages"})
-    if (config := _hugo_config(root)) is not None:
-        return SiteLayout("Hugo", _hugo_pages(config), served=("static",))
+    from indexer.sources.site_hugo import hugo_config, hugo_pages  # noqa: PLC0415 - it builds on this module
+
+    if (config := hugo_config(root)) is not None:
+        return SiteLayout("Hugo", hugo_pages(config), served=("static",))
     for name in MKDOCS_CONFIGS:
         if (root / name).is_file():
             config = _read_config(root / name)
@@ -276,37 +279,6 @@ def _older_versions(root: Path) -> dict[str, str]:
         f"versioned_docs/version-{version}": f"an older version of the docs (the newest is {newest})"
         for version in versions[1:]
     }
-
-
-def _hugo_config(root: Path) -> dict | None:
-    """Hugo's site config when `root` is a Hugo site, else None (a `config.toml` alone is not one).
-    Hugo also reads it from its config folder, `config/_default/` (`hugo.yaml`, `languages.yaml`...)."""
-    site_folders = any((root / d).is_dir() for d in ("layouts", "archetypes", "themes"))
-    for name in HUGO_CONFIGS:
-        path = root / name
-        if path.is_file() and (name in HUGO_MARKERS or ((root / "content").is_dir() and site_folders)):
-            return _read_config(path)
-    folder = root / "config" / "_default"
-    configs = [folder / name for name in HUGO_CONFIGS if (folder / name).is_file()]
-    if configs and ((root / "content").is_dir() or site_folders):
-        config = _read_config(configs[0])
-        for language_file in ("languages.toml", "languages.yaml", "languages.yml", "languages.json"):
-            if (folder / language_file).is_file():  # the `languages` key, written as a file of its own
-                config.setdefault("languages", _read_config(folder / language_file))
-        return config
-    return None
-
-
-def _hugo_pages(config: dict) -> str:
-    """The folder holding a Hugo site's pages: its `contentDir`, or the folder holding every
-    language's (`languages: de: contentDir: content/de`), else `content`."""
-    folders = [config.get("contentDir")]
-    languages = config.get("languages")
-    if isinstance(languages, dict):
-        folders += [lang.get("contentDir") for lang in languages.values() if isinstance(lang, dict)]
-    named = [_relative_folder(folder, "") for folder in folders if isinstance(folder, str) and folder.strip()]
-    common = posixpath.commonpath(named) if named and all(named) else ""
-    return common or "content"
 
 
 def _read_config(path: Path) -> dict:
