@@ -23,6 +23,7 @@ from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.notion import database_rows_folder
 from indexer.sources.photos import icon_size, keeps_loose_pictures, loose_picture, picture_items
 from indexer.sources.site import DEPENDENCY_FOLDERS, NOT_READ, SiteLayout, not_a_note
+from indexer.sources.site_i18n import translation_title
 from indexer.sources.site_includes import reading_page
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.vault import excluded_files
@@ -368,6 +369,8 @@ class FolderReader(CollectionReader):
         if isinstance(parsed, ParsedPage):
             if parsed.vault_title and images.in_vault(path.parent):
                 parsed = replace(parsed, title=parsed.vault_title)
+            if title := translation_title(images.root, name):  # a Jekyll page's words in `_i18n/<lang>/`
+                parsed = replace(parsed, title=title)
             doc = build_doc(parsed, images, path.parent, name, blocks, id=name, source=name)
             return [doc] if doc is not None else []
         docs, taken = [], set()

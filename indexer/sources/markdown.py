@@ -2,7 +2,8 @@
 
 The text keeps its structure in plain Markdown form: headings as `## Heading`, numbered steps as
 `1. Step`, so a reader sees the same words and `split_to_budget` finds the section boundaries.
-Emphasis markers (`**`, `~~struck~~`, `==highlight==`) and link URLs are dropped; code is kept
+Emphasis markers (`**`, `~~struck~~`, `==highlight==`; beside Korean or Japanese words too, see
+`cjk_emphasis.py`) and link URLs are dropped; code is kept
 verbatim (and images or tags inside code are not read), except the fenced queries Obsidian and its
 plugins replace by their results (`dataview`, `dataviewjs`, `tasks`, `query`, `table-of-contents`,
 `toc`, `base`), which are dropped.
@@ -38,6 +39,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 
 from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text, decode_text
+from indexer.sources.cjk_emphasis import cjk_emphasis_plugin
 from indexer.sources.excalidraw import PLUGIN_KEY, drawing_markdown, exported_picture, is_drawing
 from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
@@ -49,11 +51,14 @@ from indexer.sources.mdx import clean_mdx
 from indexer.sources.notion import mend_cut_links, notion_page_title, row_properties
 from indexer.sources.obsidian import link_text, obsidian_plugin
 from indexer.sources.shortcodes import clean_shortcodes
+from indexer.sources.site_i18n import without_translation_notice
 from indexer.sources.site_includes import mdbook_directives
 from indexer.sources.site_markup import clean_site_markup, hexo_front_matter
 
 # `~~struck~~` (GitHub's, Obsidian's): the words stay, the markers go, as for emphasis
-_MARKDOWN = MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(obsidian_plugin)
+_MARKDOWN = (
+    MarkdownIt("commonmark").enable(["table", "strikethrough"]).use(obsidian_plugin).use(cjk_emphasis_plugin)
+)
 # markdown-it leaves file:/javascript: links as literal text; parse them so that the one safety gate,
 # ImageResolver, refuses them with a warning instead of their syntax landing in the document text.
 _MARKDOWN.validateLink = lambda url: True
@@ -71,6 +76,7 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     text = hexo_front_matter(clean_text(decode_text(data, name), name))  # a header without its `---`
     text, book_title = mdbook_directives(text, name)  # `{{#include file.rs}}` (site_includes.py)
     text, front = split_front_matter(text, name)
+    text = without_translation_notice(text, name)  # "see the English version" (site_i18n.py)
     if is_drawing(name, front.properties):  # an Obsidian Excalidraw drawing (see excalidraw.py)
         text = drawing_markdown(text, exported_picture(name, front.properties))
         front = replace(front, properties={k: v for k, v in front.properties.items() if k != PLUGIN_KEY})
@@ -155,6 +161,9 @@ class BodyRenderer:
                 self._text("#" * int(token.tag[1]) + " ")
             elif kind == "heading_close":
                 self._heading_level = 0
+                if self.items and isinstance(self.items[-1], str) and self.items[-1].endswith("# "):
+                    self.items[-1] = self.items[-1].rstrip("# ")  # a heading with no words: nothing shown
+                    continue
                 self._text("\n\n")
             elif kind in ("hr", "table_close", "blockquote_close"):
                 self._text("\n\n")

@@ -10,7 +10,9 @@ index as code-like noise or lose their screenshots:
   fenced divs, Zenn's `:::details Title`) keep their title and body, not their markers; Zenn's
   `:::message` / `:::message alert` and Qiita's `:::note info|warn|alert` boxes have no title (the
   word is the box's colour, not shown).
-JSX components are read as HTML is (`html.py`: their text kept, tags not). Fenced code is untouched,
+A component's tags alone on their lines (`<Frame>`, `<Step title="Add a node">`) are opened up so
+the Markdown they hold is read as Markdown, pictures in place (`jsx_blocks.py`); other JSX is read as
+HTML is (`html.py`: its text kept, tags not). Fenced code is untouched,
 comments in it included.
 """
 
@@ -19,6 +21,7 @@ from __future__ import annotations
 import re
 
 from indexer.sources.fences import code_fences, outside_code
+from indexer.sources.jsx_blocks import open_components
 
 _ESM = re.compile(
     r"^(?:import\s+(?:[\w*{}\s,]+\s+from\s+)?['\"][^'\"]+['\"]|"
@@ -39,6 +42,7 @@ _ADMONITION = re.compile(
 
 def clean_mdx(text: str) -> str:
     """The page with MDX's own syntax read as the site shows it (see the module doc)."""
+    text = open_components(text)  # `<Frame>` / `<Step title=...>` around Markdown (jsx_blocks.py)
     if not any(marker in text for marker in ("import", "export", "{", ":::")):
         return text
     images = {name: path for name, path in _image_imports(text)}

@@ -3,20 +3,24 @@ copy or its dependencies; no tool's files; documents we cannot read named, not p
 
 How-to collections are often the source of a website, and a person points us at the repository:
 - Hugo (`hugo.toml`, or `config.toml|yaml|json` beside `content/` and `layouts/`, `archetypes/` or
-  `themes/`): pages are under `content/` (its `contentDir`); `layouts/`, `archetypes/` (Go templates:
+  `themes/`, also in its config folder `config/_default/`): pages are under `content/` (its
+  `contentDir`, or the folder holding each language's); `layouts/`, `archetypes/` (Go templates:
   `title: "{{ replace .Name ...}}"`), `themes/` and a checked-in `public/` are not notes;
 - MkDocs (`mkdocs.yml`): pages are under `docs/` (its `docs_dir`); `site/` is the built copy;
 - Jekyll (`_config.yml`): `_layouts/`, `_includes/`, `_sass/`, `_data/` and the built `_site/` are
   not pages, nor what the config `exclude`s; `_posts/`, `_drafts/` and declared collections are
   (a picture include's template in `_includes/` still says where its picture is, see `liquid.py`);
+  with jekyll-multiple-languages-plugin, `_i18n/<lang>/` holds the pages' words (`site_i18n.py`);
 - a Logseq graph (`logseq/config.edn`): `logseq/` holds its settings and `bak/` copies of pages;
 - Docusaurus (`docusaurus.config.js|ts|mjs`): `build/` is the built site, `static/` files it serves
   as they are (pictures there are still found); of the released versions
   in `versioned_docs/`, the newest (first in `versions.json`) is read, the older left out; pages are
-  `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations);
+  `.md` and `.mdx` anywhere else (docs/, blog/, i18n/ translations; a translation that is the
+  original's bytes, not yet translated, is left out: `site_i18n.py`);
 - Sphinx (a `conf.py` beside `index.rst`, wherever in the tree: `docs/`, `docs/source/`): `_build/`
   (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
   `templates_path` folders its page templates; the pictures in `_static/` are still found;
+- (Hugo's config folder and language folders: `site_hugo.py`.)
 - mdBook, VuePress, VitePress, Hexo, Docsify and GitBook, at the root or one folder down (`docs/`):
   see `site_kinds.py` (pages in `src/`, `docs/`, `source/` or the book's root; `scaffolds/`,
   `themes/`, `theme/`, built copies and navigation files such as `_sidebar.md` and `SUMMARY.md`
@@ -47,6 +51,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path, PurePosixPath
 
 import yaml
+
+from indexer.sources.site_i18n import JEKYLL_TRANSLATIONS, shows_translations, untranslated_original
 
 # Folders never read as notes, whatever the collection.
 DEPENDENCY_FOLDERS = {"node_modules": "installed JavaScript packages"}
@@ -109,6 +115,7 @@ class SiteLayout:
     post_assets: tuple[str, ...] = ()  # folders whose notes keep pictures in a folder named as the note
     book: str | None = None  # a GitBook's root, where `.gitbook/assets/` is (None: not a GitBook)
     chapters: frozenset[str] | None = None  # an mdBook's pages, its SUMMARY.md's (None: any page)
+    translated: bool = False  # a Jekyll site whose pages show their words from `_i18n/` (site_i18n.py)
     root: Path | None = None  # the collection, where Sphinx sources are recognised folder by folder
     _sphinx: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
@@ -136,6 +143,11 @@ class SiteLayout:
             return "not in the book's table of contents (SUMMARY.md), not a page of the book"
         if any(fnmatch.fnmatch(name, glob) for glob in self.skip_globs):
             return f"excluded by the {self.kind} site's configuration"
+        docusaurus_or_jekyll = self.kind == "Docusaurus" or self.translated
+        if docusaurus_or_jekyll and self.root and (original := untranslated_original(self.root, name)):
+            return f"a translation that is still the original's text, a copy of {original}"
+        if self.translated and self.root and shows_translations(self.root, name):
+            return f"its words are its translations, read in {JEKYLL_TRANSLATIONS}/<language>/"
         return ""
 
     def link_candidates(self, path: str, note: str) -> list[str]:
@@ -170,9 +182,10 @@ def _generator_layout(root: Path) -> SiteLayout:
         return SiteLayout("Docusaurus", skip_dirs={**served, **_older_versions(root)}, served=("static",))
     if (root / "logseq" / "config.edn").is_file():
         return SiteLayout("Logseq", skip_dirs={"logseq": "Logseq's settings and backup copies of pages"})
-    if (config := _hugo_config(root)) is not None:
-        pages = _relative_folder(config.get("contentDir"), "content")
-        return SiteLayout("Hugo", pages, served=("static",))
+    from indexer.sources.site_hugo import hugo_config, hugo_pages  # noqa: PLC0415 - it builds on this module
+
+    if (config := hugo_config(root)) is not None:
+        return SiteLayout("Hugo", hugo_pages(config), served=("static",))
     for name in MKDOCS_CONFIGS:
         if (root / name).is_file():
             config = _read_config(root / name)
@@ -187,6 +200,9 @@ def _generator_layout(root: Path) -> SiteLayout:
         pages = {"_posts", "_drafts"} | (
             {f"_{name}" for name in collections} if isinstance(collections, (dict, list)) else set()
         )
+        translated = isinstance(config.get("languages"), list) and (root / JEKYLL_TRANSLATIONS).is_dir()
+        if translated:  # jekyll-multiple-languages-plugin: the pages' words per language (site_i18n.py)
+            pages.add(JEKYLL_TRANSLATIONS)
         skip = {  # Jekyll renders no folder starting with "_" but these
             entry.name: "the built site" if entry.name == "_site" else "Jekyll templates and data, not pages"
             for entry in sorted(root.iterdir())
@@ -194,7 +210,7 @@ def _generator_layout(root: Path) -> SiteLayout:
         }
         excluded = config.get("exclude")
         globs = tuple(str(g).strip("/") for g in excluded) if isinstance(excluded, list) else ()
-        return SiteLayout("Jekyll", skip_dirs=skip, skip_globs=globs)
+        return SiteLayout("Jekyll", skip_dirs=skip, skip_globs=globs, translated=translated)
     return SiteLayout()
 
 
@@ -263,18 +279,6 @@ def _older_versions(root: Path) -> dict[str, str]:
         f"versioned_docs/version-{version}": f"an older version of the docs (the newest is {newest})"
         for version in versions[1:]
     }
-
-
-def _hugo_config(root: Path) -> dict | None:
-    """Hugo's site config when `root` is a Hugo site, else None (a `config.toml` alone is not one)."""
-    for name in HUGO_CONFIGS:
-        path = root / name
-        if not path.is_file():
-            continue
-        site_folders = any((root / d).is_dir() for d in ("layouts", "archetypes", "themes"))
-        if name in HUGO_MARKERS or ((root / "content").is_dir() and site_folders):
-            return _read_config(path)
-    return None
 
 
 def _read_config(path: Path) -> dict:

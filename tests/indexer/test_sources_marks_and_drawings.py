@@ -91,6 +91,28 @@ def test_highlight_and_strikethrough_markers_go_their_words_stay(tmp_path):
     assert warned == []
 
 
+def test_emphasis_beside_korean_and_japanese_particles_reads_as_words_latin_rules_unchanged(tmp_path):
+    # the Korean and Japanese Obsidian help: a particle straight after the marked words, often
+    # after a bracket or an ellipsis, where CommonMark kept the markers as text
+    write(
+        tmp_path / "도움말.md",
+        "# 지도 뷰\n\n뷰 메뉴에서 **지도(Map)**를 선택해요. **링크된 언급**과 ~~옛 이름~~은 없어요.\n\n"
+        "2. **要約…**を選択します。Obsidian Headless**（オープンベータ）**をインストール。\n"
+        "3. もう一つの方法は、_バックリンク_を使うことです。\n\n"
+        "snake_case_name, 2 * 3 * 4, a ** b, **bold**text and foo*bar*baz stay as CommonMark has them.\n",
+    )
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert doc.text == (
+        "# 지도 뷰\n\n뷰 메뉴에서 지도(Map)를 선택해요. 링크된 언급과 옛 이름은 없어요.\n\n"
+        "2. 要約…を選択します。Obsidian Headless（オープンベータ）をインストール。\n"
+        "3. もう一つの方法は、バックリンクを使うことです。\n\n"
+        "snake_case_name, 2 * 3 * 4, a ** b, boldtext and foobarbaz stay as CommonMark has them."
+    )
+    assert warned == []
+
+
 def _links(markdown: str) -> list[tuple[str, str]]:
     """Each link of the one paragraph `markdown` as (its target, its words)."""
     [inline] = [t for t in _MARKDOWN.parse(markdown) if t.type == "inline"]

@@ -200,8 +200,8 @@ Then export PATH=$HOME/bin is not code here.
 
 def test_a_docusaurus_page_reads_its_words_and_imported_pictures(tmp_path):
     """Docusaurus reads .md and .mdx as MDX: imports, exports and comments are code, admonition
-    markers go, pictures imported as modules are found; build/ and older released versions are left
-    out, the newest released version read."""
+    markers go, a tab's label stays (the page shows it), pictures imported as modules are found;
+    build/ and older released versions are left out, the newest released version read."""
     write(tmp_path / "docusaurus.config.js", "module.exports = {};\n")
     write(tmp_path / "docs/chain.mdx", DOCUSAURUS_PAGE)
     write(tmp_path / "docs/wheel.md", "# True a wheel\n\n:::note\nSpoke by spoke.\n:::\n")
@@ -225,13 +225,71 @@ def test_a_docusaurus_page_reads_its_words_and_imported_pictures(tmp_path):
     chain = by_id["docs/chain.mdx"]
     assert chain.title == "Replace a bike chain"
     assert shape(chain, tmp_path) == [
-        "T:Before you start\nShift to the smallest cog.\n\nOpen the quick link with pliers.",
+        "T:Before you start\nShift to the smallest cog.\n\nQuick link\n\nOpen the quick link with pliers.",
         "I:docs/img/chain-tool.png",
         "I:docs/img/new-chain.jpg",
         "T:import x from 'y';\nexport PATH=/usr/bin\n{/* a sample comment */}\n\n"
         "Then export PATH=$HOME/bin is not code here.",
     ]
     assert by_id["docs/wheel.md"].text == "# True a wheel\n\nSpoke by spoke."
+
+
+MINTLIFY_PAGE = """\
+---
+title: "単一ノード"
+---
+
+ノードを選択し、「実行」をクリックします。
+
+<Frame>
+  ![テストパネル](/images/step-run.png)
+</Frame>
+
+<Steps>
+  <Step title="ノードを追加">
+    ノードを選択します。
+
+        <Frame caption="結果">
+          ![](https://assets.example.com/remote.png)
+        </Frame>
+  </Step>
+  <Step
+    title="公開"
+    icon="rocket"
+  >
+    - 公開をクリック
+      - 確認
+  </Step>
+</Steps>
+
+<Card title="次へ" href="/ja/next" />
+
+<Info>保存されました</Info>
+
+```jsx
+<Frame>
+  ![not a picture](/images/in-code.png)
+</Frame>
+```
+"""
+
+
+def test_markdown_inside_mdx_components_is_read_as_markdown_pictures_in_place(tmp_path):
+    """Mintlify's `<Frame>` around a screenshot, `<Step title=...>` around indented steps: the
+    pictures in place (a remote one reported), the titles kept, the tags gone, code left alone."""
+    write(tmp_path / "docs.json", '{"name": "Docs"}')
+    png(tmp_path / "images/step-run.png")
+    write(tmp_path / "ja/step-run.mdx", MINTLIFY_PAGE)
+
+    [doc], warned = read_warnings(tmp_path)
+
+    assert shape(doc, tmp_path) == [
+        "T:ノードを選択し、「実行」をクリックします。",
+        "I:images/step-run.png",
+        "T:ノードを追加\n\nノードを選択します。\n\n結果\n\n公開\n\n- 公開をクリック\n  - 確認\n\n"
+        "次へ\n\n保存されました\n\n<Frame>\n  ![not a picture](/images/in-code.png)\n</Frame>",
+    ]
+    assert [(w.file, w.reason) for w in warned] == [("ja/step-run.mdx", "remote")]
 
 
 RMARKDOWN_NOTE = """\
