@@ -211,8 +211,13 @@ def main(argv: list[str] | None = None) -> int:
 
 # --- commands ------------------------------------------------------------------------------------
 def cmd_add(args) -> int:
-    if not Path(args.path).expanduser().exists():
+    path = Path(args.path).expanduser()
+    if not path.exists():
         raise FileNotFoundError(f"no such file or folder: {args.path}")
+    if path.is_file():  # a file that is no note is refused before a model is looked for
+        from indexer.sources.collection import check_one_file
+
+        check_one_file(path)
     if "://" not in args.index and not Path(args.index).expanduser().exists():
         chosen_model(args, None)  # a new index and no model: said at once, before the heavy imports
     from indexer.build import build_index

@@ -100,9 +100,17 @@ def read_collection(
     return NotesFolderReader(pictures=pictures).read(path, stats)
 
 
+ARCHIVES = (".zip", ".tgz", ".gz", ".tar", ".bz2", ".xz", ".7z", ".rar")  # an export as it downloads
+
+
 def check_one_file(path: Path) -> None:
     """A file given as a collection must be a note or document the readers read."""
     suffix = path.suffix.lower()
+    if suffix in ARCHIVES:  # a Takeout, Notion or vault export as downloaded: said what to do
+        raise ValueError(
+            f"cannot index {path.name} as it is: unpack the archive and add its folder "
+            "(the page's Collection tab takes a .zip as it is)"
+        )
     if suffix not in NotesFolderReader.parsers:
         raise ValueError(
             f"cannot index {path.name} on its own: a collection is a folder, or one note or document "

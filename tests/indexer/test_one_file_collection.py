@@ -76,3 +76,14 @@ def test_the_cli_adds_one_file_and_refuses_a_file_it_cannot_read_by_name(tiny_ds
     assert main(["add", str(script), "--index", uri, "--quiet"]) == 1
     error = capsys.readouterr().err
     assert "cannot index setup.sh on its own" in error and str(tmp_path) not in error.split("own")[0]
+    export = tmp_path / "Downloads" / "takeout-20241201.zip"
+    export.write_bytes(b"PK\x05\x06" + bytes(18))  # an empty zip
+    nowhere = str(tmp_path / "no-such-model")  # refused before the model is looked for
+    assert main(["add", str(export), "--index", str(tmp_path / "new"), "--model", nowhere, "--quiet"]) == 1
+    error = capsys.readouterr().err
+    assert error == (
+        "error: cannot index takeout-20241201.zip as it is: unpack the archive and add its folder "
+        "(the page's Collection tab takes a .zip as it is)\n"
+    )
+    assert main(["add", str(script), "--index", str(tmp_path / "new"), "--model", nowhere]) == 1
+    assert "cannot index setup.sh on its own" in capsys.readouterr().err and not (tmp_path / "new").exists()
