@@ -57,8 +57,9 @@ def _same_bytes(root: Path, name: str, original: str) -> str:
     """`original` when it and `name` hold the same bytes, else ""."""
     if not original or original == name:
         return ""
-    try:
-        same = (root / original).read_bytes() == (root / name).read_bytes()
+    try:  # sizes first: a translated page seldom keeps its size, and a no-op run then reads nothing
+        first, second = root / original, root / name
+        same = first.stat().st_size == second.stat().st_size and first.read_bytes() == second.read_bytes()
     except OSError:  # no original (a page only this language has), or unreadable: read as itself
         return ""
     return original if same else ""
