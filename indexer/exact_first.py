@@ -60,9 +60,7 @@ def _folded_titles_first(wanted: str, terms, ranked: Ranking) -> Ranking:
 
 
 def _folded_names(hit: Hit) -> set[str]:
-    aliases = hit.doc.meta.get("aliases") or []
-    names = [hit.doc.title or "", *(a for a in aliases if isinstance(a, str))]
-    return {comparable(name_key(name))[0] for name in names}
+    return {comparable(name_key(name))[0] for name in _title_and_aliases(hit.doc.title, hit.doc.meta)}
 
 
 def pictures_first(index, scope: str, query: InterleavedDoc, ranked: Ranking) -> Ranking:
@@ -96,8 +94,13 @@ def name_key(text: str) -> str:
 
 
 def _names(row: dict) -> set[str]:
-    aliases = json.loads(row["properties"] or "{}").get("aliases") or []
-    return {name_key(row["title"] or ""), *(name_key(a) for a in aliases if isinstance(a, str))}
+    properties = json.loads(row["properties"] or "{}")
+    return {name_key(name) for name in _title_and_aliases(row["title"], properties)}
+
+
+def _title_and_aliases(title: str | None, meta: dict) -> list[str]:
+    """The names a note answers to: its title and its aliases (front matter `aliases:`)."""
+    return [title or "", *(alias for alias in meta.get("aliases") or () if isinstance(alias, str))]
 
 
 def _terms(query: InterleavedDoc) -> tuple[str, ...]:

@@ -56,8 +56,8 @@ from dataclasses import dataclass
 from lancedb.index import FTS
 
 FTS_COLUMN = "text"
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_IS_CJK = re.compile(rf"[{_CJK}]")
+CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"  # kana, Han, Hangul
+_IS_CJK = re.compile(rf"[{CJK_CHARS}]")
 _HAN_RANGES = ((0x3400, 0x4DBF), (0x4E00, 0x9FFF), (0xF900, 0xFAFF))  # Ext A, unified, compatibility
 _HAS_HAN = re.compile("[" + "".join(f"{chr(a)}-{chr(b)}" for a, b in _HAN_RANGES) + "]")
 _GREEK_RANGES = ((0x0386, 0x03CE), (0x1F00, 0x1FFF))  # accented monotonic letters; polytonic

@@ -22,10 +22,9 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
-from indexer.keyword import fold
+from indexer.keyword import CJK_CHARS, fold
 
-_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\uac00-\ud7af"
-_CJK_RUN = re.compile(f"^[{_CJK}]+$")
+_CJK_RUN = re.compile(f"^[{CJK_CHARS}]+$")  # a term as `keyword.words` cuts CJK: one run
 MAX_CJK_RUN = 32  # substrings of a run grow with its square; a query sentence longer than this is cut
 # Latin letters that do not decompose into a letter and accents, folded as ASCII folding does
 _LATIN_LETTERS = dict(zip("ßæœøđðłþı", ["ss", "ae", "oe", "o", "d", "d", "l", "th", "i"], strict=True))
