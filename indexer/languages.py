@@ -117,8 +117,15 @@ def text_script(text: str) -> str:
 
 def query_languages(text: str) -> tuple[str, ...]:
     """The languages a query in this text most likely is, in order; () for Latin script (many
-    languages: the collection's original is preferred) or no letters."""
-    return SCRIPT_LANGUAGES.get(text_script(text), ())
+    languages: the collection's original is preferred) or no letters. A query's letters in another
+    script than Latin decide, however few: "docker 安装" is a Chinese query, its English a term."""
+    counts = script_counts(text)
+    counts.pop("latin", None)
+    if not counts:
+        return ()
+    if counts.get("kana"):
+        return SCRIPT_LANGUAGES["kana"]
+    return SCRIPT_LANGUAGES.get(max(counts, key=counts.get), ())
 
 
 def script_language(text: str) -> str:

@@ -119,4 +119,5 @@ def test_script_reading():
     assert query_languages("установка")[0] == "ru"
     assert query_languages("install the app") == ()
     assert query_languages("12345") == ()
+    assert query_languages("docker compose 安装") == ("zh", "ja")  # a Chinese query naming a tool
     assert script_language("Install Dify with 安装") == ""
