@@ -43,6 +43,7 @@ from indexer.keyword import (
     keyword_text,
     query_terms,
 )
+from indexer.languages import check_language
 from indexer.multivector import (
     MULTI,
     check_budget,
@@ -252,8 +253,9 @@ class Searcher:
         """
         check_k(k)
         filters = as_filters(filters, filter_fields)
-        wanted = translation_languages(query, language) if translations else None  # checked first
+        check_language(language)  # before any work
         ranked, finish = self._ranking(query, n, filters, mode, vectors, budget, on_query_vector, cascade)
+        wanted = translation_languages(query, language) if translations else None
         scope = self.default_scope(filters).sql()
         if not cascade:  # the cascade is an explicit ranking of its own
             if titles_first:
