@@ -10,7 +10,8 @@ part's text (`indexer.keyword`); `hybrid` fuses the two rankings by reciprocal r
 (`indexer.cascade`, run by `indexer.cascade_search`: one stored N first, its top K re-scored over
 the stored N, optionally the best few re-encoded at full tokens by `indexer.full_stage`); off by
 default (docs/BENCHMARKS.md).
-Filters (collection, folder, tag) apply to every mode. A query over the
+Filters (collection, folder, tag) apply to every mode. A page of a translated site, kept once per
+language, comes back once, in the query's language (`indexer.translations`). A query over the
 token budget is refused, never truncated (`indexer.query`). Vectors are searched exactly below
 the ANN threshold, by IVF_HNSW_SQ above it (see `indexer.ann`). The index is warmed on open
 because the first ANN queries after opening otherwise pay for loading partitions from disk.
