@@ -121,3 +121,15 @@ def test_script_reading():
     assert query_languages("12345") == ()
     assert query_languages("docker compose 安装") == ("zh", "ja")  # a Chinese query naming a tool
     assert script_language("Install Dify with 安装") == ""
+
+
+def test_sites_in_one_language_give_no_key(tmp_path):
+    docusaurus = tmp_path / "docusaurus"
+    write(docusaurus / "docusaurus.config.js", "module.exports = {};\n")  # no i18n/ folder
+    write(docusaurus / "docs/intro.md", "# Intro\n\nWelcome.\n")
+    hugo = tmp_path / "hugo"
+    write(hugo / "hugo.toml", 'title = "One language"\n')
+    write(hugo / "content/about.de.md", "# Über\n\nWir.\n")  # a suffix, but no languages configured
+
+    assert languages(docusaurus)["docs/intro.md"] == (None, None, None)
+    assert languages(hugo)["content/about.de.md"] == (None, None, None)
