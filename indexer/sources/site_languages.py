@@ -12,6 +12,8 @@ From, in this order:
 - Docusaurus: `i18n/<lang>/docusaurus-plugin-content-docs/current/a.md` is `docs/a.md` in <lang>;
   `docs/`, `blog/` and `versioned_docs/` pages are in the config's `defaultLocale` (`site_i18n.py`);
 - Jekyll with jekyll-multiple-languages-plugin: `_i18n/<lang>/a.md`; the first of `languages:`;
+- VitePress and VuePress with `locales`: the first language at the pages' root, the others in
+  language folders (`zh/guide/a.md` translates `guide/a.md`), the root's the config's first `lang:`;
 - Hugo: a configured language's suffix (`index.zh.md`, `about.de.md`), the rest in
   `defaultContentLanguage` (default `en`), or a language's `contentDir` (`content/de/`);
 - any site or folder with two or more language folders side by side (`en/ zh/ ja/`, Mintlify's
@@ -70,6 +72,8 @@ def _from_layout(root: Path, layout: SiteLayout, name: str) -> dict:
         return _found(page["lang"], f"{JEKYLL_TRANSLATIONS}/{key}", first)
     if layout.kind == "Hugo" and (found := _hugo(str(root), name)):
         return found
+    if layout.kind in ("VuePress", "VitePress") and (found := _locales(root, layout.pages, name)):
+        return found
     parts = name.split("/")
     for at, folder in enumerate(parts[: min(len(parts) - 1, _FOLDER_DEPTH)]):
         parent = "/".join(parts[:at])
@@ -92,8 +96,8 @@ def _stamp(path: Path) -> int:
 
 
 @lru_cache(maxsize=64)
-def _language_folders(folder: str, stamp: int) -> frozenset[str]:
-    """The language folders in `folder` when it holds two or more side by side, at least two of
+def _language_folders(folder: str, stamp: int, least: int = 2) -> frozenset[str]:
+    """The language folders in `folder` when it holds `least` or more side by side, that many of
     them common site languages (`NAMES`) or with a region (`ja-jp`): `ml/` and `os/` notes are
     no translations; else none."""
     try:
@@ -101,7 +105,42 @@ def _language_folders(folder: str, stamp: int) -> frozenset[str]:
     except OSError:
         return frozenset()
     sure = [n for n in names if n.lower() in NAMES or len(n) > 2]
-    return frozenset(names) if len(sure) >= 2 else frozenset()
+    return frozenset(names) if len(sure) >= least else frozenset()
+
+
+_LANG = re.compile(r"""\blang\s*:\s*['"]([\w-]+)['"]""")
+_VUE_CONFIGS = [
+    f"{tool}/config.{ext}" for tool in (".vitepress", ".vuepress") for ext in ("ts", "js", "mts", "mjs")
+]
+
+
+def _locales(root: Path, pages: str, name: str) -> dict:
+    """A VitePress or VuePress site with `locales` in its config keeps its first language at the
+    pages' root and the others in language folders (`zh/guide/a.md` translating `guide/a.md`); the
+    root's language is the config's first `lang:` (else read from the page's script)."""
+    configs = [
+        root / folder / config for folder in dict.fromkeys((pages, "docs", "")) for config in _VUE_CONFIGS
+    ]
+    text = next((_read_text(str(path), _stamp(path)) for path in configs if path.is_file()), "")
+    if "locales" not in text:
+        return {}
+    inside = name[len(pages) + 1 :] if pages else name
+    folders = _language_folders(str(root / pages), _stamp(root / pages), 1)
+    first, _, rest = inside.partition("/")
+    found = _LANG.search(text)
+    own = found[1] if found and is_language(found[1]) else ""
+    if first in folders and rest:
+        return _found(first, posixpath.join(pages, posixpath.splitext(rest)[0]), own)
+    key = {"translation": posixpath.join(pages, posixpath.splitext(inside)[0])} if folders else {}
+    return key | ({"language": own, "site_language": own} if key and own else {})
+
+
+@lru_cache(maxsize=16)
+def _read_text(path: str, stamp: int) -> str:
+    try:
+        return Path(path).read_text("utf-8", errors="replace")
+    except OSError:
+        return ""
 
 
 @lru_cache(maxsize=16)

@@ -133,3 +133,19 @@ def test_sites_in_one_language_give_no_key(tmp_path):
 
     assert languages(docusaurus)["docs/intro.md"] == (None, None, None)
     assert languages(hugo)["content/about.de.md"] == (None, None, None)
+
+
+def test_vitepress_locales_the_first_language_at_the_root(tmp_path):
+    config = "export default { lang: 'en-US', locales: { root: { label: 'English' }, zh: { lang: 'zh' } } }\n"
+    write(tmp_path / "docs/.vitepress/config.ts", config)
+    write(tmp_path / "docs/guide/start.md", "# Getting started\n\nInstall it.\n")
+    write(tmp_path / "docs/zh/guide/start.md", "# 快速开始\n\n安装它。\n")
+    plain = tmp_path / "plain"  # no `locales`: a folder named `zh` is just a folder
+    write(plain / "docs/.vitepress/config.ts", "export default { title: 'Notes' }\n")
+    write(plain / "docs/guide/start.md", "# Getting started\n\nInstall it.\n")
+
+    found = languages(tmp_path)
+
+    assert found["docs/guide/start.md"] == ("en-US", "docs/guide/start", "en-US")
+    assert found["docs/zh/guide/start.md"] == ("zh", "docs/guide/start", "en-US")
+    assert languages(plain)["docs/guide/start.md"] == (None, None, None)
