@@ -6,6 +6,7 @@
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
                              [--mode keyword|semantic|hybrid] [--vectors single|multi] [--budget 4]
                              [--collection NAME] [--folder PREFIX] [--tag TAG]   (each repeatable)
+                             [--language CODE] [--all-translations]
                              [--cascade [--cascade-n 1] [--cascade-k K] [--fusion mean|max-n] [--full-top F]]
     python -m indexer collections [--json]
     python -m indexer stats [--json]
@@ -164,6 +165,15 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("--collection", action="append", default=[], help="only this collection (repeatable)")
     search.add_argument("--folder", action="append", default=[], help="only under this folder (repeatable)")
     search.add_argument("--tag", action="append", default=[], help="only notes with this tag (repeatable)")
+    search.add_argument(
+        "--language",
+        metavar="CODE",
+        help="show a page kept in several languages (a translated site's) in this one (en, zh, ja, de...); "
+        "default: the query's, read from its script (a Latin-script query: the site's original)",
+    )
+    search.add_argument(
+        "--all-translations", action="store_true", help="list each language's version of a page on its own"
+    )
     search.add_argument("--json", action="store_true")
     model_options(search)
 
@@ -263,6 +273,7 @@ def cmd_add(args) -> int:
 def cmd_search(args) -> int:
     if not args.segments:
         raise UsageError("empty query: give at least one --text or --image (in the order they should appear)")
+    from indexer.languages import check_language, language_name
     from indexer.query import QueryTooLongError, clean_query_text
     from indexer.search import Filters, Searcher, preferred_n
     from mme_core import ImageSegment, InterleavedDoc, TextSegment, check_granularity
@@ -283,6 +294,7 @@ def cmd_search(args) -> int:
             segments.append(ImageSegment(str(Path(value).expanduser().resolve())))
     index = None
     try:
+        check_language(args.language)  # before loading anything
         query = InterleavedDoc(tuple(segments))
         if args.n is not None:
             n = check_granularity(args.n)
@@ -323,6 +335,8 @@ def cmd_search(args) -> int:
             vectors=args.vectors,
             budget=args.budget,
             cascade=cascade,
+            translations=not args.all_translations,
+            language=args.language,
         )
     except QueryTooLongError as err:
         raise UsageError(str(err)) from err
@@ -339,6 +353,8 @@ def cmd_search(args) -> int:
             how = f"[{hit.mode}{budget}{stage}]{note}"
             print(f"{hit.rank:>3}  {hit.score:.3f}  {hit.id}{part}  {hit.doc.title}  {how}")
             print_quote(hit, bold=sys.stdout.isatty())
+            if hit.translations:
+                print(f"       also in: {', '.join(language_name(code) for code, _ in hit.translations)}")
     return 0
 
 
@@ -565,6 +581,8 @@ def hit_dict(hit) -> dict:
         "source": doc.source,
         "collection": doc.meta.get("collection", ""),
         "tags": doc.meta.get("tags", []),
+        "language": doc.meta.get("language", ""),
+        "translations": [{"language": code, "id": other} for code, other in hit.translations],
         "data": doc.to_data(),
     }
 

@@ -36,6 +36,7 @@ class Hit:
     budget: int | None = None  # multi-vector search: the budget (score = MaxSim over that many vectors)
     stage: str = ""  # cascade: "fused" (stored N re-scored) or "full" (re-encoded at full tokens)
     note: str = ""  # cascade: why a hit could not be re-scored at full tokens (source gone, ...)
+    translations: tuple[tuple[str, str], ...] = ()  # the page in other languages: (language, id), ...
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,8 @@ part's text (`indexer.keyword`); `hybrid` fuses the two rankings by reciprocal r
 (`indexer.cascade`, run by `indexer.cascade_search`: one stored N first, its top K re-scored over
 the stored N, optionally the best few re-encoded at full tokens by `indexer.full_stage`); off by
 default (docs/BENCHMARKS.md).
-Filters (collection, folder, tag) apply to every mode. A query over the
+Filters (collection, folder, tag) apply to every mode. A page of a translated site, kept once per
+language, comes back once, in the query's language (`indexer.translations`). A query over the
 token budget is refused, never truncated (`indexer.query`). Vectors are searched exactly below
 the ANN threshold, by IVF_HNSW_SQ above it (see `indexer.ann`). The index is warmed on open
 because the first ANN queries after opening otherwise pay for loading partitions from disk.
@@ -43,6 +44,7 @@ from indexer.keyword import (
     keyword_text,
     query_terms,
 )
+from indexer.languages import check_language
 from indexer.multivector import (
     MULTI,
     check_budget,
@@ -55,6 +57,8 @@ from indexer.picture_words import query_picture_words
 from indexer.query import check_query_tokens
 from indexer.schema import granularity_label, row_to_doc, vector_column
 from indexer.store import Index
+from indexer.translations import in_language, one_per_page
+from indexer.translations import wanted_languages as translation_languages
 from mme_core.documents import InterleavedDoc, TextSegment
 from mme_core.pooling import Granularity, check_granularity
 
@@ -218,6 +222,8 @@ class Searcher:
         cascade: Cascade | bool | dict | None = None,
         pictures_first: bool = True,
         titles_first: bool = True,
+        translations: bool = True,
+        language: str | None = None,
         **filter_fields,
     ) -> list[Hit]:
         """Top-k hits for an interleaved query at granularity n, one per note: a note split into
@@ -236,6 +242,9 @@ class Searcher:
         `budget` vectors of query and document; `indexer.multivector`); None means the index's own
         kind. `budget` is one of the index's budgets (default: the largest) and implies "multi".
 
+        `translations`: a page kept in several languages (a translated site's) comes back once, in
+        `language` when given, else the query's (`indexer.translations`); False lists every version.
+
         `mode`: "keyword" (full-text over the query's words), "semantic" (the MME vectors at N),
         "hybrid" (both rankings fused by reciprocal rank), or None for `default_mode`. On an index
         that reads the words in pictures, the query's pictures' words are searched as its words too
@@ -245,19 +254,26 @@ class Searcher:
         """
         check_k(k)
         filters = as_filters(filters, filter_fields)
+        check_language(language)  # before any work
         ranked, finish = self._ranking(query, n, filters, mode, vectors, budget, on_query_vector, cascade)
+        wanted = translation_languages(query, language) if translations else None
+        scope = self.default_scope(filters).sql()
         if not cascade:  # the cascade is an explicit ranking of its own
-            scope = self.default_scope(filters).sql()
             if titles_first:
                 ranked = exact_first.titles_first(self.index, scope, query, ranked)
             if pictures_first:
                 ranked = exact_first.pictures_first(self.index, scope, query, ranked)
         fetch = k * PARTS_PER_NOTE
-        while True:  # a long note's parts can fill a ranking: fetch deeper until k notes are found
+        while True:  # a long note's parts (a page's translations) can fill a ranking: fetch deeper
             hits = ranked(fetch)
-            notes = best_part_per_note(hits, k)
-            if len(notes) == k or len(hits) < fetch:
-                return finish(notes)
+            if wanted is None:
+                notes = best_part_per_note(hits, k)
+                if len(notes) == k or len(hits) < fetch:
+                    return finish(notes)
+            else:
+                pages = one_per_page(best_part_per_note(hits, len(hits)), k)
+                if len(pages) == k or len(hits) < fetch:
+                    return finish(in_language(self.index, scope, pages, wanted))
             fetch *= PARTS_PER_NOTE
 
     def _ranking(self, query, n, filters, mode, vectors, budget, on_query_vector, cascade):

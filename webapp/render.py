@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from html import escape
 from pathlib import Path
 
+from indexer.languages import language_name
 from indexer.matches import excerpt
 from mme_core.documents import InterleavedDoc, TextSegment
 
@@ -67,6 +68,12 @@ def _card(hit, media: MediaRegistry) -> str:
         terms = getattr(hit, "terms", ())
         marked = " ".join(highlight(f"#{tag}", terms) for tag in tags)
         part += f' · <span class="mme-tags">{marked}</span>'
+    if getattr(hit, "translations", ()):  # the same page in other languages (indexer.translations)
+        names = ", ".join(
+            f'<span title="{escape(other)}">{escape(language_name(code))}</span>'
+            for code, other in hit.translations
+        )
+        part += f' · <span class="mme-translations">also in: {names}</span>'
     if getattr(hit, "note", ""):  # the cascade could not re-score it at full tokens: say why
         part += f' · <span class="mme-note">{escape(hit.note)}</span>'
     return (

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from indexer.file_stats import StatCache, file_stat
+from indexer.languages import script_language
 from indexer.sources.embedded import EmbeddedImage
 from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.logseq import BlockIndex, BlockRef
@@ -25,6 +26,7 @@ from indexer.sources.photos import icon_size, keeps_loose_pictures, loose_pictur
 from indexer.sources.site import DEPENDENCY_FOLDERS, NOT_READ, SiteLayout, not_a_note
 from indexer.sources.site_i18n import translation_title
 from indexer.sources.site_includes import reading_page
+from indexer.sources.site_languages import page_languages
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
@@ -372,7 +374,7 @@ class FolderReader(CollectionReader):
             if title := translation_title(images.root, name):  # a Jekyll page's words in `_i18n/<lang>/`
                 parsed = replace(parsed, title=title)
             doc = build_doc(parsed, images, path.parent, name, blocks, id=name, source=name)
-            return [doc] if doc is not None else []
+            return [_with_languages(doc, images, name)] if doc is not None else []
         docs, taken = [], set()
         for page in parsed:  # a file of many notes: each its own document, problems named by both
             key, twin = page.key, 1
@@ -381,11 +383,19 @@ class FolderReader(CollectionReader):
                 key = f"{page.key}-{twin}"
             taken.add(key)
             doc = build_doc(page, images, path.parent, name, blocks, id=f"{name}/{key}", source=name)
-            if doc is not None:
-                docs.append(doc)
+            if doc is not None:  # one of many notes of a file: its language by its script alone
+                language = script_language(doc.text)
+                docs.append(replace(doc, meta={**doc.meta, "language": language}) if language else doc)
         if not docs and not parsed:
             warn(f"{name}: holds no notes, file skipped", file=name, reason="empty")
         return docs
+
+
+def _with_languages(doc: InterleavedDoc, images: ImageResolver, name: str) -> InterleavedDoc:
+    """`doc` with its language and translation key, when found (`site_languages.py`)."""
+    properties = doc.meta.get("properties") or {}
+    found = page_languages(images.root, images.site, name, properties, doc.text)
+    return replace(doc, meta={**doc.meta, **found}) if found else doc
 
 
 def _report_unshown(served: list[tuple[Path, str]], shown: set[str], root: Path) -> None:

@@ -41,16 +41,21 @@ _DOCUSAURUS_TRANSLATION = re.compile(
 def untranslated_original(root: Path, name: str) -> str:
     """The original page (collection-relative) of the Docusaurus translation `name` (or a Jekyll
     one in `_i18n/<lang>/`) when the two files hold the same bytes, else ""."""
+    original = docusaurus_original(name)
+    return _same_bytes(root, name, original or _jekyll_original(root, name))
+
+
+def docusaurus_original(name: str) -> str:
+    """Where the original of the Docusaurus translation `name` is (`docs/a.md` for
+    `i18n/ja/docusaurus-plugin-content-docs/current/a.md`), else "" (not a translation)."""
     translation = _DOCUSAURUS_TRANSLATION.match(name)
     if translation is None:
-        return _same_bytes(root, name, _jekyll_original(root, name))
+        return ""
     if translation["blog"]:
-        original = f"blog/{translation['page']}"
-    elif translation["version"] == "current":
-        original = f"docs/{translation['page']}"
-    else:  # `version-2.0`: the released version's copy of the docs
-        original = f"versioned_docs/{translation['version']}/{translation['page']}"
-    return _same_bytes(root, name, original)
+        return f"blog/{translation['page']}"
+    if translation["version"] == "current":
+        return f"docs/{translation['page']}"
+    return f"versioned_docs/{translation['version']}/{translation['page']}"  # a released version's
 
 
 def _same_bytes(root: Path, name: str, original: str) -> str:
@@ -68,8 +73,8 @@ def _same_bytes(root: Path, name: str, original: str) -> str:
 def _jekyll_original(root: Path, name: str) -> str:
     """`_i18n/<first language>/<page>` for `_i18n/<lang>/<page>` (the site's first language in
     `_config.yml` `languages:` is the one translated from), else ""."""
-    translation = _JEKYLL_TRANSLATION.match(name)
-    languages = _strings(str(root / "_config.yml")).get("languages") if translation else None
+    translation = JEKYLL_TRANSLATION.match(name)
+    languages = read_yaml(str(root / "_config.yml")).get("languages") if translation else None
     if not isinstance(languages, list) or not languages:
         return ""
     return f"{JEKYLL_TRANSLATIONS}/{languages[0]}/{name.split('/', 2)[2]}"
@@ -80,7 +85,7 @@ def _jekyll_original(root: Path, name: str) -> str:
 # them, are in `_i18n/<lang>.yml` (`{% t documentation.queue.title %}`).
 JEKYLL_TRANSLATIONS = "_i18n"
 _TRANSLATE_FILE = re.compile(rb"\{%-?\s*(?:tf|translate_file)\s")
-_JEKYLL_TRANSLATION = re.compile(r"^_i18n/(?P<lang>[^/]+)/(?P<page>.+)\.(?:md|markdown|html)$")
+JEKYLL_TRANSLATION = re.compile(r"^_i18n/(?P<lang>[^/]+)/(?P<page>.+)\.(?:md|markdown|html)$")
 
 
 def shows_translations(root: Path, name: str) -> bool:
@@ -96,13 +101,13 @@ def translation_title(root: Path, name: str) -> str:
     """The title of `_i18n/<lang>/<a>/<b>.md` in that language's strings (`_i18n/<lang>.yml`,
     `a: b: title:`), else in the site's first language's (as the plugin falls back), as the page
     shows it with `{% t a.b.title %}`; "" when there is none."""
-    translation = _JEKYLL_TRANSLATION.match(name)
+    translation = JEKYLL_TRANSLATION.match(name)
     if translation is None:
         return ""
-    languages = _strings(str(root / "_config.yml")).get("languages")
+    languages = read_yaml(str(root / "_config.yml")).get("languages")
     first = languages[0] if isinstance(languages, list) and languages else translation["lang"]
     for language in dict.fromkeys((translation["lang"], str(first))):
-        strings = _strings(str(root / JEKYLL_TRANSLATIONS / f"{language}.yml"))
+        strings = read_yaml(str(root / JEKYLL_TRANSLATIONS / f"{language}.yml"))
         for key in translation["page"].split("/"):
             strings = strings.get(key) if isinstance(strings, dict) else None
         title = strings.get("title") if isinstance(strings, dict) else None
@@ -112,7 +117,7 @@ def translation_title(root: Path, name: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def _strings_at(path: str, stamp: int) -> dict:
+def _read_yaml_at(path: str, stamp: int) -> dict:
     try:
         data = yaml.safe_load(Path(path).read_text("utf-8", errors="replace"))
     except (OSError, yaml.YAMLError):
@@ -120,14 +125,14 @@ def _strings_at(path: str, stamp: int) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _strings(path: str) -> dict:
+def read_yaml(path: str) -> dict:
     """A YAML file (a language's strings, the site config) as a dict ({} when absent or unreadable),
     read again when it changes."""
     try:
         stamp = Path(path).stat().st_mtime_ns
     except OSError:
         return {}
-    return _strings_at(path, stamp)
+    return _read_yaml_at(path, stamp)
 
 
 # A page's first paragraph or quote that only points at the same page in another language ("This

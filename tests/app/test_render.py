@@ -193,3 +193,21 @@ def test_a_card_shows_its_tags_and_marks_the_one_the_query_names(tmp_path):
     hit.terms = ("weeknight",)
     html = results_html([hit], MediaRegistry(tmp_path), n=3, tokens_per_image=9, elapsed_ms=1.0)
     assert '<span class="mme-tags">#<mark>weeknight</mark> #&lt;b&gt;</span>' in html  # escaped, marked
+
+
+def test_a_card_names_the_other_languages_its_page_is_in(tmp_path):
+    from types import SimpleNamespace
+
+    from webapp.media import MediaRegistry
+
+    doc = InterleavedDoc((TextSegment("Run the installer."),), id="docs/en/install.md", title="Install")
+    others = (("ja-jp", "docs/ja-jp/install.md"), ("zh-hans", "docs/zh-hans/install.md"), ("xx", "a<b"))
+    hit = SimpleNamespace(doc=doc, rank=1, id=doc.id, score=2.0, mode="keyword", note="", translations=others)
+    html = results_html([hit], MediaRegistry(tmp_path), n=3, tokens_per_image=9, elapsed_ms=1.0)
+    assert (
+        '<span class="mme-translations">also in: <span title="docs/ja-jp/install.md">日本語 (ja-jp)</span>, '
+        '<span title="docs/zh-hans/install.md">中文 (zh-hans)</span>, <span title="a&lt;b">xx</span></span>'
+    ) in html
+    alone = SimpleNamespace(doc=doc, rank=1, id=doc.id, score=2.0, mode="keyword", note="")
+    html = results_html([alone], MediaRegistry(tmp_path), n=3, tokens_per_image=9, elapsed_ms=1.0)
+    assert "also in" not in html
