@@ -21,7 +21,7 @@ How-to collections are often the source of a website, and a person points us at 
   (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
   `templates_path` folders its page templates; the pictures in `_static/` are still found;
 - (Hugo's config folder and language folders: `site_hugo.py`.)
-- mdBook, VuePress, VitePress, Hexo, Docsify and GitBook, at the root or one folder down (`docs/`):
+- mdBook, VuePress, VitePress, Hexo, Docsify, GitBook and Quartz, at the root or one folder down (`docs/`):
   see `site_kinds.py` (pages in `src/`, `docs/`, `source/` or the book's root; `scaffolds/`,
   `themes/`, `theme/`, built copies and navigation files such as `_sidebar.md` and `SUMMARY.md`
   left out, an mdBook's Markdown files its `SUMMARY.md` does not list too; `/a.png` read from
@@ -96,6 +96,7 @@ SITE_FILES = frozenset(
     {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json", SPHINX_CONFIG}
     | {"book.json", "book.toml", "package.json"}  # a GitBook's, an mdBook's; a JavaScript project's (its
     # site may be in any folder)
+    | {"quartz.config.ts", "quartz.config.js", "quartz.config.mjs"}  # Quartz's (site_quartz.py)
 )
 
 
