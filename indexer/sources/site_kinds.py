@@ -57,8 +57,11 @@ VITEPRESS_CONFIGS = tuple(f".vitepress/config.{ext}" for ext in JS_CONFIG_SUFFIX
 HEXO_KEYS = frozenset({"source_dir", "public_dir", "new_post_name", "post_asset_folder", "default_layout"})
 DOCSIFY_NAVIGATION = ("_sidebar.md", "_navbar.md", "_coverpage.md")
 SITE_FOLDERS = ("docs", "doc", "website", "site", "blog", "src", "book")  # where a repository keeps its site
-# Hidden files a zip of such a site must keep: the configs that say its kind, and its pictures
-_HIDDEN_CONFIG = re.compile(r"(?:^|/)(?:\.(?:vuepress|vitepress)/config\.\w+|\.gitbook\.yaml)$")
+# Hidden files a zip of such a site must keep: the configs that say its kind (or a SiYuan notebook's
+# name), and its pictures
+_HIDDEN_CONFIG = re.compile(
+    r"(?:^|/)(?:\.(?:vuepress|vitepress)/config\.\w+|\.gitbook\.yaml|\.siyuan/conf\.json)$"
+)
 _HIDDEN_PICTURES = re.compile(r"(?:^|/)(?:\.vuepress/public|\.gitbook/assets)/")
 SERVED = "files the site serves as they are"
 
