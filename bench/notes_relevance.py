@@ -7,7 +7,10 @@ For every note the folder's own reader yields, three kinds of query, each with t
 right answer:
   (i)   title          the note's title, as a person would type it;
   (i')  title, typed plainly   a title holding accents or points, typed without them (Crème -> Creme,
-                       ёлка -> елка, μουσακά -> μουσακα, الكُنافة -> الكنافة), as people often type;
+                       ёлка -> елка, μουσακά -> μουσακα, الكُنافة -> الكنافة, أحمد -> احمد,
+                       می‌خواهم -> می خواهم), as people often type;
+  (i*)  title, Arabic keyboard   a Persian title typed with the Arabic yeh and kaf (ي ك for ی ک),
+                       as an Arabic keyboard layout types them;
   (i'') rare word, typed plainly   the longest word with accents or points that only this note holds
                        (6+ letters), typed without them: a word a person remembers from a note;
   (ii)  step + picture one sentence of the text next to a picture, then that picture;
@@ -43,12 +46,17 @@ def sentences(text: str) -> list[str]:
     return [" ".join(s.split())[:200] for s in _SENTENCE.findall(plain)]
 
 
+_PLAIN_ARABIC = str.maketrans({"\u0623": "\u0627", "\u0625": "\u0627", "\u0622": "\u0627", "\u200c": " "})
+_ARABIC_KEYBOARD = str.maketrans({"\u06cc": "\u064a", "\u06a9": "\u0643"})
+
+
 def typed_plainly(text: str) -> str:
     """`text` without the accents, diaeresis or vowel points of the alphabets that have them (Latin,
-    Greek, Hebrew, Arabic), and ё as е: as typed in a hurry. Cyrillic й, ї, ў and kana's voicing
-    marks are letters of their own, typed as such."""
+    Greek, Hebrew, Arabic), ё as е, an alef's hamza or madda left off (أ إ آ as ا) and a Persian
+    word's zero-width non-joiner typed as a space: as typed in a hurry. Cyrillic й, ї, ў and kana's
+    voicing marks are letters of their own, typed as such."""
     out = []
-    for char in text.replace("ё", "е").replace("Ё", "Е"):
+    for char in text.replace("ё", "е").replace("Ё", "Е").translate(_PLAIN_ARABIC):
         if (ord(char) < 0x0700 and not 0x0400 <= ord(char) <= 0x04FF) or 0x1E00 <= ord(char) <= 0x1FFF:
             char = "".join(c for c in unicodedata.normalize("NFD", char) if not unicodedata.combining(c))
         out.append(char)
@@ -81,6 +89,9 @@ def known_item_queries(docs: list[InterleavedDoc]) -> dict[str, list[tuple[Inter
             if typed_plainly(doc.title) != doc.title:
                 plain = InterleavedDoc((TextSegment(typed_plainly(doc.title)),))
                 queries["title, typed plainly"].append((plain, doc.id))
+            if doc.title.translate(_ARABIC_KEYBOARD) != doc.title:  # Persian typed on an Arabic layout
+                other = InterleavedDoc((TextSegment(doc.title.translate(_ARABIC_KEYBOARD)),))
+                queries["title, Arabic keyboard"].append((other, doc.id))
         rare = [
             word
             for word in set(words(doc.text.lower()))

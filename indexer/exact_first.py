@@ -40,7 +40,7 @@ def titles_first(index, scope: str, query: InterleavedDoc, ranked: Ranking) -> R
     where = title_where(max(words(text), key=len))
     rows = index.scan(COLUMNS, where + (f" AND ({scope})" if scope else "")).to_pylist()
     named = [row for row in rows if wanted in _names(row)]
-    ranked = _folded_titles_first(comparable(wanted)[0], _terms(query), ranked)
+    ranked = _folded_titles_first(_folded(wanted), _terms(query), ranked)
     return _first(named, {row["id"]: 1.0 for row in named}, "title", _terms(query), ranked)
 
 
@@ -60,7 +60,13 @@ def _folded_titles_first(wanted: str, terms, ranked: Ranking) -> Ranking:
 
 
 def _folded_names(hit: Hit) -> set[str]:
-    return {comparable(name_key(name))[0] for name in _title_and_aliases(hit.doc.title, hit.doc.meta)}
+    return {_folded(name_key(name)) for name in _title_and_aliases(hit.doc.title, hit.doc.meta)}
+
+
+def _folded(name: str) -> str:
+    """A name compared folded, its spaces aside: a Persian word's non-joiner is typed as a space or
+    not at all (می‌خواهم, می خواهم, میخواهم), and a title run together is still the title."""
+    return comparable(name)[0].replace(" ", "")
 
 
 def pictures_first(index, scope: str, query: InterleavedDoc, ranked: Ranking) -> Ranking:

@@ -37,6 +37,12 @@ tokenizer keeps (its ASCII folding already takes Latin accents: "creme brulee" f
 brûlée"): Greek accents and diaeresis (μουσακά = μουσακα), Russian ё written е (ёлка = елка), and
 the vowel points of Arabic and Hebrew (الكُنافة = الكنافة), with Arabic's stretching tatweel.
 Without it such a query matched only the n-grams around the mark and ranked below exact matches.
+Arabic-script letters that are written two ways are written one way (the choices of Lucene's
+Arabic and Persian normalizers): an alef's hamza or madda, which people leave off as they leave
+accents off (أحمد = احمد), alef maksura and teh marbuta at a word's end (مستشفى = مستشفي, مدرسة =
+مدرسه), and the Persian yeh and keheh an Arabic keyboard layout types as Arabic's (یک = يك); the
+zero-width non-joiner inside a Persian word (می‌خواهم), which people type as a space or not at all,
+is taken away (`words` keeps it inside the word, so the query folds as the note does).
 Half-width katakana (ｶﾀｶﾅ, ｶﾞｲﾄﾞ: older Japanese systems and receipts write them) become the
 full-width kana people type (カタカナ, ガイド); full-width Latin letters and digits (ＥＳＰ３２) the tokenizer
 folds itself. An index whose `text` was written unfolded or with another map (an earlier release,
@@ -68,12 +74,26 @@ _MARK_RANGES = (  # vowel points and cantillation people leave out: taken away
     (0x0670, 0x0670),
     (0x06D6, 0x06ED),  # Arabic
 )
+_JOINERS = "\u200c\u200d"  # zero-width non-joiner and joiner: shape letters, within a word
 _TATWEEL = 0x0640  # Arabic's letter-stretching stroke: layout, not a letter
+# Letters written in two ways that searchers treat as one (Lucene's Arabic and Persian normalizers):
+# alef with hamza or madda as bare alef, alef maksura and Persian yeh as yeh, teh marbuta and heh
+# with yeh above as heh, Persian keheh as kaf; the zero-width non-joiner inside Persian words
+# (می‌خواهم) taken away, as people type it as a space or not at all.
+_LETTERS = {
+    **dict.fromkeys((0x0622, 0x0623, 0x0625, 0x0671), "\u0627"),
+    **dict.fromkeys((0x0649, 0x06CC), "\u064a"),
+    **dict.fromkeys((0x0629, 0x06C0, 0x06C1), "\u0647"),
+    0x06A9: "\u0643",
+    0x200C: None,
+}
 _HALF_WIDTH_KANA = re.compile("[\uff61-\uff9f]+")  # with their voicing marks, which NFKC joins on
 _FOLDED = re.compile(
     "["
     + "".join(f"{chr(a)}-{chr(b)}" for a, b in (*_HAN_RANGES, *_GREEK_RANGES, *_MARK_RANGES))
-    + "\u0401\u0451\u0640]"
+    + "\u0401\u0451\u0640"
+    + "".join(map(chr, _LETTERS))
+    + "]"
 )
 
 
@@ -141,13 +161,15 @@ def query_terms(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """The words of `text` (NFC, as notes are indexed): runs of letters, digits and combining marks
-    (a Thai or Hindi word keeps its vowel signs, a decomposed `é` its accent), CJK runs on their own;
-    punctuation and symbols separate them."""
+    (a Thai or Hindi word keeps its vowel signs, a decomposed `é` its accent, a Persian word its
+    zero-width non-joiner), CJK runs on their own; punctuation and symbols separate them."""
     out: list[str] = []
     current, cjk = [], False
     for char in unicodedata.normalize("NFC", text):
         kind = unicodedata.category(char)[0]
-        if kind not in "LNM" and char != "_":
+        if char in _JOINERS:  # inside a word (Persian می‌خواهم, Indic conjuncts): part of it
+            kind = "L" if current and not cjk else ""
+        elif kind not in "LNM" and char != "_":
             kind = ""
         elif _IS_CJK.match(char):
             kind = "CJK"
@@ -189,8 +211,9 @@ def _fold_map() -> dict[int, str | None]:
 
 def _marks_map() -> dict[int, str | None]:
     """Greek letters to their letter without accent or diaeresis (ά -> α, ΐ -> ι, ἄ -> α), ё/Ё to
-    е/Е, and None (taken away) for Arabic and Hebrew vowel points and the tatweel."""
-    found: dict[int, str | None] = {0x0451: "\u0435", 0x0401: "\u0415", _TATWEEL: None}
+    е/Е, the Arabic-script letters of `_LETTERS` to theirs, and None (taken away) for Arabic and
+    Hebrew vowel points, the tatweel and the zero-width non-joiner."""
+    found: dict[int, str | None] = {0x0451: "\u0435", 0x0401: "\u0415", _TATWEEL: None, **_LETTERS}
     for first, last in _GREEK_RANGES:
         for point in range(first, last + 1):
             decomposed = unicodedata.normalize("NFD", chr(point))

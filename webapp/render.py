@@ -59,7 +59,10 @@ def _card(hit, media: MediaRegistry) -> str:
     token = media.doc_token(doc)
     title = highlight(doc.title or doc.id or "untitled", getattr(hit, "terms", ()))
     source = _short_source(doc.source)
-    if doc.id and doc.source.endswith(".jsonl"):  # one file holds many documents: name which
+    notebook = (doc.meta.get("properties") or {}).get("notebook")
+    if isinstance(notebook, str) and notebook.strip():  # Joplin's, SiYuan's files are named by ids
+        source = notebook.strip()
+    elif doc.id and doc.source.endswith(".jsonl"):  # one file holds many documents: name which
         source = f"{source} · {doc.id}"
     source = escape(source)
     part = f" · part {doc.part + 1}" if doc.part else ""

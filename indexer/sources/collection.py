@@ -22,6 +22,7 @@ from indexer.sources.notebook import parse_notebook
 from indexer.sources.org import parse_org
 from indexer.sources.pdf import parse_pdf
 from indexer.sources.rst import parse_rst
+from indexer.sources.siyuan import parse_siyuan
 from indexer.sources.textbundle import parse_bundle_text, parse_textpack
 from indexer.sources.tiir import TiirReader, is_tiir_dir
 from mme_core.documents import InterleavedDoc
@@ -46,8 +47,8 @@ def read_elsewhere(path: Path) -> str | None:
 class NotesFolderReader(FolderReader):
     """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Word documents, PDF
     files, Obsidian canvases, Evernote exports, Day One journals, Google Keep notes (Takeout), Joplin
-    exports (RAW folders, `.jex`), Bear backups and saved HTML pages side by side, as personal
-    collections mix them; EPUB books beside them, a document per chapter."""
+    exports (RAW folders, `.jex`), SiYuan notebooks, Bear backups and saved HTML pages side by side,
+    as personal collections mix them; EPUB books beside them, a document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -66,6 +67,7 @@ class NotesFolderReader(FolderReader):
         ".json": parse_notes_json,
         ".bearbk": parse_textpack,  # Bear's backup: its notes as TextBundles in a zip
         ".textpack": parse_textpack,
+        ".sy": parse_siyuan,  # SiYuan's documents: a JSON tree of blocks each
     }
     claims = {".json": is_notes_json}  # other JSON files are a tool's data
     claimed_as = {".json": "Day One journal exports and Google Keep notes"}  # to say so
@@ -79,7 +81,8 @@ def read_collection(
 ) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX,
     Org, reStructuredText, Jupyter notebooks, Word documents, PDF files, EPUB books, Evernote exports,
-    Day One journals, Google Keep notes, Joplin exports, Bear backups, HTML, text, canvases).
+    Day One journals, Google Keep notes, Joplin exports, SiYuan notebooks, Bear backups, HTML, text,
+    canvases).
 
     Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
     TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read

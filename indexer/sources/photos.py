@@ -33,7 +33,7 @@ _SEPARATORS = re.compile(r"[_\-.+~\s]+")
 
 def keeps_loose_pictures(layout: SiteLayout) -> bool:
     """Whether pictures no note shows become documents in a collection of this kind."""
-    return layout.kind in ("", "Logseq")
+    return layout.kind in ("", "Logseq", "SiYuan")  # note apps: a picture is the person's
 
 
 def loose_picture(name: str) -> bool:

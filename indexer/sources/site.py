@@ -12,6 +12,8 @@ How-to collections are often the source of a website, and a person points us at 
   (a picture include's template in `_includes/` still says where its picture is, see `liquid.py`);
   with jekyll-multiple-languages-plugin, `_i18n/<lang>/` holds the pages' words (`site_i18n.py`);
 - a Logseq graph (`logseq/config.edn`): `logseq/` holds its settings and `bak/` copies of pages;
+- a SiYuan workspace (`conf/conf.json` beside `data/`) or its `data/`: `history/`, templates, plugins,
+  widgets and storage are SiYuan's (`siyuan.py`);
 - Docusaurus (`docusaurus.config.js|ts|mjs`): `build/` is the built site, `static/` files it serves
   as they are (pictures there are still found); of the released versions
   in `versioned_docs/`, the newest (first in `versions.json`) is read, the older left out; pages are
@@ -21,7 +23,7 @@ How-to collections are often the source of a website, and a person points us at 
   (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
   `templates_path` folders its page templates; the pictures in `_static/` are still found;
 - (Hugo's config folder and language folders: `site_hugo.py`.)
-- mdBook, VuePress, VitePress, Hexo, Docsify and GitBook, at the root or one folder down (`docs/`):
+- mdBook, VuePress, VitePress, Hexo, Docsify, GitBook and Quartz, at the root or one folder down (`docs/`):
   see `site_kinds.py` (pages in `src/`, `docs/`, `source/` or the book's root; `scaffolds/`,
   `themes/`, `theme/`, built copies and navigation files such as `_sidebar.md` and `SUMMARY.md`
   left out, an mdBook's Markdown files its `SUMMARY.md` does not list too; `/a.png` read from
@@ -96,6 +98,7 @@ SITE_FILES = frozenset(
     {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json", SPHINX_CONFIG}
     | {"book.json", "book.toml", "package.json"}  # a GitBook's, an mdBook's; a JavaScript project's (its
     # site may be in any folder)
+    | {"quartz.config.ts", "quartz.config.js", "quartz.config.mjs"}  # Quartz's (site_quartz.py)
 )
 
 
@@ -182,6 +185,10 @@ def _generator_layout(root: Path) -> SiteLayout:
         return SiteLayout("Docusaurus", skip_dirs={**served, **_older_versions(root)}, served=("static",))
     if (root / "logseq" / "config.edn").is_file():
         return SiteLayout("Logseq", skip_dirs={"logseq": "Logseq's settings and backup copies of pages"})
+    from indexer.sources.siyuan import siyuan_layout  # noqa: PLC0415 - it builds on this module
+
+    if (layout := siyuan_layout(root)) is not None:
+        return layout
     from indexer.sources.site_hugo import hugo_config, hugo_pages  # noqa: PLC0415 - it builds on this module
 
     if (config := hugo_config(root)) is not None:

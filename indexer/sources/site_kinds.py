@@ -32,6 +32,8 @@ the project's `package.json`):
   under its `root`; `SUMMARY.md` (its table of contents) and `LANGS.md` are navigation, `_book/` the
   built copy. Pictures uploaded to GitBook sit in the hidden `.gitbook/assets/`, linked from any page
   as `.gitbook/assets/x.png` (or `../.gitbook/assets/x.png`): read from the book's root either way.
+- Quartz (`quartz.config.ts`, an Obsidian vault published as a site): pages are its `content/`
+  vault, less the config's `ignorePatterns`; Quartz's own `docs/` are not (`site_quartz.py`).
 JavaScript and TypeScript configs are read without running them: the string values of the few
 options named here, as written (a value computed at build time keeps the generator's default).
 """
@@ -45,6 +47,7 @@ from pathlib import Path
 from urllib.parse import unquote
 
 from indexer.sources.site import SiteLayout, _read_config, _relative_folder
+from indexer.sources.site_quartz import quartz_layout
 from mme_core.documents import IMAGE_EXTENSIONS
 
 JS_CONFIG_SUFFIXES = ("js", "ts", "mjs", "mts", "cjs", "cts")
@@ -54,18 +57,21 @@ VITEPRESS_CONFIGS = tuple(f".vitepress/config.{ext}" for ext in JS_CONFIG_SUFFIX
 HEXO_KEYS = frozenset({"source_dir", "public_dir", "new_post_name", "post_asset_folder", "default_layout"})
 DOCSIFY_NAVIGATION = ("_sidebar.md", "_navbar.md", "_coverpage.md")
 SITE_FOLDERS = ("docs", "doc", "website", "site", "blog", "src", "book")  # where a repository keeps its site
-# Hidden files a zip of such a site must keep: the configs that say its kind, and its pictures
-_HIDDEN_CONFIG = re.compile(r"(?:^|/)(?:\.(?:vuepress|vitepress)/config\.\w+|\.gitbook\.yaml)$")
+# Hidden files a zip of such a site must keep: the configs that say its kind (or a SiYuan notebook's
+# name), and its pictures
+_HIDDEN_CONFIG = re.compile(
+    r"(?:^|/)(?:\.(?:vuepress|vitepress)/config\.\w+|\.gitbook\.yaml|\.siyuan/conf\.json)$"
+)
 _HIDDEN_PICTURES = re.compile(r"(?:^|/)(?:\.vuepress/public|\.gitbook/assets)/")
 SERVED = "files the site serves as they are"
 
 
 def js_site_layout(root: Path) -> SiteLayout | None:
-    """The layout of a VuePress, VitePress, Hexo, Docsify or GitBook site at `root` or one folder
+    """The layout of a VuePress, VitePress, Hexo, Docsify, GitBook or Quartz site at `root` or one folder
     down, or None. One folder down, the site's pages are the collection's pages (the repository's
     own README and tooling beside them are reported outside the site)."""
     for folder in _site_folders(root):
-        for kind in (_mdbook, _vuepress, _vitepress, _hexo, _docsify, _gitbook):
+        for kind in (_mdbook, _vuepress, _vitepress, _hexo, _docsify, _gitbook, quartz_layout):
             if (layout := kind(root, folder)) is not None:
                 return layout
     return None

@@ -211,3 +211,25 @@ def test_a_card_names_the_other_languages_its_page_is_in(tmp_path):
     alone = SimpleNamespace(doc=doc, rank=1, id=doc.id, score=2.0, mode="keyword", note="")
     html = results_html([alone], MediaRegistry(tmp_path), n=3, tokens_per_image=9, elapsed_ms=1.0)
     assert "also in" not in html
+
+
+def test_a_card_from_an_app_that_names_files_by_ids_shows_its_notebook_not_the_id(tmp_path):
+    from types import SimpleNamespace
+
+    from webapp.media import MediaRegistry
+    from webapp.render import results_html
+
+    path = "20210808180117-6v0mkxr/20200923234011-ieuun1p/20210808180303-axh6q1d.sy"
+    meta = {"properties": {"notebook": "厨房笔记 / <汤>"}}
+    siyuan = InterleavedDoc((TextSegment("先烧水"),), id=path, title="番茄蛋汤", source=path, meta=meta)
+    plain = InterleavedDoc((TextSegment("Rinse."),), id="rice.md", title="Rice", source="notes/rice.md")
+    hits = [
+        SimpleNamespace(doc=d, rank=r, id=d.id, score=1.0, mode="keyword", note="")
+        for r, d in ((1, siyuan), (2, plain))
+    ]
+    html = results_html(hits, MediaRegistry(tmp_path), n=3, tokens_per_image=9, elapsed_ms=1.0)
+    sources = re.findall(r'<div class="mme-source" title="([^"]*)">([^<]*)<', html)
+    assert sources == [
+        (path, "厨房笔记 / &lt;汤&gt;"),
+        ("notes/rice.md", "notes/rice.md"),
+    ]  # the path on hover

@@ -49,7 +49,7 @@ def test_fold_maps_traditional_to_simplified_one_character_for_one():
 def test_fold_takes_away_the_marks_people_leave_out_in_greek_russian_arabic_and_hebrew():
     assert fold("Πώς να φτιάξετε μουσακά; Ἀθῆναι, ΐ") == "Πως να φτιαξετε μουσακα; Αθηναι, ι"
     assert fold("ёлочная гирлянда, ЁЛКА, йогурт") == "елочная гирлянда, ЕЛКА, йогурт"  # й is a letter
-    assert fold("الكُنافة بالقشطـــة") == "الكنافة بالقشطة"  # vowel points and the tatweel go
+    assert fold("الكُنافة بالقشطـــة") == "الكنافه بالقشطه"  # vowel points and the tatweel go (ة as ه)
     assert fold("שָׁלוֹם") == "שלום"
     assert fold("ｶﾞｲﾄﾞのﾃｽﾄ｡") == "ガイドのテスト。"  # half-width katakana as typed, voicing marks joined
     for text in ("Crème brûlée, Straße", "흰쌀밥", "Україна їжак", "हिंदी"):
@@ -78,6 +78,38 @@ def test_a_query_without_accents_or_points_scores_as_one_with_them(tiny_dsvl, no
         exact = searcher.search(text_query(written), k=3, mode="keyword", titles_first=False)
         assert plain[0].id == exact[0].id == f"notes/{expected}.md", typed
         assert plain[0].score == pytest.approx(exact[0].score), typed  # the same n-grams: an exact match
+
+
+def test_fold_writes_arabic_and_persian_letters_one_way_as_searchers_do():
+    assert fold("أحمد إسلام آمنة ٱلله") == "احمد اسلام امنه الله"  # hamza and madda off the alef
+    assert fold("مستشفى مدرسة") == "مستشفي مدرسه"  # alef maksura as yeh, teh marbuta as heh
+    assert fold("یک کتاب خانهٔ") == fold("يك كتاب خانهٔ")  # Persian yeh and keheh as Arabic's
+    assert fold("می‌خواهم") == fold("میخواهم") == "ميخواهم"  # the zero-width non-joiner goes
+    assert fold("ۀ") == "ه"
+    for text in ("هؤلاء سائل", "اردو ے ں", "ﺏ"):
+        assert fold(text) == text  # hamza on waw and yeh, Urdu's yeh barree and noon ghunna kept
+    text = "أحمد یک می‌خواهم مدرسة"
+    assert fold(fold(text)) == fold(text)
+
+
+def test_arabic_and_persian_typed_another_way_score_as_written(tiny_dsvl, notes, tmp_path):
+    written = {
+        "hospital.md": "# الذهاب إلى المستشفى\n\nأحضر بطاقة الهوية والتقارير الطبية.\n",
+        "library.md": "# می‌خواهم یک کتاب بخرم\n\nکتاب‌فروشی نزدیک است.\n",
+        "other.md": "# المدرسة\n\nكتب ومستشفيات. خانه\n",  # decoys sharing letters
+    }
+    for name, text in written.items():
+        (notes / name).write_text(text, encoding="utf-8")
+    build_index(notes, tmp_path / "idx", tiny_dsvl, **FAST)
+    searcher = Searcher.open(tmp_path / "idx", tiny_dsvl)
+    for typed, as_written, expected in (
+        ("الذهاب الى المستشفي", "الذهاب إلى المستشفى", "hospital"),  # no hamza, maksura typed as yeh
+        ("ميخواهم يك كتاب", "می‌خواهم یک کتاب", "library"),  # an Arabic layout, no non-joiner
+    ):
+        other = searcher.search(text_query(typed), k=3, mode="keyword", titles_first=False)
+        exact = searcher.search(text_query(as_written), k=3, mode="keyword", titles_first=False)
+        assert other[0].id == exact[0].id == f"notes/{expected}.md", typed
+        assert other[0].score == pytest.approx(exact[0].score), typed  # folded alike: an exact match
 
 
 @pytest.mark.parametrize("mode", ["keyword", "hybrid"])

@@ -3,7 +3,7 @@ card's preview points to, cut at words, on the original characters."""
 
 from __future__ import annotations
 
-from indexer.matches import excerpt, quote
+from indexer.matches import excerpt, matches, quote
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
 
@@ -36,3 +36,13 @@ def test_a_quote_is_from_the_text_below_the_title_else_a_picture_s_words_else_th
     assert [stretch[a:b] for a, b in spans] == ["amber"]
     assert quote(doc, ["wifi"])[:2] == ("tags", "#network #home/wifi")  # a tag is keyword text too
     assert quote(doc, []) is None
+
+
+def test_arabic_and_persian_typed_another_way_mark_the_words_as_written():
+    text = "من می‌خواهم یک کتاب بخرم. الذهاب إلى المستشفى"
+    for typed, written in (
+        (["میخواهم"], ["می\u200cخواهم"]),  # no non-joiner typed
+        (["يك", "كتاب"], ["یک", "کتاب"]),  # an Arabic keyboard's yeh and kaf
+        (["الى", "المستشفي"], ["إلى", "المستشفى"]),  # no hamza; alef maksura typed as yeh
+    ):
+        assert [text[a:b] for a, b in matches(text, typed)] == written

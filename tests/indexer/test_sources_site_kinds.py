@@ -317,3 +317,56 @@ def test_a_picture_appearing_in_a_posts_asset_folder_is_seen_on_the_next_run(tin
     assert (report.updated, report.unchanged, report.skipped) == (1, 1, ())
     tea = next(d for d in Index.open(uri).documents() if d.id.endswith("tea.md"))
     assert len(tea.images) == 1
+
+
+QUARTZ_CONFIG = """import { QuartzConfig } from "./quartz/cfg"
+const config: QuartzConfig = {
+  configuration: {
+    pageTitle: "金的笔记",
+    // ignorePatterns: ["old"],
+    ignorePatterns: ["private", "templates", ".obsidian", "!keep"],
+    baseUrl: "example.github.io/vault",
+  },
+}
+export default config
+"""
+
+
+def test_a_quartz_site_reads_its_vault_and_leaves_out_quartzs_own_docs_and_ignored_folders(tmp_path):
+    write(tmp_path / "quartz.config.ts", QUARTZ_CONFIG)
+    write(tmp_path / "quartz/components/Footer.tsx", "export default () => null\n")
+    write(tmp_path / "docs/features/callouts.md", "# Callouts\n\nQuartz's own documentation.")
+    write(tmp_path / "README.md", "# Quartz v4\n\nHost your second brain.")
+    png(tmp_path / "content/_resources/Pasted image 20250314153922.png", size=(320, 200))
+    write(
+        tmp_path / "content/AWS CP/EC2.md",
+        "# EC2\n\n> [!note] 인스턴스\n> 가상 서버\n\n![[Pasted image 20250314153922.png]]\n",
+    )
+    write(tmp_path / "content/private/diary.md", "Not published.")
+    write(tmp_path / "content/templates/daily.md", "# {{date}}")
+    write(tmp_path / "content/old/kept.md", "A commented-out pattern keeps nothing out.")
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert sorted(d.id for d in docs) == ["content/AWS CP/EC2.md", "content/old/kept.md"]
+    ec2 = next(d for d in docs if d.id == "content/AWS CP/EC2.md")
+    assert shape(ec2, tmp_path)[1:] == ["I:content/_resources/Pasted image 20250314153922.png"]
+    assert "인스턴스" in shape(ec2, tmp_path)[0]
+    outside = "outside the Quartz site's pages (content/); not indexed"
+    configured = "excluded by the Quartz site's configuration; not indexed"
+    assert excluded(warned) == [
+        ("docs/", f"docs/: {outside}"),
+        ("README.md", f"README.md: {outside}"),
+        ("content/private/", f"content/private/: {configured}"),
+        ("content/templates/", f"content/templates/: {configured}"),
+    ]
+    assert others(warned) == []
+
+
+def test_a_quartz_config_without_ignore_patterns_reads_all_of_content(tmp_path):
+    write(tmp_path / "quartz.config.ts", "const config = { configuration: { pageTitle: 'x' } }\n")
+    write(tmp_path / "content/private/diary.md", "Published: no pattern keeps it out.")
+    write(tmp_path / "notes.md", "Outside content/.")
+    docs, warned = read_warnings(tmp_path)
+    assert [d.id for d in docs] == ["content/private/diary.md"]
+    assert [f for f, _ in excluded(warned)] == ["notes.md"]

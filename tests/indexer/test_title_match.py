@@ -57,11 +57,18 @@ def test_a_title_typed_without_its_accents_or_in_the_other_chinese_script_still_
     (notes / "creme.md").write_text("# Creme tips\n\nCreme brulee, creme brulee, creme brulee again.\n")
     (notes / "hongshao.md").write_text("# 红烧肉\n\n五花肉切块。\n")
     (notes / "moussaka.md").write_text("# Μουσακάς\n\nΜελιτζάνες.\n")
+    (notes / "want.md").write_text("# می‌خواهم بخرم\n\nکتاب و دفتر.\n")  # a non-joiner in the title
     searcher = build(notes, tmp_path, tiny_dsvl)
 
     plain = searcher.search(text("creme brulee"), k=2, mode="keyword", titles_first=False)
     assert plain[0].id == "papers/creme.md"  # BM25 alone: the note that repeats the words
-    for words, expected in (("creme brulee", "brulee"), ("紅燒肉", "hongshao"), ("ΜΟΥΣΑΚΑΣ", "moussaka")):
+    for words, expected in (
+        ("creme brulee", "brulee"),
+        ("紅燒肉", "hongshao"),
+        ("ΜΟΥΣΑΚΑΣ", "moussaka"),
+        ("می خواهم بخرم", "want"),  # the non-joiner typed as a space,
+        ("ميخواهم بخرم", "want"),  # or left out on an Arabic keyboard
+    ):
         hits = searcher.search(text(words), k=2, mode="keyword")
         assert (hits[0].id, hits[0].mode, hits[0].score) == (f"papers/{expected}.md", "title", 1.0), words
         assert [(h.mode, h.rank) for h in hits[1:]] == [("keyword", 2)] * len(hits[1:]), words
