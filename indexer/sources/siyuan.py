@@ -101,6 +101,8 @@ class _Reader:
         self.items: list[str | ImageLink] = []
         self.tags: list[str] = []
         self.pending: list[dict] = []  # pictures met inside a line, placed after it
+        self.tight = 0  # inside a list item (its lines are not set apart by blank lines)
+        self.after_tight = False  # the last line was a list item's or a table row's
 
     def blocks(self, children: object, prefix: str = "") -> None:
         for node in children if isinstance(children, list) else []:
@@ -141,7 +143,7 @@ class _Reader:
             return self.inline_line(node, prefix + "#" * max(1, min(level, 6)) + " ")
         if kind == "NodeTableRow":
             cells = [self.inline(cell).strip() for cell in _children(node)]
-            self.line(prefix + " | ".join(cell for cell in cells if cell))
+            self.line(prefix + " | ".join(cell for cell in cells if cell), tight=True)
             return self.flush()  # a cell's pictures after its row
         if kind == "NodeParagraph":
             return self.inline_line(node, prefix)
@@ -154,7 +156,7 @@ class _Reader:
         task = next((c for c in children if c.get("Type") == "NodeTaskListItemMarker"), None)
         if task is not None:
             marker += "[x] " if task.get("TaskListItemChecked") else "[ ] "
-        first = True
+        first, self.tight = True, self.tight + 1  # a list's lines follow one another
         for child in children:
             if child.get("Type") == "NodeTaskListItemMarker":
                 continue
@@ -163,6 +165,7 @@ class _Reader:
             else:
                 self.block(child, prefix + "  ")
             first = False
+        self.tight -= 1
 
     def inline_line(self, node: dict, lead: str) -> None:
         """A paragraph's or heading's words on one line; its pictures where they stand."""
@@ -210,9 +213,15 @@ class _Reader:
         dest = next((_string(c.get("Data")) for c in _children(node) if c.get("Type") == "NodeLinkDest"), "")
         self.items.append(ImageLink(_asset(dest, self.name), written=dest))
 
-    def line(self, text: str) -> None:
-        if text.strip():
-            self.items.append(text.rstrip() + "\n\n")
+    def line(self, text: str, tight: bool = False) -> None:
+        """A line of text; a blank line after it, except between a list's items or a table's rows."""
+        if not text.strip():
+            return
+        tight = tight or self.tight > 0
+        if self.after_tight and not tight:
+            self.items.append("\n")  # a list or table ended: a blank line before what follows
+        self.items.append(text.rstrip() + ("\n" if tight else "\n\n"))
+        self.after_tight = tight
 
 
 def _asset(dest: str, name: str) -> str:

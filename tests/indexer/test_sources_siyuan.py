@@ -113,12 +113,15 @@ def test_a_siyuan_workspace_reads_each_document_in_order_with_its_pictures_tags_
     assert soup.meta["properties"]["notebook"] == "厨房笔记"
     assert tomato.title == "番茄蛋汤"
     pot = "I:data/assets/pot-20240507233205-gidj803.png"
-    assert shape(tomato, tmp_path) == [
-        "T:# 番茄蛋汤\n\n## 准备\n\n先烧水，按 Ctrl\n\n看锅：",
-        pot,
-        "T:水开了\n\n1. 切番茄\n\n- [x] 买蛋\n\n提示\n\n少放盐\n\n汤 #快手菜#\n\n蛋 (土鸡蛋更香)\n\n盐\n\n锅",
-        pot,  # a table cell's picture, after its row
-    ]
+    assert (
+        shape(tomato, tmp_path)
+        == [
+            "T:# 番茄蛋汤\n\n## 准备\n\n先烧水，按 Ctrl\n\n看锅：",
+            pot,
+            "T:水开了\n\n1. 切番茄\n- [x] 买蛋\n\n提示\n\n少放盐\n\n汤 #快手菜#\n\n蛋 (土鸡蛋更香)\n\n盐\n锅",  # lists, rows tight
+            pot,  # a table cell's picture, after its row
+        ]
+    )
     assert tomato.meta["tags"] == ["快手菜"]
     assert tomato.meta["properties"] == {
         "notebook": "厨房笔记 / 汤",  # the notebook, then the parent document's title
