@@ -184,6 +184,11 @@ def _checked(
                 f"{shown}: member {member.name!r} expands {member.size / member.packed:,.0f}x "
                 f"(limit {limits.max_ratio:,.0f}x): refusing a possible zip bomb"
             )
+        if isinstance(member.handle, tarfile.TarInfo) and hasattr(tarfile, "data_filter"):
+            try:  # the standard library's own rules for unpacking data, as a second guard
+                tarfile.data_filter(member.handle, "/unpacking")
+            except tarfile.FilterError as err:
+                raise ValueError(f"{shown}: member {member.name!r} is refused: {err}") from err
         checked.append((member, relative))
     return checked
 
