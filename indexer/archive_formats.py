@@ -40,7 +40,7 @@ class Member:
     name: str  # decoded, NFC, as stored (separators not yet checked)
     size: int  # uncompressed size the archive declares
     packed: int | None  # compressed size of this member (zip), None when compressed as a whole (tar)
-    kind: str  # "file", "dir", "link" or "special" (a device, a pipe)
+    kind: str  # "file", "dir", "link" (symbolic), "hard link" or "special" (a device, a pipe)
     encrypted: bool
     mtime: float | None  # seconds since the epoch, to keep the note's date (and the stat cache's)
     handle: zipfile.ZipInfo | tarfile.TarInfo
@@ -106,13 +106,7 @@ class TarArchive:
                 nfc(raw.decode(self.encoding, "replace")),
                 info.size,
                 None,
-                "dir"
-                if info.isdir()
-                else "file"
-                if info.isreg()
-                else "link"
-                if info.issym() or info.islnk()
-                else "special",
+                _tar_kind(info),
                 False,
                 float(info.mtime) if info.mtime else None,
                 info,
@@ -173,7 +167,7 @@ def _tar_kind(info: tarfile.TarInfo) -> str:
         return "dir"
     if info.isreg():
         return "file"
-    return "link" if info.issym() or info.islnk() else "special"
+    return "link" if info.issym() else "hard link" if info.islnk() else "special"
 
 
 def _zip_time(info: zipfile.ZipInfo) -> float | None:

@@ -170,8 +170,9 @@ def _checked(
     checked = []
     for member in files:
         relative = _safe_member_path(member, shown)
-        if member.kind == "link":
-            raise ValueError(f"{shown}: member {member.name!r} is a symbolic link; links are not allowed")
+        if member.kind in ("link", "hard link"):
+            what = "symbolic link" if member.kind == "link" else "hard link"
+            raise ValueError(f"{shown}: member {member.name!r} is a {what}; links are not allowed")
         if member.kind == "special":
             raise ValueError(f"{shown}: member {member.name!r} is a device or pipe, not a file")
         if member.encrypted:
