@@ -283,10 +283,10 @@ def unpack_archive_for(path: Path, args):
     how = (
         "" if unpacked.encoding == "utf-8" else f"; names without the UTF-8 flag read as {unpacked.encoding}"
     )
-    where = "with the index" if "://" not in args.index else "in the cache: an index on object storage"
+    where = "with the index" if "://" not in args.index else "in the cache, as the index is on object storage"
     print(
-        f"{path.name}: {'already ' if unpacked.reused else ''}unpacked to {unpacked.folder} (kept {where} "
-        f"shows its notes and pictures from there){how}; collection '{args.name or unpacked.name}'"
+        f"{path.name}: {'already ' if unpacked.reused else ''}unpacked to {unpacked.folder} (kept {where}: "
+        f"notes and pictures are shown from there){how}; collection '{args.name or unpacked.name}'"
     )
     return unpacked
 

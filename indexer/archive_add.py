@@ -12,7 +12,8 @@ The collection is named after the archive, without the copy number a browser add
 (`indexer.archives.archive_collection_name`), so a newer download of the same export updates that
 collection: its new unpack is a new folder, the collection is re-pointed to it (unchanged notes are
 not embedded again: their content hashes match), and the earlier unpack is removed. A collection of
-that name that is a folder the person added is not replaced without `--name`.
+that name that is a folder the person added, or an unpack sharing less than half its files with the
+new one (two Notion workspaces are both `<id>_Export.zip`), is not replaced without `--name`.
 """
 
 from __future__ import annotations
@@ -47,12 +48,25 @@ def unpack_for_add(
     unpacked = unpack_archive(archive, root, limits)
     collection = name or unpacked.name
     old = collections.get(collection, {}).get("root", "")
-    if old and name is None and not _inside(Path(old), root) and Path(old).exists():
+    if not old or name is not None or not Path(old).exists() or Path(old) == unpacked.folder:
+        return unpacked
+    if not _inside(Path(old), root):
         raise ValueError(
             f"a collection named '{collection}' already holds {old}; add {archive.name} under another "
             f"name with --name NAME, or let it replace that folder with --name {collection}"
         )
+    before, now = _files(Path(old)), _files(unpacked.folder)
+    if before and len(before & now) * 2 < len(before):  # another export of the same name (Notion's)
+        raise ValueError(
+            f"{archive.name} is not a newer download of the export in collection '{collection}' (they "
+            f"share {len(before & now)} of its {len(before)} files); add it with --name NAME, or let it "
+            f"replace that collection with --name {collection}"
+        )
     return unpacked
+
+
+def _files(folder: Path) -> set[str]:
+    return {path.relative_to(folder).as_posix() for path in folder.rglob("*") if path.is_file()}
 
 
 def remove_earlier_unpack(moved_from: str, index_uri: str, collections: dict) -> Path | None:

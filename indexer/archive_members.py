@@ -1,5 +1,9 @@
 """Which members of an archive are unpacked: the collection's files, as a folder on disk is read.
 
+Every member is checked first (no absolute names or `..`, no links, devices or pipes, no encrypted
+members, bounded count, size and compression ratio): one bad member refuses the whole archive,
+naming it, before anything is written.
+
 Collection file types are what the readers read (notes, pictures, `docs.jsonl`), documents they
 report as not read (PDF, Word, ...: said, not silently dropped), and the files that say what kind of
 folder it is (a vault's `.obsidian/app.json`, a Logseq graph's `logseq/config.edn`, a site's
@@ -10,20 +14,107 @@ Word's `~$` lock files are left out.
 
 from __future__ import annotations
 
+import shutil
+import tarfile
+import tempfile
 from pathlib import PurePosixPath
+from typing import TYPE_CHECKING
 
-from indexer.archive_formats import Member
+from indexer.archive_formats import Member, ZipArchive
 from indexer.sources import NotesFolderReader
 from indexer.sources.site import DOCUMENT_TYPES, SITE_FILES
 from indexer.sources.site_includes import MAX_INCLUDE_BYTES, include_targets
 from indexer.sources.site_kinds import kept_hidden
 from mme_core.documents import IMAGE_EXTENSIONS
 
+if TYPE_CHECKING:
+    from indexer.archives import ArchiveLimits
+
 NOTE_EXTENSIONS = (*NotesFolderReader.parsers, ".jsonl")
 COLLECTION_EXTENSIONS = (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS, *DOCUMENT_TYPES)
 # Files at a path that tell the readers a folder is a vault or a graph (see indexer.sources.vault)
 FOLDER_KIND_PATHS = (".obsidian/app.json", "logseq/config.edn")
 Chosen = list[tuple[Member, PurePosixPath]]
+
+
+def checked_members(
+    members: list[Member], shown: str, size: int, compressed_whole: bool, limits: ArchiveLimits
+) -> list[tuple[Member, PurePosixPath]]:
+    files = [member for member in members if member.kind != "dir"]
+    if len(files) > limits.max_files:
+        raise ValueError(f"{shown} holds {len(files):,} files; the limit is {limits.max_files:,}")
+    declared = sum(member.size for member in files)
+    if declared > limits.max_total_bytes:
+        raise ValueError(
+            f"{shown} unpacks to {declared / 1024**2:,.0f} MB; "
+            f"the limit is {limits.max_total_bytes / 1024**2:,.0f} MB"
+        )
+    if compressed_whole and size and declared / size > limits.max_ratio and declared > 1024**2:
+        raise ValueError(
+            f"{shown} expands {declared / size:,.0f}x (limit {limits.max_ratio:,.0f}x): "
+            "refusing a possible zip bomb"
+        )
+    checked = []
+    for member in files:
+        relative = _safe_member_path(member, shown)
+        if member.kind in ("link", "hard link"):
+            what = "symbolic link" if member.kind == "link" else "hard link"
+            raise ValueError(f"{shown}: member {member.name!r} is a {what}; links are not allowed")
+        if member.kind == "special":
+            raise ValueError(f"{shown}: member {member.name!r} is a device or pipe, not a file")
+        if member.encrypted:
+            raise ValueError(
+                f"cannot unpack {shown}: member {member.name!r} is encrypted (password-protected); "
+                "unpack it with its password and add the folder"
+            )
+        if member.packed and member.size / member.packed > limits.max_ratio:
+            raise ValueError(
+                f"{shown}: member {member.name!r} expands {member.size / member.packed:,.0f}x "
+                f"(limit {limits.max_ratio:,.0f}x): refusing a possible zip bomb"
+            )
+        if isinstance(member.handle, tarfile.TarInfo) and hasattr(tarfile, "data_filter"):
+            try:  # the standard library's own rules for unpacking data, as a second guard
+                tarfile.data_filter(member.handle, "/unpacking")
+            except tarfile.FilterError as err:
+                raise ValueError(f"{shown}: member {member.name!r} is refused: {err}") from err
+        checked.append((member, relative))
+    return checked
+
+
+def _safe_member_path(member: Member, shown: str) -> PurePosixPath:
+    name = member.name.replace("\\", "/")
+    path = PurePosixPath(name)
+    if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in path.parts or not path.parts:
+        raise ValueError(f"{shown}: member {member.name!r} points outside the collection folder")
+    return path
+
+
+def archive_parts(archive, checked: Chosen, shown: str, limits: ArchiveLimits, opened: list) -> list:
+    """(archive, members to unpack) pairs: the archive's collection files, or, when it holds none but
+    zips (Notion wraps its export, `Export-…-Part-1.zip`, in another zip), those of each zip inside,
+    unpacked side by side (one level: a zip inside those is a file like any other). The inner zips
+    are checked with the same limits; `opened` gets each, to be closed by the caller."""
+    inner = [(member, relative) for member, relative in checked if relative.suffix.lower() == ".zip"]
+    if not inner or any(collection_file(relative) for _, relative in checked):
+        return [(archive, collection_members(archive, checked, shown))]
+    parts, files = [], 0
+    for member, relative in inner:
+        name = f"{shown}/{relative.as_posix()}"
+        if member.size > limits.max_zip_bytes:
+            raise ValueError(f"{name} is {member.size / 1024**2:.0f} MB; the limit is "
+                             f"{limits.max_zip_bytes / 1024**2:.0f} MB")  # fmt: skip
+        copy = tempfile.TemporaryFile()  # a zip is read from its end: a seekable copy
+        with archive.open(member) as source:
+            shutil.copyfileobj(source, copy)
+        opened.append(copy)
+        nested = ZipArchive(copy)
+        opened.append(nested)
+        members = checked_members(nested.members(limits), name, member.size, False, limits)
+        files += len(members)
+        if files > limits.max_files:
+            raise ValueError(f"{shown} holds {files:,} files; the limit is {limits.max_files:,}")
+        parts.append((nested, collection_members(nested, members, name)))
+    return parts
 
 
 def collection_members(archive, checked: Chosen, shown: str) -> Chosen:

@@ -27,7 +27,7 @@ import tempfile
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from indexer.archive_formats import (
     REFUSED_SUFFIXES,
@@ -38,7 +38,7 @@ from indexer.archive_formats import (
     ZipArchive,
     archive_suffix,
 )
-from indexer.archive_members import collection_members
+from indexer.archive_members import archive_parts, checked_members
 
 _BROKEN = (zipfile.BadZipFile, tarfile.TarError, zlib.error, EOFError, NotImplementedError, RuntimeError)
 
@@ -76,13 +76,29 @@ def archive_stem(name: str) -> str:
 
 
 def archive_collection_name(name: str) -> str:
-    """The collection an archive is indexed as: its name without the suffix, the copy number a
-    browser adds to a second download (`notes (1).zip`) and Takeout's date (`takeout-20240115T1030
-    45Z-001`), so a newer download of the same export updates the same collection."""
+    """The collection an archive is indexed as: its name without the suffix, and without what
+    changes from one download of an export to the next (the copy number a browser adds, `notes
+    (1).zip`; dates and times, `takeout-20240115T103045Z-001`, `Diaro_20250821`, `backup-2024-04-12`;
+    an export's id, Notion's `7acd77c1-..._Export`), so a newer download updates the same collection.
+    A name that is nothing but those stays as it is."""
     stem = re.sub(r"\s*\(\d+\)$", "", archive_stem(name)).strip()
-    stem = re.sub(r"-\d{8}T\d{6}Z(-\d+)?$", "", stem)
-    cleaned = "".join(c if c.isalnum() or c in "-_ ." else "-" for c in stem).strip(" .")
+    kept = stem
+    for pattern in _CHANGING:
+        kept = re.sub(pattern, " ", kept, flags=re.IGNORECASE)
+    kept = re.sub(r"[-_. ]*(\s[-_. ]*)+", " ", kept).strip(" -_.")  # separators left around what went
+    cleaned = "".join(c if c.isalnum() or c in "-_ ." else "-" for c in (kept or stem)).strip(" .")
     return cleaned or "notes"
+
+
+_MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
+_CHANGING = (
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",  # a UUID (Notion's export id)
+    r"\b[0-9a-f]{32}\b",  # Notion's page ids
+    r"(?<![0-9])(19|20)\d\d[-_.]?[01]\d[-_.]?[0-3]\d(T\d{6}Z?)?([-_. ]\d{6})?([-_. ]\d{1,3})?(?![0-9])",
+    rf"(?<![0-9])\d\d?(st|nd|rd|th)?[-_ ]?{_MONTH}[-_ ]?(19|20)\d\d([-_ ]\d{{4}})?",  # 18Jan2025_1756
+    # Fri Jan 14 2022 10_31_29
+    rf"\b(mon|tue|wed|thu|fri|sat|sun)\w* {_MONTH} \d\d? (19|20)\d\d( \d\d[_:]\d\d[_:]\d\d)?",
+)
 
 
 def unpack_archive(
@@ -108,20 +124,22 @@ def unpack_archive(
             f"{shown} is {size / 1024**2:.0f} MB; the limit is {limits.max_zip_bytes / 1024**2:.0f} MB"
         )
     archive = _open(path, shown, suffix)
+    opened = [archive]  # and the zips inside it, when it is an export split into zips
     try:
         try:
-            members = _checked(archive.members(limits), shown, size, suffix in TAR_SUFFIXES, limits)
-            chosen = collection_members(archive, members, shown)
+            members = checked_members(archive.members(limits), shown, size, suffix in TAR_SUFFIXES, limits)
+            parts = archive_parts(archive, members, shown, limits, opened)
         except _BROKEN as err:
             raise ValueError(_broken(shown, err)) from err
         destination_root.mkdir(parents=True, exist_ok=True)
         final = destination_root / f"{safe_stem(archive_stem(shown))}-{_file_digest(path)[:12]}"
-        name, encoding = archive_collection_name(shown), archive.encoding
+        name, encoding = archive_collection_name(shown), opened[-1].encoding
         if final.is_dir():
             return Unpacked(collection_root(final), name, encoding, True)
-        _unpack(archive, chosen, final, shown, limits)
+        _unpack(parts, final, shown, limits)
     finally:
-        archive.close()
+        for each in opened:
+            each.close()
     return Unpacked(collection_root(final), name, encoding, False)
 
 
@@ -150,64 +168,13 @@ def _open(path: Path, shown: str, suffix: str) -> ZipArchive | TarArchive:
         raise ValueError(f"cannot unpack {shown}: not a readable tar archive ({err})") from err
 
 
-def _checked(
-    members: list[Member], shown: str, size: int, compressed_whole: bool, limits: ArchiveLimits
-) -> list[tuple[Member, PurePosixPath]]:
-    files = [member for member in members if member.kind != "dir"]
-    if len(files) > limits.max_files:
-        raise ValueError(f"{shown} holds {len(files):,} files; the limit is {limits.max_files:,}")
-    declared = sum(member.size for member in files)
-    if declared > limits.max_total_bytes:
-        raise ValueError(
-            f"{shown} unpacks to {declared / 1024**2:,.0f} MB; "
-            f"the limit is {limits.max_total_bytes / 1024**2:,.0f} MB"
-        )
-    if compressed_whole and size and declared / size > limits.max_ratio and declared > 1024**2:
-        raise ValueError(
-            f"{shown} expands {declared / size:,.0f}x (limit {limits.max_ratio:,.0f}x): "
-            "refusing a possible zip bomb"
-        )
-    checked = []
-    for member in files:
-        relative = _safe_member_path(member, shown)
-        if member.kind in ("link", "hard link"):
-            what = "symbolic link" if member.kind == "link" else "hard link"
-            raise ValueError(f"{shown}: member {member.name!r} is a {what}; links are not allowed")
-        if member.kind == "special":
-            raise ValueError(f"{shown}: member {member.name!r} is a device or pipe, not a file")
-        if member.encrypted:
-            raise ValueError(
-                f"cannot unpack {shown}: member {member.name!r} is encrypted (password-protected); "
-                "unpack it with its password and add the folder"
-            )
-        if member.packed and member.size / member.packed > limits.max_ratio:
-            raise ValueError(
-                f"{shown}: member {member.name!r} expands {member.size / member.packed:,.0f}x "
-                f"(limit {limits.max_ratio:,.0f}x): refusing a possible zip bomb"
-            )
-        if isinstance(member.handle, tarfile.TarInfo) and hasattr(tarfile, "data_filter"):
-            try:  # the standard library's own rules for unpacking data, as a second guard
-                tarfile.data_filter(member.handle, "/unpacking")
-            except tarfile.FilterError as err:
-                raise ValueError(f"{shown}: member {member.name!r} is refused: {err}") from err
-        checked.append((member, relative))
-    return checked
-
-
-def _safe_member_path(member: Member, shown: str) -> PurePosixPath:
-    name = member.name.replace("\\", "/")
-    path = PurePosixPath(name)
-    if name.startswith("/") or (len(name) > 1 and name[1] == ":") or ".." in path.parts or not path.parts:
-        raise ValueError(f"{shown}: member {member.name!r} points outside the collection folder")
-    return path
-
-
-def _unpack(archive, chosen: list[tuple[Member, PurePosixPath]], final: Path, shown: str, limits) -> None:
+def _unpack(parts: list, final: Path, shown: str, limits) -> None:
     staging = Path(tempfile.mkdtemp(prefix=".unpacking-", dir=final.parent))
     try:
         budget = limits.max_total_bytes
-        for member, relative in chosen:
-            budget = _extract(archive, member, staging / relative, budget, shown)
+        for archive, chosen in parts:
+            for member, relative in chosen:
+                budget = _extract(archive, member, staging / relative, budget, shown)
         staging.rename(final)
     except (*_BROKEN, OSError) as err:
         shutil.rmtree(staging, ignore_errors=True)

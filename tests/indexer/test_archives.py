@@ -213,3 +213,32 @@ def test_the_collection_name_is_the_same_for_every_download_of_one_export():
     assert archive_collection_name("takeout-20241201T101500Z-001.zip") == "takeout"
     assert archive_collection_name("backup.tgz") == "backup"
     assert archive_collection_name("家の メモ.zip") == "家の メモ"
+    assert archive_collection_name("Diaro_20250821.zip") == "Diaro"  # dates and ids change per download
+    assert archive_collection_name("dynalist-backup-2024-04-12.zip") == "dynalist-backup"
+    assert archive_collection_name("7acd77c1-0197-44e3-9793-ae81ab520ac9_Export.zip") == "Export"
+    assert archive_collection_name("Standard Notes - Fri Jan 14 2022 10_31_29.zip") == "Standard Notes"
+    assert archive_collection_name("2024-05-01.zip") == "2024-05-01"  # nothing else: kept
+
+
+def test_an_export_wrapped_in_another_zip_is_unpacked_from_the_zips_inside(tmp_path):
+    """Notion's download: `<id>_Export.zip` holding `Export-<id>-Part-1.zip` (and Part-2...)."""
+    parts = []
+    for number, members in enumerate([{"Export/Home.md": b"# Home\n\n![](Home/a.png)\n"},
+                                      {"Export/Home/a.png": picture_bytes(tmp_path)}], 1):  # fmt: skip
+        inner = io.BytesIO()
+        with zipfile.ZipFile(inner, "w") as part:
+            for name, data in members.items():
+                part.writestr(name, data)
+        parts.append((f"Export-0a1b-Part-{number}.zip", inner.getvalue()))
+    outer = tmp_path / "7acd77c1-0197-44e3-9793-ae81ab520ac9_Export.zip"
+    with zipfile.ZipFile(outer, "w") as archive:
+        for name, data in parts:
+            archive.writestr(name, data)
+    unpacked = unpack_archive(outer, tmp_path / "out")
+    assert (unpacked.folder.name, unpacked.name) == ("Export", "Export")
+    [doc] = read_collection(unpacked.folder)
+    pictures = [s.path for s in doc.segments if isinstance(s, ImageSegment)]
+    assert pictures == [str(unpacked.folder / "Home" / "a.png")]  # Part-1's note shows Part-2's picture
+    with zipfile.ZipFile(tmp_path / "bad.zip", "w") as archive:
+        archive.writestr("Part-1.zip", b"not a zip at all")
+    refused(tmp_path / "bad.zip", tmp_path / "again", "cannot unpack bad.zip")

@@ -39,7 +39,7 @@ def test_add_an_archive_then_again_then_a_newer_download_of_it(tiny_dsvl_dir, tm
     assert add(first, uri, model) == 0
     out = capsys.readouterr().out
     folder = unpack_root(uri) / next(p.name for p in unpack_root(uri).iterdir()) / "厨房"
-    assert f"kitchen.zip: unpacked to {folder} (kept with the index" in out
+    assert f"kitchen.zip: unpacked to {folder} (kept with the index: notes and pictures are shown" in out
     assert "names without the UTF-8 flag read as gb18030; collection 'kitchen'" in out
     assert "2 added, 0 updated" in out
     [entry] = Index.open(uri).collections()
@@ -99,3 +99,18 @@ def test_an_index_on_object_storage_unpacks_into_the_cache(tmp_path, monkeypatch
     monkeypatch.setenv("MME_CACHE", str(tmp_path / "cache"))
     assert unpack_root("s3://bucket/index") == tmp_path / "cache" / "unpacked"
     assert unpack_root(str(tmp_path / "index")) == tmp_path / "index" / "unpacked"
+
+
+def test_another_export_of_the_same_name_is_not_taken_for_a_newer_download(tiny_dsvl_dir, tmp_path, capsys):
+    uri, model = str(tmp_path / "index"), str(tiny_dsvl_dir)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = windows_zip(tmp_path / "a" / "kitchen.zip", tmp_path, {"安装水槽.md": NOTE, "清洁.md": "# 洁\n"})
+    other = windows_zip(tmp_path / "b" / "kitchen.zip", tmp_path, {"旅行.md": "# 旅\n", "读书.md": "# 读\n"})
+    assert add(first, uri, model) == 0
+    capsys.readouterr()
+    assert add(other, uri, model) == 1
+    error = capsys.readouterr().err
+    assert "kitchen.zip is not a newer download of the export in collection 'kitchen'" in error
+    assert "share 1 of its 3 files" in error  # the picture only
+    assert [c["documents"] for c in Index.open(uri).collections()] == [2]  # untouched
