@@ -91,13 +91,13 @@ def archive_collection_name(name: str) -> str:
 
 
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*"
-_CHANGING = (
-    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",  # a UUID (Notion's export id)
+_CHANGING = (  # names of months first: 2024_0732 would pass for a date
+    r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",  # a UUID, Notion's export id
     r"\b[0-9a-f]{32}\b",  # Notion's page ids
-    r"(?<![0-9])(19|20)\d\d[-_.]?[01]\d[-_.]?[0-3]\d(T\d{6}Z?)?([-_. ]\d{6})?([-_. ]\d{1,3})?(?![0-9])",
     rf"(?<![0-9])\d\d?(st|nd|rd|th)?[-_ ]?{_MONTH}[-_ ]?(19|20)\d\d([-_ ]\d{{4}})?",  # 18Jan2025_1756
     # Fri Jan 14 2022 10_31_29
     rf"\b(mon|tue|wed|thu|fri|sat|sun)\w* {_MONTH} \d\d? (19|20)\d\d( \d\d[_:]\d\d[_:]\d\d)?",
+    r"(?<![0-9])(19|20)\d\d[-_.]?[01]\d[-_.]?[0-3]\d(T\d{6}Z?)?([-_. ]\d{6})?([-_. ]\d{1,3})?(?![0-9])",
 )
 
 

@@ -217,6 +217,7 @@ def test_the_collection_name_is_the_same_for_every_download_of_one_export():
     assert archive_collection_name("dynalist-backup-2024-04-12.zip") == "dynalist-backup"
     assert archive_collection_name("7acd77c1-0197-44e3-9793-ae81ab520ac9_Export.zip") == "Export"
     assert archive_collection_name("Standard Notes - Fri Jan 14 2022 10_31_29.zip") == "Standard Notes"
+    assert archive_collection_name("Notebook_14Apr2024_0732_znote.zip") == "Notebook znote"  # Zoho
     assert archive_collection_name("2024-05-01.zip") == "2024-05-01"  # nothing else: kept
 
 
