@@ -13,6 +13,10 @@
     python -m indexer rebuild [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
     python -m indexer compact [--keep-for 10m] [--keep-versions 1]
 
+An archive given to `add` (a Takeout, Notion or vault zip, a `.tar.gz`) is unpacked inside the index
+and indexed from there as the collection named after it (see `indexer.archive_add`: why there, and
+how a newer download updates the same collection).
+
 Each folder given to `add` is a named collection (default name: the folder's); a document's id is
 `NAME/relative/path.md`. `add NEWFOLDER --name NAME` re-points a moved collection without
 re-embedding; so does adding a renamed folder whose old location is gone. What could not be
@@ -102,9 +106,12 @@ def make_parser() -> argparse.ArgumentParser:
     add = command(
         "add",
         "index (or update) a folder of notes (Markdown, Org, notebooks, Word, PDF, EPUB, Evernote, HTML, "
-        "text; photos no note shows), one such file on its own, or a TIIR folder",
+        "text; photos no note shows), one such file on its own, an export as it downloads (a .zip or "
+        ".tar.gz, unpacked into INDEX/unpacked/), or a TIIR folder",
     )
-    add.add_argument("path", help="a folder, or one note or document (manual.pdf, Recipes.enex)")
+    add.add_argument(
+        "path", help="a folder, one note or document (manual.pdf, Recipes.enex), or an archive (notes.zip)"
+    )
     add.add_argument("--name", help="collection name (default: the folder's or the file's name)")
     add.add_argument(
         "--report", metavar="FILE.json", help="write every skipped reference and its reason here"
