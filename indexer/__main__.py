@@ -14,6 +14,10 @@
     python -m indexer rebuild [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
     python -m indexer compact [--keep-for 10m] [--keep-versions 1]
 
+An archive given to `add` (a Takeout, Notion or vault zip, a `.tar.gz`) is unpacked inside the index
+and indexed from there as the collection named after it (see `indexer.archive_add`: why there, and
+how a newer download updates the same collection).
+
 Each folder given to `add` is a named collection (default name: the folder's); a document's id is
 `NAME/relative/path.md`. `add NEWFOLDER --name NAME` re-points a moved collection without
 re-embedding; so does adding a renamed folder whose old location is gone. What could not be
@@ -103,9 +107,12 @@ def make_parser() -> argparse.ArgumentParser:
     add = command(
         "add",
         "index (or update) a folder of notes (Markdown, Org, notebooks, Word, PDF, EPUB, Evernote, HTML, "
-        "text; photos no note shows), one such file on its own, or a TIIR folder",
+        "text; photos no note shows), one such file on its own, an export as it downloads (a .zip or "
+        ".tar.gz, unpacked into INDEX/unpacked/), or a TIIR folder",
     )
-    add.add_argument("path", help="a folder, or one note or document (manual.pdf, Recipes.enex)")
+    add.add_argument(
+        "path", help="a folder, one note or document (manual.pdf, Recipes.enex), or an archive (notes.zip)"
+    )
     add.add_argument("--name", help="collection name (default: the folder's or the file's name)")
     add.add_argument(
         "--report", metavar="FILE.json", help="write every skipped reference and its reason here"
@@ -224,11 +231,19 @@ def cmd_add(args) -> int:
     path = Path(args.path).expanduser()
     if not path.exists():
         raise FileNotFoundError(f"no such file or folder: {args.path}")
+    index_dir = Path(args.index).expanduser()
+    new_index = "://" not in args.index and not any(p.name != "unpacked" for p in _entries(index_dir))
+    unpacked = None
     if path.is_file():  # a file that is no note is refused before a model is looked for
-        from indexer.sources.collection import check_one_file
+        from indexer.archive_formats import archive_suffix
 
-        check_one_file(path)
-    if "://" not in args.index and not Path(args.index).expanduser().exists():
+        if archive_suffix(path.name) and path.suffix.lower() != ".jex":  # an export as downloaded
+            unpacked = unpack_archive_for(path, args)
+        else:
+            from indexer.sources.collection import check_one_file
+
+            check_one_file(path)
+    if new_index:
         chosen_model(args, None)  # a new index and no model: said at once, before the heavy imports
     from indexer.build import build_index
 
@@ -250,12 +265,12 @@ def cmd_add(args) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         report = build(
-            args.path,
+            str(unpacked.folder) if unpacked else args.path,
             args.index,
             encoder,
             ns,
             not args.quiet,
-            name=args.name,
+            name=args.name or (unpacked.name if unpacked else None),
             batch_size=args.batch_size,
             write_batch=args.write_batch,
             read_pictures=args.read_pictures,
@@ -263,11 +278,38 @@ def cmd_add(args) -> int:
     print_warnings(caught)
     print(report.summary())
     kind = existing_index(args.index).meta
+    if unpacked and report.moved_from:
+        from indexer.archive_add import remove_earlier_unpack
+
+        if removed := remove_earlier_unpack(report.moved_from, args.index, kind.collections):
+            print(f"removed the earlier unpack {removed} (the collection now reads {unpacked.folder})")
     if kind.vectors == "multi":
         budgets = ", ".join(map(str, kind.budgets))
         print(f"multi-vector index: budgets {budgets} stored beside the single vectors")
     print_skipped(report, args.report)
     return report_failures([report])
+
+
+def unpack_archive_for(path: Path, args):
+    """Unpack an archive given to `add` (see `indexer.archive_add`) and say where and why."""
+    from indexer.archive_add import unpack_for_add
+
+    known = "://" in args.index or Path(args.index).expanduser().exists()
+    index = existing_index(args.index, required=False) if known else None
+    unpacked = unpack_for_add(path, args.index, args.name, index.meta.collections if index else {})
+    how = (
+        "" if unpacked.encoding == "utf-8" else f"; names without the UTF-8 flag read as {unpacked.encoding}"
+    )
+    where = "with the index" if "://" not in args.index else "in the cache, as the index is on object storage"
+    print(
+        f"{path.name}: {'already ' if unpacked.reused else ''}unpacked to {unpacked.folder} (kept {where}: "
+        f"notes and pictures are shown from there){how}; collection '{args.name or unpacked.name}'"
+    )
+    return unpacked
+
+
+def _entries(folder: Path) -> list[Path]:
+    return list(folder.iterdir()) if folder.is_dir() else []
 
 
 def cmd_search(args) -> int:

@@ -68,7 +68,7 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
         shelf["cancel"] = gr.Button("Cancel", elem_id="mme-remove-cancel")
     shelf["name"] = gr.Textbox(
         label="Collection name",
-        placeholder="default: the folder's name, the zip's, or the first uploaded note's",
+        placeholder="default: the folder's name, the archive's, or the first uploaded note's",
         elem_id="mme-name",
     )
     shelf["read_pictures"] = gr.Checkbox(
@@ -88,7 +88,8 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
             shelf["folder_button"] = gr.Button("Index folder", interactive=bool(roots))
         with gr.Column():
             shelf["upload"] = gr.File(
-                label="Or upload notes (Markdown, Word, PDF, EPUB, Evernote...) and photos, or a .zip",
+                label="Or upload notes (Markdown, Word, PDF, EPUB, Evernote...) and photos, "
+                "or a .zip/.tar.gz",
                 file_count="multiple",
                 type="filepath",
                 elem_id="mme-upload",

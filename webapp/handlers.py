@@ -184,7 +184,8 @@ class Handlers:
         """Uploaded files (a list, or one path) -> the same outputs as index_folder."""
         paths = [files] if isinstance(files, str) else list(files or [])
         if not paths:
-            return self._changed(error_html("choose files to upload first: notes, pictures or one .zip"))
+            said = "choose files to upload first: notes, pictures or one .zip/.tar.gz"
+            return self._changed(error_html(said))
         return self._indexed(lambda: self.service.index_upload(paths, name, on_progress, _box(read_pictures)))
 
     def remove_collection(self, name, confirmed) -> tuple:

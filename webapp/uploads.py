@@ -1,5 +1,8 @@
-"""Files a visitor uploads as a collection: one zip of a folder, or the notes, documents and pictures
-themselves (a PDF manual, an Evernote export, a note and its photos) without zipping them first.
+"""Files a visitor uploads as a collection: one archive of a folder (a zip, or a .tar.gz/.tgz, .tar,
+.tar.bz2, .tar.xz from a Linux box; unpacked by `indexer.archives`, which refuses .7z and .rar with
+what to do), or the notes, documents and pictures themselves (a PDF manual, an Evernote export, a
+note and its photos) without zipping them first. An archive's collection is named as the CLI names
+it (a browser's `notes (1).zip` is still `notes`), so a newer download updates the same collection.
 
 Loose files become one folder, side by side as they were chosen (a browser sends names, not folders:
 a note that links `img/a.jpg` needs its folder zipped). The folder is named after the files' names and
@@ -17,11 +20,13 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.archive_formats import archive_suffix
+from indexer.archives import archive_collection_name, unpack_archive
 from indexer.skipped import Skipped
 from indexer.sources import NotesFolderReader
 from mme_core.documents import IMAGE_EXTENSIONS
 
-from .collection import COLLECTION_EXTENSIONS, NOTE_EXTENSIONS, ZipLimits, extract_zip, safe_stem
+from .collection import COLLECTION_EXTENSIONS, NOTE_EXTENSIONS, ZipLimits, safe_stem
 
 
 @dataclass(frozen=True)
@@ -35,18 +40,19 @@ def gather_upload(paths: list[str | Path], destination_root: Path, limits: ZipLi
     """Check the uploaded files and place them as a collection folder under destination_root."""
     files = [Path(p) for p in paths if p]
     if not files:
-        raise ValueError("choose files to upload first: notes, documents, pictures or one .zip")
+        raise ValueError("choose files to upload first: notes, documents, pictures or one .zip/.tar.gz")
     missing = [f.name for f in files if not f.is_file()]
     if missing:
         raise ValueError(f"upload not found: {', '.join(missing)}; upload again")
-    zips = [f for f in files if f.suffix.lower() == ".zip"]
-    if zips:
+    archives = [f for f in files if archive_suffix(f.name) and f.suffix.lower() != ".jex"]  # .jex: a note
+    if archives:
         if len(files) > 1:
             raise ValueError(
-                f"upload {zips[0].name} on its own: a zip is a whole collection, "
+                f"upload {archives[0].name} on its own: an archive is a whole collection, "
                 f"and {len(files) - 1} other file(s) came with it"
             )
-        return Upload(extract_zip(files[0], destination_root, limits), _collection_name(files[0]))
+        unpacked = unpack_archive(files[0], destination_root, limits)
+        return Upload(unpacked.folder, archive_collection_name(files[0].name))
     return _gather_loose(files, destination_root, limits)
 
 

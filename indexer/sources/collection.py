@@ -103,16 +103,17 @@ def read_collection(
     return NotesFolderReader(pictures=pictures).read(path, stats)
 
 
-ARCHIVES = (".zip", ".tgz", ".gz", ".tar", ".bz2", ".xz", ".7z", ".rar")  # an export as it downloads
-
-
 def check_one_file(path: Path) -> None:
-    """A file given as a collection must be a note or document the readers read."""
+    """A file given as a collection must be a note or document the readers read. An archive (a
+    Takeout, Notion or vault export as downloaded) is unpacked by the caller first (`indexer.archives`):
+    here it is refused with what to do."""
+    from indexer.archive_formats import archive_suffix
+
     suffix = path.suffix.lower()
-    if suffix in ARCHIVES:  # a Takeout, Notion or vault export as downloaded: said what to do
+    if suffix != ".jex" and archive_suffix(path.name):  # a Joplin export (.jex, a tar) is read as it is
         raise ValueError(
-            f"cannot index {path.name} as it is: unpack the archive and add its folder "
-            "(the page's Collection tab takes a .zip as it is)"
+            f"cannot index {path.name} as a note: it is an archive; `python -m indexer add {path.name}` "
+            "and the page's Collection tab unpack zip and tar archives, other kinds are unpacked by hand"
         )
     if suffix not in NotesFolderReader.parsers:
         raise ValueError(

@@ -17,12 +17,12 @@ from __future__ import annotations
 import io
 import mimetypes
 import re
-import unicodedata
 import warnings
 import zipfile
 from pathlib import PurePosixPath
 from urllib.parse import unquote, urlsplit
 
+from indexer.sources.archive_names import zip_member_name
 from indexer.sources.base import CollectionWarning, EmbeddedImage, ImageLink, ParsedPage, warn
 from indexer.sources.markdown import parse_markdown
 from indexer.sources.plain import parse_plain_text
@@ -98,18 +98,6 @@ def parse_textpack(data: bytes, name: str) -> ParsedPage | list[ParsedPage] | No
     if name.lower().endswith(".textpack") and len(pages) == 1:
         return ParsedPage(pages[0].items, title=pages[0].title, meta=pages[0].meta)
     return pages
-
-
-def zip_member_name(info: zipfile.ZipInfo) -> str:
-    """A member's name as the person named the note: macOS zips UTF-8 names without saying so
-    (Python then reads them as cp437), and writes accents decomposed (NFD)."""
-    name = info.filename
-    if not info.flag_bits & 0x800:
-        try:
-            name = name.encode("cp437").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
-    return unicodedata.normalize("NFC", name)
 
 
 def _hidden(path: str) -> bool:

@@ -143,3 +143,23 @@ def test_a_copy_that_fails_half_way_leaves_no_folder(tmp_path, chosen, monkeypat
     with pytest.raises(OSError, match="No space left"):
         gather_upload(paths, tmp_path / "uploads", LIMITS)
     assert list((tmp_path / "uploads").iterdir()) == []  # no staging folder, no half collection
+
+
+def test_a_tar_gz_from_a_linux_box_is_an_upload_too_and_a_rar_is_said_what_to_do(tmp_path, chosen):
+    import io
+    import tarfile
+
+    archive = tmp_path / "gradio" / "x" / "Recipes (1).tar.gz"  # a second download, as the browser names it
+    archive.parent.mkdir(parents=True)
+    with tarfile.open(archive, "w:gz") as tar:
+        for name, data in {"Recipes/bread.md": b"# Bread\n", "Recipes/run.sh": b"rm -rf /"}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            tar.addfile(info, io.BytesIO(data))
+    upload = gather_upload([str(archive)], tmp_path / "uploads", LIMITS)
+    assert upload.name == "Recipes"  # the same collection as Recipes.tar.gz: a newer download updates it
+    assert sorted(p.name for p in upload.folder.iterdir()) == ["bread.md"]
+    rar = chosen({"Recipes.rar": b"Rar!\x1a\x07\x00"})
+    with pytest.raises(ValueError, match=r"cannot unpack Recipes\.rar: \.rar files are not read here"):
+        gather_upload(rar, tmp_path / "uploads2", LIMITS)
+    assert not (tmp_path / "uploads2").exists()
