@@ -113,15 +113,13 @@ def test_a_siyuan_workspace_reads_each_document_in_order_with_its_pictures_tags_
     assert soup.meta["properties"]["notebook"] == "厨房笔记"
     assert tomato.title == "番茄蛋汤"
     pot = "I:data/assets/pot-20240507233205-gidj803.png"
-    assert (
-        shape(tomato, tmp_path)
-        == [
-            "T:# 番茄蛋汤\n\n## 准备\n\n先烧水，按 Ctrl\n\n看锅：",
-            pot,
-            "T:水开了\n\n1. 切番茄\n- [x] 买蛋\n\n提示\n\n少放盐\n\n汤 #快手菜#\n\n蛋 (土鸡蛋更香)\n\n盐\n锅",  # lists, rows tight
-            pot,  # a table cell's picture, after its row
-        ]
-    )
+    assert shape(tomato, tmp_path) == [
+        "T:# 番茄蛋汤\n\n## 准备\n\n先烧水，按 Ctrl\n\n看锅：",
+        pot,
+        # a list's items and a table's rows follow one another
+        "T:水开了\n\n1. 切番茄\n- [x] 买蛋\n\n提示\n\n少放盐\n\n汤 #快手菜#\n\n蛋 (土鸡蛋更香)\n\n盐\n锅",
+        pot,  # a table cell's picture, after its row
+    ]
     assert tomato.meta["tags"] == ["快手菜"]
     assert tomato.meta["properties"] == {
         "notebook": "厨房笔记 / 汤",  # the notebook, then the parent document's title
@@ -200,3 +198,36 @@ def test_renaming_a_parent_document_updates_its_childrens_notebook_on_the_next_r
     assert report.updated == 2  # the parent, and its child whose notebook names it
     child = next(d for d in Index.open(uri).documents() if d.id.endswith(f"{CHILD}.sy"))
     assert child.meta["properties"]["notebook"] == "厨房笔记 / 冬天的汤"
+
+
+def test_a_zipped_notebook_keeps_its_hidden_name_and_reads_as_on_disk(tmp_path):
+    import zipfile
+
+    from indexer.archives import unpack_archive
+
+    box = tmp_path / "on-disk" / BOX
+    write(box / ".siyuan/conf.json", '{"name": "Garden"}')
+    png(box / "assets/bed-20240101010101-abcdefg.png", size=(64, 48))
+    write(
+        box / f"{PARENT}.sy",
+        document(PARENT, "Beds", paragraph(image("assets/bed-20240101010101-abcdefg.png"))),
+    )
+    write(box / ".siyuan/sort.json", "{}")  # other hidden files stay behind
+    archive = tmp_path / "Garden.sy.zip"  # SiYuan's "Export .sy.zip"
+    with zipfile.ZipFile(archive, "w") as out:
+        for path in sorted(box.rglob("*")):
+            if path.is_file():
+                out.write(path, f"{BOX}/{path.relative_to(box).as_posix()}")
+
+    unpacked = unpack_archive(archive, tmp_path / "unpacked")
+    assert sorted(
+        p.relative_to(unpacked.folder).as_posix() for p in unpacked.folder.rglob("*") if p.is_file()
+    ) == [
+        ".siyuan/conf.json",
+        f"{PARENT}.sy",
+        "assets/bed-20240101010101-abcdefg.png",
+    ]
+    docs, _ = read_warnings(unpacked.folder)
+    assert [(d.title, d.meta["properties"]["notebook"], len(d.images)) for d in docs] == [
+        ("Beds", "Garden", 1)
+    ]
