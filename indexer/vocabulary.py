@@ -37,7 +37,7 @@ def variants(text: str) -> list[str]:
     them (`Searcher` folds them with the query): 软件 -> [軟體], 記憶體不足 -> [内存]; [] when
     no word converts to anything the fold does not already find."""
     found: list[str] = []
-    seen: set[str] = set()
+    seen = fold(text)  # a piece the query already holds adds nothing (软件 軟體 -> [])
     for word in words(text):
         if not _HAN_RUN.match(word):
             continue
@@ -45,7 +45,7 @@ def variants(text: str) -> list[str]:
         for other in (taiwan, _convert("tw2sp", taiwan)):
             for piece in _changed(fold(word), other):
                 if fold(piece) not in seen:
-                    seen.add(fold(piece))
+                    seen += " " + fold(piece)
                     found.append(piece)
     return found
 

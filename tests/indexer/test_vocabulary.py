@@ -52,7 +52,7 @@ def test_variants_are_the_other_communitys_words_and_nothing_else():
     assert variants("程序") == ["程式"]  # never tw2sp on the typed query: 程序 would become 进程
     assert "内存" in variants("記憶體不足")[0]
     assert variants("数据库服务器") == ["資料庫伺服器"]  # one piece, not 資料 and a stray 伺
-    for unchanged in ("红烧肉", "紅燒肉", "ESP32 memory", "日本語のテキスト", ""):
+    for unchanged in ("红烧肉", "紅燒肉", "ESP32 memory", "日本語のテキスト", "软件 軟體", ""):
         assert variants(unchanged) == [] and with_variants(unchanged) == unchanged, unchanged
 
 
