@@ -26,6 +26,7 @@ from indexer.hits import RESULT_COLUMNS, Hit
 from indexer.keyword import keyword_text, query_terms, words
 from indexer.matches import comparable
 from indexer.schema import row_to_doc, sql_string
+from indexer.vocabulary import with_variants
 from mme_core.documents import InterleavedDoc, TextSegment
 
 Ranking = Callable[[int], list[Hit]]
@@ -110,7 +111,8 @@ def _title_and_aliases(title: str | None, meta: dict) -> list[str]:
 
 
 def _terms(query: InterleavedDoc) -> tuple[str, ...]:
-    return tuple(query_terms(keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])))
+    text = keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])
+    return tuple(query_terms(with_variants(text)))  # as the ranking's own hits mark them
 
 
 def _first(rows: list[dict], scores: dict[str, float], mode: str, terms, ranked: Ranking) -> Ranking:

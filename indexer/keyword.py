@@ -22,9 +22,10 @@ maps each Traditional character to its Simplified one, character for character, 
 `text` column as written (`schema.searchable_text`) and the query's words (`Searcher`), so either
 script finds the other. The map is derived once per process from OpenCC's `t2s` (each CJK
 character of the BMP converted alone; measured 0.08 s, so built at the first text that needs it,
-no generated file). Phrase and vocabulary conversion (OpenCC's tw2sp: 記憶體 -> 内存) is not done: it
-changes lengths and guesses words. Japanese keeps finding itself (a query is folded as the note
-was: 日本語 -> 日本语 on both sides); Japanese-only forms (図 気 広 醤 鶏) and kana are not in the map.
+no generated file). Phrase and vocabulary conversion (OpenCC's tw2sp: 記憶體 -> 内存) is not done on
+the text: it changes lengths and guesses words; the query gets it instead (`indexer.vocabulary`).
+Japanese keeps finding itself (a query is folded as the note was: 日本語 -> 日本语 on both sides);
+Japanese-only forms (図 気 広 醤 鶏) and kana are not in the map.
 The price: 42 pairs of common Japanese kanji (JIS level 1) fold onto one another (機/机, 葉/叶,
 後/后, 雲/云), so a Japanese query for one finds the other too. Measured on the Rust book in
 Traditional Chinese (JoeHsiao/trpl-zh-tw @ 1769389f, 112 chapters with a Chinese heading, each

@@ -59,6 +59,7 @@ from indexer.schema import granularity_label, row_to_doc, vector_column
 from indexer.store import Index
 from indexer.translations import in_language, one_per_page
 from indexer.translations import wanted_languages as translation_languages
+from indexer.vocabulary import with_variants
 from mme_core.documents import InterleavedDoc, TextSegment
 from mme_core.pooling import Granularity, check_granularity
 
@@ -290,7 +291,8 @@ class Searcher:
             budget = check_budget(budget, self.index.meta)
         elif budget is not None:
             raise ValueError(f"budget {budget!r} applies only to multi-vector search (vectors='multi')")
-        words = keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)])
+        # with the other community's words for its Chinese ones (软件 also 軟體: `indexer.vocabulary`)
+        words = with_variants(keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)]))
         terms = tuple(query_terms(words))
         if mode != "semantic" and query.images and self.index.meta.picture_words:
             # the query's pictures' words join the keyword query; a pictures-only query's cards
