@@ -132,7 +132,7 @@ def unpack_archive(
         except _BROKEN as err:
             raise ValueError(_broken(shown, err)) from err
         destination_root.mkdir(parents=True, exist_ok=True)
-        final = destination_root / f"{safe_stem(archive_stem(shown))}-{_file_digest(path)[:12]}"
+        final = destination_root / f"{safe_stem(archive_stem(shown))}-{file_digest(path)[:12]}"
         name, encoding = archive_collection_name(shown), opened[-1].encoding
         if final.is_dir():
             return Unpacked(collection_root(final), name, encoding, True)
@@ -210,7 +210,8 @@ def _broken(shown: str, err: BaseException) -> str:
     return f"cannot unpack {shown}: {err}"
 
 
-def _file_digest(path: Path) -> str:
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file, read a megabyte at a time (an export may be gigabytes)."""
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         while chunk := stream.read(1024 * 1024):

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from indexer.archive_formats import archive_suffix
-from indexer.archives import archive_collection_name, unpack_archive
+from indexer.archives import archive_collection_name, file_digest, unpack_archive
 from indexer.skipped import Skipped
 from indexer.sources import NotesFolderReader
 from mme_core.documents import IMAGE_EXTENSIONS
@@ -110,7 +110,7 @@ def _not_kept_because(file: Path) -> tuple[str, str] | None:
 def _one_file_per_name(files: list[Path]) -> dict[str, tuple[Path, str]]:
     by_name: dict[str, tuple[Path, str]] = {}
     for file in files:
-        sha = _file_sha256(file)
+        sha = file_digest(file)
         if by_name.setdefault(file.name, (file, sha))[1] != sha:
             raise ValueError(
                 f"two different files are named {file.name}: one would replace the other; "
@@ -127,11 +127,3 @@ def _naming_order(file: Path) -> tuple[bool, str]:
 def _collection_name(file: Path) -> str:
     name = "".join(c if c.isalnum() or c in "-_ ." else "-" for c in file.stem).strip()
     return name or "upload"
-
-
-def _file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as stream:
-        while chunk := stream.read(1024 * 1024):
-            digest.update(chunk)
-    return digest.hexdigest()
