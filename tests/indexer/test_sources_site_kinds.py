@@ -4,10 +4,7 @@ folders that share a file name with them are read as before."""
 
 from __future__ import annotations
 
-import os
-import time
-
-from source_helpers import jpeg, png, read_warnings, shape, write
+from source_helpers import jpeg, png, read_warnings, settle, shape, write
 
 from indexer.build import build_index
 from indexer.store import Index
@@ -292,12 +289,6 @@ def test_a_site_one_folder_down_is_only_recognised_where_a_repository_keeps_one(
         "recipes/soup.md",
     ]
     assert excluded(warned) == []
-
-
-def settle(folder, age: float = 30.0) -> None:
-    when = time.time() - age
-    for path in [folder, *folder.rglob("*")]:
-        os.utime(path, (when, when))
 
 
 def test_a_picture_appearing_in_a_posts_asset_folder_is_seen_on_the_next_run(tiny_dsvl, tmp_path):

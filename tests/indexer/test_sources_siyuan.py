@@ -4,10 +4,8 @@ tags and notebook; SiYuan's own folders, videos and database views said, never p
 from __future__ import annotations
 
 import json
-import os
-import time
 
-from source_helpers import png, read_warnings, shape, write
+from source_helpers import png, read_warnings, settle, shape, write
 
 from indexer.build import build_index
 from indexer.store import Index
@@ -177,12 +175,6 @@ def test_a_sy_file_that_is_no_siyuan_document_is_said_by_name(tmp_path):
         ("broken.sy", "unreadable", "broken.sy: not a SiYuan document"),
         ("other.sy", "unreadable", "other.sy: not a SiYuan document"),
     ]
-
-
-def settle(folder, age: float = 30.0) -> None:
-    when = time.time() - age
-    for path in [folder, *folder.rglob("*")]:
-        os.utime(path, (when, when))
 
 
 def test_renaming_a_parent_document_updates_its_childrens_notebook_on_the_next_run(tiny_dsvl, tmp_path):
