@@ -271,8 +271,12 @@ def _notebook_chain(name: str) -> str:
 
 def _parent_title(name: str) -> str:
     _, text, _ = collection_file(name)  # read again when the parent is renamed
-    if text is None:
-        return ""
+    return _title_in(text) if text is not None else ""
+
+
+@lru_cache(maxsize=512)
+def _title_in(text: str) -> str:
+    """A document's title from its `.sy` text: parsed once for all its children (a parent may be big)."""
     try:
         tree = json.loads(text)
     except ValueError:
