@@ -6,7 +6,7 @@
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
                              [--mode keyword|semantic|hybrid] [--vectors single|multi] [--budget 4]
                              [--collection NAME] [--folder PREFIX] [--tag TAG]   (each repeatable)
-                             [--language CODE] [--all-translations]
+                             [--taken 2024-06] (repeatable) [--language CODE] [--all-translations]
                              [--cascade [--cascade-n 1] [--cascade-k K] [--fusion mean|max-n] [--full-top F]]
     python -m indexer collections [--json]
     python -m indexer stats [--json]
@@ -166,6 +166,13 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("--folder", action="append", default=[], help="only under this folder (repeatable)")
     search.add_argument("--tag", action="append", default=[], help="only notes with this tag (repeatable)")
     search.add_argument(
+        "--taken",
+        action="append",
+        default=[],
+        metavar="DATE",
+        help="only photos taken that day, month or year: 2024-06-12, 2024-06, 2024 (repeatable)",
+    )
+    search.add_argument(
         "--language",
         metavar="CODE",
         help="show a page kept in several languages (a translated site's) in this one (en, zh, ja, de...); "
@@ -319,6 +326,7 @@ def cmd_search(args) -> int:
             collections=tuple(args.collection),
             folders=tuple(args.folder),
             tags=tuple(args.tag),
+            taken=tuple(args.taken),
             source_prefix=args.source,
             title_contains=args.title,
         )

@@ -8,6 +8,7 @@ import os
 import time
 import warnings
 
+import pytest
 from PIL import Image
 from source_helpers import read_warnings
 
@@ -122,5 +123,11 @@ def test_keyword_search_finds_a_photo_by_the_month_as_people_type_it(tiny_dsvl, 
     for query in ("June 2024", "2024年6月", "12 June 2024", "2024-06-12", "2024年6月12日"):
         hits = searcher.search(InterleavedDoc((TextSegment(query),)), k=5, mode="keyword")
         assert hits[0].id == "DCIM/IMG_4021.jpg", query
+    img = InterleavedDoc((TextSegment("IMG"),))  # every photo's words: the filter alone chooses
+    for taken, expected in ((("2024-06",), [1]), (("2024",), [0, 1, 2]), (("2023-06-12", "2025"), [3, 4])):
+        hits = searcher.search(img, k=10, mode="keyword", taken=taken)
+        assert sorted(hit.id for hit in hits) == [f"DCIM/IMG_{4020 + n}.jpg" for n in expected], taken
+    with pytest.raises(ValueError, match="taken 'June': give a date or its start, as 2024, 2024-06"):
+        searcher.search(img, k=10, mode="keyword", taken="June")
     again = build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
     assert (again.notes_read, again.unchanged) == (0, 5)  # the no-op run opens no photo
