@@ -53,6 +53,16 @@ def test_a_photo_gets_when_with_what_and_where_as_properties_and_words(tmp_path)
     )
 
 
+def test_an_iphone_heic_photo_is_read_the_same_way(tmp_path):
+    exif = Image.Exif()
+    exif.update(PHONE)
+    exif.get_ifd(0x8769).update({0x9003: "2023:01:22 20:15:00", 0x9011: "+08:00"})
+    Image.new("RGB", (96, 80), "red").save(tmp_path / "IMG_5195.HEIC", format="HEIF", exif=exif.tobytes())
+    [doc] = read_warnings(tmp_path)[0]
+    assert doc.meta["properties"] == {"taken": "2023-01-22T20:15:00+08:00", "camera": "Apple iPhone 13"}
+    assert "2023年1月22日" in doc.text and "January 2023" in doc.text
+
+
 def test_the_make_is_said_once_south_and_west_are_negative_and_no_offset_is_guessed(tmp_path):
     photo(
         tmp_path / "a.jpg",
