@@ -20,6 +20,10 @@ in London. So the date words are the camera's local date, never converted; the o
 phones since EXIF 2.31) is kept in `taken` so the instant can be worked out, and is absent, not
 guessed, when the camera did not write it.
 
+Not found by words: a named day or a relative time ("2023年春节", "last summer's trip"): the
+festival's date moves each year, "last summer" needs the day the query is typed; the date filter
+(`search --taken 2023-01`, `indexer.hits.Filters.taken`) finds such a month.
+
 Only the header is read (Pillow reads EXIF from the file's APP1 segment, or pillow-heif's metadata
 box, without decoding a pixel). A photo without EXIF (a screenshot, a messenger's copy stripped of
 it) has no facts; a damaged EXIF block (cameras and editors write every malformation, and Pillow
@@ -30,7 +34,6 @@ from __future__ import annotations
 
 import math
 import re
-import warnings
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -69,10 +72,8 @@ class PhotoFacts:
 
 def photo_facts(image: Image.Image) -> PhotoFacts | None:
     """The facts of an opened picture's EXIF header; None when it has none (or none readable)."""
-    with warnings.catch_warnings():  # Pillow warns "Corrupt EXIF data": said by the facts missing
-        warnings.simplefilter("ignore", UserWarning)
-        exif = _read(_block, image)
-        facts = exif and PhotoFacts(_read(_taken, exif), _read(_camera, exif), _read(_place, exif))
+    exif = _read(_block, image)
+    facts = exif and PhotoFacts(_read(_taken, exif), _read(_camera, exif), _read(_place, exif))
     return facts if facts and facts.properties() else None
 
 

@@ -52,7 +52,7 @@ def read_header(path: Path) -> tuple[tuple[int, int] | None, PhotoFacts | None]:
     then says why), and what its EXIF says of when, with what and where it was taken
     (`photo_facts`); both from the header, nothing decoded, the file opened once."""
     with warnings.catch_warnings():  # Pillow's "Corrupt EXIF data": said by the facts missing
-        warnings.simplefilter("ignore", UserWarning)
+        warnings.filterwarnings("ignore", "Corrupt EXIF data", UserWarning)  # only it: ours still heard
         try:
             with Image.open(path) as image:
                 width, height = image.size

@@ -14,6 +14,7 @@ from source_helpers import read_warnings
 
 from indexer import Searcher
 from indexer.build import build_index
+from indexer.sources.photos import read_header
 from mme_core.documents import InterleavedDoc, TextSegment
 
 PHONE = {0x010F: "Apple", 0x0110: "iPhone 13"}
@@ -107,6 +108,10 @@ def test_a_damaged_exif_block_never_stops_indexing(tmp_path):
         ("lost.jpg", {"camera": "Apple iPhone 13"}, "lost\nApple iPhone 13"),  # what is readable stays
     ]
     assert warned == []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        assert read_header(tmp_path / "cut.jpg") == (None, None)
+    assert caught == []  # Pillow's "Corrupt EXIF data" is not printed on the person's console
 
 
 def settle(folder) -> None:
