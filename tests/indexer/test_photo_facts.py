@@ -4,6 +4,7 @@ damaged EXIF block never stops indexing."""
 
 from __future__ import annotations
 
+import json
 import os
 import time
 import warnings
@@ -13,6 +14,7 @@ from PIL import Image
 from source_helpers import read_warnings
 
 from indexer import Searcher
+from indexer.__main__ import main
 from indexer.build import build_index
 from indexer.sources.photos import read_header
 from mme_core.documents import InterleavedDoc, TextSegment
@@ -146,3 +148,18 @@ def test_keyword_search_finds_a_photo_by_the_month_as_people_type_it(tiny_dsvl, 
         searcher.search(img, k=10, mode="keyword", taken="June")
     again = build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
     assert (again.notes_read, again.unchanged) == (0, 5)  # the no-op run opens no photo
+
+
+def test_search_taken_on_the_command_line(tiny_dsvl_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MME_DTYPE", "float32")
+    folder, index = tmp_path / "DCIM", tmp_path / "index"
+    photo(folder / "IMG_0001.jpg", "2024:06:12 18:30:05")
+    photo(folder / "IMG_0002.jpg", "2024:07:02 12:00:00")
+    settle(folder)
+    assert main(["add", str(folder), "--index", str(index), "--model", str(tiny_dsvl_dir), "--ns", "1"]) == 0
+    capsys.readouterr()
+    search = ["search", "--index", str(index), "--mode", "keyword", "--text", "IMG", "--json"]
+    assert main([*search, "--taken", "2024-06"]) == 0
+    assert [hit["id"] for hit in json.loads(capsys.readouterr().out)] == ["DCIM/IMG_0001.jpg"]
+    assert main([*search, "--taken", "2024-6"]) != 0
+    assert "taken '2024-6': give a date or its start, as 2024, 2024-06" in capsys.readouterr().err
