@@ -589,6 +589,7 @@ def hit_dict(hit) -> dict:
         "source": doc.source,
         "collection": doc.meta.get("collection", ""),
         "tags": doc.meta.get("tags", []),
+        "properties": doc.meta.get("properties") or {},  # front matter; a photo's taken, camera, place
         "language": doc.meta.get("language", ""),
         "translations": [{"language": code, "id": other} for code, other in hit.translations],
         "data": doc.to_data(),

@@ -160,6 +160,10 @@ def test_search_taken_on_the_command_line(tiny_dsvl_dir, tmp_path, monkeypatch, 
     capsys.readouterr()
     search = ["search", "--index", str(index), "--mode", "keyword", "--text", "IMG", "--json"]
     assert main([*search, "--taken", "2024-06"]) == 0
-    assert [hit["id"] for hit in json.loads(capsys.readouterr().out)] == ["DCIM/IMG_0001.jpg"]
+    [hit] = json.loads(capsys.readouterr().out)
+    assert (hit["id"], hit["properties"]) == (
+        "DCIM/IMG_0001.jpg",
+        {"taken": "2024-06-12T18:30:05", "camera": "Apple iPhone 13"},
+    )
     assert main([*search, "--taken", "2024-6"]) != 0
     assert "taken '2024-6': give a date or its start, as 2024, 2024-06" in capsys.readouterr().err
