@@ -6,7 +6,7 @@
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
                              [--mode keyword|semantic|hybrid] [--vectors single|multi] [--budget 4]
                              [--collection NAME] [--folder PREFIX] [--tag TAG]   (each repeatable)
-                             [--language CODE] [--all-translations]
+                             [--taken 2024-06] (repeatable) [--language CODE] [--all-translations]
                              [--cascade [--cascade-n 1] [--cascade-k K] [--fusion mean|max-n] [--full-top F]]
     python -m indexer collections [--json]
     python -m indexer stats [--json]
@@ -172,6 +172,13 @@ def make_parser() -> argparse.ArgumentParser:
     search.add_argument("--collection", action="append", default=[], help="only this collection (repeatable)")
     search.add_argument("--folder", action="append", default=[], help="only under this folder (repeatable)")
     search.add_argument("--tag", action="append", default=[], help="only notes with this tag (repeatable)")
+    search.add_argument(
+        "--taken",
+        action="append",
+        default=[],
+        metavar="DATE",
+        help="only photos taken that day, month or year: 2024-06-12, 2024-06, 2024 (repeatable)",
+    )
     search.add_argument(
         "--language",
         metavar="CODE",
@@ -361,6 +368,7 @@ def cmd_search(args) -> int:
             collections=tuple(args.collection),
             folders=tuple(args.folder),
             tags=tuple(args.tag),
+            taken=tuple(args.taken),
             source_prefix=args.source,
             title_contains=args.title,
         )
@@ -623,6 +631,7 @@ def hit_dict(hit) -> dict:
         "source": doc.source,
         "collection": doc.meta.get("collection", ""),
         "tags": doc.meta.get("tags", []),
+        "properties": doc.meta.get("properties") or {},  # front matter; a photo's taken, camera, place
         "language": doc.meta.get("language", ""),
         "translations": [{"language": code, "id": other} for code, other in hit.translations],
         "data": doc.to_data(),

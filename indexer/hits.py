@@ -3,6 +3,7 @@ searching (`indexer.search`, `indexer.cascade_search`)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 from indexer.schema import normal_tag, sql_string
@@ -21,6 +22,8 @@ RESULT_COLUMNS = [
     "_distance",
 ]
 
+_TAKEN = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")  # a date or its start: 2024, 2024-06, 2024-06-12
+_TAKEN_KEY = '"taken": "'
 PARTS_PER_NOTE = 4  # parts fetched per note wanted, before each note keeps its best part
 
 
@@ -49,6 +52,12 @@ class Filters:
     tags: tuple[str, ...] = ()  # without '#', matched case-insensitively
     source_prefix: str | None = None
     title_contains: str | None = None
+    taken: tuple[str, ...] = ()  # a photo's date or its start ("2024-06"; see sources/photo_facts.py)
+
+    def __post_init__(self) -> None:
+        for when in self.taken:
+            if not isinstance(when, str) or not _TAKEN.fullmatch(when):
+                raise ValueError(f"taken {when!r}: give a date or its start, as 2024, 2024-06 or 2024-06-12")
 
     def sql(self) -> str | None:
         clauses = []
@@ -62,6 +71,9 @@ class Filters:
             clauses.append(
                 f"array_has_any(tags, [{', '.join(sql_string(normal_tag(t)) for t in self.tags)}])"
             )
+        if self.taken:  # the properties JSON as `schema.doc_properties` writes it: `"taken": "2024-06-12T..`
+            found = [f"strpos(properties, {sql_string(_TAKEN_KEY + when)}) > 0" for when in self.taken]
+            clauses.append("(" + " OR ".join(found) + ")")
         if self.source_prefix:
             clauses.append(f"starts_with(source, {sql_string(self.source_prefix)})")
         if self.title_contains:
@@ -81,7 +93,7 @@ def as_filters(filters: Filters | None, fields: dict) -> Filters:
     tuples = {
         k: tuple([v] if isinstance(v, str) else v)
         for k, v in fields.items()
-        if k in ("collections", "folders", "tags") and v
+        if k in ("collections", "folders", "tags", "taken") and v
     }
     return filters or Filters(**(fields | tuples))
 

@@ -163,7 +163,9 @@ def query_terms(text: str) -> list[str]:
 def words(text: str) -> list[str]:
     """The words of `text` (NFC, as notes are indexed): runs of letters, digits and combining marks
     (a Thai or Hindi word keeps its vowel signs, a decomposed `é` its accent, a Persian word its
-    zero-width non-joiner), CJK runs on their own; punctuation and symbols separate them."""
+    zero-width non-joiner), CJK runs on their own with the numbers written inside them (`2024年6月`:
+    split, the query's spaces made n-grams the note does not have, and a photo of 2025年1月6日
+    outranked one of 2024年6月); punctuation and symbols separate them."""
     out: list[str] = []
     current, cjk = [], False
     for char in unicodedata.normalize("NFC", text):
@@ -174,6 +176,9 @@ def words(text: str) -> list[str]:
             kind = ""
         elif _IS_CJK.match(char):
             kind = "CJK"
+            cjk = cjk or "".join(current).isdigit()  # the number before it joins the CJK run
+        elif kind == "N" and cjk and current:
+            kind = "CJK"  # a number inside CJK words (2024年6月12日, 第3章) stays in their run
         if current and (not kind or (kind == "CJK") != cjk):
             out.append("".join(current))
             current = []

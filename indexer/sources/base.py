@@ -22,7 +22,7 @@ from indexer.sources.embedded import EmbeddedImage
 from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.notion import database_rows_folder
-from indexer.sources.photos import icon_size, keeps_loose_pictures, loose_picture, picture_items
+from indexer.sources.photos import keeps_loose_pictures, loose_picture, picture_items, read_header
 from indexer.sources.site import DEPENDENCY_FOLDERS, NOT_READ, SiteLayout, not_a_note
 from indexer.sources.site_i18n import translation_title
 from indexer.sources.site_includes import reading_page
@@ -244,12 +244,14 @@ class FolderReader(CollectionReader):
 
     def _picture_doc(self, path: Path, name: str, images: ImageResolver, *_) -> list[InterleavedDoc]:
         """A picture no note shows, as its own document (see `photos.py`)."""
-        if size := icon_size(path):
+        size, facts = read_header(path)
+        if size:
             message = f"{name}: a picture no note shows, too small to be searched alone ({size[0]}x{size[1]})"
             warn(message + "; not indexed", file=name, reason="excluded")
             return []
-        text, link = picture_items(name)
-        page = ParsedPage((text, link), title=path.name)
+        text, link = picture_items(name, facts)
+        meta = {"properties": facts.properties()} if facts is not None else {}
+        page = ParsedPage((text, link), title=path.name, meta=meta)
         doc = build_doc(page, images, path.parent, name, id=name, source=name)
         return [doc] if doc is not None and doc.images else []
 

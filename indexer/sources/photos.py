@@ -14,16 +14,22 @@ any more, not a person's photos. They are said, not passed over: one "excluded" 
 their count (`static/: 12 picture(s) of the website that no page shows`), the folders the site
 serves as they are (`static/`, `.vuepress/public/`) included. Icon-sized pictures (under 64 pixels
 on a side) are reported as "excluded", not made documents.
+
+A phone's photo is found by when, with what and where it was taken: its EXIF header gives the
+document `taken`, `camera` and `place` properties and date words ("June 2024", "2024年6月12日"):
+see `photo_facts.py`.
 """
 
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path, PurePosixPath
 
 from PIL import Image, UnidentifiedImageError
 
 from indexer.sources.images import ImageLink
+from indexer.sources.photo_facts import PhotoFacts, photo_facts
 from indexer.sources.site import SiteLayout
 
 MIN_SIDE = 64  # pixels: below this a picture is an icon or a bullet, not something to search for
@@ -41,19 +47,27 @@ def loose_picture(name: str) -> bool:
     return not _SITE_ASSET_FOLDERS.intersection(PurePosixPath(name).parts[:-1])
 
 
-def icon_size(path: Path) -> tuple[int, int] | None:
-    """The picture's size when it is icon-sized, read from its header (nothing decoded); None when
-    it is big enough, or unreadable (the resolver then says why)."""
-    try:
-        with Image.open(path) as image:
-            width, height = image.size
-    except (OSError, UnidentifiedImageError, ValueError):
-        return None
-    return (width, height) if min(width, height) < MIN_SIDE else None
+def read_header(path: Path) -> tuple[tuple[int, int] | None, PhotoFacts | None]:
+    """The picture's size when it is icon-sized (None when big enough, or unreadable: the resolver
+    then says why), and what its EXIF says of when, with what and where it was taken
+    (`photo_facts`); both from the header, nothing decoded, the file opened once."""
+    with warnings.catch_warnings():  # Pillow's "Corrupt EXIF data": said by the facts missing
+        warnings.filterwarnings("ignore", "Corrupt EXIF data", UserWarning)  # only it: ours still heard
+        try:
+            with Image.open(path) as image:
+                width, height = image.size
+                facts = photo_facts(image)
+        except (OSError, UnidentifiedImageError, ValueError):
+            return None, None
+    return ((width, height) if min(width, height) < MIN_SIDE else None), facts
 
 
-def picture_items(name: str) -> tuple[str, ImageLink]:
-    """A loose picture's document: its path as words, then the picture (root-relative link)."""
+def picture_items(name: str, facts: PhotoFacts | None = None) -> tuple[str, ImageLink]:
+    """A loose picture's document: its path as words (then a line of when and with what it was
+    taken, see `photo_facts`), then the picture (root-relative link)."""
     path = PurePosixPath(name)
     words = (_SEPARATORS.sub(" ", part).strip() for part in (*path.parts[:-1], path.stem))
-    return " / ".join(w for w in words if w), ImageLink("/" + name, written=name)
+    text = " / ".join(w for w in words if w)
+    if facts is not None and (taken := facts.words()):
+        text = f"{text}\n{taken}" if text else taken
+    return text, ImageLink("/" + name, written=name)

@@ -10,6 +10,7 @@ import pytest
 
 from indexer import Searcher, build_index
 from indexer.keyword import ensure_keyword_index, fold
+from indexer.keyword import words as query_words
 from indexer.schema import keyword_text_version
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc, TextSegment
@@ -198,3 +199,9 @@ def test_a_note_s_tags_are_keyword_text_and_an_index_written_without_them_is_rew
     after = scores("weeknight")
     assert after["notes/soup.md"] > before.get("notes/soup.md", 0.0)  # its tag is a word of it now
     assert max(after, key=after.get) == "notes/soup.md"  # the shorter note saying it, first
+
+
+def test_a_number_written_inside_cjk_words_stays_in_their_run():
+    # split, "2024 年 6 月" searched n-grams ("4 年", " 6 ") the note does not have (see keyword.words)
+    assert query_words("2024年6月 第3章 开始") == ["2024年6月", "第3章", "开始"]
+    assert query_words("iPhone13手机 2024 年") == ["iPhone13", "手机", "2024", "年"]
