@@ -474,9 +474,15 @@ def cmd_collections(args) -> int:
 def cmd_remove(args) -> int:
     index = existing_index(args.index)
     whole = index.target_filter(args.target)[1]
+    root = (index.meta.collections.get(whole) or {}).get("root") if whole is not None else None
     removed = index.remove(args.target)
     if whole is not None:
         print(f"removed collection {whole!r} ({removed} row{'s' * (removed != 1)})")
+        if root:  # a collection added from an archive: its unpacked files go with it
+            from indexer.archive_add import remove_earlier_unpack
+
+            if folder := remove_earlier_unpack(root, args.index, index.meta.collections):
+                print(f"removed its unpacked files {folder}")
         return 0
     if not removed:
         names = ", ".join(index.meta.collections) or "none"

@@ -114,3 +114,23 @@ def test_another_export_of_the_same_name_is_not_taken_for_a_newer_download(tiny_
     assert "kitchen.zip is not a newer download of the export in collection 'kitchen'" in error
     assert "share 1 of its 3 files" in error  # the picture only
     assert [c["documents"] for c in Index.open(uri).collections()] == [2]  # untouched
+
+
+def test_removing_a_collection_added_from_an_archive_removes_its_unpacked_files(
+    tiny_dsvl_dir, tmp_path, capsys
+):
+    uri, model = str(tmp_path / "index"), str(tiny_dsvl_dir)
+    kitchen = windows_zip(tmp_path / "kitchen.zip", tmp_path, {"清洁.md": "# 清洁\n\n擦干。\n"})
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "tap.md").write_text("# Tap\n\nTurn it off first.\n")
+    assert add(kitchen, uri, model) == 0 and add(tmp_path / "notes", uri, model) == 0
+    [unpacked] = list(unpack_root(uri).iterdir())
+    capsys.readouterr()
+
+    assert main(["remove", "notes", "--index", uri]) == 0  # a folder on disk is the person's: kept
+    assert "unpacked files" not in capsys.readouterr().out and (tmp_path / "notes" / "tap.md").exists()
+    assert main(["remove", "kitchen", "--index", uri]) == 0
+    out = capsys.readouterr().out
+    assert "removed collection 'kitchen' (2 rows)" in out  # the note, and the photo no note shows
+    assert f"removed its unpacked files {unpacked}" in out
+    assert not unpacked.exists() and Index.open(uri).collections() == []
