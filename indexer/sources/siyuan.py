@@ -285,23 +285,26 @@ def _title_in(text: str) -> str:
 
 
 def _notebook_name_at(folder: str) -> str:
+    """The name of the notebook at `folder` (collection-relative), read as the page depends on it."""
     _, text, _ = collection_file(posixpath.join(folder, ".siyuan/conf.json"))
-    if text is None:
-        return ""
-    try:
-        conf = json.loads(text)
-    except ValueError:
-        return ""
-    return " ".join(_string(conf.get("name")).split()) if isinstance(conf, dict) else ""
+    return _name_in(text) if text is not None else ""
 
 
 @lru_cache(maxsize=256)
 def _notebook_name(folder: str) -> str:
+    """The same for an absolute folder, outside a page's reading (recognising a workspace's data)."""
     try:
-        conf = json.loads(Path(folder, ".siyuan", "conf.json").read_text("utf-8"))
-    except (OSError, ValueError):
+        return _name_in(Path(folder, ".siyuan", "conf.json").read_text("utf-8"))
+    except OSError:
         return ""
-    return _string(conf.get("name")) if isinstance(conf, dict) else ""
+
+
+def _name_in(conf_text: str) -> str:
+    try:
+        conf = json.loads(conf_text)
+    except ValueError:
+        return ""
+    return " ".join(_string(conf.get("name")).split()) if isinstance(conf, dict) else ""
 
 
 def _properties(tree: dict) -> dict[str, str]:

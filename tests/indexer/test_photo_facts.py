@@ -5,13 +5,11 @@ damaged EXIF block never stops indexing."""
 from __future__ import annotations
 
 import json
-import os
-import time
 import warnings
 
 import pytest
 from PIL import Image
-from source_helpers import read_warnings
+from source_helpers import read_warnings, settle
 
 from indexer import Searcher
 from indexer.__main__ import main
@@ -114,12 +112,6 @@ def test_a_damaged_exif_block_never_stops_indexing(tmp_path):
         warnings.simplefilter("always")
         assert read_header(tmp_path / "cut.jpg") == (None, None)
     assert caught == []  # Pillow's "Corrupt EXIF data" is not printed on the person's console
-
-
-def settle(folder) -> None:
-    when = time.time() - 30  # a stat taken right after a write is not trusted (see file_stats)
-    for path in [folder, *folder.rglob("*")]:
-        os.utime(path, (when, when))
 
 
 def test_keyword_search_finds_a_photo_by_the_month_as_people_type_it(tiny_dsvl, tmp_path):
