@@ -184,11 +184,13 @@ class _VisibleContent(HTMLParser):
             self._text("\n\n")
 
     def _text(self, text: str) -> None:
-        if self._pending_marker and text.strip():
+        marked = bool(self._pending_marker and text.strip())
+        if marked:  # a nested item's marker keeps its indent ("  - sub-step")
             text, self._pending_marker = self._pending_marker + text.lstrip(" "), ""
         if self.items and isinstance(self.items[-1], str):
             previous = self.items[-1]
-            if text.startswith(" ") and not self._pre and (not previous or previous[-1] in " \n"):
+            edge = not previous or previous[-1] in " \n"
+            if text.startswith(" ") and not marked and not self._pre and edge:
                 text = text.lstrip(" ")  # collapsed whitespace never doubles at element edges
             self.items[-1] = previous + text
         elif text.strip() or "\n" in text:

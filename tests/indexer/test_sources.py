@@ -156,6 +156,17 @@ def test_html_table_cells_holding_paragraphs_keep_their_row_on_one_line(tmp_path
     assert doc.text == "# Buffer\n\nReagent | Amount\nNaCl | 8 g (weigh twice)\n\nMix."
 
 
+def test_html_nested_list_items_keep_their_indent(tmp_path):
+    """A sub-step reads as one: "  - cotton" under "2. Hang a string", not a step of its own."""
+    write(
+        tmp_path / "steps.html",
+        "<h1>Crystals</h1><ol><li>Stir</li><li>Hang a string<ul><li>cotton works best</li></ul></li></ol>",
+    )
+    [doc], warned = read_with_warnings(tmp_path)
+    assert warned == []
+    assert doc.text == "# Crystals\n\n1. Stir\n\n2. Hang a string\n\n  - cotton works best"
+
+
 @pytest.mark.parametrize(
     ("declared", "title", "body", "used"),
     [
