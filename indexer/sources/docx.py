@@ -23,11 +23,12 @@ says it (a line of it: Word's guesses from first words and titles kept from a co
 not the document's title), else the heading it opens with (Word's Title style counts as one), else
 its first line.
 
-Old binary Word documents (`.doc`) and OpenDocument texts (`.odt`) are not read: they remain
-"unsupported type" (see `site.DOCUMENT_TYPES`). A file that is not a Word document is reported by
-name: a corrupt or truncated zip, another Office file renamed, a password-protected document (Word
-encrypts it into an OLE compound file, not a zip), an empty file. The `~$name.docx` lock file Word
-keeps beside an open document is passed over as hidden files are (`base.HIDDEN`).
+Old binary Word documents (`.doc`) are not read: they remain "unsupported type" (see
+`site.DOCUMENT_TYPES`); OpenDocument texts are read by `odt.py`, with the same choices. A file that is
+not a Word document is reported by name: a corrupt or truncated zip, another Office file renamed, a
+password-protected document (Word encrypts it into an OLE compound file, not a zip), an empty file. The
+`~$name.docx` lock file Word keeps beside an open document is passed over as hidden files are
+(`base.HIDDEN`).
 """
 
 from __future__ import annotations
@@ -101,12 +102,12 @@ def parse_docx(data: bytes, name: str) -> ParsedPage | None:
     _report_unconverted(result.messages, name)
     page = parse_html_body(_BACK_LINK.sub("", result.value))
     items = [pictures.found(item, name) if _is_picture(item) else item for item in page.items]
-    if not _says(page, title):
+    if not says_title(page, title):
         title = ""
-    return ParsedPage(tuple(i for i in items if i is not None), title=title or _heading_title(page))
+    return ParsedPage(tuple(i for i in items if i is not None), title=title or heading_title(page))
 
 
-def _says(page: ParsedPage, title: str) -> bool:
+def says_title(page: ParsedPage, title: str) -> bool:
     """Whether the title property is one of the document's lines. Word 97-2003 filled it with the
     first words up to a punctuation mark ("一、", "Lab 1 Turbo C 2"), and a copy of a template keeps
     the template's: a title the document does not say is not its title."""
@@ -114,7 +115,7 @@ def _says(page: ParsedPage, title: str) -> bool:
     return bool(title) and any(" ".join(line.lstrip("# ").split()) == title for line in text.splitlines())
 
 
-def _heading_title(page: ParsedPage) -> str:
+def heading_title(page: ParsedPage) -> str:
     """The first heading when the document opens with it (after a logo line or "DRAFT" at most);
     "" when text comes first: a title typed in a big font, with styled section headings below it, is
     the first line (`build_doc` takes it)."""
