@@ -19,9 +19,11 @@ from indexer.sources.keep import is_keep_note, parse_keep
 from indexer.sources.keep import read_elsewhere as keep_elsewhere
 from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.notebook import parse_notebook
+from indexer.sources.odp import parse_odp
 from indexer.sources.odt import parse_odt
 from indexer.sources.org import parse_org
 from indexer.sources.pdf import parse_pdf
+from indexer.sources.powerpoint import parse_pptx
 from indexer.sources.rst import parse_rst
 from indexer.sources.siyuan import parse_siyuan
 from indexer.sources.textbundle import parse_bundle_text, parse_textpack
@@ -47,9 +49,10 @@ def read_elsewhere(path: Path) -> str | None:
 
 class NotesFolderReader(FolderReader):
     """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Word and OpenDocument
-    texts, PDF files, Obsidian canvases, Evernote exports, Day One journals, Google Keep notes
-    (Takeout), Joplin exports (RAW folders, `.jex`), SiYuan notebooks, Bear backups and saved HTML pages
-    side by side, as personal collections mix them; EPUB books beside them, a document per chapter."""
+    texts, PowerPoint and Impress presentations, PDF files, Obsidian canvases, Evernote exports, Day One
+    journals, Google Keep notes (Takeout), Joplin exports (RAW folders, `.jex`), SiYuan notebooks, Bear
+    backups and saved HTML pages side by side, as personal collections mix them; EPUB books beside them,
+    a document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -67,6 +70,9 @@ class NotesFolderReader(FolderReader):
         ".docx": parse_docx,
         ".odt": parse_odt,  # LibreOffice Writer; `.fodt` is its flat (one XML file) form
         ".fodt": parse_odt,
+        ".pptx": parse_pptx,
+        ".odp": parse_odp,  # LibreOffice Impress; `.fodp` flat
+        ".fodp": parse_odp,
         ".json": parse_notes_json,
         ".bearbk": parse_textpack,  # Bear's backup: its notes as TextBundles in a zip
         ".textpack": parse_textpack,
@@ -76,23 +82,21 @@ class NotesFolderReader(FolderReader):
     claimed_as = {".json": "Day One journal exports and Google Keep notes"}  # to say so
     read_elsewhere = staticmethod(read_elsewhere)  # a Keep note's `.html` copy, Joplin's notebooks
     packed = frozenset({".ipynb", ".enex", ".json"})
-    binary = frozenset({".epub", ".pdf", ".docx", ".odt", ".bearbk", ".textpack", ".jex"})
+    binary = frozenset({".epub", ".pdf", ".docx", ".odt", ".pptx", ".odp", ".bearbk", ".textpack", ".jex"})
 
 
 def read_collection(
     path: str | Path, stats: StatCache | None = None, pictures: Path | None = None
 ) -> list[InterleavedDoc]:
-    """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX,
-    Org, reStructuredText, Jupyter notebooks, Word and OpenDocument texts, PDF files, EPUB books,
-    Evernote exports, Day One journals, Google Keep notes, Joplin exports, SiYuan notebooks, Bear
-    backups, HTML, text, canvases).
-
-    Folder documents are sorted by id, the collection-relative POSIX path (also their `source`);
-    TIIR documents by their dataset id. `stats`: a folder's notes found unchanged are not read
-    (`indexer.file_stats`; a TIIR folder is always read whole). Problems inside the collection are
-    CollectionWarnings (see `indexer.sources.base`); an unusable path is a ValueError. `pictures`:
-    where pictures kept inside notes are stored (default: the user's picture cache, see `embedded.py`).
-    """
+    """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX, Org,
+    reStructuredText, Jupyter notebooks, Word and OpenDocument texts, presentations, PDF files, EPUB
+    books, Evernote exports, Day One journals, Google Keep notes, Joplin exports, SiYuan notebooks, Bear
+    backups, HTML, text, canvases). Folder documents are sorted by id, the collection-relative POSIX
+    path (also their `source`); TIIR documents by their dataset id. `stats`: a folder's notes found
+    unchanged are not read (`indexer.file_stats`; a TIIR folder is always read whole). Problems inside
+    the collection are CollectionWarnings (see `indexer.sources.base`); an unusable path is a
+    ValueError. `pictures`: where pictures kept inside notes are stored (default: the user's picture
+    cache, see `embedded.py`)."""
     path = Path(path)
     if not path.exists():
         raise ValueError(f"collection not found: {path}")

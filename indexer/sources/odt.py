@@ -35,43 +35,20 @@ import html
 import io
 import mimetypes
 import re
-import zipfile
 from xml.etree import ElementTree
 
 from PIL import Image
 
 from indexer.sources.base import EmbeddedImage, ImageLink, ParsedPage, warn
-from indexer.sources.docx import MAX_BODY_XML_BYTES, MAX_UNPACKED_BYTES, heading_title, says_title
+from indexer.sources.docx import heading_title, says_title
 from indexer.sources.embedded import PICTURE_TYPES
 from indexer.sources.html import parse_html_body
+from indexer.sources.odf_package import NS, NotRead, keywords, meta_text, open_document, tag
 
-_NS = {
-    "office": "urn:oasis:names:tc:opendocument:xmlns:office:1.0",
-    "text": "urn:oasis:names:tc:opendocument:xmlns:text:1.0",
-    "table": "urn:oasis:names:tc:opendocument:xmlns:table:1.0",
-    "draw": "urn:oasis:names:tc:opendocument:xmlns:drawing:1.0",
-    "style": "urn:oasis:names:tc:opendocument:xmlns:style:1.0",
-    "svg": "urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0",
-    "xlink": "http://www.w3.org/1999/xlink",
-    "dc": "http://purl.org/dc/elements/1.1/",
-    "meta": "urn:oasis:names:tc:opendocument:xmlns:meta:1.0",
-    "manifest": "urn:oasis:names:tc:opendocument:xmlns:manifest:1.0",
-}
-_TEXT_MIME = b"application/vnd.oasis.opendocument.text"
-_OTHER_KINDS = {
-    b"spreadsheet": "an OpenDocument spreadsheet",
-    b"presentation": "an OpenDocument presentation",
-    b"graphics": "an OpenDocument drawing",
-}
 _PICTURE_SCHEME = "odt-picture:"  # an <img src> in the HTML written here, found again after it is read
 
 
-def _tag(qualified: str) -> str:
-    prefix, _, local = qualified.partition(":")
-    return f"{{{_NS[prefix]}}}{local}"
-
-
-_T = {name: _tag(name) for name in (
+_T = {name: tag(name) for name in (
     "text:h", "text:p", "text:list", "text:list-item", "text:list-header", "text:section",
     "text:span", "text:a", "text:s", "text:tab", "text:line-break", "text:note", "text:note-citation",
     "text:note-body", "text:tracked-changes", "text:table-of-content", "text:alphabetical-index",
@@ -91,95 +68,31 @@ _NOT_READ = {  # elements whose text is not the document's (see the module doc)
     )
 }  # fmt: skip
 _CONTAINERS = {_T["text:section"], _T["draw:g"], _T["draw:a"], _T["text:soft-page-break"]}
-_ROW_GROUPS = {_tag(f"table:{group}") for group in ("table-header-rows", "table-rows", "table-row-group")}
+_CONTAINERS |= {tag(f"draw:{shape}") for shape in ("custom-shape", "rect", "ellipse", "polygon")}  # hold text
+_ROW_GROUPS = {tag(f"table:{group}") for group in ("table-header-rows", "table-rows", "table-row-group")}
 _WHITESPACE = re.compile(r"[ \t\r\n]+")
-_MANIFEST = "META-INF/manifest.xml"
-_HREF = f"{{{_NS['xlink']}}}href"
-_OUTLINE_LEVEL = _tag("text:outline-level")
-_STYLE_NAME = _tag("text:style-name")
-_SPACES = _tag("text:c")
+_HREF = f"{{{NS['xlink']}}}href"
+_OUTLINE_LEVEL = tag("text:outline-level")
+_STYLE_NAME = tag("text:style-name")
+_SPACES = tag("text:c")
 
 
 def parse_odt(data: bytes, name: str) -> ParsedPage | None:
     """The document's page, or None (said why) when it is no readable OpenDocument text."""
     try:
-        roots, meta, parts = _open(data)
-    except _NotRead as problem:
+        roots, meta, parts = open_document(data, "text")
+    except NotRead as problem:
         warn(f"{name}: {problem.message}, skipped", file=name, reason=problem.reason)
         return None
-    walk = _Walk(parts, _heading_styles(roots), _numbered_lists(roots))
+    walk = Walk(parts, _heading_styles(roots), numbered_lists(roots))
     body = roots[0].find(f"{_T['office:body']}/{_T['office:text']}")
-    page = parse_html_body(walk.document(body) if body is not None else "")
-    if walk.left_out:
-        kinds = ", ".join(sorted(walk.left_out))
-        warn(f"{name}: not read: {kinds}", file=name, reference=kinds, reason="unsupported type")
-    items = [walk.picture(item, name) if _is_picture(item) else item for item in page.items]
-    title = _meta_text(meta, "dc:title")
-    keywords = [" ".join(k.text.split()) for k in meta.iter(_tag("meta:keyword")) if (k.text or "").strip()]
+    page, items = walk.read(walk.document(body) if body is not None else "", name)
+    title = meta_text(meta, "dc:title")
     return ParsedPage(
-        tuple(item for item in items if item is not None),
+        tuple(items),
         title=title if says_title(page, title) else heading_title(page),
-        meta={"tags": list(dict.fromkeys(keywords))} if keywords else {},
+        meta={"tags": tags} if (tags := keywords(meta)) else {},
     )
-
-
-class _NotRead(Exception):
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason, self.message = reason, message
-
-
-def _open(data: bytes) -> tuple[list[ElementTree.Element], ElementTree.Element, dict[str, bytes] | None]:
-    """([content root, styles root], meta element, the zip's pictures or None for a flat `.fodt`);
-    _NotRead says why the bytes are not read."""
-    if not data.strip():
-        raise _NotRead("empty", "empty file (0 bytes)" if not data else "empty file")
-    if zipfile.is_zipfile(io.BytesIO(data)):
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return _open_package(archive)
-    if data.lstrip()[:1] != b"<":
-        raise _NotRead("unreadable", "not an OpenDocument text (not a zip file, or a damaged one)")
-    root = _parse(data, "its XML")  # a flat OpenDocument (.fodt, or an .odt saved flat)
-    kind = root.get(_tag("office:mimetype"), "").encode()
-    if kind and not kind.startswith(_TEXT_MIME):
-        what = next((w for marker, w in _OTHER_KINDS.items() if marker in kind), "another document")
-        raise _NotRead("unsupported type", f"{what} under a text document's name")
-    meta = root.find(_T["office:meta"])
-    return [root], meta if meta is not None else ElementTree.Element("meta"), None
-
-
-def _open_package(archive: zipfile.ZipFile):
-    infos = {info.filename: info for info in archive.infolist()}
-    if (declared := sum(info.file_size for info in infos.values())) > MAX_UNPACKED_BYTES:
-        raise _NotRead("too large", f"its parts unpack to {declared:,} bytes (limit {MAX_UNPACKED_BYTES:,})")
-    kind = archive.read("mimetype").strip() if "mimetype" in infos else b""
-    if kind != _TEXT_MIME and not kind.startswith(_TEXT_MIME + b"-"):  # -template, -master
-        what = next((w for marker, w in _OTHER_KINDS.items() if marker in kind), "")
-        if what or "word/document.xml" in infos:
-            raise _NotRead("unsupported type", f"{what or 'a Word document'} under an .odt name")
-        raise _NotRead("unreadable", "a zip file, but not an OpenDocument text (no text mimetype)")
-    if b"encryption-data" in (archive.read(_MANIFEST) if _MANIFEST in infos else b""):
-        raise _NotRead("unreadable", "password-protected (its parts are encrypted); save a copy without one")
-    if "content.xml" not in infos:
-        raise _NotRead("unreadable", "an OpenDocument package without its content.xml")
-    if (size := infos["content.xml"].file_size) > MAX_BODY_XML_BYTES:
-        raise _NotRead("too large", f"its text part is {size:,} bytes of XML (limit {MAX_BODY_XML_BYTES:,})")
-    roots = [_parse(archive.read(part), part) for part in ("content.xml", "styles.xml") if part in infos]
-    meta = _parse(archive.read("meta.xml"), "meta.xml") if "meta.xml" in infos else ElementTree.Element("m")
-    pictures = [n for n in infos if n.startswith(("Pictures/", "media/")) and not n.endswith("/")]
-    return roots, meta, {n: archive.read(n) for n in pictures}
-
-
-def _parse(xml: bytes, part: str) -> ElementTree.Element:
-    try:
-        return ElementTree.fromstring(xml)
-    except ElementTree.ParseError as err:
-        raise _NotRead("unreadable", f"a damaged OpenDocument ({part}: {err})") from None
-
-
-def _meta_text(meta: ElementTree.Element, qualified: str) -> str:
-    element = meta.find(f".//{_tag(qualified)}")
-    return " ".join((element.text or "").split()) if element is not None else ""
 
 
 def _heading_styles(roots: list[ElementTree.Element]) -> set[str]:
@@ -188,17 +101,17 @@ def _heading_styles(roots: list[ElementTree.Element]) -> set[str]:
     names = {"Title"}
     styles = [style for root in roots[::-1] for style in root.iter(_T["style:style"])]  # named first
     for style in styles:
-        if style.get(_tag("style:parent-style-name")) in names:
-            names.add(style.get(_tag("style:name"), ""))
+        if style.get(tag("style:parent-style-name")) in names:
+            names.add(style.get(tag("style:name"), ""))
     return names
 
 
-def _numbered_lists(roots: list[ElementTree.Element]) -> set[str]:
+def numbered_lists(roots: list[ElementTree.Element]) -> set[str]:
     """List styles whose first level counts (1. 2. 3.) rather than bullets."""
     return {
-        style.get(_tag("style:name"), "")
+        style.get(tag("style:name"), "")
         for root in roots
-        for style in root.iter(_tag("text:list-style"))
+        for style in root.iter(tag("text:list-style"))
         if style.find(_T["text:list-level-style-number"]) is not None
     }
 
@@ -228,11 +141,11 @@ def _sniffed(data: bytes) -> str:
         return "application/octet-stream"
 
 
-def _is_picture(item) -> bool:
+def is_picture(item) -> bool:
     return isinstance(item, ImageLink) and item.target.startswith(_PICTURE_SCHEME)
 
 
-class _Walk:
+class Walk:
     """The body as HTML, element by element; pictures numbered in reading order and put back after."""
 
     def __init__(self, parts: dict[str, bytes] | None, titles: set[str], numbered: set[str]) -> None:
@@ -240,6 +153,16 @@ class _Walk:
         self.pictures: list[EmbeddedImage | ImageLink | tuple[str, str]] = []
         self.notes: list[str] = []
         self.left_out: set[str] = set()
+
+    def read(self, written: str, name: str) -> tuple[ParsedPage, list]:
+        """The HTML written, read: (the page as the HTML reader gives it, its items with the pictures
+        put back); what was left out and the pictures not found are said, by `name`."""
+        page = parse_html_body(written)
+        if self.left_out:
+            kinds = ", ".join(sorted(self.left_out))
+            warn(f"{name}: not read: {kinds}", file=name, reference=kinds, reason="unsupported type")
+        items = (self.picture(item, name) if is_picture(item) else item for item in page.items)
+        return page, [item for item in items if item is not None]
 
     def document(self, body: ElementTree.Element) -> str:
         out = "".join(self.block(child) for child in body)
@@ -297,7 +220,7 @@ class _Walk:
             elif tag == _T["draw:frame"]:
                 out.append(self.frame(child))
             elif tag in (_T["text:span"], _T["text:a"], _T["draw:a"], _T["draw:g"]) or tag.startswith(
-                f"{{{_NS['text']}}}"
+                f"{{{NS['text']}}}"
             ):
                 out.append(self.inline(child))  # fields (dates, page titles, references) read as shown
             out.append(_escaped(child.tail))
@@ -321,6 +244,8 @@ class _Walk:
             out.append(self.image(image))
         if (box := frame.find(_T["draw:text-box"])) is not None:
             out.append("".join(self.block(child) for child in box))
+        if (table := frame.find(_T["table:table"])) is not None:  # a slide's table sits in a frame
+            out.append(self.block(table))
         return "".join(out)
 
     def image(self, image: ElementTree.Element) -> str:

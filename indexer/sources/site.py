@@ -73,7 +73,7 @@ DOCUMENT_TYPES = {
     ".one": "OneNote sections",
     **dict.fromkeys((".xlsx", ".xls", ".ods", ".numbers"), "spreadsheets"),
     **dict.fromkeys((".csv", ".tsv"), "CSV tables"),  # a Notion export's databases, a lab's readings
-    **dict.fromkeys((".pptx", ".ppt", ".odp"), "presentations"),
+    ".ppt": "PowerPoint 97-2003 presentations",
 }
 # Recordings a person keeps among notes (a phone's videos beside its photos): said, not read. Not
 # unpacked from an uploaded zip (they would only be reported, and fill its size limit).
