@@ -123,8 +123,9 @@ def collection_members(archive, checked: Chosen, shown: str) -> Chosen:
     chosen += _book_includes(archive, chosen, {relative.as_posix(): (m, relative) for m, relative in checked})
     if not any(r.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for _, r in chosen):
         raise ValueError(
-            f"{shown} holds no notes (Markdown, Org, reStructuredText, Jupyter, Word, PDF, EPUB, Evernote, "
-            "Day One, Google Keep, Bear, HTML, text), pictures or docs.jsonl: nothing to index"
+            f"{shown} holds no notes (Markdown, Org, reStructuredText, Jupyter, Word, LibreOffice, "
+            "PowerPoint, PDF, EPUB, Evernote, Day One, Google Keep, Bear, HTML, text), pictures or "
+            "docs.jsonl: nothing to index"
         )
     return chosen
 

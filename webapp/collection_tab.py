@@ -88,8 +88,8 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
             shelf["folder_button"] = gr.Button("Index folder", interactive=bool(roots))
         with gr.Column():
             shelf["upload"] = gr.File(
-                label="Or upload notes (Markdown, Word, PDF, EPUB, Evernote...) and photos, "
-                "or a .zip/.tar.gz",
+                label="Or upload notes (Markdown, Word, LibreOffice, slides, PDF, EPUB, Evernote...) "
+                "and photos, or a .zip/.tar.gz",
                 file_count="multiple",
                 type="filepath",
                 elem_id="mme-upload",
