@@ -21,6 +21,7 @@ from indexer.sources.markdown import MarkdownFolderReader
 from indexer.sources.notebook import parse_notebook
 from indexer.sources.odp import parse_odp
 from indexer.sources.odt import parse_odt
+from indexer.sources.onenote import parse_one
 from indexer.sources.org import parse_org
 from indexer.sources.pdf import parse_pdf
 from indexer.sources.powerpoint import parse_pptx
@@ -71,6 +72,7 @@ class NotesFolderReader(FolderReader):
         ".odt": parse_odt,  # LibreOffice Writer; `.fodt` is its flat (one XML file) form
         ".fodt": parse_odt,
         ".pptx": parse_pptx,
+        ".one": parse_one,  # a OneNote section: a document per page
         ".odp": parse_odp,  # LibreOffice Impress; `.fodp` flat
         ".fodp": parse_odp,
         ".json": parse_notes_json,
@@ -82,7 +84,9 @@ class NotesFolderReader(FolderReader):
     claimed_as = {".json": "Day One journal exports and Google Keep notes"}  # to say so
     read_elsewhere = staticmethod(read_elsewhere)  # a Keep note's `.html` copy, Joplin's notebooks
     packed = frozenset({".ipynb", ".enex", ".json"})
-    binary = frozenset({".epub", ".pdf", ".docx", ".odt", ".pptx", ".odp", ".bearbk", ".textpack", ".jex"})
+    binary = frozenset(
+        {".epub", ".pdf", ".docx", ".odt", ".pptx", ".odp", ".one", ".bearbk", ".textpack", ".jex"}
+    )
 
 
 def read_collection(

@@ -57,7 +57,10 @@ import yaml
 from indexer.sources.site_i18n import JEKYLL_TRANSLATIONS, shows_translations, untranslated_original
 
 # Folders never read as notes, whatever the collection.
-DEPENDENCY_FOLDERS = {"node_modules": "installed JavaScript packages"}
+DEPENDENCY_FOLDERS = {
+    "node_modules": "installed JavaScript packages",
+    "OneNote_RecycleBin": "OneNote's deleted pages",  # a OneNote 2016 notebook folder keeps them there
+}
 # Files named like this are a tool's, not a person's note.
 TOOL_TEXT_FILES = re.compile(
     r"(requirements[\w.-]*|constraints|robots|humans|ads|security|cmakelists|license|licence|copying|"
@@ -70,7 +73,7 @@ DOCUMENT_TYPES = {
     ".rtf": "RTF documents",
     ".pages": "Pages documents",
     ".adoc": "AsciiDoc files",
-    ".one": "OneNote sections",
+    ".onepkg": "OneNote packages (a cabinet archive: unpack it, then add the folder)",
     **dict.fromkeys((".xlsx", ".xls", ".ods", ".numbers"), "spreadsheets"),
     **dict.fromkeys((".csv", ".tsv"), "CSV tables"),  # a Notion export's databases, a lab's readings
     ".ppt": "PowerPoint 97-2003 presentations",
