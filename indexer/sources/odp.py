@@ -35,7 +35,7 @@ def parse_odp(data: bytes, name: str) -> ParsedPage | None:
     except NotRead as problem:
         warn(f"{name}: {problem.message}, skipped", file=name, reason=problem.reason)
         return None
-    walk = Walk(parts, set(), numbered_lists(roots))
+    walk = Walk(parts, {}, numbered_lists(roots))
     body = roots[0].find(f"{tag('office:body')}/{tag('office:presentation')}")
     slides = [] if body is None else [_slide(walk, page, n) for n, page in enumerate(body.iter(_PAGE), 1)]
     page, items = walk.read("".join(html for html, _ in slides), name)

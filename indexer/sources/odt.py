@@ -95,15 +95,16 @@ def parse_odt(data: bytes, name: str) -> ParsedPage | None:
     )
 
 
-def _heading_styles(roots: list[ElementTree.Element]) -> set[str]:
-    """Paragraph styles that are Writer's Title (the document's own heading): the style itself and the
-    styles derived from it (the automatic `P1` whose parent is `Title`)."""
-    names = {"Title"}
+def _heading_styles(roots: list[ElementTree.Element]) -> dict[str, int]:
+    """Paragraph styles that make a paragraph a heading, with its level: Writer's Title (1) and its
+    generic Heading (2, a heading typed without an outline level), and the styles derived from them
+    (the automatic `P1` whose parent is `Title`)."""
+    levels = {"Title": 1, "Heading": 2}
     styles = [style for root in roots[::-1] for style in root.iter(_T["style:style"])]  # named first
     for style in styles:
-        if style.get(tag("style:parent-style-name")) in names:
-            names.add(style.get(tag("style:name"), ""))
-    return names
+        if (parent := style.get(tag("style:parent-style-name"))) in levels:
+            levels.setdefault(style.get(tag("style:name"), ""), levels[parent])
+    return levels
 
 
 def numbered_lists(roots: list[ElementTree.Element]) -> set[str]:
@@ -148,8 +149,8 @@ def is_picture(item) -> bool:
 class Walk:
     """The body as HTML, element by element; pictures numbered in reading order and put back after."""
 
-    def __init__(self, parts: dict[str, bytes] | None, titles: set[str], numbered: set[str]) -> None:
-        self.parts, self.titles, self.numbered = parts, titles, numbered
+    def __init__(self, parts: dict[str, bytes] | None, headings: dict[str, int], numbered: set[str]) -> None:
+        self.parts, self.headings, self.numbered = parts, headings, numbered
         self.pictures: list[EmbeddedImage | ImageLink | tuple[str, str]] = []
         self.notes: list[str] = []
         self.left_out: set[str] = set()
@@ -178,8 +179,9 @@ class Walk:
             level = min(max(int(element.get(_OUTLINE_LEVEL, "1") or 1), 1), 6)
             return f"<h{level}>{self.inline(element)}</h{level}>"
         if tag == _T["text:p"]:
-            heading = element.get(_STYLE_NAME) in self.titles
-            return f"<h1>{self.inline(element)}</h1>" if heading else f"<p>{self.inline(element)}</p>"
+            if level := self.headings.get(element.get(_STYLE_NAME, "")):
+                return f"<h{level}>{self.inline(element)}</h{level}>"
+            return f"<p>{self.inline(element)}</p>"
         if tag == _T["text:list"]:
             kind = "ol" if element.get(_STYLE_NAME) in self.numbered else "ul"
             items = (c for c in element if c.tag in (_T["text:list-item"], _T["text:list-header"]))

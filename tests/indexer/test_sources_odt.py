@@ -36,6 +36,7 @@ TEXT_MIME = f"{ODF}.text"
 ENCRYPTED = "<manifest:file-entry><manifest:encryption-data/></manifest:file-entry>"
 STYLES = """<office:automatic-styles>
 <style:style style:name="P1" style:family="paragraph" style:parent-style-name="Title"/>
+<style:style style:name="P2" style:family="paragraph" style:parent-style-name="Heading"/>
 <text:list-style style:name="L1"><text:list-level-style-number text:level="1"/></text:list-style>
 <text:list-style style:name="L2"><text:list-level-style-bullet text:level="1"/></text:list-style>
 </office:automatic-styles>"""
@@ -97,6 +98,7 @@ PROTOCOL = (
     "<text:p>boiling tap water</text:p></text:deletion></text:changed-region></text:tracked-changes>"
     '<text:p text:style-name="P1">Growing salt crystals</text:p>'
     '<text:h text:outline-level="2">Materials</text:h>'
+    '<text:p text:style-name="P2">Safety</text:p><text:p>Wear goggles.</text:p>'
     '<text:p>Dissolve <text:span>salt</text:span> in<text:s text:c="3"/>warm water'
     '<text:change text:change-id="c1"/>'
     "<office:annotation><text:p>typo?</text:p></office:annotation>"
@@ -138,6 +140,7 @@ def test_a_protocol_reads_in_order_with_its_pictures_and_leaves_out_what_writer_
     assert kinds == ["T", "I", "T", "I", "T"]
     first, caption_and_steps, week = (s.text for s in doc.segments if isinstance(s, TextSegment))
     assert "# Growing salt crystals" in first and "## Materials" in first
+    assert "## Safety\n\nWear goggles." in first  # a paragraph in Writer's generic Heading style
     assert "Dissolve salt in warm water[1]." in first
     assert caption_and_steps.lstrip().startswith("Illustration 1: the jar")
     assert "1. Stir" in caption_and_steps and "2. Hang a string" in caption_and_steps
