@@ -396,7 +396,7 @@ def cmd_search(args) -> int:
         print("no results", file=sys.stderr)
     else:
         for hit in hits:
-            part = f" (part {hit.doc.part})" if hit.doc.part else ""
+            part = f" (part {hit.doc.part + 1})" if hit.doc.part else ""  # counted as the page counts
             budget = f", budget {hit.budget}" if hit.budget else ""
             stage = f", {hit.stage}" if hit.stage else ""
             note = f"  ({hit.note})" if hit.note else ""

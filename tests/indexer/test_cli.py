@@ -329,3 +329,18 @@ def test_the_skip_summary_names_empty_notes_and_does_not_call_a_repair_a_skip(tm
         "1 skipped (empty): пустая.md",
         "1 skipped (excluded): b/снимок.png",  # the farther file, shown by no note: an icon, said
     ]
+
+
+def test_a_later_part_of_a_long_note_is_numbered_as_the_page_numbers_it(cli, tmp_path):
+    """A note over the token budget is indexed in parts; the second is "part 2" in the CLI as on the
+    page's cards (it said "part 1", the page "part 2", for the same part)."""
+    opening = "\n".join(f"Step {i}: stir the pot and wait a while." for i in range(1, 700))
+    write_note = tmp_path / "long" / "stew.md"
+    write_note.parent.mkdir()
+    write_note.write_text(f"# Stew\n\n{opening}\n\n## Serving\n\nLadle the zebrafish stew into bowls.\n")
+    assert cli("add", write_note.parent, "--model", cli.model, "--ns", "1", "--quiet")[0] == 0
+    code, out, _ = cli("search", "--text", "zebrafish", "--mode", "keyword", "-k", "1", "--json")
+    (hit,) = json.loads(out)
+    assert code == 0 and hit["part"] >= 1  # the note was split, and the word is in a later part
+    code, out, _ = cli("search", "--text", "zebrafish", "--mode", "keyword", "-k", "1")
+    assert f"long/stew.md (part {hit['part'] + 1})" in out
