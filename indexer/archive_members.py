@@ -124,8 +124,8 @@ def collection_members(archive, checked: Chosen, shown: str) -> Chosen:
     if not any(r.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for _, r in chosen):
         raise ValueError(
             f"{shown} holds no notes (Markdown, Org, reStructuredText, Jupyter, Word, LibreOffice, "
-            "PowerPoint, PDF, EPUB, Evernote, Day One, Google Keep, Bear, HTML, text), pictures or "
-            "docs.jsonl: nothing to index"
+            "PowerPoint, OneNote, RTF, PDF, EPUB, Evernote, Day One, Google Keep, Bear, HTML, text), "
+            "pictures or docs.jsonl: nothing to index"
         )
     return chosen
 

@@ -26,6 +26,7 @@ from indexer.sources.org import parse_org
 from indexer.sources.pdf import parse_pdf
 from indexer.sources.powerpoint import parse_pptx
 from indexer.sources.rst import parse_rst
+from indexer.sources.rtf import parse_rtf
 from indexer.sources.siyuan import parse_siyuan
 from indexer.sources.textbundle import parse_bundle_text, parse_textpack
 from indexer.sources.tiir import TiirReader, is_tiir_dir
@@ -73,6 +74,7 @@ class NotesFolderReader(FolderReader):
         ".fodt": parse_odt,
         ".pptx": parse_pptx,
         ".one": parse_one,  # a OneNote section: a document per page
+        ".rtf": parse_rtf,  # TextEdit and WordPad; an RTFD package is a folder holding TXT.rtf
         ".odp": parse_odp,  # LibreOffice Impress; `.fodp` flat
         ".fodp": parse_odp,
         ".json": parse_notes_json,
@@ -85,7 +87,7 @@ class NotesFolderReader(FolderReader):
     read_elsewhere = staticmethod(read_elsewhere)  # a Keep note's `.html` copy, Joplin's notebooks
     packed = frozenset({".ipynb", ".enex", ".json"})
     binary = frozenset(
-        {".epub", ".pdf", ".docx", ".odt", ".pptx", ".odp", ".one", ".bearbk", ".textpack", ".jex"}
+        {".epub", ".pdf", ".docx", ".odt", ".pptx", ".odp", ".one", ".rtf", ".bearbk", ".textpack", ".jex"}
     )
 
 
