@@ -96,14 +96,14 @@ def read_collection(
     path: str | Path, stats: StatCache | None = None, pictures: Path | None = None
 ) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX, Org,
-    reStructuredText, AsciiDoc, Jupyter notebooks, Word and OpenDocument texts, presentations, PDF files, EPUB
-    books, Evernote exports, Day One journals, Google Keep notes, Joplin exports, SiYuan notebooks, Bear
-    backups, HTML, text, canvases). Folder documents are sorted by id, the collection-relative POSIX
+    reStructuredText, AsciiDoc, Jupyter notebooks, Word and OpenDocument texts, presentations, PDF files,
+    EPUB books, Evernote exports, Day One journals, Google Keep notes, Joplin exports, SiYuan notebooks,
+    Bear backups, HTML, text, canvases). Folder documents are sorted by id, the collection-relative POSIX
     path (also their `source`); TIIR documents by their dataset id. `stats`: a folder's notes found
-    unchanged are not read (`indexer.file_stats`; a TIIR folder is always read whole). Problems inside
-    the collection are CollectionWarnings (see `indexer.sources.base`); an unusable path is a
-    ValueError. `pictures`: where pictures kept inside notes are stored (default: the user's picture
-    cache, see `embedded.py`)."""
+    unchanged are not read (`indexer.file_stats`; a TIIR folder is always read whole). Problems inside the
+    collection are CollectionWarnings (see `indexer.sources.base`); an unusable path is a ValueError.
+    `pictures`: where pictures kept inside notes are stored (default: the user's picture cache, see
+    `embedded.py`)."""
     path = Path(path)
     if not path.exists():
         raise ValueError(f"collection not found: {path}")

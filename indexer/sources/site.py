@@ -162,7 +162,8 @@ class SiteLayout:
             if self.hidden_prefix and any(
                 part.startswith(self.hidden_prefix) for part in name[len(pages) + 1 :].split("/")
             ):
-                return f"hidden from the {self.kind} site (named {self.hidden_prefix}...), read where pages include it"
+                hidden = f"named {self.hidden_prefix}..., read where pages include it"
+                return f"hidden from the {self.kind} site ({hidden})"
         if self.chapters is not None and name.lower().endswith(".md") and name not in self.chapters:
             return "not in the book's table of contents (SUMMARY.md), not a page of the book"
         if any(fnmatch.fnmatch(name, glob) for glob in self.skip_globs):

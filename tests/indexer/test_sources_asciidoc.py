@@ -1,0 +1,181 @@
+"""AsciiDoc notes and Antora sites: words and pictures in order, includes and attributes, what is
+not a page said, problems named by the file and the target as the person wrote them."""
+
+from __future__ import annotations
+
+from source_helpers import png, read_warnings, shape, write
+
+from indexer.sources.site import site_layout
+
+NOTE = """\
+= Fix a Dripping Tap
+Jane Doe <jane@example.com>
+:keywords: plumbing, tap
+:description: Change the washer
+:imagesdir: pics
+:product: Acme Tap
+
+// a comment nobody reads
+Your *{product}* drips.
+
+== Steps
+
+NOTE: Turn the water off first.
+
+. Close the valve.
+. Remove the handle.
++
+image::handle.png[The handle]
+. Take out the washer image:washer.png[washer,20] and replace it.
+
+[source,bash]
+----
+echo "{product}" <1>
+----
+
+.Parts
+[cols="1,2"]
+|===
+|Part |Use
+
+|Washer
+|Seals the valve
+|===
+
+Valve:: the part under the sink.
+
+See xref:other.adoc[the other page], kbd:[Ctrl+S] and <<_steps>>.
+
+include::snippets/warning.adoc[]
+
+include::snippets/gone.adoc[]
+
+image::missing.png[]
+"""
+
+
+def test_an_asciidoc_note_reads_words_and_pictures_in_order(tmp_path):
+    notes = tmp_path / "notes"
+    png(notes / "pics/handle.png")
+    png(notes / "pics/washer.png", "green")
+    write(notes / "tap.adoc", NOTE)
+    write(notes / "snippets/warning.adoc", "WARNING: Do not overtighten the {product}.\n")
+
+    docs, warned = read_warnings(notes)
+
+    assert [(w.file, w.reference, w.reason) for w in warned] == [
+        ("tap.adoc", "snippets/gone.adoc", "missing"),  # the include, by the target as written
+        ("tap.adoc", "pics/missing.png", "missing"),
+    ]
+    assert "tap.adoc" in str(warned[0]) and "snippets/gone.adoc" in str(warned[0])
+    note = next(doc for doc in docs if doc.id == "tap.adoc")
+    assert note.title == "Fix a Dripping Tap"
+    assert note.meta["tags"] == ["plumbing", "tap"]
+    assert note.meta["properties"] == {"description": "Change the washer", "author": "Jane Doe"}
+    assert shape(note, notes) == [
+        "T:# Fix a Dripping Tap\n\nYour Acme Tap drips.\n\n## Steps\n\nTurn the water off first.\n\n"
+        "1. Close the valve.\n2. Remove the handle.",
+        "I:pics/handle.png",
+        "T:3. Take out the washer",
+        "I:pics/washer.png",
+        'T:and replace it.\n\necho "{product}"\n\nParts\n\nPart | Use\nWasher | Seals the valve\n\n'
+        "Valve: the part under the sink.\n\nSee the other page, Ctrl+S and Steps.\n\n"
+        "Do not overtighten the Acme Tap.",
+    ]
+    # a note of its own too: in a plain folder, nothing says it is only included
+    assert [doc.id for doc in docs] == ["snippets/warning.adoc", "tap.adoc"]
+
+
+def test_an_antora_site_reads_its_pages_with_their_module_pictures(tmp_path):
+    site = tmp_path / "docs"
+    write(site / "antora.yml", "name: guide\nversion: '1.0'\nnav:\n- modules/ROOT/nav.adoc\n"
+          "asciidoc:\n  attributes:\n    app: Snapper@\n")  # fmt: skip
+    write(site / "README.adoc", "= About this repository\n\nHow to build the site.\n")
+    write(site / "modules/ROOT/nav.adoc", "* xref:install.adoc[]\n")
+    write(site / "modules/ROOT/pages/install.adoc", """\
+= Install {app}
+
+ifdef::env-site[]
+include::partial$intro.adoc[]
+endif::[]
+ifdef::env-github[Seen on GitHub only.]
+
+image::step1.png[]
+
+image::admin:console.png[]
+
+See xref:admin:settings.adoc[].
+""")
+    write(site / "modules/ROOT/pages/_attributes.adoc", ":app: Snapper\n")
+    write(site / "modules/ROOT/partials/intro.adoc", "Download {app} first.\n")
+    write(site / "modules/ROOT/examples/run.sh", "snapper --help\n")
+    png(site / "modules/ROOT/images/step1.png")
+    png(site / "modules/ROOT/images/unused.png", "blue")
+    write(site / "modules/admin/pages/settings.adoc", "= Admin Settings\n\nChange what you need.\n")
+    png(site / "modules/admin/assets/images/console.png", "green")
+
+    docs, warned = read_warnings(site)
+
+    assert site_layout(site).kind == "Antora"
+    assert [doc.id for doc in docs] == ["modules/ROOT/pages/install.adoc", "modules/admin/pages/settings.adoc"]
+    install = docs[0]
+    assert install.title == "Install Snapper"
+    assert shape(install, site) == [
+        "T:# Install Snapper\n\nDownload Snapper first.",
+        "I:modules/ROOT/images/step1.png",
+        "I:modules/admin/assets/images/console.png",  # another module's, in the older assets/images/
+        "T:See Admin Settings.",  # an xref without text shows the page's title
+    ]
+    said = {w.file: str(w) for w in warned if w.reason == "excluded"}
+    assert "README.adoc" in said and "outside the Antora site's pages" in said["README.adoc"]
+    assert "navigation" in said["modules/ROOT/nav.adoc"]
+    assert "partials" in said["modules/ROOT/partials/"]
+    assert "hidden" in said["modules/ROOT/pages/_attributes.adoc"]
+    assert "no page shows" in said["modules/ROOT/images/"]  # unused.png, said with its folder
+    assert all(w.reason == "excluded" for w in warned)
+
+
+def test_an_antora_page_names_a_missing_picture_and_include_as_written(tmp_path):
+    site = tmp_path / "site"
+    write(site / "antora.yml", "name: guide\nversion: ~\n")
+    write(site / "modules/ROOT/pages/index.adoc", "= Home\n\ninclude::partial$gone.adoc[]\n\nimage::shots/gone.png[]\n")
+
+    docs, warned = read_warnings(site)
+
+    assert [(w.file, w.reference, w.reason) for w in warned] == [
+        ("modules/ROOT/pages/index.adoc", "partial$gone.adoc", "missing"),
+        ("modules/ROOT/pages/index.adoc", "shots/gone.png", "missing"),
+    ]
+    assert shape(docs[0], site) == ["T:# Home"]
+
+
+def test_an_asciidoc_file_the_reader_cannot_parse_is_named_and_the_run_goes_on(tmp_path):
+    notes = tmp_path / "notes"
+    nested = "".join("=" * (4 + depth) + "\n" for depth in range(3000))  # blocks inside blocks
+    write(notes / "deep.adoc", "= Deep\n\n" + nested + "Words at the bottom.\n")
+    write(notes / "fine.adoc", "= Fine\n\nStill read.\n")
+
+    docs, warned = read_warnings(notes)
+
+    assert [(w.file, w.reason) for w in warned] == [("deep.adoc", "markup")]
+    assert "deep.adoc" in str(warned[0]) and "read as plain text" in str(warned[0])
+    assert [doc.id for doc in docs] == ["deep.adoc", "fine.adoc"]
+    assert "Words at the bottom." in docs[0].text  # its words are still found
+
+
+def test_includes_take_the_lines_and_tags_they_name_and_never_leave_the_collection(tmp_path):
+    notes = tmp_path / "notes"
+    write(tmp_path / "secret.adoc", "Outside words.\n")
+    write(notes / "parts.adoc", "one\ntwo\nthree\n// tag::keep[]\nkept words\n// end::keep[]\nnot kept\n")
+    write(notes / "page.adoc", "= Page\n\ninclude::parts.adoc[lines=2..3]\n\ninclude::parts.adoc[tag=keep]\n\n"
+          "include::../secret.adoc[]\n\ninclude::https://example.com/a.adoc[]\n\ninclude::page.adoc[]\n")  # fmt: skip
+
+    docs, warned = read_warnings(notes)
+
+    page = next(doc for doc in docs if doc.id == "page.adoc")
+    assert page.text.split("\n\n") == ["# Page", "two three", "kept words"]
+    assert [(w.reference, w.reason) for w in warned] == [
+        ("../secret.adoc", "outside the collection"),
+        ("https://example.com/a.adoc", "remote"),
+        ("page.adoc", "other"),  # includes itself
+    ]
