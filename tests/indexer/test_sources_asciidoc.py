@@ -92,7 +92,9 @@ def test_an_antora_site_reads_its_pages_with_their_module_pictures(tmp_path):
           "asciidoc:\n  attributes:\n    app: Snapper@\n")  # fmt: skip
     write(site / "README.adoc", "= About this repository\n\nHow to build the site.\n")
     write(site / "modules/ROOT/nav.adoc", "* xref:install.adoc[]\n")
-    write(site / "modules/ROOT/pages/install.adoc", """\
+    write(
+        site / "modules/ROOT/pages/install.adoc",
+        """\
 = Install {app}
 
 ifdef::env-site[]
@@ -105,7 +107,8 @@ image::step1.png[]
 image::admin:console.png[]
 
 See xref:admin:settings.adoc[].
-""")
+""",
+    )
     write(site / "modules/ROOT/pages/_attributes.adoc", ":app: Snapper\n")
     write(site / "modules/ROOT/partials/intro.adoc", "Download {app} first.\n")
     write(site / "modules/ROOT/examples/run.sh", "snapper --help\n")
@@ -117,7 +120,8 @@ See xref:admin:settings.adoc[].
     docs, warned = read_warnings(site)
 
     assert site_layout(site).kind == "Antora"
-    assert [doc.id for doc in docs] == ["modules/ROOT/pages/install.adoc", "modules/admin/pages/settings.adoc"]
+    pages = ["modules/ROOT/pages/install.adoc", "modules/admin/pages/settings.adoc"]
+    assert [doc.id for doc in docs] == pages
     install = docs[0]
     assert install.title == "Install Snapper"
     assert shape(install, site) == [
@@ -138,7 +142,8 @@ See xref:admin:settings.adoc[].
 def test_an_antora_page_names_a_missing_picture_and_include_as_written(tmp_path):
     site = tmp_path / "site"
     write(site / "antora.yml", "name: guide\nversion: ~\n")
-    write(site / "modules/ROOT/pages/index.adoc", "= Home\n\ninclude::partial$gone.adoc[]\n\nimage::shots/gone.png[]\n")
+    page = "= Home\n\ninclude::partial$gone.adoc[]\n\nimage::shots/gone.png[]\n"
+    write(site / "modules/ROOT/pages/index.adoc", page)
 
     docs, warned = read_warnings(site)
 
@@ -167,8 +172,9 @@ def test_includes_take_the_lines_and_tags_they_name_and_never_leave_the_collecti
     notes = tmp_path / "notes"
     write(tmp_path / "secret.adoc", "Outside words.\n")
     write(notes / "parts.adoc", "one\ntwo\nthree\n// tag::keep[]\nkept words\n// end::keep[]\nnot kept\n")
-    write(notes / "page.adoc", "= Page\n\ninclude::parts.adoc[lines=2..3]\n\ninclude::parts.adoc[tag=keep]\n\n"
-          "include::../secret.adoc[]\n\ninclude::https://example.com/a.adoc[]\n\ninclude::page.adoc[]\n")  # fmt: skip
+    includes = ["parts.adoc[lines=2..3]", "parts.adoc[tag=keep]", "../secret.adoc[]"]
+    includes += ["https://example.com/a.adoc[]", "page.adoc[]"]
+    write(notes / "page.adoc", "= Page\n\n" + "\n\n".join(f"include::{i}" for i in includes) + "\n")
 
     docs, warned = read_warnings(notes)
 
