@@ -142,6 +142,8 @@ class _Page:
             self.attributes.pop(key, None)
             return
         value = substitute(entry["value"] or "", self.attributes)
+        if key == "leveloffset" and re.fullmatch(r"[+-]\d+", value):  # relative to the offset so far
+            value = str(_offset(self.attributes) + int(value))
         self.attributes[key] = value
         if not header or not value:
             return
@@ -186,7 +188,7 @@ class _Page:
                 self._macro(macro)
                 style, title = "", ""
             elif (caption := _BLOCK_TITLE.match(stripped)) and not line[0].isspace():
-                title = caption["title"]
+                title, self._levels = caption["title"], []  # a titled list starts its own numbers
             elif stripped == "+":
                 pass  # a list continuation: the next block belongs to the item (read in order)
             elif (item := _LIST_ITEM.match(line)) or (_DESCRIPTION.match(line) and not line[0].isspace()):
@@ -205,7 +207,7 @@ class _Page:
 
     def _heading(self, heading: re.Match) -> None:
         words = plain(heading["title"], self.attributes, self._title_of)
-        level = len(heading["marks"])
+        level = max(len(heading["marks"]) + _offset(self.attributes), 1)
         if level == 1 and not self.title:
             self.title = words
         else:
@@ -302,7 +304,9 @@ class _Page:
         elif delimiter[0] in "|!,:" and delimiter[1] == "=":
             self._table(body, delimiter[0], style)
         else:  # example, sidebar, quote, open blocks, admonition blocks: their blocks
+            levels, self._levels = self._levels, []  # the list it is attached to goes on after it
             self.blocks(body)
+            self._levels = levels
         self.newline(2)
 
     def _table(self, body: list[str], separator: str, cols: str) -> None:
@@ -393,6 +397,11 @@ class _Page:
             self.items[-1] += text
         else:
             self.items.append(text)
+
+
+def _offset(attributes: dict[str, str]) -> int:
+    value = attributes.get("leveloffset", "0").strip()
+    return int(value) if re.fullmatch(r"[+-]?\d+", value) else 0
 
 
 def _closing(lines: list[str], index: int) -> int:

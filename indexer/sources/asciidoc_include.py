@@ -33,6 +33,9 @@ _PROBLEMS = {
     "too large": "included file is over {limit:,} bytes, left out",
     "unsupported type": "included file is not text, left out",
     "remote": "included URL not fetched, left out",
+    "another component": "included file is another Antora component's, not in the collection, left out",
+    "itself": "includes itself, left out",
+    "deep": "includes nested over {depth} deep, left out",
 }
 
 
@@ -51,11 +54,11 @@ def substitute(text: str, attributes: dict[str, str]) -> str:
 def preprocess(text: str, name: str, attributes: dict[str, str]) -> list[str]:
     """The lines of the page `name` (collection-relative) after its includes and conditionals;
     `attributes` is updated by the attribute entries met on the way (the parser sets them again)."""
-    return _lines(text.split("\n"), name, name, attributes, [name])
+    return _lines(text.split("\n"), name, name, attributes, [name], set())
 
 
 def _lines(
-    lines: list[str], page: str, source: str, attributes: dict[str, str], stack: list[str]
+    lines: list[str], page: str, source: str, attributes: dict[str, str], stack: list[str], said: set
 ) -> list[str]:
     out: list[str] = []
     skipping: list[bool] = []  # one per open conditional: whether its lines are dropped
@@ -85,7 +88,7 @@ def _lines(
                 skipping.append(not keep)
             continue
         if not any(skipping):
-            out += _include(match["target"], match["body"], page, source, attributes, stack)
+            out += _include(match["target"], match["body"], page, source, attributes, stack, said)
     return out
 
 
@@ -136,32 +139,45 @@ def _operand(text: str) -> str | float:
         return text
 
 
-def _include(target: str, body: str, page: str, source: str, attributes, stack: list[str]) -> list[str]:
+def _include(
+    target: str, body: str, page: str, source: str, attributes, stack: list[str], said: set
+) -> list[str]:
     written = substitute(target, attributes).strip()
     root = reading_root()
     if root is None:
         return []  # parsed outside a collection: nothing to read it from
-    problem = ""
+    options = _options(body)
+    context = page_context(source) or page_context(page)
+    antora = antora_path(root, written, context, "pages") if context and "$" in written else None
+    problem, text, path = "", None, antora or posixpath.join(posixpath.dirname(source), written)
     if "://" in written:
         problem = "remote"
+    elif written.startswith("/"):
+        problem = "outside the collection"
+    elif context and "$" in written and antora is None:
+        problem = "another component"  # `5.5@other:admin:partial$a.adoc`: that component is not here
     else:
-        context = page_context(source) or page_context(page)
-        antora = antora_path(root, written, context, "pages") if context and "$" in written else None
-        path = antora or posixpath.join(posixpath.dirname(source), written)
-        if written.startswith("/"):
-            problem = "outside the collection"
-        else:
-            path, text, problem = collection_file(path)
+        path, text, problem = collection_file(path)
+    # a file may include a tagged part of itself (or of a file including it): bounded by MAX_DEPTH
+    looping = path in stack and not (options.get("tag") or options.get("tags") or options.get("lines"))
+    if not problem and (looping or len(stack) > MAX_DEPTH):
+        problem = "itself" if looping else "deep"
     if problem:
-        said = _PROBLEMS[problem].format(limit=MAX_INCLUDE_BYTES)
-        warn(f"{page}: {said}: {written}", file=page, reference=written, reason=problem)
+        if (written, problem) not in said:  # one target included twice (two tags of it): said once
+            said.add((written, problem))
+            message = _PROBLEMS[problem].format(limit=MAX_INCLUDE_BYTES, depth=MAX_DEPTH)
+            reason = {"another component": "missing", "itself": "other", "deep": "other"}.get(
+                problem, problem
+            )
+            warn(f"{page}: {message}: {written}", file=page, reference=written, reason=reason)
         return []
-    if path in stack or len(stack) > MAX_DEPTH:
-        message = "includes itself" if path in stack else f"includes nested over {MAX_DEPTH} deep"
-        warn(f"{page}: {message}, left out: {written}", file=page, reference=written, reason="other")
-        return []
-    lines = _select((text or "").rstrip("\n").split("\n"), _options(body))
-    return _lines(lines, page, path, attributes, [*stack, path])
+    lines = _select((text or "").rstrip("\n").split("\n"), options)
+    offset = options.get("leveloffset", "").strip()
+    inserted = _lines(lines, page, path, attributes, [*stack, path], said)
+    if re.fullmatch(r"[+-]?\d+", offset) and int(offset):  # the file's sections moved down (or up)
+        shift = int(offset)
+        inserted = ["", f":leveloffset: {shift:+d}", "", *inserted, "", f":leveloffset: {-shift:+d}", ""]
+    return inserted
 
 
 def _options(body: str) -> dict[str, str]:

@@ -185,3 +185,31 @@ def test_includes_take_the_lines_and_tags_they_name_and_never_leave_the_collecti
         ("https://example.com/a.adoc", "remote"),
         ("page.adoc", "other"),  # includes itself
     ]
+
+
+def test_modular_docs_includes_move_sections_down_and_name_another_component_once(tmp_path):
+    site = tmp_path / "site"
+    write(site / "antora.yml", "name: install\nversion: ~\n")
+    write(
+        site / "modules/ROOT/partials/proc_boot.adoc", "= Booting\n\n.Procedure\n. Press F12.\n. Pick USB.\n"
+    )
+    page = """\
+= Installing
+
+include::partial$proc_boot.adoc[leveloffset=+1]
+
+Back on the page.
+
+include::5.5@other:admin:partial$table.adoc[tag=a]
+
+include::5.5@other:admin:partial$table.adoc[tag=b]
+"""
+    write(site / "modules/ROOT/pages/install.adoc", page)
+
+    docs, warned = read_warnings(site)
+
+    steps = "Procedure\n1. Press F12.\n2. Pick USB."
+    assert docs[0].text.split("\n\n") == ["# Installing", "## Booting", steps, "Back on the page."]
+    missing = [(w.reference, w.reason) for w in warned if w.reason != "excluded"]
+    assert missing == [("5.5@other:admin:partial$table.adoc", "missing")]  # said once, not per tag
+    assert "another Antora component" in str(next(w for w in warned if w.reason == "missing"))
