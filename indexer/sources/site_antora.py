@@ -21,7 +21,9 @@ import posixpath
 import re
 from pathlib import Path
 
+from indexer.languages import is_language
 from indexer.sources.site import SiteLayout, _read_config
+from indexer.sources.site_kinds import SITE_FOLDERS
 
 ANTORA_CONFIG = "antora.yml"
 PLAYBOOK = "antora-playbook.yml"  # the site's build settings: attributes for every component's pages
@@ -44,8 +46,12 @@ _PAGE = re.compile(r"^(?:(?P<component>.+)/)?modules/(?P<module>[^/]+)/(?P<famil
 
 def components(root: Path) -> dict[str, dict]:
     """The Antora components under `root`: their folder (relative POSIX, "" for the root) -> their
-    `antora.yml` as a dict (a folder with `antora.yml` beside `modules/`)."""
+    `antora.yml` as a dict (a folder with `antora.yml` beside `modules/`). Below the root, only
+    where a repository keeps its docs (`docs/`, `doc/`, a language's folder `de/`, any folder of a
+    project with a playbook or `package.json` at its root), so that a folder of notes holding a
+    copy of some component somewhere is not taken for a site."""
     found: dict[str, dict] = {}
+    project = any(root.glob("*playbook*.yml")) or (root / "package.json").is_file()
     level = [""]
     for depth in range(_SEARCH_DEPTH + 1):
         below = []
@@ -55,9 +61,15 @@ def components(root: Path) -> dict[str, dict]:
                 found[folder] = _read_config(here / ANTORA_CONFIG)
                 continue  # a component's own folders hold no other component
             if depth < _SEARCH_DEPTH:
-                below += _subfolders(here, folder)
+                below += [
+                    name for name in _subfolders(here, folder) if folder or project or _docs_folder(name)
+                ]
         level = below
     return found
+
+
+def _docs_folder(name: str) -> bool:
+    return name.lower() in (*SITE_FOLDERS, "documentation", "content") or is_language(name)
 
 
 def _subfolders(here: Path, folder: str) -> list[str]:
@@ -65,12 +77,8 @@ def _subfolders(here: Path, folder: str) -> list[str]:
         names = sorted(entry.name for entry in os.scandir(here) if entry.is_dir())
     except OSError:
         return []
-    skipped = ("node_modules", "build", "public")
-    return [
-        posixpath.join(folder, n) if folder else n
-        for n in names
-        if not n.startswith((".", "_")) and n not in skipped
-    ]
+    kept = (n for n in names if not n.startswith((".", "_")) and n not in ("node_modules", "build", "public"))
+    return [posixpath.join(folder, n) if folder else n for n in kept]
 
 
 def antora_layout(root: Path) -> SiteLayout | None:

@@ -213,3 +213,23 @@ include::5.5@other:admin:partial$table.adoc[tag=b]
     missing = [(w.reference, w.reason) for w in warned if w.reason != "excluded"]
     assert missing == [("5.5@other:admin:partial$table.adoc", "missing")]  # said once, not per tag
     assert "another Antora component" in str(next(w for w in warned if w.reason == "missing"))
+
+
+def test_a_component_kept_among_notes_does_not_turn_the_notes_into_a_site(tmp_path):
+    notes = tmp_path / "notes"
+    write(notes / "groceries.md", "# Groceries\n\nMilk.\n")
+    write(notes / "work/antora.yml", "name: handbook\nversion: ~\n")  # not where a repository keeps docs
+    write(notes / "work/modules/ROOT/pages/index.adoc", "= Handbook\n\nWords.\n")
+    write(tmp_path / "repo/docs/antora.yml", "name: handbook\nversion: ~\n")  # where it does
+    write(tmp_path / "repo/docs/modules/ROOT/pages/index.adoc", "= Handbook\n\nWords.\n")
+    write(tmp_path / "repo/README.md", "# The code\n")
+
+    assert site_layout(notes).kind == ""
+    assert [doc.id for doc in read_warnings(notes)[0]] == [
+        "groceries.md",
+        "work/modules/ROOT/pages/index.adoc",
+    ]
+    assert site_layout(tmp_path / "repo").kind == "Antora"
+    docs, warned = read_warnings(tmp_path / "repo")
+    assert [doc.id for doc in docs] == ["docs/modules/ROOT/pages/index.adoc"]
+    assert [(w.file, w.reason) for w in warned] == [("README.md", "excluded")]
