@@ -3,8 +3,11 @@ not a page said, problems named by the file and the target as the person wrote t
 
 from __future__ import annotations
 
+import zipfile
+
 from source_helpers import png, read_warnings, shape, write
 
+from indexer.archives import unpack_archive
 from indexer.sources.site import site_layout
 
 NOTE = """\
@@ -233,3 +236,20 @@ def test_a_component_kept_among_notes_does_not_turn_the_notes_into_a_site(tmp_pa
     docs, warned = read_warnings(tmp_path / "repo")
     assert [doc.id for doc in docs] == ["docs/modules/ROOT/pages/index.adoc"]
     assert [(w.file, w.reason) for w in warned] == [("README.md", "excluded")]
+
+
+def test_a_zipped_antora_site_keeps_the_examples_its_pages_include(tmp_path):
+    archive = tmp_path / "handbook-docs.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("handbook/docs/antora.yml", "name: handbook\nversion: ~\n")
+        page = "= Run\n\n[source,bash]\n----\ninclude::example$run.sh[]\n----\n"
+        zipped.writestr("handbook/docs/modules/ROOT/pages/run.adoc", page)
+        zipped.writestr("handbook/docs/modules/ROOT/examples/run.sh", "snapper --serve\n")
+        zipped.writestr("handbook/src/main.sh", "echo code\n")  # code beside the docs stays out
+
+    unpacked = unpack_archive(archive, tmp_path / "out")
+    docs, warned = read_warnings(unpacked.folder)
+
+    assert [doc.text for doc in docs] == ["# Run\n\nsnapper --serve"]
+    assert not warned
+    assert not (unpacked.folder / "src").exists()
