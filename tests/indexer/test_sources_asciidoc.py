@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import zipfile
 
-from source_helpers import png, read_warnings, shape, write
+from source_helpers import png, read_warnings, settle, shape, write
 
 from indexer.archives import unpack_archive
+from indexer.build import build_index
 from indexer.sources.site import site_layout
+from indexer.store import Index
 
 NOTE = """\
 = Fix a Dripping Tap
@@ -253,3 +255,24 @@ def test_a_zipped_antora_site_keeps_the_examples_its_pages_include(tmp_path):
     assert [doc.text for doc in docs] == ["# Run\n\nsnapper --serve"]
     assert not warned
     assert not (unpacked.folder / "src").exists()
+
+
+def test_a_page_is_read_again_when_its_partial_appears_or_changes(tiny_dsvl, tmp_path):
+    site = tmp_path / "site"
+    write(site / "antora.yml", "name: handbook\nversion: ~\n")
+    write(site / "modules/ROOT/pages/solder.adoc", "= Solder\n\ninclude::partial$steps.adoc[]\n")
+    write(site / "modules/ROOT/pages/tin.adoc", "= Tin\n\nWipe the tip.\n")
+    settle(site)
+    uri = tmp_path / "index"
+    first = build_index(site, uri, tiny_dsvl, ns=(1, 3), progress=False)
+    assert ("modules/ROOT/pages/solder.adoc", "missing") in [(s.source, s.reason) for s in first.skipped]
+    write(site / "modules/ROOT/partials/steps.adoc", "Heat the joint.\n")
+    settle(site / "modules/ROOT/partials", age=5)
+    report = build_index(site, uri, tiny_dsvl, ns=(1, 3), progress=False)
+    assert (report.updated, report.unchanged) == (1, 1)  # the page including it; tin.adoc untouched
+    write(site / "modules/ROOT/partials/steps.adoc", "Heat the joint, then add solder.\n")
+    settle(site / "modules/ROOT/partials", age=2)
+    report = build_index(site, uri, tiny_dsvl, ns=(1, 3), progress=False)
+    assert (report.updated, report.unchanged) == (1, 1)
+    page = next(d for d in Index.open(uri).documents() if d.source == "modules/ROOT/pages/solder.adoc")
+    assert "then add solder" in page.text
