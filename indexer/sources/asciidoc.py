@@ -23,42 +23,40 @@ A file it fails on (nesting past Python's recursion limit) is read as plain text
 
 from __future__ import annotations
 
-import posixpath
 import re
 from pathlib import PurePosixPath
 
 from indexer.sources.asciidoc_include import preprocess, substitute
 from indexer.sources.asciidoc_inline import inline, plain
+from indexer.sources.asciidoc_syntax import (
+    ADMONITION,
+    BLOCK_ATTRIBUTES,
+    BLOCK_MACRO,
+    BLOCK_TITLE,
+    CALLOUT,
+    CHECKBOX,
+    DELIMITER,
+    DESCRIPTION,
+    ENTRY,
+    HIDDEN_STYLES,
+    LIST_ITEM,
+    PROPERTY_ATTRIBUTES,
+    SECTION,
+    VERBATIM_STYLES,
+    block_style,
+    closing,
+    dedent,
+    image_link,
+    offset,
+    page_title,
+    section_ids,
+    table_rows,
+)
 from indexer.sources.base import ImageLink, ParsedPage, clean_text, decode_text, warn
 from indexer.sources.frontmatter import unique
 from indexer.sources.html import parse_html_fragment
-from indexer.sources.site_antora import antora_path, component_attributes, is_component, page_context
-from indexer.sources.site_includes import collection_file, reading_root
-
-_SECTION = re.compile(r"^(?P<marks>={1,6}|#{1,6})[ \t]+(?P<title>\S.*?)(?:[ \t]+(?P=marks))?[ \t]*$")
-_ENTRY = re.compile(r"^:(?P<unset>!)?(?P<name>\w[\w-]*)(?P<unset2>!)?:(?:[ \t]+(?P<value>.*?))?[ \t]*$")
-_DELIMITER = re.compile(r"^(?:(?P<char>[-.=*_+/])(?P=char){3,}|--|[|!,:]={3,}|```.*)$")
-_BLOCK_ATTRIBUTES = re.compile(r"^\[(?P<body>[^\[\]].*)?\]$")
-_BLOCK_TITLE = re.compile(r"^\.(?P<title>[^.\s].*)$")
-_BLOCK_MACRO = re.compile(r"^(?P<name>\w[\w-]*)::(?P<target>[^\[\s]*)\[(?P<attrs>.*)\]$")
-_LIST_ITEM = re.compile(
-    r"^[ \t]*(?P<marker>\*{1,5}|-|\.{1,5}|\d{1,4}\.|[a-zA-Z]\.|[ivxIVX]+\))[ \t]+(?P<text>\S.*)$"
-)
-_CHECKBOX = re.compile(r"^\[[ xX*]\][ \t]+")
-_DESCRIPTION = re.compile(r"^(?P<term>(?!//)\S.*?)(?P<marker>:{2,4}|;;)(?:[ \t]+(?P<text>.*))?$")
-_ADMONITION = re.compile(r"^(?:NOTE|TIP|IMPORTANT|WARNING|CAUTION):[ \t]+")
-_CALLOUT = re.compile(r"(?:[ \t]*(?://|#|--|;;)?[ \t]*<(?:\d+|\.)>)+[ \t]*$")
-_CALLOUT_ITEM = re.compile(r"^<(?:\d+|\.)>[ \t]+")
-_TABLE_CELL = re.compile(
-    r"(?:^|(?<=[ \t\n]))(?P<spec>(?:\d+(?:\.\d+)?[+*])?(?:[<^>]?(?:\.[<^>])?)?[adehlmsv]?)(?<!\\)[|!]"
-)
-_PROPERTY_ATTRIBUTES = frozenset(
-    "author authors email description revdate revnumber revremark lang orgname copyright".split()
-)
-_VERBATIM_STYLES = frozenset({"source", "listing", "literal", "verse"})
-_HIDDEN_STYLES = frozenset(
-    {"comment", "stem", "latexmath", "asciimath", "plantuml", "graphviz", "mermaid", "ditaa"}
-)
+from indexer.sources.site_antora import component_attributes, is_component, page_context
+from indexer.sources.site_includes import reading_root
 
 
 def parse_asciidoc(data: bytes, name: str) -> ParsedPage:
@@ -102,7 +100,7 @@ class _Page:
     # --- blocks --------------------------------------------------------------------------------
 
     def read(self, lines: list[str]) -> None:
-        self._ids = _section_ids(lines)
+        self._ids = section_ids(lines)
         start = self._header(lines)
         self.blocks(lines[start:])
 
@@ -111,10 +109,10 @@ class _Page:
         index = 0
         while index < len(lines) and (not lines[index].strip() or lines[index].startswith("//")):
             index += 1
-        while index < len(lines) and (entry := _ENTRY.match(lines[index])):
+        while index < len(lines) and (entry := ENTRY.match(lines[index])):
             self._entry(entry, header=True)
             index += 1
-        match = _SECTION.match(lines[index]) if index < len(lines) else None
+        match = SECTION.match(lines[index]) if index < len(lines) else None
         if match is None or len(match["marks"]) != 1:
             return index
         self.title = plain(match["title"], self.attributes, self._title_of)
@@ -129,7 +127,7 @@ class _Page:
                 self._author = line.split("<", 1)[0].strip().rstrip(";")
             index += 1
         while index < len(lines) and lines[index].strip():
-            if entry := _ENTRY.match(lines[index]):
+            if entry := ENTRY.match(lines[index]):
                 self._entry(entry, header=True)
             index += 1
         if self._author and "author" not in self.properties:
@@ -143,13 +141,13 @@ class _Page:
             return
         value = substitute(entry["value"] or "", self.attributes)
         if key == "leveloffset" and re.fullmatch(r"[+-]\d+", value):  # relative to the offset so far
-            value = str(_offset(self.attributes) + int(value))
+            value = str(offset(self.attributes) + int(value))
         self.attributes[key] = value
         if not header or not value:
             return
         if key in ("keywords", "page-tags", "tags"):
             self.tags += [tag.strip() for tag in re.split(r"[,;]", value) if tag.strip()]
-        elif key in _PROPERTY_ATTRIBUTES:
+        elif key in PROPERTY_ATTRIBUTES:
             self.properties[key] = " ".join(value.split())
 
     def blocks(self, lines: list[str]) -> None:
@@ -163,8 +161,8 @@ class _Page:
             if line.startswith("//") and not line.startswith("////"):
                 index += 1
                 continue
-            if _DELIMITER.match(stripped):
-                end = _closing(lines, index)
+            if DELIMITER.match(stripped):
+                end = closing(lines, index)
                 self._title(title)
                 self._delimited(stripped, lines[index + 1 : end], style)
                 index, style, title, in_list = (
@@ -174,24 +172,24 @@ class _Page:
                     in_list and index > 0 and lines[index - 1] == "+",
                 )
                 continue
-            if entry := _ENTRY.match(line):
+            if entry := ENTRY.match(line):
                 self._entry(entry)
             elif stripped.startswith("[[") and stripped.endswith("]]"):
                 pass  # an anchor
-            elif attributes := _BLOCK_ATTRIBUTES.match(stripped):
-                style = _style(attributes["body"] or "")
-            elif heading := _SECTION.match(line):
+            elif attributes := BLOCK_ATTRIBUTES.match(stripped):
+                style = block_style(attributes["body"] or "")
+            elif heading := SECTION.match(line):
                 self._heading(heading)
                 style, title, in_list = "", "", False
-            elif (macro := _BLOCK_MACRO.match(stripped)) and not line[0].isspace():
+            elif (macro := BLOCK_MACRO.match(stripped)) and not line[0].isspace():
                 self._title(title)
                 self._macro(macro)
                 style, title = "", ""
-            elif (caption := _BLOCK_TITLE.match(stripped)) and not line[0].isspace():
+            elif (caption := BLOCK_TITLE.match(stripped)) and not line[0].isspace():
                 title, self._levels = caption["title"], []  # a titled list starts its own numbers
             elif stripped == "+":
                 pass  # a list continuation: the next block belongs to the item (read in order)
-            elif (item := _LIST_ITEM.match(line)) or (_DESCRIPTION.match(line) and not line[0].isspace()):
+            elif (item := LIST_ITEM.match(line)) or (DESCRIPTION.match(line) and not line[0].isspace()):
                 self._title(title)
                 index = self._list_item(lines, index, item)
                 in_list, title = True, ""
@@ -207,7 +205,7 @@ class _Page:
 
     def _heading(self, heading: re.Match) -> None:
         words = plain(heading["title"], self.attributes, self._title_of)
-        level = max(len(heading["marks"]) + _offset(self.attributes), 1)
+        level = max(len(heading["marks"]) + offset(self.attributes), 1)
         if level == 1 and not self.title:
             self.title = words
         else:
@@ -231,26 +229,26 @@ class _Page:
         while index < len(lines) and lines[index].strip():
             line = lines[index]
             if (
-                _DELIMITER.match(line.strip())
+                DELIMITER.match(line.strip())
                 or line.strip() == "+"
-                or _LIST_ITEM.match(line)
-                or _BLOCK_ATTRIBUTES.match(line)
+                or LIST_ITEM.match(line)
+                or BLOCK_ATTRIBUTES.match(line)
             ):
                 break
             if line.startswith("//") and not line.startswith("////"):
                 break
             index += 1
         block = lines[first:index]
-        if style in _HIDDEN_STYLES:
+        if style in HIDDEN_STYLES:
             return index
         self.newline(2)
-        if style in _VERBATIM_STYLES or block[0][:1].isspace() and style != "normal":
-            self.text(_dedent(block) if style != "verse" else "\n".join(block))
+        if style in VERBATIM_STYLES or block[0][:1].isspace() and style != "normal":
+            self.text(dedent(block) if style != "verse" else "\n".join(block))
         elif style == "pass":
             self.items += parse_html_fragment("\n".join(block))
         else:
             text = "\n".join(block)
-            text = _ADMONITION.sub("", text, count=1)
+            text = ADMONITION.sub("", text, count=1)
             self.inline(" ".join(part.strip() for part in text.split("\n")) if " +\n" not in text else text)
         self.newline(2)
         return index
@@ -259,7 +257,7 @@ class _Page:
         """Read one list item (its text runs on over the lines that follow); the index after it."""
         line = lines[index]
         if item is None:  # a description list's term, its words on the line or the lines after it
-            term = _DESCRIPTION.match(line)
+            term = DESCRIPTION.match(line)
             self.newline(1)
             self.inline(term["term"].strip() + ": ")
             text = term["text"] or ""
@@ -274,15 +272,15 @@ class _Page:
             shown = f"{self._levels[depth - 1]}. " if ordered else "- "
             self.newline(1)
             self.text("  " * (depth - 1) + shown)
-            text = _CHECKBOX.sub("", item["text"])
+            text = CHECKBOX.sub("", item["text"])
         index += 1
         while index < len(lines) and lines[index].strip():
             follow = lines[index]
-            if follow.strip() == "+" or _LIST_ITEM.match(follow) or _DESCRIPTION.match(follow):
+            if follow.strip() == "+" or LIST_ITEM.match(follow) or DESCRIPTION.match(follow):
                 break
             if (
-                _DELIMITER.match(follow.strip())
-                or _BLOCK_ATTRIBUTES.match(follow.strip())
+                DELIMITER.match(follow.strip())
+                or BLOCK_ATTRIBUTES.match(follow.strip())
                 or follow.startswith("//")
             ):
                 break
@@ -293,12 +291,12 @@ class _Page:
         return index
 
     def _delimited(self, delimiter: str, body: list[str], style: str) -> None:
-        if delimiter.startswith("////") or style in _HIDDEN_STYLES:
+        if delimiter.startswith("////") or style in HIDDEN_STYLES:
             return
         self.newline(2)
         verbatim = delimiter.startswith(("```", "----", "....")) or style == "verse"
-        if verbatim or delimiter == "--" and style in _VERBATIM_STYLES:
-            self.text(_dedent([_CALLOUT.sub("", line) for line in body]))
+        if verbatim or delimiter == "--" and style in VERBATIM_STYLES:
+            self.text(dedent([CALLOUT.sub("", line) for line in body]))
         elif delimiter[0] == "+" or style == "pass":
             self.items += parse_html_fragment("\n".join(body))
         elif delimiter[0] in "|!,:" and delimiter[1] == "=":
@@ -309,31 +307,15 @@ class _Page:
             self._levels = levels
         self.newline(2)
 
-    def _table(self, body: list[str], separator: str, cols: str) -> None:
-        text = "\n".join(line for line in body if not line.startswith("//"))
-        if separator in ",:":  # CSV / DSV tables: one row a line
-            for row in body:
-                if row.strip():
-                    self.newline(1)
-                    self.inline(" | ".join(cell.strip().strip('"') for cell in row.split(separator)))
-            return
-        pattern = _TABLE_CELL if separator == "|" else re.compile(_TABLE_CELL.pattern.replace("[|!]", "!"))
-        matches = list(pattern.finditer(text))
-        if not matches:
-            return
-        first_row = next((line for line in body if line.strip()), "")
-        width = _columns(cols) or max(1, len(list(pattern.finditer(first_row))))
-        for number, match in enumerate(matches):
-            end = matches[number + 1].start() if number + 1 < len(matches) else len(text)
-            cell = text[match.end() : end].strip()
-            if number % width == 0:
-                self.newline(1)
-            else:
-                self.text(" | ")
-            if "a" in match["spec"]:
-                self.blocks(cell.split("\n"))
-            else:
-                self.inline(" ".join(cell.split()))
+    def _table(self, body: list[str], separator: str, style: str) -> None:
+        for row in table_rows(body, separator, style):
+            self.newline(1)
+            for number, (spec, cell) in enumerate(row):
+                self.text(" | " if number else "")
+                if "a" in spec:  # an AsciiDoc cell: blocks, pictures too
+                    self.blocks(cell.split("\n"))
+                else:
+                    self.inline(" ".join(cell.split()))
 
     def _macro(self, macro: re.Match) -> None:
         name, target = macro["name"], substitute(macro["target"], self.attributes)
@@ -353,35 +335,19 @@ class _Page:
                 self.items.append(item)
 
     def _image(self, target: str) -> ImageLink:
-        """The link of an image target as written: under `:imagesdir:`, or an Antora module's image."""
-        target = target.strip()
-        if "://" in target or target.startswith("data:"):
-            return ImageLink(target)
-        if self.antora and self.root is not None:
-            path = antora_path(self.root, target, self.antora, "images")
-            if path is not None:
-                return ImageLink(posixpath.relpath(path, posixpath.dirname(self.name) or "."), written=target)
-        folder = self.attributes.get("imagesdir", "").strip()
-        if folder and not target.startswith("/") and "://" not in folder:
-            return ImageLink(posixpath.join(folder, target), written=posixpath.join(folder, target))
-        return ImageLink(target)
+        return image_link(target.strip(), self.name, self.attributes, self.root, self.antora)
 
     def _title_of(self, target: str) -> str:
         """What an `xref:` or `<<id>>` without its own text shows: the section's or page's title."""
         page, _, fragment = target.partition("#")
         if not page:
             return self._ids.get(fragment) or fragment.strip("_").replace("_", " ").replace("-", " ")
-        if not page.endswith(".adoc"):
-            page += ".adoc"
-        if self.antora is None:
-            page = page.rsplit(":", 1)[-1]  # a resource id outside an Antora site: its file
-        path = antora_path(self.root, page, self.antora, "pages") if self.antora and self.root else None
-        path = path or posixpath.join(posixpath.dirname(self.name), page)
-        _, text, _ = collection_file(path)  # the page is read again when that page changes
-        for line in (text or "").split("\n")[:40]:
-            if line.startswith("= "):
-                return plain(line[2:].strip(), self.attributes, lambda _: "")
-        return PurePosixPath(page.rsplit(":", 1)[-1]).stem.replace("-", " ").replace("_", " ")
+        found = page_title(page, self.name, self.root, self.antora)
+        return (
+            plain(found, self.attributes, lambda _: "")
+            if found
+            else PurePosixPath(page).stem.replace("-", " ")
+        )
 
     def newline(self, count: int) -> None:
         if self.items and isinstance(self.items[-1], str):
@@ -397,68 +363,3 @@ class _Page:
             self.items[-1] += text
         else:
             self.items.append(text)
-
-
-def _offset(attributes: dict[str, str]) -> int:
-    value = attributes.get("leveloffset", "0").strip()
-    return int(value) if re.fullmatch(r"[+-]?\d+", value) else 0
-
-
-def _closing(lines: list[str], index: int) -> int:
-    """The line closing the delimited block opened at `index` (the end of the page when unclosed)."""
-    opening = lines[index].strip()
-    closing = "```" if opening.startswith("```") else opening
-    for end in range(index + 1, len(lines)):
-        if lines[end].strip() == closing:
-            return end
-    return len(lines)
-
-
-def _style(body: str) -> str:
-    """A block attribute list's style: `[source,bash]` -> source, `[NOTE]` -> note, `[%header]` -> ""."""
-    first = body.split(",", 1)[0].strip()
-    if "=" in first or first.startswith(("#", ".", "%", '"')):
-        return "cols=" + _cols(body) if "cols" in body else ""
-    style = re.split(r"[#.%]", first, maxsplit=1)[0].lower()
-    return style or ("cols=" + _cols(body) if "cols" in body else "")
-
-
-def _cols(body: str) -> str:
-    match = re.search(r'cols\s*=\s*"([^"]*)"|cols\s*=\s*([^,\]]*)', body)
-    return (match[1] or match[2] or "") if match else ""
-
-
-def _columns(style: str) -> int:
-    """How many columns a table's `cols` names: `"1,2,3"` 3, `"3*"` 3, `"2*,1"` 3."""
-    if not style.startswith("cols="):
-        return 0
-    count = 0
-    for part in style[5:].split(","):
-        part = part.strip()
-        if match := re.match(r"^(\d+)\*", part):
-            count += int(match[1])
-        elif part:
-            count += 1
-    return count
-
-
-def _section_ids(lines: list[str]) -> dict[str, str]:
-    """Section ids -> titles: `[[id]]`/`[#id]` above a title, else the id Asciidoctor makes (`_a_title`)."""
-    ids, explicit = {}, ""
-    for line in lines:
-        if line.startswith(("[[", "[#")):
-            explicit = re.split(r"[\],.]", line.strip("[#"), maxsplit=1)[0]
-            continue
-        if heading := _SECTION.match(line):
-            title = heading["title"].strip()
-            ids["_" + re.sub(r"\W+", "_", title.lower()).strip("_")] = title
-            if explicit:
-                ids[explicit] = title
-        explicit = ""
-    return ids
-
-
-def _dedent(lines: list[str]) -> str:
-    indents = [len(line) - len(line.lstrip()) for line in lines if line.strip()]
-    cut = min(indents, default=0)
-    return "\n".join(_CALLOUT_ITEM.sub("", line[cut:]) for line in lines)
