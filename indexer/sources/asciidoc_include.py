@@ -6,8 +6,9 @@ or as an Antora resource id (`partial$steps.adoc`, `ROOT:example$run.sh`, see `s
 its own includes are read in turn (`MAX_DEPTH` deep). Files are read only from the collection being
 indexed (`site_includes.collection_file`, which also makes the page read again when they change);
 a file that is missing, outside it, binary, too large, remote (a URL: never fetched) or including
-itself is said by the target as written and left out. Conditionals keep or drop the lines they
-enclose by the attributes set so far (`ifeval` compares two values, numbers or strings).
+itself is said by the target as written and left out; what includes insert is bounded as mdBook's
+are (`MAX_INCLUDE_CHARS` one, `MAX_PAGE_INCLUDE_CHARS` a page's, nested or repeated). Conditionals
+keep or drop the lines they enclose by the attributes set so far (`ifeval` compares two values).
 """
 
 from __future__ import annotations
@@ -15,9 +16,17 @@ from __future__ import annotations
 import posixpath
 import re
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from indexer.sources.site_antora import antora_path, page_context
-from indexer.sources.site_includes import MAX_DEPTH, MAX_INCLUDE_BYTES, collection_file, reading_root
+from indexer.sources.site_includes import (
+    MAX_DEPTH,
+    MAX_INCLUDE_BYTES,
+    MAX_INCLUDE_CHARS,
+    MAX_PAGE_INCLUDE_CHARS,
+    collection_file,
+    reading_root,
+)
 from indexer.sources.warning import warn
 
 _DIRECTIVE = re.compile(
@@ -54,11 +63,11 @@ def substitute(text: str, attributes: dict[str, str]) -> str:
 def preprocess(text: str, name: str, attributes: dict[str, str]) -> list[str]:
     """The lines of the page `name` (collection-relative) after its includes and conditionals;
     `attributes` is updated by the attribute entries met on the way (the parser sets them again)."""
-    return _lines(text.split("\n"), name, name, attributes, [name], set())
+    return _lines(text.split("\n"), name, name, attributes, [name], _Said())
 
 
 def _lines(
-    lines: list[str], page: str, source: str, attributes: dict[str, str], stack: list[str], said: set
+    lines: list[str], page: str, source: str, attributes: dict[str, str], stack: list[str], said: _Said
 ) -> list[str]:
     out: list[str] = []
     skipping: list[bool] = []  # one per open conditional: whether its lines are dropped
@@ -90,6 +99,14 @@ def _lines(
         if not any(skipping):
             out += _include(match["target"], match["body"], page, source, attributes, stack, said)
     return out
+
+
+@dataclass
+class _Said:
+    """What a page's includes did so far: the problems said, the characters inserted."""
+
+    problems: set[tuple[str, str]] = field(default_factory=set)
+    inserted: int = 0
 
 
 def _set(attributes: dict[str, str], entry: re.Match) -> None:
@@ -140,7 +157,7 @@ def _operand(text: str) -> str | float:
 
 
 def _include(
-    target: str, body: str, page: str, source: str, attributes, stack: list[str], said: set
+    target: str, body: str, page: str, source: str, attributes, stack: list[str], said: _Said
 ) -> list[str]:
     written = substitute(target, attributes).strip()
     root = reading_root()
@@ -163,8 +180,8 @@ def _include(
     if not problem and (looping or len(stack) > MAX_DEPTH):
         problem = "itself" if looping else "deep"
     if problem:
-        if (written, problem) not in said:  # one target included twice (two tags of it): said once
-            said.add((written, problem))
+        if (written, problem) not in said.problems:  # one target included twice (two tags): said once
+            said.problems.add((written, problem))
             message = _PROBLEMS[problem].format(limit=MAX_INCLUDE_BYTES, depth=MAX_DEPTH)
             reason = {"another component": "missing", "itself": "other", "deep": "other"}.get(
                 problem, problem
@@ -172,6 +189,18 @@ def _include(
             warn(f"{page}: {message}: {written}", file=page, reference=written, reason=reason)
         return []
     lines = _select((text or "").rstrip("\n").split("\n"), options)
+    room = min(MAX_INCLUDE_CHARS, MAX_PAGE_INCLUDE_CHARS - said.inserted)
+    if sum(len(line) + 1 for line in lines) > room:  # a page's includes are bounded, however nested
+        message = f"{page}: included file is too long, only its first {max(room, 0):,} characters read"
+        warn(f"{message}: {written}", file=page, reference=written, reason="too large")
+        kept, used = [], 0
+        for line in lines:
+            used += len(line) + 1
+            if used > room:
+                break
+            kept.append(line)
+        lines = kept
+    said.inserted += sum(len(line) + 1 for line in lines)
     offset = options.get("leveloffset", "").strip()
     inserted = _lines(lines, page, path, attributes, [*stack, path], said)
     if re.fullmatch(r"[+-]?\d+", offset) and int(offset):  # the file's sections moved down (or up)

@@ -276,3 +276,19 @@ def test_a_page_is_read_again_when_its_partial_appears_or_changes(tiny_dsvl, tmp
     assert (report.updated, report.unchanged) == (1, 1)
     page = next(d for d in Index.open(uri).documents() if d.source == "modules/ROOT/pages/solder.adoc")
     assert "then add solder" in page.text
+
+
+def test_includes_repeated_and_nested_are_bounded_and_said(tmp_path, monkeypatch):
+    from indexer.sources import asciidoc_include
+
+    monkeypatch.setattr(asciidoc_include, "MAX_PAGE_INCLUDE_CHARS", 1000)
+    notes = tmp_path / "notes"
+    write(notes / "part.adoc", "include::line.adoc[]\n" * 10)  # each include takes ten more
+    write(notes / "line.adoc", "x" * 99 + "\n")
+    write(notes / "page.adoc", "= Page\n\n" + "include::part.adoc[]\n" * 5)
+
+    docs, warned = read_warnings(notes)
+
+    page = next(doc for doc in docs if doc.id == "page.adoc")
+    assert len(page.text) < 1000 and page.text.count("x" * 99) >= 5  # some of the 50 lines named
+    assert ("page.adoc", "line.adoc", "too large") in [(w.file, w.reference, w.reason) for w in warned]
