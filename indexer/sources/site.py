@@ -23,6 +23,8 @@ How-to collections are often the source of a website, and a person points us at 
   (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
   `templates_path` folders its page templates; the pictures in `_static/` are still found;
 - (Hugo's config folder and language folders: `site_hugo.py`.)
+- Antora (`antora.yml` beside `modules/`, at the root or where a repository keeps its docs): pages
+  are its modules' `pages/`; `partials/`, `examples/`, `nav.adoc` and the rest are not (`site_antora.py`);
 - mdBook, VuePress, VitePress, Hexo, Docsify, GitBook and Quartz, at the root or one folder down (`docs/`):
   see `site_kinds.py` (pages in `src/`, `docs/`, `source/` or the book's root; `scaffolds/`,
   `themes/`, `theme/`, built copies and navigation files such as `_sidebar.md` and `SUMMARY.md`
