@@ -20,7 +20,8 @@ from indexer.sources.asciidoc_include import substitute
 from indexer.sources.images import ImageLink
 
 _PASS = re.compile(
-    r"\+\+\+(?P<a>.+?)\+\+\+|pass:[a-z,]*\[(?P<b>.*?)\]|\+\+(?P<c>.+?)\+\+|(?<![\w+])\+(?P<d>\S(?:.*?\S)?)\+(?![\w+])"
+    r"\+\+\+(?P<a>.{1,2000}?)\+\+\+|pass:[a-z,]*\[(?P<b>.{0,2000}?)\]|\+\+(?P<c>.{1,2000}?)\+\+"
+    r"|(?<![\w+])\+(?P<d>\S(?:.{0,100}?\S)?)\+(?![\w+])"
 )
 _MACRO = re.compile(
     r"(?P<name>image|xref|link|mailto|kbd|btn|menu|footnote|footnoteref|anchor|indexterm2?|icon|stem|latexmath|asciimath)"
@@ -31,15 +32,16 @@ _URL = re.compile(
 )
 _CROSS_REFERENCE = re.compile(r"<<(?P<target>[^,>]+?)(?:,\s*(?P<text>[^>]+))?>>")
 _ANCHOR = re.compile(r"\[\[\[?[^\]]*\]\]\]?|\[#[\w.-]+(?:\.[\w-]+)*\](?=#)")
-_INDEX = re.compile(r"\(\(\((?P<hidden>.+?)\)\)\)|\(\((?P<shown>.+?)\)\)")
+_INDEX = re.compile(r"\(\(\((?P<hidden>.{1,500}?)\)\)\)|\(\((?P<shown>.{1,500}?)\)\)")
 _ROLE = re.compile(r"\[\.?[\w-]+(?:\.[\w-]+)*\](?=[#*_`])")
 _CONSTRAINED = [
-    re.compile(rf"(?<![\w{m}])({m}{m}?)(?=\S)(?P<x>.+?)(?<=\S)\1(?![\w{m}])") for m in (r"\*", "_", "`", "#")
+    re.compile(rf"(?<![\w{m}])({m}{m}?)(?=\S)(?P<x>.{{1,300}}?)(?<=\S)\1(?![\w{m}])")
+    for m in (r"\*", "_", "`", "#")
 ]
-_UNCONSTRAINED = [re.compile(rf"{m}{m}(?P<x>.+?){m}{m}") for m in (r"\*", "_", "`", "#")]
+_UNCONSTRAINED = [re.compile(rf"{m}{m}(?P<x>.{{1,300}}?){m}{m}") for m in (r"\*", "_", "`", "#")]
 _SMALL = re.compile(r"(?<![\w^~])([\^~])(?P<x>\S+?)\1")
 _BREAK = re.compile(r" \+$", re.MULTILINE)
-_PLACEHOLDER = "\x00{}\x00"
+_PLACEHOLDER = "\x00{}\x00"  # (spans are bounded: no quadratic scans of a long line)
 _RESTORE = re.compile("\x00(\\d+)\x00")
 
 ImageResolver = Callable[[str], ImageLink]
