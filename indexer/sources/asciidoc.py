@@ -18,7 +18,9 @@ order Asciidoctor renders (includes and conditionals first: `asciidoc_include.py
   passthrough HTML as HTML is read (`html.py`); comments are not read;
 - `image::file.png[alt]` and inline `image:file.png[]` are pictures in place, found under
   `:imagesdir:` relative to the page, or in an Antora module's `images/` (`site_antora.py`).
-A file it fails on (nesting past Python's recursion limit) is read as plain text, warned "markup".
+A Hugo or Jekyll page written in AsciiDoc opens with front matter (`---` YAML, `+++` TOML): its title,
+tags and properties come first. A file it fails on (nesting past Python's recursion limit) is read
+as plain text, warned "markup".
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ from indexer.sources.asciidoc_syntax import (
     table_rows,
 )
 from indexer.sources.base import ImageLink, ParsedPage, clean_text, decode_text, warn
-from indexer.sources.frontmatter import unique
+from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
 from indexer.sources.site_antora import component_attributes, is_component, page_context
 from indexer.sources.site_includes import reading_root
@@ -61,6 +63,7 @@ from indexer.sources.site_includes import reading_root
 
 def parse_asciidoc(data: bytes, name: str) -> ParsedPage:
     text = clean_text(decode_text(data, name), name)
+    text, front = split_front_matter(text, name) if text.startswith(("---\n", "+++\n")) else (text, None)
     page = _Page(name)
     try:
         page.read(preprocess(text, name, dict(page.attributes)))
@@ -70,6 +73,10 @@ def parse_asciidoc(data: bytes, name: str) -> ParsedPage:
         return ParsedPage((text,), title=PurePosixPath(name).stem)
     title = page.title or page.first_heading or PurePosixPath(name).stem
     meta = {"tags": unique(page.tags), "aliases": [], "properties": page.properties}
+    if front is not None:  # a Hugo or Jekyll page written in AsciiDoc: its front matter says first
+        title = front.title or title
+        meta = {"tags": unique([*front.tags, *page.tags]), "aliases": list(front.aliases)}
+        meta["properties"] = {**page.properties, **front.properties}
     return ParsedPage(tuple(page.items), title=" ".join(title.split()), meta=meta)
 
 

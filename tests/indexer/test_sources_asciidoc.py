@@ -292,3 +292,17 @@ def test_includes_repeated_and_nested_are_bounded_and_said(tmp_path, monkeypatch
     page = next(doc for doc in docs if doc.id == "page.adoc")
     assert len(page.text) < 1000 and page.text.count("x" * 99) >= 5  # some of the 50 lines named
     assert ("page.adoc", "line.adoc", "too large") in [(w.file, w.reference, w.reason) for w in warned]
+
+
+def test_a_hugo_page_in_asciidoc_takes_its_front_matter(tmp_path):
+    site = tmp_path / "blog"
+    write(site / "hugo.toml", 'title = "Repairs"\n')
+    page = "---\ntitle: Fix the gate\ntags: [garden, hinge]\n---\n\n== Tools\n\nA *spanner*.\n"
+    write(site / "content/posts/gate.adoc", page)
+
+    docs, warned = read_warnings(site)
+
+    [gate] = docs
+    assert (gate.title, gate.meta["tags"]) == ("Fix the gate", ["garden", "hinge"])
+    assert gate.text == "## Tools\n\nA spanner."  # the front matter is not text
+    assert not warned
