@@ -28,32 +28,9 @@ from __future__ import annotations
 import re
 from pathlib import PurePosixPath
 
+from indexer.sources import asciidoc_syntax as syntax
 from indexer.sources.asciidoc_include import preprocess, substitute
 from indexer.sources.asciidoc_inline import inline, plain
-from indexer.sources.asciidoc_syntax import (
-    ADMONITION,
-    BLOCK_ATTRIBUTES,
-    BLOCK_MACRO,
-    BLOCK_TITLE,
-    CALLOUT,
-    CHECKBOX,
-    DELIMITER,
-    DESCRIPTION,
-    ENTRY,
-    HIDDEN_STYLES,
-    LIST_ITEM,
-    PROPERTY_ATTRIBUTES,
-    SECTION,
-    VERBATIM_STYLES,
-    block_style,
-    closing,
-    dedent,
-    image_link,
-    offset,
-    page_title,
-    section_ids,
-    table_rows,
-)
 from indexer.sources.base import ImageLink, ParsedPage, clean_text, decode_text, warn
 from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
@@ -107,7 +84,7 @@ class _Page:
     # --- blocks --------------------------------------------------------------------------------
 
     def read(self, lines: list[str]) -> None:
-        self._ids = section_ids(lines)
+        self._ids = syntax.section_ids(lines)
         start = self._header(lines)
         self.blocks(lines[start:])
 
@@ -116,10 +93,10 @@ class _Page:
         index = 0
         while index < len(lines) and (not lines[index].strip() or lines[index].startswith("//")):
             index += 1
-        while index < len(lines) and (entry := ENTRY.match(lines[index])):
+        while index < len(lines) and (entry := syntax.ENTRY.match(lines[index])):
             self._entry(entry, header=True)
             index += 1
-        match = SECTION.match(lines[index]) if index < len(lines) else None
+        match = syntax.SECTION.match(lines[index]) if index < len(lines) else None
         if match is None or len(match["marks"]) != 1:
             return index
         self.title = plain(match["title"], self.attributes, self._title_of)
@@ -134,7 +111,7 @@ class _Page:
                 self._author = line.split("<", 1)[0].strip().rstrip(";")
             index += 1
         while index < len(lines) and lines[index].strip():
-            if entry := ENTRY.match(lines[index]):
+            if entry := syntax.ENTRY.match(lines[index]):
                 self._entry(entry, header=True)
             index += 1
         if self._author and "author" not in self.properties:
@@ -148,13 +125,13 @@ class _Page:
             return
         value = substitute(entry["value"] or "", self.attributes)
         if key == "leveloffset" and re.fullmatch(r"[+-]\d+", value):  # relative to the offset so far
-            value = str(offset(self.attributes) + int(value))
+            value = str(syntax.offset(self.attributes) + int(value))
         self.attributes[key] = value
         if not header or not value:
             return
         if key in ("keywords", "page-tags", "tags"):
             self.tags += [tag.strip() for tag in re.split(r"[,;]", value) if tag.strip()]
-        elif key in PROPERTY_ATTRIBUTES:
+        elif key in syntax.PROPERTY_ATTRIBUTES:
             self.properties[key] = " ".join(value.split())
 
     def blocks(self, lines: list[str]) -> None:
@@ -168,8 +145,8 @@ class _Page:
             if line.startswith("//") and not line.startswith("////"):
                 index += 1
                 continue
-            if DELIMITER.match(stripped):
-                end = closing(lines, index)
+            if syntax.DELIMITER.match(stripped):
+                end = syntax.closing(lines, index)
                 self._title(title)
                 self._delimited(stripped, lines[index + 1 : end], style)
                 index, style, title, in_list = (
@@ -179,24 +156,26 @@ class _Page:
                     in_list and index > 0 and lines[index - 1] == "+",
                 )
                 continue
-            if entry := ENTRY.match(line):
+            if entry := syntax.ENTRY.match(line):
                 self._entry(entry)
             elif stripped.startswith("[[") and stripped.endswith("]]"):
                 pass  # an anchor
-            elif attributes := BLOCK_ATTRIBUTES.match(stripped):
-                style = block_style(attributes["body"] or "")
-            elif heading := SECTION.match(line):
+            elif attributes := syntax.BLOCK_ATTRIBUTES.match(stripped):
+                style = syntax.block_style(attributes["body"] or "")
+            elif heading := syntax.SECTION.match(line):
                 self._heading(heading)
                 style, title, in_list = "", "", False
-            elif (macro := BLOCK_MACRO.match(stripped)) and not line[0].isspace():
+            elif (macro := syntax.BLOCK_MACRO.match(stripped)) and not line[0].isspace():
                 self._title(title)
                 self._macro(macro)
                 style, title = "", ""
-            elif (caption := BLOCK_TITLE.match(stripped)) and not line[0].isspace():
+            elif (caption := syntax.BLOCK_TITLE.match(stripped)) and not line[0].isspace():
                 title, self._levels = caption["title"], []  # a titled list starts its own numbers
             elif stripped == "+":
                 pass  # a list continuation: the next block belongs to the item (read in order)
-            elif (item := LIST_ITEM.match(line)) or (DESCRIPTION.match(line) and not line[0].isspace()):
+            elif (item := syntax.LIST_ITEM.match(line)) or (
+                syntax.DESCRIPTION.match(line) and not line[0].isspace()
+            ):
                 self._title(title)
                 index = self._list_item(lines, index, item)
                 in_list, title = True, ""
@@ -212,7 +191,7 @@ class _Page:
 
     def _heading(self, heading: re.Match) -> None:
         words = plain(heading["title"], self.attributes, self._title_of)
-        level = max(len(heading["marks"]) + offset(self.attributes), 1)
+        level = max(len(heading["marks"]) + syntax.offset(self.attributes), 1)
         if level == 1 and not self.title:
             self.title = words
         else:
@@ -236,26 +215,26 @@ class _Page:
         while index < len(lines) and lines[index].strip():
             line = lines[index]
             if (
-                DELIMITER.match(line.strip())
+                syntax.DELIMITER.match(line.strip())
                 or line.strip() == "+"
-                or LIST_ITEM.match(line)
-                or BLOCK_ATTRIBUTES.match(line)
+                or syntax.LIST_ITEM.match(line)
+                or syntax.BLOCK_ATTRIBUTES.match(line)
             ):
                 break
             if line.startswith("//") and not line.startswith("////"):
                 break
             index += 1
         block = lines[first:index]
-        if style in HIDDEN_STYLES:
+        if style in syntax.HIDDEN_STYLES:
             return index
         self.newline(2)
-        if style in VERBATIM_STYLES or block[0][:1].isspace() and style != "normal":
-            self.text(dedent(block) if style != "verse" else "\n".join(block))
+        if style in syntax.VERBATIM_STYLES or block[0][:1].isspace() and style != "normal":
+            self.text(syntax.dedent(block) if style != "verse" else "\n".join(block))
         elif style == "pass":
             self.items += parse_html_fragment("\n".join(block))
         else:
             text = "\n".join(block)
-            text = ADMONITION.sub("", text, count=1)
+            text = syntax.ADMONITION.sub("", text, count=1)
             self.inline(" ".join(part.strip() for part in text.split("\n")) if " +\n" not in text else text)
         self.newline(2)
         return index
@@ -264,7 +243,7 @@ class _Page:
         """Read one list item (its text runs on over the lines that follow); the index after it."""
         line = lines[index]
         if item is None:  # a description list's term, its words on the line or the lines after it
-            term = DESCRIPTION.match(line)
+            term = syntax.DESCRIPTION.match(line)
             self.newline(1)
             self.inline(term["term"].strip() + ": ")
             text = term["text"] or ""
@@ -279,15 +258,15 @@ class _Page:
             shown = f"{self._levels[depth - 1]}. " if ordered else "- "
             self.newline(1)
             self.text("  " * (depth - 1) + shown)
-            text = CHECKBOX.sub("", item["text"])
+            text = syntax.CHECKBOX.sub("", item["text"])
         index += 1
         while index < len(lines) and lines[index].strip():
             follow = lines[index]
-            if follow.strip() == "+" or LIST_ITEM.match(follow) or DESCRIPTION.match(follow):
+            if follow.strip() == "+" or syntax.LIST_ITEM.match(follow) or syntax.DESCRIPTION.match(follow):
                 break
             if (
-                DELIMITER.match(follow.strip())
-                or BLOCK_ATTRIBUTES.match(follow.strip())
+                syntax.DELIMITER.match(follow.strip())
+                or syntax.BLOCK_ATTRIBUTES.match(follow.strip())
                 or follow.startswith("//")
             ):
                 break
@@ -298,12 +277,12 @@ class _Page:
         return index
 
     def _delimited(self, delimiter: str, body: list[str], style: str) -> None:
-        if delimiter.startswith("////") or style in HIDDEN_STYLES:
+        if delimiter.startswith("////") or style in syntax.HIDDEN_STYLES:
             return
         self.newline(2)
         verbatim = delimiter.startswith(("```", "----", "....")) or style == "verse"
-        if verbatim or delimiter == "--" and style in VERBATIM_STYLES:
-            self.text(dedent([CALLOUT.sub("", line) for line in body]))
+        if verbatim or delimiter == "--" and style in syntax.VERBATIM_STYLES:
+            self.text(syntax.dedent([syntax.CALLOUT.sub("", line) for line in body]))
         elif delimiter[0] == "+" or style == "pass":
             self.items += parse_html_fragment("\n".join(body))
         elif delimiter[0] in "|!,:" and delimiter[1] == "=":
@@ -315,7 +294,7 @@ class _Page:
         self.newline(2)
 
     def _table(self, body: list[str], separator: str, style: str) -> None:
-        for row in table_rows(body, separator, style):
+        for row in syntax.table_rows(body, separator, style):
             self.newline(1)
             for number, (spec, cell) in enumerate(row):
                 self.text(" | " if number else "")
@@ -342,14 +321,14 @@ class _Page:
                 self.items.append(item)
 
     def _image(self, target: str) -> ImageLink:
-        return image_link(target.strip(), self.name, self.attributes, self.root, self.antora)
+        return syntax.image_link(target.strip(), self.name, self.attributes, self.root, self.antora)
 
     def _title_of(self, target: str) -> str:
         """What an `xref:` or `<<id>>` without its own text shows: the section's or page's title."""
         page, _, fragment = target.partition("#")
         if not page:
             return self._ids.get(fragment) or fragment.strip("_").replace("_", " ").replace("-", " ")
-        found = page_title(page, self.name, self.root, self.antora)
+        found = syntax.page_title(page, self.name, self.root, self.antora)
         return (
             plain(found, self.attributes, lambda _: "")
             if found
