@@ -24,7 +24,18 @@ ZIP_SUFFIXES = (".zip",)
 TAR_SUFFIXES = (".tar", ".tar.gz", ".tgz", ".tar.bz2", ".tbz2", ".tbz", ".tar.xz", ".txz")
 # archives and compressed files we do not unpack: the person is told to unpack them
 REFUSED_SUFFIXES = (".7z", ".rar", ".tar.zst", ".zst", ".gz", ".bz2", ".xz", ".z", ".lz", ".cab")
-NOTE_TEXT_SUFFIXES = (".md", ".markdown", ".txt", ".html", ".htm", ".org", ".rst", ".mdx")
+NOTE_TEXT_SUFFIXES = (
+    ".md",
+    ".markdown",
+    ".txt",
+    ".html",
+    ".htm",
+    ".org",
+    ".rst",
+    ".mdx",
+    ".adoc",
+    ".asciidoc",
+)
 NOTE_TEXT_BYTES = 4 * 1024**2  # notes read to learn how their links spell the names (see choose_encoding)
 
 

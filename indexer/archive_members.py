@@ -14,6 +14,7 @@ Word's `~$` lock files are left out.
 
 from __future__ import annotations
 
+import re
 import shutil
 import tarfile
 import tempfile
@@ -121,11 +122,12 @@ def collection_members(archive, checked: Chosen, shown: str) -> Chosen:
     """The checked members to unpack; refused (naming the archive) when none is a note or picture."""
     chosen = [(member, relative) for member, relative in checked if collection_file(relative)]
     chosen += _book_includes(archive, chosen, {relative.as_posix(): (m, relative) for m, relative in checked})
+    chosen += _antora_includes(chosen, checked)
     if not any(r.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for _, r in chosen):
         raise ValueError(
-            f"{shown} holds no notes (Markdown, Org, reStructuredText, Jupyter, Word, LibreOffice, "
-            "PowerPoint, OneNote, RTF, PDF, EPUB, Evernote, Day One, Google Keep, Bear, HTML, text), "
-            "pictures or docs.jsonl: nothing to index"
+            f"{shown} holds no notes (Markdown, Org, reStructuredText, AsciiDoc, Jupyter, Word, "
+            "LibreOffice, PowerPoint, OneNote, RTF, PDF, EPUB, Evernote, Day One, Google Keep, Bear, HTML, "
+            "text), pictures or docs.jsonl: nothing to index"
         )
     return chosen
 
@@ -142,6 +144,25 @@ def collection_file(relative: PurePosixPath) -> bool:
     if any(part.startswith(".") for part in relative.parts) or relative.name.startswith("~$"):
         return False  # hidden files, and an Office lock file (see indexer.sources.base.HIDDEN)
     return relative.suffix.lower() in COLLECTION_EXTENSIONS or relative.name in SITE_FILES
+
+
+_ANTORA_INCLUDED = re.compile(r"(?:^|/)modules/[^/]+/(?:examples|partials)/")
+
+
+def _antora_includes(chosen: Chosen, checked: Chosen) -> Chosen:
+    """The files an Antora site's pages include from its modules' `examples/` and `partials/` (a
+    script, a config, a table as CSV), which are not notes: kept when the archive holds a component."""
+    if not any(relative.name == "antora.yml" for _, relative in chosen):
+        return []
+    kept = {relative for _, relative in chosen}
+    return [
+        (member, relative)
+        for member, relative in checked
+        if relative not in kept
+        and member.size <= MAX_INCLUDE_BYTES
+        and _ANTORA_INCLUDED.search(relative.as_posix())
+        and not any(part.startswith(".") for part in relative.parts)
+    ]
 
 
 def _book_includes(archive, chosen: Chosen, every: dict) -> Chosen:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from indexer.file_stats import StatCache
+from indexer.sources.asciidoc import parse_asciidoc
 from indexer.sources.base import FolderReader, Parsed
 from indexer.sources.canvas import parse_canvas
 from indexer.sources.dayone import SNIFF_BYTES, is_dayone_export, parse_dayone, starts_as_dayone
@@ -50,11 +51,11 @@ def read_elsewhere(path: Path) -> str | None:
 
 
 class NotesFolderReader(FolderReader):
-    """Markdown, Org, reStructuredText and plain-text notes, Jupyter notebooks, Word and OpenDocument
-    texts, PowerPoint and Impress presentations, PDF files, Obsidian canvases, Evernote exports, Day One
-    journals, Google Keep notes (Takeout), Joplin exports (RAW folders, `.jex`), SiYuan notebooks, Bear
-    backups and saved HTML pages side by side, as personal collections mix them; EPUB books beside them,
-    a document per chapter."""
+    """Markdown, Org, reStructuredText, AsciiDoc and plain-text notes, Jupyter notebooks, Word and
+    OpenDocument texts, PowerPoint and Impress presentations, PDF files, Obsidian canvases, Evernote
+    exports, Day One journals, Google Keep notes (Takeout), Joplin exports (RAW folders, `.jex`), SiYuan
+    notebooks, Bear backups and saved HTML pages side by side, as personal collections mix them; EPUB
+    books beside them, a document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -63,6 +64,8 @@ class NotesFolderReader(FolderReader):
         ".jex": parse_jex,
         ".org": parse_org,
         ".rst": parse_rst,
+        ".adoc": parse_asciidoc,  # AsciiDoc notes and Antora documentation pages
+        ".asciidoc": parse_asciidoc,
         ".canvas": parse_canvas,
         ".ipynb": parse_notebook,
         ".enex": parse_enex,
@@ -95,14 +98,14 @@ def read_collection(
     path: str | Path, stats: StatCache | None = None, pictures: Path | None = None
 ) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX, Org,
-    reStructuredText, Jupyter notebooks, Word and OpenDocument texts, presentations, PDF files, EPUB
-    books, Evernote exports, Day One journals, Google Keep notes, Joplin exports, SiYuan notebooks, Bear
-    backups, HTML, text, canvases). Folder documents are sorted by id, the collection-relative POSIX
+    reStructuredText, AsciiDoc, Jupyter notebooks, Word and OpenDocument texts, presentations, PDF files,
+    EPUB books, Evernote exports, Day One journals, Google Keep notes, Joplin exports, SiYuan notebooks,
+    Bear backups, HTML, text, canvases). Folder documents are sorted by id, the collection-relative POSIX
     path (also their `source`); TIIR documents by their dataset id. `stats`: a folder's notes found
-    unchanged are not read (`indexer.file_stats`; a TIIR folder is always read whole). Problems inside
-    the collection are CollectionWarnings (see `indexer.sources.base`); an unusable path is a
-    ValueError. `pictures`: where pictures kept inside notes are stored (default: the user's picture
-    cache, see `embedded.py`)."""
+    unchanged are not read (`indexer.file_stats`; a TIIR folder is always read whole). Problems inside the
+    collection are CollectionWarnings (see `indexer.sources.base`); an unusable path is a ValueError.
+    `pictures`: where pictures kept inside notes are stored (default: the user's picture cache, see
+    `embedded.py`)."""
     path = Path(path)
     if not path.exists():
         raise ValueError(f"collection not found: {path}")

@@ -23,6 +23,8 @@ How-to collections are often the source of a website, and a person points us at 
   (or `build/` beside a `source/` folder) is the built site, `_templates/` and the conf's
   `templates_path` folders its page templates; the pictures in `_static/` are still found;
 - (Hugo's config folder and language folders: `site_hugo.py`.)
+- Antora (`antora.yml` beside `modules/`, at the root or where a repository keeps its docs): pages
+  are its modules' `pages/`; `partials/`, `examples/`, `nav.adoc` and the rest are not (`site_antora.py`);
 - mdBook, VuePress, VitePress, Hexo, Docsify, GitBook and Quartz, at the root or one folder down (`docs/`):
   see `site_kinds.py` (pages in `src/`, `docs/`, `source/` or the book's root; `scaffolds/`,
   `themes/`, `theme/`, built copies and navigation files such as `_sidebar.md` and `SUMMARY.md`
@@ -71,7 +73,6 @@ TOOL_TEXT_FILES = re.compile(
 DOCUMENT_TYPES = {
     ".doc": "Word 97-2003 documents",
     ".pages": "Pages documents",
-    ".adoc": "AsciiDoc files",
     ".onepkg": "OneNote packages (a cabinet archive: unpack it, then add the folder)",
     **dict.fromkeys((".xlsx", ".xls", ".ods", ".numbers"), "spreadsheets"),
     **dict.fromkeys((".csv", ".tsv"), "CSV tables"),  # a Notion export's databases, a lab's readings
@@ -97,7 +98,12 @@ SPHINX_FOLDERS = {"_build": "the built Sphinx site", "_templates": "Sphinx page 
 # Every file by whose name `site_layout` knows a folder's kind (what a zip of a site must keep)
 SITE_FILES = frozenset(
     {*HUGO_CONFIGS, *MKDOCS_CONFIGS, *JEKYLL_CONFIGS, *DOCUSAURUS_CONFIGS, "versions.json", SPHINX_CONFIG}
-    | {"book.json", "book.toml", "package.json"}  # a GitBook's, an mdBook's; a JavaScript project's (its
+    | {
+        "book.json",
+        "book.toml",
+        "package.json",
+        "antora.yml",
+    }  # a GitBook's, an mdBook's; a JavaScript project's (its
     # site may be in any folder)
     | {"quartz.config.ts", "quartz.config.js", "quartz.config.mjs"}  # Quartz's (site_quartz.py)
 )
@@ -121,6 +127,8 @@ class SiteLayout:
     chapters: frozenset[str] | None = None  # an mdBook's pages, its SUMMARY.md's (None: any page)
     translated: bool = False  # a Jekyll site whose pages show their words from `_i18n/` (site_i18n.py)
     root: Path | None = None  # the collection, where Sphinx sources are recognised folder by folder
+    page_dirs: tuple[str, ...] = ()  # when pages sit in several folders (Antora's modules/*/pages/)
+    hidden_prefix: str = ""  # a page file or folder named so is not a page (Antora's `_partial.adoc`)
     _sphinx: dict[str, dict[str, str]] = field(default_factory=dict, compare=False, repr=False)
 
     def folder_reason(self, name: str) -> str:
@@ -135,6 +143,11 @@ class SiteLayout:
             return f"outside the {self.kind} site's pages ({self.pages}/)"
         if any(fnmatch.fnmatch(name, glob.rstrip("/")) for glob in self.skip_globs):
             return f"excluded by the {self.kind} site's configuration"
+        if self.page_dirs and not any(
+            (name + "/").startswith(pages + "/") or (pages + "/").startswith(name + "/")
+            for pages in self.page_dirs
+        ):
+            return f"outside the {self.kind} site's pages ({_page_dirs_hint(self.page_dirs)})"
         return _sphinx_folder_reason(self.root, name, self._sphinx) if self.root is not None else ""
 
     def file_reason(self, name: str) -> str:
@@ -143,6 +156,15 @@ class SiteLayout:
             return f"outside the {self.kind} site's pages ({self.pages}/)"
         if reason := self.skip_files.get(name) or self.skip_names.get(name.rsplit("/", 1)[-1]):
             return reason
+        if self.page_dirs:
+            pages = next((folder for folder in self.page_dirs if name.startswith(folder + "/")), None)
+            if pages is None:
+                return f"outside the {self.kind} site's pages ({_page_dirs_hint(self.page_dirs)})"
+            if self.hidden_prefix and any(
+                part.startswith(self.hidden_prefix) for part in name[len(pages) + 1 :].split("/")
+            ):
+                hidden = f"named {self.hidden_prefix}..., read where pages include it"
+                return f"hidden from the {self.kind} site ({hidden})"
         if self.chapters is not None and name.lower().endswith(".md") and name not in self.chapters:
             return "not in the book's table of contents (SUMMARY.md), not a page of the book"
         if any(fnmatch.fnmatch(name, glob) for glob in self.skip_globs):
@@ -198,6 +220,10 @@ def _generator_layout(root: Path) -> SiteLayout:
         if (root / name).is_file():
             config = _read_config(root / name)
             return SiteLayout("MkDocs", _relative_folder(config.get("docs_dir"), "docs"))
+    from indexer.sources.site_antora import antora_layout  # noqa: PLC0415 - it builds on this module
+
+    if (layout := antora_layout(root)) is not None:
+        return layout
     from indexer.sources.site_kinds import js_site_layout  # noqa: PLC0415 - it builds on this module
 
     if (layout := js_site_layout(root)) is not None:  # VuePress, VitePress, Hexo, Docsify, GitBook
@@ -220,6 +246,11 @@ def _generator_layout(root: Path) -> SiteLayout:
         globs = tuple(str(g).strip("/") for g in excluded) if isinstance(excluded, list) else ()
         return SiteLayout("Jekyll", skip_dirs=skip, skip_globs=globs, translated=translated)
     return SiteLayout()
+
+
+def _page_dirs_hint(page_dirs: tuple[str, ...]) -> str:
+    shown = ", ".join(f"{folder}/" for folder in page_dirs[:3])
+    return shown + (f" and {len(page_dirs) - 3} more" if len(page_dirs) > 3 else "")
 
 
 def _sphinx_folder_reason(root: Path, name: str, found: dict[str, dict[str, str]]) -> str:
