@@ -15,8 +15,6 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-
 from indexer.archive_add import remove_unpack, unpack_root
 from indexer.cascade import Cascade, resolve_cascade
 from indexer.dominance import DominanceSample, ensure_sample
@@ -30,6 +28,7 @@ from mme_core.documents import InterleavedDoc
 from .collection import DEFAULT_ZIP_LIMITS, ZipLimits, resolve_folder
 from .facets import Facets, read_facets
 from .media import MediaRegistry
+from .query_vectors import QueryVectors
 from .uploads import place_upload, tidy_after
 
 MAX_K = 50
@@ -234,7 +233,7 @@ class SearchService:
         return Index.open(self.index_uri, any_version=True).meta.collections
 
     def _known_collections(self, names: tuple[str, ...]) -> tuple[str, ...]:
-        known = {entry["name"] for entry in self.collections()}
+        known = set(self.searcher.index.meta.collections)  # no scan of the rows
         for name in names:
             if name not in known:
                 listed = ", ".join(sorted(known)) or "none yet"
@@ -344,27 +343,6 @@ class SearchService:
     def _swap_in(self, fresh) -> None:
         with self._swap_lock:
             self._searcher = fresh
-
-
-class QueryVectors:
-    """The last few query embeddings a search computed, by (query, N), so the dominance plot that
-    follows the search does not embed the query a second time."""
-
-    def __init__(self, size: int = 32):
-        self.size = size
-        self._vectors: dict[tuple, np.ndarray] = {}
-        self._lock = threading.Lock()
-
-    def get(self, query: InterleavedDoc, n) -> np.ndarray | None:
-        with self._lock:
-            return self._vectors.get((query, n))
-
-    def put(self, query: InterleavedDoc, n, vector: np.ndarray) -> None:
-        with self._lock:
-            self._vectors.pop((query, n), None)
-            self._vectors[(query, n)] = np.array(vector, dtype=np.float32)
-            while len(self._vectors) > self.size:
-                self._vectors.pop(next(iter(self._vectors)))  # the oldest
 
 
 def _box(value, what: str) -> bool:
