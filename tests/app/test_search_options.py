@@ -132,10 +132,11 @@ def test_photos_by_date_and_a_bad_date_refused_as_the_cli_refuses_it(page):
     assert len(ids(both)) == 2
     assert ids(search(page, "beach day", ["camera"], taken="2022")) == []
 
-    with pytest.raises(ValueError) as cli:  # the rule and message of `search --taken`
-        Filters(taken=("June",))
-    said = unescape(search(page, "beach day", ["camera"], taken="June"))
-    assert str(cli.value) in said and not ids(said)
+    for wrong in ("June", "2024-13"):
+        with pytest.raises(ValueError) as cli:  # the rule and message of `search --taken`
+            Filters(taken=(wrong,))
+        said = unescape(search(page, "beach day", ["camera"], taken=wrong))
+        assert str(cli.value) in said and not ids(said)
 
 
 def test_the_api_takes_language_every_language_and_taken(page):
