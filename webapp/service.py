@@ -305,9 +305,10 @@ class SearchService:
             except BaseException:
                 tidy_after(upload, "", roots, self._collections_now())  # its folder, unless indexed
                 raise
-            if report.moved_from:
-                tidy_after(upload, report.moved_from, roots, self.searcher.index.meta.collections)
-        return replace(report, skipped=(*upload.left_out, *report.skipped))
+            moved = report.moved_from
+            if moved and tidy_after(upload, moved, roots, self.searcher.index.meta.collections):
+                moved = "the earlier upload (its files deleted)"  # not a server path the person never saw
+        return replace(report, moved_from=moved, skipped=(*upload.left_out, *report.skipped))
 
     def reads_pictures(self) -> bool:
         """Whether the index reads the words in pictures (`indexer.picture_words`)."""

@@ -85,7 +85,7 @@ def test_a_newer_export_updates_its_collection_and_its_earlier_folder_goes(page,
     status, *_ = page.index_upload([zipped(tmp_path / "dl2" / "Garden-2025-03-01.zip", newer)], "")
 
     assert "Collection &#x27;Garden&#x27;: 1 added, 1 updated, 2 unchanged, 0 removed" in status
-    assert "moved from" in status
+    assert "moved from the earlier upload (its files deleted)" in status and str(tmp_path) not in status
     [now] = folders(page)
     assert now != earlier and not (page.service.uploads_dir / earlier).exists()
     assert collections(page)["Garden"].startswith(str(page.service.uploads_dir / now))
