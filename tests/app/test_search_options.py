@@ -156,3 +156,42 @@ def test_the_api_takes_language_every_language_and_taken(page):
     ]:
         with pytest.raises(gr.Error, match=message):
             api("install", *extra)
+
+
+def test_the_page_refreshes_the_options_after_loading_indexing_and_removal_and_on_a_new_choice(
+    index, tiny_dsvl
+):
+    """As the tag choices are: after the page loads (its controls first), after indexing a folder or an
+    upload and after a removal; choosing collections re-reads them, then searches."""
+    from indexer import Searcher
+    from webapp.layout import AppOptions, build_demo
+
+    demo = build_demo(Searcher.open(index, tiny_dsvl), tiny_dsvl, AppOptions(model_label="tiny"))
+    deps = {dep["id"]: dep for dep in demo.config["dependencies"]}
+    name = {dep_id: dep["api_name"] for dep_id, dep in deps.items()}
+    after = {
+        name[dep["trigger_after"]]
+        for dep in deps.values()
+        if dep["api_name"].startswith("search_options")
+        if dep["trigger_after"] is not None
+    }
+    assert after == {"controls", "index_folder", "index_upload", "remove"}
+    [chosen] = [
+        dep
+        for dep in deps.values()
+        if dep["api_name"].startswith("search_options") and dep["trigger_after"] is None
+    ]
+    collections = next(c for c in demo.config["components"] if c["props"].get("elem_id") == "mme-collections")
+    assert chosen["targets"] == [(collections["id"], "input")]
+    then = [dep["api_name"] for dep in deps.values() if dep["trigger_after"] == chosen["id"]]
+    assert then and then[0].startswith("search_if_composed")
+    shown = {c["props"].get("elem_id"): c["props"].get("visible") for c in demo.config["components"]}
+    assert shown["mme-language"] is True and shown["mme-taken"] is True  # this index has both
+
+
+def test_a_page_over_plain_notes_shows_neither(app_searcher, tiny_dsvl):
+    from webapp.layout import AppOptions, build_demo
+
+    demo = build_demo(app_searcher, tiny_dsvl, AppOptions(model_label="tiny"))
+    shown = {c["props"].get("elem_id"): c["props"].get("visible") for c in demo.config["components"]}
+    assert (shown["mme-language"], shown["mme-all-translations"], shown["mme-taken"]) == (False, False, False)
