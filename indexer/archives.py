@@ -6,8 +6,9 @@ An archive is checked before anything is written: no absolute names, no `..`, no
 pipes, no encrypted members, and bounded file count, total size and compression ratio (headers can
 lie, so bytes are counted again while unpacking). Only collection files are unpacked (see
 `indexer.archive_members`). Everything goes into a hidden staging folder renamed into place when
-complete: a refused or broken archive leaves nothing. The folder is named after the archive and a
-digest of its bytes, so the same archive added again is the same folder (nothing is read or embedded
+complete: a refused or broken archive leaves nothing. The folder is named after the archive's collection
+and a digest of its bytes, so the same archive added again is the same folder, as a browser's second
+download `notes (1).zip` too (nothing is read or embedded
 again), and a newer download of the export is a new folder, which the caller re-points the
 collection to (`Unpacked.name` stays the same). Members keep their dates, so the index's stat cache
 finds the notes that did not change between two downloads without reading them.
@@ -132,8 +133,8 @@ def unpack_archive(
         except _BROKEN as err:
             raise ValueError(_broken(shown, err)) from err
         destination_root.mkdir(parents=True, exist_ok=True)
-        final = destination_root / f"{safe_stem(archive_stem(shown))}-{file_digest(path)[:12]}"
         name, encoding = archive_collection_name(shown), opened[-1].encoding
+        final = destination_root / f"{safe_stem(name)}-{file_digest(path)[:12]}"  # `notes (1).zip` too
         if final.is_dir():
             return Unpacked(collection_root(final), name, encoding, True)
         _unpack(parts, final, shown, limits)

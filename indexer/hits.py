@@ -22,7 +22,8 @@ RESULT_COLUMNS = [
     "_distance",
 ]
 
-_TAKEN = re.compile(r"\d{4}(-\d{2}(-\d{2})?)?")  # a date or its start: 2024, 2024-06, 2024-06-12
+# a date or its start: 2024, 2024-06, 2024-06-12 (no month 13: it would match nothing, unsaid)
+_TAKEN = re.compile(r"\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?")
 _TAKEN_KEY = '"taken": "'
 PARTS_PER_NOTE = 4  # parts fetched per note wanted, before each note keeps its best part
 

@@ -21,7 +21,9 @@ SKIPPED_HEADERS = ["file", "link", "reason", "message"]
 
 
 def search_filters(handlers: Handlers) -> dict:
-    """Which collections to search (default: the person's own, else the demo), folder prefix, tags."""
+    """Which collections to search (default: the person's own, else the demo), folder prefix, tags;
+    the language of translated pages and the photos' dates, shown only where the collections searched
+    have them (`webapp.facets`; `wire_search_options` keeps them so)."""
     service = handlers.service
     names = [entry["name"] for entry in service.collections()]
     controls = {
@@ -44,7 +46,40 @@ def search_filters(handlers: Handlers) -> dict:
         controls["tags"] = gr.Dropdown(
             service.tags(), value=[], multiselect=True, label="Tags", elem_id="mme-tags", scale=1
         )
+    facets = service.facets()
+    translated = bool(facets.languages)
+    with gr.Row():
+        controls["language"] = gr.Dropdown(
+            facets.language_choices(),
+            value="",
+            label="Translated pages in",
+            info="A page kept in several languages comes back once, in this one.",
+            visible=translated,
+            elem_id="mme-language",
+            scale=1,
+        )
+        controls["all_translations"] = gr.Checkbox(
+            False, label="List every language's version", visible=translated, elem_id="mme-all-translations"
+        )
+    controls["taken"] = gr.Textbox(
+        label="Photos taken",
+        placeholder="2024, 2024-06 or 2024-06-12; several: 2023-12, 2024-01 (Enter to apply)",
+        visible=facets.photos_taken,
+        elem_id="mme-taken",
+    )
     return controls
+
+
+def wire_search_options(handlers: Handlers, page: dict, after: list, rerun) -> None:
+    """Show the language and date filters for the collections chosen: after each event in `after`
+    (the page's load, indexing, removal) and when the person changes the collections, where `rerun`
+    (an event listener's `.then` -> search) runs the search with the options as they now are."""
+    quiet = {"api_visibility": "private", "show_progress": "hidden"}
+    inputs = [page["collections"], page["language"], page["taken"]]
+    outputs = [page["language"], page["all_translations"], page["taken"]]
+    for event in after:
+        event.then(handlers.search_options, inputs, outputs, **quiet)
+    rerun(page["collections"].input(handlers.search_options, inputs, outputs, **quiet))
 
 
 def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
@@ -110,8 +145,9 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
     return shelf
 
 
-def wire_removal(handlers: Handlers, shelf: dict, reports: list, indexing: dict) -> None:
-    """Remove in two steps: "Remove…" says what will go, "Yes, remove it" removes."""
+def wire_removal(handlers: Handlers, shelf: dict, reports: list, indexing: dict):
+    """Remove in two steps: "Remove…" says what will go, "Yes, remove it" removes (returned: the
+    removal's event, for what follows it)."""
     quiet = {"api_visibility": "private"}
     confirm = [shelf["confirm_message"], shelf["confirm_row"]]
     shelf["remove_button"].click(handlers.confirm_removal, shelf["remove_choice"], confirm, **quiet)
@@ -122,10 +158,13 @@ def wire_removal(handlers: Handlers, shelf: dict, reports: list, indexing: dict)
     def remove(name):
         return handlers.remove_collection(name, confirmed=True)
 
-    shelf["confirm"].click(hide, None, confirm, **quiet).then(
-        remove, shelf["remove_choice"], reports, **indexing
+    removed = (
+        shelf["confirm"]
+        .click(hide, None, confirm, **quiet)
+        .then(remove, shelf["remove_choice"], reports, **indexing)
     )
     shelf["cancel"].click(hide, None, confirm, **quiet)
+    return removed
 
 
 def _folder_info(roots: tuple[Path, ...]) -> str:

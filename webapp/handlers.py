@@ -68,20 +68,36 @@ class Handlers:
     # --- search -----------------------------------------------------------------------------------
 
     def search(
-        self, value, n, k, mode=None, collections=(), folder="", tags=(), budget=None, cascade=False
+        self,
+        value,
+        n,
+        k,
+        mode=None,
+        collections=(),
+        folder="",
+        tags=(),
+        budget=None,
+        cascade=False,
+        language="",
+        all_translations=False,
+        taken="",
     ) -> tuple[str, dict | None]:
-        """Composer items + N + k + mode, filters, multi-vector budget (0 or None: single vector) and
-        the cascade box -> (result cards HTML, state for the plot and the single/multi comparison)."""
+        """Composer items + N + k + mode, filters, multi-vector budget (0 or None: single vector), the
+        cascade box, the language of translated pages ("": the query's), the box "every language" and
+        the taken box ("2024-06", several split by commas) -> (result cards HTML, state for the plot
+        and the single/multi comparison)."""
         try:
             query = doc_from_composer(value, self.media)
             folders = [part for part in str(folder or "").split(",") if part.strip()]
+            dates = str(taken or "").replace(",", " ").split()
+            extra = {"language": language or None, "translations": not all_translations, "taken": dates}
             vectors, budget = budget_choice(budget)
             if cascade and mode not in (None, "", "semantic"):
                 raise ValueError(
                     'The cascade re-ranks by meaning: choose "Meaning" under Match by, or untick it.'
                 )
             outcome = self.service.search(
-                query, n, _as_k(k), mode, collections, folders, tags, vectors, budget, bool(cascade)
+                query, n, _as_k(k), mode, collections, folders, tags, vectors, budget, bool(cascade), **extra
             )
         except ValueError as err:
             return error_html(str(err)), None
@@ -139,12 +155,28 @@ class Handlers:
         vectors=None,
         budget=None,
         cascade=None,
+        language=None,
+        all_translations=False,
+        taken=None,
     ) -> list[ApiHit]:
         try:
             query = doc_from_api(query, self.media)
             vectors, budget = api_vector_choice(vectors, budget)
+            translations = not all_translations if isinstance(all_translations, bool) else all_translations
             outcome = self.service.search(
-                query, n, _as_k(k), mode, collections, folders, tags, vectors, budget, cascade or None
+                query,
+                n,
+                _as_k(k),
+                mode,
+                collections,
+                folders,
+                tags,
+                vectors,
+                budget,
+                cascade or None,
+                language=language or None,
+                translations=translations,
+                taken=taken,
             )
         except ValueError as err:
             raise refusal(err) from err
@@ -193,10 +225,12 @@ class Handlers:
         if not confirmed:
             return self._changed(notice_html("Nothing removed."))
         try:
-            rows = self.service.remove_collection(name)
+            rows, files = self.service.remove_collection(name)
         except ValueError as err:
             return self._changed(error_html(str(err)))
-        return self._changed(notice_html(f"Removed collection '{name}' ({rows} parts).", kind="success"))
+        also = f"; its uploaded files were deleted ({files.name})" if files else ""
+        said = f"Removed collection '{name}' ({rows} parts){also}."
+        return self._changed(notice_html(said, kind="success"))
 
     def _indexed(self, run) -> tuple:
         try:
@@ -210,6 +244,21 @@ class Handlers:
         """After the index changed (or failed to): refresh everything on the page that reads it."""
         table = gr.update(value=skipped or [], visible=bool(skipped))
         return (status, table, self.stats(), *self.controls())
+
+    def search_options(self, collections=(), language="", taken="") -> tuple:
+        """(language choice, box "every language", taken box) for the collections chosen: shown only
+        when they hold translated pages, or photos with a date; a value they cannot use is cleared."""
+        try:
+            facets = self.service.facets(collections or ())
+        except ValueError:  # a collection removed meanwhile: the search says so
+            return gr.skip(), gr.skip(), gr.skip()
+        codes, translated = [code for _, code in facets.language_choices()], bool(facets.languages)
+        chosen = language if language in codes else ""
+        return (
+            gr.update(choices=facets.language_choices(), value=chosen, visible=translated),
+            gr.update(visible=translated) if translated else gr.update(value=False, visible=False),
+            gr.update(visible=True) if facets.photos_taken else gr.update(value="", visible=False),
+        )
 
     def controls(self) -> tuple:
         """(collections table, collection chooser, tag choices, mode, removal choices, the box "read
@@ -244,9 +293,10 @@ class Handlers:
             return gr.update(value=error_html("choose a collection to remove"), visible=True), gr.update(
                 visible=False
             )
-        message = (
-            f"Remove collection '{name}' ({entry['documents']} documents) from the index? "
-            "Its files on disk are not touched."
+        message = f"Remove collection '{name}' ({entry['documents']} documents) from the index? " + (
+            "Its uploaded files are deleted with it."
+            if self.service.uploaded(name)
+            else "Its files on disk are not touched."
         )
         return gr.update(value=notice_html(message), visible=True), gr.update(visible=True)
 

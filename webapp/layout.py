@@ -15,7 +15,7 @@ from indexer.search import preferred_n
 
 from .assets import ExampleQuery, asset
 from .collection import ZipLimits
-from .collection_tab import collection_tab, search_filters, wire_removal
+from .collection_tab import collection_tab, search_filters, wire_removal, wire_search_options
 from .handlers import ApiHit, Handlers
 from .media import MediaRegistry, thumbnail_uri
 from .multivector import budget_control
@@ -110,6 +110,9 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         vectors: str = "",
         budget: int | None = None,
         cascade: bool | dict | None = None,
+        language: str = "",
+        all_translations: bool = False,
+        taken: list[str] | None = None,
     ) -> list[ApiHit]:
         """Search with an interleaved query: a plain string, or a list whose strings are text and whose
         gradio_client.handle_file(...) items are images, in order. n is a stored granularity, k the
@@ -121,8 +124,12 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         that many meta-token vectors; "single" or "" with no budget: the index's own kind. cascade
         (true, or {"first_n", "k", "fusion": "mean"|"max-n", "full_top"}) searches the cheapest stored
         N and re-scores its top K over every stored N (n is then not used); each hit's stage says how
-        it was scored and its note why it could not be re-scored at full tokens."""
-        return handlers.api_search(query, n, k, mode, collections, folders, tags, vectors, budget, cascade)
+        it was scored and its note why it could not be re-scored at full tokens. A page of a translated
+        site comes back once, in language (a code its collections have, e.g. "zh"; "": the query's),
+        or every version with all_translations; taken (["2024-06"], dates or their start) keeps photos
+        taken then."""
+        chosen = (mode, collections, folders, tags, vectors, budget, cascade)
+        return handlers.api_search(query, n, k, *chosen, language, all_translations, taken)
 
     # New arguments go after k, with defaults, so existing clients keep working.
     _resolve_return_annotation(search)
@@ -151,6 +158,9 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
             *choosers,
             page["budget"],
             page["cascade"],
+            page["language"],
+            page["all_translations"],
+            page["taken"],
         ]
         outputs = [page["results"], state]
         plot = page["plot"]
@@ -164,8 +174,8 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
 
         for trigger in (page["search"].click, page["composer"].submit):
             then_plot(trigger(handlers.search, inputs, outputs, **quiet))
-        rerun = [page["granularity"].change, page["folder"].submit]
-        rerun += [page[name].input for name in ("mode", "collections", "tags", "budget")]  # by the person
+        rerun = [page["granularity"].change, page["folder"].submit, page["taken"].submit]
+        rerun += [page[name].input for name in ("mode", "tags", "budget", "language", "all_translations")]
         for trigger in rerun:
             then_plot(trigger(handlers.search_if_composed, inputs, outputs, **quiet))
         ticked = page["cascade"].input(cascade_mode, [page["cascade"], page["mode"]], page["mode"], **quiet)
@@ -181,15 +191,20 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         controls = [shelf["table"], page["collections"], page["tags"], page["mode"], shelf["remove_choice"]]
         controls.append(shelf["read_pictures"])
         hidden = {"api_visibility": "private", "show_progress": "hidden"}
-        demo.load(handlers.stats, None, shelf["stats"], **hidden).then(
+        loaded = demo.load(handlers.stats, None, shelf["stats"], **hidden).then(
             handlers.controls, None, controls, **hidden
         )
         reports = [shelf["status"], shelf["skipped"], shelf["stats"], *controls]
         folder_inputs = [shelf["folder"], shelf["name"], shelf["read_pictures"]]
-        shelf["folder_button"].click(index_folder, folder_inputs, reports, **indexing)
+        indexed = [shelf["folder_button"].click(index_folder, folder_inputs, reports, **indexing)]
         upload_inputs = [shelf["upload"], shelf["name"], shelf["read_pictures"]]
-        shelf["upload_button"].click(index_upload, upload_inputs, reports, **indexing)
-        wire_removal(handlers, shelf, reports, indexing)
+        indexed.append(shelf["upload_button"].click(index_upload, upload_inputs, reports, **indexing))
+        indexed.append(wire_removal(handlers, shelf, reports, indexing))
+
+        def rerun_search(event):  # the collections chosen: their options shown, then the search again
+            then_plot(event.then(handlers.search_if_composed, inputs, outputs, **quiet))
+
+        wire_search_options(handlers, page, [loaded, *indexed], rerun_search)
     return demo
 
 

@@ -15,18 +15,21 @@ from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
-import numpy as np
-
+from indexer.archive_add import remove_unpack, unpack_root
 from indexer.cascade import Cascade, resolve_cascade
 from indexer.dominance import DominanceSample, ensure_sample
+from indexer.languages import check_language
 from indexer.schema import row_key
 from indexer.search import Filters
+from indexer.store import Index
 from mme_core.diagnostics import Dominance, measure_dominance
 from mme_core.documents import InterleavedDoc
 
 from .collection import DEFAULT_ZIP_LIMITS, ZipLimits, resolve_folder
+from .facets import Facets, read_facets
 from .media import MediaRegistry
-from .uploads import gather_upload
+from .query_vectors import QueryVectors
+from .uploads import place_upload, tidy_after
 
 MAX_K = 50
 
@@ -113,11 +116,16 @@ class SearchService:
         vectors: str | None = None,
         budget: int | None = None,
         cascade: Cascade | bool | dict | None = None,
+        language: str | None = None,
+        translations: bool = True,
+        taken: Sequence[str] = (),
     ) -> SearchOutcome:
         """Ranked hits; `mode` None or "" means the searcher's default, empty filters filter nothing
         (and no collection chosen means the searcher's default scope: never demo and own mixed).
         `cascade` (True, a dict of `indexer.cascade.Cascade` fields, or one): semantic search at the
-        cascade's first N re-scored over every stored N; `n` then only labels the page's slider."""
+        cascade's first N re-scored over every stored N; `n` then only labels the page's slider.
+        A translated page comes back once, in `language` (one its collections have; None: the
+        query's), or every version with `translations=False`; `taken` keeps photos of those dates."""
         n = self.stored_n(n)
         if not isinstance(k, int) or isinstance(k, bool) or not 1 <= k <= MAX_K:
             raise ValueError(f"k must be an integer from 1 to {MAX_K}, got {k!r}")
@@ -129,13 +137,28 @@ class SearchService:
             collections=self._known_collections(_strings(collections, "collections")),
             folders=_strings(folders, "folders"),
             tags=tuple(tag.lstrip("#") for tag in _strings(tags, "tags")),
+            taken=_strings(taken, "taken"),
         )
+        language = _strings(language, "language")[0] if _strings(language, "language") else None
+        if language:
+            check_language(language)
+            if translations:
+                self.facets(filters.collections).check_language(language)
         started = time.perf_counter()
         kind = {"vectors": vectors or None, "budget": budget}
         remember = partial(self.query_vectors.put, query, n)
         hits = list(
             searcher.search(
-                query, n=n, k=k, mode=mode, filters=filters, on_query_vector=remember, cascade=cascade, **kind
+                query,
+                n=n,
+                k=k,
+                mode=mode,
+                filters=filters,
+                on_query_vector=remember,
+                cascade=cascade,
+                translations=_box(translations, "all translations"),
+                language=language,
+                **kind,
             )
         )
         elapsed_ms = (time.perf_counter() - started) * 1000
@@ -169,21 +192,48 @@ class SearchService:
         rows = self.searcher.index.scan(["tags"]).column("tags").to_pylist()
         return sorted({tag for tags in rows for tag in tags or ()}, key=str.casefold)
 
+    def facets(self, collections: Sequence[str] = ()) -> Facets:
+        """What the collections searched (the default scope when none is chosen) hold that the page
+        has a filter for: translated pages' languages, photos with a date (`webapp.facets`)."""
+        searcher = self.searcher
+        chosen = self._known_collections(_strings(collections, "collections"))
+        return read_facets(searcher.index, searcher.default_scope(Filters(collections=chosen)).sql())
+
     def skipped(self, collection: str) -> list[dict]:
         return self.searcher.index.skipped(collection)
 
-    def remove_collection(self, name: str) -> int:
-        """Remove a whole collection from the index (its files stay on disk); returns rows removed."""
+    def remove_collection(self, name: str) -> tuple[int, Path | None]:
+        """Remove a whole collection from the index -> (rows removed, the uploaded or unpacked files
+        removed with it, or None: a folder indexed from disk stays as it is)."""
         if not isinstance(name, str) or not name.strip():
             raise ValueError("choose a collection to remove")
         self._known_collections((name,))
         with self._indexing():
+            root = self.searcher.index.meta.collections.get(name, {}).get("root", "")
             removed = self.searcher.index.remove(name)
             self._swap_in(self._open_searcher(self.index_uri, self.encoder))
-        return removed
+            files = remove_unpack(Path(root), self.unpack_roots, self._collections_now()) if root else None
+        return removed, files
+
+    @property
+    def unpack_roots(self) -> tuple[Path, ...]:
+        """Where this app's uploads and the CLI's `add ARCHIVE` unpack for this index: files there
+        belong to the collections read from them (see `indexer.archive_add`)."""
+        roots = (self.uploads_dir,) if self.uploads_dir is not None else ()
+        return roots + ((unpack_root(self.index_uri),) if self.index_uri else ())
+
+    def uploaded(self, name: str) -> bool:
+        """Whether collection `name` reads from an upload (or an unpack), whose files go with it."""
+        root = self.searcher.index.meta.collections.get(name, {}).get("root", "")
+        return bool(root) and any(Path(root).resolve().is_relative_to(r.resolve()) for r in self.unpack_roots)
+
+    def _collections_now(self) -> dict:
+        """The index's collections as written, not as the searcher opened them (a failed build may
+        have registered one)."""
+        return Index.open(self.index_uri, any_version=True).meta.collections
 
     def _known_collections(self, names: tuple[str, ...]) -> tuple[str, ...]:
-        known = {entry["name"] for entry in self.collections()}
+        known = set(self.searcher.index.meta.collections)  # no scan of the rows
         for name in names:
             if name not in known:
                 listed = ", ".join(sorted(known)) or "none yet"
@@ -241,13 +291,24 @@ class SearchService:
         self, paths: list[str], name: str | None = None, on_progress=None, read_pictures: bool | None = None
     ) -> object:
         """Index uploaded files (one zip of a folder, or notes, documents and pictures) as collection
-        `name` (default: the zip's name, or the first note's); files left out are in the report."""
+        `name` (default: the zip's name, or the first note's); files left out are in the report. A
+        newer upload of a collection replaces its earlier folder, which is removed (`webapp.uploads`)."""
         if self.uploads_dir is None:
             raise ValueError("uploads are disabled: the app was started without a data folder")
-        upload = gather_upload(paths, self.uploads_dir, self.zip_limits)
-        name = name.strip() if isinstance(name, str) and name.strip() else upload.name
-        report = self._index(upload.folder, name, on_progress, read_pictures)
-        return replace(report, skipped=(*upload.left_out, *report.skipped))
+        named = name.strip() if isinstance(name, str) and name.strip() else None
+        roots = self.unpack_roots
+        with self._indexing():
+            known = self.searcher.index.meta.collections
+            upload = place_upload(paths, named, self.uploads_dir, roots, known, self.zip_limits)
+            try:
+                report = self._build(upload.folder, named or upload.name, on_progress, read_pictures)
+            except BaseException:
+                tidy_after(upload, "", roots, self._collections_now())  # its folder, unless indexed
+                raise
+            moved = report.moved_from
+            if moved and tidy_after(upload, moved, roots, self.searcher.index.meta.collections):
+                moved = "the earlier upload (its files deleted)"  # not a server path the person never saw
+        return replace(report, moved_from=moved, skipped=(*upload.left_out, *report.skipped))
 
     def reads_pictures(self) -> bool:
         """Whether the index reads the words in pictures (`indexer.picture_words`)."""
@@ -257,13 +318,16 @@ class SearchService:
         self, folder: Path, name: str | None = None, on_progress=None, read_pictures: bool | None = None
     ) -> object:
         with self._indexing():
-            extra = {"on_progress": on_progress} if on_progress is not None else {}  # per-document phases
-            extra |= {"read_pictures": read_pictures} if read_pictures is not None else {}
-            report = self._build_index(
-                str(folder), self.index_uri, self.encoder, ns=self.ns, progress=True, name=name, **extra
-            )
-            self._swap_in(self._open_searcher(self.index_uri, self.encoder))
-            return report
+            return self._build(folder, name, on_progress, read_pictures)
+
+    def _build(self, folder: Path, name: str | None, on_progress, read_pictures: bool | None) -> object:
+        extra = {"on_progress": on_progress} if on_progress is not None else {}  # per-document phases
+        extra |= {"read_pictures": read_pictures} if read_pictures is not None else {}
+        report = self._build_index(
+            str(folder), self.index_uri, self.encoder, ns=self.ns, progress=True, name=name, **extra
+        )
+        self._swap_in(self._open_searcher(self.index_uri, self.encoder))
+        return report
 
     @contextmanager
     def _indexing(self):
@@ -282,25 +346,10 @@ class SearchService:
             self._searcher = fresh
 
 
-class QueryVectors:
-    """The last few query embeddings a search computed, by (query, N), so the dominance plot that
-    follows the search does not embed the query a second time."""
-
-    def __init__(self, size: int = 32):
-        self.size = size
-        self._vectors: dict[tuple, np.ndarray] = {}
-        self._lock = threading.Lock()
-
-    def get(self, query: InterleavedDoc, n) -> np.ndarray | None:
-        with self._lock:
-            return self._vectors.get((query, n))
-
-    def put(self, query: InterleavedDoc, n, vector: np.ndarray) -> None:
-        with self._lock:
-            self._vectors.pop((query, n), None)
-            self._vectors[(query, n)] = np.array(vector, dtype=np.float32)
-            while len(self._vectors) > self.size:
-                self._vectors.pop(next(iter(self._vectors)))  # the oldest
+def _box(value, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"{what} is on or off: send true or false, got {value!r}")
+    return value
 
 
 def _strings(values, what: str) -> tuple[str, ...]:

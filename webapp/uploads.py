@@ -10,6 +10,11 @@ contents, so the same files uploaded again are the same folder and the index ski
 Nothing is written until every file is checked, and the folder appears only when complete. A file
 we do not read is left out and said, not dropped without a word; two different files under one name
 are refused (one would silently replace the other).
+
+A newer upload of one collection (a newer download of the export, a note edited and chosen again) is
+a new folder: the collection moves to it and the earlier folder is removed, as `python -m indexer add`
+does with its unpacks (`indexer.archive_add`, whose checks these are: an upload does not replace a
+folder the person indexed, nor a different export that happens to share its name, unless named so).
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from indexer.archive_add import Naming, check_update, remove_unpack
 from indexer.archive_formats import archive_suffix
 from indexer.archives import archive_collection_name, file_digest, unpack_archive
 from indexer.skipped import Skipped
@@ -34,6 +40,27 @@ class Upload:
     folder: Path  # the collection's folder under the uploads root
     name: str  # the collection name it is indexed under unless the person gave one
     left_out: tuple[Skipped, ...] = ()  # uploaded files that are not part of it, with the reason
+    shown: str = "these files"  # how messages name the upload: the archive's name, or "these files"
+
+
+PAGE_NAMING = Naming('(type it under "Collection name")', 'by typing "{collection}" under "Collection name"')
+
+
+def place_upload(
+    paths: list[str | Path], name: str | None, root: Path, roots: tuple[Path, ...], collections: dict, limits
+) -> Upload:
+    """`gather_upload`, then refused (and its new folder removed) when it would replace a collection
+    it is no newer upload of (`indexer.archive_add.check_update`). `name`: the one the person typed,
+    or None; `roots`: every folder holding unpacks of this index, `root` (the uploads') first."""
+    upload = gather_upload(paths, root, limits)
+    check_update(name or upload.name, upload.folder, upload.shown, collections, roots, name, PAGE_NAMING)
+    return upload
+
+
+def tidy_after(upload: Upload, moved_from: str, roots: tuple[Path, ...], collections: dict) -> Path | None:
+    """After indexing `upload` (or failing to): remove the earlier upload the collection moved from,
+    or this upload's folder when no collection reads from it. Returns what was removed."""
+    return remove_unpack(Path(moved_from) if moved_from else upload.folder, roots, collections)
 
 
 def gather_upload(paths: list[str | Path], destination_root: Path, limits: ZipLimits) -> Upload:
@@ -52,7 +79,7 @@ def gather_upload(paths: list[str | Path], destination_root: Path, limits: ZipLi
                 f"and {len(files) - 1} other file(s) came with it"
             )
         unpacked = unpack_archive(files[0], destination_root, limits)
-        return Upload(unpacked.folder, archive_collection_name(files[0].name))
+        return Upload(unpacked.folder, archive_collection_name(files[0].name), shown=files[0].name)
     return _gather_loose(files, destination_root, limits)
 
 

@@ -121,6 +121,9 @@ def test_view_api_shows_the_typed_return_shape(app_process):
         "vectors",
         "budget",
         "cascade",
+        "language",
+        "all_translations",
+        "taken",
     ]
     assert endpoint["parameters"][0]["python_type"]["type"] == "str | list[str | dict(str, Any)]"
 

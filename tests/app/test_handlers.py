@@ -271,7 +271,10 @@ def test_build_demo_wires_a_named_search_api(app_searcher, tiny_dsvl):
         "vectors",
         "budget",
         "cascade",
-    ]
+        "language",
+        "all_translations",
+        "taken",
+    ]  # new ones last, with defaults: older clients keep working
     assert set(api["named_endpoints"]) == {"/search"}  # page events are private
 
 

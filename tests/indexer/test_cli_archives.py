@@ -114,6 +114,7 @@ def test_another_export_of_the_same_name_is_not_taken_for_a_newer_download(tiny_
     assert "kitchen.zip is not a newer download of the export in collection 'kitchen'" in error
     assert "share 1 of its 3 files" in error  # the picture only
     assert [c["documents"] for c in Index.open(uri).collections()] == [2]  # untouched
+    assert len(list(unpack_root(uri).iterdir())) == 1  # the refused unpack is not left behind
 
 
 def test_removing_a_collection_added_from_an_archive_removes_its_unpacked_files(

@@ -138,6 +138,9 @@ def test_keyword_search_finds_a_photo_by_the_month_as_people_type_it(tiny_dsvl, 
         assert sorted(hit.id for hit in hits) == [f"DCIM/IMG_{4020 + n}.jpg" for n in expected], taken
     with pytest.raises(ValueError, match="taken 'June': give a date or its start, as 2024, 2024-06"):
         searcher.search(img, k=10, mode="keyword", taken="June")
+    for wrong in ("2024-13", "2024-06-32", "2024-00"):
+        with pytest.raises(ValueError, match=f"taken '{wrong}': give a date or its start"):
+            searcher.search(img, k=10, mode="keyword", taken=wrong)
     again = build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
     assert (again.notes_read, again.unchanged) == (0, 5)  # the no-op run opens no photo
 

@@ -17,6 +17,7 @@ from bench.appclient import QueueCaller
 from bench.indexing_throughput import make_collection
 
 PASSWD_MARK = "root:x:0:0"
+UNREFUSING = ("stats", "plot", "comparison", "controls", "hide", "search_options")  # nothing to refuse
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -53,18 +54,22 @@ def leaked(outcome) -> bool:
 
 def payloads(input_types: list[str], path: str) -> list[tuple[list, dict | None]]:
     """(data, event_data) attacks on an event, by the kinds of inputs it takes."""
-    if input_types == ["api"] * 10:
-        # the named /search: query list, n, k, mode, collections, folders, tags, vectors, budget, cascade
+    if input_types == ["api"] * 13:
+        # the named /search: query list, n, k, mode, collections, folders, tags, vectors, budget, cascade,
+        # language, all_translations, taken
         file_data = {"path": path, "meta": {"_type": "gradio.FileData"}}
-        rest = ["", None, None, None, "", None, None]
+        rest = ["", None, None, None, "", None, None, "", False, None]
         return [
             ([["text", {"path": path}], 3, 5, *rest], None),
             ([[file_data], 3, 5, *rest], None),
-            ([["text"], 3, 5, path, None, None, None, "", None, None], None),
-            ([["text"], 3, 5, "", [path], None, None, "", None, None], None),
-            ([["text"], 3, 5, "", None, None, None, path, None, None], None),
-            ([["text"], 3, 5, "", None, None, None, "", path, None], None),
-            ([["text"], 3, 5, "", None, None, None, "", None, {"first_n": path}], None),
+            ([["text"], 3, 5, path, None, None, None, "", None, None, "", False, None], None),
+            ([["text"], 3, 5, "", [path], None, None, "", None, None, "", False, None], None),
+            ([["text"], 3, 5, "", None, None, None, path, None, None, "", False, None], None),
+            ([["text"], 3, 5, "", None, None, None, "", path, None, "", False, None], None),
+            ([["text"], 3, 5, "", None, None, None, "", None, {"first_n": path}, "", False, None], None),
+            ([["text"], 3, 5, "", None, None, None, "", None, None, path, False, None], None),
+            ([["text"], 3, 5, "", None, None, None, "", None, None, "", path, None], None),
+            ([["text"], 3, 5, "", None, None, None, "", None, None, "", False, [path]], None),
         ]
     if input_types == [
         "html",
@@ -76,14 +81,23 @@ def payloads(input_types: list[str], path: str) -> list[tuple[list, dict | None]
         "dropdown",
         "radio",
         "checkbox",
+        "dropdown",
+        "checkbox",
+        "textbox",
     ]:
-        # composer, granularity, k, mode, collections, folder, tags, budget, cascade
+        # composer, granularity, k, mode, collections, folder, tags, budget, cascade, language, every
+        # language, taken
         items = [[{"type": "image", "path": path}], [{"type": "image", "ref": path}], [{"type": "image"}]]
-        rest = ["keyword", [], "", [], 0, False]
+        rest = ["keyword", [], "", [], 0, False, "", False, ""]
+        fold = [{"type": "text", "text": "fold"}]
         return [([json.dumps(item), 3, 5, *rest], None) for item in items] + [
             ([items[0], 3, 5, *rest], None),
-            ([[{"type": "text", "text": "fold"}], 3, 5, "keyword", [path], "", [], 0, False], None),
+            ([fold, 3, 5, "keyword", [path], "", [], 0, False, "", False, ""], None),
+            ([fold, 3, 5, "keyword", [], "", [], 0, False, path, False, ""], None),
+            ([fold, 3, 5, "keyword", [], "", [], 0, False, "", False, path], None),
         ]
+    if input_types == ["dropdown", "dropdown", "textbox"]:  # the language and date filters offered
+        return [([[path], path, path], None), ([path, "", ""], None)]
     if input_types == ["checkbox", "radio"]:  # ticking the cascade box switches the mode
         return [([True, path], None), ([path, "semantic"], None)]
     if input_types == ["textbox", "textbox", "checkbox"]:  # index a folder, under a name, words or not
@@ -124,8 +138,10 @@ def test_every_event_refuses_paths_outside_what_it_may_read(live_app, served_col
             for data, event_data in payloads(types, path):
                 outcome = caller.call(event, data, event_data)
                 assert not leaked(outcome), (event.api_name, path)
-                if event.api_name.startswith(("stats", "plot", "comparison", "controls", "hide")):
-                    continue  # stats, controls, hide take no input, plot and comparison only server state
+                # stats, controls, hide take no input, plot and comparison only server state;
+                # search_options reads collection names, never a path: it only shows or hides filters
+                if event.api_name.startswith(UNREFUSING):
+                    continue
                 assert refused(outcome), (event.api_name, path, data, outcome)
         tried.add(event.api_name)
     assert tried == {e.api_name for e in caller.events()}
