@@ -56,11 +56,13 @@ def searchable_text(doc: InterleavedDoc) -> str:
     Logseq `alias::`), its tags (a Keep label, a front-matter tag: a person searching "recipes"
     expects the notes they labelled so, as Keep, Evernote and Obsidian find them), the text
     segments, then the words its pictures show, when the index reads them
-    (`indexer.picture_words`). Image paths never appear. Folded as `keyword.fold` folds (Chinese
+    (`indexer.picture_words`), and a photo's place in every script it has (`sources.places`: not
+    words the model reads). Image paths never appear. Folded as `keyword.fold` folds (Chinese
     scripts, accents and points); `KEYWORD_TEXT` names this recipe."""
     names = [doc.title, *(alias for alias in doc.meta.get("aliases", ()) if isinstance(alias, str))]
     head = "\n".join([*(name for name in names if name), *doc_tags(doc)])
-    pictures = [words for words in doc.meta.get("picture_words") or () if isinstance(words, str) and words]
+    extra = [*(doc.meta.get("picture_words") or ()), *(doc.meta.get("place_names") or ())]
+    pictures = [words for words in extra if isinstance(words, str) and words]
     text = f"{head}\n{doc.text}" if head else doc.text
     return fold("\n".join([text, *pictures]) if pictures else text)
 
