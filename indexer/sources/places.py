@@ -50,7 +50,7 @@ TOWN_KM = 50.0  # nearer than this to a town of 15,000 people: named by that tow
 NEAR_KM = 15.0  # farther than this from it: "near" the town
 COUNTRY_KM = 150.0  # nearer than this to one: in its country
 EARTH_KM = 6371.0088  # mean radius
-CITY_DENSITY = 5000.0  # people per km²: a city's reach is the disc that holds its people at this
+CITY_DENSITY = 3000.0  # people per km²: a city's reach is the disc that holds its people at this
 
 
 @dataclass(frozen=True)
@@ -92,7 +92,8 @@ class Gazetteer:
         if km > TOWN_KM:
             return Place(country, (), km) if country and km <= COUNTRY_KM else None
         within = np.flatnonzero(cosines >= np.minimum(self.cos_reach, cosines[nearest]))  # reaching it
-        city = int(within[np.argmax(self.population[within])])
+        km_within = EARTH_KM * np.arccos(np.clip(cosines[within], -1.0, 1.0))  # (W,)
+        city = int(within[np.argmax(self.population[within] / np.maximum(km_within, 1.0))])
         label = [f"near {name}" if km > NEAR_KM else name]
         names = list(town_names(name, others))
         if city != nearest:  # a district or suburb of the city: "Minato City, Tokyo, Japan"
