@@ -102,8 +102,8 @@ class Gazetteer:
             label = [city_name] if _key(city_name) in _key(name) else [*label, city_name]
             names = [*(n for n in names if len(label) > 1), *town_names(city_name, city_others)]
         state = self.regions.get(f"{code}.{region}", "")
-        label += [part for part in (state, self.countries.get(code, "")) if part]
-        return Place(", ".join(label), tuple(dict.fromkeys(names)), km)
+        label += [part for part in (state, self.countries.get(code, "")) if part and part not in label]
+        return Place(", ".join(label), tuple(dict.fromkeys(names)), km)  # not "Hong Kong, Hong Kong"
 
 
 def town_names(name: str, others: list[str]) -> tuple[str, ...]:
