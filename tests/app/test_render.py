@@ -246,7 +246,7 @@ def test_a_photos_card_says_where_it_was_taken_and_marks_the_town_the_query_name
         return results_html([hit], MediaRegistry(tmp_path), n=3, tokens_per_image=9, elapsed_ms=1.0)
 
     meta = {"properties": {"place": "35.01160, 135.76810", "place_name": "Kyoto, Japan"}}
-    photo = InterleavedDoc((TextSegment("DCIM / IMG 4021"),), id="IMG_4021.jpg", title="IMG_4021.jpg", meta=meta)
+    photo = InterleavedDoc((TextSegment("DCIM / IMG 4021"),), id="IMG_4021.jpg", title="IMG 4021", meta=meta)
     place = '<span class="mme-place" title="where the photo was taken (GPS)"><mark>Kyoto</mark>, Japan</span>'
     assert place in card(photo, ("京都", "Kyoto"))  # 京都 searched "Kyoto" too (indexer.place_names)
     note = InterleavedDoc((TextSegment("A note."),), id="a.md", title="A note", meta={"properties": {}})
