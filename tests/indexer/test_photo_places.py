@@ -4,6 +4,7 @@ keyword text, the town's other names expanding a query (`indexer/place_names.py`
 
 from __future__ import annotations
 
+import json
 import sys
 import warnings
 
@@ -16,6 +17,7 @@ from test_photo_facts import PHONE, photo
 import indexer.build
 import indexer.sources.photo_facts
 from indexer import Searcher
+from indexer.__main__ import main
 from indexer.build import build_index
 from indexer.place_names import PlaceNames
 from indexer.sources import places, read_collection
@@ -148,3 +150,20 @@ def test_a_query_naming_a_place_another_way_adds_the_name_its_photos_carry():
     assert names.expand("Kyoto 京都") == []  # it holds the name already
     assert names.expand("rom flashing") == []  # a short Latin name is too often another word
     assert names.expand("Lisbon") == [] and PlaceNames({}).expand("京都") == []
+
+
+def test_the_command_line_says_where_a_photo_was_taken(tiny_dsvl_dir, tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MME_DTYPE", "float32")
+    folder, index = tmp_path / "DCIM", tmp_path / "index"
+    photo(folder / "IMG_0001.jpg", "2024:06:12 18:30:05", gps=gps(*KYOTO), color="red")
+    photo(folder / "IMG_0002.jpg", "2024:07:02 12:00:00", gps=gps(*LISBON), color="green")
+    settle(folder)
+    assert main(["add", str(folder), "--index", str(index), "--model", str(tiny_dsvl_dir), "--ns", "1"]) == 0
+    capsys.readouterr()
+    search = ["search", "--index", str(index), "--mode", "keyword", "--text", "京都", "-k", "1"]
+    assert main(search) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "DCIM/IMG_0001.jpg" in lines[0] and lines[1].strip() == "taken at: Kyoto, Japan"
+    assert main([*search, "--json"]) == 0
+    [hit] = json.loads(capsys.readouterr().out)
+    assert hit["properties"]["place_name"] == "Kyoto, Japan" and "place_names" not in hit["properties"]
