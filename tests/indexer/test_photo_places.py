@@ -60,6 +60,8 @@ def test_a_photo_is_named_by_its_city_its_district_or_only_its_country(tmp_path)
     assert named["shibuya.jpg"]["place_name"] == "Shibuya, Tokyo, Japan"  # the ward, in its city
     assert named["lisbon.jpg"]["place_name"].endswith(", Lisbon, Portugal")  # a parish of Lisbon
     assert named["fells.jpg"]["place_name"] == "Norway"  # far from any town: its country only
+    fells = next(doc for doc in docs if doc.id == "fells.jpg")
+    assert {"Норвегия": "Norway", "挪威": "Norway"}.items() <= fells.meta["place_names"].items()
     assert named["sea.jpg"]["place"] == "39.00000, -30.00000" and "place_name" not in named["sea.jpg"]
     assert named["broken.jpg"] == {"taken": "2024-06-12T18:30:05", "camera": "Apple iPhone 13"}
     assert named["lost.jpg"] == {"camera": "Apple iPhone 13"}  # what is readable stays
@@ -98,6 +100,8 @@ def test_keyword_search_finds_the_photo_by_its_place_in_any_script(tiny_dsvl, tm
         for query in queries:
             hits = searcher.search(InterleavedDoc((TextSegment(query),)), k=6, mode="keyword")
             assert hits and hits[0].id == f"DCIM/{photo_name}", (query, [hit.id for hit in hits])
+    japan = searcher.search(InterleavedDoc((TextSegment("日本"),)), k=2, mode="keyword")  # the country
+    assert {hit.id for hit in japan} == {"DCIM/IMG_4020.jpg", "DCIM/IMG_4022.jpg"}
     [first] = searcher.search(InterleavedDoc((TextSegment("京都"),)), k=1, mode="keyword")
     assert first.doc.meta["properties"]["place_name"] == "Kyoto, Japan" and "Kyoto" in first.terms
     again = build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
