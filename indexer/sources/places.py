@@ -8,7 +8,8 @@ California, United States": GeoNames' admin1 names ship for the US only), writte
 keyword text, and as `names`: the town's names in the other languages and scripts GeoNames holds
 (Kioto, Firenze, Киото, كيوتو, 京都, 교토), kept with the photo, so a query naming it so also
 searches its English name (`indexer.place_names`); mid-sentence too (东京旅行), and in either
-Chinese script (the keyword fold).
+Chinese script (the keyword fold). The country's names in other languages (日本, Норвегия) come
+from `pycountry`'s ISO 3166 translations (`country_names`): GeoNames' country list is English only.
 
 Names are filtered: GeoNames also lists lower-case romanizations of the non-Latin names ("jing
 dou", "kywtw": nobody types them, and "pari" is a word), airport and city codes (PAR, UKY) and
