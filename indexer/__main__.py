@@ -405,6 +405,8 @@ def cmd_search(args) -> int:
             print_quote(hit, bold=sys.stdout.isatty())
             if hit.translations:
                 print(f"       also in: {', '.join(language_name(code) for code, _ in hit.translations)}")
+            if where := (hit.doc.meta.get("properties") or {}).get("place_name"):
+                print(f"       taken at: {where}")  # a photo's town (indexer.sources.places)
     return 0
 
 

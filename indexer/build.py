@@ -39,6 +39,7 @@ from indexer.schema import (
     vector_column,
 )
 from indexer.skipped import Skipped
+from indexer.sources.places import data_version as places_version
 from indexer.store import Index, pictures_folder, prune_unreferenced
 from indexer.vision_cache import LanceVisionCache
 from mme_core.documents import InterleavedDoc
@@ -153,7 +154,9 @@ def read_docs(
 def load_stats(index: Index | None, collection: str, budget: int, words: bool = False) -> StatCache:
     """The collection's stat cache, minus notes whose rows the index no longer holds in full
     (removed by hand, or never all written): those are read again."""
-    recipe = f"reader {READER_VERSION}, budget {budget}" + (", picture words" if words else "")
+    # the gazetteer's release too: new place data names the photos again (nothing re-embedded)
+    recipe = f"reader {READER_VERSION}, {places_version()}, budget {budget}"
+    recipe += ", picture words" if words else ""
     if index is None:
         return StatCache({}, recipe)
     stats = StatCache.load(index.db, collection, recipe)

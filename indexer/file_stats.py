@@ -3,7 +3,7 @@
 A no-op run must not read, parse, vet or hash anything, yet must notice every change that could alter
 a note's document. So each note that was read and written completely gets one row in the
 `file_stats` table: collection, source (the note, relative to its collection), the note's size and
-mtime_ns, the number of rows (parts) it produced, a recipe (reader version and token budget) and its
+mtime_ns, the number of rows (parts) it produced, a recipe (reader version, place data, token budget) and its
 links, the way `ImageResolver` located each picture reference that depends on the file system:
 
     {"path": "img/a.png", "wiki": false, "real": "img/a.png", "outside": false, "nearest": [],
@@ -37,7 +37,7 @@ from indexer.meta import table_names
 from indexer.schema import sql_string
 
 FILE_STATS_TABLE = "file_stats"
-READER_VERSION = "12"  # bump when a reader's output for the same bytes changes: caches are then ignored
+READER_VERSION = "13"  # bump when a reader's output for the same bytes changes: caches are then ignored
 _RACY_NS = 50_000_000  # 50 ms: well above the coarsest kernel timestamp tick (10 ms)
 _SCHEMA = pa.schema(
     [

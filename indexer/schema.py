@@ -56,11 +56,15 @@ def searchable_text(doc: InterleavedDoc) -> str:
     Logseq `alias::`), its tags (a Keep label, a front-matter tag: a person searching "recipes"
     expects the notes they labelled so, as Keep, Evernote and Obsidian find them), the text
     segments, then the words its pictures show, when the index reads them
-    (`indexer.picture_words`). Image paths never appear. Folded as `keyword.fold` folds (Chinese
-    scripts, accents and points); `KEYWORD_TEXT` names this recipe."""
+    (`indexer.picture_words`), and a photo's place name (`sources.places`: not words the model
+    reads; its names in other scripts are the query's business, `indexer.place_names`). Image
+    paths never appear. Folded as `keyword.fold` folds (Chinese scripts, accents and points);
+    `KEYWORD_TEXT` names this recipe."""
     names = [doc.title, *(alias for alias in doc.meta.get("aliases", ()) if isinstance(alias, str))]
     head = "\n".join([*(name for name in names if name), *doc_tags(doc)])
-    pictures = [words for words in doc.meta.get("picture_words") or () if isinstance(words, str) and words]
+    place = (doc.meta.get("properties") or {}).get("place_name")  # a photo's town (sources/places.py)
+    extra = [*(doc.meta.get("picture_words") or ()), place]
+    pictures = [words for words in extra if isinstance(words, str) and words]
     text = f"{head}\n{doc.text}" if head else doc.text
     return fold("\n".join([text, *pictures]) if pictures else text)
 

@@ -54,6 +54,7 @@ from indexer.multivector import (
     mv_columns,
 )
 from indexer.picture_words import query_picture_words
+from indexer.place_names import PlaceNames, index_place_names, with_places
 from indexer.query import check_query_tokens
 from indexer.schema import granularity_label, row_to_doc, vector_column
 from indexer.store import Index
@@ -137,6 +138,13 @@ class Searcher:
     @property
     def ns(self) -> tuple:
         return self.index.meta.ns
+
+    def place_names(self) -> PlaceNames:
+        """The names of the places the index's photos were taken, read once per table version."""
+        version = self.index.table.version
+        if getattr(self, "_places", (None,))[0] != version:
+            self._places = (version, index_place_names(self.index))
+        return self._places[1]
 
     def stats(self) -> dict:
         stats = self.index.stats()
@@ -293,6 +301,7 @@ class Searcher:
             raise ValueError(f"budget {budget!r} applies only to multi-vector search (vectors='multi')")
         # with the other community's words for its Chinese ones (软件 also 軟體: `indexer.vocabulary`)
         words = with_variants(keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)]))
+        words = with_places(words, self.place_names())  # 京都 also "Kyoto": `indexer.place_names`
         terms = tuple(query_terms(words))
         if mode != "semantic" and query.images and self.index.meta.picture_words:
             # the query's pictures' words join the keyword query; a pictures-only query's cards

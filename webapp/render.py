@@ -71,6 +71,10 @@ def _card(hit, media: MediaRegistry) -> str:
         terms = getattr(hit, "terms", ())
         marked = " ".join(highlight(f"#{tag}", terms) for tag in tags)
         part += f' · <span class="mme-tags">{marked}</span>'
+    place = (doc.meta.get("properties") or {}).get("place_name")
+    if isinstance(place, str) and place:  # a photo's town (GPS), found by its name in any script
+        marked = highlight(place, getattr(hit, "terms", ()))
+        part += f' · <span class="mme-place" title="where the photo was taken (GPS)">{marked}</span>'
     if getattr(hit, "translations", ()):  # the same page in other languages (indexer.translations)
         names = ", ".join(
             f'<span title="{escape(other)}">{escape(language_name(code))}</span>'

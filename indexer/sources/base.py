@@ -250,7 +250,7 @@ class FolderReader(CollectionReader):
             warn(message + "; not indexed", file=name, reason="excluded")
             return []
         text, link = picture_items(name, facts)
-        meta = {"properties": facts.properties()} if facts is not None else {}
+        meta = {"properties": facts.properties(), "place_names": dict(facts.place_names)} if facts else {}
         page = ParsedPage((text, link), title=path.name, meta=meta)
         doc = build_doc(page, images, path.parent, name, id=name, source=name)
         return [doc] if doc is not None and doc.images else []

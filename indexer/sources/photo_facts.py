@@ -9,7 +9,13 @@ is when ("June 2024", "2023年春节"), and the photo's EXIF knows it. A photo t
   last changed (an editor's export writes it), and a wrong date hides a photo where it is looked for;
 - `camera`: Make and Model, the make left out when the model already says it ("Apple iPhone 13",
   "Canon EOS 40D" from "Canon" + "Canon EOS 40D");
-- `place`: the GPS position as "lat, lon" in decimal degrees, 5 places (about a metre).
+- `place`: the GPS position as "lat, lon" in decimal degrees, 5 places (about a metre);
+- `place_name`: the town there, "Kyoto, Japan", or only the country far from any (`places.py`),
+  in the photo's keyword text (`schema.searchable_text`), not in words the model reads: the
+  photo's vectors do not depend on the gazetteer, so naming photos (or better data) re-embeds none.
+  The town's names in other languages and scripts (Kioto, Киото, 京都) are kept beside it
+  (`meta["place_names"]`), not searched as text: a query naming it so searches "Kyoto" too
+  (`indexer.place_names`).
 
 and words in its text, the date the ways people type it ("2024-06-12", "12 June 2024", "June 2024",
 "2024年6月12日") and the camera's name, so keyword search finds it by either.
@@ -39,6 +45,8 @@ from datetime import datetime
 
 from PIL import Image
 
+from indexer.sources.places import place_at
+
 _EXIF_IFD, _GPS_IFD = 0x8769, 0x8825
 _MAKE, _MODEL = 0x010F, 0x0110
 _ORIGINAL, _DIGITIZED = 0x9003, 0x9004
@@ -54,9 +62,12 @@ class PhotoFacts:
     taken: str = ""  # ISO date-time as the camera wrote it (local), with its offset when written
     camera: str = ""
     place: str = ""  # "lat, lon"
+    place_name: str = ""  # "Kyoto, Japan"
+    place_names: tuple[tuple[str, str], ...] = ()  # ("京都", "Kyoto"): see `indexer.place_names`
 
     def properties(self) -> dict[str, str]:
-        return {k: v for k, v in (("taken", self.taken), ("camera", self.camera), ("place", self.place)) if v}
+        found = {"taken": self.taken, "camera": self.camera, "place": self.place}
+        return {k: v for k, v in (found | {"place_name": self.place_name}).items() if v}
 
     def words(self) -> str:
         """The date the ways people type it, then the camera: a line of the photo's text."""
@@ -73,8 +84,14 @@ class PhotoFacts:
 def photo_facts(image: Image.Image) -> PhotoFacts | None:
     """The facts of an opened picture's EXIF header; None when it has none (or none readable)."""
     exif = _read(_block, image)
-    facts = exif and PhotoFacts(_read(_taken, exif), _read(_camera, exif), _read(_place, exif))
-    return facts if facts and facts.properties() else None
+    if not exif:
+        return None
+    position = _read(_position, exif)
+    where = f"{position[0]:.5f}, {position[1]:.5f}" if position else ""
+    place = place_at(*position) if position else None  # the gazetteer loads at the first position
+    named = (place.name, place.names) if place else ("", ())
+    facts = PhotoFacts(_read(_taken, exif), _read(_camera, exif), where, *named)
+    return facts if facts.properties() else None
 
 
 def _read(part, exif):
@@ -116,7 +133,8 @@ def _camera(exif: Image.Exif) -> str:
     return f"{make} {model}".strip()
 
 
-def _place(exif: Image.Exif) -> str:
+def _position(exif: Image.Exif) -> tuple[float, float] | str:
+    """(lat, lon) in decimal degrees, or "" (none, or none that can be right)."""
     gps = exif.get_ifd(_GPS_IFD)
     if _LAT not in gps or _LON not in gps:
         return ""
@@ -125,7 +143,7 @@ def _place(exif: Image.Exif) -> str:
     # 0, 0: what a receiver with no fix writes
     if not math.isfinite(lat + lon) or abs(lat) > 90 or abs(lon) > 180 or lat == lon == 0:
         return ""
-    return f"{lat:.5f}, {lon:.5f}"
+    return lat, lon
 
 
 def _degrees(value) -> float:

@@ -49,17 +49,20 @@ def loose_picture(name: str) -> bool:
 
 def read_header(path: Path) -> tuple[tuple[int, int] | None, PhotoFacts | None]:
     """The picture's size when it is icon-sized (None when big enough, or unreadable: the resolver
-    then says why), and what its EXIF says of when, with what and where it was taken
-    (`photo_facts`); both from the header, nothing decoded, the file opened once."""
+    then says why), else what its EXIF says of when, with what and where it was taken
+    (`photo_facts`); both from the header, nothing decoded, the file opened once. An icon's facts
+    are not read: it is not indexed, and is read again each run (it gave no document)."""
     with warnings.catch_warnings():  # Pillow's "Corrupt EXIF data": said by the facts missing
         warnings.filterwarnings("ignore", "Corrupt EXIF data", UserWarning)  # only it: ours still heard
         try:
             with Image.open(path) as image:
                 width, height = image.size
+                if min(width, height) < MIN_SIDE:  # not indexed: no facts (nor place data) wanted
+                    return (width, height), None
                 facts = photo_facts(image)
         except (OSError, UnidentifiedImageError, ValueError):
             return None, None
-    return ((width, height) if min(width, height) < MIN_SIDE else None), facts
+    return None, facts
 
 
 def picture_items(name: str, facts: PhotoFacts | None = None) -> tuple[str, ImageLink]:

@@ -233,3 +233,21 @@ def test_a_card_from_an_app_that_names_files_by_ids_shows_its_notebook_not_the_i
         (path, "厨房笔记 / &lt;汤&gt;"),
         ("notes/rice.md", "notes/rice.md"),
     ]  # the path on hover
+
+
+def test_a_photos_card_says_where_it_was_taken_and_marks_the_town_the_query_named(tmp_path):
+    from types import SimpleNamespace
+
+    from webapp.media import MediaRegistry
+    from webapp.render import results_html
+
+    def card(doc, terms=()) -> str:
+        hit = SimpleNamespace(doc=doc, rank=1, id=doc.id, score=2.0, mode="keyword", note="", terms=terms)
+        return results_html([hit], MediaRegistry(tmp_path), n=3, tokens_per_image=9, elapsed_ms=1.0)
+
+    meta = {"properties": {"place": "35.01160, 135.76810", "place_name": "Kyoto, Japan"}}
+    photo = InterleavedDoc((TextSegment("DCIM / IMG 4021"),), id="IMG_4021.jpg", title="IMG 4021", meta=meta)
+    place = '<span class="mme-place" title="where the photo was taken (GPS)"><mark>Kyoto</mark>, Japan</span>'
+    assert place in card(photo, ("京都", "Kyoto"))  # 京都 searched "Kyoto" too (indexer.place_names)
+    note = InterleavedDoc((TextSegment("A note."),), id="a.md", title="A note", meta={"properties": {}})
+    assert "mme-place" not in card(note)

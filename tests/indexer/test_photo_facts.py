@@ -48,6 +48,7 @@ def test_a_photo_gets_when_with_what_and_where_as_properties_and_words(tmp_path)
         "taken": "2024-06-12T18:30:05+09:00",
         "camera": "Apple iPhone 13",
         "place": "35.65850, 139.74133",
+        "place_name": "Minato City, Tokyo, Japan",  # the ward, in its city (sources/places.py)
     }
     assert doc.segments[0].text == (
         "DCIM / IMG 4021\n2024-06-12 · 12 June 2024 · June 2024 · 2024年6月12日 · Apple iPhone 13"
@@ -76,6 +77,7 @@ def test_the_make_is_said_once_south_and_west_are_negative_and_no_offset_is_gues
         "taken": "2008-10-22T16:28:39",
         "camera": "NIKON D70",
         "place": "-33.85000, -70.50000",
+        "place_name": "near Paine, Chile",  # 23 km from the nearest town of 15,000 people
     }
 
 
