@@ -94,7 +94,7 @@ def parse_docx(data: bytes, name: str) -> ParsedPage | None:
         )
     except Exception as err:  # a converter of untrusted files: whatever it raises is this file's problem
         warn(
-            f"{name}: not a readable Word document ({_describe(err)}), skipped",
+            f"{name}: not a readable Word document ({describe_error(err)}), skipped",
             file=name,
             reason="unreadable",
         )
@@ -169,7 +169,8 @@ def _core_title(archive: zipfile.ZipFile) -> str:
     return " ".join((element.text or "").split()) if element is not None else ""
 
 
-def _describe(err: Exception) -> str:
+def describe_error(err: Exception) -> str:
+    """An exception as a message can say it: its type and its first line, shortened."""
     text = str(err).strip().splitlines()[0] if str(err).strip() else ""
     return f"{type(err).__name__}: {shorten(text)}" if text else type(err).__name__
 

@@ -36,7 +36,8 @@ from aspose.note import (
 )
 from PIL import Image as PILImage
 
-from indexer.sources.base import EmbeddedImage, ParsedPage, shorten, warn
+from indexer.sources.base import EmbeddedImage, ParsedPage, warn
+from indexer.sources.docx import describe_error
 from indexer.sources.embedded import PICTURE_TYPES
 
 _KEY_UNSAFE = re.compile(r"[/\\\s]+")
@@ -55,8 +56,7 @@ def parse_one(data: bytes, name: str) -> list[ParsedPage] | None:
         warn(f"{name}: {said}, skipped", file=name, reason="unreadable")
         return None
     except Exception as err:  # a reader of untrusted files: whatever it raises is this file's problem
-        text = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        said = f"{type(err).__name__}: {shorten(text)}" if text else type(err).__name__
+        said = describe_error(err)
         warn(f"{name}: not a readable OneNote section ({said}), skipped", file=name, reason="unreadable")
         return None
     where = " / ".join(name.rsplit(".", 1)[0].split("/"))  # section groups are folders

@@ -32,8 +32,8 @@ from pptx.enum.shapes import PP_PLACEHOLDER as PP
 from pptx.shapes.picture import Picture
 from pptx.util import Emu
 
-from indexer.sources.base import EmbeddedImage, ParsedPage, shorten, warn
-from indexer.sources.docx import MAX_UNPACKED_BYTES
+from indexer.sources.base import EmbeddedImage, ParsedPage, warn
+from indexer.sources.docx import MAX_UNPACKED_BYTES, describe_error
 from indexer.sources.embedded import PICTURE_TYPES
 
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -64,8 +64,7 @@ def parse_pptx(data: bytes, name: str) -> ParsedPage | None:
         properties = deck.core_properties
         title, keywords = properties.title or "", properties.keywords or ""
     except Exception as err:  # a reader of untrusted files: whatever it raises is this file's problem
-        text = str(err).strip().splitlines()[0] if str(err).strip() else ""
-        said = f"{type(err).__name__}: {shorten(text)}" if text else type(err).__name__
+        said = describe_error(err)
         message = f"{name}: not a readable PowerPoint presentation ({said}), skipped"
         warn(message, file=name, reason="unreadable")
         return None
