@@ -110,6 +110,7 @@ class Handlers:
             mode=outcome.mode
             + (f", multi-vector budget {outcome.budget}" if outcome.budget else "")
             + (f", {outcome.cascade.describe()}" if outcome.cascade else ""),
+            filters=_named_filters(folders, tags, dates),
         )
         choices = {"k": _as_k(k), "mode": outcome.mode, "collections": collections, "folders": folders}
         state = {"query": query, "hits": outcome.hits, "n": outcome.n, "budget": outcome.budget}
@@ -373,3 +374,13 @@ def _box(value) -> bool | None:
     if value is None or isinstance(value, bool):
         return value
     raise ValueError("the box 'Read the words in pictures' is ticked or not: send true or false")
+
+
+def _named_filters(folders: list[str], tags, dates: list[str]) -> list[str]:
+    """The filters a search ran with, as the page names them."""
+    named = [
+        ("folder", ", ".join(f.strip() for f in folders)),
+        ("tags", ", ".join(tags or ())),
+        ("taken", ", ".join(dates)),
+    ]
+    return [f"{name}: {value}" for name, value in named if value]

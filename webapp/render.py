@@ -41,8 +41,14 @@ def results_html(
     tokens_per_image: int,
     elapsed_ms: float,
     mode: str = "",
+    filters: Sequence[str] = (),
 ) -> str:
-    """Ranked cards; each shows its document step by step (each text with its own pictures, in order)."""
+    """Ranked cards; each shows its document step by step (each text with its own pictures, in order).
+    `filters`: the filters the search ran with ("taken: 2019-05"), named when nothing matched them."""
+    if not hits and filters:
+        return notice_html(
+            f"No documents matched these filters ({'; '.join(filters)}). Clear them to search all."
+        )
     if not hits:
         return notice_html("No documents matched. Is the collection indexed? See the Collection tab.")
     summary = (

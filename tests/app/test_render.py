@@ -105,6 +105,8 @@ def test_long_documents_are_previewed_and_shown_in_full_on_demand(media):
 
 def test_no_hits_says_what_to_do(media):
     assert "Collection tab" in results_html([], media, n=3, tokens_per_image=9, elapsed_ms=1)
+    filtered = results_html([], media, n=3, tokens_per_image=9, elapsed_ms=1, filters=["tags: <b>"])
+    assert "these filters (tags: &lt;b&gt;)" in filtered and "Collection tab" not in filtered
 
 
 def test_preview_does_not_repeat_the_title_and_bolds_headings(media):
