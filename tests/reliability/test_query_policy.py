@@ -167,7 +167,7 @@ def test_app_api_refuses_over_long_and_undecodable_queries_and_cleans_control_ch
     # httpx (so gradio_client) cannot even encode a lone surrogate; raw JSON can carry one.
     undecodable = QueueCaller(live_app[0]).call(
         QueueCaller(live_app[0]).event("search"),
-        [["ok", "a\udcff"], 3, 5, "", None, None, None, "", None, None],
+        [["ok", "a\udcff"], 3, 5, "", None, None, None, "", None, None, "", False, ""],
     )
     assert not undecodable.success and "query item 2 is not valid UTF-8 text" in undecodable.error
     with pytest.raises(Exception, match="the query is empty"):
@@ -177,7 +177,8 @@ def test_app_api_refuses_over_long_and_undecodable_queries_and_cleans_control_ch
     assert [(h["id"], h["score"]) for h in noisy] == [(h["id"], h["score"]) for h in clean]
 
 
-PAGE_CHOICES = ["hybrid", [], "", [], 0, False]  # mode, collections, folder, tags, budget, cascade
+# mode, collections, folder, tags, budget, cascade, language of translated pages, every language, taken
+PAGE_CHOICES = ["hybrid", [], "", [], 0, False, "", False, ""]
 
 
 def test_app_page_shows_the_refusals_inline(live_app):
