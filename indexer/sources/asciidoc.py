@@ -31,7 +31,7 @@ from pathlib import PurePosixPath
 from indexer.sources import asciidoc_syntax as syntax
 from indexer.sources.asciidoc_include import preprocess, substitute
 from indexer.sources.asciidoc_inline import inline, plain
-from indexer.sources.base import ImageLink, ParsedPage, clean_text, decode_text, warn
+from indexer.sources.base import ImageLink, ParsedPage, add_text, clean_text, decode_text, end_lines, warn
 from indexer.sources.frontmatter import split_front_matter, unique
 from indexer.sources.html import parse_html_fragment
 from indexer.sources.site_antora import component_attributes, is_component, page_context
@@ -336,16 +336,7 @@ class _Page:
         )
 
     def newline(self, count: int) -> None:
-        if self.items and isinstance(self.items[-1], str):
-            text = self.items[-1].rstrip(" \t")
-            self.items[-1] = text + "\n" * max(count - (len(text) - len(text.rstrip("\n"))), 0)
-        elif self.items:
-            self.items.append("\n" * count)
+        end_lines(self.items, count)
 
     def text(self, text: str) -> None:
-        if not text:
-            return
-        if self.items and isinstance(self.items[-1], str):
-            self.items[-1] += text
-        else:
-            self.items.append(text)
+        add_text(self.items, text)

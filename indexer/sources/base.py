@@ -42,10 +42,12 @@ __all__ = [  # the helpers readers import from here
     "ImageResolver",
     "Parsed",
     "ParsedPage",
+    "add_text",
     "build_doc",
     "clean_text",
     "decode_text",
     "emit",
+    "end_lines",
     "first_line",
     "looks_binary",
     "shorten",
@@ -92,6 +94,27 @@ class ParsedPage:
     meta: dict = field(default_factory=dict, compare=False)
     vault_title: str = ""  # the title instead when the page sits in an Obsidian vault (its file name)
     key: str = ""  # in a file holding many notes (an Evernote export, a book's chapters): this one's
+
+
+def add_text(items: list, text: str) -> None:
+    """Append `text` to a page's items as a parser builds them: joined to the text before it, a new
+    item after a picture."""
+    if not text:
+        return
+    if items and isinstance(items[-1], str):
+        items[-1] += text
+    else:
+        items.append(text)
+
+
+def end_lines(items: list, count: int) -> None:
+    """End the text so far with at least `count` line breaks (trailing spaces dropped; none at the
+    very start, and after a picture exactly `count`)."""
+    if items and isinstance(items[-1], str):
+        text = items[-1].rstrip(" \t")
+        items[-1] = text + "\n" * max(count - (len(text) - len(text.rstrip("\n"))), 0)
+    elif items:
+        items.append("\n" * count)
 
 
 # What a parser gives for one file: a page, the pages of a file that holds many notes (each with its

@@ -36,7 +36,7 @@ from aspose.note import (
 )
 from PIL import Image as PILImage
 
-from indexer.sources.base import EmbeddedImage, ParsedPage, warn
+from indexer.sources.base import EmbeddedImage, ParsedPage, add_text, warn
 from indexer.sources.docx import describe_error
 from indexer.sources.embedded import PICTURE_TYPES
 
@@ -145,10 +145,7 @@ class _Page:
         self.tags += [" ".join(tag.Label.split()) for tag in getattr(node, "Tags", []) or [] if tag.Label]
 
     def _text(self, text: str) -> None:
-        if self.items and isinstance(self.items[-1], str):
-            self.items[-1] += text
-        else:
-            self.items.append(text)
+        add_text(self.items, text)
 
 
 def _title(page) -> str:

@@ -9,7 +9,7 @@ from pptx.enum.shapes import MSO_SHAPE_TYPE
 from pptx.enum.shapes import PP_PLACEHOLDER as PP
 from pptx.shapes.picture import Picture
 
-from indexer.sources.base import EmbeddedImage, warn
+from indexer.sources.base import EmbeddedImage, add_text, warn
 from indexer.sources.embedded import PICTURE_TYPES
 
 _NOT_READ = {  # shapes whose content is no text or picture we read -> what to call them
@@ -86,10 +86,7 @@ class Slides:
         self.items.append(EmbeddedImage(mime, base64.b64encode(image.blob).decode("ascii"), written))
 
     def _text(self, text: str) -> None:
-        if self.items and isinstance(self.items[-1], str):
-            self.items[-1] += text
-        else:
-            self.items.append(text)
+        add_text(self.items, text)
 
 
 def _role(shape):

@@ -26,7 +26,7 @@ from docutils import nodes
 from docutils.core import publish_doctree
 from docutils.parsers.rst import Parser
 
-from indexer.sources.base import ImageLink, ParsedPage, clean_text, decode_text, warn
+from indexer.sources.base import ImageLink, ParsedPage, add_text, clean_text, decode_text, end_lines, warn
 from indexer.sources.frontmatter import unique
 from indexer.sources.sphinx import LenientInliner, register_directives, role_text
 
@@ -228,11 +228,8 @@ class _Page:
         cell, a space)."""
         if self._cells:
             self._gap = True
-        elif self.items and isinstance(self.items[-1], str):
-            text = self.items[-1].rstrip(" \t")
-            self.items[-1] = text + "\n" * max(count - (len(text) - len(text.rstrip("\n"))), 0)
-        elif self.items:
-            self.items.append("\n" * count)
+        else:
+            end_lines(self.items, count)
 
     def text(self, text: str) -> None:
         if not text:
@@ -243,10 +240,7 @@ class _Page:
             previous = self.items[-1] if self.items and isinstance(self.items[-1], str) else ""
             text = (" " if previous and not previous[-1].isspace() else "") + text.lstrip()
             self._gap = False
-        if self.items and isinstance(self.items[-1], str):
-            self.items[-1] += text
-        else:
-            self.items.append(text)
+        add_text(self.items, text)
 
 
 def _ancestors(node: nodes.Node):

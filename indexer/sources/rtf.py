@@ -24,7 +24,7 @@ import base64
 import codecs
 import re
 
-from indexer.sources.base import EmbeddedImage, ImageLink, ParsedPage, warn
+from indexer.sources.base import EmbeddedImage, ImageLink, ParsedPage, add_text, warn
 from indexer.sources.docx import says_title
 
 _TOKEN = re.compile(
@@ -190,10 +190,8 @@ class _Walk:
             return
         if target == "title":
             self.title += text
-        elif self.items and isinstance(self.items[-1], str):
-            self.items[-1] += text
         else:
-            self.items.append(text)
+            add_text(self.items, text)
 
     def _flush(self) -> None:
         if self.pending:
