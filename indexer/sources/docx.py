@@ -52,6 +52,7 @@ MAX_UNPACKED_BYTES = 2_000_000_000  # what a document's parts may declare in all
 MAX_BODY_XML_BYTES = 60_000_000
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PICTURE_SCHEME = "docx-picture:"  # the `src` a picture gets in mammoth's HTML, found again after it
+Noted = EmbeddedImage | ImageLink | tuple[str, str]  # a converted picture, or (reason, written) if not
 # Word's Title style is the document's heading. (Comments stay out: mammoth writes them only when
 # the style map names `comment-reference`, even with an empty HTML path.)
 # A table of contents' lines repeat the headings with page numbers: not read.
@@ -201,7 +202,7 @@ class _Pictures:
     numbered `src`, and is put back in place after the HTML is read (no base64 through the HTML)."""
 
     def __init__(self) -> None:
-        self.pictures: list[EmbeddedImage | ImageLink | tuple[str, str]] = []
+        self.pictures: list[Noted] = []
 
     def convert(self, image) -> list:
         number = len(self.pictures) + 1
@@ -225,9 +226,14 @@ class _Pictures:
         return [mammoth.html.element("img", {"src": f"{_PICTURE_SCHEME}{number}"})]
 
     def found(self, link: ImageLink, name: str) -> EmbeddedImage | ImageLink | None:
-        picture = self.pictures[int(link.target[len(_PICTURE_SCHEME) :]) - 1]
-        if isinstance(picture, tuple):
-            reason, written = picture
-            warn(f"{name}: image skipped, {written}", file=name, reference=written, reason=reason)
-            return None
-        return picture
+        return placed(self.pictures[int(link.target[len(_PICTURE_SCHEME) :]) - 1], name)
+
+
+def placed(picture: Noted, name: str) -> EmbeddedImage | ImageLink | None:
+    """A converted document's picture put back in place, or None when it was found missing or
+    unreadable while converting (the `(reason, written)` it was noted as): said now, by `name`."""
+    if isinstance(picture, tuple):
+        reason, written = picture
+        warn(f"{name}: image skipped, {written}", file=name, reference=written, reason=reason)
+        return None
+    return picture

@@ -40,7 +40,7 @@ from xml.etree import ElementTree
 from PIL import Image
 
 from indexer.sources.base import EmbeddedImage, ImageLink, ParsedPage, warn
-from indexer.sources.docx import heading_title, says_title
+from indexer.sources.docx import Noted, heading_title, placed, says_title
 from indexer.sources.embedded import PICTURE_TYPES
 from indexer.sources.html import parse_html_body
 from indexer.sources.odf_package import NS, NotRead, keywords, meta_text, open_document, tag
@@ -151,7 +151,7 @@ class Walk:
 
     def __init__(self, parts: dict[str, bytes] | None, headings: dict[str, int], numbered: set[str]) -> None:
         self.parts, self.headings, self.numbered = parts, headings, numbered
-        self.pictures: list[EmbeddedImage | ImageLink | tuple[str, str]] = []
+        self.pictures: list[Noted] = []
         self.notes: list[str] = []
         self.left_out: set[str] = set()
 
@@ -274,9 +274,4 @@ class Walk:
         return EmbeddedImage(mime, payload, written)
 
     def picture(self, link: ImageLink, name: str) -> EmbeddedImage | ImageLink | None:
-        picture = self.pictures[int(link.target[len(_PICTURE_SCHEME) :]) - 1]
-        if isinstance(picture, tuple):
-            reason, written = picture
-            warn(f"{name}: image skipped, {written}", file=name, reference=written, reason=reason)
-            return None
-        return picture
+        return placed(self.pictures[int(link.target[len(_PICTURE_SCHEME) :]) - 1], name)
