@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 from indexer.sources.site_antora import antora_path, page_context
 from indexer.sources.site_includes import (
+    INCLUDE_PROBLEMS,
     MAX_DEPTH,
     MAX_INCLUDE_BYTES,
     MAX_INCLUDE_CHARS,
@@ -37,10 +38,7 @@ _TAG = re.compile(r"\b(?:tag|end)::(?P<name>[\w-]+)\[\]")
 _COMPARISON = re.compile(r"^\s*(?P<left>.+?)\s*(?P<op>==|!=|<=|>=|<|>)\s*(?P<right>.+?)\s*$")
 _ATTRIBUTE = re.compile(r"\\?\{(?P<name>[\w][\w-]*)\}")
 _PROBLEMS = {
-    "missing": "included file not found, left out",
-    "outside the collection": "included file is outside the collection, refused",
-    "too large": "included file is over {limit:,} bytes, left out",
-    "unsupported type": "included file is not text, left out",
+    **INCLUDE_PROBLEMS,
     "remote": "included URL not fetched, left out",
     "another component": "included file is another Antora component's, not in the collection, left out",
     "itself": "includes itself, left out",

@@ -103,7 +103,7 @@ def collection_file(name: str) -> tuple[str, str | None, str]:
 _DIRECTIVE = re.compile(r"\\\{\{#[^}]*\}\}|\{\{\s*#([A-Za-z0-9_]+)\s*([^}]*?)\s*\}\}")
 _INCLUDES = ("include", "rustdoc_include", "playground", "playpen")
 _ANCHOR = re.compile(r"ANCHOR(?:_END)?:\s*([\w-]+)")
-_PROBLEMS = {
+INCLUDE_PROBLEMS = {  # what is said of an include not read, by reason (AsciiDoc's add their own)
     "missing": "included file not found, left out",
     "outside the collection": "included file is outside the collection, refused",
     "too large": "included file is over {limit:,} bytes, left out",
@@ -162,7 +162,7 @@ def _include(kind: str, args: str, written: str, page: str, source: str, stack, 
     path, selection, attributes = _included(args)
     name, text, problem = collection_file(posixpath.join(posixpath.dirname(source), path))
     if problem:
-        said = _PROBLEMS[problem].format(limit=MAX_INCLUDE_BYTES)
+        said = INCLUDE_PROBLEMS[problem].format(limit=MAX_INCLUDE_BYTES)
         warn(f"{page}: {said}: {written}", file=page, reference=written, reason=problem)
         return ""
     if name in stack or len(stack) > MAX_DEPTH:
