@@ -607,15 +607,19 @@ def chosen_model(args, index) -> tuple[str, str | None, int | None]:
 
 
 def load_encoder(args, index):
-    """The encoder of `chosen_model`."""
+    """The encoder of `chosen_model`; `--dtype auto` on an index of that model loads the precision
+    the index was embedded in (another one gives other vectors, and the index would refuse it)."""
     model, adapter, dim = chosen_model(args, index)
+    dtype = args.dtype
+    if dtype == "auto" and index is not None and index.meta.dtype and model == index.meta.model_id:
+        dtype = index.meta.dtype
     from mme_core import MMEEncoder
 
     if getattr(args, "quiet", True):  # `search` is always quiet: results on stdout, nothing else
         from transformers.utils import logging
 
         logging.disable_progress_bar()
-    return MMEEncoder.from_pretrained(model, adapter=adapter, device=args.device, dtype=args.dtype, dim=dim)
+    return MMEEncoder.from_pretrained(model, adapter=adapter, device=args.device, dtype=dtype, dim=dim)
 
 
 def absolute_if_local(name: str) -> str:
