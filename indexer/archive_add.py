@@ -27,7 +27,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from indexer.archives import DEFAULT_LIMITS, ArchiveLimits, Unpacked, unpack_archive
+from indexer.archives import DEFAULT_LIMITS, UNPACK_MARKER, ArchiveLimits, Unpacked, unpack_archive
 from indexer.sources.embedded import CACHE_ENV
 from indexer.uri import is_local
 
@@ -99,7 +99,7 @@ def check_update(
     if not old or named is not None or not Path(old).exists() or Path(old) == folder:
         return
     again = naming.replace.format(collection=collection)
-    if not any(_inside(Path(old), root) for root in roots):
+    if not any(_inside(Path(old), root) for root in (*roots, *_marked_root(Path(old)))):
         remove_unpack(folder, roots, collections)
         raise ValueError(
             f"a collection named '{collection}' already holds {old}; add {shown} under another "
@@ -121,8 +121,22 @@ def _files(folder: Path) -> set[str]:
 
 def remove_earlier_unpack(moved_from: str, index_uri: str, collections: dict) -> Path | None:
     """After a collection was re-pointed from an earlier unpack (or removed): remove that unpack's
-    folder (the one under `unpack_root`) unless another collection still reads from it."""
-    return remove_unpack(Path(moved_from), (unpack_root(index_uri),), collections) if moved_from else None
+    folder (the one under `unpack_root`, or under the page's uploads folder: any folder marked as
+    holding our copies) unless another collection still reads from it."""
+    if not moved_from:
+        return None
+    return remove_unpack(
+        Path(moved_from), (unpack_root(index_uri), *_marked_root(Path(moved_from))), collections
+    )
+
+
+def _marked_root(folder: Path) -> tuple[Path, ...]:
+    """The folder above `folder` that says its folders are our unpacks and uploads (`mark_unpack_root`),
+    as a 0- or 1-tuple: a folder the person added has none above it."""
+    for parent in folder.expanduser().resolve().parents:
+        if (parent / UNPACK_MARKER).is_file():
+            return (parent,)
+    return ()
 
 
 def remove_unpack(folder: Path, roots: tuple[Path, ...], collections: dict) -> Path | None:

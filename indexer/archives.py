@@ -102,6 +102,23 @@ _CHANGING = (  # names of months first: 2024_0732 would pass for a date
 )
 
 
+UNPACK_MARKER = ".mme-unpacks"  # in a folder whose subfolders are unpacks and uploads we made
+
+
+def mark_unpack_root(root: Path) -> None:
+    """Create `root` and say in it that its folders are copies this tool made (an archive unpacked,
+    a page upload), so whoever removes their collection (the page, or `python -m indexer remove`
+    without knowing the app's data folder) may delete them; a person's own folder has no marker."""
+    root.mkdir(parents=True, exist_ok=True)
+    marker = root / UNPACK_MARKER
+    if not marker.is_file():
+        marker.write_text(
+            "The folders here are archives unpacked and uploads made by MME search for its index;\n"
+            "each is deleted with its collection. Do not keep your own files here.\n",
+            encoding="utf-8",
+        )
+
+
 def unpack_archive(
     path: str | Path, destination_root: Path, limits: ArchiveLimits = DEFAULT_LIMITS, shown: str | None = None
 ) -> Unpacked:
@@ -132,7 +149,7 @@ def unpack_archive(
             parts = archive_parts(archive, members, shown, limits, opened)
         except _BROKEN as err:
             raise ValueError(_broken(shown, err)) from err
-        destination_root.mkdir(parents=True, exist_ok=True)
+        mark_unpack_root(destination_root)
         name, encoding = archive_collection_name(shown), opened[-1].encoding
         final = destination_root / f"{safe_stem(name)}-{file_digest(path)[:12]}"  # `notes (1).zip` too
         if final.is_dir():

@@ -16,6 +16,7 @@ from functools import partial
 from pathlib import Path
 
 from indexer.archive_add import remove_unpack, unpack_root
+from indexer.archives import mark_unpack_root
 from indexer.cascade import Cascade, resolve_cascade
 from indexer.dominance import DominanceSample, ensure_sample
 from indexer.languages import check_language
@@ -81,6 +82,8 @@ class SearchService:
         self._build_index = build_index
         self.collections_roots = collections_roots
         self.uploads_dir = uploads_dir
+        if uploads_dir is not None and uploads_dir.is_dir():  # made by a release before the marker
+            mark_unpack_root(uploads_dir)
         self.zip_limits = zip_limits
         self._swap_lock = threading.Lock()
         self._index_lock = threading.Lock()

@@ -27,7 +27,7 @@ from pathlib import Path
 
 from indexer.archive_add import Naming, check_update, remove_unpack
 from indexer.archive_formats import archive_suffix
-from indexer.archives import archive_collection_name, file_digest, unpack_archive
+from indexer.archives import archive_collection_name, file_digest, mark_unpack_root, unpack_archive
 from indexer.skipped import Skipped
 from indexer.sources import NotesFolderReader
 from mme_core.documents import IMAGE_EXTENSIONS
@@ -106,7 +106,7 @@ def _gather_loose(files: list[Path], destination_root: Path, limits: ZipLimits) 
     digest = hashlib.sha256(
         "\n".join(f"{n}\0{sha}" for n, (_, sha) in sorted(by_name.items())).encode()
     ).hexdigest()[:12]
-    destination_root.mkdir(parents=True, exist_ok=True)
+    mark_unpack_root(destination_root)
     final = destination_root / f"{safe_stem(name)}-{digest}"
     if not final.is_dir():  # else the same files were uploaded before
         staging = Path(tempfile.mkdtemp(prefix=".uploading-", dir=destination_root))

@@ -56,7 +56,7 @@ def page(tmp_path, tiny_dsvl, upload_root) -> Handlers:
 
 def folders(page: Handlers) -> list[str]:
     root = page.service.uploads_dir
-    return sorted(p.name for p in root.iterdir()) if root.is_dir() else []
+    return sorted(p.name for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
 
 
 def collections(page: Handlers) -> dict[str, str]:
@@ -111,6 +111,32 @@ def test_removing_an_uploaded_collection_deletes_its_folder_and_nothing_else(pag
     status, *_ = page.remove_collection("kitchen", confirmed=True)
     assert "uploaded files" not in status and (tmp_path / "disk" / "kitchen" / "soup.md").is_file()
     assert set(collections(page)) == {"Herbs"}
+
+
+def test_the_command_line_removes_and_updates_a_collection_uploaded_on_the_page(page, tmp_path, tiny_dsvl_dir, capsys):
+    """`python -m indexer` knows nothing of the app's data folder: the uploads folder says its
+    folders are copies the tool made, so `remove` deletes them and `add` takes a newer download."""
+    from indexer.__main__ import main
+
+    uri = page.service.index_uri
+    page.index_upload([zipped(tmp_path / "dl1" / "Garden.zip", NOTES)], "")
+    [earlier] = folders(page)
+    newer = NOTES | {"mint.md": "# Grow mint\n\nKeep it in a pot.\n"}
+    args = ["--index", uri, "--model", str(tiny_dsvl_dir), "--ns", "1,3", "--quiet"]
+    assert main(["add", zipped(tmp_path / "dl2" / "Garden.zip", newer), *args]) == 0
+    out = capsys.readouterr().out
+    assert "1 added, 0 updated, 3 unchanged" in out and "removed the earlier unpack" in out
+    assert earlier not in folders(page)  # the page's copy went once the command line's took over
+
+    herbs = {"thyme.md": "# Dry thyme\n\nHang it upside down.\n"}
+    page.index_upload([zipped(tmp_path / "dl3" / "Herbs.zip", herbs)], "")
+    [herbs_folder] = folders(page)
+    assert main(["remove", "Herbs", "--index", uri]) == 0
+    out = capsys.readouterr().out
+    assert f"removed its unpacked files {page.service.uploads_dir / herbs_folder}" in out
+    assert folders(page) == [] and (tmp_path / "disk" / "kitchen" / "soup.md").is_file()
+    assert main(["remove", "kitchen", "--index", uri]) == 0  # a folder from disk: never deleted
+    assert "unpacked files" not in capsys.readouterr().out and (tmp_path / "disk" / "kitchen").is_dir()
 
 
 def test_another_export_of_the_same_name_or_a_folder_of_that_name_is_not_replaced(page, tmp_path):

@@ -26,6 +26,11 @@ def windows_zip(path, tmp_path, notes: dict[str, str]):
     return path
 
 
+def unpacks(uri) -> list:
+    """The unpacked folders of the index at `uri` (beside them: the marker saying they are ours)."""
+    return sorted(p for p in unpack_root(uri).iterdir() if p.is_dir())
+
+
 def add(path, uri, model, *more):
     return main(["add", str(path), "--index", uri, "--model", model, "--ns", "1,3", "--quiet", *more])
 
@@ -38,7 +43,7 @@ def test_add_an_archive_then_again_then_a_newer_download_of_it(tiny_dsvl_dir, tm
     )
     assert add(first, uri, model) == 0
     out = capsys.readouterr().out
-    folder = unpack_root(uri) / next(p.name for p in unpack_root(uri).iterdir()) / "厨房"
+    folder = unpack_root(uri) / next(p.name for p in unpacks(uri)) / "厨房"
     assert f"kitchen.zip: unpacked to {folder} (kept with the index: notes and pictures are shown" in out
     assert "names without the UTF-8 flag read as gb18030; collection 'kitchen'" in out
     assert "2 added, 0 updated" in out
@@ -65,7 +70,7 @@ def test_add_an_archive_then_again_then_a_newer_download_of_it(tiny_dsvl_dir, tm
     [entry] = Index.open(uri).collections()  # one collection, updated: not a second copy of every note
     assert entry["name"] == "kitchen" and entry["documents"] == 2 and entry["root"] != str(folder)
     assert f"removed the earlier unpack {folder.parent}" in out and not folder.exists()
-    assert len(list(unpack_root(uri).iterdir())) == 1
+    assert len(unpacks(uri)) == 1
 
 
 def test_an_archive_does_not_replace_a_folder_added_under_its_name(tiny_dsvl_dir, tmp_path, capsys):
@@ -114,7 +119,7 @@ def test_another_export_of_the_same_name_is_not_taken_for_a_newer_download(tiny_
     assert "kitchen.zip is not a newer download of the export in collection 'kitchen'" in error
     assert "share 1 of its 3 files" in error  # the picture only
     assert [c["documents"] for c in Index.open(uri).collections()] == [2]  # untouched
-    assert len(list(unpack_root(uri).iterdir())) == 1  # the refused unpack is not left behind
+    assert len(unpacks(uri)) == 1  # the refused unpack is not left behind
 
 
 def test_removing_a_collection_added_from_an_archive_removes_its_unpacked_files(
@@ -125,7 +130,7 @@ def test_removing_a_collection_added_from_an_archive_removes_its_unpacked_files(
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "tap.md").write_text("# Tap\n\nTurn it off first.\n")
     assert add(kitchen, uri, model) == 0 and add(tmp_path / "notes", uri, model) == 0
-    [unpacked] = list(unpack_root(uri).iterdir())
+    [unpacked] = unpacks(uri)
     capsys.readouterr()
 
     assert main(["remove", "notes", "--index", uri]) == 0  # a folder on disk is the person's: kept
