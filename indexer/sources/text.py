@@ -41,6 +41,10 @@ _ATTEMPTS = (("without markup", 0.2), ("as is", 0.2), ("without markup", 0.5), (
 _MARKDOWN_PUNCTUATION = frozenset(b"`*_[]()#>|~")
 _MIN_EVIDENCE_BYTES = 16  # non-ASCII bytes below which an unrecognised language is no evidence
 _NO_BOM = ("utf_16", "utf_32")  # a note without a BOM is never UTF-16/32 (its NULs mark it binary)
+# A few rows of GBK (an Excel CSV: 书名;作者) read as cp949 just as cleanly, as Hangul beside Han
+# characters (蝎츰;鱗諒), which no Korean or Chinese text writes: on such a tie, the reading that mixes
+# them least (Korean read as GBK is all Han, as cp949 all Hangul: still a tie, the detector's order).
+_HANGUL_BESIDE_HAN = re.compile(r"[\uac00-\ud7a3][\u4e00-\u9fff]|[\u4e00-\u9fff][\uac00-\ud7a3]")
 
 
 def decode_text(data: bytes, name: str, declared: str | None = None) -> str:
@@ -135,10 +139,10 @@ def _without_markup(data: bytes, limit: int = 200_000) -> bytes:
 
 def _choose(matches: list, data: bytes) -> str | None:
     best = matches[0]
-    for match in matches:
-        tied = (match.chaos, match.coherence) == (best.chaos, best.coherence)
-        if tied and "cp1252" in (match.encoding, *match.could_be_from_charset):
-            return "cp1252"
+    tied = [m for m in matches if (m.chaos, m.coherence) == (best.chaos, best.coherence)]
+    if any("cp1252" in (match.encoding, *match.could_be_from_charset) for match in tied):
+        return "cp1252"
+    best = min(tied, key=lambda match: len(_HANGUL_BESIDE_HAN.findall(str(match))))  # stable: first wins
     if best.coherence == 0 and len(data.translate(None, bytes(range(128)))) < _MIN_EVIDENCE_BYTES:
         return None  # a few odd bytes and no language recognised: a guess, not a detection
     return best.encoding

@@ -30,6 +30,9 @@ JAPANESE_CODE = (
     "2. 鍋に`油`を熱し、`牛肉`を炒めて色が変わったら野菜を加えます。\n"
     "3. `出汁` 400ml、`醤油`、`みりん`、`砂糖`を加えて 20 分煮込みます。\n"
 )
+# A few short rows: GBK reads as cleanly as cp949 here (as Hangul beside Han: 蝎츰), and Korean as GBK.
+SHORT_CHINESE = "# 书单\n\n三体，刘慈欣\n活着，余华\n"
+SHORT_KOREAN = "# 김치찌개\n\n재료: 김치, 돼지고기, 두부\n"
 FRENCH = (
     "# Crème brûlée à la vanille\n\nPréchauffez le four à 150 °C. Fouettez les jaunes d'œufs avec le "
     "sucre.\n\n1. Versez la crème chaude sur les œufs.\n2. Faites cuire au bain-marie.\n"
@@ -44,6 +47,8 @@ FRENCH = (
         (FRENCH, "cp1252", "cp1252"),
         (CHINESE_CODE, "gbk", "gb18030"),
         (JAPANESE_CODE, "shift_jis", "cp932"),
+        (SHORT_CHINESE, "gbk", "gb18030"),
+        (SHORT_KOREAN, "cp949", "cp949"),
     ],
 )
 def test_legacy_encodings_are_detected_and_named(tmp_path, text, encoding, reported):
