@@ -30,7 +30,7 @@ def test_a_good_zip_unpacks_into_a_new_folder(tmp_path, image_factory):
     assert (folder / "img" / "a.png").read_bytes() == image
     assert not (folder / "run.sh").exists()  # not a collection file type
     assert extract_zip(archive, tmp_path / "out") == folder  # same zip again: reused, not duplicated
-    assert [p.name for p in (tmp_path / "out").iterdir()] == [folder.parent.name]
+    assert [p.name for p in (tmp_path / "out").iterdir() if p.is_dir()] == [folder.parent.name]
 
 
 def test_a_zipped_graph_or_vault_reads_as_the_folder_on_disk(tmp_path, image_factory):
@@ -148,7 +148,7 @@ def test_a_zip_bomb_is_refused_by_ratio(tmp_path):
     archive = make_zip(tmp_path / "bomb.zip", {"a.md": b"# a", "big.md": b"\0" * (20 * 1024 * 1024)})
     with pytest.raises(ValueError, match="zip bomb"):
         extract_zip(archive, tmp_path / "out")
-    assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
+    assert not (tmp_path / "out").exists() or not any(p.is_dir() for p in (tmp_path / "out").iterdir())
 
 
 def test_total_size_file_count_and_zip_size_limits(tmp_path):
@@ -207,7 +207,7 @@ def test_not_a_zip_and_nothing_to_index(tmp_path, image_factory):
     fake.write_bytes(b"%PDF-1.4")
     with pytest.raises(ValueError, match="not a zip file"):
         extract_zip(fake, tmp_path / "out")
-    only_scripts = make_zip(tmp_path / "tools.zip", {"run.sh": b"#!/bin/sh\n", "data.csv": b"a,b\n"})
+    only_scripts = make_zip(tmp_path / "tools.zip", {"run.sh": b"#!/bin/sh\n", "tool.py": b"print(1)\n"})
     with pytest.raises(ValueError, match="nothing to index"):
         extract_zip(only_scripts, tmp_path / "out")
     # a zip of photos is a collection: each picture no note shows is a document of its own

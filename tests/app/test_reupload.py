@@ -113,7 +113,9 @@ def test_removing_an_uploaded_collection_deletes_its_folder_and_nothing_else(pag
     assert set(collections(page)) == {"Herbs"}
 
 
-def test_the_command_line_removes_and_updates_a_collection_uploaded_on_the_page(page, tmp_path, tiny_dsvl_dir, capsys):
+def test_the_command_line_removes_and_updates_a_collection_uploaded_on_the_page(
+    page, tmp_path, tiny_dsvl_dir, capsys
+):
     """`python -m indexer` knows nothing of the app's data folder: the uploads folder says its
     folders are copies the tool made, so `remove` deletes them and `add` takes a newer download."""
     from indexer.__main__ import main

@@ -143,7 +143,7 @@ def test_a_copy_that_fails_half_way_leaves_no_folder(tmp_path, chosen, monkeypat
     monkeypatch.setattr("webapp.uploads.shutil.copyfile", copy_then_fail)
     with pytest.raises(OSError, match="No space left"):
         gather_upload(paths, tmp_path / "uploads", LIMITS)
-    assert [p.name for p in (tmp_path / "uploads").iterdir()] == [UNPACK_MARKER]  # no staging, no half collection
+    assert [p.name for p in (tmp_path / "uploads").iterdir()] == [UNPACK_MARKER]  # no staging, no half one
 
 
 def test_a_tar_gz_from_a_linux_box_is_an_upload_too_and_a_rar_is_said_what_to_do(tmp_path, chosen):
