@@ -127,7 +127,7 @@ def collection_members(archive, checked: Chosen, shown: str) -> Chosen:
         raise ValueError(
             f"{shown} holds no notes (Markdown, Org, reStructuredText, AsciiDoc, Jupyter, Word, "
             "LibreOffice, PowerPoint, OneNote, RTF, PDF, EPUB, Evernote, Day One, Google Keep, Bear, HTML, "
-            "text), pictures or docs.jsonl: nothing to index"
+            "text, spreadsheets, CSV), pictures or docs.jsonl: nothing to index"
         )
     return chosen
 

@@ -332,11 +332,11 @@ class FolderReader(CollectionReader):
                 if reason := layout.file_reason(name) or not_a_note(name):
                     warn(f"{name}: {reason}; not indexed", file=name, reason="excluded")
                     continue
+                if rows := database_rows_folder(path):  # a Notion database's table (see notion.py)
+                    table = f"{name}: a Notion database's table, its rows read as their pages ({rows}/)"
+                    warn(table + "; not indexed", file=name, reason="excluded")
+                    continue
                 if suffix not in self.parsers:  # a document a person keeps among notes: said, not read
-                    if rows := database_rows_folder(path):  # a Notion database's table (see notion.py)
-                        table = f"{name}: a Notion database's table, its rows read as their pages ({rows}/)"
-                        warn(table + "; not indexed", file=name, reason="excluded")
-                        continue
                     message = f"{name}: {NOT_READ[suffix]} are not read; not indexed"
                     warn(message, file=name, reason="unsupported type")
                     continue

@@ -8,6 +8,7 @@ from indexer.file_stats import StatCache
 from indexer.sources.asciidoc import parse_asciidoc
 from indexer.sources.base import FolderReader, Parsed
 from indexer.sources.canvas import parse_canvas
+from indexer.sources.csv_table import parse_csv
 from indexer.sources.dayone import SNIFF_BYTES, is_dayone_export, parse_dayone, starts_as_dayone
 from indexer.sources.docx import parse_docx
 from indexer.sources.enex import parse_enex
@@ -29,6 +30,7 @@ from indexer.sources.powerpoint import parse_pptx
 from indexer.sources.rst import parse_rst
 from indexer.sources.rtf import parse_rtf
 from indexer.sources.siyuan import parse_siyuan
+from indexer.sources.spreadsheet import parse_spreadsheet
 from indexer.sources.textbundle import parse_bundle_text, parse_textpack
 from indexer.sources.tiir import TiirReader, is_tiir_dir
 from mme_core.documents import InterleavedDoc
@@ -80,6 +82,9 @@ class NotesFolderReader(FolderReader):
         ".rtf": parse_rtf,  # TextEdit and WordPad; an RTFD package is a folder holding TXT.rtf
         ".odp": parse_odp,  # LibreOffice Impress; `.fodp` flat
         ".fodp": parse_odp,
+        **dict.fromkeys((".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"), parse_spreadsheet),
+        ".csv": parse_csv,
+        ".tsv": parse_csv,
         ".json": parse_notes_json,
         ".bearbk": parse_textpack,  # Bear's backup: its notes as TextBundles in a zip
         ".textpack": parse_textpack,
@@ -91,6 +96,7 @@ class NotesFolderReader(FolderReader):
     packed = frozenset({".ipynb", ".enex", ".json"})
     binary = frozenset(
         {".epub", ".pdf", ".docx", ".odt", ".pptx", ".odp", ".one", ".rtf", ".bearbk", ".textpack", ".jex"}
+        | {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
     )
 
 

@@ -16,7 +16,7 @@ A database is exported twice: as a table (`Tasks <id>.csv`, and `Tasks <id>_all.
 row) and as its rows, each a page (`Tasks/Row <id>.md`) holding the row's properties as
 `Property: value` lines and what the row holds. The pages are read; the table beside them is
 reported as left out ("excluded": its rows are read as their pages) rather than as a CSV table we
-cannot read. A table whose row pages were not kept is reported as other CSV tables are.
+cannot read. A table whose row pages were not kept is read as a table (`csv_table.py`).
 """
 
 from __future__ import annotations

@@ -74,8 +74,7 @@ DOCUMENT_TYPES = {
     ".doc": "Word 97-2003 documents",
     ".pages": "Pages documents",
     ".onepkg": "OneNote packages (a cabinet archive: unpack it, then add the folder)",
-    **dict.fromkeys((".xlsx", ".xls", ".ods", ".numbers"), "spreadsheets"),
-    **dict.fromkeys((".csv", ".tsv"), "CSV tables"),  # a Notion export's databases, a lab's readings
+    ".numbers": "Numbers spreadsheets",
     ".ppt": "PowerPoint 97-2003 presentations",
 }
 # Recordings a person keeps among notes (a phone's videos beside its photos): said, not read. Not

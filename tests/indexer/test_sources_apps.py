@@ -51,8 +51,10 @@ def test_a_notion_export_reads_as_the_pages_a_person_saw(tmp_path, vault):
         f"Recipes {PAGE}.md",
         f"Recipes/Bread {BREAD}.md",
         f"Recipes/Pantry/Flour {FLOUR}.md",
+        f"Recipes/Spices {FLOUR[::-1]}.csv",  # a table whose rows were not exported: read as a table
     ]
-    assert [by_id[i].title for i in sorted(by_id)] == ["Recipes", "Bread", "Flour"]
+    assert [by_id[i].title for i in sorted(by_id)] == ["Recipes", "Bread", "Flour", "Spices"]
+    assert by_id[f"Recipes/Spices {FLOUR[::-1]}.csv"].segments[0].text == "Name\nCumin"
     assert shape(by_id[f"Recipes {PAGE}.md"], tmp_path) == [
         "T:# Recipes\n\n💡 Keep the dough cold.",
         "I:Recipes/image.png",
@@ -71,11 +73,6 @@ def test_a_notion_export_reads_as_the_pages_a_person_saw(tmp_path, vault):
             "excluded",
             f"Recipes/Pantry {PANTRY}_all.csv: a Notion database's table, its rows read as their pages "
             "(Pantry/); not indexed",
-        ),
-        (
-            f"Recipes/Spices {FLOUR[::-1]}.csv",
-            "unsupported type",
-            f"Recipes/Spices {FLOUR[::-1]}.csv: CSV tables are not read; not indexed",
         ),
     ]
 

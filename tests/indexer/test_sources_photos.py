@@ -79,9 +79,13 @@ def test_recordings_spreadsheets_and_tables_beside_the_photos_are_named_not_pass
     docs, warned = read_warnings(tmp_path)
     assert [d.id for d in docs] == ["DCIM/IMG_0003.png"]
     assert [(w.file, w.reason, str(w)) for w in warned] == [
-        ("budget.xlsx", "unsupported type", "budget.xlsx: spreadsheets are not read; not indexed"),
+        (
+            "budget.xlsx",
+            "unreadable",
+            ("budget.xlsx: not a spreadsheet (no Excel or OpenDocument file, or a damaged one), skipped"),
+        ),
         ("memo.m4a", "unsupported type", "memo.m4a: audio recordings are not read; not indexed"),
-        ("readings.csv", "unsupported type", "readings.csv: CSV tables are not read; not indexed"),
+        ("readings.csv", "excluded", "readings.csv: a table of numbers (data, not a note); not indexed"),
         ("DCIM/IMG_0003.MOV", "unsupported type", "DCIM/IMG_0003.MOV: videos are not read; not indexed"),
     ]
 
