@@ -24,6 +24,7 @@ from __future__ import annotations
 import datetime
 import io
 import re
+import struct
 import zipfile
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
@@ -35,6 +36,7 @@ MAX_CELLS = 200_000  # filled cells a workbook or table may hold to be read as a
 MAX_TITLE_CHARS = 100
 _NUMBER = re.compile(r"[-+]?[\d.,%/:eE\s]*\d[\d.,%/:eE\s]*")  # a cell that is a number as text too
 _KEYWORD_SEPARATORS = re.compile(r"[;,]")
+_FILEPASS, _EOF = 0x002F, 0x000A  # BIFF record types
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
@@ -64,7 +66,9 @@ def parse_spreadsheet(data: bytes, name: str) -> ParsedPage | None:
         message = f"{name}: password-protected; save a copy without a password, skipped"
         warn(message, file=name, reason="unreadable")
         return None
-    except Exception as err:  # a reader of untrusted files: whatever it raises is this file's problem
+    except BaseException as err:  # a reader of untrusted files: whatever it raises is this file's problem
+        if isinstance(err, KeyboardInterrupt | SystemExit | GeneratorExit):
+            raise  # (a Rust panic in calamine is a BaseException, PanicException: that file's too)
         said = describe_error(err)
         warn(f"{name}: not a readable spreadsheet ({said}), skipped", file=name, reason="unreadable")
         return None
@@ -151,7 +155,7 @@ def _not_a_workbook(data: bytes) -> tuple[str, str] | None:
     if not data:
         return "empty", "empty file (0 bytes)"
     if data.startswith(_OLE_SIGNATURE):  # an .xls, or an encrypted .xlsx (Office wraps it in OLE)
-        if "EncryptedPackage".encode("utf-16-le") in data:
+        if "EncryptedPackage".encode("utf-16-le") in data or _encrypted_xls(data):
             return "unreadable", "password-protected; save a copy without a password"
         return None
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -162,6 +166,30 @@ def _not_a_workbook(data: bytes) -> tuple[str, str] | None:
         other = "a Word document" if "word/document.xml" in names else "a PowerPoint presentation"
         return "unsupported type", f"{other} under a spreadsheet's name"
     return None
+
+
+def _encrypted_xls(data: bytes) -> bool:
+    """Whether an Excel 97-2003 workbook is password-protected: a FILEPASS record among the first
+    records of its Workbook stream (calamine only says it "cannot detect the file format")."""
+    import olefile
+
+    try:
+        with olefile.OleFileIO(data) as ole:
+            stream = next((name for name in ("Workbook", "Book") if ole.exists(name)), None)
+            head = ole.openstream(stream).read(8192) if stream else b""
+    except (OSError, ValueError, IndexError, struct.error):  # a damaged file: calamine says so
+        return False
+    position = 0
+    for _ in range(64):  # BOF, then the globals: FILEPASS comes right after BOF when there is one
+        if position + 4 > len(head):
+            return False
+        kind, size = struct.unpack_from("<HH", head, position)
+        if kind == _FILEPASS:
+            return True
+        if kind == _EOF:
+            return False
+        position += 4 + size
+    return False
 
 
 def _package_facts(data: bytes, name: str):

@@ -85,6 +85,15 @@ MANIFEST = (
 )
 
 
+def locked_old_workbook() -> bytes:
+    """`old_workbook` as Excel saves it with a password: a FILEPASS record right after the BOF
+    record (written over the record there, same place in the stream)."""
+    data = bytearray(old_workbook())
+    bof = data.index(b"\x09\x08\x10\x00")  # BOF, BIFF8: type 0x0809, 16 bytes
+    data[bof + 20 : bof + 22] = b"\x2f\x00"  # FILEPASS
+    return bytes(data)
+
+
 def ods(rows_by_sheet: dict[str, list[list[str]]]) -> bytes:
     """An OpenDocument spreadsheet, part by part."""
     ns = (
@@ -184,6 +193,7 @@ def test_data_sets_and_files_that_are_no_table_are_said_by_name(tmp_path, monkey
     write(tmp_path / "not.xlsx", b"%PDF-1.4 a PDF under another name")
     ole = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + "EncryptedPackage".encode("utf-16-le") + bytes(64)
     write(tmp_path / "locked.xlsx", ole)
+    write(tmp_path / "locked.xls", locked_old_workbook())
     letter = io.BytesIO()
     with zipfile.ZipFile(letter, "w") as archive:
         archive.writestr("word/document.xml", "<w:document/>")
@@ -208,6 +218,10 @@ def test_data_sets_and_files_that_are_no_table_are_said_by_name(tmp_path, monkey
         "locked.xlsx": (
             "unreadable",
             "locked.xlsx: password-protected; save a copy without a password, skipped",
+        ),
+        "locked.xls": (
+            "unreadable",
+            "locked.xls: password-protected; save a copy without a password, skipped",
         ),
         "not.xlsx": (
             "unreadable",
