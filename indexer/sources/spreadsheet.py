@@ -8,8 +8,9 @@ a line each, cells joined by ` | ` as every table here is written; empty rows an
 closing a row are not written. Numbers as a person reads them (`8`, not `8.0`; `0.2`), dates as
 `2024-03-01`, booleans `TRUE`/`FALSE`; a cell's line breaks become spaces so a row stays one line.
 Hidden sheets are read (they are the author's). An Excel workbook's pictures come after the row they
-are anchored on (`spreadsheet_pictures.py`); charts, pictures placed inside cells and pictures of
-types the encoder does not read are said once per workbook.
+are anchored on (`spreadsheet_pictures.py`); charts, pictures placed inside cells, pictures of
+types the encoder does not read, and the pictures of `.xls` (`excel_binary.py`), `.xlsb` and `.ods`
+workbooks (calamine gives cells only) are said once per workbook.
 
 Title: the title property when the sheets say it (as Word's, `docx.says_title`), else a first row
 holding one short cell ("PBS buffers, 2024"), else the file's name. Keywords are tags.
@@ -24,19 +25,18 @@ from __future__ import annotations
 import datetime
 import io
 import re
-import struct
 import zipfile
 from pathlib import PurePosixPath
 from xml.etree import ElementTree
 
 from indexer.sources.base import ParsedPage, add_text, end_lines, warn
 from indexer.sources.docx import MAX_UNPACKED_BYTES, describe_error, says_title
+from indexer.sources.excel_binary import OldWorkbook, old_workbook
 
 MAX_CELLS = 200_000  # filled cells a workbook or table may hold to be read as a note
 MAX_TITLE_CHARS = 100
 _NUMBER = re.compile(r"[-+]?[\d.,%/:eE\s]*\d[\d.,%/:eE\s]*")  # a cell that is a number as text too
 _KEYWORD_SEPARATORS = re.compile(r"[;,]")
-_FILEPASS, _EOF = 0x002F, 0x000A  # BIFF record types
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
@@ -46,13 +46,16 @@ _ODF_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 
 def parse_spreadsheet(data: bytes, name: str) -> ParsedPage | None:
     """The workbook's page, or None (said why) when it is not read."""
-    if problem := _not_a_workbook(data):
+    old = old_workbook(data) if data.startswith(_OLE_SIGNATURE) else OldWorkbook()
+    if problem := _not_a_workbook(data, old):
         reason, message = problem
         warn(f"{name}: {message}, skipped", file=name, reason=reason)
         return None
     title, tags, pictures = _package_facts(data, name)
     if title is None:  # a zip past the limits: said
         return None
+    if old.pictures:
+        pictures.left_out.add("pictures (an Excel 97-2003 workbook's: save it as .xlsx to have them read)")
     import python_calamine as calamine  # here, not at every start of the indexer and the app
 
     try:
@@ -150,12 +153,13 @@ def cell_text(value) -> str:
     return " ".join(str(value).split())
 
 
-def _not_a_workbook(data: bytes) -> tuple[str, str] | None:
-    """(reason, message) when the bytes cannot be a workbook calamine reads."""
+def _not_a_workbook(data: bytes, old: OldWorkbook) -> tuple[str, str] | None:
+    """(reason, message) when the bytes cannot be a workbook calamine reads; `old`: what an `.xls`
+    file's globals say (`excel_binary.old_workbook`)."""
     if not data:
         return "empty", "empty file (0 bytes)"
     if data.startswith(_OLE_SIGNATURE):  # an .xls, or an encrypted .xlsx (Office wraps it in OLE)
-        if "EncryptedPackage".encode("utf-16-le") in data or _encrypted_xls(data):
+        if "EncryptedPackage".encode("utf-16-le") in data or old.encrypted:
             return "unreadable", "password-protected; save a copy without a password"
         return None
     if not zipfile.is_zipfile(io.BytesIO(data)):
@@ -166,30 +170,6 @@ def _not_a_workbook(data: bytes) -> tuple[str, str] | None:
         other = "a Word document" if "word/document.xml" in names else "a PowerPoint presentation"
         return "unsupported type", f"{other} under a spreadsheet's name"
     return None
-
-
-def _encrypted_xls(data: bytes) -> bool:
-    """Whether an Excel 97-2003 workbook is password-protected: a FILEPASS record among the first
-    records of its Workbook stream (calamine only says it "cannot detect the file format")."""
-    import olefile
-
-    try:
-        with olefile.OleFileIO(data) as ole:
-            stream = next((name for name in ("Workbook", "Book") if ole.exists(name)), None)
-            head = ole.openstream(stream).read(8192) if stream else b""
-    except (OSError, ValueError, IndexError, struct.error):  # a damaged file: calamine says so
-        return False
-    position = 0
-    for _ in range(64):  # BOF, then the globals: FILEPASS comes right after BOF when there is one
-        if position + 4 > len(head):
-            return False
-        kind, size = struct.unpack_from("<HH", head, position)
-        if kind == _FILEPASS:
-            return True
-        if kind == _EOF:
-            return False
-        position += 4 + size
-    return False
 
 
 def _package_facts(data: bytes, name: str):
@@ -220,7 +200,10 @@ def _package_facts(data: bytes, name: str):
                 words = ",".join(k.text or "" for k in meta.iter(f"{_ODF_META}keyword"))
             else:
                 title, words = "", ""
-            pictures = sheet_pictures(archive) if "xl/workbook.xml" in names else none
+            pictures = sheet_pictures(archive) if "xl/workbook.xml" in names else SheetPictures()
+            media = any(n.startswith(("xl/media/", "Pictures/")) for n in names)
+            if media and not pictures.by_sheet:  # an OpenDocument's, an .xlsb's, a header's logo
+                pictures.left_out.add("pictures")
         except (ElementTree.ParseError, KeyError, zipfile.BadZipFile):
             return "", {}, none  # calamine says what is wrong with the cells, if anything
     tags = [" ".join(k.split()) for k in _KEYWORD_SEPARATORS.split(words) if k.strip()]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import io
+import struct
 import zipfile
 
 import openpyxl
@@ -94,7 +95,7 @@ def locked_old_workbook() -> bytes:
     return bytes(data)
 
 
-def ods(rows_by_sheet: dict[str, list[list[str]]]) -> bytes:
+def ods(rows_by_sheet: dict[str, list[list[str]]], photo: bool = False) -> bytes:
     """An OpenDocument spreadsheet, part by part."""
     ns = (
         'xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
@@ -122,6 +123,8 @@ def ods(rows_by_sheet: dict[str, list[list[str]]]) -> bytes:
         archive.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet")
         archive.writestr("META-INF/manifest.xml", MANIFEST)
         archive.writestr("content.xml", content)
+        if photo:  # a picture on a sheet (the cells' reader does not place them)
+            archive.writestr("Pictures/photo.png", picture("blue").getvalue())
     return out.getvalue()
 
 
@@ -157,14 +160,17 @@ def test_a_title_property_the_sheets_say_is_the_title_and_one_sheet_has_no_headi
 
 def test_what_a_workbook_holds_that_is_not_read_is_said_once(tmp_path):
     write(tmp_path / "buffers.xlsx", workbook(chart=True, cell_pictures=True))
-    [doc], warned = read_warnings(tmp_path)
-    assert "NaCl | 8" in texts(doc)
+    write(tmp_path / "plan.ods", ods({"Week 1": [["Day", "Dish"], ["Mon", "Soup"]]}, photo=True))
+    buffers, plan = read_warnings(tmp_path)[0]
+    assert "NaCl | 8" in texts(buffers) and texts(plan) == "Day | Dish\nMon | Soup"
+    warned = read_warnings(tmp_path)[1]
     assert [(w.file, w.reason, str(w)) for w in warned] == [
         (
             "buffers.xlsx",
             "unsupported type",
             "buffers.xlsx: not read: charts, pictures placed in cells",
-        )
+        ),
+        ("plan.ods", "unsupported type", "plan.ods: not read: pictures"),
     ]
 
 
@@ -252,3 +258,18 @@ def test_spreadsheets_and_tables_are_indexed_and_found_by_a_cell_s_words(tmp_pat
         assert hits[0].id == expected
     again = build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
     assert again.embedded == 0  # not read again
+
+
+def test_an_old_workbook_s_picture_store_is_counted_not_its_comment_and_chart_drawings():
+    """Excel 97-2003 keeps a drawing group for comments and charts too; only its picture store's
+    entries (`.xls` pictures calamine does not read, said by the reader) count."""
+    from indexer.sources.excel_binary import _stored_pictures
+
+    def record(kind: int, body: bytes, instance: int = 0, version: int = 0xF) -> bytes:
+        return struct.pack("<HHI", instance << 4 | version, kind, len(body)) + body
+
+    dgg_block = record(0xF006, bytes(16), version=0)
+    two_pictures = record(0xF001, record(0xF007, bytes(36), version=2) * 2, instance=2)
+    assert _stored_pictures(record(0xF000, dgg_block + two_pictures)) == 2
+    assert _stored_pictures(record(0xF000, dgg_block)) == 0  # comments or a chart: no picture store
+    assert _stored_pictures(b"") == 0 and _stored_pictures(bytes(7)) == 0
