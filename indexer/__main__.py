@@ -323,8 +323,9 @@ def cmd_search(args) -> int:
     if not args.segments:
         raise UsageError("empty query: give at least one --text or --image (in the order they should appear)")
     from indexer.languages import check_language, language_name
+    from indexer.model_report import preferred_n
     from indexer.query import QueryTooLongError, clean_query_text
-    from indexer.search import Filters, Searcher, preferred_n
+    from indexer.search import Filters, Searcher
     from mme_core import ImageSegment, InterleavedDoc, TextSegment, check_granularity
 
     segments, removed = [], 0

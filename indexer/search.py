@@ -23,10 +23,8 @@ re-plan its ANN probes after a build, call `refresh()`.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
 
 import numpy as np
 from lancedb.rerankers import RRFReranker
@@ -45,6 +43,7 @@ from indexer.keyword import (
     query_terms,
 )
 from indexer.languages import check_language
+from indexer.model_report import synthetic_world_model
 from indexer.multivector import (
     MULTI,
     check_budget,
@@ -62,41 +61,10 @@ from indexer.translations import in_language, one_per_page
 from indexer.translations import wanted_languages as translation_languages
 from indexer.vocabulary import with_variants
 from mme_core.documents import InterleavedDoc, TextSegment
-from mme_core.pooling import Granularity, check_granularity
+from mme_core.pooling import check_granularity
 
 MODES = ("keyword", "semantic", "hybrid")
 HYBRID_DEPTH = 50  # each ranking fused by RRF contributes its top max(k, HYBRID_DEPTH)
-
-
-def training_report(model_id: str) -> dict:
-    """The build report a model built here keeps beside its weights (`training_report.json`, written
-    by `python -m mme_data.build_demo`); {} for a hub id, no model, or an unreadable report."""
-    report = Path(model_id) / "training_report.json" if model_id else None  # no model: not the cwd's
-    try:
-        found = json.loads(report.read_text(encoding="utf-8")) if report and report.is_file() else {}
-    except (OSError, ValueError):
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
-def synthetic_world_model(model_id: str) -> bool:
-    """True for a model built by `python -m mme_data.build_demo`: it knows only the generated
-    how-to world (its report holds the build's recipe)."""
-    return "recipe" in training_report(model_id)
-
-
-def preferred_n(model_id: str, ns) -> Granularity:
-    """The N a search starts at when the person has not chosen: among the stored `ns`, the one
-    where the model's own training report measured the best MRR@10; else 3 when stored; else the
-    first stored N."""
-    trained = training_report(model_id).get("trained")
-    try:
-        scores = {n: float(trained[str(n)]["MRR@10"]) for n in ns if str(n) in trained}
-    except (ValueError, KeyError, TypeError):
-        scores = {}  # an unreadable report is no reason to refuse a search
-    if scores:
-        return max(scores, key=scores.get)
-    return 3 if 3 in ns else ns[0]
 
 
 class Searcher:

@@ -11,7 +11,7 @@ from pathlib import Path
 import gradio as gr
 
 from indexer.cascade import DEFAULT_K as CASCADE_K
-from indexer.search import preferred_n
+from indexer.model_report import preferred_n
 
 from .assets import ExampleQuery, asset
 from .collection import ZipLimits

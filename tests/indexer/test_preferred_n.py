@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from indexer.search import preferred_n
+from indexer.model_report import preferred_n
 
 
 def report(folder, mrr: dict) -> str:
