@@ -5,7 +5,8 @@ Read with python-calamine (one Rust reader for every Excel format since 97 and O
 as Excel shows them computed, formulas' cached results). A workbook is one document: each sheet with
 something in it is a section headed by its name (no heading when only one sheet has anything), its rows
 a line each, cells joined by ` | ` as every table here is written; empty rows and the empty cells
-closing a row are not written. Numbers as a person reads them (`8`, not `8.0`; `0.2`), dates as
+closing a row are not written; a long table is cut into sections of
+`ROWS_PER_SECTION` rows, each repeating the column names. Numbers as a person reads them (`8`, not `8.0`; `0.2`), dates as
 `2024-03-01`, booleans `TRUE`/`FALSE`; a cell's line breaks become spaces so a row stays one line.
 Hidden sheets are read (they are the author's). An Excel workbook's pictures come after the row they
 are anchored on (`spreadsheet_pictures.py`); charts, pictures placed inside cells, pictures of
@@ -38,6 +39,10 @@ from indexer.sources.excel_binary import OldWorkbook, old_workbook
 # test 130 parts (half of a 74-workbook collection's encoding time): past this a file is a data set.
 MAX_CELLS = 20_000
 MAX_TITLE_CHARS = 100
+# A long table is cut into sections of this many rows, each under a heading naming its rows and
+# repeating the column names: a part of it found alone (the note is split at headings to fit the
+# model) still says what its columns are, and its card where in the sheet it is ("rows 51-100").
+ROWS_PER_SECTION = 50
 _NUMBER = re.compile(r"[-+]?[\d.,%/:eE\s]*\d[\d.,%/:eE\s]*")  # a cell that is a number as text too
 _KEYWORD_SEPARATORS = re.compile(r"[;,]")
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -111,12 +116,23 @@ def table_page(tables: list[tuple[str, list]], name: str, pictures: dict | None 
             end_lines(items, 2)
             add_text(items, f"## {sheet}\n\n")
         anchored = sorted((pictures or {}).get(sheet, []), key=lambda pair: pair[0])
-        for number, row in rows:
+        header = _header(rows)
+        for count, (number, row) in enumerate(rows):
+            if count and count % ROWS_PER_SECTION == 0 and header:  # see ROWS_PER_SECTION
+                last = rows[min(count + ROWS_PER_SECTION, len(rows)) - 1][0]
+                end_lines(items, 2)
+                add_text(items, f"### {sheet}, rows {number + 1}-{last + 1}\n\n{' | '.join(header)}\n")
             add_text(items, " | ".join(row).rstrip() + "\n")
             while anchored and anchored[0][0] <= number:
                 items.append(anchored.pop(0)[1])
         items.extend(picture for _, picture in anchored)  # below the last row
     return ParsedPage(tuple(items), title=_first_row_title(tables[0][1]) or stem or PurePosixPath(name).stem)
+
+
+def _header(rows: list[tuple[int, list[str]]]) -> list[str]:
+    """The column names: the first row of several cells among the first three (a title row may
+    stand above them); none for a one-column table."""
+    return next((cells for _, cells in rows[:3] if len(cells) > 1), [])
 
 
 def _first_row_title(rows: list[tuple[int, list[str]]]) -> str:

@@ -273,3 +273,17 @@ def test_an_old_workbook_s_picture_store_is_counted_not_its_comment_and_chart_dr
     assert _stored_pictures(record(0xF000, dgg_block + two_pictures)) == 2
     assert _stored_pictures(record(0xF000, dgg_block)) == 0  # comments or a chart: no picture store
     assert _stored_pictures(b"") == 0 and _stored_pictures(bytes(7)) == 0
+
+
+def test_a_long_table_is_cut_into_sections_that_repeat_its_column_names(tmp_path):
+    rows = "".join(f"salt {i},{i} g,shelf {i % 4}\n" for i in range(120))
+    write(tmp_path / "stock.csv", "Reagents in the cold room\nname,amount,where\n" + rows)
+    [doc] = read_warnings(tmp_path)[0]
+    lines = texts(doc).splitlines()
+    assert lines[:3] == ["Reagents in the cold room", "name | amount | where", "salt 0 | 0 g | shelf 0"]
+    assert doc.title == "Reagents in the cold room"
+    sections = [i for i, line in enumerate(lines) if line.startswith("###")]
+    assert [lines[i] for i in sections] == ["### stock, rows 51-100", "### stock, rows 101-122"]
+    assert all(lines[i + 2] == "name | amount | where" for i in sections)  # after the blank line
+    assert lines[sections[0] + 3] == "salt 48 | 48 g | shelf 0"  # the file's line 51
+    assert sum(line.startswith("salt ") for line in lines) == 120  # every row once
