@@ -3,10 +3,10 @@ a recipe's costs, an inventory with its photos, a reading list, a class timetabl
 
 Read with python-calamine (one Rust reader for every Excel format since 97 and OpenDocument; values
 as Excel shows them computed, formulas' cached results). A workbook is one document: each sheet with
-something in it is a section headed by its name (no heading when only one sheet has anything), its rows
-a line each, cells joined by ` | ` as every table here is written; empty rows and the empty cells
-closing a row are not written; a long table is cut into sections of
-`ROWS_PER_SECTION` rows, each repeating the column names. Numbers as a person reads them (`8`, not `8.0`; `0.2`), dates as
+something in it is a section headed by its name (no heading when only one sheet has anything), its
+rows a line each, cells joined by ` | ` as every table here is written; empty rows and the empty
+cells closing a row are not written; a long table is cut into sections of `ROWS_PER_SECTION` rows,
+each repeating the column names. Numbers as a person reads them (`8`, not `8.0`; `0.2`), dates as
 `2024-03-01`, booleans `TRUE`/`FALSE`; a cell's line breaks become spaces so a row stays one line.
 Hidden sheets are read (they are the author's). An Excel workbook's pictures come after the row they
 are anchored on (`spreadsheet_pictures.py`); charts, pictures placed inside cells, pictures of
