@@ -71,7 +71,6 @@ TOOL_TEXT_FILES = re.compile(
 )
 # Documents a person keeps among notes that we cannot read: name -> what to call them.
 DOCUMENT_TYPES = {
-    ".doc": "Word 97-2003 documents",
     ".pages": "Pages documents",
     ".onepkg": "OneNote packages (a cabinet archive: unpack it, then add the folder)",
     **dict.fromkeys((".xlsx", ".xls", ".ods", ".numbers"), "spreadsheets"),
