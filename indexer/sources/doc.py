@@ -34,7 +34,7 @@ import re
 
 import olefile
 
-from indexer.sources.base import ImageLink, ParsedPage, warn
+from indexer.sources.base import ImageLink, ParsedPage, shorten, warn
 from indexer.sources.doc_binary import (
     PASSWORD,
     SPRM_DATA,
@@ -78,7 +78,13 @@ def parse_doc(data: bytes, name: str) -> ParsedPage | None:
     if (other := _other_format(data)) is not None:
         return other(data, name)
     try:
-        with olefile.OleFileIO(io.BytesIO(data)) as ole:
+        ole = olefile.OleFileIO(io.BytesIO(data))
+    except Exception as err:  # olefile's own errors: a cut or overwritten file
+        message = f"damaged Word document, its compound file cannot be opened ({shorten(str(err))})"
+        warn(f"{name}: {message}, skipped", file=name, reason="unreadable")
+        return None
+    try:
+        with ole:
             page = _read(ole, name)
     except DocError as problem:
         warn(f"{name}: {problem.message}, skipped", file=name, reason=problem.reason)

@@ -94,14 +94,14 @@ class Pictures:
         """The picture whose PICF is at `offset` in the Data stream."""
         if offset + 8 > len(self.data):
             return ("missing", f"{self.written()}: its data is not in the document")
-        size, header, mm = struct.unpack_from("<IH2xH", self.data, offset)
+        size, header, mm = struct.unpack_from("<IHH", self.data, offset)  # lcb, cbHeader, mfpf.mm
         if mm not in (_SHAPE, _SHAPE_FILE):
             return EmbeddedImage("image/x-wmf", "", self.written())  # an old-style bare metafile
         start = offset + header
         if mm == _SHAPE_FILE and start < len(self.data):
             start += 1 + self.data[start]  # the picture's file name
-        found = _blip(self.data, start, offset + size, self.written())
-        return found if found is not None else ("missing", f"{self.written()}: no picture in its shape")
+        # None: a shape that stores no picture (Word's inline horizontal line is such a frame)
+        return _blip(self.data, start, offset + size, self.written())
 
     def floating(self, cp: int) -> list[Noted]:
         """The pictures of the shape anchored at `cp` (none for a text box, a line, a shape)."""
