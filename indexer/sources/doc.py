@@ -31,6 +31,7 @@ from __future__ import annotations
 import html
 import io
 import re
+import struct
 
 import olefile
 
@@ -88,6 +89,10 @@ def parse_doc(data: bytes, name: str) -> ParsedPage | None:
             page = _read(ole, name)
     except DocError as problem:
         warn(f"{name}: {problem.message}, skipped", file=name, reason=problem.reason)
+        return None
+    except (struct.error, IndexError):  # a count or offset pointing past the bytes it counts
+        message = "damaged Word document (one of its tables points past the end of its data)"
+        warn(f"{name}: {message}, skipped", file=name, reason="unreadable")
         return None
     except Exception as err:  # a reader of untrusted bytes: whatever it raises is this file's problem
         message = f"not a readable Word document ({describe_error(err)})"

@@ -183,6 +183,8 @@ class Runs:
 
     def _page(self, page: bytes, kind: str) -> None:
         crun = page[511]
+        if (crun + 1) * 4 + crun * (13 if kind == "papx" else 1) > 511:
+            return  # not a property page: its runs would overlap its own index
         fcs = struct.unpack_from(f"<{crun + 1}I", page, 0)
         for i in range(crun):
             at = (crun + 1) * 4 + i * (13 if kind == "papx" else 1)

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 END, FREE, FAT_SECTOR = 0xFFFFFFFE, 0xFFFFFFFF, 0xFFFFFFFD
 TEXT_FC = 0x800  # where the text starts in the WordDocument stream
-STYLES = [("Normal", 0), ("heading 1", 1), ("heading 2", 2), ("标题 3", 0xFFE)]  # istd = index
+STYLES = [("Normal", 0), ("Überschrift 1", 1), ("heading 2", 2), ("标题 3", 0xFFE)]  # istd = index;
+# German Word names its built-in Heading 1 "Überschrift 1": found by its sti. "标题 3" is a user style
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15"
     b"\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xcf\xc0\xf0\x1f\x00\x05\x00\x01\xff\x89\x99=\x1d\x00\x00\x00"

@@ -7,6 +7,7 @@ holding only what its test needs."""
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
 from doc_fixture import Document, Paragraph, compound_file, word_doc
@@ -158,6 +159,10 @@ def test_documents_that_cannot_be_read_are_said_by_the_name_the_person_gave_them
     write(tmp_path / "Lab notes/word95.doc", word_doc(Document([Paragraph("x\r")], nfib=0x68)))
     write(tmp_path / "Lab notes/sheet.doc", compound_file({"Workbook": b"\x09\x08"}))
     write(tmp_path / "Lab notes/cut.doc", good[:1536])  # a download cut short
+    clx = b"\x02" + struct.pack("<Ii", 16, 0)  # the piece table's head, first in the table stream
+    write(
+        tmp_path / "Lab notes/broken.doc", good.replace(clx, b"\x02" + struct.pack("<Ii", 16 + 12 * 999, 0))
+    )
     write(tmp_path / "Lab notes/text.doc", b"just some text named .doc")
     xml = b'<?xml version="1.0"?>\n<?mso-application progid="Word.Document"?>\n<w:wordDocument/>'
     write(tmp_path / "Lab notes/2003.doc", xml)
@@ -172,6 +177,11 @@ def test_documents_that_cannot_be_read_are_said_by_the_name_the_person_gave_them
         f"{folder}2003.doc": (
             "unsupported type",
             f"{folder}2003.doc: a Word 2003 XML document, not read; save it again as .docx, skipped",
+        ),
+        f"{folder}broken.doc": (
+            "unreadable",
+            f"{folder}broken.doc: damaged Word document (one of its tables points past the end of its"
+            " data), skipped",
         ),
         f"{folder}cut.doc": (
             "unreadable",
