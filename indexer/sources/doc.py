@@ -3,9 +3,9 @@ people wrote before 2007, and that Chinese university course repositories are st
 
 No library available to our users reads them (antiword and LibreOffice are programs, not packages),
 so the binary format is read here ([MS-DOC]; the structures in `doc_binary.py`, the text's walk in
-`doc_text.py`, pictures in `doc_pictures.py`), over the compound file olefile opens, and written as the HTML shape the Word
-reader gets from mammoth, so the HTML reader (`html.py`) reads all three alike. What is read, with
-the `.docx` reader's choices (`docx.py`):
+`doc_text.py`, pictures in `doc_pictures.py`), over the compound file olefile opens, and written as
+the HTML shape the Word reader gets from mammoth, so the HTML reader (`html.py`) reads all three
+alike. What is read, with the `.docx` reader's choices (`docx.py`):
 - the body in reading order: paragraphs a line each, Word's Heading 1..9 and Title styles (by their
   built-in identity, so "标题 1" in Chinese Word too) as `## Heading`, a table row one line of cells
   joined by ` | `, a line break (Shift+Enter) as a line; fields as they show (a link's words, a date),
