@@ -13,10 +13,10 @@ alike. What is read, with the `.docx` reader's choices (`docx.py`):
 - pictures where they stand: inline ones (kept in the Data stream) and floating ones (anchored in
   the text, kept in the drawing's picture store), named "picture 3"; JPEG, PNG, TIFF and bitmaps
   are stored, EMF/WMF/PICT drawings said "unsupported type";
-- footnotes and endnotes as a numbered list at the end, their `[1]` references kept in the text.
-Not read: headers and footers, comments, text boxes' text, and embedded objects (equations,
-charts: reported once per document, "unsupported type"); a numbered list's numbers (Word draws
-them, they are not in the text).
+- text boxes' text after the body, then footnotes and endnotes as a numbered list at the end, their
+  `[1]` references kept in the text.
+Not read: headers and footers, comments, and embedded objects (equations, charts: reported once per
+document, "unsupported type"); a numbered list's numbers (Word draws them, they are not in the text).
 The title is the document's title property (File > Properties) when the text says it (Word 97-2003
 filled it with the first words, see `docx.says_title`), else the heading it opens with, else its
 first line; the keywords property gives tags, the author property the author.

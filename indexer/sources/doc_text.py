@@ -6,7 +6,8 @@ cell and, with sprmPFTtp, the end of a row; a line break (0x0B) a `<br>`; a page
 paragraph end; a non-breaking hyphen (0x1E) a hyphen, an optional one (0x1F) nothing. A field
 (0x13 code 0x14 result 0x15) shows its result (a link's words, a page number, a date); a table of
 contents' result (the headings again) and an embedded object's (its picture's face) are not read;
-a field with no result shows nothing, except a phonetic guide, whose text shows. A footnote or
+a field with no result shows nothing, except a phonetic guide, whose text shows. The text boxes'
+text (callouts, a flowchart's labels) follows the body: where each box stands is in its drawing. A footnote or
 endnote reference (0x02) is `[n]`, the notes a numbered list at the end; pictures (0x01 inline,
 0x08 floating) are numbered in reading order and put back in place after the HTML is read.
 """
@@ -64,6 +65,8 @@ class Walk:
 
     def read(self, name: str) -> tuple[ParsedPage, list]:
         body = self.body(0, self.fib.lengths.get("text", len(self.text)))
+        boxes = sum(self.fib.lengths.get(k, 0) for k in (*_BEFORE_ENDNOTES, "endnotes"))
+        body += self.body(boxes, boxes + self.fib.lengths.get("textboxes", 0))  # after the body, not at
         notes = self.note_texts()
         if notes:
             body += "<ol>" + "".join(f"<li>{note}</li>" for note in notes) + "</ol>"

@@ -93,6 +93,7 @@ class Paragraph:
 class Document:
     paragraphs: list[Paragraph]
     footnotes: list[str] = field(default_factory=list)  # each one's text; `\x02` marks it in the body
+    textboxes: list[str] = field(default_factory=list)  # each one's text
     title: str = ""
     author: str = ""
     keywords: str = ""
@@ -106,7 +107,8 @@ class Document:
 def word_doc(doc: Document) -> bytes:
     body = "".join(p.text for p in doc.paragraphs)
     notes = "".join(f"\x02 {note}\r" for note in doc.footnotes)
-    text = body + notes + ("\r" if notes else "")
+    boxes = "".join(f"{box}\r" for box in doc.textboxes) + ("\r" if doc.textboxes else "")
+    text = body + notes + ("\r" if notes else "") + boxes
     width = 1 if doc.compressed else 2
     encoded = text.encode("cp1252") if doc.compressed else text.encode("utf-16-le")
     table, places = bytearray(), {}
@@ -136,7 +138,7 @@ def word_doc(doc: Document) -> bytes:
         spas = b"".join(struct.pack("<I", 1025 + n) + b"\0" * 22 for n in range(len(anchors)))
         put(40, struct.pack(f"<{len(anchors) + 1}i", *anchors, len(body)) + spas)
         put(50, _drawing(doc.floating, len(anchors)))
-    stream = bytearray(_fib(doc, len(body), len(notes) + (1 if notes else 0), places))
+    stream = bytearray(_fib(doc, len(body), len(notes) + (1 if notes else 0), len(boxes), places))
     stream += b"\0" * (TEXT_FC - len(stream)) + encoded
     stream += b"\0" * (pages_at * 512 - len(stream)) + papx_page + chpx_page
     streams = {"WordDocument": bytes(stream), "1Table": bytes(table), "Data": _picture(doc.picture)}
@@ -145,11 +147,13 @@ def word_doc(doc: Document) -> bytes:
     return compound_file(streams)
 
 
-def _fib(doc: Document, ccp_text: int, ccp_ftn: int, places: dict[int, tuple[int, int]]) -> bytes:
+def _fib(
+    doc: Document, ccp_text: int, ccp_ftn: int, ccp_txbx: int, places: dict[int, tuple[int, int]]
+) -> bytes:
     base = struct.pack("<HHHHH", 0xA5EC, doc.nfib, 0, 0x0409, 0) + struct.pack("<H", doc.flags)
     base = base.ljust(32, b"\0")
     longs = [0] * 22
-    longs[3], longs[4] = ccp_text, ccp_ftn
+    longs[3], longs[4], longs[9] = ccp_text, ccp_ftn, ccp_txbx
     pairs = [0] * (93 * 2)
     for index, (fc, lcb) in places.items():
         pairs[index * 2], pairs[index * 2 + 1] = fc, lcb

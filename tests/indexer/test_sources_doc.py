@@ -56,6 +56,7 @@ def lab_manual() -> Document:
             Paragraph("用\x13EQ \\* jc2 \\* hps21 \\o\\ad(\\s\\up 10(lǜ),滤)\x15纸过滤。\r"),  # 拼音指南
         ],
         footnotes=["使用蒸馏水。"],
+        textboxes=["加热至沸腾"],
         title="实验一 缓冲液配制",
         author="王老师",
         keywords="缓冲液；实验, lab",
@@ -81,7 +82,9 @@ def test_a_chinese_lab_manual_reads_in_order_with_its_headings_table_notes_and_p
         "picture (255, 0, 0)",
         "第 3 页\n结果如图",
         "picture (0, 0, 255)",
-        "### 注意事项\n\n用滤纸过滤。\n\n1. 使用蒸馏水。",  # the phonetic guide's text, not its code
+        "### 注意事项\n\n用滤纸过滤。\n\n"  # the phonetic guide's text, not its code
+        "加热至沸腾\n\n"  # a text box's text, after the body
+        "1. 使用蒸馏水。",
     ]
     assert doc.title == "实验一 缓冲液配制"  # the title property, which the text says
     assert doc.meta["tags"] == ["缓冲液", "实验", "lab"]
