@@ -15,8 +15,10 @@ alike. What is read, with the `.docx` reader's choices (`docx.py`):
   are stored, EMF/WMF/PICT drawings said "unsupported type";
 - text boxes' text after the body, then footnotes and endnotes as a numbered list at the end, their
   `[1]` references kept in the text.
+- list paragraphs as bulleted or numbered items (Word draws the bullet or number: the list's levels
+  say which), a restarted or custom number counted from 1.
 Not read: headers and footers, comments, and embedded objects (equations, charts: reported once per
-document, "unsupported type"); a numbered list's numbers (Word draws them, they are not in the text).
+document, "unsupported type").
 The title is the document's title property (File > Properties) when the text says it (Word 97-2003
 filled it with the first words, see `docx.says_title`), else the heading it opens with, else its
 first line; the keywords property gives tags, the author property the author.

@@ -21,13 +21,15 @@ from dataclasses import dataclass
 WORD97_NFIB = 0xC0  # Word 97 writes 0xC1 (0xC0 from some other writers); Word 6/95 wrote 101..105
 _FC_LCB = {  # index of an (fc, lcb) pair in FibRgFcLcb97, by what it locates
     "stshf": 1, "plcffnd_ref": 2, "plcffnd_txt": 3, "plcf_bte_chpx": 12, "plcf_bte_papx": 13, "clx": 33,
-    "plc_spa_mom": 40, "plcfend_ref": 46, "plcfend_txt": 47, "dgg_info": 50,
+    "plc_spa_mom": 40, "plcfend_ref": 46, "plcfend_txt": 47, "dgg_info": 50, "plf_lst": 73, "plf_lfo": 74,
 }  # fmt: skip
 _SUBDOCUMENTS = ("text", "footnotes", "headers", "macros", "comments", "endnotes", "textboxes")
 SPRM_PIC_LOCATION = 0x6A03  # sprmCPicLocation: where in the Data stream a 0x01 picture's PICF is
 SPRM_DATA = 0x0806  # sprmCFData: the 0x01 is a form field's data, not a picture
 SPRM_TTP = 0x2417  # sprmPFTtp: this paragraph mark ends a table row
 SPRM_ISTD = 0x4600  # sprmPIstd: paragraph style (PAPX also opens with it)
+SPRM_ILFO, SPRM_ILVL = 0x460B, 0x260A  # a list paragraph's list (1-based, in the PlfLfo) and level
+_BULLET = 0x17  # the nfc of a bulleted level (others count: 1. 2. 3., a. b. c., 一、二、...)
 
 
 PASSWORD = "password-protected (Word encrypts it); save a copy without a password"
@@ -245,6 +247,32 @@ def _named_level(std: bytes, cb_base: int) -> int:
         if name.startswith(prefix) and name[len(prefix) :].isdigit() and 1 <= int(name[len(prefix) :]) <= 9:
             return int(name[len(prefix) :])
     return 0
+
+
+def list_kinds(table: bytes, fib: Fib) -> dict[int, tuple[str, ...]]:
+    """ilfo -> for each level of its list, "ul" (bullets) or "ol" (numbers). The PlfLst's LSTFs are
+    followed in the table stream by their levels (LVL: an LVLF, its two grpprls, its number text)."""
+    fc, lcb = fib.places.get("plf_lst", (0, 0))
+    lfo = structure(table, fib, "plf_lfo")
+    if lcb < 2 or len(lfo) < 4:
+        return {}
+    count = struct.unpack_from("<h", table, fc)[0]
+    at = fc + lcb
+    levels: dict[int, tuple[str, ...]] = {}
+    for i in range(max(count, 0)):
+        lsid, flags = struct.unpack_from("<I", table, fc + 2 + i * 28)[0], table[fc + 2 + i * 28 + 26]
+        kinds = []
+        for _ in range(1 if flags & 1 else 9):  # fSimpleList: one level
+            kinds.append("ul" if table[at + 4] == _BULLET else "ol")
+            at += 28 + table[at + 24] + table[at + 25]
+            at += 2 + 2 * struct.unpack_from("<H", table, at)[0]
+        levels[lsid] = tuple(kinds)
+    lfos = struct.unpack_from("<I", lfo)[0]
+    return {
+        i + 1: levels[lsid]
+        for i in range(min(lfos, (len(lfo) - 4) // 16))
+        if (lsid := struct.unpack_from("<I", lfo, 4 + i * 16)[0]) in levels
+    }
 
 
 def plc_cps(plc: bytes, data_size: int) -> list[int]:

@@ -16,16 +16,20 @@ from __future__ import annotations
 
 import html
 import re
+import struct
 
 from indexer.sources.base import ImageLink, ParsedPage, warn
 from indexer.sources.doc_binary import (
     SPRM_DATA,
+    SPRM_ILFO,
+    SPRM_ILVL,
     SPRM_PIC_LOCATION,
     SPRM_TTP,
     Fib,
     Runs,
     heading_levels,
     joined,
+    list_kinds,
     pieces,
     plc_cps,
     sprms,
@@ -57,6 +61,10 @@ class Walk:
         self.papx = Runs(stream, structure(table, fib, "plcf_bte_papx"), "papx")
         self.chpx = Runs(stream, structure(table, fib, "plcf_bte_chpx"), "chpx")
         self.headings = heading_levels(structure(table, fib, "stshf"))
+        try:
+            self.lists = list_kinds(table, fib)
+        except (struct.error, IndexError):  # a damaged list table: the items are read as paragraphs
+            self.lists = {}
         self.table = table
         self.left_out: set[str] = set()
         self.references = tuple(  # where the text cites each footnote, each endnote
@@ -134,6 +142,12 @@ class Walk:
                         rows, row, cell = [], [], []
                     if line and (level := self.headings.get(istd)):
                         out.append(f"<h{min(level, 6)}>{line}</h{min(level, 6)}>")
+                    elif line and (kind := self.list_kind(found)):
+                        end = f"</{kind}>"
+                        if out and out[-1].endswith(end):  # the list goes on
+                            out[-1] = out[-1][: -len(end)] + f"<li>{line}</li>{end}"
+                        else:
+                            out.append(f"<{kind}><li>{line}</li>{end}")
                     elif line:
                         out.append(f"<p>{line}</p>")
                 continue
@@ -143,6 +157,13 @@ class Walk:
         if paragraph:
             out.append("".join(paragraph) if inline else f"<p>{''.join(paragraph)}</p>")
         return "".join(out)
+
+    def list_kind(self, found: dict[int, bytes]) -> str:
+        """ "ol" or "ul" for a paragraph of a numbered or bulleted list, "" for another."""
+        ilfo = int.from_bytes(found.get(SPRM_ILFO, b"")[:2], "little")
+        kinds = self.lists.get(ilfo, ())
+        level = found.get(SPRM_ILVL, b"\x00")[0] if found.get(SPRM_ILVL) else 0
+        return kinds[min(level, len(kinds) - 1)] if kinds else ""
 
     @staticmethod
     def _table(rows: list[str], row: list[str], cell: list[str]) -> str:

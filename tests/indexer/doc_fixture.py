@@ -87,6 +87,7 @@ class Paragraph:
     istd: int = 0
     row_end: bool = False
     in_table: bool = False
+    listed: int = 0  # 1: an item of a bulleted list, 2: of a numbered one (the ilfo of `_lists`)
 
 
 @dataclass
@@ -120,6 +121,10 @@ def word_doc(doc: Document) -> bytes:
     fc_field = TEXT_FC * 2 | 0x40000000 if doc.compressed else TEXT_FC
     put(33, b"\x02" + struct.pack("<Iii", 4 + 8 + 4, 0, len(text)) + struct.pack("<HIH", 0, fc_field, 0))
     put(1, _stylesheet())
+    lists, overrides = _lists()
+    put(73, lists)
+    table.extend(_levels())  # the lists' levels follow the PlfLst, outside its lcb
+    put(74, overrides)
     pages_at = -(-(TEXT_FC + len(encoded)) // 512)  # FKP pages after the text
     papx_page = _papx_page(doc.paragraphs, width, len(text))
     chpx_page = _chpx_page(body, width)
@@ -177,6 +182,26 @@ def _stylesheet() -> bytes:
     return out
 
 
+def _lists() -> tuple[bytes, bytes]:
+    """A PlfLst of two simple lists (lsid 1 bulleted, lsid 2 numbered) and a PlfLfo naming them."""
+    lstf = b"".join(struct.pack("<II", lsid, 0) + b"\xff\x0f" * 9 + bytes([1, 0]) for lsid in (1, 2))
+    lfo = b"".join(struct.pack("<III", lsid, 0, 0) + b"\0" * 4 for lsid in (1, 2))
+    return struct.pack("<h", 2) + lstf, struct.pack("<I", 2) + lfo
+
+
+def _levels() -> bytes:
+    """Each list's one LVL: an LVLF (nfc 0x17 bullet, 0 decimal), no grpprls, its number text."""
+    out = b""
+    for nfc, text in ((0x17, "\uf0b7"), (0, "\x00.")):
+        out += (
+            struct.pack("<iBB", 1, nfc, 0)
+            + b"\0" * 22
+            + struct.pack("<H", len(text))
+            + text.encode("utf-16-le")
+        )
+    return out
+
+
 def _papx_page(paragraphs: list[Paragraph], width: int, length: int) -> bytes:
     """An FKP of paragraph properties: a run per paragraph (and one for the notes after)."""
     runs, at = [], 0
@@ -186,6 +211,8 @@ def _papx_page(paragraphs: list[Paragraph], width: int, length: int) -> bytes:
             grpprl += struct.pack("<HB", 0x2416, 1)  # sprmPFInTable
         if p.row_end:
             grpprl += struct.pack("<HB", 0x2417, 1)  # sprmPFTtp
+        if p.listed:
+            grpprl += struct.pack("<HH", 0x460B, p.listed)  # sprmPIlfo
         runs.append((at, at + len(p.text), grpprl))
         at += len(p.text)
     if at < length:

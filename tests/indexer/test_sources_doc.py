@@ -91,13 +91,17 @@ def test_a_chinese_lab_manual_reads_in_order_with_its_headings_table_notes_and_p
     assert doc.meta["properties"]["author"] == "王老师"
 
 
-def test_one_byte_pieces_and_word_s_special_characters(tmp_path):
+def test_one_byte_pieces_special_characters_and_lists(tmp_path):
     recipe = Document(
         [
             Paragraph("Café crème\r"),
             Paragraph("Whisk\tgently\x0bthen rest\r"),
             Paragraph("non\x1ebreaking and opt\x1fional\x0c"),
-            Paragraph("Serve.\r"),
+            Paragraph("You need:\r"),
+            Paragraph("eggs\r", listed=1),
+            Paragraph("milk\r", listed=1),
+            Paragraph("Beat the eggs\r", listed=2),
+            Paragraph("Serve\r", listed=2),
         ],
         compressed=True,
         title="Microsoft Word - recipe.doc",  # Word's guess, not a line of the text: not the title
@@ -109,7 +113,8 @@ def test_one_byte_pieces_and_word_s_special_characters(tmp_path):
     assert warned == []
     [doc] = docs
     assert [s.text for s in doc.segments if isinstance(s, TextSegment)] == [
-        "Café crème\n\nWhisk gently\nthen rest\n\nnon-breaking and optional\n\nServe."
+        "Café crème\n\nWhisk gently\nthen rest\n\nnon-breaking and optional\n\nYou need:\n\n"
+        "- eggs\n\n- milk\n\n1. Beat the eggs\n\n2. Serve"  # Word draws bullets and numbers: written here
     ]
     assert doc.title == "Café crème"  # the first line
 
