@@ -7,9 +7,9 @@ so the binary format is read here ([MS-DOC]; the structures in `doc_binary.py`, 
 the HTML shape the Word reader gets from mammoth, so the HTML reader (`html.py`) reads all three
 alike. What is read, with the `.docx` reader's choices (`docx.py`):
 - the body in reading order: paragraphs a line each, Word's Heading 1..9 and Title styles (by their
-  built-in identity, so "标题 1" in Chinese Word too) as `## Heading`, a table row one line of cells
-  joined by ` | `, a line break (Shift+Enter) as a line; fields as they show (a link's words, a date),
-  not their codes; a table of contents is not read (its headings again, with page numbers);
+  built-in identity, so "标题 1" in Chinese Word too) and a paragraph's own outline level as
+  `## Heading`, a table row one line of cells joined by ` | `, a line break (Shift+Enter) as a line;
+  fields as they show (a link's words, a date), not their codes; a table of contents is not read (its headings again, with page numbers);
 - pictures where they stand: inline ones (kept in the Data stream) and floating ones (anchored in
   the text, kept in the drawing's picture store), named "picture 3"; JPEG, PNG, TIFF and bitmaps
   are stored, EMF/WMF/PICT drawings said "unsupported type";
@@ -102,6 +102,8 @@ def _not_word(data: bytes, name: str) -> None:
         message, reason = "empty file" + (" (0 bytes)" if not data else ""), "empty"
     elif b"<w:wordDocument" in head or b"Word.Document" in head and head.lstrip().startswith(b"<?xml"):
         message, reason = "a Word 2003 XML document, not read; save it again as .docx", "unsupported type"
+    elif head.lower().startswith(b"mime-version:"):  # what "Single File Web Page" writes
+        message, reason = "a single-file web page (MHTML) under a .doc name, not read", "unsupported type"
     elif head.startswith(b"\xffWPC"):
         message, reason = "a WordPerfect document, not a Word document", "unsupported type"
     else:

@@ -41,6 +41,7 @@ from indexer.sources.docx import placed
 from indexer.sources.html import parse_html_body
 
 _PICTURE_SCHEME = "doc-picture:"
+SPRM_OUTLINE = 0x2640  # sprmPOutLvl
 _IN_TABLE = {0x2416, 0x6649}  # sprmPFInTable, sprmPItap (a nested table's depth)
 _DROPPED_FIELDS = {"TOC": "", "EMBED": "embedded objects (equations, charts)"}  # result not read
 _SPECIAL = {"\x0b": "<br>", "\x09": "\t", "\x1e": "-", "\x1f": "", "\xa0": " "}
@@ -140,7 +141,7 @@ class Walk:
                     if rows or row or cell:
                         out.append(self._table(rows, row, cell))
                         rows, row, cell = [], [], []
-                    if line and (level := self.headings.get(istd)):
+                    if line and (level := self.headings.get(istd) or _outline_level(found)):
                         out.append(f"<h{min(level, 6)}>{line}</h{min(level, 6)}>")
                     elif line and (kind := self.list_kind(found)):
                         end = f"</{kind}>"
@@ -223,6 +224,13 @@ class Walk:
 
     def picture(self, link: ImageLink, name: str):
         return placed(self.pictures.found[int(link.target[len(_PICTURE_SCHEME) :]) - 1], name)
+
+
+def _outline_level(found: dict[int, bytes]) -> int:
+    """A heading level set on the paragraph itself (Paragraph > Outline level, 大纲级别, as Chinese
+    thesis templates do instead of a Heading style): sprmPOutLvl 0-8, 9 being body text."""
+    value = found.get(SPRM_OUTLINE, b"")
+    return value[0] + 1 if value and value[0] < 9 else 0
 
 
 def _is_picture(item) -> bool:

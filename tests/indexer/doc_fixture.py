@@ -88,6 +88,7 @@ class Paragraph:
     row_end: bool = False
     in_table: bool = False
     listed: int = 0  # 1: an item of a bulleted list, 2: of a numbered one (the ilfo of `_lists`)
+    outline: int = 9  # the paragraph's own outline level (0-8: a heading's; 9: body text)
 
 
 @dataclass
@@ -211,6 +212,8 @@ def _papx_page(paragraphs: list[Paragraph], width: int, length: int) -> bytes:
             grpprl += struct.pack("<HB", 0x2416, 1)  # sprmPFInTable
         if p.row_end:
             grpprl += struct.pack("<HB", 0x2417, 1)  # sprmPFTtp
+        if p.outline != 9:
+            grpprl += struct.pack("<HB", 0x2640, p.outline)  # sprmPOutLvl
         if p.listed:
             grpprl += struct.pack("<HH", 0x460B, p.listed)  # sprmPIlfo
         runs.append((at, at + len(p.text), grpprl))

@@ -53,6 +53,7 @@ def lab_manual() -> Document:
             Paragraph("称量后溶解：\x01\r"),
             Paragraph("第 \x13 PAGE \x143\x15 页\x0b结果如图\x08\r"),
             Paragraph("注意事项\r", istd=3),  # the user style "标题 3"
+            Paragraph("过滤\r", outline=1),  # Normal, with 大纲级别 2 set on the paragraph
             Paragraph("用\x13EQ \\* jc2 \\* hps21 \\o\\ad(\\s\\up 10(lǜ),滤)\x15纸过滤。\r"),  # 拼音指南
         ],
         footnotes=["使用蒸馏水。"],
@@ -82,7 +83,7 @@ def test_a_chinese_lab_manual_reads_in_order_with_its_headings_table_notes_and_p
         "picture (255, 0, 0)",
         "第 3 页\n结果如图",
         "picture (0, 0, 255)",
-        "### 注意事项\n\n用滤纸过滤。\n\n"  # the phonetic guide's text, not its code
+        "### 注意事项\n\n## 过滤\n\n用滤纸过滤。\n\n"  # the phonetic guide's text, not its code
         "加热至沸腾\n\n"  # a text box's text, after the body
         "1. 使用蒸馏水。",
     ]
@@ -173,6 +174,7 @@ def test_documents_that_cannot_be_read_are_said_by_the_name_the_person_gave_them
         tmp_path / "Lab notes/broken.doc", good.replace(clx, b"\x02" + struct.pack("<Ii", 16 + 12 * 999, 0))
     )
     write(tmp_path / "Lab notes/text.doc", b"just some text named .doc")
+    write(tmp_path / "Lab notes/page.doc", b"MIME-Version: 1.0\r\nContent-Type: multipart/related\r\n")
     xml = b'<?xml version="1.0"?>\n<?mso-application progid="Word.Document"?>\n<w:wordDocument/>'
     write(tmp_path / "Lab notes/2003.doc", xml)
     write(tmp_path / "Lab notes/good.doc", good)
@@ -202,6 +204,10 @@ def test_documents_that_cannot_be_read_are_said_by_the_name_the_person_gave_them
             "unreadable",
             f"{folder}locked.doc: password-protected (Word encrypts it); save a copy without a"
             " password, skipped",
+        ),
+        f"{folder}page.doc": (
+            "unsupported type",
+            f"{folder}page.doc: a single-file web page (MHTML) under a .doc name, not read, skipped",
         ),
         f"{folder}sheet.doc": (
             "unsupported type",
