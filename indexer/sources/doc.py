@@ -9,7 +9,8 @@ alike. What is read, with the `.docx` reader's choices (`docx.py`):
 - the body in reading order: paragraphs a line each, Word's Heading 1..9 and Title styles (by their
   built-in identity, so "标题 1" in Chinese Word too) and a paragraph's own outline level as
   `## Heading`, a table row one line of cells joined by ` | `, a line break (Shift+Enter) as a line;
-  fields as they show (a link's words, a date), not their codes; a table of contents is not read (its headings again, with page numbers);
+  fields as they show (a link's words, a date), not their codes; a table of contents is not read
+  (its headings again, with page numbers);
 - pictures where they stand: inline ones (kept in the Data stream) and floating ones (anchored in
   the text, kept in the drawing's picture store), named "picture 3"; JPEG, PNG, TIFF and bitmaps
   are stored, EMF/WMF/PICT drawings said "unsupported type";
