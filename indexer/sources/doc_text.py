@@ -75,7 +75,7 @@ class Walk:
     def read(self, name: str) -> tuple[ParsedPage, list]:
         body = self.body(0, self.fib.lengths.get("text", len(self.text)))
         boxes = sum(self.fib.lengths.get(k, 0) for k in (*_BEFORE_ENDNOTES, "endnotes"))
-        body += self.body(boxes, boxes + self.fib.lengths.get("textboxes", 0))  # after the body, not at
+        body += self.body(boxes, boxes + self.fib.lengths.get("textboxes", 0))  # text boxes after it
         notes = self.note_texts()
         if notes:
             body += "<ol>" + "".join(f"<li>{note}</li>" for note in notes) + "</ol>"
