@@ -32,7 +32,6 @@ an RTF or HTML file Word saved under a .doc name, and a .docx named .doc.
 from __future__ import annotations
 
 import io
-import re
 import struct
 
 import olefile
@@ -40,6 +39,7 @@ import olefile
 from indexer.sources.base import ParsedPage, shorten, warn
 from indexer.sources.doc_binary import PASSWORD, DocError, read_fib
 from indexer.sources.doc_pictures import Pictures
+from indexer.sources.doc_properties import summary
 from indexer.sources.doc_text import Walk
 from indexer.sources.docx import describe_error, heading_title, parse_docx, says_title
 from indexer.sources.html import parse_html
@@ -51,9 +51,7 @@ _OTHER_FILES = {  # a compound file's stream -> what it is when it has no WordDo
     "PowerPoint Document": "a PowerPoint presentation",
     "EncryptedPackage": "a password-protected Word (.docx) document",
 }
-_KEYWORD_SEPARATORS = re.compile(r"\s*[;,；，、]\s*")  # "protocol; PCR", "实验，报告"
 _HTML_STARTS = (b"<html", b"<!doctype html", b"<?xml", b"<head", b"<meta")
-_CODE_PAGES = {10000: "mac_roman", 65001: "utf-8", 1200: "utf-16-le"}
 
 
 def parse_doc(data: bytes, name: str) -> ParsedPage | None:
@@ -139,24 +137,5 @@ def _read(ole: olefile.OleFileIO, name: str) -> ParsedPage:
 
 def _properties(ole: olefile.OleFileIO) -> dict:
     """title, tags (keywords) and properties (author) from the SummaryInformation stream."""
-    try:
-        info = ole.get_metadata()
-    except Exception:  # properties are optional: a damaged property set leaves the text readable
-        return {}
-    encoding = _CODE_PAGES.get(info.codepage or 1252, f"cp{info.codepage or 1252}")
-
-    def text(value) -> str:
-        if isinstance(value, bytes):
-            try:
-                value = value.decode(encoding)
-            except (LookupError, UnicodeDecodeError):
-                value = value.decode("cp1252", "replace")
-        return " ".join(str(value or "").partition("\x00")[0].split())  # WPS writes more after the end
-
-    words = _KEYWORD_SEPARATORS.split(text(info.keywords))
-    author = text(info.author)
-    return {
-        "title": text(info.title),
-        "tags": list(dict.fromkeys(w.strip() for w in words if w.strip())),
-        "properties": {"author": author} if author else {},
-    }
+    name = "\x05SummaryInformation"
+    return summary(ole.openstream(name).read()) if ole.exists(name) else {}

@@ -129,7 +129,7 @@ def text_of(stream: bytes, table: list[Piece], end: int) -> tuple[str, list[int]
         stop = min(piece.end, end)
         if stop <= piece.cp:
             continue
-        count = stop - piece.cp
+        count = min(stop - piece.cp, max(len(stream) - piece.fc, 0) // (1 if piece.compressed else 2))
         if piece.compressed:
             chars.append(stream[piece.fc : piece.fc + count].decode("cp1252", "replace"))
             fcs.extend(range(piece.fc, piece.fc + count))

@@ -241,3 +241,23 @@ def test_a_picture_that_is_not_a_picture_is_said_by_its_number_and_the_text_is_k
             "notes.doc: picture skipped, unreadable image: picture 1 (cannot identify image file)",
         )
     ]
+
+
+def test_a_damaged_property_set_leaves_the_text_read(tmp_path):
+    good = word_doc(
+        Document([Paragraph("Titration\r"), Paragraph("Add base.\r")], title="Titration", author="Li")
+    )
+    # each string property's type field damaged into a vector's, the title's declaring 2**31 - 1 strings
+    vectors = good.replace(struct.pack("<I", 0x1E), struct.pack("<I", 0x101E)).replace(
+        struct.pack("<I", 0x101E) + struct.pack("<I", 10),
+        struct.pack("<I", 0x101E) + struct.pack("<I", 0x7FFFFFFF),
+    )
+    assert vectors != good
+    write(tmp_path / "titration.doc", vectors)
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert warned == []
+    [doc] = docs
+    assert doc.text == "Titration\n\nAdd base."
+    assert doc.title == "Titration" and doc.meta["tags"] == [] and doc.meta["properties"] == {}
