@@ -10,6 +10,7 @@ from indexer.sources.base import FolderReader, Parsed
 from indexer.sources.canvas import parse_canvas
 from indexer.sources.csv_table import parse_csv
 from indexer.sources.dayone import SNIFF_BYTES, is_dayone_export, parse_dayone, starts_as_dayone
+from indexer.sources.doc import parse_doc
 from indexer.sources.docx import parse_docx
 from indexer.sources.enex import parse_enex
 from indexer.sources.epub import parse_epub
@@ -75,6 +76,7 @@ class NotesFolderReader(FolderReader):
         ".epub": parse_epub,
         ".pdf": parse_pdf,
         ".docx": parse_docx,
+        ".doc": parse_doc,  # Word 97-2003 (and the RTF, HTML or .docx files Word saves under that name)
         ".odt": parse_odt,  # LibreOffice Writer; `.fodt` is its flat (one XML file) form
         ".fodt": parse_odt,
         ".pptx": parse_pptx,
@@ -95,8 +97,8 @@ class NotesFolderReader(FolderReader):
     read_elsewhere = staticmethod(read_elsewhere)  # a Keep note's `.html` copy, Joplin's notebooks
     packed = frozenset({".ipynb", ".enex", ".json"})
     binary = frozenset(
-        {".epub", ".pdf", ".docx", ".odt", ".pptx", ".odp", ".one", ".rtf", ".bearbk", ".textpack", ".jex"}
-        | {".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+        {".epub", ".pdf", ".docx", ".doc", ".odt", ".pptx", ".odp", ".one", ".rtf", ".bearbk", ".textpack"}
+        | {".jex", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
     )
 
 

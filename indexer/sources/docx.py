@@ -23,12 +23,11 @@ says it (a line of it: Word's guesses from first words and titles kept from a co
 not the document's title), else the heading it opens with (Word's Title style counts as one), else
 its first line.
 
-Old binary Word documents (`.doc`) are not read: they remain "unsupported type" (see
-`site.DOCUMENT_TYPES`); OpenDocument texts are read by `odt.py`, with the same choices. A file that is
-not a Word document is reported by name: a corrupt or truncated zip, another Office file renamed, a
-password-protected document (Word encrypts it into an OLE compound file, not a zip), an empty file. The
-`~$name.docx` lock file Word keeps beside an open document is passed over as hidden files are
-(`base.HIDDEN`).
+Old binary Word documents (`.doc`) are read by `doc.py` (also one renamed `.docx`), OpenDocument
+texts by `odt.py`, with the same choices. A file that is not a Word document is reported by name: a
+corrupt or truncated zip, another Office file renamed, a password-protected document (Word encrypts
+it into an OLE compound file, not a zip), an empty file. The `~$name.docx` lock file Word keeps beside
+an open document is passed over as hidden files are (`base.HIDDEN`).
 """
 
 from __future__ import annotations
@@ -78,6 +77,10 @@ _CORE_TITLE = "{http://purl.org/dc/elements/1.1/}title"
 
 
 def parse_docx(data: bytes, name: str) -> ParsedPage | None:
+    if data.startswith(_OLE_SIGNATURE) and "WordDocument".encode("utf-16-le") in data:
+        from indexer.sources.doc import parse_doc  # doc.py builds on this module
+
+        return parse_doc(data, name)  # a Word 97-2003 document renamed .docx; it says if encrypted
     if problem := _not_a_word_document(data):
         reason, message = problem
         warn(f"{name}: {message}, skipped", file=name, reason=reason)
@@ -132,8 +135,6 @@ def _not_a_word_document(data: bytes) -> tuple[str, str] | None:
     if data.startswith(_OLE_SIGNATURE):  # Word's encrypted package, or a .doc renamed
         if "EncryptedPackage".encode("utf-16-le") in data:
             return "unreadable", "password-protected (Word encrypts it); save a copy without a password"
-        if "WordDocument".encode("utf-16-le") in data:
-            return "unsupported type", "an old Word 97-2003 document (.doc) under a .docx name"
         return "unreadable", "password-protected or not a Word file (an OLE compound file, not a zip)"
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return "unreadable", "not a Word document (not a zip file, or a damaged one)"

@@ -38,7 +38,7 @@ search for notes leaves these folders out, and each one holding files we would r
 once, as "excluded", with its reason; a site's pictures that no page shows are reported once per
 folder (see `photos.py`). In any collection, `node_modules/` holds packages, `.txt`
 files that tools keep beside code (`requirements.txt`, `robots.txt`, licences) are not notes, and
-document formats we do not read (old Word, spreadsheets, slides, CSV tables), videos and audio
+document formats we do not read (Pages and Numbers files, OneNote packages), videos and audio
 recordings are reported as "unsupported type": a folder's files are either indexed or said to be
 left out (code and a tool's other files are not a person's notes and are passed over).
 """
@@ -71,7 +71,6 @@ TOOL_TEXT_FILES = re.compile(
 )
 # Documents a person keeps among notes that we cannot read: name -> what to call them.
 DOCUMENT_TYPES = {
-    ".doc": "Word 97-2003 documents",
     ".pages": "Pages documents",
     ".onepkg": "OneNote packages (a cabinet archive: unpack it, then add the folder)",
     ".numbers": "Numbers spreadsheets",

@@ -12,6 +12,7 @@ import time
 import zipfile
 
 import pytest
+from doc_fixture import Document, Paragraph, word_doc
 from PIL import Image
 from source_helpers import png, read_warnings, write
 
@@ -304,14 +305,14 @@ def test_files_that_are_not_readable_word_documents_are_reported_and_nothing_els
     )
     write(tmp_path / "other.docx", zipped({"readme.txt": "a zip of something else"}))
     write(tmp_path / "locked.docx", ole("EncryptionInfo", "EncryptedPackage"))
-    write(tmp_path / "old.docx", ole("WordDocument", "1Table"))
+    write(tmp_path / "old.docx", word_doc(Document([Paragraph("A Word 97-2003 document renamed.\r")])))
     write(tmp_path / "ole.docx", ole("Workbook"))
     write(tmp_path / "new.docx", b"")  # Explorer's "New > Microsoft Word Document" before it is opened
     write(tmp_path / "blank.docx", docx(para(" ")))
 
     docs, warned = read_warnings(tmp_path)
 
-    assert [d.id for d in docs] == ["good.docx", "notes.md"]
+    assert [d.id for d in docs] == ["good.docx", "notes.md", "old.docx"]  # old.docx: read by doc.py
     said = {w.file: (w.reason, str(w)) for w in warned}
     assert said == {
         "blank.docx": ("empty", "blank.docx: no text and no readable image, document skipped"),
@@ -325,10 +326,6 @@ def test_files_that_are_not_readable_word_documents_are_reported_and_nothing_els
             "locked.docx: password-protected (Word encrypts it); save a copy without a password, skipped",
         ),
         "new.docx": ("empty", "new.docx: empty file (0 bytes), skipped"),
-        "old.docx": (
-            "unsupported type",
-            "old.docx: an old Word 97-2003 document (.doc) under a .docx name, skipped",
-        ),
         "ole.docx": (
             "unreadable",
             "ole.docx: password-protected or not a Word file (an OLE compound file, not a zip), skipped",
@@ -366,19 +363,18 @@ def test_a_body_too_big_to_convert_is_refused_by_its_declared_size(tmp_path, mon
     assert str(warned[0]).startswith("huge.docx: its text part is ")
 
 
-def test_words_lock_file_is_passed_over_and_the_old_format_stays_unsupported(tmp_path):
+def test_words_lock_file_is_passed_over_and_the_old_format_is_read(tmp_path):
     write(tmp_path / "salt.docx", protocol())
     write(tmp_path / "~$salt.docx", b"\x05alice" + b"\0" * 156)  # Word's owner file, while it is open
     write(tmp_path / "~$old.doc", b"\x05alice" + b"\0" * 156)
-    write(tmp_path / "old.doc", ole("WordDocument"))
+    write(tmp_path / "old.doc", word_doc(Document([Paragraph("Old but read.\r")])))
     write(tmp_path / "draft.odt", zipped({"mimetype": "application/vnd.oasis.opendocument.text"}))
 
     docs, warned = read_warnings(tmp_path)
 
-    assert [d.id for d in docs] == ["salt.docx"]
+    assert [d.id for d in docs] == ["old.doc", "salt.docx"]  # ~$old.doc is Word's lock file, passed over
     assert [(w.file, w.reason) for w in warned] == [
         ("draft.odt", "unreadable"),  # read by odt.py now: a package without its content.xml
-        ("old.doc", "unsupported type"),
     ]
 
 
