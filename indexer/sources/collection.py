@@ -28,6 +28,7 @@ from indexer.sources.onenote import parse_one
 from indexer.sources.org import parse_org
 from indexer.sources.pdf import parse_pdf
 from indexer.sources.powerpoint import parse_pptx
+from indexer.sources.ppt import parse_ppt
 from indexer.sources.rst import parse_rst
 from indexer.sources.rtf import parse_rtf
 from indexer.sources.siyuan import parse_siyuan
@@ -80,6 +81,7 @@ class NotesFolderReader(FolderReader):
         ".odt": parse_odt,  # LibreOffice Writer; `.fodt` is its flat (one XML file) form
         ".fodt": parse_odt,
         ".pptx": parse_pptx,
+        ".ppt": parse_ppt,  # PowerPoint 97-2003, read by our own reader of the binary format
         ".one": parse_one,  # a OneNote section: a document per page
         ".rtf": parse_rtf,  # TextEdit and WordPad; an RTFD package is a folder holding TXT.rtf
         ".odp": parse_odp,  # LibreOffice Impress; `.fodp` flat
@@ -97,8 +99,8 @@ class NotesFolderReader(FolderReader):
     read_elsewhere = staticmethod(read_elsewhere)  # a Keep note's `.html` copy, Joplin's notebooks
     packed = frozenset({".ipynb", ".enex", ".json"})
     binary = frozenset(
-        {".epub", ".pdf", ".docx", ".doc", ".odt", ".pptx", ".odp", ".one", ".rtf", ".bearbk", ".textpack"}
-        | {".jex", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+        {".epub", ".pdf", ".docx", ".doc", ".odt", ".pptx", ".ppt", ".odp", ".one", ".rtf", ".bearbk"}
+        | {".textpack", ".jex", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
     )
 
 

@@ -28,6 +28,8 @@ def old_workbook(data: bytes) -> OldWorkbook:
     """What an `.xls` file's workbook globals say; nothing for a file olefile cannot open."""
     import olefile  # here: only an .xls needs it
 
+    if len(data) < olefile.MINIMAL_OLEFILE_SIZE:  # olefile would take bytes this short for a path
+        return OldWorkbook()
     try:
         with olefile.OleFileIO(data) as ole:
             stream = next((name for name in ("Workbook", "Book") if ole.exists(name)), None)

@@ -13,12 +13,13 @@ not read. The title is the title property when a slide says it, else the first s
 the first line of its subtitle ("Advanced Programming: Lab 4, CMake": a course's decks share the
 title); the keywords property gives the tags.
 
-A file that is no readable presentation is said by name: empty, not a zip, an old `.ppt` or a
-password-protected one (both OLE compound files), another Office or OpenDocument file under a
-`.pptx` name, a zip that would unpack past the Word reader's limits, or one python-pptx cannot read.
-PowerPoint's `~$name.pptx` lock file is passed over as hidden files are (`base.HIDDEN`).
-The slides are walked in `powerpoint_slides.py`, imported when a deck is read: python-pptx takes
-~0.4 s to import, which every start of the indexer and the app would pay otherwise.
+An old PowerPoint 97-2003 file under a `.pptx` name is read by `ppt.py`. A file that is no readable
+presentation is said by name: empty, not a zip, a password-protected one (an OLE compound file),
+another Office or OpenDocument file under a `.pptx` name, a zip that would unpack past the Word
+reader's limits, or one python-pptx cannot read. PowerPoint's `~$name.pptx` lock file is passed over
+as hidden files are (`base.HIDDEN`). The slides are walked in `powerpoint_slides.py`, imported when
+a deck is read: python-pptx takes ~0.4 s to import, which every start of the indexer and the app
+would pay otherwise.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ _KEYWORD_SEPARATORS = re.compile(r"[;,]")
 
 def parse_pptx(data: bytes, name: str) -> ParsedPage | None:
     """The presentation's page, or None (said why) when it is no readable PowerPoint presentation."""
+    if data.startswith(_OLE_SIGNATURE) and "EncryptedPackage".encode("utf-16-le") not in data:
+        from indexer.sources.ppt import parse_ppt
+
+        return parse_ppt(data, name)  # an old .ppt under a new name: read as what it is
     if problem := _not_a_presentation(data):
         reason, message = problem
         warn(f"{name}: {message}, skipped", file=name, reason=reason)
@@ -76,7 +81,6 @@ def _not_a_presentation(data: bytes) -> tuple[str, str] | None:
     if data.startswith(_OLE_SIGNATURE):
         if "EncryptedPackage".encode("utf-16-le") in data:
             return "unreadable", "password-protected (PowerPoint encrypts it); save a copy without a password"
-        return "unsupported type", "an old PowerPoint 97-2003 presentation (.ppt) under a .pptx name"
     if not zipfile.is_zipfile(io.BytesIO(data)):
         return "unreadable", "not a PowerPoint presentation (not a zip file, or a damaged one)"
     with zipfile.ZipFile(io.BytesIO(data)) as archive:

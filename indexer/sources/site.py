@@ -74,7 +74,6 @@ DOCUMENT_TYPES = {
     ".pages": "Pages documents",
     ".onepkg": "OneNote packages (a cabinet archive: unpack it, then add the folder)",
     ".numbers": "Numbers spreadsheets",
-    ".ppt": "PowerPoint 97-2003 presentations",
 }
 # Recordings a person keeps among notes (a phone's videos beside its photos): said, not read. Not
 # unpacked from an uploaded zip (they would only be reported, and fill its size limit).

@@ -103,7 +103,7 @@ OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
     [
         (b"", "empty", "empty file"),
         (b"slides, honestly", "unreadable", "not a PowerPoint presentation"),
-        (OLE + b"\0" * 64, "unsupported type", "an old PowerPoint 97-2003 presentation"),
+        (OLE + b"\0" * 64, "unreadable", "a damaged Office 97-2003 file"),  # read as the .ppt it says
         (OLE + "EncryptedPackage".encode("utf-16-le"), "unreadable", "password-protected"),
         (_zip({"word/document.xml": "<w/>"}), "unsupported type", "a Word document under a .pptx name"),
         (_zip({"ppt/presentation.xml": "<p:presentation"}), "unreadable", "not a readable PowerPoint"),
