@@ -1,0 +1,110 @@
+"""Titles of Chinese course material that says none: a question bank is named by its file, an exam
+paper by the line after its classification mark or a download site's banner, never by Word's hidden
+form marks, a site's name in the PDF's properties or a row of private-use glyphs.
+
+Found on a real collection (Puhangxf/Test-awesome: question banks, exam papers, lab reports); the
+Word and PDF fixtures are written here part by part (`test_sources_docx`, `test_sources_pdf`)."""
+
+from __future__ import annotations
+
+import io
+
+from PIL import Image
+from source_helpers import read_warnings, write
+from test_sources_docx import docx, para
+from test_sources_pdf import Pdf
+
+from indexer.sources.pdf import PRIVATE_USE
+from indexer.sources.titles import file_title, opening_title
+
+
+def word(*lines: str, hidden: tuple[str, ...] = ()) -> bytes:
+    """A Word document of one paragraph per line; `hidden` lines first, as hidden text (`w:vanish`),
+    the way Word writes the marks around a web page's form pasted in."""
+    marks = [
+        f'<w:p><w:r><w:rPr><w:vanish/></w:rPr><w:t xml:space="preserve">{line}</w:t></w:r></w:p>'
+        for line in hidden
+    ]
+    return docx(*marks, *(para(line) for line in lines))
+
+
+def titles(root) -> dict[str, str]:
+    docs, _ = read_warnings(root)
+    return {doc.id: doc.title for doc in docs}
+
+
+def test_a_question_bank_is_named_by_its_file_not_its_first_question(tmp_path):
+    bank = word("1．有以下程序", "main() { int i; }", "2．以下叙述正确的是")
+    write(tmp_path / "选择题库" / "第5章 循环.docx", bank)
+    write(tmp_path / "18年C语言复习题.docx", word("一、单项选择题", "1. 下列叙述中正确的是（ ）。"))
+    write(tmp_path / "答案.txt", "（1）C） （2）B）\n（3）D）\n")
+    assert titles(tmp_path) == {
+        "选择题库/第5章 循环.docx": "第5章 循环",
+        "18年C语言复习题.docx": "18年C语言复习题",
+        "答案.txt": "答案",
+    }
+
+
+def test_an_exam_paper_is_named_past_its_classification_mark_and_a_download_sites_banner(tmp_path):
+    paper = word("机密★启用前", "2006 年 9 月全国计算机等级考试二级笔试试卷", "C 语言程序设计")
+    write(tmp_path / "a.docx", paper)
+    write(tmp_path / "b.txt", "上学吧（www.shangxueba.com）\n计算机二级 C++辅导:旋转锁\n正文")
+    write(tmp_path / "c.docx", word("3", "3", "《C++程序设计》", "课程实验报告（第 10 次）"))
+    assert titles(tmp_path) == {
+        "a.docx": "2006 年 9 月全国计算机等级考试二级笔试试卷",
+        "b.txt": "计算机二级 C++辅导:旋转锁",
+        "c.docx": "《C++程序设计》",
+    }
+
+
+def test_words_hidden_by_words_form_marks_are_not_read_nor_the_title(tmp_path):
+    write(
+        tmp_path / "模拟试题(2).docx",
+        word("2007年计算机等级考试二级C++笔试模拟试题", "一、选择题", hidden=("窗体顶端",)),
+    )
+    form = word("Password reset", "Top of Form is a Word style.", hidden=("Top of Form",))
+    write(tmp_path / "web.docx", form)
+    docs, caught = read_warnings(tmp_path)
+    by_id = {doc.id: doc for doc in docs}
+    assert by_id["模拟试题(2).docx"].title == "2007年计算机等级考试二级C++笔试模拟试题"
+    assert "窗体顶端" not in by_id["模拟试题(2).docx"].segments[0].text
+    # only the mark on a line of its own goes: the words in a sentence stay
+    assert by_id["web.docx"].segments[0].text == "Password reset\n\nTop of Form is a Word style."
+    assert caught == []
+
+
+def test_a_lines_first_words_are_still_its_title_when_they_name_it():
+    assert opening_title("2.4 GHz router setup\nsteps") == "2.4 GHz router setup"
+    assert opening_title("3.5 mm jack repair") == "3.5 mm jack repair"
+    assert opening_title("Python 列表\n正文") == "Python 列表"
+    assert opening_title("选择题\n对C++语言和C语言的兼容性") == "选择题"
+    assert opening_title("A. C兼容C++") == "" and opening_title("①第一步") == ""
+    assert file_title("课件/第1章 绪论.pptx") == "第1章 绪论"
+
+
+def scanned_page(pdf: Pdf) -> None:
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), "white").save(out, format="JPEG")
+    pdf.picture(pdf.page(), 0, 0, 600, 800, Pdf.jpeg_image(out.getvalue()))
+
+
+def test_a_download_sites_name_in_a_scanned_pdfs_properties_is_not_its_title(tmp_path):
+    pdf = Pdf(title="hongbaoshu.net")
+    scanned_page(pdf)
+    write(tmp_path / "2010年3月二级Java笔试真题及答案.pdf", pdf.bytes())
+    assert titles(tmp_path) == {"2010年3月二级Java笔试真题及答案.pdf": "2010年3月二级Java笔试真题及答案"}
+
+
+def test_a_title_property_without_a_word_is_words_guess_not_the_title(tmp_path):
+    pdf = Pdf(title="(11)A)")
+    page = pdf.page()
+    pdf.text(page, 72, 80, "Answers to the September 2009 written test")
+    for row in range(12):  # "(11)A)" among them: the line Word took for the title property
+        pdf.text(page, 72, 130 + 15 * row, f"({row + 1})C)  ({row + 13})B)  ({row + 25})D)  ({row + 37})A)")
+    write(tmp_path / "answers.pdf", pdf.bytes())
+    assert titles(tmp_path) == {"answers.pdf": "Answers to the September 2009 written test"}
+
+
+def test_private_use_glyphs_beyond_the_basic_plane_are_no_text():
+    cover = "\U00100948" * 18 + " 第一部分 高频词汇 \U001009c8\ue001"
+    assert PRIVATE_USE.sub("", cover).strip() == "第一部分 高频词汇"
