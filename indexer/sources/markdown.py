@@ -25,7 +25,8 @@ Excalidraw drawing (`Drawing.excalidraw.md`) reads as its texts and pictures (`e
 YAML front matter gives the title, tags and aliases. Without a `title:`, a note written in Obsidian
 (inside a vault, or using wiki links) is titled by its file name as Obsidian shows it (its
 `# Heading`s are sections, often a template's), any other note by its first `# Heading`, else its
-file name; a README or index (generic names) by its first heading of any level. Other keys become
+file name; a README, an index or a `note.md` (generic names, `_GENERIC_NAMES`) by its first
+heading of any level. Other keys become
 `meta["properties"]`; inline `#tags` join the front-matter tags in `meta["tags"]`.
 """
 
@@ -69,7 +70,13 @@ _QUERY_BLOCKS = frozenset("dataview dataviewjs tasks query table-of-contents toc
 _INCLUDE_GRAPHICS = re.compile(r"include_graphics\(([^)]*\)?)")
 _QUOTED = re.compile(r"""["']([^"']+)["']""")
 _EMBED_SIZE = re.compile(r"\d+(?:%|px)?(?:x\d+)?(?:\|\w+(?:-\w+)?)?")  # 400, 100%, 400x300, 400|left
-_GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled note"})
+# Names that name no note: a site's page, an editor's new note (Obsidian's "Untitled 2", "未命名 1"),
+# a course's per-lesson `note.md` or `笔记.md` (Typora notes, one folder per lesson: the folder or
+# the heading names it)
+_GENERIC_NAMES = frozenset(
+    {"readme", "index", "_index", "untitled", "untitled note", "note", "notes", "笔记", "未命名", "无标题"}
+)
+_COPY_NUMBER = re.compile(r"\s*\d{1,3}$")  # "Untitled 2", "未命名 1"
 
 
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
@@ -137,7 +144,7 @@ def _file_title(name: str) -> str:
     if journal := re.fullmatch(r"(\d{4})_(\d{2})_(\d{2})", stem):
         return "-".join(journal.groups())
     stem = stem.replace("___", "/").replace("%2F", "/").replace("%2f", "/")
-    return "" if stem.lower() in _GENERIC_NAMES else stem
+    return "" if _COPY_NUMBER.sub("", stem).lower() in _GENERIC_NAMES else stem
 
 
 class BodyRenderer:

@@ -108,3 +108,19 @@ def test_a_title_property_without_a_word_is_words_guess_not_the_title(tmp_path):
 def test_private_use_glyphs_beyond_the_basic_plane_are_no_text():
     cover = "\U00100948" * 18 + " 第一部分 高频词汇 \U001009c8\ue001"
     assert PRIVATE_USE.sub("", cover).strip() == "第一部分 高频词汇"
+
+
+def test_a_lessons_note_md_is_named_by_its_heading_of_any_level(tmp_path):
+    """Typora course notes: one folder per lesson, each `note.md` opening with a `## heading`."""
+    write(
+        tmp_path / "1.拨云见日_1" / "note.md", "## 拨云见日_1\n\n### 1、什么是HTML、CSS？\n\nHTML、CSS是..."
+    )
+    write(tmp_path / "未命名 1.md", "# 红烧肉做法\n\n先焯水。")
+    write(tmp_path / "js" / "笔记.md", "彩蛋\n\n网页时光机")
+    write(tmp_path / "Shopping.md", "## Monday\n\nmilk")
+    assert titles(tmp_path) == {
+        "1.拨云见日_1/note.md": "拨云见日_1",
+        "未命名 1.md": "红烧肉做法",
+        "js/笔记.md": "彩蛋",
+        "Shopping.md": "Shopping",  # a name that names the note stays its title
+    }
