@@ -124,3 +124,18 @@ def test_a_lessons_note_md_is_named_by_its_heading_of_any_level(tmp_path):
         "js/笔记.md": "彩蛋",
         "Shopping.md": "Shopping",  # a name that names the note stays its title
     }
+
+
+def test_a_web_page_titled_by_an_editors_template_is_named_by_its_heading_or_file(tmp_path):
+    """Students' exercise pages keep the <title> VS Code's `!` template wrote: "Document"."""
+    page = '<!DOCTYPE html><html><head><meta charset="UTF-8"><title>{}</title></head><body>{}</body></html>'
+    write(tmp_path / "src" / "12_跳转锚点.html", page.format("Document", '<a href="#top">回到顶部</a>'))
+    write(tmp_path / "src" / "05_盒子模型.html", page.format("Document", "<h2>盒子模型</h2><p>内容</p>"))
+    write(tmp_path / "src" / "login.jsp.html", page.format("Insert title here", "<p>用户名</p>"))
+    write(tmp_path / "saved.html", page.format("CSS 选择器 - 菜鸟教程", "<h1>CSS 选择器</h1>"))
+    assert titles(tmp_path) == {
+        "src/12_跳转锚点.html": "12_跳转锚点",
+        "src/05_盒子模型.html": "盒子模型",
+        "src/login.jsp.html": "login.jsp",
+        "saved.html": "CSS 选择器 - 菜鸟教程",
+    }
