@@ -27,7 +27,9 @@ YAML front matter gives the title, tags and aliases. Without a `title:`, a note 
 `# Heading`s are sections, often a template's), any other note by its first `# Heading`, else its
 file name; a README, an index or a `note.md` (generic names, `_GENERIC_NAMES`) by its first
 heading of any level. Other keys become
-`meta["properties"]`; inline `#tags` join the front-matter tags in `meta["tags"]`.
+`meta["properties"]`; inline `#tags` join the front-matter tags in `meta["tags"]`. A picture a
+property links (`cover: "[[poster.png]]"`) is shown first, and a note made only of properties reads
+as them (`property_notes.py`).
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from indexer.sources.logseq import BLOCK_REF, BlockRef, clean_logseq, page_prope
 from indexer.sources.mdx import clean_mdx
 from indexer.sources.notion import mend_cut_links, notion_page_title, row_properties
 from indexer.sources.obsidian import link_text, obsidian_plugin
+from indexer.sources.property_notes import property_lines, property_pictures
 from indexer.sources.shortcodes import clean_shortcodes
 from indexer.sources.site_i18n import without_translation_notice
 from indexer.sources.site_includes import mdbook_directives
@@ -98,6 +101,9 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
         text = mend_cut_links(text)
         row, row_tags = row_properties(text)
     renderer = markdown_body(text)
+    items = [*property_pictures(front.properties), *renderer.items]  # a card's cover (property_notes.py)
+    if not any(not isinstance(item, str) or item.strip() for item in renderer.items):
+        items.append(property_lines(front.properties))  # a note of properties only reads as them
     meta = {
         "tags": unique([*front.tags, *declared.tags, *row_tags, *renderer.tags]),
         "aliases": unique([*front.aliases, *declared.aliases]),
@@ -111,9 +117,9 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     # it is a section, often a template's ("# Description"). Elsewhere the first `# Heading` titles.
     obsidian_title = front.title or file_title or heading or renderer.first_heading
     if renderer.uses_wikilinks:  # written in Obsidian, whether or not its `.obsidian/` came along
-        return ParsedPage(tuple(renderer.items), title=obsidian_title, meta=meta)
+        return ParsedPage(tuple(items), title=obsidian_title, meta=meta)
     title = front.title or heading or file_title or renderer.first_heading
-    return ParsedPage(tuple(renderer.items), title=title, meta=meta, vault_title=obsidian_title)
+    return ParsedPage(tuple(items), title=title, meta=meta, vault_title=obsidian_title)
 
 
 def markdown_body(text: str) -> BodyRenderer:

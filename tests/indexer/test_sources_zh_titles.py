@@ -139,3 +139,29 @@ def test_a_web_page_titled_by_an_editors_template_is_named_by_its_heading_or_fil
         "src/login.jsp.html": "login.jsp",
         "saved.html": "CSS 选择器 - 菜鸟教程",
     }
+
+
+def test_an_obsidian_card_of_properties_shows_its_cover_and_reads_as_its_properties(tmp_path):
+    """A movie card of a real vault: properties only, its poster linked from `cover`."""
+    write(tmp_path / ".obsidian" / "app.json", "{}")
+    png = io.BytesIO()
+    Image.new("RGB", (40, 60), "navy").save(png, format="PNG")
+    write(tmp_path / "Zttachments" / "心灵捕手.png", png.getvalue())
+    card = (
+        '---\ntags:\n  - Movie/剧情\ncover: "[[心灵捕手.png]]"\nrating: 8.3\n'
+        'Director:\n  - "[[Gus Van Sant]]"\n'
+        "Synopsis: 《心灵捕手》讲述了天才数学家威尔·亨廷的故事。\nWatched: true\n---\n"
+    )
+    write(tmp_path / "Movies" / "心灵捕手.md", card)
+    write(tmp_path / "Books" / "活着.md", '---\ncover: "[[活着.jpg]]"\n---\n余华的小说。\n')
+    docs, caught = read_warnings(tmp_path)
+    by_id = {doc.id: doc for doc in docs}
+    assert sorted(by_id) == ["Books/活着.md", "Movies/心灵捕手.md"]  # the poster is the card's, not loose
+    movie = by_id["Movies/心灵捕手.md"]
+    assert movie.title == "心灵捕手"
+    assert movie.segments[0].path.endswith("Zttachments/心灵捕手.png")
+    assert movie.segments[1].text == (
+        "rating: 8.3\nDirector: Gus Van Sant\nSynopsis: 《心灵捕手》讲述了天才数学家威尔·亨廷的故事。"
+    )
+    assert by_id["Books/活着.md"].segments[0].text == "余华的小说。"  # a body: properties stay properties
+    assert [(w.file, w.reference, w.reason) for w in caught] == [("Books/活着.md", "[[活着.jpg]]", "missing")]
