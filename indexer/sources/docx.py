@@ -48,6 +48,7 @@ from mammoth.docx.files import InvalidFileReferenceError
 from indexer.sources.base import EmbeddedImage, ImageLink, ParsedPage, shorten, warn
 from indexer.sources.embedded import PICTURE_TYPES
 from indexer.sources.html import parse_html_body
+from indexer.sources.titles import ENUMERATED
 
 MAX_UNPACKED_BYTES = 2_000_000_000  # what a document's parts may declare in all: a zip bomb is refused
 # mammoth holds the body's XML as a DOM: a 19 MB word/document.xml (a 238,000-character protocol)
@@ -131,6 +132,8 @@ def heading_title(page: ParsedPage) -> str:
     the first line (`build_doc` takes it)."""
     text = "".join(item for item in page.items if isinstance(item, str))
     before = text.partition("\n#")[0] if not text.lstrip().startswith("#") else ""
+    if ENUMERATED.match(page.title):  # "一、单项选择题": a numbered section, not the document's name
+        return ""
     return page.title if page.title and len(before.strip()) <= HEADING_TITLE_WITHIN else ""
 
 

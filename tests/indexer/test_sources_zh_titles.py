@@ -165,3 +165,10 @@ def test_an_obsidian_card_of_properties_shows_its_cover_and_reads_as_its_propert
     )
     assert by_id["Books/活着.md"].segments[0].text == "余华的小说。"  # a body: properties stay properties
     assert [(w.file, w.reference, w.reason) for w in caught] == [("Books/活着.md", "[[活着.jpg]]", "missing")]
+
+
+def test_a_numbered_heading_a_document_opens_with_is_a_section_not_its_title(tmp_path):
+    review = docx(para("一、单项选择题", "Heading2"), para("1. 下列叙述中正确的是"))
+    write(tmp_path / "18年C语言复习题.docx", review)
+    write(tmp_path / "实验报告.docx", docx(para("实验一 顺序表", "Heading2"), para("一、实验目的")))
+    assert titles(tmp_path) == {"18年C语言复习题.docx": "18年C语言复习题", "实验报告.docx": "实验一 顺序表"}
