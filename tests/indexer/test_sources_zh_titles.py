@@ -14,8 +14,11 @@ from source_helpers import read_warnings, write
 from test_sources_docx import docx, para
 from test_sources_pdf import Pdf
 
+from indexer import Searcher, build_index
 from indexer.sources.pdf import PRIVATE_USE
 from indexer.sources.titles import file_title, opening_title
+from indexer.store import Index
+from mme_core.documents import InterleavedDoc, TextSegment
 
 
 def word(*lines: str, hidden: tuple[str, ...] = ()) -> bytes:
@@ -172,3 +175,23 @@ def test_a_numbered_heading_a_document_opens_with_is_a_section_not_its_title(tmp
     write(tmp_path / "18年C语言复习题.docx", review)
     write(tmp_path / "实验报告.docx", docx(para("实验一 顺序表", "Heading2"), para("一、实验目的")))
     assert titles(tmp_path) == {"18年C语言复习题.docx": "18年C语言复习题", "实验报告.docx": "实验一 顺序表"}
+
+
+def test_a_document_is_found_by_the_name_its_file_was_saved_as(tiny_dsvl, tmp_path):
+    """Lab reports all titled by their course ("《C++程序设计》"), saved as "C++实验报告10.docx"."""
+    notes = tmp_path / "notes"
+    for number in (1, 2, 10):
+        report = docx(para("《C++程序设计》"), para("课程实验报告"), para(f"实验：{'类' * number}"))
+        write(notes / "实验报告" / f"C++实验报告{number}.docx", report)
+    write(notes / "数据库实验报告一.docx", docx(para("《数据库原理》实验报告"), para("实验要求：建表")))
+    build_index(notes, tmp_path / "idx", tiny_dsvl, progress=False)
+    searcher = Searcher.open(tmp_path / "idx", tiny_dsvl)
+    for name in ("C++实验报告10", "C++实验报告2", "数据库实验报告一"):
+        hits = searcher.search(InterleavedDoc((TextSegment(name),)), k=3, mode="keyword")
+        assert hits[0].id.endswith(f"/{name}.docx"), name
+    text = Index.open(tmp_path / "idx").scan(["id", "text"]).to_pylist()
+    assert {row["text"].split("\n")[:2][1] for row in text if "C++" in row["id"]} == {
+        "C++实验报告1",
+        "C++实验报告2",
+        "C++实验报告10",
+    }  # the name once, after the title; never a folder or the suffix
