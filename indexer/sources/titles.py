@@ -8,8 +8,8 @@ named by its first line. On real course material that line is often not a name:
 - a Chinese exam paper opens with its classification mark ("机密★启用前", "绝密★启用前") and a
   downloaded one with the site's banner ("上学吧（www.shangxueba.com）", "www.kaoerji.com"): the
   line after them is the paper's name ("2006 年 9 月全国计算机等级考试二级笔试试卷");
-- a line with no letter at all ("3", a page number or a stray digit from a cover table) names
-  nothing: the next line does.
+- a short line with no letter ("3", a page number or a stray digit from a cover table) names
+  nothing: the next line does (a date, "2024-05-01", still names a journal's page).
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ def opening_title(text: str) -> str:
         if not line:
             continue
         looked += 1
-        if looked <= OPENING_LINES and (BANNER.search(line) or not _LETTER.search(line)):
+        if looked <= OPENING_LINES and (BANNER.search(line) or (len(line) <= 3 and not _LETTER.search(line))):
             continue
         return "" if ENUMERATED.match(line) else line[:TITLE_MAX_CHARS]
     return ""

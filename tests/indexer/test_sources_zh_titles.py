@@ -80,6 +80,7 @@ def test_a_lines_first_words_are_still_its_title_when_they_name_it():
     assert opening_title("2.4 GHz router setup\nsteps") == "2.4 GHz router setup"
     assert opening_title("3.5 mm jack repair") == "3.5 mm jack repair"
     assert opening_title("Python 列表\n正文") == "Python 列表"
+    assert opening_title("2024-05-01\n今天去爬山") == "2024-05-01"  # a journal's page
     assert opening_title("选择题\n对C++语言和C语言的兼容性") == "选择题"
     assert opening_title("A. C兼容C++") == "" and opening_title("①第一步") == ""
     assert file_title("课件/第1章 绪论.pptx") == "第1章 绪论"
