@@ -2,8 +2,9 @@
 
 Obsidian users keep cards made only of properties (a Dataview or Bases library of books and films):
 `cover: "[[心灵捕手.png]]"`, `rating: 8.3`, `Director: [Gus Van Sant]`, `Synopsis: ...`, no body. On
-a real vault all 29 such cards were skipped as "no text and no readable image", and their covers
-were indexed as loose pictures no note shows. Now:
+a real vault 509 of 738 notes were such cards (463 video courses: author, source, url; 29 books and
+films with a cover) and were skipped as "no text and no readable image", their covers indexed as
+loose pictures no note shows. Now:
 - a property whose value is a wiki link to a picture (`[[poster.png]]`, `![[poster.png|200]]`, in
   a list too) is a picture the note shows, placed before its body, as Obsidian's card views show
   it; it is resolved and reported as any embed is (a missing one is "missing");
