@@ -14,6 +14,8 @@ known in one place.
 from __future__ import annotations
 
 import json
+import re
+from pathlib import PurePosixPath
 
 import numpy as np
 import pyarrow as pa
@@ -23,7 +25,7 @@ from indexer.multivector import MultiKey, multivector_columns, multivector_field
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
 SCHEMA_VERSION = 3  # 2: named collections, text / tags / properties; 3: multi-vector columns (optional)
-KEYWORD_TEXT = "names,tags"  # what the keyword text holds besides the body (see searchable_text)
+KEYWORD_TEXT = "names,tags,file"  # what the keyword text holds besides the body (see searchable_text)
 OLDEST_READABLE = 2  # a schema-2 table is a schema-3 single-vector table: opened as it is
 
 
@@ -53,20 +55,36 @@ def qualified_id(collection: str, source_id: str) -> str:
 def searchable_text(doc: InterleavedDoc) -> str:
     """What keyword search reads: the title (again, when the body repeats it as a heading: a title
     word is worth more), the note's aliases (other names a person gave it: Obsidian `aliases:`,
-    Logseq `alias::`), its tags (a Keep label, a front-matter tag: a person searching "recipes"
-    expects the notes they labelled so, as Keep, Evernote and Obsidian find them), the text
+    Logseq `alias::`), its file's name when the title is another (a lab report titled
+    "《C++程序设计》" saved as "C++实验报告10.docx" is searched by the name it was saved as), its
+    tags (a Keep label, a front-matter tag: a person searching "recipes" expects the notes they
+    labelled so, as Keep, Evernote and Obsidian find them), the text
     segments, then the words its pictures show, when the index reads them
     (`indexer.picture_words`), and a photo's place name (`sources.places`: not words the model
     reads; its names in other scripts are the query's business, `indexer.place_names`). Image
     paths never appear. Folded as `keyword.fold` folds (Chinese scripts, accents and points);
     `KEYWORD_TEXT` names this recipe."""
     names = [doc.title, *(alias for alias in doc.meta.get("aliases", ()) if isinstance(alias, str))]
+    if (file_name := doc_file_name(doc)) and _bare(file_name) not in {_bare(name) for name in names}:
+        names.append(file_name)
     head = "\n".join([*(name for name in names if name), *doc_tags(doc)])
     place = (doc.meta.get("properties") or {}).get("place_name")  # a photo's town (sources/places.py)
     extra = [*(doc.meta.get("picture_words") or ()), place]
     pictures = [words for words in extra if isinstance(words, str) and words]
     text = f"{head}\n{doc.text}" if head else doc.text
     return fold("\n".join([text, *pictures]) if pictures else text)
+
+
+def _bare(name: str) -> str:
+    """A name without case, spaces and punctuation: `deformable-detr` is "Deformable DETR"."""
+    return re.sub(r"[\W_]+", "", name).casefold()
+
+
+def doc_file_name(doc: InterleavedDoc) -> str:
+    """The name of the file a document is (without folder and suffix: "C++实验报告10"), what its
+    owner named it and searches; "" for one of a file's many notes (an Evernote export's)."""
+    source, own = PurePosixPath(doc.source or ""), PurePosixPath(doc.id)
+    return source.stem if source.name and source.name == own.name else ""
 
 
 def keyword_text_version() -> str:

@@ -28,6 +28,7 @@ from indexer.sources.site_i18n import translation_title
 from indexer.sources.site_includes import reading_page
 from indexer.sources.site_languages import page_languages
 from indexer.sources.text import clean_text, decode_text, looks_binary
+from indexer.sources.titles import TITLE_MAX_CHARS, file_title, opening_title
 from indexer.sources.vault import excluded_files
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
 from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment, InterleavedDoc, Segment, TextSegment
@@ -60,7 +61,6 @@ __all__ = [  # the helpers readers import from here
 HIDDEN = (".", "~$")
 MAX_TEXT_BYTES = 20_000_000  # a 20 MB note is not a note; refuse rather than stall the index
 MAX_DOCUMENT_BYTES = 300_000_000  # a Word file, book or export holds its photos: bigger, still bounded
-TITLE_MAX_CHARS = 200
 
 
 class CollectionReader(ABC):
@@ -158,8 +158,11 @@ def build_doc(
         which = f"{name} ({page.title or page.key})" if page.key else name
         warn(f"{which}: no text and no readable image, document skipped", file=name, reason="empty")
         return None
-    title = page.title.strip()[:TITLE_MAX_CHARS] or first_line(
-        next((s.text for s in segments if isinstance(s, TextSegment)), "")
+    # no title of its own: the opening line that names it, else the file's name (see `titles.py`)
+    title = (
+        page.title.strip()[:TITLE_MAX_CHARS]
+        or opening_title(next((s.text for s in segments if isinstance(s, TextSegment)), ""))
+        or file_title(name)
     )
     meta = {"tags": [], "aliases": [], "properties": {}, **page.meta}
     return InterleavedDoc(tuple(segments), title=title, meta=meta, **provenance)

@@ -18,10 +18,12 @@ Not read: comments (a conversation about the text, not the text: a reviewer's "t
 the document match words it does not say), page headers and footers (the same line on every page),
 a table of contents (its headings again, with page numbers), and equations and embedded objects
 mammoth does not convert (reported once per document, by kind).
+Nor the hidden "窗体顶端"/"窗体底端" ("Top of Form"/"Bottom of Form") lines Word puts
+around a web page's form pasted in (an exam copied from a site opened with one, which was its title).
 The title is the document's own title property (File > Info, `docProps/core.xml`) when the document
 says it (a line of it: Word's guesses from first words and titles kept from a copied template are
 not the document's title), else the heading it opens with (Word's Title style counts as one), else
-its first line.
+its first line, or its file name when that line is a question or a numbered section (`titles.py`).
 
 Old binary Word documents (`.doc`) are read by `doc.py` (also one renamed `.docx`), OpenDocument
 texts by `odt.py`, with the same choices. A file that is not a Word document is reported by name: a
@@ -36,6 +38,7 @@ import base64
 import io
 import re
 import zipfile
+from dataclasses import replace
 from xml.etree import ElementTree
 
 import mammoth
@@ -44,6 +47,7 @@ from mammoth.docx.files import InvalidFileReferenceError
 from indexer.sources.base import EmbeddedImage, ImageLink, ParsedPage, shorten, warn
 from indexer.sources.embedded import PICTURE_TYPES
 from indexer.sources.html import parse_html_body
+from indexer.sources.titles import ENUMERATED
 
 MAX_UNPACKED_BYTES = 2_000_000_000  # what a document's parts may declare in all: a zip bomb is refused
 # mammoth holds the body's XML as a DOM: a 19 MB word/document.xml (a 238,000-character protocol)
@@ -74,6 +78,11 @@ _OTHER_FORMATS = {  # a zip under a .docx name, by the content type of its main 
     b"application/vnd.oasis.opendocument": "an OpenDocument file",
 }
 _CORE_TITLE = "{http://purl.org/dc/elements/1.1/}title"
+# The hidden marks Word puts around a form pasted from a web page (styles "HTML Top of Form" and
+# "HTML Bottom of Form", hidden text in Word's language); mammoth does not know hidden text
+_FORM_MARK = re.compile(
+    r"^[ \t]*(?:窗体顶端|窗体底端|窗體頂端|窗體底端|Top of Form|Bottom of Form)[ \t]*(?:\n|$)", re.M
+)
 
 
 def parse_docx(data: bytes, name: str) -> ParsedPage | None:
@@ -105,6 +114,7 @@ def parse_docx(data: bytes, name: str) -> ParsedPage | None:
         return None
     _report_unconverted(result.messages, name)
     page = parse_html_body(_BACK_LINK.sub("", result.value))
+    page = replace(page, items=tuple(_FORM_MARK.sub("", i) if isinstance(i, str) else i for i in page.items))
     items = [pictures.found(item, name) if _is_picture(item) else item for item in page.items]
     if not says_title(page, title):
         title = ""
@@ -125,6 +135,8 @@ def heading_title(page: ParsedPage) -> str:
     the first line (`build_doc` takes it)."""
     text = "".join(item for item in page.items if isinstance(item, str))
     before = text.partition("\n#")[0] if not text.lstrip().startswith("#") else ""
+    if ENUMERATED.match(page.title):  # "一、单项选择题": a numbered section, not the document's name
+        return ""
     return page.title if page.title and len(before.strip()) <= HEADING_TITLE_WITHIN else ""
 
 

@@ -6,6 +6,10 @@ list items `1. Step` (the same plain-Markdown shape as the Markdown reader produ
 styles, navigation, forms' option lists, ruby glosses (`<rt>`) and elements marked `hidden` are not
 visible text; an inline SVG is not read, but a picture it wraps (`<image xlink:href>`, as e-books
 show a cover photo) is, as an `<img>` would be.
+The title is the page's `<title>`, unless it is the one an editor's new-page template wrote (VS
+Code's and Emmet's "Document", WebStorm's "Title", Eclipse's "Insert title here", Dreamweaver's
+"无标题文档"): 132 of 201 pages of a real course's exercises were "Document"; those are named by
+their first heading, else their file name ("12_跳转锚点"), as the student named them.
 A page that opens with front matter is a site's source page (Jekyll): the front matter gives its
 title and is not text, and its Liquid tags are read as the site shows them (`liquid.py`).
 """
@@ -19,6 +23,7 @@ from indexer.sources.base import FolderReader, ImageLink, ParsedPage
 from indexer.sources.frontmatter import split_front_matter
 from indexer.sources.liquid import clean_liquid
 from indexer.sources.text import clean_text, decode_text
+from indexer.sources.titles import file_title
 
 _INVISIBLE = {
     "script", "style", "nav", "noscript", "template", "head", "svg", "iframe", "select", "object",
@@ -30,6 +35,11 @@ _BLOCKS = {
     "footer", "form", "header", "hr", "main", "ol", "p", "pre", "section", "table", "ul",
 }  # fmt: skip
 _HEADINGS = {"h1", "h2", "h3", "h4", "h5", "h6"}
+# What editors' new-page templates put in <title> (see the module doc): no page's name
+TEMPLATE_TITLES = frozenset(
+    {"document", "title", "insert title here", "untitled document", "untitled", "new document",
+     "page title", "无标题文档", "未命名文档", "无标题", "標題", "标题"}
+)  # fmt: skip
 _CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([a-zA-Z0-9_.:-]+)""", re.IGNORECASE)
 
 
@@ -43,7 +53,10 @@ def parse_html(data: bytes, name: str) -> ParsedPage:
     walker = _VisibleContent()
     walker.feed(text)
     walker.close()
-    return ParsedPage(tuple(walker.items), title=front.title or walker.title or walker.first_heading)
+    title = walker.title
+    if title.casefold() in TEMPLATE_TITLES:  # a new page's placeholder: the page's heading or file names it
+        title = walker.first_heading or file_title(name)
+    return ParsedPage(tuple(walker.items), title=front.title or title or walker.first_heading)
 
 
 def parse_html_body(html: str) -> ParsedPage:

@@ -25,8 +25,11 @@ Excalidraw drawing (`Drawing.excalidraw.md`) reads as its texts and pictures (`e
 YAML front matter gives the title, tags and aliases. Without a `title:`, a note written in Obsidian
 (inside a vault, or using wiki links) is titled by its file name as Obsidian shows it (its
 `# Heading`s are sections, often a template's), any other note by its first `# Heading`, else its
-file name; a README or index (generic names) by its first heading of any level. Other keys become
-`meta["properties"]`; inline `#tags` join the front-matter tags in `meta["tags"]`.
+file name; a README, an index or a `note.md` (generic names, `_GENERIC_NAMES`) by its first
+heading of any level. Other keys become
+`meta["properties"]`; inline `#tags` join the front-matter tags in `meta["tags"]`. A picture a
+property links (`cover: "[[poster.png]]"`) is shown first, and a note made only of properties reads
+as them (`property_notes.py`).
 """
 
 from __future__ import annotations
@@ -50,6 +53,7 @@ from indexer.sources.logseq import BLOCK_REF, BlockRef, clean_logseq, page_prope
 from indexer.sources.mdx import clean_mdx
 from indexer.sources.notion import mend_cut_links, notion_page_title, row_properties
 from indexer.sources.obsidian import link_text, obsidian_plugin
+from indexer.sources.property_notes import property_lines, property_pictures
 from indexer.sources.shortcodes import clean_shortcodes
 from indexer.sources.site_i18n import without_translation_notice
 from indexer.sources.site_includes import mdbook_directives
@@ -69,7 +73,13 @@ _QUERY_BLOCKS = frozenset("dataview dataviewjs tasks query table-of-contents toc
 _INCLUDE_GRAPHICS = re.compile(r"include_graphics\(([^)]*\)?)")
 _QUOTED = re.compile(r"""["']([^"']+)["']""")
 _EMBED_SIZE = re.compile(r"\d+(?:%|px)?(?:x\d+)?(?:\|\w+(?:-\w+)?)?")  # 400, 100%, 400x300, 400|left
-_GENERIC_NAMES = frozenset({"readme", "index", "_index", "untitled", "untitled note"})
+# Names that name no note: a site's page, an editor's new note (Obsidian's "Untitled 2", "未命名 1"),
+# a course's per-lesson `note.md` or `笔记.md` (Typora notes, one folder per lesson: the folder or
+# the heading names it)
+_GENERIC_NAMES = frozenset(
+    {"readme", "index", "_index", "untitled", "untitled note", "note", "notes", "笔记", "未命名", "无标题"}
+)
+_COPY_NUMBER = re.compile(r"\s*\d{1,3}$")  # "Untitled 2", "未命名 1"
 
 
 def parse_markdown(data: bytes, name: str) -> ParsedPage:
@@ -91,6 +101,9 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
         text = mend_cut_links(text)
         row, row_tags = row_properties(text)
     renderer = markdown_body(text)
+    items = [*property_pictures(front.properties), *renderer.items]  # a card's cover (property_notes.py)
+    if not any(not isinstance(item, str) or item.strip() for item in renderer.items):
+        items.append(property_lines(front.properties))  # a note of properties only reads as them
     meta = {
         "tags": unique([*front.tags, *declared.tags, *row_tags, *renderer.tags]),
         "aliases": unique([*front.aliases, *declared.aliases]),
@@ -104,9 +117,9 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
     # it is a section, often a template's ("# Description"). Elsewhere the first `# Heading` titles.
     obsidian_title = front.title or file_title or heading or renderer.first_heading
     if renderer.uses_wikilinks:  # written in Obsidian, whether or not its `.obsidian/` came along
-        return ParsedPage(tuple(renderer.items), title=obsidian_title, meta=meta)
+        return ParsedPage(tuple(items), title=obsidian_title, meta=meta)
     title = front.title or heading or file_title or renderer.first_heading
-    return ParsedPage(tuple(renderer.items), title=title, meta=meta, vault_title=obsidian_title)
+    return ParsedPage(tuple(items), title=title, meta=meta, vault_title=obsidian_title)
 
 
 def markdown_body(text: str) -> BodyRenderer:
@@ -137,7 +150,7 @@ def _file_title(name: str) -> str:
     if journal := re.fullmatch(r"(\d{4})_(\d{2})_(\d{2})", stem):
         return "-".join(journal.groups())
     stem = stem.replace("___", "/").replace("%2F", "/").replace("%2f", "/")
-    return "" if stem.lower() in _GENERIC_NAMES else stem
+    return "" if _COPY_NUMBER.sub("", stem).lower() in _GENERIC_NAMES else stem
 
 
 class BodyRenderer:

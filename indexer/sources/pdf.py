@@ -18,14 +18,16 @@ page column by column, a photo where it sits between paragraphs); pages follow e
   picture, read as such. A picture PDFium cannot decode is reported "unreadable", the rest kept.
   Vector drawings (diagrams made of lines) are not pictures and are not read.
 - Title: the file's Title property when it is a real title (not empty, not a file name such as
-  "Microsoft Word - notes.docx") that the document's opening says: more than half of its words
+  "Microsoft Word - notes.docx", not a web site's name such as "hongbaoshu.net" in every property of
+  a downloaded exam, with a word in it: not "（11）A）", Word's guess from an answer sheet) that the
+  document's opening says: more than half of its words
   (CJK: character pairs) are in the first pages' text. Tools fill the property with a template's
   title ("Elephant-S产品手册" on a myCobot manual) or a download site's banner ("DATASHEET SEARCH SITE
   | WWW.ALLDATASHEET.COM"); a printed web page's title ("Western Blot Protocol") is said. A PDF with
   almost no text (its words drawn as curves) keeps the property: nothing can contradict it, and it
   is the only text there is. Otherwise the first line of the text is the title, or the line after
   it when it is a running header (a company's name atop every page: "深圳市大象机器人科技有限公司"
-  gives way to "Basic开发引导手册").
+  gives way to "Basic开发引导手册"); past a classification mark, a banner or a question (`titles.py`).
 - A damaged or truncated file PDFium cannot repair, a password-protected one, an empty one and a
   file that is not a PDF are reported by name ("unreadable"/"empty") and skipped.
 
@@ -64,12 +66,16 @@ INFLATE_PIECE = 1 << 22  # bytes of pixels checked at a time
 HEADER_SCAN = 1024  # PDF readers accept a `%PDF-` header this far into the file
 TITLE_CHECK_CHARS = 3000  # the opening text a Title property must mostly be found in
 TITLE_CHECK_MIN_CHARS = 200  # below this much text there is nothing to check a Title property against
+_NAMING = re.compile(r"[^\W\d_]{2,}|[\u3400-\u9fff]")  # a title has a word: not "（11）A）" (Word's guess)
 _TITLE_WORD = re.compile(r"[^\W\d_]{2,}|\d\w*", re.UNICODE)
 _CJK_RUN = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]+")
-PRIVATE_USE = re.compile("[\ue000-\uf8ff]")  # glyphs of symbol fonts (bullets, ticks) with no meaning
+# glyphs of symbol fonts (bullets, ticks) with no meaning: the private use area, and its two planes
+# beyond (a Chinese vocabulary list's cover is a row of U+100948, which was its title)
+PRIVATE_USE = re.compile("[\ue000-\uf8ff\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
 MEANINGLESS_TITLE = re.compile(
     r"(?i)^\s*$|^(microsoft\s+\w+\s*-|untitled|title\b|document\d*$|slide\s*\d*$)"
     r"|\.(docx?|pdf|pptx?|xlsx?|odt|rtf|tex|dvi|txt|md|html?|indd|qxd|pages|png|jpe?g|tiff?)\s*$"
+    r"|^[\w.-]+\.(com|net|org|cn)\s*$"  # a download site's name in every property ("hongbaoshu.net")
 )
 _ERRORS = {
     pdfium_c.FPDF_ERR_FILE: "the file is truncated or missing parts",
@@ -117,7 +123,7 @@ def parse_pdf(data: bytes, name: str) -> ParsedPage | None:
 
 def _says_title(title: str, opening: str) -> bool:
     """Whether the Title property is the document's title (see the module doc)."""
-    if MEANINGLESS_TITLE.search(title):
+    if MEANINGLESS_TITLE.search(title) or not _NAMING.search(title):
         return False
     if len(opening.strip()) < TITLE_CHECK_MIN_CHARS:
         return True

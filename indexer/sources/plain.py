@@ -1,4 +1,4 @@
-"""Plain-text notes (`.txt`): their words as written, titled by their first line.
+"""Plain-text notes (`.txt`): their words as written, titled by their first line (else their file name).
 
 Simplenote, Notepad and many phone apps keep notes as `.txt` with the title on the first line; no
 markup is interpreted (a `*` stays a `*`) and no picture can be linked. Which `.txt` files are a
@@ -10,10 +10,10 @@ data kept beside notes, reported as "excluded" rather than indexed under a title
 from __future__ import annotations
 
 import re
-from pathlib import PurePosixPath
 
 from indexer.sources.base import ParsedPage, warn
 from indexer.sources.text import clean_text, decode_text
+from indexer.sources.titles import file_title, opening_title
 
 MAX_TITLE_CHARS = 100
 _NUMBERS_ROW = re.compile(r"[-+\d.,;:eE%/|\s]*\d[-+\d.,;:eE%/|\s]*")  # `6.1101,17.592`, `1e-3\t0.5`
@@ -25,6 +25,6 @@ def parse_plain_text(data: bytes, name: str) -> ParsedPage | None:
     if len(lines) >= 2 and all(_NUMBERS_ROW.fullmatch(line) for line in lines):
         warn(f"{name}: a table of numbers (data, not a note); not indexed", file=name, reason="excluded")
         return None
-    first = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    title = first if len(first) <= MAX_TITLE_CHARS else PurePosixPath(name).stem
+    first = opening_title(text)  # past a banner; none when it is a question or an answer (`titles.py`)
+    title = first if first and len(first) <= MAX_TITLE_CHARS else file_title(name)
     return ParsedPage((text,), title=title)

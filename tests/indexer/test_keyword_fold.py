@@ -11,7 +11,7 @@ import pytest
 from indexer import Searcher, build_index
 from indexer.keyword import ensure_keyword_index, fold
 from indexer.keyword import words as query_words
-from indexer.schema import keyword_text_version
+from indexer.schema import doc_file_name, keyword_text_version
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc, TextSegment
 
@@ -174,6 +174,9 @@ def test_an_index_written_before_the_fold_is_rewritten_by_the_next_add_without_e
 
 def _unfolded(doc: InterleavedDoc) -> str:
     names = [doc.title, *doc.meta.get("aliases", ())]
+    bare = {"".join(filter(str.isalnum, name)).casefold() for name in names}  # as this release adds it:
+    file_name = doc_file_name(doc)  # the file's name when it is not the title
+    names += [file_name] if "".join(filter(str.isalnum, file_name)).casefold() not in bare else []
     return "\n".join([*(name for name in names if name), doc.text])
 
 

@@ -1,0 +1,54 @@
+"""The title of a document that does not say one: which opening line names it, else its file name.
+
+A document with no title of its own (no title property it says, no heading it opens with) has been
+named by its first line. On real course material that line is often not a name:
+- a question bank opens with its first question ("1．有以下程序", "（1）下列叙述中正确的是"), an answer
+  sheet with its first answers, a review sheet with its first section ("一、单项选择题"): the file
+  name ("第5章 循环.docx", "18年C语言复习题.docx") is what the person named it, and what they search;
+- a Chinese exam paper opens with its classification mark ("机密★启用前", "绝密★启用前") and a
+  downloaded one with the site's banner ("上学吧（www.shangxueba.com）", "www.kaoerji.com"): the
+  line after them is the paper's name ("2006 年 9 月全国计算机等级考试二级笔试试卷");
+- a short line with no letter ("3", a page number or a stray digit from a cover table) names
+  nothing: the next line does (a date, "2024-05-01", still names a journal's page).
+"""
+
+from __future__ import annotations
+
+import posixpath
+import re
+
+TITLE_MAX_CHARS = 200
+OPENING_LINES = 5  # marks and banners are looked past this many lines at most
+_NUMBER = r"(?:\d{1,3}|[一二三四五六七八九十]{1,3})"
+# A list item, question or numbered section: "1.", "1．", "1、", "1)", "（1）", "一、", "①", "A．"
+# (not "2.4 GHz" nor "3.5 mm": a number's decimals are no item mark)
+ENUMERATED = re.compile(
+    rf"^\s*(?:{_NUMBER}\s*(?:[.．](?!\d)|[、)）])|[(（]\s*(?:{_NUMBER}|[a-zA-Z])\s*[)）]"
+    r"|[a-zA-Z]\s*[.．、)）]\s|[\u2460-\u2473\u2776-\u277f])"
+)
+# A classification mark atop an exam paper or a web address (a download site's banner or watermark)
+BANNER = re.compile(
+    r"^\s*[绝机秘]密\s*[★☆*]|(?i:\bwww\.[\w-]+\.\w|https?://|^[\w-]+(?:\.[\w-]+)*\.(?:com|net|org|cn)\b)"
+)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def opening_title(text: str) -> str:
+    """The first line of `text` when it names the document (past classification marks, banners and
+    lines with no letter), "" when it is a list item, question or numbered section (see module doc)."""
+    looked = 0
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if not line:
+            continue
+        looked += 1
+        if looked <= OPENING_LINES and (BANNER.search(line) or (len(line) <= 3 and not _LETTER.search(line))):
+            continue
+        return "" if ENUMERATED.match(line) else line[:TITLE_MAX_CHARS]
+    return ""
+
+
+def file_title(name: str) -> str:
+    """A file's name without its folder and suffix, as the person named it: "第5章 循环"."""
+    stem, _ = posixpath.splitext(posixpath.basename(name.replace("\\", "/")))
+    return stem.strip() or name
