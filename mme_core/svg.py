@@ -56,6 +56,8 @@ def svg_bytes(data: bytes) -> bytes:
             data = unzip.decompress(data, MAX_SVG_BYTES + 1)
         except zlib.error as err:
             raise SvgProblem(f"damaged SVGZ (gzip) data ({err})") from None
+        if not unzip.eof and len(data) <= MAX_SVG_BYTES:
+            raise SvgProblem("damaged SVGZ (gzip) data (cut short)")
     if len(data) > MAX_SVG_BYTES:
         raise SvgProblem(f"SVG too large (over {MAX_SVG_BYTES:,} bytes of drawing)")
     return data
@@ -245,9 +247,10 @@ def _head(data: bytes) -> bytes:
     if data[:2] != b"\x1f\x8b":
         return data[:65536]
     try:
-        return zlib.decompressobj(wbits=31).decompress(data[:65536], 65536)
+        head = zlib.decompressobj(wbits=31).decompress(data[:65536], 65536)
     except zlib.error:
-        return b"<svg"  # damaged gzip data: said by `svg_bytes`
+        head = b""
+    return head or b"<svg"  # damaged gzip data: said by `svg_bytes`
 
 
 def _accept(prefix: bytes) -> bool:

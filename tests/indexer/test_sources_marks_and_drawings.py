@@ -261,7 +261,7 @@ def test_of_the_light_and_dark_exports_the_drawing_shows_the_one_its_front_matte
         png(tmp_path / folder / "Pump.excalidraw.light.png", "white", size=(640, 480))
         write(tmp_path / folder / "Pump.excalidraw.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>")
     write(tmp_path / "svg/Valve.excalidraw.md", plain)
-    drawing = "<svg xmlns='http://www.w3.org/2000/svg' width='64' height='48'><rect width='60' height='40'/></svg>"
+    drawing = "<svg xmlns='http://www.w3.org/2000/svg' width='64' height='48'><circle r='9'/></svg>"
     write(tmp_path / "svg/Valve.excalidraw.light.svg", drawing)
 
     docs, warned = read_warnings(tmp_path)
