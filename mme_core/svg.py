@@ -66,6 +66,13 @@ def svg_bytes(data: bytes) -> bytes:
 def svg_size(data: bytes) -> tuple[int, int]:
     """(width, height) in pixels the SVG declares, from its root element alone, bounded to MAX_SIDE
     (aspect kept); ValueError when the root is not `<svg>` or its size is zero."""
+    width, height, _ = _declared(data)
+    scale = min(1.0, MAX_SIDE / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
+def _declared(data: bytes) -> tuple[float, float, list[float]]:
+    """(width, height) the root declares in px, and its viewBox's size ([] when it has none)."""
     found: dict[str, str] = {}
 
     def start(tag: str, attrs: dict[str, str]) -> None:
@@ -92,8 +99,7 @@ def svg_size(data: bytes) -> tuple[int, int]:
         width, height = (width, width / ratio) if height is None else (height * ratio, height)
     if width <= 0 or height <= 0:
         raise SvgProblem(f"SVG of zero size ({found.get('width')} × {found.get('height')})")
-    scale = min(1.0, MAX_SIDE / max(width, height))
-    return max(1, round(width * scale)), max(1, round(height * scale))
+    return width, height, box
 
 
 def _number(text: str) -> bool:
@@ -177,17 +183,22 @@ def svg_words(data: bytes) -> str:
     return "\n".join(lines)
 
 
-def render_svg(data: bytes, size: tuple[int, int]) -> Image.Image:
-    """The SVG drawn on white, self-contained, fitted inside `size` (aspect kept); ValueError when
-    resvg cannot draw it or it draws nothing."""
+def render_svg(data: bytes, size: tuple[int, int], stretch: bool = False) -> Image.Image:
+    """The SVG drawn on white, self-contained, fitted inside `size` (aspect kept), or filling it
+    when `stretch` (as a processor squashes a picture to its square); ValueError when resvg cannot
+    draw it or it draws nothing."""
     import resvg_py  # noqa: PLC0415 - only when an SVG is drawn
 
     root = parse_svg(data)
-    text = (
-        ET.tostring(root, encoding="unicode")
-        if self_contained(root)
-        else svg_bytes(data).decode(_encoding(data), "replace")
-    )
+    if stretch:  # the drawing's own box laid over exactly `size`
+        width, height, box = _declared(svg_bytes(data))
+        if not box:
+            root.set("viewBox", f"0 0 {width:g} {height:g}")  # its user units are px
+        root.attrib.update(width=str(size[0]), height=str(size[1]), preserveAspectRatio="none")
+    if self_contained(root) or stretch:
+        text = ET.tostring(root, encoding="unicode")
+    else:  # nothing to change: drawn from its own text
+        text = svg_bytes(data).decode(_encoding(data), "replace")
     try:
         png = resvg_py.svg_to_bytes(  # dpi: resvg-py's default 0 makes `width="210mm"` a zero size
             svg_string=text, width=size[0], height=size[1], dpi=96.0, background=None
@@ -219,22 +230,27 @@ class SvgImageFile(ImageFile.ImageFile):
             raise SyntaxError("not an SVG")  # another plugin may read it
         self._svg = svg_bytes(data)  # a damaged or oversized SVG: ValueError, said by the caller
         self._size = svg_size(self._svg)
-        self._mode = "RGB"
+        self._mode, self._stretch = "RGB", False
         self.tile = [ImageFile._Tile("svg", (0, 0, *self._size), 0, None)]
 
     def draft(self, mode: str | None, size: tuple[int, int] | None):
-        """Draw at a size covering `size` (aspect kept, at most MAX_SIDE): larger or smaller than
-        declared, a drawing has no pixels to lose."""
+        """Draw at `size` (at most MAX_SIDE a side): larger or smaller than declared, a drawing has
+        no pixels to lose. Of another shape (a square processor's 384 x 384), drawn squashed to it
+        as the processor would squash it, straight at that size: a 1080 x 150 logo is not drawn at
+        2765 x 384 first (0.87 s against 0.05 s)."""
         if size and self.tile:
-            scale = max(size[0] / self._size[0], size[1] / self._size[1])
-            scale = min(scale, MAX_SIDE / max(self._size))
-            self._size = (max(1, round(self._size[0] * scale)), max(1, round(self._size[1] * scale)))
+            width, height = self._size
+            if abs(size[0] * height - size[1] * width) <= 0.01 * size[1] * width:  # the same shape
+                scale = min(max(size[0] / width, size[1] / height), MAX_SIDE / max(width, height))
+                self._size = (max(1, round(width * scale)), max(1, round(height * scale)))
+            else:
+                self._size, self._stretch = (min(size[0], MAX_SIDE), min(size[1], MAX_SIDE)), True
             self.tile = [ImageFile._Tile("svg", (0, 0, *self._size), 0, None)]
         return None
 
     def load(self):
         if self.tile:
-            drawn = render_svg(self._svg, self._size)
+            drawn = render_svg(self._svg, self._size, self._stretch)
             self.im, self._size, self.tile = drawn.im, drawn.size, []
         return Image.Image.load(self)
 

@@ -36,7 +36,18 @@ def test_a_huge_declared_size_is_bounded_before_any_pixel_is_drawn(tmp_path):
     with Image.open(path) as opened:  # the draft draws at the model's size, not at 4096 first
         opened.draft("RGB", (384, 384))
         opened.load()
-        assert opened.size == (768, 384)
+        assert opened.size == (384, 384)  # squashed as the processor squashes it, drawn so directly
+
+
+def test_a_drawing_squashed_to_a_square_model_is_drawn_squashed_not_cropped():
+    data = drawing('<rect width="100" height="100" fill="black"/>', extra='viewBox="0 0 200 100"')
+    square = decode_image(data, "half.svg", fit=square_model)
+    assert square.size == (384, 384)
+    assert square.getpixel((190, 192)) == (0, 0, 0) and square.getpixel((194, 192)) == (255, 255, 255)
+    wide = decode_image(
+        drawing('<rect width="100" height="100" fill="black"/>'), "no-box.svg", fit=square_model
+    )
+    assert wide.getpixel((190, 380)) == (0, 0, 0) and wide.getpixel((194, 3)) == (255, 255, 255)
 
 
 def test_units_and_viewbox_give_the_size_a_browser_shows():
