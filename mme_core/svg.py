@@ -38,6 +38,7 @@ _UNITS = {"": 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96
 _UNITS |= {"em": 16.0, "ex": 8.0}  # resvg's default font size
 _LENGTH = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z%]*)\s*$")
 _WORDS = ("text", "title", "desc", "tspan", "textPath")
+_DRAWIO_NOTES = {"Text is not SVG - cannot display", "Viewer does not support full SVG 1.1"}
 
 
 class SvgProblem(ValueError):
@@ -172,13 +173,15 @@ def linked_files(data: bytes) -> list[str]:
 
 def svg_words(data: bytes) -> str:
     """The words an SVG shows or names: its `<title>`, `<desc>` and text labels, one line each
-    (draw.io's labels inside `<foreignObject>` HTML too), repeated labels said once."""
+    (draw.io's labels inside `<foreignObject>` HTML too), repeated labels said once; draw.io's
+    shortened copies of its labels ("Resource...") and its note to old viewers left out."""
     lines: dict[str, None] = {}
     for element in parse_svg(data).iter():
         local = element.tag.rpartition("}")[2] if isinstance(element.tag, str) else ""
         if local in _WORDS or local == "foreignObject":
-            words = " ".join("".join(element.itertext()).split())
-            if words and not any(words in line for line in lines):
+            words = " ".join(" ".join(element.itertext()).split())  # draw.io's lines are <div>s
+            cut = words.removesuffix("...").removesuffix("…")
+            if words and words not in _DRAWIO_NOTES and not any(cut in line for line in lines):
                 lines[words] = None
     return "\n".join(lines)
 

@@ -151,7 +151,8 @@ def test_words_are_the_labels_title_and_description_said_once():
     data = drawing(
         "<title>Pump wiring</title><desc>How the relay switches the pump</desc>"
         '<text x="5" y="20">Relay <tspan>K1</tspan></text><text x="5" y="60">Relay K1</text>'
-        '<switch><foreignObject><div xmlns="http://www.w3.org/1999/xhtml">Float switch</div></foreignObject>'
-        "<text>Float switch</text></switch>"
+        '<switch><foreignObject><div xmlns="http://www.w3.org/1999/xhtml"><div>Float</div><p>switch S2</p>'
+        "</div></foreignObject><text>Float switch...</text></switch>"  # draw.io's label and its cut copy
+        "<switch><a><text>Text is not SVG - cannot display</text></a></switch>"
     )
-    assert svg.svg_words(data) == "Pump wiring\nHow the relay switches the pump\nRelay K1\nFloat switch"
+    assert svg.svg_words(data) == "Pump wiring\nHow the relay switches the pump\nRelay K1\nFloat switch S2"
