@@ -9,6 +9,7 @@ import gzip
 import json
 
 from source_helpers import png, read_warnings, shape, write
+from test_sources_joplin import item
 from test_sources_odt import odt, picture
 
 from indexer import Searcher, build_index
@@ -153,3 +154,17 @@ def test_an_svg_note_is_encoded_once_and_found_by_its_diagram_labels(tiny_dsvl, 
     again = build_index(notes, tmp_path / "idx", tiny_dsvl, progress=False)
     assert (again.added, again.updated, tiny_dsvl.stats.vision_calls) == (0, 0, 0)
     assert ImageSegment(str(notes / "img/wiring.svg")).content_hash()  # the picture is hashed as files are
+
+
+def test_a_joplin_svg_resource_is_a_picture_of_its_note(tmp_path):
+    note, drawing = "a1" + "0" * 30, "b9" + "0" * 30
+    write(tmp_path / f"{note}.md", item(1, note, "Pump", f"Wiring:\n\n![wiring.svg](:/{drawing})"))
+    resource = item(4, drawing, "wiring.svg", mime="image/svg+xml", file_extension="svg")
+    write(tmp_path / f"{drawing}.md", resource)
+    write(tmp_path / "resources" / f"{drawing}.svg", WIRING)
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert warned == [] and [s for s in shape(docs[0], tmp_path) if s.startswith("I:")] == [
+        f"I:resources/{drawing}.svg"
+    ]
