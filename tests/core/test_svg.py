@@ -20,6 +20,12 @@ def drawing(body: str, width="200", height="100", extra="") -> bytes:
     return f'<svg {NS} width="{width}" height="{height}" {extra}>{body}</svg>'.encode()
 
 
+ENTITIES = "".join(f'<!ENTITY {chr(98 + i)} "{("&" + chr(97 + i) + ";") * 10}">' for i in range(9))
+LAUGHS = f'<!DOCTYPE svg [<!ENTITY a "aaaaaaaaaa">{ENTITIES}]><svg {NS}><text>&j;</text></svg>'.encode()
+PASSWD = '<!DOCTYPE svg [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+SYSTEM_ENTITY = f"{PASSWD}<svg {NS}><text>&x;</text></svg>".encode()
+
+
 def square_model(size):  # a processor that resizes every picture to 384 x 384, as DeepSeek-VL's does
     return (384, 384)
 
@@ -94,8 +100,11 @@ def test_svgz_is_read_as_its_svg():
         (b"\x1f\x8b\x08\x00garbage", r"^damaged SVGZ \(gzip\) data \(.*\): bad\.svg$"),
         (gzip.compress(drawing("x" * 3000)), r"^SVG too large \(over 2,000 bytes of drawing\): bad\.svg$"),
         (drawing("x" * 3000), r"^SVG too large \(over 2,000 bytes of drawing\): bad\.svg$"),
+        (LAUGHS, r"^damaged SVG \(limit on input amplification factor .*\): bad\.svg$"),
+        (SYSTEM_ENTITY, r"^damaged SVG \(undefined entity &x;: .*\): bad\.svg$"),  # /etc/passwd not read
     ],
-    ids=["empty", "damaged", "draws-nothing", "zero-size", "damaged-svgz", "svgz-bomb", "too-large"],
+    ids=["empty", "damaged", "draws-nothing", "zero-size", "damaged-svgz", "svgz-bomb", "too-large"]
+    + ["entity-bomb", "external-entity"],
 )
 def test_a_bad_svg_is_refused_naming_it(monkeypatch, tmp_path, data, message):
     monkeypatch.setattr(svg, "MAX_SVG_BYTES", 2000)
