@@ -157,8 +157,8 @@ def _clean_inner(uri: str, depth: int) -> tuple[str, list[str]] | None:
     try:
         data = base64.b64decode(payload) if ";base64" in header.lower() else unquote_to_bytes(payload)
         root = parse_svg(data)
-    except SvgProblem:
-        return None  # damaged: drawn without it, as a browser would
+    except ValueError:  # damaged base64 or SVG: drawn without it, as a browser would
+        return None
     if depth >= _NESTED:
         return None
     dropped = self_contained(root, depth + 1)
