@@ -9,6 +9,8 @@ import gzip
 import json
 
 from source_helpers import png, read_warnings, shape, write
+from test_sources_docx import NS as WORD_NS
+from test_sources_docx import RED, docx
 from test_sources_joplin import item
 from test_sources_odt import odt, picture
 
@@ -18,6 +20,7 @@ from mme_core import svg as svg_module
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
 XMLNS = 'xmlns="http://www.w3.org/2000/svg"'
+SVG_BLIP = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
 WIRING = (
     f'<svg {XMLNS} width="300" height="120"><title>Pump wiring</title>'
     '<rect x="10" y="10" width="120" height="60" fill="none" stroke="black"/>'
@@ -168,3 +171,23 @@ def test_a_joplin_svg_resource_is_a_picture_of_its_note(tmp_path):
     assert warned == [] and [s for s in shape(docs[0], tmp_path) if s.startswith("I:")] == [
         f"I:resources/{drawing}.svg"
     ]
+
+
+def test_a_word_svg_picture_is_read_from_the_png_word_keeps_beside_it(tmp_path):
+    """Word stores an inserted SVG as a PNG blip with the SVG in an extension (`asvg:svgBlip`): the
+    PNG, drawn by Word with its fonts, is the picture."""
+    svg_blip = (
+        '<a:extLst><a:ext uri="{96DAC541-7B7A-43D3-8B79-37D633B846F1}">'
+        f'<asvg:svgBlip xmlns:asvg="{SVG_BLIP}" r:embed="vector"/>'
+        "</a:ext></a:extLst>"
+    )
+    body = (
+        '<w:p><w:r><w:drawing><wp:inline><wp:docPr id="1" name="Picture 1" descr=""/><a:graphic>'
+        f'<a:graphicData uri="{WORD_NS["pic"]}"><pic:pic><pic:blipFill><a:blip r:embed="fallback">{svg_blip}'
+        "</a:blip></pic:blipFill></pic:pic></a:graphicData></a:graphic></wp:inline></w:drawing></w:r></w:p>"
+    )
+    write(tmp_path / "wiring.docx", docx(body, media={"fallback.png": RED, "vector.svg": WIRING.encode()}))
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert warned == [] and [suffix(image.path) for image in docs[0].images] == [".png"]
