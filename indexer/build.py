@@ -41,6 +41,7 @@ from indexer.schema import (
 from indexer.skipped import Skipped
 from indexer.sources.places import data_version as places_version
 from indexer.store import Index, pictures_folder, prune_unreferenced
+from indexer.svg_words import add_svg_words
 from indexer.vision_cache import LanceVisionCache
 from mme_core.documents import InterleavedDoc
 from mme_core.pooling import parse_granularities
@@ -337,6 +338,7 @@ def build_into(
     if kept:  # what was reported about them stays reported
         previous = index.skipped(collection)
         skipped += [Skipped(**_skipped_fields(row)) for row in previous if row["source"] in kept]
+    docs = prepared.docs = add_svg_words(docs)  # a diagram's labels: always, they cost nothing
     if index.meta.picture_words and docs:
         docs, unread = add_picture_words(
             docs,

@@ -34,6 +34,7 @@ import pyarrow as pa
 from indexer.meta import table_names
 from indexer.schema import sql_string
 from indexer.skipped import Skipped
+from indexer.svg_words import is_svg, words_of_svg
 from mme_core.documents import InterleavedDoc
 from mme_core.images import decode_image, fit_within
 
@@ -105,7 +106,10 @@ class PictureReader:
 
     def read(self, path: str, name: str) -> str:
         """The picture's lines of text, top to bottom, one per line ("" when it shows none).
-        A picture that cannot be decoded raises ValueError naming it as `name`."""
+        A picture that cannot be decoded raises ValueError naming it as `name`. An SVG's words are
+        its own text, read exactly (`indexer.svg_words`), not what OCR makes of its drawing."""
+        if is_svg(path):
+            return words_of_svg(path)
         with open(path, "rb") as stream:
             data = stream.read()
         image = decode_image(data, name, fit_within(MAX_SIDE))

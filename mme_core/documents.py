@@ -22,6 +22,7 @@ __all__ = ["MAX_IMAGE_PIXELS", "ImageSegment", "InterleavedDoc", "TextSegment", 
 IMAGE_EXTENSIONS = (
     *(".jpg", ".jpeg", ".png", ".gif", ".webp", ".bmp", ".tif", ".tiff"),
     *(".heic", ".heif", ".avif"),
+    *(".svg", ".svgz"),  # drawn at the model's size (svg.py)
 )
 
 

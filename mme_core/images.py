@@ -27,6 +27,8 @@ from typing import TypeVar
 
 from PIL import ExifTags, Image, ImageOps, JpegImagePlugin, UnidentifiedImageError
 
+from mme_core.svg import SvgProblem  # its import registers the SVG plugin (diagrams, see svg.py)
+
 try:  # HEIC/HEIF phone photos: pillow-heif's opener (applies the photo's rotation when decoding)
     from pillow_heif import register_heif_opener
 
@@ -76,12 +78,15 @@ def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -
         sideways = orientation in _SIDEWAYS
         upright = image.size[::-1] if sideways else image.size
         target = fit(upright) if fit is not None else None
-        if target is not None and target[0] < upright[0] and target[1] < upright[1]:
-            image.draft("RGB", target[::-1] if sideways else target)  # JPEG only; a no-op otherwise
+        smaller = target is not None and target[0] < upright[0] and target[1] < upright[1]
+        if smaller or target is not None and image.format == "SVG":  # a drawing: at any size
+            image.draft("RGB", target[::-1] if sideways else target)  # JPEG, SVG; a no-op otherwise
         check_pixels(image.size, name)  # a JPEG over the cap decodes only if the draft brought it under
         image.load()
     except ImageRefused:
         raise
+    except SvgProblem as err:  # a damaged, oversized or empty drawing: said as it is
+        raise ImageRefused(f"{err}: {name}") from None
     except UnidentifiedImageError as err:  # its text holds the buffer's repr: never shown
         raise ValueError(f"unreadable image: {name} ({_unidentified(data)})") from err
     except (OSError, SyntaxError, EOFError, ValueError) as err:  # truncated or corrupt data
@@ -176,6 +181,8 @@ def _upright_size(data_or_path, name: str) -> tuple[int, int]:
             size, sideways = image.size, _orientation(image) in _SIDEWAYS
     except ImageRefused:
         raise
+    except SvgProblem as err:  # a damaged, oversized or empty drawing: said as it is
+        raise ImageRefused(f"{err}: {name}") from None
     except UnidentifiedImageError as err:
         raise ValueError(f"unreadable image: {name} ({_unidentified(data_or_path)})") from err
     except (OSError, SyntaxError, EOFError, ValueError) as err:
@@ -211,6 +218,8 @@ def check_image(path: str, name: str) -> tuple[int, int]:
                 image.load()
     except ImageRefused:
         raise
+    except SvgProblem as err:  # a damaged, oversized or empty drawing: said as it is
+        raise ImageRefused(f"{err}: {name}") from None
     except (OSError, SyntaxError, EOFError, ValueError) as err:
         raise ValueError(f"corrupt or truncated image: {name} ({str(err).strip()})") from err
     return size

@@ -37,6 +37,7 @@ PICTURE_TYPES = {
     "image/heic": ".heic",
     "image/heif": ".heif",
     "image/avif": ".avif",
+    "image/svg+xml": ".svg",  # a diagram, drawn at the model's size (mme_core/svg.py)
 }
 
 

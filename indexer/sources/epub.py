@@ -11,8 +11,9 @@ also the document's properties.
 
 Pictures (`<img src>`, and the `<image xlink:href>` an SVG wraps, as cover pages do) are read from
 the zip, typed by the manifest (else their suffix), and kept as pictures held inside the file are
-(`embedded.py`); one missing from the zip, damaged, or of a type the encoder does not read (SVG) is
-reported by its path as the chapter writes it; remote ones are reported, never fetched.
+(`embedded.py`; an SVG is drawn, `mme_core/svg.py`); one missing from the zip, damaged, or of a
+type the encoder does not read is reported by its path as the chapter writes it; remote ones are
+reported, never fetched.
 
 What a reader of the book expects decides what is left out:
 - the table of contents (the `nav` document, or EPUB 2's guide "toc" page) is not a document: its

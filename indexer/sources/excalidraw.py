@@ -12,7 +12,7 @@ plugin exported one beside it (`Drawing.excalidraw.png`, see `exported_picture`)
 placed on it (so neither stands alone as a photo, or is reported as a picture no note shows). An
 export that appears, changes or goes away after the drawing was read has the drawing read again
 (the stat cache records each name looked for, as it does a page's includes). An SVG export is the
-drawing's picture too, said as not read ("unsupported type") as any SVG a note shows. Its title is
+drawing's picture too, drawn as any SVG a note shows (`mme_core/svg.py`). Its title is
 the file's name without `.excalidraw`.
 """
 

@@ -4,8 +4,8 @@ The stdlib parser is tolerant of the broken markup saved pages are full of, and 
 text needs no DOM tree, only a walk with a little state. Headings become `## Heading` and ordered
 list items `1. Step` (the same plain-Markdown shape as the Markdown reader produces). Scripts,
 styles, navigation, forms' option lists, ruby glosses (`<rt>`) and elements marked `hidden` are not
-visible text; an inline SVG is not read, but a picture it wraps (`<image xlink:href>`, as e-books
-show a cover photo) is, as an `<img>` would be.
+visible text; an inline `<svg>` element is not read (an `<img src=x.svg>` is drawn), but a picture
+it wraps (`<image xlink:href>`, as e-books show a cover photo) is, as an `<img>` would be.
 The title is the page's `<title>`, unless it is the one an editor's new-page template wrote (VS
 Code's and Emmet's "Document", WebStorm's "Title", Eclipse's "Insert title here", Dreamweaver's
 "无标题文档"): 132 of 201 pages of a real course's exercises were "Document"; those are named by

@@ -10,13 +10,14 @@ warns "ambiguous".
 
 Every link not indexed is a `CollectionWarning` naming the note and the link as written, with its
 reason: "remote" (any URL scheme, `//host`; but a GitHub link to a file of this very repository is
-read from the collection, see `repository.py`), "outside the collection" (`..`, absolute, or a symlink
-pointing out), "missing", "unsupported type" (SVG, PDF, audio, video, a `data:` URI of anything else...),
-"too large", "unreadable" (empty, corrupt). Verdicts are cached per file so a picture reused on many
-pages is decoded once. Pictures kept inside the note (`data:` URIs, a notebook's outputs) are stored
-in a pictures folder and checked the same way (see `embedded.py`). `verify=False` checks existence
-and size only (for datasets with hundreds of thousands of images, where the encoder's own decode
-reports the rare corrupt file).
+read from the collection, see `repository.py`), "outside the collection" (`..`, absolute, or a
+symlink pointing out), "missing", "unsupported type" (PDF, audio, video, a `data:` URI of anything
+else...), "too large", "unreadable" (empty, corrupt). An SVG is drawn (`mme_core/svg.py`) from its
+own content: the files and URLs it links to are said, "picture links", and not read. Verdicts are
+cached per file so a picture reused on many pages is decoded once. Pictures kept inside the note
+(`data:` URIs, a notebook's outputs) are stored in a pictures folder and checked the same way (see
+`embedded.py`). `verify=False` checks existence and size only (for datasets with hundreds of
+thousands of images, where the encoder's own decode reports the rare corrupt file).
 """
 
 from __future__ import annotations
@@ -43,12 +44,13 @@ from indexer.sources.vault import AttachmentIndex, in_vault
 from indexer.sources.warning import CollectionWarning, emit
 from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment
 from mme_core.images import check_image
+from mme_core.svg import linked_files
 
 # Embeds people put in notes that are not pictures the encoder can read; reported by name. An
 # embedded canvas (`![[board.canvas]]`) or drawing (`![[pump.excalidraw]]`, the note
 # `pump.excalidraw.md`) is not here: both are documents of their own, embedded as notes are.
 UNSUPPORTED_EMBEDS = frozenset(
-    ".svg .pdf .mp3 .wav .m4a .ogg .flac .3gp .webm .mp4 .mov .mkv .ogv .avi "
+    ".pdf .mp3 .wav .m4a .ogg .flac .3gp .webm .mp4 .mov .mkv .ogv .avi "
     ".base .docx .xlsx .pptx .doc .xls .ppt .zip".split()
 )
 # Files a note shows rather than links to (an embed or file card of anything else is a note)
@@ -81,6 +83,7 @@ class ImageResolver:
     report: Callable[[CollectionWarning], None] = emit
     pictures: Path | None = None  # where pictures kept inside notes are stored (see embedded.py)
     _verdicts: dict[str, tuple[str, str] | None] = field(default_factory=dict, init=False)
+    _links: dict[str, str] = field(default_factory=dict, init=False)  # SVG -> the links not read
     _vault_dirs: dict[str, bool] = field(default_factory=dict, init=False)
     _reported: set[tuple[str, str, str]] = field(default_factory=set, init=False)
     # When a list: every link located from the file system is recorded here (`indexer.file_stats`)
@@ -136,6 +139,7 @@ class ImageResolver:
         if verdict is not None:
             reason, problem = verdict
             return skip(reason, f"image skipped, {problem.replace(chr(0), written)}")
+        self._drawn_alone(real, suffix, skip)
         if len(nearest) > 1:
             others = ", ".join(nearest[1:4]) + (", ..." if len(nearest) > 4 else "")
             skip(
@@ -169,7 +173,23 @@ class ImageResolver:
         if verdict := self._verdicts[real]:
             reason, problem = verdict
             return skip(reason, f"picture skipped, {problem.replace(chr(0), written)}")
+        self._drawn_alone(real, suffix, skip)
         return ImageSegment(real, name=f"{name}: {written}")
+
+    def _drawn_alone(self, real: str, suffix: str, skip: Callable[[str, str], None]) -> None:
+        """Say the files and URLs an SVG links to, which are not read: it is drawn from its own
+        content only (see `mme_core/svg.py`), never from a file outside the collection."""
+        if suffix not in (".svg", ".svgz") or not self.verify:
+            return
+        if real not in self._links:
+            try:
+                with open(real, "rb") as stream:
+                    links = linked_files(stream.read())
+            except (OSError, ValueError):
+                links = []  # unreadable: said by the picture's own check
+            self._links[real] = ", ".join(shorten(link, 60) for link in links[:3])
+        if shown := self._links[real]:
+            skip("picture links", f"SVG drawn without the files it links to (not read): {shown}")
 
     def _skip(self, name: str, written: str, reason: str, message: str) -> None:
         if (name, written, reason) not in self._reported:  # a note showing one bad link twice: said once

@@ -144,7 +144,7 @@ class Export:
         item = self.resources.get(resource_id)
         mime = item.props.get("mime", "").lower() if item is not None else ""
         suffix = posixpath.splitext(self.resource_file(resource_id))[1].lower()
-        if mime.startswith("image/") and mime != "image/svg+xml" or not mime and suffix in IMAGE_EXTENSIONS:
+        if mime.startswith("image/") or not mime and suffix in IMAGE_EXTENSIONS:
             return "picture"
         return (
             _KINDS_OF_FILES.get(mime)

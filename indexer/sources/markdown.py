@@ -19,7 +19,7 @@ and Docsify's (`site_markup.py`).
 Obsidian notes (`obsidian.py`, `frontmatter.py`): `[[Note]]` reads "Note", `[[Note|alias]]` "alias",
 `[[Note#Heading]]` "Note > Heading". A transclusion `![[Other note]]` is **not inlined**: it becomes
 the other note's name as a short textual reference (the other note is indexed as itself). Embeds
-of SVG, PDF, audio and video are reported by name ("unsupported type"). Callout markers
+of PDF, audio and video are reported by name ("unsupported type"); SVG pictures are drawn. Callout markers
 (`> [!tip]- Title`) and block ids (`^abc123`) are dropped, their title and body kept. An
 Excalidraw drawing (`Drawing.excalidraw.md`) reads as its texts and pictures (`excalidraw.py`).
 YAML front matter gives the title, tags and aliases. Without a `title:`, a note written in Obsidian

@@ -6,7 +6,8 @@ What the notebook shows a reader is read, cell by cell:
   `data:` images are read in place like linked pictures.
 - Code cells as their code, verbatim (as code blocks of a Markdown note are).
 - Outputs: pictures (PNG, JPEG, GIF, WebP; a plot, a micrograph) in place after their cell's code;
-  an output that is only SVG or another picture type is reported "unsupported type". Text outputs
+  an SVG output is drawn (a PNG of the same plot is taken first); another picture type is reported
+  "unsupported type". Text outputs
   (printed logs, object reprs, HTML tables) are what the code computed, not what the person wrote,
   and are not read; raw cells neither.
 - The title is the first `# Heading`, else the first heading of any level, else the notebook's
@@ -19,6 +20,7 @@ Jupyter still opens (a cell without `metadata`); a file that is not a notebook i
 
 from __future__ import annotations
 
+import base64
 import json
 from pathlib import PurePosixPath
 
@@ -98,8 +100,8 @@ def _output_picture(output: dict, written: str) -> EmbeddedImage | None:
     pictures = [mime for mime in data or () if mime.startswith("image/")]
     if not pictures:
         return None
-    mime = next((m for m in pictures if m in PICTURE_TYPES), pictures[0])  # the one we read, if any
-    return EmbeddedImage(mime, _text(data[mime]), written)
+    mime = next((m for m in sorted(pictures, key=_svg_last) if m in PICTURE_TYPES), pictures[0])
+    return EmbeddedImage(mime, _payload(mime, data[mime]), written)
 
 
 def _is_attachment(item) -> bool:
@@ -115,5 +117,16 @@ def _attachment(link: ImageLink, cell: dict, number: int, name: str) -> Embedded
         message = f"{name}: image skipped, no such attachment: {written}"
         warn(message, file=name, reference=written, reason="missing")
         return None
-    mime = next((m for m in bundle if m in PICTURE_TYPES), next(iter(bundle)))
-    return EmbeddedImage(mime, _text(bundle[mime]), written)
+    mime = next((m for m in sorted(bundle, key=_svg_last) if m in PICTURE_TYPES), next(iter(bundle)))
+    return EmbeddedImage(mime, _payload(mime, bundle[mime]), written)
+
+
+def _svg_last(mime: str) -> bool:
+    """A plot saved as both PNG and SVG: the PNG is read (the same picture, already pixels)."""
+    return mime == "image/svg+xml"
+
+
+def _payload(mime: str, data) -> str:
+    """An output's picture as base64: Jupyter keeps SVG as its text, other pictures as base64."""
+    text = _text(data)
+    return base64.b64encode(text.encode()).decode("ascii") if mime == "image/svg+xml" else text

@@ -142,6 +142,16 @@ def _sniffed(data: bytes) -> str:
         return "application/octet-stream"
 
 
+def _picture(frame: ElementTree.Element) -> ElementTree.Element | None:
+    """A frame's picture: its first image, but the pixel copy Writer keeps after an SVG (the same
+    picture, drawn with the fonts of the machine that made it) before the SVG."""
+    images = frame.findall(_T["draw:image"])
+    if not images:
+        return None
+    pixels = (i for i in images if not i.get(_HREF, "").lower().endswith((".svg", ".svgz")))
+    return next(pixels, images[0])
+
+
 def is_picture(item) -> bool:
     return isinstance(item, ImageLink) and item.target.startswith(_PICTURE_SCHEME)
 
@@ -242,7 +252,7 @@ class Walk:
         out = []
         if frame.find(_T["draw:object"]) is not None or frame.find(_T["draw:object-ole"]) is not None:
             self.left_out.add("embedded objects (formulas, charts)")  # its draw:image is a preview
-        elif (image := frame.find(_T["draw:image"])) is not None:
+        elif (image := _picture(frame)) is not None:
             out.append(self.image(image))
         if (box := frame.find(_T["draw:text-box"])) is not None:
             out.append("".join(self.block(child) for child in box))

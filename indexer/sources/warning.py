@@ -29,6 +29,7 @@ REASONS = (
     "front matter",
     "markup",
     "picture words",
+    "picture links",
     "other",
 )
 # Reasons for which the file or link was still used (repaired, or resolved to one of several files):
@@ -39,6 +40,7 @@ KEPT_REASONS = {
     "front matter": "indexed without it",
     "markup": "read as plain text",
     "picture words": "indexed without its words",
+    "picture links": "drawn without them",
 }
 
 

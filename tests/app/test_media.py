@@ -48,6 +48,20 @@ def test_thumbnail_is_a_small_jpeg_data_uri(image_factory):
     assert image.size == (120, 40)
 
 
+def test_a_card_shows_an_svg_diagram_drawn_never_its_markup(tmp_path):
+    """A card's thumbnail of an SVG is its drawing as a JPEG: the browser never gets the person's SVG
+    (its scripts, its links) and sees what the model read."""
+    diagram = tmp_path / "wiring.svg"
+    diagram.write_text(
+        "<svg xmlns='http://www.w3.org/2000/svg' width='900' height='300'><script>alert(1)</script>"
+        "<rect width='450' height='300' fill='black'/></svg>"
+    )
+    uri = thumbnail_uri(str(diagram), max_side=120)
+    assert uri.startswith("data:image/jpeg;base64,")
+    image = Image.open(io.BytesIO(base64.b64decode(uri.split(",", 1)[1]))).convert("L")
+    assert image.size == (120, 40) and image.getpixel((20, 20)) < 30 and image.getpixel((100, 20)) > 225
+
+
 def test_unreadable_or_missing_images_get_a_placeholder(tmp_path):
     broken = tmp_path / "broken.png"
     broken.write_bytes(b"\x89PNG\r\n\x1a\n truncated")

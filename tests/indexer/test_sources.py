@@ -223,7 +223,7 @@ def test_empty_corrupt_and_unsupported_images_are_skipped_with_a_warning(tmp_pat
     assert warned[0] == "n.md: image skipped, file is empty (0 bytes): empty.png"
     assert warned[1].startswith("n.md: image skipped, corrupt or truncated image: truncated.png")
     assert warned[2] == "n.md: image skipped, unreadable image: doc.jpg (cannot identify image file)"
-    assert warned[3] == "n.md: .svg files are not indexed as images, skipped: vector.svg"
+    assert warned[3] == "n.md: image skipped, SVG draws nothing (every pixel transparent): vector.svg"
 
 
 def test_a_document_left_empty_is_skipped_not_fatal(tmp_path):

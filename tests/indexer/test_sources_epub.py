@@ -227,7 +227,7 @@ def test_a_chapter_or_picture_not_in_the_book_is_reported_and_the_rest_kept(tmp_
     assert said == {
         ("bread.epub", "OEBPS/text/bake.xhtml", "missing"),
         ("bread.epub", "../images/gone.png", "missing"),
-        ("bread.epub", "../images/map.svg", "unsupported type"),
+        ("bread.epub", "../images/map.svg", "unreadable"),  # an SVG that draws nothing
         ("bread.epub", "../images/torn.png", "unreadable"),
         ("bread.epub", "https://example.com/x.png", "remote"),
     }

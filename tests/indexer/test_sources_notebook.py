@@ -140,13 +140,14 @@ def test_pictures_not_read_are_reported_with_their_reason(tmp_path):
 
     by_file = {(w.file, w.reference, w.reason) for w in warned}
     assert ("lab.ipynb", "attachment:gone.png in cell 1", "missing") in by_file
-    assert ("lab.ipynb", "output 1 of cell 2", "unsupported type") in by_file
+    assert ("lab.ipynb", "output 1 of cell 2", "unreadable") in by_file  # an SVG that draws nothing
     assert ("lab.ipynb", "output 1 of cell 3", "unreadable") in by_file
     assert ("lab.ipynb", "output 1 of cell 4", "unreadable") in by_file
-    assert ("notes.md", "data:image/svg+xml;base64,PHN2Zy8+", "unsupported type") in by_file
+    assert ("notes.md", "data:image/svg+xml;base64,PHN2Zy8+", "unreadable") in by_file
     assert ("notes.md", "data:text/plain,hello", "unsupported type") in by_file
     messages = [str(w) for w in warned]
-    assert "lab.ipynb: image/svg+xml pictures are not indexed, skipped: output 1 of cell 2" in messages
+    drawn = "lab.ipynb: picture skipped, SVG draws nothing (every pixel transparent): output 1 of cell 2"
+    assert drawn in messages
     assert any(m.startswith("broken.ipynb: not a Jupyter notebook (") for m in messages)
     assert "list.ipynb: not a Jupyter notebook (a JSON list, not an object), skipped" in messages
     assert not any(str(pictures_dir()) in m or "/tmp" in m for m in messages)  # no cache or temp paths

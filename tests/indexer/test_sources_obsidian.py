@@ -139,7 +139,7 @@ def test_cjk_names_subfolders_and_an_attachments_folder_without_a_vault(tmp_path
 
 def test_unsupported_missing_and_escaping_embeds_are_reported_by_name(tmp_path):
     root = tmp_path / "v"
-    write(root / "drawing.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>')
+    write(root / "drawing.svg", '<svg xmlns="http://www.w3.org/2000/svg"/>')  # draws nothing
     write(root / "manual.pdf", b"%PDF-1.4\n")
     png(tmp_path / "secret.png")
     write(root / "n.md", "a ![[drawing.svg]] b ![[manual.pdf#page=3]] c ![[gone.png]] d ![[../secret.png]] e")
@@ -149,12 +149,13 @@ def test_unsupported_missing_and_escaping_embeds_are_reported_by_name(tmp_path):
     assert shape(docs[0], root) == ["T:a b c d e"]
     assert [(w.file, w.reference, w.reason) for w in warned] == [
         ("manual.pdf", "", "unreadable"),  # the file itself, read as a PDF: a damaged one
-        ("n.md", "![[drawing.svg]]", "unsupported type"),
+        ("n.md", "![[drawing.svg]]", "unreadable"),
         ("n.md", "![[manual.pdf#page=3]]", "unsupported type"),
         ("n.md", "![[gone.png]]", "missing"),
         ("n.md", "![[../secret.png]]", "outside the collection"),
     ]
-    assert str(warned[1]) == "n.md: .svg files are not indexed as images, skipped: ![[drawing.svg]]"
+    said = "n.md: image skipped, SVG draws nothing (every pixel transparent): ![[drawing.svg]]"
+    assert str(warned[1]) == said
     assert str(warned[3]) == "n.md: image skipped, file not found: ![[gone.png]]"
 
 
