@@ -38,6 +38,7 @@ import base64
 import io
 import re
 import zipfile
+from collections import Counter
 from dataclasses import replace
 from xml.etree import ElementTree
 
@@ -55,6 +56,7 @@ MAX_UNPACKED_BYTES = 2_000_000_000  # what a document's parts may declare in all
 MAX_BODY_XML_BYTES = 60_000_000
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PICTURE_SCHEME = "docx-picture:"  # the `src` a picture gets in mammoth's HTML, found again after it
+COUNTED = "counted"  # a picture's reason when it is said with others of its type, once
 Noted = EmbeddedImage | ImageLink | tuple[str, str]  # a converted picture, or (reason, written) if not
 # Word's Title style is the document's heading. (Comments stay out: mammoth writes them only when
 # the style map names `comment-reference`, even with an empty HTML path.)
@@ -112,7 +114,7 @@ def parse_docx(data: bytes, name: str) -> ParsedPage | None:
             reason="unreadable",
         )
         return None
-    _report_unconverted(result.messages, name)
+    _report_unconverted(result.messages, name, pictures.other)
     page = parse_html_body(_BACK_LINK.sub("", result.value))
     page = replace(page, items=tuple(_FORM_MARK.sub("", i) if isinstance(i, str) else i for i in page.items))
     items = [pictures.found(item, name) if _is_picture(item) else item for item in page.items]
@@ -189,9 +191,10 @@ def describe_error(err: Exception) -> str:
     return f"{type(err).__name__}: {shorten(text)}" if text else type(err).__name__
 
 
-def _report_unconverted(messages, name: str) -> None:
+def _report_unconverted(messages, name: str, pictures: Counter | None = None) -> None:
     """One warning naming the kinds of content mammoth left out (equations, embedded objects; it says
-    each kind once, so no count).
+    each kind once, so no count) and how many pictures of each type not read (`pictures`: an exam
+    paper's 155 WMF equations are one line, not 155).
 
     mammoth's other messages are not said: unknown style names change nothing in the text we read,
     and the pictures it warns about are reported by `_Pictures` with their reason."""
@@ -201,8 +204,9 @@ def _report_unconverted(messages, name: str) -> None:
             element = match.group(1).rpartition("}")[2].rpartition(":")[2]  # `{uri}oMath`, `w:object`
             if element in _ELEMENT_KINDS:
                 left_out.append(_ELEMENT_KINDS[element])
-    if left_out:
-        kinds = ", ".join(sorted(set(left_out)))
+    counted = [f"{n} {kind} picture{'s' * (n != 1)}" for kind, n in sorted((pictures or {}).items())]
+    if left_out or counted:
+        kinds = ", ".join(sorted(set(left_out)) + counted)
         warn(f"{name}: not read: {kinds}", file=name, reference=kinds, reason="unsupported type")
 
 
@@ -216,6 +220,7 @@ class _Pictures:
 
     def __init__(self) -> None:
         self.pictures: list[Noted] = []
+        self.other: Counter[str] = Counter()  # pictures of types not read, by kind
 
     def convert(self, image) -> list:
         number = len(self.pictures) + 1
@@ -233,8 +238,12 @@ class _Pictures:
             found = ("missing", f"{written}: its file is not in the document")
         else:
             mime = (image.content_type or "").lower()
-            payload = base64.b64encode(data).decode("ascii") if mime in PICTURE_TYPES else ""  # others: said
-            found = EmbeddedImage(mime or "application/octet-stream", payload, written)
+            if mime in PICTURE_TYPES:
+                found = EmbeddedImage(mime, base64.b64encode(data).decode("ascii"), written)
+            else:  # an equation's or clip art's WMF/EMF face: counted, said once for the document
+                kind = mime.rpartition("/")[2].removeprefix("x-").upper() or "untyped"
+                self.other[kind] += 1
+                found = (COUNTED, written)
         self.pictures.append(found)
         return [mammoth.html.element("img", {"src": f"{_PICTURE_SCHEME}{number}"})]
 
@@ -247,6 +256,7 @@ def placed(picture: Noted, name: str) -> EmbeddedImage | ImageLink | None:
     unreadable while converting (the `(reason, written)` it was noted as): said now, by `name`."""
     if isinstance(picture, tuple):
         reason, written = picture
-        warn(f"{name}: image skipped, {written}", file=name, reference=written, reason=reason)
+        if reason != COUNTED:  # counted ones are said together, once per document
+            warn(f"{name}: image skipped, {written}", file=name, reference=written, reason=reason)
         return None
     return picture

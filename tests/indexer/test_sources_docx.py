@@ -102,6 +102,7 @@ def docx(
             '<Default Extension="png" ContentType="image/png"/>'
             '<Default Extension="jpeg" ContentType="image/jpeg"/>'
             '<Default Extension="emf" ContentType="image/x-emf"/>'
+            '<Default Extension="wmf" ContentType="image/x-wmf"/>'
             f'<Override PartName="/word/document.xml" ContentType="{WORD_MAIN}"/></Types>',
         )
         package.writestr(
@@ -256,24 +257,29 @@ def test_pictures_not_read_are_reported_by_name_and_reason(tmp_path):
     assert doc.text.startswith("Open the case.") and doc.text.endswith("Close it.")
     assert kinds(doc) == ["T", "I", "T"] and image_bytes(doc) == [(tmp_path / "pics/beside.png").read_bytes()]
     assert sorted((w.file, w.reference, w.reason) for w in warned) == [
-        ("repair.docx", "picture 1", "unsupported type"),
+        ("repair.docx", "1 EMF picture", "unsupported type"),
         ("repair.docx", "picture 2, linked to https://example.com/board.png", "remote"),
         ("repair.docx", "picture 4: its file is not in the document", "missing"),
         ("repair.docx", "picture 5", "unreadable"),
     ]
-    assert "repair.docx: image/x-emf pictures are not indexed, skipped: picture 1" in map(str, warned)
+    assert "repair.docx: not read: 1 EMF picture" in map(str, warned)
 
 
 def test_equations_mammoth_does_not_convert_are_said_once(tmp_path):
     equation = "<m:oMath><m:r><m:t>E=mc2</m:t></m:r></m:oMath>"
-    write(tmp_path / "physics.docx", docx(para("Energy:", extra=equation + equation), para("Done.")))
+    faces = [drawing(f"eq{i}") for i in range(3)]  # an exam paper's equations pasted as WMF pictures
+    media = {f"eq{i}.wmf": b"\xd7\xcd\xc6\x9a a WMF header" for i in range(3)}
+    write(
+        tmp_path / "physics.docx",
+        docx(para("Energy:", extra=equation + equation), *faces, para("Done."), media=media),
+    )
 
     (doc,), warned = read_warnings(tmp_path)
 
     assert doc.text == "Energy:\n\nDone."
     assert [(w.file, w.reason, str(w)) for w in warned] == [
-        ("physics.docx", "unsupported type", "physics.docx: not read: equations")
-    ]
+        ("physics.docx", "unsupported type", "physics.docx: not read: equations, 3 WMF pictures")
+    ]  # one line for the document, not one per picture
 
 
 def ole(*streams: str) -> bytes:
