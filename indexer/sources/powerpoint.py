@@ -4,14 +4,15 @@ training deck with its screenshots, read with python-pptx (the field's reader of
 A presentation is one document, read as the Impress reader reads one (`odp.py`): each slide a
 section headed by its title (`## Slide 3` when it has none), its text boxes (a bullet's level as its
 indent), tables (a row per line, cells joined by ` | `) and pictures in reading order (top to
-bottom, then left to right; grouped shapes where the group sits), then the speaker notes
-(`Notes: ...`). A hidden slide is read: it is the author's. Pictures PowerPoint keeps as EMF/WMF
-(pasted drawings, an icon's fallback), charts, SmartArt diagrams, embedded objects, videos and audio
-are reported once per presentation by kind ("unsupported type"); a picture linked to a file outside
-the presentation is "missing". Slide numbers, dates and footers the master repeats on every slide are
+bottom, then left to right; grouped shapes where the group sits), then the speaker notes (`Notes:
+...`). A hidden slide is read: it is the author's. Pictures PowerPoint keeps as EMF/WMF (pasted
+drawings, an icon's fallback), charts, SmartArt diagrams, embedded objects, videos and audio are
+reported once per presentation by kind ("unsupported type"); a picture linked to a file outside the
+presentation is "missing". Slide numbers, dates and footers the master repeats on every slide are
 not read. The title is the title property when a slide says it, else the first slide's title with
 the first line of its subtitle ("Advanced Programming: Lab 4, CMake": a course's decks share the
-title); the keywords property gives the tags.
+title), or the file's name when that says more (`titles.deck_title`); the keywords property gives
+the tags.
 
 An old PowerPoint 97-2003 file under a `.pptx` name is read by `ppt.py`. A file that is no readable
 presentation is said by name: empty, not a zip, a password-protected one (an OLE compound file),
@@ -30,6 +31,7 @@ import zipfile
 
 from indexer.sources.base import ParsedPage, warn
 from indexer.sources.docx import MAX_UNPACKED_BYTES, describe_error, says_title
+from indexer.sources.titles import deck_title
 
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _KEYWORD_SEPARATORS = re.compile(r"[;,]")
@@ -69,7 +71,7 @@ def parse_pptx(data: bytes, name: str) -> ParsedPage | None:
     tags = [" ".join(k.split()) for k in _KEYWORD_SEPARATORS.split(keywords) if k.strip()]
     return ParsedPage(
         page.items,
-        title=title if says_title(page, title) else slides.first_title,
+        title=deck_title(title if says_title(page, title) else slides.first_title, name),
         meta={"tags": list(dict.fromkeys(tags))} if tags else {},
     )
 

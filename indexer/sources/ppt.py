@@ -9,8 +9,9 @@ master's date, footer and slide number are not read. JPEG and PNG pictures are r
 Pictures stream; EMF, WMF, PICT, TIFF and DIB pictures and embedded objects (charts, workbooks) are
 said once per deck ("unsupported type"); a picture the deck shows again (a logo on every slide) is
 read where it first appears. The title is the title property when a slide says it, else the first
-slide's title, or its top line when it has none (a title slide typed in text boxes). Records are
-read in `ppt_records.py`, shapes in `ppt_slides.py`.
+slide's title, or its top line when it has none (a title slide typed in text boxes), or the file's
+name when that says more (`titles.deck_title`). Records are read in `ppt_records.py`, shapes in
+`ppt_slides.py`.
 
 Said by name: an empty file, a password-protected deck, a Word or Excel file under a `.ppt` name, a
 PowerPoint 95 or older file (no PowerPoint Document stream of this format), and a damaged one. A
@@ -45,6 +46,7 @@ from indexer.sources.ppt_records import (
     record_at,
 )
 from indexer.sources.ppt_slides import NOTES_TEXT, TITLES, Shape, clean, slide_shapes
+from indexer.sources.titles import deck_title
 
 MAX_TITLE_CHARS = 100
 _OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
@@ -124,7 +126,7 @@ def _parse(data: bytes, name: str) -> ParsedPage:
     page = ParsedPage(tuple(deck.items))
     title = " ".join(title.split())
     said = says_title(page, title) and not re.fullmatch(r"Slide \d+", title)  # not our own heading
-    return ParsedPage(page.items, title=title if said else deck.first_title)
+    return ParsedPage(page.items, title=deck_title(title if said else deck.first_title, name))
 
 
 class _Deck:

@@ -52,3 +52,39 @@ def file_title(name: str) -> str:
     """A file's name without its folder and suffix, as the person named it: "第5章 循环"."""
     stem, _ = posixpath.splitext(posixpath.basename(name.replace("\\", "/")))
     return stem.strip() or name
+
+
+_CJK_CHAR = re.compile(r"[\u3400-\u9fff]")
+_WORD = re.compile(r"[^\W_]+")
+
+
+def deck_title(title: str, name: str) -> str:
+    """A slide deck's title from its slides, or its file's name when that says more. A course's decks
+    share a cover ("操作系统原理", "数据结构课程的内容") while each file names its topic ("死锁之避免",
+    "第10章 内部排序(8学时)"): the name wins when the slides' title is part of it ("第三章" in
+    "第三章_调度与死锁"), or when the two share nothing and the name is a topic (4 or more CJK
+    characters, or 3 or more words), not a code ("Lab04", "Lecture02"). A title that holds the name
+    ("第五章 JDBC数据库连接" for "第五章.ppt") stays."""
+    stem = file_title(name)
+    if not title:
+        return ""
+    said, named = _compact(title), _compact(stem)
+    if named in said:
+        return title
+    if said in named:
+        return stem
+    shared = _pieces(said) & _pieces(named)
+    topic = len(_CJK_CHAR.findall(stem)) >= 4 or len(_WORD.findall(stem)) >= 3
+    return stem if topic and not shared else title
+
+
+def _compact(text: str) -> str:
+    return "".join(_WORD.findall(text.casefold()))
+
+
+def _pieces(text: str) -> set[str]:
+    """Two-character pieces of CJK runs and the words of other scripts, for telling whether two
+    names share anything."""
+    pieces = {text[i : i + 2] for i in range(len(text) - 1) if _CJK_CHAR.match(text[i : i + 2])}
+    pieces |= {w for w in re.findall(r"[a-z0-9]{3,}", text)}
+    return pieces

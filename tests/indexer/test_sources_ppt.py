@@ -116,3 +116,29 @@ def test_a_notes_page_alone_is_not_a_slide(tmp_path):
     write(tmp_path / "n.ppt", ppt_file(Deck([Slide([], notes="Only notes here")])))
     [doc], _ = read_warnings(tmp_path)
     assert texts(doc) == "## Slide 1\n\nNotes: Only notes here"
+
+
+@pytest.mark.parametrize(
+    ("slides_say", "file", "title"),
+    [
+        (
+            "操作系统原理",
+            "死锁之避免（操凤萍）.ppt",
+            "死锁之避免（操凤萍）",
+        ),  # the course's cover, the file's topic
+        (
+            "第三章",
+            "第三章_调度与死锁(课件).ppt",
+            "第三章_调度与死锁(课件)",
+        ),  # the slides' title is in the name
+        ("第五章 JDBC数据库连接", "第五章.ppt", "第五章 JDBC数据库连接"),  # the title says more than the name
+        ("第三章 栈和队列", "第3章 栈和队列(8学时).ppt", "第三章 栈和队列"),  # they share words: the slides'
+        ("Advanced Programming: Lab 4, CMake", "Lab04.pptx", "Advanced Programming: Lab 4, CMake"),  # a code
+        ("Welcome", "Kubernetes networking deep dive.pptx", "Kubernetes networking deep dive"),
+    ],
+)
+def test_a_deck_is_titled_by_its_file_s_name_when_that_says_more(tmp_path, slides_say, file, title):
+    cover = Slide([Box(100, text=slides_say, text_type=TITLE), Box(300, text="Slides", text_type=BODY)])
+    write(tmp_path / file, ppt_file(Deck([cover])))
+    [doc], _ = read_warnings(tmp_path)
+    assert doc.title == title
