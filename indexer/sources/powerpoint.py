@@ -8,11 +8,11 @@ bottom, then left to right; grouped shapes where the group sits), then the speak
 ...`). A hidden slide is read: it is the author's. Pictures PowerPoint keeps as EMF/WMF (pasted
 drawings, an icon's fallback), charts, SmartArt diagrams, embedded objects, videos and audio are
 reported once per presentation by kind ("unsupported type"); a picture linked to a file outside the
-presentation is "missing". Slide numbers, dates and footers the master repeats on every slide are
-not read. The title is the title property when a slide says it, else the first slide's title with
-the first line of its subtitle ("Advanced Programming: Lab 4, CMake": a course's decks share the
-title), or the file's name when that says more (`titles.deck_title`); the keywords property gives
-the tags.
+presentation is "missing"; a picture the deck shows again (a logo on every slide) is read where it
+first appears. Slide numbers, dates and footers the master repeats on every slide are not read. The
+title is the title property when a slide says it, else the first slide's title with the first line
+of its subtitle ("Advanced Programming: Lab 4, CMake": a course's decks share the title), or the
+file's name when that says more (`titles.deck_title`); the keywords property gives the tags.
 
 An old PowerPoint 97-2003 file under a `.pptx` name is read by `ppt.py`. A file that is no readable
 presentation is said by name: empty, not a zip, a password-protected one (an OLE compound file),

@@ -33,6 +33,7 @@ class Slides:
         self.left_out: set[str] = set()
         self.first_title = ""
         self.pictures = 0
+        self.placed: set[str] = set()  # the pictures already in the deck's text, by their SHA-1
 
     def read(self, slide, number: int) -> None:
         title_shape = slide.shapes.title
@@ -83,6 +84,9 @@ class Slides:
         if mime not in PICTURE_TYPES:
             self.left_out.add(f"{image.ext.upper()} pictures" if image.ext else "pictures of other types")
             return
+        if image.sha1 in self.placed:  # a logo or banner the deck shows again: read where it first is
+            return
+        self.placed.add(image.sha1)
         self.items.append(EmbeddedImage(mime, base64.b64encode(image.blob).decode("ascii"), written))
 
     def _text(self, text: str) -> None:

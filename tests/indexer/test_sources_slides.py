@@ -199,3 +199,21 @@ def test_presentations_are_indexed_and_found_by_a_slide_s_words(tmp_path, tiny_d
     for words, expected in (("who has used -O3", "course/Lab04.pptx"), ("printed map", "course/mapping.odp")):
         hits = searcher.search(InterleavedDoc((TextSegment(words),)), k=2, mode="keyword")
         assert hits[0].id == expected
+
+
+def test_a_logo_on_every_slide_is_read_once_where_it_first_appears(tmp_path):
+    prs = Presentation()
+    for number, color in enumerate(("red", "green", "red"), 1):  # the logo, a photo, the logo again
+        slide = prs.slides.add_slide(prs.slide_layouts[5])
+        slide.shapes.title.text = f"Step {number}"
+        slide.shapes.add_picture(picture("navy"), Cm(1), Cm(1))  # the school's logo, top left
+        slide.shapes.add_picture(picture(color), Cm(2), Cm(6))
+    out = io.BytesIO()
+    prs.save(out)
+    write(tmp_path / "steps.pptx", out.getvalue())
+    [doc], warned = read_warnings(tmp_path)
+    shown = [s for s in doc.segments if isinstance(s, ImageSegment)]
+    assert warned == [] and len(shown) == 3  # logo, red, green: not the logo twice more nor red again
+    assert "".join("[p]" if isinstance(s, ImageSegment) else s.text for s in doc.segments) == (
+        "## Step 1[p][p]## Step 2[p]## Step 3"
+    )
