@@ -40,9 +40,11 @@ def parse_csv(data: bytes, name: str) -> ParsedPage | None:
     try:
         for row in csv.reader(io.StringIO(text), delimiter=delimiter):
             rows.append(row)
-            cells += len(row)
-            if cells > MAX_CELLS * 4:  # far past the limit: stop reading, it is said
-                break
+            cells += sum(1 for cell in row if cell.strip())
+            if cells > MAX_CELLS:  # past the limit: read no further, it is said
+                warn(f"{name}: more than {MAX_CELLS:,} filled cells, a data set rather than a note, skipped",
+                     file=name, reason="too large")  # fmt: skip
+                return None
     except csv.Error as err:
         warn(f"{name}: not a readable table ({err}), skipped", file=name, reason="unreadable")
         return None

@@ -218,7 +218,12 @@ class _Deck:
             warn(f"{self.name}: image skipped, picture {index} is not in the file", file=self.name,
                  reference=f"picture {index}", reason="missing")  # fmt: skip
             return
-        mime, name, picture = blip_bytes(self.pictures, offset)
+        try:
+            mime, name, picture = blip_bytes(self.pictures, offset)
+        except Damaged:  # one picture's record cut or misplaced: the slides are still read
+            warn(f"{self.name}: image skipped, picture {index} is damaged", file=self.name,
+                 reference=f"picture {index}", reason="unreadable")  # fmt: skip
+            return
         if not mime:
             self.left_out.add(f"{name} pictures")
             return

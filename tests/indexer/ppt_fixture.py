@@ -47,6 +47,7 @@ class Deck:
     slides: list[Slide]
     pictures: list[tuple[tuple[int, int, int], bytes]] = field(default_factory=list)  # (kind, bytes)
     encrypted: bool = False
+    picture_past_end: bool = False  # the picture store points past the Pictures stream (damaged)
 
 
 def _shape(box: Box) -> bytes:
@@ -76,7 +77,8 @@ def ppt_file(deck: Deck) -> bytes:
     """The presentation's bytes."""
     pictures, entries = b"", b""
     for (kind, blip_type, instance), data in deck.pictures:
-        bse = struct.pack("<BB16sHIII", kind, kind, bytes(16), 0, len(data) + 25, 1, len(pictures)) + bytes(4)
+        at = len(pictures) + (10_000 if deck.picture_past_end else 0)
+        bse = struct.pack("<BB16sHIII", kind, kind, bytes(16), 0, len(data) + 25, 1, at) + bytes(4)
         entries += rec(0xF007, bse, instance=kind, container=False)
         pictures += rec(blip_type, bytes(16) + b"\xff" + data, instance=instance)
     store = rec(0xF001, entries, instance=len(deck.pictures), container=True)

@@ -142,3 +142,16 @@ def test_a_deck_is_titled_by_its_file_s_name_when_that_says_more(tmp_path, slide
     write(tmp_path / file, ppt_file(Deck([cover])))
     [doc], _ = read_warnings(tmp_path)
     assert doc.title == title
+
+
+def test_a_damaged_picture_costs_only_itself(tmp_path):
+    deck = Deck(
+        [Slide([Box(100, text="Wiring", text_type=TITLE), Box(200, picture=1)])], picture_past_end=True
+    )
+    deck.pictures = [(PNG_BLIP, png("red"))]
+    write(tmp_path / "w.ppt", ppt_file(deck))
+    [doc], warned = read_warnings(tmp_path)
+    assert texts(doc) == "## Wiring"
+    assert [(w.file, w.reason, str(w)) for w in warned] == [
+        ("w.ppt", "unreadable", "w.ppt: image skipped, picture 1 is damaged")
+    ]

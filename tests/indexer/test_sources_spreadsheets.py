@@ -287,3 +287,17 @@ def test_a_long_table_is_cut_into_sections_that_repeat_its_column_names(tmp_path
     assert all(lines[i + 2] == "name | amount | where" for i in sections)  # after the blank line
     assert lines[sections[0] + 3] == "salt 48 | 48 g | shelf 0"  # the file's line 51
     assert sum(line.startswith("salt ") for line in lines) == 120  # every row once
+
+
+def test_a_csv_data_set_is_said_without_being_read_to_its_end(tmp_path):
+    rows = "".join(f"sample {i},site {i % 7}\n" for i in range(10_001))  # 20,002 filled cells
+    write(tmp_path / "samples.csv", "name,site\n" + rows)
+    docs, warned = read_warnings(tmp_path)
+    assert docs == []
+    assert [(w.file, w.reason, str(w)) for w in warned] == [
+        (
+            "samples.csv",
+            "too large",
+            "samples.csv: more than 20,000 filled cells, a data set rather than a note, skipped",
+        )
+    ]
