@@ -16,6 +16,12 @@ _CODE_PAGES = {10000: "mac_roman", 65001: "utf-8", 1200: "utf-16-le"}  # the res
 _KEYWORD_SEPARATORS = re.compile(r"\s*[;,；，、]\s*")  # "protocol; PCR", "实验，报告"
 
 
+def keyword_tags(keywords: str) -> list[str]:
+    """An Office document's keywords property as its tags, each once: "protocol; PCR", "实验，报告"."""
+    words = (" ".join(w.split()) for w in _KEYWORD_SEPARATORS.split(keywords))
+    return list(dict.fromkeys(w for w in words if w))
+
+
 def summary(stream: bytes) -> dict:
     """{"title": str, "tags": [...], "properties": {"author": ...}} from the stream; {} when it is
     damaged (the properties are optional: the text is read without them)."""
@@ -35,11 +41,10 @@ def summary(stream: bytes) -> dict:
                 value = value.decode("cp1252", "replace")
         return " ".join(str(value).partition("\x00")[0].split())  # WPS writes more after the end
 
-    words = (w.strip() for w in _KEYWORD_SEPARATORS.split(text(_KEYWORDS)))
     author = text(_AUTHOR)
     return {
         "title": text(_TITLE),
-        "tags": list(dict.fromkeys(w for w in words if w)),
+        "tags": keyword_tags(text(_KEYWORDS)),
         "properties": {"author": author} if author else {},
     }
 

@@ -54,7 +54,7 @@ MAX_UNPACKED_BYTES = 2_000_000_000  # what a document's parts may declare in all
 # mammoth holds the body's XML as a DOM: a 19 MB word/document.xml (a 238,000-character protocol)
 # took 46 s and 1.4 GB; a body over this is refused rather than run the machine out of memory
 MAX_BODY_XML_BYTES = 60_000_000
-_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _PICTURE_SCHEME = "docx-picture:"  # the `src` a picture gets in mammoth's HTML, found again after it
 COUNTED = "counted"  # a picture's reason when it is said with others of its type, once
 Noted = EmbeddedImage | ImageLink | tuple[str, str]  # a converted picture, or (reason, written) if not
@@ -88,7 +88,7 @@ _FORM_MARK = re.compile(
 
 
 def parse_docx(data: bytes, name: str) -> ParsedPage | None:
-    if data.startswith(_OLE_SIGNATURE) and "WordDocument".encode("utf-16-le") in data:
+    if data.startswith(OLE_SIGNATURE) and "WordDocument".encode("utf-16-le") in data:
         from indexer.sources.doc import parse_doc  # doc.py builds on this module
 
         return parse_doc(data, name)  # a Word 97-2003 document renamed .docx; it says if encrypted
@@ -146,7 +146,7 @@ def _not_a_word_document(data: bytes) -> tuple[str, str] | None:
     """(reason, message) when the bytes cannot be a .docx at all."""
     if not data:
         return "empty", "empty file (0 bytes)"
-    if data.startswith(_OLE_SIGNATURE):  # Word's encrypted package, or a .doc renamed
+    if data.startswith(OLE_SIGNATURE):  # Word's encrypted package, or a .doc renamed
         if "EncryptedPackage".encode("utf-16-le") in data:
             return "unreadable", "password-protected (Word encrypts it); save a copy without a password"
         return "unreadable", "password-protected or not a Word file (an OLE compound file, not a zip)"

@@ -7,6 +7,7 @@ are the entries of its picture store (BStore), not the group itself."""
 
 from __future__ import annotations
 
+import io
 import struct
 from dataclasses import dataclass
 
@@ -28,10 +29,8 @@ def old_workbook(data: bytes) -> OldWorkbook:
     """What an `.xls` file's workbook globals say; nothing for a file olefile cannot open."""
     import olefile  # here: only an .xls needs it
 
-    if len(data) < olefile.MINIMAL_OLEFILE_SIZE:  # olefile would take bytes this short for a path
-        return OldWorkbook()
     try:
-        with olefile.OleFileIO(data) as ole:
+        with olefile.OleFileIO(io.BytesIO(data)) as ole:
             stream = next((name for name in ("Workbook", "Book") if ole.exists(name)), None)
             head = ole.openstream(stream).read(_MAX_GLOBALS_BYTES) if stream else b""
     except (OSError, ValueError, IndexError, struct.error):  # a damaged file: calamine says so

@@ -26,20 +26,17 @@ would pay otherwise.
 from __future__ import annotations
 
 import io
-import re
 import zipfile
 
 from indexer.sources.base import ParsedPage, warn
-from indexer.sources.docx import MAX_UNPACKED_BYTES, describe_error, says_title
+from indexer.sources.doc_properties import keyword_tags
+from indexer.sources.docx import MAX_UNPACKED_BYTES, OLE_SIGNATURE, describe_error, says_title
 from indexer.sources.titles import deck_title
-
-_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_KEYWORD_SEPARATORS = re.compile(r"[;,]")
 
 
 def parse_pptx(data: bytes, name: str) -> ParsedPage | None:
     """The presentation's page, or None (said why) when it is no readable PowerPoint presentation."""
-    if data.startswith(_OLE_SIGNATURE) and "EncryptedPackage".encode("utf-16-le") not in data:
+    if data.startswith(OLE_SIGNATURE) and "EncryptedPackage".encode("utf-16-le") not in data:
         from indexer.sources.ppt import parse_ppt
 
         return parse_ppt(data, name)  # an old .ppt under a new name: read as what it is
@@ -68,11 +65,11 @@ def parse_pptx(data: bytes, name: str) -> ParsedPage | None:
         warn(f"{name}: not read: {kinds}", file=name, reference=kinds, reason="unsupported type")
     page = ParsedPage(tuple(slides.items))
     title = " ".join(title.split())
-    tags = [" ".join(k.split()) for k in _KEYWORD_SEPARATORS.split(keywords) if k.strip()]
+    tags = keyword_tags(keywords)
     return ParsedPage(
         page.items,
         title=deck_title(title if says_title(page, title) else slides.first_title, name),
-        meta={"tags": list(dict.fromkeys(tags))} if tags else {},
+        meta={"tags": tags} if tags else {},
     )
 
 
@@ -80,7 +77,7 @@ def _not_a_presentation(data: bytes) -> tuple[str, str] | None:
     """(reason, message) when the bytes cannot be a .pptx at all."""
     if not data:
         return "empty", "empty file (0 bytes)"
-    if data.startswith(_OLE_SIGNATURE):
+    if data.startswith(OLE_SIGNATURE):
         if "EncryptedPackage".encode("utf-16-le") in data:
             return "unreadable", "password-protected (PowerPoint encrypts it); save a copy without a password"
     if not zipfile.is_zipfile(io.BytesIO(data)):

@@ -10,8 +10,8 @@ Pictures stream; EMF, WMF, PICT, TIFF and DIB pictures and embedded objects (cha
 said once per deck ("unsupported type"); a picture the deck shows again (a logo on every slide) is
 read where it first appears. The title is the title property when a slide says it, else the first
 slide's title, or its top line when it has none (a title slide typed in text boxes), or the file's
-name when that says more (`titles.deck_title`). Records are read in `ppt_records.py`, shapes in
-`ppt_slides.py`.
+name when that says more (`titles.deck_title`); its keywords are its tags, its author kept. Records
+are read in `ppt_records.py`, shapes in `ppt_slides.py`.
 
 Said by name: an empty file, a password-protected deck, a Word or Excel file under a `.ppt` name, a
 PowerPoint 95 or older file (no PowerPoint Document stream of this format), and a damaged one. A
@@ -27,7 +27,9 @@ import struct
 import zipfile
 
 from indexer.sources.base import EmbeddedImage, ParsedPage, add_text, end_lines, warn
-from indexer.sources.docx import says_title
+from indexer.sources.doc_properties import summary
+from indexer.sources.docx import OLE_SIGNATURE, says_title
+from indexer.sources.plain import MAX_TITLE_CHARS
 from indexer.sources.ppt_records import (
     DOCUMENT,
     NOTES,
@@ -48,8 +50,7 @@ from indexer.sources.ppt_records import (
 from indexer.sources.ppt_slides import NOTES_TEXT, TITLES, Shape, clean, slide_shapes
 from indexer.sources.titles import deck_title
 
-MAX_TITLE_CHARS = 100
-_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_SUMMARY = "\x05SummaryInformation"
 _OTHER_OFFICE = {"WordDocument": "a Word 97-2003 document", "Workbook": "an Excel 97-2003 workbook"}
 
 
@@ -84,14 +85,12 @@ class _NotRead(Exception):
 def _parse(data: bytes, name: str) -> ParsedPage:
     import olefile  # here: only an old Office file needs it
 
-    if not data.startswith(_OLE_SIGNATURE):
+    if not data.startswith(OLE_SIGNATURE):
         raise _NotRead(
             "unreadable", "not a PowerPoint presentation (no Office 97-2003 file, or a damaged one)"
         )
     try:
-        if len(data) < olefile.MINIMAL_OLEFILE_SIZE:  # olefile would take bytes this short for a path
-            raise OSError("shorter than any compound file")
-        ole = olefile.OleFileIO(data)
+        ole = olefile.OleFileIO(io.BytesIO(data))
     except (OSError, ValueError) as err:
         raise _NotRead("unreadable", f"a damaged Office 97-2003 file ({err})") from err
     with ole:
@@ -107,11 +106,7 @@ def _parse(data: bytes, name: str) -> ParsedPage:
         stream = ole.openstream("PowerPoint Document").read()
         current = ole.openstream("Current User").read() if ole.exists("Current User") else b""
         pictures = ole.openstream("Pictures").read() if ole.exists("Pictures") else b""
-        title = (
-            (ole.get_metadata().title or b"").decode("cp1252", errors="replace")
-            if ole.exists("\x05SummaryInformation")
-            else ""
-        )
+        facts = summary(ole.openstream(_SUMMARY).read()) if ole.exists(_SUMMARY) else {}
     try:
         offsets, document_id = persist_offsets(stream, current)
     except Damaged as err:
@@ -124,9 +119,10 @@ def _parse(data: bytes, name: str) -> ParsedPage:
         kinds = ", ".join(sorted(deck.left_out))
         warn(f"{name}: not read: {kinds}", file=name, reference=kinds, reason="unsupported type")
     page = ParsedPage(tuple(deck.items))
-    title = " ".join(title.split())
+    title = facts.get("title", "")
     said = says_title(page, title) and not re.fullmatch(r"Slide \d+", title)  # not our own heading
-    return ParsedPage(page.items, title=deck_title(title if said else deck.first_title, name))
+    meta = {key: facts[key] for key in ("tags", "properties") if facts.get(key)}  # keywords, author
+    return ParsedPage(page.items, title=deck_title(title if said else deck.first_title, name), meta=meta)
 
 
 class _Deck:
@@ -181,9 +177,8 @@ class _Deck:
         others = sorted((s for s in shapes if s is not title), key=lambda s: (s.top, s.left))
         if number == 1 and not heading:  # a title slide typed in text boxes: its top line
             lines = (line for s in others for line in s.text.splitlines())
-            self.first_title = next(
-                (t for t in lines if len(t) > 1 and not t.isdigit() and len(t) <= 100), ""
-            )
+            top = (t for t in lines if len(t) > 1 and not t.isdigit() and len(t) <= MAX_TITLE_CHARS)
+            self.first_title = next(top, "")
         self.first_title = self.first_title or heading
         end_lines(self.items, 2)
         add_text(self.items, f"## {heading or f'Slide {number}'}\n\n")

@@ -31,30 +31,28 @@ from pathlib import PurePosixPath
 from xml.etree import ElementTree
 
 from indexer.sources.base import ParsedPage, add_text, end_lines, warn
-from indexer.sources.docx import MAX_UNPACKED_BYTES, describe_error, says_title
+from indexer.sources.doc_properties import keyword_tags
+from indexer.sources.docx import MAX_UNPACKED_BYTES, OLE_SIGNATURE, describe_error, says_title
 from indexer.sources.excel_binary import OldWorkbook, old_workbook
+from indexer.sources.odf_package import keywords, meta_text
+from indexer.sources.plain import MAX_TITLE_CHARS
 
 # Filled cells a workbook or table may hold to be read as a note. Measured on real test workbooks: a
 # 2,987-cell specification sheet is 14 parts, a generated 20,100-cell table 27, an 82,585-cell format
 # test 130 parts (half of a 74-workbook collection's encoding time): past this a file is a data set.
 MAX_CELLS = 20_000
-MAX_TITLE_CHARS = 100
 # A long table is cut into sections of this many rows, each under a heading naming its rows and
 # repeating the column names: a part of it found alone (the note is split at headings to fit the
 # model) still says what its columns are, and its card where in the sheet it is ("rows 51-100").
 ROWS_PER_SECTION = 50
 _NUMBER = re.compile(r"[-+]?[\d.,%/:eE\s]*\d[\d.,%/:eE\s]*")  # a cell that is a number as text too
-_KEYWORD_SEPARATORS = re.compile(r"[;,]")
-_OLE_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _DC = "{http://purl.org/dc/elements/1.1/}"
 _CP = "{http://schemas.openxmlformats.org/package/2006/metadata/core-properties}"
-_ODF_META = "{urn:oasis:names:tc:opendocument:xmlns:meta:1.0}"
-_ODF_OFFICE = "{urn:oasis:names:tc:opendocument:xmlns:office:1.0}"
 
 
 def parse_spreadsheet(data: bytes, name: str) -> ParsedPage | None:
     """The workbook's page, or None (said why) when it is not read."""
-    old = old_workbook(data) if data.startswith(_OLE_SIGNATURE) else OldWorkbook()
+    old = old_workbook(data) if data.startswith(OLE_SIGNATURE) else OldWorkbook()
     if problem := _not_a_workbook(data, old):
         reason, message = problem
         warn(f"{name}: {message}, skipped", file=name, reason=reason)
@@ -177,7 +175,7 @@ def _not_a_workbook(data: bytes, old: OldWorkbook) -> tuple[str, str] | None:
     file's globals say (`excel_binary.old_workbook`)."""
     if not data:
         return "empty", "empty file (0 bytes)"
-    if data.startswith(_OLE_SIGNATURE):  # an .xls, or an encrypted .xlsx (Office wraps it in OLE)
+    if data.startswith(OLE_SIGNATURE):  # an .xls, or an encrypted .xlsx (Office wraps it in OLE)
         if "EncryptedPackage".encode("utf-16-le") in data or old.encrypted:
             return "unreadable", "password-protected; save a copy without a password"
         return None
@@ -213,10 +211,8 @@ def _package_facts(data: bytes, name: str):
                 core = ElementTree.fromstring(archive.read("docProps/core.xml"))
                 title, words = core.findtext(f"{_DC}title") or "", core.findtext(f"{_CP}keywords") or ""
             elif "meta.xml" in names:  # OpenDocument
-                meta = ElementTree.fromstring(archive.read("meta.xml")).find(f"{_ODF_OFFICE}meta")
-                meta = meta if meta is not None else ElementTree.Element("meta")
-                title = meta.findtext(f"{_DC}title") or ""
-                words = ",".join(k.text or "" for k in meta.iter(f"{_ODF_META}keyword"))
+                meta = ElementTree.fromstring(archive.read("meta.xml"))
+                title, words = meta_text(meta, "dc:title"), ",".join(keywords(meta))
             else:
                 title, words = "", ""
             pictures = sheet_pictures(archive) if "xl/workbook.xml" in names else SheetPictures()
@@ -225,5 +221,5 @@ def _package_facts(data: bytes, name: str):
                 pictures.left_out.add("pictures")
         except (ElementTree.ParseError, KeyError, zipfile.BadZipFile):
             return "", {}, none  # calamine says what is wrong with the cells, if anything
-    tags = [" ".join(k.split()) for k in _KEYWORD_SEPARATORS.split(words) if k.strip()]
-    return " ".join(title.split()), ({"tags": list(dict.fromkeys(tags))} if tags else {}), pictures
+    tags = keyword_tags(words)
+    return " ".join(title.split()), ({"tags": tags} if tags else {}), pictures

@@ -149,7 +149,7 @@ def word_doc(doc: Document) -> bytes:
     stream += b"\0" * (pages_at * 512 - len(stream)) + papx_page + chpx_page
     streams = {"WordDocument": bytes(stream), "1Table": bytes(table), "Data": _picture(doc.picture)}
     if doc.title or doc.author or doc.keywords:
-        streams["\x05SummaryInformation"] = _summary(doc.title, doc.author, doc.keywords)
+        streams["\x05SummaryInformation"] = summary_information(doc.title, doc.author, doc.keywords)
     return compound_file(streams)
 
 
@@ -290,7 +290,7 @@ def _picture(data: bytes) -> bytes:
     return struct.pack("<IHH", size, 0x44, 0x64) + b"\0" * (0x44 - 8) + shape + fbse
 
 
-def _summary(title: str, author: str, keywords: str) -> bytes:
+def summary_information(title: str, author: str, keywords: str) -> bytes:
     """A SummaryInformation property set in code page 936 (GBK), as Chinese Word writes it."""
     props = [(1, struct.pack("<HHh", 2, 0, 936))]  # VT_I2 code page
     for pid, value in ((2, title), (4, author), (5, keywords)):

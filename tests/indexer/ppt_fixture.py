@@ -12,7 +12,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
-from doc_fixture import compound_file
+from doc_fixture import compound_file, summary_information
 
 TITLE, BODY, NOTES, OTHER = 0, 1, 2, 4  # TextHeaderAtom text types
 DATE_PLACEHOLDER = 0x07
@@ -48,6 +48,7 @@ class Deck:
     pictures: list[tuple[tuple[int, int, int], bytes]] = field(default_factory=list)  # (kind, bytes)
     encrypted: bool = False
     picture_past_end: bool = False  # the picture store points past the Pictures stream (damaged)
+    properties: tuple[str, str, str] | None = None  # title, author, keywords (SummaryInformation)
 
 
 def _shape(box: Box) -> bytes:
@@ -121,4 +122,6 @@ def ppt_file(deck: Deck) -> bytes:
     streams = {"PowerPoint Document": stream, "Current User": current}
     if pictures:
         streams["Pictures"] = pictures
+    if deck.properties:
+        streams["\x05SummaryInformation"] = summary_information(*deck.properties)
     return compound_file(streams)

@@ -155,3 +155,12 @@ def test_a_damaged_picture_costs_only_itself(tmp_path):
     assert [(w.file, w.reason, str(w)) for w in warned] == [
         ("w.ppt", "unreadable", "w.ppt: image skipped, picture 1 is damaged")
     ]
+
+
+def test_a_deck_s_properties_give_its_title_tags_and_author(tmp_path):
+    cover = Slide([Box(100, text="细胞培养", text_type=TITLE), Box(300, text="第一讲", text_type=BODY)])
+    deck = Deck([cover], properties=("细胞培养", "王老师", "细胞；培养, lab"))
+    write(tmp_path / "lecture.ppt", ppt_file(deck))
+    [doc], warned = read_warnings(tmp_path)
+    assert warned == [] and doc.title == "细胞培养"  # the title property its cover says
+    assert doc.meta["tags"] == ["细胞", "培养", "lab"] and doc.meta["properties"] == {"author": "王老师"}
