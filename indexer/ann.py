@@ -112,3 +112,23 @@ def vector_query(
     if where:
         query = query.where(where, prefilter=True)
     return query
+
+
+def plan_probes(
+    table, known: dict, single: list[str], multi: list[str], config: AnnConfig
+) -> tuple[dict, dict]:
+    """(the table's columns with an ANN index, partitions to probe per vector column; None = searched
+    exactly). `known`: the index's recorded ANN indices (their partition counts); `single`, `multi`:
+    its single- and multi-vector columns (a multi-vector one without a recorded count is exact)."""
+    indexed = indexed_columns(table)
+    rows = table.count_rows()
+    nprobes: dict[str, int | None] = {}
+    for column in [*single, *multi]:
+        info = known.get(column)
+        if column not in indexed:
+            nprobes[column] = None
+        elif info:
+            nprobes[column] = config.nprobes_for(rows, info["partitions"])
+        else:
+            nprobes[column] = config.nprobes if column in single else None
+    return indexed, nprobes

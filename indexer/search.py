@@ -30,37 +30,22 @@ import numpy as np
 from lancedb.rerankers import RRFReranker
 
 from indexer import exact_first
-from indexer.ann import AnnConfig, indexed_columns, vector_query
+from indexer.ann import AnnConfig, plan_probes, vector_query
 from indexer.cascade import Cascade, resolve_cascade
 from indexer.cascade_search import cascade_vectors, full_token_stage, search_cascade
 from indexer.hits import PARTS_PER_NOTE, RESULT_COLUMNS, Filters, Hit, as_filters, best_part_per_note, check_k
-from indexer.keyword import (
-    FTS_COLUMN,
-    ensure_keyword_index,
-    fold,
-    has_keyword_index,
-    keyword_text,
-    query_terms,
-)
+from indexer.keyword import FTS_COLUMN, ensure_keyword_index, fold, has_keyword_index
 from indexer.languages import check_language
 from indexer.model_report import synthetic_world_model
-from indexer.multivector import (
-    MULTI,
-    check_budget,
-    check_multi_query,
-    check_vectors,
-    mv_column,
-    mv_columns,
-)
-from indexer.picture_words import query_picture_words
-from indexer.place_names import PlaceNames, index_place_names, with_places
+from indexer.multivector import MULTI, check_budget, check_multi_query, check_vectors, mv_column, mv_columns
+from indexer.place_names import PlaceNames, index_place_names
 from indexer.query import check_query_tokens
+from indexer.query_words import query_words
 from indexer.schema import granularity_label, row_to_doc, vector_column
 from indexer.store import Index
 from indexer.translations import in_language, one_per_page
 from indexer.translations import wanted_languages as translation_languages
-from indexer.vocabulary import with_variants
-from mme_core.documents import InterleavedDoc, TextSegment
+from mme_core.documents import InterleavedDoc
 from mme_core.pooling import check_granularity
 
 MODES = ("keyword", "semantic", "hybrid")
@@ -135,27 +120,14 @@ class Searcher:
 
     def _plan_queries(self) -> None:
         """Which columns have an ANN index, and how many partitions to probe in each."""
-        self._indexed = indexed_columns(self.index.table)
         self._keyword_ready = has_keyword_index(self.index.table)
         self._default_mode = self._choose_default_mode()
-        rows = self.index.count()
-        self._nprobes: dict[str, int | None] = {}
-        for n in self.ns:
-            column = vector_column(n)
-            info = self.index.meta.ann_indices.get(column)
-            if column not in self._indexed:
-                self._nprobes[column] = None
-            elif info:
-                self._nprobes[column] = self.ann.nprobes_for(rows, info["partitions"])
-            else:
-                self._nprobes[column] = self.ann.nprobes
-        if self.index.meta.vectors == MULTI:
-            for column in mv_columns(self.ns, self.index.meta.budgets):
-                info = self.index.meta.ann_indices.get(column)
-                indexed = column in self._indexed
-                self._nprobes[column] = (
-                    self.ann.nprobes_for(rows, info["partitions"]) if indexed and info else None
-                )
+        meta = self.index.meta
+        multi = mv_columns(self.ns, meta.budgets) if meta.vectors == MULTI else []
+        single = [vector_column(n) for n in self.ns]
+        self._indexed, self._nprobes = plan_probes(
+            self.index.table, meta.ann_indices, single, multi, self.ann
+        )
 
     def warm(self) -> None:
         table = self.index.table
@@ -267,16 +239,7 @@ class Searcher:
             budget = check_budget(budget, self.index.meta)
         elif budget is not None:
             raise ValueError(f"budget {budget!r} applies only to multi-vector search (vectors='multi')")
-        # with the other community's words for its Chinese ones (软件 also 軟體: `indexer.vocabulary`)
-        words = with_variants(keyword_text([s.text for s in query.segments if isinstance(s, TextSegment)]))
-        words = with_places(words, self.place_names())  # 京都 also "Kyoto": `indexer.place_names`
-        terms = tuple(query_terms(words))
-        if mode != "semantic" and query.images and self.index.meta.picture_words:
-            # the query's pictures' words join the keyword query; a pictures-only query's cards
-            # mark them (a query with text marks only its text: a screenshot's every word is noise)
-            shown = keyword_text([query_picture_words(self.index.db, query.images)])
-            terms = terms or tuple(query_terms(shown))
-            words = f"{words} {shown}".strip()
+        words, terms = query_words(self.index, query, mode, self.place_names())
         as_is = lambda hits: hits  # noqa: E731
         if mode == "keyword" and words:  # no N involved: any index's words are searched
             return lambda depth: self._hits(

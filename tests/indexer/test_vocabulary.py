@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from indexer import Searcher, build_index, exact_first
-from indexer import search as search_module
+from indexer import query_words as query_words_module
 from indexer.matches import matches
 from indexer.vocabulary import variants, with_variants
 from mme_core.documents import InterleavedDoc, TextSegment
@@ -36,7 +36,7 @@ def without_variants(monkeypatch):
     """Search as before this change: the query's own words only."""
 
     def switch_off() -> None:
-        monkeypatch.setattr(search_module, "with_variants", lambda text: text)
+        monkeypatch.setattr(query_words_module, "with_variants", lambda text: text)
         monkeypatch.setattr(exact_first, "with_variants", lambda text: text)
 
     return switch_off
