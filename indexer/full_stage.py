@@ -19,8 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from indexer.build import DEFAULT_BUDGET
 from indexer.cascade import largest
+from indexer.prepare import DEFAULT_BUDGET
 from indexer.schema import keys_filter, row_key
 from indexer.sources import CollectionWarning, read_source, split_to_budget
 from indexer.store import pictures_folder

@@ -19,7 +19,7 @@ import re
 
 from mme_core.documents import InterleavedDoc
 
-QUERY_BUDGET = 4096  # = indexer.build.DEFAULT_BUDGET, the most tokens a stored document part costs
+QUERY_BUDGET = 4096  # = indexer.prepare.DEFAULT_BUDGET, the most tokens a stored document part costs
 
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # keeps \t and \n (\r normalised first)
 _SURROGATE = re.compile(r"[\ud800-\udfff]")

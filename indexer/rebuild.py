@@ -12,8 +12,9 @@ import time
 from pathlib import Path
 
 from indexer.ann import AnnConfig
-from indexer.build import DEFAULT_BUDGET, BuildReport, Prepared, build_into, prepare_docs
+from indexer.build import BuildReport, build_into
 from indexer.meta import DEFAULT_TABLE, IndexMeta, table_names, write_meta
+from indexer.prepare import DEFAULT_BUDGET, Prepared, prepare_docs
 from indexer.schema import sql_string
 from indexer.store import Index, create_table, pictures_folder, prune_unreferenced
 from mme_core.pooling import parse_granularities

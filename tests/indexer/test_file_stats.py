@@ -235,12 +235,12 @@ def test_rows_removed_by_hand_bring_their_note_back_and_a_moved_folder_keeps_its
 def test_a_new_reader_version_reads_every_note_again_and_embeds_only_what_changed(
     tiny_dsvl, notes, tmp_path, counts, monkeypatch
 ):
-    import indexer.build
+    import indexer.prepare
 
     uri = tmp_path / "index"
     settle(notes)
     build(notes, uri, tiny_dsvl)
-    monkeypatch.setattr(indexer.build, "READER_VERSION", "next")  # a reader whose output changed
+    monkeypatch.setattr(indexer.prepare, "READER_VERSION", "next")  # a reader whose output changed
     counting = CountingEncoder(tiny_dsvl)
     seen = counts()
     report = build(notes, uri, counting)
