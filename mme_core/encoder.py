@@ -8,19 +8,18 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 
 import numpy as np
 import torch
 from PIL import Image
-from tqdm.auto import tqdm
 from transformers import AutoConfig, AutoImageProcessor, AutoModelForImageTextToText, AutoTokenizer
 
 from .backbones import BACKBONES, DOCUMENT_PROMPT, Backbone
-from .batching import EncodeBudget, EncodeStats, budget_for, forward_groups, pads_well
+from .batching import EncodeBudget, EncodeStats, budget_for
 from .documents import ImageSegment, InterleavedDoc, TextSegment
+from .encode_loop import encode_docs
 from .images import DECODE_RECIPE, decode_image, upright_size
 from .loading import drop_unused_lm_head, pick_device, pick_dtype, resolve_source
 from .multivector import MetaTokenHead, MultiVectors, load_meta_head
@@ -34,7 +33,6 @@ from .pooling import (
     pooled_shape,
 )
 from .vision_cache import VisionCache
-from .vision_pass import VisionPass
 
 # Bump when pooling or prompt construction changes: stored vectors are then stale.
 EMBEDDING_VERSION = "mme-1"
@@ -436,89 +434,21 @@ class MMEEncoder:
         multi: bool,
         singles: dict | None = None,
     ) -> dict[Granularity, np.ndarray]:
-        """The one encoding loop; with `multi`, `singles` (if given) is filled with the single vectors
-        of the same forwards."""
-        ns = list(dict.fromkeys(check_granularity(n) for n in ns))
-        if not ns:
-            raise ValueError("encode_all needs at least one granularity N")
-        if batch_size is not None and batch_size < 1:
-            raise ValueError(f"batch_size must be >= 1, got {batch_size}")
-        self.backbone.check_prompt_name(prompt_name)
-        docs = list(docs)
-        for position, doc in enumerate(docs):
-            if not isinstance(doc, InterleavedDoc):
-                raise ValueError(f"item {position} is a {type(doc).__name__}, not an InterleavedDoc")
-        meta = self.meta_head.count(prompt_name) if multi else 0  # meta tokens appended per row
-        shape = (len(docs), meta, self.dim) if multi else (len(docs), self.dim)
-        out = {n: np.zeros(shape, dtype=np.float32) for n in ns}
-        if multi and singles is not None:
-            singles.update({n: np.zeros((len(docs), self.dim), dtype=np.float32) for n in ns})
-        if not docs:
-            return out
-        # Longest first, so batches hold similar lengths (little padding) and OOM shows up at once.
-        lengths: dict[tuple[int, Granularity], int] = {}
-        # (i, n) -> the N whose row of document i is run and copied to n: the same pooled shapes make
-        # the same token sequence, so a text-only note goes through the language model once, not per N.
-        same_as: dict[tuple[int, Granularity], Granularity] = {}
-        for i, doc in enumerate(docs):
-            first_by_shapes: dict[tuple, Granularity] = {}
-            for n, count, shapes in self._counts(doc, ns, prompt_name):
-                lengths[i, n] = count + meta
-                same_as[i, n] = first_by_shapes.setdefault(shapes, n)
-        copies: dict[tuple[int, Granularity], list[Granularity]] = {}
-        for (i, n), run in same_as.items():
-            copies.setdefault((i, run), []).append(n)
-        widest = [max(lengths[i, n] for n in ns) for i in range(len(docs))]
-        order = sorted(range(len(docs)), key=lambda i: -widest[i])
-        batch_size = batch_size or self.default_batch_size(max(widest))
-        budget = budget or self.default_budget()
-        # A chunk's documents share their pooled image tokens: bound its LM tokens (they include them).
-        per_doc = [sum(lengths[i, n] for n in ns if same_as[i, n] == n) for i in order]
-        chunks = [
-            [order[k] for k in range(group.start, group.stop)]
-            for group in _chunks(per_doc, batch_size, budget)
-        ]
-        remaining_uses = Counter(seg.path for doc in docs for seg in doc.images)
-        cache_ids = (self.fingerprint, self.preprocessing_id) if vision_cache is not None else ("", "")
-        vision = VisionPass(self.backbone, ns, budget, self.stats, vision_cache, cache_ids)
-        with (
-            torch.inference_mode(),
-            tqdm(total=len(docs), desc="encoding", unit="doc", disable=not progress) as bar,
-        ):
-            for chunk in chunks:
-                chunk_docs = [docs[i] for i in chunk]
-                vision.fill([s for d in chunk_docs for s in d.images], chunk_docs)
-                # Every (document, N) row the chunk runs, longest first, within the forward bounds.
-                runs = ((i, n) for i in chunk for n in ns if same_as[i, n] == n)
-                pairs = sorted(runs, key=lambda pair: -lengths[pair])
-                sizes = [lengths[p] for p in pairs]
-                for group in forward_groups(sizes, batch_size, budget.lm_tokens, pads_well(self.device)):
-                    rows = pairs[group]
-                    self.stats.lm_forwards += 1
-                    self.stats.lm_rows += len(rows)
-                    self.stats.max_forward_tokens = max(
-                        self.stats.max_forward_tokens, len(rows) * lengths[rows[0]]
-                    )
-                    vectors = self.embed_pooled(
-                        [(docs[i], n) for i, n in rows], vision.tokens, prompt_name, multi
-                    )
-                    if multi and singles is not None:
-                        for (i, n), vector in zip(rows, vectors.single.cpu().numpy(), strict=True):
-                            for same in copies[i, n]:
-                                singles[same][i] = vector
-                    vectors = vectors.multi if multi else vectors  # (rows, M, dim) or (rows, dim)
-                    for (i, n), vector in zip(rows, vectors.cpu().numpy(), strict=True):
-                        for same in copies[i, n]:
-                            out[same][i] = vector
-                for doc in chunk_docs:  # free pooled tokens no later batch needs
-                    for segment in doc.images:
-                        remaining_uses[segment.path] -= 1
-                        if remaining_uses[segment.path] == 0:
-                            vision.release(segment.path)
-                bar.update(len(chunk))
-                if on_documents is not None:
-                    on_documents(len(chunk))
-        return out
+        """The one encoding loop (`encode_loop.encode_docs`); with `multi`, `singles` (if given) is
+        filled with the single vectors of the same forwards."""
+        return encode_docs(
+            self,
+            docs,
+            ns,
+            batch_size,
+            prompt_name,
+            progress,
+            vision_cache,
+            budget,
+            on_documents,
+            multi,
+            singles,
+        )
 
 
 def check_output_dim(backbone: Backbone, model_id: str, dim: int | None) -> int:
@@ -540,19 +470,6 @@ def check_output_dim(backbone: Backbone, model_id: str, dim: int | None) -> int:
             f"(e.g. {examples})"
         )
     return dim
-
-
-def _chunks(per_doc: list[int], batch_size: int, budget: EncodeBudget) -> list[slice]:
-    """Documents (LM tokens over all N, longest first) in chunks of at most `batch_size` documents
-    and `budget.lm_tokens` tokens; a document alone may exceed it."""
-    chunks, start, total = [], 0, 0
-    for position, tokens in enumerate(per_doc):
-        if position > start and (position - start >= batch_size or total + tokens > budget.lm_tokens):
-            chunks.append(slice(start, position))
-            start, total = position, 0
-        total += tokens
-    chunks.append(slice(start, len(per_doc)))
-    return chunks
 
 
 def _image_size(segment: ImageSegment, owner: str = "") -> tuple[int, int]:
