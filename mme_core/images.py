@@ -51,7 +51,6 @@ _SIZES: dict[tuple[str, int, int], tuple[int, int]] = {}  # (path, size, mtime) 
 _SIZES_LOCK = threading.Lock()
 MAX_REMEMBERED_SIZES = 65536
 T = TypeVar("T")
-JPEG_TAIL = 4096  # bytes at a JPEG file's end searched for its end-of-image marker
 # part of a vision cache key: bump on change
 DECODE_RECIPE = "upright|on-white|draft-or-reduce|bicubic-to-fit|v2"
 RESAMPLE = Image.Resampling.BICUBIC  # DeepSeek-VL's and Qwen2-VL's image processors both use bicubic
@@ -73,7 +72,7 @@ def decode_image(data: bytes, name: str = "image", fit: FitSize | None = None) -
     if not data:
         raise ValueError(f"image is empty (0 bytes): {name}")
     try:
-        image = _open(data, name)
+        image = open_capped(data, name)
         orientation = _orientation(image)
         sideways = orientation in _SIDEWAYS
         upright = image.size[::-1] if sideways else image.size
@@ -177,7 +176,7 @@ def upright_size(data_or_path, name: str) -> tuple[int, int]:
 
 def _upright_size(data_or_path, name: str) -> tuple[int, int]:
     try:
-        with _open(data_or_path, name) as image:
+        with open_capped(data_or_path, name) as image:
             size, sideways = image.size, _orientation(image) in _SIDEWAYS
     except ImageRefused:
         raise
@@ -190,123 +189,7 @@ def _upright_size(data_or_path, name: str) -> tuple[int, int]:
     return (size[1], size[0]) if sideways else size
 
 
-def check_image(path: str, name: str) -> tuple[int, int]:
-    """Upright (width, height) of a picture whose data reads through, without a full-size decode.
-
-    For readers that vet a collection's pictures before indexing: a JPEG whose last bytes hold its
-    end-of-image marker is complete (truncation, the usual damage of a copied or downloaded photo,
-    takes the marker with it; the marker cannot occur inside entropy-coded data), else it is decoded
-    at 1/8 scale in the DCT domain (every entropy-coded byte parsed, so truncation shows); a WebP
-    whose RIFF chunks, walked by their lengths, fill the size its header declares and hold an image
-    chunk is complete (WebP cannot be decoded small: a full decode here cost a third of indexing a
-    recipe site's CPU time), and so is a HEIC or AVIF photo whose boxes fill the file (a phone's
-    48-megapixel HEIC takes 2 s of one core to decode, and was decoded twice); a PNG's chunks are
-    checked against their CRCs (`verify`); other formats are decoded. Damage the check lets through
-    surfaces when the picture is decoded for the model, and its note is reported then.
-    Errors as `decode_image`; safe in threads, as it.
-    """
-    size = upright_size(path, name)
-    try:
-        with _open(path, name) as image:
-            complete = _COMPLETE.get(image.format)
-            if complete is not None and complete(path):
-                return size  # decoding it here would cost as much as decoding it for the model
-            if image.format == "PNG":
-                image.verify()
-            else:
-                image.draft("RGB", (max(1, image.width // 8), max(1, image.height // 8)))
-                image.load()
-    except ImageRefused:
-        raise
-    except SvgProblem as err:  # a damaged, oversized or empty drawing: said as it is
-        raise ImageRefused(f"{err}: {name}") from None
-    except (OSError, SyntaxError, EOFError, ValueError) as err:
-        raise ValueError(f"corrupt or truncated image: {name} ({str(err).strip()})") from err
-    return size
-
-
-def _ends_complete(path: str) -> bool:
-    """Whether a JPEG file's last 4 KB, past the start of its image data, hold an end-of-image
-    marker (phones and editors may append bytes or a trailer after it; a marker further back is
-    checked the slow way). Searching only past the scan start keeps an EXIF thumbnail's marker
-    from vouching for a file cut short soon after it."""
-    with open(path, "rb") as stream:
-        scan = _scan_start(stream)
-        if scan is None:
-            return False
-        stream.seek(max(scan, os.fstat(stream.fileno()).st_size - JPEG_TAIL))
-        return b"\xff\xd9" in stream.read()
-
-
-def _riff_complete(path: str) -> bool:
-    """Whether a WebP file holds every byte its RIFF header declares, in chunks that fit it, one of
-    them image data (`VP8 `, `VP8L` or an animation frame): a cut file fails, and is decoded."""
-    with open(path, "rb") as stream:
-        header = stream.read(12)
-        if len(header) < 12 or header[:4] != b"RIFF" or header[8:] != b"WEBP":
-            return False
-        end = 8 + int.from_bytes(header[4:8], "little")
-        if os.fstat(stream.fileno()).st_size < end:
-            return False
-        offset, image = 12, False
-        while offset + 8 <= end:
-            stream.seek(offset)
-            chunk = stream.read(8)
-            length = int.from_bytes(chunk[4:], "little")
-            if offset + 8 + length > end:
-                return False
-            image |= chunk[:4] in (b"VP8 ", b"VP8L", b"ANMF")
-            offset += 8 + length + (length & 1)  # payloads are padded to an even length
-        return image and offset >= end
-
-
-def _boxes_complete(path: str) -> bool:
-    """Whether a HEIC/HEIF or AVIF file's top-level ISOBMFF boxes, walked by their sizes, fill it
-    exactly, `ftyp` first, with the item table (`meta`) and the coded picture (`mdat`); False (decode
-    to know) for another layout. A box running past the end is a cut file, refused here: libheif
-    decodes an iPhone photo cut in half without an error, its lost tiles grey."""
-    with open(path, "rb") as stream:
-        end = os.fstat(stream.fileno()).st_size
-        offset, kinds = 0, []
-        while offset < end:
-            stream.seek(offset)
-            header = stream.read(16)
-            if len(header) < 8:
-                return False
-            length = int.from_bytes(header[:4], "big")
-            if length == 1:  # a 64-bit size follows the type
-                length = int.from_bytes(header[8:16], "big") if len(header) == 16 else 0
-            elif length == 0:  # the last box, to the end of the file
-                length = end - offset
-            if length < 8:
-                return False
-            if offset + length > end:
-                kind = header[4:8].decode("latin-1")
-                raise ValueError(f"cut short: its {kind} box runs {offset + length - end} bytes past the end")
-            kinds.append(header[4:8])
-            offset += length
-        return kinds[:1] == [b"ftyp"] and b"meta" in kinds and b"mdat" in kinds
-
-
-def _scan_start(stream) -> int | None:
-    """Offset of a JPEG's entropy-coded data: its segments walked by their lengths from the start
-    of image to the first start-of-scan marker (APP segments, thumbnails inside, skipped whole)."""
-    stream.seek(2)
-    while True:
-        marker = stream.read(2)
-        while len(marker) == 2 and marker == b"\xff\xff":  # fill bytes before a marker
-            marker = marker[1:] + stream.read(1)
-        if len(marker) < 2 or marker[0] != 0xFF:
-            return None
-        if marker[1] == 0xDA:
-            return stream.tell()
-        length = stream.read(2)
-        if len(length) < 2 or int.from_bytes(length, "big") < 2:  # cut short, or a corrupt length
-            return None
-        stream.seek(int.from_bytes(length, "big") - 2, os.SEEK_CUR)
-
-
-def _open(data_or_path, name: str) -> Image.Image:
+def open_capped(data_or_path, name: str) -> Image.Image:
     """`Image.open` with our pixel cap checked on the header first, so that Pillow's own
     decompression-bomb check never fires below it; no warnings filter is touched (filters are
     process-wide, and decoding runs in threads). A JPEG may be up to MAX_JPEG_PIXELS: it is opened
@@ -425,4 +308,3 @@ def _upright(image: Image.Image, orientation: int) -> Image.Image:
 
 
 # Formats whose completeness is checked without decoding (see `check_image`)
-_COMPLETE = {"JPEG": _ends_complete, "WEBP": _riff_complete, "HEIF": _boxes_complete, "AVIF": _boxes_complete}

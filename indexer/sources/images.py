@@ -43,7 +43,7 @@ from indexer.sources.site import site_layout
 from indexer.sources.vault import AttachmentIndex, in_vault
 from indexer.sources.warning import CollectionWarning, emit
 from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment
-from mme_core.images import check_image
+from mme_core.image_checks import check_image
 from mme_core.svg import linked_files
 
 # Embeds people put in notes that are not pictures the encoder can read; reported by name. An

@@ -257,7 +257,7 @@ def _jpeg_with_thumbnail(size=(640, 480)) -> bytes:
 def test_jpeg_check_trusts_a_complete_file_and_catches_a_cut_one(tmp_path, monkeypatch):
     from PIL import ImageFile
 
-    from mme_core.images import check_image
+    from mme_core.image_checks import check_image
 
     loads = []
     real_load = ImageFile.ImageFile.load
@@ -269,7 +269,7 @@ def test_jpeg_check_trusts_a_complete_file_and_catches_a_cut_one(tmp_path, monke
     assert loads == []  # trusted from its end marker: no decode
     assert decode_image(complete.read_bytes(), "photos/complete.jpg").size == (640, 480)  # and it decodes
 
-    from mme_core.images import _scan_start
+    from mme_core.image_checks import _scan_start
 
     scan = _scan_start(io.BytesIO(data))
     assert data.index(b"\xff\xd9") + 4096 > scan + 1000  # the thumbnail's end marker, in the last 4 KB
@@ -297,7 +297,7 @@ def _png_exif_after_data(orientation: int) -> bytes:
 def test_png_checks_decode_nothing_yet_find_an_orientation_after_the_image_data(tmp_path, monkeypatch):
     from PIL import ImageFile
 
-    from mme_core.images import check_image
+    from mme_core.image_checks import check_image
 
     loads = []
     real_load = ImageFile.ImageFile.load
@@ -317,7 +317,7 @@ def test_png_checks_decode_nothing_yet_find_an_orientation_after_the_image_data(
 def test_webp_check_trusts_a_complete_file_and_catches_a_cut_one(animated, tmp_path, monkeypatch):
     from PIL import ImageFile
 
-    from mme_core.images import check_image
+    from mme_core.image_checks import check_image
 
     loads = []
     real_load = ImageFile.ImageFile.load
@@ -342,7 +342,7 @@ def test_webp_check_trusts_a_complete_file_and_catches_a_cut_one(animated, tmp_p
 
 @pytest.mark.parametrize("kind", ["HEIF", "AVIF"])
 def test_heic_and_avif_checks_trust_a_complete_file_and_catch_a_cut_one(kind, tmp_path, monkeypatch):
-    from mme_core.images import check_image
+    from mme_core.image_checks import check_image
 
     rng = np.random.default_rng(1)
     path = tmp_path / f"IMG_0002.{kind.lower()}"
@@ -418,7 +418,8 @@ def test_a_108_megapixel_phone_jpeg_decodes_at_the_models_size(tmp_path):
     """Phones shoot 50-200 MP JPEGs: over the 64 MP cap for formats decoded whole, yet a JPEG is
     decoded in the DCT domain at the model's size; without a target size it is still refused, and
     a JPEG over MAX_JPEG_PIXELS is refused from its header before anything is decoded."""
-    from mme_core.images import MAX_JPEG_PIXELS, check_image
+    from mme_core.image_checks import check_image
+    from mme_core.images import MAX_JPEG_PIXELS
 
     shot = Image.new("RGB", (12000, 9000), (200, 60, 40))
     shot.paste((40, 60, 200), (0, 0, 12000, 3000))  # a blue sky over a red wall

@@ -11,7 +11,8 @@ import pytest
 from PIL import Image
 
 from mme_core import svg
-from mme_core.images import check_image, decode_image, fit_within
+from mme_core.image_checks import check_image
+from mme_core.images import decode_image, fit_within
 
 NS = 'xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink"'
 
