@@ -47,6 +47,7 @@ from indexer.svg_words import add_svg_words
 from indexer.vision_cache import LanceVisionCache
 from mme_core.documents import InterleavedDoc
 from mme_core.pooling import parse_granularities
+from mme_core.vision_pass import cache_preprocessing
 
 DEFAULT_NS = (1, 2, 3, 4, 6)
 DEFAULT_COMPACTION = CompactionPolicy()
@@ -293,8 +294,11 @@ def embed_locally(todo, known, encoder, ns, batch_size, write_batch, failed, vis
         chunk = todo[start : start + write_batch]
         fresh = [i for i, (_, digest) in enumerate(chunk) if digest not in known]
         if vision_cache is not None:
-            images = {s.content_hash() for i in fresh for s in chunk[i][0].images}  # hashed already: no reads
-            vision_cache.prefetch(images, encoder.fingerprint, encoder.preprocessing_id)
+            images: dict[str, set[str]] = {}  # preprocessing -> hashes (hashed already: no reads)
+            for segment in (s for i in fresh for s in chunk[i][0].images):
+                how = cache_preprocessing(segment, encoder.preprocessing_id)
+                images.setdefault(how, set()).add(segment.content_hash())
+            vision_cache.prefetch(images, encoder.fingerprint)
         docs = [chunk[i][0] for i in fresh]
         good, vectors = encode_batch(docs, encoder, ns, batch_size, failed, vision_cache, advance)
         advance(len(chunk) - len(fresh))  # reused vectors: nothing to encode

@@ -60,12 +60,14 @@ class LanceVisionCache:
         self._pending[key] = tokens
 
     # --- bulk ------------------------------------------------------------------------------------
-    def prefetch(self, images, encoder: str, preprocessing: str) -> None:
-        """Hold just the entries of these image hashes (for one encoder and preprocessing), loaded
-        in a few scans: entries of a real model are ~0.5 MB each, so earlier ones are let go."""
-        keep = {k: v for k, v in self._loaded.items() if k.image in set(images)}
+    def prefetch(self, images: dict[str, set[str]], encoder: str) -> None:
+        """Hold just the entries of these image hashes (`images`: preprocessing -> hashes, for one
+        encoder; an SVG's preprocessing names its renderer), loaded in a few scans: entries of a
+        real model are ~0.5 MB each, so earlier ones are let go."""
+        keep = {k: v for k, v in self._loaded.items() if k.image in images.get(k.preprocessing, ())}
         self._loaded, self._absent = keep, set()
-        self._load(images, encoder, preprocessing)
+        for preprocessing, hashes in images.items():
+            self._load(hashes, encoder, preprocessing)
 
     def _load(self, images, encoder: str, preprocessing: str) -> None:
         wanted = sorted({h for h in images if VisionKey(h, encoder, preprocessing) not in self._loaded})

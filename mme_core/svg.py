@@ -22,10 +22,15 @@ wrong; callers add the file's name, as for any picture.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
+import os
 import re
 import xml.etree.ElementTree as ET
 import zlib
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 from urllib.parse import unquote_to_bytes
 from xml.parsers import expat
 
@@ -38,6 +43,20 @@ _UNITS = {"": 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "mm": 96 / 25.4, "cm": 96
 _UNITS |= {"em": 16.0, "ex": 8.0}  # resvg's default font size
 _LENGTH = re.compile(r"\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*([a-zA-Z%]*)\s*$")
 _WORDS = ("text", "title", "desc", "tspan", "textPath")
+SVG_SUFFIXES = (".svg", ".svgz")
+_WINDOWS_FONTS = (("WINDIR", ("Fonts",)), ("LOCALAPPDATA", ("Microsoft", "Windows", "Fonts")))
+# Where fontdb (resvg's font finder) looks for the machine's fonts, per system.
+_FONT_FOLDERS = (
+    "/usr/share/fonts",
+    "/usr/local/share/fonts",
+    "~/.fonts",
+    "~/.local/share/fonts",
+    "/Library/Fonts",
+    "/System/Library/Fonts",
+    "~/Library/Fonts",
+    *(os.path.join(os.environ[name], *under) for name, under in _WINDOWS_FONTS if name in os.environ),
+)
+_FONT_SUFFIXES = {".ttf", ".otf", ".ttc", ".otc", ".pfb", ".pfa"}
 _DRAWIO_NOTES = {"Text is not SVG - cannot display", "Viewer does not support full SVG 1.1"}
 
 
@@ -184,6 +203,28 @@ def svg_words(data: bytes) -> str:
             if words and words not in _DRAWIO_NOTES and not any(cut in line for line in lines):
                 lines[words] = None
     return "\n".join(lines)
+
+
+@lru_cache(maxsize=1)
+def renderer_id() -> str:
+    """What an SVG's pixels depend on besides its bytes: resvg-py's release and the font files it
+    can find (path, size, time), as a short hash, once per process (a walk of the font folders: ~1 ms
+    here)."""
+    try:
+        release = version("resvg-py")
+    except PackageNotFoundError:
+        release = "absent"
+    digest = hashlib.sha256(release.encode())
+    for folder in _FONT_FOLDERS:
+        root = Path(folder).expanduser()
+        found = root.rglob("*") if root.is_dir() else ()
+        for font in sorted(p for p in found if p.suffix.lower() in _FONT_SUFFIXES):
+            try:
+                stat = font.stat()
+            except OSError:  # a dangling link
+                continue
+            digest.update(f"{font}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
+    return f"resvg-{release}-{digest.hexdigest()[:12]}"
 
 
 def render_svg(data: bytes, size: tuple[int, int], stretch: bool = False) -> Image.Image:

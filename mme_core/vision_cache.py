@@ -7,7 +7,8 @@ a `vision_cache`: any object with `get(key)` and `put(key, tokens)` (a plain dic
 
 Format of an entry:
 - key: `VisionKey(image, encoder, preprocessing)` = (SHA-256 of the image file's bytes, the
-  encoder's fingerprint, the encoder's preprocessing id), all hex strings;
+  encoder's fingerprint, the encoder's preprocessing id; for an SVG, + the renderer and fonts that
+  draw it, `svg.renderer_id`);
 - value: `PooledTokens` = {N: float32 array (h, w, H)}: the image's post-projector tokens pooled
   to N x N (`"full"`: the unpooled grid), one entry per N the encoder was asked for. float32 so
   that bf16 and fp32 models both round-trip exactly.
@@ -31,7 +32,7 @@ PooledTokens = dict[Granularity, np.ndarray]
 class VisionKey:
     image: str  # sha256 of the image file's bytes
     encoder: str  # MMEEncoder.fingerprint
-    preprocessing: str  # MMEEncoder.preprocessing_id
+    preprocessing: str  # MMEEncoder.preprocessing_id (+ svg.renderer_id for a drawing)
 
 
 class VisionCache(Protocol):

@@ -21,6 +21,7 @@ from .batching import EncodeBudget, EncodeStats
 from .documents import ImageSegment, InterleavedDoc
 from .images import decode_all, decode_image
 from .pooling import Granularity, pool_grids
+from .svg import SVG_SUFFIXES, renderer_id
 from .vision_cache import PooledTokens, VisionCache, VisionKey, covers
 
 
@@ -49,7 +50,7 @@ class VisionPass:
                 continue
             key = None
             if self.cache is not None:
-                key = VisionKey(_digest(segment, docs), *self.cache_ids)
+                key = _key(segment, docs, self.cache_ids)
                 cached = self.cache.get(key)
                 if covers(cached, self.ns):
                     self.tokens[segment.path] = {n: self._tensor(cached[n]) for n in self.ns}
@@ -105,6 +106,20 @@ class VisionPass:
         return torch.from_numpy(np.asarray(array, dtype=np.float32)).to(
             self.backbone.device, self.backbone.model.dtype
         )
+
+
+def _key(segment: ImageSegment, docs: Sequence[InterleavedDoc], cache_ids: tuple[str, str]) -> VisionKey:
+    """An SVG's pixels depend on the renderer and the fonts it finds, not on its bytes alone: its
+    key's preprocessing names them (`svg.renderer_id`), so installing a font for a diagram's labels,
+    or another resvg, draws it again instead of reusing the old drawing's tokens."""
+    encoder, preprocessing = cache_ids
+    return VisionKey(_digest(segment, docs), encoder, cache_preprocessing(segment, preprocessing))
+
+
+def cache_preprocessing(segment: ImageSegment, preprocessing: str) -> str:
+    """The preprocessing part of `segment`'s vision cache key, for an encoder's `preprocessing_id`."""
+    drawn = segment.path.lower().endswith(SVG_SUFFIXES)
+    return f"{preprocessing}+{renderer_id()}" if drawn else preprocessing
 
 
 def _digest(segment: ImageSegment, docs: Sequence[InterleavedDoc]) -> str:

@@ -224,3 +224,31 @@ def test_each_distinct_text_is_tokenized_once(tiny_dsvl, notes, monkeypatch):
     again = tiny_dsvl.encode_all(fresh, NS)
     for n in NS:
         assert np.abs(out[n] - again[n]).max() <= 1e-6  # same ids as a cold tokenizer gives
+
+
+def test_a_diagram_is_drawn_again_when_its_renderer_or_fonts_change_and_a_photo_is_not(
+    tiny_dsvl, image_factory, tmp_path, spies, monkeypatch
+):
+    """An SVG's pixels depend on resvg and the fonts it finds: after a font is installed the cached
+    tokens of the old drawing (labels missing) must not be reused; a photo's stay valid."""
+    drawing = tmp_path / "wiring.svg"
+    drawing.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80">'
+        '<rect width="120" height="80" fill="navy"/><text x="10" y="40">L1</text></svg>'
+    )
+    photo = image_factory("red", "circle", (160, 120))
+    note = InterleavedDoc(
+        (TextSegment("wire it"), ImageSegment(str(drawing)), ImageSegment(photo)), id="wiring.md"
+    )
+    decodes, calls, _ = spies
+    cache = MemoryVisionCache()
+    tiny_dsvl.encode_all([note], NS, vision_cache=cache)
+    assert len(cache) == 2
+    decodes.clear()
+    tiny_dsvl.encode_all([note], NS, vision_cache=cache)
+    assert decodes == {}  # same renderer, same fonts: both from the cache
+
+    monkeypatch.setattr(vision_pass, "renderer_id", lambda: "resvg-0.5.0-a-font-installed")
+    tiny_dsvl.encode_all([note], NS, vision_cache=cache)
+    assert list(decodes) == [str(drawing)]  # drawn again; the photo still from the cache
+    assert len(cache) == 3

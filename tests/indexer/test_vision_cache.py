@@ -81,3 +81,33 @@ def test_an_edited_picture_is_embedded_again(tiny_dsvl, notes, tmp_path):
     assert tiny_dsvl.stats.vision_images == 1 and tiny_dsvl.stats.cache_hits == 0
     assert _hash(notes / "img" / "fold-paper.png") in _cache_images(uri)
     assert len(_cache_images(uri)) == len(NOTES)  # the old picture's entry was pruned
+
+
+def test_a_diagram_is_read_from_the_cache_in_one_prefetch_and_drawn_again_after_a_font_change(
+    tiny_dsvl, notes, tmp_path, monkeypatch
+):
+    import mme_core.vision_pass as vision_pass
+    from indexer.rebuild import rebuild_index
+
+    for k, colour in enumerate(("navy", "teal", "olive")):
+        (notes / "img" / f"wiring{k}.svg").write_text(
+            '<svg xmlns="http://www.w3.org/2000/svg" width="120" height="80">'
+            f'<rect width="120" height="80" fill="{colour}"/><text x="10" y="40">L{k}</text></svg>'
+        )
+    (notes / "wiring.md").write_text(
+        "# Wiring\n\nThe lamp's wiring.\n\n" + "".join(f"![](img/wiring{k}.svg)\n" for k in range(3))
+    )
+    uri = tmp_path / "index"
+    build_index(notes, uri, tiny_dsvl, ns=NS, progress=False)
+    loads = []
+    real_load = LanceVisionCache._load
+    monkeypatch.setattr(LanceVisionCache, "_load", lambda self, *a: loads.append(a) or real_load(self, *a))
+    tiny_dsvl.stats = EncodeStats()
+    rebuild_index(str(uri), tiny_dsvl, None, False)  # every note embedded again, pictures from the cache
+    assert tiny_dsvl.stats.decoded_images == 0 and tiny_dsvl.stats.cache_hits == len(NOTES) + 3
+    assert len(loads) == 2  # one prefetch per preprocessing (photos, drawings), no lookup per picture
+
+    monkeypatch.setattr(vision_pass, "renderer_id", lambda: "resvg-0.5.0-a-font-installed")
+    tiny_dsvl.stats = EncodeStats()
+    rebuild_index(str(uri), tiny_dsvl, None, False)
+    assert tiny_dsvl.stats.decoded_images == 3 and tiny_dsvl.stats.cache_hits == len(NOTES)
