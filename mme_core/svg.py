@@ -36,6 +36,9 @@ from xml.parsers import expat
 
 from PIL import Image, ImageFile
 
+from mme_core.svg_labels import RECIPE as LABELS_RECIPE
+from mme_core.svg_labels import labels_as_text
+
 MAX_SVG_BYTES = 20_000_000  # an SVG (unzipped) larger than this is refused: no diagram is
 MAX_SIDE = 4096  # the longest side an SVG is ever drawn at, whatever size it declares
 _NESTED = 4  # SVGs inside SVGs (data: URIs) cleaned this deep; deeper ones are taken out
@@ -224,7 +227,7 @@ def renderer_id() -> str:
             except OSError:  # a dangling link
                 continue
             digest.update(f"{font}|{stat.st_size}|{stat.st_mtime_ns}\n".encode())
-    return f"resvg-{release}-{digest.hexdigest()[:12]}"
+    return f"resvg-{release}-{LABELS_RECIPE}-{digest.hexdigest()[:12]}"
 
 
 def render_svg(data: bytes, size: tuple[int, int], stretch: bool = False) -> Image.Image:
@@ -234,12 +237,13 @@ def render_svg(data: bytes, size: tuple[int, int], stretch: bool = False) -> Ima
     import resvg_py  # noqa: PLC0415 - only when an SVG is drawn
 
     root = parse_svg(data)
+    labelled = labels_as_text(root)  # Mermaid's HTML labels, which resvg does not draw
     if stretch:  # the drawing's own box laid over exactly `size`
         width, height, box = _declared(svg_bytes(data))
         if not box:
             root.set("viewBox", f"0 0 {width:g} {height:g}")  # its user units are px
         root.attrib.update(width=str(size[0]), height=str(size[1]), preserveAspectRatio="none")
-    if self_contained(root) or stretch:
+    if self_contained(root) or stretch or labelled:
         text = ET.tostring(root, encoding="unicode")
     else:  # nothing to change: drawn from its own text
         text = svg_bytes(data).decode(_encoding(data), "replace")

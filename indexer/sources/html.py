@@ -4,8 +4,10 @@ The stdlib parser is tolerant of the broken markup saved pages are full of, and 
 text needs no DOM tree, only a walk with a little state. Headings become `## Heading` and ordered
 list items `1. Step` (the same plain-Markdown shape as the Markdown reader produces). Scripts,
 styles, navigation, forms' option lists, ruby glosses (`<rt>`) and elements marked `hidden` are not
-visible text; an inline `<svg>` element is not read (an `<img src=x.svg>` is drawn), but a picture
-it wraps (`<image xlink:href>`, as e-books show a cover photo) is, as an `<img>` would be.
+visible text. An inline `<svg>` drawing (a Mermaid chart a note app exported) is kept as a picture
+in its place and drawn, as an `<img src=x.svg>` is (`inline_svg.py`); icon-sized ones are counted and
+said; one that only frames a linked picture (`<image xlink:href>`, as e-books show a cover photo)
+gives that picture, as an `<img>` would.
 The title is the page's `<title>`, unless it is the one an editor's new-page template wrote (VS
 Code's and Emmet's "Document", WebStorm's "Title", Eclipse's "Insert title here", Dreamweaver's
 "无标题文档"): 132 of 201 pages of a real course's exercises were "Document"; those are named by
@@ -16,11 +18,13 @@ title and is not text, and its Liquid tags are read as the site shows them (`liq
 
 from __future__ import annotations
 
+import base64
 import re
 from html.parser import HTMLParser
 
-from indexer.sources.base import FolderReader, ImageLink, ParsedPage
+from indexer.sources.base import EmbeddedImage, FolderReader, ImageLink, ParsedPage, warn
 from indexer.sources.frontmatter import split_front_matter
+from indexer.sources.inline_svg import MIN_SIDE, InlineSvg
 from indexer.sources.liquid import clean_liquid
 from indexer.sources.text import clean_text, decode_text
 from indexer.sources.titles import file_title
@@ -53,10 +57,17 @@ def parse_html(data: bytes, name: str) -> ParsedPage:
     walker = _VisibleContent()
     walker.feed(text)
     walker.close()
+    if walker.icons:
+        say_svg_icons(name, walker.icons)
     title = walker.title
     if title.casefold() in TEMPLATE_TITLES:  # a new page's placeholder: the page's heading or file names it
         title = walker.first_heading or file_title(name)
     return ParsedPage(tuple(walker.items), title=front.title or title or walker.first_heading)
+
+
+def say_svg_icons(name: str, count: int) -> None:
+    what = f"{count} small or empty inline SVG drawing(s) (icons, formulas under {MIN_SIDE} px)"
+    warn(f"{name}: {what} not read as pictures", file=name, reason="excluded")
 
 
 def parse_html_body(html: str) -> ParsedPage:
@@ -76,8 +87,18 @@ def parse_html_fragment(html: str, inline: bool = False) -> list[str | ImageLink
     return walker.items
 
 
+def parse_html_drawings(html: str, inline: bool) -> tuple[list[str | ImageLink | EmbeddedImage], int]:
+    """As `parse_html_fragment`, inline `<svg>` drawings kept even in a paragraph's (a Markdown
+    note's `<svg>...</svg>` put back together, see `inline_svg.svg_source`): (items, icon-sized
+    drawings left out)."""
+    walker = _VisibleContent(inline=inline, drawings=True)
+    walker.feed(html)
+    walker.close()
+    return walker.items, walker.icons
+
+
 class _VisibleContent(HTMLParser):
-    def __init__(self, inline: bool = False) -> None:
+    def __init__(self, inline: bool = False, drawings: bool | None = None) -> None:
         super().__init__(convert_charrefs=True)
         self.items: list[str | ImageLink] = []
         self.title = ""
@@ -91,14 +112,24 @@ class _VisibleContent(HTMLParser):
         self._row_has_cell = False
         self._cells = 0  # open table cells: their paragraphs are joined by spaces, the row kept whole
         self._pending_marker = ""
+        self._drawing: InlineSvg | None = None  # an inline <svg> being read (see inline_svg.py)
+        self._drawings = not inline if drawings is None else drawings  # a tag alone is no drawing
+        self.drawings = 0  # inline drawings kept as pictures
+        self.icons = 0  # icon-sized inline drawings left out
 
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]], closed: bool = False) -> None:
         attributes = dict(attrs)
+        if self._drawing is not None:
+            self._drawing.start(tag, attrs, self.get_starttag_text() or "", closed)
+            return
+        if tag == "svg" and not self._hidden and self._drawings and "hidden" not in attributes:
+            self._drawing = InlineSvg()
+            self._drawing.start(tag, attrs, self.get_starttag_text() or "", closed)
+            if closed:
+                self._end_drawing()
+            return
         if tag == "title":  # inside <head>, which is otherwise invisible
             self._in_title = True
-        if tag == "image" and self._hidden and self._hidden[0] == "svg":  # a photo an SVG wraps (a
-            source = attributes.get("xlink:href") or attributes.get("href") or ""  # book's cover page)
-            self.items.append(ImageLink(source))
         if self._hidden or tag in _INVISIBLE or "hidden" in attributes:
             if tag not in _VOID:
                 self._hidden.append(tag)
@@ -135,11 +166,19 @@ class _VisibleContent(HTMLParser):
             self._break()
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._drawing is not None or tag == "svg":
+            self.handle_starttag(tag, attrs, closed=True)
+            return
         self.handle_starttag(tag, attrs)
         if tag not in _VOID:
             self.handle_endtag(tag)
 
     def handle_endtag(self, tag: str) -> None:
+        if self._drawing is not None:
+            self._drawing.end(tag)
+            if self._drawing.done:
+                self._end_drawing()
+            return
         if tag == "title":
             self._in_title = False
         if self._hidden:
@@ -168,7 +207,22 @@ class _VisibleContent(HTMLParser):
         elif tag in _BLOCKS:
             self._break()
 
+    def _end_drawing(self) -> None:
+        """An inline drawing read to its end: its linked pictures, else itself (not an icon)."""
+        drawing, self._drawing = self._drawing, None
+        if drawing.links:  # it frames pictures (a book's cover): they are the pictures
+            self.items += [ImageLink(link) for link in drawing.links]
+        elif drawing.small():
+            self.icons += 1
+        else:
+            self.drawings += 1
+            payload = base64.b64encode(drawing.markup()).decode("ascii")
+            self.items.append(EmbeddedImage("image/svg+xml", payload, f"inline SVG drawing {self.drawings}"))
+
     def handle_data(self, data: str) -> None:
+        if self._drawing is not None:
+            self._drawing.data(data)
+            return
         if self._in_title:
             self.title += " ".join(data.split())
             return

@@ -45,9 +45,10 @@ from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text
 from indexer.sources.cjk_emphasis import cjk_emphasis_plugin
 from indexer.sources.excalidraw import PLUGIN_KEY, drawing_markdown, exported_picture, is_drawing
 from indexer.sources.frontmatter import split_front_matter, unique
-from indexer.sources.html import parse_html_fragment
+from indexer.sources.html import parse_html_drawings, parse_html_fragment, say_svg_icons
 from indexer.sources.images import ATTACHMENTS
 from indexer.sources.imagesize import strip_image_sizes
+from indexer.sources.inline_svg import opens_svg, svg_source
 from indexer.sources.liquid import clean_liquid
 from indexer.sources.logseq import BLOCK_REF, BlockRef, clean_logseq, page_properties
 from indexer.sources.mdx import clean_mdx
@@ -101,6 +102,8 @@ def parse_markdown(data: bytes, name: str) -> ParsedPage:
         text = mend_cut_links(text)
         row, row_tags = row_properties(text)
     renderer = markdown_body(text)
+    if renderer.svg_icons:
+        say_svg_icons(name, renderer.svg_icons)
     items = [*property_pictures(front.properties), *renderer.items]  # a card's cover (property_notes.py)
     if not any(not isinstance(item, str) or item.strip() for item in renderer.items):
         items.append(property_lines(front.properties))  # a note of properties only reads as them
@@ -165,6 +168,7 @@ class BodyRenderer:
         self._heading_level = 0  # inside a heading of this level
         self.uses_wikilinks = False
         self.tags: list[str] = []  # inline #tags (markdown-it's env, see obsidian.py)
+        self.svg_icons = 0  # icon-sized inline <svg> drawings left out
 
     def render(self, tokens: list[Token]) -> None:
         for token in tokens:
@@ -203,7 +207,9 @@ class BodyRenderer:
                 if kind == "fence" and token.info.lstrip().startswith("{"):  # R Markdown / Quarto chunk
                     self.items += [ImageLink(path) for path in _chunk_pictures(token.content)]
             elif kind == "html_block":
-                self.items.extend(parse_html_fragment(token.content))
+                items, icons = parse_html_drawings(token.content, inline=False)
+                self.items.extend(items)
+                self.svg_icons += icons
                 self._text("\n\n")
             elif kind == "inline":
                 self._inline(token)
@@ -213,9 +219,17 @@ class BodyRenderer:
             words = (_words(c) for c in token.children or [] if c.type in ("text", "code_inline", "wikilink"))
             self.first_headings[self._heading_level] = " ".join("".join(words).split())
             self.first_heading = self.first_heading or self.first_headings[self._heading_level]
-        for child in token.children or []:
+        children, position = token.children or [], 0
+        while position < len(children):
+            child = children[position]
+            position += 1
             self.uses_wikilinks |= child.type == "wikilink"
-            if child.type == "text" and "((" in child.content:
+            if opens_svg(child):  # a drawing written in the paragraph (inline_svg.py)
+                source, position = svg_source(children, position - 1)
+                items, icons = parse_html_drawings(source, inline=True)
+                self.items.extend(items)
+                self.svg_icons += icons
+            elif child.type == "text" and "((" in child.content:
                 self._with_block_refs(child.content)
             elif child.type in ("text", "code_inline"):
                 self._text(child.content)
