@@ -1,7 +1,7 @@
 """Command line: index a collection, search it with an interleaved query, inspect and maintain it.
 
     python -m indexer add PATH [--name NAME] [--index DIR] [--model ID] [--adapter DIR] [--ns 1,2,3,4,6]
-                               [--dim 512] [--report skipped.json]
+                               [--dim 512] [--report skipped.json] [--read-pictures] [--fetch-pictures]
                                [--engine local|ray] [--ray-address ADDR] [--workers K] [--gpus-per-worker G]
     python -m indexer search --text "my sink looks like" --image sink.jpg --text "what next?" [--n 3] [-k 10]
                              [--mode keyword|semantic|hybrid] [--vectors single|multi] [--budget 4]
@@ -131,6 +131,7 @@ def cmd_add(args) -> int:
             batch_size=args.batch_size,
             write_batch=args.write_batch,
             read_pictures=args.read_pictures,
+            fetch_pictures=args.fetch_pictures,
         )
     print_warnings(caught)
     print(report.summary())

@@ -29,6 +29,7 @@ from indexer.picture_words import PictureWordsCache, add_picture_words, check_av
 from indexer.prepare import (
     DEFAULT_BUDGET,
     Prepared,
+    downloads_pictures,
     place_collection,
     read_docs,
     split_docs,
@@ -42,6 +43,7 @@ from indexer.schema import (
     vector_column,
 )
 from indexer.skipped import Skipped
+from indexer.sources.remote import RemotePictures
 from indexer.store import Index, pictures_folder, prune_unreferenced
 from indexer.svg_words import add_svg_words
 from indexer.vision_cache import LanceVisionCache
@@ -107,6 +109,7 @@ def build_index(
     embed_chunks=None,
     on_progress: ProgressCallback | None = None,
     read_pictures: bool | None = None,
+    fetch_pictures: bool | None = None,
 ) -> BuildReport:
     """Add a collection folder (or documents with ids) to the index at `index_uri`, incrementally.
 
@@ -117,6 +120,8 @@ def build_index(
     `on_progress` receives a `BuildProgress` (phase, documents done, total, rate, ETA) per document.
     `read_pictures`: read the words in pictures into the keyword text from now on (True), stop (False),
     or keep the index's choice (None; a new index: no), see `indexer.picture_words`.
+    `fetch_pictures`: download the pictures the notes show from the web (True), stop (False), or keep
+    the collection's choice (None; a new collection: no), see `indexer.sources.remote`.
     """
     started = time.perf_counter()
     index_uri = str(index_uri)
@@ -128,9 +133,12 @@ def build_index(
     meta = IndexMeta.for_encoder(encoder, parse_granularities(ns, encoder.granularities), picture_words=words)
     if existing is not None:
         existing.check_compatible(meta)
+    downloads = downloads_pictures(docs_or_path, name, existing, fetch_pictures)
+    pictures = pictures_folder(index_uri)
+    remote = RemotePictures(pictures) if downloads else None
     with PhaseProgress("read", 1, False, on_progress) as reading:
         prepared = read_docs(
-            docs_or_path, name, existing, budget, cache=True, pictures=pictures_folder(index_uri), words=words
+            docs_or_path, name, existing, budget, cache=True, pictures=pictures, words=words, remote=remote
         )
         reading.total = len(prepared.docs)
         reading.advance(len(prepared.docs))
@@ -170,7 +178,7 @@ def build_into(
     collection, docs = prepared.collection, prepared.docs
     ns = vector_keys(index.meta)  # every N, and every N's multi-vector matrices on a multi-vector index
     if collection:  # remembered first, so `rebuild` can read the folder again after a crash
-        index.update_meta(**_with_collection(index.meta, collection, prepared.root, demo))
+        index.update_meta(**_with_collection(index.meta, collection, prepared.root, demo, prepared.downloads))
     stored = index.stored_rows(collection)
     refolded = 0  # rows whose keyword text an earlier release wrote otherwise: rewritten, not embedded
     if index.meta.text_fold != keyword_text_version():
@@ -338,11 +346,16 @@ def _record_stats(index: Index, prepared: Prepared, failed: list) -> None:
         replace_stats(index.db, prepared.collection, entries, stats.recipe)
 
 
-def _with_collection(meta: IndexMeta, name: str, root: str, demo: bool) -> dict:
-    """The `collections` change for update_meta: root, time and whether it is the synthetic demo
-    (searches leave it out once a person has collections of their own)."""
-    entry = {"root": root, "updated": now_iso()} | ({"demo": True} if demo else {})
-    return {"collections": meta.collections | {name: dict(meta.collections.get(name, {})) | entry}}
+def _with_collection(meta: IndexMeta, name: str, root: str, demo: bool, downloads: bool = False) -> dict:
+    """The `collections` change for update_meta: root, time, whether it is the synthetic demo
+    (searches leave it out once a person has collections of their own) and whether its notes' web
+    pictures are downloaded (`fetch_pictures`)."""
+    entry = dict(meta.collections.get(name, {})) | {"root": root, "updated": now_iso()}
+    entry |= {"demo": True} if demo else {}
+    entry |= {"fetch_pictures": True} if downloads else {}
+    if not downloads:
+        entry.pop("fetch_pictures", None)
+    return {"collections": meta.collections | {name: entry}}
 
 
 def encode_batch(

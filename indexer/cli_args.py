@@ -79,6 +79,13 @@ def make_parser() -> argparse.ArgumentParser:
         help="read the words pictures show (screenshots, labels) so keyword search finds them; slower: "
         "0.3-3 s a picture, once. The index keeps the choice (default: as before, a new index no)",
     )
+    add.add_argument(
+        "--fetch-pictures",
+        action=argparse.BooleanOptionalAction,
+        help="download the pictures notes show from the web (an image host's URLs: PicGo, a CDN) into "
+        "the index; public addresses only. The collection keeps the choice (default: as before, a new "
+        "collection no)",
+    )
     add.add_argument("--engine", choices=("local", "ray"), default="local", help="where to embed")
     add.add_argument("--ray-address", help="Ray cluster to use (default: start Ray on this machine)")
     add.add_argument("--workers", type=positive_int, help="Ray embedding actors (default 2)")

@@ -23,6 +23,7 @@ from indexer.cascade import largest
 from indexer.prepare import DEFAULT_BUDGET
 from indexer.schema import keys_filter, row_key
 from indexer.sources import CollectionWarning, read_source, split_to_budget
+from indexer.sources.remote import RemotePictures
 from indexer.store import pictures_folder
 from mme_core.documents import InterleavedDoc
 
@@ -98,7 +99,10 @@ def _current_part(index, encoder, hit, stored: dict) -> tuple[InterleavedDoc | N
 
 def _reread(index, encoder, hit, collection: str, root: str) -> InterleavedDoc | None:
     reader_id = hit.id[len(collection) + 1 :] if collection else hit.id
-    doc = read_source(root, hit.doc.source, reader_id, pictures_folder(index.uri))
+    pictures = pictures_folder(index.uri)
+    downloaded = index.meta.collections.get(collection, {}).get("fetch_pictures")
+    remote = RemotePictures(pictures, offline=True) if downloaded else None  # what indexing downloaded
+    doc = read_source(root, hit.doc.source, reader_id, pictures, remote)
     if doc is None:
         where = Path(root) / hit.doc.source if Path(root).is_dir() else Path(root)
         raise FileNotFoundError(2, "not found", str(where))

@@ -17,6 +17,7 @@ from indexer.file_stats import READER_VERSION, StatCache
 from indexer.schema import qualified_id, row_key, sql_string
 from indexer.skipped import Skipped
 from indexer.sources.places import data_version as places_version
+from indexer.sources.remote import RemotePictures
 from indexer.store import Index
 from mme_core.documents import InterleavedDoc
 
@@ -34,6 +35,7 @@ class Prepared:
     skipped: list[Skipped] = field(default_factory=list)
     stats: StatCache | None = None  # a folder read against the index's stat cache: notes kept unread
     retry: set[str] = field(default_factory=set)  # sources indexed, yet to be read again next run
+    downloads: bool = False  # its notes' web pictures were downloaded (`add --fetch-pictures`)
 
 
 def check_collection_name(name: str) -> str:
@@ -52,6 +54,7 @@ def read_docs(
     cache=False,
     pictures: Path | None = None,
     words: bool = False,
+    remote: RemotePictures | None = None,
 ) -> Prepared:
     """Read a collection folder (recording what its readers skip) or check documents given directly.
 
@@ -59,7 +62,8 @@ def read_docs(
     With `cache`, a folder's notes that the stat cache of `index` (None: a new index) finds unchanged
     are not read (`prepared.stats`). `pictures`: where pictures kept inside notes are stored (the
     index's own folder, `store.pictures_folder`). `words`: this run reads the words in pictures (a
-    note cached without them, or with them, is read again when that changes).
+    note cached without them, or with them, is read again when that changes). `remote`: downloads
+    the pictures notes show from the web (`sources.remote`; notes read again when that changes).
     """
     from indexer.sources import CollectionWarning, read_collection
 
@@ -67,14 +71,15 @@ def read_docs(
         root = Path(docs_or_path).expanduser().resolve()
         default = root.stem if root.is_file() else root.name  # "Recipes" for Recipes.enex
         collection = check_collection_name(name if name is not None else default or "notes")
-        stats = load_stats(index, collection, budget, words) if cache else None
+        stats = load_stats(index, collection, budget, words, remote is not None) if cache else None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CollectionWarning)
-            docs = read_collection(root, stats, pictures)
+            docs = read_collection(root, stats, pictures, remote)
         skipped = [Skipped.from_warning(w) for w in caught if issubclass(w.category, CollectionWarning)]
         for other in (w for w in caught if not issubclass(w.category, CollectionWarning)):
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
         prepared = Prepared(docs, collection, str(root), skipped=skipped, stats=stats)
+        prepared.downloads = remote is not None
     else:
         docs = list(docs_or_path)
         for position, doc in enumerate(docs):
@@ -87,12 +92,15 @@ def read_docs(
     return prepared
 
 
-def load_stats(index: Index | None, collection: str, budget: int, words: bool = False) -> StatCache:
+def load_stats(
+    index: Index | None, collection: str, budget: int, words: bool = False, downloads: bool = False
+) -> StatCache:
     """The collection's stat cache, minus notes whose rows the index no longer holds in full
     (removed by hand, or never all written): those are read again."""
     # the gazetteer's release too: new place data names the photos again (nothing re-embedded)
     recipe = f"reader {READER_VERSION}, {places_version()}, budget {budget}"
     recipe += ", picture words" if words else ""
+    recipe += ", web pictures downloaded" if downloads else ""  # notes read again when that changes
     if index is None:
         return StatCache({}, recipe)
     stats = StatCache.load(index.db, collection, recipe)
@@ -176,3 +184,13 @@ def place_collection(prepared: Prepared, index: Index | None, name_given: bool) 
                 ]
                 return old
     return ""
+
+
+def downloads_pictures(docs_or_path, name: str | None, index: Index | None, asked: bool | None) -> bool:
+    """Whether this run downloads the web pictures of the collection's notes: as asked, else as
+    the collection was added (its entry's `fetch_pictures`), else not."""
+    if asked is not None or not isinstance(docs_or_path, (str, Path)) or index is None:
+        return bool(asked)
+    root = Path(docs_or_path).expanduser().resolve()
+    key = name if name is not None else root.stem if root.is_file() else root.name
+    return bool(index.meta.collections.get(key, {}).get("fetch_pictures"))

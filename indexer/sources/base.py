@@ -23,6 +23,7 @@ from indexer.sources.images import ImageLink, ImageResolver, shorten
 from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.notion import database_rows_folder
 from indexer.sources.photos import keeps_loose_pictures, loose_picture, picture_items, read_header
+from indexer.sources.remote import RemotePictures
 from indexer.sources.site import DEPENDENCY_FOLDERS, NOT_READ, SiteLayout, not_a_note
 from indexer.sources.site_i18n import translation_title
 from indexer.sources.site_includes import reading_page
@@ -134,6 +135,8 @@ def build_doc(
     nothing is left. `name` is the file, as problems are reported; a page that is one of a file's
     many notes is named in messages by its title or key too."""
     segments: list[Segment] = []
+    if images.remote is not None:  # a note's web pictures download side by side
+        images.remote.prefetch([item.target for item in page.items if isinstance(item, ImageLink)])
     for item in page.items:
         if isinstance(item, BlockRef):
             block = blocks.find(item.uuid) if blocks is not None else None
@@ -199,9 +202,15 @@ class FolderReader(CollectionReader):
         "excluded"); None to read it (a picture: as a document of its own when no note shows it)."""
         return None
 
-    def __init__(self, verify_images: bool = True, pictures: Path | None = None) -> None:
+    def __init__(
+        self, verify_images: bool = True, pictures: Path | None = None, remote: RemotePictures | None = None
+    ) -> None:
         self.verify_images = verify_images
         self.pictures = pictures  # where pictures kept inside notes go (None: the user's cache)
+        self.remote = remote  # downloads the web pictures notes show, when asked (remote.py)
+
+    def _resolver(self, root: Path) -> ImageResolver:
+        return ImageResolver(root, verify=self.verify_images, pictures=self.pictures, remote=self.remote)
 
     def read(self, root: str | Path, stats: StatCache | None = None) -> list[InterleavedDoc]:
         """The documents of a folder; of one file when `root` is a file (its pictures found beside it)."""
@@ -210,7 +219,7 @@ class FolderReader(CollectionReader):
         if not one_file and not root.is_dir():
             raise ValueError(f"collection folder not found: {root}")
         folder = root.parent if one_file else root
-        images = ImageResolver(folder, verify=self.verify_images, pictures=self.pictures)
+        images = self._resolver(folder)
         blocks = BlockIndex(images.root)
         excluded = excluded_files(images.root) if not one_file else lambda name: None
         docs: list[InterleavedDoc] = []
@@ -285,7 +294,9 @@ class FolderReader(CollectionReader):
         """The document of the file `name` (collection-relative POSIX path) as `read` gives it (the
         one with id `doc_id` when the file holds many), or None when it is gone or unreadable (warned
         about as `read` warns)."""
-        images = ImageResolver(Path(root), verify=self.verify_images, pictures=self.pictures)
+        images = ImageResolver(
+            Path(root), verify=self.verify_images, pictures=self.pictures, remote=self.remote
+        )
         path = images.root / name
         if not path.is_file() or not path.resolve().is_relative_to(images.root):
             return None

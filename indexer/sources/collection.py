@@ -29,6 +29,7 @@ from indexer.sources.org import parse_org
 from indexer.sources.pdf import parse_pdf
 from indexer.sources.powerpoint import parse_pptx
 from indexer.sources.ppt import parse_ppt
+from indexer.sources.remote import RemotePictures
 from indexer.sources.rst import parse_rst
 from indexer.sources.rtf import parse_rtf
 from indexer.sources.siyuan import parse_siyuan
@@ -105,7 +106,10 @@ class NotesFolderReader(FolderReader):
 
 
 def read_collection(
-    path: str | Path, stats: StatCache | None = None, pictures: Path | None = None
+    path: str | Path,
+    stats: StatCache | None = None,
+    pictures: Path | None = None,
+    remote: RemotePictures | None = None,
 ) -> list[InterleavedDoc]:
     """Documents of a TIIR directory (it holds docs.jsonl) or of a folder of notes (Markdown, MDX, Org,
     reStructuredText, AsciiDoc, Jupyter notebooks, Word and OpenDocument texts, presentations, PDF files,
@@ -115,18 +119,19 @@ def read_collection(
     unchanged are not read (`indexer.file_stats`; a TIIR folder is always read whole). Problems inside the
     collection are CollectionWarnings (see `indexer.sources.base`); an unusable path is a ValueError.
     `pictures`: where pictures kept inside notes are stored (default: the user's picture cache, see
-    `embedded.py`)."""
+    `embedded.py`). `remote`: downloads the pictures notes show from the web (see `remote.py`); None:
+    such links are said, not fetched."""
     path = Path(path)
     if not path.exists():
         raise ValueError(f"collection not found: {path}")
     if path.is_file():
         check_one_file(path)
-        return NotesFolderReader(pictures=pictures).read(path, stats)
+        return NotesFolderReader(pictures=pictures, remote=remote).read(path, stats)
     if not path.is_dir():
         raise ValueError(f"not a folder or a file: {path}")
     if is_tiir_dir(path):
         return TiirReader().read(path)
-    return NotesFolderReader(pictures=pictures).read(path, stats)
+    return NotesFolderReader(pictures=pictures, remote=remote).read(path, stats)
 
 
 def check_one_file(path: Path) -> None:
@@ -152,7 +157,11 @@ def check_one_file(path: Path) -> None:
 
 
 def read_source(
-    root: str | Path, source: str, doc_id: str, pictures: Path | None = None
+    root: str | Path,
+    source: str,
+    doc_id: str,
+    pictures: Path | None = None,
+    remote: RemotePictures | None = None,
 ) -> InterleavedDoc | None:
     """The one document `read_collection(root)` gives with this source and (reader) id, read as the
     index read it; None when it is gone. A folder note is found by its source path alone; a TIIR
@@ -161,9 +170,9 @@ def read_source(
     if root.is_file():  # a collection of one file (a PDF manual, an Evernote export)
         if source != root.name:
             return None
-        return NotesFolderReader(pictures=pictures).read_one(root.parent, source, doc_id)
+        return NotesFolderReader(pictures=pictures, remote=remote).read_one(root.parent, source, doc_id)
     if not root.is_dir():
         return None
     if is_tiir_dir(root):
         return next((doc for doc in TiirReader().read(root) if doc.id == doc_id), None)
-    return NotesFolderReader(pictures=pictures).read_one(root, source, doc_id)
+    return NotesFolderReader(pictures=pictures, remote=remote).read_one(root, source, doc_id)

@@ -38,6 +38,7 @@ from indexer.sources.embedded import (
     picture_bytes,
     store_picture,
 )
+from indexer.sources.remote import RemotePictures
 from indexer.sources.repository import own_file, repository_names
 from indexer.sources.site import site_layout
 from indexer.sources.vault import AttachmentIndex, in_vault
@@ -82,6 +83,7 @@ class ImageResolver:
     verify: bool = True
     report: Callable[[CollectionWarning], None] = emit
     pictures: Path | None = None  # where pictures kept inside notes are stored (see embedded.py)
+    remote: RemotePictures | None = None  # downloads web pictures when asked (see remote.py)
     _verdicts: dict[str, tuple[str, str] | None] = field(default_factory=dict, init=False)
     _links: dict[str, str] = field(default_factory=dict, init=False)  # SVG -> the links not read
     _vault_dirs: dict[str, bool] = field(default_factory=dict, init=False)
@@ -119,7 +121,7 @@ class ImageResolver:
         if parts.netloc or len(parts.scheme) > 1:  # one letter is a Windows drive, not a scheme
             own = own_file(parts, self._names, self._root_prefix) if parts.netloc else None
             if own is None:
-                return skip("remote", f"image URL not fetched, skipped: {shorten(written)}")
+                return self._downloaded(target, written, name, skip)
             link, path = ImageLink("/" + own), "/" + own  # this repository's own file: read from here
         suffix = PurePosixPath(path).suffix.lower()
         if suffix in UNSUPPORTED_EMBEDS:
@@ -147,6 +149,16 @@ class ImageResolver:
                 f"{len(nearest)} files match {written}; used the nearest, {nearest[0]} (not {others})",
             )
         return ImageSegment(real)
+
+    def _downloaded(self, url: str, written: str, name: str, skip) -> ImageSegment | None:
+        """A web picture, downloaded when the person asked (`remote`), else said as not fetched."""
+        if self.remote is None or urlsplit(url).scheme.lower() not in ("http", "https"):
+            return skip("remote", f"image URL not fetched, skipped: {shorten(written)}")
+        got = self.remote.fetch(url)
+        if isinstance(got, str):
+            return skip("remote", f"image URL could not be downloaded ({got}), skipped: {shorten(written)}")
+        mime, stored = got
+        return self.embedded(EmbeddedImage(mime, "", written, load=Path(stored).read_bytes), name)
 
     def embedded(self, picture: EmbeddedImage, name: str) -> ImageSegment | None:
         """The image segment of a picture held inside note `name`, stored in `self.pictures` (see
