@@ -113,6 +113,14 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
         "About 0.5-2.5 s a picture on a CPU, once; the index keeps this choice.",
         elem_id="mme-read-pictures",
     )
+    shelf["fetch_pictures"] = gr.Checkbox(
+        value=False,
+        visible=bool(roots),  # a shared server (a Space) downloads nothing on a visitor's behalf
+        label="Download the pictures notes link on the web",
+        info="For notes whose pictures live on an image host (PicGo, a CDN): each is downloaded once. "
+        "The collection keeps this choice; `python -m indexer add --no-fetch-pictures` stops it.",
+        elem_id="mme-fetch-pictures",
+    )
     with gr.Row(equal_height=False):
         with gr.Column():
             shelf["folder"] = gr.Textbox(

@@ -207,19 +207,24 @@ class Handlers:
     def stats(self) -> str:
         return stats_html(self.service.stats())
 
-    def index_folder(self, path, name="", on_progress=None, read_pictures=None) -> tuple:
+    def index_folder(self, path, name="", on_progress=None, read_pictures=None, fetch_pictures=None) -> tuple:
         """-> (status HTML, skipped table, stats HTML, then the controls: collections table, chooser,
         tags, mode, removal choices, the words-in-pictures box). `read_pictures`: read the words in
-        pictures from now on (True/False), or as before (None)."""
-        return self._indexed(lambda: self.service.index_folder(path, name, on_progress, _box(read_pictures)))
+        pictures from now on (True/False), or as before (None). `fetch_pictures` ticked: download
+        the collection's web pictures from now on; not ticked: as the collection chose before."""
+        boxes = read_pictures, fetch_pictures
+        return self._indexed(lambda: self.service.index_folder(path, name, on_progress, **_options(*boxes)))
 
-    def index_upload(self, files, name="", on_progress=None, read_pictures=None) -> tuple:
+    def index_upload(
+        self, files, name="", on_progress=None, read_pictures=None, fetch_pictures=None
+    ) -> tuple:
         """Uploaded files (a list, or one path) -> the same outputs as index_folder."""
         paths = [files] if isinstance(files, str) else list(files or [])
         if not paths:
             said = "choose files to upload first: notes, pictures or one .zip/.tar.gz"
             return self._changed(error_html(said))
-        return self._indexed(lambda: self.service.index_upload(paths, name, on_progress, _box(read_pictures)))
+        boxes = read_pictures, fetch_pictures
+        return self._indexed(lambda: self.service.index_upload(paths, name, on_progress, **_options(*boxes)))
 
     def remove_collection(self, name, confirmed) -> tuple:
         """Removes only when the person confirmed; -> the same outputs as indexing."""
@@ -369,11 +374,18 @@ def _has_content(value) -> bool:
     return False
 
 
-def _box(value) -> bool | None:
+def _box(value, box: str = "Read the words in pictures") -> bool | None:
     """A checkbox's value as the page sends it; anything else a client sends is refused."""
     if value is None or isinstance(value, bool):
         return value
-    raise ValueError("the box 'Read the words in pictures' is ticked or not: send true or false")
+    raise ValueError(f"the box '{box}' is ticked or not: send true or false")
+
+
+def _options(read_pictures, fetch_pictures) -> dict:
+    """The indexing boxes as `build_index` options; the download box unticked keeps the collection's
+    choice (None), so indexing again from the page never drops the pictures it downloaded."""
+    fetch = _box(fetch_pictures, "Download the pictures notes link on the web")
+    return {"read_pictures": _box(read_pictures), "fetch_pictures": True if fetch else None}
 
 
 def _named_filters(folders: list[str], tags, dates: list[str]) -> list[str]:

@@ -93,11 +93,11 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
     def full_document(token: str) -> str:
         return handlers.full_document(token)
 
-    def index_folder(path, name, read_pictures=None, progress=gr.Progress()):  # noqa: B008 (Gradio's idiom)
-        return handlers.index_folder(path, name, _told(progress), read_pictures)
+    def index_folder(path, name, read_pictures=None, fetch=None, progress=gr.Progress()):  # noqa: B008
+        return handlers.index_folder(path, name, _told(progress), read_pictures, fetch)
 
-    def index_upload(files, name, read_pictures=None, progress=gr.Progress()):  # noqa: B008
-        return handlers.index_upload(files, name, _told(progress), read_pictures)
+    def index_upload(files, name, read_pictures=None, fetch=None, progress=gr.Progress()):  # noqa: B008
+        return handlers.index_upload(files, name, _told(progress), read_pictures, fetch)
 
     def search(
         query: str | list[str | dict],
@@ -195,9 +195,9 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
             handlers.controls, None, controls, **hidden
         )
         reports = [shelf["status"], shelf["skipped"], shelf["stats"], *controls]
-        folder_inputs = [shelf["folder"], shelf["name"], shelf["read_pictures"]]
+        folder_inputs = [shelf["folder"], shelf["name"], shelf["read_pictures"], shelf["fetch_pictures"]]
         indexed = [shelf["folder_button"].click(index_folder, folder_inputs, reports, **indexing)]
-        upload_inputs = [shelf["upload"], shelf["name"], shelf["read_pictures"]]
+        upload_inputs = [shelf["upload"], shelf["name"], shelf["read_pictures"], shelf["fetch_pictures"]]
         indexed.append(shelf["upload_button"].click(index_upload, upload_inputs, reports, **indexing))
         indexed.append(wire_removal(handlers, shelf, reports, indexing))
 

@@ -283,15 +283,16 @@ class SearchService:
     # --- indexing --------------------------------------------------------------------------------
 
     def index_folder(
-        self, path: str, name: str | None = None, on_progress=None, read_pictures: bool | None = None
+        self, path: str, name: str | None = None, on_progress=None, **options: bool | None
     ) -> object:
         """Index a folder (or one file) under an allowed root as collection `name` (default: the
-        folder's name, or the file's without its suffix). `read_pictures`: see `build_index`."""
+        folder's name, or the file's without its suffix). `options`: `read_pictures`,
+        `fetch_pictures` (see `build_index`)."""
         name = name.strip() if isinstance(name, str) and name.strip() else None
-        return self._index(resolve_folder(path, self.collections_roots), name, on_progress, read_pictures)
+        return self._index(resolve_folder(path, self.collections_roots), name, on_progress, **options)
 
     def index_upload(
-        self, paths: list[str], name: str | None = None, on_progress=None, read_pictures: bool | None = None
+        self, paths: list[str], name: str | None = None, on_progress=None, **options: bool | None
     ) -> object:
         """Index uploaded files (one zip of a folder, or notes, documents and pictures) as collection
         `name` (default: the zip's name, or the first note's); files left out are in the report. A
@@ -304,7 +305,7 @@ class SearchService:
             known = self.searcher.index.meta.collections
             upload = place_upload(paths, named, self.uploads_dir, roots, known, self.zip_limits)
             try:
-                report = self._build(upload.folder, named or upload.name, on_progress, read_pictures)
+                report = self._build(upload.folder, named or upload.name, on_progress, **options)
             except BaseException:
                 tidy_after(upload, "", roots, self._collections_now())  # its folder, unless indexed
                 raise
@@ -317,15 +318,16 @@ class SearchService:
         """Whether the index reads the words in pictures (`indexer.picture_words`)."""
         return self.searcher.index.meta.picture_words
 
-    def _index(
-        self, folder: Path, name: str | None = None, on_progress=None, read_pictures: bool | None = None
-    ) -> object:
+    def _index(self, folder: Path, name: str | None, on_progress=None, **options: bool | None) -> object:
         with self._indexing():
-            return self._build(folder, name, on_progress, read_pictures)
+            return self._build(folder, name, on_progress, **options)
 
-    def _build(self, folder: Path, name: str | None, on_progress, read_pictures: bool | None) -> object:
+    def _build(self, folder: Path, name: str | None, on_progress, **options: bool | None) -> object:
+        """`options`: `read_pictures`, `fetch_pictures` (None: as the index or collection chose)."""
+        if options.get("fetch_pictures") and not self.collections_roots:
+            raise ValueError("this server downloads no pictures from the web on a visitor's behalf")
         extra = {"on_progress": on_progress} if on_progress is not None else {}  # per-document phases
-        extra |= {"read_pictures": read_pictures} if read_pictures is not None else {}
+        extra |= {key: value for key, value in options.items() if value is not None}
         report = self._build_index(
             str(folder), self.index_uri, self.encoder, ns=self.ns, progress=True, name=name, **extra
         )
