@@ -315,6 +315,7 @@ def test_the_skip_summary_names_empty_notes_and_does_not_call_a_repair_a_skip(tm
     write(tmp_path / "пустая.md", "---\ntags: [заготовка]\n---\n")  # properties only, as a stub is
     write(tmp_path / "управляющие.md", "текст\x07 с символом")
     write(tmp_path / "Фото.md", "![[снимок.png]]")  # two files of that name: the nearest is used
+    write(tmp_path / "图床.md", "# 笔记\n\n![](https://img.example.com/2024/a.png)\n")  # PicGo's upload
     png(tmp_path / "a/снимок.png")
     png(tmp_path / "b/снимок.png")
     with warnings.catch_warnings(record=True) as caught:
@@ -328,6 +329,8 @@ def test_the_skip_summary_names_empty_notes_and_does_not_call_a_repair_a_skip(tm
         "1 resolved to the nearest file (ambiguous): Фото.md (![[снимок.png]])",
         "1 skipped (empty): пустая.md",
         "1 skipped (excluded): b/снимок.png",  # the farther file, shown by no note: an icon, said
+        "1 skipped (remote): 图床.md (https://img.example.com/2024/a.png); `add --fetch-pictures` downloads "
+        "the pictures notes show from the web",
     ]
 
 
