@@ -169,6 +169,7 @@ class BodyRenderer:
         self.uses_wikilinks = False
         self.tags: list[str] = []  # inline #tags (markdown-it's env, see obsidian.py)
         self.svg_icons = 0  # icon-sized inline <svg> drawings left out
+        self._in_footnote = False  # inside an inline footnote `^[...]`
 
     def render(self, tokens: list[Token]) -> None:
         for token in tokens:
@@ -220,6 +221,7 @@ class BodyRenderer:
             self.first_headings[self._heading_level] = " ".join("".join(words).split())
             self.first_heading = self.first_heading or self.first_headings[self._heading_level]
         children, position = token.children or [], 0
+        self._in_footnote = False  # a footnote never runs past its paragraph
         while position < len(children):
             child = children[position]
             position += 1
@@ -231,7 +233,9 @@ class BodyRenderer:
                 self.svg_icons += icons
             elif child.type == "text" and "((" in child.content:
                 self._with_block_refs(child.content)
-            elif child.type in ("text", "code_inline"):
+            elif child.type == "text":
+                self._text(self._inline_footnotes(child.content))
+            elif child.type == "code_inline":
                 self._text(child.content)
             elif child.type in ("softbreak", "hardbreak"):
                 self._text("\n")
@@ -245,6 +249,23 @@ class BodyRenderer:
                 self.items.append(ImageLink(child.meta["path"], written=child.markup, wiki=True))
             elif child.type == "wikilink":  # a link, or a transclusion of a note: its name, not its text
                 self._text(_words(child))
+
+    def _inline_footnotes(self, text: str) -> str:
+        """Obsidian's and Pandoc's inline footnote `^[words]`: its words in place, in brackets
+        (markdown-it leaves the marks as text; an emphasis inside splits it over tokens)."""
+        out, position = [], 0
+        while position < len(text):
+            if not self._in_footnote and (start := text.find("^[", position)) >= 0:
+                before = text[position:start]
+                out += [before, "(" if not before or before.endswith(" ") else " ("]
+                self._in_footnote, position = True, start + 2
+            elif self._in_footnote and (end := text.find("]", position)) >= 0:
+                out += [text[position:end], ")"]
+                self._in_footnote, position = False, end + 1
+            else:
+                out.append(text[position:])
+                break
+        return "".join(out)
 
     def _with_block_refs(self, text: str) -> None:
         """Text holding Logseq `((uuid))` references: each becomes a `BlockRef` in reading order."""

@@ -458,3 +458,18 @@ def test_a_canvas_reads_its_cards_in_reading_order(tmp_path):
     ]
     assert [(w.file, w.reason) for w in warned] == [("Broken.canvas", "unsupported type")]
     assert str(warned[0]).startswith("Broken.canvas: not a JSON canvas (")
+
+
+def test_an_inline_footnote_keeps_its_words_in_place_without_its_marks(tmp_path):
+    write(
+        tmp_path / "Sink.md",
+        "Seal it with tape.^[Teflon, *12 mm* wide.] Match `^[a-z]+` in code ^[second note].\n\n"
+        "An open ^[mark never closed\n\nand a] later bracket.\n",
+    )
+
+    (doc,) = read_warnings(tmp_path)[0]
+
+    assert doc.text == (
+        "Seal it with tape. (Teflon, 12 mm wide.) Match ^[a-z]+ in code (second note).\n\n"
+        "An open (mark never closed\n\nand a] later bracket."  # a footnote ends with its paragraph
+    )
