@@ -1,0 +1,179 @@
+"""A video's few pictures, in order: keyframes only, decoded small, upright, near-repeats dropped.
+
+The model reads a document's pictures in order, each one a full pass of its vision encoder (the
+indexing cost on a CPU) and a share of the document's token budget. So a video is read as at most
+`MAX_FRAMES` (4) of its keyframes: the first and those at a quarter, half and three quarters of its
+length. A phone's clip (seconds to a minute) is one scene; four pictures show how it goes (a child
+running to the sea, the cake carried in) at the cost of four photos, and six or more mostly repeat
+it. A frame that looks like the one kept before it (a tripod's shot: mean difference of 16x16 grey
+thumbnails under `SAME_LEVEL`) is dropped: a still scene is one picture.
+
+Only keyframes are decoded (`skip_frame = "NONKEY"`): a keyframe needs no other frame, and seeking
+lands on one, so a two-hour video costs `MAX_FRAMES` seeks and decodes, not two hours of decoding.
+Each decoded frame is scaled (longer side `MAX_SIDE`) when it leaves the decoder (`reformat`):
+what is held is the decoder's one frame (12 MB for a 4K phone frame) and four small pictures,
+never a full-size RGB copy. The rotation a phone records (portrait filming: the display matrix)
+is applied, so pictures stand as the person saw them.
+
+Damaged and unreadable input raises `VideoProblem(reason, message)`, said by the reader naming the
+file: an empty file, one FFmpeg cannot open (not a video, or damaged past reading), sound only (an
+`.m4a`, an `.mp4` of a voice memo; a cover picture is not a video), a codec this FFmpeg cannot
+decode, and a video none of whose keyframes decodes. A keyframe that fails costs only itself.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+MAX_FRAMES = 4
+MAX_SIDE = 1024  # pixels: the model's high-resolution view (DeepSeek-VL's 1024) and the page's
+SAME_LEVEL = 6.0  # mean grey difference (of 255) under which a frame repeats the one before
+JPEG_QUALITY = 88
+_MAX_PACKETS = 2000  # per seek: a keyframe further than this is not found (a damaged index)
+
+
+class VideoProblem(Exception):
+    """Why a video gives no document: `reason` (one of warning.REASONS) and what to say."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Frame:
+    seconds: float  # where in the video it is
+    jpeg: bytes
+
+
+@dataclass(frozen=True)
+class Video:
+    seconds: float | None  # its length, None when the container does not say
+    tags: dict[str, str]  # the container's tags (creation date, place, camera: `video_facts`)
+    frames: tuple[Frame, ...]
+
+
+def open_video(path: Path):
+    """The opened container (`av`); VideoProblem when it cannot be opened."""
+    import av  # optional: see `videos.available`
+
+    if path.stat().st_size == 0:
+        raise VideoProblem("empty", "the file is empty (0 bytes)")
+    try:
+        return av.open(str(path), metadata_errors="replace")
+    except av.error.FFmpegError as err:  # its message names the path: said without it
+        said = f"not a video FFmpeg can read, or a damaged one ({_said(err)})"
+        raise VideoProblem("unreadable", said) from None
+
+
+def video_length(container) -> float | None:
+    """The video's length in seconds, from its header."""
+    stream = next(iter(container.streams.video), None)
+    if stream is not None and stream.duration and stream.time_base:
+        return float(stream.duration * stream.time_base)
+    return container.duration / 1_000_000 if container.duration else None
+
+
+def read_video(path: Path) -> Video:
+    """The video's length, tags and frames (see the module doc); VideoProblem when it has none."""
+    with open_video(path) as container:
+        stream = _picture_stream(container)
+        context = stream.codec_context
+        if context is None:
+            raise VideoProblem("unsupported type", "its video is in a format this FFmpeg cannot decode")
+        context.skip_frame = "NONKEY"
+        seconds = video_length(container)
+        frames: list[Frame] = []
+        seen = None
+        _failed.clear()
+        for frame in _keyframes(container, stream, seconds):
+            small = frame.reformat(**_fit(frame.width, frame.height), format="rgb24")
+            picture = _upright(small.to_image(), frame)
+            grey = np.asarray(picture.convert("L").resize((16, 16)), dtype=np.float32)
+            if seen is not None and float(np.abs(grey - seen).mean()) < SAME_LEVEL:
+                continue  # repeats the frame before it
+            seen = grey
+            out = io.BytesIO()
+            picture.save(out, "JPEG", quality=JPEG_QUALITY)
+            frames.append(Frame(float(frame.time or 0.0), out.getvalue()))
+        if not frames:
+            why = f" ({_failed[-1]})" if _failed else ""
+            raise VideoProblem("unreadable", f"none of its pictures could be decoded, a damaged video{why}")
+        tags = {**stream.metadata, **container.metadata}  # the container's first (a track's own date)
+        return Video(seconds, tags, tuple(frames))
+
+
+def _picture_stream(container):
+    """The video stream to read (the largest); VideoProblem when there is none."""
+    streams = [s for s in container.streams.video if not s.disposition & s.disposition.attached_pic]
+    if not streams:
+        if container.streams.audio:
+            said = "holds sound only, no pictures (audio recordings are not read)"
+            raise VideoProblem("unsupported type", said)
+        raise VideoProblem("unreadable", "holds no video (a damaged file, or not a video)")
+    return max(streams, key=lambda s: _pixels(s))
+
+
+def _pixels(stream) -> int:
+    return stream.codec_context.width * stream.codec_context.height if stream.codec_context else 0
+
+
+def _keyframes(container, stream, seconds: float | None):
+    """Keyframes at or after the first frame and 1/4, 1/2, 3/4 of the length, in order, each
+    later than the one before (a short clip with one keyframe gives one)."""
+    import av
+
+    count = MAX_FRAMES if seconds and seconds > 0 else 1
+    start = stream.start_time or 0
+    last = -math.inf
+    for k in range(count):
+        target = seconds * k / count if seconds else 0.0
+        if k:
+            try:
+                container.seek(start + int(target / stream.time_base), stream=stream, backward=True)
+            except av.error.FFmpegError:
+                return  # not seekable: the frames found so far
+        for frame in _decoded(container, stream):
+            when = frame.time if frame.time is not None else target
+            if when > last:
+                last = when
+                yield frame
+                break
+
+
+def _decoded(container, stream):
+    """Frames decoded from where the container stands; a packet that fails is passed over (a
+    damaged keyframe costs only itself), remembered in `_failed` to say when none decodes."""
+    import av
+
+    for count, packet in enumerate(container.demux(stream)):
+        if count > _MAX_PACKETS:
+            return
+        try:
+            yield from packet.decode()
+        except av.error.FFmpegError as err:
+            _failed.append(_said(err))
+
+
+_failed: list[str] = []  # the decode errors of the video being read (one video at a time)
+
+
+def _fit(width: int, height: int) -> dict[str, int]:
+    scale = min(1.0, MAX_SIDE / max(width, height, 1))
+    return {"width": max(2, round(width * scale)), "height": max(2, round(height * scale))}
+
+
+def _upright(picture, frame):
+    """The picture turned as the display matrix says (FFmpeg's angle: counter-clockwise)."""
+    turn = round(getattr(frame, "rotation", 0) or 0) % 360
+    return picture.rotate(turn, expand=True) if turn in (90, 180, 270) else picture
+
+
+def _said(err) -> str:
+    """FFmpeg's reason without the file name it appends."""
+    return getattr(err, "strerror", None) or type(err).__name__
