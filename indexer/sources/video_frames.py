@@ -86,12 +86,12 @@ def read_video(path: Path) -> Video:
         context = stream.codec_context
         if context is None:
             raise VideoProblem("unsupported type", "its video is in a format this FFmpeg cannot decode")
-        context.skip_frame = "NONKEY"
+        context.skip_frame = "NONKEY"  # only keyframes are sent; a decoder so told skips the rest too
         seconds = video_length(container)
         frames: list[Frame] = []
         seen = None
-        _failed.clear()
-        for frame in _keyframes(container, stream, seconds):
+        failed: list[str] = []  # why keyframes did not decode, said when none did
+        for when, frame in _keyframes(container, stream, seconds, failed):
             small = frame.reformat(**_fit(frame.width, frame.height), format="rgb24")
             picture = _upright(small.to_image(), frame)
             grey = np.asarray(picture.convert("L").resize((16, 16)), dtype=np.float32)
@@ -100,9 +100,9 @@ def read_video(path: Path) -> Video:
             seen = grey
             out = io.BytesIO()
             picture.save(out, "JPEG", quality=JPEG_QUALITY)
-            frames.append(Frame(float(frame.time or 0.0), out.getvalue()))
+            frames.append(Frame(when, out.getvalue()))
         if not frames:
-            why = f" ({_failed[-1]})" if _failed else ""
+            why = f" ({failed[-1]})" if failed else ""
             raise VideoProblem("unreadable", f"none of its pictures could be decoded, a damaged video{why}")
         tags = {**stream.metadata, **container.metadata}  # the container's first (a track's own date)
         return Video(seconds, tags, tuple(frames))
@@ -123,44 +123,42 @@ def _pixels(stream) -> int:
     return stream.codec_context.width * stream.codec_context.height if stream.codec_context else 0
 
 
-def _keyframes(container, stream, seconds: float | None):
-    """Keyframes at or after the first frame and 1/4, 1/2, 3/4 of the length, in order, each
-    later than the one before (a short clip with one keyframe gives one)."""
+def _keyframes(container, stream, seconds: float | None, failed: list[str]):
+    """(time, frame) of the keyframes at or after the start and 1/4, 1/2, 3/4 of the length, in
+    order, each later than the one before (a short clip with one keyframe gives one). Only
+    keyframe packets reach the decoder, each drained at once: a decoder holding frames back to
+    reorder them would otherwise keep a keyframe until the next one comes."""
     import av
 
+    context = stream.codec_context
     count = MAX_FRAMES if seconds and seconds > 0 else 1
     start = stream.start_time or 0
     last = -math.inf
     for k in range(count):
-        target = seconds * k / count if seconds else 0.0
         if k:
+            target = seconds * k / count
             try:
                 container.seek(start + int(target / stream.time_base), stream=stream, backward=True)
             except av.error.FFmpegError:
                 return  # not seekable: the frames found so far
-        for frame in _decoded(container, stream):
-            when = frame.time if frame.time is not None else target
-            if when > last:
-                last = when
-                yield frame
+        context.flush_buffers()
+        for number, packet in enumerate(container.demux(stream)):
+            if number > _MAX_PACKETS:
                 break
-
-
-def _decoded(container, stream):
-    """Frames decoded from where the container stands; a packet that fails is passed over (a
-    damaged keyframe costs only itself), remembered in `_failed` to say when none decodes."""
-    import av
-
-    for count, packet in enumerate(container.demux(stream)):
-        if count > _MAX_PACKETS:
-            return
-        try:
-            yield from packet.decode()
-        except av.error.FFmpegError as err:
-            _failed.append(_said(err))
-
-
-_failed: list[str] = []  # the decode errors of the video being read (one video at a time)
+            when = packet.pts if packet.pts is not None else packet.dts
+            if not packet.is_keyframe or when is None or float((when - start) * stream.time_base) <= last:
+                continue
+            try:
+                frames = [*context.decode(packet), *context.decode(None)]
+            except av.error.FFmpegError as err:  # a damaged keyframe costs only itself
+                failed.append(_said(err))
+                context.flush_buffers()
+                continue
+            context.flush_buffers()  # drained: ready for the next packet
+            if frames:
+                last = float((when - start) * stream.time_base)
+                yield last, frames[0]
+                break
 
 
 def _fit(width: int, height: int) -> dict[str, int]:

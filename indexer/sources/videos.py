@@ -13,7 +13,8 @@ with the `taken`, `camera`, `place`, `place_name` properties of a photo (`video_
 cache knows them by their bytes, and an unchanged video is not opened again (`file_stats`).
 
 An iPhone Live Photo is a photo and a ~3 s QuickTime clip of the moment around it, kept side by side
-as `IMG_1234.HEIC` (or `.JPG`) and `IMG_1234.MOV`: one moment, read as its photo. Such a clip (a
+as `IMG_1234.HEIC` (or `.JPG`) and `IMG_1234.MOV` (`IMG_1234_HEVC.MOV` as icloudpd names it):
+one moment, read as its photo. Such a clip (a
 `.mov` of at most `LIVE_PHOTO_SECONDS` beside a photo of its name) is not a second document; each
 folder says how many it left out. A longer `.mov` of that name is a video of its own.
 
@@ -89,11 +90,7 @@ def without_motion_clips(loose: list[tuple[Path, str]]) -> list[tuple[Path, str]
     """`loose` (pictures and videos, path and name) without the Live Photos' motion clips, said
     once per folder."""
     stems = {posixpath.splitext(name)[0].casefold() for _, name in loose if _still(name)}
-    clips = [
-        (path, name)
-        for path, name in loose
-        if name.lower().endswith(".mov") and posixpath.splitext(name)[0].casefold() in stems and _short(path)
-    ]
+    clips = [(path, name) for path, name in loose if _clip_stem(name) in stems and _short(path)]
     if not clips:
         return loose
     for folder, count in sorted(Counter(posixpath.dirname(name) for _, name in clips).items()):
@@ -102,6 +99,12 @@ def without_motion_clips(loose: list[tuple[Path, str]]) -> list[tuple[Path, str]
         warn(message, file=where, reason="excluded")
     left = set(clips)
     return [item for item in loose if item not in left]
+
+
+def _clip_stem(name: str) -> str:
+    """The name (folder and stem, case folded) of the photo a `.mov` would be the clip of; ""."""
+    stem, suffix = posixpath.splitext(name)
+    return stem.casefold().removesuffix("_hevc") if suffix.lower() == ".mov" else ""
 
 
 def _still(name: str) -> bool:
