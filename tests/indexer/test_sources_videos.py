@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import sys
 import warnings
+import zipfile
 
 from PIL import Image
 from source_helpers import read_warnings, settle, write
@@ -236,3 +237,30 @@ def test_videos_are_found_by_date_place_and_file_words_and_not_decoded_again(
     monkeypatch.setattr(video_frames, "read_video", no_decoding)
     again = build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
     assert (again.notes_read, again.unchanged, again.embedded) == (0, 3, 0)
+
+
+def test_a_phones_videos_are_unpacked_from_a_zip_and_taken_from_an_upload_its_audio_is_not(tmp_path):
+    from indexer.archives import unpack_archive
+    from webapp.collection import ZipLimits
+    from webapp.uploads import gather_upload
+
+    clip = video(tmp_path / "made" / "VID_0001.mp4").read_bytes()
+    with zipfile.ZipFile(tmp_path / "Camera.zip", "w") as archive:
+        archive.writestr("Camera/VID_0001.mp4", clip)  # videos alone are a collection
+        archive.writestr("Camera/memo.m4a", b"\x00\x00\x00\x18ftypM4A ")
+    unpacked = unpack_archive(tmp_path / "Camera.zip", tmp_path / "out")
+    assert sorted(p.name for p in unpacked.folder.rglob("*") if p.is_file()) == ["VID_0001.mp4"]
+    assert [d.id for d in read_collection(unpacked.folder)] == ["VID_0001.mp4"]
+
+    picked = [
+        write(tmp_path / "picked" / "VID_0002.mov", clip),
+        write(tmp_path / "picked" / "memo.m4a", b"m4a"),
+    ]
+    upload = gather_upload(picked, tmp_path / "up", ZipLimits())
+    assert sorted(p.name for p in upload.folder.iterdir()) == ["VID_0002.mov"] and upload.name == "VID_0002"
+    [left_out] = upload.left_out
+    assert (left_out.source, left_out.reason) == ("memo.m4a", "unsupported type")
+    assert (
+        str(left_out.message)
+        == "memo.m4a: not a note, document, picture or video this app reads; not indexed"
+    )
