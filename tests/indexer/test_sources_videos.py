@@ -11,7 +11,7 @@ import zipfile
 from PIL import Image
 from source_helpers import read_warnings, settle, write
 from test_photo_facts import photo
-from video_helpers import COLOURS, sound_only, unknown_codec, video
+from video_helpers import COLOURS, av, sound_only, unknown_codec, video
 
 import indexer.sources.video_frames as video_frames
 from indexer import Searcher
@@ -264,3 +264,25 @@ def test_a_phones_videos_are_unpacked_from_a_zip_and_taken_from_an_upload_its_au
         str(left_out.message)
         == "memo.m4a: not a note, document, picture or video this app reads; not indexed"
     )
+
+
+def test_a_damaged_keyframe_costs_only_itself_and_a_video_of_none_is_said(tmp_path):
+    clip = video(tmp_path / "made" / "clip.mp4", seconds=8.0, size=(320, 240))
+    keys = [(p.pts * p.time_base, p.pos, p.size) for p in av.open(str(clip)).demux(video=0) if p.is_keyframe]
+    data = bytearray(clip.read_bytes())
+    _, at, size = keys[2]  # the keyframe at 2 s, where the second picture is looked for
+    data[at : at + size] = bytes(size)
+    write(tmp_path / "trip" / "scratched.mp4", bytes(data))
+    for _, at, size in keys:
+        data[at : at + size] = bytes(size)
+    write(tmp_path / "trip" / "ruined.mp4", bytes(data))
+    docs, warned = read_warnings(tmp_path / "trip")
+    [scratched] = docs
+    assert [f.name.rsplit(" ", 1)[1] for f in scratched.images] == ["0:00", "0:03", "0:04", "0:06"]
+    assert [(w.file, w.reason, str(w)) for w in warned] == [
+        (
+            "ruined.mp4",
+            "unreadable",
+            "ruined.mp4: none of its pictures could be decoded, a damaged video; not indexed",
+        )
+    ]
