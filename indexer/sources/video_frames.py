@@ -81,6 +81,8 @@ def video_length(container) -> float | None:
 
 def read_video(path: Path) -> Video:
     """The video's length, tags and frames (see the module doc); VideoProblem when it has none."""
+    import av
+
     with open_video(path) as container:
         stream = _picture_stream(container)
         context = stream.codec_context
@@ -92,7 +94,11 @@ def read_video(path: Path) -> Video:
         seen = None
         failed: list[str] = []  # why keyframes did not decode, said when none did
         for when, frame in _keyframes(container, stream, seconds, failed):
-            small = frame.reformat(**_fit(frame.width, frame.height), format="rgb24")
+            try:
+                small = frame.reformat(**_fit(frame.width, frame.height), format="rgb24")
+            except (av.error.FFmpegError, ValueError) as err:  # a pixel format swscale cannot take
+                failed.append(_said(err))
+                continue
             picture = _upright(small.to_image(), frame)
             grey = np.asarray(picture.convert("L").resize((16, 16)), dtype=np.float32)
             if seen is not None and float(np.abs(grey - seen).mean()) < SAME_LEVEL:
@@ -125,40 +131,52 @@ def _pixels(stream) -> int:
 
 def _keyframes(container, stream, seconds: float | None, failed: list[str]):
     """(time, frame) of the keyframes at or after the start and 1/4, 1/2, 3/4 of the length, in
-    order, each later than the one before (a short clip with one keyframe gives one). Only
-    keyframe packets reach the decoder, each drained at once: a decoder holding frames back to
-    reorder them would otherwise keep a keyframe until the next one comes."""
+    order, each later than the one before (a short clip with one keyframe gives one). A damaged
+    stream ends the search: the frames found so far stand."""
     import av
 
-    context = stream.codec_context
     count = MAX_FRAMES if seconds and seconds > 0 else 1
-    start = stream.start_time or 0
     last = -math.inf
     for k in range(count):
-        if k:
-            target = seconds * k / count
-            try:
-                container.seek(start + int(target / stream.time_base), stream=stream, backward=True)
-            except av.error.FFmpegError:
-                return  # not seekable: the frames found so far
-        context.flush_buffers()
-        for number, packet in enumerate(container.demux(stream)):
-            if number > _MAX_PACKETS:
-                break
-            when = packet.pts if packet.pts is not None else packet.dts
-            if not packet.is_keyframe or when is None or float((when - start) * stream.time_base) <= last:
-                continue
-            try:
-                frames = [*context.decode(packet), *context.decode(None)]
-            except av.error.FFmpegError as err:  # a damaged keyframe costs only itself
-                failed.append(_said(err))
-                context.flush_buffers()
-                continue
-            context.flush_buffers()  # drained: ready for the next packet
-            if frames:
-                last = float((when - start) * stream.time_base)
-                yield last, frames[0]
-                break
+        try:
+            if k:
+                target = seconds * k / count
+                container.seek(
+                    (stream.start_time or 0) + int(target / stream.time_base), stream=stream, backward=True
+                )
+            found = _next_keyframe(container, stream, last, failed)
+        except av.error.FFmpegError as err:  # not seekable, or damaged past this point
+            failed.append(_said(err))
+            return
+        if found is None:
+            return
+        last = found[0]
+        yield found
+
+
+def _next_keyframe(container, stream, after: float, failed: list[str]):
+    """The first keyframe later than `after` seconds from where the container stands, decoded;
+    None when there is none. Only keyframe packets reach the decoder, each drained at once: a
+    decoder holding frames back to reorder them would keep a keyframe until the next one came."""
+    import av
+
+    context, start = stream.codec_context, stream.start_time or 0
+    context.flush_buffers()
+    for number, packet in enumerate(container.demux(stream)):
+        if number > _MAX_PACKETS:
+            return None
+        when = packet.pts if packet.pts is not None else packet.dts
+        if not packet.is_keyframe or when is None or float((when - start) * stream.time_base) <= after:
+            continue
+        try:
+            frames = [*context.decode(packet), *context.decode(None)]
+        except av.error.FFmpegError as err:  # a damaged keyframe costs only itself
+            failed.append(_said(err))
+            frames = []
+        context.flush_buffers()  # drained: ready for the next packet
+        if frames:
+            return float((when - start) * stream.time_base), frames[0]
+    return None
 
 
 def _fit(width: int, height: int) -> dict[str, int]:

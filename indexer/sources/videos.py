@@ -70,6 +70,10 @@ def video_items(path: Path, name: str) -> tuple[tuple, dict]:
     except OSError as err:  # gone or unreadable mid-walk
         warn(f"{name}: cannot be read ({err.strerror or err}), skipped", file=name, reason="unreadable")
         return (), {}
+    except Exception as err:  # a decoder of untrusted files: whatever it raises is this file's problem
+        said = f"{name}: not read, FFmpeg failed on it ({type(err).__name__}); not indexed"
+        warn(said, file=name, reason="unreadable")
+        return (), {}
     facts = video_facts(video.tags)
     text = picture_items(name, facts)[0]
     length = length_words(video.seconds)

@@ -286,3 +286,19 @@ def test_a_damaged_keyframe_costs_only_itself_and_a_video_of_none_is_said(tmp_pa
             "ruined.mp4: none of its pictures could be decoded, a damaged video; not indexed",
         )
     ]
+
+
+def test_whatever_the_decoder_raises_costs_only_its_file(tmp_path, monkeypatch):
+    video(tmp_path / "a.mp4")
+    video(tmp_path / "b.mp4")
+    real = video_frames.read_video
+
+    def failing(path):
+        if path.name == "a.mp4":
+            raise RuntimeError(f"boom in {path}")  # its message (a full path) is not shown
+        return real(path)
+
+    monkeypatch.setattr(video_frames, "read_video", failing)
+    docs, warned = read_warnings(tmp_path)
+    assert [d.id for d in docs] == ["b.mp4"]
+    assert [str(w) for w in warned] == ["a.mp4: not read, FFmpeg failed on it (RuntimeError); not indexed"]
