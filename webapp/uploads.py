@@ -68,7 +68,8 @@ def gather_upload(paths: list[str | Path], destination_root: Path, limits: ZipLi
     """Check the uploaded files and place them as a collection folder under destination_root."""
     files = [Path(p) for p in paths if p]
     if not files:
-        raise ValueError("choose files to upload first: notes, documents, pictures or one .zip/.tar.gz")
+        chosen = "notes, documents, pictures, videos or one .zip/.tar.gz"
+        raise ValueError(f"choose files to upload first: {chosen}")
     missing = [f.name for f in files if not f.is_file()]
     if missing:
         raise ValueError(f"upload not found: {', '.join(missing)}; upload again")
