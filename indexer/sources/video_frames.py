@@ -8,12 +8,13 @@ running to the sea, the cake carried in) at the cost of four photos, and six or 
 it. A frame that looks like the one kept before it (a tripod's shot: mean difference of 16x16 grey
 thumbnails under `SAME_LEVEL`) is dropped: a still scene is one picture.
 
-Only keyframes are decoded (`skip_frame = "NONKEY"`): a keyframe needs no other frame, and seeking
-lands on one, so a two-hour video costs `MAX_FRAMES` seeks and decodes, not two hours of decoding.
-Each decoded frame is scaled (longer side `MAX_SIDE`) when it leaves the decoder (`reformat`):
-what is held is the decoder's one frame (12 MB for a 4K phone frame) and four small pictures,
-never a full-size RGB copy. The rotation a phone records (portrait filming: the display matrix)
-is applied, so pictures stand as the person saw them.
+Only keyframes are decoded (only their packets reach the decoder, told `skip_frame = "NONKEY"`
+too): a keyframe needs no other frame, and seeking lands on one, so a two-hour video costs
+`MAX_FRAMES` seeks and decodes, not two hours of decoding. Each decoded frame is scaled (longer
+side `MAX_SIDE`) as it is converted from the decoder's YUV (`reformat`): what is held is the
+decoder's buffers for one frame (+100 MB at the peak for a 4K HEVC one, docs/BENCHMARKS.md "Phone
+videos") and four small pictures, never a full-size RGB copy. The rotation a phone records
+(portrait filming: the display matrix) is applied, so pictures stand as the person saw them.
 
 Damaged and unreadable input raises `VideoProblem(reason, message)`, said by the reader naming the
 file: an empty file, one FFmpeg cannot open (not a video, or damaged past reading), sound only (an
