@@ -46,7 +46,7 @@ def available() -> bool:
     """Whether videos can be read here (PyAV installed); said once when not."""
     try:
         import av  # noqa: F401, PLC0415 (FFmpeg's libraries: loaded only when a video is met)
-    except ImportError:
+    except (ImportError, OSError):  # not installed, or its FFmpeg libraries fail to load
         warnings.warn("videos are not read without PyAV: pip install av", stacklevel=2)
         return False
     return True
