@@ -44,7 +44,11 @@ def test_a_video_is_one_document_of_its_words_and_keyframes_in_order(tmp_path):
     docs, warned = read_warnings(tmp_path)
     assert warned == []
     [doc] = docs
-    assert (doc.id, doc.title, doc.source) == ("DCIM/VID_beach-day.mp4",) * 1 + ("VID_beach-day.mp4", doc.id)
+    assert (doc.id, doc.title, doc.source) == (
+        "DCIM/VID_beach-day.mp4",
+        "VID_beach-day.mp4",
+        "DCIM/VID_beach-day.mp4",
+    )
     assert doc.segments[0] == TextSegment("DCIM / VID beach day\nvideo, 8 s")
     frames = doc.segments[1:]
     assert len(frames) == video_frames.MAX_FRAMES == 4
