@@ -4,7 +4,7 @@ Every member is checked first (no absolute names or `..`, no links, devices or p
 members, bounded count, size and compression ratio): one bad member refuses the whole archive,
 naming it, before anything is written.
 
-Collection file types are what the readers read (notes, pictures, `docs.jsonl`), documents they
+Collection file types are what the readers read (notes, pictures, videos, `docs.jsonl`), documents they
 report as not read (PDF, Word, ...: said, not silently dropped), and the files that say what kind of
 folder it is (a vault's `.obsidian/app.json`, a Logseq graph's `logseq/config.edn`, a site's
 config), and the files an mdBook's pages include (its code listings): a zipped vault, site or book
@@ -26,13 +26,15 @@ from indexer.sources import NotesFolderReader
 from indexer.sources.site import DOCUMENT_TYPES, SITE_FILES
 from indexer.sources.site_includes import MAX_INCLUDE_BYTES, include_targets
 from indexer.sources.site_kinds import kept_hidden
+from indexer.sources.videos import VIDEO_SUFFIXES
 from mme_core.documents import IMAGE_EXTENSIONS
 
 if TYPE_CHECKING:
     from indexer.archives import ArchiveLimits
 
 NOTE_EXTENSIONS = (*NotesFolderReader.parsers, ".jsonl")
-COLLECTION_EXTENSIONS = (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS, *DOCUMENT_TYPES)
+# videos: a phone's are documents (sources/videos.py); audio is left out, as it is not read
+COLLECTION_EXTENSIONS = (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS, *sorted(VIDEO_SUFFIXES), *DOCUMENT_TYPES)
 # Files at a path that tell the readers a folder is a vault or a graph (see indexer.sources.vault)
 FOLDER_KIND_PATHS = (".obsidian/app.json", "logseq/config.edn")
 Chosen = list[tuple[Member, PurePosixPath]]
@@ -123,11 +125,11 @@ def collection_members(archive, checked: Chosen, shown: str) -> Chosen:
     chosen = [(member, relative) for member, relative in checked if collection_file(relative)]
     chosen += _book_includes(archive, chosen, {relative.as_posix(): (m, relative) for m, relative in checked})
     chosen += _antora_includes(chosen, checked)
-    if not any(r.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for _, r in chosen):
+    if not any(r.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS, *VIDEO_SUFFIXES) for _, r in chosen):
         raise ValueError(
             f"{shown} holds no notes (Markdown, Org, reStructuredText, AsciiDoc, Jupyter, Word, "
             "LibreOffice, PowerPoint, OneNote, RTF, PDF, EPUB, Evernote, Day One, Google Keep, Bear, HTML, "
-            "text, spreadsheets, CSV), pictures or docs.jsonl: nothing to index"
+            "text, spreadsheets, CSV), pictures, videos or docs.jsonl: nothing to index"
         )
     return chosen
 

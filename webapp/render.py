@@ -81,6 +81,10 @@ def _card(hit, media: MediaRegistry) -> str:
     if isinstance(place, str) and place:  # a photo's town (GPS), found by its name in any script
         marked = highlight(place, getattr(hit, "terms", ()))
         part += f' · <span class="mme-place" title="where the photo was taken (GPS)">{marked}</span>'
+    length = (doc.meta.get("properties") or {}).get("length")
+    if isinstance(length, str) and length:  # a video: the card shows its keyframes, says how long it is
+        said = f"video, {escape(length)}"
+        part += f' · <span class="mme-length" title="a video, shown by its keyframes">{said}</span>'
     if getattr(hit, "translations", ()):  # the same page in other languages (indexer.translations)
         names = ", ".join(
             f'<span title="{escape(other)}">{escape(language_name(code))}</span>'

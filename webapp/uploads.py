@@ -1,6 +1,6 @@
 """Files a visitor uploads as a collection: one archive of a folder (a zip, or a .tar.gz/.tgz, .tar,
 .tar.bz2, .tar.xz from a Linux box; unpacked by `indexer.archives`, which refuses .7z and .rar with
-what to do), or the notes, documents and pictures themselves (a PDF manual, an Evernote export, a
+what to do), or the notes, documents, pictures and videos themselves (a PDF manual, an Evernote export, a
 note and its photos) without zipping them first. An archive's collection is named as the CLI names
 it (a browser's `notes (1).zip` is still `notes`), so a newer download updates the same collection.
 
@@ -30,6 +30,7 @@ from indexer.archive_formats import archive_suffix
 from indexer.archives import archive_collection_name, file_digest, mark_unpack_root, unpack_archive
 from indexer.skipped import Skipped
 from indexer.sources import NotesFolderReader
+from indexer.sources.videos import VIDEO_SUFFIXES
 from mme_core.documents import IMAGE_EXTENSIONS
 
 from .collection import COLLECTION_EXTENSIONS, NOTE_EXTENSIONS, ZipLimits, safe_stem
@@ -67,7 +68,8 @@ def gather_upload(paths: list[str | Path], destination_root: Path, limits: ZipLi
     """Check the uploaded files and place them as a collection folder under destination_root."""
     files = [Path(p) for p in paths if p]
     if not files:
-        raise ValueError("choose files to upload first: notes, documents, pictures or one .zip/.tar.gz")
+        chosen = "notes, documents, pictures, videos or one .zip/.tar.gz"
+        raise ValueError(f"choose files to upload first: {chosen}")
     missing = [f.name for f in files if not f.is_file()]
     if missing:
         raise ValueError(f"upload not found: {', '.join(missing)}; upload again")
@@ -91,7 +93,7 @@ def _gather_loose(files: list[Path], destination_root: Path, limits: ZipLimits) 
             left_out.append(Skipped(file.name, "", reason[0], f"{file.name}: {reason[1]}; not indexed"))
         else:
             kept.append(file)
-    if not any(f.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS) for f in kept):
+    if not any(f.suffix.lower() in (*NOTE_EXTENSIONS, *IMAGE_EXTENSIONS, *VIDEO_SUFFIXES) for f in kept):
         said = "; ".join(item.message for item in left_out) or "only documents we do not read"
         raise ValueError(f"nothing to index in this upload ({said})")
     if len(kept) > limits.max_files:
@@ -128,7 +130,7 @@ def _not_kept_because(file: Path) -> tuple[str, str] | None:
     if name.startswith("."):
         return "excluded", "a hidden file"
     if suffix not in COLLECTION_EXTENSIONS:
-        return "unsupported type", "not a note, document or picture this app reads"
+        return "unsupported type", "not a note, document, picture or video this app reads"
     if suffix in NotesFolderReader.claims and not NotesFolderReader.claims[suffix](file):
         return "unsupported type", f"{suffix} files are read only as {NotesFolderReader.claimed_as[suffix]}"
     return None
@@ -147,8 +149,8 @@ def _one_file_per_name(files: list[Path]) -> dict[str, tuple[Path, str]]:
 
 
 def _naming_order(file: Path) -> tuple[bool, str]:
-    """Notes and documents name a collection before pictures do."""
-    return file.suffix.lower() in IMAGE_EXTENSIONS, file.name.casefold()
+    """Notes and documents name a collection before pictures and videos do."""
+    return file.suffix.lower() in (*IMAGE_EXTENSIONS, *VIDEO_SUFFIXES), file.name.casefold()
 
 
 def _collection_name(file: Path) -> str:

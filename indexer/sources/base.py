@@ -31,6 +31,7 @@ from indexer.sources.site_languages import page_languages
 from indexer.sources.text import clean_text, decode_text, looks_binary
 from indexer.sources.titles import TITLE_MAX_CHARS, file_title, opening_title
 from indexer.sources.vault import excluded_files
+from indexer.sources.videos import VIDEO_SUFFIXES, is_video, video_items, without_motion_clips
 from indexer.sources.warning import REASONS, CollectionWarning, emit, warn
 from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment, InterleavedDoc, Segment, TextSegment
 
@@ -246,7 +247,7 @@ class FolderReader(CollectionReader):
             docs += found
             shown.update(link["real"] for link in links if link.get("real"))
         inside = os.path.join(str(images.root), "")
-        for path, name in loose:
+        for path, name in without_motion_clips(loose):  # a Live Photo's clip is read as its photo
             if name in shown or excluded(name):  # by name first: a real path is costly, and rarely other
                 continue
             real = os.path.realpath(path)
@@ -278,7 +279,12 @@ class FolderReader(CollectionReader):
         return found, links
 
     def _picture_doc(self, path: Path, name: str, images: ImageResolver, *_) -> list[InterleavedDoc]:
-        """A picture no note shows, as its own document (see `photos.py`)."""
+        """A picture or video no note shows, as its own document (see `photos.py`, `videos.py`)."""
+        if path.suffix.lower() in VIDEO_SUFFIXES:  # its words, then its frames
+            items, meta = video_items(path, name)  # nothing when unreadable (said why)
+            page = ParsedPage(items, title=path.name, meta=meta)
+            doc = build_doc(page, images, path.parent, name, id=name, source=name) if items else None
+            return [doc] if doc is not None and doc.images else []
         size, facts = read_header(path)
         if size:
             message = f"{name}: a picture no note shows, too small to be searched alone ({size[0]}x{size[1]})"
@@ -300,7 +306,7 @@ class FolderReader(CollectionReader):
         path = images.root / name
         if not path.is_file() or not path.resolve().is_relative_to(images.root):
             return None
-        if path.suffix.lower() in IMAGE_EXTENSIONS:  # a picture no note showed, when indexed
+        if path.suffix.lower() in IMAGE_EXTENSIONS or is_video(path.suffix.lower()):  # no note showed it
             found = self._picture_doc(path, name, images)
         else:
             found = self._read_file(path, name, images, BlockIndex(images.root))
@@ -328,7 +334,7 @@ class FolderReader(CollectionReader):
             for file_name in sorted(files):
                 path = Path(directory) / file_name
                 name, suffix = prefix + file_name, path.suffix.lower()
-                if suffix in IMAGE_EXTENSIONS and not file_name.startswith(HIDDEN):
+                if (suffix in IMAGE_EXTENSIONS or is_video(suffix)) and not file_name.startswith(HIDDEN):
                     if (elsewhere := self.read_elsewhere(path)) is not None:  # an app's attachment
                         if elsewhere:
                             warn(f"{name}: {elsewhere}; not indexed", file=name, reason="excluded")
@@ -439,15 +445,22 @@ def _with_languages(doc: InterleavedDoc, images: ImageResolver, name: str) -> In
 
 def _report_unshown(served: list[tuple[Path, str]], shown: set[str], root: Path) -> None:
     """One "excluded" line per folder for a website's pictures that no page shows: its theme's art
-    and screenshots no page uses are not documents of their own, and are not passed over in silence."""
-    unshown: Counter[str] = Counter()
+    and screenshots no page uses are not documents of their own, and are not passed over in silence.
+    Its videos are said on a line of their own (a page's `<video>` is not followed: "no page
+    shows" could be wrong)."""
+    unshown: Counter[tuple[str, bool]] = Counter()
     for path, name in served:
         if name in shown or os.path.relpath(os.path.realpath(path), root) in shown:
             continue
-        unshown[posixpath.dirname(name)] += 1
-    for folder, count in sorted(unshown.items()):
+        unshown[posixpath.dirname(name), path.suffix.lower() in VIDEO_SUFFIXES] += 1
+    for (folder, video), count in sorted(unshown.items()):
         where = f"{folder}/" if folder else "./"
-        message = f"{where}: {count} picture(s) of the website that no page shows; not indexed"
+        what = (
+            "video(s) of the website (its pages' media)"
+            if video
+            else "picture(s) of the website that no page shows"
+        )
+        message = f"{where}: {count} {what}; not indexed"
         warn(message, file=where, reason="excluded")
 
 
@@ -460,6 +473,7 @@ def _served_pictures(root: Path, layout: SiteLayout, served: list[tuple[Path, st
             subdirs[:] = sorted(d for d in subdirs if not d.startswith(".") and d not in DEPENDENCY_FOLDERS)
             prefix = Path(directory).relative_to(root).as_posix() + "/"
             for file_name in sorted(files):
-                if Path(file_name).suffix.lower() in IMAGE_EXTENSIONS and not file_name.startswith(HIDDEN):
+                suffix = Path(file_name).suffix.lower()
+                if (suffix in IMAGE_EXTENSIONS or is_video(suffix)) and not file_name.startswith(HIDDEN):
                     if (name := prefix + file_name) not in known:
                         served.append((Path(directory) / file_name, name))

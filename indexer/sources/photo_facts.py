@@ -125,9 +125,13 @@ def _taken(exif: Image.Exif) -> str:
 
 
 def _camera(exif: Image.Exif) -> str:
+    return camera_name(_text(exif.get(_MAKE)), _text(exif.get(_MODEL)))
+
+
+def camera_name(make: str, model: str) -> str:
     """Make and model, the make left out when the model starts with one of its words: "NIKON
     CORPORATION" + "NIKON D70", "EASTMAN KODAK COMPANY" + "KODAK DC240" say the make once."""
-    make, model = " ".join(_text(exif.get(_MAKE)).split()), " ".join(_text(exif.get(_MODEL)).split())
+    make, model = " ".join(make.split()), " ".join(model.split())
     if not model or model.split()[0].lower() in make.lower().split():
         return model or make
     return f"{make} {model}".strip()

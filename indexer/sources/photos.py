@@ -17,7 +17,7 @@ on a side) are reported as "excluded", not made documents.
 
 A phone's photo is found by when, with what and where it was taken: its EXIF header gives the
 document `taken`, `camera` and `place` properties and date words ("June 2024", "2024年6月12日"):
-see `photo_facts.py`.
+see `photo_facts.py`. The videos beside them are documents by the same rules: see `videos.py`.
 """
 
 from __future__ import annotations

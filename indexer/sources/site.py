@@ -75,8 +75,8 @@ DOCUMENT_TYPES = {
     ".onepkg": "OneNote packages (a cabinet archive: unpack it, then add the folder)",
     ".numbers": "Numbers spreadsheets",
 }
-# Recordings a person keeps among notes (a phone's videos beside its photos): said, not read. Not
-# unpacked from an uploaded zip (they would only be reported, and fill its size limit).
+# Recordings a person keeps among notes: said, not read; videos are read when PyAV is installed
+# (sources/videos.py). Audio is not unpacked from an uploaded zip (it would only be reported).
 MEDIA_TYPES = {
     **dict.fromkeys((".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp"), "videos"),
     **dict.fromkeys(

@@ -252,4 +252,13 @@ def test_a_photos_card_says_where_it_was_taken_and_marks_the_town_the_query_name
     place = '<span class="mme-place" title="where the photo was taken (GPS)"><mark>Kyoto</mark>, Japan</span>'
     assert place in card(photo, ("京都", "Kyoto"))  # 京都 searched "Kyoto" too (indexer.place_names)
     note = InterleavedDoc((TextSegment("A note."),), id="a.md", title="A note", meta={"properties": {}})
-    assert "mme-place" not in card(note)
+    assert "mme-place" not in card(note) and "mme-length" not in card(note)
+    clip = InterleavedDoc(
+        (TextSegment("DCIM / IMG 4022"),),
+        id="DCIM/IMG_4022.MOV",
+        title="IMG_4022.MOV",
+        meta={"properties": {"length": "12 s"}},
+    )
+    html = card(clip)
+    assert '<h3 class="mme-title">IMG_4022.MOV</h3>' in html  # the file's name, as the person knows it
+    assert '<span class="mme-length" title="a video, shown by its keyframes">video, 12 s</span>' in html

@@ -95,7 +95,8 @@ def test_files_not_read_are_left_out_and_said_by_name(tmp_path, chosen):
 
 
 def test_an_upload_with_nothing_to_read_is_refused_by_name_and_writes_nothing(tmp_path, chosen):
-    with pytest.raises(ValueError, match=r"nothing to index.*run\.sh: not a note, document or picture"):
+    said = r"nothing to index.*run\.sh: not a note, document, picture or video"
+    with pytest.raises(ValueError, match=said):
         gather_upload(chosen({"run.sh": "echo hi\n"}), tmp_path / "uploads", LIMITS)
     assert not (tmp_path / "uploads").exists()
     with pytest.raises(ValueError, match="choose files to upload first"):
