@@ -136,7 +136,7 @@ def search_during_indexing(
 
     def index() -> None:
         started = time.perf_counter()
-        outcome = caller.call(event, [str(folder), "", False])  # folder, name (default), words in pictures
+        outcome = caller.call(event, [str(folder), "", False, False])  # folder, name, words, downloads
         finished_at.append(time.perf_counter())
         result.index_s = time.perf_counter() - started
         html = (outcome.data or [""])[0] if outcome.success else str(outcome.error)

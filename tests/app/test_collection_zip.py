@@ -212,8 +212,10 @@ def test_not_a_zip_and_nothing_to_index(tmp_path, image_factory):
         extract_zip(only_scripts, tmp_path / "out")
     # a zip of photos is a collection: each picture no note shows is a document of its own
     members = {"a.png": open(image_factory(), "rb").read(), "a.mov": b"\x00\x00\x00\x14ftypqt  "}
+    members["memo.m4a"] = b"\x00\x00\x00\x18ftypM4A "
     photos = extract_zip(make_zip(tmp_path / "pics.zip", members), tmp_path / "photos")
-    assert (photos / "a.png").is_file() and not (photos / "a.mov").exists()  # a video is not unpacked
+    assert (photos / "a.png").is_file() and (photos / "a.mov").is_file()  # a phone's video is read too
+    assert not (photos / "memo.m4a").exists()  # a recording is not unpacked: only said
     with pytest.raises(ValueError, match="zip not found"):
         extract_zip(tmp_path / "missing.zip", tmp_path / "out")
 

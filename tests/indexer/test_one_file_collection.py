@@ -84,7 +84,7 @@ def test_the_cli_adds_one_file_and_refuses_a_file_it_cannot_read_by_name(tiny_ds
     assert error == (  # an archive is unpacked (tests/indexer/test_cli_archives.py); this one is empty
         "error: takeout-20241201.zip holds no notes (Markdown, Org, reStructuredText, AsciiDoc, Jupyter, "
         "Word, LibreOffice, PowerPoint, OneNote, RTF, PDF, EPUB, Evernote, Day One, Google Keep, Bear, HTML, "
-        "text, spreadsheets, CSV), pictures or docs.jsonl: nothing to index\n"
+        "text, spreadsheets, CSV), pictures, videos or docs.jsonl: nothing to index\n"
     )
     assert not (tmp_path / "new").exists()
     assert main(["add", str(script), "--index", str(tmp_path / "new"), "--model", nowhere]) == 1

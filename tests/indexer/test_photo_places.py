@@ -14,7 +14,7 @@ from PIL.TiffImagePlugin import IFDRational
 from source_helpers import read_warnings, settle
 from test_photo_facts import PHONE, photo
 
-import indexer.build
+import indexer.prepare
 import indexer.sources.photo_facts
 from indexer import Searcher
 from indexer.__main__ import main
@@ -115,7 +115,7 @@ def test_an_index_read_before_places_gets_them_without_embedding_anything(tiny_d
     photo(folder / "home.jpg", "2024:06:14 18:30:05", color="blue")
     settle(folder)
     with monkeypatch.context() as before:  # the reader of the release before: no place names
-        before.setattr(indexer.build, "READER_VERSION", "12")
+        before.setattr(indexer.prepare, "READER_VERSION", "12")
         before.setattr(indexer.sources.photo_facts, "place_at", lambda lat, lon: None)
         first = build_index(folder, uri, tiny_dsvl, ns=(1,), progress=False)
     assert first.added == 3

@@ -100,15 +100,20 @@ def payloads(input_types: list[str], path: str) -> list[tuple[list, dict | None]
         return [([[path], path, path], None), ([path, "", ""], None)]
     if input_types == ["checkbox", "radio"]:  # ticking the cascade box switches the mode
         return [([True, path], None), ([path, "semantic"], None)]
-    if input_types == ["textbox", "textbox", "checkbox"]:  # index a folder, under a name, words or not
-        return [([path, "", False], None), ([path, path, True], None), ([path, "", path], None)]
+    if input_types == ["textbox", "textbox", "checkbox", "checkbox"]:  # a folder, name, words, downloads
+        return [
+            ([path, "", False, False], None),
+            ([path, path, True, True], None),
+            ([path, "", path, False], None),
+            ([path, "", False, path], None),
+        ]
     if input_types == ["dropdown"]:  # the collection to remove (or to confirm removing)
         return [([path], None)]
-    if input_types == ["file", "textbox", "checkbox"]:  # index uploaded files (or a zip), under a name
+    if input_types == ["file", "textbox", "checkbox", "checkbox"]:  # index uploaded files (or a zip)
         return [
-            ([[{"path": path, "meta": {"_type": "gradio.FileData"}}], "", False], None),
-            ([[path], "", False], None),
-            ([path, path, True], None),
+            ([[{"path": path, "meta": {"_type": "gradio.FileData"}}], "", False, False], None),
+            ([[path], "", False, False], None),
+            ([path, path, True, True], None),
         ]
     if input_types == []:  # loaders driven by the page's event payload
         return [([], {"doc": path}), ([], {"index": path}), ([], {"doc": path, "index": 0})]
@@ -227,7 +232,7 @@ def test_hostile_zips_uploaded_through_the_page_are_refused_and_leave_nothing(li
     index_upload = caller.event("index_upload")
     messages = {}
     for name in zips:
-        outcome = caller.call(index_upload, [[upload(url, tmp_path / name)], "", False])
+        outcome = caller.call(index_upload, [[upload(url, tmp_path / name)], "", False, False])
         assert refused(outcome), (name, outcome)
         messages[name] = outcome.data[0]
     assert "points outside the collection folder" in messages["traversal.zip"]
