@@ -26,6 +26,7 @@ from indexer.sources.iwork_archive import (
     references,
     repeated,
     suffix_of,
+    varint,
 )
 
 STORAGE_TYPES = (2001, 2005)  # TSWP.StorageArchive (and its copy kept for pasted text)
@@ -65,23 +66,27 @@ class Reader:
         self.placed.add(identifier)
         message = fields(found[1])
         text = "".join(part.decode("utf-8", "replace") for part in message.get(3, []))
-        styles = _table(first(message, 5))
+        styles, lists = _table(first(message, 5)), _table(first(message, 7))
         attached = dict(_table(first(message, 9)))
-        at = 0
-        for paragraph in re.split(r"(?<=\n)", text):
+        at, counted, item = 0, 0, False
+        for paragraph in re.split(r"(?<=[\n\u2029])", text):
             heading = self._heading(_style_at(styles, at)) if self.headings else 0
-            end_lines(self.items, 1)
-            if heading and paragraph.strip(_ATTACHED + " \n\u2028"):
-                add_text(self.items, "#" * heading + " ")
-            for offset, piece in enumerate(re.split(f"({_ATTACHED})", paragraph)):
+            label = _label(self.package, _style_at(lists, at))
+            written = paragraph.strip(_ATTACHED + " \n\u2028\u2029")
+            counted = counted + 1 if label == "1. " else 0
+            end_lines(self.items, 1 if item and label and written else 2)  # a list's items: a line each
+            item = bool(label and written) or (item and not written)
+            if written and (heading or label):
+                add_text(self.items, "#" * heading + " " if heading else label.replace("1", str(counted)))
+            pieces = re.split(f"({_ATTACHED})", paragraph.rstrip("\n\u2029"))
+            for offset, piece in enumerate(pieces):
                 if piece == _ATTACHED:
-                    index = at + len("".join(re.split(f"({_ATTACHED})", paragraph)[:offset]))
-                    self.attachment(attached.get(index))
+                    self.attachment(attached.get(at + len("".join(pieces[:offset]))))
                 else:
                     add_text(self.items, _CONTROL.sub("", _BREAKS.sub("\n", piece)))
-            if heading:
-                end_lines(self.items, 2)
+            end_lines(self.items, 1)
             at += len(paragraph)
+        end_lines(self.items, 2)
 
     def attachment(self, identifier: int | None) -> None:
         found = self.package.objects.get(identifier) if identifier is not None else None
@@ -191,6 +196,20 @@ def position(package: Package, identifier: int) -> tuple[float, float]:
 def in_reading_order(package: Package, drawables: list[int]) -> list[int]:
     """Top to bottom, then left to right, as the PowerPoint reader orders shapes."""
     return sorted(drawables, key=lambda d: position(package, d))
+
+
+def _label(package: Package, style: int | None) -> str:
+    """A list item's mark by its list style's first level (`TSWP.ListStyleArchive` 2023, its label
+    types 11: 0 none, 1 a bullet picture, 2 a bullet character, 3 a number or letter): "- ", "1. ",
+    or "" for a paragraph in no list."""
+    found = package.objects.get(style) if style is not None else None
+    if found is None or found[0] != 2023:
+        return ""
+    values = fields(found[1]).get(11, [])
+    if values and isinstance(values[0], bytes):  # packed
+        values = [varint(values[0], 0)[0]] if values[0] else []
+    kind = values[0] if values else 0
+    return {1: "- ", 2: "- ", 3: "1. "}.get(kind, "")
 
 
 def _table(table: bytes | None) -> list[tuple[int, int | None]]:

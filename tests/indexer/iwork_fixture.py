@@ -68,19 +68,23 @@ def jpeg(color: str = "gray") -> bytes:
 # --- objects ---------------------------------------------------------------------------------------
 
 
-def storage(text: str, kind: int | None = 3, styles=(), attachments=()) -> tuple[int, bytes]:
-    """A `TSWP.StorageArchive` (2001): its text, paragraph style and attachment tables of
-    (character index, object)."""
+def storage(text: str, kind: int | None = 3, styles=(), attachments=(), lists=()) -> tuple[int, bytes]:
+    """A `TSWP.StorageArchive` (2001): its text, paragraph style (5), list style (7) and attachment
+    (9) tables of (character index, object)."""
     message = (number(1, kind) if kind is not None else b"") + blob(3, text)
-    if styles:
-        message += blob(5, b"".join(blob(1, number(1, at) + ref(2, style)) for at, style in styles))
-    if attachments:
-        message += blob(9, b"".join(blob(1, number(1, at) + ref(2, obj)) for at, obj in attachments))
+    for field, table in ((5, styles), (7, lists), (9, attachments)):
+        if table:
+            message += blob(field, b"".join(blob(1, number(1, at) + ref(2, obj)) for at, obj in table))
     return 2001, message
 
 
 def paragraph_style(name: str, identifier: str = "") -> tuple[int, bytes]:
     return 2022, blob(1, blob(1, name) + (blob(2, identifier) if identifier else b""))
+
+
+def list_style(label_type: int) -> tuple[int, bytes]:
+    """A `TSWP.ListStyleArchive` (2023): its first level's label type (2 a bullet, 3 a number)."""
+    return 2023, blob(1, blob(1, "Numbered" if label_type == 3 else "Bullet")) + number(11, label_type)
 
 
 def geometry(x: float, y: float) -> bytes:
@@ -165,10 +169,11 @@ def keynote_files() -> dict[str, bytes]:
         21: placeholder(22, y=10),
         22: storage("Feeding the starter"),
         23: placeholder(24, y=400),
-        24: storage("Feed it 1:1:1 every morning\nKeep it at 24 °C"),
+        24: storage("Feed it 1:1:1 every morning\nKeep it at 24 °C", lists=[(0, 28)]),  # bullets
         25: image(5, y=150),
         26: (15, ref(1, 27)),  # KN.NoteArchive -> its storage
         27: storage("Mention the rye flour"),
+        28: list_style(2),
     }
     return {
         "Index/Document.iwa": iwa({1: objects[1]}),

@@ -10,6 +10,7 @@ from iwork_fixture import (
     folder,
     iwa,
     keynote_files,
+    list_style,
     numbers_file,
     package,
     pages_files,
@@ -65,15 +66,17 @@ def test_pages_package_folder_is_one_document_not_walked(tmp_path):
     assert kinds(docs[0]) == ["T", "I", "T", "I"]
 
 
-def test_pages_without_a_title_style_is_named_by_its_first_line_or_file(tmp_path):
-    body = {1: (10000, b""), 2: storage("1. Preheat the oven\n2. Bake", kind=0, styles=[(0, 3)])}
-    body[3] = paragraph_style("Body")
+def test_pages_lists_are_marked_and_a_numbered_first_line_is_no_title(tmp_path):
+    text = "Preheat the oven\nBake\nYou need\nflour\nsalt"
+    lists = [(0, 4), (text.index("You"), 6), (text.index("flour"), 5)]
+    body = {1: (10000, b""), 2: storage(text, kind=0, styles=[(0, 3)], lists=lists)}
+    body |= {3: paragraph_style("Body"), 4: list_style(3), 5: list_style(2), 6: (2023, b"")}
     write(tmp_path / "Bread notes.pages", package({"Index/Document.iwa": iwa(body)}))
 
     (doc,), _ = read_warnings(tmp_path)
 
     assert doc.title == "Bread notes"  # a numbered step names nothing: the file's name does
-    assert doc.text == "1. Preheat the oven\n2. Bake"
+    assert doc.text == "1. Preheat the oven\n2. Bake\n\nYou need\n\n- flour\n- salt"
 
 
 def test_keynote_deck_reads_a_section_per_slide_with_pictures_and_notes(tmp_path):
@@ -87,7 +90,7 @@ def test_keynote_deck_reads_a_section_per_slide_with_pictures_and_notes(tmp_path
     assert doc.segments[0].text == "## Sourdough basics\n\n## Feeding the starter"
     # the picture sits above the body text on its slide: read first; the notes after
     assert doc.segments[2].text == (
-        "Feed it 1:1:1 every morning\nKeep it at 24 °C\n\nNotes: Mention the rye flour"
+        "- Feed it 1:1:1 every morning\n- Keep it at 24 °C\n\nNotes: Mention the rye flour"
     )
 
 
