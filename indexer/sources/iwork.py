@@ -131,17 +131,25 @@ def _not_iwork(data: bytes, app: str) -> tuple[str, str] | None:
 
 def _pages(package: Package) -> tuple[ParsedPage, set[str]]:
     from indexer.sources.iwork_archive import fields, first
-    from indexer.sources.iwork_text import IMAGE, STORAGE_TYPES, Reader, in_reading_order, shape_storage
+    from indexer.sources.iwork_text import (
+        IMAGE,
+        STORAGE_TYPES,
+        TABLE,
+        Reader,
+        in_reading_order,
+        shape_storage,
+    )
 
     reader = Reader(package)
     storages = [i for i, (k, m) in package.objects.items() if k in STORAGE_TYPES and first(fields(m), 1) == 0]
     for storage in sorted(storages):  # the body (a page-layout document has none)
         reader.storage(storage)
-    # what sits on the pages rather than in the text: floating pictures and text boxes, after it
+    # what sits on the pages rather than in the text: floating pictures, tables and text boxes, after it
     floating = [
         i
         for i, (kind, message) in package.objects.items()
-        if i not in reader.placed and (kind == IMAGE or shape_storage(package, kind, message) is not None)
+        if i not in reader.placed
+        and (kind in (IMAGE, TABLE) or shape_storage(package, kind, message) is not None)
     ]
     for drawable in in_reading_order(package, floating):
         reader.drawable(drawable)

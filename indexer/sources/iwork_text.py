@@ -32,8 +32,8 @@ from indexer.sources.iwork_archive import (
 STORAGE_TYPES = (2001, 2005)  # TSWP.StorageArchive (and its copy kept for pasted text)
 IMAGE, SHAPE, GROUP, ATTACHMENT = 3005, 2011, 3008, 2003
 SHAPES = (SHAPE, 7, 12)  # TSWP.ShapeInfoArchive, Keynote's placeholders (KN.PlaceholderArchive)
+TABLE = 6000  # TST.TableInfoArchive (`iwork_tables.py`)
 LEFT_OUT = {  # drawables we do not read -> what to call them
-    6000: "tables",
     5021: "charts",
     3007: "videos and audio",
 }
@@ -79,6 +79,8 @@ class Reader:
             if written and (heading or label):
                 add_text(self.items, "#" * heading + " " if heading else label.replace("1", str(counted)))
             pieces = re.split(f"({_ATTACHED})", paragraph.rstrip("\n\u2029"))
+            if heading or label:  # "##  Title": the spaces that indent it are not words
+                pieces[0] = pieces[0].lstrip()
             for offset, piece in enumerate(pieces):
                 if piece == _ATTACHED:
                     self.attachment(attached.get(at + len("".join(pieces[:offset]))))
@@ -105,12 +107,28 @@ class Reader:
         elif kind == GROUP:
             for child in in_reading_order(self.package, references(message, 2)):
                 self.drawable(child)
+        elif kind == TABLE:
+            self.table(message)
         elif kind in LEFT_OUT:
             self.left_out.add(LEFT_OUT[kind])
         elif (storage := shape_storage(self.package, kind, message)) is not None:
             end_lines(self.items, 2)
             self.storage(storage)
             end_lines(self.items, 2)
+
+    def table(self, message: bytes) -> None:
+        """A table's rows a line each, cells joined by ` | ` (as the spreadsheet reader writes them)."""
+        from indexer.sources.iwork_tables import OldTable, table_rows
+
+        try:
+            _, rows = table_rows(self.package, message)
+        except OldTable:
+            self.left_out.add("tables saved before Numbers 5's storage")
+            return
+        lines = [" | ".join(cells).rstrip(" |") for cells in rows]
+        if text := "\n".join(line for line in lines if line.strip(" |")):
+            end_lines(self.items, 2)
+            add_text(self.items, text + "\n\n")
 
     def picture(self, message: bytes) -> None:
         self.pictures += 1

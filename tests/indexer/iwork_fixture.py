@@ -105,6 +105,39 @@ def placeholder(storage_id: int, x: float = 0, y: float = 0) -> tuple[int, bytes
     return 7, blob(1, text_box(storage_id, x, y)[1])
 
 
+def cell(kind: int, flags: int, value: bytes) -> bytes:
+    """A table cell in Numbers 5's storage: version 5, its type, its flags, then its values."""
+    return bytes([5, kind, 0, 0, 0, 0, 0, 0]) + struct.pack("<I", flags) + value
+
+
+def table(first_id: int, rows: list[list[str | float]], name: str = "Table 1", bnc: bool = True) -> dict:
+    """A table's objects from `first_id` on (its `TST.TableInfoArchive` is `first_id`): text cells by
+    key into its string list, numbers as doubles."""
+    info, model, tile, strings = first_id, first_id + 1, first_id + 2, first_id + 3
+    keys = {
+        text: i + 1 for i, text in enumerate(sorted({c for row in rows for c in row if isinstance(c, str)}))
+    }
+    row_infos = b""
+    for index, row in enumerate(rows):
+        buffer, offsets = b"", b""
+        for value in row:
+            offsets += struct.pack("<h", len(buffer))
+            if isinstance(value, str):
+                buffer += cell(3, 0x8, struct.pack("<I", keys[value]))
+            else:
+                buffer += cell(2, 0x2, struct.pack("<d", value))
+        row_infos += blob(5, number(1, index) + blob(6, buffer) + blob(7, offsets))
+    store = blob(3, blob(1, number(1, 0) + ref(2, tile))) + ref(4, strings)
+    entries = b"".join(blob(3, number(1, key) + number(2, 1) + blob(3, text)) for text, key in keys.items())
+    columns = max(len(row) for row in rows)
+    return {
+        info: (6000, ref(2, model)),
+        model: (6001, blob(8, name) + number(6, len(rows)) + number(7, columns) + blob(4, store)),
+        tile: (6002, (number(7, 1) if bnc else b"") + row_infos),
+        strings: (6005, number(1, 1) + entries),
+    }
+
+
 def metadata(datas: dict[int, str]) -> tuple[int, bytes]:
     """`TSP.PackageMetadata` (11006): which `Data/` file each data identifier is."""
     infos = b"".join(

@@ -15,7 +15,9 @@ from iwork_fixture import (
     package,
     pages_files,
     paragraph_style,
+    ref,
     storage,
+    table,
 )
 from source_helpers import read_warnings, write
 
@@ -196,16 +198,32 @@ def test_a_spreadsheet_whose_tables_cannot_be_read_is_read_by_its_preview_and_sa
     )
 
 
-def test_tables_inside_a_pages_document_are_said_not_read(tmp_path):
-    objects = {1: (10000, b""), 2: storage("Costs\n\ufffc", kind=0, attachments=[(6, 3)])}
-    objects[3] = (2003, b"\x0a\x02\x08\x04")  # an attachment -> object 4, a table
-    objects[4] = (6000, b"")
+def test_tables_inside_a_pages_document_are_read_in_place(tmp_path):
+    text = "Costs\n\ufffc\nPaid in May."
+    objects = {1: (10000, b""), 2: storage(text, kind=0, attachments=[(6, 3)]), 3: (2003, ref(1, 10))}
+    objects |= table(10, [["Item", "价格"], ["Flour", 3.5], ["Oven", 1200]])
+    objects |= table(30, [["Floating", "on page 2"]])  # placed on a page, not in the text: after it
+    write(tmp_path / "Costs.pages", package({"Index/Document.iwa": iwa(objects)}))
+
+    (doc,), warned = read_warnings(tmp_path)
+
+    assert (
+        doc.text == "Costs\n\nItem | 价格\nFlour | 3.5\nOven | 1200\n\nPaid in May.\n\nFloating | on page 2"
+    )
+    assert warned == []
+
+
+def test_a_table_in_the_storage_before_numbers_5_is_said_not_read(tmp_path):
+    text = "Costs\n\ufffc"
+    objects = {1: (10000, b""), 2: storage(text, kind=0, attachments=[(6, 3)]), 3: (2003, ref(1, 10))}
+    objects |= table(10, [["Item", "Price"]], bnc=False)
     write(tmp_path / "Costs.pages", package({"Index/Document.iwa": iwa(objects)}))
 
     (doc,), warned = read_warnings(tmp_path)
 
     assert doc.text == "Costs"
-    assert said(warned) == [("Costs.pages", "unsupported type", "Costs.pages: not read: tables")]
+    message = "Costs.pages: not read: tables saved before Numbers 5's storage"
+    assert said(warned) == [("Costs.pages", "unsupported type", message)]
 
 
 def test_an_uploaded_zip_keeps_the_files_of_package_folders():
