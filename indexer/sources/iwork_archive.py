@@ -29,6 +29,9 @@ MAX_UNPACKED_BYTES = 2_000_000_000  # as `docx.MAX_UNPACKED_BYTES`: a zip bomb i
 # A shared document's edit history (Numbers saves it LZFSE-compressed, as no other archive): no content
 _NOT_CONTENT = {"Index/OperationStorage.iwa"}
 MAX_INDEX_BYTES = 200_000_000  # what the archives may unpack to in all: a note's text is far less
+LOCKED = "password-protected; save a copy without a password in the app"
+# The zip methods there are: iWork '09 marks a password-protected document's parts with its own
+_ZIP_METHODS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA}
 
 
 class IworkError(ValueError):
@@ -69,7 +72,7 @@ def open_package(data: bytes | dict[str, bytes]) -> Package:
     if "Index.zip" in files:  # iWork '13 packages keep their archives in an inner zip
         files.update(_unzip(files.pop("Index.zip"), inner=True))
     if ".iwpv2" in files or any(n.endswith("/.iwpv2") for n in files) or ".iwph" in files:
-        raise IworkError("unreadable", "password-protected; save a copy without a password in the app")
+        raise IworkError("unreadable", LOCKED)
     archives = sorted(n for n in files if n.startswith("Index/") and n.endswith(".iwa"))
     if not archives:
         if {"index.xml", "index.xml.gz", "index.apxl", "index.apxl.gz"} & set(files):
@@ -127,6 +130,10 @@ def _unzip(data: bytes, inner: bool = False) -> dict[str, bytes]:
                 raise IworkError("too large", f"its parts unpack past {MAX_UNPACKED_BYTES:,} bytes")
             if any(i.flag_bits & 0x1 for i in infos):
                 raise IworkError("unreadable", "password-protected (its zip is encrypted)")
+            if any(i.compress_type not in _ZIP_METHODS for i in infos):  # iWork '09 encrypts its parts
+                raise IworkError(
+                    "unreadable", "password-protected; save a copy without a password in the app"
+                )
             # a zip of a package folder made by hand holds it as `X.pages/Index/...`
             names = [i.filename for i in infos]
             top = {n.split("/", 1)[0] for n in names}

@@ -154,6 +154,18 @@ def package(files: dict[str, bytes]) -> bytes:
     return out.getvalue()
 
 
+def locked_09() -> bytes:
+    """A password-protected iWork '09 document: its zip's parts marked with Apple's own methods
+    (25451, 25452) instead of stored or deflated, as Pages '09 saves one."""
+    data = bytearray(package({"buildVersionHistory.plist": b"<plist/>", "index.xml": b"\x8a" * 64}))
+    for signature, offset in ((b"PK\x03\x04", 8), (b"PK\x01\x02", 10)):  # local and central headers
+        at = data.find(signature)
+        while at >= 0:
+            data[at + offset : at + offset + 2] = (25452).to_bytes(2, "little")
+            at = data.find(signature, at + 4)
+    return bytes(data)
+
+
 # --- documents -------------------------------------------------------------------------------------
 
 

@@ -11,6 +11,7 @@ from iwork_fixture import (
     iwa,
     keynote_files,
     list_style,
+    locked_09,
     numbers_file,
     package,
     pages_files,
@@ -122,6 +123,12 @@ def test_numbers_tables_are_written_as_the_spreadsheet_reader_writes_them(tmp_pa
             package({**pages_files(), ".iwpv2": b"\x02" * 40, "Index/Document.iwa": b"\x93" * 64}),
             "unreadable",
             "Locked.pages: password-protected; save a copy without a password in the app, skipped",
+        ),
+        (
+            "Locked09.pages",
+            locked_09(),
+            "unreadable",
+            "Locked09.pages: password-protected; save a copy without a password in the app, skipped",
         ),
         (
             "Old.pages",
