@@ -133,7 +133,7 @@ class Reader:
     def picture(self, message: bytes) -> None:
         self.pictures += 1
         image = fields(message)
-        for number in (11, 13, 15):  # data, originalData, adjustedImageData (TSP.DataReference)
+        for number in (11, 13, 15, 12):  # data, originalData, adjustedImageData, then its thumbnail
             value = first(image, number)
             if isinstance(value, bytes) and (data := self.package.data(first(fields(value), 1) or 0)):
                 break
