@@ -239,3 +239,16 @@ def test_an_uploaded_zip_keeps_the_files_of_package_folders():
     assert collection_file(PurePosixPath("notes/Recipe.pages/Index/Document.iwa"))
     assert collection_file(PurePosixPath("notes/Recipe.pages/.iwpv2"))  # so that it is said locked
     assert not collection_file(PurePosixPath("notes/build/Index/Document.iwa"))
+
+
+def test_a_package_folder_given_alone_is_one_document_and_is_found_again_by_its_source(tmp_path):
+    from indexer.sources import read_collection
+    from indexer.sources.collection import read_source
+
+    root = folder(tmp_path / "Sourdough.key", keynote_files())
+
+    (doc,) = read_collection(root, pictures=tmp_path / "pictures")
+    again = read_source(root, "Sourdough.key", "Sourdough.key", pictures=tmp_path / "pictures")
+
+    assert doc.id == "Sourdough.key" and doc.title == "Sourdough basics"
+    assert again is not None and again.text == doc.text
