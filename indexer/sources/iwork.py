@@ -37,13 +37,13 @@ import io
 import zipfile
 from pathlib import Path
 
-from indexer.sources.base import EmbeddedImage, ParsedPage, add_text, end_lines, looks_binary, warn
+from indexer.sources.base import EmbeddedImage, ParsedPage, end_lines, looks_binary, warn
 from indexer.sources.docx import OLE_SIGNATURE, describe_error, heading_title
 from indexer.sources.iwork_archive import IworkError, Package, open_package
-from indexer.sources.titles import deck_title
+from indexer.sources.titles import deck_title, file_title
 
 APPS = {".pages": "Pages document", ".key": "Keynote presentation", ".numbers": "Numbers spreadsheet"}
-PAGES_DOCUMENT, TEXT_BOX = 10000, 3
+PAGES_DOCUMENT = 10000  # TP.DocumentArchive: only a Pages document holds one
 _OTHER = {  # the first bytes, or a zip's part, of formats a file may really be
     b"%PDF": "a PDF file",
     OLE_SIGNATURE: "an Office 97-2003 file",
@@ -163,7 +163,8 @@ def _keynote(package: Package, name: str) -> tuple[ParsedPage, set[str]]:
     from indexer.sources.iwork_slides import read_slides
 
     reader, first_title = read_slides(package)
-    return ParsedPage(tuple(reader.items), title=deck_title(first_title, name)), reader.left_out
+    title = deck_title(first_title, name) or file_title(name)  # not "Slide 1" of an untitled deck
+    return ParsedPage(tuple(reader.items), title=title), reader.left_out
 
 
 def _preview_only(package: Package, page: ParsedPage, name: str) -> ParsedPage | None:
@@ -175,6 +176,5 @@ def _preview_only(package: Package, page: ParsedPage, name: str) -> ParsedPage |
     warn(f"{name}: {said}", file=name, reference="preview.jpg", reason="unreadable")
     items = list(page.items)
     end_lines(items, 2)
-    add_text(items, "")
     items.append(EmbeddedImage("image/jpeg", base64.b64encode(preview).decode("ascii"), "preview.jpg"))
     return ParsedPage(tuple(items), title=page.title)

@@ -62,13 +62,10 @@ class Package:
         return (name, self.files[name]) if name in self.files else None
 
 
-def open_package(data: bytes | dict[str, bytes]) -> Package:
-    """The document's files (from a zip's bytes, or a package folder's files) and its objects;
-    IworkError when it is none, password-protected or damaged."""
-    if isinstance(data, bytes):
-        files = _unzip(data)
-    else:
-        files = dict(data)
+def open_package(data: bytes) -> Package:
+    """The document's files (a zip's, or a package folder's as `zip_folder` packs them) and its
+    objects; IworkError when it is none, password-protected or damaged."""
+    files = _unzip(data)
     if "Index.zip" in files:  # iWork '13 packages keep their archives in an inner zip
         files.update(_unzip(files.pop("Index.zip"), inner=True))
     if ".iwpv2" in files or any(n.endswith("/.iwpv2") for n in files) or ".iwph" in files:

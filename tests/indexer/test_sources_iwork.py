@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 from iwork_fixture import (
+    blob,
     folder,
     iwa,
     keynote_files,
@@ -16,6 +17,7 @@ from iwork_fixture import (
     package,
     pages_files,
     paragraph_style,
+    placeholder,
     ref,
     storage,
     table,
@@ -252,3 +254,16 @@ def test_a_package_folder_given_alone_is_one_document_and_is_found_again_by_its_
 
     assert doc.id == "Sourdough.key" and doc.title == "Sourdough basics"
     assert again is not None and again.text == doc.text
+
+
+def test_a_deck_whose_slides_have_no_title_is_named_by_its_file(tmp_path):
+    files = keynote_files()
+    show = {1: (2, blob(3, ref(2, 2))), 2: (4, ref(2, 10)), 10: (5, ref(6, 11))}
+    show |= {11: placeholder(12), 12: storage("Only a body")}
+    files["Index/Document.iwa"], files["Index/Slide-10.iwa"] = iwa({1: show.pop(1)}), iwa(show)
+    write(tmp_path / "Untitled lab.key", package(files))
+
+    (doc,), _ = read_warnings(tmp_path)
+
+    assert doc.title == "Untitled lab"  # not "Slide 1"
+    assert doc.text == "## Slide 1\n\nOnly a body"
