@@ -68,6 +68,9 @@ def parse_iwork(data: bytes, name: str) -> ParsedPage | None:
     except IworkError as err:
         warn(f"{name}: {err}, skipped", file=name, reason=err.reason)
         return None
+    except Exception as err:  # a reader of untrusted files: whatever it raises is this file's problem
+        warn(f"{name}: not a readable {app} ({describe_error(err)}), skipped", file=name, reason="unreadable")
+        return None
     try:
         page, left_out, unread = _read(data, package, name)
     except Exception as err:  # a reader of untrusted files: whatever it raises is this file's problem

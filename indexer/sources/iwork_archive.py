@@ -197,6 +197,8 @@ def varint(data: bytes, at: int) -> tuple[int, int]:
 def fields(message: bytes) -> dict[int, list]:
     """A protobuf message's fields by number, each a list of values in order: an int for varints
     and fixed ones (a float's bits: `as_float`), bytes for length-delimited ones."""
+    if not isinstance(message, bytes):  # a number where a damaged file should hold a message
+        raise IworkError("unreadable", "damaged (a number where a message should be)")
     out: dict[int, list] = {}
     at = 0
     while at < len(message):

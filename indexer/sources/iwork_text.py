@@ -12,6 +12,7 @@ varies) is one of Pages' built-in Title and Heading styles, by the style's ident
 from __future__ import annotations
 
 import base64
+import bisect
 import re
 import struct
 
@@ -238,9 +239,6 @@ def _table(table: bytes | None) -> list[tuple[int, int | None]]:
 
 
 def _style_at(styles: list[tuple[int, int | None]], index: int) -> int | None:
-    style = None
-    for start, found in styles:
-        if start > index:
-            break
-        style = found
-    return style
+    """The object of the last entry starting at or before `index` (entries are in text order)."""
+    at = bisect.bisect_right(styles, index, key=lambda entry: entry[0])
+    return styles[at - 1][1] if at else None
