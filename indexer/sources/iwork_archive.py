@@ -178,14 +178,14 @@ def _objects(stream: bytes, name: str):
                 yield identifier, first(message_info, 1) or 0, stream[at : at + size]
             at += size
         if at > len(stream):
-            raise IworkError("unreadable", f"damaged ({name}: an object runs past the end)")
+            raise IworkError("unreadable", "an object runs past the end")
 
 
 def varint(data: bytes, at: int) -> tuple[int, int]:
     value = shift = 0
     while True:
         if at >= len(data) or shift > 63:
-            raise IworkError("unreadable", "damaged (a number runs past the end of its archive)")
+            raise IworkError("unreadable", "a number runs past the end of its archive")
         byte = data[at]
         value |= (byte & 0x7F) << shift
         at += 1
@@ -198,7 +198,7 @@ def fields(message: bytes) -> dict[int, list]:
     """A protobuf message's fields by number, each a list of values in order: an int for varints
     and fixed ones (a float's bits: `as_float`), bytes for length-delimited ones."""
     if not isinstance(message, bytes):  # a number where a damaged file should hold a message
-        raise IworkError("unreadable", "damaged (a number where a message should be)")
+        raise IworkError("unreadable", "a number where a message should be")
     out: dict[int, list] = {}
     at = 0
     while at < len(message):
@@ -214,7 +214,7 @@ def fields(message: bytes) -> dict[int, list]:
         elif wire == 1:
             value, at = int.from_bytes(message[at : at + 8], "little"), at + 8
         else:
-            raise IworkError("unreadable", f"damaged (a message field of wire type {wire})")
+            raise IworkError("unreadable", f"a message field of wire type {wire}")
         out.setdefault(number, []).append(value)
     return out
 

@@ -43,9 +43,10 @@ def ref(field: int, identifier: int) -> bytes:
     return blob(field, number(1, identifier))
 
 
-def iwa(objects: dict[int, tuple[int, bytes]]) -> bytes:
-    """An `.iwa` archive of (identifier -> (type, message)), in one Snappy chunk."""
-    stream = b""
+def iwa(objects: dict[int, tuple[int, bytes]], raw: bytes = b"") -> bytes:
+    """An `.iwa` archive of (identifier -> (type, message)), in one Snappy chunk (after `raw`, bytes
+    as they are: a damaged archive)."""
+    stream = raw
     for identifier, (kind, message) in objects.items():
         info = number(1, identifier) + blob(2, number(1, kind) + number(3, len(message)))
         stream += varint(len(info)) + info + message

@@ -13,6 +13,7 @@ from iwork_fixture import (
     keynote_files,
     list_style,
     locked_09,
+    number,
     numbers_file,
     package,
     pages_files,
@@ -21,6 +22,7 @@ from iwork_fixture import (
     ref,
     storage,
     table,
+    varint,
 )
 from source_helpers import read_warnings, write
 
@@ -155,6 +157,12 @@ def test_numbers_tables_are_written_as_the_spreadsheet_reader_writes_them(tmp_pa
             package({"Index/Document.iwa": b"\x00\x10\x00\x00garbage"}),
             "unreadable",
             "Torn.pages: damaged (Index/Document.iwa: truncated), skipped",
+        ),
+        (
+            "Garbled.pages",  # an object's message list where a number stands
+            package({"Index/Document.iwa": iwa({}, raw=varint(4) + number(1, 1) + number(2, 5))}),
+            "unreadable",
+            "Garbled.pages: damaged (Index/Document.iwa: a number where a message should be), skipped",
         ),
     ],
 )

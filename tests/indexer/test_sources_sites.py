@@ -151,8 +151,8 @@ def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_pa
         (
             "notes.onepkg",
             "unsupported type",
-            "notes.onepkg: OneNote packages (a cabinet archive: unpack it, then add the folder) are not read; "
-            "not indexed",
+            "notes.onepkg: OneNote packages (a cabinet archive: unpack it, then add the folder) "
+            "are not read; not indexed",
         ),
         ("requirements.txt", "excluded", "requirements.txt: a tool's file, not a note; not indexed"),
         (  # a picture no note shows is a document of its own: this one cannot be, and says why
