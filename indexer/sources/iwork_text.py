@@ -1,13 +1,13 @@
 """The text of an iWork document's text storages (`TSWP.StorageArchive`) as page items: paragraphs
-with their headings told by paragraph style, and what sits in the text (pictures, text boxes,
-grouped shapes) where it sits. Read from the objects `iwork_archive.py` gives; `iwork.py` and
+with their headings and list items told by style, and what sits in the text (pictures, tables, text
+boxes, grouped shapes) where it sits. Read from the objects `iwork_archive.py` gives; `iwork.py` and
 `iwork_slides.py` use it for Pages documents and Keynote decks.
 
-A storage's text (field 3) is one string; its paragraph styles (field 5) and attachments (field 9)
-are tables of (character index, object). A paragraph is a heading when its style (or the style it
-varies) is one of Pages' built-in Title and Heading styles, by the style's identifier
-(`...paragraphstyle-Heading 2`), which stays English whatever the app's language, or its name.
-"""
+A storage's text (field 3) is one string; its paragraph styles (5), list styles (7) and attachments
+(9) are tables of (character index, object). A paragraph is a heading when its style (or the style
+it varies) is one of Pages' built-in Title and Heading styles, by the style's identifier
+(`...paragraphstyle-Heading 2`), which stays English whatever the app's language, or its name; a
+list item by its list style's label type (a bullet or a number), not its name ("Bullets", "项目符号")."""
 
 from __future__ import annotations
 
