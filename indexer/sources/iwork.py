@@ -4,7 +4,8 @@ Keynote decks (`.key`) and Numbers spreadsheets (`.numbers`), read like their Of
 - Pages: the body text in order, a paragraph in Pages' Title style as `# Title`, Heading, Heading 2
   ... as `## `, `### `, list items as `- ` or `1. ` (`iwork_text.py`); pictures, tables, text boxes
   and grouped shapes where they sit in the text; floating ones (placed on a page, not in the text)
-  after the text.
+  after the text; footnotes and endnotes last, a numbered list (as the Word reader puts them).
+  Headers, footers and the table of contents are not read (a line on every page, headings again).
 - Keynote: a section per slide headed by its title, its text, tables and pictures in reading order,
   then its presenter notes (`iwork_slides.py`), as `powerpoint.py` reads a deck.
 - Numbers: every table, as the spreadsheet reader writes a sheet's (`spreadsheet.table_page`: a
@@ -39,13 +40,14 @@ import io
 import zipfile
 from pathlib import Path
 
-from indexer.sources.base import EmbeddedImage, ParsedPage, end_lines, looks_binary, warn
+from indexer.sources.base import EmbeddedImage, ParsedPage, add_text, end_lines, looks_binary, warn
 from indexer.sources.docx import OLE_SIGNATURE, describe_error, heading_title
 from indexer.sources.iwork_archive import IworkError, Package, open_package
 from indexer.sources.titles import deck_title, file_title
 
 APPS = {".pages": "Pages document", ".key": "Keynote presentation", ".numbers": "Numbers spreadsheet"}
 PAGES_DOCUMENT = 10000  # TP.DocumentArchive: only a Pages document holds one
+BODY, FOOTNOTE = 0, 2  # the kinds of text storage read (headers, footers and contents are not)
 _OTHER = {  # the first bytes, or a zip's part, of formats a file may really be
     b"%PDF": "a PDF file",
     OLE_SIGNATURE: "an Office 97-2003 file",
@@ -146,8 +148,8 @@ def _pages(package: Package) -> tuple[ParsedPage, set[str]]:
     )
 
     reader = Reader(package)
-    storages = [i for i, (k, m) in package.objects.items() if k in STORAGE_TYPES and first(fields(m), 1) == 0]
-    for storage in sorted(storages):  # the body (a page-layout document has none)
+    kinds = {i: first(fields(m), 1) for i, (k, m) in package.objects.items() if k in STORAGE_TYPES}
+    for storage in sorted(i for i, kind in kinds.items() if kind == BODY):  # none: a page layout
         reader.storage(storage)
     # what sits on the pages rather than in the text: floating pictures, tables and text boxes, after it
     floating = [
@@ -158,10 +160,23 @@ def _pages(package: Package) -> tuple[ParsedPage, set[str]]:
     ]
     for drawable in in_reading_order(package, floating):
         reader.drawable(drawable)
+    notes = [said for i, kind in sorted(kinds.items()) if kind == FOOTNOTE and (said := _words(package, i))]
+    for number, said in enumerate(notes, 1):  # footnotes and endnotes, a numbered list at the end
+        end_lines(reader.items, 1 if number > 1 else 2)
+        add_text(reader.items, f"{number}. {said}\n")
     text = "".join(i for i in reader.items if isinstance(i, str))
     first_heading = next((line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")), "")
     page = ParsedPage(tuple(reader.items), title=first_heading)
     return ParsedPage(page.items, title=heading_title(page)), reader.left_out
+
+
+def _words(package: Package, storage: int) -> str:
+    """A storage's words on one line (a footnote's, without the mark it starts with)."""
+    from indexer.sources.iwork_text import Reader
+
+    reader = Reader(package, headings=False)
+    reader.storage(storage)
+    return " ".join("".join(i for i in reader.items if isinstance(i, str)).split())
 
 
 def _keynote(package: Package, name: str) -> tuple[ParsedPage, set[str]]:

@@ -52,6 +52,20 @@ def test_pages_document_reads_headings_text_and_pictures_in_place(tmp_path):
     assert doc.segments[2].text == "Serve warm."
 
 
+def test_pages_footnotes_come_after_the_text_as_a_numbered_list(tmp_path):
+    objects = {
+        1: (10000, b""),
+        2: storage("Bake the loaf.", kind=0),
+        3: storage("\ufffc At 220 °C, 35 min.", kind=2),
+    }
+    objects |= {4: storage("", kind=2), 5: storage("\ufffc 烤箱预热。", kind=2), 6: storage("Page 2", kind=1)}
+    write(tmp_path / "Loaf.pages", package({"Index/Document.iwa": iwa(objects)}))
+
+    (doc,), _ = read_warnings(tmp_path)
+
+    assert doc.text == "Bake the loaf.\n\n1. At 220 °C, 35 min.\n2. 烤箱预热。"  # no header, no empty note
+
+
 def test_pages_chinese_text_and_localised_heading_names(tmp_path):
     write(tmp_path / "菜谱.pages", package(pages_files(chinese=True)))
 
