@@ -20,7 +20,7 @@ from indexer.file_stats import StatCache, file_stat
 from indexer.languages import script_language
 from indexer.sources.embedded import EmbeddedImage
 from indexer.sources.images import ImageLink, ImageResolver, shorten
-from indexer.sources.iwork_archive import folder_size, zip_folder
+from indexer.sources.iwork_archive import folder_size, is_package_folder, zip_folder
 from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.notion import database_rows_folder
 from indexer.sources.photos import keeps_loose_pictures, loose_picture, picture_items, read_header
@@ -312,7 +312,7 @@ class FolderReader(CollectionReader):
             prefix = "" if here == "." else here + "/"
             kept = []
             for subdir in sorted(d for d in subdirs if not d.startswith(".")):
-                if Path(subdir).suffix.lower() in self.packages:  # a document saved as a folder
+                if self._is_package(Path(directory) / subdir):  # a document saved as a folder
                     files.append(subdir)  # read as the one file it is, not walked
                 elif reason := layout.folder_reason(prefix + subdir):
                     self._report_folder(Path(directory) / subdir, prefix + subdir, reason)
@@ -360,7 +360,7 @@ class FolderReader(CollectionReader):
         _served_pictures(root, layout, served)
 
     def _is_package(self, path: Path) -> bool:
-        return path.suffix.lower() in self.packages and path.is_dir()
+        return path.suffix.lower() in self.packages and is_package_folder(path)
 
     def _report_folder(self, folder: Path, name: str, reason: str) -> None:
         """One "excluded" line for a folder left out, when it holds a file this reader would read."""

@@ -16,6 +16,7 @@ from indexer.sources.enex import parse_enex
 from indexer.sources.epub import parse_epub
 from indexer.sources.html import HtmlFolderReader
 from indexer.sources.iwork import is_keynote, parse_iwork
+from indexer.sources.iwork_archive import is_package_folder
 from indexer.sources.joplin_jex import parse_jex
 from indexer.sources.joplin_raw import parse_markdown_or_joplin
 from indexer.sources.joplin_raw import read_elsewhere as joplin_elsewhere
@@ -125,7 +126,7 @@ def read_collection(
     path = Path(path)
     if not path.exists():
         raise ValueError(f"collection not found: {path}")
-    if path.is_file() or (path.is_dir() and path.suffix.lower() in NotesFolderReader.packages):
+    if path.is_file() or (path.suffix.lower() in NotesFolderReader.packages and is_package_folder(path)):
         check_one_file(path)
         return NotesFolderReader(pictures=pictures).read(path, stats)
     if not path.is_dir():
@@ -164,7 +165,7 @@ def read_source(
     index read it; None when it is gone. A folder note is found by its source path alone; a TIIR
     folder (every record's source is its docs.jsonl) is read whole and searched by id."""
     root = Path(root)
-    if root.is_file() or root.suffix.lower() in NotesFolderReader.packages:  # one file (a PDF manual)
+    if root.is_file() or (root.suffix.lower() in NotesFolderReader.packages and is_package_folder(root)):
         if source != root.name:
             return None
         return NotesFolderReader(pictures=pictures).read_one(root.parent, source, doc_id)

@@ -115,6 +115,13 @@ def zip_folder(root: Path) -> bytes:
     return out.getvalue()
 
 
+def is_package_folder(path: Path) -> bool:
+    """Whether a folder named like a document (`Recipe.pages/`, `v2.key/`) holds one, by the files an
+    iWork package keeps; a folder of notes that happens to be so named is walked as a folder."""
+    marks = ("Index", "Index.zip", "Metadata", ".iwpv2", "index.xml", "index.xml.gz", "index.apxl")
+    return path.is_dir() and any((path / mark).exists() for mark in (*marks, "index.apxl.gz"))
+
+
 def folder_size(root: Path) -> int:
     return sum(path.stat().st_size for path in root.rglob("*") if path.is_file())
 

@@ -289,3 +289,11 @@ def test_a_deck_whose_slides_have_no_title_is_named_by_its_file(tmp_path):
 
     assert doc.title == "Untitled lab"  # not "Slide 1"
     assert doc.text == "## Slide 1\n\nOnly a body"
+
+
+def test_a_folder_of_notes_named_like_a_document_is_walked_as_a_folder(tmp_path):
+    write(tmp_path / "release 2.key" / "notes.md", "# Release\n\nship on Friday\n")
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert [d.id for d in docs] == ["release 2.key/notes.md"] and warned == []
