@@ -141,6 +141,8 @@ def collection_file(relative: PurePosixPath) -> bool:
         return False
     if any(posix == kind or posix.endswith("/" + kind) for kind in FOLDER_KIND_PATHS):
         return True
+    if any(PurePosixPath(part).suffix.lower() in NotesFolderReader.packages for part in relative.parts[:-1]):
+        return True  # a file of a document saved as a folder (`Recipe.pages/Index/Document.iwa`, `.iwpv2`)
     if kept_hidden(posix):  # a VuePress or VitePress config, pictures in `.gitbook/assets/`...
         return True
     if any(part.startswith(".") for part in relative.parts) or relative.name.startswith("~$"):

@@ -20,6 +20,7 @@ from indexer.file_stats import StatCache, file_stat
 from indexer.languages import script_language
 from indexer.sources.embedded import EmbeddedImage
 from indexer.sources.images import ImageLink, ImageResolver, shorten
+from indexer.sources.iwork_archive import folder_size, is_package_folder, zip_folder
 from indexer.sources.logseq import BlockIndex, BlockRef
 from indexer.sources.notion import database_rows_folder
 from indexer.sources.photos import keeps_loose_pictures, loose_picture, picture_items, read_header
@@ -191,6 +192,7 @@ class FolderReader(CollectionReader):
 
     parsers: dict[str, Callable[[bytes, str], Parsed]] = {}  # None: refused, said why
     binary: frozenset[str] = frozenset()  # suffixes of formats that are binary (zip, PDF): no text check
+    packages: frozenset[str] = frozenset()  # documents an app may save as a folder (`X.pages/`): one file
     packed: frozenset[str] = frozenset()  # text formats that keep their pictures inside (bigger files)
     # Suffixes many tools use too (`.json`): a file of one is read only when its check recognises it
     # (a Day One export, a Google Keep note); the others are a tool's data, passed over as code is.
@@ -216,7 +218,7 @@ class FolderReader(CollectionReader):
     def read(self, root: str | Path, stats: StatCache | None = None) -> list[InterleavedDoc]:
         """The documents of a folder; of one file when `root` is a file (its pictures found beside it)."""
         root = Path(root)
-        one_file = root.is_file()
+        one_file = root.is_file() or self._is_package(root)
         if not one_file and not root.is_dir():
             raise ValueError(f"collection folder not found: {root}")
         folder = root.parent if one_file else root
@@ -270,7 +272,8 @@ class FolderReader(CollectionReader):
         self, path: Path, name: str, images: ImageResolver, stats: StatCache | None, read, *args
     ):
         """The documents `read` gives for a file and the links it located (recorded in the stat cache)."""
-        stat = file_stat(str(path)) if stats is not None else None  # before reading: see file_stats
+        stat = file_stat(str(path)) if stats is not None and not path.is_dir() else None  # see file_stats
+        # (a package folder's stat does not change when a file inside it does: read every time)
         images.links = []
         found = read(path, name, images, *args)
         if stats is not None:  # a note that gave no document is read again next run (it may be
@@ -304,7 +307,7 @@ class FolderReader(CollectionReader):
             Path(root), verify=self.verify_images, pictures=self.pictures, remote=self.remote
         )
         path = images.root / name
-        if not path.is_file() or not path.resolve().is_relative_to(images.root):
+        if not (path.is_file() or self._is_package(path)) or not path.resolve().is_relative_to(images.root):
             return None
         if path.suffix.lower() in IMAGE_EXTENSIONS or is_video(path.suffix.lower()):  # no note showed it
             found = self._picture_doc(path, name, images)
@@ -326,7 +329,9 @@ class FolderReader(CollectionReader):
             prefix = "" if here == "." else here + "/"
             kept = []
             for subdir in sorted(d for d in subdirs if not d.startswith(".")):
-                if reason := layout.folder_reason(prefix + subdir):
+                if self._is_package(Path(directory) / subdir):  # a document saved as a folder
+                    files.append(subdir)  # read as the one file it is, not walked
+                elif reason := layout.folder_reason(prefix + subdir):
                     self._report_folder(Path(directory) / subdir, prefix + subdir, reason)
                 else:
                     kept.append(subdir)
@@ -371,6 +376,9 @@ class FolderReader(CollectionReader):
                 yield path
         _served_pictures(root, layout, served)
 
+    def _is_package(self, path: Path) -> bool:
+        return path.suffix.lower() in self.packages and is_package_folder(path)
+
     def _report_folder(self, folder: Path, name: str, reason: str) -> None:
         """One "excluded" line for a folder left out, when it holds a file this reader would read."""
         for _, subdirs, files in os.walk(folder):
@@ -393,7 +401,7 @@ class FolderReader(CollectionReader):
         suffix = path.suffix.lower()
         limit = MAX_DOCUMENT_BYTES if suffix in self.binary | self.packed else MAX_TEXT_BYTES
         try:
-            size = path.stat().st_size
+            size = folder_size(path) if path.is_dir() else path.stat().st_size
             if size > limit:
                 warn(
                     f"{name}: {size:,} bytes is over the {limit:,}-byte limit, file skipped",
@@ -401,7 +409,7 @@ class FolderReader(CollectionReader):
                     reason="too large",
                 )
                 return []
-            data = path.read_bytes()
+            data = zip_folder(path) if path.is_dir() else path.read_bytes()
         except OSError as err:  # a dangling symlink, no permission, a file vanishing mid-walk
             reason = "missing" if isinstance(err, FileNotFoundError) else "unreadable"
             warn(f"{name}: cannot be read ({err.strerror or err}), skipped", file=name, reason=reason)

@@ -15,6 +15,8 @@ from indexer.sources.docx import parse_docx
 from indexer.sources.enex import parse_enex
 from indexer.sources.epub import parse_epub
 from indexer.sources.html import HtmlFolderReader
+from indexer.sources.iwork import is_keynote, parse_iwork
+from indexer.sources.iwork_archive import is_package_folder
 from indexer.sources.joplin_jex import parse_jex
 from indexer.sources.joplin_raw import parse_markdown_or_joplin
 from indexer.sources.joplin_raw import read_elsewhere as joplin_elsewhere
@@ -57,10 +59,10 @@ def read_elsewhere(path: Path) -> str | None:
 
 class NotesFolderReader(FolderReader):
     """Markdown, Org, reStructuredText, AsciiDoc and plain-text notes, Jupyter notebooks, Word and
-    OpenDocument texts, PowerPoint and Impress presentations, PDF files, Obsidian canvases, Evernote
-    exports, Day One journals, Google Keep notes (Takeout), Joplin exports (RAW folders, `.jex`), SiYuan
-    notebooks, Bear backups and saved HTML pages side by side, as personal collections mix them; EPUB
-    books beside them, a document per chapter."""
+    OpenDocument texts, PowerPoint and Impress presentations, Apple Pages, Keynote and Numbers files,
+    PDF files, Obsidian canvases, Evernote exports, Day One journals, Google Keep notes (Takeout), Joplin
+    exports (RAW folders, `.jex`), SiYuan notebooks, Bear backups and saved HTML pages side by side, as
+    personal collections mix them; EPUB books beside them, a document per chapter."""
 
     parsers = {
         **MarkdownFolderReader.parsers,
@@ -88,6 +90,7 @@ class NotesFolderReader(FolderReader):
         ".odp": parse_odp,  # LibreOffice Impress; `.fodp` flat
         ".fodp": parse_odp,
         **dict.fromkeys((".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"), parse_spreadsheet),
+        **dict.fromkeys((".pages", ".key", ".numbers"), parse_iwork),  # Apple iWork, files or folders
         ".csv": parse_csv,
         ".tsv": parse_csv,
         ".json": parse_notes_json,
@@ -95,14 +98,18 @@ class NotesFolderReader(FolderReader):
         ".textpack": parse_textpack,
         ".sy": parse_siyuan,  # SiYuan's documents: a JSON tree of blocks each
     }
-    claims = {".json": is_notes_json}  # other JSON files are a tool's data
-    claimed_as = {".json": "Day One journal exports and Google Keep notes"}  # to say so
+    claims = {".json": is_notes_json, ".key": is_keynote}  # other JSON files are a tool's data, other
+    claimed_as = {  # `.key` files a TLS or SSH key (text): to say so
+        ".json": "Day One journal exports and Google Keep notes",
+        ".key": "Keynote presentations",
+    }
     read_elsewhere = staticmethod(read_elsewhere)  # a Keep note's `.html` copy, Joplin's notebooks
     packed = frozenset({".ipynb", ".enex", ".json"})
     binary = frozenset(
         {".epub", ".pdf", ".docx", ".doc", ".odt", ".pptx", ".ppt", ".odp", ".one", ".rtf", ".bearbk"}
-        | {".textpack", ".jex", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods"}
+        | {".textpack", ".jex", ".xlsx", ".xlsm", ".xlsb", ".xls", ".ods", ".pages", ".key", ".numbers"}
     )
+    packages = frozenset({".pages", ".key", ".numbers"})  # saved as a folder too: read as one file
 
 
 def read_collection(
@@ -124,7 +131,7 @@ def read_collection(
     path = Path(path)
     if not path.exists():
         raise ValueError(f"collection not found: {path}")
-    if path.is_file():
+    if path.is_file() or (path.suffix.lower() in NotesFolderReader.packages and is_package_folder(path)):
         check_one_file(path)
         return NotesFolderReader(pictures=pictures, remote=remote).read(path, stats)
     if not path.is_dir():
@@ -167,7 +174,7 @@ def read_source(
     index read it; None when it is gone. A folder note is found by its source path alone; a TIIR
     folder (every record's source is its docs.jsonl) is read whole and searched by id."""
     root = Path(root)
-    if root.is_file():  # a collection of one file (a PDF manual, an Evernote export)
+    if root.is_file() or (root.suffix.lower() in NotesFolderReader.packages and is_package_folder(root)):
         if source != root.name:
             return None
         return NotesFolderReader(pictures=pictures, remote=remote).read_one(root.parent, source, doc_id)

@@ -71,9 +71,7 @@ TOOL_TEXT_FILES = re.compile(
 )
 # Documents a person keeps among notes that we cannot read: name -> what to call them.
 DOCUMENT_TYPES = {
-    ".pages": "Pages documents",
     ".onepkg": "OneNote packages (a cabinet archive: unpack it, then add the folder)",
-    ".numbers": "Numbers spreadsheets",
 }
 # Recordings a person keeps among notes: said, not read; videos are read when PyAV is installed
 # (sources/videos.py). Audio is not unpacked from an uploaded zip (it would only be reported).

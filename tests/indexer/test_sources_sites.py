@@ -133,7 +133,7 @@ def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_pa
     write(tmp_path / "ex1data1.txt", "6.1101,17.592\n5.5277,9.1302\n1e-3\t-0.5\n")  # data, not a note
     write(tmp_path / "Readings 2024.txt", "Readings 2024\n12.5, 13.1\n")  # a title: a note with numbers
     write(tmp_path / "manual.pdf", b"%PDF-1.4\n%%EOF")
-    write(tmp_path / "recipe.pages", b"PK\x03\x04")  # Apple Pages: not read, said
+    write(tmp_path / "notes.onepkg", b"MSCF")  # a OneNote package: not read, said
     write(tmp_path / "photo.png", b"not read as a note")  # not a note; a picture no note shows
 
     docs, warned = read_warnings(tmp_path)
@@ -148,7 +148,12 @@ def test_plain_text_notes_are_read_and_documents_we_cannot_read_are_named(tmp_pa
     assert [(w.file, w.reason, str(w)) for w in warned] == [
         ("ex1data1.txt", "excluded", "ex1data1.txt: a table of numbers (data, not a note); not indexed"),
         ("manual.pdf", "unreadable", "manual.pdf: PDF cannot be opened, it is damaged; skipped"),
-        ("recipe.pages", "unsupported type", "recipe.pages: Pages documents are not read; not indexed"),
+        (
+            "notes.onepkg",
+            "unsupported type",
+            "notes.onepkg: OneNote packages (a cabinet archive: unpack it, then add the folder) "
+            "are not read; not indexed",
+        ),
         ("requirements.txt", "excluded", "requirements.txt: a tool's file, not a note; not indexed"),
         (  # a picture no note shows is a document of its own: this one cannot be, and says why
             "photo.png",
