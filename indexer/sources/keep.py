@@ -34,9 +34,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.sources.base import TITLE_MAX_CHARS, ImageLink, ParsedPage, warn
+from indexer.sources.base import ImageLink, ParsedPage, warn
 from indexer.sources.site_includes import page_shows
 from indexer.sources.text import decode_text
+from indexer.sources.titles import TITLE_MAX_CHARS
 from mme_core.documents import IMAGE_EXTENSIONS
 
 SNIFF_BYTES = 65_536  # Keep's flags come first, after the attachments' list

@@ -28,9 +28,10 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from indexer.sources.base import TITLE_MAX_CHARS, ImageLink, ParsedPage, warn
+from indexer.sources.base import ImageLink, ParsedPage, warn
 from indexer.sources.site import SiteLayout
 from indexer.sources.site_includes import collection_file, page_shows
+from indexer.sources.titles import TITLE_MAX_CHARS
 
 SY_ID = re.compile(r"(\d{14})-[0-9a-z]{7}")  # a block's id: its creation time and a random part
 _MEDIA = {"NodeVideo": "a video", "NodeAudio": "an audio recording"}
