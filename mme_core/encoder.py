@@ -363,8 +363,8 @@ class MMEEncoder:
         image is decoded; what the vision tower computes is put into it. Counts go to `self.stats`;
         `on_documents(k)` is called as each batch of k documents is finished (for progress bars).
         """
-        return self._encode(
-            docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, multi=False
+        return encode_docs(
+            self, docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, multi=False
         )
 
     def encode_multi(
@@ -394,8 +394,8 @@ class MMEEncoder:
         """{n: (B, M, dim) float32} for every n: `encode_all` with the meta tokens appended (same
         single vision pass per distinct image, same memory bounds)."""
         self._require_head()
-        return self._encode(
-            docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, multi=True
+        return encode_docs(
+            self, docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, multi=True
         )
 
     def encode_all_kinds(
@@ -416,27 +416,7 @@ class MMEEncoder:
         multi-vector model runs the language model once instead of twice."""
         self._require_head()
         singles: dict[Granularity, np.ndarray] = {}
-        multi = self._encode(
-            docs, ns, batch_size, prompt_name, progress, vision_cache, budget, on_documents, True, singles
-        )
-        return singles, multi
-
-    def _encode(
-        self,
-        docs,
-        ns,
-        batch_size,
-        prompt_name,
-        progress,
-        vision_cache,
-        budget,
-        on_documents,
-        multi: bool,
-        singles: dict | None = None,
-    ) -> dict[Granularity, np.ndarray]:
-        """The one encoding loop (`encode_loop.encode_docs`); with `multi`, `singles` (if given) is
-        filled with the single vectors of the same forwards."""
-        return encode_docs(
+        multi = encode_docs(
             self,
             docs,
             ns,
@@ -446,9 +426,10 @@ class MMEEncoder:
             vision_cache,
             budget,
             on_documents,
-            multi,
+            True,
             singles,
         )
+        return singles, multi
 
 
 def check_output_dim(backbone: Backbone, model_id: str, dim: int | None) -> int:
