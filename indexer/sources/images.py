@@ -40,7 +40,7 @@ from indexer.sources.embedded import (
 )
 from indexer.sources.remote import RemotePictures
 from indexer.sources.repository import own_file, repository_names
-from indexer.sources.site import site_layout
+from indexer.sources.site import MEDIA_TYPES, site_layout
 from indexer.sources.vault import AttachmentIndex, in_vault
 from indexer.sources.warning import CollectionWarning, emit
 from mme_core.documents import IMAGE_EXTENSIONS, ImageSegment
@@ -124,6 +124,9 @@ class ImageResolver:
                 return self._downloaded(target, written, name, skip)
             link, path = ImageLink("/" + own), "/" + own  # this repository's own file: read from here
         suffix = PurePosixPath(path).suffix.lower()
+        if MEDIA_TYPES.get(suffix) == "videos":  # the video is a document of its own (`videos.py`)
+            said = f"a video is read as a document of its own, not inside a note: {written}"
+            return skip("unsupported type", said)
         if suffix in UNSUPPORTED_EMBEDS:
             return skip("unsupported type", f"{suffix} files are not indexed as images, skipped: {written}")
         real, outside, nearest = self._locate(path, str(base_dir), link.wiki, link.obsidian, name)
