@@ -101,6 +101,8 @@ def main(argv: list[str] | None = None) -> None:
         for name, tokenizer in tokenizers.items():
             counts = [len(tokenizer(text)["input_ids"]) for text in notes]
             backbone.tokenizer = tokenizer
+            backbone._cached_ids.cache_clear()  # the backbone keeps each text's ids: the old tokenizer's
+            backbone._prefixes.clear()
             seconds = time_language_model(encoder, sample)
             row = (
                 f"| {label} ({len(notes)}) | {name} | {len(tokenizer):,} | {statistics.median(counts):.0f} | "
