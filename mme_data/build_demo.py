@@ -73,6 +73,16 @@ class DemoRecipe:
     freeze_projector: bool = True  # features cached once per picture, steps cost only the LM
     train_vision: bool = False  # True: the vision tower learns too (each picture re-encoded every step)
     vision_steps: int = 300  # picture-only pre-training of the tower + projector first (mme_data.demo_vision)
+    # > 0 (with train_vision, freeze_projector off): the tower and projector keep learning during the
+    # retrieval training at this rate, below the language model's (pilot P5, BENCHMARKS.md); 0 = off
+    vision_learning_rate: float = 0.0
+    # > 0: after the retrieval training, this many more steps with the tower and projector learning
+    # too (at vision_learning_rate) and the language model at vision_tune_lm_rate (pilot P5); 0 = off
+    vision_tune_steps: int = 0
+    vision_tune_lm_rate: float = 3e-4
+    # curriculum over N: the first curriculum_steps train at curriculum_ns only (pilot P6); () = off
+    curriculum_ns: tuple = ()
+    curriculum_steps: int = 0
 
     def __post_init__(self) -> None:
         for name in (
@@ -87,7 +97,15 @@ class DemoRecipe:
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
                 raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        for name in ("num_negatives", "title_negatives", "group_batches", "warmup_steps", "vision_steps"):
+        for name in (
+            "num_negatives",
+            "title_negatives",
+            "group_batches",
+            "warmup_steps",
+            "vision_steps",
+            "curriculum_steps",
+            "vision_tune_steps",
+        ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 raise ValueError(f"{name} must be an int >= 0, got {value!r}")
@@ -96,7 +114,9 @@ class DemoRecipe:
             raise ValueError(
                 f"text_hidden must be a multiple of 8 (4 heads, even head size), got {self.text_hidden!r}"
             )
-        for name in ("learning_rate", "temperature"):
+        if self.vision_tune_steps and not self.vision_learning_rate > 0:
+            raise ValueError("vision_tune_steps needs a vision_learning_rate > 0 (e.g. 1e-4)")
+        for name in ("learning_rate", "temperature", "vision_tune_lm_rate"):
             if not getattr(self, name) > 0:
                 raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
         if self.test_queries > self.test_docs or self.collection_queries > self.collection_docs:
@@ -115,11 +135,24 @@ RECIPE_OVERRIDES = {
     "freeze_projector": "yes_no",
     "train_vision": "yes_no",
     "vision_steps": int,
+    "vision_learning_rate": float,
+    "curriculum_ns": "ns",
+    "curriculum_steps": int,
+    "vision_tune_steps": int,
+    "vision_tune_lm_rate": float,
     "test_docs": int,
     "test_queries": int,
     "text_hidden": int,
     "text_layers": int,
 }
+
+
+def granularity_list(text: str) -> tuple:
+    """ "1,2,3" -> (1, 2, 3); the training config checks them against the recipe's ns."""
+    try:
+        return tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise ValueError(f"expected granularities like 1,2,3, got {text!r}") from None
 
 
 def yes_no(text: str) -> bool:
@@ -196,7 +229,22 @@ def train_config(
         drop_short=True,  # a cluster cut short at the end of the split has fewer siblings
         learning_rate=recipe.learning_rate, warmup_steps=recipe.warmup_steps, max_steps=recipe.max_steps,
         temperature=recipe.temperature, seed=recipe.seed, log_every=5,
+        vision_learning_rate=recipe.vision_learning_rate,
+        curriculum_ns=recipe.curriculum_ns, curriculum_steps=recipe.curriculum_steps,
     )  # fmt: skip
+
+
+def vision_tune_config(model: Path, bench: Path, out: Path, recipe: DemoRecipe) -> TrainConfig:
+    """The second stage: from the trained model, the tower and projector learn too, each part at its rate.
+
+    Their features then change every step, so nothing visual is cached: a step costs ~3x a frozen one.
+    """
+    tuned = replace(
+        recipe, train_vision=True, freeze_projector=False, learning_rate=recipe.vision_tune_lm_rate,
+        warmup_steps=min(10, recipe.vision_tune_steps), max_steps=recipe.vision_tune_steps,
+        curriculum_ns=(), curriculum_steps=0,
+    )  # fmt: skip
+    return train_config(model, bench, out, tuned)
 
 
 def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work: str | Path | None = None,
@@ -213,17 +261,23 @@ def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work
     config = train_config(init, bench, work / "run", recipe)
     training_started = time.perf_counter()
     result = train(config, progress=progress)
+    losses = list(result.losses)
+    if recipe.vision_tune_steps:
+        say(f"[{_clock(started)}] tuning the visual path too for {recipe.vision_tune_steps} steps")
+        tune = vision_tune_config(result.final_dir, bench, work / "run-vision", recipe)
+        result = train(tune, progress=progress)
+        losses += result.losses
     training_seconds = time.perf_counter() - training_started
     trained = retrieval_metrics(load_encoder(result.final_dir), bench, recipe.ns)
     say(f"[{_clock(started)}] trained:   {summary(trained)}")
     report = {
-        "recipe": {**asdict(recipe), "ns": list(recipe.ns)},
+        "recipe": {**asdict(recipe), "ns": list(recipe.ns), "curriculum_ns": list(recipe.curriculum_ns)},
         "train_config": config.to_dict(),
         "test_split": {"docs": recipe.test_docs, "queries": recipe.test_queries, "seed": recipe.seed},
         "untrained": {str(n): v for n, v in untrained.items()},
         "trained": {str(n): v for n, v in trained.items()},
-        "losses": {"first": result.losses[:5], "last": result.losses[-5:]},
-        "loss_curve": loss_curve(result.losses),
+        "losses": {"first": losses[:5], "last": losses[-5:]},
+        "loss_curve": loss_curve(losses),
         "vision_pretraining": vision_record(init),
         "training_seconds": round(training_seconds, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
@@ -311,7 +365,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, help="override the recipe's training steps")
     parser.add_argument("--train-triples", type=int, help="override the recipe's training triples")
     for name, kind in RECIPE_OVERRIDES.items():
-        kind = yes_no if kind == "yes_no" else kind
+        kind = {"yes_no": yes_no, "ns": granularity_list}.get(kind, kind)
         parser.add_argument(f"--{name.replace('_', '-')}", type=kind, help=f"override the recipe's {name}")
     args = parser.parse_args(argv)
     recipe = PILOT if args.pilot else DemoRecipe()
