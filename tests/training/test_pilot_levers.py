@@ -117,3 +117,13 @@ def test_the_vision_tune_stage_trains_the_visual_path_at_its_rate_after_the_retr
     assert build.DemoRecipe().vision_tune_steps == 0  # off by default
     with pytest.raises(ValueError, match="vision_tune_steps needs a vision_learning_rate"):
         build.DemoRecipe(vision_tune_steps=10)
+
+
+def test_the_training_command_line_takes_the_levers():
+    from mme_core.training.cli import build_parser, config_from_args
+
+    argv = ["--model", "m", "--data", "d", "--out", "o", "--curriculum-ns", "1,2,3"]
+    argv += ["--curriculum-steps", "300", "--vision-learning-rate", "1e-4"]
+    config = config_from_args(build_parser().parse_args(argv))
+    assert config.curriculum_ns == (1, 2, 3) and config.curriculum_steps == 300
+    assert config.vision_learning_rate == 1e-4
