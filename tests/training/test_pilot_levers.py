@@ -127,3 +127,18 @@ def test_the_training_command_line_takes_the_levers():
     config = config_from_args(build_parser().parse_args(argv))
     assert config.curriculum_ns == (1, 2, 3) and config.curriculum_steps == 300
     assert config.vision_learning_rate == 1e-4
+
+
+@pytest.mark.slow  # a micro build: ~1 min
+def test_a_build_with_the_vision_tune_stage_moves_the_tower_and_reports_both_stages(tmp_path):
+    from safetensors.torch import load_file
+
+    from mme_data.build_demo import build_demo
+    from tests.training.test_build_demo import MICRO
+
+    recipe = replace(MICRO, vision_tune_steps=2, vision_learning_rate=1e-3)
+    report = build_demo(tmp_path / "demo", recipe, work=tmp_path / "work", write=False, progress=False)
+    assert len(report["loss_curve"]) == 4  # 2 retrieval steps + 2 tuning steps, one point each
+    first = load_file(tmp_path / "work" / "run" / "model" / "model.safetensors")
+    tuned = load_file(tmp_path / "work" / "run-vision" / "model" / "model.safetensors")
+    assert any((first[k] != tuned[k]).any() for k in first if "vision_model" in k)
