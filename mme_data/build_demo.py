@@ -27,7 +27,7 @@ import shutil
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from mme_core.encoder import MMEEncoder
@@ -35,100 +35,19 @@ from mme_core.training.config import TrainConfig
 from mme_core.training.loop import train
 from mme_core.training.retrieval_check import retrieval_metrics
 from mme_data.cjk_vocabulary import common_cjk_characters
+from mme_data.demo_recipe import (
+    PILOT,
+    RECIPE_OVERRIDES,
+    DemoRecipe,
+    granularity_list,
+    yes_no,
+)
 from mme_data.demo_vision import REPORT as VISION_REPORT
 from mme_data.demo_vision import pretrain_vision
 from mme_data.synthetic import SyntheticConfig, corpus_lines, generate
 from mme_data.tiny import build_tiny
 
 MAX_MODEL_BYTES = 20_000_000
-
-
-@dataclass(frozen=True)
-class DemoRecipe:
-    """Sizes of the demo build; the defaults are what demo/ holds."""
-
-    seed: int = 0
-    train_triples: int = 4000  # synthetic training triples (query, positive, 3 hard negatives)
-    test_docs: int = 300  # test split used for the before/after report
-    test_queries: int = 100
-    collection_docs: int = 300  # the demo collection the app indexes
-    collection_queries: int = 30  # example queries shipped beside it
-    vocab_size: int = 8192  # BPE stops at ~5,300: the generator's ~1,160 + one token per common hanzi
-    text_hidden: int = 128
-    text_layers: int = 2
-    vision_hidden: int = 32
-    vision_layers: int = 2
-    ns: tuple = (1, 2, 3, 4, 6)
-    batch_size: int = 8
-    num_negatives: int = 3  # all three cluster negatives of a triple (text twins and picture twin)
-    title_negatives: int = 1  # extra hard negatives per triple: same title, another cluster's pictures
-    # > 0: batches of same-title runs this long (TrainConfig.group_batches). Pilot with 4 (else the
-    # defaults): MRR@10 at N=2/3 68.2/68.2 on a 5k seed-5 split (default 67.9/68.5), 70.1/69.9 on seed 0
-    # (68.4/68.8), 81.2/78.2 on seed 11 (82.6/80.1): no gain, so off by default
-    group_batches: int = 0
-    max_steps: int = 600
-    learning_rate: float = 1e-3
-    warmup_steps: int = 40
-    temperature: float = 0.05
-    freeze_projector: bool = True  # features cached once per picture, steps cost only the LM
-    train_vision: bool = False  # True: the vision tower learns too (each picture re-encoded every step)
-    vision_steps: int = 300  # picture-only pre-training of the tower + projector first (mme_data.demo_vision)
-
-    def __post_init__(self) -> None:
-        for name in (
-            "train_triples",
-            "test_docs",
-            "test_queries",
-            "collection_docs",
-            "max_steps",
-            "batch_size",
-            "text_layers",
-        ):
-            value = getattr(self, name)
-            if not isinstance(value, int) or value < 1:
-                raise ValueError(f"{name} must be an int >= 1, got {value!r}")
-        for name in ("num_negatives", "title_negatives", "group_batches", "warmup_steps", "vision_steps"):
-            value = getattr(self, name)
-            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-                raise ValueError(f"{name} must be an int >= 0, got {value!r}")
-        # tiny.py gives the language model 4 heads, and rotary embeddings need an even head size
-        if not isinstance(self.text_hidden, int) or self.text_hidden < 8 or self.text_hidden % 8:
-            raise ValueError(
-                f"text_hidden must be a multiple of 8 (4 heads, even head size), got {self.text_hidden!r}"
-            )
-        for name in ("learning_rate", "temperature"):
-            if not getattr(self, name) > 0:
-                raise ValueError(f"{name} must be > 0, got {getattr(self, name)!r}")
-        if self.test_queries > self.test_docs or self.collection_queries > self.collection_docs:
-            raise ValueError("a split cannot have more queries than documents")
-
-
-# Recipe knobs the command line may override (for pilots and sweeps; the defaults are the demo's).
-RECIPE_OVERRIDES = {
-    "num_negatives": int,
-    "title_negatives": int,
-    "group_batches": int,
-    "batch_size": int,
-    "learning_rate": float,
-    "temperature": float,
-    "warmup_steps": int,
-    "freeze_projector": "yes_no",
-    "train_vision": "yes_no",
-    "vision_steps": int,
-    "test_docs": int,
-    "test_queries": int,
-    "text_hidden": int,
-    "text_layers": int,
-}
-
-
-def yes_no(text: str) -> bool:
-    if text not in ("yes", "no"):
-        raise ValueError(f"expected yes or no, got {text!r}")
-    return text == "yes"
-
-
-PILOT = DemoRecipe(train_triples=600, test_docs=300, test_queries=100, max_steps=40, vision_steps=50)
 
 
 def prepare(work: Path, recipe: DemoRecipe) -> tuple[Path, Path]:
@@ -196,10 +115,25 @@ def train_config(
         drop_short=True,  # a cluster cut short at the end of the split has fewer siblings
         learning_rate=recipe.learning_rate, warmup_steps=recipe.warmup_steps, max_steps=recipe.max_steps,
         temperature=recipe.temperature, seed=recipe.seed, log_every=5,
+        vision_learning_rate=recipe.vision_learning_rate,
+        curriculum_ns=recipe.curriculum_ns, curriculum_steps=recipe.curriculum_steps,
     )  # fmt: skip
 
 
-def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work: str | Path | None = None,
+def vision_tune_config(model: Path, bench: Path, out: Path, recipe: DemoRecipe) -> TrainConfig:
+    """The second stage: from the trained model, the tower and projector learn too, each part at its rate.
+
+    Their features then change every step, so nothing visual is cached: a step costs ~3x a frozen one.
+    """
+    tuned = replace(
+        recipe, train_vision=True, freeze_projector=False, learning_rate=recipe.vision_tune_lm_rate,
+        warmup_steps=min(10, recipe.vision_tune_steps), max_steps=recipe.vision_tune_steps,
+        curriculum_ns=(), curriculum_steps=0,
+    )  # fmt: skip
+    return train_config(model, bench, out, tuned)
+
+
+def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work: str | Path | None = None,  # noqa: B008 (frozen)
                write: bool = True, progress: bool = True) -> dict:  # fmt: skip
     """Run every step; returns the report (also written to <out>/model/training_report.json)."""
     started = time.perf_counter()
@@ -213,17 +147,23 @@ def build_demo(out: str | Path = "demo", recipe: DemoRecipe = DemoRecipe(), work
     config = train_config(init, bench, work / "run", recipe)
     training_started = time.perf_counter()
     result = train(config, progress=progress)
+    losses = list(result.losses)
+    if recipe.vision_tune_steps:
+        say(f"[{_clock(started)}] tuning the visual path too for {recipe.vision_tune_steps} steps")
+        tune = vision_tune_config(result.final_dir, bench, work / "run-vision", recipe)
+        result = train(tune, progress=progress)
+        losses += result.losses
     training_seconds = time.perf_counter() - training_started
     trained = retrieval_metrics(load_encoder(result.final_dir), bench, recipe.ns)
     say(f"[{_clock(started)}] trained:   {summary(trained)}")
     report = {
-        "recipe": {**asdict(recipe), "ns": list(recipe.ns)},
+        "recipe": {**asdict(recipe), "ns": list(recipe.ns), "curriculum_ns": list(recipe.curriculum_ns)},
         "train_config": config.to_dict(),
         "test_split": {"docs": recipe.test_docs, "queries": recipe.test_queries, "seed": recipe.seed},
         "untrained": {str(n): v for n, v in untrained.items()},
         "trained": {str(n): v for n, v in trained.items()},
-        "losses": {"first": result.losses[:5], "last": result.losses[-5:]},
-        "loss_curve": loss_curve(result.losses),
+        "losses": {"first": losses[:5], "last": losses[-5:]},
+        "loss_curve": loss_curve(losses),
         "vision_pretraining": vision_record(init),
         "training_seconds": round(training_seconds, 1),
         "total_seconds": round(time.perf_counter() - started, 1),
@@ -311,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-steps", type=int, help="override the recipe's training steps")
     parser.add_argument("--train-triples", type=int, help="override the recipe's training triples")
     for name, kind in RECIPE_OVERRIDES.items():
-        kind = yes_no if kind == "yes_no" else kind
+        kind = {"yes_no": yes_no, "ns": granularity_list}.get(kind, kind)
         parser.add_argument(f"--{name.replace('_', '-')}", type=kind, help=f"override the recipe's {name}")
     args = parser.parse_args(argv)
     recipe = PILOT if args.pilot else DemoRecipe()

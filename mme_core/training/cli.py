@@ -31,7 +31,7 @@ def build_parser() -> argparse.ArgumentParser:
         flag = "--" + field.name.replace("_", "-")
         default = None if field.default is MISSING else field.default
         help_text = f"(default: {default})" if default is not None else "(required unless in --config)"
-        if field.name == "ns":
+        if field.name in ("ns", "curriculum_ns"):
             parser.add_argument(flag, type=str, default=None, help=f"comma-separated N list {help_text}")
         elif field.name in ("meta_tokens", "budgets"):
             what = "Q,D meta tokens (multi-vector head)" if field.name == "meta_tokens" else "vector budgets"

@@ -55,6 +55,13 @@ class TrainConfig:
     group_batches: int = 0
     drop_short: bool = False  # skip triples with fewer hard negatives than num_negatives (else: error)
     learning_rate: float = 1e-4
+    # > 0: the vision tower and projector, when they train, learn at this rate instead (a pre-trained
+    # tower is nudged, not relearned, while the language model learns at `learning_rate`); 0 = one rate
+    vision_learning_rate: float = 0.0
+    # Curriculum over N: the first `curriculum_steps` optimiser steps apply the strategy to
+    # `curriculum_ns` only (a subset of `ns`), later steps to all of `ns`; () / 0 = no curriculum
+    curriculum_ns: tuple = ()
+    curriculum_steps: int = 0
     weight_decay: float = 0.0
     warmup_steps: int = 0  # linear warm-up, then linear decay to 0
     epochs: int = 1
@@ -116,6 +123,9 @@ class TrainConfig:
                 raise ValueError(f"{name} must be {'>= 1' if name in positive else '>= 0'}, got {value}")
         if not self.learning_rate > 0:
             raise ValueError(f"learning_rate must be > 0, got {self.learning_rate}")
+        if not self.vision_learning_rate >= 0:
+            raise ValueError(f"vision_learning_rate must be >= 0, got {self.vision_learning_rate}")
+        self._check_curriculum()
         if self.weight_decay < 0 or self.max_grad_norm < 0:
             raise ValueError("weight_decay and max_grad_norm must be >= 0")
         if self.freeze_projector and not (self.finetune == "full" and self.freeze_vision):
@@ -124,6 +134,20 @@ class TrainConfig:
             )
         if not 0 <= self.lora_dropout < 1:
             raise ValueError(f"lora_dropout must be in [0, 1), got {self.lora_dropout}")
+
+    def _check_curriculum(self) -> None:
+        if self.curriculum_ns in ((), [], None, ""):
+            object.__setattr__(self, "curriculum_ns", ())
+        else:
+            object.__setattr__(self, "curriculum_ns", parse_granularities(self.curriculum_ns))
+            outside = [n for n in self.curriculum_ns if n not in self.ns]
+            if outside:
+                raise ValueError(f"curriculum_ns {list(outside)} are not among ns {list(self.ns)}")
+        steps = self.curriculum_steps
+        if not isinstance(steps, int) or isinstance(steps, bool) or steps < 0:
+            raise ValueError(f"curriculum_steps must be an int >= 0, got {steps!r}")
+        if bool(steps) != bool(self.curriculum_ns):
+            raise ValueError("a curriculum needs curriculum_ns and curriculum_steps (e.g. 1,2,3 and 300)")
 
     # --- files ---------------------------------------------------------------------------------
 
@@ -164,7 +188,7 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         values = asdict(self)
-        values["ns"] = list(self.ns)
+        values["ns"], values["curriculum_ns"] = list(self.ns), list(self.curriculum_ns)
         values["meta_tokens"], values["budgets"] = list(self.meta_tokens), list(self.budgets)
         return values
 

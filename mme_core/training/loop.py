@@ -215,7 +215,9 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
     encoder = MMEEncoder.from_pretrained(config.model, device=str(accelerator.device), dtype="float32")
     trainable = make_trainable(encoder, config)
     optimizer = torch.optim.AdamW(
-        trainable.trainable_parameters(), lr=config.learning_rate, weight_decay=config.weight_decay
+        trainable.parameter_groups(config.vision_learning_rate),
+        lr=config.learning_rate,
+        weight_decay=config.weight_decay,
     )
     steps_per_epoch = math.ceil(math.ceil(len(triples) / config.batch_size) / config.grad_accum)
     total_steps = config.max_steps or steps_per_epoch * config.epochs
@@ -234,7 +236,9 @@ def train(config: TrainConfig, resume: str | None = None, progress: bool = True)
     log_path = out_dir / LOSS_LOG
     truncate_log(log_path, point.step)
 
-    strategy = make_strategy(config.strategy, config.ns, seed=config.seed)
+    strategy = make_strategy(
+        config.strategy, config.ns, config.seed, config.curriculum_ns, config.curriculum_steps
+    )
     features = VisualFeatureCache(trainable, config.ns, config.feature_cache_mb * 2**20)
     trained, total = trainable.parameter_counts()
     bar = tqdm(total=total_steps, initial=point.step, desc=f"train {config.strategy}", disable=not progress)

@@ -44,6 +44,22 @@ class TrainableEncoder:
         head = self.encoder.meta_head  # outside the HF module: saved in its own file
         return list(self.module.parameters()) + (list(head.parameters()) if head is not None else [])
 
+    def parameter_groups(self, vision_learning_rate: float = 0.0) -> list[dict]:
+        """The optimiser's groups: one, or the visual path (tower + projector) apart at its own rate."""
+        params = self.trainable_parameters()
+        if not vision_learning_rate:
+            return [{"params": params}]
+        family = self.encoder.family
+        projector = f".{PROJECTOR_MODULES[family]}."
+        visual = {
+            id(p)
+            for name, p in self.module.named_parameters()
+            if p.requires_grad and (is_vision_tower(name, family) or projector in f".{name}")
+        }
+        rest = [p for p in params if id(p) not in visual]
+        seen = [p for p in params if id(p) in visual]
+        return [{"params": rest}] + ([{"params": seen, "lr": vision_learning_rate}] if seen else [])
+
     def parameter_counts(self) -> tuple[int, int]:
         params = self._parameters()
         return sum(p.numel() for p in params if p.requires_grad), sum(p.numel() for p in params)

@@ -72,12 +72,34 @@ class MeanStrategy(GranularityStrategy):
         return GranularityPlan(tuple(product(self.ns, self.ns)))
 
 
+class Curriculum(GranularityStrategy):
+    """`early` plans the steps before `switch`, `late` the rest (e.g. small N first, then all N)."""
+
+    name = "curriculum"
+
+    def __init__(self, early: GranularityStrategy, late: GranularityStrategy, switch: int) -> None:
+        super().__init__(late.ns, seed=late.seed)
+        self.early, self.late, self.switch = early, late, switch
+
+    def plan(self, step: int) -> GranularityPlan:
+        return (self.early if step < self.switch else self.late).plan(step)
+
+    def __repr__(self) -> str:
+        return f"Curriculum({self.early!r} before step {self.switch}, then {self.late!r})"
+
+
 STRATEGIES: dict[str, type[GranularityStrategy]] = {
     cls.name: cls for cls in (RandomStrategy, MRLStrategy, MeanStrategy)
 }
 
 
-def make_strategy(name: str, ns, seed: int = 0) -> GranularityStrategy:
+def make_strategy(
+    name: str, ns, seed: int = 0, curriculum_ns=(), curriculum_steps: int = 0
+) -> GranularityStrategy:
+    """The named strategy over `ns`; with a curriculum, over `curriculum_ns` for the first steps."""
     if name not in STRATEGIES:
         raise ValueError(f"unknown strategy {name!r}; valid strategies are {', '.join(STRATEGIES)}")
-    return STRATEGIES[name](ns, seed=seed)
+    strategy = STRATEGIES[name](ns, seed=seed)
+    if curriculum_steps and curriculum_ns:
+        return Curriculum(STRATEGIES[name](curriculum_ns, seed=seed), strategy, curriculum_steps)
+    return strategy
