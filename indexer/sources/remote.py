@@ -77,7 +77,10 @@ class RemotePictures:
         if not isinstance(got, str):
             with self._lock:
                 self._known[url] = got
-                self._save()
+                try:
+                    self._save()
+                except OSError:  # the picture is stored; only the next run's shortcut to it is lost
+                    pass
         return got
 
     def _load(self) -> dict[str, tuple[str, str]]:
