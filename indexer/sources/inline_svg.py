@@ -37,6 +37,7 @@ class InlineSvg:
         self._parts: list[str] = []
         self._open: list[tuple[str, str]] = []  # (lower-case name, name as written) of open elements
         self.links: list[str] = []  # pictures it shows by link (`<image xlink:href="cover.jpg">`)
+        self._prefixes = {"xml", "xmlns", "xlink"}  # attribute prefixes bound in the file written
 
     @property
     def done(self) -> bool:
@@ -45,10 +46,13 @@ class InlineSvg:
     def start(self, tag: str, attrs: list[tuple[str, str | None]], raw: str, closed: bool = False) -> None:
         name, attributes = _as_written(tag, attrs, raw)
         if not self._parts:  # the root: a standalone file needs the namespaces an HTML page implies
-            if "xmlns" not in attributes:
-                attributes["xmlns"] = _SVG_NS
-            if "xmlns:xlink" not in attributes and any(a.startswith("xlink:") for a in raw.split()):
-                attributes["xmlns:xlink"] = _XLINK_NS
+            attributes.setdefault("xmlns", _SVG_NS)
+            attributes.setdefault("xmlns:xlink", _XLINK_NS)  # `<use xlink:href>` below needs it bound
+            self._prefixes |= {key.partition(":")[2] for key in attributes if key.startswith("xmlns:")}
+        # an editor's own attributes (`inkscape:label`) with no namespace declared would make it no XML
+        attributes = {
+            k: v for k, v in attributes.items() if k.partition(":")[0] in self._prefixes or ":" not in k
+        }
         if tag == "image":
             href = attributes.get("href") or attributes.get("xlink:href") or ""
             if href and not href.startswith(("#", "data:")):  # a data: picture is part of the drawing

@@ -114,3 +114,18 @@ def test_html_labels_are_drawn_as_text_and_a_switch_keeps_its_own_copy():
     )
     root = ET.fromstring(drawio)
     assert labels_as_text(root) == 0  # draw.io's own <text> is drawn by resvg's <switch>
+
+
+def test_a_drawing_using_xlink_and_an_editors_attributes_is_still_a_well_formed_svg(tmp_path):
+    """Inkscape's `inkscape:label` has no namespace in an HTML page, and `<use xlink:href>` relies on
+    the page's: the file written binds xlink and leaves the unbound attributes out."""
+    write(
+        tmp_path / "p.html",
+        '<html><body><svg viewBox="0 0 200 100" inkscape:version="1.3"><defs>'
+        '<rect id="r" width="200" height="100" fill="teal"/></defs><use xlink:href="#r" inkscape:label="x"/>'
+        "</svg></body></html>",
+    )
+    (doc,) = read_warnings(tmp_path)[0]
+    drawing = open(doc.images[0].path, "rb").read()
+    assert b"inkscape" not in drawing
+    assert render_svg(drawing, (100, 50)).getpixel((50, 25)) == (0, 128, 128)  # the <use> drawn: teal
