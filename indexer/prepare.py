@@ -45,6 +45,13 @@ def check_collection_name(name: str) -> str:
     return name
 
 
+def folder_collection(root: Path, name: str | None) -> str:
+    """The collection a folder (or one file) is added as: `name`, else the folder's name or the
+    file's without its suffix ("Recipes" for Recipes.enex)."""
+    default = root.stem if root.is_file() else root.name
+    return check_collection_name(name if name is not None else default or "notes")
+
+
 def read_docs(
     docs_or_path,
     name: str | None,
@@ -69,8 +76,7 @@ def read_docs(
 
     if isinstance(docs_or_path, (str, Path)):
         root = Path(docs_or_path).expanduser().resolve()
-        default = root.stem if root.is_file() else root.name  # "Recipes" for Recipes.enex
-        collection = check_collection_name(name if name is not None else default or "notes")
+        collection = folder_collection(root, name)
         stats = load_stats(index, collection, budget, words, remote is not None) if cache else None
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always", CollectionWarning)
@@ -191,6 +197,5 @@ def downloads_pictures(docs_or_path, name: str | None, index: Index | None, aske
     the collection was added (its entry's `fetch_pictures`), else not."""
     if asked is not None or not isinstance(docs_or_path, (str, Path)) or index is None:
         return bool(asked)
-    root = Path(docs_or_path).expanduser().resolve()
-    key = name if name is not None else root.stem if root.is_file() else root.name
-    return bool(index.meta.collections.get(key, {}).get("fetch_pictures"))
+    collection = folder_collection(Path(docs_or_path).expanduser().resolve(), name)
+    return bool(index.meta.collections.get(collection, {}).get("fetch_pictures"))

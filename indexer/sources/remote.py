@@ -24,7 +24,6 @@ import mimetypes
 import os
 import socket
 import tempfile
-import threading
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -50,7 +49,6 @@ class RemotePictures:
         self.offline = offline  # only what earlier runs downloaded (a search re-reading a note)
         self._got: dict[str, tuple[str, str] | str] = {}  # url -> (mime, stored file) or the problem
         self._known = self._load()  # url -> (mime, stored file) of earlier runs
-        self._lock = threading.Lock()
         self._opener = _opener(ALLOW_PRIVATE)
 
     def prefetch(self, urls: list[str]) -> None:
@@ -60,11 +58,13 @@ class RemotePictures:
             with ThreadPoolExecutor(min(WORKERS, len(wanted))) as pool:
                 for url, got in zip(wanted, pool.map(self._download, wanted), strict=True):
                     self._got[url] = got
+            self._record(wanted)
 
     def fetch(self, url: str) -> tuple[str, str] | str:
         """(mime type, stored file) of the picture at `url`, or why it could not be had."""
         if url not in self._got:
             self._got[url] = self._download(url)
+            self._record([url])
         return self._got[url]
 
     def _download(self, url: str) -> tuple[str, str] | str:
@@ -73,15 +73,22 @@ class RemotePictures:
             return known
         if self.offline:
             return "not downloaded when the collection was indexed"
-        got = self._get(url)
-        if not isinstance(got, str):
-            with self._lock:
-                self._known[url] = got
-                try:
-                    self._save()
-                except OSError:  # the picture is stored; only the next run's shortcut to it is lost
-                    pass
-        return got
+        return self._get(url)
+
+    def _record(self, urls: list[str]) -> None:
+        """Remember these URLs' new downloads for later runs: the map written once per note."""
+        new = {
+            u: self._got[u]
+            for u in urls
+            if not isinstance(self._got[u], str) and self._known.get(u) != self._got[u]
+        }
+        if not new:
+            return
+        self._known |= new
+        try:
+            self._save()
+        except OSError:  # the pictures are stored; only the next run's shortcut to them is lost
+            pass
 
     def _load(self) -> dict[str, tuple[str, str]]:
         try:
