@@ -7,12 +7,10 @@ message in the results area, not as a crash; the API endpoint raises them as gr.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TypedDict
 
 import gradio as gr
 
-from mme_core.documents import TextSegment
-
+from .api_records import ApiHit, hit_record
 from .assets import ExampleQuery
 from .media import MediaRegistry, thumbnail_uri
 from .multivector import api_vector_choice, budget_choice, comparison_html
@@ -24,28 +22,6 @@ from .service import SearchService
 PLOTTED_RESULTS = 5
 
 
-class ApiSegment(TypedDict, total=False):
-    """One segment of a hit, in document order: {"text": ...} or {"image": file name}."""
-
-    text: str
-    image: str
-
-
-class ApiHit(TypedDict):
-    """One ranked hit as `/search` returns it (shown typed by gradio_client's `view_api()`)."""
-
-    rank: int
-    id: str
-    score: float  # higher is better: cosine (semantic), BM25 (keyword) or rank fusion (hybrid)
-    mode: str  # how the hit was found: keyword, semantic, hybrid, or picture (shows a query picture)
-    title: str
-    source: str
-    part: int
-    segments: list[ApiSegment]
-    stage: str  # cascade: "fused" (re-scored over the stored N) or "full" (re-encoded); "" otherwise
-    note: str  # cascade: why a hit was not re-scored at full tokens (e.g. its source is gone); or ""
-
-
 def refusal(err: ValueError) -> gr.Error:
     """A person's mistake answered to the client, without a traceback in the server log (Gradio
     prints one for every other exception, which is what a real fault should get)."""
@@ -53,11 +29,17 @@ def refusal(err: ValueError) -> gr.Error:
 
 
 class Handlers:
-    def __init__(self, service: SearchService, examples: tuple[ExampleQuery, ...] = ()):
+    def __init__(
+        self,
+        service: SearchService,
+        examples: tuple[ExampleQuery, ...] = (),
+        examples_collection: str | None = None,
+    ):
         self.service = service
         self.media: MediaRegistry = service.media
         self.example_queries = tuple(examples)
         self.examples = [self._example_items(example) for example in examples]
+        self.examples_collection = examples_collection  # the collection they were written for; None: any
 
     def upload_preview(self, path: str) -> str:
         """A thumbnail (JPEG data URI) of a query picture the person uploaded, for the composer to
@@ -189,6 +171,17 @@ class Handlers:
         if not isinstance(index, int) or not 0 <= index < len(self.examples):
             raise refusal(ValueError(f"no example number {index!r}; there are {len(self.examples)}"))
         return self.examples[index]
+
+    def examples_shown(self, collections=()) -> bool:
+        """The examples are offered only while their collection is searched: the demo's chips asked of
+        a person's own recipes would find nothing they are about."""
+        if self.examples_collection is None:
+            return bool(self.examples)
+        searched = list(collections or ()) or self.service.default_collections()
+        return bool(self.examples) and self.examples_collection in searched
+
+    def examples_visibility(self, collections=()):
+        return gr.update(visible=self.examples_shown(collections))
 
     def more_like_this(self, token) -> list[dict]:
         try:
@@ -330,27 +323,6 @@ def index_summary(report) -> str:
         f"{name}{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.removed} removed{failed}{reused}{moved}{not_indexed}."
     )
-
-
-def hit_record(hit) -> ApiHit:
-    """A hit as plain JSON for API clients (image segments by file name, never by server path)."""
-    doc = hit.doc
-    return {
-        "rank": int(hit.rank),
-        "id": hit.id,
-        "score": float(hit.score),
-        "title": doc.title,
-        "source": doc.source,
-        "part": doc.part,
-        "mode": getattr(hit, "mode", "semantic"),
-        "segments": [_segment_record(segment) for segment in doc.segments],
-        "stage": getattr(hit, "stage", ""),
-        "note": getattr(hit, "note", ""),
-    }
-
-
-def _segment_record(segment) -> ApiSegment:
-    return {"text": segment.text} if isinstance(segment, TextSegment) else {"image": Path(segment.path).name}
 
 
 def _as_k(k) -> int:

@@ -13,10 +13,11 @@ import gradio as gr
 from indexer.cascade import DEFAULT_K as CASCADE_K
 from indexer.model_report import preferred_n
 
+from .api_records import ApiHit
 from .assets import ExampleQuery, asset
 from .collection import ZipLimits
 from .collection_tab import collection_tab, search_filters, wire_removal, wire_search_options
-from .handlers import ApiHit, Handlers
+from .handlers import Handlers
 from .media import MediaRegistry, thumbnail_uri
 from .multivector import budget_control
 from .plot import COLOURS, EXPLANATION
@@ -33,7 +34,8 @@ MODE_LABELS = {"keyword": "Words (keyword)", "semantic": "Meaning (semantic)", "
 class AppOptions:
     """What the page says about itself and what it may do; building it has no side effects.
 
-    model_label/model_note/model_warning fill the banner; `examples` are one-click queries;
+    model_label/model_note/model_warning fill the banner; `examples` are one-click queries, offered
+    while `examples_collection` (the collection they were written for; None: any) is searched;
     `index_uri` with `open_searcher` and `build_index` enables the Collection tab's indexing;
     folders may only be indexed under `collections_roots`; uploads (a zip, or loose files) are
     placed under `uploads_dir`.
@@ -43,6 +45,7 @@ class AppOptions:
     model_note: str = ""
     model_warning: str = ""
     examples: tuple[ExampleQuery, ...] = ()
+    examples_collection: str | None = None
     index_uri: str | None = None
     open_searcher: object = None
     build_index: object = None
@@ -77,7 +80,7 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         uploads_dir=options.uploads_dir,
         zip_limits=options.zip_limits,
     )
-    handlers = Handlers(service, options.examples)
+    handlers = Handlers(service, options.examples, options.examples_collection)
     ns = service.ns
     default_n = preferred_n(getattr(service.encoder, "model_id", ""), ns)
     choices = [{"n": n, "tokens": service.tokens_per_image(n)} for n in ns]
@@ -205,6 +208,11 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
             then_plot(event.then(handlers.search_if_composed, inputs, outputs, **quiet))
 
         wire_search_options(handlers, page, [loaded, *indexed], rerun_search)
+        if "examples" in page:  # offered while the collection they were written for is searched
+            shown = (handlers.examples_visibility, page["collections"], page["examples"])
+            for event in [loaded, *indexed]:
+                event.then(*shown, **hidden)
+            page["collections"].input(*shown, **hidden)
     return demo
 
 
@@ -214,6 +222,8 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
     def upload_preview(path: str) -> str:  # the composer's `server.upload_preview` (a plain function:
         return handlers.upload_preview(path)  # Gradio marks server functions with an attribute)
 
+    # Results sit straight under the query, so a search shows them where the person is looking (the
+    # settings column is taller than a screen); on a phone the columns stack: query, Search, results.
     with gr.Row(equal_height=False):
         with gr.Column(scale=3, min_width=420):
             page["composer"] = gr.HTML(
@@ -225,15 +235,24 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
                 server_functions=[upload_preview],
                 elem_id="mme-composer",
             )
+            page["search"] = gr.Button("Search", variant="primary", elem_id="mme-search", size="lg")
             if handlers.examples:
                 page["examples"] = gr.HTML(
                     _examples_html(handlers.example_queries),
                     css_template=asset("examples.css"),
                     js_on_load=asset("examples.js"),
+                    visible=handlers.examples_shown(),
                     elem_id="mme-examples",
                 )
+            page["results"] = gr.HTML(
+                placeholder_html(),
+                css_template=asset("results.css"),
+                js_on_load=asset("results.js"),
+                server_functions=[full_document],
+                elem_id="mme-results",
+            )
+            page["comparison"] = gr.HTML("", elem_id="mme-compare")
         with gr.Column(scale=2, min_width=300):
-            page["search"] = gr.Button("Search", variant="primary", elem_id="mme-search", size="lg")
             page["granularity"] = gr.HTML(
                 value=default_n,
                 choices=choices,
@@ -249,39 +268,32 @@ def _search_tab(handlers: Handlers, choices: list[dict], default_n, full_documen
                 info="words: the query's words in the text · meaning: the model's vectors · both: fused",
                 elem_id="mme-mode",
             )
-            page["cascade"] = gr.Checkbox(
-                False,
-                label=f"Cascade: re-score the best {CASCADE_K} with every stored N",
-                info="meaning only; searches the cheapest N first (see docs/BENCHMARKS.md)",
-                elem_id="mme-cascade",
-            )
-            page["budget"] = budget_control(handlers.service.budgets)
-            page["k"] = gr.Slider(1, 50, value=DEFAULT_K, step=1, label="Results to show", elem_id="mme-k")
             page.update(search_filters(handlers))
-    with gr.Row(equal_height=False):
-        with gr.Column(scale=3, min_width=420):
-            page["results"] = gr.HTML(
-                placeholder_html(),
-                css_template=asset("results.css"),
-                js_on_load=asset("results.js"),
-                server_functions=[full_document],
-                elem_id="mme-results",
-            )
-            page["comparison"] = gr.HTML("", elem_id="mme-compare")
-        with gr.Column(scale=2, min_width=300, elem_id="mme-diagnostic"):
-            page["plot"] = gr.BarPlot(
-                x="dominance",
-                y="parts",
-                color="series",
-                color_map=COLOURS,
-                tooltip=["dominance", "series", "parts", "which"],
-                x_title="← pictures dominate · cos(e, e_text) − cos(e, e_image) · text dominates →",
-                y_title="parts",
-                x_label_angle=-45,
-                show_label=False,
-                elem_id="mme-plot",
-            )
-            gr.Markdown(EXPLANATION, elem_classes=["mme-explanation"])
+            with gr.Accordion("More options", open=False, elem_id="mme-more-options"):
+                page["k"] = gr.Slider(
+                    1, 50, value=DEFAULT_K, step=1, label="Results to show", elem_id="mme-k"
+                )
+                page["cascade"] = gr.Checkbox(
+                    False,
+                    label=f"Cascade: re-score the best {CASCADE_K} with every stored N",
+                    info="meaning only; searches the cheapest N first (see docs/BENCHMARKS.md)",
+                    elem_id="mme-cascade",
+                )
+                page["budget"] = budget_control(handlers.service.budgets)
+            with gr.Column(elem_id="mme-diagnostic"):
+                page["plot"] = gr.BarPlot(
+                    x="dominance",
+                    y="parts",
+                    color="series",
+                    color_map=COLOURS,
+                    tooltip=["dominance", "series", "parts", "which"],
+                    x_title="← pictures dominate · cos(e, e_text) − cos(e, e_image) · text dominates →",
+                    y_title="parts",
+                    x_label_angle=-45,
+                    show_label=False,
+                    elem_id="mme-plot",
+                )
+                gr.Markdown(EXPLANATION, elem_classes=["mme-explanation"])
     return page
 
 

@@ -190,6 +190,13 @@ def index_uri_for(config: AppConfig, encoder) -> str:
     return str(config.data_dir / "indexes" / f"{encoder.family}-{encoder.fingerprint}")
 
 
+def examples_collection(collections: list[dict], folder: Path) -> str | None:
+    """The name the index gives the folder the examples were written for; None when it does not hold
+    it (an index of the person's own, opened with --index): the chips would ask of other notes."""
+    root = str(Path(folder).expanduser().resolve())
+    return next((entry["name"] for entry in collections if entry["root"] == root), None)
+
+
 def examples_for(collection: Path) -> tuple[ExampleQuery, ...]:
     """examples.json beside the collection, else its first TIIR queries, else none."""
     if (collection / "examples.json").is_file():
@@ -249,11 +256,13 @@ def load_app(config: AppConfig, log: Callable[[str], None] = print) -> LoadedApp
         log(f"MME app: {uri} was written by an older version; re-reading its collections (once) ...")
         rebuild_index(uri, encoder)
     searcher = Searcher.open(uri, encoder)
+    shown_in = examples_collection(searcher.index.collections(), choice.collection)
     options = AppOptions(
         model_label=choice.label,
         model_note=f"{choice.note} · {encoder.describe()}",
         model_warning=choice.warning,
-        examples=examples_for(choice.collection),
+        examples=examples_for(choice.collection) if shown_in else (),
+        examples_collection=shown_in,
         index_uri=uri,
         open_searcher=Searcher.open,
         build_index=build_index,

@@ -228,3 +228,44 @@ def test_api_search_takes_mode_and_filters_and_refuses_bad_ones(handlers):
             continue
         with pytest.raises(gr.Error, match=message):
             handlers.api_search(["roses"], 3, 3, *args)
+
+
+def test_the_demo_examples_are_offered_only_while_the_demo_is_searched(tmp_path, tiny_dsvl, upload_root):
+    from indexer import build_index
+    from webapp.assets import ExampleQuery
+    from webapp.startup import examples_collection
+
+    demo_folder = write_notes(tmp_path / "demo")
+    uri = str(tmp_path / "index")
+    build_index(str(demo_folder), uri, tiny_dsvl, ns=NS, progress=False, name="demo", demo=True)
+    service = make_handlers(tmp_path, tiny_dsvl, uri, upload_root).service
+    collections = service.collections()
+    assert examples_collection(collections, tmp_path / "x" / ".." / "demo") == "demo"  # its folder, resolved
+    assert examples_collection(collections, tmp_path / "elsewhere") is None  # --index of other notes: none
+
+    chip = ExampleQuery("fold", (("text", "fold a red circle"),))
+    handlers = Handlers(service, (chip,), examples_collection="demo")
+    assert handlers.examples_shown() is True  # nothing of the person's yet: the demo is what is searched
+    handlers.index_folder(str(write_mine(tmp_path / "mine")), "recipes")
+    assert handlers.examples_shown() is False  # their own notes now come first: the chips would miss
+    assert handlers.examples_visibility(["recipes"])["visible"] is False
+    assert handlers.examples_visibility(["recipes", "demo"])["visible"] is True
+    assert Handlers(service, (chip,)).examples_shown() is True  # written for no collection: always offered
+    assert Handlers(service, (), examples_collection="demo").examples_shown() is False
+
+    from webapp.layout import AppOptions, build_demo
+
+    page = build_demo(service.searcher, tiny_dsvl, AppOptions(examples=(chip,), examples_collection="demo"))
+    shown = {c["props"].get("elem_id"): c["props"].get("visible") for c in page.config["components"]}
+    assert shown["mme-examples"] is False  # the page opens on the person's recipes
+    deps = page.config["dependencies"]
+    names = {dep["id"]: dep["api_name"] for dep in deps}
+    refreshed = [d for d in deps if d["api_name"].startswith("examples_visibility")]
+    assert {names[d["trigger_after"]] for d in refreshed if d["trigger_after"] is not None} == {
+        "controls",
+        "index_folder",
+        "index_upload",
+        "remove",
+    }
+    chooser = next(c for c in page.config["components"] if c["props"].get("elem_id") == "mme-collections")
+    assert [d["targets"] for d in refreshed if d["trigger_after"] is None] == [[(chooser["id"], "input")]]
