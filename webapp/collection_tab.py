@@ -17,7 +17,7 @@ from .assets import asset
 from .handlers import Handlers
 
 COLLECTION_HEADERS = ["collection", "folder", "documents", "parts", "images", "skipped", "updated"]
-SKIPPED_HEADERS = ["file", "link", "reason", "message"]
+SKIPPED_HEADERS = ["collection", "file", "link", "reason", "message"]
 
 
 def search_filters(handlers: Handlers) -> dict:
@@ -83,24 +83,10 @@ def wire_search_options(handlers: Handlers, page: dict, after: list, rerun) -> N
 
 
 def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
-    shelf = {"stats": gr.HTML(handlers.stats(), css_template=asset("stats.css"), js_on_load=None)}
-    shelf["table"] = gr.Dataframe(
-        handlers.collections_table(),
-        headers=COLLECTION_HEADERS,
-        label="Collections in the index",
-        interactive=False,
-        elem_id="mme-collections-table",
-    )
-    with gr.Row(equal_height=True):
-        names = [entry["name"] for entry in handlers.service.collections()]
-        shelf["remove_choice"] = gr.Dropdown(
-            names, value=None, label="Remove a collection", elem_id="mme-remove-choice", scale=3
-        )
-        shelf["remove_button"] = gr.Button("Remove…", variant="stop", elem_id="mme-remove", scale=1)
-    shelf["confirm_message"] = gr.HTML("", visible=False, elem_id="mme-remove-message")
-    with gr.Row(visible=False) as shelf["confirm_row"]:
-        shelf["confirm"] = gr.Button("Yes, remove it", variant="stop", elem_id="mme-remove-yes")
-        shelf["cancel"] = gr.Button("Cancel", elem_id="mme-remove-cancel")
+    """Adding notes first (what a person comes to the tab for), then what the index holds: its
+    figures, its collections, everything it could not index with the reason, and removal."""
+    shelf = {}
+    gr.Markdown("### Add notes", elem_classes=["mme-section"])
     shelf["name"] = gr.Textbox(
         label="Collection name",
         placeholder="default: the folder's name, the archive's, or the first uploaded note's",
@@ -141,6 +127,15 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
     shelf["status"] = gr.HTML(
         "", css_template=asset("results.css"), js_on_load=None, elem_id="mme-index-status"
     )
+    gr.Markdown("### In the index", elem_classes=["mme-section"])
+    shelf["stats"] = gr.HTML(handlers.stats(), css_template=asset("stats.css"), js_on_load=None)
+    shelf["table"] = gr.Dataframe(
+        handlers.collections_table(),
+        headers=COLLECTION_HEADERS,
+        label="Collections in the index",
+        interactive=False,
+        elem_id="mme-collections-table",
+    )
     shelf["skipped"] = gr.Dataframe(
         [],
         headers=SKIPPED_HEADERS,
@@ -148,8 +143,19 @@ def collection_tab(handlers: Handlers, roots: tuple[Path, ...]) -> dict:
         interactive=False,
         visible=False,
         wrap=True,
+        column_widths=["12%", "24%", "20%", "12%", "32%"],  # a long link must not push the reason out
         elem_id="mme-skipped",
     )
+    with gr.Row(equal_height=True):
+        names = [entry["name"] for entry in handlers.service.collections()]
+        shelf["remove_choice"] = gr.Dropdown(
+            names, value=None, label="Remove a collection", elem_id="mme-remove-choice", scale=3
+        )
+        shelf["remove_button"] = gr.Button("Remove…", variant="stop", elem_id="mme-remove", scale=1)
+    shelf["confirm_message"] = gr.HTML("", visible=False, elem_id="mme-remove-message")
+    with gr.Row(visible=False) as shelf["confirm_row"]:
+        shelf["confirm"] = gr.Button("Yes, remove it", variant="stop", elem_id="mme-remove-yes")
+        shelf["cancel"] = gr.Button("Cancel", elem_id="mme-remove-cancel")
     return shelf
 
 

@@ -236,13 +236,20 @@ class Handlers:
             report = run()
         except ValueError as err:
             return self._changed(error_html(str(err)))
-        skipped = [[item.source, item.reference, item.reason, item.message] for item in report.skipped]
-        return self._changed(notice_html(index_summary(report), kind="success"), skipped)
+        name = report.collection
+        run = [[name, i.source, i.reference, i.reason, i.message] for i in report.skipped]  # uploads' too
+        return self._changed(notice_html(index_summary(report), kind="success"), _not_indexed(run))
 
-    def _changed(self, status: str, skipped: list | None = None) -> tuple:
-        """After the index changed (or failed to): refresh everything on the page that reads it."""
-        table = gr.update(value=skipped or [], visible=bool(skipped))
-        return (status, table, self.stats(), *self.controls())
+    def _changed(self, status: str, skipped=None) -> tuple:
+        """After the index changed (or failed to): refresh everything on the page that reads it; "Not
+        indexed" lists the run's items, else (a removal, a failure) every collection's."""
+        return (status, skipped or self.not_indexed(), self.stats(), *self.controls())
+
+    def not_indexed(self):
+        """What the index holds no part of, with the reason, as the builds recorded it: the list the
+        collections table's "skipped" column counts, shown on a page opened later too."""
+        keys = ("collection", "source", "reference", "reason", "message")
+        return _not_indexed([[item[key] for key in keys] for item in self.service.skipped()])
 
     def search_options(self, collections=(), language="", taken="") -> tuple:
         """(language choice, box "every language", taken box) for the collections chosen: shown only
@@ -323,6 +330,10 @@ def index_summary(report) -> str:
         f"{name}{report.added} added, {report.updated} updated, {report.unchanged} unchanged, "
         f"{report.removed} removed{failed}{reused}{moved}{not_indexed}."
     )
+
+
+def _not_indexed(rows: list[list]):
+    return gr.update(value=rows, visible=bool(rows), label=f"Not indexed ({len(rows)})")
 
 
 def _as_k(k) -> int:

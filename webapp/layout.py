@@ -197,6 +197,7 @@ def build_demo(searcher, encoder=None, options: AppOptions = AppOptions()) -> gr
         loaded = demo.load(handlers.stats, None, shelf["stats"], **hidden).then(
             handlers.controls, None, controls, **hidden
         )
+        loaded.then(handlers.not_indexed, None, shelf["skipped"], **hidden)  # as recorded: after restarts too
         reports = [shelf["status"], shelf["skipped"], shelf["stats"], *controls]
         folder_inputs = [shelf["folder"], shelf["name"], shelf["read_pictures"], shelf["fetch_pictures"]]
         indexed = [shelf["folder_button"].click(index_folder, folder_inputs, reports, **indexing)]

@@ -202,7 +202,8 @@ class SearchService:
         chosen = self._known_collections(_strings(collections, "collections"))
         return read_facets(searcher.index, searcher.default_scope(Filters(collections=chosen)).sql())
 
-    def skipped(self, collection: str) -> list[dict]:
+    def skipped(self, collection: str | None = None) -> list[dict]:
+        """What the build recorded as not indexed, for one collection or (None) every one."""
         return self.searcher.index.skipped(collection)
 
     def remove_collection(self, name: str) -> tuple[int, Path | None]:

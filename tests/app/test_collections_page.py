@@ -172,7 +172,10 @@ def test_indexing_a_named_folder_shows_the_summary_and_what_was_not_indexed(tmp_
     assert skipped["visible"] is True
     recorded = handlers.service.skipped("recipes")  # what the build kept in the index, in full
     assert len(recorded) == 1 and "crust.jpg" in recorded[0]["message"]
-    assert skipped["value"] == [[r["source"], r["reference"], r["reason"], r["message"]] for r in recorded]
+    assert skipped["value"] == [
+        ["recipes", r["source"], r["reference"], r["reason"], r["message"]] for r in recorded
+    ]
+    assert skipped["label"] == "Not indexed (1)"
     assert chooser["choices"] == ["demo", "recipes"] and chooser["value"] == ["recipes"]
     assert (
         tags["choices"] == handlers.service.tags() and mode["value"] == handlers.service.searcher.default_mode
@@ -184,6 +187,13 @@ def test_indexing_a_named_folder_shows_the_summary_and_what_was_not_indexed(tmp_
     assert "0 added, 0 updated, 5 unchanged" in status and len(skipped["value"]) == 1
     status, *_ = handlers.index_folder(str(notes), "a/b")
     assert "invalid collection name 'a/b'" in unescape(status)
+
+    # a page opened later (after a restart) lists what the index recorded, every collection's
+    later = make_handlers(tmp_path, tiny_dsvl, uri, upload_root).not_indexed()
+    assert later["visible"] and [row[:2] for row in later["value"]] == [
+        ["recipes", "kitchen/missing-photo.md"]
+    ]
+    assert "crust.jpg" in later["value"][0][4]
 
 
 def test_removing_a_collection_takes_a_confirmation(tmp_path, tiny_dsvl, upload_root):

@@ -54,11 +54,11 @@ def test_ticked_the_collection_downloads_and_unticked_it_keeps_its_choice(
     _, skipped, *_ = handlers.index_folder(str(vault), "vault", None, None, True)
 
     (row,) = skipped["value"]
-    assert row[2] == "remote" and "could not be downloaded" in row[3] and row[3].endswith(url)
+    assert row[3] == "remote" and "could not be downloaded" in row[4] and row[4].endswith(url)
     assert handlers.service.searcher.index.meta.collections["vault"]["fetch_pictures"] is True
     (vault / "rack.md").write_text(f"# Rack\n\nMount it level.\n\n![]({url})\n")
     _, skipped, *_ = handlers.index_folder(str(vault), "vault", None, None, False)  # box left unticked
-    assert "could not be downloaded" in skipped["value"][0][3]  # still tried: the collection's choice
+    assert "could not be downloaded" in skipped["value"][0][4]  # still tried: the collection's choice
     assert handlers.service.searcher.index.meta.collections["vault"]["fetch_pictures"] is True
 
 

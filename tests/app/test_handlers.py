@@ -233,7 +233,7 @@ def test_index_a_folder_a_zip_and_chosen_files_then_find_them(
     files = [str(chosen / name) for name in ("run.sh", "bowl.png", "soup.md")]
     status, skipped, stats, *_ = handlers.index_upload(files, "")
     assert "Collection &#x27;soup&#x27;: 1 added" in status and "<b>14</b><span>documents</span>" in stats
-    assert skipped["value"] == [["run.sh", "", "unsupported type", ANY]] and skipped["visible"]
+    assert skipped["value"] == [["soup", "run.sh", "", "unsupported type", ANY]] and skipped["visible"]
     html, _ = handlers.search([{"type": "text", "text": "Miso soup"}], 3, 1)
     assert card_ids(html) == ["soup/soup.md"]
 
