@@ -92,6 +92,12 @@ def make_parser() -> argparse.ArgumentParser:
     add.add_argument("--gpus-per-worker", type=float, help="GPUs per Ray actor (default 0)")
 
     search = command("search", "search with an interleaved query")
+    search.add_argument(
+        "words",
+        nargs="*",
+        metavar="WORDS",
+        help="the query's words, as a person types them: the first text, before any --text/--image",
+    )
     search.add_argument("--text", dest="segments", action=AppendSegment, const="text", metavar="TEXT")
     search.add_argument("--image", dest="segments", action=AppendSegment, const="image", metavar="PATH")
     search.add_argument(

@@ -11,8 +11,11 @@ from indexer.cli_common import existing_index, load_encoder
 
 
 def cmd_search(args) -> int:
+    typed = [("text", " ".join(args.words))] if args.words else []
+    args.segments = typed + (args.segments or [])  # the words typed plainly come first
     if not args.segments:
-        raise UsageError("empty query: give at least one --text or --image (in the order they should appear)")
+        raise UsageError("empty query: give words, or --text and --image in the order they should appear")
+    _index_typed_as_a_word(args)
     from indexer.languages import check_language, language_name
     from indexer.model_report import preferred_n
     from indexer.query import QueryTooLongError, clean_query_text
@@ -172,3 +175,14 @@ def hit_dict(hit) -> dict:
         "translations": [{"language": code, "id": other} for code, other in hit.translations],
         "data": doc.to_data(),
     }
+
+
+def _index_typed_as_a_word(args) -> None:
+    """`search ~/my-index eggs`: the index typed where the words go, with no index at --index's
+    default. Said with the fix, rather than searching a missing index for the path's words."""
+    from indexer.store import Index
+
+    first = args.words[0] if args.words else ""
+    if first and not Index.exists(args.index) and Path(first).expanduser().is_dir() and Index.exists(first):
+        fixed = " ".join(["python -m indexer search --index", first, *args.words[1:]])
+        raise UsageError(f"no index at {args.index}, but {first} is one: {fixed}")

@@ -41,7 +41,9 @@ def cli(tiny_dsvl_dir, tmp_path, monkeypatch, capsys):
 
 def test_search_segments_keep_command_line_order():
     args = make_parser().parse_args(["search", "--text", "a", "--image", "x.png", "--text", "b", "--n", "4"])
-    assert args.segments == [("text", "a"), ("image", "x.png"), ("text", "b")]
+    assert args.segments == [("text", "a"), ("image", "x.png"), ("text", "b")] and args.words == []
+    args = make_parser().parse_args(["search", "fix", "a", "tap", "--image", "x.png", "-k", "3"])
+    assert args.words == ["fix", "a", "tap"] and args.segments == [("image", "x.png")]
 
 
 def test_add_search_stats_remove(cli, notes, tmp_path):
@@ -117,7 +119,7 @@ def test_usage_errors_exit_2(cli, notes):
     assert code == 2 and "no model: pass --model" in err
     assert f"the shipped demo model: --model {ROOT / 'demo' / 'model'}" in err  # a new user's first try
     code, _, err = cli("search", "--n", "3")
-    assert code == 2 and "empty query: give at least one --text or --image" in err
+    assert code == 2 and "empty query: give words, or --text and --image" in err
     code, _, err = cli("search", "--text", "   ")
     assert code == 2 and "all text is blank" in err
     code, _, err = cli("search", "--text", "x", "-k", "0")
@@ -130,7 +132,7 @@ def test_usage_errors_exit_2(cli, notes):
     code, _, err = cli("search", "--text", "x", "--n", "huge")
     assert code == 2 and "unsupported granularity N='huge'; valid values are 1, 2, 3" in err
     code, _, err = cli("search", "--text", "x", "--mod", "keyword")  # no abbreviations of --mode/--model
-    assert code == 2 and "unrecognized arguments: --mod keyword" in err
+    assert code == 2 and "unrecognized arguments: --mod" in err
     code, _, err = cli("search", "--text", "x", "--collection", "nope")
     assert code == 2 and "no collection named 'nope'" in err and "collections: notes" in err
 
@@ -258,6 +260,11 @@ def test_keyword_search_quotes_where_each_note_holds_the_query_s_words(cli, note
     first, quoted = out.splitlines()
     assert code == 0 and "notes/fix-sink.md  How to fix sink  [keyword]" in first
     assert quoted == "       Unscrew the trap under the sink and rinse it with warm water."  # not the title
+    typed = cli("search", "rinse", "warm", "water", "--mode", "keyword", "-k", "1")  # the words as typed
+    assert typed[0] == 0 and typed[1] == out
+    index = os.environ["MME_INDEX"]
+    code, _, err = cli("search", "--index", notes / "nowhere", index, "rinse")  # the index typed as a word
+    assert code == 2 and f"but {index} is one: python -m indexer search --index {index} rinse" in err
     code, out, _ = cli("search", "--text", "dough", "--mode", "semantic", "-k", "5")
     lines = out.splitlines()  # every note is a semantic hit; only the one holding the word is quoted
     assert code == 0 and len(lines) == 6
