@@ -54,7 +54,7 @@ from mme_core.svg import linked_files
 # embedded canvas (`![[board.canvas]]`) or drawing (`![[pump.excalidraw]]`, the note
 # `pump.excalidraw.md`) is not here: both are documents of their own, embedded as notes are.
 UNSUPPORTED_EMBEDS = frozenset(
-    ".pdf .mp3 .wav .m4a .ogg .flac .3gp .webm .mp4 .mov .mkv .ogv .avi "
+    ".pdf .mp3 .wav .m4a .ogg .flac .3gp .webm .mp4 .m4v .mov .mkv .ogv .avi "
     ".base .docx .xlsx .pptx .doc .xls .ppt .zip".split()
 )
 # Files a note shows rather than links to (an embed or file card of anything else is a note)

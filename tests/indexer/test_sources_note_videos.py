@@ -47,6 +47,16 @@ def test_an_obsidian_embed_is_read_in_place_by_its_keyframes_and_is_no_document_
     assert all(near(colour_of(f), COLOURS[i]) for f, i in zip(frames, (0, 2, 4, 0), strict=True))
 
 
+def test_an_m4v_embed_is_a_video_not_a_note_named(tmp_path):
+    clip = video(tmp_path / "made" / "clip.mp4", seconds=1.0)
+    write(tmp_path / "vault" / "att" / "iPod clip.m4v", clip.read_bytes())  # an MP4 by another name
+    write(tmp_path / "vault" / ".obsidian" / "app.json", "{}")
+    write(tmp_path / "vault" / "Old.md", "Old clip:\n\n![[iPod clip.m4v]]\n")
+    docs, warned = read_warnings(tmp_path / "vault")
+    assert warned == []
+    assert [kinds(d) for d in docs] == [["T:Old clip:\n\nvideo, 1 s", "F:![[iPod clip.m4v]], frame at 0:00"]]
+
+
 def test_markdown_links_html_video_tags_and_a_hugo_shortcode_are_read_in_place(tmp_path):
     video(tmp_path / "media" / "knead.mp4", seconds=2.0, keyint=10)
     video(tmp_path / "media" / "rise.webm".replace(".webm", ".mov"), seconds=1.0)
