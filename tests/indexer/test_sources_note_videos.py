@@ -18,6 +18,7 @@ from video_helpers import COLOURS, sound_only, video
 import indexer.sources.video_frames as video_frames
 from indexer import Searcher
 from indexer.build import build_index
+from indexer.skipped import Skipped, summarise
 from indexer.sources import note_videos, read_collection, videos
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
@@ -125,6 +126,9 @@ def test_bad_videos_are_said_by_the_note_naming_them_as_written(tmp_path):
         "Trip.md: video URL not fetched, skipped: https://cdn.example.com/clip.mp4",
     )
     assert len(said) == 5
+    assert summarise([Skipped("Trip.md", "https://cdn.example.com/clip.mp4", "remote", said[4][2])]) == [
+        "1 skipped (remote): Trip.md (https://cdn.example.com/clip.mp4)"  # no offer to download it
+    ]
     assert not any(str(tmp_path) in str(w) for w in warned)
     # the videos the note shows are its own, said once by it; one no note shows is a document
     assert [d.id for d in docs] == ["Trip.md", "v/good.mp4"]
