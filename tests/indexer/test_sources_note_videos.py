@@ -95,6 +95,18 @@ def test_markdown_links_html_video_tags_and_a_hugo_shortcode_are_read_in_place(t
     assert kinds(page) == ["T:Rising\n\nvideo, 1 s", "F:media/rise.mov, frame at 0:00", "T:done"]
 
 
+def test_a_websites_page_reads_the_video_it_shows_and_the_folder_says_only_the_others(tmp_path):
+    write(tmp_path / "hugo.toml", 'title = "Kitchen"\n')
+    write(tmp_path / "content" / "posts" / "bread" / "index.md", '# Bread\n\n{{< video src="knead.mp4" >}}\n')
+    video(tmp_path / "content" / "posts" / "bread" / "knead.mp4", seconds=1.0)
+    video(tmp_path / "static" / "intro.mp4", seconds=1.0)
+
+    docs, warned = read_warnings(tmp_path)
+
+    assert [kinds(d) for d in docs] == [["T:# Bread\n\nvideo, 1 s", "F:knead.mp4, frame at 0:00"]]
+    assert [str(w) for w in warned] == ["static/: 1 video(s) of the website (its pages' media); not indexed"]
+
+
 def test_bad_videos_are_said_by_the_note_naming_them_as_written(tmp_path):
     good = video(tmp_path / "v" / "good.mp4")
     write(tmp_path / "v" / "cut.mp4", good.read_bytes()[:300])
