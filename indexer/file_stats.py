@@ -37,7 +37,7 @@ from indexer.meta import table_names
 from indexer.schema import sql_string
 
 FILE_STATS_TABLE = "file_stats"
-READER_VERSION = "15"  # bump when a reader's output for the same bytes changes: caches are then ignored
+READER_VERSION = "16"  # bump when a reader's output for the same bytes changes: caches are then ignored
 _RACY_NS = 50_000_000  # 50 ms: well above the coarsest kernel timestamp tick (10 ms)
 _SCHEMA = pa.schema(
     [

@@ -78,7 +78,7 @@ def summarise(items: list[Skipped], examples: int = 3) -> list[str]:
         more = f", ... {count - examples} more" if count > examples else ""
         done = KEPT_REASONS.get(reason, "skipped")
         lines.append(f"{count} {done} ({reason}): {', '.join(names[:examples])}{more}")
-        if reason == "remote" and any("not fetched" in item.message for item in items):
+        if reason == "remote" and any("image URL not fetched" in item.message for item in items):
             lines[-1] += "; `add --fetch-pictures` downloads the pictures notes show from the web"
     return lines
 

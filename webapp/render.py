@@ -6,6 +6,7 @@ inline thumbnails (see media.py), documents are referenced by token, never by pa
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from html import escape
 from pathlib import Path
@@ -20,6 +21,7 @@ from .media import FULL_VIEW_SIDE, THUMBNAIL_SIDE, MediaRegistry, thumbnail_uri
 PREVIEW_STEPS = 3
 PREVIEW_TEXT_CHARS = 240
 PICTURE_WORDS_CHARS = 80  # a matched line of a picture's words, under the picture
+_VIDEO_WORDS = re.compile(r"\n(video(?:, [\w ]{1,20})?)$")  # "video, 12 s" (indexer.sources.note_videos)
 SCORE_TITLES = {
     "semantic": "cosine similarity",
     "keyword": "BM25 keyword score",
@@ -217,7 +219,8 @@ def _text_html(text: str, title_to_drop: str, preview: bool, terms: Sequence[str
         lines = lines[1:]
     text = "\n".join(lines).strip()
     if preview and len(text) > PREVIEW_TEXT_CHARS:
-        text = text[:PREVIEW_TEXT_CHARS].rsplit(" ", 1)[0] + " …"
+        video = _VIDEO_WORDS.search(text)  # a video the note shows ends its step: kept over its frames
+        text = text[:PREVIEW_TEXT_CHARS].rsplit(" ", 1)[0] + " …" + (f"\n{video[1]}" if video else "")
     html: list[str] = []
     after_heading = False
     for line in text.splitlines():

@@ -345,8 +345,7 @@ def _with_languages(doc: InterleavedDoc, images: ImageResolver, name: str) -> In
 def _report_unshown(served: list[tuple[Path, str]], shown: set[str], root: Path) -> None:
     """One "excluded" line per folder for a website's pictures that no page shows: its theme's art
     and screenshots no page uses are not documents of their own, and are not passed over in silence.
-    Its videos are said on a line of their own (a page's `<video>` is not followed: "no page
-    shows" could be wrong)."""
+    Its videos are said on a line of their own (a video a page shows is read in it)."""
     unshown: Counter[tuple[str, bool]] = Counter()
     for path, name in served:
         if name in shown or os.path.relpath(os.path.realpath(path), root) in shown:

@@ -7,8 +7,9 @@ file named by its MD5 and type. Read:
   exports), titled as Day One lists it, by its first line (the date when it has no text);
 - its `text` (the Markdown Day One writes) as Markdown notes are read; a photo it shows as
   `![](dayone-moment://<identifier>)` in place, from `photos/` beside the JSON; photos attached to
-  the entry but not placed in its text after it. Videos, audio recordings and PDFs (also
-  `dayone-moment:/video/...` and the like) are reported, not read;
+  the entry but not placed in its text after it. Its videos the same way, from `videos/` (also
+  `dayone-moment:/video/...`): their length and keyframes in place (`note_videos.py`). Audio
+  recordings and PDFs are reported, not read;
 - its tags, and its creation time, place and starring as properties.
 Only a JSON file that starts as a Day One export does (`{"metadata": {...}, "entries": [`) is read:
 other JSON files are a tool's data, passed over as code is. An export cut short (an interrupted
@@ -35,7 +36,8 @@ _MOMENT = re.compile(
 _ENTRIES = re.compile(r'"entries"\s*:\s*\[\s*')
 _SEPARATOR = re.compile(r"\s*,?\s*")
 _PHOTO = "mme-dayone-photo:"  # a placed photo, for the Markdown reader: found again after parsing
-_MEDIA = {"videos": "video", "audios": "audio recording", "pdfAttachments": "PDF"}
+_MEDIA = {"audios": "audio recording", "pdfAttachments": "PDF"}
+_KIND = "mme-kind"  # a photo's or a video's: which folder of the export holds it
 _MOMENT_KINDS = {"video": "video", "audio": "audio recording", "pdfAttachment": "PDF"}
 _FILE_NAME = re.compile(r"[0-9A-Za-z]{8,64}")  # an md5 (hex); nothing that could step out of photos/
 _TYPE = re.compile(r"[A-Za-z0-9]{1,8}")
@@ -102,9 +104,10 @@ def _page(entry: dict, number: int, name: str) -> ParsedPage:
     text = _string(entry.get("text"))
     title = first_line(_MOMENT.sub("", text).replace("\\", "")) or created[:10] or f"Entry {number}"
     which = f"entry '{title}'"
-    photos = {
-        _string(photo.get("identifier")): photo
-        for photo in entry.get("photos") or []
+    photos = {  # its photos and videos, both read in place (a video: `note_videos.py`)
+        _string(photo.get("identifier")): {**photo, _KIND: kind}
+        for kind in ("photo", "video")
+        for photo in entry.get(kind + "s") or []
         if isinstance(photo, dict) and _string(photo.get("identifier"))
     }
     media = {
@@ -117,17 +120,17 @@ def _page(entry: dict, number: int, name: str) -> ParsedPage:
 
     def moment(match: re.Match) -> str:
         kind, identifier = match.group(1), match.group(2)
-        if identifier in photos and kind in (None, "photo"):
+        if identifier in photos and kind in (None, photos[identifier][_KIND]):
             placed.append(photos[identifier])
             return f"![]({_PHOTO}{len(placed) - 1})"
-        if identifier in media or kind not in (None, "photo"):
+        if identifier in media or kind not in (None, "photo", "video"):
             what = media.get(identifier) or {"pdfAttachment": "PDF", "audio": "audio recording"}.get(
                 kind, kind
             )
             warn(f"{name}: a {what} in {which} is not read", file=name, reason="unsupported type")
         else:
             warn(
-                f"{name}: {which} shows a photo the export does not list, skipped",
+                f"{name}: {which} shows a {kind or 'photo'} the export does not list, skipped",
                 file=name,
                 reason="missing",
             )
@@ -149,18 +152,19 @@ def _page(entry: dict, number: int, name: str) -> ParsedPage:
 
 
 def _photo_items(photo: dict, which: str, name: str) -> list:
-    """The photo's link (into `photos/` beside the export), or nothing (reported) when the export
-    does not say which file holds it."""
-    md5, kind = _string(photo.get("md5")), _string(photo.get("type")) or "jpeg"
+    """The photo's link (into `photos/` beside the export; a video's into `videos/`), or nothing
+    (reported) when the export does not say which file holds it."""
+    what = photo[_KIND]
+    md5, kind = _string(photo.get("md5")), _string(photo.get("type")) or {"photo": "jpeg"}.get(what, "mov")
     if not _FILE_NAME.fullmatch(md5) or not _TYPE.fullmatch(kind):
         identifier = _string(photo.get("identifier")) or "?"
         warn(
-            f"{name}: photo {identifier} in {which} names no file of the export, skipped",
+            f"{name}: {what} {identifier} in {which} names no file of the export, skipped",
             file=name,
             reason="missing",
         )
         return []
-    target = f"photos/{md5}.{kind}"
+    target = f"{what}s/{md5}.{kind}"
     return [ImageLink(target, written=f"{target} ({which})")]
 
 

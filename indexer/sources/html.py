@@ -1,4 +1,4 @@
-"""Saved web pages: visible text and local `<img>` in DOM order, with the stdlib `html.parser`.
+"""Saved web pages: visible text, local `<img>` and `<video>` in DOM order, with the stdlib `html.parser`.
 
 The stdlib parser is tolerant of the broken markup saved pages are full of, and a page's visible
 text needs no DOM tree, only a walk with a little state. Headings become `## Heading` and ordered
@@ -87,6 +87,22 @@ def parse_html_fragment(html: str, inline: bool = False) -> list[str | ImageLink
     return walker.items
 
 
+def video_markup(children: list, start: int) -> tuple[str, int]:
+    """A Markdown paragraph's `<video>` (from `children[start]`, an opening tag) to its `</video>`,
+    the tags put back together (markdown-it cuts `<video><source src></video>` into a token a tag),
+    and the index after it."""
+    parts, position = [], start
+    while position < len(children):
+        child = children[position]
+        position += 1
+        if child.type == "html_inline":
+            parts.append(child.content)
+            closing = child.content.lstrip()[:7].lower() == "</video"
+            if closing or position - 1 == start and child.content.rstrip().endswith("/>"):
+                break
+    return "".join(parts), position
+
+
 def parse_html_drawings(html: str, inline: bool) -> tuple[list[str | ImageLink | EmbeddedImage], int]:
     """As `parse_html_fragment`, inline `<svg>` drawings kept even in a paragraph's (a Markdown
     note's `<svg>...</svg>` put back together, see `inline_svg.svg_source`): (items, icon-sized
@@ -116,6 +132,7 @@ class _VisibleContent(HTMLParser):
         self._drawings = not inline if drawings is None else drawings  # a tag alone is no drawing
         self.drawings = 0  # inline drawings kept as pictures
         self.icons = 0  # icon-sized inline drawings left out
+        self._video_source = False  # in a <video> without `src`: its first <source> is the video
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]], closed: bool = False) -> None:
         attributes = dict(attrs)
@@ -130,6 +147,11 @@ class _VisibleContent(HTMLParser):
             return
         if tag == "title":  # inside <head>, which is otherwise invisible
             self._in_title = True
+        if tag == "source" and self._video_source and self._hidden[-1:] == ["video"]:
+            if source := attributes.get("src") or "":  # a <video>'s first source: the others are the same
+                self._video_source = False
+                self.items.append(ImageLink(source))
+            return
         if self._hidden or tag in _INVISIBLE or "hidden" in attributes:
             if tag not in _VOID:
                 self._hidden.append(tag)
@@ -139,6 +161,11 @@ class _VisibleContent(HTMLParser):
             marker, self._pending_marker = self._pending_marker, ""
             self._text(marker)
             self.items.append(ImageLink(source))
+        elif tag == "video":  # read in place (`note_videos.py`); its fallback words are no page's
+            source = attributes.get("src") or ""
+            self.items += [ImageLink(source)] if source else []
+            self._video_source = not source  # else its first <source>
+            self._hidden.append(tag)
         elif tag == "br":
             self._text("\n")
         elif tag in _HEADINGS:
@@ -181,6 +208,8 @@ class _VisibleContent(HTMLParser):
             return
         if tag == "title":
             self._in_title = False
+        if tag == "video":
+            self._video_source = False
         if self._hidden:
             if tag in self._hidden:  # close up to the matching element (tolerates unclosed children)
                 while self._hidden.pop() != tag:

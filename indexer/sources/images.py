@@ -11,13 +11,15 @@ warns "ambiguous".
 Every link not indexed is a `CollectionWarning` naming the note and the link as written, with its
 reason: "remote" (any URL scheme, `//host`; but a GitHub link to a file of this very repository is
 read from the collection, see `repository.py`), "outside the collection" (`..`, absolute, or a
-symlink pointing out), "missing", "unsupported type" (PDF, audio, video, a `data:` URI of anything
+symlink pointing out), "missing", "unsupported type" (PDF, audio, a `data:` URI of anything
 else...), "too large", "unreadable" (empty, corrupt). An SVG is drawn (`mme_core/svg.py`) from its
 own content: the files and URLs it links to are said, "picture links", and not read. Verdicts are
 cached per file so a picture reused on many pages is decoded once. Pictures kept inside the note
 (`data:` URIs, a notebook's outputs) are stored in a pictures folder and checked the same way (see
-`embedded.py`). `verify=False` checks existence and size only (for datasets with hundreds of
-thousands of images, where the encoder's own decode reports the rare corrupt file).
+`embedded.py`). A video link resolves as a picture's and is read in place, its length and keyframes
+(`note_videos.py`); a web video is not fetched ("remote"). `verify=False` checks existence and
+size only (for datasets with hundreds of thousands of images, where the encoder's own decode
+reports the rare corrupt file).
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ from indexer.sources.embedded import (
     picture_bytes,
     store_picture,
 )
+from indexer.sources.note_videos import NoteVideos
 from indexer.sources.remote import RemotePictures
 from indexer.sources.repository import own_file, repository_names
 from indexer.sources.site import MEDIA_TYPES, site_layout
@@ -51,7 +54,7 @@ from mme_core.svg import linked_files
 # embedded canvas (`![[board.canvas]]`) or drawing (`![[pump.excalidraw]]`, the note
 # `pump.excalidraw.md`) is not here: both are documents of their own, embedded as notes are.
 UNSUPPORTED_EMBEDS = frozenset(
-    ".pdf .mp3 .wav .m4a .ogg .flac .3gp .webm .mp4 .mov .mkv .ogv .avi "
+    ".pdf .mp3 .wav .m4a .ogg .flac .3gp .webm .mp4 .m4v .mov .mkv .ogv .avi "
     ".base .docx .xlsx .pptx .doc .xls .ppt .zip".split()
 )
 # Files a note shows rather than links to (an embed or file card of anything else is a note)
@@ -90,16 +93,21 @@ class ImageResolver:
     _reported: set[tuple[str, str, str]] = field(default_factory=set, init=False)
     # When a list: every link located from the file system is recorded here (`indexer.file_stats`)
     links: list[dict] | None = field(default=None, init=False)
+    videos: NoteVideos = field(init=False)  # the videos notes show, read in place
 
     def __post_init__(self) -> None:
+        self.videos = NoteVideos(self.pictures)
         self.root = Path(self.root).resolve()
         self._root_prefix = os.path.join(str(self.root), "")  # string ops: 3x faster than pathlib
         self._attachments = AttachmentIndex(self.root)
         self._names = repository_names(self.root)  # its GitHub links to itself are read here
         self.site = site_layout(self.root)  # what kind of folder, where a website finds its pictures
 
-    def resolve(self, link: ImageLink | str, base_dir: Path | str, name: str) -> ImageSegment | None:
-        """The image segment for `link` as written in file `name` (relative to `base_dir`), or None."""
+    def resolve(
+        self, link: ImageLink | str, base_dir: Path | str, name: str
+    ) -> ImageSegment | list[str | ImageSegment | None] | None:
+        """The image segment for `link` as written in file `name` (relative to `base_dir`), or None;
+        for a video, its words and pictures in order (None: a picture not stored)."""
         link = link if isinstance(link, ImageLink) else ImageLink(link)
         target, written = link.target.strip(), (link.written or link.target).strip()
 
@@ -118,26 +126,31 @@ class ImageResolver:
         path = (target if link.wiki else unquote(parts.path)).replace("\\", "/")  # Windows backslashes
         if parts.scheme.lower() == "file" and parts.netloc in ("", "localhost"):
             parts = parts._replace(scheme="", netloc="")  # `file:///Users/me/a.png`: a path (see `_tails`)
+        suffix = PurePosixPath(path).suffix.lower()
+        what = "video" if MEDIA_TYPES.get(suffix) == "videos" else "image"  # a video: read in place
         if parts.netloc or len(parts.scheme) > 1:  # one letter is a Windows drive, not a scheme
             own = own_file(parts, self._names, self._root_prefix) if parts.netloc else None
+            if own is None and what == "video":  # web videos are not downloaded
+                return skip("remote", f"video URL not fetched, skipped: {shorten(written)}")
             if own is None:
                 return self._downloaded(target, written, name, skip)
             link, path = ImageLink("/" + own), "/" + own  # this repository's own file: read from here
-        suffix = PurePosixPath(path).suffix.lower()
-        if MEDIA_TYPES.get(suffix) == "videos":  # the video is a document of its own (`videos.py`)
-            said = f"a video is read as a document of its own, not inside a note: {written}"
-            return skip("unsupported type", said)
-        if suffix in UNSUPPORTED_EMBEDS:
+        if what == "video" and not _videos_read():  # without PyAV (said once, by `videos.available`)
+            return skip("unsupported type", f"video not read (PyAV is not installed): {written}")
+        if suffix in UNSUPPORTED_EMBEDS and what == "image":
             return skip("unsupported type", f"{suffix} files are not indexed as images, skipped: {written}")
         real, outside, nearest = self._locate(path, str(base_dir), link.wiki, link.obsidian, name)
         if self.links is not None:
             self.links.append(self._dependency(path, link, real, outside, nearest))
         if real is None and outside:
             return skip(
-                "outside the collection", f"image link points outside the collection, refused: {written}"
+                "outside the collection", f"{what} link points outside the collection, refused: {written}"
             )
         if real is None:
-            return skip("missing", f"image skipped, file not found: {written}")
+            return skip("missing", f"{what} skipped, file not found: {written}")
+        if what == "video":  # its length, then its keyframes as pictures (`note_videos.py`)
+            items = self.videos.items(real, written, skip)
+            return [item if isinstance(item, str) else self.embedded(item, name) for item in items]
         if real not in self._verdicts:
             self._verdicts[real] = self._check(real, suffix)
         verdict = self._verdicts[real]
@@ -317,6 +330,12 @@ class ImageResolver:
                 known = suffix in IMAGE_EXTENSIONS
                 return ("unreadable" if known else "unsupported type"), problem
         return None
+
+
+def _videos_read() -> bool:
+    from indexer.sources.videos import available  # noqa: PLC0415 (it imports photos, which imports this)
+
+    return available()
 
 
 def _folder_gone(path: str, base_dir: str) -> bool:

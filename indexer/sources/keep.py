@@ -9,11 +9,11 @@ folder up, `archive_browser.html` (Takeout's summary of the export). Read:
   its title, else its first line, else its date;
 - its title, then its text as written (Keep text is plain: no Markdown is read in it, line breaks
   kept), its checklist as lines `[x] milk` / `[ ] eggs`, its web links as `title (url)`;
-- its photos and drawings after all that. Keep shows them above the title, but the text is what
-  the note says and what a result's card should open with, and Takeout's own `.html` copy puts
-  them after the text too. An attachment Takeout names `.jpeg` but wrote as `.jpg` (or the other
-  way round, seen in real exports) is found under the name on disk; one that is missing is
-  reported and the note kept;
+- its photos, drawings and videos (their length and keyframes: `note_videos.py`) after all that.
+  Keep shows them above the title, but the text is what the note says and what a result's card
+  should open with, and Takeout's own `.html` copy puts them after the text too. An attachment
+  Takeout names `.jpeg` but wrote as `.jpg` (or the other way round, seen in real exports) is found
+  under the name on disk; one that is missing is reported and the note kept;
 - its labels as tags; pinned, archived, colour, created and edited times as properties.
 Not read, and said: notes in Keep's trash ("excluded"), voice memos and other attachments
 ("unsupported type"; Keep writes a voice memo's transcript into the text, which is read). A JSON
@@ -35,6 +35,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from indexer.sources.base import ImageLink, ParsedPage, warn
+from indexer.sources.site import MEDIA_TYPES
 from indexer.sources.site_includes import page_shows
 from indexer.sources.text import decode_text
 from indexer.sources.titles import TITLE_MAX_CHARS
@@ -47,7 +48,7 @@ _DATED = re.compile(r"(\d{4}-\d{2}-\d{2})T(\d{2})_(\d{2})")  # an untitled note'
 # Takeout's `archive_browser.html` (its name and title are in the account's language, its styles not)
 _TAKEOUT_SUMMARY = (b"/* -------- Archive summary styles", b".archive-summary")
 _PICTURE_TWINS = (".jpg", ".jpeg", ".png", ".gif", ".webp")
-_KINDS = {"audio": "voice memo", "video": "video"}
+_KINDS = {"audio": "voice memo", "video": "video"}  # a video of a suffix not read as one: said
 VOICE_MEMOS = (".3gp", ".amr", ".m4a", ".aac", ".mp3", ".ogg", ".wav")  # Keep records 3gp, amr, m4a
 
 
@@ -168,13 +169,16 @@ def _link(annotation: dict) -> str:
 
 
 def _picture(attachment: dict, name: str) -> ImageLink | None:
-    """A photo or drawing, under the name it has on disk; anything else said and left out."""
+    """A photo, drawing or video, under the name it has on disk; anything else said and left out."""
     path = _string(attachment.get("filePath")).replace("\\", "/")
     mime = _string(attachment.get("mimetype")).lower()
     suffix = posixpath.splitext(path)[1].lower()
     if not path:
         warn(f"{name}: an attachment names no file of the export, skipped", file=name, reason="missing")
         return None
+    video = MEDIA_TYPES.get(suffix) == "videos" and (not mime or mime.startswith("video/"))
+    if video:  # read in place: its length and keyframes (`note_videos.py`)
+        return ImageLink(path, written=path)
     if not (mime.startswith("image/") or not mime and suffix in IMAGE_EXTENSIONS):
         voice = not mime and suffix in VOICE_MEMOS
         kind = "voice memo" if voice else _KINDS.get(mime.split("/")[0], f"{mime or suffix} attachment")

@@ -45,7 +45,7 @@ from indexer.sources.base import FolderReader, ImageLink, ParsedPage, clean_text
 from indexer.sources.cjk_emphasis import cjk_emphasis_plugin
 from indexer.sources.excalidraw import PLUGIN_KEY, drawing_markdown, exported_picture, is_drawing
 from indexer.sources.frontmatter import split_front_matter, unique
-from indexer.sources.html import parse_html_drawings, parse_html_fragment, say_svg_icons
+from indexer.sources.html import parse_html_drawings, parse_html_fragment, say_svg_icons, video_markup
 from indexer.sources.images import ATTACHMENTS
 from indexer.sources.imagesize import strip_image_sizes
 from indexer.sources.inline_svg import opens_svg, svg_source
@@ -242,6 +242,9 @@ class BodyRenderer:
             elif child.type == "image":
                 self._flush_marker()
                 self.items.append(ImageLink(str(child.attrs.get("src", ""))))
+            elif child.type == "html_inline" and child.content.lstrip()[:6].lower() == "<video":
+                source, position = video_markup(children, position - 1)  # its <source> tags are tokens
+                self.items.extend(parse_html_fragment(source, inline=True))
             elif child.type == "html_inline":
                 self.items.extend(parse_html_fragment(child.content, inline=True))
             elif child.type == "wikilink" and child.meta["embed"] and _is_attachment(child.meta["path"]):

@@ -79,6 +79,7 @@ def build_doc(
     nothing is left. `name` is the file, as problems are reported; a page that is one of a file's
     many notes is named in messages by its title or key too."""
     segments: list[Segment] = []
+    images.videos.start_note()  # its own bound on pictures of videos (`note_videos.py`)
     if images.remote is not None:  # a note's web pictures download side by side
         images.remote.prefetch([item.target for item in page.items if isinstance(item, ImageLink)])
     for item in page.items:
@@ -92,13 +93,13 @@ def build_doc(
                 image = images.resolve(item, base_dir, name)
             else:
                 image = images.embedded(item, name)
-            if image is not None:
-                segments.append(image)
-        elif segments and isinstance(segments[-1], TextSegment):
-            previous = segments[-1].text  # joined where an image was skipped: no double space
-            segments[-1] = TextSegment(previous + (item.lstrip(" \t") if previous[-1:].isspace() else item))
+            for part in image if isinstance(image, list) else [image]:  # a video: its words and frames
+                if isinstance(part, str):
+                    _add_text(segments, part)
+                elif part is not None:
+                    segments.append(part)
         else:
-            segments.append(TextSegment(item))
+            _add_text(segments, item)
     segments = [_tidy(s) for s in segments]
     segments = [s for s in segments if isinstance(s, ImageSegment) or s.text]
     if not segments:
@@ -113,6 +114,14 @@ def build_doc(
     )
     meta = {"tags": [], "aliases": [], "properties": {}, **page.meta}
     return InterleavedDoc(tuple(segments), title=title, meta=meta, **provenance)
+
+
+def _add_text(segments: list[Segment], text: str) -> None:
+    if segments and isinstance(segments[-1], TextSegment):
+        previous = segments[-1].text  # joined where an image was skipped: no double space
+        segments[-1] = TextSegment(previous + (text.lstrip(" \t") if previous[-1:].isspace() else text))
+    else:
+        segments.append(TextSegment(text))
 
 
 def _tidy(segment: Segment) -> Segment:

@@ -6,7 +6,8 @@ words. Now:
 - `figure`, `img`, `image`, `picture` (and theme variants such as `imgproc`, `resize`) with a `src`
   (or a first positional argument that is a picture file) are that picture, in place, followed by
   their `title`, `caption` and `alt` text; a path resolves as a link would (`/img/a.jpg` from the
-  site root or `static/`, see `images.py`);
+  site root or `static/`, see `images.py`); a theme's `video` with a `src` of a video file is that
+  video, read in place (`note_videos.py`);
 - `ref` / `relref` are the page they name, so `[text]({{< ref "setup" >}})` stays a link;
 - paired shortcodes (`{{< notice tip >}} ... {{< /notice >}}`, `{{< tab >}}`) keep what they hold,
   `{{< highlight go >}} ... {{< /highlight >}}` is a code block; others (`youtube`, `gist`, `tweet`,
@@ -17,10 +18,12 @@ words. Now:
 
 from __future__ import annotations
 
+import posixpath
 import re
 import shlex
 
 from indexer.sources.fences import outside_code, tags_as_fences
+from indexer.sources.site import MEDIA_TYPES
 from mme_core.documents import IMAGE_EXTENSIONS
 
 _SHORTCODE = re.compile(r"\{\{[<%]\s*(?P<close>/)?\s*(?P<name>[\w.-]+)(?P<args>.*?)\s*/?\s*[>%]\}\}", re.S)
@@ -58,7 +61,8 @@ def _read(match: re.Match) -> str:
     if name in ("ref", "relref"):
         return next(iter(args.values()), "")
     source = args.get("src") or args.get("0", "")
-    if name in _PICTURES and source.lower().endswith(IMAGE_EXTENSIONS):
+    shown = name in _PICTURES and source.lower().endswith(IMAGE_EXTENSIONS)
+    if shown or name == "video" and MEDIA_TYPES.get(posixpath.splitext(source.lower())[1]) == "videos":
         words = " ".join(dict.fromkeys(args[key] for key in _TEXT_ARGS if args.get(key)))
         return f"![{_escaped(args.get('alt', ''))}](<{source}>)" + (f" {words}" if words else "")
     return ""

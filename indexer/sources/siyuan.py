@@ -13,7 +13,8 @@ is Markdown, so a workspace or a notebook added as a folder gave nothing, withou
 - tags (the document's `tags` and inline `#tag#`s), aliases (`alias`), the notebook and the
   parent documents' titles as `notebook` (`SiYuan User Guide / Please Start Here / Editor`),
   created (from the id) and updated times, and the `custom-` attributes as properties.
-Said, not dropped: videos and audio recordings ("unsupported type"), a database view (its rows
+A video (`<video src="assets/...">`) is read in place: its length and keyframes (`note_videos.py`).
+Said, not dropped: audio recordings ("unsupported type"), a database view (its rows
 live in SiYuan's own storage: "unsupported type"), a `.sy` file that is no SiYuan document.
 A block query embed (`{{SELECT ...}}`) shows other documents' blocks, read in those documents.
 The workspace's own folders (history copies, templates, plugins, settings): `siyuan_layout`.
@@ -124,6 +125,8 @@ class _Reader:
         if kind in _MEDIA:
             source = _SRC.search(_string(node.get("Data")))
             written = html.unescape(source.group(1)) if source else _MEDIA[kind][2:].lstrip()
+            if kind == "NodeVideo" and source:  # its length and keyframes in place (`note_videos.py`)
+                return self.items.append(ImageLink(_asset(written, self.name), written=written))
             message = f"{self.name}: {_MEDIA[kind]} ({written}) is not read"
             return warn(message, file=self.name, reference=written, reason="unsupported type")
         if kind == "NodeAttributeView":

@@ -2,7 +2,8 @@
 
 A camera folder holds videos beside photos. Each video no note shows is a document, as a photo is
 (see `photos.py`, whose rules it follows: a note app's or a plain folder's videos are the
-person's; a website's are its pages' media, said per folder, not made documents):
+person's; a website's are its pages' media, said per folder, not made documents; one a note or a
+page shows is read in its place there, `note_videos.py`):
 
     DCIM / IMG 4022                                   (its path, as a photo's)
     2024-06-12 · 12 June 2024 · ... · Apple iPhone 13 · video, 12 s

@@ -262,3 +262,15 @@ def test_a_photos_card_says_where_it_was_taken_and_marks_the_town_the_query_name
     html = card(clip)
     assert '<h3 class="mme-title">IMG_4022.MOV</h3>' in html  # the file's name, as the person knows it
     assert '<span class="mme-length" title="a video, shown by its keyframes">video, 12 s</span>' in html
+
+
+def test_a_clipped_preview_keeps_the_length_line_of_the_video_it_shows(media, image_factory):
+    frame = image_factory("red")
+    long = "Drag the link from the browser's address bar. " * 10
+    doc = InterleavedDoc((TextSegment(long + "\nvideo, 4 s"), ImageSegment(frame)), id="n.md", title="N")
+    card = results_html([Hit("n.md", 0.3, doc, 1)], media, n=1, tokens_per_image=1, elapsed_ms=1)
+    assert " …\nvideo, 4 s</p>" in card  # the frames beside it keep their label
+    assert card.count('<li class="mme-step') == 1 and card.count('<img class="mme-image"') == 1
+    plain = InterleavedDoc((TextSegment(long + "\nvideos of it are online"),), id="p.md", title="P")
+    card = results_html([Hit("p.md", 0.3, plain, 1)], media, n=1, tokens_per_image=1, elapsed_ms=1)
+    assert " …</p>" in card and "online" not in card

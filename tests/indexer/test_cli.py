@@ -79,7 +79,7 @@ def test_stats_reads_as_text_and_keeps_non_ascii_names(cli, tmp_path):
     `--json` escaped a Japanese file name to \\uXXXX (seen on obsidianmd/obsidian-help ja/)."""
     notes = tmp_path / "ノート"
     notes.mkdir()
-    (notes / "同期.md").write_text("同期の設定 ![x](gone.png) ![[clip.mp4]]\n", encoding="utf-8")
+    (notes / "同期.md").write_text("同期の設定 ![x](gone.png) ![[manual.pdf]]\n", encoding="utf-8")
     assert cli("add", notes, "--model", cli.model, "--ns", "1", "--quiet")[0] == 0
 
     code, out, _ = cli("stats", "--json")

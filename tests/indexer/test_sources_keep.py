@@ -159,7 +159,7 @@ def test_trash_voice_memos_missing_pictures_and_broken_notes_are_said_the_rest_r
         attachments=[
             {"filePath": "1700000000000.amr", "mimetype": "audio/amr"},
             {"filePath": "gone.png", "mimetype": "image/png"},
-            {"filePath": "clip.mp4", "mimetype": "video/mp4"},
+            {"filePath": "clip.mpg", "mimetype": "video/mpeg"},  # not a kind read (an .mp4: in place)
         ],
     )
     keep_note(keep, "Cut", title="Cut", textContent="cut short")
@@ -195,8 +195,8 @@ def test_trash_voice_memos_missing_pictures_and_broken_notes_are_said_the_rest_r
         (
             "Keep/Call plumber.json",
             "unsupported type",
-            "clip.mp4",
-            "Keep/Call plumber.json: a video (clip.mp4) is not read",
+            "clip.mpg",
+            "Keep/Call plumber.json: a video (clip.mpg) is not read",
         ),
         (
             "Keep/Cut.json",

@@ -1,5 +1,5 @@
 """SiYuan workspaces and notebooks: each `.sy` document read in order with its pictures, its titles,
-tags and notebook; SiYuan's own folders, videos and database views said, never passed over."""
+tags and notebook; SiYuan's own folders and database views said, never passed over."""
 
 from __future__ import annotations
 
@@ -128,12 +128,12 @@ def test_a_siyuan_workspace_reads_each_document_in_order_with_its_pictures_tags_
     said = sorted((w.file, w.reason, str(w)) for w in warned)
     child = f"data/{BOX}/{PARENT}/{CHILD}.sy"
     assert said == [  # `conf/` and `storage/` hold no file a note could be: passed over as code is
+        (child, "missing", f"{child}: video skipped, file not found: assets/boil.mp4"),  # read in place
         (
             child,
             "unsupported type",
             f"{child}: a database view (20251230141813-9w627cg) is not read: its rows are SiYuan's own data",
         ),
-        (child, "unsupported type", f"{child}: a video (assets/boil.mp4) is not read"),
         ("data/plugins/", "excluded", "data/plugins/: SiYuan plugins (an app's files); not indexed"),
         ("data/templates/", "excluded", "data/templates/: SiYuan's templates, not notes; not indexed"),
         ("history/", "excluded", "history/: SiYuan's history: earlier copies of pages; not indexed"),

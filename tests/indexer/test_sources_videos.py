@@ -306,15 +306,3 @@ def test_whatever_the_decoder_raises_costs_only_its_file(tmp_path, monkeypatch):
     docs, warned = read_warnings(tmp_path)
     assert [d.id for d in docs] == ["b.mp4"]
     assert [str(w) for w in warned] == ["a.mp4: not read, FFmpeg failed on it (RuntimeError); not indexed"]
-
-
-def test_a_video_a_note_shows_is_its_own_document_and_the_note_says_so(tmp_path):
-    video(tmp_path / "att" / "tap-leak.mp4", seconds=2.0)
-    write(tmp_path / "Tap.md", "# Tap\n\nThe leak, filmed:\n\n![[tap-leak.mp4]]\n")
-
-    docs, warned = read_warnings(tmp_path)
-
-    assert sorted(doc.id for doc in docs) == ["Tap.md", "att/tap-leak.mp4"]  # its frames: its own document
-    assert [str(w) for w in warned] == [
-        "Tap.md: a video is read as a document of its own, not inside a note: ![[tap-leak.mp4]]"
-    ]
