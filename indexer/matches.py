@@ -12,7 +12,9 @@ A word in a spaced language matches where a word starts, case-insensitively ("fo
 "Folded"); a word of two letters must be the whole word (so "it" does not match "items"). CJK has no
 spaces: a run of Chinese or Japanese characters matches wherever it occurs, and when the whole run
 is not in the text, every piece of it of two or more characters that is (the n-gram index found
-the note the same way).
+the note the same way). Thai has no spaces between words either: a run of Thai matches wherever it
+occurs (ตะไคร้ inside ใส่ข่าตะไคร้ใบมะกรูด, where it used to be marked only after a tone mark), and
+when the whole run is not in the text, each of its words that is (`indexer.thai_words`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from indexer.keyword import CJK_CHARS, fold
+from indexer.thai_words import THAI_RUN, thai_words
 
 _CJK_RUN = re.compile(f"^[{CJK_CHARS}]+$")  # a term as `keyword.words` cuts CJK: one run
 MAX_CJK_RUN = 32  # substrings of a run grow with its square; a query sentence longer than this is cut
@@ -67,8 +70,8 @@ def comparable(text: str) -> tuple[str, list[int]]:
 @functools.lru_cache(maxsize=8192)
 def _comparable_char(char: str) -> str:
     char = fold(char)
-    if not char:  # a vowel point the fold takes away
-        return ""
+    if len(char) != 1:  # a vowel point the fold takes away, Thai ำ written as its two marks
+        return char
     point = ord(char)
     if any(first <= point <= last for first, last in _LATIN_RANGES):
         lower = char.lower()
@@ -82,6 +85,9 @@ def _comparable_char(char: str) -> str:
 def _spans(text: str, term: str) -> list[tuple[int, int]]:
     if _CJK_RUN.match(term):
         return _cjk_spans(text, term[:MAX_CJK_RUN])
+    if THAI_RUN.match(term):
+        found = _occurrences(text, term)
+        return found or [span for word in thai_words(term) for span in _occurrences(text, word)]
     boundary = r"(?![^\W_])" if len(term) <= 2 else ""
     pattern = re.compile(rf"(?<![^\W_]){re.escape(term)}{boundary}", re.IGNORECASE)
     return [match.span() for match in pattern.finditer(text)]
