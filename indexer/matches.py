@@ -30,7 +30,7 @@ from indexer.thai_words import THAI_RUN, thai_words
 _CJK_RUN = re.compile(f"^[{CJK_CHARS}]+$")  # a term as `keyword.words` cuts CJK: one run
 MAX_CJK_RUN = 32  # substrings of a run grow with its square; a query sentence longer than this is cut
 # Latin letters that do not decompose into a letter and accents, folded as ASCII folding does
-_LATIN_LETTERS = dict(zip("ßæœøđðłþı", ["ss", "ae", "oe", "o", "d", "d", "l", "th", "i"], strict=True))
+LATIN_LETTERS = dict(zip("ßæœøđðłþı", ["ss", "ae", "oe", "o", "d", "d", "l", "th", "i"], strict=True))
 _LATIN_RANGES = ((0x00C0, 0x024F), (0x1E00, 0x1EFF), (0xFF01, 0xFF5E))  # Latin-1..Ext-B, Vietnamese, wide
 EXCERPT_CONTEXT = (40, 100)  # characters quoted before and after the first match
 
@@ -76,7 +76,7 @@ def _comparable_char(char: str) -> str:
     if any(first <= point <= last for first, last in _LATIN_RANGES):
         lower = char.lower()
         plain = "".join(c for c in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(c))
-        char = _LATIN_LETTERS.get(lower, plain if plain.isascii() and plain else lower)
+        char = LATIN_LETTERS.get(lower, plain if plain.isascii() and plain else lower)
     elif unicodedata.combining(char) and 0x0300 <= point <= 0x036F:  # a decomposed accent (e + U+0301)
         return ""
     return char.casefold()

@@ -29,7 +29,7 @@ NOTES = {
     "pho.md": "# Phở bò Hà Nội\n\nNấu nước dùng phở từ xương bò trong tám tiếng.\n",
     "phong.md": "# Phòng ngủ\n\nDọn phòng ngủ, phòng khách và phòng bếp cho phong phú.\n",
     # German: umlauts typed as two letters
-    "spaetzle.md": "# Allgäuer Küche\n\nDen Käse reiben und mit den Käsespätzle schichten, Röstzwiebeln darüber.\n",
+    "spaetzle.md": "# Allgäuer Küche\n\nKäse reiben, mit den Käsespätzle schichten, Röstzwiebeln darauf.\n",
     "kase.md": "# Kasseler mit Sauerkraut\n\nKassler kurz anbraten, Kraut und Speck dazu, spät servieren.\n",
     # Korean: nouns with particles glued on
     "kimchi.md": "# 돼지고기 찌개\n\n돼지고기와 김치를 볶은 다음 물을 붓고 김치찌개를 끓입니다.\n",
@@ -123,3 +123,10 @@ def test_rows_holding_the_query_s_words_together_come_first_in_bm25_order():
     assert phrase_first(chinese, phrase_pattern(["五花肉"])).column("id").to_pylist() == ["b", "a"]
     words = pa.table({"id": ["a", "b"], FTS_COLUMN: ["phòng ngủ", "phở bò"]})  # a word stands as a word
     assert phrase_first(words, phrase_pattern(["pho"])).column("id").to_pylist() == ["b", "a"]
+    korean = pa.table({"id": ["a", "b"], FTS_COLUMN: ["김치 찌개", "김치찌개를 끓입니다"]})  # with a particle
+    assert phrase_first(korean, phrase_pattern(["김치찌개"])).column("id").to_pylist() == ["b", "a"]
+    thai = pa.table({"id": ["a", "b"], FTS_COLUMN: ["ใบ ตะ ไคร้", fold("ใส่ข่าตะไคร้ใบมะกรูด")]})
+    assert phrase_first(thai, phrase_pattern(["ตะไคร้"])).column("id").to_pylist() == ["b", "a"]
+    umlauts = pa.table({"id": ["a", "b"], FTS_COLUMN: ["Kaese", "Käsespätzle"]})  # the umlauted spelling
+    spellings = phrase_pattern(["Kaesespaetzle", "Käsespätzle"])
+    assert phrase_first(umlauts, spellings).column("id").to_pylist() == ["b", "a"]
