@@ -25,7 +25,7 @@ import unicodedata
 from collections.abc import Iterable
 
 from indexer.keyword import CJK_CHARS, fold
-from indexer.thai_words import THAI_RUN, thai_words
+from indexer.thai_words import THAI_RUN, thai_edge, thai_words
 
 _CJK_RUN = re.compile(f"^[{CJK_CHARS}]+$")  # a term as `keyword.words` cuts CJK: one run
 MAX_CJK_RUN = 32  # substrings of a run grow with its square; a query sentence longer than this is cut
@@ -123,7 +123,8 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def excerpt(text: str, terms: Iterable[str]) -> tuple[str, list[tuple[int, int]]] | None:
     """A stretch of `text` around its first match, on one line, cut at words where there are spaces
-    ("… " and " …" where it was cut), and the matched spans in it; None when nothing matches."""
+    and between Thai words where there are none ("… " and " …" where it was cut), and the matched
+    spans in it; None when nothing matches."""
     spans = matches(text, terms)
     if not spans:
         return None
@@ -134,6 +135,8 @@ def excerpt(text: str, terms: Iterable[str]) -> tuple[str, list[tuple[int, int]]
         start = text.index(" ", start) + 1  # from a word's start (text without spaces as it comes)
     if end < len(text) and " " in text[last:end]:
         end = text.rindex(" ", last, end)
+    start = min(thai_edge(text, start, forward=True), first)  # Thai: no spaces, cut between words
+    end = max(thai_edge(text, end, forward=False), last)
     lead = "… " if start else ""
     stretch = lead + " ".join(text[start:end].splitlines()) + (" …" if end < len(text) else "")
     shift = len(lead) - start

@@ -25,3 +25,28 @@ def thai_words(run: str) -> tuple[str, ...]:
 
     cut = word_tokenize(run.replace(*_AM), engine="newmm", keep_whitespace=False)
     return tuple(word.replace(_AM[1], _AM[0]) for word in cut if len(word) > 1)
+
+
+_THAI_CHAR = re.compile("[\u0e01-\u0e5b]")
+
+
+def thai_edge(text: str, position: int, forward: bool) -> int:
+    """`position`, or when it falls inside a word of a run of Thai, the nearest edge of a word
+    after it (`forward`) or before it: where a quote of Thai text may be cut (หากคุณ, not ากคุณ)."""
+    inside = 0 < position < len(text) and all(_THAI_CHAR.match(text[i]) for i in (position - 1, position))
+    if not inside:
+        return position
+    start, end = position, position
+    while start and _THAI_CHAR.match(text[start - 1]):
+        start -= 1
+    while end < len(text) and _THAI_CHAR.match(text[end]):
+        end += 1
+    from pythainlp.tokenize import word_tokenize  # noqa: PLC0415 (see thai_words)
+
+    edges, at = [start], start
+    for word in word_tokenize(text[start:end], engine="newmm", keep_whitespace=False):
+        at += len(word)
+        edges.append(at)
+    after = [edge for edge in edges if edge >= position]
+    before = [edge for edge in edges if edge <= position]
+    return (after[0] if after else end) if forward else (before[-1] if before else start)
