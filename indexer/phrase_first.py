@@ -60,13 +60,18 @@ def phrase_pattern(texts: list[str]) -> re.Pattern | None:
     return re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
 
-def phrase_first(rows: pa.Table, pattern: re.Pattern | None) -> pa.Table:
-    """`rows` (best first, with the keyword text column) with those whose text `pattern` matches
-    first, each group in its order; the keyword text column dropped."""
+def phrase_first(rows: pa.Table, pattern: re.Pattern | None, k: int | None = None) -> pa.Table:
+    """The first `k` (default: all) of `rows` (best first, with the keyword text column), those
+    whose text `pattern` matches first, each group in its order; the keyword text column dropped.
+    The texts are read until `k` match: the first `k` that do are the answer whatever follows."""
+    k = rows.num_rows if k is None else k
     if pattern is None or rows.num_rows < 2:
-        return rows.drop_columns([FTS_COLUMN])
-    texts = rows.column(FTS_COLUMN).to_pylist()
-    holding = [i for i, text in enumerate(texts) if text and pattern.search(plain(text, folded=True))]
-    apart = set(range(rows.num_rows)) - set(holding)
-    order = holding + sorted(apart)
-    return rows.take(order).drop_columns([FTS_COLUMN])
+        return rows.slice(0, k).drop_columns([FTS_COLUMN])
+    holding: list[int] = []
+    for i, text in enumerate(rows.column(FTS_COLUMN).to_pylist()):
+        if text and pattern.search(plain(text, folded=True)):
+            holding.append(i)
+            if len(holding) == k:
+                break
+    apart = sorted(set(range(rows.num_rows)) - set(holding))
+    return rows.take((holding + apart)[:k]).drop_columns([FTS_COLUMN])

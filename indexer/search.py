@@ -309,7 +309,7 @@ class Searcher:
         if where:
             query = query.where(where, prefilter=True)
         rows = query.with_row_id(True).select([*RESULT_COLUMNS[:-1], FTS_COLUMN, "_score"]).to_arrow()
-        return phrase_first(rows, phrase).slice(0, k)
+        return phrase_first(rows, phrase, k)
 
     def vector_rows(self, vector: np.ndarray, n, k: int, filters: Filters, extra_columns: tuple = ()):
         """The k nearest rows at N (ANN or exact, as planned), with `extra_columns` read in the same

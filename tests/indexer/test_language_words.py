@@ -130,3 +130,5 @@ def test_rows_holding_the_query_s_words_together_come_first_in_bm25_order():
     umlauts = pa.table({"id": ["a", "b"], FTS_COLUMN: ["Kaese", "Käsespätzle"]})  # the umlauted spelling
     spellings = phrase_pattern(["Kaesespaetzle", "Käsespätzle"])
     assert phrase_first(umlauts, spellings).column("id").to_pylist() == ["b", "a"]
+    assert phrase_first(rows, phrase_pattern(["thiet yeu"]), k=1).column("id").to_pylist() == ["b"]
+    assert phrase_first(rows, phrase_pattern(["absent"]), k=2).column("id").to_pylist() == ["a", "b"]
