@@ -93,6 +93,8 @@ def test_german_umlauts_typed_as_two_letters_find_and_mark_the_word(searcher):
     _, stretch, spans = quote(hit.doc, hit.terms)
     assert [stretch[a:b] for a, b in spans] == ["Käsespätzle"]
     assert first(searcher, "Roestzwiebeln", titles_first=False).id == "notes/spaetzle.md"
+    hit = first(searcher, "Allgaeuer Kueche")  # a title typed so is the title
+    assert hit.id == "notes/spaetzle.md" and hit.mode == "title"
 
 
 def test_a_korean_noun_is_found_without_the_particle_the_note_glues_on(searcher):
