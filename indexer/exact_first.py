@@ -10,7 +10,8 @@ ranking (depth -> hits) and returns one with those notes first, then the rest in
   mode "title", score 1. Found by a scan of the titles and properties holding the query's longest
   word (`strpos`, no index needed); then, among the ranking's own hits, notes whose title is the
   query's text but for accents, points or Chinese script (`matches.comparable`: "creme brulee" names
-  "Crème brûlée", 紅燒肉 names 红烧肉), which that scan cannot see.
+  "Crème brûlée", 紅燒肉 names 红烧肉) or German umlauts typed ae oe ue ("Allgaeuer Kueche" names
+  "Allgäuer Küche", `indexer.umlauts`), which that scan cannot see.
 - `pictures_first`: notes showing one of the query's pictures byte for byte (any file name; found
   by the picture's SHA-256, which every row's `segments` records); mode "picture", score = how many
   of the query's pictures they show.
@@ -26,6 +27,7 @@ from indexer.hits import RESULT_COLUMNS, Hit
 from indexer.keyword import keyword_text, query_terms, words
 from indexer.matches import comparable
 from indexer.schema import row_to_doc, sql_string
+from indexer.umlauts import umlaut_spelling
 from indexer.vocabulary import with_variants
 from mme_core.documents import InterleavedDoc, TextSegment
 
@@ -42,6 +44,8 @@ def titles_first(index, scope: str, query: InterleavedDoc, ranked: Ranking) -> R
     rows = index.scan(COLUMNS, where + (f" AND ({scope})" if scope else "")).to_pylist()
     named = [row for row in rows if wanted in _names(row)]
     ranked = _folded_titles_first(_folded(wanted), _terms(query), ranked)
+    if spelled := umlaut_spelling(text):  # "Allgaeuer Kueche" names "Allgäuer Küche"
+        ranked = _folded_titles_first(_folded(name_key(spelled)), _terms(query), ranked)
     return _first(named, {row["id"]: 1.0 for row in named}, "title", _terms(query), ranked)
 
 

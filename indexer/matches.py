@@ -12,7 +12,9 @@ A word in a spaced language matches where a word starts, case-insensitively ("fo
 "Folded"); a word of two letters must be the whole word (so "it" does not match "items"). CJK has no
 spaces: a run of Chinese or Japanese characters matches wherever it occurs, and when the whole run
 is not in the text, every piece of it of two or more characters that is (the n-gram index found
-the note the same way).
+the note the same way). Thai has no spaces between words either: a run of Thai matches wherever it
+occurs (ตะไคร้ inside ใส่ข่าตะไคร้ใบมะกรูด, where it used to be marked only after a tone mark), and
+when the whole run is not in the text, each of its words that is (`indexer.thai_words`).
 """
 
 from __future__ import annotations
@@ -23,11 +25,12 @@ import unicodedata
 from collections.abc import Iterable
 
 from indexer.keyword import CJK_CHARS, fold
+from indexer.thai_words import THAI_RUN, thai_edge, thai_words
 
 _CJK_RUN = re.compile(f"^[{CJK_CHARS}]+$")  # a term as `keyword.words` cuts CJK: one run
 MAX_CJK_RUN = 32  # substrings of a run grow with its square; a query sentence longer than this is cut
 # Latin letters that do not decompose into a letter and accents, folded as ASCII folding does
-_LATIN_LETTERS = dict(zip("ßæœøđðłþı", ["ss", "ae", "oe", "o", "d", "d", "l", "th", "i"], strict=True))
+LATIN_LETTERS = dict(zip("ßæœøđðłþı", ["ss", "ae", "oe", "o", "d", "d", "l", "th", "i"], strict=True))
 _LATIN_RANGES = ((0x00C0, 0x024F), (0x1E00, 0x1EFF), (0xFF01, 0xFF5E))  # Latin-1..Ext-B, Vietnamese, wide
 EXCERPT_CONTEXT = (40, 100)  # characters quoted before and after the first match
 
@@ -67,13 +70,13 @@ def comparable(text: str) -> tuple[str, list[int]]:
 @functools.lru_cache(maxsize=8192)
 def _comparable_char(char: str) -> str:
     char = fold(char)
-    if not char:  # a vowel point the fold takes away
-        return ""
+    if len(char) != 1:  # a vowel point the fold takes away, Thai ำ written as its two marks
+        return char
     point = ord(char)
     if any(first <= point <= last for first, last in _LATIN_RANGES):
         lower = char.lower()
         plain = "".join(c for c in unicodedata.normalize("NFKD", lower) if not unicodedata.combining(c))
-        char = _LATIN_LETTERS.get(lower, plain if plain.isascii() and plain else lower)
+        char = LATIN_LETTERS.get(lower, plain if plain.isascii() and plain else lower)
     elif unicodedata.combining(char) and 0x0300 <= point <= 0x036F:  # a decomposed accent (e + U+0301)
         return ""
     return char.casefold()
@@ -82,6 +85,9 @@ def _comparable_char(char: str) -> str:
 def _spans(text: str, term: str) -> list[tuple[int, int]]:
     if _CJK_RUN.match(term):
         return _cjk_spans(text, term[:MAX_CJK_RUN])
+    if THAI_RUN.match(term):
+        found = _occurrences(text, term)
+        return found or [span for word in thai_words(term) for span in _occurrences(text, word)]
     boundary = r"(?![^\W_])" if len(term) <= 2 else ""
     pattern = re.compile(rf"(?<![^\W_]){re.escape(term)}{boundary}", re.IGNORECASE)
     return [match.span() for match in pattern.finditer(text)]
@@ -117,7 +123,8 @@ def _merge(spans: Iterable[tuple[int, int]]) -> list[tuple[int, int]]:
 
 def excerpt(text: str, terms: Iterable[str]) -> tuple[str, list[tuple[int, int]]] | None:
     """A stretch of `text` around its first match, on one line, cut at words where there are spaces
-    ("… " and " …" where it was cut), and the matched spans in it; None when nothing matches."""
+    and between Thai words where there are none ("… " and " …" where it was cut), and the matched
+    spans in it; None when nothing matches."""
     spans = matches(text, terms)
     if not spans:
         return None
@@ -128,6 +135,8 @@ def excerpt(text: str, terms: Iterable[str]) -> tuple[str, list[tuple[int, int]]
         start = text.index(" ", start) + 1  # from a word's start (text without spaces as it comes)
     if end < len(text) and " " in text[last:end]:
         end = text.rindex(" ", last, end)
+    start = min(thai_edge(text, start, forward=True), first)  # Thai: no spaces, cut between words
+    end = max(thai_edge(text, end, forward=False), last)
     lead = "… " if start else ""
     stretch = lead + " ".join(text[start:end].splitlines()) + (" …" if end < len(text) else "")
     shift = len(lead) - start

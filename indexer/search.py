@@ -38,6 +38,7 @@ from indexer.keyword import FTS_COLUMN, ensure_keyword_index, fold, has_keyword_
 from indexer.languages import check_language
 from indexer.model_report import synthetic_world_model
 from indexer.multivector import MULTI, check_budget, check_multi_query, check_vectors, mv_column, mv_columns
+from indexer.phrase_first import PHRASE_DEPTH, phrase_first, phrase_pattern
 from indexer.place_names import PlaceNames, index_place_names
 from indexer.query import check_query_tokens
 from indexer.query_words import query_words
@@ -45,7 +46,8 @@ from indexer.schema import granularity_label, row_to_doc, vector_column
 from indexer.store import Index
 from indexer.translations import in_language, one_per_page
 from indexer.translations import wanted_languages as translation_languages
-from mme_core.documents import InterleavedDoc
+from indexer.umlauts import umlaut_spelling
+from mme_core.documents import InterleavedDoc, TextSegment
 from mme_core.pooling import check_granularity
 
 MODES = ("keyword", "semantic", "hybrid")
@@ -240,10 +242,12 @@ class Searcher:
         elif budget is not None:
             raise ValueError(f"budget {budget!r} applies only to multi-vector search (vectors='multi')")
         words, terms = query_words(self.index, query, mode, self.place_names())
+        typed = " ".join(s.text for s in query.segments if isinstance(s, TextSegment))
+        phrase = phrase_pattern([typed, umlaut_spelling(typed) or ""])
         as_is = lambda hits: hits  # noqa: E731
         if mode == "keyword" and words:  # no N involved: any index's words are searched
             return lambda depth: self._hits(
-                self._keyword_rows(words, depth, filters), "keyword", terms
+                self._keyword_rows(words, depth, filters, phrase), "keyword", terms
             ), as_is
         n = cascade.first_n if cascade else self.check_n(n)
         if self.encoder is None:
@@ -275,7 +279,7 @@ class Searcher:
         def hybrid(depth: int) -> list[Hit]:
             fused_depth = max(depth, HYBRID_DEPTH)
             semantic = semantic_rows(fused_depth)
-            keyword = self._keyword_rows(words, fused_depth, filters)
+            keyword = self._keyword_rows(words, fused_depth, filters, phrase)
             fused = RRFReranker(return_score="relevance").rerank_hybrid(words, semantic, keyword)
             return self._hits(fused.slice(0, depth), "hybrid", terms)
 
@@ -292,17 +296,20 @@ class Searcher:
             raise ValueError(f"unknown search mode {mode!r}; valid modes are {', '.join(MODES)}")
         return mode
 
-    def _keyword_rows(self, words: str, k: int, filters: Filters):
-        """Full-text ranking of the words (BM25 over the n-gram index), best first, with row ids.
+    def _keyword_rows(self, words: str, k: int, filters: Filters, phrase=None):
+        """Full-text ranking of the words (BM25 over the n-gram index), best first, with row ids;
+        parts holding the query's words in a row (`phrase`) first (`indexer.phrase_first`).
         Traditional Chinese is folded to Simplified as the index's text was (`keyword.fold`); an
         index written before the fold (until its next `add`) is searched with the words as typed."""
         self._ensure_keyword_index()
         words = fold(words) if self.index.meta.text_fold else words
-        query = self.index.table.search(words, query_type="fts", fts_columns=FTS_COLUMN).limit(k)
+        depth = max(k, PHRASE_DEPTH) if phrase is not None else k
+        query = self.index.table.search(words, query_type="fts", fts_columns=FTS_COLUMN).limit(depth)
         where = self.default_scope(filters).sql()
         if where:
             query = query.where(where, prefilter=True)
-        return query.with_row_id(True).select([*RESULT_COLUMNS[:-1], "_score"]).to_arrow()
+        rows = query.with_row_id(True).select([*RESULT_COLUMNS[:-1], FTS_COLUMN, "_score"]).to_arrow()
+        return phrase_first(rows, phrase, k)
 
     def vector_rows(self, vector: np.ndarray, n, k: int, filters: Filters, extra_columns: tuple = ()):
         """The k nearest rows at N (ANN or exact, as planned), with `extra_columns` read in the same

@@ -3,6 +3,7 @@ card's preview points to, cut at words, on the original characters."""
 
 from __future__ import annotations
 
+from indexer.keyword import fold
 from indexer.matches import excerpt, matches, quote
 from mme_core.documents import ImageSegment, InterleavedDoc, TextSegment
 
@@ -20,6 +21,14 @@ def test_an_excerpt_is_cut_at_words_around_the_first_match_and_keeps_its_spans()
     chinese = "先把五花肉切块，" * 10 + "再用冰糖炒出糖色。"  # no spaces: cut where the characters fall
     stretch, spans = excerpt(chinese, ["冰糖"])
     assert stretch.startswith("… ") and [stretch[a:b] for a, b in spans] == ["冰糖"]
+
+
+def test_a_thai_excerpt_is_cut_between_words_and_marks_a_word_inside_a_sentence():
+    text = "ต้มน้ำให้เดือดแล้ว" * 6 + "หากคุณต้องการใส่ข่าตะไคร้ใบมะกรูดลงไปเคี่ยวจนหอม" + "แล้วปิดไฟ" * 20
+    stretch, spans = excerpt(text, ["ตะไคร้"])
+    assert [stretch[a:b] for a, b in spans] == ["ตะไคร้"]
+    assert stretch.startswith("… ต้มน้ำ") and stretch.endswith("แล้ว …")  # whole words, no mark cut off
+    assert matches(fold("คำถามของคุณ"), ["คำถาม"]) == [(0, 6)]  # ำ typed, ํา written: one letter
 
 
 def test_a_quote_is_from_the_text_below_the_title_else_a_picture_s_words_else_the_tags(image_factory):
