@@ -26,8 +26,8 @@ def zipped(path: Path, notes: dict[str, str]) -> str:
     """An export as the browser hands it over: its own folder, its download name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(path, "w") as archive:
-        for name, text in notes.items():
-            archive.writestr(f"Garden/{name}", text)
+        for name, text in notes.items():  # a fixed date: the same export downloaded twice is byte-equal
+            archive.writestr(zipfile.ZipInfo(f"Garden/{name}", date_time=(2025, 3, 1, 12, 0, 0)), text)
     return str(path)
 
 
