@@ -46,6 +46,7 @@ from mme_data.demo_vision import REPORT as VISION_REPORT
 from mme_data.demo_vision import pretrain_vision
 from mme_data.synthetic import SyntheticConfig, corpus_lines, generate
 from mme_data.tiny import build_tiny
+from mme_data.word_vocabulary import word_lines
 
 MAX_MODEL_BYTES = 20_000_000
 
@@ -57,7 +58,8 @@ def prepare(work: Path, recipe: DemoRecipe) -> tuple[Path, Path]:
         bench, _synthetic(recipe, recipe.test_docs, recipe.test_queries, recipe.train_triples), overwrite=True
     )
     init = build_tiny(
-        "deepseek_vl", work / "init", corpus=tokenizer_corpus(), vocab_size=recipe.vocab_size,
+        "deepseek_vl", work / "init", corpus=tokenizer_corpus(recipe.chinese_words, recipe.english_words),
+        vocab_size=recipe.vocab_size,
         seed=recipe.seed,
         text_hidden=recipe.text_hidden, text_layers=recipe.text_layers,
         vision_hidden=recipe.vision_hidden, vision_layers=recipe.vision_layers,
@@ -70,15 +72,18 @@ def prepare(work: Path, recipe: DemoRecipe) -> tuple[Path, Path]:
     return bench, init
 
 
-def tokenizer_corpus() -> list[str]:
-    """The generator's phrases, plus each common Chinese character on a line of its own.
+def tokenizer_corpus(chinese_words: int = 0, english_words: int = 0) -> list[str]:
+    """The generator's phrases, each common Chinese character on a line of its own, and common words.
 
     The model never trains on Chinese, but people index Chinese notes with it: whole-character
     tokens halve their length (1.1 instead of 2.3 tokens per character on HowToCook's recipes), and
     the language model's cost grows faster than the length. One character per line teaches BPE the
-    character's bytes as one token and nothing across characters.
+    character's bytes as one token and nothing across characters. The common Chinese and English
+    words (`mme_data.word_vocabulary`: jieba's and wordfreq's lists, so the build needs those
+    packages) shorten real notes by another ~18 % (Chinese) and ~27 % (English).
     """
-    return [*corpus_lines(), *common_cjk_characters()]
+    words = word_lines(chinese_words, english_words) if chinese_words or english_words else []
+    return [*corpus_lines(), *common_cjk_characters(), *words]
 
 
 def add_title_negatives(path: Path, count: int, seed: int) -> None:
