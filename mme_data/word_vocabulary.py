@@ -22,10 +22,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
-_MISSING = (
-    "the demo tokenizer's word lists come from the packages {names}, which are not installed: "
-    "pip install -r requirements-dev.txt (or pip install jieba wordfreq)"
-)
+_MISSING = "the demo tokenizer's word lists need {names}, not installed: pip install -r requirements-dev.txt"
 
 
 def _require(*names: str) -> None:
