@@ -19,7 +19,11 @@ class DemoRecipe:
     test_queries: int = 100
     collection_docs: int = 300  # the demo collection the app indexes
     collection_queries: int = 30  # example queries shipped beside it
-    vocab_size: int = 8192  # BPE stops at ~5,300: the generator's ~1,160 + one token per common hanzi
+    # A cap above what the corpus yields (BPE stops at ~26,300: the generator's ~1,160, one token per
+    # common hanzi, the words below and their English pieces), so each word list gets all its merges
+    vocab_size: int = 32000
+    chinese_words: int = 13000  # jieba's most frequent 2-4 character words, one token each
+    english_words: int = 2500  # wordfreq's most frequent English words, one token each (with a capital too)
     text_hidden: int = 128
     text_layers: int = 2
     vision_hidden: int = 32
@@ -59,6 +63,7 @@ class DemoRecipe:
             "max_steps",
             "batch_size",
             "text_layers",
+            "vocab_size",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or value < 1:
@@ -71,6 +76,8 @@ class DemoRecipe:
             "vision_steps",
             "curriculum_steps",
             "vision_tune_steps",
+            "chinese_words",
+            "english_words",
         ):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
@@ -110,6 +117,8 @@ RECIPE_OVERRIDES = {
     "test_queries": int,
     "text_hidden": int,
     "text_layers": int,
+    "chinese_words": int,
+    "english_words": int,
 }
 
 

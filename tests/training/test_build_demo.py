@@ -116,3 +116,54 @@ def test_demo_tokenizer_reads_chinese_one_character_per_token_and_english_unchan
     step = "Step 3. Trim the dead roots."
     assert with_hanzi.encode(step).tokens == english_only.encode(step).tokens
     assert with_hanzi.decode(with_hanzi.encode(note).ids) == note
+
+
+def test_demo_tokenizer_learns_common_chinese_and_english_words_whole_each_in_its_own_budget():
+    from mme_data.build_demo import tokenizer_corpus
+    from mme_data.synthetic import corpus_lines
+    from mme_data.tiny import DEEPSEEK_SPECIALS, train_tokenizer
+
+    recipe = DemoRecipe()
+    words = train_tokenizer(
+        DEEPSEEK_SPECIALS, tokenizer_corpus(recipe.chinese_words, recipe.english_words), recipe.vocab_size
+    )
+    characters = train_tokenizer(DEEPSEEK_SPECIALS, tokenizer_corpus(), 8192)
+    # BPE ran out of pairs below the cap: no word list lost merges to the other
+    assert words.get_vocab_size() < recipe.vocab_size
+    assert [words.decode([i]) for i in words.encode("鸡蛋去壳").ids] == ["鸡蛋", "去", "壳"]
+    note = "把鸡蛋打入碗中，加盐搅拌均匀。"
+    assert len(words.encode(note).ids) <= 0.8 * len(characters.encode(note).ids)
+    assert words.decode(words.encode(note).ids) == note
+    english = " Put the water in a large bowl and cook for 20 minutes."
+    assert len(words.encode(english).ids) == 13  # one token a word, number and full stop
+    assert len(characters.encode(english).ids) > 13
+    # the synthetic world the model trains on reads exactly as before
+    for line in corpus_lines()[:200]:
+        assert words.encode(line).tokens == characters.encode(line).tokens, line
+
+
+def test_chinese_words_are_the_commonest_two_to_four_character_words_of_jieba():
+    from mme_data.word_vocabulary import chinese_words
+
+    top = chinese_words(50)
+    assert len(top) == 50 and [count for _, count in top] == sorted((c for _, c in top), reverse=True)
+    assert all(2 <= len(word) <= 4 and all("\u4e00" <= ch <= "\u9fff" for ch in word) for word, _ in top)
+    assert {"我们", "一个"} <= {word for word, _ in top}
+
+
+def test_build_stops_at_once_with_the_packages_to_install_when_the_word_lists_are_missing(
+    tmp_path, monkeypatch, capsys
+):
+    import importlib.util
+
+    from mme_data.build_demo import main
+
+    real = importlib.util.find_spec
+    missing = {"jieba"}
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name in missing else real(name, *a)
+    )
+    assert main(["--out", str(tmp_path / "demo"), "--work", str(tmp_path / "work")]) == 2
+    err = capsys.readouterr().err
+    assert "word lists need jieba, not installed: pip install -r requirements-dev.txt" in err
+    assert not (tmp_path / "work" / "bench").exists()  # nothing generated first

@@ -48,8 +48,10 @@ def test_demo_model_beats_its_untrained_twin_on_the_demo_collection(tmp_path):
     from mme_data.build_demo import DemoRecipe, prepare
 
     report = json.loads((MODEL / "training_report.json").read_text())
-    # The same random-weight starting point, before any training (picture pre-training included).
-    recipe = DemoRecipe(**{**report["recipe"], "ns": tuple(report["recipe"]["ns"]), "train_triples": 1,
+    # The same random-weight starting point, before any training (picture pre-training included);
+    # a report from before the word lists (no such keys) was built without them.
+    built = {"chinese_words": 0, "english_words": 0, **report["recipe"]}
+    recipe = DemoRecipe(**{**built, "ns": tuple(built["ns"]), "train_triples": 1,
                            "test_docs": 6, "test_queries": 1, "vision_steps": 0})  # fmt: skip
     _, init = prepare(tmp_path, recipe)
     untrained = retrieval_metrics(
