@@ -17,7 +17,9 @@ from bench.appclient import QueueCaller
 from bench.indexing_throughput import make_collection
 
 PASSWD_MARK = "root:x:0:0"
-UNREFUSING = ("stats", "plot", "comparison", "controls", "hide", "search_options")  # nothing to refuse
+# Nothing to refuse: no input, or only collection names that show or hide a control.
+UNREFUSING = ("stats", "plot", "comparison", "controls", "hide", "search_options", "not_indexed")
+UNREFUSING += ("examples_visibility",)
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -143,8 +145,9 @@ def test_every_event_refuses_paths_outside_what_it_may_read(live_app, served_col
             for data, event_data in payloads(types, path):
                 outcome = caller.call(event, data, event_data)
                 assert not leaked(outcome), (event.api_name, path)
-                # stats, controls, hide take no input, plot and comparison only server state;
-                # search_options reads collection names, never a path: it only shows or hides filters
+                # stats, controls, hide, not_indexed take no input, plot and comparison only server
+                # state; search_options and examples_visibility read collection names, never a path:
+                # they only show or hide controls
                 if event.api_name.startswith(UNREFUSING):
                     continue
                 assert refused(outcome), (event.api_name, path, data, outcome)
