@@ -190,11 +190,12 @@ def index_uri_for(config: AppConfig, encoder) -> str:
     return str(config.data_dir / "indexes" / f"{encoder.family}-{encoder.fingerprint}")
 
 
-def examples_collection(collections: list[dict], folder: Path) -> str | None:
-    """The name the index gives the folder the examples were written for; None when it does not hold
-    it (an index of the person's own, opened with --index): the chips would ask of other notes."""
+def examples_collection(collections: dict[str, dict], folder: Path) -> str | None:
+    """The name the index gives the folder the examples were written for (`collections`: the index
+    metadata's name -> entry, read without scanning the table); None when it does not hold it (an
+    index of the person's own, opened with --index): the chips would ask of other notes."""
     root = str(Path(folder).expanduser().resolve())
-    return next((entry["name"] for entry in collections if entry["root"] == root), None)
+    return next((name for name, entry in collections.items() if entry.get("root") == root), None)
 
 
 def examples_for(collection: Path) -> tuple[ExampleQuery, ...]:
@@ -256,7 +257,7 @@ def load_app(config: AppConfig, log: Callable[[str], None] = print) -> LoadedApp
         log(f"MME app: {uri} was written by an older version; re-reading its collections (once) ...")
         rebuild_index(uri, encoder)
     searcher = Searcher.open(uri, encoder)
-    shown_in = examples_collection(searcher.index.collections(), choice.collection)
+    shown_in = examples_collection(searcher.index.meta.collections, choice.collection)
     options = AppOptions(
         model_label=choice.label,
         model_note=f"{choice.note} · {encoder.describe()}",

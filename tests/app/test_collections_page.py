@@ -249,7 +249,7 @@ def test_the_demo_examples_are_offered_only_while_the_demo_is_searched(tmp_path,
     uri = str(tmp_path / "index")
     build_index(str(demo_folder), uri, tiny_dsvl, ns=NS, progress=False, name="demo", demo=True)
     service = make_handlers(tmp_path, tiny_dsvl, uri, upload_root).service
-    collections = service.collections()
+    collections = service.searcher.index.meta.collections
     assert examples_collection(collections, tmp_path / "x" / ".." / "demo") == "demo"  # its folder, resolved
     assert examples_collection(collections, tmp_path / "elsewhere") is None  # --index of other notes: none
 
